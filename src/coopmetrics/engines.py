@@ -386,6 +386,14 @@ def _canonical_columns(table: str, names: Iterable[str], source: str) -> list[tu
     return out
 
 
+def _looks_hive(path: Any, files: list[Path]) -> bool:
+    """True when the files sit in ``key=value`` folders below ``path``."""
+    if not (isinstance(path, str | os.PathLike) and Path(path).is_dir()):
+        return False
+    root = Path(path)
+    return any("=" in part for f in files for part in f.relative_to(root).parts[:-1])
+
+
 def _sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -449,13 +457,18 @@ def scan(
     """
     check_option("engine", engine, SCAN_ENGINES, "scan")
     files = parquet_files(path)
-    single_dir = not isinstance(path, str | os.PathLike) or Path(path).is_dir()
     source = str(path) if isinstance(path, str | os.PathLike) else f"{len(files)} files"
     if engine == "duckdb":
         duckdb = require("duckdb")
         con = connection if connection is not None else duckdb.default_connection()
-        kwargs = {} if hive_partitioning is None else {"hive_partitioning": hive_partitioning}
-        rel = con.read_parquet([str(f) for f in files], **kwargs)
+        if hive_partitioning is None:
+            hive_partitioning = _looks_hive(path, files)
+        kwargs = {"hive_partitioning": hive_partitioning}
+        if isinstance(path, str | os.PathLike) and Path(path).is_dir():
+            # A glob (not a file list) lets DuckDB detect hive partitions.
+            rel = con.read_parquet(str(Path(path) / "**" / "*.parquet"), **kwargs)
+        else:
+            rel = con.read_parquet([str(f) for f in files], **kwargs)
         cols = _canonical_columns(table, rel.columns, source)
         if all(raw == name and mult == 1.0 for raw, name, mult in cols):
             return rel
@@ -479,7 +492,8 @@ def scan(
         scaled = [pl.col(name) * mult for _, name, mult in cols if mult != 1.0]
         return lf.with_columns(scaled) if scaled else lf
     dd = require("dask")
-    source_arg = str(path) if single_dir and isinstance(path, str | os.PathLike) else [str(f) for f in files]
+    is_dir = isinstance(path, str | os.PathLike) and Path(path).is_dir()
+    source_arg = str(path) if is_dir else [str(f) for f in files]
     ddf = dd.read_parquet(source_arg)
     cols = _canonical_columns(table, list(ddf.columns), source)
     renames = {raw: name for raw, name, _ in cols if raw != name}
@@ -493,7 +507,12 @@ def scan(
 
 # --- progress -------------------------------------------------------------------------
 
-_PROGRESS: list[bool] = [os.environ.get("COOPMETRICS_PROGRESS", "").strip().lower() in {"1", "true", "yes", "on"}]
+def _env_progress() -> bool:
+    """Session default from ``COOPMETRICS_PROGRESS`` (1/true/yes/on)."""
+    return os.environ.get("COOPMETRICS_PROGRESS", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+_PROGRESS: list[bool] = [_env_progress()]
 
 
 def set_progress(enabled: bool) -> bool:

@@ -1,0 +1,241 @@
+"""Tests for coopmetrics.engines: detection, lazy Parquet scans, collect, progress, errors."""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+import narwhals as nw
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopmetrics import engines
+from coopmetrics.engines import (
+    EngineNotInstalledError,
+    UnsupportedFrameError,
+    collect,
+    engine_of,
+    is_lazy,
+    scan,
+    to_narwhals,
+)
+from coopmetrics.errors import InputError, InvalidOptionError
+
+
+def _small_frame(n: int = 2_000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "student_id": np.arange(1, n + 1).astype(str),
+        "grad_year": rng.choice([2022, 2023, 2024], n),
+        "major": rng.choice(["数控技术", "电子商务", "护理"], n),
+        "program": rng.choice(["regular", "order_class"], n),
+        "destination_code": rng.choice(["10", "11", "70", "80"], n),
+        "monthly_salary": rng.normal(4500, 800, n).round(1),
+    })
+
+
+# --- detection -----------------------------------------------------------------------
+
+
+def test_engine_of_every_supported_native_frame():
+    import dask.dataframe as dd
+    import pyarrow as pa
+
+    df = _small_frame(10)
+    assert engine_of(df) == "pandas"
+    assert engine_of(pl.from_pandas(df)) == "polars"
+    assert engine_of(pl.from_pandas(df).lazy()) == "polars"
+    assert engine_of(duckdb.from_df(df)) == "duckdb"
+    assert engine_of(dd.from_pandas(df, npartitions=2)) == "dask"
+    assert engine_of(pa.Table.from_pandas(df)) == "pyarrow"
+    # a narwhals wrapper reports the engine underneath
+    assert engine_of(nw.from_native(pl.from_pandas(df).lazy())) == "polars"
+
+
+def test_is_lazy_separates_queries_from_materialised_frames():
+    import dask.dataframe as dd
+
+    df = _small_frame(10)
+    assert not is_lazy(df)
+    assert not is_lazy(pl.from_pandas(df))
+    assert is_lazy(pl.from_pandas(df).lazy())
+    assert is_lazy(duckdb.from_df(df))
+    assert is_lazy(dd.from_pandas(df, npartitions=1))
+
+
+@pytest.mark.parametrize("obj", [[1, 2, 3], {"a": [1]}, np.zeros((2, 2)), pd.Series([1, 2]), "graduates.csv"])
+def test_unsupported_object_gives_bilingual_error(obj):
+    with pytest.raises(UnsupportedFrameError) as info:
+        to_narwhals(obj)
+    msg = str(info.value)
+    assert "不支持的数据类型" in msg and "Unsupported object" in msg
+    assert type(obj).__name__ in msg
+    # still catchable as the builtin users expect
+    assert isinstance(info.value, TypeError)
+
+
+def test_engine_not_installed_names_the_package(monkeypatch, tmp_path):
+    _small_frame(10).to_parquet(tmp_path / "a.parquet")
+    monkeypatch.setitem(sys.modules, "polars", None)  # makes `import polars` fail
+    with pytest.raises(EngineNotInstalledError) as info:
+        scan(tmp_path, "polars")
+    msg = str(info.value)
+    assert "未安装计算引擎 'polars'" in msg and "pip install \"polars\"" in msg
+    assert "The 'polars' engine is not installed" in msg
+    assert isinstance(info.value, ImportError)
+
+
+def test_unknown_scan_engine_is_an_option_error(tmp_path):
+    _small_frame(10).to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(InvalidOptionError, match="did you mean 'duckdb'"):
+        scan(tmp_path, "duckbd")
+
+
+# --- lazy Parquet scans ---------------------------------------------------------------
+
+
+def _write_hive(df: pd.DataFrame, root) -> None:
+    """Write ``df`` hive-partitioned by grad_year, two files per year, Chinese headers."""
+    zh = {"student_id": "学号", "major": "专业名称", "program": "培养模式", "destination_code": "毕业去向代码",
+          "monthly_salary": "月收入"}
+    for year, part in df.groupby("grad_year"):
+        folder = root / f"grad_year={year}"
+        folder.mkdir(parents=True)
+        part = part.drop(columns="grad_year").rename(columns=zh)
+        half = len(part) // 2
+        part.iloc[:half].to_parquet(folder / "part-0.parquet", index=False)
+        part.iloc[half:].to_parquet(folder / "part-1.parquet", index=False)
+
+
+def _canonical_sorted(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    out = frame[list(columns)].copy()
+    out["grad_year"] = out["grad_year"].astype("int64")
+    for c in ("student_id", "major", "program", "destination_code"):
+        out[c] = out[c].astype(str)
+    return out.sort_values("student_id").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars", "dask"])
+def test_scan_of_hive_partitioned_folder_equals_eager_frame(tmp_path, engine):
+    df = _small_frame()
+    _write_hive(df, tmp_path / "panel")
+    lazy = scan(tmp_path / "panel", engine)
+    assert is_lazy(lazy)
+    got = collect(to_narwhals(lazy))
+    assert set(got.columns) == set(df.columns)  # Chinese headers renamed, year from folder names
+    cols = list(df.columns)
+    pd.testing.assert_frame_equal(_canonical_sorted(got, cols), _canonical_sorted(df, cols))
+
+
+def test_scan_converts_wanyuan_to_yuan_and_keeps_unknown_columns(tmp_path):
+    pd.DataFrame({
+        "企业名称": ["甲", "乙"], "年份": [2024, 2024], "设备值（万元）": [1.5, 2.0], "备注": ["x", "y"],
+    }).to_parquet(tmp_path / "ent.parquet")
+    for engine in ("duckdb", "polars"):
+        got = collect(to_narwhals(scan(tmp_path / "ent.parquet", engine, table="enterprises")))
+        assert list(got.columns) == ["enterprise", "year", "equipment_value", "备注"]
+        # 1.5 万元 = 15,000 yuan
+        assert got["equipment_value"].tolist() == [15_000.0, 20_000.0]
+
+
+def test_scan_errors_name_the_path(tmp_path):
+    with pytest.raises(InputError, match="找不到文件或文件夹") as info:
+        scan(tmp_path / "missing", "duckdb")
+    assert "path not found" in str(info.value) and "missing" in str(info.value)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    with pytest.raises(InputError, match="no Parquet file in the folder"):
+        scan(tmp_path / "empty", "polars")
+
+
+def test_scan_rejects_two_headers_for_one_column(tmp_path):
+    pd.DataFrame({"学号": ["1"], "学生学号": ["1"], "届别": [2024]}).to_parquet(tmp_path / "dup.parquet")
+    with pytest.raises(InputError) as info:
+        scan(tmp_path / "dup.parquet", "duckdb")
+    msg = str(info.value)
+    assert "student_id" in msg and "学生学号" in msg and "two columns map" in msg
+
+
+def test_scan_reads_only_footers_until_queried(tmp_path):
+    """A scan is a lazy plan: deleting nothing, but the DuckDB relation is not executed.
+
+    DuckDB relations are executed on demand; we check that the relation we get is
+    a plan over read_parquet (the SQL mentions the files) rather than a
+    materialised table.
+    """
+    _small_frame(100).to_parquet(tmp_path / "a.parquet")
+    rel = scan(tmp_path / "a.parquet", "duckdb")
+    assert "read_parquet" in rel.sql_query().lower() or "parquet" in rel.explain().lower()
+    lf = scan(tmp_path / "a.parquet", "polars")
+    assert "Parquet SCAN" in lf.explain() or "PARQUET SCAN" in lf.explain().upper()
+
+
+# --- collect --------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-(10**12), 10**12)), min_size=1, max_size=40))
+def test_duckdb_integer_sums_come_back_as_int64_equal_to_python_sums(rows):
+    df = pd.DataFrame(rows, columns=["g", "x"])
+    rel = duckdb.from_df(df)
+    agg = to_narwhals(rel).group_by("g").agg(nw.col("x").sum().alias("s"), nw.len().alias("n"))
+    got = collect(agg).sort_values("g").reset_index(drop=True)
+    assert str(got["s"].dtype) == "int64"  # DuckDB's HUGEINT would otherwise give Decimal objects
+    expected = {g: sum(x for gg, x in rows if gg == g) for g in {g for g, _ in rows}}
+    assert dict(zip(got["g"], got["s"], strict=True)) == expected
+
+
+def test_collect_returns_pandas_unchanged_and_lazy_results_as_pandas():
+    df = _small_frame(50)
+    assert collect(df) is df
+    lf = pl.from_pandas(df).lazy().group_by("program").agg(pl.len().alias("n"))
+    got = collect(lf)
+    assert isinstance(got, pd.DataFrame)
+    assert dict(zip(got["program"], got["n"], strict=True)) == df["program"].value_counts().to_dict()
+
+
+def test_collect_on_a_dask_distributed_cluster():
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    df = _small_frame(500)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        ddf = dd.from_pandas(df, npartitions=4)
+        agg = to_narwhals(ddf).group_by("major").agg(nw.col("monthly_salary").sum().alias("s"))
+        got = collect(agg, progress=True)
+    expected = df.groupby("major")["monthly_salary"].sum()
+    assert np.allclose(got.set_index("major")["s"].sort_index(), expected.sort_index())
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+def test_progress_is_quiet_by_default_and_switchable(capsys, monkeypatch):
+    monkeypatch.setattr(engines, "_PROGRESS", [False])
+    assert list(engines.track(range(3), "files")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""
+    previous = engines.set_progress(True)
+    assert previous is False
+    assert list(engines.track(range(3), "files")) == [0, 1, 2]
+    err = capsys.readouterr().err
+    assert "files" in err and "/3" in err
+    # per-call argument wins over the session default
+    list(engines.track(range(3), "quiet", enabled=False))
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_on_a_lazy_collect_reports_the_query(capsys):
+    rel = duckdb.sql("SELECT range % 2 AS g FROM range(100)")
+    collect(to_narwhals(rel).group_by("g").agg(nw.len()), progress=True, desc="汇总 graduates")
+    assert "汇总 graduates" in capsys.readouterr().err
+
+
+def test_environment_variable_switches_progress_on(monkeypatch):
+    monkeypatch.setenv("COOPMETRICS_PROGRESS", "1")
+    assert engines._env_progress() is True
+    monkeypatch.setenv("COOPMETRICS_PROGRESS", "0")
+    assert engines._env_progress() is False
