@@ -1,0 +1,1232 @@
+"""Cohort comparisons (队列比较): order classes, apprenticeships and units against the whole.
+
+Public functions
+----------------
+compare
+    One tidy row per (group, cohort level vs reference): estimates, difference with
+    CI, ratio, test, Benjamini–Hochberg q-value, effect size, method and flags.
+    Unadjusted comparisons run on group-wise sufficient statistics (one group-by,
+    vectorised interval math from :mod:`coopmetrics.contrasts`); covariate-adjusted
+    comparisons fit one statsmodels model per comparison row.
+compare_values
+    The same on a frame of unit values you built yourself (``value`` column).
+balance
+    Covariate balance table (standardised mean differences before and after
+    inverse-probability weighting) for an adjusted comparison.
+funnel, funnel_limits
+    Each unit's rate against the overall rate with exact binomial control limits
+    (Spiegelhalter 2005), optionally overdispersion-adjusted.
+trend_test
+    Cochran–Armitage test for a trend in a rate across graduation years.
+
+The formulas, flags and references are written out in ``docs/comparisons.md``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from coopmetrics.compare import compare_values
+>>> v = pd.DataFrame({"program": ["order_class"] * 40 + ["regular"] * 60,
+...                   "value": [1] * 34 + [0] * 6 + [1] * 42 + [0] * 18})
+>>> r = compare_values(v, "proportion", indicator="placement_rate")
+>>> r[["cohort", "estimate_cohort", "estimate_reference", "difference"]].round(3)
+        cohort  estimate_cohort  estimate_reference  difference
+0  order_class             0.85                 0.7        0.15
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .contrasts import bh_qvalues, cohens_h, newcombe_diff, ratio_ci, two_proportion_test, welch_diff
+from .errors import InvalidOptionError, MissingColumnError, check_option
+
+__all__ = [
+    "COMPARE_COLUMNS",
+    "FUNNEL_COLUMNS",
+    "TREND_COLUMNS",
+    "BALANCE_COLUMNS",
+    "compare",
+    "compare_values",
+    "balance",
+    "funnel",
+    "funnel_limits",
+    "trend_test",
+]
+
+#: Columns of :func:`compare` after ``indicator`` and the ``by`` columns.
+COMPARE_COLUMNS = [
+    "cohort", "reference", "n_cohort", "n_reference", "estimate_cohort", "estimate_reference",
+    "difference", "ci_low", "ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "statistic",
+    "p_value", "q_value", "effect_size", "effect_size_type", "method", "adjusted", "flags",
+]
+#: Columns of :func:`balance` after ``indicator`` and the ``by`` columns.
+BALANCE_COLUMNS = [
+    "cohort", "reference", "covariate", "n_cohort", "n_reference", "mean_cohort", "mean_reference",
+    "smd_before", "mean_cohort_weighted", "mean_reference_weighted", "smd_after",
+]
+#: Columns of :func:`funnel` after ``indicator`` and the ``by`` columns.
+FUNNEL_COLUMNS = [
+    "unit", "numerator", "denominator", "estimate", "overall", "z", "lower_95", "upper_95",
+    "lower_998", "upper_998", "limits", "phi", "tau2", "overdispersion_p", "position", "flag",
+]
+#: Columns of :func:`trend_test` after ``indicator`` and the ``by`` columns.
+TREND_COLUMNS = [
+    "n_years", "first_year", "last_year", "numerator", "denominator", "estimate_first",
+    "estimate_last", "slope", "statistic", "p_value", "q_value", "method",
+]
+
+KINDS = ("proportion", "likert", "mean", "median")
+_METHODS = ("auto", "chi2", "fisher", "brunner-munzel", "mann-whitney", "welch", "ra", "ipw")
+_SMALL_N = 30
+_OVERLAP = (0.05, 0.95)
+
+# Plain-language flags (Chinese / English); see docs/comparisons.md.
+_F_SMALL = "小样本（任一组 n<30）/ small n (<30 in a group)"
+_F_FISHER = "期望频数小，用 Fisher 精确检验 / small expected counts: Fisher's exact test used"
+_F_SMALL_COUNTS_W = "期望频数小，加权数据无法用 Fisher 检验，p 值近似 / small expected counts: weighted data, chi-square p approximate"
+_F_WEIGHTED = "按调查权重估计（Kish 有效样本量）/ survey-weighted (Kish effective n)"
+_F_NOREF = "该组没有对照单位 / no reference units in this group"
+_F_NOCOH = "该组比较对象不足 2 人 / fewer than 2 units in a group"
+_F_MEDIAN_W = "中位数未加权 / median not weighted"
+
+
+def _flag_count(k: int, zh: str, en: str) -> str:
+    return f"{k} {zh} / {k} {en}"
+
+
+# ----------------------------------------------------------------------------------------
+# Getting unit values from the registry
+# ----------------------------------------------------------------------------------------
+
+
+def _kind_of(indicator: str) -> tuple[str, Any]:
+    """Comparison kind of a registry indicator (proportion, likert, mean, median)."""
+    from .registry import get_indicator
+
+    ind = get_indicator(indicator)
+    raw = str(getattr(ind, "kind", "")).lower()
+    agg = str(getattr(ind, "agg", getattr(ind, "statistic", ""))).lower()
+    if "likert" in raw:
+        kind = "likert"
+    elif "median" in raw or agg == "median":
+        kind = "median"
+    elif "mean" in raw or "average" in raw:
+        kind = "mean"
+    elif raw in ("proportion", "share", "rate", "binary"):
+        kind = "proportion"
+    else:
+        raise InvalidOptionError(
+            f"指标 {indicator!r} 的类型 {raw!r} 不能按个体比较（只支持比例、Likert、均值、中位数）",
+            f"indicator {indicator!r} has kind {raw!r}, which cannot be compared unit by unit "
+            "(supported: proportions, Likert items, means, medians).",
+        )
+    return kind, ind
+
+
+def _unit_values(data: Any, indicator: str, columns: Sequence[str], options: Any) -> pd.DataFrame:
+    from .compute import unit_values
+
+    v = unit_values(data, indicator, columns=tuple(dict.fromkeys(columns)), options=options)
+    if not isinstance(v, pd.DataFrame):  # lazy frames are collected: comparisons need rows
+        v = v.to_pandas() if hasattr(v, "to_pandas") else pd.DataFrame(v)
+    return v
+
+
+def _as_list(x: str | Sequence[str] | None) -> list[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return list(x)
+
+
+def _need(frame: pd.DataFrame, cols: Sequence[str], func: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise MissingColumnError(
+            f"{func}() 需要的列不存在：{missing}（现有：{list(frame.columns)}）",
+            f"{func}() needs column(s) {missing}, not found (present: {list(frame.columns)})",
+            column=", ".join(missing),
+        )
+
+
+def _check_level(ci_level: float, func: str) -> float:
+    if not (isinstance(ci_level, int | float) and 0 < ci_level < 1):
+        raise InvalidOptionError(
+            f"{func}() 的 ci_level 必须在 0 和 1 之间，收到 {ci_level!r}",
+            f"The 'ci_level' of {func}() must be between 0 and 1. Got {ci_level!r} instead.",
+        )
+    return float(stats.norm.isf((1 - ci_level) / 2))
+
+
+# ----------------------------------------------------------------------------------------
+# compare()
+# ----------------------------------------------------------------------------------------
+
+
+def compare(
+    data: Any,
+    indicator: str,
+    cohort: str = "program",
+    reference: str = "regular",
+    by: str | Sequence[str] | None = None,
+    adjust: str | Sequence[str] | None = None,
+    method: str = "auto",
+    ci_level: float = 0.95,
+    options: Any = None,
+    *,
+    estimand: str = "ate",
+    n_boot: int = 2000,
+    seed: int = 2024,
+) -> pd.DataFrame:
+    """Compare an indicator between cohorts (e.g. order class vs regular class).
+
+    Parameters
+    ----------
+    data : Dataset or DataFrame
+        Input data; the indicator's unit values come from
+        :func:`coopmetrics.unit_values`, so the definition is exactly the registry's.
+    indicator : str
+        Registry id of a proportion, Likert, mean or median indicator.
+    cohort : str
+        Column naming the cohort of each unit (default ``program``).
+    reference : str
+        Cohort level every other level is compared with (default ``regular``).
+    by : str or sequence of str, optional
+        Grouping columns (e.g. ``["major", "grad_year"]``): one comparison per group.
+    adjust : str or sequence of str, optional
+        Covariates for an adjusted comparison (e.g. ``["entry_score", "gender",
+        "admission"]``). Text/category columns are dummy-coded.
+    method : str
+        ``"auto"`` picks per kind: proportions → Newcombe CI with chi-square, or
+        Fisher's exact test when an expected count is < 5; Likert → top-box
+        difference with Brunner–Munzel; means → Welch t with a bootstrap CI; medians
+        → bootstrap; adjusted → regression adjustment. Explicit: ``"chi2"``,
+        ``"fisher"``, ``"brunner-munzel"``, ``"mann-whitney"``, ``"welch"``,
+        ``"ra"`` (regression adjustment), ``"ipw"`` (inverse-probability weighting).
+    ci_level : float
+        Confidence level of all intervals.
+    options : registry.Options, optional
+        Definition options passed to :func:`coopmetrics.unit_values`.
+    estimand : {"ate", "att"}
+        Adjusted comparisons only: average effect over everyone compared (ATE) or
+        over the cohort (ATT).
+    n_boot : int
+        Bootstrap replicates for means and medians.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, the ``by`` columns, then :data:`COMPARE_COLUMNS`:
+        ``cohort, reference, n_cohort, n_reference, estimate_cohort,
+        estimate_reference, difference, ci_low, ci_high, ratio, ratio_ci_low,
+        ratio_ci_high, statistic, p_value, q_value, effect_size, effect_size_type,
+        method, adjusted, flags``. ``q_value`` is the Benjamini–Hochberg adjusted
+        p-value over all rows of the call. For adjusted calls
+        ``result.attrs["balance"]`` holds the :func:`balance` table.
+
+    See Also
+    --------
+    compare_values : the same on a frame of unit values.
+    balance : covariate balance of an adjusted comparison.
+
+    Examples
+    --------
+    >>> import coopmetrics as cm                                   # doctest: +SKIP
+    >>> ds = cm.sample.generate()                                  # doctest: +SKIP
+    >>> cm.compare(ds, "placement_rate", adjust=["entry_score"])   # doctest: +SKIP
+    """
+    kind, _ind = _kind_of(indicator)
+    by_l, adj_l = _as_list(by), _as_list(adjust)
+    values = _unit_values(data, indicator, [cohort, *by_l, *adj_l], options)
+    return compare_values(
+        values, kind, indicator=indicator, cohort=cohort, reference=reference, by=by_l,
+        adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
+        n_boot=n_boot, seed=seed,
+    )
+
+
+def compare_values(
+    values: pd.DataFrame,
+    kind: str,
+    *,
+    indicator: str = "value",
+    cohort: str = "program",
+    reference: str = "regular",
+    by: str | Sequence[str] | None = None,
+    adjust: str | Sequence[str] | None = None,
+    method: str = "auto",
+    ci_level: float = 0.95,
+    estimand: str = "ate",
+    n_boot: int = 2000,
+    seed: int = 2024,
+) -> pd.DataFrame:
+    """Compare cohorts on a frame of unit values (the engine behind :func:`compare`).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        One row per unit with ``value`` (0/1 for proportions and Likert top-box,
+        numbers for means/medians), optional ``weight`` (survey weight, default 1),
+        ``score`` (Likert 1-5) and the ``cohort``, ``by`` and ``adjust`` columns.
+    kind : {"proportion", "likert", "mean", "median"}
+    indicator : str
+        Label written to the ``indicator`` column.
+    cohort, reference, by, adjust, method, ci_level, estimand, n_boot, seed
+        As in :func:`compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`compare`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"program": ["order_class"] * 6 + ["regular"] * 6,
+    ...                   "value": [1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0]})
+    >>> r = compare_values(v, "proportion")
+    >>> r[["difference", "method"]].round(3).to_dict("records")
+    [{'difference': 0.5, 'method': "newcombe; fisher's exact"}]
+    """
+    check_option("kind", kind, KINDS, "compare")
+    check_option("method", method, _METHODS, "compare")
+    check_option("estimand", estimand, ("ate", "att"), "compare")
+    z = _check_level(ci_level, "compare")
+    by_l, adj_l = _as_list(by), _as_list(adjust)
+    if not isinstance(values, pd.DataFrame):
+        values = pd.DataFrame(values)
+    _need(values, ["value", cohort, *by_l, *adj_l] + (["score"] if kind == "likert" and not adj_l else []),
+          "compare")
+    if adj_l:
+        if method not in ("auto", "ra", "ipw"):
+            raise InvalidOptionError(
+                f"协变量调整只能用 method='ra' 或 'ipw'，收到 {method!r}",
+                f"With 'adjust', method must be 'auto', 'ra' or 'ipw'. Got {method!r} instead.",
+            )
+        if kind == "median":
+            raise InvalidOptionError(
+                "中位数指标不支持协变量调整（请用均值指标）",
+                "covariate adjustment is not available for median indicators (use the mean indicator).",
+            )
+    elif method in ("ra", "ipw"):
+        raise InvalidOptionError(
+            f"method={method!r} 需要 adjust=[协变量]",
+            f"method={method!r} needs covariates in 'adjust'.",
+        )
+    allowed = {
+        "proportion": ("auto", "chi2", "fisher"),
+        "likert": ("auto", "chi2", "fisher", "brunner-munzel", "mann-whitney"),
+        "mean": ("auto", "welch"),
+        "median": ("auto",),
+    }[kind]
+    if not adj_l:
+        check_option("method", method, allowed, f"compare[{kind}]")
+
+    long, pairs, notes = _expand_pairs(values, kind, cohort, reference, by_l, adj_l)
+    if adj_l:
+        res, bal = _adjusted(long, pairs, kind, adj_l, method, estimand, z)
+    else:
+        res = _unadjusted(long, pairs, kind, method, ci_level, z, n_boot, seed)
+        bal = None
+    out = pairs.copy()
+    for c in res.columns:
+        out[c] = res[c].to_numpy()
+    # flags: per-row notes from the engines plus call-level notes (missing values)
+    flags = pd.Series(res["flags"].to_numpy(), index=out.index, dtype=object)
+    for note in notes:
+        flags = flags.where(flags == "", flags + "; ").fillna("") + note
+    small = (out["n_cohort"] < _SMALL_N) | (out["n_reference"] < _SMALL_N)
+    flags = np.where(small, np.where(flags == "", _F_SMALL, _F_SMALL + "; " + flags), flags)
+    out["flags"] = flags
+    out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))
+    out.insert(0, "indicator", indicator)
+    out = out.rename(columns={"_cohort": "cohort"})
+    out["reference"] = reference
+    out = out[["indicator", *by_l, *COMPARE_COLUMNS]].reset_index(drop=True)
+    if bal is not None:
+        bal.insert(0, "indicator", indicator)
+        bal["reference"] = reference
+        out.attrs["balance"] = bal[["indicator", *by_l, *BALANCE_COLUMNS]].reset_index(drop=True)
+    return out
+
+
+def _expand_pairs(
+    values: pd.DataFrame, kind: str, cohort: str, reference: str, by: list[str], adjust: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Long frame with one block per comparison row (``pair_id``) and arm (1 cohort, 0 reference).
+
+    Reference units are repeated once per cohort level of their group, so every
+    later statistic is a single group-by on ``(pair_id, arm)``.
+    """
+    keep = ["value", cohort, *by, *adjust]
+    if "weight" in values.columns:
+        keep.append("weight")
+    if "score" in values.columns and kind == "likert":
+        keep.append("score")
+    v = values[list(dict.fromkeys(keep))].copy()
+    if "weight" not in v.columns:
+        v["weight"] = 1.0
+    notes: list[str] = []
+    miss_c = v[cohort].isna()
+    miss_v = v["value"].isna()
+    if miss_c.any():
+        notes.append(_flag_count(int(miss_c.sum()), "行队列缺失，未纳入", "rows with missing cohort left out"))
+    if miss_v.any():
+        notes.append(_flag_count(int((miss_v & ~miss_c).sum()), "行取值缺失，未纳入",
+                                 "rows with missing value left out"))
+    v = v.loc[~(miss_c | miss_v)]
+    v["_cohort"] = v[cohort].astype(str)
+    v["value"] = v["value"].astype(float)
+    v["weight"] = v["weight"].astype(float)
+    is_ref = (v["_cohort"] == reference).to_numpy()
+    if not is_ref.any():
+        levels = sorted(v["_cohort"].unique().tolist())
+        raise InvalidOptionError(
+            f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
+            f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
+        )
+    if kind == "likert" and "score" in v.columns:
+        v["score"] = v["score"].astype(float)
+    if cohort != "_cohort":
+        v = v.drop(columns=[cohort]) if cohort not in by and cohort not in adjust else v
+    treated = v.loc[~is_ref]
+    pairs = treated[[*by, "_cohort"]].drop_duplicates().sort_values([*by, "_cohort"]).reset_index(drop=True)
+    pairs["pair_id"] = np.arange(len(pairs))
+    t = treated.merge(pairs, on=[*by, "_cohort"], how="inner")
+    t["arm"] = 1
+    ref = v.loc[is_ref].drop(columns=["_cohort"])
+    if by:
+        r = ref.merge(pairs, on=by, how="inner")
+    else:
+        r = ref.merge(pairs, how="cross")
+    r["arm"] = 0
+    long = pd.concat([t, r], ignore_index=True)
+    long["w_y"] = long["weight"] * long["value"]
+    long["w_y2"] = long["w_y"] * long["value"]
+    long["w2"] = long["weight"] ** 2
+    return long, pairs[[*by, "_cohort"]], notes
+
+
+def _grid(long: pd.DataFrame, n_pairs: int) -> pd.DataFrame:
+    """Sufficient statistics per (pair, arm) on a complete grid (empty arms give n = 0)."""
+    g = long.groupby(["pair_id", "arm"], sort=True)
+    s = g.agg(n=("value", "size"), sy=("value", "sum"), sw=("weight", "sum"), swy=("w_y", "sum"),
+              swy2=("w_y2", "sum"), sw2=("w2", "sum"), mean=("value", "mean"), var=("value", "var"))
+    idx = pd.MultiIndex.from_product([range(n_pairs), [0, 1]], names=["pair_id", "arm"])
+    s = s.reindex(idx)
+    s["n"] = s["n"].fillna(0)
+    return s
+
+
+def _arm(s: pd.DataFrame, col: str, arm: int) -> np.ndarray:
+    return s[col].xs(arm, level="arm").to_numpy(dtype=float)
+
+
+def _join_flags(*parts: Any) -> np.ndarray:
+    """Join per-row flag strings with "; " (vectorised; empty parts are skipped)."""
+    n = max(np.size(p) for p in parts)
+    acc = pd.Series([""] * n, dtype=object)
+    for part in parts:
+        p = pd.Series(np.broadcast_to(np.asarray(part, dtype=object), (n,)), dtype=object).fillna("")
+        both = ((acc != "") & (p != "")).to_numpy()
+        acc = acc + np.where(both, "; ", "") + p
+    return acc.to_numpy(dtype=object)
+
+
+def _unadjusted(
+    long: pd.DataFrame, pairs: pd.DataFrame, kind: str, method: str, level: float, z: float,
+    n_boot: int, seed: int,
+) -> pd.DataFrame:
+    n_pairs = len(pairs)
+    s = _grid(long, n_pairs)
+    weighted = bool((long["weight"] != 1).any())
+    n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
+    out: dict[str, Any] = {"n_cohort": n1.astype(int), "n_reference": n0.astype(int)}
+    no_ref = np.where(n0 == 0, _F_NOREF, "")
+    w_flag = np.full(n_pairs, _F_WEIGHTED if weighted else "", dtype=object)
+    if kind in ("proportion", "likert"):
+        sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
+        p1, p0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0
+        if weighted:  # Kish effective n; effective successes keep the weighted share
+            ne1, ne0 = sw1**2 / _arm(s, "sw2", 1), sw0**2 / _arm(s, "sw2", 0)
+        else:
+            ne1, ne0 = n1, n0
+        x1, x0 = p1 * ne1, p0 * ne0
+        nc = newcombe_diff(x1, ne1, x0, ne0, level)
+        rc = ratio_ci(x1, ne1, x0, ne0, level)
+        out.update(estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
+                   ci_low=nc["ci_low"], ci_high=nc["ci_high"], ratio=rc["ratio"],
+                   ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"])
+        if kind == "proportion" or method in ("chi2", "fisher"):
+            # chi-square needs integer-free formulas; Fisher only for unweighted counts
+            min_exp = np.inf if method == "fisher" else (0.0 if method == "chi2" else 5.0)
+            tp = two_proportion_test(x1, ne1, x0, ne0, fisher=not weighted, min_expected=min_exp)
+            fisher_used = np.asarray(tp["test"]) == "fisher"
+            out.update(statistic=tp["statistic"], p_value=tp["p_value"],
+                       effect_size=cohens_h(p1, p0), effect_size_type="cohens_h")
+            test_name = np.where(fisher_used, "fisher's exact", "chi-square")
+            out["method"] = np.char.add("newcombe; ", test_name.astype(str))
+            small_flag = np.where(fisher_used, _F_FISHER,
+                                  np.where(np.asarray(tp["small_counts"]) & weighted, _F_SMALL_COUNTS_W, ""))
+        else:
+            ordinal = _ordinal_tests(long, n_pairs, weighted, method)
+            out.update(statistic=ordinal["statistic"], p_value=ordinal["p_value"],
+                       effect_size=ordinal["cliffs_delta"], effect_size_type="cliffs_delta")
+            out["method"] = np.full(n_pairs, f"top-box newcombe; {ordinal['test']}", dtype=object)
+            small_flag = np.full(n_pairs, "", dtype=object)
+        out["flags"] = _join_flags(no_ref, small_flag, w_flag)
+    else:
+        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted))
+        few = np.where((n1 < 2) | (n0 < 2), _F_NOCOH, "")
+        med_w = np.full(n_pairs, _F_MEDIAN_W if (weighted and kind == "median") else "", dtype=object)
+        out["flags"] = _join_flags(no_ref, few, w_flag if kind == "mean" else med_w)
+    out["adjusted"] = False
+    frame = pd.DataFrame({k: (np.broadcast_to(v, (n_pairs,)) if np.ndim(v) == 0 else v)
+                          for k, v in out.items()})
+    return frame
+
+
+# --- ordinal (Likert) tests from level counts -----------------------------------------
+
+
+def _level_counts(long: pd.DataFrame, n_pairs: int, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs × levels) counts of the score for the reference (a) and the cohort (b) arm.
+
+    With survey weights the weighted counts are rescaled so that each arm sums to
+    its Kish effective sample size.
+    """
+    sub = long.loc[long["score"].notna()]
+    levels = np.sort(sub["score"].unique())
+    key = pd.MultiIndex.from_frame(sub[["pair_id", "arm", "score"]])
+    cnt = pd.Series(sub["weight"].to_numpy(), index=key).groupby(level=[0, 1, 2]).sum()
+    full = pd.MultiIndex.from_product([range(n_pairs), [0, 1], levels])
+    arr = cnt.reindex(full, fill_value=0.0).to_numpy().reshape(n_pairs, 2, len(levels))
+    if weighted:
+        w2 = pd.Series((sub["weight"] ** 2).to_numpy(), index=key).groupby(level=[0, 1]).sum()
+        w2 = w2.reindex(pd.MultiIndex.from_product([range(n_pairs), [0, 1]]), fill_value=np.nan)
+        sw = arr.sum(axis=2)
+        neff = sw**2 / w2.to_numpy().reshape(n_pairs, 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            arr = arr * (neff / sw)[:, :, None]
+    return arr[:, 0, :], arr[:, 1, :]
+
+
+def brunner_munzel_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Brunner–Munzel test and Cliff's delta from per-level counts (vectorised over rows).
+
+    ``a`` and ``b`` are ``(rows, levels)`` counts of an ordinal score for the
+    reference (x) and the cohort (y), levels in increasing order. Midranks give
+    ties their average rank. The statistic is positive when the cohort tends to
+    score higher; equal to ``scipy.stats.brunnermunzel(x, y)`` on the expanded data.
+
+    Returns
+    -------
+    dict
+        ``statistic, df, p_value, relative_effect`` (P(X<Y) + P(X=Y)/2) and
+        ``cliffs_delta`` (P(Y>X) − P(Y<X) = 2·relative_effect − 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = brunner_munzel_counts(np.array([[2, 3, 1]]), np.array([[0, 2, 4]]))
+    >>> round(float(r["cliffs_delta"][0]), 4)
+    0.5
+    """
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    b = np.atleast_2d(np.asarray(b, dtype=float))
+    nx, ny = a.sum(axis=1), b.sum(axis=1)
+    c = a + b
+    pooled = np.cumsum(c, axis=1) - c + (c + 1) / 2  # pooled midrank of each level
+    rx = np.cumsum(a, axis=1) - a + (a + 1) / 2  # midrank within the reference arm
+    ry = np.cumsum(b, axis=1) - b + (b + 1) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rcx = (a * pooled).sum(axis=1) / nx
+        rcy = (b * pooled).sum(axis=1) / ny
+        dx, dy = pooled - rx, pooled - ry
+        mdx = (a * dx).sum(axis=1) / nx
+        mdy = (b * dy).sum(axis=1) / ny
+        sx = (a * (dx - mdx[:, None]) ** 2).sum(axis=1) / (nx - 1)
+        sy = (b * (dy - mdy[:, None]) ** 2).sum(axis=1) / (ny - 1)
+        stat = nx * ny * (rcy - rcx) / ((nx + ny) * np.sqrt(nx * sx + ny * sy))
+        df = (nx * sx + ny * sy) ** 2 / ((nx * sx) ** 2 / (nx - 1) + (ny * sy) ** 2 / (ny - 1))
+        p = 2 * np.minimum(stats.t.cdf(stat, df), stats.t.sf(stat, df))
+        rel = (rcy - (ny + 1) / 2) / nx
+    return {"statistic": stat, "df": df, "p_value": np.minimum(p, 1.0), "relative_effect": rel,
+            "cliffs_delta": 2 * rel - 1}
+
+
+def mann_whitney_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Mann–Whitney U test (normal approximation, tie and continuity corrected) from level counts.
+
+    Same layout as :func:`brunner_munzel_counts`; the p-value equals
+    ``scipy.stats.mannwhitneyu(y, x, method="asymptotic")``. ``statistic`` is the
+    signed z (positive when the cohort scores higher), ``u`` the cohort's U.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = mann_whitney_counts(np.array([[2, 3, 1]]), np.array([[0, 2, 4]]))
+    >>> float(r["u"][0])
+    27.0
+    """
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    b = np.atleast_2d(np.asarray(b, dtype=float))
+    nx, ny = a.sum(axis=1), b.sum(axis=1)
+    n = nx + ny
+    c = a + b
+    pooled = np.cumsum(c, axis=1) - c + (c + 1) / 2
+    u = (b * pooled).sum(axis=1) - ny * (ny + 1) / 2
+    mu = nx * ny / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tie = (c**3 - c).sum(axis=1) / (n * (n - 1))
+        sd = np.sqrt(nx * ny / 12 * ((n + 1) - tie))
+        zabs = (np.maximum(u, nx * ny - u) - mu - 0.5) / sd
+        p = np.minimum(2 * stats.norm.sf(zabs), 1.0)
+        stat = np.sign(u - mu) * zabs
+    return {"u": u, "statistic": stat, "p_value": p, "cliffs_delta": 2 * u / (nx * ny) - 1}
+
+
+def _ordinal_tests(long: pd.DataFrame, n_pairs: int, weighted: bool, method: str) -> dict[str, Any]:
+    a, b = _level_counts(long, n_pairs, weighted)
+    if method == "mann-whitney":
+        r = mann_whitney_counts(a, b)
+        return {**r, "test": "mann-whitney"}
+    r = brunner_munzel_counts(a, b)
+    return {**r, "test": "brunner-munzel"}
+
+
+# --- means and medians ------------------------------------------------------------------
+
+
+def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: int) -> np.ndarray:
+    """Bootstrap replicates of the per-arm statistic, shape (n_boot, n_pairs, 2).
+
+    All groups are resampled at once: the frame is sorted by (pair, arm, value),
+    each position draws an index uniformly inside its own block, and block sums
+    (means) or sorted block positions (medians) give every group's statistic in one
+    array operation per chunk of replicates.
+    """
+    sub = long.sort_values(["pair_id", "arm", "value"], kind="stable")
+    gid = (sub["pair_id"].to_numpy() * 2 + sub["arm"].to_numpy()).astype(np.int64)
+    y = sub["value"].to_numpy(dtype=float)
+    w = sub["weight"].to_numpy(dtype=float)
+    groups, starts, sizes = np.unique(gid, return_index=True, return_counts=True)
+    block_start = np.repeat(starts, sizes)
+    block_size = np.repeat(sizes, sizes)
+    out = np.full((n_boot, n_pairs * 2), np.nan)
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    chunk = max(1, int(4_000_000 // max(n, 1)))
+    for lo in range(0, n_boot, chunk):  # chunks of replicates bound the memory, not a loop per group
+        r = min(chunk, n_boot - lo)
+        idx = block_start + (rng.random((r, n)) * block_size).astype(np.int64)
+        if kind == "mean":
+            num = np.add.reduceat(w[idx] * y[idx], starts, axis=1)
+            den = np.add.reduceat(w[idx], starts, axis=1)
+            out[lo:lo + r, groups] = num / den
+        else:
+            idx.sort(axis=1)  # blocks are disjoint and ordered, so each block stays in place
+            lo_pos = starts + (sizes - 1) // 2
+            hi_pos = starts + sizes // 2
+            out[lo:lo + r, groups] = (y[idx[:, lo_pos]] + y[idx[:, hi_pos]]) / 2
+    return out.reshape(n_boot, n_pairs, 2)
+
+
+def _continuous(
+    long: pd.DataFrame, s: pd.DataFrame, n_pairs: int, kind: str, level: float, n_boot: int, seed: int,
+    weighted: bool,
+) -> dict[str, Any]:
+    n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
+    alpha = 1 - level
+    boot = _bootstrap(long, n_pairs, kind, n_boot, seed) if n_boot > 0 else np.full((1, n_pairs, 2), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bdiff = boot[:, :, 1] - boot[:, :, 0]
+        bratio = boot[:, :, 1] / boot[:, :, 0]
+    ok = (n1 >= 2) & (n0 >= 2)
+    q = np.array([alpha / 2, 1 - alpha / 2])
+    dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
+    rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
+    if kind == "mean":
+        sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
+        m1, m0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0
+        if weighted:
+            # weighted variance and Kish effective n for the Welch statistic
+            v1 = (_arm(s, "swy2", 1) / sw1 - m1**2) * n1 / (n1 - 1)
+            v0 = (_arm(s, "swy2", 0) / sw0 - m0**2) * n0 / (n0 - 1)
+            k1, k0 = sw1**2 / _arm(s, "sw2", 1), sw0**2 / _arm(s, "sw2", 0)
+        else:
+            v1, v0, k1, k0 = _arm(s, "var", 1), _arm(s, "var", 0), n1, n0
+        wd = welch_diff(m1, v1, k1, m0, v0, k0, level)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd_pooled = np.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / (n1 + n0 - 2))
+            d = (m1 - m0) / sd_pooled
+        return dict(estimate_cohort=m1, estimate_reference=m0, difference=m1 - m0,
+                    ci_low=dq[0], ci_high=dq[1], ratio=m1 / m0, ratio_ci_low=rq[0], ratio_ci_high=rq[1],
+                    statistic=wd["statistic"], p_value=wd["p_value"], effect_size=d,
+                    effect_size_type="cohens_d", method="welch t; bootstrap percentile ci")
+    # medians: bootstrap CI, bootstrap p-value (CI inversion), Cliff's delta by pooled ranks
+    sub = long.sort_values(["pair_id", "arm"], kind="stable")
+    med = sub.groupby(["pair_id", "arm"])["value"].median().reindex(
+        pd.MultiIndex.from_product([range(n_pairs), [0, 1]]))
+    md1 = med.xs(1, level=1).to_numpy(dtype=float)
+    md0 = med.xs(0, level=1).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        # (k + 1) / (B + 1): a bootstrap p-value is never exactly 0
+        nb = bdiff.shape[0]
+        k_le, k_ge = (bdiff <= 0).sum(axis=0), (bdiff >= 0).sum(axis=0)
+        p_boot = np.minimum(1.0, 2 * (np.minimum(k_le, k_ge) + 1) / (nb + 1))
+    ranks = long.groupby("pair_id")["value"].rank(method="average")
+    rank_sum1 = ranks.where(long["arm"] == 1, 0.0).groupby(long["pair_id"]).sum().reindex(
+        range(n_pairs), fill_value=0.0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u1 = rank_sum1 - n1 * (n1 + 1) / 2
+        delta = 2 * u1 / (n1 * n0) - 1
+    return dict(estimate_cohort=md1, estimate_reference=md0, difference=md1 - md0,
+                ci_low=dq[0], ci_high=dq[1], ratio=md1 / md0, ratio_ci_low=rq[0], ratio_ci_high=rq[1],
+                statistic=np.full(n_pairs, np.nan), p_value=np.where(ok, p_boot, np.nan),
+                effect_size=delta, effect_size_type="cliffs_delta",
+                method="median; bootstrap percentile ci and p")
+
+
+# ----------------------------------------------------------------------------------------
+# Covariate adjustment
+# ----------------------------------------------------------------------------------------
+
+
+def _design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Covariate matrix (dummy-coded, constant columns dropped) and the complete-case mask."""
+    cov = sub[adjust]
+    ok = cov.notna().all(axis=1).to_numpy()
+    cov = cov.loc[ok]
+    parts = []
+    for c in adjust:
+        col = cov[c]
+        if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean":
+            parts.append(col.astype(float).rename(c).to_frame())
+        elif pd.api.types.is_numeric_dtype(col):
+            parts.append(col.astype(float).to_frame())
+        else:
+            d = pd.get_dummies(col.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float)
+            parts.append(d)
+    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cov.index)
+    x = x.loc[:, x.std(ddof=0) > 0]
+    return x, ok
+
+
+def _ipw_weights(t: np.ndarray, e: np.ndarray, estimand: str) -> tuple[np.ndarray, np.ndarray]:
+    if estimand == "ate":
+        return t / e, (1 - t) / (1 - e)
+    return t.astype(float), (1 - t) * e / (1 - e)
+
+
+def _fit_one(
+    sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str, z: float,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    import statsmodels.api as sm
+
+    xdf, ok = _design(sub, adjust)
+    sub = sub.loc[ok]
+    t = sub["arm"].to_numpy(dtype=float)
+    y = sub["value"].to_numpy(dtype=float)
+    w = sub["weight"].to_numpy(dtype=float)
+    binary = kind in ("proportion", "likert")
+    flags = []
+    if (~ok).any():
+        flags.append(_flag_count(int((~ok).sum()), "行协变量缺失，未纳入调整",
+                                 "rows with missing covariates left out of the adjusted fit"))
+    row: dict[str, Any] = {"n_cohort": int(t.sum()), "n_reference": int((1 - t).sum())}
+    nan_row = dict(estimate_cohort=np.nan, estimate_reference=np.nan, difference=np.nan, ci_low=np.nan,
+                   ci_high=np.nan, ratio=np.nan, ratio_ci_low=np.nan, ratio_ci_high=np.nan,
+                   statistic=np.nan, p_value=np.nan, effect_size=np.nan)
+    if row["n_cohort"] < 2 or row["n_reference"] < 2:
+        flags.append(_F_NOREF if row["n_reference"] == 0 else _F_NOCOH)
+        return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
+    x = xdf.to_numpy(dtype=float)
+    xc = np.column_stack([np.ones(len(t)), x])
+    # propensity model (overlap diagnostics for both methods, weights for IPW)
+    try:
+        ps_res = sm.GLM(t, xc, family=sm.families.Binomial(), var_weights=w).fit()
+        e = np.clip(ps_res.fittedvalues, 1e-10, 1 - 1e-10)
+        gamma = ps_res.params
+    except Exception:  # noqa: BLE001 - perfect separation etc. is reported, not raised
+        e, gamma = np.full(len(t), np.nan), None
+        flags.append("倾向得分模型无法拟合 / propensity model could not be fitted")
+    lo, hi = _OVERLAP
+    outside = int(((e < lo) | (e > hi)).sum()) if gamma is not None else 0
+    if outside:
+        flags.append(f"重叠差：{outside}/{len(t)} 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: "
+                     f"{outside} of {len(t)} units have a propensity outside [{lo}, {hi}]")
+    pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
+    use = "ra" if method == "auto" else method
+    try:
+        if use == "ra":
+            est = _ra(y, t, x, w, pop, binary)
+        else:
+            if gamma is None:
+                raise ValueError("no propensity")
+            est = _ipw(y, t, xc, w, e, estimand)
+    except Exception as exc:  # noqa: BLE001
+        flags.append(f"模型无法拟合 / model could not be fitted ({type(exc).__name__})")
+        return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
+    mu1, mu0, v = est["mu1"], est["mu0"], est["cov"]  # cov of (mu1, mu0)
+    diff = mu1 - mu0
+    se = float(np.sqrt(v[0, 0] + v[1, 1] - 2 * v[0, 1]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lr = np.log(mu1 / mu0)
+        se_lr = np.sqrt(v[0, 0] / mu1**2 + v[1, 1] / mu0**2 - 2 * v[0, 1] / (mu1 * mu0))
+    stat = diff / se if se > 0 else np.nan
+    if binary:
+        es, es_type = float(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1))), "cohens_h"
+    else:
+        sd = np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2)
+        es, es_type = diff / sd, "standardised_difference"
+    row.update(estimate_cohort=mu1, estimate_reference=mu0, difference=diff, ci_low=diff - z * se,
+               ci_high=diff + z * se, ratio=mu1 / mu0, ratio_ci_low=float(np.exp(lr - z * se_lr)),
+               ratio_ci_high=float(np.exp(lr + z * se_lr)), statistic=stat,
+               p_value=float(2 * stats.norm.sf(abs(stat))), effect_size=es, effect_size_type=es_type)
+    name = {"ra": ("regression adjustment (logit, average marginal effect, delta-method HC0)" if binary
+                   else "regression adjustment (OLS with cohort×covariate interactions, HC1)"),
+            "ipw": "inverse-probability weighting (logit propensity, Hajek, M-estimation sandwich)"}[use]
+    row["method"] = f"{name}; {estimand.upper()}"
+    if (w != 1).any():
+        flags.append(_F_WEIGHTED)
+    row["flags"] = "; ".join(flags)
+    bal = _balance_rows(xdf, t, w, e, estimand) if gamma is not None else pd.DataFrame()
+    return row, bal
+
+
+def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool
+        ) -> dict[str, Any]:
+    """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
+    import statsmodels.api as sm
+
+    n = len(y)
+    if binary:
+        xf = np.column_stack([np.ones(n), t, x])
+        res = sm.GLM(y, xf, family=sm.families.Binomial(), var_weights=w).fit(cov_type="HC0")
+        beta, vb = res.params, res.cov_params()
+        x1, x0 = xf[pop].copy(), xf[pop].copy()
+        x1[:, 1], x0[:, 1] = 1.0, 0.0
+        wp = w[pop] / w[pop].sum()
+        f1, f0 = 1 / (1 + np.exp(-x1 @ beta)), 1 / (1 + np.exp(-x0 @ beta))
+        g1 = (wp * f1 * (1 - f1)) @ x1  # d mu1 / d beta
+        g0 = (wp * f0 * (1 - f0)) @ x0
+        g = np.vstack([g1, g0])
+        return {"mu1": float(wp @ f1), "mu0": float(wp @ f0), "cov": g @ vb @ g.T}
+    # Lin (2013): interacted OLS with covariates centred on the target population,
+    # so the cohort coefficient is the ATE (or ATT) of regression adjustment
+    wp = w[pop] / w[pop].sum()
+    xc = x - wp @ x[pop] if x.shape[1] else x
+    xf = np.column_stack([np.ones(n), t, xc, t[:, None] * xc])
+    res = sm.WLS(y, xf, weights=w).fit(cov_type="HC1")
+    beta, vb = res.params, res.cov_params()
+    g = np.zeros((2, xf.shape[1]))
+    g[0, 0] = g[0, 1] = 1.0  # mu1 = b0 + b_t
+    g[1, 0] = 1.0  # mu0 = b0
+    return {"mu1": float(beta[0] + beta[1]), "mu0": float(beta[0]), "cov": g @ vb @ g.T}
+
+
+def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
+         ) -> dict[str, Any]:
+    """Hajek IPW means with a stacked M-estimation sandwich (propensity uncertainty included)."""
+    n, k = xc.shape
+    h1, h0 = _ipw_weights(t, e, estimand)
+    mu1 = float((w * h1 * y).sum() / (w * h1).sum())
+    mu0 = float((w * h0 * y).sum() / (w * h0).sum())
+    r1, r0 = y - mu1, y - mu0
+    psi = np.column_stack([(w * (t - e))[:, None] * xc, w * h1 * r1, w * h0 * r0])
+    a = np.zeros((k + 2, k + 2))
+    a[:k, :k] = (xc * (w * e * (1 - e))[:, None]).T @ xc / n
+    if estimand == "ate":
+        d1 = w * t * r1 * (-(1 - e) / e)  # d(t/e)/d gamma = -t(1-e)/e x
+        d0 = w * (1 - t) * r0 * (e / (1 - e))  # d((1-t)/(1-e))/d gamma = (1-t)e/(1-e) x
+    else:
+        d1 = np.zeros(n)
+        d0 = w * (1 - t) * r0 * (e / (1 - e))  # d((1-t)e/(1-e))/d gamma = (1-t)e/(1-e) x
+    a[k, :k] = -(d1 @ xc) / n
+    a[k + 1, :k] = -(d0 @ xc) / n
+    a[k, k] = (w * h1).sum() / n
+    a[k + 1, k + 1] = (w * h0).sum() / n
+    b = psi.T @ psi / n
+    ainv = np.linalg.inv(a)
+    v = ainv @ b @ ainv.T / n
+    return {"mu1": mu1, "mu0": mu0, "cov": v[k:, k:]}
+
+
+def _balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
+                  ) -> pd.DataFrame:
+    """Standardised mean differences before and after IPW for each covariate column."""
+    x = xdf.to_numpy(dtype=float)
+    h1, h0 = _ipw_weights(t, e, estimand)
+    c, r = t == 1, t == 0
+
+    def wmean(mask: np.ndarray, ww: np.ndarray) -> np.ndarray:
+        return (ww[mask] @ x[mask]) / ww[mask].sum()
+
+    m1, m0 = wmean(c, w), wmean(r, w)
+    v1 = x[c].var(axis=0, ddof=1) if c.sum() > 1 else np.full(x.shape[1], np.nan)
+    v0 = x[r].var(axis=0, ddof=1) if r.sum() > 1 else np.full(x.shape[1], np.nan)
+    sd = np.sqrt((v1 + v0) / 2)  # the same (unweighted) denominator before and after
+    a1, a0 = wmean(c, w * h1), wmean(r, w * h0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "covariate": list(xdf.columns), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
+            "mean_cohort": m1, "mean_reference": m0, "smd_before": (m1 - m0) / sd,
+            "mean_cohort_weighted": a1, "mean_reference_weighted": a0, "smd_after": (a1 - a0) / sd,
+        })
+
+
+def _adjusted(
+    long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str,
+    z: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One model per comparison row (a loop over rows: each row is its own fit)."""
+    rows, bals = [], []
+    for pid, sub in long.groupby("pair_id", sort=True):
+        row, bal = _fit_one(sub, kind, adjust, method, estimand, z)
+        rows.append(row)
+        if len(bal):
+            bal.insert(0, "pair_id", pid)
+            bals.append(bal)
+    res = pd.DataFrame(rows)
+    res["effect_size_type"] = res.get("effect_size_type", pd.Series(dtype=object))
+    res["method"] = res.get("method", pd.Series(dtype=object))
+    res["adjusted"] = True
+    bal = pd.concat(bals, ignore_index=True) if bals else pd.DataFrame(columns=["pair_id", *BALANCE_COLUMNS[2:]])
+    p = pairs.copy()
+    p["pair_id"] = np.arange(len(p))
+    bal = p.merge(bal, on="pair_id", how="inner").drop(columns="pair_id").rename(columns={"_cohort": "cohort"})
+    bal.insert(bal.columns.get_loc("cohort") + 1, "reference", "")
+    return res[[c for c in COMPARE_COLUMNS if c in res.columns]], bal
+
+
+def balance(
+    data: Any,
+    indicator: str,
+    cohort: str = "program",
+    reference: str = "regular",
+    adjust: str | Sequence[str] = ("entry_score",),
+    by: str | Sequence[str] | None = None,
+    *,
+    estimand: str = "ate",
+    options: Any = None,
+) -> pd.DataFrame:
+    """Covariate balance table of an adjusted comparison (standardised mean differences).
+
+    For each comparison row and covariate (dummy-coded levels for text columns):
+    the means in the cohort and the reference before weighting, the standardised
+    mean difference ``smd_before = (m_cohort − m_reference) / sqrt((s²_c + s²_r)/2)``,
+    the means after inverse-probability weighting and ``smd_after`` with the same
+    (unweighted) denominator. ``|smd| < 0.1`` is the usual sign of good balance
+    (Austin 2009).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, the ``by`` columns, then :data:`BALANCE_COLUMNS`.
+
+    Examples
+    --------
+    >>> import coopmetrics as cm                                         # doctest: +SKIP
+    >>> cm.compare.balance(ds, "placement_rate", adjust=["entry_score"])  # doctest: +SKIP
+    """
+    res = compare(data, indicator, cohort=cohort, reference=reference, by=by, adjust=adjust,
+                  method="ipw", options=options, estimand=estimand)
+    out = res.attrs["balance"].copy()
+    out["reference"] = reference
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Funnel plots and trend tests
+# ----------------------------------------------------------------------------------------
+
+
+def funnel_limits(target: Any, n: Any, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial control limits of a proportion around ``target`` for size ``n``.
+
+    Spiegelhalter (2005, appendix A.1.1): with ``r_p`` the ``p``-quantile of
+    Binomial(n, target) (smallest r with P(R ≤ r) ≥ p) and
+    ``α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1))``, the limit is
+    ``(r_p − α) / n``: the discrete quantile interpolated so that the limits are
+    smooth in ``n``. Lower limit at ``p = (1 − level)/2``, upper at ``(1 + level)/2``.
+
+    Examples
+    --------
+    >>> lo, hi = funnel_limits(0.5, 10, 0.95)   # worked out by hand in the tests
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.1324, 0.8676)
+    """
+    target = np.asarray(target, dtype=float)
+    n = np.asarray(n, dtype=float)
+
+    def lim(p: float) -> np.ndarray:
+        r = stats.binom.ppf(p, n, target)
+        c_r = stats.binom.cdf(r, n, target)
+        c_rm1 = stats.binom.cdf(r - 1, n, target)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            alpha = (c_r - p) / (c_r - c_rm1)
+            return np.clip((r - alpha) / n, 0, 1)
+
+    return lim((1 - level) / 2), lim((1 + level) / 2)
+
+
+def funnel(
+    data: Any,
+    indicator: str,
+    unit: str = "major",
+    by: str | Sequence[str] | None = None,
+    options: Any = None,
+    *,
+    overdispersion: str | None = None,
+    winsor: float = 0.1,
+) -> pd.DataFrame:
+    """Each unit's rate against the overall rate, with funnel-plot control limits.
+
+    Parameters
+    ----------
+    data : Dataset or DataFrame
+    indicator : str
+        Registry id of a proportion (or Likert top-box) indicator; mean indicators
+        get normal limits ``overall ± z·sd/√n``.
+    unit : str
+        Column of the units compared (``major``, ``department``, ``college``).
+    by : str or sequence of str, optional
+        Separate funnels per group (e.g. ``grad_year``); the overall rate is the
+        pooled rate of each group.
+    options : registry.Options, optional
+    overdispersion : {None, "multiplicative", "additive"}
+        ``None``: exact binomial limits. ``"multiplicative"``: limits widened by
+        √φ where φ is the mean squared winsorised z-score (used only when φ > 1).
+        ``"additive"``: random-effects limits ``overall ± z·sqrt(s²_i + τ²)`` with
+        the DerSimonian–Laird τ² from φ (Spiegelhalter 2005b).
+    winsor : float
+        Share winsorised in each tail when estimating φ (0.1 as Spiegelhalter).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, the ``by`` columns, then :data:`FUNNEL_COLUMNS`:
+        ``unit`` (the unit's label), ``numerator``, ``denominator``, ``estimate``,
+        ``overall``, ``z`` (standardised difference), ``lower_95``, ``upper_95``,
+        ``lower_998``, ``upper_998``, ``limits`` (which limits), ``phi``, ``tau2``,
+        ``overdispersion_p`` (χ² test of φ = 1 on units − 1 df), ``position``
+        (``below_998``, ``below_95``, ``within``, ``above_95``, ``above_998``) and
+        ``flag`` (plain language, empty inside the 99.8 % limits). Units are not
+        ranked.
+
+    Examples
+    --------
+    >>> import coopmetrics as cm                             # doctest: +SKIP
+    >>> cm.funnel(ds, "placement_rate", unit="major")        # doctest: +SKIP
+    """
+    check_option("overdispersion", overdispersion, [None, "multiplicative", "additive"], "funnel")
+    kind, _ind = _kind_of(indicator)
+    by_l = _as_list(by)
+    v = _unit_values(data, indicator, [unit, *by_l], options)
+    return funnel_values(v, kind, indicator=indicator, unit=unit, by=by_l, overdispersion=overdispersion,
+                         winsor=winsor)
+
+
+def funnel_values(
+    values: pd.DataFrame,
+    kind: str = "proportion",
+    *,
+    indicator: str = "value",
+    unit: str = "major",
+    by: str | Sequence[str] | None = None,
+    overdispersion: str | None = None,
+    winsor: float = 0.1,
+) -> pd.DataFrame:
+    """:func:`funnel` on a frame of unit values (``value`` column plus ``unit``/``by`` columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"major": ["a"] * 10 + ["b"] * 10, "value": [1] * 9 + [0] + [1] * 3 + [0] * 7})
+    >>> funnel_values(v)[["unit", "estimate", "overall", "position"]]
+      unit  estimate  overall   position
+    0    a       0.9      0.6   above_95
+    1    b       0.3      0.6  below_998
+    """
+    check_option("kind", kind, KINDS, "funnel")
+    check_option("overdispersion", overdispersion, [None, "multiplicative", "additive"], "funnel")
+    by_l = _as_list(by)
+    _need(values, ["value", unit, *by_l], "funnel")
+    v = values.loc[values["value"].notna(), [unit, *by_l, "value"]]
+    keys = [*by_l, unit]
+    g = v.groupby(keys, sort=True, observed=True)["value"]
+    t = g.agg(numerator="sum", denominator="size", ss=lambda s: float((s**2).sum())).reset_index() \
+        if kind in ("mean", "median") else g.agg(numerator="sum", denominator="size").reset_index()
+    grp = t.groupby(by_l, sort=False) if by_l else None
+
+    def gsum(col: str) -> pd.Series:
+        return grp[col].transform("sum") if grp is not None else pd.Series(t[col].sum(), index=t.index)
+
+    num_tot, den_tot = gsum("numerator"), gsum("denominator")
+    overall = (num_tot / den_tot).to_numpy()
+    n = t["denominator"].to_numpy(dtype=float)
+    est = t["numerator"].to_numpy(dtype=float) / n
+    binomial = kind in ("proportion", "likert")
+    if binomial:
+        var1 = overall * (1 - overall)  # variance of one unit under the null
+    else:
+        ss_tot = gsum("ss").to_numpy()
+        var1 = (ss_tot - den_tot.to_numpy() * overall**2) / (den_tot.to_numpy() - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zs = (est - overall) / np.sqrt(var1 / n)
+    # overdispersion: phi from winsorised z-scores, per group
+    zf = pd.DataFrame({"z": zs, "g": (t[by_l].astype(str).agg("|".join, axis=1) if by_l else "all")})
+    qlo = zf.groupby("g")["z"].transform(lambda s: s.quantile(winsor))
+    qhi = zf.groupby("g")["z"].transform(lambda s: s.quantile(1 - winsor))
+    zw = zf["z"].clip(qlo, qhi)
+    k = zf.groupby("g")["z"].transform("count").to_numpy(dtype=float)
+    phi = (zw**2).groupby(zf["g"]).transform("mean").to_numpy()
+    od_p = stats.chi2.sf(k * phi, k - 1)
+    wi = n / var1
+    sw = pd.Series(wi).groupby(zf["g"]).transform("sum").to_numpy()
+    sw2 = pd.Series(wi**2).groupby(zf["g"]).transform("sum").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau2 = np.maximum(0.0, (k * phi - (k - 1)) / (sw - sw2 / sw))
+    out = t[keys].rename(columns={unit: "unit"}).copy()
+    out["numerator"] = t["numerator"].to_numpy()
+    out["denominator"] = t["denominator"].to_numpy()
+    out["estimate"] = est
+    out["overall"] = overall
+    out["z"] = zs
+    for lev, tag in ((0.95, "95"), (0.998, "998")):
+        zq = stats.norm.isf((1 - lev) / 2)
+        if overdispersion == "multiplicative":
+            half = zq * np.sqrt(np.maximum(phi, 1.0) * var1 / n)
+            lo, hi = overall - half, overall + half
+        elif overdispersion == "additive":
+            half = zq * np.sqrt(var1 / n + tau2)
+            lo, hi = overall - half, overall + half
+        elif binomial:
+            lo, hi = funnel_limits(overall, n, lev)
+        else:
+            half = zq * np.sqrt(var1 / n)
+            lo, hi = overall - half, overall + half
+        if binomial:
+            lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+        out[f"lower_{tag}"], out[f"upper_{tag}"] = lo, hi
+    out["limits"] = {None: "exact binomial (Spiegelhalter 2005)" if binomial else "normal",
+                     "multiplicative": "multiplicative overdispersion (phi, winsorised z)",
+                     "additive": "additive random effects (tau2)"}[overdispersion]
+    out["phi"] = phi
+    out["tau2"] = tau2
+    out["overdispersion_p"] = od_p
+    e = out["estimate"]
+    pos = np.select(
+        [e < out["lower_998"], e < out["lower_95"], e > out["upper_998"], e > out["upper_95"]],
+        ["below_998", "below_95", "above_998", "above_95"], default="within")
+    out["position"] = pos
+    out["flag"] = np.select(
+        [pos == "below_998", pos == "above_998"],
+        ["低于99.8%控制限 / below the 99.8% limit", "高于99.8%控制限 / above the 99.8% limit"], default="")
+    out.insert(0, "indicator", indicator)
+    return out[["indicator", *by_l, *FUNNEL_COLUMNS]].reset_index(drop=True)
+
+
+def trend_test(
+    data: Any,
+    indicator: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    time: str = "grad_year",
+    options: Any = None,
+) -> pd.DataFrame:
+    """Cochran–Armitage test for a linear trend in a rate across years.
+
+    With yearly counts ``x_t`` of ``n_t`` units, pooled rate ``p̄ = Σx/Σn`` and
+    ``t̄ = Σ n_t t / Σ n_t``:
+    ``T = Σ x_t (t − t̄)``, ``Var T = p̄(1 − p̄) Σ n_t (t − t̄)²``, ``z = T/√Var T``
+    (two-sided normal p-value). ``z²`` equals the score test of the slope in a
+    logistic regression on year (statsmodels ``GLMResults.score_test``). ``slope``
+    is the least-squares change in the rate per year, ``T / Σ n_t (t − t̄)²``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, the ``by`` columns, then :data:`TREND_COLUMNS`.
+
+    Examples
+    --------
+    >>> import coopmetrics as cm                                 # doctest: +SKIP
+    >>> cm.trend_test(ds, "placement_rate", by="department")     # doctest: +SKIP
+    """
+    kind, _ind = _kind_of(indicator)
+    if kind not in ("proportion", "likert"):
+        raise InvalidOptionError(
+            "趋势检验只适用于比例指标", "trend_test() applies to proportion indicators only.")
+    by_l = _as_list(by)
+    v = _unit_values(data, indicator, [time, *by_l], options)
+    return trend_test_values(v, indicator=indicator, by=by_l, time=time)
+
+
+def trend_test_values(
+    values: pd.DataFrame, *, indicator: str = "value", by: str | Sequence[str] | None = None,
+    time: str = "grad_year",
+) -> pd.DataFrame:
+    """:func:`trend_test` on a frame of 0/1 unit values with a ``time`` column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"grad_year": [2021] * 4 + [2022] * 4 + [2023] * 4,
+    ...                   "value": [1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0]})
+    >>> r = trend_test_values(v)
+    >>> round(float(r["statistic"][0]), 4), round(float(r["slope"][0]), 3)
+    (1.4142, 0.25)
+    """
+    by_l = _as_list(by)
+    _need(values, ["value", time, *by_l], "trend_test")
+    v = values.loc[values["value"].notna() & values[time].notna(), [*by_l, time, "value"]].copy()
+    v[time] = v[time].astype(float)
+    yr = v.groupby([*by_l, time], sort=True, observed=True)["value"].agg(x="sum", n="size").reset_index()
+    yr["nt"] = yr["n"] * yr[time]
+    yr["nt2"] = yr["nt"] * yr[time]
+    yr["xt"] = yr["x"] * yr[time]
+    if by_l:
+        g = yr.groupby(by_l, sort=True, observed=True)
+        agg = g.agg(n_years=(time, "size"), first_year=(time, "min"), last_year=(time, "max"), x=("x", "sum"),
+                    n=("n", "sum"), nt=("nt", "sum"), nt2=("nt2", "sum"), xt=("xt", "sum")).reset_index()
+        first = g.first().reset_index()
+        last = g.last().reset_index()
+    else:
+        agg = pd.DataFrame({"n_years": [len(yr)], "first_year": [yr[time].min()], "last_year": [yr[time].max()],
+                            "x": [yr["x"].sum()], "n": [yr["n"].sum()], "nt": [yr["nt"].sum()],
+                            "nt2": [yr["nt2"].sum()], "xt": [yr["xt"].sum()]})
+        first, last = yr.iloc[[0]].reset_index(drop=True), yr.iloc[[-1]].reset_index(drop=True)
+    pbar = agg["x"] / agg["n"]
+    tbar = agg["nt"] / agg["n"]
+    sxx = agg["nt2"] - agg["n"] * tbar**2
+    tstat = agg["xt"] - agg["x"] * tbar
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zval = (tstat / np.sqrt(pbar * (1 - pbar) * sxx)).to_numpy(dtype=float)
+        slope = (tstat / sxx).to_numpy(dtype=float)
+    zval = np.where(agg["n_years"].to_numpy() >= 2, zval, np.nan)
+    p = 2 * stats.norm.sf(np.abs(zval))
+    out = agg[by_l].copy() if by_l else pd.DataFrame(index=range(1))
+    out.insert(0, "indicator", indicator)
+    out["n_years"] = agg["n_years"].to_numpy()
+    out["first_year"] = agg["first_year"].astype(int).to_numpy()
+    out["last_year"] = agg["last_year"].astype(int).to_numpy()
+    out["numerator"] = agg["x"].to_numpy()
+    out["denominator"] = agg["n"].to_numpy()
+    out["estimate_first"] = (first["x"] / first["n"]).to_numpy()
+    out["estimate_last"] = (last["x"] / last["n"]).to_numpy()
+    out["slope"] = slope
+    out["statistic"] = zval
+    out["p_value"] = p
+    out["q_value"] = bh_qvalues(p)
+    out["method"] = "cochran-armitage"
+    return out[["indicator", *by_l, *TREND_COLUMNS]].reset_index(drop=True)

@@ -1,0 +1,1033 @@
+"""The indicator registry: every indicator declared as data, in one place.
+
+An :class:`Indicator` is a frozen record: id, Chinese and English name, unit,
+kind, the table it is computed from, a numerator and a denominator
+(:class:`Measure`), direction, official target, definition edition, source
+citation with its evidence grade. Filters are small data records
+(:class:`Filter`), never lambdas, so the registry can be listed, validated,
+described in words and translated to any dataframe engine by
+:mod:`coopmetrics.compute`.
+
+Definition choices that differ between Ministry editions, survey vendors and
+schools are collected in :class:`Options` and echoed in the ``edition`` column
+of every result, so the choice is visible.
+
+Evidence grades follow ``shared/reference/definitions-cn.md``: ``V`` verified
+in a primary source, ``V-2`` verified in a secondary source, ``U``
+unverified. Indicators resting on a ``U`` definition carry
+``provisional=True`` and say "provisional"/"convention" in their edition.
+
+Examples
+--------
+>>> from coopmetrics.registry import get_indicator, indicators, validate_registry
+>>> ind = get_indicator("placement_rate")
+>>> ind.kind, ind.table, ind.unit
+('proportion', 'graduates', 'share')
+>>> validate_registry()
+[]
+>>> "placement_rate" in set(indicators()["id"])
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import pandas as pd
+
+from .codes import PROFILES
+from .errors import InvalidOptionError, UnknownIndicatorError, check_option
+from .schema import TABLES
+
+__all__ = [
+    "Filter",
+    "Measure",
+    "Indicator",
+    "Options",
+    "REGISTRY",
+    "KINDS",
+    "OPS",
+    "UNITS",
+    "YEAR_COLUMN",
+    "EMPLOYED_CODES",
+    "indicators",
+    "get_indicator",
+    "validate_registry",
+    "describe_filters",
+]
+
+Kind = Literal["proportion", "weighted_proportion", "mean", "median", "ratio_of_sums", "count", "sum"]
+
+#: Indicator kinds and what the estimate is.
+KINDS: dict[str, str] = {
+    "proportion": "share of units in the denominator population that meet the numerator filters",
+    "weighted_proportion": "survey top-box share, (raking-)weighted, respondent as cluster",
+    "mean": "arithmetic mean of a column over the population",
+    "median": "median of a column over the population",
+    "ratio_of_sums": "sum of the numerator measure / sum of the denominator measure (possibly two tables)",
+    "count": "number of units (or distinct units) meeting the filters",
+    "sum": "total of a column over the units meeting the filters",
+}
+
+#: Year column of each table. ``by=("year",)`` and ``by=("grad_year",)`` both
+#: mean "the year column of the indicator's table".
+YEAR_COLUMN: dict[str, str] = {t: ("grad_year" if t == "graduates" else "year") for t in TABLES}
+
+#: Unit code -> (Chinese, English).
+UNITS: dict[str, tuple[str, str]] = {
+    "share": ("比例", "share (0-1)"),
+    "yuan_per_month": ("元/月", "yuan per month"),
+    "yuan": ("元", "yuan"),
+    "months": ("月", "months"),
+    "persons": ("人", "persons"),
+    "enterprises": ("家", "enterprises"),
+    "positions": ("个", "positions"),
+    "hours": ("学时", "teaching hours"),
+    "person_days": ("人日", "person-days"),
+    "students_per_teacher": ("生/师", "students per teacher"),
+    "yuan_per_student": ("元/生", "yuan per student"),
+    "positions_per_graduate": ("个/人", "positions per graduate"),
+    "hires_per_intern": ("人/人", "hires per intern received"),
+}
+
+# which units a kind may carry (checked by validate_registry)
+_KIND_UNITS: dict[str, set[str]] = {
+    "proportion": {"share"},
+    "weighted_proportion": {"share"},
+    "mean": {"yuan_per_month", "yuan", "months", "hours"},
+    "median": {"yuan_per_month", "yuan", "months", "hours"},
+    "ratio_of_sums": {"share", "students_per_teacher", "yuan_per_student", "positions_per_graduate",
+                      "hires_per_intern"},
+    "count": {"persons", "enterprises"},
+    "sum": {"yuan", "persons", "positions", "hours", "person_days"},
+}
+
+#: Filter operators. ``value`` meaning per operator; see :class:`Filter`.
+OPS: dict[str, str] = {
+    "eq": "column == value",
+    "ne": "column != value (nulls do not match)",
+    "in": "column in value (tuple)",
+    "not_in": "column not in value (nulls do not match)",
+    "is_true": "boolean column is true",
+    "is_false": "boolean column is false",
+    "notnull": "column is not missing",
+    "isnull": "column is missing",
+    "ge": "column >= value (a number or the name of a numeric Options field)",
+    "gt": "column > value",
+    "le": "column <= value",
+    "lt": "column < value",
+    "eq_column": "column == the column named in value (both present)",
+    "in_profile": "destination code in a category of a destination profile; value = (profile or None, category)",
+    "in_codes": "destination code in value (2-digit families also match their 3-digit children)",
+    "unknown_code": "destination code missing or not in the code list",
+    "any_positive": "any of the columns (those present) is > 0",
+    "satisfied": "survey answer in Options.satisfied_levels[value] (scores or text levels)",
+    "valid_response": "survey answer of kind value that is scored and not in Options.exclude_levels[value]",
+    "pay_compliant": "intern pay meets the rule in Options.pay_rule (2021: >= 80 % of post wage or >= "
+                     "lowest-grade wage; 2016: >= 80 % of probation wage)",
+    "dual_qualified": "teacher is 双师 under Options.dual_definition",
+}
+
+#: Destination codes (and 2-digit families) that count as *employed* (placed but
+#: not in further study): used as the population for salary, relevance,
+#: turnover and where-they-work shares. Library convention [U]: MyCOS restricts
+#: relevance and salary to 受雇全职, which the MoE codes cannot identify.
+EMPLOYED_CODES: tuple[str, ...] = ("10", "11", "12", "27", "46", "50", "51", "75", "76", "77")
+FURTHER_STUDY_CODES: tuple[str, ...] = ("80", "81", "82", "85")
+
+# --- definition options ---------------------------------------------------------------------
+
+DUAL_DEFINITIONS = ("school_flag", "2004_evaluation", "2022_standard")
+PAY_RULES = ("2021", "2016")
+SURVEY_WEIGHTS = ("raking", None)
+
+#: Default top-box levels per survey instrument: scores 5 and 4 (很满意, 满意) — the
+#: "top-2-box" convention of MyCOS 2014 [V]; many school surveys also count 基本满意 (3) [U].
+DEFAULT_SATISFIED: dict[str, tuple[Any, ...]] = {
+    "internship": (5, 4), "employment": (5, 4), "school": (5, 4), "employer": (5, 4),
+}
+#: Levels removed from the denominator (MyCOS excludes 无法评估 [V]).
+DEFAULT_EXCLUDED: dict[str, tuple[str, ...]] = {
+    k: ("无法评估", "不适用", "无法回答", "不清楚") for k in DEFAULT_SATISFIED
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Definition choices, echoed in the ``edition`` column of every result.
+
+    Parameters
+    ----------
+    profile : {"moe_2021", "moe_2024", "legacy"}
+        Destination-code grouping for the placement rate (see :mod:`coopmetrics.codes`).
+        ``moe_2024`` is provisional (its code mapping is unverified).
+    dual_definition : {"school_flag", "2004_evaluation", "2022_standard"}
+        How a teacher counts as 双师: the export's 是否双师素质教师 flag; the 2004
+        evaluation conditions computed from teacher attributes (lecturer or above
+        and one industry condition; approximated from the columns present,
+        provisional); or a certified level under the 2022 standard.
+    practice_days : float, default 180
+        Days of enterprise practice in five years that satisfy the six-month rule.
+    pay_rule : {"2021", "2016"}
+        Internship pay rule: 2021 (>= 80 % of the post wage, or the lowest-grade
+        wage) or 2016 (>= 80 % of the probation wage).
+    satisfied_levels, exclude_levels : mapping
+        Per survey kind: top-box levels (scores 1-5 and/or answer texts) and answer
+        texts removed from the denominator.
+    survey_items : mapping
+        Per survey kind: tuple of item names to use, or None for all items of the
+        kind (a respondent's items then form one cluster).
+    survey_weights : {"raking", None}
+        Rake respondents to the graduate roster's margins, or leave unweighted.
+    raking_variables : tuple of str
+        Roster columns raked to (those present are used).
+    partner_programs : tuple of str
+        ``program`` values that count as a partnership program.
+    as_of : str, optional
+        Reporting date of the destination data (e.g. ``"2024-08-31"``), echoed in ``edition``.
+
+    Examples
+    --------
+    >>> Options(profile="moe_2024").profile
+    'moe_2024'
+    >>> Options(pay_rule="2019")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coopmetrics.errors.InvalidOptionError: Options() 的参数 'pay_rule' 只能取 '2021', '2016'，收到 '2019'...
+    """
+
+    profile: str = "moe_2021"
+    dual_definition: str = "school_flag"
+    practice_days: float = 180
+    pay_rule: str = "2021"
+    satisfied_levels: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: dict(DEFAULT_SATISFIED))
+    exclude_levels: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_EXCLUDED))
+    survey_items: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    survey_weights: str | None = "raking"
+    raking_variables: tuple[str, ...] = ("major", "program", "gender")
+    partner_programs: tuple[str, ...] = ("order_class", "named_class", "apprenticeship")
+    as_of: str | None = None
+
+    def __post_init__(self) -> None:
+        check_option("profile", self.profile, list(PROFILES), "Options")
+        check_option("dual_definition", self.dual_definition, DUAL_DEFINITIONS, "Options")
+        check_option("pay_rule", str(self.pay_rule), PAY_RULES, "Options")
+        check_option("survey_weights", self.survey_weights, SURVEY_WEIGHTS, "Options")
+        if not isinstance(self.practice_days, (int, float)) or self.practice_days <= 0:
+            raise InvalidOptionError(
+                f"practice_days 必须是正数，收到 {self.practice_days!r}",
+                f"practice_days must be a positive number, got {self.practice_days!r}",
+            )
+        # fill kinds the user did not mention with the defaults
+        sat = dict(DEFAULT_SATISFIED)
+        sat.update(self.satisfied_levels)
+        exc = dict(DEFAULT_EXCLUDED)
+        exc.update(self.exclude_levels)
+        object.__setattr__(self, "satisfied_levels", sat)
+        object.__setattr__(self, "exclude_levels", exc)
+        object.__setattr__(self, "pay_rule", str(self.pay_rule))
+
+    def describe(self, names: Iterable[str], kind: str | None = None) -> str:
+        """Short text of the option values named (for the ``edition`` column)."""
+        parts = []
+        for name in names:
+            if name == "profile":
+                prof = PROFILES[self.profile]
+                parts.append(f"profile={self.profile}" + (" (provisional)" if prof.provisional else ""))
+            elif name == "dual_definition":
+                parts.append(f"dual_definition={self.dual_definition}"
+                             + (" (provisional)" if self.dual_definition != "school_flag" else ""))
+            elif name in ("satisfied_levels", "exclude_levels", "survey_items") and kind:
+                val = getattr(self, name).get(kind)
+                parts.append(f"{name}={list(val) if val is not None else 'all'}")
+            elif name == "survey_items" and kind:
+                parts.append(f"survey_items={self.survey_items.get(kind)}")
+            else:
+                parts.append(f"{name}={getattr(self, name)}")
+        if self.as_of:
+            parts.append(f"as_of={self.as_of}")
+        return "; ".join(parts)
+
+    def with_(self, **changes: Any) -> Options:
+        """Return a copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One condition on a unit, as data.
+
+    Parameters
+    ----------
+    column : str or tuple of str
+        Canonical column (a tuple for ``any_positive``).
+    op : str
+        One of :data:`OPS`.
+    value : object
+        Operand; its meaning depends on ``op``.
+
+    Examples
+    --------
+    >>> Filter("destination_code", "in_profile", (None, "placed")).describe("en")
+    'destination code placed under the selected profile'
+    """
+
+    column: str | tuple[str, ...]
+    op: str
+    value: Any = None
+
+    def describe(self, lang: str = "en") -> str:
+        """The condition in words (``lang`` = ``"zh"`` or ``"en"``)."""
+        return _describe_filter(self, lang)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What is counted or summed on one side of an indicator.
+
+    Parameters
+    ----------
+    agg : {"count", "count_distinct", "sum", "mean", "median"}
+        Aggregation. ``count`` counts rows (units), ``count_distinct`` distinct values of
+        ``column``, ``sum``/``mean``/``median`` aggregate ``column``.
+    column : str, optional
+        Column aggregated.
+    where : tuple of Filter
+        All must hold for a unit to contribute.
+    table : str, optional
+        Table of the measure when it differs from the indicator's table (cross-table ratios).
+    """
+
+    agg: str
+    column: str | None = None
+    where: tuple[Filter, ...] = ()
+    table: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One indicator, declared as data.
+
+    Attributes
+    ----------
+    id, name_zh, name_en : str
+        Stable id and display names.
+    unit : str
+        A key of :data:`UNITS`.
+    kind : str
+        A key of :data:`KINDS`.
+    table : str
+        Main table (a key of :data:`coopmetrics.schema.TABLES`).
+    numerator, denominator : Measure
+        For proportions the numerator's filters include the denominator's (numerator
+        ⊆ denominator); for means/medians the numerator holds the column and the
+        denominator is None; for counts and sums the numerator alone.
+    direction : {"higher", "lower", "none"}
+        Is a higher value better?
+    target : float, optional
+        Official (or widely used) target, in the indicator's unit.
+    edition : str
+        Definition edition, e.g. ``"教学厅函〔2021〕19号"``.
+    source, grade : str
+        Citation and evidence grade (``V``, ``V-2``, ``U``).
+    options_used : tuple of str
+        Fields of :class:`Options` that change this indicator.
+    provisional : bool
+        True where the definition rests on an unverified ([U]) source or a convention.
+    notes : str
+        Anything a reader of the number must know.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str
+    kind: str
+    table: str
+    numerator: Measure
+    denominator: Measure | None
+    direction: str
+    target: float | None
+    edition: str
+    source: str
+    grade: str
+    options_used: tuple[str, ...] = ()
+    provisional: bool = False
+    notes: str = ""
+    survey_kind: str | None = None
+
+    @property
+    def required_columns(self) -> dict[str, tuple[str, ...]]:
+        """Columns needed per table under the default :class:`Options`."""
+        return self.columns(Options())[0]
+
+    def measures(self) -> list[Measure]:
+        """Numerator and (if any) denominator."""
+        return [m for m in (self.numerator, self.denominator) if m is not None]
+
+    def tables(self) -> list[str]:
+        """Tables this indicator reads, main table first."""
+        out = [self.table]
+        for m in self.measures():
+            t = m.table or self.table
+            if t not in out:
+                out.append(t)
+        return out
+
+    def columns(self, options: Options) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        """(required, optional) columns per table under ``options``."""
+        req: dict[str, list[str]] = {}
+        opt: dict[str, list[str]] = {}
+        for m in self.measures():
+            t = m.table or self.table
+            r = req.setdefault(t, [])
+            o = opt.setdefault(t, [])
+            if m.column:
+                r.append(m.column)
+            for f in m.where:
+                fr, fo = filter_columns(f, options)
+                r.extend(fr)
+                o.extend(fo)
+        if self.survey_kind is not None:
+            req.setdefault("survey", []).append("respondent_id")
+        clean_r = {t: tuple(dict.fromkeys(v)) for t, v in req.items()}
+        clean_o = {t: tuple(c for c in dict.fromkeys(v) if c not in clean_r.get(t, ())) for t, v in opt.items()}
+        return clean_r, clean_o
+
+    def edition_text(self, options: Options) -> str:
+        """Edition plus the option values this indicator depends on."""
+        text = self.edition
+        if self.provisional and "provisional" not in text and "convention" not in text:
+            text += " (provisional)"
+        extra = options.describe(self.options_used, kind=self.survey_kind)
+        return f"{text}; {extra}" if extra else text
+
+
+def filter_columns(f: Filter, options: Options) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) columns a filter reads under ``options``."""
+    op = f.op
+    if op == "any_positive":
+        return (), tuple(f.column)
+    if op == "eq_column":
+        return (f.column, f.value), ()
+    if op in ("satisfied", "valid_response"):
+        return ("survey_kind", "score"), ("response", "item")
+    if op == "pay_compliant":
+        if options.pay_rule == "2016":
+            return ("monthly_pay", "probation_wage"), ()
+        return ("monthly_pay", "post_wage"), ("lowest_grade_wage",)
+    if op == "dual_qualified":
+        if options.dual_definition == "school_flag":
+            return ("dual_flag",), ()
+        if options.dual_definition == "2022_standard":
+            return ("dual_level",), ()
+        return ("title_level",), ("industry_qualification", "enterprise_practice_days_5y",
+                                  "industry_years", "applied_projects_5y")
+    return (f.column,), ()
+
+
+# --- describing filters in words ---------------------------------------------------------------
+
+_CAT_ZH = {
+    "placed": "已落实去向", "employed": "就业（不含升学）", "contract": "协议和合同就业", "flexible": "灵活就业",
+    "self_employed": "自主创业", "further_study": "升学", "not_placed": "未落实（70/71/72）",
+    "employed_unit": "单位就业", "freelance": "自由职业",
+}
+
+
+def _col_zh(table_col: str) -> str:
+    for t in TABLES.values():
+        for c in t.columns:
+            if c.name == table_col:
+                return c.zh
+    return table_col
+
+
+def _describe_filter(f: Filter, lang: str) -> str:
+    zh = lang == "zh"
+    col = f.column if isinstance(f.column, str) else "/".join(f.column)
+    name = _col_zh(col) if zh and isinstance(f.column, str) else col.replace("_", " ")
+    v = f.value
+    if f.op == "in_profile":
+        prof, cat = v
+        if zh:
+            where = f"按{prof}口径" if prof else "按所选口径"
+            return f"毕业去向代码属于{_CAT_ZH.get(cat, cat)}（{where}）"
+        where = f"under profile {prof}" if prof else "under the selected profile"
+        return f"destination code {cat.replace('_', ' ')} {where}"
+    if f.op == "in_codes":
+        codes = ", ".join(v)
+        return f"毕业去向代码为 {codes}（含三位子代码）" if zh else f"destination code in {codes} (incl. 3-digit children)"
+    if f.op == "unknown_code":
+        return "毕业去向代码缺失或不在代码表中" if zh else "destination code missing or not in the code list"
+    if f.op == "is_true":
+        return f"{name}=是" if zh else f"{name} is yes"
+    if f.op == "is_false":
+        return f"{name}=否" if zh else f"{name} is no"
+    if f.op == "notnull":
+        return f"{name}不缺失" if zh else f"{name} recorded"
+    if f.op == "isnull":
+        return f"{name}缺失" if zh else f"{name} missing"
+    if f.op in ("eq", "ne", "ge", "gt", "le", "lt"):
+        sym = {"eq": "=", "ne": "≠", "ge": "≥", "gt": ">", "le": "≤", "lt": "<"}[f.op]
+        return f"{name} {sym} {v}"
+    if f.op in ("in", "not_in"):
+        vals = ", ".join(map(str, v))
+        if zh:
+            return f"{name}{'属于' if f.op == 'in' else '不属于'} {{{vals}}}"
+        return f"{name} {'in' if f.op == 'in' else 'not in'} {{{vals}}}"
+    if f.op == "eq_column":
+        other = _col_zh(v) if zh else v.replace("_", " ")
+        return f"{name}与{other}相同" if zh else f"{name} equals {other}"
+    if f.op == "any_positive":
+        return f"{name} 中任一项 > 0" if zh else f"any of {name} > 0"
+    if f.op == "satisfied":
+        return f"{v}问卷回答属于满意档（见 satisfied_levels）" if zh else f"{v} survey answer in the top box (satisfied_levels)"
+    if f.op == "valid_response":
+        return (f"{v}问卷有效回答（不含 exclude_levels）" if zh
+                else f"valid {v} survey answer (exclude_levels removed)")
+    if f.op == "pay_compliant":
+        return ("实习报酬达标（按 pay_rule：2021 版≥同岗位工资80%或最低档工资；2016 版≥试用期工资80%）" if zh
+                else "intern pay compliant under pay_rule (2021: >= 80 % of post wage or lowest-grade wage; "
+                     "2016: >= 80 % of probation wage)")
+    if f.op == "dual_qualified":
+        return "双师（按 dual_definition）" if zh else "double-qualified (双师) under dual_definition"
+    return f"{col} {f.op} {v}"
+
+
+def describe_filters(filters: Iterable[Filter], lang: str = "en") -> str:
+    """Join filter descriptions with "and" (``且`` in Chinese); empty means every unit.
+
+    Examples
+    --------
+    >>> describe_filters([Filter("hired", "is_true")], "zh")
+    '企业录用=是'
+    """
+    parts = [f.describe(lang) for f in filters]
+    if not parts:
+        return "全部" if lang == "zh" else "all"
+    return ("且".join(parts)) if lang == "zh" else " and ".join(parts)
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+_EMPLOYED = Filter("destination_code", "in_codes", EMPLOYED_CODES)
+_FT = Filter("category", "eq", "full_time")
+_PROF = Filter("is_professional", "is_true")
+
+_SRC_2021 = "教学厅函〔2021〕19号 附件1 (via secondary sources) [V-2]; definitions-cn.md §1.2"
+_SRC_2024 = "教就业厅函〔2024〕11号; code mapping of 单位就业 unverified [U]; definitions-cn.md §1.2"
+_SRC_MYCOS = "MyCOS (麦可思) convention [U]; definitions-cn.md §4.3"
+_SRC_A76 = "状态数据 A7-6-2 / ODS_BYQXJYSJ fields [V-2]; ratio is a library convention [U]; definitions-cn.md §1.3, §6.2"
+_SRC_SERVICE = "质量年报 服务贡献表 A–D 类 rows [U] (A and C rows [V] as narrative figures); definitions-cn.md §2.2"
+_SRC_A74 = "状态数据 A7-4 顶岗实习表 (derived ratio, not official) [V-2]; definitions-cn.md §6.2"
+_SRC_A75 = "状态数据 A7-5 产学合作表 / ODS_CXHZSJ [V-2]; definitions-cn.md §5.1"
+
+
+def _prop(id: str, zh: str, en: str, table: str, population: tuple[Filter, ...], success: tuple[Filter, ...],
+          **kw: Any) -> Indicator:
+    """A proportion: numerator = population ∧ success (so numerator ⊆ denominator)."""
+    return Indicator(
+        id, zh, en, "share", "proportion", table,
+        numerator=Measure("count", where=population + success),
+        denominator=Measure("count", where=population),
+        **kw,
+    )
+
+
+def _survey(kind: str, zh: str, en: str, source: str, grade: str, notes: str) -> Indicator:
+    pop = (Filter("survey_kind", "eq", kind), Filter("response", "valid_response", kind))
+    return Indicator(
+        f"{kind}_satisfaction", zh, en, "share", "weighted_proportion", "survey",
+        numerator=Measure("count", where=pop + (Filter("response", "satisfied", kind),)),
+        denominator=Measure("count", where=pop),
+        direction="higher", target=None,
+        edition="top-box share, library convention (provisional)", source=source, grade=grade,
+        options_used=("satisfied_levels", "exclude_levels", "survey_items", "survey_weights"),
+        provisional=True, notes=notes, survey_kind=kind,
+    )
+
+
+def _ratio(id: str, zh: str, en: str, unit: str, num: Measure, den: Measure, **kw: Any) -> Indicator:
+    return Indicator(id, zh, en, unit, "ratio_of_sums", num.table or "enterprises", numerator=num,
+                     denominator=den, **kw)
+
+
+def _total(id: str, zh: str, en: str, unit: str, column: str, source: str, grade: str = "V-2",
+           notes: str = "") -> Indicator:
+    return Indicator(id, zh, en, unit, "sum", "enterprises", numerator=Measure("sum", column),
+                     denominator=None, direction="higher", target=None, edition="状态数据 A7-5 (2016 V2.16)",
+                     source=source, grade=grade, provisional=grade == "U",
+                     notes=notes or "Missing values count as 0 in the total.")
+
+
+REGISTRY: tuple[Indicator, ...] = (
+    # --- graduates: destinations -----------------------------------------------------------------
+    Indicator(
+        "graduates_total", "毕业生总数", "Number of graduates", "persons", "count", "graduates",
+        numerator=Measure("count"), denominator=None, direction="none", target=None,
+        edition="毕业生总数", source=_SRC_2021, grade="V-2",
+        notes="Every graduate row, whatever the destination code (the denominator of all MoE rates).",
+    ),
+    _prop("placement_rate", "毕业去向落实率", "Placement rate", "graduates", (),
+          (Filter("destination_code", "in_profile", (None, "placed")),),
+          direction="higher", target=None, edition="毕业去向落实率 (profile-dependent)",
+          source="codes.PROFILES: moe_2021 " + _SRC_2021 + "; moe_2024 " + _SRC_2024 + "; legacy 就业率 [V-2]",
+          grade="V-2", options_used=("profile",),
+          notes="Denominator: all graduates (毕业生总数). Missing or unknown codes stay in the denominator and "
+                "never count as placed; see unknown_destination_share."),
+    _prop("contract_employment_rate", "协议和合同就业率", "Contract and agreement employment rate", "graduates", (),
+          (Filter("destination_code", "in_profile", ("moe_2021", "contract")),),
+          direction="higher", target=None, edition="教学厅函〔2021〕19号 (moe_2021 grouping)", source=_SRC_2021,
+          grade="V-2", notes="Codes 10, 11, 27/271, 46, 50x, 51x over all graduates; fixed to the 2021 grouping."),
+    _prop("flexible_employment_rate", "灵活就业率", "Flexible employment rate", "graduates", (),
+          (Filter("destination_code", "in_profile", ("moe_2021", "flexible")),),
+          direction="none", target=None, edition="教学厅函〔2021〕19号 (moe_2021 grouping)", source=_SRC_2021,
+          grade="V-2", notes="Codes 12, 76, 77 over all graduates; school groupings differ (some add 11)."),
+    _prop("self_employment_rate", "自主创业比例", "Self-employment rate", "graduates", (),
+          (Filter("destination_code", "in_codes", ("75",)),),
+          direction="higher", target=None, edition="教学厅函〔2021〕19号 / 〔2024〕11号 (code 75)",
+          source=_SRC_2021 + "; 质量年报 计分卡 自主创业比例 [V]", grade="V-2"),
+    _prop("further_study_rate", "升学率", "Further-study rate", "graduates", (),
+          (Filter("destination_code", "in_codes", FURTHER_STUDY_CODES),),
+          direction="none", target=None, edition="教学厅函〔2021〕19号 (80x, 81, 82, 85)", source=_SRC_2021,
+          grade="V-2", notes="80x (incl. 专升本, whose 3-digit code is unverified) and 85 (abroad)."),
+    _prop("unit_employment_rate", "单位就业率", "Unit employment rate (2024 edition)", "graduates", (),
+          (Filter("destination_code", "in_profile", ("moe_2024", "employed_unit")),),
+          direction="higher", target=None, edition="教就业厅函〔2024〕11号 (provisional code mapping)",
+          source=_SRC_2024, grade="U", provisional=True,
+          notes="Assumed codes 10, 11, 12, 27x, 46, 50x, 51x."),
+    _prop("freelance_rate", "自由职业率", "Freelance rate (2024 edition)", "graduates", (),
+          (Filter("destination_code", "in_profile", ("moe_2024", "freelance")),),
+          direction="none", target=None, edition="教就业厅函〔2024〕11号 (provisional code mapping)",
+          source=_SRC_2024, grade="U", provisional=True, notes="Assumed codes 76, 77."),
+    _prop("not_placed_rate", "未落实去向比例", "Share not placed (70/71/72)", "graduates", (),
+          (Filter("destination_code", "in_codes", ("70", "71", "72")),),
+          direction="lower", target=None, edition="codes 70/71/72", source=_SRC_2021, grade="V-2"),
+    Indicator(
+        "unknown_destination_count", "去向代码缺失或无法识别人数", "Graduates with missing or unknown code",
+        "persons", "count", "graduates",
+        numerator=Measure("count", where=(Filter("destination_code", "unknown_code"),)), denominator=None,
+        direction="lower", target=0.0, edition="codes.DESTINATION_CODES", source=_SRC_2021, grade="V-2",
+        notes="Never counted as placed; fix them in the export (see the validation report).",
+    ),
+    _prop("unknown_destination_share", "去向代码缺失或无法识别比例", "Share with missing or unknown code",
+          "graduates", (), (Filter("destination_code", "unknown_code"),),
+          direction="lower", target=0.0, edition="codes.DESTINATION_CODES", source=_SRC_2021, grade="V-2"),
+    # --- graduates: jobs -------------------------------------------------------------------------
+    _prop("job_relevance_rate", "专业相关度（专业对口率）", "Job-major relevance", "graduates",
+          (_EMPLOYED, Filter("job_relevant", "notnull")), (Filter("job_relevant", "is_true"),),
+          direction="higher", target=None, edition="是否对口 / employed (library convention)",
+          source=_SRC_A76 + "; MyCOS 工作与专业相关度 [V-2]", grade="U", provisional=True,
+          notes="Among employed graduates (codes in EMPLOYED_CODES) with the relevance recorded; "
+                "MyCOS restricts to 受雇全职, which destination codes cannot identify."),
+    Indicator(
+        "salary_mean", "月收入（平均）", "Mean monthly salary", "yuan_per_month", "mean", "graduates",
+        numerator=Measure("mean", "monthly_salary", where=(_EMPLOYED, Filter("monthly_salary", "notnull"))),
+        denominator=None, direction="higher", target=None, edition="月收入 among employed (convention)",
+        source=_SRC_MYCOS + "; 状态数据 起薪线 [V-2]", grade="U", provisional=True,
+        notes="Mean over employed graduates with a salary recorded; t interval.",
+    ),
+    Indicator(
+        "salary_median", "月收入（中位数）", "Median monthly salary", "yuan_per_month", "median", "graduates",
+        numerator=Measure("median", "monthly_salary", where=(_EMPLOYED, Filter("monthly_salary", "notnull"))),
+        denominator=None, direction="higher", target=None, edition="月收入 among employed (convention)",
+        source=_SRC_MYCOS + "; 状态数据 起薪线 [V-2]", grade="U", provisional=True,
+        notes="Exact median by the engine; distribution-free order-statistic interval.",
+    ),
+    _prop("turnover_rate", "半年内离职率", "Six-month turnover", "graduates",
+          (_EMPLOYED, Filter("left_within_6m", "notnull")), (Filter("left_within_6m", "is_true"),),
+          direction="lower", target=None, edition="MyCOS 离职率 (convention)", source=_SRC_MYCOS, grade="U",
+          provisional=True, notes="有过离职行为的人数 / employed with the item recorded."),
+    _prop("partner_employment_rate", "合作企业就业率", "Employment in a partner firm", "graduates",
+          (_EMPLOYED, Filter("employer_is_partner", "notnull")), (Filter("employer_is_partner", "is_true"),),
+          direction="higher", target=None, edition="就业单位是否校企合作单位 / employed (convention)",
+          source=_SRC_A76, grade="U", provisional=True),
+    _prop("partner_retention_rate", "合作培养学生被合作企业录用率", "Retention by the partner firm", "graduates",
+          (Filter("program", "in", ("order_class", "named_class", "apprenticeship")), Filter("partner", "notnull")),
+          (Filter("employer", "eq_column", "partner"),),
+          direction="higher", target=None, edition="Übernahmequote-style convention",
+          source="library convention (BIBB Übernahmequote analogue) [U]; definitions-cn.md §1.3", grade="U",
+          provisional=True,
+          notes="Graduates of order/named classes and apprenticeships with a partner recorded whose employer "
+                "equals that partner (exact name match after loading)."),
+    _prop("local_employment_share", "本地就业比例（A类）", "Local employment share (A)", "graduates",
+          (_EMPLOYED, Filter("local_job", "notnull")), (Filter("local_job", "is_true"),),
+          direction="none", target=None, edition="质量年报 服务贡献表 A类 / 就业人数", source=_SRC_SERVICE,
+          grade="U", provisional=True),
+    _prop("west_northeast_share", "西部和东北地区就业比例（B类）", "Western/north-eastern employment share (B)",
+          "graduates", (_EMPLOYED, Filter("west_northeast_job", "notnull")),
+          (Filter("west_northeast_job", "is_true"),),
+          direction="none", target=None, edition="质量年报 服务贡献表 B类 / 就业人数", source=_SRC_SERVICE,
+          grade="U", provisional=True),
+    _prop("sme_share", "中小微企业等基层就业比例（C类）", "SME and grassroots employment share (C)", "graduates",
+          (_EMPLOYED, Filter("sme_job", "notnull")), (Filter("sme_job", "is_true"),),
+          direction="none", target=None, edition="质量年报 服务贡献表 C类 / 就业人数", source=_SRC_SERVICE,
+          grade="U", provisional=True),
+    _prop("top500_share", "500强企业就业比例（D类）", "Top-500 employer share (D)", "graduates",
+          (_EMPLOYED, Filter("top500_job", "notnull")), (Filter("top500_job", "is_true"),),
+          direction="none", target=None, edition="质量年报 服务贡献表 D类 / 就业人数", source=_SRC_SERVICE,
+          grade="U", provisional=True),
+    _prop("order_class_share", "订单班毕业生比例", "Share of graduates from order classes", "graduates",
+          (Filter("program", "notnull"),), (Filter("program", "eq", "order_class"),),
+          direction="none", target=None, edition="培养模式 (convention)",
+          source="《职业学校校企合作促进办法》 forms [V]; share is a library convention [U]", grade="U",
+          provisional=True),
+    _prop("apprenticeship_share", "现代学徒制毕业生比例", "Share of graduates from apprenticeships", "graduates",
+          (Filter("program", "notnull"),), (Filter("program", "eq", "apprenticeship"),),
+          direction="none", target=None, edition="培养模式 (convention)",
+          source="《职业学校校企合作促进办法》 学徒制合作 [V]; share is a library convention [U]", grade="U",
+          provisional=True),
+    _prop("partnership_program_share", "合作培养（订单/冠名/学徒）毕业生比例",
+          "Share of graduates from partnership programs", "graduates",
+          (Filter("program", "notnull"),), (Filter("program", "in", ("order_class", "named_class", "apprenticeship")),),
+          direction="none", target=None, edition="培养模式 (convention)",
+          source="《职业学校校企合作促进办法》 [V]; share is a library convention [U]", grade="U", provisional=True),
+    # --- surveys ----------------------------------------------------------------------------------
+    _survey("internship", "实习满意度", "Internship satisfaction",
+            "no national formula [U]; definitions-cn.md §4.2", "U",
+            "Top-box share of valid answers; respondents raked to the roster when survey_weights='raking'."),
+    _survey("employment", "就业满意度", "Employment satisfaction",
+            "MyCOS 就业现状满意度 [U]; definitions-cn.md §4.3", "U",
+            "Whether 不确定 stays in the denominator is unverified: add it to exclude_levels to drop it."),
+    _survey("school", "母校满意度", "Satisfaction with the school",
+            "MyCOS 2014 校友满意度 (很满意+满意, 无法评估 excluded) [V]; 质量年报 计分卡 [V]; definitions-cn.md §2.3",
+            "V", "Default top-2-box follows MyCOS 2014; later MyCOS counts 基本满意 too [U]."),
+    _survey("employer", "雇主满意度", "Employer satisfaction",
+            "no national formula [U]; 状态数据 A9-4 implies a survey [V-2]; definitions-cn.md §4.2", "U",
+            "Employer respondents are not on the graduate roster: no raking, response rate not available."),
+    # --- teachers ---------------------------------------------------------------------------------
+    _prop("dual_teacher_ratio_fulltime", "双师素质专任教师比例", "Double-qualified share of full-time teachers",
+          "teachers", (_FT,), (Filter("dual", "dual_qualified"),),
+          direction="higher", target=None, edition="2004 评估方案 denominator 专任教师",
+          source="质量年报 资源表 双师素质专任教师比例 [V as indicator]; definitions-cn.md §3.1", grade="V",
+          options_used=("dual_definition",)),
+    _prop("dual_teacher_ratio_professional", "双师型教师占专业课教师比例",
+          "Double-qualified share of professional-course teachers", "teachers", (_FT, _PROF),
+          (Filter("dual", "dual_qualified"),),
+          direction="higher", target=0.5, edition="国发〔2019〕4号 target > 50 % (wording [U])",
+          source="国发〔2019〕4号 (wording not retrieved [U]); 教师厅〔2022〕2号 [V]; definitions-cn.md §3.2, §3.4",
+          grade="U", provisional=True, options_used=("dual_definition",),
+          notes="Denominator: full-time teachers flagged 专业课教师 (convention; whether enterprise part-time "
+                "teachers enter the 2019+ denominator is unverified)."),
+    Indicator(
+        "fulltime_teachers", "专任教师数", "Full-time teachers", "persons", "count", "teachers",
+        numerator=Measure("count", where=(_FT,)), denominator=None, direction="none", target=None,
+        edition="专任教师", source="状态数据 A6-1-1 [V-2]", grade="V-2",
+    ),
+    _ratio("student_teacher_ratio", "生师比", "Student-teacher ratio", "students_per_teacher",
+           Measure("sum", "students", table="enrollment"),
+           Measure("count", where=(_FT,), table="teachers"),
+           direction="lower", target=None, edition="在校生 / 专任教师 (convention)",
+           source="质量年报 资源表 生师比 [U]; official form uses 折合在校生 and 折合教师 [U]", grade="U",
+           provisional=True,
+           notes="Ratio of administrative totals from two tables (no sampling interval). "
+                 "Uses full-time enrolment / full-time teachers; part-time teachers not converted."),
+    _prop("senior_title_share", "高级职务专任教师比例", "Senior-title share of full-time teachers", "teachers",
+          (_FT, Filter("title_level", "notnull")), (Filter("title_level", "eq", "senior"),),
+          direction="higher", target=None, edition="质量年报 资源表 (convention)",
+          source="质量年报 资源表 高级职务专任教师比例 [U]; definitions-cn.md §2.2", grade="U", provisional=True),
+    Indicator(
+        "enterprise_teaching_share", "企业兼职教师专业课学时占比",
+        "Share of professional-course hours taught by enterprise teachers", "share", "ratio_of_sums",
+        "teachers",
+        numerator=Measure("sum", "professional_hours", where=(Filter("category", "eq", "enterprise_part_time"),)),
+        denominator=Measure("sum", "professional_hours"), direction="higher", target=None,
+        edition="质量年报 资源表 (convention)",
+        source="质量年报 资源表 企业兼职教师专业课学时占比 [U]; definitions-cn.md §2.2, §5.3", grade="U",
+        provisional=True, notes="Sum of hours over all teachers; delta-method interval over teacher rows.",
+    ),
+    _prop("practice_compliance_rate", "专业课教师企业实践达标率", "Enterprise-practice compliance", "teachers",
+          (_FT, _PROF, Filter("enterprise_practice_days_5y", "notnull")),
+          (Filter("enterprise_practice_days_5y", "ge", "practice_days"),),
+          direction="higher", target=1.0, edition="《职业学校教师企业实践规定》(2016) 第四条: 每5年累计不少于6个月",
+          source="《职业学校教师企业实践规定》 第四条 [V]; definitions-cn.md §3.3", grade="V",
+          options_used=("practice_days",),
+          notes="Days in the rolling five years >= practice_days (default 180 ≈ six months)."),
+    # --- internships ------------------------------------------------------------------------------
+    _prop("intern_hire_rate", "顶岗实习学生企业录用率", "Host hire rate of interns", "internships",
+          (Filter("hired", "notnull"),), (Filter("hired", "is_true"),),
+          direction="higher", target=None, edition="A7-4 企业录用顶岗实习毕业生数 / 顶岗实习毕业生总数",
+          source=_SRC_A74, grade="V-2", notes="Unit: internship record (student × host)."),
+    _prop("internship_relevance_rate", "顶岗实习对口率", "Internship relevance", "internships",
+          (Filter("relevant", "notnull"),), (Filter("relevant", "is_true"),),
+          direction="higher", target=None, edition="A7-4 顶岗实习对口毕业生数 / 总数", source=_SRC_A74, grade="V-2"),
+    _prop("internship_insurance_rate", "实习责任保险参保率", "Internship insurance coverage", "internships",
+          (Filter("insured", "notnull"),), (Filter("insured", "is_true"),),
+          direction="higher", target=1.0, edition="A7-4 参加保险学生数 / 总数; 实习责任保险 compulsory",
+          source=_SRC_A74 + "; 2021 实习规定 (provincial 细则) [V-2]", grade="V-2"),
+    _prop("internship_pay_compliance_rate", "实习报酬达标率", "Internship pay compliance", "internships",
+          (Filter("monthly_pay", "notnull"),), (Filter("monthly_pay", "pay_compliant"),),
+          direction="higher", target=1.0, edition="《职业学校学生实习管理规定》 (pay_rule)",
+          source="2021 实习规定 第十八条 [V]; 2016 教职成〔2016〕3号 第十七条 [V]; definitions-cn.md §4.1",
+          grade="V", options_used=("pay_rule",),
+          notes="2021: pay >= 0.8 × post wage or >= lowest-grade wage; 2016: pay >= 0.8 × probation wage. "
+                "Records without the reference wage count as not shown compliant."),
+    _prop("internship_duration_rate", "实习时长达6个月比例", "Internships of six months or more", "internships",
+          (Filter("months", "notnull"),), (Filter("months", "ge", 6),),
+          direction="none", target=None, edition="岗位实习一般为6个月 (2016 第十条 [V]; 2021 [V-2])",
+          source="教职成〔2016〕3号 第十条 [V]; definitions-cn.md §4.1", grade="V"),
+    Indicator(
+        "internship_months_mean", "平均实习时长", "Mean internship duration", "months", "mean", "internships",
+        numerator=Measure("mean", "months", where=(Filter("months", "notnull"),)), denominator=None,
+        direction="none", target=6.0, edition="岗位实习一般为6个月", source="教职成〔2016〕3号 第十条 [V]", grade="V",
+    ),
+    Indicator(
+        "internship_pay_mean", "平均实习报酬", "Mean monthly internship pay", "yuan_per_month", "mean",
+        "internships",
+        numerator=Measure("mean", "monthly_pay", where=(Filter("monthly_pay", "notnull"),)), denominator=None,
+        direction="higher", target=None, edition="实习报酬 (convention)", source="definitions-cn.md §4.1 [V]",
+        grade="V",
+    ),
+    # --- enterprises ------------------------------------------------------------------------------
+    Indicator(
+        "partner_count", "合作企业数", "Partner enterprises", "enterprises", "count", "enterprises",
+        numerator=Measure("count_distinct", "enterprise"), denominator=None, direction="higher", target=None,
+        edition="A7-5 产学合作企业总数", source=_SRC_A75, grade="V-2",
+        notes="Distinct enterprise names in the ledger (an enterprise with several majors counts once per group).",
+    ),
+    Indicator(
+        "active_partner_count", "活跃合作企业数", "Active partner enterprises", "enterprises", "count",
+        "enterprises",
+        numerator=Measure("count_distinct", "enterprise", where=(Filter(
+            ("interns_received", "graduates_hired", "order_students", "part_time_teachers", "part_time_hours",
+             "equipment_value", "funds", "donated_equipment", "co_courses", "co_textbooks", "co_bases",
+             "tech_service_income", "training_person_days"), "any_positive"),)),
+        denominator=None, direction="higher", target=None, edition="library convention",
+        source="library convention on A7-5 fields [U]", grade="U", provisional=True,
+        notes="Distinct enterprises with any recorded activity > 0 in the year (columns present are used).",
+    ),
+    _ratio("equipment_per_student", "生均企业提供设备值", "Enterprise equipment per student", "yuan_per_student",
+           Measure("sum", "equipment_value", table="enterprises"), Measure("sum", "students", table="enrollment"),
+           direction="higher", target=None, edition="质量年报 资源表 生均企业提供的校内实践教学设备值",
+           source="质量年报 资源表 [V as indicator]; denominator 在校生 [U]; definitions-cn.md §5.1", grade="U",
+           provisional=True, notes="Ratio of table totals; 折合在校生 may be the official denominator [U]."),
+    _ratio("funds_per_student", "生均企业资金投入", "Enterprise funds per student", "yuan_per_student",
+           Measure("sum", "funds", table="enterprises"), Measure("sum", "students", table="enrollment"),
+           direction="higher", target=None, edition="library convention", source="企业年报 企业资源投入 [U]",
+           grade="U", provisional=True),
+    _ratio("order_students_per_student", "订单培养人数占在校生比例", "Order-class students per enrolled student",
+           "share", Measure("sum", "order_students", table="enterprises"),
+           Measure("sum", "students", table="enrollment"),
+           direction="none", target=None, edition="definitions-cn.md §5.3 suggestion (convention)",
+           source="A7-5 订单培养数 [V-2] / 在校生; ratio is a library convention [U]", grade="U", provisional=True),
+    _total("interns_received", "接收实习学生数", "Interns received", "persons", "interns_received", _SRC_A75),
+    _total("internship_positions", "提供实习岗位数", "Internship positions offered", "positions",
+           "internship_positions", "企业年报 企业资源投入 [U]", "U"),
+    _ratio("positions_per_graduate", "求人倍率（岗位数/毕业生数）", "Positions per graduate",
+           "positions_per_graduate", Measure("sum", "internship_positions", table="enterprises"),
+           Measure("count", table="graduates"),
+           direction="higher", target=None, edition="library convention (seed 002: 5,900 / 1,934 = 3.01)",
+           source="school usage (DOMAIN.md seed 002) [U]", grade="U", provisional=True),
+    _ratio("enterprise_hires_per_intern", "合作企业录用比（录用毕业生/接收实习生）", "Graduates hired per intern received",
+           "hires_per_intern", Measure("sum", "graduates_hired", table="enterprises"),
+           Measure("sum", "interns_received", table="enterprises"),
+           direction="higher", target=None, edition="library convention (Übernahmequote analogue)",
+           source="A7-5 接受毕业生就业数 / 接受顶岗实习学生数 [V-2 fields]; ratio a convention [U]", grade="U",
+           provisional=True,
+           notes="Both from the enterprise ledger; hires need not be former interns, so this can exceed 1."),
+    _total("graduates_hired", "合作企业录用毕业生数", "Graduates hired by partners", "persons", "graduates_hired", _SRC_A75),
+    _total("part_time_teachers", "企业兼职教师数", "Part-time teachers from firms", "persons", "part_time_teachers",
+           _SRC_A75),
+    _total("part_time_hours", "企业兼职教师课时", "Part-time teaching hours from firms", "hours", "part_time_hours",
+           "质量年报 落实政策表 企业兼职教师年课时总量 [U]", "U"),
+    _total("order_students", "订单培养人数", "Order-class students", "persons", "order_students", _SRC_A75),
+    _total("tech_service_income", "横向技术服务到款额", "Technical-service income", "yuan", "tech_service_income",
+           "质量年报 服务贡献表; 双高 headline metric [V]; A7-5 学校为企业技术服务年收入 [V-2]", "V"),
+    _total("training_income", "非学历培训到款额", "Non-degree training income", "yuan", "training_income",
+           "质量年报 服务贡献表 [U]", "U"),
+    _total("training_person_days", "为企业培训员工人日", "Staff training for firms", "person_days",
+           "training_person_days", _SRC_A75),
+    _total("equipment_value", "企业提供设备值", "Equipment value from firms", "yuan", "equipment_value",
+           "质量年报 资源表 [V as indicator]"),
+    _total("enterprise_funds", "企业资金投入", "Funds from firms", "yuan", "funds", "企业年报 企业资源投入 [U]", "U"),
+)
+
+_BY_ID: dict[str, Indicator] = {ind.id: ind for ind in REGISTRY}
+
+
+def get_indicator(indicator_id: str | Indicator) -> Indicator:
+    """Return the registered indicator ``indicator_id``.
+
+    Raises
+    ------
+    coopmetrics.errors.UnknownIndicatorError
+        With a "did you mean" hint for close ids.
+
+    Examples
+    --------
+    >>> get_indicator("salary_mean").unit
+    'yuan_per_month'
+    >>> get_indicator("placment_rate")
+    Traceback (most recent call last):
+    ...
+    coopmetrics.errors.UnknownIndicatorError: 未知指标 'placment_rate'（是否想用 'placement_rate'？）；用 coopmetrics.indicators() 查看全部指标。
+    unknown indicator 'placment_rate' (did you mean 'placement_rate'?); see coopmetrics.indicators() for all ids.
+    """
+    if isinstance(indicator_id, Indicator):
+        return indicator_id
+    try:
+        return _BY_ID[indicator_id]
+    except (KeyError, TypeError):
+        raise UnknownIndicatorError(str(indicator_id), _BY_ID) from None
+
+
+def _measure_words(m: Measure | None, ind: Indicator, lang: str) -> str:
+    if m is None:
+        return ""
+    zh = lang == "zh"
+    table = m.table or ind.table
+    tname = TABLES[table].zh if zh else table
+    col = (_col_zh(m.column) if zh else m.column) if m.column else ""
+    agg = {
+        "count": ("计数", "count of rows"),
+        "count_distinct": ("不重复计数", "number of distinct"),
+        "sum": ("合计", "sum of"),
+        "mean": ("平均", "mean of"),
+        "median": ("中位数", "median of"),
+    }[m.agg][0 if zh else 1]
+    cond = describe_filters(m.where, lang)
+    if zh:
+        return f"{tname}：{col}{agg}（{cond}）"
+    return f"{table}: {agg} {col} where {cond}".replace("  ", " ")
+
+
+def indicators(lang: str | None = None) -> pd.DataFrame:
+    """List the registry as a DataFrame.
+
+    Parameters
+    ----------
+    lang : {None, "zh", "en"}
+        ``None`` keeps both languages; ``"zh"`` or ``"en"`` keeps one (columns
+        ``name``, ``numerator``, ``denominator``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id, name_zh, name_en, unit, kind, table, numerator_zh, numerator_en,
+        denominator_zh, denominator_en, required_columns, direction, target,
+        edition, grade, provisional, options, source, notes``.
+
+    Examples
+    --------
+    >>> df = indicators(lang="en")
+    >>> df.loc[df["id"] == "intern_hire_rate", "denominator"].item()
+    'internships: count of rows where hired recorded'
+    """
+    check_option("lang", lang, [None, "zh", "en"], "indicators")
+    rows = []
+    for ind in REGISTRY:
+        req = ind.required_columns
+        rows.append({
+            "id": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit, "kind": ind.kind,
+            "table": ind.table,
+            "numerator_zh": _measure_words(ind.numerator, ind, "zh"),
+            "numerator_en": _measure_words(ind.numerator, ind, "en"),
+            "denominator_zh": _measure_words(ind.denominator, ind, "zh"),
+            "denominator_en": _measure_words(ind.denominator, ind, "en"),
+            "required_columns": "; ".join(f"{t}: {', '.join(c)}" for t, c in req.items()),
+            "direction": ind.direction, "target": ind.target, "edition": ind.edition_text(Options()),
+            "grade": ind.grade, "provisional": ind.provisional, "options": ", ".join(ind.options_used),
+            "source": ind.source, "notes": ind.notes,
+        })
+    df = pd.DataFrame(rows)
+    if lang is not None:
+        other = "en" if lang == "zh" else "zh"
+        df = df.drop(columns=[f"name_{other}", f"numerator_{other}", f"denominator_{other}"]).rename(
+            columns={f"name_{lang}": "name", f"numerator_{lang}": "numerator",
+                     f"denominator_{lang}": "denominator"})
+    return df
+
+
+def validate_registry(registry: Iterable[Indicator] = REGISTRY) -> list[str]:
+    """Check the registry; return a list of problems (empty when consistent).
+
+    Checks: ids unique and snake_case; kinds, units, ops and aggregations known;
+    unit consistent with kind; every table and required column in
+    :data:`coopmetrics.schema.TABLES` under every option value that changes
+    columns; every source, edition and grade filled; proportions have numerator
+    filters that include the denominator's; provisional flagged for grade ``U``.
+
+    Examples
+    --------
+    >>> bad = Indicator("x", "x", "x", "share", "mean", "graduates", Measure("mean", "nope"), None,
+    ...                 "higher", None, "e", "", "V")
+    >>> validate_registry([bad])  # doctest: +NORMALIZE_WHITESPACE
+    ["x: unit 'share' does not fit kind 'mean'", 'x: source is empty',
+     "x: column 'nope' not in table 'graduates'"]
+    """
+    issues: list[str] = []
+    seen: set[str] = set()
+    variants = [Options()] + [Options(dual_definition=d) for d in DUAL_DEFINITIONS[1:]] + [Options(pay_rule="2016")]
+    for ind in registry:
+        p = f"{ind.id}:"
+        if ind.id in seen:
+            issues.append(f"{p} duplicate id")
+        seen.add(ind.id)
+        if not ind.id.isidentifier() or ind.id.lower() != ind.id:
+            issues.append(f"{p} id must be snake_case")
+        if ind.kind not in KINDS:
+            issues.append(f"{p} unknown kind {ind.kind!r}")
+        if ind.unit not in UNITS:
+            issues.append(f"{p} unknown unit {ind.unit!r}")
+        elif ind.kind in _KIND_UNITS and ind.unit not in _KIND_UNITS[ind.kind]:
+            issues.append(f"{p} unit {ind.unit!r} does not fit kind {ind.kind!r}")
+        for attr in ("name_zh", "name_en", "edition", "source"):
+            if not str(getattr(ind, attr)).strip():
+                issues.append(f"{p} {attr} is empty")
+        if ind.grade not in ("V", "V-2", "U"):
+            issues.append(f"{p} grade must be V, V-2 or U")
+        if ind.grade == "U" and not ind.provisional:
+            issues.append(f"{p} grade U but not marked provisional")
+        if ind.direction not in ("higher", "lower", "none"):
+            issues.append(f"{p} direction must be higher, lower or none")
+        for name in ind.options_used:
+            if name not in Options.__dataclass_fields__:
+                issues.append(f"{p} options_used names unknown option {name!r}")
+        if ind.table not in TABLES:
+            issues.append(f"{p} unknown table {ind.table!r}")
+            continue
+        for m in ind.measures():
+            if m.agg not in ("count", "count_distinct", "sum", "mean", "median"):
+                issues.append(f"{p} unknown aggregation {m.agg!r}")
+            if m.agg != "count" and not m.column:
+                issues.append(f"{p} aggregation {m.agg!r} needs a column")
+            for f in m.where:
+                if f.op not in OPS:
+                    issues.append(f"{p} unknown filter op {f.op!r}")
+                if f.op == "in_profile":
+                    prof, cat = f.value
+                    profs = [prof] if prof else list(PROFILES)
+                    for pr in profs:
+                        if cat not in (*PROFILES[pr].groups, "placed"):
+                            issues.append(f"{p} category {cat!r} not in profile {pr!r}")
+        if ind.kind in ("proportion", "weighted_proportion"):
+            if ind.denominator is None or ind.numerator.agg != "count" or ind.denominator.agg != "count":
+                issues.append(f"{p} proportions need count numerator and denominator")
+            elif not set(ind.denominator.where) <= set(ind.numerator.where):
+                issues.append(f"{p} numerator filters must include the denominator's")
+            elif (ind.numerator.table or ind.table) != (ind.denominator.table or ind.table):
+                issues.append(f"{p} proportion numerator and denominator must share a table")
+        if ind.kind in ("mean", "median") and (ind.numerator.agg != ind.kind or ind.denominator is not None):
+            issues.append(f"{p} {ind.kind} needs numerator agg {ind.kind!r} and no denominator")
+        if ind.kind == "ratio_of_sums" and ind.denominator is None:
+            issues.append(f"{p} ratio needs a denominator")
+        if ind.kind in ("count", "sum") and ind.denominator is not None:
+            issues.append(f"{p} {ind.kind} has no denominator")
+        for opts in variants:
+            req, opt = ind.columns(opts)
+            for t, cols in {**req}.items():
+                if t not in TABLES:
+                    issues.append(f"{p} unknown table {t!r}")
+                    continue
+                for c in (*cols, *opt.get(t, ())):
+                    if c not in TABLES[t].names:
+                        msg = f"{p} column {c!r} not in table {t!r}"
+                        if msg not in issues:
+                            issues.append(msg)
+    return issues
