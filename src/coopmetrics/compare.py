@@ -756,7 +756,7 @@ def _fit_one(
         ps_res = sm.GLM(t, xc, family=sm.families.Binomial(), var_weights=w).fit()
         e = np.clip(ps_res.fittedvalues, 1e-10, 1 - 1e-10)
         gamma = ps_res.params
-    except Exception:  # noqa: BLE001 - perfect separation etc. is reported, not raised
+    except Exception:
         e, gamma = np.full(len(t), np.nan), None
         flags.append("倾向得分模型无法拟合 / propensity model could not be fitted")
     lo, hi = _OVERLAP
@@ -773,7 +773,7 @@ def _fit_one(
             if gamma is None:
                 raise ValueError("no propensity")
             est = _ipw(y, t, xc, w, e, estimand)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         flags.append(f"模型无法拟合 / model could not be fitted ({type(exc).__name__})")
         return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
     mu1, mu0, v = est["mu1"], est["mu0"], est["cov"]  # cov of (mu1, mu0)
