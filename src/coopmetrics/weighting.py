@@ -1,0 +1,432 @@
+"""Non-response weighting: raking (iterative proportional fitting) and Kish's effective n.
+
+Survey respondents are rarely a random half of the graduates: some majors and
+programs answer more often than others. :func:`rake` gives every respondent a
+weight so that, within each cell of ``by`` (e.g. graduation year), the weighted
+respondents reproduce the roster's counts by major, by program and by gender at
+the same time (Deming & Stephan 1940). :func:`kish` measures what the weighting
+costs in precision: the effective sample size ``n_eff = (Σw)² / Σw²`` and the
+design effect due to unequal weights ``deff = n·Σw² / (Σw)²`` (Kish 1965).
+
+Everything is vectorised across all ``by`` cells at once: each raking step is one
+``numpy.bincount`` over the respondents; only the loop over iterations and
+raking variables is in Python.
+
+References
+----------
+Deming WE, Stephan FF (1940). On a least squares adjustment of a sampled
+frequency table when the expected marginal totals are known. Ann. Math. Stat.
+11:427-444.
+Kish L (1965). Survey Sampling. Wiley. (Design effect of unequal weights.)
+Valliant R, Dever JA (2018). Survey Weights: A Step-by-Step Guide to Calculation.
+Stata Press, p. 71.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from coopmetrics.weighting import rake, kish
+>>> roster = pd.DataFrame({"gender": list("FFFFFFMMMM"), "major": list("AAAABBAABB")})
+>>> resp = pd.DataFrame({"gender": list("FFFMM"), "major": list("ABBAB")})
+>>> w = rake(resp, roster, ["gender", "major"])
+>>> w.round(4).tolist()
+[3.2111, 1.3944, 1.3944, 2.7889, 1.2111]
+>>> w.groupby(resp["gender"]).sum().round(6).to_dict(), w.groupby(resp["major"]).sum().round(6).to_dict()
+({'F': 6.0, 'M': 4.0}, {'A': 6.0, 'B': 4.0})
+>>> n_eff, deff = kish(w)
+>>> round(n_eff, 3), round(deff, 3)
+(4.265, 1.172)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from .errors import CoopmetricsError, InputError, MissingColumnError
+
+__all__ = [
+    "RakingWarning",
+    "RakingConvergenceError",
+    "RakingReport",
+    "rake",
+    "kish",
+    "kish_from_sums",
+]
+
+
+class RakingWarning(UserWarning):
+    """Raking could not do everything asked (unmatched levels, no convergence)."""
+
+
+class RakingConvergenceError(CoopmetricsError, RuntimeError):
+    """Raking did not reach the tolerance within ``max_iter`` iterations (``strict=True``)."""
+
+
+@dataclass
+class RakingReport:
+    """What :func:`rake` did.
+
+    Attributes
+    ----------
+    converged : bool
+    iterations : int
+        Full sweeps over the raking variables.
+    max_error : float
+        Largest relative difference between a weighted margin and its target after
+        the last sweep.
+    unmatched : DataFrame
+        Population levels with no respondent in their cell (columns: the ``by``
+        columns, ``variable``, ``level``, ``population_count``). Their count is spread
+        proportionally over the other levels of that variable in the cell.
+    unplaced : DataFrame
+        Respondent levels (or ``by`` cells) absent from the population of their cell
+        (columns: the ``by`` columns, ``variable``, ``level``, ``n_respondents``). These
+        respondents get weight NaN.
+    """
+
+    converged: bool
+    iterations: int
+    max_error: float
+    unmatched: pd.DataFrame = field(repr=False)
+    unplaced: pd.DataFrame = field(repr=False)
+
+
+def _as_list(cols: str | Sequence[str] | None) -> list[str]:
+    if cols is None:
+        return []
+    if isinstance(cols, str):
+        return [cols]
+    return list(cols)
+
+
+def _check_columns(frame: pd.DataFrame, cols: list[str], what_zh: str, what_en: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise MissingColumnError(
+            f"加权所需的列不在{what_zh}中：{missing}；现有列：{list(frame.columns)}",
+            f"column(s) needed for raking are missing from the {what_en}: {missing}; "
+            f"found: {list(frame.columns)}",
+            column=", ".join(missing),
+        )
+
+
+def _codes(sample: pd.DataFrame, population: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Joint integer codes of ``keys`` over sample and population (NA is a level)."""
+    ns = len(sample)
+    if not keys:
+        return np.zeros(ns, dtype=np.int64), np.zeros(len(population), dtype=np.int64), pd.DataFrame(index=[0])
+    left, right = sample[keys], population[keys]
+    if not left.dtypes.equals(right.dtypes) or any(isinstance(t, pd.CategoricalDtype) for t in left.dtypes):
+        # mixed dtypes (or categoricals with different categories) would not align in concat
+        left, right = left.astype(object), right.astype(object)
+    both = pd.concat([left, right], ignore_index=True)
+    code = both.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1
+    labels = both.iloc[first].reset_index(drop=True)
+    return code[:ns], code[ns:], labels
+
+
+def rake(
+    sample: pd.DataFrame,
+    population: pd.DataFrame,
+    variables: Sequence[str],
+    by: str | Sequence[str] = (),
+    weight: str | ArrayLike | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    *,
+    strict: bool = False,
+    return_report: bool = False,
+) -> pd.Series | tuple[pd.Series, RakingReport]:
+    """Rake respondents to the population's margins, separately within each ``by`` cell.
+
+    Iterative proportional fitting: starting from the base weights, for each raking
+    variable in turn multiply every respondent's weight by ``target(level) /
+    weighted count(level)`` of its level within its ``by`` cell; repeat until every
+    weighted margin is within ``tol`` (relative) of its target.
+
+    Parameters
+    ----------
+    sample : DataFrame
+        Respondents, one row per unit, with the ``variables`` and ``by`` columns.
+    population : DataFrame
+        The roster (e.g. graduates), one row per unit; margins are its counts.
+    variables : sequence of str
+        Raking variables, e.g. ``["major", "program", "gender"]``.
+    by : str or sequence of str
+        Cells raked separately, e.g. ``["year"]``. Weights sum to the population
+        count of each cell.
+    weight : str or array_like, optional
+        Base weights (column name of ``sample`` or values); default 1. Must be > 0.
+    max_iter : int
+        Maximum number of sweeps over the variables.
+    tol : float
+        Convergence tolerance on the largest relative margin error.
+    strict : bool
+        Raise :class:`RakingConvergenceError` instead of warning when not converged.
+    return_report : bool
+        Also return a :class:`RakingReport`.
+
+    Returns
+    -------
+    Series (and RakingReport)
+        Weights named ``"weight"``, indexed like ``sample``.
+
+    Notes
+    -----
+    Missing values (NA) of a raking variable are a level of their own on both sides:
+    if the roster also has NA for that variable, respondents with NA are raked to the
+    roster's NA count.
+
+    *Population levels without respondents* (a major nobody from answered) cannot be
+    matched. They are reported (``report.unmatched``) with a :class:`RakingWarning`,
+    and their count is spread proportionally over the other levels of that variable in
+    the same cell, so that all margins of the cell still add to the cell's population
+    (required for IPF to converge) and the weights still sum to it.
+
+    *Respondents whose level does not occur in their cell's population* (a misspelt
+    major, NA gender while the roster has none, a year absent from the roster) cannot
+    be placed in a margin: they get weight NaN, are listed in ``report.unplaced`` and
+    warned about. Nothing is dropped silently; fix or recode the data.
+
+    Raking to margins converges whenever a solution exists (no zero cells that make
+    the margins incompatible); otherwise a :class:`RakingWarning` gives the largest
+    remaining relative margin error.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> roster = pd.DataFrame({"year": [2023] * 4 + [2024] * 4, "g": list("FFMMFFFM")})
+    >>> resp = pd.DataFrame({"year": [2023, 2023, 2023, 2024, 2024], "g": list("FFMFM")})
+    >>> rake(resp, roster, ["g"], by="year").tolist()
+    [1.0, 1.0, 2.0, 3.0, 1.0]
+    """
+    variables = _as_list(variables)
+    by = _as_list(by)
+    if not variables:
+        raise InputError("rake() 至少需要一个加权变量", "rake() needs at least one raking variable")
+    _check_columns(sample, by + variables, "样本（受访者）表", "sample (respondents) table")
+    _check_columns(population, by + variables, "总体（名册）表", "population (roster) table")
+
+    ns = len(sample)
+    if weight is None:
+        w0 = np.ones(ns)
+    elif isinstance(weight, str):
+        _check_columns(sample, [weight], "样本（受访者）表", "sample (respondents) table")
+        w0 = pd.to_numeric(sample[weight], errors="coerce").to_numpy(dtype=float)
+    else:
+        w0 = np.asarray(weight, dtype=float).ravel()
+        if len(w0) != ns:
+            raise InputError(
+                f"基础权重的长度 {len(w0)} 与受访者行数 {ns} 不一致",
+                f"base weights have length {len(w0)} but the sample has {ns} rows",
+            )
+    bad = ~(np.isfinite(w0) & (w0 > 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"基础权重必须为正数：{int(bad.sum())} 行不是（第一处为第 {first + 1} 行）",
+            f"base weights must be positive numbers: {int(bad.sum())} row(s) are not "
+            f"(first at data row {first + 1})",
+            column=weight if isinstance(weight, str) else None,
+            row=first + 1,
+        )
+
+    cell_s, cell_p, cell_labels = _codes(sample, population, by)
+    n_cells = len(cell_labels)
+    cell_pop = np.bincount(cell_p, minlength=n_cells).astype(float)
+
+    # per variable: codes of (by..., variable) on both sides and population counts
+    spec = []
+    placed = cell_pop[cell_s] > 0
+    unplaced_rows = []
+    if (~placed).any():
+        lab = cell_labels.iloc[cell_s[~placed]].reset_index(drop=True)
+        lab["variable"], lab["level"] = "|".join(by) or "(all)", "(cell not in population)"
+        unplaced_rows.append(lab)
+    for v in variables:
+        cs, cp, labels = _codes(sample, population, [*by, v])
+        k = len(labels)
+        pop = np.bincount(cp, minlength=k).astype(float)
+        cell_of = np.zeros(k, dtype=np.int64)
+        cell_of[cp] = cell_p
+        cell_of[cs] = cell_s
+        no_pop = pop[cs] == 0
+        if no_pop.any():
+            lab = labels.iloc[cs[no_pop & placed]].reset_index(drop=True)
+            lab = lab.rename(columns={v: "level"})
+            lab.insert(len(by), "variable", v)
+            unplaced_rows.append(lab)
+        placed &= ~no_pop
+        spec.append((v, cs, pop, cell_of, labels))
+
+    unmatched_rows = []
+    targets = []
+    for v, cs, pop, cell_of, labels in spec:
+        k = len(pop)
+        has_resp = np.bincount(cs[placed], minlength=k) > 0
+        lost = (pop > 0) & ~has_resp
+        lost_cell = np.bincount(cell_of, weights=np.where(lost, pop, 0.0), minlength=n_cells)
+        matched_cell = cell_pop - lost_cell
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(matched_cell > 0, cell_pop / matched_cell, 0.0)
+        target = np.where(has_resp, pop * scale[cell_of], 0.0)
+        targets.append(target)
+        # a whole cell without respondents is reported once per variable level too
+        if lost.any():
+            lab = labels.iloc[np.flatnonzero(lost)].reset_index(drop=True).rename(columns={v: "level"})
+            lab.insert(len(by), "variable", v)
+            lab["population_count"] = pop[lost].astype(np.int64)
+            unmatched_rows.append(lab)
+
+    by_cols = [*by, "variable", "level"]
+    unmatched = (
+        pd.concat(unmatched_rows, ignore_index=True)
+        if unmatched_rows
+        else pd.DataFrame(columns=[*by_cols, "population_count"])
+    )
+    if unplaced_rows:
+        unplaced = (
+            pd.concat(unplaced_rows, ignore_index=True)
+            .groupby(by_cols, dropna=False, sort=False)
+            .size()
+            .rename("n_respondents")
+            .reset_index()
+        )
+    else:
+        unplaced = pd.DataFrame(columns=[*by_cols, "n_respondents"])
+
+    if len(unmatched):
+        shown = "; ".join(
+            f"{r['variable']}={r['level']!s} ({int(r['population_count'])})" for _, r in unmatched.head(5).iterrows()
+        )
+        more = f" …(+{len(unmatched) - 5})" if len(unmatched) > 5 else ""
+        warnings.warn(
+            f"名册中有 {len(unmatched)} 个类别在其单元内没有受访者，无法匹配，其人数按比例分摊到同一变量的其他类别："
+            f"{shown}{more}\n"
+            f"{len(unmatched)} population level(s) have no respondents in their cell and cannot be matched; "
+            f"their count is spread proportionally over the other levels: {shown}{more}",
+            RakingWarning,
+            stacklevel=2,
+        )
+    if len(unplaced):
+        n_bad = int((~placed).sum())
+        shown = "; ".join(
+            f"{r['variable']}={r['level']!s} ({int(r['n_respondents'])})" for _, r in unplaced.head(5).iterrows()
+        )
+        warnings.warn(
+            f"{n_bad} 名受访者的类别不在其单元的名册中（如专业名称拼写不同或性别缺失），无法加权，权重记为 NaN：{shown}\n"
+            f"{n_bad} respondent(s) have a level that does not occur in their cell's population "
+            f"(e.g. a misspelt major or missing gender); they cannot be weighted and get weight NaN: {shown}",
+            RakingWarning,
+            stacklevel=2,
+        )
+
+    w = np.where(placed, w0, 0.0)
+    idx = np.flatnonzero(placed)
+    w_p = w[idx]
+    cs_p = [cs[idx] for _, cs, *_ in spec]
+    max_err = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
+        for codes, target in zip(cs_p, targets, strict=True):
+            sums = np.bincount(codes, weights=w_p, minlength=len(target))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                factor = np.where(sums > 0, target / sums, 1.0)
+            w_p = w_p * factor[codes]
+        errs = []
+        for codes, target in zip(cs_p, targets, strict=True):
+            sums = np.bincount(codes, weights=w_p, minlength=len(target))
+            m = target > 0
+            errs.append(np.max(np.abs(sums[m] - target[m]) / target[m]) if m.any() else 0.0)
+        max_err = float(max(errs)) if errs else 0.0
+        if max_err <= tol:
+            break
+    converged = max_err <= tol
+    if not converged:
+        msg_zh = f"加权（raking）在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
+        msg_en = (
+            f"raking did not converge in {max_iter} iterations; largest relative margin error "
+            f"{max_err:.3g} (tolerance {tol:g})"
+        )
+        if strict:
+            raise RakingConvergenceError(msg_zh, msg_en)
+        warnings.warn(f"{msg_zh}\n{msg_en}", RakingWarning, stacklevel=2)
+
+    out = np.full(ns, np.nan)
+    out[idx] = w_p
+    weights = pd.Series(out, index=sample.index, name="weight")
+    if return_report:
+        return weights, RakingReport(converged, it, max_err, unmatched, unplaced)
+    return weights
+
+
+def kish_from_sums(
+    sum_w: ArrayLike, sum_w2: ArrayLike, n: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kish's effective n and design effect from per-group sums (vectorised).
+
+    ``n_eff = (Σw)² / Σw²`` and ``deff = n·Σw² / (Σw)² = n / n_eff``. Use this after a
+    single group-by pass that collected ``Σw``, ``Σw²`` and ``n``.
+
+    Examples
+    --------
+    >>> n_eff, deff = kish_from_sums([4.0, 10.0], [4.0, 30.0], [4, 5])
+    >>> n_eff.round(4).tolist(), deff.round(4).tolist()
+    ([4.0, 3.3333], [1.0, 1.5])
+    """
+    sw = np.asarray(sum_w, dtype=float)
+    sw2 = np.asarray(sum_w2, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = np.where(sw2 > 0, sw**2 / sw2, np.nan)
+        deff = np.where(sw > 0, nn * sw2 / sw**2, np.nan)
+    return n_eff, deff
+
+
+def kish(weights: ArrayLike, by: ArrayLike | Sequence[ArrayLike] | None = None) -> tuple[float, float] | pd.DataFrame:
+    """Kish's effective sample size and design effect due to unequal weights.
+
+    ``n_eff = (Σw)² / Σw²``; ``deff = n·Σw² / (Σw)² = 1 + relvar(w)`` (Kish 1965;
+    Valliant & Dever 2018 p. 71). NaN weights (unplaced respondents) are ignored.
+
+    Parameters
+    ----------
+    weights : array_like
+    by : array_like or list of array_like, optional
+        Group labels of the same length as ``weights``.
+
+    Returns
+    -------
+    (n_eff, deff) as floats without ``by``; with ``by`` a DataFrame with one row per
+    group and columns ``n, sum_w, n_eff, deff``.
+
+    Examples
+    --------
+    >>> kish([1, 1, 1, 1])
+    (4.0, 1.0)
+    >>> kish([1.0, 1.0, 2.0, 2.0, 4.0], by=["a", "a", "b", "b", "b"])  # doctest: +NORMALIZE_WHITESPACE
+       n  sum_w     n_eff   deff
+    a  2    2.0  2.000000  1.000
+    b  3    8.0  2.666667  1.125
+    """
+    w = pd.Series(np.asarray(weights, dtype=float).ravel())
+    ok = w.notna()
+    if by is None:
+        x = w[ok].to_numpy()
+        n_eff, deff = kish_from_sums(x.sum(), (x**2).sum(), len(x))
+        return float(n_eff), float(deff)
+    keys = by if isinstance(by, list) and by and np.ndim(by[0]) > 0 else [by]
+    keys = [pd.Series(np.asarray(k).ravel())[ok] for k in keys]
+    frame = pd.DataFrame({"w": w[ok], "w2": w[ok] ** 2})
+    agg = frame.groupby(keys if len(keys) > 1 else keys[0], dropna=False).agg(
+        n=("w", "size"), sum_w=("w", "sum"), sum_w2=("w2", "sum")
+    )
+    agg.index.names = [None] * agg.index.nlevels
+    n_eff, deff = kish_from_sums(agg["sum_w"], agg["sum_w2"], agg["n"])
+    return pd.DataFrame({"n": agg["n"], "sum_w": agg["sum_w"], "n_eff": n_eff, "deff": deff}, index=agg.index)
