@@ -57,6 +57,10 @@ __all__ = [
     "plot_funnel",
     "plot_event_study",
     "is_share",
+    "unit_label",
+    "UNIT_LABELS",
+    "likert_shares",
+    "figure_to_png",
 ]
 
 #: Family name of the CJK font registered by :func:`use_cjk_font`.
@@ -71,6 +75,36 @@ _GOOD, _BAD, _NEUTRAL, _TARGET = "#029e73", "#d55e00", "#0173b2", "#7f7f7f"
 
 #: Units whose estimates are shares in [0, 1] and are drawn as percentages.
 _SHARE_UNITS = {"%", "percent", "share", "proportion", "ratio_pct"}
+
+
+#: Registry unit -> (zh, en) label.
+UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "share": ("%", "%"),
+    "persons": ("人", "persons"),
+    "yuan": ("元", "yuan"),
+    "yuan_per_month": ("元/月", "yuan/month"),
+    "yuan_per_student": ("元/生", "yuan/student"),
+    "students_per_teacher": ("生/师", "students/teacher"),
+    "months": ("月", "months"),
+    "hours": ("学时", "hours"),
+    "enterprises": ("家", "firms"),
+    "positions": ("个", "positions"),
+    "positions_per_graduate": ("岗位/毕业生", "positions/graduate"),
+    "hires_per_intern": ("录用/实习生", "hires/intern"),
+    "person_days": ("人日", "person-days"),
+}
+
+
+def unit_label(unit: object, lang: str = "zh") -> str:
+    """Readable label of a registry unit.
+
+    Examples
+    --------
+    >>> unit_label("yuan_per_month"), unit_label("yuan_per_month", "en")
+    ('元/月', 'yuan/month')
+    """
+    zh, en = UNIT_LABELS.get(str(unit), (str(unit), str(unit)))
+    return zh if lang == "zh" else en
 
 
 def is_share(unit: object) -> bool:
@@ -277,8 +311,9 @@ def plot_trend(
     ax.set_xticks(years)
     ax.set_xticklabels([str(int(y)) for y in years])
     ax.set_xlabel(_tr(lang, "年份", "Year"))
-    unit = str(frame["unit"].iloc[0]) if "unit" in frame.columns else ""
-    ax.set_ylabel(_name(frame, indicator, lang) + ("" if share or not unit else f"（{unit}）"))
+    unit = unit_label(frame["unit"].iloc[0], lang) if "unit" in frame.columns else ""
+    ax.set_ylabel(_name(frame, indicator, lang) + ("" if share or not unit else
+                                                   _tr(lang, f"（{unit}）", f" ({unit})")))
     if share:
         _pct_axis(ax)
     ax.set_title(title or _tr(lang, f"{_name(frame, indicator, lang)}（阴影为95%置信区间）",

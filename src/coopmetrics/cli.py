@@ -1,0 +1,285 @@
+"""Command line: ``coopmetrics report | validate | indicators`` (命令行).
+
+A thin wrapper over the library: :func:`coopmetrics.load`,
+:func:`coopmetrics.build_report` and :func:`coopmetrics.indicators`. Errors are
+printed as one clear bilingual message (no traceback unless ``--debug``).
+
+Exit codes (退出码)
+-------------------
+0  success; for ``validate``: no problems found
+1  ``validate``: problems found (the input is usable; see the report)
+2  unusable input (unreadable file, missing required column, bad option)
+3  unexpected internal error (please report it; ``--debug`` shows the traceback)
+
+Examples
+--------
+>>> from coopmetrics.cli import main
+>>> main(["--version"])  # doctest: +ELLIPSIS
+coopmetrics ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_UNUSABLE", "EXIT_INTERNAL"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+
+_DESCRIPTION = """\
+coopmetrics —— 校企合作评价指标、队列比较与年度报告
+coopmetrics — indicators, cohort comparisons and yearly reports for
+school–enterprise cooperation in vocational education.
+
+子命令 / commands:
+  report      生成年度报告（Excel 工作簿 + 单文件 HTML） / write the yearly report (Excel + HTML)
+  validate    检查导出数据并列出问题（含 Excel 行号） / check exported files, list problems with Excel rows
+  indicators  列出全部指标的定义与出处 / list every indicator with its definition and source
+
+示例 / examples:
+  coopmetrics report --year 2024 --out 报告            # 用内置样例数据 / on the shipped sample
+  coopmetrics report 导出数据/ --year 2024 --out out --lang en --by major
+  coopmetrics validate 导出数据/毕业生.csv
+  coopmetrics indicators --lang en
+
+退出码 / exit codes: 0 成功 ok · 1 发现数据问题 problems found (validate) ·
+2 输入不可用 unusable input · 3 内部错误 internal error
+"""
+
+_REPORT_HELP = """\
+生成年度报告：Excel 工作簿（每张报表一个工作表：计分卡、教学资源表、服务贡献表、合作企业贡献、
+实习合规、队列比较、年度变化、指标定义、数据校验）和一个可直接打开的 HTML 文件（图表内嵌）。
+不给 DATA 时使用内置样例数据。
+
+Write the yearly report: an Excel workbook (one sheet per table: scorecard, teaching resources,
+service contribution, partner-firm contribution, internship compliance, cohort comparisons,
+year-over-year changes, definitions, validation) and one self-contained HTML file (plots
+embedded). Without DATA the shipped sample is used.
+
+示例 / examples:
+  coopmetrics report --year 2024 --out 报告
+  coopmetrics report exports/ --year 2023 --out out --lang en --profile moe_2024 --disclosure min_n
+"""
+
+_VALIDATE_HELP = """\
+读取导出的文件（文件夹、工作簿或单个 CSV/XLSX），列出发现的问题（文件、工作表、Excel 行号、列、问题）
+和逐表的行数核对。退出码：0 无问题，1 发现问题，2 输入不可用（文件无法读取、缺少必需列）。
+
+Read exported files (a folder, a workbook or one CSV/XLSX file) and list the problems found
+(file, sheet, Excel row, column, problem) with row accounting per table. Exit code 0 clean,
+1 problems found, 2 unusable input (unreadable file, missing required column).
+
+示例 / examples:
+  coopmetrics validate 导出数据/
+  coopmetrics validate 毕业生.csv --all
+"""
+
+_INDICATORS_HELP = """\
+列出指标注册表：编号、中英文名称、单位、分子、分母、口径版本和出处。
+List the indicator registry: id, Chinese and English names, unit, numerator, denominator,
+definition edition and source.
+
+示例 / examples:
+  coopmetrics indicators
+  coopmetrics indicators --lang en --csv indicators.csv
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the bilingual paragraphs as written and show defaults."""
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``coopmetrics`` argument parser (used by :func:`main` and the docs).
+
+    Examples
+    --------
+    >>> p = build_parser()
+    >>> p.parse_args(["report", "--year", "2024"]).year
+    2024
+    """
+    parser = argparse.ArgumentParser(prog="coopmetrics", description=_DESCRIPTION, formatter_class=_Formatter)
+    parser.add_argument("--version", action="store_true", help="显示版本 / show the version and exit")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="出错时显示完整回溯 / show the full traceback on errors")
+    common.add_argument("-q", "--quiet", action="store_true",
+                        help="不显示进度条 / no progress bar")
+    sub = parser.add_subparsers(dest="command", metavar="{report,validate,indicators}")
+
+    rep = sub.add_parser("report", parents=[common], description=_REPORT_HELP, formatter_class=_Formatter,
+                         help="生成年度报告 / write the yearly report")
+    rep.add_argument("data", nargs="?", default=None,
+                     help="导出数据（文件夹、工作簿或文件）；省略则用样例 / exported data; default the sample")
+    rep.add_argument("--year", type=int, default=None,
+                     help="报告年份（毕业届别）；默认数据中最新年份 / report year; default the latest in the data")
+    rep.add_argument("--out", default="coopmetrics-report",
+                     help="输出文件夹 / output folder (default: %(default)s)")
+    rep.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language (default: %(default)s)")
+    rep.add_argument("--by", choices=["department", "major"], default="department",
+                     help="分组 / breakdown (default: %(default)s)")
+    rep.add_argument("--profile", choices=["moe_2021", "moe_2024", "legacy"], default="moe_2021",
+                     help="毕业去向代码归类口径 / destination-code profile (default: %(default)s; "
+                          "moe_2024 is provisional)")
+    rep.add_argument("--disclosure", choices=["hesa", "min_n", "none"], default="hesa",
+                     help="小单元格披露控制 / small-cell disclosure control (default: %(default)s)")
+    rep.add_argument("--salt", default=None,
+                     help="个人信息列哈希用的盐 / salt for hashing personal-data columns at load time")
+
+    val = sub.add_parser("validate", parents=[common], description=_VALIDATE_HELP, formatter_class=_Formatter,
+                         help="检查数据 / check exported data")
+    val.add_argument("data", help="导出数据 / exported data (folder, workbook or file)")
+    val.add_argument("--all", action="store_true", help="列出全部问题（默认前 30 条） / list every problem")
+    val.add_argument("--csv", default=None, help="把校验报告写到 CSV / also write the validation report to CSV")
+
+    ind = sub.add_parser("indicators", parents=[common], description=_INDICATORS_HELP,
+                         formatter_class=_Formatter, help="列出指标 / list indicators")
+    ind.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language (default: %(default)s)")
+    ind.add_argument("--csv", default=None, help="写到 CSV / also write the registry to CSV")
+    return parser
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def _progress_enabled(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+def _load(path: str | None, salt: str | None = None) -> Any:
+    from . import sample
+    from .io import load
+
+    if path is None:
+        loader = getattr(sample, "load_sample", None)
+        return loader() if loader is not None else load(sample.SAMPLE_DIR)
+    p = Path(path)
+    if not p.exists():
+        from .errors import InputError
+
+        raise InputError(f"找不到文件或文件夹：{p}", f"file or folder not found: {p}", file=str(p))
+    return load(p, salt=salt) if salt is not None else load(p)
+
+
+def _options(profile: str) -> Any:
+    from .registry import Options
+
+    fields = getattr(Options, "__dataclass_fields__", {})
+    for name in ("profile", "destination_profile", "destination"):
+        if name in fields:
+            return Options(**{name: profile})
+    return Options()  # pragma: no cover - registry without a profile field
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    progress = _progress_enabled(args)
+    data = _load(args.data, args.salt)
+    report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args.profile),
+                          disclosure=args.disclosure, progress=progress)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"coopmetrics_{report.year}_{'报告' if args.lang == 'zh' else 'report'}"
+    xlsx = report.to_excel(out / f"{stem}.xlsx")
+    html = report.to_html(out / f"{stem}.html")
+    print(f"已写出 / written:\n  {xlsx}\n  {html}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .report import validation_summary
+
+    data = _load(args.data)
+    text, problems = validation_summary(data, limit=None if args.all else 30)
+    print(text)
+    if args.csv:
+        from .report import scrub_validation
+
+        scrub_validation(data.validation).to_csv(args.csv, index=False, encoding="utf-8-sig")
+        print(f"校验报告已写出 / validation report written: {args.csv}")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _cmd_indicators(args: argparse.Namespace) -> int:
+    from .report import definitions_table
+
+    table = definitions_table(lang=args.lang)
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(table.to_string(index=False))
+    if args.csv:
+        table.to_csv(args.csv, index=False, encoding="utf-8-sig")
+        print(f"已写出 / written: {args.csv}")
+    return EXIT_OK
+
+
+_COMMANDS = {"report": _cmd_report, "validate": _cmd_validate, "indicators": _cmd_indicators}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script exits with it).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 success, 1 problems found by ``validate``, 2 unusable input, 3 internal error.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    if args.version:
+        print(f"coopmetrics {_version()}")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_UNUSABLE
+    from .errors import CoopmetricsError
+
+    try:
+        return _COMMANDS[args.command](args)
+    except CoopmetricsError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"错误 / error:\n{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except (OSError, UnicodeDecodeError) as exc:
+        if args.debug:
+            traceback.print_exc()
+        name = getattr(exc, "filename", None) or ""
+        print(f"错误：无法读取或写入文件 {name}\nerror: cannot read or write {name}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the CLI turns every failure into one message
+        if args.debug:
+            traceback.print_exc()
+        print(f"内部错误（请报告此问题，加 --debug 查看回溯）：{type(exc).__name__}: {exc}\n"
+              f"internal error (please report it; run with --debug for the traceback): "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
