@@ -1,0 +1,223 @@
+"""Personal data: drop or pseudonymise identifying columns at load time.
+
+Rosters exported by school systems carry names, ID-card numbers (身份证号),
+phone numbers, e-mail addresses and exam numbers. coopmetrics removes them
+*before* validation, so they can reach neither a table, nor the validation
+report, nor any output file:
+
+* columns declared ``pii=True`` in :mod:`coopmetrics.schema` are dropped
+  (default) or replaced by a salted SHA-256 hash in a column ``<name>_hash``;
+  ID-card numbers are always dropped, even with ``pii="hash"``;
+* extra (non-schema) columns whose header names personal data (家长电话, QQ,
+  微信, 家庭住址 ...) or whose values look like 18-digit ID-card numbers or
+  11-digit mainland mobile numbers are dropped too.
+
+Each dropped or hashed column is reported once (``problem == "pii_dropped"``),
+never its values.
+
+The salt comes from the caller or from a random per-process salt
+(:func:`process_salt`), never from a constant, so hashes cannot be reversed
+with a dictionary of likely names or phone numbers and cannot be linked across
+sessions unless the caller passes the same salt on purpose.
+
+Examples
+--------
+>>> from coopmetrics.privacy import pseudonymise
+>>> a = pseudonymise(["张三", None, "张三"], salt="s1")
+>>> a[0] == a[2], a[1] is None, len(a[0])
+(True, True, 16)
+>>> pseudonymise(["张三"], salt="s2")[0] == a[0]
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .schema import TABLES, normalise_header
+
+__all__ = [
+    "PII_MODES",
+    "pseudonymise",
+    "process_salt",
+    "looks_like_pii",
+    "protect",
+]
+
+#: Accepted values of the ``pii`` argument of :func:`coopmetrics.load`.
+PII_MODES = ("drop", "hash")
+
+#: Canonical columns that are dropped whatever the mode (a hash of an ID-card
+#: number is still linkable: the number space is small and structured).
+ALWAYS_DROP = ("id_card",)
+
+_PROCESS_SALT: str | None = None
+
+# Header fragments of personal data in extra columns (after normalise_header).
+_PII_HEADER_PARTS = (
+    "姓名", "身份证", "证件号", "电话", "手机", "邮箱", "email", "e-mail", "qq", "微信",
+    "家庭住址", "住址", "家庭地址", "户籍地址", "联系人", "家长", "监护人", "银行卡", "护照",
+)
+_ID_CARD_RE = r"^\d{17}[\dXx]$"
+_ID_CARD_SCI_RE = r"^\d(\.\d+)?[eE]\+?17$"  # an ID card number Excel showed as 4.10102E+17
+_MOBILE_RE = r"^(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$"
+
+
+def process_salt() -> str:
+    """Random salt drawn once per Python process (``secrets.token_hex``).
+
+    Examples
+    --------
+    >>> process_salt() == process_salt()
+    True
+    >>> len(process_salt())
+    32
+    """
+    global _PROCESS_SALT
+    if _PROCESS_SALT is None:
+        _PROCESS_SALT = secrets.token_hex(16)
+    return _PROCESS_SALT
+
+
+def pseudonymise(values: Iterable[object], salt: str | bytes | None = None, *, length: int = 16) -> list:
+    """Replace each value by a salted SHA-256 hash (hex, ``length`` characters).
+
+    Blank values (None, NaN, empty strings) stay None. Equal values give equal
+    hashes within one salt, so linking within a dataset keeps working.
+
+    Parameters
+    ----------
+    values : iterable
+        Values to pseudonymise (converted to text first).
+    salt : str or bytes, optional
+        Secret salt. Defaults to :func:`process_salt` (random per process).
+    length : int, default 16
+        Number of hex characters kept (16 = 64 bits).
+
+    Returns
+    -------
+    list of str or None
+
+    Examples
+    --------
+    >>> h = pseudonymise(["13800138000", ""], salt="k")
+    >>> h[1] is None and h[0] != "13800138000"
+    True
+    """
+    key = salt if salt is not None else process_salt()
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    s = pd.Series(list(values), dtype=object)
+    blank = s.isna() | (s.astype(str).str.strip() == "")
+    uniq = pd.unique(s[~blank].astype(str))
+    # hash each distinct value once (a column of a few thousand rows has few distinct names)
+    table = {u: hashlib.sha256(key + b"\x1f" + u.encode("utf-8")).hexdigest()[:length] for u in uniq}
+    out = s.astype(object).where(blank, s.astype(str).map(table))
+    return [None if b else v for v, b in zip(out.tolist(), blank.tolist(), strict=True)]
+
+
+def looks_like_pii(values: pd.Series, header: object = "", *, threshold: float = 0.5) -> bool:
+    """Does an extra column hold personal data?
+
+    True when the header names personal data (姓名, 电话, 身份证, QQ, 微信, 住址 ...)
+    or when at least ``threshold`` of the non-blank values look like 18-digit
+    ID-card numbers (also as Excel's ``4.10102E+17``) or 11-digit mobile numbers.
+
+    Examples
+    --------
+    >>> looks_like_pii(pd.Series(["110101199003071234", "11010119900307123X"]))
+    True
+    >>> looks_like_pii(pd.Series(["138 0013 8000", "13900139000", None]))
+    True
+    >>> looks_like_pii(pd.Series(["数控技术", "会计"]), header="备注")
+    False
+    >>> looks_like_pii(pd.Series(["a"]), header="家长电话")
+    True
+    """
+    key, _ = normalise_header(header)
+    if key and any(part in key for part in _PII_HEADER_PARTS):
+        return True
+    s = values.dropna()
+    if s.empty:
+        return False
+    s = s.astype(str).str.strip()
+    s = s[s != ""]
+    if s.empty:
+        return False
+    s = s.str.replace(r"\.0$", "", regex=True)
+    hit = (
+        s.str.match(_ID_CARD_RE) | s.str.match(_ID_CARD_SCI_RE) | s.str.match(_MOBILE_RE)
+    )
+    return bool(hit.mean() >= threshold)
+
+
+def protect(
+    frame: pd.DataFrame,
+    table: str,
+    *,
+    pii: str = "drop",
+    salt: str | bytes | None = None,
+    headers: dict[str, str] | None = None,
+    extra: Iterable[str] = (),
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Drop or hash the personal-data columns of one canonical frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Frame with canonical column names (plus any extra columns).
+    table : str
+        Canonical table name.
+    pii : {"drop", "hash"}
+        ``drop`` removes PII columns; ``hash`` replaces names, phones, e-mails
+        and exam numbers by ``<name>_hash`` columns of salted hashes. ID-card
+        numbers are always dropped.
+    salt : str or bytes, optional
+        Salt for ``hash``; defaults to the random per-process salt.
+    headers : dict, optional
+        Canonical or extra column -> header as in the file (for the report).
+    extra : iterable of str
+        Extra (non-schema) columns to screen with :func:`looks_like_pii`.
+
+    Returns
+    -------
+    (frame, problems) : tuple
+        The protected frame and one dict per dropped/hashed column with keys
+        ``column`` (header as in the file), ``problem`` (``pii_dropped``) and
+        ``detail`` (``dropped`` or ``hashed``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"student_id": ["1"], "name": ["张三"], "id_card": ["110101199003071234"]})
+    >>> out, probs = protect(df, "graduates", pii="hash", salt="x")
+    >>> sorted(out.columns), [p["detail"] for p in probs]
+    (['name_hash', 'student_id'], ['hashed', 'dropped'])
+    """
+    if pii not in PII_MODES:
+        from .errors import check_option
+
+        check_option("pii", pii, PII_MODES, "load")
+    headers = headers or {}
+    declared = set(TABLES[table].pii) if table in TABLES else set()
+    out = frame.copy()
+    problems: list[dict] = []
+    for col in list(out.columns):
+        if col in declared:
+            if pii == "hash" and col not in ALWAYS_DROP:
+                out[f"{col}_hash"] = pd.Series(
+                    pseudonymise(out[col].tolist(), salt), index=out.index, dtype="string"
+                )
+                problems.append({"column": headers.get(col, col), "problem": "pii_dropped", "detail": "hashed"})
+            else:
+                problems.append({"column": headers.get(col, col), "problem": "pii_dropped", "detail": "dropped"})
+            out = out.drop(columns=col)
+    for col in extra:
+        if col in out.columns and looks_like_pii(out[col], headers.get(col, col)):
+            out = out.drop(columns=col)
+            problems.append({"column": headers.get(col, col), "problem": "pii_dropped", "detail": "dropped"})
+    return out, problems
+

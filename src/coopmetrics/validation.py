@@ -1,0 +1,448 @@
+"""Validation that loses nothing: report every problem, account for every row.
+
+:func:`coopmetrics.load` normalises cells (see :mod:`coopmetrics.io`) and then
+applies the row rules here. Every input row ends up *kept* or *excluded*; every
+cell that was repaired, cleared or is suspicious and every excluded row gets one
+line in the validation report (columns :data:`~coopmetrics.dataset.VALIDATION_COLUMNS`):
+``table, file, sheet, row, column, value, problem, action, message_zh, message_en``.
+``row`` is the row number as the user sees it in Excel (1-based, title and
+header rows counted), ``column`` the header as written in the file.
+
+Problems (``problem``) and what happens (``action``):
+
+=========================  ==========  ==================================================
+problem                    action      meaning
+=========================  ==========  ==================================================
+missing_required_value     excluded    a required cell (学号, 毕业去向代码 ...) is blank
+impossible_year            excluded    a required year is unreadable or outside lo..hi
+duplicate_id               excluded    same key (学号 + 届别 ...) as an earlier row
+duplicate_key              flagged     same key in a table where repeats may be legitimate
+no_answers                 excluded    a wide survey row without any answer
+unknown_code               flagged     destination code not in the Ministry list (kept,
+                                       counted as "unknown" by indicators)
+bad_likert                 flagged     Likert answer outside 1-5 or not a known level;
+                                       score cleared, answer text kept
+out_of_range               flagged     number outside the schema's plausible range; cleared
+negative_money             fixed       negative amount of money; cleared
+unparseable_number         flagged     text where a number was expected; cleared
+not_integer                flagged     a count with decimals; cleared
+unparseable_date           flagged     text where a date was expected; cleared
+unknown_category           flagged     value outside the allowed set (e.g. 培养模式); cleared
+precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
+pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
+duplicate_column           flagged     two headers map to the same column; the second kept as extra
+derived_from_name          fixed       year or survey kind taken from the file/sheet name
+generated_id               fixed       respondent ids generated from file and row
+unrecognised_sheet         flagged     a workbook sheet that matches no table (skipped)
+not_validated              flagged     lazy Parquet table: rows were not validated
+=========================  ==========  ==================================================
+
+Examples
+--------
+>>> import pandas as pd
+>>> from coopmetrics.validation import check_rows
+>>> g = pd.DataFrame({"student_id": ["1", "1", None], "grad_year": [2024, 2024, 2024],
+...                   "major": ["会计", "会计", "会计"], "destination_code": ["10", "10", "99"],
+...                   "_file": "g.csv", "_sheet": "", "_row": [2, 3, 4]})
+>>> kept, report = check_rows(g, "graduates")
+>>> kept["_row"].tolist()
+[2]
+>>> report[["row", "problem", "action"]].values.tolist()
+[[3, 'duplicate_id', 'excluded'], [4, 'missing_required_value', 'excluded']]
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .codes import is_known
+from .dataset import ACCOUNTING_COLUMNS, VALIDATION_COLUMNS
+from .errors import MissingColumnError
+from .schema import TABLES, normalise_header
+
+__all__ = [
+    "PROBLEMS",
+    "META",
+    "DUPLICATES_EXCLUDED",
+    "problem_rows",
+    "check_rows",
+    "account",
+    "empty_report",
+    "missing_column_error",
+    "summary",
+]
+
+#: Meta columns carried by frames during loading: file, sheet, Excel row.
+META = ("_file", "_sheet", "_row")
+
+#: Tables whose duplicate keys exclude the later rows (elsewhere they are only flagged).
+DUPLICATES_EXCLUDED = ("graduates", "survey", "teachers")
+
+#: problem code -> (Chinese message template, English message template).
+#: Placeholders: {column} header as in the file, {value} the cell, {detail} a
+#: language-neutral detail (range, row number, allowed values).
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "missing_required_value": ("必填列“{column}”为空，该行已排除",
+                               "required column '{column}' is blank; row excluded"),
+    "impossible_year": ("“{column}”的年份“{value}”无法识别或不在 {detail} 之间，该行已排除",
+                        "year '{value}' in '{column}' is unreadable or outside {detail}; row excluded"),
+    "duplicate_id": ("与{detail}重复（{column} = {value}），后出现的行已排除",
+                     "duplicate of {detail_en} ({column} = {value}); the later row is excluded"),
+    "duplicate_key": ("与{detail}的关键字段相同（{column} = {value}），已保留，请核对",
+                      "same key as {detail_en} ({column} = {value}); kept, please check"),
+    "no_answers": ("该答卷没有任何作答，已排除", "this survey response has no answers; row excluded"),
+    "unknown_code": ("毕业去向代码“{value}”不在教育部代码表中，已保留并在指标中计为“未知”",
+                     "destination code '{value}' is not a Ministry code; kept and counted as unknown"),
+    "bad_likert": ("“{column}”的回答“{value}”不是 1–5 分或可识别的等级，得分已清空（原文保留）",
+                   "answer '{value}' to '{column}' is not a 1-5 score or a known level; score cleared "
+                   "(text kept)"),
+    "out_of_range": ("“{column}”的值 {value} 超出合理范围 {detail}，已清空",
+                     "value {value} of '{column}' is outside the plausible range {detail}; cell cleared"),
+    "negative_money": ("“{column}”的金额 {value} 为负数，已清空",
+                       "negative amount {value} in '{column}'; cell cleared"),
+    "unparseable_number": ("“{column}”的值“{value}”不是数字，已清空",
+                           "'{value}' in '{column}' is not a number; cell cleared"),
+    "not_integer": ("“{column}”应为整数，收到 {value}，已清空",
+                    "'{column}' must be a whole number, got {value}; cell cleared"),
+    "unparseable_date": ("“{column}”的值“{value}”不是日期，已清空",
+                         "'{value}' in '{column}' is not a date; cell cleared"),
+    "unknown_category": ("“{column}”的值“{value}”不在可选值中（{detail}），已清空",
+                         "'{value}' in '{column}' is not one of the allowed values ({detail}); cell cleared"),
+    "precision_lost": ("编号“{value}”被 Excel 显示为科学计数法，末尾数字已丢失，请把该列设为文本后重新导出",
+                       "identifier '{value}' was turned into scientific notation by Excel and lost digits; "
+                       "set the column to text and export again"),
+    "pii_dropped": ("个人信息列“{column}”已{detail}，不会进入任何输出",
+                    "personal-data column '{column}' was {detail_en}; it never reaches an output"),
+    "duplicate_column": ("表头“{column}”与前面的列对应同一字段 {detail}，作为附加列保留",
+                         "header '{column}' maps to the same field {detail} as an earlier column; kept as extra"),
+    "derived_from_name": ("文件中没有“{column}”列，已从文件名或工作表名取值 {value}",
+                          "no '{column}' column in the file; value {value} taken from the file or sheet name"),
+    "generated_id": ("文件中没有答卷编号，已按文件名和行号生成",
+                     "no respondent id column; ids generated from the file name and row"),
+    "unrecognised_sheet": ("工作表无法识别为任何数据表，已跳过（表头：{value}）",
+                           "sheet matches no table and was skipped (headers: {value})"),
+    "not_validated": ("延迟加载（lazy=True）的 Parquet 未逐行校验，行数未知",
+                      "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
+}
+
+_DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash"}
+
+
+def empty_report() -> pd.DataFrame:
+    """An empty validation report with the right columns and dtypes."""
+    return _typed(pd.DataFrame({c: [] for c in VALIDATION_COLUMNS}))
+
+
+def _typed(report: pd.DataFrame) -> pd.DataFrame:
+    report = report[VALIDATION_COLUMNS].copy()
+    report["row"] = pd.array(report["row"], dtype="Int64")
+    for c in VALIDATION_COLUMNS:
+        if c != "row":
+            report[c] = report[c].astype("string")
+    return report
+
+
+def _row_label(file: object, row: object, same_file: bool, zh: bool) -> str:
+    if zh:
+        return f"第 {row} 行" if same_file else f"文件“{file}”第 {row} 行"
+    return f"row {row}" if same_file else f"row {row} of file '{file}'"
+
+
+def problem_rows(
+    meta: pd.DataFrame | None,
+    *,
+    table: str,
+    column: object,
+    values: Sequence[object] | pd.Series | None,
+    problem: str,
+    action: str,
+    detail: Sequence[object] | object = "",
+    file: str | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Build validation-report rows for one problem in one column.
+
+    Parameters
+    ----------
+    meta : pandas.DataFrame or None
+        The ``_file``, ``_sheet``, ``_row`` columns of the affected rows; None for
+        a column-level problem (one report row, ``row`` NA, ``file``/``sheet``
+        from the arguments).
+    table, problem, action : str
+        Canonical table, problem code (a key of :data:`PROBLEMS`), action.
+    column : str or sequence
+        Header as written in the file (one, or one per row).
+    values : sequence, optional
+        The offending cell values (as read), one per row.
+    detail : object or sequence
+        Language-neutral detail for the message (range, allowed values, or for
+        duplicates the ``(file, row)`` of the first occurrence).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows with :data:`~coopmetrics.dataset.VALIDATION_COLUMNS`.
+
+    Examples
+    --------
+    >>> r = problem_rows(None, table="graduates", column="身份证号", values=None,
+    ...                  problem="pii_dropped", action="fixed", detail="删除", file="a.csv", sheet="")
+    >>> r.loc[0, "message_en"]
+    "personal-data column '身份证号' was dropped; it never reaches an output"
+    """
+    if meta is None:
+        n = 1
+        files, sheets, rows = [file or ""], [sheet or ""], [pd.NA]
+    else:
+        n = len(meta)
+        files = meta["_file"].astype(str).tolist()
+        sheets = meta["_sheet"].astype(str).tolist()
+        rows = meta["_row"].tolist()
+    if n == 0:
+        return empty_report()
+    cols = list(column) if isinstance(column, (list, tuple, pd.Series, np.ndarray)) else [column] * n
+    vals = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+            for v in (values if values is not None else [None] * n)]
+    details = list(detail) if isinstance(detail, (list, tuple, pd.Series, np.ndarray)) else [detail] * n
+    zh_t, en_t = PROBLEMS[problem]
+    msg_zh, msg_en = [], []
+    for f, c, v, d in zip(files, cols, vals, details, strict=True):  # loop over reported rows only
+        if isinstance(d, tuple):  # (file, row) of a first occurrence
+            same = d[0] == f
+            dz, de = _row_label(d[0], d[1], same, True), _row_label(d[0], d[1], same, False)
+        else:
+            dz, de = str(d), _DETAIL_EN.get(str(d), str(d))
+        msg_zh.append(zh_t.format(column=c, value=v, detail=dz, detail_en=de))
+        msg_en.append(en_t.format(column=c, value=v, detail=de, detail_en=de))
+    out = pd.DataFrame({
+        "table": table, "file": files, "sheet": sheets, "row": rows, "column": [str(c) for c in cols],
+        "value": vals, "problem": problem, "action": action, "message_zh": msg_zh, "message_en": msg_en,
+    })
+    return _typed(out)
+
+
+def _header_lookup(frame: pd.DataFrame, column: str, headers: dict | None) -> list[str]:
+    """Header as written in each row's file for canonical ``column``."""
+    if not headers:
+        return [column] * len(frame)
+    return [headers.get((f, s), {}).get(column, column) for f, s in zip(frame["_file"], frame["_sheet"], strict=True)]
+
+
+def _year_column(table: str) -> str:
+    return "grad_year" if table == "graduates" else "year"
+
+
+def check_rows(
+    frame: pd.DataFrame,
+    table: str,
+    headers: dict | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the row rules to a normalised canonical frame.
+
+    Rules, in order (a row excluded by one rule is not tested by later ones):
+    rows already marked ``_exclude`` (impossible required years, empty survey
+    answers) are dropped; blank required values exclude the row; duplicate keys
+    exclude later rows in :data:`DUPLICATES_EXCLUDED` tables and are flagged
+    elsewhere; unknown destination codes are flagged and kept.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Canonical columns plus the :data:`META` columns (and optionally a boolean
+        ``_exclude``).
+    table : str
+        Canonical table name.
+    headers : dict, optional
+        ``(file, sheet) -> {canonical: header as in the file}`` for messages.
+
+    Returns
+    -------
+    (kept, report) : tuple of DataFrames
+        The kept rows (meta columns retained) and the report rows of this step.
+    """
+    spec = TABLES[table]
+    reports: list[pd.DataFrame] = []
+    alive = np.ones(len(frame), dtype=bool)
+    if "_exclude" in frame.columns:
+        alive &= ~frame["_exclude"].fillna(False).to_numpy(dtype=bool)
+
+    for col in spec.required:
+        if col not in frame.columns:
+            continue
+        blank = frame[col].isna().to_numpy() & alive
+        if blank.any():
+            sub = frame.loc[blank]
+            reports.append(problem_rows(sub[list(META)], table=table, column=_header_lookup(sub, col, headers),
+                                        values=None, problem="missing_required_value", action="excluded"))
+            alive &= ~blank
+
+    key = [k for k in spec.key if k in frame.columns]
+    if key and alive.any():
+        live = frame.loc[alive]
+        dup = live.duplicated(subset=key, keep="first").to_numpy()
+        if dup.any():
+            firsts = live.groupby(key, dropna=False, sort=False)[["_file", "_row"]].transform("first")
+            sub = live.loc[dup]
+            detail = list(zip(firsts.loc[dup, "_file"], firsts.loc[dup, "_row"], strict=True))
+            first_key = key[0]
+            excluded = table in DUPLICATES_EXCLUDED
+            values = sub[key].astype(str).agg(" / ".join, axis=1) if len(key) > 1 else sub[first_key]
+            label = [" / ".join(_header_lookup(sub.iloc[[i]], k, headers)[0] for k in key) for i in range(len(sub))]
+            reports.append(problem_rows(sub[list(META)], table=table, column=label, values=values.tolist(),
+                                        problem="duplicate_id" if excluded else "duplicate_key",
+                                        action="excluded" if excluded else "flagged", detail=detail))
+            if excluded:
+                idx = np.flatnonzero(alive)[dup]
+                alive[idx] = False
+
+    if table == "graduates" and "destination_code" in frame.columns:
+        codes = frame["destination_code"]
+        present = codes.notna().to_numpy() & alive
+        unknown = np.zeros(len(frame), dtype=bool)
+        if present.any():
+            unknown[present] = ~is_known(codes[present].astype(str).tolist())
+        if unknown.any():
+            sub = frame.loc[unknown]
+            reports.append(problem_rows(sub[list(META)], table=table,
+                                        column=_header_lookup(sub, "destination_code", headers),
+                                        values=sub["destination_code"].tolist(), problem="unknown_code",
+                                        action="flagged"))
+
+    kept = frame.loc[alive]
+    report = pd.concat(reports, ignore_index=True) if reports else empty_report()
+    report = report.sort_values(["file", "sheet", "row"], kind="stable").reset_index(drop=True)
+    return kept, report
+
+
+def account(
+    inputs: pd.DataFrame,
+    kept: pd.DataFrame,
+    report: pd.DataFrame,
+    table: str,
+) -> pd.DataFrame:
+    """Row accounting per table x file x sheet.
+
+    Parameters
+    ----------
+    inputs : pandas.DataFrame
+        ``_file``, ``_sheet``, ``_row`` of every non-blank input row.
+    kept : pandas.DataFrame
+        The kept rows (with meta columns; a wide survey row may appear once per item).
+    report : pandas.DataFrame
+        The validation report of this table.
+    table : str
+        Canonical table name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~coopmetrics.dataset.ACCOUNTING_COLUMNS`; ``rows_read == kept +
+        excluded``; ``fixed`` counts kept rows with at least one ``fixed`` cell.
+
+    Examples
+    --------
+    >>> inp = pd.DataFrame({"_file": "a.csv", "_sheet": "", "_row": [2, 3, 4]})
+    >>> rep = problem_rows(inp.iloc[[0]], table="graduates", column="月收入", values=["-1"],
+    ...                    problem="negative_money", action="fixed")
+    >>> account(inp, inp.iloc[:2], rep, "graduates")[["rows_read", "kept", "fixed", "excluded"]].values.tolist()
+    [[3, 2, 1, 1]]
+    """
+    keys = ["_file", "_sheet", "_row"]
+    inp = inputs[keys].drop_duplicates()
+    kept_rows = kept[keys].drop_duplicates().assign(_kept=True)
+    merged = inp.merge(kept_rows, on=keys, how="left")
+    merged["_kept"] = merged["_kept"].fillna(False).astype(bool)
+    rep = report[report["action"] == "fixed"].dropna(subset=["row"])
+    fixed_rows = pd.DataFrame({"_file": rep["file"].astype(str), "_sheet": rep["sheet"].astype(str),
+                               "_row": rep["row"].astype("int64")}).drop_duplicates().assign(_fixed=True)
+    merged["_row"] = merged["_row"].astype("int64")
+    merged["_file"] = merged["_file"].astype(str)
+    merged["_sheet"] = merged["_sheet"].astype(str)
+    merged = merged.merge(fixed_rows, on=keys, how="left")
+    merged["_fixed"] = merged["_fixed"].fillna(False).astype(bool) & merged["_kept"]
+    out = (
+        merged.groupby(["_file", "_sheet"], sort=False)
+        .agg(rows_read=("_row", "size"), kept=("_kept", "sum"), fixed=("_fixed", "sum"))
+        .reset_index()
+        .rename(columns={"_file": "file", "_sheet": "sheet"})
+    )
+    out["excluded"] = out["rows_read"] - out["kept"]
+    out.insert(0, "table", table)
+    out = out[ACCOUNTING_COLUMNS]
+    for c in ("rows_read", "kept", "fixed", "excluded"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def missing_column_error(
+    table: str,
+    missing: Iterable[str],
+    found: Iterable[object],
+    *,
+    file: str | None = None,
+    sheet: str | None = None,
+) -> MissingColumnError:
+    """Build the :class:`~coopmetrics.errors.MissingColumnError` for absent required columns.
+
+    The message names the file and sheet, the headers found, the headers each
+    missing column accepts, and the closest pair (found header, accepted alias)
+    by :mod:`difflib` over all aliases of the missing columns.
+
+    Examples
+    --------
+    >>> err = missing_column_error("graduates", ["destination_code"], ["学号", "届别", "专业", "毕业去向代吗"],
+    ...                            file="g.csv")
+    >>> "毕业去向代吗" in str(err) and "毕业去向代码" in str(err) and "g.csv" in str(err)
+    True
+    """
+    spec = TABLES[table]
+    missing = list(missing)
+    found = [str(f) for f in found if str(f).strip() and not str(f).startswith("unnamed_")]
+    found_norm = {normalise_header(f)[0]: f for f in found}
+    expected_zh, expected_en = [], []
+    best: tuple[float, str, str, str] = (0.0, "", "", "")
+    for name in missing:
+        col = spec.column(name)
+        aliases = [col.zh, col.name, *col.aliases]
+        expected_zh.append(f"{col.zh}（{name}；也接受：{'、'.join(aliases[2:]) or '无'}）")
+        expected_en.append(f"{name} ({col.zh}; also accepted: {', '.join(aliases[2:]) or 'none'})")
+        for alias in aliases:
+            a_norm = normalise_header(alias)[0]
+            for f_norm, f_raw in found_norm.items():
+                ratio = difflib.SequenceMatcher(None, f_norm, a_norm).ratio()
+                if ratio > best[0]:
+                    best = (ratio, f_raw, alias, name)
+    if best[0] >= 0.4:
+        hint_zh = f"最接近的是文件中的表头“{best[1]}”≈ 可接受的表头“{best[2]}”（{best[3]}），请检查拼写。"
+        hint_en = f"Closest match: header '{best[1]}' in the file ~ accepted alias '{best[2]}' ({best[3]}); check the spelling."
+    else:
+        all_aliases = [a for c in spec.columns for a in (c.zh, *c.aliases)]
+        guess = difflib.get_close_matches(" ".join(found)[:50], all_aliases, n=1, cutoff=0.0)
+        hint_zh = f"文件中没有相近的表头（最接近的别名：“{guess[0] if guess else ''}”）；表头行是否正确？"
+        hint_en = (f"No header in the file resembles them (closest alias: '{guess[0] if guess else ''}'); "
+                   "is the header row right?")
+    listing = "、".join(found) if found else "（无）"
+    return MissingColumnError(
+        f"{spec.zh}表（{table}）缺少必需列：{'；'.join(expected_zh)}。文件中找到的列：{listing}。",
+        f"the {table} table ({spec.zh}) lacks required column(s): {'; '.join(expected_en)}. "
+        f"Columns found in the file: {', '.join(found) if found else '(none)'}.",
+        file=file, sheet=sheet or None, hint_zh=hint_zh, hint_en=hint_en,
+    )
+
+
+def summary(report: pd.DataFrame) -> pd.DataFrame:
+    """Count report rows per table, problem and action.
+
+    Examples
+    --------
+    >>> summary(empty_report()).columns.tolist()
+    ['table', 'problem', 'action', 'rows']
+    """
+    if report.empty:
+        return pd.DataFrame(columns=["table", "problem", "action", "rows"])
+    return (report.groupby(["table", "problem", "action"], sort=True).size()
+            .rename("rows").reset_index())
