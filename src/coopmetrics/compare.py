@@ -110,20 +110,17 @@ def _kind_of(indicator: str) -> tuple[str, Any]:
 
     ind = get_indicator(indicator)
     raw = str(getattr(ind, "kind", "")).lower()
-    agg = str(getattr(ind, "agg", getattr(ind, "statistic", ""))).lower()
-    if "likert" in raw:
-        kind = "likert"
-    elif "median" in raw or agg == "median":
-        kind = "median"
-    elif "mean" in raw or "average" in raw:
-        kind = "mean"
-    elif raw in ("proportion", "share", "rate", "binary"):
+    if raw == "weighted_proportion" and getattr(ind, "survey_kind", None):
+        kind = "likert"  # survey top-box share: unit values carry the 1-5 score too
+    elif raw in ("proportion", "weighted_proportion"):
         kind = "proportion"
+    elif raw in ("mean", "median"):
+        kind = raw
     else:
         raise InvalidOptionError(
-            f"指标 {indicator!r} 的类型 {raw!r} 不能按个体比较（只支持比例、Likert、均值、中位数）",
+            f"指标 {indicator!r} 的类型 {raw!r} 不能按个体比较（只支持比例、满意度、均值、中位数）",
             f"indicator {indicator!r} has kind {raw!r}, which cannot be compared unit by unit "
-            "(supported: proportions, Likert items, means, medians).",
+            "(supported: proportions, survey satisfaction, means, medians).",
         )
     return kind, ind
 
