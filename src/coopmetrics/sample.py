@@ -29,9 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
 
 __all__ = [
     "TrueEffect",
@@ -202,20 +206,26 @@ _NOT_PLACED_P = np.array([0.78, 0.12, 0.10])
 #: placed codes whose holders are "employed" (salary, relevance, turnover recorded)
 _EMPLOYED = {"10", "11", "12", "75", "76", "27", "271", "50", "502"}
 _FURTHER = {"80", "801", "803", "85"}
+#: placed codes that come with an employer (就业单位)
+_WITH_EMPLOYER = {"10", "11", "12", "27", "271", "50", "502"}
 
 _DEST_CATEGORIES = ("10", "11", "12", "27", "271", "46", "50", "502", "70", "71", "72", "75", "76",
                     "80", "801", "803", "85")
 
 
-def _firm_names(n: int) -> list[str]:
-    """Deterministic distinct synthetic firm names (示例 marks them as invented)."""
-    k1, k2, k3 = len(_FIRM_PREFIX), len(_FIRM_MID), len(_FIRM_SUFFIX)
+def _firm_names(n: int, suffixes: Sequence[str] = _FIRM_SUFFIX) -> list[str]:
+    """Deterministic distinct synthetic firm names (the prefix 示例 marks them as invented).
+
+    The suffix varies fastest, then a two-character stem; a number is added once
+    the 256 stems are used up.
+    """
+    k1, k2, k3 = len(_FIRM_PREFIX), len(_FIRM_MID), len(suffixes)
     names = []
     for i in range(n):
-        a, b, c = i % k1, (i // k1) % k2, (i // (k1 * k2)) % k3
-        rep = i // (k1 * k2 * k3)
+        stem = i // k3
+        a, b, rep = stem % k1, (stem // k1) % k2, stem // (k1 * k2)
         tag = "" if rep == 0 else str(rep + 1)
-        names.append(f"示例{_FIRM_PREFIX[a]}{_FIRM_MID[b]}{tag}{_FIRM_SUFFIX[c]}")
+        names.append(f"示例{_FIRM_PREFIX[a]}{_FIRM_MID[b]}{tag}{suffixes[i % k3]}")
     return names
 
 
@@ -270,6 +280,7 @@ class _Outcomes:
     placed: np.ndarray
     dest: np.ndarray  # index into _DEST_CATEGORIES
     employed: np.ndarray
+    has_employer: np.ndarray
     salary: np.ndarray  # NaN unless employed
     relevant: np.ndarray
     left: np.ndarray
@@ -281,6 +292,7 @@ _OLD_IDX = np.array([_DEST_INDEX[c] for c in _PLACED_CODES_OLD])
 _NEW_IDX = np.array([_DEST_INDEX[c] for c in _PLACED_CODES_NEW])
 _NOTP_IDX = np.array([_DEST_INDEX[c] for c in _NOT_PLACED_CODES])
 _EMP_MASK = np.array([c in _EMPLOYED for c in _DEST_CATEGORIES])
+_WITH_EMP_MASK = np.array([c in _WITH_EMPLOYER for c in _DEST_CATEGORIES])
 
 
 def _draw_outcomes(
@@ -332,21 +344,23 @@ def _draw_outcomes(
     left = rng.random(n) < p_left
     # job at a partner firm: mostly for order classes/apprentices; descriptive, not a truth
     p_pj = np.array([0.12, 0.72, 0.45, 0.65])[program] + 0.08 * post
-    partner_job = employed & (rng.random(n) < p_pj)
-    return _Outcomes(placed, dest, employed, sal, relevant & employed, left & employed, partner_job)
+    has_employer = _WITH_EMP_MASK[dest]
+    partner_job = has_employer & (rng.random(n) < p_pj)
+    return _Outcomes(placed, dest, employed, has_employer, sal, relevant & employed, left & employed,
+                     partner_job)
 
 
-def _respond(rng: np.random.Generator, program: np.ndarray, placed: np.ndarray, base: float = 0.30
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Survey response: depends on program and outcome. Returns (responded, propensity)."""
-    prop = base + np.array([0.0, 0.18, 0.10, 0.15])[program] + 0.15 * placed
+def _respond(rng: np.random.Generator, program: np.ndarray, placed: np.ndarray, base: float = 0.28,
+             extra: float | np.ndarray = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Survey response: depends on program and outcome (+ ``extra``). Returns (responded, propensity)."""
+    prop = base + np.array([0.0, 0.18, 0.10, 0.15])[program] + 0.20 * placed + extra
     return rng.random(program.size) < prop, prop
 
 
 def _likert(rng: np.random.Generator, program: np.ndarray, placed: np.ndarray, relevant: np.ndarray,
-            shift: float = 0.0) -> np.ndarray:
+            shift: float | np.ndarray = 0.0) -> np.ndarray:
     """Latent satisfaction -> score 1..5 (higher for placed, relevant jobs, cooperative programs)."""
-    lat = (0.9 + shift + 0.45 * placed + 0.35 * relevant + np.array([0.0, 0.35, 0.2, 0.3])[program]
+    lat = (0.9 + shift + 0.6 * placed + 0.4 * relevant + np.array([0.0, 0.35, 0.2, 0.3])[program]
            + rng.standard_normal(program.size))
     return (np.digitize(lat, [-0.6, 0.1, 0.8, 1.9]) + 1).astype(np.int8)
 
@@ -552,7 +566,7 @@ def _panel_chunk(fr: _PanelFrame, eff: dict[str, np.ndarray], rng: np.random.Gen
     n_firms = len(fr.firms)
     other_firm = rng.integers(0, n_firms, n)
     emp_firm = np.where(out.partner_job, fr.partner_idx[col, slot, np.maximum(program, 1)], other_firm)
-    emp_firm = np.where(out.employed, emp_firm, -1)
+    emp_firm = np.where(out.has_employer, emp_firm, -1)
     # 60 % work in the college's home province, the rest anywhere else
     n_reg = len(_REGIONS)
     region = np.where(rng.random(n) < 0.6, fr.home[col],
@@ -561,6 +575,7 @@ def _panel_chunk(fr: _PanelFrame, eff: dict[str, np.ndarray], rng: np.random.Gen
     responded, prop = _respond(rng, program, out.placed)
     score5 = _likert(rng, program, out.placed, out.relevant)
     miss = ~out.employed
+    no_emp = ~out.has_employer
     west = np.isin(np.asarray(_REGIONS)[region], list(_WEST_NE))
     departments = sorted({d for _, _, d in MAJOR_POOL})
     dep_idx = np.array([departments.index(d) for _, _, d in MAJOR_POOL])
@@ -579,9 +594,9 @@ def _panel_chunk(fr: _PanelFrame, eff: dict[str, np.ndarray], rng: np.random.Gen
         "destination_code": _cat(out.dest, _DEST_CATEGORIES),
         "destination": _cat(out.dest, [DESTINATION_CODES[c] for c in _DEST_CATEGORIES]),
         "employer": _cat(emp_firm, fr.firms),
-        "employer_type": _cat(np.where(miss, -1, emp_type), _EMPLOYER_TYPES),
+        "employer_type": _cat(np.where(no_emp, -1, emp_type), _EMPLOYER_TYPES),
         "employer_region": _cat(np.where(miss, -1, region), _REGIONS),
-        "employer_is_partner": _nullable_bool(out.partner_job, miss),
+        "employer_is_partner": _nullable_bool(out.partner_job, no_emp),
         "local_job": _nullable_bool(region == fr.home[col], miss),
         "west_northeast_job": _nullable_bool(west, miss),
         "sme_job": _nullable_bool(rng.random(n) < 0.62, miss),
@@ -593,3 +608,690 @@ def _panel_chunk(fr: _PanelFrame, eff: dict[str, np.ndarray], rng: np.random.Gen
         "survey_weight": np.where(responded, 1.0 / prop, np.nan).astype(np.float32),
     })
     return df[_PANEL_ORDER]
+
+
+# ----------------------------------------------------------------------------------------
+# 1. One synthetic college (江南示例职业技术学院)
+# ----------------------------------------------------------------------------------------
+
+COLLEGE = "江南示例职业技术学院"
+_HOME_REGION = "江苏"
+
+
+@dataclass(frozen=True, slots=True)
+class _Major:
+    code: str
+    name: str
+    department: str
+    size: int  # graduates a year (before year growth and Poisson noise)
+    p_order: float  # order-class share at mean entry score (0 = no order class)
+    p_named: float
+    p_app: float
+    start: int | None  # partnership (产业学院) start year; None = never
+    female: float
+    a_place: float  # major base of P(placed)
+    a_rel: float
+    a_left: float
+    a_sal: float  # major base of salary (yuan, before noise)
+
+
+#: The college's 12 majors in 5 departments. Programme shares are constant over
+#: the years (so the partnership does not change programme composition).
+MAJORS: tuple[_Major, ...] = (
+    _Major("460103", "数控技术", "智能制造学院", 190, 0.10, 0.0, 0.0, 2021, 0.08, 0.790, 0.60, 0.28, 1600),
+    _Major("460301", "机电一体化技术", "智能制造学院", 230, 0.12, 0.0, 0.08, 2022, 0.10, 0.795, 0.62, 0.27, 1650),
+    _Major("460305", "工业机器人技术", "智能制造学院", 150, 0.10, 0.0, 0.0, None, 0.12, 0.785, 0.60, 0.28, 1750),
+    _Major("500211", "汽车检测与维修技术", "汽车工程学院", 180, 0.12, 0.06, 0.0, 2021, 0.06, 0.780, 0.58, 0.30, 1500),
+    _Major("460702", "新能源汽车技术", "汽车工程学院", 160, 0.0, 0.08, 0.07, 2022, 0.10, 0.790, 0.62, 0.27, 1800),
+    _Major("510201", "计算机应用技术", "信息工程学院", 210, 0.08, 0.0, 0.0, None, 0.30, 0.775, 0.56, 0.31, 1900),
+    _Major("510203", "软件技术", "信息工程学院", 170, 0.10, 0.0, 0.0, 2021, 0.28, 0.780, 0.58, 0.30, 2000),
+    _Major("510205", "大数据技术", "信息工程学院", 120, 0.0, 0.08, 0.0, 2022, 0.35, 0.775, 0.57, 0.30, 1950),
+    _Major("530302", "大数据与会计", "经济管理学院", 240, 0.0, 0.0, 0.0, None, 0.78, 0.785, 0.64, 0.26, 1300),
+    _Major("530701", "电子商务", "经济管理学院", 150, 0.10, 0.0, 0.0, 2022, 0.60, 0.775, 0.55, 0.32, 1450),
+    _Major("530802", "现代物流管理", "经济管理学院", 110, 0.0, 0.0, 0.08, None, 0.45, 0.780, 0.56, 0.31, 1350),
+    _Major("540106", "酒店管理与数字化运营", "文旅学院", 80, 0.15, 0.0, 0.0, 2021, 0.65, 0.770, 0.55, 0.33, 1200),
+)
+
+#: Partnership (产业学院 co-built with a lead firm) start year per major; None = never.
+#: From that year on, the major's graduates get the ``*_partnership`` effects.
+PARTNERSHIP_START: dict[str, int | None] = {m.name: m.start for m in MAJORS}
+
+_YEAR_GROWTH = {2019: 0.98, 2020: 0.99, 2021: 1.0, 2022: 1.0, 2023: 1.01, 2024: 1.02}
+_MAJOR_IDX = {m.name: i for i, m in enumerate(MAJORS)}
+_DEPARTMENTS = tuple(dict.fromkeys(m.department for m in MAJORS))
+_DEPT_SUFFIXES = {
+    "智能制造学院": ("智能装备有限公司", "精密机械有限公司", "自动化科技有限公司"),
+    "汽车工程学院": ("汽车零部件有限公司", "汽车销售服务有限公司", "新能源汽车有限公司"),
+    "信息工程学院": ("信息技术有限公司", "软件有限公司", "数字科技有限公司"),
+    "经济管理学院": ("财务咨询有限公司", "电子商务有限公司", "供应链管理有限公司"),
+    "文旅学院": ("酒店管理有限公司", "大酒店有限公司", "旅游发展有限公司"),
+}
+_GENERIC_SUFFIXES = ("科技有限公司", "实业有限公司", "贸易有限公司", "建设集团有限公司", "服务有限公司")
+
+
+def _major_arrays() -> dict[str, np.ndarray]:
+    return {f: np.array([getattr(m, f) for m in MAJORS]) for f in
+            ("size", "p_order", "p_named", "p_app", "female", "a_place", "a_rel", "a_left", "a_sal")} | {
+        "start": np.array([m.start or 0 for m in MAJORS])}
+
+
+def _resolve_effects(effects: dict[str, float] | None) -> dict[str, TrueEffect]:
+    if not effects:
+        return TRUE_EFFECTS
+    unknown = sorted(set(effects) - set(TRUE_EFFECTS))
+    if unknown:
+        raise KeyError(f"未知的效应 / unknown effect(s) {unknown}; known: {sorted(TRUE_EFFECTS)}")
+    out = dict(TRUE_EFFECTS)
+    for key, value in effects.items():
+        e = TRUE_EFFECTS[key]
+        out[key] = TrueEffect(e.outcome, e.treatment, float(value), e.scale, e.population)
+    return out
+
+
+def _graduate_core(rng: np.random.Generator, major: np.ndarray, year: np.ndarray,
+                   effects: dict[str, TrueEffect]) -> dict[str, np.ndarray]:
+    """Draw the graduates of the college (arrays; row i in ``major[i]``, ``year[i]``)."""
+    ma = _major_arrays()
+    n = major.size
+    score, z = _entry_z(rng, n)
+    program = _draw_program(rng, z, ma["p_order"][major], ma["p_named"][major], ma["p_app"][major])
+    start = ma["start"][major]
+    post = (start > 0) & (year >= start)
+    yplace, ysal = _year_shifts(year)
+    out = _draw_outcomes(
+        rng, year=year, z=z, program=program, post=post,
+        base_placed=ma["a_place"][major] + yplace, base_relevant=ma["a_rel"][major],
+        base_left=ma["a_left"][major], base_salary=ma["a_sal"][major] + ysal,
+        eff=_effect_vectors(effects),
+    )
+    female = rng.random(n) < ma["female"][major]
+    return {"major": major, "year": year, "score": score, "z": z, "program": program, "start": start,
+            "post": post, "female": female, "out": out}
+
+
+def simulate_graduates(
+    n: int = 2000,
+    *,
+    seed: int | np.random.Generator | None = 0,
+    effects: dict[str, float] | None = None,
+    years: Sequence[int] = range(2019, 2025),
+) -> pd.DataFrame:
+    """Fast graduates-only draw from the sample college's model (for coverage simulations).
+
+    Rows are spread over the 12 majors (by size) and ``years`` (uniformly); the
+    outcome model and truth are those of :func:`generate` and
+    :data:`TRUE_EFFECTS`. A few thousand rows take a few milliseconds.
+
+    Parameters
+    ----------
+    n : int
+        Number of graduates.
+    seed : int or numpy.random.Generator
+        Seed (or a Generator to continue drawing from).
+    effects : dict, optional
+        Overrides of :data:`TRUE_EFFECTS` values by key, e.g.
+        ``{"placed_order_class": 0.0}`` for a null effect. Effects that would
+        push a probability outside (0.05, 0.97) raise ``ValueError``.
+    years : sequence of int
+        Graduation years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``student_id, grad_year, department, major, program, gender, entry_score,
+        partnership_start, post_partnership, placed, destination_code,
+        employed, monthly_salary, job_relevant, left_within_6m``. ``placed`` is
+        the placement indicator (same under ``moe_2021``, ``moe_2024`` and
+        ``legacy``); ``employed`` marks graduates with salary/relevance/turnover.
+
+    Examples
+    --------
+    >>> df = simulate_graduates(3000, seed=1)
+    >>> len(df), df["placed"].dtype.name
+    (3000, 'bool')
+    >>> null = simulate_graduates(3000, seed=1, effects={"placed_order_class": 0.0})
+    >>> bool((null["program"] == df["program"]).all())  # same draw, only the effect differs
+    True
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    eff = _resolve_effects(effects)
+    ma = _major_arrays()
+    yrs = np.asarray(list(years), dtype=int)
+    major = _choice(rng, ma["size"].astype(float), n)
+    year = yrs[rng.integers(0, yrs.size, n)]
+    g = _graduate_core(rng, major, year, eff)
+    out = g["out"]
+    names = [m.name for m in MAJORS]
+    start = g["start"]
+    return pd.DataFrame({
+        "student_id": np.arange(1, n + 1).astype(str),
+        "grad_year": year,
+        "department": _cat(np.array([_DEPARTMENTS.index(m.department) for m in MAJORS])[major], _DEPARTMENTS),
+        "major": _cat(major, names),
+        "program": _cat(g["program"], _PROGRAMS),
+        "gender": _cat(g["female"].astype(np.int8), ("male", "female")),
+        "entry_score": g["score"],
+        "partnership_start": pd.arrays.IntegerArray(start.astype(np.int64), start == 0),
+        "post_partnership": g["post"],
+        "placed": out.placed,
+        "destination_code": np.asarray(_DEST_CATEGORIES, dtype=object)[out.dest],
+        "employed": out.employed,
+        "monthly_salary": out.salary,
+        "job_relevant": _nullable_bool(out.relevant, ~out.employed),
+        "left_within_6m": _nullable_bool(out.left, ~out.employed),
+    })
+
+
+# --- the full college ---------------------------------------------------------------
+
+_SURVEY_ITEMS: dict[str, tuple[tuple[str, float], ...]] = {
+    # item -> latent shift (internship satisfaction is high: seed 002 reports 99 % satisfied)
+    "internship": (("实习总体满意度", 1.5), ("实习岗位与专业相关程度", 1.1), ("企业指导教师指导", 1.4),
+                   ("学校指导教师指导", 1.3), ("实习条件与安全保障", 1.5)),
+    "employment": (("就业总体满意度", 0.3), ("工作内容", 0.3), ("薪酬福利", -0.2), ("职业发展前景", 0.1)),
+    "school": (("母校总体满意度", 0.5), ("教学满意度", 0.4), ("实践教学", 0.3), ("就业指导服务", 0.2),
+               ("学生工作与管理", 0.3)),
+    "employer": (("对毕业生总体满意度", 0.6), ("职业素养", 0.6), ("专业知识与技能", 0.3),
+                 ("学习与创新能力", 0.1)),
+}
+_RESPONSE_BASE = {"internship": 0.30, "employment": 0.16, "school": 0.21}
+#: Major-specific response shift; satisfaction (latent) shifts by 2.5 x this, so
+#: majors that like the school answer more often and raking on major helps.
+_MAJOR_RESP = np.array([0.08, 0.05, -0.02, -0.06, 0.02, -0.08, 0.0, 0.04, 0.10, -0.04, -0.07, 0.06])
+_LEVELS_STUDENT = ("很不满意", "不满意", "一般", "满意", "很满意")
+_LEVELS_EMPLOYER = ("非常不满意", "不太满意", "一般", "比较满意", "非常满意")
+UNRATED = "无法评估"
+_P_UNRATED = 0.03
+
+
+@dataclass
+class _Build:
+    tables: dict[str, pd.DataFrame]
+    truth: pd.DataFrame
+    firm_names: list[str]
+
+
+def _firm_table(rng: np.random.Generator, years: np.ndarray, grads_per_year: float) -> pd.DataFrame:
+    """Partner firms: cohort firms (order/named/apprenticeship), lead firms, others entering over time."""
+    rows = []
+    for mi, m in enumerate(MAJORS):
+        if m.p_order > 0:
+            n_order = 2 if m.name in {"机电一体化技术", "汽车检测与维修技术"} else 1
+            rows += [(mi, "订单培养", _ORD, int(rng.integers(2012, 2019))) for _ in range(n_order)]
+        if m.p_named > 0:
+            rows.append((mi, "冠名班", _NAM, int(rng.integers(2014, 2019))))
+        if m.p_app > 0:
+            rows.append((mi, "现代学徒制", _APP, int(rng.integers(2015, 2019))))
+        if m.start:
+            rows.append((mi, "产业学院", -1, m.start))
+    fixed = len(rows)
+    # other partners: a stock before the first year and entrants so the ledger grows ~70 -> ~125
+    y0 = int(years[0])
+    target = np.round(np.linspace(70, 125, years.size)).astype(int)
+    lead_active = np.array([sum(1 for m in MAJORS if m.start and m.start <= y) for y in years])
+    others_needed = target - (fixed - sum(1 for m in MAJORS if m.start)) - lead_active
+    others_needed = np.maximum.accumulate(others_needed)
+    entry = np.concatenate([[y0 - 1] * int(others_needed[0])] +
+                           [[int(y)] * int(d) for y, d in zip(years[1:], np.diff(others_needed), strict=True)])
+    sizes = np.array([m.size for m in MAJORS], dtype=float)
+    other_major = _choice(rng, sizes, entry.size)
+    forms = np.array(["实习基地", "共建实训基地", "技术服务", "捐赠设备", "兼职教师"])
+    other_form = forms[_choice(rng, np.array([0.40, 0.25, 0.15, 0.08, 0.12]), entry.size)]
+    start = np.where(entry < y0, rng.integers(2008, y0, entry.size), entry)
+    df = pd.DataFrame(rows, columns=["major_idx", "form", "cohort_program", "partnership_start"])
+    df = pd.concat([df, pd.DataFrame({"major_idx": other_major, "form": other_form, "cohort_program": -1,
+                                      "partnership_start": start})], ignore_index=True)
+    # names: industry-specific suffix by department, distinct by construction
+    dept = np.array([MAJORS[i].department for i in df["major_idx"]])
+    names = np.empty(len(df), dtype=object)
+    for d in _DEPARTMENTS:
+        idx = np.flatnonzero(dept == d)
+        names[idx] = np.array(_firm_names(idx.size + 40, _DEPT_SUFFIXES[d]))[
+            rng.permutation(idx.size + 40)[: idx.size]]
+    df["enterprise"] = names
+    df["first_year"] = np.maximum(df["partnership_start"], y0)
+    df["employer_type"] = np.array(_EMPLOYER_TYPES[:3])[_choice(rng, np.array([0.6, 0.25, 0.15]), len(df))]
+    df["region"] = np.where(rng.random(len(df)) < 0.75, _HOME_REGION,
+                            np.array(_REGIONS)[rng.integers(0, len(_REGIONS), len(df))])
+    df["sme"] = rng.random(len(df)) < 0.45
+    df["top500"] = rng.random(len(df)) < 0.12
+    return df
+
+
+def _group_pick(rng: np.random.Generator, keys: np.ndarray, pool_keys: np.ndarray, pool_vals: np.ndarray
+                ) -> np.ndarray:
+    """For each row key pick a random pool value with the same key (-1 if none). Vectorised."""
+    order = np.argsort(pool_keys, kind="stable")
+    sk, sv = pool_keys[order], pool_vals[order]
+    lo = np.searchsorted(sk, keys, side="left")
+    hi = np.searchsorted(sk, keys, side="right")
+    cnt = hi - lo
+    pick = lo + np.floor(rng.random(keys.size) * np.maximum(cnt, 1)).astype(int)
+    return np.where(cnt > 0, sv[np.minimum(pick, sv.size - 1)], -1)
+
+
+def _build(seed: int, years: Sequence[int]) -> _Build:
+    rng = np.random.default_rng(seed)
+    yrs = np.asarray(list(years), dtype=int)
+    ma = _major_arrays()
+    growth = np.array([_YEAR_GROWTH.get(int(y), 1.0) for y in yrs])
+    counts = rng.poisson(np.outer(growth, ma["size"]))  # (years, majors)
+    year = np.repeat(np.repeat(yrs, len(MAJORS)), counts.ravel())
+    major = np.repeat(np.tile(np.arange(len(MAJORS)), yrs.size), counts.ravel())
+    n = year.size
+    g = _graduate_core(rng, major, year, TRUE_EFFECTS)
+    out, program = g["out"], g["program"]
+    seq = pd.Series(np.ones(n, dtype=int)).groupby([year, major]).cumsum().to_numpy()
+    student_id = pd.Series(year - 3).astype(str) + pd.Series(major + 1).map("{:02d}".format) + \
+        pd.Series(seq).map("{:04d}".format)
+    student_id = student_id.to_numpy(dtype=object)
+
+    # --- firms, cohort partners and employers ---------------------------------------------
+    firms = _firm_table(rng, yrs, n / yrs.size)
+    fid = np.arange(len(firms))
+    cohort = firms[firms["cohort_program"] >= 0]
+    cohort_key = cohort["major_idx"].to_numpy() * 4 + cohort["cohort_program"].to_numpy()
+    cpart = _group_pick(rng, major * 4 + program, cohort_key, cohort.index.to_numpy())
+    cpart = np.where(program == _REG, -1, cpart)
+    # active partner firms of each (major, year): pool of (major*10000+year) keys
+    fy = [(fi, y) for fi, fy0 in zip(fid, firms["first_year"], strict=True) for y in yrs if y >= fy0]
+    act_f = np.array([a for a, _ in fy])
+    act_y = np.array([b for _, b in fy])
+    act_key = firms["major_idx"].to_numpy()[act_f] * 10000 + act_y
+    any_partner = _group_pick(rng, major * 10000 + year, act_key, act_f)
+    n_generic = 420
+    generic = _firm_names(n_generic, _GENERIC_SUFFIXES)
+    gen_w = 1.0 / np.arange(1, n_generic + 1) ** 0.7  # a few employers hire many graduates
+    gen_pick = _choice(rng, gen_w, n)
+    gen_type = _choice(rng, _EMPLOYER_TYPE_P, n_generic)
+    gen_region = np.where(rng.random(n_generic) < 0.6, _REGIONS.index(_HOME_REGION),
+                          rng.integers(0, len(_REGIONS), n_generic))
+    gen_sme = rng.random(n_generic) < 0.7
+    gen_top = rng.random(n_generic) < 0.04
+    partner_emp = np.where(program == _REG, any_partner, cpart)
+    pj = out.partner_job & (partner_emp >= 0)
+    all_names = np.array(list(firms["enterprise"]) + generic, dtype=object)
+    emp_idx = np.where(pj, partner_emp, len(firms) + gen_pick)
+    emp_idx = np.where(out.has_employer, emp_idx, -1)
+    type_all = np.concatenate([firms["employer_type"].to_numpy(dtype=object),
+                               np.array(_EMPLOYER_TYPES, dtype=object)[gen_type]])
+    reg_all = np.concatenate([firms["region"].to_numpy(dtype=object),
+                              np.array(_REGIONS, dtype=object)[gen_region]])
+    sme_all = np.concatenate([firms["sme"].to_numpy(), gen_sme])
+    top_all = np.concatenate([firms["top500"].to_numpy(), gen_top])
+    has = emp_idx >= 0
+    safe = np.maximum(emp_idx, 0)
+    # self-employed / freelance graduates work locally in 80 % of cases
+    own_region = np.where(rng.random(n) < 0.8, _HOME_REGION, np.array(_REGIONS, dtype=object)[
+        rng.integers(0, len(_REGIONS), n)])
+    region = np.where(has, reg_all[safe], np.where(out.employed, own_region, None))
+    emp_mask = ~out.employed
+    west = np.isin(region.astype(str), list(_WEST_NE))
+    codes = np.asarray(_DEST_CATEGORIES, dtype=object)[out.dest]
+    from .codes import DESTINATION_CODES
+    dept_of = np.array([m.department for m in MAJORS], dtype=object)
+    graduates = pd.DataFrame({
+        "student_id": pd.array(student_id, dtype="str"),
+        "grad_year": year.astype("int64"),
+        "college": COLLEGE,
+        "department": dept_of[major],
+        "major": np.array([m.name for m in MAJORS], dtype=object)[major],
+        "major_code": np.array([m.code for m in MAJORS], dtype=object)[major],
+        "program": np.array(_PROGRAMS, dtype=object)[program],
+        "partner": np.where(cpart >= 0, all_names[np.maximum(cpart, 0)], None),
+        "gender": np.where(g["female"], "female", "male"),
+        "admission": np.array(_ADMISSIONS, dtype=object)[_choice(rng, _ADMISSION_P, n)],
+        "entry_score": g["score"],
+        "destination_code": codes,
+        "destination": pd.Series(codes).map(DESTINATION_CODES).to_numpy(dtype=object),
+        "employer": np.where(has, all_names[safe], None),
+        "employer_type": np.where(has, type_all[safe], None),
+        "employer_region": region,
+        "employer_is_partner": _nullable_bool(pj & has, ~has),
+        "local_job": _nullable_bool(region == _HOME_REGION, emp_mask),
+        "west_northeast_job": _nullable_bool(west, emp_mask),
+        "sme_job": _nullable_bool(np.where(has, sme_all[safe], rng.random(n) < 0.9), emp_mask),
+        "top500_job": _nullable_bool(has & top_all[safe], emp_mask),
+        "monthly_salary": out.salary,
+        "job_relevant": _nullable_bool(out.relevant, emp_mask),
+        "left_within_6m": _nullable_bool(out.left, emp_mask),
+    })
+    for c in ("college", "department", "major", "major_code", "program", "partner", "gender", "admission",
+              "destination_code", "destination", "employer", "employer_type", "employer_region"):
+        graduates[c] = graduates[c].astype("str")
+
+    # --- internships ------------------------------------------------------------------------
+    has_intern = rng.random(n) < 0.95
+    to_partner = np.where(program != _REG, rng.random(n) < 0.9, rng.random(n) < 0.65)
+    host_partner = np.where(program != _REG, cpart, any_partner)
+    host = np.where(to_partner & (host_partner >= 0), host_partner, len(firms) + _choice(rng, gen_w, n))
+    ii = np.flatnonzero(has_intern)
+    m_i = rng.choice(np.array([4, 5, 6, 6, 6, 6, 7, 8]), size=ii.size)
+    start_month = (year[ii] - 1970) * 12 + rng.integers(-3, 2, ii.size)  # Oct of y-1 .. Feb of y
+    start_date = (start_month.astype("datetime64[M]")).astype("datetime64[D]") + rng.integers(0, 14, ii.size)
+    end_date = ((start_month + m_i).astype("datetime64[M]")).astype("datetime64[D]") + rng.integers(0, 14, ii.size)
+    post_wage = np.round(ma["a_sal"][major[ii]] + 1400 + 300 * rng.standard_normal(ii.size), -1)
+    ratio = np.where(rng.random(ii.size) < 0.12, rng.uniform(0.6, 0.8, ii.size), rng.uniform(0.8, 1.0, ii.size))
+    rel_p = np.array([0.78, 0.95, 0.9, 0.95])[program[ii]]
+    hired_p = np.array([0.22, 0.70, 0.45, 0.65])[program[ii]]
+    h = host[ii]
+    internships = pd.DataFrame({
+        "student_id": pd.array(student_id[ii], dtype="str"),
+        "year": year[ii],
+        "department": pd.array(dept_of[major[ii]], dtype="str"),
+        "major": pd.array(graduates["major"].to_numpy()[ii], dtype="str"),
+        "enterprise": pd.array(all_names[h], dtype="str"),
+        "months": m_i.astype(float),
+        "start_date": pd.to_datetime(start_date),
+        "end_date": pd.to_datetime(end_date),
+        "monthly_pay": np.round(post_wage * ratio, -1),
+        "post_wage": post_wage,
+        "probation_wage": np.round(post_wage * 0.9, -1),
+        "lowest_grade_wage": np.round(post_wage * 0.85, -1),
+        "insured": _nullable_bool(rng.random(ii.size) < 0.97, np.zeros(ii.size, bool)),
+        "relevant": _nullable_bool(rng.random(ii.size) < rel_p, np.zeros(ii.size, bool)),
+        "hired": _nullable_bool(rng.random(ii.size) < hired_p, np.zeros(ii.size, bool)),
+    })
+
+    # --- teachers -----------------------------------------------------------------------------
+    teachers, pt_firm = _teachers(rng, yrs, firms)
+
+    # --- enterprises ledger --------------------------------------------------------------------
+    enterprises = _ledger(rng, yrs, firms, fid, act_f, act_y, h, year[ii], emp_idx, year, cpart, program,
+                          teachers, pt_firm)
+
+    # --- enrollment ---------------------------------------------------------------------------------
+    ey = np.repeat(yrs, len(MAJORS))
+    em = np.tile(np.arange(len(MAJORS)), yrs.size)
+    enrollment = pd.DataFrame({
+        "year": ey,
+        "department": pd.array(dept_of[em], dtype="str"),
+        "major": pd.array([MAJORS[i].name for i in em], dtype="str"),
+        "students": rng.poisson(3.05 * ma["size"][em] * np.array([_YEAR_GROWTH.get(int(y), 1.0) for y in ey])
+                                * 1.02),
+    })
+
+    # --- survey ---------------------------------------------------------------------------------------
+    survey, truth = _survey(rng, graduates, out, program, major, g["female"], has_intern, emp_idx, all_names, firms, student_id)
+    tables = {"graduates": graduates, "survey": survey, "teachers": teachers, "enterprises": enterprises,
+              "internships": internships, "enrollment": enrollment}
+    return _Build(tables, truth, list(all_names))
+
+
+def _teachers(rng: np.random.Generator, yrs: np.ndarray, firms: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """About 400 teachers a year: full-time (专任), internal part-time, enterprise part-time, external."""
+    cats = np.array(["full_time"] * 362 + ["internal_part_time"] * 25 + ["enterprise_part_time"] * 125
+                    + ["external_part_time"] * 15)
+    p = cats.size
+    y0, y1 = int(yrs[0]), int(yrs[-1])
+    first = np.where(rng.random(p) < 0.86, y0, rng.integers(y0 + 1, y1 + 1, p))
+    last = np.where(rng.random(p) < 0.88, y1, rng.integers(y0, y1, p))
+    last = np.maximum(last, first)
+    active_p = np.select([cats == "full_time", cats == "internal_part_time", cats == "enterprise_part_time"],
+                         [1.0, 0.8, 0.62], 0.67)
+    basic = (cats == "full_time") & (rng.random(p) < 0.2)
+    depts = np.array(list(_DEPARTMENTS) + ["公共基础部"], dtype=object)
+    dep = np.where(basic, len(_DEPARTMENTS), _choice(rng, np.array([5, 3, 4, 4, 1.5]), p))
+    is_prof = (dep < len(_DEPARTMENTS)) & ~((cats == "internal_part_time") & (rng.random(p) < 0.5))
+    # major: random major of the department
+    maj_of_dept = {d: [i for i, m in enumerate(MAJORS) if m.department == d] for d in _DEPARTMENTS}
+    major = np.full(p, -1)
+    for di, d in enumerate(_DEPARTMENTS):
+        idx = np.flatnonzero((dep == di) & is_prof)
+        major[idx] = np.array(maj_of_dept[d])[rng.integers(0, len(maj_of_dept[d]), idx.size)]
+    ent = cats == "enterprise_part_time"
+    title_ft = np.array(["教授", "副教授", "讲师", "助教", "无"])
+    lvl_ft = np.array(["senior", "senior", "intermediate", "junior", "none"])
+    title_en = np.array(["高级工程师", "工程师", "助理工程师", "高级技师", "无"])
+    lvl_en = np.array(["senior", "intermediate", "junior", "senior", "none"])
+    t_ft = _choice(rng, np.array([0.05, 0.25, 0.45, 0.20, 0.05]), p)
+    t_en = _choice(rng, np.array([0.30, 0.35, 0.10, 0.15, 0.10]), p)
+    title = np.where(ent | (cats == "external_part_time"), title_en[t_en], title_ft[t_ft])
+    level = np.where(ent | (cats == "external_part_time"), lvl_en[t_en], lvl_ft[t_ft])
+    qual = rng.random(p) < np.where(ent, 0.85, np.where(is_prof, 0.35, 0.05))
+    ind_years = np.where(ent, rng.uniform(3, 25, p), np.where(is_prof, rng.gamma(0.8, 3.0, p), rng.gamma(0.3, 1.0, p)))
+    base5 = np.where(is_prof, rng.gamma(5.0, 48.0, p), rng.gamma(1.0, 20.0, p))
+    # enterprise part-time teachers: assign to partner firms of their department
+    firm_dept = np.array([MAJORS[i].department for i in firms["major_idx"]])
+    dept_key = np.array([_DEPARTMENTS.index(d) for d in firm_dept])
+    pt_firm_person = _group_pick(rng, np.minimum(dep, len(_DEPARTMENTS) - 1), dept_key, np.arange(len(firms)))
+    pt_firm_person = np.where(ent, pt_firm_person, -1)
+    ids = np.array([f"T{i + 1:04d}" if c != "enterprise_part_time" else f"P{i + 1:04d}"
+                    for i, c in enumerate(cats)])
+    # person x year, active persons only
+    P, Y = np.meshgrid(np.arange(p), yrs, indexing="ij")
+    P, Y = P.ravel(), Y.ravel()
+    act = (Y >= first[P]) & (Y <= last[P]) & (rng.random(P.size) < active_p[P])
+    # a partner firm must be active that year for its part-time teacher
+    ffirst = firms["first_year"].to_numpy()
+    pf = pt_firm_person[P]
+    act &= (pf < 0) | (ffirst[np.maximum(pf, 0)] <= Y)
+    P, Y = P[act], Y[act]
+    m = P.size
+    ft = cats[P] == "full_time"
+    prof = is_prof[P]
+    ip = ind_years[P] + (Y - y0)
+    ip = np.where(ind_years[P] > 0.5, ip, ind_years[P])  # people with industry jobs keep them only if enterprise staff
+    ind_y = np.round(np.where(cats[P] == "enterprise_part_time", ip, ind_years[P]), 1)
+    pr5 = np.where(ft | (cats[P] == "internal_part_time"),
+                   np.round(np.clip(base5[P] + rng.normal(0, 25, m), 0, 1500)), np.nan)
+    pday = np.where(ft | (cats[P] == "internal_part_time"),
+                    np.round(np.clip(np.where(prof, rng.gamma(1.5, 25.0, m), rng.gamma(0.5, 8.0, m)), 0, 200)),
+                    np.nan)
+    projects = rng.poisson(np.where(prof, 0.9, 0.15))
+    cond = qual[P] | (ind_y >= 2) | (np.nan_to_num(pr5) >= 180)
+    in_school = ft | (cats[P] == "internal_part_time")
+    dual = np.where(cond, rng.random(m) < 0.7, rng.random(m) < 0.03) & in_school
+    lvl = level[P]
+    dual_lv = np.where(lvl == "senior", "senior", np.where(lvl == "intermediate", "intermediate", "junior"))
+    dual_lv = np.where((dual_lv == "senior") & (ind_y < 3) & (np.nan_to_num(pr5) < 360), "intermediate", dual_lv)
+    certified = dual & (rng.random(m) < 0.7)
+    hours = np.where(ft, rng.normal(380, 80, m), np.where(cats[P] == "internal_part_time", rng.normal(120, 40, m),
+                                                          rng.normal(160, 50, m)))
+    hours = np.round(np.clip(hours, 32, 700))
+    phours = np.where(cats[P] == "enterprise_part_time", hours,
+                      np.where(prof, np.round(hours * rng.uniform(0.75, 1.0, m)), 0.0))
+    teachers = pd.DataFrame({
+        "teacher_id": pd.array(ids[P], dtype="str"),
+        "year": Y,
+        "department": pd.array(depts[dep[P]], dtype="str"),
+        "major": pd.array(np.where(major[P] >= 0, np.array([mm.name for mm in MAJORS] + [""], dtype=object)[
+            major[P]], None), dtype="str"),
+        "category": pd.array(cats[P], dtype="str"),
+        "is_professional": _nullable_bool(prof, np.zeros(m, bool)),
+        "title": pd.array(title[P], dtype="str"),
+        "title_level": pd.array(lvl, dtype="str"),
+        "industry_qualification": _nullable_bool(qual[P], np.zeros(m, bool)),
+        "industry_years": ind_y,
+        "enterprise_practice_days_5y": pr5,
+        "practice_days_year": pday,
+        "applied_projects_5y": projects,
+        "dual_flag": _nullable_bool(dual, ~in_school),
+        "dual_level": pd.array(np.where(certified, dual_lv, None), dtype="str"),
+        "teaching_hours": hours,
+        "professional_hours": phours,
+    }).sort_values(["year", "teacher_id"], ignore_index=True)
+    pt_firm = pd.Series(pt_firm_person[P], index=pd.MultiIndex.from_arrays([ids[P], Y]))
+    pt_firm = pt_firm.reindex(pd.MultiIndex.from_arrays([teachers["teacher_id"].to_numpy(),
+                                                         teachers["year"].to_numpy()])).to_numpy()
+    return teachers, pt_firm
+
+
+def _ledger(rng: np.random.Generator, yrs: np.ndarray, firms: pd.DataFrame, fid: np.ndarray, act_f: np.ndarray,
+            act_y: np.ndarray, host: np.ndarray, host_year: np.ndarray, emp_idx: np.ndarray, year: np.ndarray,
+            cpart: np.ndarray, program: np.ndarray, teachers: pd.DataFrame, pt_firm: np.ndarray) -> pd.DataFrame:
+    """Yearly enterprise ledger; counts consistent with the graduate, internship and teacher tables."""
+    nf = len(firms)
+    key = act_f * 10000 + act_y
+
+    def count(f: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        ok = (f >= 0) & (f < nf)
+        s = pd.Series(w[ok] if w is not None else np.ones(ok.sum()), index=f[ok] * 10000 + y[ok])
+        return s.groupby(level=0).sum().reindex(key, fill_value=0).to_numpy()
+
+    interns = count(host, host_year).astype(int)
+    hired = count(emp_idx, year).astype(int)
+    order_grads = count(np.where(program == _ORD, cpart, -1), year)
+    pt_count = count(pt_firm, teachers["year"].to_numpy()).astype(int)
+    pt_hours = count(pt_firm, teachers["year"].to_numpy(), teachers["teaching_hours"].to_numpy())
+    m = key.size
+    grads_year = pd.Series(year).value_counts().reindex(act_y).to_numpy()
+    # positions: interns plus extra posts so that positions / graduates ≈ 3.01 (求人倍率, seed 002)
+    positions = interns.copy()
+    for y in yrs:
+        sel = np.flatnonzero(act_y == y)
+        extra = max(int(round(3.01 * grads_year[sel[0]] * rng.uniform(0.98, 1.02))) - int(interns[sel].sum()), 0)
+        positions[sel] += rng.multinomial(extra, (w := rng.lognormal(0, 0.8, sel.size)) / w.sum())
+    form = firms["form"].to_numpy()[act_f]
+    big = np.isin(form, ["产业学院", "共建实训基地", "捐赠设备"])
+
+    def money(p_pos: float, median: float, sigma: float = 0.9) -> np.ndarray:
+        return np.where(rng.random(m) < p_pos, np.round(median * rng.lognormal(0, sigma, m), -2), 0.0)
+
+    tech = money(0.3, 80_000)
+    train_inc = money(0.25, 50_000)
+    led = pd.DataFrame({
+        "enterprise": pd.array(firms["enterprise"].to_numpy()[act_f], dtype="str"),
+        "year": act_y,
+        "department": pd.array([MAJORS[i].department for i in firms["major_idx"].to_numpy()[act_f]], dtype="str"),
+        "major": pd.array([MAJORS[i].name for i in firms["major_idx"].to_numpy()[act_f]], dtype="str"),
+        "partnership_start": firms["partnership_start"].to_numpy()[act_f],
+        "form": pd.array(form, dtype="str"),
+        "equipment_value": np.where(big, np.round(rng.lognormal(np.log(600_000), 0.8, m), -3),
+                                    money(0.35, 120_000)),
+        "funds": money(0.5, 60_000),
+        "donated_equipment": np.where(form == "捐赠设备", np.round(rng.lognormal(np.log(300_000), 0.7, m), -3),
+                                      money(0.05, 100_000)),
+        "part_time_teachers": pt_count,
+        "part_time_hours": pt_hours,
+        "internship_positions": positions,
+        "interns_received": interns,
+        "order_students": np.round(order_grads * 3 * rng.uniform(0.95, 1.1, m)).astype(int),
+        "graduates_hired": hired,
+        "co_bases": (np.isin(form, ["共建实训基地", "产业学院"]) | (rng.random(m) < 0.45)).astype(int),
+        "co_courses": rng.poisson(np.where(np.isin(form, ["订单培养", "现代学徒制", "产业学院"]), 1.5, 0.4)),
+        "co_textbooks": rng.poisson(np.where(form == "产业学院", 0.8, 0.15)),
+        "tech_service_income": tech,
+        "training_income": train_inc,
+        "training_person_days": np.round(train_inc / rng.uniform(200, 400, m)),
+    })
+    return led.sort_values(["year", "department", "major", "enterprise"], ignore_index=True)
+
+
+def _survey(rng: np.random.Generator, grads: pd.DataFrame, out: _Outcomes, program: np.ndarray,
+            major: np.ndarray, female: np.ndarray,
+            has_intern: np.ndarray, emp_idx: np.ndarray, all_names: np.ndarray, firms: pd.DataFrame,
+            student_id: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long survey + the full-population truth (answers drawn for everyone, then masked)."""
+    year = grads["grad_year"].to_numpy()
+    person = rng.standard_normal(year.size) * 0.6  # shared person component: items correlate
+    frames, truths = [], []
+    prefix = {"internship": "SX", "employment": "JY", "school": "MX", "employer": "GZ"}
+    for kind in ("internship", "employment", "school"):
+        pop = has_intern if kind == "internship" else (out.employed if kind == "employment" else np.ones_like(
+            has_intern))
+        idx = np.flatnonzero(pop)
+        mi, fem = major[idx], female[idx]
+        responded, _ = _respond(rng, program[idx], out.placed[idx], base=_RESPONSE_BASE[kind],
+                                extra=_MAJOR_RESP[mi] + 0.06 * fem)
+        seq = pd.Series(np.ones(idx.size, int)).groupby(year[idx]).cumsum().to_numpy()
+        rid = np.char.add(np.char.add(f"{prefix[kind]}", year[idx].astype(str)), np.char.zfill(seq.astype(str), 5))
+        for item, shift in _SURVEY_ITEMS[kind]:
+            sc = _likert(rng, program[idx], out.placed[idx], out.relevant[idx], shift=shift - 0.9 + person[idx] + 2.5 * _MAJOR_RESP[mi] + 0.15 * fem)
+            unrated = rng.random(idx.size) < _P_UNRATED
+            text = np.where(unrated, UNRATED, np.array(_LEVELS_STUDENT, dtype=object)[sc - 1])
+            truths.append(_truth_rows(kind, item, year[idx], sc, unrated, responded))
+            r = responded
+            frames.append(pd.DataFrame({
+                "respondent_id": rid[r], "student_id": student_id[idx][r], "employer": None,
+                "year": year[idx][r], "survey_kind": kind, "item": item, "response": text[r],
+                "score": pd.arrays.IntegerArray(sc[r].astype(np.int64), unrated[r]),
+            }))
+    # employer survey: one questionnaire per employer that hired graduates this year
+    e = pd.DataFrame({"e": emp_idx, "year": year})
+    e = e[e["e"] >= 0].drop_duplicates().sort_values(["year", "e"], ignore_index=True)
+    is_partner = e["e"].to_numpy() < len(firms)
+    resp = rng.random(len(e)) < 0.40 + 0.2 * is_partner
+    seq = e.groupby("year").cumcount().to_numpy() + 1
+    rid = np.char.add(np.char.add("GZ", e["year"].to_numpy().astype(str)), np.char.zfill(seq.astype(str), 5))
+    eperson = rng.standard_normal(len(e)) * 0.5 + 0.3 * is_partner
+    for item, shift in _SURVEY_ITEMS["employer"]:
+        lat = 1.2 + shift + eperson + rng.standard_normal(len(e))
+        sc = (np.digitize(lat, [-0.6, 0.1, 0.8, 1.9]) + 1).astype(np.int8)
+        unrated = rng.random(len(e)) < _P_UNRATED
+        text = np.where(unrated, UNRATED, np.array(_LEVELS_EMPLOYER, dtype=object)[sc - 1])
+        truths.append(_truth_rows("employer", item, e["year"].to_numpy(), sc, unrated, resp))
+        frames.append(pd.DataFrame({
+            "respondent_id": rid[resp], "student_id": None, "employer": all_names[e["e"].to_numpy()[resp]],
+            "year": e["year"].to_numpy()[resp], "survey_kind": "employer", "item": item, "response": text[resp],
+            "score": pd.arrays.IntegerArray(sc[resp].astype(np.int64), unrated[resp]),
+        }))
+    survey = pd.concat(frames, ignore_index=True)
+    for c in ("respondent_id", "student_id", "employer", "survey_kind", "item", "response"):
+        survey[c] = survey[c].astype("str")
+    survey["year"] = survey["year"].astype("int64")
+    order = {k: i for i, k in enumerate(SURVEY_KIND_ORDER)}
+    survey = survey.sort_values(["year", "survey_kind", "respondent_id"], key=lambda s: s.map(order)
+                                if s.name == "survey_kind" else s, kind="stable", ignore_index=True)
+    return survey, pd.concat(truths, ignore_index=True)
+
+
+SURVEY_KIND_ORDER = ("internship", "employment", "school", "employer")
+
+
+def _truth_rows(kind: str, item: str, year: np.ndarray, score: np.ndarray, unrated: np.ndarray,
+                responded: np.ndarray) -> pd.DataFrame:
+    """Population vs respondent satisfied share (top two boxes among rated answers) by year."""
+    d = pd.DataFrame({"year": year, "rated": ~unrated, "sat": (score >= 4) & ~unrated, "resp": responded})
+    d["rated_r"] = d["rated"] & d["resp"]
+    d["sat_r"] = d["sat"] & d["resp"]
+    a = d.groupby("year").agg(population=("rated", "size"), rated=("rated", "sum"), satisfied=("sat", "sum"),
+                              respondents=("resp", "sum"), rated_resp=("rated_r", "sum"),
+                              satisfied_resp=("sat_r", "sum")).reset_index()
+    a.insert(1, "survey_kind", kind)
+    a.insert(2, "item", item)
+    a["response_rate"] = a["respondents"] / a["population"]
+    a["share_population"] = a["satisfied"] / a["rated"]
+    a["share_respondents"] = a["satisfied_resp"] / a["rated_resp"]
+    return a
+
+
+def generate(seed: int = 2024, years: Sequence[int] = range(2019, 2025)) -> Dataset:
+    """The synthetic sample college as a :class:`~coopmetrics.dataset.Dataset` of canonical tables.
+
+    江南示例职业技术学院: 12 majors in 5 departments, about 1,900–2,000 graduates
+    a year, with survey (long form), teachers, enterprises ledger, internships
+    and enrollment. Outcomes follow :data:`TRUE_EFFECTS`; partnership start
+    years per major are in :data:`PARTNERSHIP_START`. Deterministic in ``seed``.
+
+    Examples
+    --------
+    >>> ds = generate()
+    >>> ds.tables
+    ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment']
+    >>> 1800 < int((ds["graduates"]["grad_year"] == 2024).sum()) < 2100
+    True
+    """
+    from .dataset import Dataset
+
+    b = _build(seed, years)
+    return Dataset(sources={k: f"coopmetrics.sample.generate(seed={seed})" for k in b.tables}, **b.tables)
+
+
+def population_truth(seed: int = 2024, years: Sequence[int] = range(2019, 2025)) -> pd.DataFrame:
+    """Survey truth of the sample: satisfied share in the whole target population vs respondents.
+
+    Answers are drawn for every member of each survey's population (internship:
+    graduates with an internship; employment: employed graduates; school: all
+    graduates; employer: employers hiring graduates that year) and then masked by
+    the response model, so the population share is known. "Satisfied" = top two
+    boxes among rated answers (无法评估 excluded).
+
+    Examples
+    --------
+    >>> t = population_truth()
+    >>> bool((t.query("survey_kind == 'school'")["share_respondents"]
+    ...       > t.query("survey_kind == 'school'")["share_population"]).all())
+    True
+    """
+    return _build(seed, years).truth
