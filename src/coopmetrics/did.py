@@ -29,7 +29,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,8 +139,21 @@ class PartnershipEffect:
         return "\n".join(lines)
 
 
-def partnership_starts(data: Any, unit: str = "major") -> dict[Any, int]:
+def partnership_starts(
+    data: Any, unit: str = "major", forms: str | Sequence[str] | None = None
+) -> dict[Any, int]:
     """First partnership start year per unit from the enterprises table.
+
+    Parameters
+    ----------
+    data : Dataset
+        Must hold the ``enterprises`` table (``partnership_start`` per firm × major).
+    unit : str
+        Unit column (default ``major``).
+    forms : str or sequence of str, optional
+        Only partnerships of these forms (column ``form``, e.g. ``"产业学院"``) count;
+        default: every form. Most majors have had *some* partner firm for years, so
+        the partnership whose effect you study is usually one specific form.
 
     Examples
     --------
@@ -163,7 +176,14 @@ def partnership_starts(data: Any, unit: str = "major") -> dict[Any, int]:
         if c not in ent.columns:
             raise MissingColumnError(
                 f"合作企业表缺少列 {c!r}", f"the enterprises table has no column {c!r}", column=c)
-    s = ent.loc[ent["partnership_start"].notna() & ent[unit].notna()].groupby(unit)["partnership_start"].min()
+    keep = ent["partnership_start"].notna() & ent[unit].notna()
+    if forms is not None:
+        if "form" not in ent.columns:
+            raise MissingColumnError("合作企业表缺少列 'form'（合作形式）", "the enterprises table has no column 'form'",
+                                     column="form")
+        wanted = [forms] if isinstance(forms, str) else list(forms)
+        keep &= ent["form"].isin(wanted)
+    s = ent.loc[keep].groupby(unit, observed=True)["partnership_start"].min()
     return {k: int(v) for k, v in s.items()}
 
 
@@ -175,6 +195,7 @@ def partnership_effect(
     time: str = "grad_year",
     control: str = "not_yet_treated",
     *,
+    start_forms: str | Sequence[str] | None = None,
     base_period: str = "universal",
     options: Any = None,
     ci_level: float = 0.95,
@@ -192,13 +213,18 @@ def partnership_effect(
     start : mapping, optional
         Unit → first year treated (graduates of that year are the first exposed).
         Default: the first ``partnership_start`` per unit in the enterprises table.
-        Units not in the mapping are never treated.
+        Units not in the mapping are never treated. Units already treated in the
+        first year observed have no pre-period and are left out (``starts``
+        says so), as in Callaway & Sant'Anna.
     unit : str
         Panel unit (default ``major``); also the bootstrap cluster.
     time : str
         Year column (default ``grad_year``).
     control : {"not_yet_treated", "never_treated"}
         Control units for each ATT(g, t).
+    start_forms : str or sequence of str, optional
+        With ``start=None``: only partnerships of these forms count (see
+        :func:`partnership_starts`), e.g. ``"产业学院"``.
     base_period : {"universal", "varying"}
         ``universal``: every ATT(g, t) compares year t with g − 1 (event time −1
         is the reference and is 0 by construction); ``varying``: pre-start
@@ -223,7 +249,7 @@ def partnership_effect(
     from .compute import unit_values
 
     if start is None:
-        start = partnership_starts(data, unit)
+        start = partnership_starts(data, unit, start_forms)
     v = unit_values(data, indicator, columns=(unit, time), options=options)
     if not isinstance(v, pd.DataFrame):
         v = v.to_pandas() if hasattr(v, "to_pandas") else pd.DataFrame(v)
@@ -305,9 +331,13 @@ def partnership_effect_values(
 
     groups = np.unique(g_eff[g_eff > 0])
     if groups.size == 0:
+        n_always = int((status == "always_treated").sum())
         raise InputError(
-            "没有在样本期内开始合作的单位，无法估计",
-            "no unit starts a partnership inside the years observed: nothing to estimate",
+            f"没有在样本期（{first}–{last}）内开始合作的单位，无法估计；{n_always} 个单位在 {first} 年前已合作。"
+            "请用 start_forms=（如 '产业学院'）选定研究的合作形式，或用 start={单位: 年份} 指定",
+            f"no unit starts a partnership inside the years observed ({first}-{last}): nothing to estimate; "
+            f"{n_always} unit(s) were already in a partnership in {first}. Choose the partnership form studied "
+            "with start_forms= (e.g. '产业学院') or pass start={unit: year}.",
         )
     # cells (g, t, base): every year but the base, for every start-year cohort
     cg, ct, cb = [], [], []
