@@ -388,8 +388,8 @@ def plot_dual_ratio(
     ax.set_yticks(pos)
     ax.set_yticklabels(frame[by].astype(str))
     ax.axvline(target, color=_TARGET, linestyle="--", linewidth=1.2)
-    ax.text(target, len(frame) - 0.4, _tr(lang, f" 目标 >{target:.0%}", f" target >{target:.0%}"),
-            color=_TARGET, va="bottom", fontsize=8)
+    ax.text(target, 1.0, _tr(lang, f" 目标 >{target:.0%}", f" target >{target:.0%}"),
+            color=_TARGET, va="top", ha="left", fontsize=8, transform=ax.get_xaxis_transform())
     if "denominator" in frame.columns:
         for p, (_, row) in zip(pos, frame.iterrows(), strict=True):
             num = "" if "numerator" not in frame.columns else f"{row['numerator']:.0f}/"
@@ -623,6 +623,7 @@ def plot_forest(
     label_cols: Sequence[str] | None = None,
     lang: str = "zh",
     percent: bool | None = None,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure | Axes:
     """Forest plot of a :func:`~coopmetrics.compare` result: difference and 95 % CI per row.
@@ -640,6 +641,7 @@ def plot_forest(
     percent : bool, optional
         Draw differences as percentage points; default when the indicator unit
         is a share or every CI lies within [-1, 1].
+    title : str, optional
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -695,7 +697,7 @@ def plot_forest(
     ax.set_xlabel(_tr(lang, f"差值与95%置信区间{unit}；红色：BH 校正后 q<0.05",
                       f"Difference with 95% CI{unit}; red: BH q < 0.05"))
     ind = str(frame["indicator"].iloc[0]) if "indicator" in frame.columns and len(frame) else ""
-    ax.set_title(_tr(lang, f"队列比较：{ind}", f"Cohort comparison: {ind}"))
+    ax.set_title(title or _tr(lang, f"队列比较：{ind}", f"Cohort comparison: {ind}"))
     ax.grid(axis="x", alpha=0.3)
     return _finish(fig, ax, given)
 

@@ -56,6 +56,7 @@ __all__ = [
     "scrub_validation",
     "SHEETS",
     "SUPPRESSED",
+    "INFO_PROBLEMS",
 ]
 
 _LANGS = ("zh", "en")
@@ -66,6 +67,9 @@ SUPPRESSED = {"zh": "<抑制>", "en": "suppressed"}
 _MISSING = {"zh": "<缺少数据>", "en": "missing input"}
 _NA = {"zh": "不适用", "en": "n/a"}
 _MASK = "<已隐去/masked>"
+
+#: Validation rows that inform rather than report a problem (``coopmetrics validate`` exits 0 on them).
+INFO_PROBLEMS = frozenset({"pii_dropped", "derived_from_name", "generated_id", "not_validated"})
 
 #: Table id -> (Chinese sheet name, English sheet name), in workbook order.
 SHEETS: dict[str, tuple[str, str]] = {
@@ -485,7 +489,9 @@ def validation_summary(data: Dataset, *, limit: int | None = 30) -> tuple[str, i
     Returns
     -------
     (text, problems) : tuple of str and int
-        The printable summary and the number of problems found.
+        The printable summary and the number of problems found (rows whose
+        ``problem`` is in :data:`INFO_PROBLEMS`, such as a personal-data column
+        dropped at load, are listed as notes and not counted).
 
     Examples
     --------
@@ -507,6 +513,13 @@ def validation_summary(data: Dataset, *, limit: int | None = 30) -> tuple[str, i
     elif data.tables:
         lines.append("数据表 / tables: " + ", ".join(f"{t} ({len(data[t])} rows)" for t in data.tables
                                                    if isinstance(data[t], pd.DataFrame)))
+    info_mask = val["problem"].isin(INFO_PROBLEMS).to_numpy() if "problem" in val.columns else np.zeros(
+        len(val), dtype=bool)
+    info, val = val[info_mask], val[~info_mask]
+    if len(info):
+        lines.append("信息（不算问题） / notes (not problems):")
+        for rec in info.to_dict("records"):
+            lines.append(f"  {_where(rec)} {rec.get('message_zh', '')} / {rec.get('message_en', '')}")
     k = len(val)
     if k == 0:
         lines.append("未发现问题。 / No problems found.")
@@ -521,18 +534,22 @@ def validation_summary(data: Dataset, *, limit: int | None = 30) -> tuple[str, i
     shown = val if limit is None else val.head(limit)
     lines.append("明细 / details (文件 file, 工作表 sheet, 行 Excel row, 列 column):")
     for rec in shown.to_dict("records"):
-        where = ", ".join(
-            f"{lab} {rec[c]}" for c, lab in (("file", "文件/file"), ("sheet", "工作表/sheet"),
-                                             ("row", "行/row"), ("column", "列/column"))
-            if c in rec and not _isnan(rec[c]) and str(rec[c]) != ""
-        )
         zh = rec.get("message_zh", "") or rec.get("problem", "")
         en = rec.get("message_en", "")
         action = rec.get("action", "")
-        lines.append(f"  [{where}] ({action}) {zh}" + (f" / {en}" if en and en != zh else ""))
+        lines.append(f"  {_where(rec)} ({action}) {zh}" + (f" / {en}" if en and en != zh else ""))
     if limit is not None and k > limit:
         lines.append(f"  … 另有 {k - limit} 条，用 --all 查看全部 / {k - limit} more, use --all to list all")
     return "\n".join(lines), k
+
+
+def _where(rec: Mapping[str, Any]) -> str:
+    where = ", ".join(
+        f"{lab} {rec[c]}" for c, lab in (("file", "文件/file"), ("sheet", "工作表/sheet"),
+                                         ("row", "行/row"), ("column", "列/column"))
+        if c in rec and not _isnan(rec[c]) and str(rec[c]) != ""
+    )
+    return f"[{where}]"
 
 
 # --------------------------------------------------------------------------------------------------
