@@ -292,9 +292,37 @@ def _likert(x: object) -> tuple[str | None, int | None, str | None]:
     return text, None, "bad_likert"
 
 
-def _map_unique(values: pd.Series, func: Callable[[object], tuple]) -> tuple[list[Any], ...]:
-    """Apply ``func`` to each distinct value and broadcast the results back (vectorised)."""
+def _map_unique(
+    values: pd.Series, func: Callable[[object], tuple], fast: str | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Apply ``func`` to each distinct value and broadcast the results back (vectorised).
+
+    ``fast`` names a shortcut for the common clean case so that only unusual
+    cells reach the Python parser: ``"digits"`` (codes made of ASCII digits are
+    kept as they are) or ``"number"`` (plain decimal numbers).
+    """
     arr = values.to_numpy(dtype=object)
+    if fast is not None and len(arr) > 64:
+        is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=len(arr))
+        if is_str.any():
+            s = pd.Series(arr[is_str], dtype=object)
+            pattern = r"[0-9]+" if fast == "digits" else r"-?[0-9]+(?:\.[0-9]+)?"  # ASCII only: full-width digits need NFKC
+            ok = np.zeros(len(arr), dtype=bool)
+            ok[is_str] = s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+            if ok.any():
+                width = len(func(None))
+                rest = _map_unique(pd.Series(arr[~ok], dtype=object), func) if (~ok).any() else None
+                outs = []
+                for k in range(width):
+                    col = np.empty(len(arr), dtype=object)
+                    if k == 0:
+                        col[ok] = arr[ok] if fast == "digits" else arr[ok].astype(float)
+                    else:
+                        col[ok] = None
+                    if rest is not None:
+                        col[~ok] = rest[k]
+                    outs.append(col)
+                return tuple(outs)
     codes, uniq = pd.factorize(arr, use_na_sentinel=True)
     results = [func(u) for u in uniq]
     width = len(results[0]) if results else len(func(None))
@@ -724,7 +752,7 @@ def _normalise(
             vals = _map_unique(raw, lambda x: (_clean_text(x),))[0]
             out[col] = pd.array(vals, dtype="string")
         elif kind == "code":
-            vals, probs = _map_unique(raw, _parse_code)
+            vals, probs = _map_unique(raw, _parse_code, fast="digits")
             report(probs == "precision_lost", col, raw_vals, "precision_lost", "flagged")
             out[col] = pd.array(vals, dtype="string")
         elif kind == "category":
@@ -754,7 +782,7 @@ def _normalise(
             v[bad] = pd.NA
             out[col] = v
         elif kind in ("int", "float"):
-            vals, probs = _map_unique(raw, _parse_number)
+            vals, probs = _map_unique(raw, _parse_number, fast="number")
             report(probs == "unparseable_number", col, raw_vals, "unparseable_number", "flagged")
             num = pd.to_numeric(pd.Series(vals, index=out.index, dtype=object), errors="coerce").astype(float)
             num = num * mults.get(col, 1.0)

@@ -1,0 +1,472 @@
+"""Tests of coopmetrics.io: readers, table/header detection, normalisation, survey melt, save/load."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import coopmetrics as cm
+from coopmetrics import io as cio
+from coopmetrics.errors import InputError, MissingColumnError
+
+
+def write_csv(path, lines: list[str], encoding: str = "utf-8"):
+    """Write CSV lines as bytes in ``encoding`` (``utf-8-sig`` adds a BOM)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+GRAD_HEADER = "学号,姓名,届别,专业名称,培养模式,毕业去向代码,月收入（元）"
+
+
+def _grad_lines(n: int = 5, start: int = 2024010001) -> list[str]:
+    return [f"{start + i},学生{i},2024届,数控技术,订单班,10,{4000 + i}" for i in range(n)]
+
+
+# --- encodings -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("encoding", "recorded"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-bom"), ("gbk", "gbk")],
+)
+def test_csv_encodings_detected_without_being_told(tmp_path, encoding, recorded):
+    f = write_csv(tmp_path / "毕业生.csv", [GRAD_HEADER, *_grad_lines(3)], encoding)
+    ds = cm.load(f)
+    g = ds["graduates"]
+    assert g["major"].tolist() == ["数控技术"] * 3
+    assert g["program"].tolist() == ["order_class"] * 3
+    assert f"encoding {recorded}" in ds.sources["graduates"]
+    # the BOM must not leak into the first header: 学号 was recognised as student_id
+    assert g["student_id"].tolist() == ["2024010001", "2024010002", "2024010003"]
+
+
+def test_gb18030_only_characters(tmp_path):
+    # '㐀' (U+3400, CJK extension A) exists in GB18030 but not in GBK
+    lines = [GRAD_HEADER, "2024010001,㐀三,2024届,数控技术㐀,订单班,10,4000"]
+    f = write_csv(tmp_path / "毕业生.csv", lines, "gb18030")
+    with pytest.raises(UnicodeEncodeError):
+        "㐀".encode("gbk")
+    ds = cm.load(f)
+    assert "encoding gb18030" in ds.sources["graduates"]
+    assert ds["graduates"]["major"].tolist() == ["数控技术㐀"]
+
+
+def test_undecodable_csv_raises_input_error_naming_file(tmp_path):
+    f = tmp_path / "毕业生.csv"
+    f.write_bytes(b"\xff\xfe\x00\x81\x30\xff" * 20)
+    with pytest.raises(InputError) as err:
+        cm.load(f)
+    assert "毕业生.csv" in str(err.value) and "GB18030" in str(err.value)
+
+
+def test_broken_xlsx_and_xls_raise_input_error(tmp_path):
+    bad = tmp_path / "毕业生.xlsx"
+    bad.write_bytes(b"not a zip file")
+    with pytest.raises(InputError, match="毕业生.xlsx"):
+        cm.load(bad)
+    old = tmp_path / "教师.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError, match=r"\.xlsx"):
+        cm.load(old)
+
+
+def test_empty_folder_and_missing_path(tmp_path):
+    with pytest.raises(InputError):
+        cm.load(tmp_path)
+    with pytest.raises(InputError):
+        cm.load(tmp_path / "nope")
+
+
+# --- the "Done when" criterion: GBK, Chinese headers, title row, 3 bad rows ----------------
+
+def test_gbk_csv_with_title_row_and_three_bad_rows(tmp_path):
+    lines = [
+        "XX职业技术学院2024届毕业生毕业去向登记表,,,,,,",   # Excel row 1: merged title
+        ",,,,,,",                                           # row 2: blank
+        GRAD_HEADER,                                        # row 3: header
+        "2024010001,张三,2024届,数控技术,订单班,10,4500",       # row 4
+        "2024010002,李四,2024届,数控技术,普通班,11,3800",       # row 5
+        "2024010001,张三,2024届,数控技术,订单班,10,4500",       # row 6: duplicate of row 4
+        ",王五,2024届,会计,普通班,10,3000",                     # row 7: blank 学号
+        "2024010005,赵六,20240,会计,普通班,70,",               # row 8: impossible year
+        "2024010006,钱七,2024届,会计,冠名班,80,",               # row 9
+    ]
+    f = write_csv(tmp_path / "2024届毕业生去向_导出.csv", lines, "gbk")
+    ds = cm.load(f)
+    excluded = ds.validation[ds.validation["action"] == "excluded"]
+    assert excluded[["row", "problem"]].values.tolist() == [
+        [6, "duplicate_id"], [7, "missing_required_value"], [8, "impossible_year"],
+    ]
+    dup = excluded[excluded["problem"] == "duplicate_id"].iloc[0]
+    assert "第 4 行" in dup["message_zh"] and "row 4" in dup["message_en"]
+    acc = ds.accounting.iloc[0]
+    # 6 data rows read (rows 4-9), 3 kept + 3 excluded
+    assert (acc["rows_read"], acc["kept"], acc["excluded"]) == (6, 3, 3)
+    assert acc["rows_read"] == acc["kept"] + acc["excluded"]
+    assert ds["graduates"]["student_id"].tolist() == ["2024010001", "2024010002", "2024010006"]
+    assert "header row 3" in ds.sources["graduates"]
+
+
+# --- XLSX -------------------------------------------------------------------------------
+
+def _xlsx(path, sheets: dict[str, list[list[object]]]):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_xlsx_with_title_row_numbers_and_floats(tmp_path):
+    rows = [
+        ["XX职业技术学院教师基本信息表"],
+        [],
+        ["教工号", "学年", "教师类别", "是否双师", "企业工作年限", "近五年企业实践天数", "双师型等级"],
+        [1001.0, "2023-2024学年", "专任教师", "是", 3, 200, "中级"],
+        [1002, 2024, "企业兼职教师", "否", "5年", "", ""],
+        [1003, 2024, "专任", "√", 60, 10, "特级"],
+    ]
+    f = _xlsx(tmp_path / "教师.xlsx", {"Sheet1": rows})
+    ds = cm.load(f)
+    t = ds["teachers"]
+    assert t["teacher_id"].tolist() == ["1001", "1002", "1003"]
+    assert t["year"].tolist() == [2024, 2024, 2024]
+    assert t["category"].tolist() == ["full_time", "enterprise_part_time", "full_time"]
+    assert t["dual_flag"].tolist() == [True, False, True]
+    assert t["industry_years"].iloc[1] == 5.0
+    # 60 years of industry work is outside 0-50: cleared and flagged at Excel row 6
+    assert pd.isna(t["industry_years"].iloc[2])
+    v = ds.validation.set_index("problem")
+    assert v.loc["out_of_range", "row"] == 6 and v.loc["out_of_range", "column"] == "企业工作年限"
+    assert v.loc["unknown_category", "value"] == "特级"
+
+
+def test_workbook_with_a_sheet_per_table_and_a_notes_sheet(tmp_path):
+    f = _xlsx(tmp_path / "2024年数据.xlsx", {
+        "说明": [["本工作簿由教务处导出"], ["请勿修改表头"]],
+        "毕业生": [["学号", "届别", "专业", "毕业去向代码"], ["1", 2024, "会计", 10], ["2", 2024, "会计", 80]],
+        "在校生": [["年份", "专业名称", "全日制在校生数"], [2024, "会计", 300], [2024, "数控技术", 250]],
+        "合作企业": [["企业名称", "年度", "设备值（万元）", "资金投入（元）"], ["甲公司", 2024, 12.5, 30000]],
+    })
+    ds = cm.load(f)
+    assert ds.tables == ["graduates", "enterprises", "enrollment"]
+    assert ds["enrollment"]["students"].sum() == 550
+    assert ds["enterprises"]["equipment_value"].iloc[0] == 125_000.0   # 12.5 万元
+    assert ds["enterprises"]["funds"].iloc[0] == 30_000.0
+    skipped = ds.validation[ds.validation["problem"] == "unrecognised_sheet"]
+    assert skipped["sheet"].tolist() == ["说明"]
+    assert set(ds.accounting["sheet"]) == {"毕业生", "在校生", "合作企业"}
+
+
+# --- folders -----------------------------------------------------------------------------
+
+def test_folder_concatenates_files_of_one_table_and_ignores_subfolders(tmp_path):
+    write_csv(tmp_path / "2023届毕业生.csv", [GRAD_HEADER, *_grad_lines(2, 2023000001)], "gbk")
+    write_csv(tmp_path / "2024届毕业生.csv", [GRAD_HEADER, *_grad_lines(3)], "utf-8")
+    write_csv(tmp_path / "notes.md", ["not data"])
+    write_csv(tmp_path / "messy" / "毕业生.csv", [GRAD_HEADER, *_grad_lines(7)])  # sub-folder: not read
+    ds = cm.load(tmp_path)
+    assert len(ds["graduates"]) == 5
+    assert ds.accounting["rows_read"].tolist() == [2, 3]
+    assert ds.accounting["file"].tolist() == ["2023届毕业生.csv", "2024届毕业生.csv"]
+
+
+def test_duplicates_across_files_name_the_first_file(tmp_path):
+    write_csv(tmp_path / "毕业生_a.csv", [GRAD_HEADER, *_grad_lines(2)])
+    write_csv(tmp_path / "毕业生_b.csv", [GRAD_HEADER, *_grad_lines(1)])
+    ds = cm.load(tmp_path)
+    dup = ds.validation[ds.validation["problem"] == "duplicate_id"]
+    assert dup[["file", "row"]].values.tolist() == [["毕业生_b.csv", 2]]
+    assert "毕业生_a.csv" in dup["message_zh"].iloc[0] and "row 2 of file '毕业生_a.csv'" in dup["message_en"].iloc[0]
+
+
+def test_table_detected_from_headers_when_name_says_nothing(tmp_path):
+    f = write_csv(tmp_path / "export_001.csv", ["学号,实习年份,实习单位,实习报酬,是否参保", "1,2024,甲公司,2500,是"])
+    ds = cm.load(f)
+    assert ds.tables == ["internships"]
+    assert ds["internships"]["insured"].tolist() == [True]
+
+
+def test_unrecognisable_single_file_raises(tmp_path):
+    f = write_csv(tmp_path / "data.csv", ["a,b,c", "1,2,3"])
+    with pytest.raises(InputError, match="data.csv"):
+        cm.load(f)
+
+
+def test_table_argument_forces_the_table(tmp_path):
+    f = write_csv(tmp_path / "data.csv", ["year,students", "2024,300"])
+    assert cm.load(f, table="enrollment")["enrollment"]["students"].tolist() == [300]
+
+
+# --- Parquet -----------------------------------------------------------------------------
+
+def _grad_frame(n: int = 4) -> pd.DataFrame:
+    return pd.DataFrame({
+        "学号": [str(2024010001 + i) for i in range(n)],
+        "届别": [2024] * n,
+        "专业名称": ["会计"] * n,
+        "毕业去向代码": ["10", "70", "80", "11"][:n],
+        "月收入（万元）": [0.5, np.nan, np.nan, 0.42][:n],
+        "手机号码": ["13800138000"] * n,
+    })
+
+
+def test_parquet_eager(tmp_path):
+    _grad_frame().to_parquet(tmp_path / "graduates.parquet")
+    ds = cm.load(tmp_path)
+    g = ds["graduates"]
+    assert isinstance(g, pd.DataFrame)
+    assert g["monthly_salary"].tolist()[0] == 5000.0 and g["monthly_salary"].tolist()[3] == 4200.0
+    assert "phone" not in g.columns and "手机号码" not in g.columns
+    assert ds.accounting["rows_read"].tolist() == [4]
+
+
+def test_parquet_lazy_renames_without_validation(tmp_path):
+    _grad_frame().to_parquet(tmp_path / "毕业生.parquet")
+    ds = cm.load(tmp_path, lazy=True)
+    lf = ds["graduates"]
+    assert isinstance(lf, pl.LazyFrame)
+    got = lf.collect()
+    assert set(got.columns) == {"student_id", "grad_year", "major", "destination_code", "monthly_salary"}
+    assert got["monthly_salary"].to_list()[0] == 5000.0
+    assert ds.accounting["rows_read"].isna().all()
+    assert "not_validated" in set(ds.validation["problem"])
+    assert "pii_dropped" in set(ds.validation["problem"])
+
+
+def test_parquet_lazy_hash_mode(tmp_path):
+    _grad_frame(2).to_parquet(tmp_path / "毕业生.parquet")
+    got = cm.load(tmp_path, lazy=True, pii="hash", salt="s")["graduates"].collect()
+    assert "phone_hash" in got.columns and "phone" not in got.columns
+    assert got["phone_hash"].to_list()[0] == cm.privacy.pseudonymise(["13800138000"], "s")[0]
+
+
+# --- normalisation --------------------------------------------------------------------------
+
+def test_full_width_stray_spaces_and_excel_codes():
+    raw = pd.DataFrame({
+        "学号 ": ["２０２４０１０１０１", "2024010102.0", " 2024010103 "],
+        "届别": ["２０２４届", "2024", "2024.0"],
+        "专业名称": ["数控 技术", "　会计　", "Computer  Science"],
+        "毕业去向代码": ["1.0E+1", "８０", "271.0"],
+        "培养模式": [" 订单班", "现代学徒制", "普通"],
+    })
+    g, report = cio.standardise(raw, "graduates")
+    assert g["student_id"].tolist() == ["2024010101", "2024010102", "2024010103"]
+    assert g["grad_year"].tolist() == [2024, 2024, 2024]
+    assert g["major"].tolist() == ["数控技术", "会计", "Computer Science"]
+    assert g["destination_code"].tolist() == ["10", "80", "271"]
+    assert g["program"].tolist() == ["order_class", "apprenticeship", "regular"]
+    assert report.empty
+
+
+def test_excel_destroyed_id_precision_is_flagged():
+    raw = pd.DataFrame({"学号": ["2.02401E+11", "2024010102"], "届别": [2024, 2024], "专业": ["会计", "会计"],
+                        "毕业去向代码": ["10", "10"]})
+    g, report = cio.standardise(raw, "graduates", file="g.csv")
+    assert g["student_id"].tolist() == ["202401000000", "2024010102"]
+    assert report[["row", "problem", "action"]].values.tolist() == [[2, "precision_lost", "flagged"]]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("是", True), ("否", False), ("Y", True), ("n", False), ("1", True), ("0", False), ("√", True),
+    ("×", False), ("有", True), ("无", False), ("TRUE", True), ("false", False), (" 是 ", True),
+])
+def test_booleans(text, expected):
+    raw = pd.DataFrame({"学号": ["1"], "实习年份": [2024], "实习单位": ["甲"], "是否参保": [text]})
+    frame, report = cio.standardise(raw, "internships")
+    assert frame["insured"].tolist() == [expected]
+    assert report.empty
+
+
+def test_dates_and_money():
+    raw = pd.DataFrame({
+        "学号": ["1", "2", "3"], "实习年份": [2024] * 3, "实习单位": ["甲"] * 3,
+        "实习开始日期": ["2024年3月1日", 45474, "2024/07/01"],
+        "实习报酬": ["2,500元", "3000", "—"],
+    })
+    frame, report = cio.standardise(raw, "internships")
+    # Excel serial 45474 = 2024-07-01 (days since 1899-12-30)
+    assert frame["start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01", "2024-07-01", "2024-07-01"]
+    assert frame["monthly_pay"].tolist()[:2] == [2500.0, 3000.0] and np.isnan(frame["monthly_pay"].iloc[2])
+    assert report.empty
+
+
+@pytest.mark.parametrize(("text", "year"), [("2024届", 2024), ("2024年", 2024), ("2024-06-30", 2024),
+                                            ("2023-2024学年", 2024), (2024.0, 2024), ("２０２４", 2024)])
+def test_years(text, year):
+    raw = pd.DataFrame({"年份": [text], "全日制在校生数": [10]})
+    frame, _ = cio.standardise(raw, "enrollment")
+    assert frame["year"].tolist() == [year]
+
+
+def test_question_numbers_in_headers_are_ignored():
+    raw = pd.DataFrame({"1、您的学号": ["1"], "2、届别": [2024], "3、专业": ["会计"], "4、毕业去向代码": ["10"]})
+    frame, _ = cio.standardise(raw, "graduates")
+    assert frame["student_id"].tolist() == ["1"]
+
+
+def test_unknown_extra_columns_are_kept_cleaned():
+    raw = pd.DataFrame({"学号": ["1"], "届别": [2024], "专业": ["会计"], "毕业去向代码": ["10"], "备注 ": ["  已核对 "]})
+    frame, _ = cio.standardise(raw, "graduates")
+    assert frame["备注"].tolist() == ["已核对"]
+
+
+def test_dataset_given_dataframes_directly_still_works():
+    g = pd.DataFrame({"student_id": ["1"], "grad_year": [2024], "major": ["会计"], "destination_code": ["10"]})
+    ds = cm.Dataset(graduates=g)
+    assert ds["graduates"] is g and ds.validation.empty
+
+
+# --- survey --------------------------------------------------------------------------------
+
+def test_wide_survey_is_melted_with_kind_and_year_from_the_file_name(tmp_path):
+    lines = [
+        "序号,提交答卷时间,学号,姓名,1、您对实习单位的总体满意度,2、实习指导,3、实习报酬",
+        "1,2024/6/1 10:00,2024010001,张三,很满意,满意,无法评估",
+        "2,2024/6/1 10:05,2024010002,李四,非常满意,基本满意,",
+        "3,2024/6/1 10:09,2024010003,王五,6,,",
+        "4,2024/6/1 10:11,2024010004,赵六,,,",
+    ]
+    f = write_csv(tmp_path / "2024届实习满意度调查.csv", lines, "gbk")
+    ds = cm.load(f)
+    s = ds["survey"]
+    assert set(s["survey_kind"]) == {"internship"} and set(s["year"]) == {2024}
+    assert s.columns.tolist() == ["respondent_id", "student_id", "year", "survey_kind", "item", "response",
+                                  "score", "提交答卷时间"]
+    got = s[["respondent_id", "item", "response", "score"]].astype(object).where(s.notna(), None).values.tolist()
+    assert got == [
+        ["1", "1、您对实习单位的总体满意度", "很满意", 5],
+        ["1", "2、实习指导", "满意", 4],
+        ["1", "3、实习报酬", "无法评估", None],
+        ["2", "1、您对实习单位的总体满意度", "非常满意", 5],
+        ["2", "2、实习指导", "基本满意", 3],
+        ["3", "1、您对实习单位的总体满意度", "6", None],
+    ]
+    v = ds.validation.set_index("problem")
+    assert v.loc["bad_likert", "row"] == 4 and v.loc["bad_likert", "column"] == "1、您对实习单位的总体满意度"
+    assert v.loc["no_answers", "row"] == 5 and v.loc["no_answers", "action"] == "excluded"
+    acc = ds.accounting.iloc[0]
+    assert (acc["rows_read"], acc["kept"], acc["excluded"]) == (4, 3, 1)
+    assert "姓名" not in s.columns and "name" not in s.columns
+
+
+def test_long_survey_with_score_column():
+    raw = pd.DataFrame({"答卷编号": ["a", "a", "b"], "调查年份": [2024] * 3, "问卷类型": ["雇主"] * 3,
+                        "题项": ["总体", "技能", "总体"], "得分": [5, 7, "4"]})
+    frame, report = cio.standardise(raw, "survey")
+    assert frame["survey_kind"].tolist() == ["employer"] * 3
+    assert frame["score"].astype(object).where(frame["score"].notna(), None).tolist() == [5, None, 4]
+    assert report[["row", "problem"]].values.tolist() == [[3, "bad_likert"]]
+
+
+def test_survey_without_kind_raises_missing_column(tmp_path):
+    f = write_csv(tmp_path / "满意度调查.csv", ["序号,届别,总体满意度", "1,2024,满意"])
+    with pytest.raises(MissingColumnError, match="survey_kind"):
+        cm.load(f)
+
+
+# --- missing columns -----------------------------------------------------------------------
+
+def test_missing_column_error_names_file_found_columns_and_closest_alias(tmp_path):
+    f = write_csv(tmp_path / "毕业生.csv", ["学号,届别,专业名称,毕业去向代吗", "1,2024,会计,10"], "gbk")
+    with pytest.raises(MissingColumnError) as err:
+        cm.load(f)
+    msg = str(err.value)
+    assert "毕业生.csv" in msg                             # file
+    assert "学号、届别、专业名称、毕业去向代吗" in msg         # columns found (Chinese line)
+    assert "destination_code" in msg and "毕业去向代码" in msg  # what was expected
+    assert "“毕业去向代吗”≈ 可接受的表头“毕业去向代码”" in msg   # closest alias, Chinese
+    assert "Closest match: header '毕业去向代吗'" in msg      # and English
+    assert err.value.file == "毕业生.csv"
+
+
+def test_missing_column_error_names_the_sheet(tmp_path):
+    f = _xlsx(tmp_path / "数据.xlsx", {"教师": [["工号", "年份"], ["1", 2024]], "在校生": [["年份", "人数"], [2024, 3]]})
+    with pytest.raises(MissingColumnError) as err:
+        cm.load(f)
+    assert err.value.sheet == "教师" and "工作表 教师" in str(err.value) and "sheet 教师" in str(err.value)
+
+
+# --- round trips (hypothesis) --------------------------------------------------------------
+
+_TEXT = st.text(alphabet="数控技术会计电子商务护理甲乙丙公司ABCxyz0123", min_size=1, max_size=8)
+
+
+@st.composite
+def graduates_frames(draw):
+    n = draw(st.integers(min_value=1, max_value=25))
+    ids = draw(st.lists(st.from_regex(r"0?[0-9]{3,10}", fullmatch=True), min_size=n, max_size=n, unique=True))
+    return pd.DataFrame({
+        "student_id": pd.array(ids, dtype="string"),
+        "grad_year": pd.array(draw(st.lists(st.integers(2015, 2030), min_size=n, max_size=n)), dtype="Int64"),
+        "major": pd.array(draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype="string"),
+        "program": pd.array(draw(st.lists(st.sampled_from(["regular", "order_class", "named_class",
+                                                          "apprenticeship", None]), min_size=n, max_size=n)),
+                            dtype="string"),
+        "destination_code": pd.array(draw(st.lists(st.sampled_from(["10", "11", "271", "70", "803", "85"]),
+                                                   min_size=n, max_size=n)), dtype="string"),
+        "monthly_salary": draw(st.lists(st.one_of(st.none(), st.floats(0, 200_000, allow_nan=False)),
+                                        min_size=n, max_size=n)),
+        "job_relevant": pd.array(draw(st.lists(st.sampled_from([True, False, None]), min_size=n, max_size=n)),
+                                 dtype="boolean"),
+    }).astype({"monthly_salary": "float64"})
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(b.columns) == list(a.columns)
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=graduates_frames())
+def test_round_trip_save_load_loses_no_rows(tmp_path_factory, fmt, frame):
+    folder = tmp_path_factory.mktemp(fmt)
+    cio.save(cm.Dataset(graduates=frame), folder, format=fmt)
+    ds = cm.load(folder)
+    assert ds.accounting["rows_read"].tolist() == [len(frame)]
+    assert ds.accounting["excluded"].tolist() == [0]
+    _same(frame, ds["graduates"])
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=graduates_frames())
+def test_round_trip_through_workbook_with_chinese_headers(tmp_path_factory, frame):
+    path = tmp_path_factory.mktemp("wb") / "数据.xlsx"
+    cio.save(cm.Dataset(graduates=frame), path, headers="zh")
+    _same(frame, cm.load(path)["graduates"])
+
+
+def test_gbk_save_round_trip(tmp_path):
+    g = pd.DataFrame({"student_id": ["001"], "grad_year": [2024], "major": ["数控技术"], "destination_code": ["10"]})
+    cio.save(cm.Dataset(graduates=g), tmp_path, encoding="gbk", headers="zh")
+    assert (tmp_path / "graduates.csv").read_bytes().decode("gbk").startswith("学号,毕业年份")
+    ds = cm.load(tmp_path)
+    assert ds["graduates"]["student_id"].tolist() == ["001"] and "encoding gbk" in ds.sources["graduates"]
+
+
+# --- speed ---------------------------------------------------------------------------------
+
+def test_a_few_thousand_rows_load_fast(tmp_path):
+    n = 5000
+    lines = [GRAD_HEADER] + [f"{2024000000 + i},学生,2024届,专业{i % 12},普通班,{['10', '70', '80'][i % 3]},{3000 + i}"
+                             for i in range(n)]
+    f = write_csv(tmp_path / "毕业生.csv", lines, "gbk")
+    cm.load(f)  # warm imports
+    t0 = time.perf_counter()
+    ds = cm.load(f)
+    elapsed = time.perf_counter() - t0
+    assert len(ds["graduates"]) == n
+    assert elapsed < 1.0, f"loading {n} rows took {elapsed:.2f}s"
