@@ -213,14 +213,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:
+    from .plots import unit_label
     from .report import definitions_table
 
     table = definitions_table(lang=args.lang)
-    import pandas as pd
-
-    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        print(table.to_string(index=False))
+    zh = args.lang == "zh"
+    labels = (("分子", "分母", "口径", "目标", "出处") if zh
+              else ("numerator", "denominator", "edition", "target", "source"))
+    for rec in table.to_dict("records"):
+        name = rec["name_zh"] if zh else rec["name_en"]
+        other = rec["name_en"] if zh else rec["name_zh"]
+        grade = f" [{rec['grade']}]" if rec.get("grade") else ""
+        prov = (" 暂定" if zh else " provisional") if rec.get("provisional") is True else ""
+        print(f"{rec['indicator']}  {name} / {other}  ({unit_label(rec['unit'], args.lang)}, {rec['kind']}, "
+              f"{rec['table']}){grade}{prov}")
+        for label, key in zip(labels, ("numerator", "denominator", "edition", "target", "source"), strict=True):
+            value = rec.get(key)
+            if value is None or (isinstance(value, float) and value != value) or value == "":
+                continue
+            print(f"    {label}: {value}")
+    print(f"共 {len(table)} 个指标 / {len(table)} indicators")
     if args.csv:
         table.to_csv(args.csv, index=False, encoding="utf-8-sig")
         print(f"已写出 / written: {args.csv}")

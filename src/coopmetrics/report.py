@@ -149,6 +149,26 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "fixed": ("已修正", "Fixed"),
     "excluded": ("已排除", "Excluded"),
     "item": ("项目", "Item"),
+    "grade": ("证据等级", "Evidence grade"),
+    "provisional": ("暂定口径", "Provisional"),
+    "notes": ("备注", "Notes"),
+    "majors": ("合作专业数", "Majors"),
+    "partnership_start": ("合作开始年份", "Partnership start"),
+    "equipment_value": ("设备值（元）", "Equipment value (yuan)"),
+    "funds": ("资金投入（元）", "Funds (yuan)"),
+    "donated_equipment": ("捐赠设备值（元）", "Donated equipment (yuan)"),
+    "part_time_teachers": ("兼职教师数", "Part-time teachers"),
+    "part_time_hours": ("兼职教师课时", "Part-time teaching hours"),
+    "internship_positions": ("实习岗位数", "Internship positions"),
+    "interns_received": ("接收实习学生数", "Interns received"),
+    "order_students": ("订单培养人数", "Order-class students"),
+    "graduates_hired": ("录用毕业生数", "Graduates hired"),
+    "co_bases": ("共建实训基地数", "Co-built bases"),
+    "co_courses": ("共同开发课程数", "Co-developed courses"),
+    "co_textbooks": ("共同开发教材数", "Co-developed textbooks"),
+    "tech_service_income": ("横向技术服务到款额（元）", "Technical-service income (yuan)"),
+    "training_income": ("非学历培训到款额（元）", "Training income (yuan)"),
+    "training_person_days": ("培训人日", "Training person-days"),
     "content": ("内容", "Content"),
 }
 
@@ -556,42 +576,46 @@ def _where(rec: Mapping[str, Any]) -> str:
 # Definitions
 # --------------------------------------------------------------------------------------------------
 
-_DEF_COLS = ("indicator", "name_zh", "name_en", "unit", "kind", "numerator", "denominator", "table",
-             "edition", "target", "source")
-_DEF_ALIASES = {
-    "indicator": ("indicator", "id"),
-    "numerator": ("numerator", "numerator_zh", "numerator_text", "numerator_en"),
-    "denominator": ("denominator", "denominator_zh", "denominator_text", "denominator_en"),
-    "edition": ("edition", "definition_edition", "definition_version"),
-    "source": ("source", "citation"),
-    "table": ("table", "tables", "required_tables"),
-    "target": ("target", "default_target"),
-}
+_DEF_COLS = ("indicator", "name_zh", "name_en", "unit", "kind", "table", "numerator", "denominator",
+             "edition", "target", "grade", "provisional", "source", "notes")
 
 
 def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "zh") -> pd.DataFrame:
     """Registry definitions as a tidy frame (the report's 指标定义 sheet and ``coopmetrics indicators``).
 
-    Columns: ``indicator, name_zh, name_en, unit, kind, numerator, denominator,
-    table, edition, target, source`` (those the registry provides).
+    Parameters
+    ----------
+    indicators : iterable of str, optional
+        Keep these ids (in registry order); default all.
+    lang : {"zh", "en"}
+        Language of the numerator and denominator descriptions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator, name_zh, name_en, unit, kind, table, numerator, denominator,
+        edition, target, grade, provisional, source, notes`` (those the registry
+        provides). ``grade`` is the evidence grade of the definition
+        ([V] verified, [V-2] secondary source, [U] unverified).
+
+    Examples
+    --------
+    >>> d = definitions_table(["placement_rate"], lang="en")
+    >>> d.loc[0, "name_zh"], d.loc[0, "name_en"]
+    ('毕业去向落实率', 'Placement rate')
     """
     check_option("lang", lang, _LANGS, "definitions_table")
     from .registry import indicators as _indicators
 
-    reg = _indicators(lang=lang) if _accepts(_indicators, "lang") else _indicators()
-    reg = reg.reset_index() if "indicator" not in reg.columns and "id" not in reg.columns else reg
+    reg = _indicators()
     out = pd.DataFrame(index=reg.index)
     for col in _DEF_COLS:
-        for cand in _DEF_ALIASES.get(col, (col,)):
-            if lang == "en" and f"{cand}_en" in reg.columns:
-                out[col] = reg[f"{cand}_en"]
-                break
-            if cand in reg.columns:
+        for cand in (f"{col}_{lang}", col, "id" if col == "indicator" else ""):
+            if cand and cand in reg.columns:
                 out[col] = reg[cand]
                 break
     if indicators is not None:
-        wanted = list(indicators)
-        out = out[out["indicator"].isin(wanted)]
+        out = out[out["indicator"].isin(list(indicators))]
     return out.reset_index(drop=True).map(_flatten)
 
 
