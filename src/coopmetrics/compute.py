@@ -1,0 +1,1171 @@
+"""compute(), unit_values(), explain(): indicators by group in one pass per table.
+
+How it works (and why it scales)
+--------------------------------
+Every indicator in :mod:`coopmetrics.registry` reduces to group-wise
+*sufficient statistics*: counts of units meeting filters, sums and sums of
+squares of a column, cross products for ratios, weighted sums and sums of
+squared weights for surveys. For each table, :func:`compute` translates the
+declared filters of all requested indicators into `narwhals
+<https://narwhals-dev.github.io/narwhals/>`_ expressions, builds all derived
+0/1 and masked-value columns in ONE ``select`` and aggregates them in ONE
+``group_by(by).agg(sum ...)``. The same code therefore runs on pandas, Polars
+(Lazy)Frames, DuckDB relations and Dask DataFrames; only the small aggregated
+frame comes back to pandas, where :mod:`coopmetrics.estimators` computes
+estimates and intervals for all groups at once. There is no Python loop per
+group or per row.
+
+Extra passes, each also one engine ``group_by``:
+
+* medians: a filtered pass per median indicator with the engine's exact
+  median; the distribution-free interval's order statistics are picked with
+  window functions (``rank().over(by)``). Dask has no grouped rank in
+  narwhals, so on Dask the median is reported without an interval
+  (``ci_method`` says ``none``);
+* distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
+* surveys: answers are summed per respondent in the engine (respondent = cluster
+  of item answers), the respondent-level frame (one row per respondent) comes
+  back to pandas, is raked to the graduate roster with
+  :func:`coopmetrics.weighting.rake`, and aggregated once more.
+
+Group columns
+-------------
+``by`` names columns of the indicator's table. ``"year"`` and
+``"grad_year"`` both mean the table's year column (``grad_year`` in
+``graduates``, ``year`` elsewhere), so ``by=("grad_year", "major")`` works
+for teachers too; the output column keeps the name you asked for. Survey and
+internship records are linked to ``graduates`` by ``student_id`` for group
+columns they lack (``program``, ``department``, ``gender``...). A group column
+the table cannot provide gives one row with status ``not_applicable`` (column
+not in that table's schema) or ``missing_input`` (in the schema but not in the
+data).
+
+Examples
+--------
+>>> import pandas as pd
+>>> import coopmetrics as cm
+>>> g = pd.DataFrame({"student_id": list("abcde"), "grad_year": [2024] * 5,
+...                   "major": ["数控"] * 5, "destination_code": ["10", "11", "76", "70", "99"]})
+>>> res = cm.compute(cm.Dataset(graduates=g), ["placement_rate", "unknown_destination_count"])
+>>> res[["indicator", "grad_year", "numerator", "denominator", "estimate"]]
+                   indicator  grad_year  numerator  denominator  estimate
+0             placement_rate       2024        3.0          5.0       0.6
+1  unknown_destination_count       2024        1.0          NaN       1.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import types
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from . import estimators as est
+from .codes import _FAMILIES, DESTINATION_CODES, PROFILES
+from .dataset import Dataset
+from .errors import InvalidOptionError, check_option, closest
+from .registry import (
+    REGISTRY,
+    YEAR_COLUMN,
+    Filter,
+    Indicator,
+    Measure,
+    Options,
+    get_indicator,
+)
+from .schema import TABLES
+
+__all__ = ["compute", "unit_values", "explain", "partner_profile", "OUTPUT_COLUMNS"]
+
+#: Output columns around the group columns (the contract in docs/DESIGN.md).
+OUTPUT_HEAD = ["indicator", "name_zh", "name_en"]
+OUTPUT_TAIL = ["numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method",
+               "n_eff", "deff", "estimate_unweighted", "response_rate", "unit", "edition", "target", "status"]
+OUTPUT_COLUMNS = (*OUTPUT_HEAD, "<by>", *OUTPUT_TAIL)
+
+_LINKED_TABLES = ("survey", "internships")  # linked to graduates by student_id
+_ID_COLUMN = {"graduates": "student_id", "survey": "respondent_id", "teachers": "teacher_id",
+              "internships": "student_id", "enterprises": "enterprise", "enrollment": None}
+
+
+# --- data access -------------------------------------------------------------------------------
+
+
+class _Source:
+    """Tables as narwhals LazyFrames with cached column names."""
+
+    def __init__(self, data: Any) -> None:
+        if isinstance(data, Dataset):
+            self.native = {t: data[t] for t in data.tables}
+            self.single = None
+        elif isinstance(data, dict):
+            self.native = dict(data)
+            self.single = None
+        else:
+            try:
+                nw.from_native(data)
+            except TypeError:
+                raise InvalidOptionError(
+                    f"data 必须是 Dataset 或数据框，收到 {type(data).__name__}",
+                    f"data must be a Dataset or a data frame, got {type(data).__name__}",
+                ) from None
+            self.native = {}
+            self.single = data
+        self._lf: dict[str, Any] = {}
+        self._names: dict[str, list[str]] = {}
+
+    def has(self, table: str) -> bool:
+        return self.single is not None or table in self.native
+
+    def lf(self, table: str) -> Any:
+        if table not in self._lf:
+            native = self.single if self.single is not None else self.native[table]
+            self._lf[table] = nw.from_native(native).lazy()
+        return self._lf[table]
+
+    def names(self, table: str) -> list[str]:
+        if table not in self._names:
+            self._names[table] = list(self.lf(table).collect_schema().names()) if self.has(table) else []
+        return self._names[table]
+
+
+def _options(options: Options | None) -> Options:
+    if options is None:
+        return Options()
+    if not isinstance(options, Options):
+        raise InvalidOptionError(
+            "options 必须是 coopmetrics.registry.Options 对象",
+            f"options must be a coopmetrics.registry.Options instance, got {type(options).__name__}",
+        )
+    return options
+
+
+def _by_tuple(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    if by is None:
+        return ()
+    if isinstance(by, str):
+        return (by,)
+    out = tuple(by)
+    for b in out:
+        if not isinstance(b, str):
+            raise InvalidOptionError(f"by 中的列名必须是字符串：{b!r}", f"group columns must be strings: {b!r}")
+    if len(set(out)) != len(out):
+        raise InvalidOptionError(f"by 中有重复列：{out}", f"duplicate group columns in by: {out}")
+    clash = set(out) & set(OUTPUT_HEAD + OUTPUT_TAIL)
+    if clash:
+        raise InvalidOptionError(f"分组列名与输出列冲突：{sorted(clash)}",
+                                 f"group column names clash with output columns: {sorted(clash)}")
+    return out
+
+
+def _resolve_indicators(indicators: Any) -> list[Indicator]:
+    if indicators is None:
+        return list(REGISTRY)
+    if isinstance(indicators, (str, Indicator)):
+        indicators = [indicators]
+    return [get_indicator(i) for i in indicators]
+
+
+# --- filters -> narwhals expressions ---------------------------------------------------------------
+
+
+def _codes_expr(codes: Iterable[str]) -> Any:
+    """Destination code in ``codes`` (a 2-digit family also matches its 3-digit children)."""
+    codes = list(codes)
+    exact = sorted({c for code in codes for c in DESTINATION_CODES if c == code or
+                    (code in _FAMILIES and c.startswith(code))} | set(codes))
+    fam = [c for c in codes if c in _FAMILIES]
+    col = nw.col("destination_code").cast(nw.String)
+    expr = col.is_in(exact)
+    if fam:
+        expr = expr | ((col.str.len_chars() == 3) & col.str.slice(0, 2).is_in(fam))
+    return expr
+
+
+def _profile_codes(profile: str, category: str) -> list[str]:
+    prof = PROFILES[profile]
+    cats = prof.placed if category == "placed" else (category,)
+    return [code for cat in cats for code in prof.groups.get(cat, ())]
+
+
+def _bool(col: str) -> Any:
+    # fill before casting: Dask cannot cast a nullable boolean holding NA
+    return nw.col(col).fill_null(False)
+
+
+def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
+    """Boolean expression of one filter; missing values never match."""
+    op, v = f.op, f.value
+    c = nw.col(f.column) if isinstance(f.column, str) else None
+    if op == "eq":
+        e = c == v
+    elif op == "ne":
+        e = c != v
+    elif op == "in":
+        e = c.is_in(list(v))
+    elif op == "not_in":
+        e = ~c.is_in(list(v)) & ~c.is_null()
+    elif op == "is_true":
+        return _bool(f.column)
+    elif op == "is_false":
+        return ~_bool(f.column) & ~c.is_null()
+    elif op == "notnull":
+        return ~c.is_null()
+    elif op == "isnull":
+        return c.is_null()
+    elif op in ("ge", "gt", "le", "lt"):
+        thr = getattr(o, v) if isinstance(v, str) else v
+        e = {"ge": c >= thr, "gt": c > thr, "le": c <= thr, "lt": c < thr}[op]
+    elif op == "eq_column":
+        e = (c == nw.col(v)) & ~c.is_null() & ~nw.col(v).is_null()
+    elif op == "in_profile":
+        prof, cat = v
+        e = _codes_expr(_profile_codes(prof or o.profile, cat))
+    elif op == "in_codes":
+        e = _codes_expr(v)
+    elif op == "unknown_code":
+        return (~_codes_expr(DESTINATION_CODES)).fill_null(True)
+    elif op == "any_positive":
+        present = [col for col in f.column if col in names]
+        if not present:
+            return nw.lit(False)
+        e = None
+        for col in present:
+            term = nw.col(col).fill_null(0) > 0
+            e = term if e is None else (e | term)
+    elif op == "satisfied":
+        levels = o.satisfied_levels.get(v, ())
+        scores = [x for x in levels if isinstance(x, (int, float)) and not isinstance(x, bool)]
+        texts = [str(x) for x in levels if isinstance(x, str)]
+        e = nw.col("score").is_in(scores).fill_null(False)
+        if texts and "response" in names:
+            e = e | nw.col("response").is_in(texts).fill_null(False)
+    elif op == "valid_response":
+        levels = o.satisfied_levels.get(v, ())
+        texts = [str(x) for x in levels if isinstance(x, str)]
+        e = ~nw.col("score").is_null()
+        if texts and "response" in names:
+            e = e | nw.col("response").is_in(texts).fill_null(False)
+        excl = list(o.exclude_levels.get(v, ()))
+        if excl and "response" in names:
+            e = e & ~nw.col("response").is_in(excl).fill_null(False)
+        items = o.survey_items.get(v)
+        if items is not None and "item" in names:
+            e = e & nw.col("item").is_in(list(items)).fill_null(False)
+    elif op == "pay_compliant":
+        pay = nw.col("monthly_pay")
+        if o.pay_rule == "2016":
+            e = (pay >= 0.8 * nw.col("probation_wage")).fill_null(False)
+        else:
+            e = (pay >= 0.8 * nw.col("post_wage")).fill_null(False)
+            if "lowest_grade_wage" in names:
+                e = e | (pay >= nw.col("lowest_grade_wage")).fill_null(False)
+        return e
+    elif op == "dual_qualified":
+        if o.dual_definition == "school_flag":
+            return _bool("dual_flag")
+        if o.dual_definition == "2022_standard":
+            return nw.col("dual_level").is_in(["junior", "intermediate", "senior"]).fill_null(False)
+        # 2004 evaluation: lecturer (intermediate title) or above AND one industry condition
+        cond = nw.lit(False)
+        if "industry_qualification" in names:
+            cond = cond | _bool("industry_qualification")
+        if "enterprise_practice_days_5y" in names:
+            cond = cond | (nw.col("enterprise_practice_days_5y") >= 730).fill_null(False)
+        if "industry_years" in names:
+            cond = cond | (nw.col("industry_years") >= 2).fill_null(False)
+        if "applied_projects_5y" in names:
+            cond = cond | (nw.col("applied_projects_5y") >= 2).fill_null(False)
+        return nw.col("title_level").is_in(["intermediate", "senior"]).fill_null(False) & cond
+    else:  # pragma: no cover - validate_registry rejects unknown ops
+        raise InvalidOptionError(f"未知筛选运算 {op!r}", f"unknown filter op {op!r}")
+    return e.fill_null(False)
+
+
+def _mask(filters: Sequence[Filter], o: Options, names: Sequence[str]) -> Any:
+    expr = None
+    for f in filters:
+        e = _filter_expr(f, o, names)
+        expr = e if expr is None else (expr & e)
+    return nw.lit(True) if expr is None else expr
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pass:
+    """One group-by pass over one table: named derived columns summed per group."""
+
+    table: str
+    exprs: dict[str, tuple[str, Any]] = field(default_factory=dict)  # key -> (name, expr)
+
+    def add(self, key: tuple, expr: Any) -> str:
+        if key not in self.exprs:
+            self.exprs[key] = (f"s{len(self.exprs)}", expr)
+        return self.exprs[key][0]
+
+
+def _fkey(filters: Sequence[Filter]) -> tuple:
+    return tuple(sorted(repr(f) for f in filters))
+
+
+def _add_count(p: _Pass, filters: Sequence[Filter], o: Options, names: Sequence[str]) -> str:
+    return p.add(("count", _fkey(filters)), _mask(filters, o, names).cast(nw.Int64))
+
+
+def _value(column: str | None, filters: Sequence[Filter], o: Options, names: Sequence[str]) -> Any:
+    m = _mask(filters, o, names)
+    val = nw.lit(1.0) if column is None else nw.col(column).cast(nw.Float64).fill_null(0.0)
+    return nw.when(m).then(val).otherwise(0.0)
+
+
+def _add_sum(p: _Pass, m: Measure, o: Options, names: Sequence[str], power: int = 1) -> str:
+    v = _value(m.column, m.where, o, names)
+    return p.add(("sum", m.column, _fkey(m.where), power), v * v if power == 2 else v)
+
+
+def _key_sources(table: str, by: tuple[str, ...], src: _Source) -> tuple[list[tuple[str, str, str]] | None, str]:
+    """Where each group column comes from: (output name, "col"|"grad", actual column).
+
+    Returns (None, status) when a column cannot be provided.
+    """
+    names = src.names(table)
+    out = []
+    for b in by:
+        actual = YEAR_COLUMN[table] if b in ("year", "grad_year") else b
+        if actual in names:
+            out.append((b, "col", actual))
+            continue
+        g_actual = "grad_year" if b in ("year", "grad_year") else b
+        if (table in _LINKED_TABLES and src.single is None and src.has("graduates") and "student_id" in names
+                and g_actual in src.names("graduates")):
+            out.append((b, "grad", g_actual))
+            continue
+        in_schema = actual in TABLES[table].names or (
+            table in _LINKED_TABLES and g_actual in TABLES["graduates"].names)
+        return None, ("missing_input" if in_schema else "not_applicable")
+    return out, "ok"
+
+
+def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
+             extra_grad: Sequence[str] = ()) -> tuple[Any, list[Any], list[str]]:
+    """LazyFrame of ``table`` (joined to graduates if needed) and the key expressions."""
+    lf = src.lf(table)
+    grad_cols = list(dict.fromkeys([a for _, k, a in keys if k == "grad"] + list(extra_grad)))
+    if grad_cols:
+        g = (src.lf("graduates").select("student_id", *grad_cols)
+             .unique(subset=["student_id"], keep="any")
+             .rename({c: f"__j_{c}" for c in grad_cols}))
+        lf = lf.join(g, on="student_id", how="left")
+    exprs, knames = [], []
+    for i, (_, kind, actual) in enumerate(keys):
+        col = actual if kind == "col" else f"__j_{actual}"
+        exprs.append(nw.col(col).alias(f"__k{i}"))
+        knames.append(f"__k{i}")
+    return lf, exprs, knames
+
+
+def _aggregate(lf: Any, key_exprs: list[Any], knames: list[str], stat_exprs: list[Any], stat_names: list[str],
+               extra_aggs: Sequence[Any] = ()) -> pd.DataFrame:
+    aggs = [nw.col(s).sum() for s in stat_names] + [nw.len().alias("__rows"), *extra_aggs]
+    sel = lf.select(*key_exprs, *stat_exprs) if (key_exprs or stat_exprs) else lf
+    if knames:
+        out = sel.group_by(*knames).agg(*aggs)
+    else:
+        out = sel.select(*aggs)
+    df = out.collect().to_pandas()
+    for s in stat_names + ["__rows"]:
+        df[s] = pd.to_numeric(df[s]).astype(float)  # DuckDB returns Decimal sums
+    return df
+
+
+# --- the main entry point ------------------------------------------------------------------------
+
+
+def compute(
+    data: Any,
+    indicators: str | Sequence[str | Indicator] | None = None,
+    by: str | Sequence[str] | None = ("grad_year",),
+    *,
+    ci_method: str = "wilson",
+    ci_level: float = 0.95,
+    options: Options | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Compute indicators by group with numerator, denominator and interval.
+
+    Parameters
+    ----------
+    data : Dataset, dict of frames, or one frame
+        A :class:`~coopmetrics.Dataset` (tables as pandas, Polars, DuckDB or Dask
+        frames), or a single frame taken as the table every indicator needs.
+    indicators : str or list, optional
+        Indicator ids (see :func:`coopmetrics.indicators`); all by default.
+    by : str or sequence of str
+        Group columns (see the module notes for ``year``/``grad_year``).
+    ci_method : {"wilson", "beta", "jeffreys", "agresti_coull", "normal"}
+        Interval for proportions (``clopper-pearson`` and ``agresti-coull`` accepted).
+        Means use t intervals, medians order statistics, ratios of sums the delta method.
+    ci_level : float
+        Confidence level in (0, 1).
+    options : Options, optional
+        Definition choices; echoed in ``edition``.
+    progress : bool
+        Show a tqdm bar over the passes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``indicator, name_zh, name_en, <by...>, numerator, denominator, n, estimate,
+        se, ci_low, ci_high, ci_level, ci_method, n_eff, deff, estimate_unweighted,
+        response_rate, unit, edition, target, status``. ``attrs["messages"]`` holds a
+        bilingual note per indicator that could not be computed as asked.
+
+    Examples
+    --------
+    >>> import pandas as pd, coopmetrics as cm
+    >>> t = pd.DataFrame({"student_id": ["1", "2", "3", "4"], "year": [2024] * 4,
+    ...                   "enterprise": ["甲", "甲", "乙", "乙"],
+    ...                   "hired": pd.array([True, False, True, None], dtype="boolean")})
+    >>> r = cm.compute(cm.Dataset(internships=t), "intern_hire_rate", by="year")
+    >>> r[["year", "numerator", "denominator", "estimate", "status"]]
+       year  numerator  denominator  estimate    status
+    0  2024        2.0          3.0  0.666667  reported
+    """
+    opts = _options(options)
+    method = est.canonical_method(ci_method)
+    if not isinstance(ci_level, (int, float)) or not 0 < float(ci_level) < 1:
+        raise InvalidOptionError(f"ci_level 必须在 0 和 1 之间，收到 {ci_level!r}",
+                                 f"ci_level must be between 0 and 1, got {ci_level!r}")
+    check_option("progress", progress, [True, False], "compute")
+    by_t = _by_tuple(by)
+    inds = _resolve_indicators(indicators)
+    src = _Source(data)
+    _check_by_names(by_t, src)
+    ctx = _Context(src, opts, by_t, float(ci_level), method)
+    for ind in inds:
+        ctx.plan(ind)
+    ctx.run(progress)
+    frames = [ctx.finish(ind) for ind in inds]
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else \
+        pd.DataFrame(columns=[*OUTPUT_HEAD, *by_t, *OUTPUT_TAIL])
+    out = out[[*OUTPUT_HEAD, *by_t, *OUTPUT_TAIL]]
+    out.attrs["messages"] = ctx.messages
+    return out
+
+
+def _check_by_names(by: tuple[str, ...], src: _Source) -> None:
+    known = {"year", "grad_year"} | {c for t in TABLES.values() for c in t.names}
+    if src.single is not None:
+        known |= set(src.names("graduates"))
+    else:
+        for t in src.native:
+            known |= set(src.names(t))
+    for b in by:
+        if b not in known:
+            guess = closest(b, known)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+            raise InvalidOptionError(
+                f"分组列 {b!r} 不在任何表中{('（是否想用 ' + repr(guess[0]) + '？）') if guess else ''}",
+                f"group column {b!r} is not a column of any table{hint}",
+            )
+
+
+@dataclass
+class _Plan:
+    ind: Indicator
+    status: str = "ok"
+    message: tuple[str, str] | None = None
+    stats: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (table, stat name)
+    keys: dict[str, list] = field(default_factory=dict)
+
+
+class _Context:
+    def __init__(self, src: _Source, o: Options, by: tuple[str, ...], level: float, method: str) -> None:
+        self.src, self.o, self.by, self.level, self.method = src, o, by, level, method
+        self.passes: dict[str, _Pass] = {}
+        self.keys: dict[str, list[tuple[str, str, str]]] = {}
+        self.results: dict[str, pd.DataFrame] = {}
+        self.plans: dict[str, _Plan] = {}
+        self.extra: list[tuple[str, Indicator]] = []  # median / distinct / survey passes
+        self.extra_results: dict[str, pd.DataFrame] = {}
+        self.messages: dict[str, str] = {}
+
+    # planning ---------------------------------------------------------------------------------
+    def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
+        if not self.src.has(table):
+            plan.status = "missing_input"
+            plan.message = (f"缺少表 {table}（{TABLES[table].zh}）", f"table {table!r} is missing")
+            return False
+        names = self.src.names(table)
+        missing = [c for c in req if c not in names]
+        if missing:
+            plan.status = "missing_input"
+            plan.message = (f"表 {table} 缺少列 {missing}", f"table {table!r} lacks column(s) {missing}")
+            return False
+        keys, status = _key_sources(table, self.by, self.src)
+        if keys is None:
+            plan.status = status
+            plan.message = (f"表 {table} 无法按 {list(self.by)} 分组", f"table {table!r} cannot be grouped by "
+                            f"{list(self.by)}")
+            return False
+        self.keys[table] = keys
+        return True
+
+    def _pass(self, table: str) -> _Pass:
+        return self.passes.setdefault(table, _Pass(table))
+
+    def plan(self, ind: Indicator) -> None:
+        plan = _Plan(ind)
+        self.plans[ind.id] = plan
+        req, _ = ind.columns(self.o)
+        for table in ind.tables():
+            if not self._table_ok(plan, table, req.get(table, ())):
+                return
+        # profile-bound components: category must exist in the profile
+        for m in ind.measures():
+            for f in m.where:
+                if f.op == "in_profile" and f.value[1] != "placed":
+                    prof = f.value[0] or self.o.profile
+                    if f.value[1] not in PROFILES[prof].groups:
+                        plan.status = "not_applicable"
+                        return
+        o, kind = self.o, ind.kind
+        if ind.survey_kind is not None or kind == "median" or ind.numerator.agg == "count_distinct":
+            self.extra.append((ind.id, ind))
+            return
+        t = ind.table
+        names = self.src.names(t)
+        p = self._pass(t)
+        if kind == "proportion":
+            plan.stats["d"] = (t, _add_count(p, ind.denominator.where, o, names))
+            plan.stats["x"] = (t, _add_count(p, ind.numerator.where, o, names))
+        elif kind == "mean":
+            m = ind.numerator
+            where = (*m.where, Filter(m.column, "notnull"))
+            plan.stats["n"] = (t, _add_count(p, where, o, names))
+            mm = Measure("sum", m.column, where)
+            plan.stats["s"] = (t, _add_sum(p, mm, o, names))
+            plan.stats["ss"] = (t, _add_sum(p, mm, o, names, power=2))
+        elif kind == "count":
+            plan.stats["c"] = (t, _add_count(p, ind.numerator.where, o, names))
+        elif kind == "sum":
+            m = ind.numerator
+            plan.stats["s"] = (t, _add_sum(p, m, o, names))
+            plan.stats["n"] = (t, _add_count(p, (*m.where, Filter(m.column, "notnull")), o, names))
+        elif kind == "ratio_of_sums":
+            num, den = ind.numerator, ind.denominator
+            tn, td = num.table or t, den.table or t
+            pn, pd_ = self._pass(tn), self._pass(td)
+            nn, nd = self.src.names(tn), self.src.names(td)
+            plan.stats["sx"] = (tn, _add_sum(pn, num, o, nn) if num.agg == "sum" else _add_count(pn, num.where, o, nn))
+            plan.stats["sy"] = (td, _add_sum(pd_, den, o, nd) if den.agg == "sum" else _add_count(pd_, den.where, o, nd))
+            if tn == td:
+                vx = _value(num.column, num.where, o, nn)
+                vy = _value(den.column, den.where, o, nd)
+                k = (_fkey(num.where), num.column, _fkey(den.where), den.column)
+                plan.stats["sxx"] = (tn, pn.add(("xx", *k), vx * vx))
+                plan.stats["syy"] = (tn, pn.add(("yy", *k), vy * vy))
+                plan.stats["sxy"] = (tn, pn.add(("xy", *k), vx * vy))
+                either = (_mask(num.where, o, nn) | _mask(den.where, o, nd)).cast(nw.Int64)
+                plan.stats["n"] = (tn, pn.add(("either", *k), either))
+            else:
+                plan.stats["n"] = (td, _add_count(pd_, den.where, o, nd))
+
+    # running ----------------------------------------------------------------------------------
+    def run(self, progress: bool) -> None:
+        jobs: list[tuple[str, Any]] = [("table", t) for t in self.passes] + [("extra", x) for x in self.extra]
+        it: Iterable = jobs
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(jobs, desc="coopmetrics.compute", unit="pass")
+        for kind, job in it:
+            if kind == "table":
+                self._run_table(job)
+            else:
+                self._run_extra(*job)
+
+    def _run_table(self, table: str) -> None:
+        p = self.passes[table]
+        keys = self.keys[table]
+        lf, kexprs, knames = _prepare(self.src, table, keys)
+        names = [n for n, _ in p.exprs.values()]
+        exprs = [e.alias(n) for n, e in p.exprs.values()]
+        df = _aggregate(lf, kexprs, knames, exprs, names)
+        self.results[table] = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+
+    def _run_extra(self, ind_id: str, ind: Indicator) -> None:
+        if ind.survey_kind is not None:
+            self.extra_results[ind_id] = self._run_survey(ind)
+        elif ind.kind == "median":
+            self.extra_results[ind_id] = self._run_median(ind)
+        else:
+            self.extra_results[ind_id] = self._run_distinct(ind)
+
+    def _run_median(self, ind: Indicator) -> pd.DataFrame:
+        t = ind.table
+        keys = self.keys[t]
+        names = self.src.names(t)
+        lf, kexprs, knames = _prepare(self.src, t, keys)
+        m = ind.numerator
+        v = nw.col(m.column).cast(nw.Float64)
+        f = lf.filter(_mask((*m.where, Filter(m.column, "notnull")), self.o, names)).select(*kexprs, v.alias("__v"))
+        z2 = est.z_value(self.level) ** 2
+        aggs = [nw.col("__v").median().alias("median"), nw.col("__v").count().alias("n")]
+        with_ci = True
+        try:
+            n_ = nw.col("__v").count().over(*knames) if knames else nw.col("__v").count()
+            r_ = nw.col("__v").rank(method="ordinal").over(*knames) if knames else nw.col("__v").rank(
+                method="ordinal")
+            f2 = f.with_columns(n_.cast(nw.Float64).alias("__n"), r_.cast(nw.Float64).alias("__r"))
+            a = nw.col("__n") - 2 * nw.col("__r")  # >= z*sqrt(n): rank at or below the lower bound
+            b = 2 * nw.col("__r") - 2 - nw.col("__n")  # >= z*sqrt(n): rank at or above the upper bound
+            f2 = f2.with_columns(
+                nw.when((a >= 0) & (a * a >= z2 * nw.col("__n"))).then(nw.col("__v")).alias("__lo"),
+                nw.when((b >= 0) & (b * b >= z2 * nw.col("__n"))).then(nw.col("__v")).alias("__hi"),
+            )
+            aggs2 = aggs + [nw.col("__lo").max().alias("lo"), nw.col("__hi").min().alias("hi")]
+            out = (f2.group_by(*knames).agg(*aggs2) if knames else f2.select(*aggs2)).collect().to_pandas()
+        except NotImplementedError:
+            # narwhals has no grouped rank for Dask: report the median without an interval
+            with_ci = False
+            out = (f.group_by(*knames).agg(*aggs) if knames else f.select(*aggs)).collect().to_pandas()
+            out["lo"] = np.nan
+            out["hi"] = np.nan
+        out.attrs["with_ci"] = with_ci
+        for c in ("median", "n", "lo", "hi"):
+            out[c] = pd.to_numeric(out[c]).astype(float)
+        return out.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+
+    def _run_distinct(self, ind: Indicator) -> pd.DataFrame:
+        t = ind.table
+        keys = self.keys[t]
+        names = self.src.names(t)
+        lf, kexprs, knames = _prepare(self.src, t, keys)
+        m = ind.numerator
+        f = lf.filter(_mask((*m.where, Filter(m.column, "notnull")), self.o, names)).select(
+            *kexprs, nw.col(m.column).alias("__u")).unique()
+        out = (f.group_by(*knames).agg(nw.len().alias("c")) if knames else f.select(nw.len().alias("c")))
+        df = out.collect().to_pandas()
+        df["c"] = pd.to_numeric(df["c"]).astype(float)
+        return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+
+    def _run_survey(self, ind: Indicator) -> pd.DataFrame:
+        resp, wnote = _survey_respondents(self.src, ind, self.o, self.keys["survey"])
+        if wnote:
+            self.messages[ind.id] = wnote
+        by = list(self.by)
+        resp = resp[resp["y"] > 0]
+        w = resp["w"].to_numpy(float)
+        x = resp["x"].to_numpy(float)
+        y = resp["y"].to_numpy(float)
+        frame = pd.DataFrame({
+            **{b: resp[b].to_numpy() for b in by},
+            "n": 1.0, "x": x, "y": y, "sw": w, "sw2": w * w, "swx": w * x, "swy": w * y,
+            "sw2xx": w * w * x * x, "sw2yy": w * w * y * y, "sw2xy": w * w * x * y,
+        })
+        if by:
+            agg = frame.groupby(by, dropna=False, sort=True).sum().reset_index()
+        else:
+            agg = frame.sum().to_frame().T
+        # response rate: respondents / roster graduates of the same group
+        agg["roster"] = np.nan
+        if ind.survey_kind != "employer" and self.src.single is None and self.src.has("graduates"):
+            gkeys, _ = _key_sources("graduates", self.by, self.src)
+            if gkeys is not None and "item" not in self.by:
+                lf, kexprs, knames = _prepare(self.src, "graduates", gkeys)
+                roster = _aggregate(lf, kexprs, knames, [], [])
+                roster = roster.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(gkeys)})
+                roster = roster.rename(columns={"__rows": "roster_n"})
+                if by:
+                    agg = _merge(agg.drop(columns="roster"), roster, by, how="left")
+                    agg["roster"] = agg.pop("roster_n")
+                else:
+                    agg["roster"] = float(roster["roster_n"].iloc[0])
+        return agg
+
+
+def _merge(left: pd.DataFrame, right: pd.DataFrame, on: list[str], how: str) -> pd.DataFrame:
+    """Merge on group keys whose dtypes may differ between engines/tables."""
+    left, right = left.copy(), right.copy()
+    for c in on:
+        if left[c].dtype != right[c].dtype:
+            if pd.api.types.is_numeric_dtype(left[c]) and pd.api.types.is_numeric_dtype(right[c]):
+                left[c] = left[c].astype("float64")
+                right[c] = right[c].astype("float64")
+            else:
+                left[c] = left[c].astype(object)
+                right[c] = right[c].astype(object)
+    return left.merge(right, on=on, how=how)
+
+
+# --- survey respondents and weights -----------------------------------------------------------------
+
+
+def _survey_respondents(src: _Source, ind: Indicator, o: Options,
+                        keys: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, str]:
+    """Respondent-level frame: keys, x (top-box answers), y (valid answers), w (weight)."""
+    names = src.names("survey")
+    rvars: list[str] = []
+    use_raking = o.survey_weights == "raking" and ind.survey_kind != "employer"
+    linked = src.single is None and src.has("graduates") and "student_id" in names
+    if use_raking and linked:
+        rvars = [v for v in o.raking_variables if v in src.names("graduates")]
+    lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=rvars)
+    den = _mask(ind.denominator.where, o, names)
+    num = _mask(ind.numerator.where, o, names)
+    sel = lf.select(
+        *kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
+        *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars],
+        num.cast(nw.Int64).alias("x"), den.cast(nw.Int64).alias("y"),
+    )
+    gcols = [*knames, "__rid", "__year", *[f"__r_{v}" for v in rvars]]
+    resp = sel.group_by(*gcols).agg(nw.col("x").sum(), nw.col("y").sum()).collect().to_pandas()
+    resp["x"] = pd.to_numeric(resp["x"]).astype(float)
+    resp["y"] = pd.to_numeric(resp["y"]).astype(float)
+    resp = resp.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+    resp["w"] = 1.0
+    note = ""
+    if o.survey_weights == "raking" and ind.survey_kind != "employer":
+        if not rvars:
+            note = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
+                    "linked to the graduate roster by student_id")
+        else:
+            resp["w"], note = _rake_weights(src, resp, rvars)
+    return resp, note
+
+
+def _rake_weights(src: _Source, resp: pd.DataFrame, rvars: list[str]) -> tuple[np.ndarray, str]:
+    """Rake valid respondents to the roster margins within each year; mean weight 1 per year."""
+    try:
+        from .weighting import rake
+    except ImportError:
+        return np.ones(len(resp)), ("weighting.rake 尚不可用，结果未加权 / weighting.rake is not available yet; "
+                                    "results are unweighted")
+    valid = resp["y"] > 0
+    one = resp.loc[valid, ["__rid", "__year", *[f"__r_{v}" for v in rvars]]].drop_duplicates(["__rid", "__year"])
+    sample = one.rename(columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
+    complete = sample[rvars].notna().all(axis=1)
+    roster = (src.lf("graduates").select(nw.col("grad_year").alias("year"), *[nw.col(v) for v in rvars])
+              .collect().to_pandas())
+    roster = roster[roster["year"].isin(sample["year"].unique())]
+    try:
+        w = rake(sample[complete].reset_index(drop=True), roster, list(rvars), by=("year",))
+    except Exception as exc:  # keep a multi-indicator call alive; say why
+        return np.ones(len(resp)), f"raking failed, results unweighted / 加权失败，结果未加权: {exc}"
+    weights = pd.Series(1.0, index=sample.index)
+    weights[complete[complete].index] = np.asarray(w, dtype=float)
+    # scale to mean 1 within year (ratio estimates and Kish n_eff do not depend on the scale)
+    mean_w = weights.groupby(sample["year"]).transform("mean")
+    weights = weights / mean_w
+    wmap = pd.Series(weights.to_numpy(), index=pd.MultiIndex.from_frame(one[["__rid", "__year"]]))
+    idx = pd.MultiIndex.from_frame(resp[["__rid", "__year"]])
+    out = wmap.reindex(idx).to_numpy(float)
+    note = ""
+    if (~complete).any():
+        note = (f"{int((~complete).sum())} 名答卷人不在名单或缺少加权变量，权重取 1 / {int((~complete).sum())} "
+                "respondent(s) not on the roster or lacking raking variables kept with weight 1")
+    return np.where(np.isfinite(out), out, 1.0), note
+
+
+# --- finishing: estimates per indicator ---------------------------------------------------------------
+
+
+def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float) -> pd.DataFrame:
+    row = {c: np.nan for c in OUTPUT_TAIL}
+    row.update({"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "ci_level": level,
+                "ci_method": "none", "unit": ind.unit, "edition": ind.edition_text(o), "target": ind.target,
+                "status": status, **{b: np.nan for b in by}})
+    return pd.DataFrame([row])
+
+
+def _finish(self: _Context, ind: Indicator) -> pd.DataFrame:
+    plan = self.plans[ind.id]
+    if plan.status != "ok":
+        if plan.message:
+            self.messages[ind.id] = f"{plan.message[0]} / {plan.message[1]}"
+        return _blank(ind, self.by, self.o, plan.status, self.level)
+    by = list(self.by)
+    level, method = self.level, self.method
+    kind = ind.kind
+    nan = np.nan
+
+    def col(role: str, frame: pd.DataFrame | None = None) -> np.ndarray:
+        table, name = plan.stats[role]
+        return (frame if frame is not None else self.results[table])[name].to_numpy(float)
+
+    res: dict[str, Any] = {}
+    if ind.survey_kind is not None:
+        g = self.extra_results[ind.id]
+        n = g["n"].to_numpy(float)
+        kn, kd = est.kish(g["sw"].to_numpy(float), g["sw2"].to_numpy(float), n)
+        ws = est.weighted_share(n, g["swx"], g["swy"], g["sw2xx"], g["sw2yy"], g["sw2xy"], g["y"], kd, level,
+                                method)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unw = g["x"].to_numpy(float) / g["y"].to_numpy(float)
+            rr = n / g["roster"].to_numpy(float)
+        res = dict(numerator=g["x"], denominator=g["y"], n=n, estimate=ws["estimate"], se=ws["se"],
+                   ci_low=ws["ci_low"], ci_high=ws["ci_high"], ci_method=f"{method}_design", n_eff=kn, deff=kd,
+                   estimate_unweighted=unw, response_rate=rr)
+        base = g
+    elif kind == "median":
+        g = self.extra_results[ind.id]
+        z = est.z_value(level)
+        lo, hi = g["lo"].to_numpy(float), g["hi"].to_numpy(float)
+        n = g["n"].to_numpy(float)
+        with_ci = g.attrs.get("with_ci", True)
+        res = dict(numerator=nan, denominator=n, n=n, estimate=g["median"], se=(hi - lo) / (2 * z), ci_low=lo,
+                   ci_high=hi, ci_method="order_statistic" if with_ci else "none", n_eff=n, deff=1.0,
+                   estimate_unweighted=g["median"])
+        base = g
+    elif ind.numerator.agg == "count_distinct":
+        g = self.extra_results[ind.id]
+        c = g["c"].to_numpy(float)
+        res = dict(numerator=c, denominator=nan, n=c, estimate=c, se=nan, ci_low=nan, ci_high=nan, ci_method="none",
+                   n_eff=nan, deff=nan, estimate_unweighted=c)
+        base = g
+    elif kind == "ratio_of_sums" and plan.stats["sx"][0] != plan.stats["sy"][0]:
+        (tn, sxn), (td, syn) = plan.stats["sx"], plan.stats["sy"]
+        a = self.results[tn][[*by, sxn]].rename(columns={sxn: "__sx"})
+        b = self.results[td][[*by, syn, plan.stats["n"][1]]].rename(columns={syn: "__sy", plan.stats["n"][1]: "__n"})
+        base = _merge(a, b, by, how="outer") if by else pd.concat([a, b], axis=1)
+        sx, sy = base["__sx"].to_numpy(float), base["__sy"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(sy > 0, sx / sy, nan)
+        res = dict(numerator=sx, denominator=sy, n=base["__n"].to_numpy(float), estimate=r, se=nan, ci_low=nan,
+                   ci_high=nan, ci_method="none", n_eff=nan, deff=nan, estimate_unweighted=r)
+    else:
+        base = self.results[ind.table]
+        if kind == "proportion":
+            x, d = col("x"), col("d")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = np.where(d > 0, x / d, nan)
+            lo, hi = est.proportion_interval(x, d, level, method)
+            res = dict(numerator=x, denominator=d, n=d, estimate=p, se=est.proportion_se(x, d), ci_low=lo,
+                       ci_high=hi, ci_method=method, n_eff=d, deff=1.0, estimate_unweighted=p)
+        elif kind == "mean":
+            n, s, ss = col("n"), col("s"), col("ss")
+            mean, se, lo, hi = est.mean_interval(n, s, ss, level)
+            res = dict(numerator=s, denominator=n, n=n, estimate=mean, se=se, ci_low=lo, ci_high=hi, ci_method="t",
+                       n_eff=n, deff=1.0, estimate_unweighted=mean)
+        elif kind == "count":
+            c = col("c")
+            res = dict(numerator=c, denominator=nan, n=c, estimate=c, se=nan, ci_low=nan, ci_high=nan,
+                       ci_method="none", n_eff=nan, deff=nan, estimate_unweighted=c)
+        elif kind == "sum":
+            s = col("s")
+            res = dict(numerator=s, denominator=nan, n=col("n"), estimate=s, se=nan, ci_low=nan, ci_high=nan,
+                       ci_method="none", n_eff=nan, deff=nan, estimate_unweighted=s)
+        else:  # ratio of sums within one table: delta method
+            n = col("n")
+            r, se, lo, hi = est.ratio_interval(n, col("sx"), col("sy"), col("sxx"), col("syy"), col("sxy"), level)
+            res = dict(numerator=col("sx"), denominator=col("sy"), n=n, estimate=r, se=se, ci_low=lo, ci_high=hi,
+                       ci_method="delta", n_eff=n, deff=1.0, estimate_unweighted=r)
+    k = len(base)
+    out = pd.DataFrame({b: base[b].to_numpy() for b in by}, index=range(k))
+    for c in OUTPUT_TAIL:
+        v = res.get(c, nan)
+        out[c] = np.asarray(v, dtype=object if c == "ci_method" else float) if not np.isscalar(v) else v
+    out["ci_level"] = level
+    out["unit"] = ind.unit
+    out["edition"] = ind.edition_text(self.o)
+    out["target"] = ind.target if ind.target is not None else nan
+    if ind.id in self.messages and ind.survey_kind is not None:
+        out["edition"] = out["edition"] + " [" + self.messages[ind.id] + "]"
+    empty = out["n"].fillna(0).to_numpy() <= 0
+    if kind in ("proportion", "weighted_proportion", "ratio_of_sums", "mean", "median"):
+        empty |= ~np.isfinite(out["estimate"].to_numpy(float))
+    if kind in ("count", "sum"):
+        empty = np.zeros(k, dtype=bool)
+    out["status"] = np.where(empty, "not_applicable", "reported")
+    out.insert(0, "name_en", ind.name_en)
+    out.insert(0, "name_zh", ind.name_zh)
+    out.insert(0, "indicator", ind.id)
+    if by:
+        out = out.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
+    return out
+
+
+_Context.finish = _finish  # type: ignore[attr-defined]
+
+
+# --- unit values and the audit trail ------------------------------------------------------------------
+
+
+def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
+                group: dict[str, Any] | None = None, all_rows: bool = False) -> tuple[pd.DataFrame, _Source]:
+    """Materialise the rows of ``ind``'s table with masks and the requested columns (pandas)."""
+    src = _Source(data)
+    t = ind.table
+    if not src.has(t):
+        raise InvalidOptionError(f"缺少表 {t}（{TABLES[t].zh}），无法计算 {ind.id}",
+                                 f"table {t!r} is missing; cannot evaluate {ind.id!r}")
+    req, _ = ind.columns(o)
+    names = src.names(t)
+    missing = [c for c in req.get(t, ()) if c not in names]
+    if missing:
+        raise InvalidOptionError(f"表 {t} 缺少列 {missing}，无法计算 {ind.id}",
+                                 f"table {t!r} lacks column(s) {missing} needed by {ind.id!r}")
+    wanted = tuple(columns) + tuple((group or {}).keys())
+    keys, _status = _key_sources(t, tuple(dict.fromkeys(wanted)), src)
+    if keys is None:
+        raise InvalidOptionError(f"表 {t} 没有列 {list(wanted)}", f"table {t!r} cannot provide columns {list(wanted)}")
+    extra = []
+    if ind.survey_kind is not None and o.survey_weights == "raking" and ind.survey_kind != "employer" \
+            and src.single is None and src.has("graduates") and "student_id" in names:
+        extra = [v for v in o.raking_variables if v in src.names("graduates")]
+    lf, kexprs, knames = _prepare(src, t, keys)
+    den = _mask(ind.denominator.where if ind.denominator is not None else ind.numerator.where, o, names)
+    num = _mask(ind.numerator.where, o, names)
+    sel = [*kexprs, den.alias("in_denominator"), num.alias("in_numerator")]
+    if ind.kind in ("mean", "median"):
+        sel.append(nw.col(ind.numerator.column).cast(nw.Float64).alias("value"))
+    if ind.survey_kind is not None:
+        sel += [nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
+                nw.col("score").cast(nw.Float64).alias("score")]
+    pass_cols = [c for c in names if c not in {a for _, k, a in keys if k == "col"}] if all_rows else []
+    sel += [nw.col(c) for c in pass_cols]
+    frame = lf.select(*sel)
+    if not all_rows:
+        frame = frame.filter(nw.col("in_denominator"))
+    df = frame.collect().to_pandas()
+    df = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+    _ = extra  # raking variables are fetched in _survey_weights_for
+    return df, src
+
+
+def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = (), *,
+                options: Options | None = None) -> pd.DataFrame:
+    """One row per unit in the indicator's denominator population.
+
+    Parameters
+    ----------
+    data : Dataset or frame
+        As for :func:`compute`.
+    indicator : str
+        A proportion, weighted proportion, mean or median indicator.
+    columns : sequence of str
+        Columns to carry (``year``/``grad_year`` map to the table's year column;
+        survey and internship rows can carry graduate columns via ``student_id``).
+    options : Options, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``columns`` + ``value`` (0/1 for proportions; the value for means and
+        medians; for survey indicators the top-box 0/1 of each valid answer, with
+        ``score``) + ``weight`` (1.0 unless raked).
+
+    Raises
+    ------
+    InvalidOptionError
+        For ratios of table totals, counts and sums, which have no unit values.
+
+    Examples
+    --------
+    >>> import pandas as pd, coopmetrics as cm
+    >>> g = pd.DataFrame({"student_id": ["1", "2", "3"], "grad_year": [2024] * 3, "major": ["A", "A", "B"],
+    ...                   "program": ["order_class", "regular", "regular"],
+    ...                   "destination_code": ["10", "70", "801"]})
+    >>> cm.unit_values(cm.Dataset(graduates=g), "placement_rate", ["program"])
+           program  value  weight
+    0  order_class    1.0     1.0
+    1      regular    0.0     1.0
+    2      regular    1.0     1.0
+    """
+    o = _options(options)
+    ind = get_indicator(indicator)
+    if ind.kind not in ("proportion", "weighted_proportion", "mean", "median"):
+        raise InvalidOptionError(
+            f"指标 {ind.id}（{ind.name_zh}）是{'表合计之比' if ind.kind == 'ratio_of_sums' else '总量'}，没有个体值",
+            f"indicator {ind.id!r} is a {ind.kind.replace('_', ' ')} of table totals and has no unit values",
+        )
+    columns = tuple(columns)
+    df, src = _unit_frame(data, ind, columns, o)
+    if ind.kind in ("mean", "median"):
+        value = df["value"].astype(float)
+    else:
+        value = df["in_numerator"].astype(bool).astype(float)
+    out = pd.DataFrame({c: df[c].to_numpy() for c in columns}, index=range(len(df)))
+    out["value"] = value.to_numpy()
+    if ind.survey_kind is not None:
+        out["score"] = df["score"].to_numpy()
+        out["weight"] = _survey_weights_for(src, ind, o, df)
+    else:
+        out["weight"] = 1.0
+    return out
+
+
+def _survey_weights_for(src: _Source, ind: Indicator, o: Options, df: pd.DataFrame) -> np.ndarray:
+    """Respondent weights for answer rows ``df`` (with __rid, __year)."""
+    resp, _ = _survey_respondents(src, ind, o, [])
+    wmap = resp.drop_duplicates(["__rid", "__year"]).set_index(["__rid", "__year"])["w"]
+    idx = pd.MultiIndex.from_frame(df[["__rid", "__year"]])
+    w = wmap.reindex(idx).to_numpy(float)
+    return np.where(np.isfinite(w), w, 1.0)
+
+
+def _pseudonymise(values: pd.Series) -> list:
+    try:
+        from .privacy import pseudonymise
+    except ImportError:  # pragma: no cover - privacy.py is built in parallel
+        salt = b"coopmetrics-explain"
+        return [None if pd.isna(v) else hashlib.sha256(salt + str(v).encode()).hexdigest()[:16] for v in values]
+    return pseudonymise(values)
+
+
+def explain(data: Any, indicator: str | Indicator, *, options: Options | None = None, **group: Any) -> pd.DataFrame:
+    """The records behind one cell: who is counted in the numerator and the denominator.
+
+    Parameters
+    ----------
+    data : Dataset or frame
+    indicator : str
+    options : Options, optional
+    **group
+        The cell, e.g. ``grad_year=2024, major="数控技术"`` (``year`` maps to the
+        table's year column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id`` (salted hash of the unit id; enterprise names kept), the group
+        columns, the columns the indicator reads, ``in_numerator``,
+        ``in_denominator`` and ``reason`` (the first condition a record fails,
+        in Chinese / English). Every record of the cell is listed, counted or not.
+
+    Examples
+    --------
+    >>> import pandas as pd, coopmetrics as cm
+    >>> g = pd.DataFrame({"student_id": ["1", "2", "3"], "grad_year": [2024] * 3,
+    ...                   "major": ["A"] * 3, "destination_code": ["10", "70", "99"]})
+    >>> e = cm.explain(cm.Dataset(graduates=g), "placement_rate", grad_year=2024)
+    >>> e[["destination_code", "in_numerator", "in_denominator"]]
+      destination_code  in_numerator  in_denominator
+    0               10          True            True
+    1               70         False            True
+    2               99         False            True
+    """
+    o = _options(options)
+    ind = get_indicator(indicator)
+    if ind.survey_kind is None and len(ind.tables()) > 1:
+        raise InvalidOptionError(
+            f"指标 {ind.id} 来自两张表的合计，请分别查看分子表和分母表",
+            f"indicator {ind.id!r} combines totals of two tables; inspect each table directly",
+        )
+    src = _Source(data)
+    t = ind.table
+    req, opt = ind.columns(o)
+    read_cols = [c for c in (*req.get(t, ()), *opt.get(t, ())) if c in src.names(t)] if src.has(t) else []
+    df, src = _unit_frame(data, ind, (), o, group=group, all_rows=True)
+    for k, v in group.items():
+        df = df[df[k] == v]
+    df = df.reset_index(drop=True)
+    idc = _ID_COLUMN.get(t)
+    out = pd.DataFrame(index=df.index)
+    if idc and idc in df.columns:
+        out["id"] = df[idc].to_numpy() if t == "enterprises" else _pseudonymise(df[idc])
+    for k in group:
+        out[k] = df[k].to_numpy()
+    for c in read_cols:
+        if c not in out.columns and c in df.columns:
+            out[c] = df[c].to_numpy()
+    den = df["in_denominator"].astype(bool).to_numpy()
+    num = df["in_numerator"].astype(bool).to_numpy() & den
+    out["in_numerator"] = num
+    out["in_denominator"] = den
+    out["reason"] = _reasons(df, ind, o, src.names(t), num, den)
+    return out
+
+
+def _reasons(df: pd.DataFrame, ind: Indicator, o: Options, names: Sequence[str], num: np.ndarray,
+             den: np.ndarray) -> np.ndarray:
+    """First failing condition per record, vectorised with np.select over the filters."""
+    nwdf = nw.from_native(df, eager_only=True)
+    den_f = list(ind.denominator.where) if ind.denominator is not None else []
+    extra = [f for f in ind.numerator.where if f not in den_f]
+    if ind.kind in ("mean", "median", "sum", "count") or ind.numerator.agg == "count_distinct":
+        den_f, extra = list(ind.numerator.where), []
+    conds, texts = [], []
+    for f in den_f:
+        ok = nwdf.select(_filter_expr(f, o, names).alias("m"))["m"].to_numpy().astype(bool)
+        conds.append(~ok)
+        texts.append(f"不计入分母：不满足「{f.describe('zh')}」 / not in denominator: fails '{f.describe('en')}'")
+    for f in extra:
+        ok = nwdf.select(_filter_expr(f, o, names).alias("m"))["m"].to_numpy().astype(bool)
+        conds.append(~ok)
+        texts.append(f"计入分母但不计入分子：不满足「{f.describe('zh')}」 / denominator only: fails "
+                     f"'{f.describe('en')}'")
+    counted = "计入分子和分母 / counted in numerator and denominator" if ind.denominator is not None \
+        else "计入 / counted"
+    if not conds:
+        return np.full(len(df), counted, dtype=object)
+    return np.select(conds, texts, default=counted).astype(object)
+
+
+# --- per-partner profile ----------------------------------------------------------------------------
+
+_PROFILE_SUMS = ("equipment_value", "funds", "donated_equipment", "part_time_teachers", "part_time_hours",
+                 "internship_positions", "interns_received", "order_students", "graduates_hired", "co_bases",
+                 "co_courses", "co_textbooks", "tech_service_income", "training_income", "training_person_days")
+
+
+def partner_profile(data: Any, by: str | Sequence[str] = ("enterprise", "year")) -> pd.DataFrame:
+    """One row per partner (and year): totals of every ledger column present.
+
+    Also ``majors`` (distinct majors cooperating), ``first_year`` (earliest
+    ``partnership_start``) and ``hires_per_intern``. No composite score: rank
+    partners on the columns you choose.
+
+    Examples
+    --------
+    >>> import pandas as pd, coopmetrics as cm
+    >>> e = pd.DataFrame({"enterprise": ["甲", "甲", "乙"], "year": [2024] * 3, "major": ["A", "B", "A"],
+    ...                   "interns_received": [10, 5, 2], "graduates_hired": [3, 1, 0]})
+    >>> partner_profile(cm.Dataset(enterprises=e))[["enterprise", "majors", "interns_received", "graduates_hired"]]
+      enterprise  majors  interns_received  graduates_hired
+    0          乙       1               2.0              0.0
+    1          甲       2              15.0              4.0
+    """
+    src = _Source(data)
+    if not src.has("enterprises"):
+        raise InvalidOptionError("缺少表 enterprises（合作企业年度台账）", "table 'enterprises' is missing")
+    by_t = _by_tuple(by)
+    names = src.names("enterprises")
+    miss = [b for b in by_t if b not in names]
+    if miss:
+        raise InvalidOptionError(f"合作企业台账缺少列 {miss}", f"the enterprise ledger lacks column(s) {miss}")
+    lf = src.lf("enterprises")
+    sums = [c for c in _PROFILE_SUMS if c in names]
+    keep = [c for c in ("major", "partnership_start") if c in names and c not in by_t]
+    lf = lf.select(*by_t, *keep, *[nw.col(c).cast(nw.Float64) for c in sums])
+    aggs = [nw.col(c).sum() for c in sums]
+    if "major" in names:
+        aggs.append(nw.col("major").n_unique().alias("majors"))
+    if "partnership_start" in names:
+        aggs.append(nw.col("partnership_start").min().alias("first_year"))
+    df = lf.group_by(*by_t).agg(*aggs).collect().to_pandas()
+    if "graduates_hired" in df and "interns_received" in df:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df["hires_per_intern"] = np.where(df["interns_received"] > 0,
+                                              df["graduates_hired"] / df["interns_received"], np.nan)
+    return df.sort_values(list(by_t)).reset_index(drop=True)
+
+
+# ``import coopmetrics.compute`` binds the *module* to ``coopmetrics.compute``,
+# shadowing the lazily exported function of the same name. Making the module
+# callable keeps ``cm.compute(data, ...)`` working whatever the import order.
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return compute(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
