@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -978,8 +980,6 @@ def _build(seed: int, years: Sequence[int]) -> _Build:
     internships = pd.DataFrame({
         "student_id": pd.array(student_id[ii], dtype="str"),
         "year": year[ii],
-        "department": pd.array(dept_of[major[ii]], dtype="str"),
-        "major": pd.array(graduates["major"].to_numpy()[ii], dtype="str"),
         "enterprise": pd.array(all_names[h], dtype="str"),
         "months": m_i.astype(float),
         "start_date": pd.to_datetime(start_date),
@@ -1242,14 +1242,17 @@ SURVEY_KIND_ORDER = ("internship", "employment", "school", "employer")
 def _truth_rows(kind: str, item: str, year: np.ndarray, score: np.ndarray, unrated: np.ndarray,
                 responded: np.ndarray) -> pd.DataFrame:
     """Population vs respondent satisfied share (top two boxes among rated answers) by year."""
-    d = pd.DataFrame({"year": year, "rated": ~unrated, "sat": (score >= 4) & ~unrated, "resp": responded})
-    d["rated_r"] = d["rated"] & d["resp"]
-    d["sat_r"] = d["sat"] & d["resp"]
-    a = d.groupby("year").agg(population=("rated", "size"), rated=("rated", "sum"), satisfied=("sat", "sum"),
-                              respondents=("resp", "sum"), rated_resp=("rated_r", "sum"),
-                              satisfied_resp=("sat_r", "sum")).reset_index()
-    a.insert(1, "survey_kind", kind)
-    a.insert(2, "item", item)
+    yrs, inv = np.unique(year, return_inverse=True)
+    rated, sat = ~unrated, (score >= 4) & ~unrated
+
+    def cnt(w: np.ndarray) -> np.ndarray:
+        return np.bincount(inv, weights=w.astype(float), minlength=yrs.size).astype(np.int64)
+
+    a = pd.DataFrame({
+        "year": yrs, "survey_kind": kind, "item": item, "population": cnt(np.ones(year.size)),
+        "rated": cnt(rated), "satisfied": cnt(sat), "respondents": cnt(responded),
+        "rated_resp": cnt(rated & responded), "satisfied_resp": cnt(sat & responded),
+    })
     a["response_rate"] = a["respondents"] / a["population"]
     a["share_population"] = a["satisfied"] / a["rated"]
     a["share_respondents"] = a["satisfied_resp"] / a["rated_resp"]
@@ -1295,3 +1298,488 @@ def population_truth(seed: int = 2024, years: Sequence[int] = range(2019, 2025))
     True
     """
     return _build(seed, years).truth
+
+
+# ----------------------------------------------------------------------------------------
+# 3. Files as a college exports them
+# ----------------------------------------------------------------------------------------
+
+#: The folder of the committed sample files (repo path ``data/sample`` links here).
+SAMPLE_DIR: Path = Path(str(resources.files("coopmetrics") / "data" / "sample"))
+
+#: Output file name (without .csv) of each table; the survey is one wide file per kind.
+SAMPLE_FILES: dict[str, str] = {
+    "graduates": "毕业生", "teachers": "教师", "enterprises": "合作企业", "internships": "岗位实习",
+    "enrollment": "在校生",
+}
+_ZH_PROGRAM = {"regular": "普通班", "order_class": "订单班", "named_class": "冠名班", "apprenticeship": "现代学徒制"}
+_ZH_GENDER = {"male": "男", "female": "女"}
+_ZH_TEACHER = {"full_time": "专任", "internal_part_time": "校内兼课", "enterprise_part_time": "企业兼职",
+               "external_part_time": "校外兼课"}
+_ZH_LEVEL = {"senior": "高级", "intermediate": "中级", "junior": "初级", "none": "无"}
+
+
+def _export_frame(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Canonical frame -> the frame a college exports: Chinese headers and values, 是/否."""
+    from .schema import TABLES
+
+    t = TABLES[table]
+    out = {}
+    for col in t.columns:
+        if col.pii or col.name not in df.columns:
+            continue
+        s = df[col.name]
+        if col.kind == "bool":
+            s = s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None)
+        elif col.name == "program":
+            s = s.map(_ZH_PROGRAM)
+        elif col.name == "gender":
+            s = s.map(_ZH_GENDER)
+        elif table == "teachers" and col.name == "category":
+            s = s.map(_ZH_TEACHER)
+        elif col.name in ("title_level", "dual_level"):
+            s = s.map(_ZH_LEVEL)
+        elif col.kind == "date":
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+        out[col.zh] = s
+    return pd.DataFrame(out)
+
+
+def _to_csv(df: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
+    text = df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    path.write_bytes(text.encode(encoding))
+
+
+def _survey_wide(survey: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One survey kind as the wide export of a survey tool (one column per item, text answers)."""
+    s = survey[survey["survey_kind"] == kind]
+    items = [i for i, _ in _SURVEY_ITEMS[kind]]
+    who = "employer" if kind == "employer" else "student_id"
+    wide = s.pivot(index=["respondent_id", who, "year"], columns="item", values="response")
+    wide = wide.reindex(columns=items).reset_index()
+    wide = wide.sort_values(["year", "respondent_id"], ignore_index=True)
+    zh = {"respondent_id": "答卷编号", "student_id": "学号", "employer": "单位名称", "year": "年份"}
+    return wide.rename(columns=zh).rename_axis(columns=None)
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A deliberately bad row of the messy export, as the user sees it in Excel."""
+
+    excel_row: int
+    student_id: str
+    column: str
+    value: str
+    problem: str
+
+
+MESSY_FILE = "毕业生.csv"
+MESSY_TITLE = f"{COLLEGE}2024届毕业生毕业去向登记表"
+
+
+def _excel_number(code: str, rng_u: float) -> str:
+    """Render a code as Excel may have mangled it: ``10.0`` or ``1.0E+1`` (or unchanged)."""
+    if rng_u < 0.45:
+        return code
+    if rng_u < 0.8:
+        return f"{code}.0"
+    digits = code.rstrip("0") or "0"
+    mant = digits[0] + "." + (digits[1:] or "0")
+    return f"{mant}E+{len(code) - 1}"
+
+
+def _messy(tables: dict[str, pd.DataFrame], seed: int) -> tuple[pd.DataFrame, list[BadRow]]:
+    rng = np.random.default_rng([seed, 7])
+    g = tables["graduates"]
+    g = g[g["grad_year"] == 2024].reset_index(drop=True)
+    n = len(g)
+    sid = g["student_id"].to_numpy(dtype=object)
+    sid_shown = np.where(rng.random(n) < 0.3, np.char.add(sid.astype(str), ".0"), sid)
+    u = rng.random(n)
+    codes = np.array([_excel_number(c, x) for c, x in zip(g["destination_code"], u, strict=True)], dtype=object)
+    fw = str.maketrans("0123456789", "０１２３４５６７８９")
+    major_code = g["major_code"].to_numpy(dtype=object).copy()
+    k = rng.random(n) < 0.05
+    major_code[k] = [c.translate(fw) for c in major_code[k]]
+    major = g["major"].to_numpy(dtype=object).copy()
+    k = rng.random(n) < 0.06
+    major[k] = [" " + m + " " for m in major[k]]
+    gender = g["gender"].map(_ZH_GENDER).to_numpy(dtype=object)
+    k = rng.random(n) < 0.04
+    gender[k] = [x + "　" for x in gender[k]]  # trailing full-width space
+    program = g["program"].map(_ZH_PROGRAM).to_numpy(dtype=object)
+    # clearly synthetic personal data: 示例 names, region code 999999, phones starting 100
+    birth = np.datetime64("2003-01-01") + rng.integers(0, 3 * 365, n)
+    bstr = pd.to_datetime(birth).strftime("%Y%m%d").to_numpy(dtype=object)
+    idcard = [f"999999{b}{i % 1000:03d}X" for i, b in enumerate(bstr)]
+    phone = [f"100{i:08d}" for i in range(1, n + 1)]
+    names = [f"示例学生{i:04d}" for i in range(1, n + 1)]
+
+    def yn(s: pd.Series) -> np.ndarray:
+        return s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None).to_numpy(dtype=object)
+
+    sal = g["monthly_salary"].to_numpy()
+    df = pd.DataFrame({
+        "学号": sid_shown,
+        "姓名": names,
+        "身份证号": idcard,
+        "手机号码": phone,
+        "性别": gender,
+        "二级学院": g["department"].to_numpy(dtype=object),
+        "专业名称": major,
+        "专业代码": major_code,
+        "培养模式": program,
+        "合作企业": g["partner"].to_numpy(dtype=object),
+        "招生类型": g["admission"].to_numpy(dtype=object),
+        "入学成绩": g["entry_score"].map("{:.1f}".format).to_numpy(dtype=object),
+        "毕业去向代码": codes,
+        "毕业去向": g["destination"].to_numpy(dtype=object),
+        "就业单位": g["employer"].to_numpy(dtype=object),
+        "单位性质": g["employer_type"].to_numpy(dtype=object),
+        "就业地区": g["employer_region"].to_numpy(dtype=object),
+        "月收入（元）": np.where(np.isnan(sal), None, pd.Series(sal).map("{:.0f}".format).to_numpy(dtype=object)),
+        "专业相关": yn(g["job_relevant"]),
+        "半年内离职": yn(g["left_within_6m"]),
+    })
+    # three deliberately bad rows ---------------------------------------------------------------
+    employed = np.flatnonzero(~np.isnan(sal))
+    r_code, r_sal = (int(x) for x in rng.choice(employed, 2, replace=False))
+    df.loc[r_code, "毕业去向代码"] = "99"
+    df.loc[r_sal, "月收入（元）"] = "-" + str(df.loc[r_sal, "月收入（元）"])
+    r_src = int(rng.integers(0, n // 2))
+    r_dup = int(rng.integers(n // 2, n))  # inserted before this row: a second record for the same student
+    dup = df.iloc[[r_src]].copy()
+    dup["学号"] = sid[r_src]
+    df = pd.concat([df.iloc[:r_dup], dup, df.iloc[r_dup:]], ignore_index=True)
+    shift = lambda r: r + (1 if r >= r_dup else 0)  # noqa: E731 - positions after the insertion
+    excel = lambda r: r + 4  # noqa: E731 - title row, blank row, header row, then data
+    bad = [
+        BadRow(excel(shift(r_code)), str(sid[r_code]), "毕业去向代码", "99",
+               "未知毕业去向代码 / unknown destination code"),
+        BadRow(excel(r_dup), str(sid[r_src]), "学号", str(sid[r_src]),
+               f"学号重复（与第{excel(r_src)}行相同） / duplicate student ID (same as Excel row {excel(r_src)})"),
+        BadRow(excel(shift(r_sal)), str(sid[r_sal]), "月收入（元）", str(df.loc[shift(r_sal), "月收入（元）"]),
+               "月收入为负数 / negative monthly salary"),
+    ]
+    return df, sorted(bad, key=lambda b: b.excel_row)
+
+
+def write_messy_export(directory: str | Path | None = None, *, seed: int = 2024) -> tuple[Path, list[BadRow]]:
+    """Write the 2024 graduates in the messy form staff actually export.
+
+    A GBK-encoded CSV (``毕业生.csv``) with a title row and a blank row above the
+    Chinese header row, personal-data columns (clearly synthetic: 示例学生0001,
+    ID numbers starting 999999, phones starting 100), destination codes and
+    student IDs as Excel mangles them (``10.0``, ``1.0E+1``, ``2021010001.0``),
+    full-width characters and stray spaces, a ``月收入（元）`` header, and exactly
+    three bad rows (unknown code 99, a duplicate student ID, a negative salary).
+
+    Parameters
+    ----------
+    directory : path, optional
+        Target folder (created); default ``SAMPLE_DIR / "messy"``.
+    seed : int
+        Seed of the sample (the same as :func:`generate`).
+
+    Returns
+    -------
+    (path, bad_rows)
+        The file written and the three :class:`BadRow` records with Excel row numbers.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path, bad = write_messy_export(tempfile.mkdtemp())
+    >>> sorted(b.column for b in bad)
+    ['学号', '月收入（元）', '毕业去向代码']
+    >>> path.read_bytes().decode("gbk").splitlines()[0].rstrip(",")
+    '江南示例职业技术学院2024届毕业生毕业去向登记表'
+    """
+    return _write_messy(_build(seed, range(2019, 2025)), directory, seed)
+
+
+def _write_messy(b: _Build, directory: str | Path | None, seed: int) -> tuple[Path, list[BadRow]]:
+    directory = Path(directory) if directory is not None else SAMPLE_DIR / "messy"
+    directory.mkdir(parents=True, exist_ok=True)
+    df, bad = _messy(b.tables, seed)
+    body = df.to_csv(index=False, lineterminator="\n")
+    text = MESSY_TITLE + "," * (df.shape[1] - 1) + "\n" + "," * (df.shape[1] - 1) + "\n" + body
+    path = directory / MESSY_FILE
+    path.write_bytes(text.encode("gbk"))
+    return path, bad
+
+
+def write_sample(directory: str | Path | None = None, *, seed: int = 2024) -> list[Path]:
+    """Write the sample as a college exports it: one UTF-8 CSV per table with Chinese headers.
+
+    Files: 毕业生.csv, 教师.csv, 合作企业.csv, 岗位实习.csv, 在校生.csv and one wide
+    survey file per kind (实习满意度调查.csv, 就业满意度调查.csv, 母校满意度调查.csv,
+    雇主满意度调查.csv; one column per item, text answers), plus ``messy/毕业生.csv``
+    (:func:`write_messy_export`) and ``README.md`` documenting the truth.
+    Deterministic in ``seed``.
+
+    Parameters
+    ----------
+    directory : path, optional
+        Target folder (created); default :data:`SAMPLE_DIR`.
+    seed : int
+        Seed passed to :func:`generate`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = write_sample(tempfile.mkdtemp())
+    >>> sorted(p.name for p in paths)[:4]
+    ['README.md', '合作企业.csv', '在校生.csv', '实习满意度调查.csv']
+    """
+    from .schema import SURVEY_KINDS
+
+    directory = Path(directory) if directory is not None else SAMPLE_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    b = _build(seed, range(2019, 2025))
+    paths = []
+    for table, stem in SAMPLE_FILES.items():
+        p = directory / f"{stem}.csv"
+        _to_csv(_export_frame(table, b.tables[table]), p)
+        paths.append(p)
+    for kind in SURVEY_KIND_ORDER:
+        p = directory / f"{SURVEY_KINDS[kind]}.csv"
+        _to_csv(_survey_wide(b.tables["survey"], kind), p)
+        paths.append(p)
+    messy_path, bad = _write_messy(b, directory / "messy", seed)
+    paths.append(messy_path)
+    readme = directory / "README.md"
+    readme.write_text(_readme(b, bad, seed), encoding="utf-8")
+    paths.append(readme)
+    return paths
+
+
+def load_sample(**kwargs: object) -> Dataset:
+    """Load the committed sample files with :func:`coopmetrics.load` (as a user would).
+
+    Examples
+    --------
+    >>> ds = load_sample()  # doctest: +SKIP
+    >>> ds.tables  # doctest: +SKIP
+    ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment']
+    """
+    from .io import load  # written by the loading module; imported lazily
+
+    return load(SAMPLE_DIR, **kwargs)
+
+
+def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
+    """README.md of the sample folder, with figures computed from the generated tables."""
+    from .codes import classify
+    from .schema import SURVEY_KINDS
+
+    t = b.tables
+    g = t["graduates"]
+    placed = pd.Series(np.array(classify(g["destination_code"])) != "not_placed", index=g.index)
+    per_year = g.groupby("grad_year").size()
+    ent = t["enterprises"]
+    ent_year = ent.groupby("year")["enterprise"].nunique()
+    ratio = ent.groupby("year")["internship_positions"].sum() / per_year
+    teach_year = t["teachers"].groupby("year").size()
+    tr = b.truth.groupby("survey_kind")[["population", "respondents", "rated", "satisfied", "rated_resp",
+                                          "satisfied_resp"]].sum()
+    ft = t["teachers"].query("category == 'full_time'")
+    prof = ft[ft["is_professional"].fillna(False).astype(bool)]
+    ints = t["internships"]
+
+    def rng_(s: pd.Series, fmt: str = "{:,.0f}") -> str:
+        return f"{fmt.format(s.min())}–{fmt.format(s.max())}"
+
+    lines = [
+        "# 样例数据 Sample data (synthetic / 合成数据)",
+        "",
+        f"**Everything here is synthetic. No real person, student, teacher or firm is described.** "
+        f"The college ({COLLEGE}), every firm name (prefixed 示例), every ID and every personal-data value "
+        "in `messy/` are invented. 本目录全部为合成数据，不涉及任何真实个人、学校或企业。",
+        "",
+        "## 生成方式 How it is generated",
+        "",
+        f"Generated by `coopmetrics.sample.write_sample()` with seed **{seed}** (numpy `default_rng`). "
+        "The files are deterministic: `tests/test_sample.py` regenerates them and checks they equal the "
+        "committed files. Regenerate with",
+        "",
+        "```bash",
+        "python -c \"from coopmetrics.sample import write_sample; write_sample()\"",
+        "```",
+        "",
+        "In Python the same data are available as canonical tables: `coopmetrics.sample.generate(seed=2024)` "
+        "returns a `Dataset`; `coopmetrics.sample.load_sample()` loads these files with `coopmetrics.load`.",
+        "",
+        "## 文件 Files",
+        "",
+        "| file | table | rows | what |",
+        "|---|---|---:|---|",
+    ]
+    desc = {
+        "graduates": "one row per graduate 2019–2024: major, programme, partner firm, entry score, "
+                     "destination code (MoE), employer, salary, relevance, turnover",
+        "teachers": "one row per teacher × year (专任/校内兼课/企业兼职/校外兼课)",
+        "enterprises": "partner-firm ledger, one row per firm × year (money in yuan)",
+        "internships": "one 岗位实习 record per graduate who did one (about 95 %)",
+        "enrollment": "full-time students per department × major × year (three cohorts)",
+    }
+    for table, stem in SAMPLE_FILES.items():
+        lines.append(f"| `{stem}.csv` | {table} | {len(t[table]):,} | {desc[table]} |")
+    s = t["survey"]
+    for kind in SURVEY_KIND_ORDER:
+        n_resp = s.loc[s["survey_kind"] == kind, "respondent_id"].nunique()
+        items = "、".join(i for i, _ in _SURVEY_ITEMS[kind])
+        lines.append(f"| `{SURVEY_KINDS[kind]}.csv` | survey ({kind}) | {n_resp:,} | wide export, one column "
+                     f"per item, text answers: {items} |")
+    lines += [
+        f"| `messy/{MESSY_FILE}` | graduates 2024 | {int(per_year.loc[2024]) + 1:,} | the messy GBK export "
+        "(see below) |",
+        "",
+        "All clean files are UTF-8 CSV with the Chinese header of each canonical column (`Column.zh` in "
+        "`coopmetrics.schema`); yes/no as 是/否; programme as 普通班/订单班/冠名班/现代学徒制; money in yuan. "
+        "Survey files are wide (答卷编号, 学号 or 单位名称, 年份, one column per item); the loader melts them to "
+        "the long `survey` table. Answers are 很满意/满意/一般/不满意/很不满意 (employer survey: "
+        f"非常满意/比较满意/一般/不太满意/非常不满意) plus {UNRATED} (about 3 %; score missing, text kept).",
+        "",
+        "## 校准 Calibration (shared/DOMAIN.md figures)",
+        "",
+        "| figure | source | this sample |",
+        "|---|---|---|",
+        f"| ~1,934 graduates a year | seed 002 | {rng_(per_year)} a year |",
+        f"| 求人倍率 3.01 (5,900+ positions for 1,934 graduates) | seed 002 | positions / graduates "
+        f"{rng_(ratio, '{:.2f}')} |",
+        f"| partner firms 20 → 65 in five years; 102–148 firms | seed 002 | {rng_(ent_year)} partner firms "
+        f"({int(ent_year.iloc[0])} in {ent_year.index[0]} → {int(ent_year.iloc[-1])} in {ent_year.index[-1]}) |",
+        f"| 10 order classes | seed 002 | {int((t['enterprises']['form'] == '订单培养').groupby(t['enterprises']['year']).sum().iloc[-1])} "
+        f"order-class firms; order-class students {(g['program'] == 'order_class').mean():.1%} of graduates |",
+        f"| 425 staff | seed 002 | {rng_(teach_year)} teachers a year |",
+        "| response rates often 30–60 % | DOMAIN.md surveys | "
+        + ", ".join(f"{k} {tr.loc[k, 'respondents'] / tr.loc[k, 'population']:.0%}" for k in SURVEY_KIND_ORDER)
+        + " |",
+        f"| internship satisfaction 99 % (seed 002, top three boxes) | seed 002 | top three boxes "
+        f"{(s.loc[s['survey_kind'] == 'internship', 'score'] >= 3).sum() / s.loc[s['survey_kind'] == 'internship', 'score'].notna().sum():.1%} |",
+        f"| 双师型 > half of professional-course teachers (national target) | DOMAIN.md teachers | school flag "
+        f"{prof['dual_flag'].mean():.0%} of full-time professional teachers; "
+        f"{(prof['enterprise_practice_days_5y'] < 180).mean():.0%} below 180 practice days in five years |",
+        f"| monthly salary (realistic, right-skewed) | — | median {rng_(g.groupby('grad_year')['monthly_salary'].median())}"
+        " yuan by year |",
+        f"| placement (毕业去向落实率) | — | {rng_(placed.groupby(g['grad_year']).mean(), '{:.1%}')} by year |",
+        f"| internships: months ~6, pay below 80 % of the post's wage for some, insured ~97 % | 2021 internship "
+        f"rules | months mean {ints['months'].mean():.1f}; pay < 80 % of post wage {(ints['monthly_pay'] < 0.8 * ints['post_wage']).mean():.0%}; "
+        f"insured {ints['insured'].mean():.0%} |",
+        "",
+        "## 数据生成假设 Data-generating assumptions",
+        "",
+        f"- One college, 12 majors in {len(_DEPARTMENTS)} departments (二级学院), 2019–2024. Cohort sizes are "
+        "Poisson around a fixed size per major times a mild year growth.",
+        f"- Entry score = round({ENTRY_MEAN:.0f} + {ENTRY_SD:.0f}·z), z standard normal clipped to ±{Z_MAX}; "
+        "the effects use z recomputed from the recorded score, so they are exactly linear in `entry_score`.",
+        "- Programme: order classes (订单班) exist in 8 majors (10 partner firms); a student's chance of joining "
+        "is logistic in z (slope 0.9), i.e. **order-class students are selected on entry score**. Named "
+        "classes (冠名班) and apprenticeships (现代学徒制) exist in 3 majors each, independent of z. Programme "
+        "shares do not change over the years or with the partnership. Every programme cohort is tied to a "
+        "partner firm (`partner`).",
+        "- Outcomes are additive on the probability or yuan scale: "
+        "P(placed) = base(major) + year(t) + Σ effects; P(job_relevant | employed), P(left_within_6m | employed) "
+        "and E(monthly_salary | employed) likewise. Bases are chosen so that every probability stays inside "
+        "(0.05, 0.97) **without clipping** (the generator raises if it would not). Year effects are common to "
+        "all majors (parallel trends). Gender and admission type have no effect on outcomes.",
+        "- Destination codes (MoE): placed graduates get 10/11/12/46/27(271)/50(502)/75/76/80(801, 803)/85, "
+        "not placed 70/71/72; 3-digit codes from the 2022 cohort on. Every placed code counts as placed in "
+        "the `moe_2021`, `moe_2024` and `legacy` profiles, so the placement truth does not depend on the profile. "
+        "Salary, relevance and turnover are recorded for the employed (10, 11, 12, 27x, 50x, 75, 76).",
+        "- Salary = base(major) + 90 yuan·(year − 2015) + effects + 2,300·exp(0.5·ε) (right-skewed noise with a "
+        "constant mean, so effects on the mean are exact), rounded to 10 yuan.",
+        "- Employers: graduates of cohort programmes work at their partner firm often (72 % order class, "
+        "65 % apprenticeship, 45 % named class), regular graduates 12 % (+8 points after the major's "
+        "partnership) at a partner firm of their major; the rest at one of 420 other firms.",
+        "- Surveys: answers are drawn for everyone in the survey population and then masked by a response model "
+        "that depends on programme (order class +18 points), outcome (placed +20 points), major (−8 to +10 "
+        "points) and gender (female +6 points). Satisfaction rises with placement, relevance, programme, "
+        "the same major shift and gender, so **naive respondent shares are biased upward**; raking to the "
+        "roster margins (major, programme, gender) removes the part due to those margins, and adding "
+        "placement status (from the destination codes) removes most of the rest. "
+        "`coopmetrics.sample.population_truth()` gives the full-population shares.",
+        "- Teachers: persons followed over the years (IDs T… for school staff, P… for enterprise part-time); "
+        "the school's 双师素质 flag is mostly consistent with the 2004-style conditions (industry "
+        "qualification, ≥2 years in industry or ≥180 practice days in five years) with some disagreement; "
+        "about 70 % of flagged teachers hold a 2022-standard level (初级/中级/高级) tied to their title.",
+        "- Enterprises: ledger counts are consistent with the other tables (interns received = internship "
+        "records hosted; graduates hired = graduates employed there; part-time teachers and hours = enterprise "
+        "teachers of that firm; order students ≈ 3 × the graduating order cohort). Internship positions = "
+        "interns received + extra posts so that positions / graduates ≈ 3.01.",
+        "",
+        "## 真实效应 Known true effects",
+        "",
+        "Effects are constant across students, so ATE = ATT = every subgroup effect. `placed` means a "
+        "placed destination code (any profile). Programme effects are relative to 普通班 (regular) at equal "
+        "entry score, major and year. The raw order-class gap is larger than the truth because order-class "
+        "students have higher entry scores.",
+        "",
+        "| key | outcome | treatment | effect | scale | population |",
+        "|---|---|---|---:|---|---|",
+    ]
+    for key, e in TRUE_EFFECTS.items():
+        val = f"{e.value:+,.0f}" if e.scale == "yuan" else f"{e.value:+.3f}"
+        lines.append(f"| `{key}` | {e.outcome} | {e.treatment} | {val} | {e.scale} | {e.population} |")
+    lines += [
+        "",
+        "`entry_score_sd` effects are per 50 points of entry score. In Python: `coopmetrics.sample.TRUE_EFFECTS`.",
+        "",
+        "### 合作起始年份 Partnership start years (staggered adoption)",
+        "",
+        "From the start year on, every graduate of the major gets the `*_partnership` effects (no "
+        "anticipation, constant in event time). The partnership is the major's 产业学院 with a lead firm "
+        "(ledger rows with `form` = 产业学院 and `partnership_start` = the start year); other partner firms "
+        "exist in every major and are not the treatment. In Python: `coopmetrics.sample.PARTNERSHIP_START`.",
+        "",
+        "| department | major | code | partnership start |",
+        "|---|---|---|---|",
+    ]
+    for m in MAJORS:
+        lines.append(f"| {m.department} | {m.name} | {m.code} | {m.start if m.start else 'never / 无'} |")
+    lines += [
+        "",
+        "### 问卷真值 Survey truth (all years, satisfied = top two boxes among rated answers)",
+        "",
+        "| survey | population | respondents | response rate | share, whole population | share, respondents |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for k in SURVEY_KIND_ORDER:
+        r = tr.loc[k]
+        lines.append(f"| {SURVEY_KINDS[k]} ({k}) | {int(r['population']):,} | {int(r['respondents']):,} | "
+                     f"{r['respondents'] / r['population']:.1%} | {r['satisfied'] / r['rated']:.1%} | "
+                     f"{r['satisfied_resp'] / r['rated_resp']:.1%} |")
+    lines += [
+        "",
+            "(Counts are person × item answers summed over items and years.)",
+        "",
+        f"## 原始导出样例 The messy export (`messy/{MESSY_FILE}`)",
+        "",
+        "The 2024 graduates as staff actually export them: **GBK-encoded** CSV; row 1 is the title "
+        f"“{MESSY_TITLE}”, row 2 is blank, row 3 holds the Chinese headers, data start in row 4. Personal-data "
+        "columns 姓名, 身份证号, 手机号码 are present and clearly fake (示例学生0001; ID numbers start with the "
+        "non-existent region code 999999; phones start with 100). Destination codes are Excel-mangled "
+        "(`10.0`, `1.0E+1`, `2.71E+2`), about 30 % of student IDs are shown as floats (`2021010001.0`), some "
+        "major codes use full-width digits, some cells carry stray spaces or a full-width space, and the salary "
+        "header is `月收入（元）`.",
+        "",
+        "Exactly three rows are deliberately bad (Excel row numbers as the user sees them):",
+        "",
+        "| Excel row | student ID | column | value | problem |",
+        "|---:|---|---|---|---|",
+    ]
+    for r in bad:
+        lines.append(f"| {r.excel_row} | {r.student_id} | {r.column} | {r.value} | {r.problem} |")
+    lines += [
+        "",
+        "Load it with `coopmetrics.load(\"data/sample/messy\")`; the validation report should list these three "
+        "rows and the row accounting should add up.",
+        "",
+    ]
+    return "\n".join(lines)
