@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -55,35 +56,55 @@ CMP_BY = ["grad_year", "college", "major"]
 Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
 
 # --------------------------------------------------------------------------------------
-# The suite. Binary indicators: numerator = flag is true, denominator = flag is not null
-# (the generator leaves the job flags null for graduates without a job).
+# The suite: every graduates-table indicator of the registry (default Options, moe_2021).
+# The SQL and the naive pandas code below are written by hand from the registry's
+# definitions (coopmetrics.registry), not generated from it, so they check compute().
 # --------------------------------------------------------------------------------------
 
-#: indicator id -> boolean column (numerator: TRUE; denominator: not null)
-FLAG_INDICATORS: dict[str, str] = {
-    "job_relevance_rate": "job_relevant",
-    "partner_employment_rate": "employer_is_partner",
-    "turnover_rate": "left_within_6m",
-    "local_employment_rate": "local_job",
-    "west_northeast_rate": "west_northeast_job",
-    "sme_employment_rate": "sme_job",
-    "top500_employment_rate": "top500_job",
+# 3-digit codes belong to these 2-digit families (codes.py): 271 -> 27, 502 -> 50, 803 -> 80
+FAMILIES = ("27", "50", "51", "80")
+KNOWN = ("10", "11", "12", "27", "46", "50", "51", "70", "71", "72", "75", "76", "77", "80", "81", "82", "85")
+KNOWN_3DIGIT = ("271", "501", "502", "503", "504", "511", "512", "519", "801", "802", "803")
+#: proportion over all graduates: indicator id -> destination families in the numerator
+CODE_RATES: dict[str, tuple[str, ...]] = {
+    "placement_rate": ("10", "11", "27", "46", "50", "51", "12", "76", "77", "75", "80", "81", "82", "85"),
+    "contract_employment_rate": ("10", "11", "27", "46", "50", "51"),
+    "flexible_employment_rate": ("12", "76", "77"),
+    "self_employment_rate": ("75",),
+    "further_study_rate": ("80", "81", "82", "85"),
+    "unit_employment_rate": ("10", "11", "12", "27", "46", "50", "51"),
+    "freelance_rate": ("76", "77"),
+    "not_placed_rate": ("70", "71", "72"),
 }
-PLACEMENT = "placement_rate"
-SALARY = "salary_mean"
-SATISFACTION = "satisfaction_share"
-SATISFIED_MIN_SCORE = 4  # top two boxes of a 5-point scale
-SUITE: list[str] = [PLACEMENT, *FLAG_INDICATORS, SALARY, SATISFACTION]
-COLUMNS = sorted({*BY, "destination_code", *FLAG_INDICATORS.values(), "monthly_salary", "survey_score",
-                  "survey_weight"})
+EMPLOYED = ("10", "11", "12", "27", "46", "50", "51", "75", "76", "77")
+#: proportion among employed graduates with the flag recorded: indicator id -> boolean column
+FLAG_RATES: dict[str, str] = {
+    "job_relevance_rate": "job_relevant",
+    "turnover_rate": "left_within_6m",
+    "partner_employment_rate": "employer_is_partner",
+    "local_employment_share": "local_job",
+    "west_northeast_share": "west_northeast_job",
+    "sme_share": "sme_job",
+    "top500_share": "top500_job",
+}
+PARTNER_PROGRAMS = ("order_class", "named_class", "apprenticeship")
+#: proportion over graduates with a program: indicator id -> programs in the numerator
+PROGRAM_SHARES: dict[str, tuple[str, ...]] = {
+    "order_class_share": ("order_class",),
+    "apprenticeship_share": ("apprenticeship",),
+    "partnership_program_share": PARTNER_PROGRAMS,
+}
+COUNTS = ("graduates_total", "unknown_destination_count")
+SUITE: list[str] = [
+    "graduates_total", *CODE_RATES, "unknown_destination_count", "unknown_destination_share", *FLAG_RATES,
+    "salary_mean", "partner_retention_rate", *PROGRAM_SHARES,
+]
+PROPORTIONS = [i for i in SUITE if i not in COUNTS and i != "salary_mean"]
+COLUMNS = sorted({*BY, "destination_code", *FLAG_RATES.values(), "monthly_salary", "partner", "employer"})
 
 
-def placed_codes(profile: str = "moe_2021") -> list[str]:
-    """Destination codes counted as placed under ``profile`` (3-digit children included)."""
-    from coopmetrics.codes import PROFILES
-
-    prof = PROFILES[profile]
-    return sorted({c for cat in prof.placed for c in prof.codes(cat)})
+def _sql_list(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
 
 # --------------------------------------------------------------------------------------
@@ -161,26 +182,42 @@ def t_interval(total: np.ndarray, sumsq: np.ndarray, n: np.ndarray, level: float
 
 
 def suite_sql(source: str) -> str:
-    """The hand-written aggregate query: one pass, one row per group, plain sums."""
-    codes = ", ".join(f"'{c}'" for c in placed_codes())
-    flags = ",\n  ".join(
-        f"COUNT({col}) AS {ind}__n, SUM({col}::INTEGER) AS {ind}__x" for ind, col in FLAG_INDICATORS.items()
-    )
+    """The hand-written aggregate query: one pass, one row per group, plain counts and sums."""
     keys = ", ".join(BY)
+    emp = f"fam IN ({_sql_list(EMPLOYED)})"
+    lines = ["COUNT(*) AS graduates"]
+    for ind, fams in CODE_RATES.items():
+        lines.append(f"COUNT(*) FILTER (WHERE fam IN ({_sql_list(fams)})) AS {ind}__x")
+    lines.append("COUNT(*) FILTER (WHERE NOT coalesce(known, false)) AS unknown__x")
+    for ind, col in FLAG_RATES.items():
+        lines.append(f"COUNT(*) FILTER (WHERE {emp} AND {col} IS NOT NULL) AS {ind}__n")
+        lines.append(f"COUNT(*) FILTER (WHERE {emp} AND {col}) AS {ind}__x")
+    sal = f"{emp} AND monthly_salary IS NOT NULL"
+    lines += [
+        f"COUNT(*) FILTER (WHERE {sal}) AS salary__n",
+        f"SUM(monthly_salary::DOUBLE) FILTER (WHERE {sal}) AS salary__sum",
+        f"SUM(monthly_salary::DOUBLE * monthly_salary::DOUBLE) FILTER (WHERE {sal}) AS salary__ss",
+    ]
+    ret = f"program IN ({_sql_list(PARTNER_PROGRAMS)}) AND partner IS NOT NULL"
+    lines += [f"COUNT(*) FILTER (WHERE {ret}) AS retention__n",
+              f"COUNT(*) FILTER (WHERE {ret} AND employer = partner) AS retention__x",
+              "COUNT(program) AS program__n"]
+    for ind, progs in PROGRAM_SHARES.items():
+        lines.append(f"COUNT(*) FILTER (WHERE program IN ({_sql_list(progs)})) AS {ind}__x")
+    body = ",\n  ".join(lines)
+    flags = ", ".join(FLAG_RATES.values())
     return f"""
+WITH g AS (
+  SELECT {keys}, {flags}, monthly_salary, partner, employer,
+    CASE WHEN length(destination_code) = 3 AND left(destination_code, 2) IN ({_sql_list(FAMILIES)})
+         THEN left(destination_code, 2) ELSE destination_code END AS fam,
+    destination_code IN ({_sql_list(KNOWN + KNOWN_3DIGIT)})
+      OR (length(destination_code) = 3 AND left(destination_code, 2) IN ({_sql_list(FAMILIES)})) AS known
+  FROM {source}
+)
 SELECT {keys},
-  COUNT(*) AS graduates,
-  SUM(CASE WHEN destination_code IN ({codes}) THEN 1 ELSE 0 END) AS placed,
-  {flags},
-  COUNT(monthly_salary) AS salary__n,
-  SUM(monthly_salary::DOUBLE) AS salary__sum,
-  SUM(monthly_salary::DOUBLE * monthly_salary::DOUBLE) AS salary__ss,
-  COUNT(survey_score) AS sat__n,
-  SUM(CASE WHEN survey_score >= {SATISFIED_MIN_SCORE} THEN 1 ELSE 0 END) AS sat__x,
-  SUM(CASE WHEN survey_score IS NOT NULL THEN survey_weight::DOUBLE END) AS sat__w,
-  SUM(CASE WHEN survey_score >= {SATISFIED_MIN_SCORE} THEN survey_weight::DOUBLE ELSE 0 END) AS sat__wx,
-  SUM(CASE WHEN survey_score IS NOT NULL THEN survey_weight::DOUBLE * survey_weight::DOUBLE END) AS sat__w2
-FROM {source}
+  {body}
+FROM g
 GROUP BY {keys}
 """
 
@@ -188,40 +225,42 @@ GROUP BY {keys}
 def finish_wide(agg: pd.DataFrame) -> pd.DataFrame:
     """Group totals (one row per group) -> long table of estimates with intervals.
 
-    Columns: ``indicator, <BY>, numerator, denominator, n, estimate, ci_low, ci_high,
-    n_eff, response_rate``. Vectorised over groups; used by the SQL variant.
+    Columns: ``indicator, <BY>, numerator, denominator, n, estimate, ci_low, ci_high``.
+    Vectorised over groups; used by the SQL variant. Rows whose denominator is 0 are
+    dropped (nothing to estimate).
     """
     keys = agg[BY].reset_index(drop=True)
+    a = {c: agg[c].to_numpy(dtype=float) for c in agg.columns if c not in BY}
     parts = []
 
-    def part(ind, num, den, n, est, lo, hi, n_eff=np.nan, rr=np.nan):
+    def part(ind, num, den, n, est, lo, hi):
         p = keys.copy()
         p.insert(0, "indicator", ind)
-        p["numerator"] = np.asarray(num, float)
-        p["denominator"] = np.asarray(den, float)
-        p["n"] = np.asarray(n, float)
+        p["numerator"], p["denominator"], p["n"] = num, den, n
         p["estimate"], p["ci_low"], p["ci_high"] = est, lo, hi
-        p["n_eff"], p["response_rate"] = n_eff, rr
         parts.append(p)
 
-    a = {c: agg[c].to_numpy(dtype=float) for c in agg.columns if c not in BY}
-    lo, hi = wilson(a["placed"], a["graduates"])
-    part(PLACEMENT, a["placed"], a["graduates"], a["graduates"], a["placed"] / a["graduates"], lo, hi)
-    for ind in FLAG_INDICATORS:
-        x, n = a[f"{ind}__x"], a[f"{ind}__n"]
+    def prop(ind, x, n):
         with np.errstate(invalid="ignore", divide="ignore"):
             est = x / n
         lo, hi = wilson(x, n)
         part(ind, x, n, n, est, lo, hi)
+
+    nan = np.full(len(keys), np.nan)
+    g = a["graduates"]
+    part("graduates_total", g, nan, g, g, nan, nan)
+    part("unknown_destination_count", a["unknown__x"], nan, g, a["unknown__x"], nan, nan)
+    for ind in CODE_RATES:
+        prop(ind, a[f"{ind}__x"], g)
+    prop("unknown_destination_share", a["unknown__x"], g)
+    for ind in FLAG_RATES:
+        prop(ind, a[f"{ind}__x"], a[f"{ind}__n"])
     mean, _se, lo, hi = t_interval(a["salary__sum"], a["salary__ss"], a["salary__n"])
-    part(SALARY, a["salary__sum"], a["salary__n"], a["salary__n"], mean, lo, hi)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = a["sat__wx"] / a["sat__w"]
-        n_eff = a["sat__w"] ** 2 / a["sat__w2"]
-    lo, hi = wilson(est * n_eff, n_eff)
-    part(SATISFACTION, a["sat__x"], a["sat__n"], a["sat__n"], est, lo, hi, n_eff, a["sat__n"] / a["graduates"])
+    part("salary_mean", a["salary__sum"], a["salary__n"], a["salary__n"], mean, lo, hi)
+    prop("partner_retention_rate", a["retention__x"], a["retention__n"])
+    for ind in PROGRAM_SHARES:
+        prop(ind, a[f"{ind}__x"], a["program__n"])
     out = pd.concat(parts, ignore_index=True)
-    # Groups without anyone in an indicator's denominator give no row (nothing is invented).
     return out[out["n"] > 0].reset_index(drop=True)
 
 
@@ -243,52 +282,73 @@ def run_sql(folder: Path, *, threads: int | None = None) -> pd.DataFrame:
 
 
 def _naive_group(g: pd.DataFrame) -> pd.DataFrame:
-    """All indicators of one group, the straightforward way (called once per group)."""
+    """All indicators of one group, the straightforward way (called once per group).
+
+    ``g`` carries the row-level helper columns added by :func:`run_naive` (destination
+    family, employed, known code); the per-group work is plain NumPy and SciPy.
+    """
     from scipy import stats
 
-    codes = _PLACED
     rows = []
+
+    def prop(ind, x, n):
+        if n > 0:  # Wilson score interval for one group
+            p, z2 = x / n, Z95 * Z95
+            centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+            half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+            rows.append((ind, x, n, n, p, centre - half, centre + half))
+
     n = len(g)
-    x = int(g["destination_code"].astype(str).isin(codes).sum())
-    lo, hi = wilson(np.array([x]), np.array([n]))
-    rows.append((PLACEMENT, x, n, n, x / n, lo[0], hi[0], np.nan, np.nan))
-    for ind, col in FLAG_INDICATORS.items():
-        v = g[col].dropna().astype(bool)
-        if len(v) == 0:
-            continue
-        k = int(v.sum())
-        lo, hi = wilson(np.array([k]), np.array([len(v)]))
-        rows.append((ind, k, len(v), len(v), k / len(v), lo[0], hi[0], np.nan, np.nan))
-    s = g["monthly_salary"].dropna().astype(float)
+    fam = g["fam"].to_numpy()
+    unknown = int((~g["known"].to_numpy(dtype=bool)).sum())
+    rows.append(("graduates_total", n, np.nan, n, n, np.nan, np.nan))
+    rows.append(("unknown_destination_count", unknown, np.nan, n, unknown, np.nan, np.nan))
+    for ind, fams in CODE_RATES.items():
+        prop(ind, int(np.isin(fam, fams).sum()), n)
+    prop("unknown_destination_share", unknown, n)
+    employed = g["employed"].to_numpy(dtype=bool)
+    for ind, col in FLAG_RATES.items():
+        v = g[col].to_numpy()[employed]  # float: 1, 0 or NaN
+        v = v[~np.isnan(v)]
+        prop(ind, int(v.sum()), len(v))
+    s = g["monthly_salary"].to_numpy(dtype=float)[employed]
+    s = s[~np.isnan(s)]
     if len(s):
         m = s.mean()
-        if len(s) >= 2:
-            half = stats.t.ppf(0.975, len(s) - 1) * s.std(ddof=1) / np.sqrt(len(s))
-        else:
-            half = np.nan
-        rows.append((SALARY, s.sum(), len(s), len(s), m, m - half, m + half, np.nan, np.nan))
-    r = g[g["survey_score"].notna()]
-    if len(r):
-        w = r["survey_weight"].astype(float)
-        y = (r["survey_score"] >= SATISFIED_MIN_SCORE).astype(float)
-        est = (w * y).sum() / w.sum()
-        n_eff = w.sum() ** 2 / (w**2).sum()
-        lo, hi = wilson(np.array([est * n_eff]), np.array([n_eff]))
-        rows.append((SATISFACTION, int(y.sum()), len(r), len(r), est, lo[0], hi[0], n_eff, len(r) / n))
+        half = stats.t.ppf(0.975, len(s) - 1) * s.std(ddof=1) / np.sqrt(len(s)) if len(s) >= 2 else np.nan
+        rows.append(("salary_mean", s.sum(), len(s), len(s), m, m - half, m + half))
+    program = g.name[BY.index("program")]  # the group's key (key columns are not in g)
+    if program in PARTNER_PROGRAMS:
+        ret = g[g["partner"].notna()]
+        prop("partner_retention_rate", int((ret["employer"].astype(str) == ret["partner"].astype(str)).sum()),
+             len(ret))
+    for ind, progs in PROGRAM_SHARES.items():
+        prop(ind, n if program in progs else 0, n)
     return pd.DataFrame(rows, columns=["indicator", "numerator", "denominator", "n", "estimate", "ci_low",
-                                       "ci_high", "n_eff", "response_rate"])
-
-
-_PLACED: list[str] = []
+                                       "ci_high"])
 
 
 def run_naive(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame.groupby(BY).apply(per-group function)``: one Python call per group."""
-    _PLACED[:] = placed_codes()
-    out = frame.groupby(BY, observed=True, sort=False)[[c for c in COLUMNS if c not in BY]].apply(_naive_group)
+    """``frame.groupby(BY).apply(per-group function)``: one Python call per group.
+
+    Row-level helper columns (destination family, employed, known code, flags as
+    0/1/NaN floats) are derived once, vectorised, before grouping, as a careful
+    analyst would.
+    """
+    code = frame["destination_code"].astype("string")
+    child = (code.str.len() == 3) & code.str[:2].isin(FAMILIES)
+    fam = code.where(~child, code.str[:2])
+    flags = {col: frame[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for col in FLAG_RATES.values()}
+    frame = frame.assign(
+        **flags,
+        fam=fam.astype(object),
+        employed=fam.isin(EMPLOYED).fillna(False).astype(bool),
+        known=(code.isin(KNOWN + KNOWN_3DIGIT) | child).fillna(False).astype(bool),
+    )
+    cols = [c for c in frame.columns if c not in BY]
+    out = frame.groupby(BY, observed=True, sort=False)[cols].apply(_naive_group)
     out = out.reset_index(level=BY).reset_index(drop=True)
-    return out[["indicator", *BY, "numerator", "denominator", "n", "estimate", "ci_low", "ci_high", "n_eff",
-                "response_rate"]]
+    return out[["indicator", *BY, "numerator", "denominator", "n", "estimate", "ci_low", "ci_high"]]
 
 
 # --------------------------------------------------------------------------------------
@@ -315,14 +375,14 @@ def run_compare(folder: Path) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-COMPARE_SUITE = [PLACEMENT, *FLAG_INDICATORS, SALARY]
+COMPARE_SUITE = ["placement_rate", "job_relevance_rate", "partner_employment_rate", "turnover_rate", "salary_mean"]
 
 
 # --------------------------------------------------------------------------------------
 # Agreement
 # --------------------------------------------------------------------------------------
 
-NUMBERS = ["n", "estimate", "ci_low", "ci_high", "n_eff"]
+NUMBERS = ["n", "estimate", "ci_low", "ci_high"]
 
 
 def normalise(result: pd.DataFrame) -> pd.DataFrame:
