@@ -110,6 +110,16 @@ def _is_blank(x: object) -> bool:
     return isinstance(x, str) and x.strip().lower() in _BLANK_TEXT
 
 
+def _blank_mask(df: pd.DataFrame) -> np.ndarray:
+    """Boolean (rows x columns) array: is each cell blank? Evaluated once per distinct value."""
+    out = np.zeros(df.shape, dtype=bool)
+    for j in range(df.shape[1]):
+        codes, uniq = pd.factorize(df.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
+        blank_u = np.fromiter((_is_blank(u) for u in uniq), dtype=bool, count=len(uniq))
+        out[:, j] = np.append(blank_u, True)[codes]  # -1 (NA) picks the appended True
+    return out
+
+
 def _clean_text(x: object) -> str | None:
     """NFKC (full-width -> half-width), trim, drop spaces next to Chinese characters."""
     if _is_blank(x):
@@ -298,17 +308,21 @@ def _map_unique(
     """Apply ``func`` to each distinct value and broadcast the results back (vectorised).
 
     ``fast`` names a shortcut for the common clean case so that only unusual
-    cells reach the Python parser: ``"digits"`` (codes made of ASCII digits are
-    kept as they are) or ``"number"`` (plain decimal numbers).
+    cells reach the Python parser: ``"digits"`` (codes made of ASCII letters and
+    digits are kept as they are) or ``"number"`` (plain decimal numbers).
     """
     arr = values.to_numpy(dtype=object)
     if fast is not None and len(arr) > 64:
         is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=len(arr))
         if is_str.any():
             s = pd.Series(arr[is_str], dtype=object)
-            pattern = r"[0-9]+" if fast == "digits" else r"-?[0-9]+(?:\.[0-9]+)?"  # ASCII only: full-width digits need NFKC
+            # ASCII only: full-width characters need NFKC; "2E5"-like codes need the scientific-notation check
+            if fast == "digits":
+                hit = s.str.fullmatch(r"[0-9A-Za-z_-]+") & ~s.str.fullmatch(r"[0-9]+[eE][0-9]+")
+            else:
+                hit = s.str.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?")
             ok = np.zeros(len(arr), dtype=bool)
-            ok[is_str] = s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+            ok[is_str] = hit.fillna(False).to_numpy(dtype=bool)
             if ok.any():
                 width = len(func(None))
                 rest = _map_unique(pd.Series(arr[~ok], dtype=object), func) if (~ok).any() else None
@@ -564,10 +578,13 @@ def _survey_kind_from_name(*names: str) -> str | None:
 
 
 def _year_from_name(*names: str) -> int | None:
+    """The one year (20xx) a name or title mentions; None if none or several."""
     for name in names:
-        m = re.search(r"(?<!\d)(20\d{2})(?!\d)", unicodedata.normalize("NFKC", name))
-        if m:
-            return int(m.group(1))
+        years = set(re.findall(r"(?<!\d)(20\d{2})(?!\d)", unicodedata.normalize("NFKC", name)))
+        if len(years) == 1:
+            return int(years.pop())
+        if len(years) > 1:
+            return None
     return None
 
 
@@ -592,11 +609,11 @@ def _dtype_for(col: Column) -> str:
 
 
 def _is_likert_column(s: pd.Series) -> bool:
-    vals = s.dropna()
-    vals = vals[~vals.map(_is_blank)]
-    if vals.empty:
+    vals = s.to_numpy(dtype=object)
+    vals = vals[~_blank_mask(s.to_frame())[:, 0]]
+    if len(vals) == 0:
         return False
-    uniq = pd.unique(vals.to_numpy(dtype=object))
+    uniq = pd.unique(vals)
     ok = [_likert(u)[2] is None for u in uniq]
     return float(np.mean(ok)) >= 0.6
 
@@ -616,10 +633,9 @@ def _prepare(
     raw = raw.reset_index(drop=True)
     rows = np.arange(len(raw), dtype="int64") + int(first_row)
     # drop fully blank rows (not records) and fully blank unnamed columns
-    cell_blank = raw.map(_is_blank) if len(raw.columns) else pd.DataFrame(index=raw.index)
-    keep_rows = ~cell_blank.all(axis=1).to_numpy() if len(raw.columns) else np.zeros(len(raw), bool)
-    raw, rows, cell_blank = raw.loc[keep_rows].reset_index(drop=True), rows[keep_rows], \
-        cell_blank.loc[keep_rows].reset_index(drop=True)
+    cell_blank = _blank_mask(raw)
+    keep_rows = ~cell_blank.all(axis=1) if len(raw.columns) else np.zeros(len(raw), bool)
+    raw, rows, cell_blank = raw.loc[keep_rows].reset_index(drop=True), rows[keep_rows], cell_blank[keep_rows]
 
     columns: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
@@ -628,7 +644,7 @@ def _prepare(
     reports: list[pd.DataFrame] = []
     for pos, h in enumerate(raw.columns):
         header_text = "" if _is_blank(h) else str(h).strip()  # as in the file, for the report
-        if not header_text and bool(cell_blank.iloc[:, pos].all()):
+        if not header_text and bool(cell_blank[:, pos].all()):
             continue
         name, mult = _resolve(table, h) if header_text else (None, 1.0)
         if name is not None and name in columns:
@@ -662,25 +678,36 @@ def _prepare(
     frame["_exclude"] = False
     inputs = frame[list(META)].copy()
 
-    if table == "survey":
-        frame, extras, more = _survey_shape(frame, extras, headers, file=file, sheet=sheet, names=names)
+    items: list[str] = []
+    if table == "survey" and "item" not in frame.columns:
+        frame, items, more = _wide_survey(frame, extras, headers, file=file, sheet=sheet, names=names)
+        extras = [e for e in extras if e not in items]
         reports.extend(more)
 
-    # values the file does not carry but its name does (survey kind, year)
+    # values the file does not carry but its name or title row does (year, survey kind)
+    derivable = [("grad_year" if table == "graduates" else "year", _year_from_name(*names))]
     if table == "survey":
-        for col, value in (("survey_kind", _survey_kind_from_name(*names)), ("year", _year_from_name(*names))):
-            if col not in frame.columns and value is not None:
-                frame[col] = value
-                headers[col] = TABLES[table].column(col).zh
-                reports.append(problem_rows(None, table=table, column=headers[col], values=[value],
-                                            problem="derived_from_name", action="fixed", file=file, sheet=sheet))
+        derivable.append(("survey_kind", _survey_kind_from_name(*names)))
+    for col, value in derivable:
+        if col in spec.names and col not in frame.columns and value is not None:
+            frame[col] = value
+            headers[col] = TABLES[table].column(col).zh
+            reports.append(problem_rows(None, table=table, column=headers[col], values=[value],
+                                        problem="derived_from_name", action="fixed", file=file, sheet=sheet))
 
-    missing = [c for c in spec.required if c not in frame.columns]
+    missing = [c for c in spec.required if c not in frame.columns and not (c == "item" and items)]
     if missing:
         raise missing_column_error(table, missing, [headers.get(c, c) for c in columns], file=file, sheet=sheet)
 
+    # normalise the wide frame before melting: each respondent's cells are parsed once, not once per item
     frame, cell_reports = _normalise(frame, table, headers, mults, extras)
     reports.extend(cell_reports)
+    if items:
+        frame, more = _melt(frame, items, headers)
+        reports.extend(more)
+    if table == "survey":
+        frame, more = _normalise_likert(frame, headers)
+        reports.extend(more)
     ordered = [c for c in spec.names if c in frame.columns]
     hashed = [c for c in frame.columns if c.endswith("_hash") and c not in ordered]
     rest = [c for c in frame.columns if c not in ordered and c not in hashed and c not in META and c != "_exclude"]
@@ -689,49 +716,51 @@ def _prepare(
     return _Part(table, frame, inputs, report, headers, file, sheet)
 
 
-def _survey_shape(
+def _wide_survey(
     frame: pd.DataFrame, extras: list[str], headers: dict[str, str], *, file: str, sheet: str,
     names: tuple[str, ...],
 ) -> tuple[pd.DataFrame, list[str], list[pd.DataFrame]]:
-    """Melt a wide survey export (one column per item) to the long canonical form."""
+    """Find the item columns of a wide survey export; generate respondent ids if there are none."""
     reports: list[pd.DataFrame] = []
-    if "item" in frame.columns:
-        return frame, extras, reports
     items = [e for e in extras if _is_likert_column(frame[e])]
     if not items:
-        return frame, extras, reports  # the missing 'item' column is reported by the caller
+        return frame, items, reports  # the missing 'item' column is reported by the caller
     if "respondent_id" not in frame.columns:
         stem = names[-1] if names else file
         frame["respondent_id"] = [f"{stem}#{r}" for r in frame["_row"]]
         headers["respondent_id"] = "答卷编号"
         reports.append(problem_rows(None, table="survey", column="答卷编号", values=None,
                                     problem="generated_id", action="fixed", file=file, sheet=sheet))
+    return frame, items, reports
+
+
+def _melt(frame: pd.DataFrame, items: list[str], headers: dict[str, str]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Wide survey (one column per item) -> long (one row per respondent x answered item)."""
+    reports: list[pd.DataFrame] = []
     id_cols = [c for c in frame.columns if c not in items]
-    answered = ~frame[items].map(_is_blank).to_numpy()
+    answered = ~_blank_mask(frame[items])
     empty = ~answered.any(axis=1)
-    if empty.any():
-        sub = frame.loc[empty]
+    report_empty = empty & ~frame["_exclude"].to_numpy(dtype=bool)  # one exclusion reason per row
+    if report_empty.any():
+        sub = frame.loc[report_empty]
         reports.append(problem_rows(sub[list(META)], table="survey", column="", values=None,
                                     problem="no_answers", action="excluded"))
     r_idx, c_idx = np.nonzero(answered)  # row-major: respondent by respondent, items in file order
     long = frame[id_cols].iloc[r_idx].reset_index(drop=True)
-    long["item"] = [headers[items[j]] for j in c_idx]
+    item_names = np.array([_clean_text(headers[i]) or headers[i] for i in items], dtype=object)
+    long["item"] = pd.array(item_names[c_idx], dtype="string")
     long["response"] = frame[items].to_numpy(dtype=object)[r_idx, c_idx]
-    long["_item_header"] = long["item"]
+    long["_item_header"] = np.array([headers[i] for i in items], dtype=object)[c_idx]
     headers["item"] = "题目"
     headers["response"] = "回答"
     if empty.any():  # keep the empty respondents as excluded rows so accounting sees them
         ghost = frame.loc[empty, id_cols].assign(item=pd.NA, response=None, _item_header="", _exclude=True)
         long = pd.concat([long, ghost], ignore_index=True)
-    return long, [e for e in extras if e not in items], reports
+    return long, reports
 
 
-def _normalise(
-    frame: pd.DataFrame, table: str, headers: dict[str, str], mults: dict[str, float], extras: list[str],
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    spec = TABLES[table]
-    reports: list[pd.DataFrame] = []
-    out = frame.copy()
+def _reporter(out: pd.DataFrame, table: str, headers: dict[str, str], reports: list[pd.DataFrame]):
+    """A function that appends report rows for the cells where ``mask`` is True."""
 
     def report(mask: np.ndarray, col: str, raw_vals: np.ndarray, problem: str, action: str, detail: object = "",
                column: object = None) -> None:
@@ -741,6 +770,17 @@ def _normalise(
                                         else column, values=raw_vals[mask], problem=problem, action=action,
                                         detail=detail))
 
+    return report
+
+
+def _normalise(
+    frame: pd.DataFrame, table: str, headers: dict[str, str], mults: dict[str, float], extras: list[str],
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    spec = TABLES[table]
+    reports: list[pd.DataFrame] = []
+    out = frame.copy()
+
+    report = _reporter(out, table, headers, reports)
     for col in [c for c in spec.names if c in out.columns]:
         spec_col = spec.column(col)
         raw = out[col]
@@ -807,8 +847,6 @@ def _normalise(
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(kind)
 
-    if table == "survey":
-        out = _normalise_likert(out, headers, report)
 
     for col in extras:
         vals = _map_unique(out[col], lambda x: (_clean_text(x),))[0]
@@ -816,8 +854,10 @@ def _normalise(
     return out, reports
 
 
-def _normalise_likert(out: pd.DataFrame, headers: dict[str, str], report: Callable[..., None]) -> pd.DataFrame:
+def _normalise_likert(out: pd.DataFrame, headers: dict[str, str]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Derive ``score`` from ``response`` (or check a given score); flag answers outside 1-5."""
+    reports: list[pd.DataFrame] = []
+    report = _reporter(out, "survey", headers, reports)
     n = len(out)
     item_col = out["_item_header"].to_numpy(dtype=object) if "_item_header" in out.columns else None
     resp_raw = out["response"].to_numpy(dtype=object) if "response" in out.columns else np.full(n, None, object)
@@ -846,7 +886,7 @@ def _normalise_likert(out: pd.DataFrame, headers: dict[str, str], report: Callab
         pd.array([], dtype="Int64")
     if "_item_header" in out.columns:
         out = out.drop(columns="_item_header")
-    return out
+    return out, reports
 
 
 # ----------------------------------------------------------------------------------
@@ -1047,9 +1087,9 @@ def load(
                     hint_en=f"headers found: {headers[:12]}; name the file after a table "
                             "(graduates.csv, 毕业生.xlsx, ...) or pass load(..., table=...).",
                 )
-            t, raw, first_row, note = located
+            t, raw, first_row, note, title = located
             part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
-                            names=tuple(n for n in (sh.name, sh.fallback_name) if n))
+                            names=tuple(n for n in (sh.name, title, sh.fallback_name) if n))
             parts.setdefault(t, []).append(part)
             where = f"{name}" + (f" / {sh.sheet}" if sh.sheet else "")
             sources.setdefault(t, []).append(f"{where} [{note}]")
@@ -1085,17 +1125,17 @@ def load(
                    sources={t: "; ".join(v) for t, v in sources.items()}, **tables)
 
 
-def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.DataFrame, int, str] | None:
+def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.DataFrame, int, str, str] | None:
     """Find the table and header of one input.
 
-    Returns ``(table, raw frame with headers, Excel row of the first data row, note)``
+    Returns ``(table, raw frame with headers, Excel row of the first data row, note, title text)``
     or None when nothing identifies the table. With ``strict`` (a sheet among
     several), a sheet none of whose headers match is skipped even if a name matches.
     """
     if sh.frame is not None:  # Parquet: headers are the column names
         hdr = pd.DataFrame([list(sh.frame.columns)], dtype=object)
         t = forced or detect_table(sh.name, hdr)[0] or detect_table(sh.fallback_name, hdr)[0]
-        return None if t is None else (t, sh.frame, 1, "parquet")
+        return None if t is None else (t, sh.frame, 1, "parquet", "")
     grid = sh.grid
     if grid is None or grid.empty:
         return None
@@ -1113,7 +1153,8 @@ def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.Da
     raw = grid.iloc[i + 1:].copy()
     raw.columns = grid.iloc[i].tolist()
     note = f"header row {i + 1}" + (f", encoding {sh.encoding}" if sh.encoding else "")
-    return t, raw, i + 2, note
+    title = " ".join(str(v) for v in grid.iloc[:i].to_numpy(dtype=object).ravel() if not _is_blank(v))
+    return t, raw, i + 2, note, title
 
 
 def _scan_lazy(f: Path, name: str, forced: str | None, *, pii: str, salt: str | bytes | None):

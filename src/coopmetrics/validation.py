@@ -31,7 +31,7 @@ unknown_category           flagged     value outside the allowed set (e.g. 培�
 precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
 pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
 duplicate_column           flagged     two headers map to the same column; the second kept as extra
-derived_from_name          fixed       year or survey kind taken from the file/sheet name
+derived_from_name          fixed       year or survey kind taken from the sheet/file name or title row
 generated_id               fixed       respondent ids generated from file and row
 unrecognised_sheet         flagged     a workbook sheet that matches no table (skipped)
 not_validated              flagged     lazy Parquet table: rows were not validated
@@ -119,8 +119,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                     "personal-data column '{column}' was {detail_en}; it never reaches an output"),
     "duplicate_column": ("表头“{column}”与前面的列对应同一字段 {detail}，作为附加列保留",
                          "header '{column}' maps to the same field {detail} as an earlier column; kept as extra"),
-    "derived_from_name": ("文件中没有“{column}”列，已从文件名或工作表名取值 {value}",
-                          "no '{column}' column in the file; value {value} taken from the file or sheet name"),
+    "derived_from_name": ("文件中没有“{column}”列，已从工作表名、标题行或文件名取值 {value}（适用于全部行）",
+                          "no '{column}' column in the file; value {value} taken from the sheet name, title row "
+                          "or file name (applies to every row)"),
     "generated_id": ("文件中没有答卷编号，已按文件名和行号生成",
                      "no respondent id column; ids generated from the file name and row"),
     "unrecognised_sheet": ("工作表无法识别为任何数据表，已跳过（表头：{value}）",
