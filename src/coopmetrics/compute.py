@@ -301,33 +301,64 @@ def _mask(filters: Sequence[Filter], o: Options, names: Sequence[str]) -> Any:
 
 @dataclass
 class _Pass:
-    """One group-by pass over one table: named derived columns summed per group."""
+    """One group-by pass over one table.
+
+    Stage A evaluates every distinct filter once as a boolean column (``f0, f1``...) and every
+    value column once as a float with missing as 0 (``v0``...); stage B builds the summed
+    statistics (``s0, s1``...) from those columns only, so a filter shared by many indicators
+    (e.g. "employed") is evaluated once per row.
+    """
 
     table: str
-    exprs: dict[str, tuple[str, Any]] = field(default_factory=dict)  # key -> (name, expr)
+    o: Options
+    names: Sequence[str]
+    exprs: dict[tuple, tuple[str, Any]] = field(default_factory=dict)  # key -> (name, stage-B expr)
+    filters: dict[str, tuple[str, Any]] = field(default_factory=dict)  # repr(filter) -> (name, stage-A expr)
+    values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # column -> (name, stage-A expr)
 
     def add(self, key: tuple, expr: Any) -> str:
         if key not in self.exprs:
             self.exprs[key] = (f"s{len(self.exprs)}", expr)
         return self.exprs[key][0]
 
+    def mask(self, filters: Sequence[Filter]) -> Any:
+        expr = None
+        for f in filters:
+            k = repr(f)
+            if k not in self.filters:
+                self.filters[k] = (f"f{len(self.filters)}", _filter_expr(f, self.o, self.names))
+            e = nw.col(self.filters[k][0])
+            expr = e if expr is None else (expr & e)
+        return nw.lit(True) if expr is None else expr
+
+    def val(self, column: str | None) -> Any:
+        if column is None:
+            return nw.lit(1.0)
+        if column not in self.values:
+            self.values[column] = (f"v{len(self.values)}", nw.col(column).cast(nw.Float64).fill_null(0.0))
+        return nw.col(self.values[column][0])
+
+    def stage_a(self) -> list[Any]:
+        return [e.alias(n) for n, e in (*self.filters.values(), *self.values.values())]
+
+    def stage_b(self) -> tuple[list[Any], list[str]]:
+        return [e.alias(n) for n, e in self.exprs.values()], [n for n, _ in self.exprs.values()]
+
 
 def _fkey(filters: Sequence[Filter]) -> tuple:
     return tuple(sorted(repr(f) for f in filters))
 
 
-def _add_count(p: _Pass, filters: Sequence[Filter], o: Options, names: Sequence[str]) -> str:
-    return p.add(("count", _fkey(filters)), _mask(filters, o, names).cast(nw.Int64))
+def _add_count(p: _Pass, filters: Sequence[Filter]) -> str:
+    return p.add(("count", _fkey(filters)), p.mask(filters).cast(nw.Int64))
 
 
-def _value(column: str | None, filters: Sequence[Filter], o: Options, names: Sequence[str]) -> Any:
-    m = _mask(filters, o, names)
-    val = nw.lit(1.0) if column is None else nw.col(column).cast(nw.Float64).fill_null(0.0)
-    return nw.when(m).then(val).otherwise(0.0)
+def _value(p: _Pass, column: str | None, filters: Sequence[Filter]) -> Any:
+    return nw.when(p.mask(filters)).then(p.val(column)).otherwise(0.0)
 
 
-def _add_sum(p: _Pass, m: Measure, o: Options, names: Sequence[str], power: int = 1) -> str:
-    v = _value(m.column, m.where, o, names)
+def _add_sum(p: _Pass, m: Measure, power: int = 1) -> str:
+    v = _value(p, m.column, m.where)
     return p.add(("sum", m.column, _fkey(m.where), power), v * v if power == 2 else v)
 
 
@@ -453,10 +484,7 @@ def compute(
     for ind in inds:
         ctx.plan(ind)
     ctx.run(progress)
-    frames = [ctx.finish(ind) for ind in inds]
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else \
-        pd.DataFrame(columns=[*OUTPUT_HEAD, *by_t, *OUTPUT_TAIL])
-    out = out[[*OUTPUT_HEAD, *by_t, *OUTPUT_TAIL]]
+    out = _assemble([ctx.finish(ind) for ind in inds], by_t)
     out.attrs["messages"] = ctx.messages
     return out
 
@@ -494,7 +522,8 @@ class _Context:
         self.keys: dict[str, list[tuple[str, str, str]]] = {}
         self.results: dict[str, pd.DataFrame] = {}
         self.plans: dict[str, _Plan] = {}
-        self.extra: list[tuple[str, Indicator]] = []  # median / distinct / survey passes
+        self.extra: list[tuple[str, Indicator]] = []  # median / distinct passes
+        self.surveys: list[Indicator] = []
         self.extra_results: dict[str, pd.DataFrame] = {}
         self.messages: dict[str, str] = {}
 
@@ -520,7 +549,9 @@ class _Context:
         return True
 
     def _pass(self, table: str) -> _Pass:
-        return self.passes.setdefault(table, _Pass(table))
+        if table not in self.passes:
+            self.passes[table] = _Pass(table, self.o, self.src.names(table))
+        return self.passes[table]
 
     def plan(self, ind: Indicator) -> None:
         plan = _Plan(ind)
@@ -537,51 +568,54 @@ class _Context:
                     if f.value[1] not in PROFILES[prof].groups:
                         plan.status = "not_applicable"
                         return
-        o, kind = self.o, ind.kind
-        if ind.survey_kind is not None or kind == "median" or ind.numerator.agg == "count_distinct":
+        kind = ind.kind
+        if ind.survey_kind is not None:
+            self.surveys.append(ind)
+            return
+        if kind == "median" or ind.numerator.agg == "count_distinct":
             self.extra.append((ind.id, ind))
             return
         t = ind.table
-        names = self.src.names(t)
         p = self._pass(t)
         if kind == "proportion":
-            plan.stats["d"] = (t, _add_count(p, ind.denominator.where, o, names))
-            plan.stats["x"] = (t, _add_count(p, ind.numerator.where, o, names))
+            plan.stats["d"] = (t, _add_count(p, ind.denominator.where))
+            plan.stats["x"] = (t, _add_count(p, ind.numerator.where))
         elif kind == "mean":
             m = ind.numerator
             where = (*m.where, Filter(m.column, "notnull"))
-            plan.stats["n"] = (t, _add_count(p, where, o, names))
+            plan.stats["n"] = (t, _add_count(p, where))
             mm = Measure("sum", m.column, where)
-            plan.stats["s"] = (t, _add_sum(p, mm, o, names))
-            plan.stats["ss"] = (t, _add_sum(p, mm, o, names, power=2))
+            plan.stats["s"] = (t, _add_sum(p, mm))
+            plan.stats["ss"] = (t, _add_sum(p, mm, power=2))
         elif kind == "count":
-            plan.stats["c"] = (t, _add_count(p, ind.numerator.where, o, names))
+            plan.stats["c"] = (t, _add_count(p, ind.numerator.where))
         elif kind == "sum":
             m = ind.numerator
-            plan.stats["s"] = (t, _add_sum(p, m, o, names))
-            plan.stats["n"] = (t, _add_count(p, (*m.where, Filter(m.column, "notnull")), o, names))
+            plan.stats["s"] = (t, _add_sum(p, m))
+            plan.stats["n"] = (t, _add_count(p, (*m.where, Filter(m.column, "notnull"))))
         elif kind == "ratio_of_sums":
             num, den = ind.numerator, ind.denominator
             tn, td = num.table or t, den.table or t
             pn, pd_ = self._pass(tn), self._pass(td)
-            nn, nd = self.src.names(tn), self.src.names(td)
-            plan.stats["sx"] = (tn, _add_sum(pn, num, o, nn) if num.agg == "sum" else _add_count(pn, num.where, o, nn))
-            plan.stats["sy"] = (td, _add_sum(pd_, den, o, nd) if den.agg == "sum" else _add_count(pd_, den.where, o, nd))
+            plan.stats["sx"] = (tn, _add_sum(pn, num) if num.agg == "sum" else _add_count(pn, num.where))
+            plan.stats["sy"] = (td, _add_sum(pd_, den) if den.agg == "sum" else _add_count(pd_, den.where))
             if tn == td:
-                vx = _value(num.column, num.where, o, nn)
-                vy = _value(den.column, den.where, o, nd)
+                vx = _value(pn, num.column, num.where)
+                vy = _value(pn, den.column, den.where)
                 k = (_fkey(num.where), num.column, _fkey(den.where), den.column)
                 plan.stats["sxx"] = (tn, pn.add(("xx", *k), vx * vx))
                 plan.stats["syy"] = (tn, pn.add(("yy", *k), vy * vy))
                 plan.stats["sxy"] = (tn, pn.add(("xy", *k), vx * vy))
-                either = (_mask(num.where, o, nn) | _mask(den.where, o, nd)).cast(nw.Int64)
+                either = (pn.mask(num.where) | pn.mask(den.where)).cast(nw.Int64)
                 plan.stats["n"] = (tn, pn.add(("either", *k), either))
             else:
-                plan.stats["n"] = (td, _add_count(pd_, den.where, o, nd))
+                plan.stats["n"] = (td, _add_count(pd_, den.where))
 
     # running ----------------------------------------------------------------------------------
     def run(self, progress: bool) -> None:
         jobs: list[tuple[str, Any]] = [("table", t) for t in self.passes] + [("extra", x) for x in self.extra]
+        if self.surveys:
+            jobs.append(("survey", None))
         it: Iterable = jobs
         if progress:
             from tqdm.auto import tqdm
@@ -590,6 +624,8 @@ class _Context:
         for kind, job in it:
             if kind == "table":
                 self._run_table(job)
+            elif kind == "survey":
+                self._run_surveys()
             else:
                 self._run_extra(*job)
 
@@ -597,18 +633,21 @@ class _Context:
         p = self.passes[table]
         keys = self.keys[table]
         lf, kexprs, knames = _prepare(self.src, table, keys)
-        names = [n for n, _ in p.exprs.values()]
-        exprs = [e.alias(n) for n, e in p.exprs.values()]
-        df = _aggregate(lf, kexprs, knames, exprs, names)
-        self.results[table] = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+        lf = lf.select(*kexprs, *p.stage_a())
+        exprs, names = p.stage_b()
+        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
+        self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
+                                         self.by)
 
     def _run_extra(self, ind_id: str, ind: Indicator) -> None:
-        if ind.survey_kind is not None:
-            self.extra_results[ind_id] = self._run_survey(ind)
-        elif ind.kind == "median":
-            self.extra_results[ind_id] = self._run_median(ind)
+        if ind.kind == "median":
+            res = self._run_median(ind)
         else:
-            self.extra_results[ind_id] = self._run_distinct(ind)
+            res = self._run_distinct(ind)
+        with_ci = res.attrs.get("with_ci", True)
+        res = _sort_keys(res, self.by)
+        res.attrs["with_ci"] = with_ci
+        self.extra_results[ind_id] = res
 
     def _run_median(self, ind: Indicator) -> pd.DataFrame:
         t = ind.table
@@ -658,39 +697,41 @@ class _Context:
         df["c"] = pd.to_numeric(df["c"]).astype(float)
         return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 
-    def _run_survey(self, ind: Indicator) -> pd.DataFrame:
-        resp, wnote = _survey_respondents(self.src, ind, self.o, self.keys["survey"])
-        if wnote:
-            self.messages[ind.id] = wnote
-        by = list(self.by)
-        resp = resp[resp["y"] > 0]
-        w = resp["w"].to_numpy(float)
-        x = resp["x"].to_numpy(float)
-        y = resp["y"].to_numpy(float)
-        frame = pd.DataFrame({
-            **{b: resp[b].to_numpy() for b in by},
-            "n": 1.0, "x": x, "y": y, "sw": w, "sw2": w * w, "swx": w * x, "swy": w * y,
-            "sw2xx": w * w * x * x, "sw2yy": w * w * y * y, "sw2xy": w * w * x * y,
-        })
-        if by:
-            agg = frame.groupby(by, dropna=False, sort=True).sum().reset_index()
-        else:
-            agg = frame.sum().to_frame().T
-        # response rate: respondents / roster graduates of the same group
-        agg["roster"] = np.nan
-        if ind.survey_kind != "employer" and self.src.single is None and self.src.has("graduates"):
-            gkeys, _ = _key_sources("graduates", self.by, self.src)
-            if gkeys is not None and "item" not in self.by:
-                lf, kexprs, knames = _prepare(self.src, "graduates", gkeys)
+    def _run_surveys(self) -> None:
+        """All survey indicators: one engine pass to respondent level, then raking and stage 2 in pandas."""
+        o, src, by = self.o, self.src, list(self.by)
+        resp, rvars = _survey_respondents(src, self.surveys, o, self.keys["survey"])
+        roster_units = _roster_units(src, rvars) if rvars else None
+        roster = None
+        if src.single is None and src.has("graduates") and "item" not in self.by:
+            gkeys, _ = _key_sources("graduates", self.by, src)
+            if gkeys is not None:
+                lf, kexprs, knames = _prepare(src, "graduates", gkeys)
                 roster = _aggregate(lf, kexprs, knames, [], [])
                 roster = roster.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(gkeys)})
-                roster = roster.rename(columns={"__rows": "roster_n"})
-                if by:
-                    agg = _merge(agg.drop(columns="roster"), roster, by, how="left")
-                    agg["roster"] = agg.pop("roster_n")
-                else:
-                    agg["roster"] = float(roster["roster_n"].iloc[0])
-        return agg
+                roster = roster.rename(columns={"__rows": "roster"})
+        for ind in self.surveys:
+            x = resp[f"x_{ind.id}"].to_numpy(float)
+            y = resp[f"y_{ind.id}"].to_numpy(float)
+            w, note = _respondent_weights(ind, o, resp, rvars, roster_units)
+            if note:
+                self.messages[ind.id] = note
+            keep = y > 0
+            w, x, y = w[keep], x[keep], y[keep]
+            frame = pd.DataFrame({
+                **{b: resp[b].to_numpy()[keep] for b in by},
+                "n": 1.0, "x": x, "y": y, "sw": w, "sw2": w * w, "swx": w * x, "swy": w * y,
+                "sw2xx": w * w * x * x, "sw2yy": w * w * y * y, "sw2xy": w * w * x * y,
+            })
+            if by:
+                agg = frame.groupby(by, dropna=False, sort=True).sum().reset_index()
+            else:
+                agg = frame.drop(columns=by).sum().to_frame().T
+            if roster is not None and ind.survey_kind != "employer":
+                agg = _merge(agg, roster, by, how="left") if by else agg.assign(roster=float(roster["roster"].iloc[0]))
+            else:
+                agg["roster"] = np.nan
+            self.extra_results[ind.id] = agg
 
 
 def _merge(left: pd.DataFrame, right: pd.DataFrame, on: list[str], how: str) -> pd.DataFrame:
@@ -710,84 +751,102 @@ def _merge(left: pd.DataFrame, right: pd.DataFrame, on: list[str], how: str) -> 
 # --- survey respondents and weights -----------------------------------------------------------------
 
 
-def _survey_respondents(src: _Source, ind: Indicator, o: Options,
-                        keys: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, str]:
-    """Respondent-level frame: keys, x (top-box answers), y (valid answers), w (weight)."""
+def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
+                        keys: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, list[str]]:
+    """Respondent-level frame from one engine pass over the survey table.
+
+    Columns: the group keys, ``__rid``, ``__year``, raking variables ``__r_<var>`` (joined from
+    the roster by ``student_id``), and per indicator ``x_<id>`` (top-box answers) and ``y_<id>``
+    (valid answers) of each respondent.
+    """
     names = src.names("survey")
-    rvars: list[str] = []
-    use_raking = o.survey_weights == "raking" and ind.survey_kind != "employer"
     linked = src.single is None and src.has("graduates") and "student_id" in names
-    if use_raking and linked:
-        rvars = [v for v in o.raking_variables if v in src.names("graduates")]
+    needs = o.survey_weights == "raking" and any(i.survey_kind != "employer" for i in inds)
+    rvars = [v for v in o.raking_variables if v in src.names("graduates")] if (needs and linked) else []
     lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=rvars)
-    den = _mask(ind.denominator.where, o, names)
-    num = _mask(ind.numerator.where, o, names)
-    sel = lf.select(
-        *kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
-        *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars],
-        num.cast(nw.Int64).alias("x"), den.cast(nw.Int64).alias("y"),
-    )
+    stats = []
+    for ind in inds:
+        stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
+        stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
+    sel = lf.select(*kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
+                    *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars], *stats)
     gcols = [*knames, "__rid", "__year", *[f"__r_{v}" for v in rvars]]
-    resp = sel.group_by(*gcols).agg(nw.col("x").sum(), nw.col("y").sum()).collect().to_pandas()
-    resp["x"] = pd.to_numeric(resp["x"]).astype(float)
-    resp["y"] = pd.to_numeric(resp["y"]).astype(float)
+    scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
+    resp = sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]).collect().to_pandas()
+    for c in scols:
+        resp[c] = pd.to_numeric(resp[c]).astype(float)
     resp = resp.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
-    resp["w"] = 1.0
-    note = ""
-    if o.survey_weights == "raking" and ind.survey_kind != "employer":
-        if not rvars:
-            note = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
-                    "linked to the graduate roster by student_id")
-        else:
-            resp["w"], note = _rake_weights(src, resp, rvars)
-    return resp, note
+    return resp, rvars
 
 
-def _rake_weights(src: _Source, resp: pd.DataFrame, rvars: list[str]) -> tuple[np.ndarray, str]:
-    """Rake valid respondents to the roster margins within each year; mean weight 1 per year."""
+def _roster_units(src: _Source, rvars: list[str]) -> pd.DataFrame:
+    """Roster columns needed for raking (year + raking variables), one row per graduate."""
+    return (src.lf("graduates").select(nw.col("grad_year").alias("year"), *[nw.col(v) for v in rvars])
+            .collect().to_pandas())
+
+
+def _respondent_weights(ind: Indicator, o: Options, resp: pd.DataFrame, rvars: list[str],
+                        roster: pd.DataFrame | None) -> tuple[np.ndarray, str]:
+    """Raking weights of ``ind``'s valid respondents, aligned with ``resp`` rows (1.0 elsewhere).
+
+    Respondents are raked to the roster margins within each year and scaled to mean 1 per
+    year (ratio estimates and Kish n_eff do not depend on the scale).
+    """
+    ones = np.ones(len(resp))
+    if o.survey_weights != "raking" or ind.survey_kind == "employer":
+        return ones, ""
+    if not rvars or roster is None:
+        return ones, ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
+                      "linked to the graduate roster by student_id")
     try:
         from .weighting import rake
-    except ImportError:
-        return np.ones(len(resp)), ("weighting.rake 尚不可用，结果未加权 / weighting.rake is not available yet; "
-                                    "results are unweighted")
-    valid = resp["y"] > 0
-    one = resp.loc[valid, ["__rid", "__year", *[f"__r_{v}" for v in rvars]]].drop_duplicates(["__rid", "__year"])
+    except ImportError:  # pragma: no cover - weighting.py is built in parallel
+        return ones, "weighting.rake 不可用，结果未加权 / weighting.rake is not available; results are unweighted"
+    valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
+    cols = ["__rid", "__year", *[f"__r_{v}" for v in rvars]]
+    one = resp.loc[valid, cols]
+    unique_rows = not one.duplicated(["__rid", "__year"]).any()
+    if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
+        one = one.drop_duplicates(["__rid", "__year"])
+    one = one.reset_index(drop=True)
     sample = one.rename(columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
-    complete = sample[rvars].notna().all(axis=1)
-    roster = (src.lf("graduates").select(nw.col("grad_year").alias("year"), *[nw.col(v) for v in rvars])
-              .collect().to_pandas())
-    roster = roster[roster["year"].isin(sample["year"].unique())]
+    complete = sample[rvars].notna().all(axis=1).to_numpy()
+    pop = roster[roster["year"].isin(pd.unique(sample["year"]))]
+    weights = np.ones(len(sample))
     try:
-        w = rake(sample[complete].reset_index(drop=True), roster, list(rvars), by=("year",))
-    except Exception as exc:  # keep a multi-indicator call alive; say why
-        return np.ones(len(resp)), f"raking failed, results unweighted / 加权失败，结果未加权: {exc}"
-    weights = pd.Series(1.0, index=sample.index)
-    weights[complete[complete].index] = np.asarray(w, dtype=float)
-    # scale to mean 1 within year (ratio estimates and Kish n_eff do not depend on the scale)
-    mean_w = weights.groupby(sample["year"]).transform("mean")
-    weights = weights / mean_w
-    wmap = pd.Series(weights.to_numpy(), index=pd.MultiIndex.from_frame(one[["__rid", "__year"]]))
-    idx = pd.MultiIndex.from_frame(resp[["__rid", "__year"]])
-    out = wmap.reindex(idx).to_numpy(float)
+        w = rake(sample[complete].reset_index(drop=True), pop, list(rvars), by=("year",))
+    except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
+        return ones, f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
+    weights[complete] = np.asarray(w, dtype=float)
+    _, yidx = np.unique(sample["year"].to_numpy(), return_inverse=True)
+    weights = weights / (np.bincount(yidx, weights) / np.bincount(yidx))[yidx]
+    if unique_rows:
+        out = np.full(len(resp), np.nan)
+        out[valid] = weights
+    else:
+        wmap = pd.Series(weights, index=pd.MultiIndex.from_frame(one[["__rid", "__year"]]))
+        out = wmap.reindex(pd.MultiIndex.from_frame(resp[["__rid", "__year"]])).to_numpy(float)
     note = ""
     if (~complete).any():
-        note = (f"{int((~complete).sum())} 名答卷人不在名单或缺少加权变量，权重取 1 / {int((~complete).sum())} "
-                "respondent(s) not on the roster or lacking raking variables kept with weight 1")
+        k = int((~complete).sum())
+        note = (f"{k} 名答卷人不在名单或缺少加权变量，权重取 1 / {k} respondent(s) not on the roster or "
+                "lacking raking variables kept with weight 1")
     return np.where(np.isfinite(out), out, 1.0), note
 
 
 # --- finishing: estimates per indicator ---------------------------------------------------------------
 
 
-def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float) -> pd.DataFrame:
-    row = {c: np.nan for c in OUTPUT_TAIL}
+def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float) -> dict[str, np.ndarray]:
+    row: dict[str, Any] = {c: np.nan for c in OUTPUT_TAIL}
     row.update({"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "ci_level": level,
-                "ci_method": "none", "unit": ind.unit, "edition": ind.edition_text(o), "target": ind.target,
+                "ci_method": "none", "unit": ind.unit, "edition": ind.edition_text(o),
+                "target": ind.target if ind.target is not None else np.nan,
                 "status": status, **{b: np.nan for b in by}})
-    return pd.DataFrame([row])
+    return {k: np.array([v], dtype=object if isinstance(v, str) or k in by else float) for k, v in row.items()}
 
 
-def _finish(self: _Context, ind: Indicator) -> pd.DataFrame:
+def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     plan = self.plans[ind.id]
     if plan.status != "ok":
         if plan.message:
@@ -835,8 +894,11 @@ def _finish(self: _Context, ind: Indicator) -> pd.DataFrame:
     elif kind == "ratio_of_sums" and plan.stats["sx"][0] != plan.stats["sy"][0]:
         (tn, sxn), (td, syn) = plan.stats["sx"], plan.stats["sy"]
         a = self.results[tn][[*by, sxn]].rename(columns={sxn: "__sx"})
-        b = self.results[td][[*by, syn, plan.stats["n"][1]]].rename(columns={syn: "__sy", plan.stats["n"][1]: "__n"})
-        base = _merge(a, b, by, how="outer") if by else pd.concat([a, b], axis=1)
+        rd = self.results[td]
+        b = rd[by].copy()
+        b["__sy"] = rd[syn].to_numpy(float)
+        b["__n"] = rd[plan.stats["n"][1]].to_numpy(float)
+        base = _sort_keys(_merge(a, b, by, how="outer"), by) if by else pd.concat([a, b], axis=1)
         sx, sy = base["__sx"].to_numpy(float), base["__sy"].to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.where(sy > 0, sx / sy, nan)
@@ -870,27 +932,52 @@ def _finish(self: _Context, ind: Indicator) -> pd.DataFrame:
             res = dict(numerator=col("sx"), denominator=col("sy"), n=n, estimate=r, se=se, ci_low=lo, ci_high=hi,
                        ci_method="delta", n_eff=n, deff=1.0, estimate_unweighted=r)
     k = len(base)
-    out = pd.DataFrame({b: base[b].to_numpy() for b in by}, index=range(k))
+    cols: dict[str, np.ndarray] = {
+        "indicator": np.full(k, ind.id, dtype=object),
+        "name_zh": np.full(k, ind.name_zh, dtype=object),
+        "name_en": np.full(k, ind.name_en, dtype=object),
+    }
+    for b in by:
+        cols[b] = base[b].to_numpy(dtype=object)
     for c in OUTPUT_TAIL:
         v = res.get(c, nan)
-        out[c] = np.asarray(v, dtype=object if c == "ci_method" else float) if not np.isscalar(v) else v
-    out["ci_level"] = level
-    out["unit"] = ind.unit
-    out["edition"] = ind.edition_text(self.o)
-    out["target"] = ind.target if ind.target is not None else nan
+        if np.isscalar(v):
+            cols[c] = np.full(k, v, dtype=object if isinstance(v, str) else float)
+        else:
+            cols[c] = np.asarray(v, dtype=float)
+    edition = ind.edition_text(self.o)
     if ind.id in self.messages and ind.survey_kind is not None:
-        out["edition"] = out["edition"] + " [" + self.messages[ind.id] + "]"
-    empty = out["n"].fillna(0).to_numpy() <= 0
+        edition += " [" + self.messages[ind.id] + "]"
+    cols["ci_level"] = np.full(k, level)
+    cols["unit"] = np.full(k, ind.unit, dtype=object)
+    cols["edition"] = np.full(k, edition, dtype=object)
+    cols["target"] = np.full(k, ind.target if ind.target is not None else nan, dtype=float)
+    n_arr = np.nan_to_num(cols["n"], nan=0.0)
+    empty = n_arr <= 0
     if kind in ("proportion", "weighted_proportion", "ratio_of_sums", "mean", "median"):
-        empty |= ~np.isfinite(out["estimate"].to_numpy(float))
+        empty |= ~np.isfinite(cols["estimate"])
     if kind in ("count", "sum"):
         empty = np.zeros(k, dtype=bool)
-    out["status"] = np.where(empty, "not_applicable", "reported")
-    out.insert(0, "name_en", ind.name_en)
-    out.insert(0, "name_zh", ind.name_zh)
-    out.insert(0, "indicator", ind.id)
-    if by:
-        out = out.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
+    cols["status"] = np.where(empty, "not_applicable", "reported").astype(object)
+    return cols
+
+
+def _sort_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Sort aggregated rows by the group keys once per pass (not per indicator)."""
+    if not by or not len(df):
+        return df
+    return df.sort_values(list(by), kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _assemble(parts: list[dict[str, np.ndarray]], by: tuple[str, ...]) -> pd.DataFrame:
+    """One DataFrame from per-indicator column dicts (one constructor call)."""
+    names = [*OUTPUT_HEAD, *by, *OUTPUT_TAIL]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+    data = {c: np.concatenate([p[c] for p in parts]) for c in names}
+    out = pd.DataFrame(data)
+    for b in by:  # group keys: let pandas find int/str dtypes again
+        out[b] = pd.Series(data[b], dtype=object).infer_objects()
     return out
 
 
@@ -1006,11 +1093,12 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
 
 def _survey_weights_for(src: _Source, ind: Indicator, o: Options, df: pd.DataFrame) -> np.ndarray:
     """Respondent weights for answer rows ``df`` (with __rid, __year)."""
-    resp, _ = _survey_respondents(src, ind, o, [])
-    wmap = resp.drop_duplicates(["__rid", "__year"]).set_index(["__rid", "__year"])["w"]
-    idx = pd.MultiIndex.from_frame(df[["__rid", "__year"]])
-    w = wmap.reindex(idx).to_numpy(float)
-    return np.where(np.isfinite(w), w, 1.0)
+    resp, rvars = _survey_respondents(src, [ind], o, [])
+    w, _ = _respondent_weights(ind, o, resp, rvars, _roster_units(src, rvars) if rvars else None)
+    wmap = pd.Series(w, index=pd.MultiIndex.from_frame(resp[["__rid", "__year"]]))
+    wmap = wmap[~wmap.index.duplicated()]
+    out = wmap.reindex(pd.MultiIndex.from_frame(df[["__rid", "__year"]])).to_numpy(float)
+    return np.where(np.isfinite(out), out, 1.0)
 
 
 def _pseudonymise(values: pd.Series) -> list:
