@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import time
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -470,3 +473,59 @@ def test_a_few_thousand_rows_load_fast(tmp_path):
     elapsed = time.perf_counter() - t0
     assert len(ds["graduates"]) == n
     assert elapsed < 1.0, f"loading {n} rows took {elapsed:.2f}s"
+
+
+# --- the shipped sample (written by coopmetrics.sample) ------------------------------------
+
+SAMPLE = Path(cm.__file__).parent / "data" / "sample"
+
+
+def _documented_bad_rows() -> list[tuple[int, str, str, int | None]]:
+    """(Excel row, problem, value, first-occurrence row) from the table the generator writes in README.md."""
+    text = (SAMPLE / "README.md").read_text(encoding="utf-8").split("The messy export", 1)[1]
+    problem = {"月收入（元）": "negative_money", "毕业去向代码": "unknown_code", "学号": "duplicate_id"}
+    out = []
+    for m in re.finditer(r"^\| (\d+) \| (\d+) \| (\S+) \| (\S+) \| (.+) \|$", text, flags=re.MULTILINE):
+        first = re.search(r"与第(\d+)行相同", m.group(5))
+        out.append((int(m.group(1)), problem[m.group(3)], m.group(4), int(first.group(1)) if first else None))
+    return sorted(out)
+
+
+@pytest.mark.skipif(not (SAMPLE / "messy").is_dir(), reason="messy sample export not generated")
+def test_messy_sample_export_loads_with_its_three_bad_rows():
+    documented = _documented_bad_rows()
+    assert len(documented) == 3
+    ds = cm.load(SAMPLE / "messy")
+    v = ds.validation
+    problems = v[~v["problem"].isin(["pii_dropped", "derived_from_name"])]
+    assert problems[["row", "problem"]].values.tolist() == [[r, p] for r, p, _, _ in documented]
+    for (_, problem, value, first), rec in zip(documented, problems.itertuples(), strict=True):
+        if problem == "duplicate_id":
+            assert f"第 {first} 行" in rec.message_zh and f"row {first}" in rec.message_en
+            assert rec.value.startswith(value)
+        else:
+            assert rec.value == value
+    with (SAMPLE / "messy" / "毕业生.csv").open(encoding="gbk", newline="") as fh:
+        data_rows = sum(1 for r in csv.reader(fh) if any(c.strip() for c in r)) - 2  # minus title and header
+    acc = ds.accounting.iloc[0]
+    assert (acc["rows_read"], acc["kept"], acc["excluded"]) == (data_rows, data_rows - 1, 1)
+    g = ds["graduates"]
+    assert set(g["grad_year"]) == {2024}  # from the title row "...2024届毕业生..."
+    assert g["destination_code"].str.fullmatch(r"[0-9]{2,3}").all()  # 10.0, 1.0E+1, 2.71E+2 repaired
+    assert g["student_id"].str.fullmatch(r"[0-9]{10}").all()  # 2021010001.0 repaired
+    assert g["major_code"].dropna().str.fullmatch(r"[0-9]+").all()  # full-width digits repaired
+    assert not g["major"].str.contains(r"\s|\u3000").any()
+    assert not {"name", "id_card", "phone", "姓名", "身份证号", "手机号码"} & set(g.columns)
+
+
+@pytest.mark.skipif(not (SAMPLE / "毕业生.csv").is_file(), reason="sample not generated")
+def test_clean_sample_folder_loads_every_row():
+    ds = cm.load(SAMPLE)
+    assert ds.tables == ["graduates", "survey", "teachers", "enterprises", "internships", "enrollment"]
+    acc = ds.accounting
+    assert (acc["rows_read"] == acc["kept"] + acc["excluded"]).all()
+    for rec in acc.itertuples():
+        with (SAMPLE / rec.file).open(encoding="utf-8", newline="") as fh:
+            assert rec.rows_read == sum(1 for _ in csv.reader(fh)) - 1, rec.file
+    assert set(ds["survey"]["survey_kind"]) == {"internship", "employment", "school", "employer"}
+    assert int(acc.loc[acc["table"] == "graduates", "rows_read"].sum()) == len(ds["graduates"])
