@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr, ndtri
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -94,7 +95,7 @@ TRUE_EFFECTS: dict[str, TrueEffect] = {
         "placed", "partnership", 0.05, "probability",
         "graduates of a major from its partnership start year on (constant in event time; "
         "no anticipation; parallel trends otherwise)"),
-    "placed_entry_score_sd": TrueEffect("placed", "entry_score_sd", 0.015, "probability", _ALL),
+    "placed_entry_score_sd": TrueEffect("placed", "entry_score_sd", 0.03, "probability", _ALL),
     "job_relevant_order_class": TrueEffect("job_relevant", "order_class", 0.15, "probability", _EMP),
     "job_relevant_named_class": TrueEffect("job_relevant", "named_class", 0.05, "probability", _EMP),
     "job_relevant_apprenticeship": TrueEffect("job_relevant", "apprenticeship", 0.10, "probability", _EMP),
@@ -120,10 +121,10 @@ TRUE_EFFECTS: dict[str, TrueEffect] = {
 _PROGRAMS = ("regular", "order_class", "named_class", "apprenticeship")
 _REG, _ORD, _NAM, _APP = range(4)
 
-#: Entry score: 380 + 50 z with z clipped to [-2.5, 2.5] and the score rounded to
+#: Entry score: 380 + 50 z with z standard normal truncated to [-2, 2] and the score rounded to
 #: an integer; z is then recomputed from the recorded score, so outcomes are
 #: exactly linear in the recorded ``entry_score``.
-ENTRY_MEAN, ENTRY_SD, Z_MAX = 380.0, 50.0, 2.5
+ENTRY_MEAN, ENTRY_SD, Z_MAX = 380.0, 50.0, 2.0
 
 
 def _effect_vectors(effects: dict[str, TrueEffect]) -> dict[str, np.ndarray]:
@@ -254,7 +255,8 @@ def _nullable_bool(values: np.ndarray, mask: np.ndarray) -> pd.arrays.BooleanArr
 
 def _entry_z(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Draw entry scores; return (score, z) with z exactly linear in the recorded score."""
-    z = np.clip(rng.standard_normal(n), -Z_MAX, Z_MAX)
+    lo = ndtr(-Z_MAX)
+    z = ndtri(lo + (1 - 2 * lo) * rng.random(n))  # truncated normal by inversion
     score = np.rint(ENTRY_MEAN + ENTRY_SD * z)
     return score, (score - ENTRY_MEAN) / ENTRY_SD
 
@@ -420,7 +422,7 @@ def _panel_frame(seed: int, n_colleges: int, years: Sequence[int]) -> _PanelFram
         p_named=p_named,
         p_app=p_app,
         # bases chosen so that every probability stays in (0.05, 0.97): see _check_bounds
-        a_place=rng.uniform(0.77, 0.80, (n_colleges, k)),
+        a_place=rng.uniform(0.76, 0.79, (n_colleges, k)),
         a_rel=rng.uniform(0.55, 0.65, (n_colleges, k)),
         a_left=rng.uniform(0.25, 0.33, (n_colleges, k)),
         a_sal=rng.uniform(1500, 2500, (n_colleges, k)),
@@ -640,18 +642,18 @@ class _Major:
 #: The college's 12 majors in 5 departments. Programme shares are constant over
 #: the years (so the partnership does not change programme composition).
 MAJORS: tuple[_Major, ...] = (
-    _Major("460103", "数控技术", "智能制造学院", 190, 0.10, 0.0, 0.0, 2021, 0.08, 0.790, 0.60, 0.28, 1600),
-    _Major("460301", "机电一体化技术", "智能制造学院", 230, 0.12, 0.0, 0.08, 2022, 0.10, 0.795, 0.62, 0.27, 1650),
-    _Major("460305", "工业机器人技术", "智能制造学院", 150, 0.10, 0.0, 0.0, None, 0.12, 0.785, 0.60, 0.28, 1750),
-    _Major("500211", "汽车检测与维修技术", "汽车工程学院", 180, 0.12, 0.06, 0.0, 2021, 0.06, 0.780, 0.58, 0.30, 1500),
-    _Major("460702", "新能源汽车技术", "汽车工程学院", 160, 0.0, 0.08, 0.07, 2022, 0.10, 0.790, 0.62, 0.27, 1800),
-    _Major("510201", "计算机应用技术", "信息工程学院", 210, 0.08, 0.0, 0.0, None, 0.30, 0.775, 0.56, 0.31, 1900),
-    _Major("510203", "软件技术", "信息工程学院", 170, 0.10, 0.0, 0.0, 2021, 0.28, 0.780, 0.58, 0.30, 2000),
-    _Major("510205", "大数据技术", "信息工程学院", 120, 0.0, 0.08, 0.0, 2022, 0.35, 0.775, 0.57, 0.30, 1950),
-    _Major("530302", "大数据与会计", "经济管理学院", 240, 0.0, 0.0, 0.0, None, 0.78, 0.785, 0.64, 0.26, 1300),
-    _Major("530701", "电子商务", "经济管理学院", 150, 0.10, 0.0, 0.0, 2022, 0.60, 0.775, 0.55, 0.32, 1450),
-    _Major("530802", "现代物流管理", "经济管理学院", 110, 0.0, 0.0, 0.08, None, 0.45, 0.780, 0.56, 0.31, 1350),
-    _Major("540106", "酒店管理与数字化运营", "文旅学院", 80, 0.15, 0.0, 0.0, 2021, 0.65, 0.770, 0.55, 0.33, 1200),
+    _Major("460103", "数控技术", "智能制造学院", 190, 0.10, 0.0, 0.0, 2021, 0.08, 0.780, 0.60, 0.28, 1600),
+    _Major("460301", "机电一体化技术", "智能制造学院", 230, 0.12, 0.0, 0.08, 2022, 0.10, 0.785, 0.62, 0.27, 1650),
+    _Major("460305", "工业机器人技术", "智能制造学院", 150, 0.10, 0.0, 0.0, None, 0.12, 0.775, 0.60, 0.28, 1750),
+    _Major("500211", "汽车检测与维修技术", "汽车工程学院", 180, 0.12, 0.06, 0.0, 2021, 0.06, 0.770, 0.58, 0.30, 1500),
+    _Major("460702", "新能源汽车技术", "汽车工程学院", 160, 0.0, 0.08, 0.07, 2022, 0.10, 0.780, 0.62, 0.27, 1800),
+    _Major("510201", "计算机应用技术", "信息工程学院", 210, 0.08, 0.0, 0.0, None, 0.30, 0.765, 0.56, 0.31, 1900),
+    _Major("510203", "软件技术", "信息工程学院", 170, 0.10, 0.0, 0.0, 2021, 0.28, 0.770, 0.58, 0.30, 2000),
+    _Major("510205", "大数据技术", "信息工程学院", 120, 0.0, 0.08, 0.0, 2022, 0.35, 0.765, 0.57, 0.30, 1950),
+    _Major("530302", "大数据与会计", "经济管理学院", 240, 0.0, 0.0, 0.0, None, 0.78, 0.775, 0.64, 0.26, 1300),
+    _Major("530701", "电子商务", "经济管理学院", 150, 0.10, 0.0, 0.0, 2022, 0.60, 0.765, 0.55, 0.32, 1450),
+    _Major("530802", "现代物流管理", "经济管理学院", 110, 0.0, 0.0, 0.08, None, 0.45, 0.770, 0.56, 0.31, 1350),
+    _Major("540106", "酒店管理与数字化运营", "文旅学院", 80, 0.15, 0.0, 0.0, 2021, 0.65, 0.760, 0.55, 0.33, 1200),
 )
 
 #: Partnership (产业学院 co-built with a lead firm) start year per major; None = never.
@@ -1677,7 +1679,7 @@ def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
         "",
         f"- One college, 12 majors in {len(_DEPARTMENTS)} departments (二级学院), 2019–2024. Cohort sizes are "
         "Poisson around a fixed size per major times a mild year growth.",
-        f"- Entry score = round({ENTRY_MEAN:.0f} + {ENTRY_SD:.0f}·z), z standard normal clipped to ±{Z_MAX}; "
+        f"- Entry score = round({ENTRY_MEAN:.0f} + {ENTRY_SD:.0f}·z), z standard normal truncated to ±{Z_MAX:.0f}; "
         "the effects use z recomputed from the recorded score, so they are exactly linear in `entry_score`.",
         "- Programme: order classes (订单班) exist in 8 majors (10 partner firms); a student's chance of joining "
         "is logistic in z (slope 0.9), i.e. **order-class students are selected on entry score**. Named "
