@@ -124,7 +124,7 @@ class Dataset:
             frame = self._tables[name]
             recs.append(
                 {"table": name, "name_zh": TABLES[name].zh, "rows": _nrows(frame),
-                 "columns": len(getattr(frame, "columns", []))}
+                 "columns": _ncols(frame)}
             )
         return pd.DataFrame(recs, columns=["table", "name_zh", "rows", "columns"])
 
@@ -136,6 +136,14 @@ class Dataset:
             lines.append("  (no tables)")
         lines.append(f"  validation: {len(self.validation)} problem(s) reported (see .validation)")
         return "\n".join(lines)
+
+
+def _ncols(frame: Any) -> int:
+    """Column count; lazy frames report their schema without resolving data (and without warnings)."""
+    schema = getattr(frame, "collect_schema", None)
+    if callable(schema):  # polars LazyFrame / DataFrame
+        return len(schema())
+    return len(getattr(frame, "columns", []))
 
 
 def _nrows(frame: Any) -> int | str:

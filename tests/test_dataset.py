@@ -1,0 +1,55 @@
+"""Tests of coopmetrics.dataset.Dataset."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import coopmetrics as cm
+from coopmetrics.dataset import ACCOUNTING_COLUMNS, VALIDATION_COLUMNS
+from coopmetrics.errors import InputError
+
+
+def _g(n=3):
+    return pd.DataFrame({"student_id": [str(i) for i in range(n)], "grad_year": [2024] * n,
+                         "major": ["会计"] * n, "destination_code": ["10"] * n})
+
+
+def test_tables_in_schema_order_and_mapping_access():
+    e = pd.DataFrame({"year": [2024], "students": [10]})
+    ds = cm.Dataset(enrollment=e, graduates=_g())
+    assert ds.tables == ["graduates", "enrollment"]
+    assert "graduates" in ds and "survey" not in ds
+    assert ds.get("survey") is None and ds.get("enrollment") is e
+    with pytest.raises(KeyError, match="survey"):
+        ds["survey"]
+
+
+def test_unknown_table_name_raises_bilingual_input_error():
+    with pytest.raises(InputError) as err:
+        cm.Dataset(graduate=_g())
+    assert "未知的表名" in str(err.value) and "unknown table name" in str(err.value)
+
+
+def test_empty_validation_and_accounting_have_the_documented_columns():
+    ds = cm.Dataset(graduates=_g())
+    assert ds.validation.columns.tolist() == VALIDATION_COLUMNS and ds.validation.empty
+    assert ds.accounting.columns.tolist() == ACCOUNTING_COLUMNS and ds.accounting.empty
+
+
+def test_replace_returns_a_new_dataset():
+    ds = cm.Dataset(graduates=_g(3))
+    new = ds.replace(graduates=_g(5))
+    assert len(ds["graduates"]) == 3 and len(new["graduates"]) == 5
+
+
+def test_row_counts_and_repr_count_rows_of_lazy_frames():
+    lazy = pl.DataFrame({"year": [2023, 2024], "students": [1, 2]}).lazy()
+    ds = cm.Dataset(graduates=_g(4), enrollment=lazy)
+    rc = ds.row_counts()
+    assert rc["rows"].tolist() == [4, 2]
+    assert rc["name_zh"].tolist() == ["毕业生", "在校生"]
+    text = repr(ds)
+    assert "graduates" in text and "4 rows" in text and "2 rows" in text
+    assert "(no tables)" in repr(cm.Dataset())
