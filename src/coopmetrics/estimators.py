@@ -25,12 +25,13 @@ Ratios of sums (same table)
     totals are needed.
 Weighted survey shares (respondent = cluster of item answers)
     ``R = Σw x / Σw y`` with ``x`` top-box answers and ``y`` valid answers of a
-    respondent, ``v = Σw²(x − R y)² / (Σw y)²`` (with-replacement
-    linearisation variance of a ratio estimator). The design-based effective
-    number of answers is ``n* = R(1−R)/v``; the interval is the chosen
-    proportion interval at ``(R n*, n*)`` (for an unweighted single-item survey
-    ``n*`` equals the number of answers, so the result is the plain Wilson
-    interval). ``n_eff`` reported is Kish's ``(Σw)²/Σw²`` over respondents and
+    respondent, ``v = Σw²(x − R y)² / (Σw y)²``. ``se = sqrt(n/(n−1) · v)`` is
+    the with-replacement Taylor-linearisation standard error of a ratio
+    estimator (as in R ``survey`` and samplics' ``TaylorEstimator``). The
+    design-based effective number of answers is ``n* = R(1−R)/v`` (without the
+    small-sample factor) and the interval is the chosen proportion interval at
+    ``(R n*, n*)``: for an unweighted single-item survey ``n*`` equals the
+    number of answers, so the result is exactly the plain Wilson interval. ``n_eff`` reported is Kish's ``(Σw)²/Σw²`` over respondents and
     ``deff = n / n_eff``.
 Medians
     Distribution-free order-statistic interval (Conover 1999, §3.2):
@@ -255,7 +256,9 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     n_star = np.where(np.isfinite(n_star), n_star, np.nan)
     lo, hi = proportion_interval(np.where(np.isfinite(r), r, 0) * np.nan_to_num(n_star),
                                  np.nan_to_num(n_star), level, method)
-    return {"estimate": r, "se": np.sqrt(v), "ci_low": lo, "ci_high": hi, "n_star": n_star}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.where(n > 1, np.sqrt(v * n / (n - 1)), np.nan)
+    return {"estimate": r, "se": se, "ci_low": lo, "ci_high": hi, "n_star": n_star}
 
 
 def median_rank_bounds(n: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
