@@ -433,7 +433,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(frame=graduates_frames())
 def test_round_trip_save_load_loses_no_rows(tmp_path_factory, fmt, frame):
     folder = tmp_path_factory.mktemp(fmt)
@@ -529,3 +529,27 @@ def test_clean_sample_folder_loads_every_row():
             assert rec.rows_read == sum(1 for _ in csv.reader(fh)) - 1, rec.file
     assert set(ds["survey"]["survey_kind"]) == {"internship", "employment", "school", "employer"}
     assert int(acc.loc[acc["table"] == "graduates", "rows_read"].sum()) == len(ds["graduates"])
+
+
+def test_two_row_header_with_merged_group_cells(tmp_path):
+    rows = [
+        ["XX学院合作企业年度台账（2024）"],
+        ["企业名称", "年度", "企业投入", None, "实习岗位数"],
+        [None, None, "设备值（万元）", "资金投入（万元）", None],
+        ["甲公司", 2024, 1.5, 2, 30],
+        ["乙公司", 2024, 0, 0.5, 12],
+    ]
+    ds = cm.load(_xlsx(tmp_path / "台账.xlsx", {"合作企业": rows}))
+    e = ds["enterprises"]
+    assert e["equipment_value"].tolist() == [15_000.0, 0.0]
+    assert e["funds"].tolist() == [20_000.0, 5_000.0]
+    assert e["internship_positions"].tolist() == [30, 12]
+    assert ds.accounting["rows_read"].tolist() == [2]  # the second header row is not data
+    assert "header rows 2-3" in ds.sources["enterprises"]
+
+
+def test_crlf_line_endings_and_semicolon_delimiter(tmp_path):
+    f = tmp_path / "在校生.csv"
+    f.write_bytes("年份;专业名称;在校生人数\r\n2024;会计;300\r\n2024;护理;200\r\n".encode())
+    e = cm.load(f)["enrollment"]
+    assert e["students"].tolist() == [300, 200] and e["major"].tolist() == ["会计", "护理"]

@@ -1150,11 +1150,36 @@ def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.Da
             return None
     if strict and find_header_row(head, t)[1] == 0:
         return None
-    raw = grid.iloc[i + 1:].copy()
-    raw.columns = grid.iloc[i].tolist()
-    note = f"header row {i + 1}" + (f", encoding {sh.encoding}" if sh.encoding else "")
-    title = " ".join(str(v) for v in grid.iloc[:i].to_numpy(dtype=object).ravel() if not _is_blank(v))
-    return t, raw, i + 2, note, title
+    header, first, note = _two_row_header(grid, t, i)
+    raw = grid.iloc[first:].copy()
+    raw.columns = header
+    note += f", encoding {sh.encoding}" if sh.encoding else ""
+    title = " ".join(str(v) for v in grid.iloc[:min(i, first - 1)].to_numpy(dtype=object).ravel()
+                     if not _is_blank(v))
+    return t, raw, first + 1, note, title
+
+
+def _two_row_header(grid: pd.DataFrame, table: str, i: int) -> tuple[list[object], int, str]:
+    """Header cells and the index of the first data row, merging a two-row header if that recognises more.
+
+    Ledgers often group columns under a merged cell (企业投入 over 设备值(万元) | 资金(万元)), or
+    merge 学号 vertically over two header rows; the header is then spread over rows ``i`` and
+    ``i + 1`` (or ``i - 1`` and ``i``): a cell of the lower row wins, blanks take the upper row's cell.
+    """
+    def merged(upper: list[object], lower: list[object]) -> list[object]:
+        return [lo if not _is_blank(lo) else up for up, lo in zip(upper, lower, strict=True)]
+
+    row = grid.iloc[i].tolist()
+    base = _score_row(row, table)[0]
+    if i + 1 < len(grid):
+        below = merged(row, grid.iloc[i + 1].tolist())
+        if _score_row(below, table)[0] > base:
+            return below, i + 2, f"header rows {i + 1}-{i + 2}"
+    if i >= 1:
+        above = merged(grid.iloc[i - 1].tolist(), row)
+        if _score_row(above, table)[0] > base:
+            return above, i + 1, f"header rows {i}-{i + 1}"
+    return row, i + 1, f"header row {i + 1}"
 
 
 def _scan_lazy(f: Path, name: str, forced: str | None, *, pii: str, salt: str | bytes | None):
