@@ -10,10 +10,18 @@ estimators can be checked against it.
 
 Public functions
 ----------------
+generate
+    The sample college (江南示例职业技术学院, 2019–2024) as a ``Dataset`` of the six
+    canonical tables; :data:`TRUE_EFFECTS` and :data:`PARTNERSHIP_START` hold its truth.
+simulate_graduates
+    A cheap graduates-only draw from the same model for coverage simulations.
+population_truth
+    Full-population vs respondent satisfaction shares of the sample's surveys.
+write_sample, write_messy_export, load_sample, SAMPLE_DIR
+    The committed files (``data/sample``): clean UTF-8 CSVs with Chinese headers,
+    one messy GBK export with three bad rows, and their README.
 generate_panel, generate_panel_chunks
     Large multi-college graduate panels in compact dtypes for benchmarks.
-simulate_graduates
-    A cheap graduates-only draw for coverage simulations.
 
 Examples
 --------
@@ -41,10 +49,21 @@ if TYPE_CHECKING:
     from .dataset import Dataset
 
 __all__ = [
-    "TrueEffect",
+    "BadRow",
+    "COLLEGE",
+    "MAJORS",
+    "PARTNERSHIP_START",
+    "SAMPLE_DIR",
     "TRUE_EFFECTS",
+    "TrueEffect",
+    "generate",
     "generate_panel",
     "generate_panel_chunks",
+    "load_sample",
+    "population_truth",
+    "simulate_graduates",
+    "write_messy_export",
+    "write_sample",
 ]
 
 # ----------------------------------------------------------------------------------------
