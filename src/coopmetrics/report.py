@@ -90,7 +90,7 @@ SHEETS: dict[str, tuple[str, str]] = {
 # Column id -> (zh, en) header.
 _HEADERS: dict[str, tuple[str, str]] = {
     "indicator": ("指标编号", "Indicator id"),
-    "name": ("指标", "Indicator"),
+    "indicator_name": ("指标", "Indicator"),
     "year": ("年份", "Year"),
     "grad_year": ("毕业届别", "Cohort"),
     "department": ("院系", "Department"),
@@ -199,6 +199,10 @@ _RESOURCE_IDS = {
 }
 _RESOURCE_TABLES = {"teachers", "enrollment"}
 
+#: Smallest arm of a published cohort comparison (HESA: percentages on fewer than 22.5
+#: people are suppressed; the same floor is applied to each arm).
+_MIN_COHORT = 22.5
+
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,6 +233,8 @@ class Report:
         Sections that could not be built and why (shown in both outputs).
     settings : Mapping[str, str]
         Options used (destination profile, 双师 definition, disclosure preset ...).
+    kinds : Mapping[str, str]
+        Indicator id -> kind (proportion, mean, count ...), for rendering.
     """
 
     year: int
@@ -240,6 +246,7 @@ class Report:
     key_figures: tuple[dict[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         lines = [f"coopmetrics.Report {self.college or ''} {self.year} (lang={self.lang}, by={self.by})"]
@@ -362,8 +369,16 @@ class Report:
         return str(value), None, "text"
 
     # --- HTML ------------------------------------------------------------------------------
-    def to_html(self, path: str | Path) -> Path:
+    def to_html(self, path: str | Path, *, embed_font: bool = True) -> Path:
         """Write one self-contained HTML file (inline CSS, figures as base64 PNG).
+
+        Parameters
+        ----------
+        path : str or Path
+        embed_font : bool
+            Embed a subset of the bundled Noto Sans CJK SC font (only the
+            characters the page uses, about 150-250 KB) so that Chinese renders
+            on machines without a CJK system font. Takes a few seconds.
 
         Returns
         -------
@@ -372,12 +387,17 @@ class Report:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html(), encoding="utf-8")
+        path.write_text(self.html(embed_font=embed_font), encoding="utf-8")
         return path
 
-    def html(self) -> str:
+    def html(self, *, embed_font: bool = False) -> str:
         """The HTML report as a string (what :meth:`to_html` writes)."""
-        return _render_html(self)
+        page = _render_html(self)
+        if embed_font:
+            face = _font_face(page)
+            if face:
+                page = page.replace("<style>", f"<style>{face}", 1)
+        return page
 
 
 # Estimate-like columns: formatted by the row's unit, marked when suppressed.
@@ -775,6 +795,8 @@ class _Builder:
             tables=MappingProxyType(tables), figures=MappingProxyType(dict(self.figures)),
             key_figures=tuple(self._key_figures()), notes=tuple(self.notes),
             settings=MappingProxyType(self._settings()),
+            kinds=MappingProxyType(dict(zip(self.registry["id"], self.registry["kind"], strict=True))
+                                   if len(self.registry) else {}),
         )
 
     # --- metadata ---------------------------------------------------------------------------
@@ -829,25 +851,33 @@ class _Builder:
     def _compute(self) -> None:
         from .compute import compute
         from .registry import indicators as _indicators
+        from .targets import compare_targets
 
         reg = _indicators()
         self.registry = reg
-        ids = [str(i) for i in reg["indicator" if "indicator" in reg.columns else "id"]]
+        self.order = {str(i): k for k, i in enumerate(reg["id"])}
+        ids = [str(i) for i in reg["id"]]
         kw: dict[str, Any] = {}
         if self.options is not None:
             kw["options"] = self.options
         trend = compute(self.data, ids, by=("grad_year",), **kw)
         groups = compute(self.data, ids, by=("grad_year", self.by), **kw)
+        groups = groups[groups["grad_year"] == self.year]
+        # Targets are judged on the unrounded estimates (direction-aware: lower is better for some),
+        # then blanked wherever disclosure withholds the estimate.
+        trend = _with_target_judgement(trend, compare_targets)
+        groups = _with_target_judgement(groups, compare_targets)
         self.raw_trend = trend
         if self.disclosure != "none":
-            from .disclosure import apply_disclosure
+            from .disclosure import apply_disclosure, public_table
 
-            trend = apply_disclosure(trend, preset=self.disclosure)
-            groups = apply_disclosure(groups, preset=self.disclosure)
-        ycol = _year_col(trend) or "grad_year"
-        self.ycol = ycol
+            trend = public_table(apply_disclosure(trend, preset=self.disclosure))
+            groups = public_table(apply_disclosure(groups, preset=self.disclosure))
+            for frame in (trend, groups):
+                frame.loc[frame["status"] != "reported", "meets_target"] = pd.NA
+        self.ycol = "grad_year"
         self.trend = trend
-        self.groups = groups[groups[_year_col(groups) or "grad_year"] == self.year]
+        self.groups = groups
 
     def _name_col(self) -> str:
         return "name_zh" if self.lang == "zh" else "name_en"
@@ -857,29 +887,24 @@ class _Builder:
         ycol = _year_col(frame) or "grad_year"
         out = pd.DataFrame({
             "indicator": frame["indicator"].to_numpy(),
-            "name": frame[self._name_col()].to_numpy() if self._name_col() in frame.columns
+            "indicator_name": frame[self._name_col()].to_numpy() if self._name_col() in frame.columns
             else frame["indicator"].to_numpy(),
             "year": frame[ycol].to_numpy(),
         })
         if group is not None:
             out[group] = frame[group].to_numpy()
         for c in ("numerator", "denominator", "n", "estimate", "ci_low", "ci_high", "n_eff",
-                  "response_rate", "unit", "target", "status", "edition"):
+                  "response_rate", "unit", "target", "meets_target", "status", "edition"):
             if c in frame.columns:
                 out[c] = frame[c].to_numpy()
-        if "target" in out.columns and out["target"].notna().any():
-            est = pd.to_numeric(out["estimate"], errors="coerce")
-            tgt = pd.to_numeric(out["target"], errors="coerce")
-            meets = pd.Series(np.where(tgt.notna() & est.notna(), est >= tgt, np.nan), index=out.index,
-                              dtype=object)
-            meets[tgt.isna() | est.isna()] = np.nan
-            out.insert(list(out.columns).index("target") + 1, "meets_target", meets)
+        if "target" in out.columns and not out["target"].notna().any():
+            out = out.drop(columns=[c for c in ("target", "meets_target") if c in out.columns])
+        out["_order"] = out["indicator"].map(self.order).fillna(len(self.order))
         return out
 
     def _section_of(self, indicator: str) -> str:
         reg = self.registry
-        idcol = "indicator" if "indicator" in reg.columns else "id"
-        row = reg[reg[idcol] == indicator]
+        row = reg[reg["id"] == indicator]
         section = None
         for c in ("report_table", "section"):
             if c in reg.columns and len(row) and isinstance(row[c].iloc[0], str) and row[c].iloc[0]:
@@ -912,12 +937,12 @@ class _Builder:
         for section in ("scorecard", "resources", "service", "internship"):
             part = this[sections == section]
             if len(part):
-                tidy = self._tidy(part).sort_values(["indicator", "year"], kind="stable")
-                self.tables[section] = tidy.reset_index(drop=True)
+                tidy = self._tidy(part).sort_values(["_order", "year"], kind="stable")
+                self.tables[section] = tidy.drop(columns="_order").reset_index(drop=True)
         if len(self.groups):
             g = self._tidy(self.groups, group=self.by)
             self.tables["by_group"] = g.drop(columns=["year"]).sort_values(
-                ["indicator", self.by], kind="stable").reset_index(drop=True)
+                ["_order", self.by], kind="stable").drop(columns="_order").reset_index(drop=True)
 
     # --- enterprise ------------------------------------------------------------------------------
     def _enterprise(self) -> None:
@@ -942,88 +967,89 @@ class _Builder:
 
     # --- cohorts -----------------------------------------------------------------------------------
     def _cohorts(self) -> None:
-        try:
-            from .compare import compare
-        except ImportError:
-            self.note("队列比较模块尚不可用", "cohort comparisons are not available in this installation")
-            return
+        from .compare import compare
+
         g = self.data["graduates"]
-        if "program" not in g.columns or g["program"].nunique() < 2:
-            self.note("毕业生表没有培养模式（program）列，未做队列比较",
-                      "graduates have no program column: cohort comparisons skipped")
+        if "program" not in g.columns or g["program"].dropna().nunique() < 2 or not (
+                g["program"] == "regular").any():
+            self.note("毕业生表没有培养模式（program）列或没有普通班，未做队列比较",
+                      "graduates have no program column or no regular class: cohort comparisons skipped")
             return
+        this = self.data.replace(graduates=g[g["grad_year"] == self.year])
+        # entry score and gender: the confounders of program choice in the sample documentation; adding
+        # admission type makes some salary designs rank-deficient on small cohorts.
+        adjust = [c for c in ("entry_score", "gender") if c in g.columns and g[c].notna().any()]
         frames = []
         for ind in self._cohort_indicators():
-            kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "by": ["grad_year"]}
-            if self.options is not None and _accepts(compare, "options"):
-                kw["options"] = self.options
-            try:
-                res = compare(self.data, ind, **kw)
-            except CoopmetricsError as exc:
-                self.note(f"队列比较 {ind} 未完成：{exc.message_zh}", f"cohort comparison {ind} skipped: "
-                          f"{exc.message_en}")
-                continue
-            frames.append(res[res["grad_year"] == self.year])
-        if frames:
-            res = pd.concat(frames, ignore_index=True)
-            res = res.drop(columns=[c for c in ("grad_year",) if c in res.columns])
-            names = self._names()
-            res.insert(1, "name", res["indicator"].map(names).fillna(res["indicator"]))
-            res["unit"] = res["indicator"].map(self._units())
-            self.tables["cohorts"] = res
+            for adj in ([None, adjust] if adjust else [None]):
+                kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
+                if self.options is not None:
+                    kw["options"] = self.options
+                try:
+                    frames.append(compare(this, ind, **kw))
+                except CoopmetricsError as exc:
+                    self.note(f"队列比较 {ind} 未完成：{exc.message_zh}",
+                              f"cohort comparison {ind} skipped: {exc.message_en}")
+        if not frames:
+            return
+        res = pd.concat(frames, ignore_index=True)
+        res = res.drop(columns=[c for c in ("grad_year",) if c in res.columns])
+        res.insert(1, "indicator_name", res["indicator"].map(self._names()).fillna(res["indicator"]))
+        res["unit"] = res["indicator"].map(self._units())
+        if self.disclosure != "none":
+            # A comparison is withheld when either arm is smaller than the preset's minimum.
+            small = (res["n_cohort"] < _MIN_COHORT) | (res["n_reference"] < _MIN_COHORT)
+            res["status"] = np.where(small, "suppressed", "reported")
+            est_cols = ["estimate_cohort", "estimate_reference", "difference", "ci_low", "ci_high", "ratio",
+                        "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "q_value", "effect_size"]
+            res.loc[small, [c for c in est_cols if c in res.columns]] = np.nan
+        self.tables["cohorts"] = res
 
     def _cohort_indicators(self) -> list[str]:
         ids = set(self._ids())
-        wanted = [i for i in ("placement_rate", "job_relevance", "salary_mean", "turnover_rate",
-                              "partner_employment_rate") if i in ids]
-        return wanted
+        return [i for i in ("placement_rate", "job_relevance_rate", "salary_mean", "turnover_rate") if i in ids]
 
     def _ids(self) -> list[str]:
         reg = self.registry
-        return [str(i) for i in reg["indicator" if "indicator" in reg.columns else "id"]]
+        return [str(i) for i in reg["id"]]
 
     def _names(self) -> dict[str, str]:
         reg = self.registry
-        idcol = "indicator" if "indicator" in reg.columns else "id"
-        col = self._name_col()
-        return dict(zip(reg[idcol], reg[col] if col in reg.columns else reg[idcol], strict=True))
+        return dict(zip(reg["id"], reg[self._name_col()], strict=True))
 
     def _units(self) -> dict[str, str]:
         reg = self.registry
-        idcol = "indicator" if "indicator" in reg.columns else "id"
-        return dict(zip(reg[idcol], reg["unit"], strict=True)) if "unit" in reg.columns else {}
+        return dict(zip(reg["id"], reg["unit"], strict=True))
 
     # --- year over year ------------------------------------------------------------------------------
     def _yoy(self) -> None:
-        if self.year - 1 not in set(self.raw_trend[self.ycol]):
+        from .targets import year_over_year
+
+        if self.year - 1 not in set(self.raw_trend["grad_year"]):
             self.note("没有上一年数据，未计算年度变化", "no previous year in the data: year-over-year skipped")
             return
-        try:
-            from .targets import year_over_year
-        except ImportError:
-            self.note("年度变化模块尚不可用", "year-over-year changes are not available in this installation")
-            return
-        yoy = year_over_year(self.raw_trend)
-        ycol = _year_col(yoy) or self.ycol
-        yoy = yoy[yoy[ycol] == self.year]
-        self.tables["yoy"] = self._tidy_yoy(yoy, ycol)
-
-    def _tidy_yoy(self, yoy: pd.DataFrame, ycol: str) -> pd.DataFrame:
-        names = self._names()
+        raw = self.raw_trend[self.raw_trend["grad_year"].isin([self.year - 1, self.year])]
+        yoy = year_over_year(raw.drop(columns=["meets_target"], errors="ignore"))
+        yoy = yoy[yoy["grad_year"] == self.year].reset_index(drop=True)
         out = pd.DataFrame({"indicator": yoy["indicator"].to_numpy()})
-        out["name"] = out["indicator"].map(names).fillna(out["indicator"])
-        out["year"] = yoy[ycol].to_numpy()
-        rename = {"estimate_previous": "previous", "previous": "previous", "estimate_prev": "previous",
-                  "estimate": "estimate", "estimate_current": "estimate", "change": "change",
-                  "difference": "change", "ci_low": "change_ci_low", "ci_high": "change_ci_high",
-                  "change_ci_low": "change_ci_low", "change_ci_high": "change_ci_high",
-                  "p_value": "p_value", "unit": "unit", "status": "status"}
-        for src, dst in rename.items():
-            if src in yoy.columns and dst not in out.columns:
+        out["indicator_name"] = out["indicator"].map(self._names()).fillna(out["indicator"])
+        out["year"] = yoy["grad_year"].to_numpy()
+        for src, dst in (("estimate_prev", "previous"), ("estimate", "estimate"), ("change", "change"),
+                         ("ci_low", "change_ci_low"), ("ci_high", "change_ci_high"), ("p_value", "p_value"),
+                         ("q_value", "q_value"), ("unit", "unit"), ("status", "status")):
+            if src in yoy.columns:
                 out[dst] = yoy[src].to_numpy()
-        if "unit" not in out.columns:
-            out["unit"] = out["indicator"].map(self._units())
-        return out
+        if self.disclosure != "none":
+            # withhold a change when either year's published cell is withheld
+            pub = self.trend.set_index(["indicator", "grad_year"])["status"]
+            prev = pd.MultiIndex.from_arrays([out["indicator"], out["year"] - 1])
+            cur = pd.MultiIndex.from_arrays([out["indicator"], out["year"]])
+            hidden = (pub.reindex(prev).to_numpy() == "suppressed") | (pub.reindex(cur).to_numpy() == "suppressed")
+            cols = ["previous", "estimate", "change", "change_ci_low", "change_ci_high", "p_value", "q_value"]
+            out.loc[hidden, cols] = np.nan
+            out.loc[hidden, "status"] = "suppressed"
+        out["_order"] = out["indicator"].map(self.order)
+        self.tables["yoy"] = out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
     # --- figures ----------------------------------------------------------------------------------------
     def _figures(self) -> None:
@@ -1031,13 +1057,13 @@ class _Builder:
 
         lang = self.lang
         ids = set(self.trend["indicator"])
-        for ind in ("placement_rate", "job_relevance", "school_satisfaction", "employer_satisfaction"):
+        for ind in ("placement_rate", "job_relevance_rate", "salary_mean", "school_satisfaction",
+                    "employer_satisfaction", "dual_teacher_ratio_professional"):
             if ind in ids:
                 self.figures[f"trend_{ind}"] = plots.plot_trend(self.trend, ind, lang=lang)
-        dual = [i for i in self._ids() if "dual" in i and "professional" in i] or [
-            i for i in self._ids() if "dual" in i]
-        if dual and len(self.groups) and dual[0] in set(self.groups["indicator"]):
-            self.figures["dual_ratio"] = plots.plot_dual_ratio(self.groups, indicator=dual[0], by=self.by,
+        dual = "dual_teacher_ratio_professional"
+        if len(self.groups) and dual in set(self.groups["indicator"]):
+            self.figures["dual_ratio"] = plots.plot_dual_ratio(self.groups, indicator=dual, by=self.by,
                                                                lang=lang)
         survey = self.data.get("survey")
         if isinstance(survey, pd.DataFrame) and len(survey):
@@ -1052,8 +1078,16 @@ class _Builder:
                                                                lang=lang)
         coh = self.tables.get("cohorts")
         if coh is not None and len(coh):
-            pl = coh[coh["indicator"] == coh["indicator"].iloc[0]]
-            self.figures["forest"] = plots.plot_forest(pl.drop(columns=["name", "unit"]), lang=lang)
+            pl = coh[(coh["indicator"] == "placement_rate") & (coh.get("status", "reported") == "reported")]
+            if len(pl):
+                pl = pl.assign(model=np.where(pl["adjusted"].astype(bool), _t(lang, "调整后", "adjusted"),
+                                              _t(lang, "未调整", "raw")))
+                cols = ["indicator", "model", *[c for c in pl.columns if c not in ("indicator", "model",
+                                                                                   "indicator_name", "unit")]]
+                self.figures["forest"] = plots.plot_forest(
+                    pl[cols], lang=lang, label_cols=["model"],
+                    title=_t(lang, f"{self.year}届 毕业去向落实率：各培养模式与普通班之差",
+                             f"Placement rate {self.year}: each program minus regular classes"))
 
     # --- definitions and validation -----------------------------------------------------------------------
     def _definitions(self) -> None:
@@ -1074,12 +1108,24 @@ class _Builder:
         if t.empty:
             return out
         this = t[t[self.ycol] == self.year]
-        for ind in ("placement_rate", "job_relevance", "salary_mean", "school_satisfaction",
-                    "employer_satisfaction", "dual_ratio_professional", "partner_count"):
+        for ind in ("graduates_total", "placement_rate", "job_relevance_rate", "salary_mean",
+                    "school_satisfaction", "employer_satisfaction", "dual_teacher_ratio_professional",
+                    "partner_count"):
             row = this[this["indicator"] == ind]
             if len(row):
                 out.append(row.iloc[0].to_dict())
         return out
+
+
+def _with_target_judgement(result: pd.DataFrame, compare_targets: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    """Add ``meets_target`` (True/False/NA) from :func:`coopmetrics.compare_targets`."""
+    out = result.copy()
+    if "target" not in out.columns or not out["target"].notna().any():
+        out["meets_target"] = pd.NA
+        return out
+    judged = compare_targets(result)
+    out["meets_target"] = judged["meets_target"].to_numpy()
+    return out
 
 
 def _drop_pii(frame: pd.DataFrame) -> pd.DataFrame:
@@ -1101,7 +1147,7 @@ def _version() -> str:
 _CSS = """
 :root { --ink:#1f2933; --muted:#616e7c; --line:#d9e2ec; --accent:#0173b2; --bad:#c0392b; --good:#1e8449; }
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
+body { font-family: "coopmetrics CJK","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
        "Helvetica Neue",Arial,sans-serif; color: var(--ink); margin: 0; background: #f5f7fa; line-height: 1.5; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; background: #fff; }
 header { border-bottom: 3px solid var(--accent); padding-bottom: 12px; margin-bottom: 20px; }
@@ -1118,12 +1164,14 @@ h3 { font-size: 16px; margin: 20px 0 6px; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #eef3f8; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
+td.name { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td .ci { color: var(--muted); font-size: 11px; display: block; }
 .sup { color: var(--bad); font-weight: 600; }
 .miss { color: var(--muted); font-style: italic; }
 .yes { color: var(--good); font-weight: 600; } .no { color: var(--bad); font-weight: 600; }
-figure { margin: 12px 0 20px; text-align: center; }
+.figs { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 12px; margin: 12px 0 20px; }
+figure { margin: 0; text-align: center; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
 figcaption { font-size: 12px; color: var(--muted); }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 8px 12px; font-size: 13px; margin: 8px 0; }
@@ -1154,8 +1202,13 @@ def _fmt_count(value: Any) -> str:
     return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
 
 
-def _est_cell(rec: Mapping[str, Any], lang: str, share: bool) -> str:
-    """One estimate cell: value, CI and n; suppressed/missing marked."""
+def _est_cell(rec: Mapping[str, Any], lang: str, share: bool, kind: str = "") -> str:
+    """One estimate cell: value, then in grey the CI and what it rests on; suppressed/missing marked.
+
+    What it rests on depends on the indicator kind: numerator/denominator for
+    proportions and ratios of sums, respondents with response rate and effective
+    n for survey shares, n for means and medians, nothing for counts and sums.
+    """
     status = str(rec.get("status", "reported"))
     if status == "suppressed":
         return f'<td class="num"><span class="sup">{html.escape(SUPPRESSED[lang])}</span></td>'
@@ -1164,24 +1217,27 @@ def _est_cell(rec: Mapping[str, Any], lang: str, share: bool) -> str:
     if status == "not_applicable" and _isnan(rec.get("estimate")):
         return f'<td class="num"><span class="miss">{html.escape(_NA[lang])}</span></td>'
     est = _fmt_value(rec.get("estimate"), share)
-    parts = [est]
     lo, hi = rec.get("ci_low"), rec.get("ci_high")
     detail = []
     if not _isnan(lo) and not _isnan(hi):
         detail.append(f"({_fmt_value(lo, share)}–{_fmt_value(hi, share)})")
-    num, den = rec.get("numerator"), rec.get("denominator")
-    if share and not _isnan(num) and not _isnan(den):
+    num, den, n = rec.get("numerator"), rec.get("denominator"), rec.get("n")
+    if kind == "weighted_proportion" or not _isnan(rec.get("response_rate")):
+        if not _isnan(n):
+            detail.append(_t(lang, f"答卷 {_fmt_count(n)} 份", f"{_fmt_count(n)} respondents"))
+        if not _isnan(rec.get("response_rate")):
+            detail.append(_t(lang, f"回收率 {float(rec['response_rate']):.0%}",
+                             f"response {float(rec['response_rate']):.0%}"))
+        if not _isnan(rec.get("n_eff")):
+            detail.append(_t(lang, f"有效样本 {float(rec['n_eff']):,.0f}", f"effective n {float(rec['n_eff']):,.0f}"))
+    elif kind in ("count", "sum") or _isnan(den):
+        pass
+    elif kind in ("mean", "median"):
+        if not _isnan(n):
+            detail.append(f"n={_fmt_count(n)}")
+    elif not _isnan(num) and not _isnan(den):
         detail.append(f"{_fmt_count(num)}/{_fmt_count(den)}")
-    elif not _isnan(rec.get("n")):
-        detail.append(f"n={_fmt_count(rec.get('n'))}")
-    elif not _isnan(den):
-        detail.append(_t(lang, f"分母 {_fmt_count(den)}", f"denominator {_fmt_count(den)}"))
-    if not _isnan(rec.get("response_rate")):
-        detail.append(_t(lang, f"回收率 {float(rec['response_rate']):.0%}",
-                         f"response {float(rec['response_rate']):.0%}"))
-    if not _isnan(rec.get("n_eff")) and not _isnan(rec.get("n")) and float(rec["n_eff"]) < float(rec["n"]) - 0.5:
-        detail.append(_t(lang, f"有效n {float(rec['n_eff']):,.0f}", f"n_eff {float(rec['n_eff']):,.0f}"))
-    cell = parts[0] + "".join(f'<span class="ci">{html.escape(d)}</span>' for d in detail)
+    cell = est + "".join(f'<span class="ci">{html.escape(d)}</span>' for d in detail)
     return f'<td class="num">{cell}</td>'
 
 
@@ -1199,7 +1255,7 @@ def _indicator_year_table(rep: Report, frame: pd.DataFrame) -> str:
 
     lang = rep.lang
     years = sorted(int(y) for y in frame["year"].dropna().unique())
-    head = [rep.header("name"), *[str(y) for y in years]]
+    head = [rep.header("indicator_name"), *[str(y) for y in years]]
     has_target = "target" in frame.columns and frame["target"].notna().any()
     if has_target:
         head.append(rep.header("target"))
@@ -1208,10 +1264,11 @@ def _indicator_year_table(rep: Report, frame: pd.DataFrame) -> str:
     for ind, g in frame.groupby("indicator", sort=False):
         rec0 = g.iloc[0]
         share = is_share(rec0.get("unit", ""))
-        cells = [f"<td>{html.escape(str(rec0['name']))}<span class='muted'> {html.escape(str(ind))}</span></td>"]
+        cells = [f"<td>{html.escape(str(rec0['indicator_name']))}<span class='muted'> {html.escape(str(ind))}</span></td>"]
         by_year = {int(r["year"]): r for r in g.to_dict("records")}
         for y in years:
-            cells.append(_est_cell(by_year[y], lang, share) if y in by_year else '<td class="num">—</td>')
+            cells.append(_est_cell(by_year[y], lang, share, rep.kinds.get(str(ind), ""))
+                         if y in by_year else '<td class="num">—</td>')
         if has_target:
             tgt = rec0.get("target")
             cur = by_year.get(rep.year)
@@ -1237,15 +1294,16 @@ def _by_group_table(rep: Report, frame: pd.DataFrame) -> str:
     from .plots import is_share
 
     groups = sorted(frame[rep.by].dropna().astype(str).unique())
-    head = [rep.header("name"), *groups]
+    head = [rep.header("indicator_name"), *groups]
     rows = []
     for _ind, g in frame.groupby("indicator", sort=False):
         rec0 = g.iloc[0]
         share = is_share(rec0.get("unit", ""))
         by_g = {str(r[rep.by]): r for r in g.to_dict("records")}
-        cells = [f"<td>{html.escape(str(rec0['name']))}</td>"]
+        cells = [f"<td>{html.escape(str(rec0['indicator_name']))}</td>"]
         for grp in groups:
-            cells.append(_est_cell(by_g[grp], rep.lang, share) if grp in by_g else '<td class="num">—</td>')
+            cells.append(_est_cell(by_g[grp], rep.lang, share, rep.kinds.get(str(_ind), ""))
+                         if grp in by_g else '<td class="num">—</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return _table_html(head, rows)
 
@@ -1280,7 +1338,8 @@ def _plain_table(rep: Report, frame: pd.DataFrame, limit: int | None = None) -> 
                                                               if float(v).is_integer() else f"{float(v):,.2f}")
                 cells.append(f'<td class="num">{html.escape(txt)}</td>')
             else:
-                cells.append(f"<td>{html.escape('' if _isnan(v) else str(v))}</td>")
+                cls = ' class="name"' if c in ("enterprise", "indicator_name", "indicator") else ""
+                cells.append(f"<td{cls}>{html.escape('' if _isnan(v) else str(v))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     del is_share
     return _table_html(head, rows)
@@ -1291,6 +1350,37 @@ def _img(fig: Any, alt: str) -> str:
 
     data = base64.b64encode(figure_to_png(fig)).decode("ascii")
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
+
+
+#: Options shown in the HTML header (all options are in the 说明 sheet of the workbook).
+_SHOWN_OPTIONS = ("profile", "dual_definition", "practice_days", "pay_rule", "survey_weights", "as_of")
+
+
+def _font_face(page: str) -> str:
+    """@font-face rule embedding the bundled CJK font, subset to the characters of ``page``."""
+    import io
+
+    try:
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+    except ImportError:  # pragma: no cover - fontTools ships with matplotlib
+        return ""
+    from .plots import _font_path
+
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.layout_features = ["*"]
+    opts.notdef_outline = True
+    font = TTFont(_font_path(), lazy=True)
+    sub = subset.Subsetter(opts)
+    sub.populate(text="".join(sorted(set(page))))
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return ('@font-face { font-family: "coopmetrics CJK"; font-weight: 100 900; '
+            f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
 
 
 def _render_html(rep: Report) -> str:
@@ -1307,7 +1397,7 @@ def _render_html(rep: Report) -> str:
                    f" · 披露规则：{settings.get('disclosure', '')}",
              f"Cohort {rep.year} (compared with {rep.year - 1}) · breakdown: {rep.by}"
              f" · disclosure: {settings.get('disclosure', '')}")
-    opts = " · ".join(f"{k}={v}" for k, v in settings.items() if k not in ("disclosure", "by"))
+    opts = " · ".join(f"{k}={v}" for k, v in settings.items() if k in _SHOWN_OPTIONS)
     sections = [(k, rep.sheet_name(k)) for k in rep.tables if k not in ("about",)]
     nav = "".join(f'<a href="#{k}">{html.escape(n)}</a>' for k, n in sections)
     parts.append(f"<header><h1>{html.escape(title)}</h1><div class='sub'>{html.escape(sub)}</div>"
@@ -1342,6 +1432,12 @@ def _render_html(rep: Report) -> str:
                       "按披露规则不公布。",
                 f"Each cell: the estimate; below it in grey the 95% CI and numerator/denominator (or n). "
                 f"'{SUPPRESSED['en']}' marks cells withheld by the disclosure rule (too few people).")
+    if settings.get("disclosure") == "hesa":
+        legend += _t(lang, " 按 HESA 规则，公布的人数四舍五入到 5 的倍数（小于 2.5 记为 0），百分比用未取整的人数计算，"
+                           "所以分子/分母与百分比可能不完全吻合；分母不足 22.5 人的百分比、7 人及以下的平均数不公布。",
+                     " Under the HESA rule published counts are rounded to multiples of 5 (below 2.5 to 0) and "
+                     "percentages use the unrounded counts, so numerator/denominator may not match the percentage "
+                     "exactly; percentages on fewer than 22.5 people and averages of 7 or fewer are withheld.")
     parts.append(f"<p class='muted'>{html.escape(legend)}</p>")
     figs = rep.figures
     fig_for = {"scorecard": [k for k in figs if k.startswith("trend_") or k.startswith("likert_")],
@@ -1361,19 +1457,24 @@ def _render_html(rep: Report) -> str:
         elif key == "validation":
             parts.append(_validation_html(rep, frame))
         elif key == "cohorts":
-            cols = [c for c in ("name", "cohort", "reference", "n_cohort", "n_reference", "estimate_cohort",
+            cols = [c for c in ("indicator_name", "cohort", "reference", "n_cohort", "n_reference", "estimate_cohort",
                                 "estimate_reference", "difference", "ci_low", "ci_high", "q_value",
                                 "effect_size", "effect_size_type", "method", "flags", "unit") if c in frame.columns]
             parts.append(_plain_table(rep, frame[cols]))
         elif key == "definitions":
             parts.append(_plain_table(rep, frame))
+        elif key == "enterprise":
+            cols = [c for c in _ENTERPRISE_HTML if c in frame.columns]
+            parts.append(_plain_table(rep, frame[cols], limit=30))
+            if len(frame) > 30:
+                parts.append(f"<p class='muted'>{html.escape(_t(lang, f'按设备值排序，仅显示前 30 家，共 {len(frame)} 家；完整表（全部 {frame.shape[1]} 列）见 Excel。', f'Sorted by equipment value; first 30 of {len(frame)} firms. The workbook has every firm and all {frame.shape[1]} columns.'))}</p>")
         else:
             parts.append(_plain_table(rep, frame, limit=60))
             if len(frame) > 60:
                 parts.append(f"<p class='muted'>{html.escape(_t(lang, f'仅显示前 60 行，共 {len(frame)} 行，完整表见 Excel。', f'First 60 of {len(frame)} rows; the workbook has all.'))}</p>")
-        for fk in fig_for.get(key, []):
-            if fk in figs:
-                parts.append(_img(figs[fk], fk))
+        shown = [_img(figs[fk], fk) for fk in fig_for.get(key, []) if fk in figs]
+        if shown:
+            parts.append(f"<div class='figs'>{''.join(shown)}</div>")
     parts.append(f"<footer>coopmetrics {html.escape(_version())} · "
                  f"{html.escape(_dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}</footer></main></body></html>")
     return "".join(parts)
@@ -1399,6 +1500,11 @@ def _validation_html(rep: Report, frame: pd.DataFrame) -> str:
     out.append("</details>")
     return "".join(out)
 
+
+#: Columns of the partner-firm table shown in HTML (the workbook has them all).
+_ENTERPRISE_HTML = ("enterprise", "partnership_start", "equipment_value", "funds", "interns_received",
+                    "graduates_hired", "order_students", "part_time_hours", "tech_service_income",
+                    "training_income")
 
 _INTROS: dict[str, tuple[str, str]] = {
     "scorecard": ("毕业生去向、收入、专业相关度与满意度：报告年份与上一年对照。",
