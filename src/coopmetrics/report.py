@@ -821,6 +821,8 @@ class _Builder:
                 out[name] = str(getattr(opts, name))
         out["disclosure"] = self.disclosure
         out["by"] = self.by
+        if getattr(self, "cohort_adjust", None):
+            out["cohort_adjust"] = ",".join(self.cohort_adjust)
         return out
 
     def _about(self) -> pd.DataFrame:
@@ -979,6 +981,7 @@ class _Builder:
         # entry score and gender: the confounders of program choice in the sample documentation; adding
         # admission type makes some salary designs rank-deficient on small cohorts.
         adjust = [c for c in ("entry_score", "gender") if c in g.columns and g[c].notna().any()]
+        self.cohort_adjust = adjust
         frames = []
         for ind in self._cohort_indicators():
             for adj in ([None, adjust] if adjust else [None]):
@@ -1165,6 +1168,7 @@ table { border-collapse: collapse; font-size: 13px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #eef3f8; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
 td.name { white-space: nowrap; }
+td.flags { font-size: 11px; color: var(--muted); min-width: 200px; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td .ci { color: var(--muted); font-size: 11px; display: block; }
 .sup { color: var(--bad); font-weight: 600; }
@@ -1319,7 +1323,9 @@ def _plain_table(rep: Report, frame: pd.DataFrame, limit: int | None = None) -> 
         cells = []
         for c in shown.columns:
             v = rec[c]
-            if c == "status":
+            if c == "unit":
+                cells.append(f"<td>{html.escape(_unit_label(v, rep.lang))}</td>")
+            elif c == "status":
                 txt = _STATUS.get(str(v), (str(v), str(v)))[0 if rep.lang == "zh" else 1]
                 cls = ' class="sup"' if v == "suppressed" else ""
                 cells.append(f"<td><span{cls}>{html.escape(txt)}</span></td>")
@@ -1371,13 +1377,13 @@ def _font_face(page: str) -> str:
     opts.flavor = "woff"
     opts.layout_features = ["*"]
     opts.notdef_outline = True
-    font = TTFont(_font_path(), lazy=True)
-    sub = subset.Subsetter(opts)
-    sub.populate(text="".join(sorted(set(page))))
-    sub.subset(font)
     buf = io.BytesIO()
-    font.flavor = "woff"
-    font.save(buf)
+    with TTFont(_font_path(), lazy=True) as font:
+        sub = subset.Subsetter(opts)
+        sub.populate(text="".join(sorted(set(page))))
+        sub.subset(font)
+        font.flavor = "woff"
+        font.save(buf)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return ('@font-face { font-family: "coopmetrics CJK"; font-weight: 100 900; '
             f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
@@ -1398,7 +1404,8 @@ def _render_html(rep: Report) -> str:
              f"Cohort {rep.year} (compared with {rep.year - 1}) · breakdown: {rep.by}"
              f" · disclosure: {settings.get('disclosure', '')}")
     opts = " · ".join(f"{k}={v}" for k, v in settings.items() if k in _SHOWN_OPTIONS)
-    sections = [(k, rep.sheet_name(k)) for k in rep.tables if k not in ("about",)]
+    # row accounting is shown inside the validation section
+    sections = [(k, rep.sheet_name(k)) for k in rep.tables if k not in ("about", "accounting")]
     nav = "".join(f'<a href="#{k}">{html.escape(n)}</a>' for k, n in sections)
     parts.append(f"<header><h1>{html.escape(title)}</h1><div class='sub'>{html.escape(sub)}</div>"
                  f"<div class='sub'>{html.escape(_t(lang, '口径选项', 'Definition options'))}: {html.escape(opts)}</div>"
@@ -1440,15 +1447,22 @@ def _render_html(rep: Report) -> str:
                      "exactly; percentages on fewer than 22.5 people and averages of 7 or fewer are withheld.")
     parts.append(f"<p class='muted'>{html.escape(legend)}</p>")
     figs = rep.figures
-    fig_for = {"scorecard": [k for k in figs if k.startswith("trend_") or k.startswith("likert_")],
-               "resources": ["dual_ratio"], "enterprise": ["enterprise"], "cohorts": ["forest"]}
+    dual_trend = "trend_dual_teacher_ratio_professional"
+    fig_for = {"scorecard": [k for k in figs if (k.startswith("trend_") and k != dual_trend)
+                             or k.startswith("likert_")],
+               "resources": [dual_trend, "dual_ratio"], "enterprise": ["enterprise"], "cohorts": ["forest"]}
     for key, name in sections:
         frame = rep.tables[key]
         parts.append(f'<h2 id="{key}">{html.escape(name)}</h2>')
         intro = _INTROS.get(key)
         if intro:
             parts.append(f"<p class='muted'>{html.escape(intro[0 if lang == 'zh' else 1])}</p>")
-        if frame.empty:
+        if frame.empty and key == "validation":
+            acc = rep.tables.get("accounting")
+            if acc is not None and len(acc):
+                parts.append(_plain_table(rep, acc))
+            parts.append(f"<p>{html.escape(_t(lang, '未发现问题。', 'No problems found.'))}</p>")
+        elif frame.empty:
             parts.append(f"<p class='muted'>{html.escape(_t(lang, '（无记录）', '(no rows)'))}</p>")
         elif key in ("scorecard", "resources", "service", "internship"):
             parts.append(_indicator_year_table(rep, frame))
@@ -1457,12 +1471,11 @@ def _render_html(rep: Report) -> str:
         elif key == "validation":
             parts.append(_validation_html(rep, frame))
         elif key == "cohorts":
-            cols = [c for c in ("indicator_name", "cohort", "reference", "n_cohort", "n_reference", "estimate_cohort",
-                                "estimate_reference", "difference", "ci_low", "ci_high", "q_value",
-                                "effect_size", "effect_size_type", "method", "flags", "unit") if c in frame.columns]
-            parts.append(_plain_table(rep, frame[cols]))
+            parts.append(_cohort_table(rep, frame))
         elif key == "definitions":
-            parts.append(_plain_table(rep, frame))
+            parts.append(_definitions_html(rep, frame))
+        elif key == "yoy":
+            parts.append(_yoy_html(rep, frame))
         elif key == "enterprise":
             cols = [c for c in _ENTERPRISE_HTML if c in frame.columns]
             parts.append(_plain_table(rep, frame[cols], limit=30))
@@ -1478,6 +1491,135 @@ def _render_html(rep: Report) -> str:
     parts.append(f"<footer>coopmetrics {html.escape(_version())} · "
                  f"{html.escape(_dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}</footer></main></body></html>")
     return "".join(parts)
+
+
+def _fmt_num(value: Any, digits: int) -> str:
+    return "—" if _isnan(value) else f"{float(value):.{digits}f}"
+
+
+def _pick_lang(text: Any, lang: str) -> str:
+    """Keep one language of a bilingual "中文 / English; 中文 / English" flag text."""
+    if _isnan(text) or not str(text):
+        return ""
+    out = []
+    for part in str(text).split("; "):
+        zh, sep, en = part.partition(" / ")
+        out.append((zh if lang == "zh" else en) if sep else part)
+    return "; ".join(out)
+
+
+def _cohort_table(rep: Report, frame: pd.DataFrame) -> str:
+    """Cohort comparisons: one row per indicator x program x (raw | adjusted)."""
+    from .plots import _cohort_label, is_share
+
+    lang = rep.lang
+    head = [rep.header("indicator_name"), _t(lang, "比较", "Comparison"), _t(lang, "模型", "Model"),
+            _t(lang, "人数（队列/参照）", "n (cohort/reference)"), rep.header("estimate_cohort"),
+            rep.header("estimate_reference"), _t(lang, "差值（95%置信区间）", "Difference (95% CI)"),
+            rep.header("q_value"), rep.header("effect_size"), rep.header("flags")]
+    rows = []
+    for rec in frame.to_dict("records"):
+        share = is_share(rec.get("unit", ""))
+        comp = f"{_cohort_label(rec['cohort'], lang)} vs {_cohort_label(rec['reference'], lang)}"
+        adjusted = bool(rec.get("adjusted"))
+        model = _t(lang, "调整后", "adjusted") if adjusted else _t(lang, "未调整", "raw")
+        covariates = html.escape(", ".join(rep.settings.get("cohort_adjust", "").split(","))) if adjusted else ""
+        cells = [f"<td class='name'>{html.escape(str(rec['indicator_name']))}</td>",
+                 f"<td class='name'>{html.escape(comp)}</td>",
+                 f"<td class='name'>{model}<span class='ci'>{covariates}</span></td>",
+                 f"<td class='num'>{_fmt_count(rec.get('n_cohort'))}/{_fmt_count(rec.get('n_reference'))}</td>"]
+        if rec.get("status") == "suppressed":
+            cells.append(f"<td class='num' colspan='5'><span class='sup'>{html.escape(SUPPRESSED[lang])}</span>"
+                         f"<span class='ci'>{html.escape(_t(lang, '有一组人数太少', 'a group is too small'))}</span></td>")
+        else:
+            diff = rec.get("difference")
+            def fmt_d(v: Any, share: bool = share) -> str:
+                if _isnan(v):
+                    return "—"
+                return f"{float(v) * 100:+.1f}" if share else f"{float(v):+,.0f}"
+
+            unit_d = _t(lang, " 个百分点", " pp") if share else ""
+            sig = not _isnan(rec.get("q_value")) and float(rec["q_value"]) < 0.05
+            cls = "yes" if sig else ""
+            cells += [
+                f"<td class='num'>{_fmt_value(rec.get('estimate_cohort'), share)}</td>",
+                f"<td class='num'>{_fmt_value(rec.get('estimate_reference'), share)}</td>",
+                f"<td class='num'><span class='{cls}'>{fmt_d(diff)}{unit_d}</span>"
+                f"<span class='ci'>({fmt_d(rec.get('ci_low'))} – {fmt_d(rec.get('ci_high'))})</span></td>",
+                f"<td class='num'>{_fmt_num(rec.get('q_value'), 3)}</td>",
+                f"<td class='num'>{_fmt_num(rec.get('effect_size'), 2)}"
+                f"<span class='ci'>{html.escape(str(rec.get('effect_size_type', '')))}</span></td>",
+            ]
+        cells.append(f"<td class='flags'>{html.escape(_pick_lang(rec.get('flags'), lang))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return _table_html(head, rows)
+
+
+def _yoy_html(rep: Report, frame: pd.DataFrame) -> str:
+    """Rows = indicators: previous year, report year, change with its CI and q-value."""
+    from .plots import is_share
+
+    lang = rep.lang
+    head = [rep.header("indicator_name"), str(rep.year - 1), str(rep.year),
+            _t(lang, "变化（95%置信区间）", "Change (95% CI)"), rep.header("q_value"), _t(lang, "单位", "Unit")]
+    rows = []
+    for rec in frame.to_dict("records"):
+        share = is_share(rec.get("unit", ""))
+        cells = [f"<td class='name'>{html.escape(str(rec['indicator_name']))}</td>"]
+        if rec.get("status") == "suppressed":
+            cells.append(f"<td class='num' colspan='4'><span class='sup'>{html.escape(SUPPRESSED[lang])}</span></td>")
+        else:
+            def fmt_c(v: Any, share: bool = share) -> str:
+                if _isnan(v):
+                    return "—"
+                if share:
+                    return f"{float(v) * 100:+.1f}"
+                return f"{float(v):+,.0f}" if abs(float(v)) >= 100 else f"{float(v):+,.2f}"
+
+            ch = rec.get("change")
+            unit_c = _t(lang, " 个百分点", " pp") if share else ""
+            sig = not _isnan(rec.get("q_value")) and float(rec["q_value"]) < 0.05
+            ci = ""
+            if not _isnan(rec.get("change_ci_low")):
+                ci = f"<span class='ci'>({fmt_c(rec['change_ci_low'])} – {fmt_c(rec['change_ci_high'])})</span>"
+            cells += [f"<td class='num'>{_fmt_value(rec.get('previous'), share)}</td>",
+                      f"<td class='num'>{_fmt_value(rec.get('estimate'), share)}</td>",
+                      f"<td class='num'><span class='{'yes' if sig else ''}'>{fmt_c(ch)}{unit_c}</span>{ci}</td>",
+                      f"<td class='num'>{_fmt_num(rec.get('q_value'), 3)}</td>"]
+        cells.append(f"<td>{html.escape(_unit_label(rec.get('unit'), lang))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return _table_html(head, rows)
+
+
+def _definitions_html(rep: Report, frame: pd.DataFrame) -> str:
+    """One row per indicator: name and id; numerator ÷ denominator; edition, source, grade."""
+    from .plots import unit_label
+
+    lang = rep.lang
+    head = [rep.header("indicator_name"), _t(lang, "分子 ÷ 分母", "Numerator ÷ denominator"),
+            _t(lang, "口径与出处", "Edition and source")]
+    rows = []
+    for rec in frame.to_dict("records"):
+        name = rec.get("name_zh") if lang == "zh" else rec.get("name_en")
+        other = rec.get("name_en") if lang == "zh" else rec.get("name_zh")
+        unit = unit_label(rec.get("unit"), lang)
+        num = "" if _isnan(rec.get("numerator")) else str(rec.get("numerator"))
+        den = "" if _isnan(rec.get("denominator")) else str(rec.get("denominator"))
+        grade = "" if _isnan(rec.get("grade")) else f" [{rec['grade']}]"
+        prov = _t(lang, "（暂定口径）", " (provisional)") if rec.get("provisional") is True else ""
+        tgt = "" if _isnan(rec.get("target")) else _t(lang, f"目标 {rec['target']:g}", f"target {rec['target']:g}")
+        notes = "" if _isnan(rec.get("notes")) else str(rec.get("notes"))
+        rows.append(
+            "<tr>"
+            f"<td><b>{html.escape(str(name))}</b><span class='ci'>{html.escape(str(other))}</span>"
+            f"<span class='ci'>{html.escape(str(rec['indicator']))} · {html.escape(unit)}</span></td>"
+            f"<td>{html.escape(num)}" + (f"<br>÷ {html.escape(den)}" if den else "")
+            + (f"<span class='ci'>{html.escape(notes)}</span>" if notes else "") + "</td>"
+            f"<td>{html.escape(str(rec.get('edition', '')))}{html.escape(prov)}"
+            f"<span class='ci'>{html.escape(str(rec.get('source', '')))}{html.escape(grade)}</span>"
+            + (f"<span class='ci'>{html.escape(tgt)}</span>" if tgt else "") + "</td></tr>"
+        )
+    return _table_html(head, rows)
 
 
 def _validation_html(rep: Report, frame: pd.DataFrame) -> str:
@@ -1519,10 +1661,13 @@ _INTROS: dict[str, tuple[str, str]] = {
     "by_group": ("报告年份全部指标按分组列出。", "Every indicator of the report year by group."),
     "enterprise": ("报告年份每家合作企业的投入与产出（金额单位：元）。",
                    "What each partner firm put in and took out in the report year (money in yuan)."),
-    "cohorts": ("订单班、现代学徒制、冠名班与普通班比较（差值、95%置信区间、BH 校正 q 值、效应量）；未调整时为原始差异，"
-                "可能含选择偏差。",
-                "Order class, apprenticeship and named class against regular classes (difference, 95% CI, BH "
-                "q-value, effect size); unadjusted rows are raw gaps and may reflect selection."),
+    "cohorts": ("报告年份订单班、现代学徒制、冠名班与普通班的比较：差值、95%置信区间、BH 校正后的 q 值（全部比较一起校正）和效应量。"
+                "“未调整”是原始差异，可能含选择偏差（例如订单班录取分数更高）；“调整后”控制了入学成绩和性别（回归调整，平均边际效应）。"
+                "绿色表示 q<0.05。",
+                "Order class, apprenticeship and named class against regular classes in the report year: difference, "
+                "95% CI, Benjamini–Hochberg q-value and effect size. 'Raw' rows are plain gaps and may reflect "
+                "selection (order classes admit higher entry scores); 'adjusted' rows control for entry score and "
+                "gender (regression adjustment, average marginal effect). Green: q < 0.05."),
     "yoy": ("与上一年相比的变化及其 95% 置信区间。", "Change from the previous year with its 95% CI."),
     "definitions": ("本报告用到的每个指标的定义、口径版本与出处。",
                     "Definition, edition and source of every indicator used in this report."),
