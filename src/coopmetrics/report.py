@@ -124,6 +124,10 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "estimate_reference": ("参照组估计值", "Reference estimate"),
     "difference": ("差值", "Difference"),
     "q_value": ("q 值（BH）", "q-value (BH)"),
+    "ratio": ("比值", "Ratio"),
+    "ratio_ci_low": ("比值95%下限", "Ratio 95% CI low"),
+    "ratio_ci_high": ("比值95%上限", "Ratio 95% CI high"),
+    "statistic": ("检验统计量", "Test statistic"),
     "effect_size": ("效应量", "Effect size"),
     "effect_size_type": ("效应量类型", "Effect size type"),
     "method": ("方法", "Method"),
@@ -294,6 +298,7 @@ class Report:
                                    "text_wrap": True, "valign": "vcenter"}),
             "pct": wb.add_format({**base, "num_format": "0.0%"}),
             "int": wb.add_format({**base, "num_format": "#,##0"}),
+            "year": wb.add_format({**base, "num_format": "0"}),
             "num": wb.add_format({**base, "num_format": "#,##0.00"}),
             "p": wb.add_format({**base, "num_format": "0.0000"}),
             "text": wb.add_format(base),
@@ -340,6 +345,12 @@ class Report:
                 return SUPPRESSED[lang], None, "mark"
             if missing and _isnan(value):
                 return _MISSING[lang], None, "mark"
+        if column in ("cohort", "reference") and isinstance(value, str):
+            from .plots import _cohort_label
+
+            return _cohort_label(value, lang), None, "text"
+        if column == "flags" and isinstance(value, str):
+            return _pick_lang(value, lang), None, "text"
         if column == "unit" and isinstance(value, str):
             from .plots import unit_label
 
@@ -361,6 +372,8 @@ class Report:
                 return "", v, "pct"
             if column in ("p_value", "q_value"):
                 return "", v, "p"
+            if column in _YEAR_COLS:
+                return "", v, "year"
             if column in _INT_COLS or (float(v).is_integer() and column not in _ESTIMATE_COLS):
                 return "", v, "int"
             return "", v, "num"
@@ -404,8 +417,9 @@ class Report:
 _ESTIMATE_COLS = {"estimate", "ci_low", "ci_high", "previous", "change", "change_ci_low", "change_ci_high",
                   "estimate_cohort", "estimate_reference", "difference", "target", "estimate_unweighted"}
 _PCT_ALWAYS = {"response_rate"}
+_YEAR_COLS = {"year", "grad_year", "partnership_start", "row"}
 _INT_COLS = {"numerator", "denominator", "n", "n_cohort", "n_reference", "rows_read", "kept", "fixed",
-             "excluded", "row", "year", "grad_year"}
+             "excluded"}
 
 
 def _isnan(value: Any) -> bool:
@@ -901,6 +915,10 @@ class _Builder:
                 out[c] = frame[c].to_numpy()
         if "target" in out.columns and not out["target"].notna().any():
             out = out.drop(columns=[c for c in ("target", "meets_target") if c in out.columns])
+        if "n_eff" in out.columns and "response_rate" in out.columns:
+            # n_eff is only informative for weighted survey shares; elsewhere it equals the exact
+            # (unrounded) n and would undo the disclosure rounding.
+            out["n_eff"] = pd.to_numeric(out["n_eff"], errors="coerce").where(out["response_rate"].notna())
         out["_order"] = out["indicator"].map(self.order).fillna(len(self.order))
         return out
 
