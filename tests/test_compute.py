@@ -1,0 +1,685 @@
+"""compute(), unit_values(), explain() against hand calculations, naive pandas, peers and invariants."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportion_confint
+
+import coopmetrics as cm
+from coopmetrics.compute import OUTPUT_HEAD, OUTPUT_TAIL, compute, explain, partner_profile, unit_values
+from coopmetrics.errors import InvalidOptionError, UnknownIndicatorError
+from coopmetrics.registry import REGISTRY, Options
+
+NA = None
+B = "boolean"
+
+
+# --- a small college written out by hand ------------------------------------------------------------
+
+
+def _bool(values):
+    return pd.array(values, dtype=B)
+
+
+def hand_dataset() -> cm.Dataset:
+    """Ten graduates, a few survey answers, six teachers, four internships, a small ledger.
+
+    Students 1-6 are employed (codes 10, 11, 271, 12, 76, 75), 7 studies further (803), 8 is
+    not placed (70), 9 has an unknown code (99), 10 has none. Values of non-employed students
+    are set so that wrongly including them would change the employed-only indicators.
+    """
+    g = pd.DataFrame({
+        "student_id": [str(i) for i in range(1, 11)],
+        "grad_year": [2024] * 10,
+        "major": ["A"] * 5 + ["B"] * 5,
+        "program": ["order_class", "regular", "regular", "apprenticeship", "named_class", "regular", "regular",
+                    "order_class", "regular", NA],
+        "partner": ["甲", NA, NA, "丁", "戊", NA, NA, "甲", NA, NA],
+        "gender": ["male", "female", "female", "male", "female", "male", "female", "male", "female", "male"],
+        "destination_code": ["10", "11", "271", "12", "76", "75", "803", "70", "99", NA],
+        "employer": ["甲", "乙", "丙", "丁", "己", NA, NA, NA, NA, NA],
+        "employer_is_partner": _bool([True, False, False, True, False, NA, True, True, True, True]),
+        "local_job": _bool([True, True, False, True, False, NA, True, True, True, True]),
+        "west_northeast_job": _bool([False, False, True, False, False, False, True, True, True, True]),
+        "sme_job": _bool([True, True, False, True, True, True, False, False, False, False]),
+        "top500_job": _bool([False, False, True, False, False, False, True, True, True, True]),
+        "monthly_salary": [5000, 4000, 6000, 3000, np.nan, 7000, 9999, 9999, 9999, 9999],
+        "job_relevant": _bool([True, False, True, True, NA, False, True, True, True, True]),
+        "left_within_6m": _bool([False, True, False, NA, False, True, True, True, True, True]),
+    })
+    s = pd.DataFrame({
+        "respondent_id": ["s1", "s2", "s3", "s4", "s5", "e1", "e2", "i1", "i1", "i2", "m1"],
+        "student_id": ["1", "2", "3", "4", "6", NA, NA, "1", "1", "2", "1"],
+        "year": [2024] * 11,
+        "survey_kind": ["school"] * 5 + ["employer"] * 2 + ["internship"] * 3 + ["employment"],
+        "item": ["母校总体满意度"] * 5 + ["总体"] * 2 + ["总体", "指导", "总体", "总体"],
+        "response": ["很满意", "满意", "不满意", "无法评估", "一般", "很满意", "很不满意", "满意", "不满意", "很满意", "满意"],
+        "score": pd.array([5, 4, 2, NA, 3, 5, 1, 4, 2, 5, 4], dtype="Int64"),
+    })
+    t = pd.DataFrame({
+        "teacher_id": [f"t{i}" for i in range(1, 7)],
+        "year": [2024] * 6,
+        "major": ["A", "A", "B", "B", "A", "B"],
+        "category": ["full_time"] * 4 + ["enterprise_part_time", "internal_part_time"],
+        "is_professional": _bool([True, True, False, True, True, False]),
+        "title_level": ["senior", "intermediate", "junior", "senior", "intermediate", "junior"],
+        "industry_qualification": _bool([True, False, False, False, True, False]),
+        "industry_years": [0.0, 0.0, 5.0, 0.0, 10.0, 0.0],
+        "enterprise_practice_days_5y": [200, 100, np.nan, 800, np.nan, 50],
+        "applied_projects_5y": [0, 2, 0, 0, 0, 0],
+        "dual_flag": _bool([True, False, True, False, True, False]),
+        "dual_level": ["intermediate", NA, "junior", NA, "senior", NA],
+        "professional_hours": [100.0, 200.0, 0.0, 100.0, 150.0, 50.0],
+    })
+    i = pd.DataFrame({
+        "student_id": ["1", "2", "3", "4"],
+        "year": [2024] * 4,
+        "major": ["A"] * 4,
+        "enterprise": ["甲", "乙", "丙", "丁"],
+        "months": [6.0, 3.0, 8.0, np.nan],
+        "monthly_pay": [3000.0, 2000.0, 1500.0, np.nan],
+        "post_wage": [3500.0, 3000.0, 2000.0, np.nan],
+        "probation_wage": [4000.0, 2400.0, 2000.0, np.nan],
+        "lowest_grade_wage": [2500.0, 2200.0, 1500.0, np.nan],
+        "insured": _bool([True, False, True, NA]),
+        "relevant": _bool([True, False, True, True]),
+        "hired": _bool([True, False, NA, True]),
+    })
+    e = pd.DataFrame({
+        "enterprise": ["甲", "甲", "乙", "丙"],
+        "year": [2024] * 4,
+        "major": ["A", "B", "A", "B"],
+        "equipment_value": [100000.0, 0.0, np.nan, 50000.0],
+        "funds": [20000.0, 0.0, np.nan, 0.0],
+        "interns_received": [10, 5, 0, 0],
+        "internship_positions": [30, 10, 0, 5],
+        "graduates_hired": [4, 1, 0, 0],
+        "order_students": [20, 0, 0, 0],
+        "part_time_teachers": [2, 0, 0, 0],
+        "part_time_hours": [100.0, 0.0, 0.0, 0.0],
+        "tech_service_income": [50000.0, 0.0, 0.0, 0.0],
+        "training_income": [10000.0, 0.0, 0.0, 0.0],
+        "training_person_days": [40.0, 0.0, 0.0, 0.0],
+    })
+    n = pd.DataFrame({"year": [2024, 2024], "major": ["A", "B"], "students": [300, 200]})
+    return cm.Dataset(graduates=g, survey=s, teachers=t, internships=i, enterprises=e, enrollment=n)
+
+
+nan = np.nan
+#: (numerator, denominator, estimate) worked out by hand for hand_dataset(), all groups together.
+HAND: dict[str, tuple[float, float, float]] = {
+    # graduates: 10 rows; placed = students 1-7 (10, 11, 271, 12, 76, 75, 803)
+    "graduates_total": (10, nan, 10),
+    "placement_rate": (7, 10, 0.7),
+    "contract_employment_rate": (3, 10, 0.3),  # 10, 11, 271
+    "flexible_employment_rate": (2, 10, 0.2),  # 12, 76
+    "self_employment_rate": (1, 10, 0.1),  # 75
+    "further_study_rate": (1, 10, 0.1),  # 803
+    "unit_employment_rate": (4, 10, 0.4),  # 2024 mapping: 10, 11, 271, 12
+    "freelance_rate": (1, 10, 0.1),  # 76
+    "not_placed_rate": (1, 10, 0.1),  # 70
+    "unknown_destination_count": (2, nan, 2),  # 99 and missing
+    "unknown_destination_share": (2, 10, 0.2),
+    # employed = students 1-6
+    "job_relevance_rate": (3, 5, 0.6),  # recorded for 1,2,3,4,6; yes for 1,3,4
+    "salary_mean": (25000, 5, 5000.0),  # 5000+4000+6000+3000+7000 (student 5 missing)
+    "salary_median": (nan, 5, 5000.0),  # median of 3000,4000,5000,6000,7000
+    "turnover_rate": (2, 5, 0.4),  # recorded for 1,2,3,5,6; left: 2, 6
+    "partner_employment_rate": (2, 5, 0.4),  # recorded 1-5; partner employer: 1, 4
+    "partner_retention_rate": (2, 4, 0.5),  # program students with partner: 1,4,5,8; employer == partner: 1, 4
+    "local_employment_share": (3, 5, 0.6),  # recorded 1-5; local 1,2,4
+    "west_northeast_share": (1, 6, 1 / 6),  # student 3
+    "sme_share": (5, 6, 5 / 6),  # all but 3
+    "top500_share": (1, 6, 1 / 6),  # student 3
+    "order_class_share": (2, 9, 2 / 9),  # program recorded for 9; order classes 1, 8
+    "apprenticeship_share": (1, 9, 1 / 9),
+    "partnership_program_share": (4, 9, 4 / 9),  # 1, 4, 5, 8
+    # survey, unweighted; scores 5 and 4 are top-box; 无法评估 excluded
+    "school_satisfaction": (2, 4, 0.5),  # s1 5, s2 4, s3 2, s5 3 valid; s4 excluded
+    "employer_satisfaction": (1, 2, 0.5),
+    "internship_satisfaction": (2, 3, 2 / 3),  # i1 answers 4 and 2, i2 answers 5
+    "employment_satisfaction": (1, 1, 1.0),
+    # teachers: full-time t1-t4; professional full-time t1, t2, t4
+    "dual_teacher_ratio_fulltime": (2, 4, 0.5),  # flag: t1, t3
+    "dual_teacher_ratio_professional": (1, 3, 1 / 3),  # t1
+    "fulltime_teachers": (4, nan, 4),
+    "student_teacher_ratio": (500, 4, 125.0),  # (300 + 200) / 4
+    "senior_title_share": (2, 4, 0.5),  # t1, t4
+    "enterprise_teaching_share": (150, 600, 0.25),  # t5's 150 of 100+200+0+100+150+50
+    "practice_compliance_rate": (2, 3, 2 / 3),  # 200 and 800 days >= 180; 100 not
+    # internships
+    "intern_hire_rate": (2, 3, 2 / 3),  # recorded i1, i2, i4; hired i1, i4
+    "internship_relevance_rate": (3, 4, 0.75),
+    "internship_insurance_rate": (2, 3, 2 / 3),
+    "internship_pay_compliance_rate": (2, 3, 2 / 3),  # 2021: 3000>=2800 yes; 2000<2400 & <2200 no; 1500>=1500 yes
+    "internship_duration_rate": (2, 3, 2 / 3),  # 6 and 8 of 6, 3, 8
+    "internship_months_mean": (17, 3, 17 / 3),
+    "internship_pay_mean": (6500, 3, 6500 / 3),
+    # enterprises
+    "partner_count": (3, nan, 3),  # 甲, 乙, 丙
+    "active_partner_count": (2, nan, 2),  # 甲 (interns ...), 丙 (equipment); 乙 has nothing
+    "equipment_per_student": (150000, 500, 300.0),
+    "funds_per_student": (20000, 500, 40.0),
+    "order_students_per_student": (20, 500, 0.04),
+    "interns_received": (15, nan, 15),
+    "internship_positions": (45, nan, 45),
+    "positions_per_graduate": (45, 10, 4.5),
+    "enterprise_hires_per_intern": (5, 15, 1 / 3),
+    "graduates_hired": (5, nan, 5),
+    "part_time_teachers": (2, nan, 2),
+    "part_time_hours": (100, nan, 100),
+    "order_students": (20, nan, 20),
+    "tech_service_income": (50000, nan, 50000),
+    "training_income": (10000, nan, 10000),
+    "training_person_days": (40, nan, 40),
+    "equipment_value": (150000, nan, 150000),
+    "enterprise_funds": (20000, nan, 20000),
+}
+
+UNWEIGHTED = Options(survey_weights=None)
+
+
+@pytest.fixture(scope="module")
+def hand() -> cm.Dataset:
+    return hand_dataset()
+
+
+@pytest.fixture(scope="module")
+def hand_result(hand) -> pd.DataFrame:
+    return compute(hand, by=(), options=UNWEIGHTED).set_index("indicator")
+
+
+@pytest.mark.parametrize("ind", REGISTRY, ids=lambda i: i.id)
+def test_every_indicator_against_hand_calculation(ind, hand_result):
+    assert ind.id in HAND, f"add a hand calculation for {ind.id} to HAND"
+    num, den, estimate = HAND[ind.id]
+    row = hand_result.loc[ind.id]
+    assert row["status"] == "reported"
+    np.testing.assert_allclose([row["numerator"], row["denominator"], row["estimate"]], [num, den, estimate],
+                               rtol=1e-12, equal_nan=True)
+
+
+def test_output_columns_are_the_contract(hand):
+    for by in [(), ("grad_year",), ("year", "major")]:
+        res = compute(hand, ["placement_rate", "salary_mean"], by=by)
+        assert list(res.columns) == [*OUTPUT_HEAD, *by, *OUTPUT_TAIL]
+
+
+def test_grouped_by_major(hand):
+    res = compute(hand, ["placement_rate", "intern_hire_rate", "student_teacher_ratio"], by=("grad_year", "major"))
+    cell = res.set_index(["indicator", "major"])
+    # major A: students 1-5 all placed; major B: 6 (75) and 7 (803) of 6-10
+    assert cell.loc[("placement_rate", "A"), ["numerator", "denominator"]].tolist() == [5, 5]
+    assert cell.loc[("placement_rate", "B"), ["numerator", "denominator"]].tolist() == [2, 5]
+    # teachers use "year" but the output column keeps the requested name grad_year
+    assert cell.loc[("student_teacher_ratio", "A"), "estimate"] == 300 / 2  # t1, t2 full-time in A
+    assert cell.loc[("student_teacher_ratio", "B"), "estimate"] == 200 / 2  # t3, t4
+    assert (res.loc[res.indicator == "student_teacher_ratio", "grad_year"] == 2024).all()
+    # internships of major A only
+    assert cell.loc[("intern_hire_rate", "A"), "numerator"] == 2
+
+
+def test_wilson_default_and_other_methods_match_statsmodels(hand):
+    for method, sm in [("wilson", "wilson"), ("beta", "beta"), ("clopper-pearson", "beta"),
+                       ("agresti_coull", "agresti_coull"), ("jeffreys", "jeffreys")]:
+        r = compute(hand, "placement_rate", by=(), ci_method=method, ci_level=0.9).iloc[0]
+        lo, hi = proportion_confint(7, 10, alpha=0.1, method=sm)
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi))
+        assert r["ci_level"] == 0.9
+
+
+def test_mean_t_interval_and_median_order_statistics(hand):
+    from scipy import stats
+
+    r = compute(hand, ["salary_mean", "salary_median"], by=()).set_index("indicator")
+    x = np.array([5000, 4000, 6000, 3000, 7000.0])
+    lo, hi = stats.t.interval(0.95, 4, loc=x.mean(), scale=stats.sem(x))
+    assert (r.loc["salary_mean", "ci_low"], r.loc["salary_mean", "ci_high"]) == pytest.approx((lo, hi))
+    assert r.loc["salary_mean", "ci_method"] == "t"
+    # n = 5 is too small for a distribution-free 95 % interval
+    assert np.isnan(r.loc["salary_median", "ci_low"])
+
+
+def test_median_interval_uses_the_right_order_statistics():
+    rng = np.random.default_rng(3)
+    sal = np.round(rng.lognormal(8.5, 0.3, size=400))
+    g = pd.DataFrame({"student_id": [str(i) for i in range(400)], "grad_year": [2024] * 400,
+                      "major": np.repeat(["A", "B"], 200), "destination_code": ["10"] * 400, "monthly_salary": sal})
+    res = compute(cm.Dataset(graduates=g), "salary_median", by="major").set_index("major")
+    for major, vals in (("A", sal[:200]), ("B", sal[200:])):
+        v = np.sort(vals)
+        # n = 200, z = 1.96: l = floor((200 - 27.72)/2) = 86, u = ceil(1 + (200 + 27.72)/2) = 115
+        assert res.loc[major, "estimate"] == np.median(vals)
+        assert res.loc[major, ["ci_low", "ci_high"]].tolist() == [v[85], v[114]]
+
+
+def test_weighted_survey_matches_raking_by_hand():
+    """Weighted school satisfaction = Σw·x/Σw·y with weights from weighting.rake on the roster."""
+    from coopmetrics.weighting import rake
+
+    ds = cm.sample.generate()
+    res = compute(ds, "school_satisfaction", by=("grad_year",)).set_index("grad_year")
+    g = ds["graduates"][["student_id", "grad_year", "major", "program", "gender"]]
+    s = ds["survey"]
+    s = s[s["survey_kind"] == "school"]
+    s = s.assign(valid=s["score"].notna() & ~s["response"].isin(["无法评估", "不适用", "无法回答", "不清楚"]))
+    s = s.assign(top=s["valid"] & s["score"].isin([4, 5]).fillna(False).astype(bool))
+    per = s.groupby(["respondent_id", "year", "student_id"]).agg(x=("top", "sum"), y=("valid", "sum")).reset_index()
+    per = per[per["y"] > 0].merge(g, on="student_id", how="left")
+    roster = g.rename(columns={"grad_year": "year"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = rake(per[["year", "major", "program", "gender"]], roster, ["major", "program", "gender"], by=("year",))
+    per["w"] = np.asarray(w)
+    for year, d in per.groupby("year"):
+        est = (d["w"] * d["x"]).sum() / (d["w"] * d["y"]).sum()
+        raw = d["x"].sum() / d["y"].sum()
+        n_eff = d["w"].sum() ** 2 / (d["w"] ** 2).sum()
+        row = res.loc[year]
+        assert row["estimate"] == pytest.approx(est, rel=1e-9)
+        assert row["estimate_unweighted"] == pytest.approx(raw, rel=1e-12)
+        assert row["n"] == len(d)
+        assert row["n_eff"] == pytest.approx(n_eff, rel=1e-9)
+        assert row["deff"] == pytest.approx(len(d) / n_eff, rel=1e-9)
+        assert row["response_rate"] == pytest.approx(len(d) / (g["grad_year"] == year).sum())
+        assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # raking ten graduates does not converge; not the point here
+def test_unweighted_when_asked_and_employer_never_raked(hand):
+    r = compute(hand, ["school_satisfaction", "employer_satisfaction"], by=()).set_index("indicator")
+    assert np.isnan(r.loc["employer_satisfaction", "response_rate"])
+    assert r.loc["employer_satisfaction", "deff"] == 1.0
+    # school: 4 respondents with a valid answer of 10 graduates
+    assert r.loc["school_satisfaction", "response_rate"] == pytest.approx(0.4)
+
+
+# --- naive pandas re-implementation on the sample data --------------------------------------------------
+
+_CONTRACT = {"10", "11", "27", "271", "46", "50", "501", "502", "503", "504", "51", "511", "512", "519"}
+_FLEX = {"12", "76", "77"}
+_FURTHER = {"80", "801", "802", "803", "81", "82", "85"}
+_EMPLOYED = _CONTRACT | _FLEX | {"75"}
+_KNOWN = _EMPLOYED | _FURTHER | {"70", "71", "72"}
+KEYS = ["year", "major"]
+
+
+def _grp(df: pd.DataFrame, **cols) -> pd.DataFrame:
+    return df.assign(**cols).groupby(KEYS, dropna=False)[list(cols)].sum()
+
+
+def _prop(df, den, num):
+    out = _grp(df, x=(den & num).astype(int), d=den.astype(int))
+    return pd.DataFrame({"numerator": out["x"], "denominator": out["d"], "estimate": out["x"] / out["d"]})
+
+
+def _b(s):
+    return s.fillna(False).astype(bool)
+
+
+def naive_all(ds: cm.Dataset) -> dict[str, pd.DataFrame]:
+    g = ds["graduates"].rename(columns={"grad_year": "year"})
+    code = g["destination_code"]
+    emp = code.isin(_EMPLOYED)
+    allg = pd.Series(True, index=g.index)
+    out = {}
+    out["graduates_total"] = _grp(g, numerator=allg.astype(int)).assign(denominator=nan)
+    out["placement_rate"] = _prop(g, allg, code.isin(_EMPLOYED | _FURTHER))
+    out["contract_employment_rate"] = _prop(g, allg, code.isin(_CONTRACT))
+    out["flexible_employment_rate"] = _prop(g, allg, code.isin(_FLEX))
+    out["self_employment_rate"] = _prop(g, allg, code == "75")
+    out["further_study_rate"] = _prop(g, allg, code.isin(_FURTHER))
+    out["unit_employment_rate"] = _prop(g, allg, code.isin(_CONTRACT | {"12"}))
+    out["freelance_rate"] = _prop(g, allg, code.isin({"76", "77"}))
+    out["not_placed_rate"] = _prop(g, allg, code.isin({"70", "71", "72"}))
+    out["unknown_destination_share"] = _prop(g, allg, ~code.isin(_KNOWN))
+    out["unknown_destination_count"] = _grp(g, numerator=(~code.isin(_KNOWN)).astype(int)).assign(denominator=nan)
+    for ind, col in [("job_relevance_rate", "job_relevant"), ("turnover_rate", "left_within_6m"),
+                     ("partner_employment_rate", "employer_is_partner"), ("local_employment_share", "local_job"),
+                     ("west_northeast_share", "west_northeast_job"), ("sme_share", "sme_job"),
+                     ("top500_share", "top500_job")]:
+        out[ind] = _prop(g, emp & g[col].notna(), _b(g[col]))
+    sal = g[emp & g["monthly_salary"].notna()]
+    agg = sal.groupby(KEYS)["monthly_salary"].agg(["sum", "count", "mean", "median"])
+    out["salary_mean"] = pd.DataFrame({"numerator": agg["sum"], "denominator": agg["count"], "estimate": agg["mean"]})
+    out["salary_median"] = pd.DataFrame({"numerator": nan, "denominator": agg["count"], "estimate": agg["median"]})
+    prog = g["program"]
+    out["partner_retention_rate"] = _prop(
+        g, prog.isin(["order_class", "named_class", "apprenticeship"]) & g["partner"].notna(),
+        _b(g["employer"] == g["partner"]))
+    out["order_class_share"] = _prop(g, prog.notna(), prog == "order_class")
+    out["apprenticeship_share"] = _prop(g, prog.notna(), prog == "apprenticeship")
+    out["partnership_program_share"] = _prop(g, prog.notna(), prog.isin(["order_class", "named_class",
+                                                                         "apprenticeship"]))
+    # survey: answers linked to the roster's major by student_id
+    s = ds["survey"].merge(g[["student_id", "major"]].drop_duplicates("student_id"), on="student_id", how="left")
+    for kind in ("internship", "employment", "school", "employer"):
+        k = s[s["survey_kind"] == kind]
+        valid = k["score"].notna() & ~k["response"].isin(["无法评估", "不适用", "无法回答", "不清楚"])
+        top = valid & _b(k["score"].isin([4, 5]))
+        a = k.assign(x=top.astype(int), y=valid.astype(int))
+        a = a[a["y"] > 0]
+        agg = a.groupby(KEYS, dropna=False).agg(numerator=("x", "sum"), denominator=("y", "sum"),
+                                                n=("respondent_id", "nunique"))
+        out[f"{kind}_satisfaction"] = agg.assign(estimate=agg["numerator"] / agg["denominator"])
+    # teachers
+    t = ds["teachers"]
+    ft = t["category"] == "full_time"
+    prof = _b(t["is_professional"])
+    out["dual_teacher_ratio_fulltime"] = _prop(t, ft, _b(t["dual_flag"]))
+    out["dual_teacher_ratio_professional"] = _prop(t, ft & prof, _b(t["dual_flag"]))
+    out["fulltime_teachers"] = _grp(t, numerator=ft.astype(int)).assign(denominator=nan)
+    out["senior_title_share"] = _prop(t, ft & t["title_level"].notna(), t["title_level"] == "senior")
+    out["practice_compliance_rate"] = _prop(t, ft & prof & t["enterprise_practice_days_5y"].notna(),
+                                            _b(t["enterprise_practice_days_5y"] >= 180))
+    h = t["professional_hours"].fillna(0)
+    hs = _grp(t, x=h.where(t["category"] == "enterprise_part_time", 0), y=h)
+    out["enterprise_teaching_share"] = pd.DataFrame({"numerator": hs["x"], "denominator": hs["y"],
+                                                     "estimate": hs["x"] / hs["y"]})
+    stud = ds["enrollment"].groupby(KEYS)["students"].sum()
+    nft = t[ft].groupby(KEYS, dropna=False).size()
+    r = pd.concat({"numerator": stud, "denominator": nft}, axis=1)
+    out["student_teacher_ratio"] = r.assign(estimate=r["numerator"] / r["denominator"])
+    # internships
+    i = ds["internships"]
+    if "major" not in i:  # internships carry the roster's major through student_id
+        i = i.merge(g[["student_id", "major"]].drop_duplicates("student_id"), on="student_id", how="left")
+    for ind, col in [("intern_hire_rate", "hired"), ("internship_relevance_rate", "relevant"),
+                     ("internship_insurance_rate", "insured")]:
+        out[ind] = _prop(i, i[col].notna(), _b(i[col]))
+    pay_ok = _b(i["monthly_pay"] >= 0.8 * i["post_wage"]) | _b(i["monthly_pay"] >= i["lowest_grade_wage"])
+    out["internship_pay_compliance_rate"] = _prop(i, i["monthly_pay"].notna(), pay_ok)
+    out["internship_duration_rate"] = _prop(i, i["months"].notna(), _b(i["months"] >= 6))
+    for ind, col in [("internship_months_mean", "months"), ("internship_pay_mean", "monthly_pay")]:
+        a = i[i[col].notna()].groupby(KEYS)[col].agg(["sum", "count", "mean"])
+        out[ind] = pd.DataFrame({"numerator": a["sum"], "denominator": a["count"], "estimate": a["mean"]})
+    # enterprises
+    e = ds["enterprises"]
+    out["partner_count"] = e.groupby(KEYS)["enterprise"].nunique().to_frame("numerator").assign(denominator=nan)
+    act_cols = ["interns_received", "graduates_hired", "order_students", "part_time_teachers", "part_time_hours",
+                "equipment_value", "funds", "donated_equipment", "co_courses", "co_textbooks", "co_bases",
+                "tech_service_income", "training_person_days"]
+    active = (e[[c for c in act_cols if c in e]].fillna(0) > 0).any(axis=1)
+    out["active_partner_count"] = (e[active].groupby(KEYS)["enterprise"].nunique().to_frame("numerator")
+                                   .assign(denominator=nan))
+    sums = e.groupby(KEYS)[["equipment_value", "funds", "order_students", "internship_positions", "interns_received",
+                            "graduates_hired", "part_time_teachers", "part_time_hours", "tech_service_income",
+                            "training_income", "training_person_days"]].sum()
+    for ind, col in [("interns_received", "interns_received"), ("internship_positions", "internship_positions"),
+                     ("graduates_hired", "graduates_hired"), ("part_time_teachers", "part_time_teachers"),
+                     ("part_time_hours", "part_time_hours"), ("order_students", "order_students"),
+                     ("tech_service_income", "tech_service_income"), ("training_income", "training_income"),
+                     ("training_person_days", "training_person_days"), ("equipment_value", "equipment_value"),
+                     ("enterprise_funds", "funds")]:
+        out[ind] = sums[[col]].rename(columns={col: "numerator"}).assign(denominator=nan)
+    for ind, col in [("equipment_per_student", "equipment_value"), ("funds_per_student", "funds"),
+                     ("order_students_per_student", "order_students")]:
+        r = pd.concat({"numerator": sums[col], "denominator": stud}, axis=1)
+        out[ind] = r.assign(estimate=r["numerator"] / r["denominator"])
+    r = pd.concat({"numerator": sums["internship_positions"], "denominator": g.groupby(KEYS).size()}, axis=1)
+    out["positions_per_graduate"] = r.assign(estimate=r["numerator"] / r["denominator"])
+    out["enterprise_hires_per_intern"] = pd.DataFrame({
+        "numerator": sums["graduates_hired"], "denominator": sums["interns_received"],
+        "estimate": sums["graduates_hired"] / sums["interns_received"]})
+    for ind, df in out.items():
+        if "estimate" not in df:
+            out[ind] = df.assign(estimate=df["numerator"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_ds() -> cm.Dataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cm.sample.generate()
+
+
+@pytest.fixture(scope="module")
+def naive(sample_ds) -> dict[str, pd.DataFrame]:
+    return naive_all(sample_ds)
+
+
+@pytest.fixture(scope="module")
+def sample_result(sample_ds) -> pd.DataFrame:
+    return compute(sample_ds, by=("year", "major"), options=UNWEIGHTED)
+
+
+@pytest.mark.parametrize("ind", REGISTRY, ids=lambda i: i.id)
+def test_every_indicator_against_naive_pandas_on_sample(ind, naive, sample_result):
+    assert ind.id in naive, f"add a naive re-implementation of {ind.id}"
+    ref = naive[ind.id].reset_index()
+    got = sample_result[sample_result["indicator"] == ind.id]
+    assert (got["status"] == "reported").any()
+    m = got.merge(ref, on=KEYS, how="outer", suffixes=("", "_ref"), indicator=True)
+    assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"][KEYS]
+    for col in ("numerator", "denominator", "estimate"):
+        np.testing.assert_allclose(m[col].astype(float), m[f"{col}_ref"].astype(float), rtol=1e-9, equal_nan=True,
+                                   err_msg=f"{ind.id}: {col}")
+    if ind.survey_kind is not None:
+        np.testing.assert_array_equal(m["n"].astype(float), m["n_ref"].astype(float))
+
+
+# --- invariants ------------------------------------------------------------------------------------------
+
+CODES = ["10", "11", "12", "271", "46", "502", "70", "71", "72", "75", "76", "80", "803", "85", "99", None]
+
+
+@st.composite
+def graduates_frames(draw):
+    n = draw(st.integers(1, 60))
+    codes = draw(st.lists(st.sampled_from(CODES), min_size=n, max_size=n))
+    majors = draw(st.lists(st.sampled_from(["A", "B", "C"]), min_size=n, max_size=n))
+    years = draw(st.lists(st.sampled_from([2023, 2024]), min_size=n, max_size=n))
+    rel = draw(st.lists(st.sampled_from([True, False, None]), min_size=n, max_size=n))
+    sal = draw(st.lists(st.one_of(st.none(), st.floats(1000, 20000)), min_size=n, max_size=n))
+    return pd.DataFrame({"student_id": [str(i) for i in range(n)], "grad_year": years, "major": majors,
+                         "destination_code": codes, "job_relevant": pd.array(rel, dtype=B),
+                         "monthly_salary": pd.array(sal, dtype="Float64").astype(float)})
+
+
+PROPS = ["placement_rate", "contract_employment_rate", "unknown_destination_share", "job_relevance_rate",
+         "not_placed_rate"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(g=graduates_frames(), method=st.sampled_from(["wilson", "beta", "jeffreys", "agresti_coull"]),
+       level=st.sampled_from([0.8, 0.95, 0.99]))
+def test_invariants(g, method, level):
+    ds = cm.Dataset(graduates=g)
+    res = compute(ds, [*PROPS, "graduates_total", "salary_mean"], by=("grad_year", "major"), ci_method=method,
+                  ci_level=level)
+    p = res[res["indicator"].isin(PROPS) & (res["status"] == "reported")]
+    assert (p["numerator"] <= p["denominator"]).all()
+    assert ((0 <= p["ci_low"]) & (p["ci_low"] <= p["estimate"]) & (p["estimate"] <= p["ci_high"])
+            & (p["ci_high"] <= 1)).all()
+    total = compute(ds, [*PROPS, "graduates_total"], by=())
+    for ind in [*PROPS, "graduates_total"]:
+        grouped = res[res["indicator"] == ind]
+        whole = total[total["indicator"] == ind].iloc[0]
+        assert grouped["numerator"].sum() == whole["numerator"]
+        if ind != "graduates_total":
+            assert grouped["denominator"].sum() == whole["denominator"]
+    # the placement components add up to the placement rate (moe_2021: same denominator)
+    parts = compute(ds, ["contract_employment_rate", "flexible_employment_rate", "self_employment_rate",
+                         "further_study_rate"], by=())["numerator"].sum()
+    assert parts == total.set_index("indicator").loc["placement_rate", "numerator"]
+    m = res[(res["indicator"] == "salary_mean") & (res["n"] > 1)]
+    assert (m["ci_low"] <= m["estimate"]).all() and (m["estimate"] <= m["ci_high"]).all()
+
+
+# --- engines --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_same_numbers_from_other_engines(engine, sample_ds, sample_result):
+    if engine == "polars":
+        import polars as pl
+
+        conv = lambda df: pl.from_pandas(df).lazy()  # noqa: E731
+    else:
+        import duckdb
+
+        conv = duckdb.from_df
+    other = cm.Dataset(**{t: conv(sample_ds[t]) for t in sample_ds.tables})
+    res = compute(other, by=("year", "major"), options=UNWEIGHTED)
+    m = sample_result.merge(res, on=["indicator", *KEYS], how="outer", suffixes=("", "_o"), indicator=True)
+    assert (m["_merge"] == "both").all()
+    for col in ("numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_high"):
+        np.testing.assert_allclose(m[col].astype(float), m[f"{col}_o"].astype(float), rtol=1e-9, equal_nan=True,
+                                   err_msg=col)
+    assert (m["status"] == m["status_o"]).all()
+
+
+# --- missing input, bad arguments, options --------------------------------------------------------------------
+
+
+def test_missing_table_and_column_give_missing_input_rows(hand):
+    g = hand["graduates"].drop(columns=["job_relevant"])
+    res = compute(cm.Dataset(graduates=g), ["placement_rate", "job_relevance_rate", "intern_hire_rate"],
+                  by=("grad_year",)).set_index("indicator")
+    assert res.loc["placement_rate", "status"] == "reported"
+    assert res.loc["job_relevance_rate", "status"] == "missing_input"
+    assert res.loc["intern_hire_rate", "status"] == "missing_input"
+    assert np.isnan(res.loc["intern_hire_rate", "estimate"])
+    assert "job_relevant" in res.attrs["messages"]["job_relevance_rate"]
+
+
+def test_group_column_the_table_lacks(hand):
+    # teachers have no "program" (not in their schema); graduates do
+    res = compute(hand, ["dual_teacher_ratio_fulltime", "placement_rate"], by=("program",))
+    st_ = res.groupby("indicator")["status"].first()
+    assert st_["dual_teacher_ratio_fulltime"] == "not_applicable"
+    assert st_["placement_rate"] == "reported"
+    # internships get program from the roster through student_id
+    r = compute(hand, "intern_hire_rate", by=("program",)).set_index("program")
+    assert r.loc["order_class", "numerator"] == 1 and r.loc["apprenticeship", "numerator"] == 1
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    (dict(ci_method="wilsn"), "wilson"),
+    (dict(ci_level=1.5), "ci_level"),
+    (dict(by=("majr",)), "major"),
+    (dict(by=("major", "major")), "duplicate"),
+    (dict(options="moe_2021"), "Options"),
+])
+def test_invalid_arguments_raise(hand, kwargs, fragment):
+    with pytest.raises(InvalidOptionError, match=fragment):
+        compute(hand, "placement_rate", **kwargs)
+
+
+def test_unknown_indicator_raises(hand):
+    with pytest.raises(UnknownIndicatorError):
+        compute(hand, ["placement_rat"])
+
+
+def test_options_change_the_definitions(hand):
+    o = Options(dual_definition="2004_evaluation", pay_rule="2016", practice_days=90)
+    r = compute(hand, ["dual_teacher_ratio_fulltime", "dual_teacher_ratio_professional",
+                       "internship_pay_compliance_rate", "practice_compliance_rate"], by=(), options=o)
+    r = r.set_index("indicator")
+    # 2004: intermediate+ title and one condition: t1 (qualification), t2 (2 projects), t4 (800 days)
+    assert r.loc["dual_teacher_ratio_fulltime", ["numerator", "denominator"]].tolist() == [3, 4]
+    assert r.loc["dual_teacher_ratio_professional", ["numerator", "denominator"]].tolist() == [3, 3]
+    # 2016: >= 80 % of the probation wage: 3000 < 3200 no, 2000 >= 1920 yes, 1500 < 1600 no
+    assert r.loc["internship_pay_compliance_rate", "numerator"] == 1
+    # 90 days: 200, 100 and 800 all comply
+    assert r.loc["practice_compliance_rate", "numerator"] == 3
+    assert "dual_definition=2004_evaluation" in r.loc["dual_teacher_ratio_fulltime", "edition"]
+    r = compute(hand, "dual_teacher_ratio_fulltime", by=(), options=Options(dual_definition="2022_standard"))
+    assert r["numerator"].item() == 2  # levels recorded for t1 and t3
+    # a stricter top box: only score 5
+    r = compute(hand, "school_satisfaction", by=(), options=Options(survey_weights=None,
+                                                                    satisfied_levels={"school": (5,)}))
+    assert r[["numerator", "denominator"]].values.tolist() == [[1, 4]]
+    # dropping 一般 from the denominator by its text
+    r = compute(hand, "school_satisfaction", by=(), options=Options(survey_weights=None,
+                                                                    exclude_levels={"school": ("无法评估", "一般")}))
+    assert r[["numerator", "denominator"]].values.tolist() == [[2, 3]]
+    # choosing one item
+    r = compute(hand, "internship_satisfaction", by=(), options=Options(survey_weights=None,
+                                                                        survey_items={"internship": ("总体",)}))
+    assert r[["numerator", "denominator"]].values.tolist() == [[2, 2]]
+
+
+def test_profiles_for_the_placement_rate():
+    g = pd.DataFrame({"student_id": list("abcdef"), "grad_year": [2024] * 6, "major": ["A"] * 6,
+                      "destination_code": ["10", "76", "75", "801", "70", "77"]})
+    ds = cm.Dataset(graduates=g)
+    for profile in ("moe_2021", "moe_2024", "legacy"):
+        r = compute(ds, ["placement_rate", "flexible_employment_rate", "unit_employment_rate"], by=(),
+                    options=Options(profile=profile)).set_index("indicator")
+        assert r.loc["placement_rate", "numerator"] == 5  # all but 70
+        assert f"profile={profile}" in r.loc["placement_rate", "edition"]
+        # components keep their own edition's grouping whatever the profile
+        assert r.loc["flexible_employment_rate", "numerator"] == 2  # 76, 77
+        assert r.loc["unit_employment_rate", "numerator"] == 1  # 10
+
+
+# --- unit values, explain, partner profile -------------------------------------------------------------------
+
+
+def test_unit_values_reproduce_compute(sample_ds):
+    res = compute(sample_ds, ["placement_rate", "salary_mean"], by=("grad_year", "program"))
+    for ind in ("placement_rate", "salary_mean"):
+        uv = unit_values(sample_ds, ind, ["grad_year", "program"])
+        assert list(uv.columns) == ["grad_year", "program", "value", "weight"]
+        agg = uv.groupby(["grad_year", "program"])["value"].agg(["mean", "size"])
+        r = res[res["indicator"] == ind].set_index(["grad_year", "program"])
+        np.testing.assert_allclose(agg["mean"], r.loc[agg.index, "estimate"], rtol=1e-12)
+        np.testing.assert_allclose(agg["size"], r.loc[agg.index, "n"])
+
+
+def test_unit_values_survey_weights_reproduce_weighted_estimate(sample_ds):
+    uv = unit_values(sample_ds, "school_satisfaction", ["grad_year", "major"])
+    assert {"value", "score", "weight"} <= set(uv.columns)
+    assert set(uv["value"].unique()) <= {0.0, 1.0}
+    res = compute(sample_ds, "school_satisfaction", by=("grad_year",)).set_index("grad_year")
+    for year, d in uv.groupby("grad_year"):
+        est = (d["weight"] * d["value"]).sum() / d["weight"].sum()
+        assert est == pytest.approx(res.loc[year, "estimate"], rel=1e-9)
+
+
+def test_unit_values_refuses_table_totals(hand):
+    for ind in ("student_teacher_ratio", "partner_count", "tech_service_income"):
+        with pytest.raises(InvalidOptionError, match="no unit values"):
+            unit_values(hand, ind)
+
+
+def test_explain_accounts_for_the_cell(hand):
+    e = explain(hand, "job_relevance_rate", grad_year=2024, major="A")
+    r = compute(hand, "job_relevance_rate", by=("grad_year", "major")).set_index("major").loc["A"]
+    assert len(e) == 5  # every record of the cell is listed
+    assert e["in_numerator"].sum() == r["numerator"] and e["in_denominator"].sum() == r["denominator"]
+    assert not e["id"].isin([str(i) for i in range(1, 11)]).any()  # ids are hashed
+    assert e["id"].nunique() == 5
+    why = e.set_index("destination_code")["reason"]
+    assert "job relevant recorded" in why["76"]  # student 5: relevance missing
+    assert "denominator only" in why["11"]  # student 2: not relevant
+    assert why["10"].startswith("计入分子和分母")
+    e = explain(hand, "placement_rate", year=2024, major="B")
+    assert e["in_numerator"].sum() == 2 and e["in_denominator"].sum() == 5
+    assert "not in denominator" not in " ".join(e["reason"])
+
+
+def test_explain_rejects_cross_table_ratio(hand):
+    with pytest.raises(InvalidOptionError):
+        explain(hand, "student_teacher_ratio", year=2024)
+
+
+def test_partner_profile(hand):
+    p = partner_profile(hand).set_index("enterprise")
+    assert p.loc["甲", "interns_received"] == 15 and p.loc["甲", "majors"] == 2
+    assert p.loc["甲", "hires_per_intern"] == pytest.approx(5 / 15)
+    assert np.isnan(p.loc["乙", "hires_per_intern"])
+
+
+def test_callable_module_keeps_cm_compute_working(hand):
+    import coopmetrics.compute as mod
+
+    assert mod(hand, "placement_rate", by=())["numerator"].item() == 7
