@@ -47,12 +47,13 @@ import importlib
 import os
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import narwhals as nw
 import narwhals.dependencies as nwdep
+import numpy as np
 import pandas as pd
 
 from .errors import CoopmetricsError, InputError, check_option
@@ -68,6 +69,7 @@ __all__ = [
     "require",
     "to_narwhals",
     "collect",
+    "long_frame",
     "scan",
     "parquet_files",
     "set_progress",
@@ -331,6 +333,87 @@ def _distributed_client_active() -> bool:
     return True
 
 
+# --- assembling long results -------------------------------------------------------------
+
+
+def long_frame(parts: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """Stack per-indicator blocks into one long DataFrame without per-row Python objects.
+
+    A national panel gives ~10^5 groups × dozens of indicators, i.e. millions of
+    result rows; building them from object arrays of repeated strings costs more
+    than the engine's whole group-by. Here a block's constant columns are given
+    as scalars and repeated in Arrow (dictionary take), group-key columns as
+    pandas Series are concatenated as they are, and numbers as float arrays.
+
+    Parameters
+    ----------
+    parts : sequence of mapping
+        One mapping per block: column -> scalar (repeated over the block), NumPy
+        array, pandas Series or ExtensionArray. Every block must give a value for
+        every column; at least one array-like per block fixes its length.
+    columns : sequence of str
+        Output columns, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns have pandas' ``str`` dtype, numbers ``float64`` (or the
+        dtype of the arrays given), keys the dtype of the Series given.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> a = {"indicator": "placement_rate", "college": pd.Series(["甲", "乙"]), "estimate": np.array([.9, .8])}
+    >>> b = {"indicator": "salary_mean", "college": pd.Series(["甲"]), "estimate": np.array([4500.0])}
+    >>> out = long_frame([a, b], ["indicator", "college", "estimate"])
+    >>> out.values.tolist()
+    [['placement_rate', '甲', 0.9], ['placement_rate', '乙', 0.8], ['salary_mean', '甲', 4500.0]]
+    >>> str(out["indicator"].dtype)
+    'str'
+    """
+    import pyarrow as pa
+
+    lengths = []
+    for part in parts:
+        sizes = {len(v) for v in part.values() if not _is_scalar(v)}
+        if len(sizes) != 1:
+            raise ValueError(f"every block needs array columns of one length, got lengths {sorted(sizes)}")
+        lengths.append(sizes.pop())
+    total = int(sum(lengths))
+    block = np.repeat(np.arange(len(parts), dtype=np.int32), lengths)
+    data: dict[str, Any] = {}
+    for c in columns:
+        values = [p[c] for p in parts]
+        if all(_is_scalar(v) for v in values):
+            if all(isinstance(v, str) for v in values):
+                taken = pa.array(values, pa.string()).take(pa.array(block))
+                data[c] = pd.array(taken, dtype="str")
+            else:
+                data[c] = np.asarray(values, dtype=float)[block] if total else np.empty(0)
+        elif any(isinstance(v, pd.Series | pd.api.extensions.ExtensionArray) for v in values):
+            series = [
+                pd.Series([v] * n) if _is_scalar(v) else pd.Series(v, copy=False).reset_index(drop=True)
+                for v, n in zip(values, lengths, strict=True)
+            ]
+            data[c] = pd.concat(series, ignore_index=True) if series else pd.Series(dtype=object)
+        elif all(_is_scalar(v) and isinstance(v, str) or (not _is_scalar(v) and np.asarray(v).dtype == object)
+                 for v in values):
+            # text arrays (e.g. a status per row): convert block by block in Arrow
+            chunks = [pa.array(np.full(n, v, dtype=object) if _is_scalar(v) else np.asarray(v), pa.string())
+                      for v, n in zip(values, lengths, strict=True)]
+            data[c] = pd.array(pa.chunked_array(chunks, pa.string()), dtype="str")
+        else:
+            data[c] = np.concatenate([
+                np.full(n, v, dtype=float if not isinstance(v, str) else object) if _is_scalar(v)
+                else np.asarray(v) for v, n in zip(values, lengths, strict=True)
+            ]) if values else np.empty(0)
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def _is_scalar(v: object) -> bool:
+    return isinstance(v, str | bytes) or np.ndim(v) == 0
+
+
 # --- lazy Parquet scans ---------------------------------------------------------------
 
 
@@ -479,9 +562,12 @@ def scan(
         return rel.project(", ".join(exprs))
     if engine == "polars":
         pl = require("polars")
+        if hive_partitioning is None:
+            hive_partitioning = _looks_hive(path, files)
         if isinstance(path, str | os.PathLike) and Path(path).is_dir():
-            # A folder lets Polars read hive partitions from the folder names.
-            source_arg: Any = str(path)
+            # A glob (not the bare folder: other files may sit beside the Parquet
+            # files) still lets Polars read hive partitions from the folder names.
+            source_arg: Any = str(Path(path) / "**" / "*.parquet")
         else:
             source_arg = [str(f) for f in files]
         lf = pl.scan_parquet(source_arg, hive_partitioning=hive_partitioning)
