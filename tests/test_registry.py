@@ -167,3 +167,16 @@ def test_filter_descriptions_are_bilingual():
     assert f.describe("zh") == "参加实习责任保险=是"
     assert f.describe("en") == "insured is yes"
     assert "6" in Filter("months", "ge", 6).describe("en")
+
+
+def test_docs_indicators_md_is_up_to_date(tmp_path):
+    from pathlib import Path
+
+    from coopmetrics.registry import update_indicators_doc
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
+    copy = tmp_path / "indicators.md"
+    copy.write_text(doc.read_text(encoding="utf-8"), encoding="utf-8")
+    assert update_indicators_doc(str(copy)) is False, "regenerate docs/indicators.md (see the file for how)"
+    for ind in REGISTRY:
+        assert f"| {ind.id} |" in copy.read_text(encoding="utf-8")

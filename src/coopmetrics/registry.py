@@ -56,6 +56,8 @@ __all__ = [
     "get_indicator",
     "validate_registry",
     "describe_filters",
+    "indicators_markdown",
+    "update_indicators_doc",
 ]
 
 Kind = Literal["proportion", "weighted_proportion", "mean", "median", "ratio_of_sums", "count", "sum"]
@@ -228,6 +230,9 @@ class Options:
         object.__setattr__(self, "satisfied_levels", sat)
         object.__setattr__(self, "exclude_levels", exc)
         object.__setattr__(self, "pay_rule", str(self.pay_rule))
+
+    def __hash__(self) -> int:  # dict fields: hash the repr so Options can key caches
+        return hash(repr(self))
 
     def describe(self, names: Iterable[str], kind: str | None = None) -> str:
         """Short text of the option values named (for the ``edition`` column)."""
@@ -894,7 +899,8 @@ def _measure_words(m: Measure | None, ind: Indicator, lang: str) -> str:
     cond = describe_filters(m.where, lang)
     if zh:
         return f"{tname}：{col}{agg}（{cond}）"
-    return f"{table}: {agg} {col} where {cond}".replace("  ", " ")
+    where = f" where {cond}" if m.where else " (all rows)"
+    return f"{table}: {agg} {col}{where}".replace("  ", " ")
 
 
 def indicators(lang: str | None = None) -> pd.DataFrame:
@@ -1031,3 +1037,61 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY) -> list[str]:
                         if msg not in issues:
                             issues.append(msg)
     return issues
+
+
+# --- documentation ---------------------------------------------------------------------------------
+
+_DOC_BEGIN = "<!-- BEGIN GENERATED: coopmetrics.registry.indicators_markdown() -->"
+_DOC_END = "<!-- END GENERATED -->"
+
+
+def _md(text: object) -> str:
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def indicators_markdown() -> str:
+    """The registry as Markdown tables, one per table, from :func:`indicators` (for docs/indicators.md).
+
+    Examples
+    --------
+    >>> md = indicators_markdown()
+    >>> "| placement_rate | 毕业去向落实率 |" in md
+    True
+    """
+    df = indicators()
+    out = []
+    for table, part in df.groupby("table", sort=False):
+        out.append(f"### {table} ({TABLES[table].zh})\n")
+        out.append("| id | 名称 | name | kind | unit | numerator / 分子 | denominator / 分母 | target | edition | "
+                   "grade | source |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in part.itertuples(index=False):
+            target = "" if r.target is None or r.target != r.target else f"{r.target:g}"
+            cells = [r.id, r.name_zh, r.name_en, r.kind, r.unit, f"{r.numerator_zh}<br>{r.numerator_en}",
+                     f"{r.denominator_zh}<br>{r.denominator_en}" if r.denominator_en else "", target, r.edition,
+                     r.grade + (" (provisional)" if r.provisional else ""), r.source]
+            out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def update_indicators_doc(path: str) -> bool:
+    """Replace the generated block of ``path`` (docs/indicators.md) with :func:`indicators_markdown`.
+
+    Returns True when the file changed. Run
+    ``python -c "from coopmetrics.registry import update_indicators_doc as u; u('docs/indicators.md')"``
+    after editing the registry.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    head, rest = text.split(_DOC_BEGIN, 1)
+    _, tail = rest.split(_DOC_END, 1)
+    new = f"{head}{_DOC_BEGIN}\n\n{indicators_markdown()}\n{_DOC_END}{tail}"
+    if new != text:
+        p.write_text(new, encoding="utf-8")
+        return True
+    return False
