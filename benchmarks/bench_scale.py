@@ -118,10 +118,14 @@ def panel_dir(n_rows: int, seed: int = SEED) -> Path:
 
 
 def ensure_panel(n_rows: int, *, seed: int = SEED, chunk_rows: int = 2_000_000, root: Path | None = None,
-                 progress: bool = True) -> Path:
+                 progress: bool = True, n_colleges: int = 300, years: tuple[int, ...] = tuple(range(2015, 2025)),
+                 ) -> Path:
     """Write the panel as ``part-NNNN.parquet`` files (one per chunk) unless cached.
 
-    A ``_COMPLETE`` marker is written last, so an interrupted run is regenerated.
+    Chunks come from :func:`coopmetrics.sample.generate_panel_chunks` in its compact
+    dtypes (categories become dictionary-encoded Parquet strings, ``grad_year`` int16);
+    the panel is never held in memory as a whole. A ``_COMPLETE`` marker is written
+    last, so an interrupted run is regenerated.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -129,7 +133,10 @@ def ensure_panel(n_rows: int, *, seed: int = SEED, chunk_rows: int = 2_000_000, 
     from coopmetrics.engines import progress_bar
     from coopmetrics.sample import generate_panel_chunks
 
-    folder = (root or CACHE) / f"panel_{n_rows}_seed{seed}"
+    name = f"panel_{n_rows}_seed{seed}"
+    if n_colleges != 300 or tuple(years) != tuple(range(2015, 2025)):
+        name += f"_c{n_colleges}_y{min(years)}-{max(years)}"
+    folder = (root or CACHE) / name
     if (folder / "_COMPLETE").exists():
         return folder
     if folder.exists():
@@ -137,7 +144,9 @@ def ensure_panel(n_rows: int, *, seed: int = SEED, chunk_rows: int = 2_000_000, 
     folder.mkdir(parents=True)
     n_chunks = -(-n_rows // chunk_rows)
     with progress_bar(total=n_chunks, desc=f"writing {n_rows:,} rows", enabled=progress, unit="chunk") as bar:
-        for i, chunk in enumerate(generate_panel_chunks(n_rows, chunk_rows=chunk_rows, seed=seed)):
+        chunks = generate_panel_chunks(n_rows, chunk_rows=chunk_rows, seed=seed, n_colleges=n_colleges,
+                                       years=years)
+        for i, chunk in enumerate(chunks):
             table = pa.Table.from_pandas(chunk, preserve_index=False)
             pq.write_table(table, folder / f"part-{i:04d}.parquet", compression="snappy")
             bar.update(1)
@@ -352,7 +361,7 @@ def run_naive(frame: pd.DataFrame) -> pd.DataFrame:
     flags = {col: frame[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for col in FLAG_RATES.values()}
     frame = frame.assign(
         **flags,
-        fam=fam.astype(object),
+        fam=fam.fillna("").astype(object),  # missing code: no family
         employed=fam.isin(EMPLOYED).fillna(False).astype(bool),
         known=(code.isin(KNOWN + KNOWN_3DIGIT) | child).fillna(False).astype(bool),
     )
