@@ -401,7 +401,9 @@ def partnership_effect_values(
             for k, e in enumerate(events):  # a few event times
                 m = (event == e)[None, :]
                 es[:, k] = (cwv * attv * m).sum(1) / (cwv * m).sum(1)
-            dyn = np.nanmean(np.where(events[None, :] >= 0, es, np.nan), axis=1)
+            post_es = np.where(events[None, :] >= 0, es, np.nan)
+            n_ok = np.isfinite(post_es).sum(axis=1)
+            dyn = np.where(n_ok > 0, np.nansum(post_es, axis=1) / np.maximum(n_ok, 1), np.nan)
         return {"att": att, "simple": simple, "group": group_agg, "dynamic": dyn, "es": es}
 
     point = estimate(np.ones((1, len(units))))

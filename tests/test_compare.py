@@ -1,0 +1,510 @@
+"""Tests of coopmetrics.compare: every interval and test against an independent implementation
+(scipy, statsmodels) or a hand calculation written out here, plus a simulation check against the
+sample generator's known truth."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize
+from statsmodels.treatment.treatment_effects import TreatmentEffect
+
+from coopmetrics.compare import (
+    COMPARE_COLUMNS,
+    FUNNEL_COLUMNS,
+    brunner_munzel_counts,
+    compare_values,
+    funnel_limits,
+    funnel_values,
+    mann_whitney_counts,
+    trend_test_values,
+)
+from coopmetrics.errors import InvalidOptionError, MissingColumnError
+
+
+def _props(x1: int, n1: int, x0: int, n0: int, **extra: object) -> pd.DataFrame:
+    """Unit values of two cohorts with x successes out of n."""
+    v = [1] * x1 + [0] * (n1 - x1) + [1] * x0 + [0] * (n0 - x0)
+    prog = ["order_class"] * n1 + ["regular"] * n0
+    return pd.DataFrame({"program": prog, "value": v, **extra})
+
+
+# ----------------------------------------------------------------------------------------
+# proportions
+# ----------------------------------------------------------------------------------------
+
+
+def test_proportion_hand_example_and_statsmodels():
+    # order class 34/40 = 0.85, regular 42/60 = 0.70: difference 0.15 (by hand)
+    r = compare_values(_props(34, 40, 42, 60), "proportion", indicator="placement_rate")
+    assert list(r.columns) == ["indicator", *COMPARE_COLUMNS]
+    row = r.iloc[0]
+    assert row["estimate_cohort"] == pytest.approx(0.85)
+    assert row["estimate_reference"] == pytest.approx(0.70)
+    assert row["difference"] == pytest.approx(0.15)
+    assert row["ratio"] == pytest.approx(0.85 / 0.70)
+    lo, hi = confint_proportions_2indep(34, 40, 42, 60, method="newcomb", compare="diff")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), abs=1e-10)
+    rlo, rhi = confint_proportions_2indep(34, 40, 42, 60, method="log-adjusted", compare="ratio")
+    assert (row["ratio_ci_low"], row["ratio_ci_high"]) == pytest.approx((rlo, rhi), abs=1e-10)
+    chi2, p, _, _ = stats.chi2_contingency([[34, 6], [42, 18]], correction=False)
+    assert row["statistic"] ** 2 == pytest.approx(chi2)
+    assert row["p_value"] == pytest.approx(p)
+    assert row["effect_size"] == pytest.approx(proportion_effectsize(0.85, 0.70))
+    assert row["effect_size_type"] == "cohens_h"
+    assert row["method"] == "newcombe; chi-square"
+    assert not row["adjusted"]
+    assert row["n_cohort"] == 40 and row["n_reference"] == 60
+
+
+def test_fisher_used_when_expected_counts_small():
+    # 5/6 vs 1/6: expected counts 3 < 5, so Fisher's exact test (scipy) is used and flagged
+    r = compare_values(_props(5, 6, 1, 6), "proportion").iloc[0]
+    assert r["p_value"] == pytest.approx(stats.fisher_exact([[5, 1], [1, 5]]).pvalue)
+    assert "fisher" in r["method"]
+    assert "Fisher" in r["flags"] and "small n" in r["flags"]
+    # forcing chi-square gives the Pearson p-value instead
+    r2 = compare_values(_props(5, 6, 1, 6), "proportion", method="chi2").iloc[0]
+    assert r2["p_value"] == pytest.approx(stats.chi2_contingency([[5, 1], [1, 5]], correction=False)[1])
+
+
+def test_by_groups_match_separate_calls_and_bh():
+    rng = np.random.default_rng(7)
+    n = 3000
+    df = pd.DataFrame({
+        "program": rng.choice(["regular", "order_class", "apprenticeship"], n, p=[0.7, 0.2, 0.1]),
+        "major": rng.choice(["数控技术", "软件技术", "电子商务"], n),
+        "grad_year": rng.choice([2022, 2023], n),
+        "value": rng.integers(0, 2, n),
+    })
+    r = compare_values(df, "proportion", by=["major", "grad_year"])
+    assert len(r) == 3 * 2 * 2
+    assert list(r.columns[:3]) == ["indicator", "major", "grad_year"]
+    # each row equals a separate one-group call (an independent code path: filtering by hand)
+    for _, row in r.sample(4, random_state=1).iterrows():
+        sub = df[(df["major"] == row["major"]) & (df["grad_year"] == row["grad_year"])
+                 & df["program"].isin([row["cohort"], "regular"])]
+        one = compare_values(sub, "proportion").iloc[0]
+        for c in ("difference", "ci_low", "ci_high", "p_value", "n_cohort", "n_reference"):
+            assert row[c] == pytest.approx(one[c])
+    # q-values: Benjamini-Hochberg over all rows of the call (statsmodels)
+    assert r["q_value"].to_numpy() == pytest.approx(multipletests(r["p_value"], method="fdr_bh")[1])
+
+
+def test_missing_values_are_counted_not_silently_dropped():
+    df = _props(30, 40, 40, 60)
+    df.loc[[0, 1], "value"] = np.nan
+    df.loc[[50], "program"] = None
+    r = compare_values(df, "proportion").iloc[0]
+    assert r["n_cohort"] == 38 and r["n_reference"] == 59
+    assert "2 rows with missing value" in r["flags"]
+    assert "1 rows with missing cohort" in r["flags"]
+
+
+def test_errors_are_bilingual():
+    with pytest.raises(InvalidOptionError, match="reference level 'regulr'") as e:
+        compare_values(_props(3, 5, 2, 5), "proportion", reference="regulr")
+    assert "对照组" in str(e.value)
+    with pytest.raises(InvalidOptionError, match="must be one of"):
+        compare_values(_props(3, 5, 2, 5), "proportion", method="welch")
+    with pytest.raises(MissingColumnError, match="entry_score"):
+        compare_values(_props(3, 5, 2, 5), "proportion", adjust=["entry_score"])
+    with pytest.raises(InvalidOptionError, match="needs covariates"):
+        compare_values(_props(3, 5, 2, 5), "proportion", method="ipw")
+
+
+# ----------------------------------------------------------------------------------------
+# Likert: Brunner-Munzel, Mann-Whitney, Cliff's delta from level counts
+# ----------------------------------------------------------------------------------------
+
+
+def _likert_frame(ref_counts, coh_counts, weights=None):
+    ref = np.repeat(np.arange(1, 6), ref_counts)
+    coh = np.repeat(np.arange(1, 6), coh_counts)
+    score = np.concatenate([coh, ref])
+    df = pd.DataFrame({"program": ["order_class"] * len(coh) + ["regular"] * len(ref), "score": score,
+                       "value": (score >= 4).astype(int)})
+    if weights is not None:
+        df["weight"] = weights
+    return df, ref, coh
+
+
+def test_likert_matches_scipy_and_hand_cliffs_delta():
+    df, ref, coh = _likert_frame([3, 5, 10, 12, 6], [1, 2, 6, 14, 11])
+    r = compare_values(df, "likert").iloc[0]
+    bm = stats.brunnermunzel(ref, coh)  # statistic > 0 when the second sample (cohort) is larger
+    assert r["statistic"] == pytest.approx(bm.statistic)
+    assert r["p_value"] == pytest.approx(bm.pvalue)
+    # Cliff's delta by brute force over all pairs: P(cohort > ref) - P(cohort < ref), ties count 0
+    diff = coh[:, None] - ref[None, :]
+    delta = ((diff > 0).sum() - (diff < 0).sum()) / diff.size
+    assert r["effect_size"] == pytest.approx(delta)
+    assert r["effect_size_type"] == "cliffs_delta"
+    # top-box: (14 + 11) / 34 vs (12 + 6) / 36
+    assert r["estimate_cohort"] == pytest.approx(25 / 34)
+    assert r["estimate_reference"] == pytest.approx(18 / 36)
+    mw = compare_values(df, "likert", method="mann-whitney").iloc[0]
+    assert mw["p_value"] == pytest.approx(stats.mannwhitneyu(coh, ref, method="asymptotic").pvalue)
+    assert mw["statistic"] > 0
+
+
+def test_cliffs_delta_hand_example():
+    # reference scores {1,2,2,3,3,3}, cohort {2,3,3,4}: pairs 24;
+    # cohort 2 beats 1 (1 win), ties 2 (2), loses to 3 (3) -> +1 -3
+    # each cohort 3 beats 1,2,2 (3 wins), ties three 3s -> +3, two of them -> +6
+    # cohort 4 beats all 6 -> +6.  wins = 1 + 6 + 6 = 13, losses = 3 -> delta = 10/24
+    r = brunner_munzel_counts(np.array([[1, 2, 3, 0]]), np.array([[0, 1, 2, 1]]))
+    assert r["cliffs_delta"][0] == pytest.approx(10 / 24)
+    mw = mann_whitney_counts(np.array([[1, 2, 3, 0]]), np.array([[0, 1, 2, 1]]))
+    assert mw["u"][0] == pytest.approx(13 + 0.5 * 8)  # U = wins + ties/2 (8 tied pairs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=5, max_size=5), st.lists(st.integers(0, 6), min_size=5, max_size=5))
+def test_ordinal_counts_equal_scipy_on_expanded_data(a, b):
+    """Invariant: count-based Brunner-Munzel equals scipy on the expanded scores."""
+    if sum(a) < 3 or sum(b) < 3:
+        return
+    x, y = np.repeat(np.arange(5), a), np.repeat(np.arange(5), b)
+    r = brunner_munzel_counts(np.array([a]), np.array([b]))
+    diff = y[:, None] - x[None, :]
+    assert r["cliffs_delta"][0] == pytest.approx(((diff > 0).sum() - (diff < 0).sum()) / diff.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = stats.brunnermunzel(x, y)
+    if np.isfinite(ref.statistic):
+        assert r["statistic"][0] == pytest.approx(ref.statistic)
+        assert r["p_value"][0] == pytest.approx(ref.pvalue)
+
+
+def test_weighted_likert_respects_weights():
+    df, _, _ = _likert_frame([3, 5, 10, 12, 6], [1, 2, 6, 14, 11])
+    plain = compare_values(df, "likert").iloc[0]
+    # constant weights change nothing (Kish n_eff = n)
+    const = compare_values(df.assign(weight=2.5), "likert").iloc[0]
+    for c in ("estimate_cohort", "difference", "ci_low", "statistic", "p_value", "effect_size"):
+        assert const[c] == pytest.approx(plain[c])
+    assert "survey-weighted" in const["flags"]
+    # unequal weights: the weighted top-box share is the weighted mean of the 0/1 values
+    w = np.where(df["score"] >= 4, 3.0, 1.0)
+    wr = compare_values(df.assign(weight=w), "likert").iloc[0]
+    coh = df["program"] == "order_class"
+    assert wr["estimate_cohort"] == pytest.approx(np.average(df.loc[coh, "value"], weights=w[coh]))
+    assert wr["estimate_cohort"] > plain["estimate_cohort"]
+
+
+# ----------------------------------------------------------------------------------------
+# means and medians
+# ----------------------------------------------------------------------------------------
+
+
+def _salary(n1=150, n0=400, seed=3):
+    rng = np.random.default_rng(seed)
+    a = 4300 + 2300 * np.exp(0.5 * rng.standard_normal(n1))
+    b = 4000 + 2300 * np.exp(0.5 * rng.standard_normal(n0))
+    df = pd.DataFrame({"program": ["order_class"] * n1 + ["regular"] * n0, "value": np.concatenate([a, b])})
+    return df, a, b
+
+
+def test_mean_welch_and_bootstrap_against_scipy():
+    df, a, b = _salary()
+    r = compare_values(df, "mean", n_boot=4000, seed=1).iloc[0]
+    tt = stats.ttest_ind(a, b, equal_var=False)
+    assert r["statistic"] == pytest.approx(tt.statistic)
+    assert r["p_value"] == pytest.approx(tt.pvalue)
+    assert r["difference"] == pytest.approx(a.mean() - b.mean())
+    sd = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
+    assert r["effect_size"] == pytest.approx((a.mean() - b.mean()) / sd)
+    ref = stats.bootstrap((a, b), lambda x, y, axis=-1: x.mean(axis=axis) - y.mean(axis=axis),
+                          method="percentile", n_resamples=4000, rng=np.random.default_rng(2)).confidence_interval
+    width = ref.high - ref.low
+    # two independent Monte Carlo bootstraps agree up to simulation error (a few % of the width)
+    assert r["ci_low"] == pytest.approx(ref.low, abs=0.06 * width)
+    assert r["ci_high"] == pytest.approx(ref.high, abs=0.06 * width)
+    # same seed, same answer
+    again = compare_values(df, "mean", n_boot=4000, seed=1).iloc[0]
+    assert again["ci_low"] == r["ci_low"]
+
+
+def test_median_bootstrap_and_cliffs_delta():
+    df, a, b = _salary()
+    r = compare_values(df, "median", n_boot=3000, seed=5).iloc[0]
+    assert r["difference"] == pytest.approx(np.median(a) - np.median(b))
+    ref = stats.bootstrap((a, b), lambda x, y, axis=-1: np.median(x, axis=axis) - np.median(y, axis=axis),
+                          method="percentile", n_resamples=3000, rng=np.random.default_rng(9)).confidence_interval
+    width = ref.high - ref.low
+    assert r["ci_low"] == pytest.approx(ref.low, abs=0.1 * width)
+    assert r["ci_high"] == pytest.approx(ref.high, abs=0.1 * width)
+    diff = a[:, None] - b[None, :]
+    assert r["effect_size"] == pytest.approx(((diff > 0).sum() - (diff < 0).sum()) / diff.size)
+
+
+def test_bootstrap_groups_are_resampled_within_themselves():
+    # two by-groups with very different levels: if resampling leaked across groups the
+    # bootstrap CI would not sit around each group's own difference
+    df1, _, _ = _salary(seed=1)
+    df2, _, _ = _salary(seed=2)
+    df = pd.concat([df1.assign(major="a"), df2.assign(major="b", value=df2["value"] * 10)])
+    r = compare_values(df, "mean", by="major", n_boot=500)
+    assert ((r["ci_low"] < r["difference"]) & (r["difference"] < r["ci_high"])).all()
+    assert r.loc[1, "ci_high"] - r.loc[1, "ci_low"] > 5 * (r.loc[0, "ci_high"] - r.loc[0, "ci_low"])
+
+
+# ----------------------------------------------------------------------------------------
+# covariate adjustment
+# ----------------------------------------------------------------------------------------
+
+
+def _selected(n=1500, seed=5):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    g = rng.choice(["female", "male"], n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 0.8 * x)))).astype(int)
+    yb = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + 0.5 * t + 0.6 * x + 0.2 * (g == "male"))))).astype(int)
+    yc = 100 + 20 * t + 15 * x + rng.standard_normal(n) * 10
+    df = pd.DataFrame({"program": np.where(t == 1, "order_class", "regular"), "value": yb, "x": x, "gender": g})
+    xm = np.column_stack([np.ones(n), x, (g == "male").astype(float)])
+    return df, t, yb, yc, xm
+
+
+def test_regression_adjustment_matches_statsmodels_margeff():
+    df, t, yb, _, xm = _selected()
+    r = compare_values(df, "proportion", adjust=["x", "gender"]).iloc[0]
+    x_full = np.column_stack([xm[:, 0], t, xm[:, 1:]])
+    me = sm.Logit(yb, x_full).fit(disp=0, cov_type="HC0").get_margeff(at="overall", dummy=True)
+    assert r["difference"] == pytest.approx(me.margeff[0], rel=1e-6)
+    se = (r["ci_high"] - r["ci_low"]) / 2 / stats.norm.isf(0.025)
+    assert se == pytest.approx(me.margeff_se[0], rel=1e-4)
+    assert r["adjusted"] and "regression adjustment" in r["method"]
+
+
+@pytest.mark.parametrize("estimand,group", [("ate", "all"), ("att", 1)])
+def test_ipw_matches_statsmodels_treatment_effect(estimand, group):
+    df, t, yb, _, xm = _selected()
+    r = compare_values(df, "proportion", adjust=["x", "gender"], method="ipw", estimand=estimand).iloc[0]
+    te = TreatmentEffect(sm.OLS(yb.astype(float), xm[:, :2]), t, results_select=sm.Logit(t, xm).fit(disp=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = te.ipw(effect_group=group)
+    assert r["difference"] == pytest.approx(float(np.ravel(ref.effect)[0]), rel=1e-6)
+    se = (r["ci_high"] - r["ci_low"]) / 2 / stats.norm.isf(0.025)
+    assert se == pytest.approx(ref.results_gmm.bse[0], rel=1e-4)
+    # effect = (effect, potential-outcome mean of the reference, of the cohort)
+    assert r["estimate_cohort"] == pytest.approx(float(np.ravel(ref.effect)[2]), rel=1e-6)
+    assert r["estimate_reference"] == pytest.approx(float(np.ravel(ref.effect)[1]), rel=1e-6)
+
+
+@pytest.mark.parametrize("estimand,group", [("ate", "all"), ("att", 1)])
+def test_regression_adjustment_continuous_matches_statsmodels_ra(estimand, group):
+    df, t, _, yc, xm = _selected()
+    r = compare_values(df.assign(value=yc), "mean", adjust=["x", "gender"], estimand=estimand).iloc[0]
+    te = TreatmentEffect(sm.OLS(yc, xm), t, results_select=sm.Logit(t, xm).fit(disp=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = te.ra(effect_group=group)
+    assert r["difference"] == pytest.approx(float(np.ravel(ref.effect)[0]), rel=1e-8)
+    se = (r["ci_high"] - r["ci_low"]) / 2 / stats.norm.isf(0.025)
+    # HC1 on the interacted OLS vs statsmodels' joint GMM: close, not identical
+    assert se == pytest.approx(ref.results_gmm.bse[0], rel=0.1)
+
+
+def test_balance_table_before_and_after():
+    df, t, _, _, _ = _selected()
+    r = compare_values(df, "proportion", adjust=["x", "gender"], method="ipw")
+    bal = r.attrs["balance"]
+    assert set(bal["covariate"]) == {"x", "gender=male"}
+    row = bal.set_index("covariate").loc["x"]
+    x1, x0 = df.loc[t == 1, "x"], df.loc[t == 0, "x"]
+    smd = (x1.mean() - x0.mean()) / np.sqrt((x1.var() + x0.var()) / 2)  # by hand
+    assert row["smd_before"] == pytest.approx(smd)
+    assert abs(row["smd_before"]) > 0.5  # strong selection on x
+    assert abs(row["smd_after"]) < 0.1  # IPW balances it
+    assert (bal["reference"] == "regular").all()
+
+
+def test_overlap_flag():
+    rng = np.random.default_rng(1)
+    n = 600
+    x = rng.standard_normal(n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-4 * x))).astype(int)  # near-deterministic selection
+    df = pd.DataFrame({"program": np.where(t == 1, "order_class", "regular"),
+                       "value": rng.integers(0, 2, n), "x": x})
+    r = compare_values(df, "proportion", adjust=["x"]).iloc[0]
+    assert "poor overlap" in r["flags"]
+    df2 = df.assign(x=rng.standard_normal(n))  # x unrelated to cohort: good overlap
+    assert "poor overlap" not in compare_values(df2, "proportion", adjust=["x"]).iloc[0]["flags"]
+
+
+# ----------------------------------------------------------------------------------------
+# simulation check against the truth (sample generator)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_simulation_adjusted_recovers_truth_and_covers():
+    """Order classes select on entry score; the raw gap is biased upwards, the adjusted AME is not,
+    and its 95 % CI covers the true effect in about 95 % of 200 seeded draws."""
+    from coopmetrics.sample import TRUE_EFFECTS, simulate_graduates
+
+    truth = TRUE_EFFECTS["placed_order_class"].value
+    raw, adj, cover = [], [], []
+    for i in range(200):
+        g = simulate_graduates(3000, seed=1000 + i)
+        g = g[g["program"].isin(["order_class", "regular"])]
+        # majors without any order class add nothing but non-overlap: compare within the others
+        g = g[g.groupby("major", observed=True)["program"].transform(lambda s: (s == "order_class").any())]
+        v = pd.DataFrame({"program": g["program"].astype(str).to_numpy(), "value": g["placed"].to_numpy(int),
+                          "entry_score": g["entry_score"].to_numpy(), "major": g["major"].cat.codes.to_numpy()})
+        v["major"] = v["major"].astype("category")
+        is_oc = v["program"] == "order_class"
+        raw.append(v.loc[is_oc, "value"].mean() - v.loc[~is_oc, "value"].mean())
+        a = compare_values(v, "proportion", adjust=["entry_score", "major"]).iloc[0]
+        adj.append(a["difference"])
+        cover.append(a["ci_low"] <= truth <= a["ci_high"])
+    raw, adj = np.array(raw), np.array(adj)
+    mcse = adj.std(ddof=1) / np.sqrt(len(adj))
+    assert raw.mean() - truth > 4 * mcse  # the raw gap is biased (selection on entry score)
+    assert abs(adj.mean() - truth) < 3 * mcse  # adjustment removes the bias
+    assert 0.90 <= np.mean(cover) <= 0.99
+
+
+# ----------------------------------------------------------------------------------------
+# funnel plots and trend tests
+# ----------------------------------------------------------------------------------------
+
+
+def test_funnel_limits_hand_worked():
+    # Binomial(10, 0.5): P(R<=1) = 11/1024, P(R<=2) = 56/1024.  Lower 95 % limit at p = 0.025:
+    # r = 2, alpha = (56/1024 - 0.025) / (45/1024) = 0.675556, limit = (2 - alpha)/10 = 0.1324444
+    # Upper at p = 0.975: P(R<=7) = 968/1024 < 0.975 <= P(R<=8) = 1013/1024, so r = 8 and
+    # alpha = (1013/1024 - 0.975) / (45/1024) = 0.324444, limit = (8 - alpha)/10 = 0.7675556
+    lo, hi = funnel_limits(0.5, 10, 0.95)
+    alpha = (56 / 1024 - 0.025) / (45 / 1024)
+    assert float(lo) == pytest.approx((2 - alpha) / 10)
+    alpha_u = (1013 / 1024 - 0.975) / (45 / 1024)
+    assert float(hi) == pytest.approx((8 - alpha_u) / 10)
+    # large n: close to the normal approximation p0 +- z sqrt(p0 (1 - p0) / n)
+    lo, hi = funnel_limits(0.8, 20000, 0.998)
+    half = stats.norm.isf(0.001) * np.sqrt(0.8 * 0.2 / 20000)
+    assert float(lo) == pytest.approx(0.8 - half, abs=3e-4)
+    assert float(hi) == pytest.approx(0.8 + half, abs=3e-4)
+
+
+def test_funnel_flags_units_outside_limits():
+    rng = np.random.default_rng(2)
+    sizes = [40, 80, 120, 200, 300, 60, 150]
+    rates = [0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.55]  # the last unit is far below
+    rows = [pd.DataFrame({"major": f"m{i}", "value": (rng.random(n) < p).astype(int)})
+            for i, (n, p) in enumerate(zip(sizes, rates, strict=True))]
+    f = funnel_values(pd.concat(rows), indicator="placement_rate")
+    assert list(f.columns) == ["indicator", *FUNNEL_COLUMNS]
+    overall = f["numerator"].sum() / f["denominator"].sum()
+    assert f["overall"].iloc[0] == pytest.approx(overall)
+    low = f.set_index("unit").loc["m6"]
+    assert low["position"] == "below_998" and "below the 99.8% limit" in low["flag"]
+    lo, hi = funnel_limits(overall, low["denominator"], 0.998)
+    assert low["lower_998"] == pytest.approx(float(lo))
+    assert (f.loc[f["unit"] != "m6", "flag"] == "").sum() >= 5
+    assert f["phi"].iloc[0] > 0
+
+
+def test_funnel_overdispersion_hand_example():
+    # 10 units of n = 100: phi = mean of squared z-scores after 10 % winsorising each tail
+    rates = np.array([0.60, 0.65, 0.70, 0.72, 0.75, 0.78, 0.80, 0.85, 0.90, 0.95])
+    v = pd.concat([pd.DataFrame({"major": f"u{i}", "value": [1] * int(r * 100) + [0] * (100 - int(r * 100))})
+                   for i, r in enumerate(rates)])
+    f = funnel_values(v, overdispersion="multiplicative")
+    p0 = rates.mean()
+    z = (rates - p0) / np.sqrt(p0 * (1 - p0) / 100)
+    zw = np.clip(z, np.quantile(z, 0.1), np.quantile(z, 0.9))
+    phi = np.mean(zw**2)
+    assert f["phi"].iloc[0] == pytest.approx(phi)
+    half = stats.norm.isf(0.025) * np.sqrt(phi * p0 * (1 - p0) / 100)
+    assert f["upper_95"].iloc[0] == pytest.approx(p0 + half)
+    assert f["overdispersion_p"].iloc[0] == pytest.approx(stats.chi2.sf(10 * phi, 9))
+    plain = funnel_values(v)
+    assert (f["upper_95"] - f["lower_95"]).iloc[0] > (plain["upper_95"] - plain["lower_95"]).iloc[0]
+    add = funnel_values(v, overdispersion="additive")
+    w = 100 / (p0 * (1 - p0))
+    tau2 = (10 * phi - 9) / (10 * w - 10 * w**2 / (10 * w))
+    assert add["tau2"].iloc[0] == pytest.approx(tau2)
+
+
+def test_trend_test_hand_and_statsmodels_score_test():
+    # hand: years 2021..2023 with 1/4, 2/4, 3/4: pbar = 0.5, tbar = 2022,
+    # T = 1*(-1) + 2*0 + 3*1 = 2, Var = 0.25 * 4 * (1 + 0 + 1) = 2, z = 2 / sqrt(2)
+    v = pd.DataFrame({"grad_year": [2021] * 4 + [2022] * 4 + [2023] * 4,
+                      "value": [1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0]})
+    r = trend_test_values(v).iloc[0]
+    assert r["statistic"] == pytest.approx(np.sqrt(2))
+    assert r["slope"] == pytest.approx(0.25)
+    rng = np.random.default_rng(4)
+    n = 2000
+    yr = rng.choice(np.arange(2019, 2025), n)
+    y = (rng.random(n) < 0.7 + 0.01 * (yr - 2019)).astype(int)
+    v = pd.DataFrame({"grad_year": yr, "value": y, "department": rng.choice(["a", "b"], n)})
+    r = trend_test_values(v, by="department")
+    for _, row in r.iterrows():
+        sub = v[v["department"] == row["department"]]
+        null = sm.GLM(sub["value"], np.ones((len(sub), 1)), family=sm.families.Binomial()).fit()
+        res = null.score_test(exog_extra=sub[["grad_year"]].to_numpy(float))
+        chi2, p = res[0], res[1]
+        assert row["statistic"] ** 2 == pytest.approx(float(np.squeeze(chi2)), rel=1e-6)
+        assert row["p_value"] == pytest.approx(float(np.squeeze(p)), rel=1e-5)
+    assert r["q_value"].to_numpy() == pytest.approx(multipletests(r["p_value"], method="fdr_bh")[1])
+
+
+# ----------------------------------------------------------------------------------------
+# the registry path on the shipped sample (needs compute.unit_values)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_ds():
+    pytest.importorskip("coopmetrics.compute")
+    from coopmetrics import sample
+
+    return sample.generate()
+
+
+def test_sample_order_class_effect_recovered(sample_ds):
+    from coopmetrics.compare import compare
+    from coopmetrics.sample import TRUE_EFFECTS
+
+    adjust = ["entry_score", "major", "grad_year"]
+    r = compare(sample_ds, "placement_rate", adjust=adjust)
+    row = r.set_index("cohort").loc["order_class"]
+    truth = TRUE_EFFECTS["placed_order_class"].value
+    assert row["ci_low"] <= truth <= row["ci_high"]
+    assert row["adjusted"]
+    s = compare(sample_ds, "salary_mean", adjust=adjust).set_index("cohort").loc["order_class"]
+    assert s["ci_low"] <= TRUE_EFFECTS["monthly_salary_order_class"].value <= s["ci_high"]
+
+
+def test_sample_all_indicators_majors_years_in_one_call(sample_ds, capsys):
+    """Vectorised: every graduate indicator x major x year x program in seconds (time printed)."""
+    from coopmetrics.compare import compare
+    from coopmetrics.registry import indicators
+
+    ids = indicators()
+    ids = ids.loc[(ids["table"] == "graduates") & ids["kind"].isin(["proportion", "mean", "median"]), "id"]
+    t0 = time.perf_counter()
+    results = [compare(sample_ds, i, by=["major", "grad_year"], n_boot=500) for i in ids]
+    elapsed = time.perf_counter() - t0
+    rows = sum(len(r) for r in results)
+    with capsys.disabled():
+        print(f"\n[compare] {len(ids)} indicators x majors x years: {rows} rows in {elapsed:.2f} s")
+    assert rows > 100
+    for r in results:
+        ok = r["n_reference"] > 0
+        assert ((r.loc[ok, "ci_low"] <= r.loc[ok, "difference"] + 1e-12)
+                | r.loc[ok, "ci_low"].isna()).all()
