@@ -181,7 +181,7 @@ def test_bad_arguments():
         apply_disclosure(_result(), "min_n", min_n=float("nan"))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     dens=st.lists(st.integers(0, 200), min_size=1, max_size=30),
     fracs=st.lists(st.floats(0, 1), min_size=30, max_size=30),

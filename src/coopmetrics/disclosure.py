@@ -58,13 +58,15 @@ Examples
 ...     "estimate": [19 / 21, 0.9], "unit": "share", "status": "reported"})
 >>> out = apply_disclosure(res, "hesa")
 >>> cols = ["status", "disclosure_rule", "numerator_rounded", "denominator_rounded", "estimate_public"]
->>> print(out[cols].to_string())
-       status disclosure_rule  numerator_rounded  denominator_rounded  estimate_public
-0  suppressed    hesa_pct_lt_22.5               20.0                 20.0              NaN
-1    reported                              180.0                200.0              0.9
+>>> print(out[cols].to_string())  # doctest: +NORMALIZE_WHITESPACE
+       status   disclosure_rule  numerator_rounded  denominator_rounded  estimate_public
+0  suppressed  hesa_pct_lt_22.5               20.0                 20.0              NaN
+1    reported                                180.0                200.0              0.9
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pandas as pd
@@ -103,6 +105,13 @@ def hesa_round(x: ArrayLike) -> np.ndarray:
     return np.sign(a) * 5.0 * np.floor((np.abs(a) + 2.5) / 5.0)
 
 
+@functools.cache
+def _registry_kinds() -> pd.Series:
+    from .registry import indicators  # local import: registry is heavier and optional here
+
+    return indicators().set_index("id")["kind"]
+
+
 def row_kinds(result: pd.DataFrame) -> pd.Series:
     """Indicator kind of each row of a ``compute()`` result.
 
@@ -118,9 +127,7 @@ def row_kinds(result: pd.DataFrame) -> pd.Series:
     """
     if "kind" in result.columns:
         return result["kind"].astype(object)
-    from .registry import indicators  # local import: registry is heavier and optional here
-
-    known = indicators().set_index("id")["kind"]
+    known = _registry_kinds()
     kinds = result["indicator"].map(known) if "indicator" in result.columns else pd.Series(np.nan, index=result.index)
     unit = result["unit"] if "unit" in result.columns else pd.Series("", index=result.index)
     fallback = np.where(unit == "share", "proportion", np.where(unit.isin(list(_MONEY_UNITS)), "sum", "count"))
