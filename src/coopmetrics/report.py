@@ -251,6 +251,7 @@ class Report:
     notes: tuple[str, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)
     kinds: Mapping[str, str] = field(default_factory=dict)
+    _png_cache: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         lines = [f"coopmetrics.Report {self.college or ''} {self.year} (lang={self.lang}, by={self.by})"]
@@ -753,6 +754,18 @@ def build_report(
     return builder.build()
 
 
+def _year_slice(data: Dataset, year: int) -> Dataset:
+    """The dataset restricted to one year (each table by its own year column)."""
+    tables = {}
+    for name in data.tables:
+        frame = data[name]
+        col = "grad_year" if name == "graduates" else "year"
+        if isinstance(frame, pd.DataFrame) and col in frame.columns:
+            frame = frame[frame[col] == year]
+        tables[name] = frame
+    return data.replace(**tables)
+
+
 def _collect(frame: Any) -> pd.DataFrame:
     try:
         from .engines import collect
@@ -872,12 +885,14 @@ class _Builder:
         reg = _indicators()
         self.registry = reg
         self.order = {str(i): k for k, i in enumerate(reg["id"])}
+        self.tables_of = dict(zip(reg["id"].astype(str), reg["table"].astype(str), strict=True))
         ids = [str(i) for i in reg["id"]]
         kw: dict[str, Any] = {}
         if self.options is not None:
             kw["options"] = self.options
         trend = compute(self.data, ids, by=("grad_year",), **kw)
-        groups = compute(self.data, ids, by=("grad_year", self.by), **kw)
+        # the breakdown is only reported for the report year: compute it on that year's rows alone
+        groups = compute(_year_slice(self.data, self.year), ids, by=("grad_year", self.by), **kw)
         groups = groups[groups["grad_year"] == self.year]
         # Targets are judged on the unrounded estimates (direction-aware: lower is better for some),
         # then blanked wherever disclosure withholds the estimate.
@@ -923,24 +938,12 @@ class _Builder:
         return out
 
     def _section_of(self, indicator: str) -> str:
-        reg = self.registry
-        row = reg[reg["id"] == indicator]
-        section = None
-        for c in ("report_table", "section"):
-            if c in reg.columns and len(row) and isinstance(row[c].iloc[0], str) and row[c].iloc[0]:
-                section = row[c].iloc[0]
-        if section in SHEETS:
-            return section
+        """Report table of an indicator: listed ids first, otherwise by the table it reads."""
         if indicator in _SERVICE_IDS:
             return "service"
         if indicator in _RESOURCE_IDS:
             return "resources"
-        table = ""
-        for c in ("table", "tables", "required_tables"):
-            if c in reg.columns and len(row):
-                val = row[c].iloc[0]
-                table = val if isinstance(val, str) else (val[0] if len(val) else "")
-                break
+        table = self.tables_of.get(indicator, "")
         if table in _RESOURCE_TABLES:
             return "resources"
         if table == "internships":
@@ -1369,10 +1372,16 @@ def _plain_table(rep: Report, frame: pd.DataFrame, limit: int | None = None) -> 
     return _table_html(head, rows)
 
 
-def _img(fig: Any, alt: str) -> str:
+def _img(fig: Any, alt: str, cache: dict[int, str] | None = None) -> str:
     from .plots import figure_to_png
 
-    data = base64.b64encode(figure_to_png(fig)).decode("ascii")
+    key = id(fig)
+    if cache is not None and key in cache:
+        data = cache[key]
+    else:
+        data = base64.b64encode(figure_to_png(fig)).decode("ascii")
+        if cache is not None:
+            cache[key] = data
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
@@ -1503,7 +1512,7 @@ def _render_html(rep: Report) -> str:
             parts.append(_plain_table(rep, frame, limit=60))
             if len(frame) > 60:
                 parts.append(f"<p class='muted'>{html.escape(_t(lang, f'仅显示前 60 行，共 {len(frame)} 行，完整表见 Excel。', f'First 60 of {len(frame)} rows; the workbook has all.'))}</p>")
-        shown = [_img(figs[fk], fk) for fk in fig_for.get(key, []) if fk in figs]
+        shown = [_img(figs[fk], fk, rep._png_cache) for fk in fig_for.get(key, []) if fk in figs]
         if shown:
             parts.append(f"<div class='figs'>{''.join(shown)}</div>")
     parts.append(f"<footer>coopmetrics {html.escape(_version())} · "
