@@ -149,6 +149,9 @@ def test_public_table_has_no_suppressed_numbers():
         assert pub.loc[sup, c].isna().all(), c
     assert pub.loc["r1", "estimate"] == pytest.approx(21 / 23)
     assert pub.loc["r0", "denominator"] == 20  # rounded count still shown (HESA shows counts)
+    # n_eff (= n for unweighted rows) is rounded too, else it would reveal the exact n: 23 -> 25, 101 -> 100
+    assert pub.loc[["r1", "r6"], "n_eff"].tolist() == [25, 100]
+    assert pub.loc["r0", "n_eff"] != pub.loc["r0", "n_eff"]  # NaN where suppressed
     with pytest.raises(InputError, match="apply_disclosure"):
         public_table(res)
 

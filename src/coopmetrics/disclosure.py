@@ -241,7 +241,8 @@ def public_table(disclosed: pd.DataFrame) -> pd.DataFrame:
     Same columns as the ``compute()`` result (plus ``disclosure_rule``), with
     ``numerator``, ``denominator``, ``n``, ``estimate``, ``ci_low``, ``ci_high`` taken
     from the rounded/public columns, and ``se``, ``n_eff``, ``deff``,
-    ``estimate_unweighted`` blanked in suppressed cells. The analyst
+    ``estimate_unweighted`` blanked in suppressed cells; under ``hesa`` ``n_eff`` is
+    rounded like a count (for unweighted rows it equals ``n``). The analyst
     columns (``*_rounded``, ``*_public``, ``disclosure_preset``) are dropped.
 
     Examples
@@ -275,5 +276,9 @@ def public_table(disclosed: pd.DataFrame) -> pd.DataFrame:
     for c in ("se", "n_eff", "deff", "estimate_unweighted"):
         if c in out.columns:
             out[c] = pd.to_numeric(out[c], errors="coerce").mask(suppressed)
+    if "n_eff" in out.columns and "disclosure_preset" in out.columns:
+        # unweighted rows have n_eff == n: publishing it unrounded would undo the rounding of n
+        hesa = out["disclosure_preset"].eq("hesa")
+        out["n_eff"] = out["n_eff"].where(~hesa, pd.Series(hesa_round(out["n_eff"]), index=out.index))
     drop = [*pairs.values(), "disclosure_preset"]
     return out.drop(columns=[c for c in drop if c in out.columns])
