@@ -529,3 +529,15 @@ def test_messy_export_loads_with_three_reported_rows():
     acc = loaded.accounting
     assert (acc["rows_read"] == acc["kept"] + acc["excluded"]).all()
     assert "name" not in loaded["graduates"].columns and "id_card" not in loaded["graduates"].columns
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.integers(0, 2000), chunk=st.integers(400, 1200), seed=st.integers(0, 1000))
+def test_panel_chunks_cover_rows_exactly(n, chunk, seed):
+    chunks = list(sample.generate_panel_chunks(n, chunk_rows=chunk, seed=seed, n_colleges=3))
+    assert [len(c) for c in chunks] == [min(chunk, n - i) for i in range(0, n, chunk)]
+    ids = np.concatenate([c["student_id"].to_numpy() for c in chunks]) if chunks else np.array([])
+    assert (ids == np.arange(1, n + 1)).all()
+    for c in chunks:
+        assert list(c["program"].cat.categories) == ["regular", "order_class", "named_class", "apprenticeship"]
+        assert c["college"].cat.categories.size == 3
