@@ -219,7 +219,7 @@ def test_yoy_is_vectorised_at_scale():
     out = year_over_year(res)
     elapsed = time.perf_counter() - t0
     assert len(out) == 60 * 100 * 9
-    assert elapsed < 5  # typically ~0.1 s for 54 000 comparisons
+    assert elapsed < 5  # about 0.5 s for 54 000 comparisons (generous bound for loaded CI machines)
     np.testing.assert_allclose(out["change"], out["estimate"] - out["estimate_prev"])
 
 
