@@ -239,3 +239,167 @@ def test_environment_variable_switches_progress_on(monkeypatch):
     assert engines._env_progress() is True
     monkeypatch.setenv("COOPMETRICS_PROGRESS", "0")
     assert engines._env_progress() is False
+
+
+# --- compute() on every engine ------------------------------------------------------------
+
+BY = ["grad_year", "major", "program"]
+NUMBERS = ["numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_high", "n_eff"]
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    from coopmetrics.sample import generate_panel
+
+    return generate_panel(20_000, seed=11, n_colleges=5)
+
+
+@pytest.fixture(scope="module")
+def graduate_indicators() -> list[str]:
+    from coopmetrics.registry import REGISTRY
+
+    return [i.id for i in REGISTRY if i.table == "graduates"]
+
+
+def _keyed(result: pd.DataFrame) -> pd.DataFrame:
+    out = result[["indicator", *BY, *NUMBERS, "status"]].copy()
+    out["grad_year"] = out["grad_year"].astype("int64")
+    for c in ("indicator", "major", "program", "status"):
+        out[c] = out[c].astype(str)
+    return out.set_index(["indicator", *BY]).sort_index()
+
+
+def _assert_same_numbers(got: pd.DataFrame, ref: pd.DataFrame, skip_ci_of: tuple[str, ...] = ()) -> None:
+    assert got.index.equals(ref.index)
+    assert (got["status"] == ref["status"]).all()
+    for c in NUMBERS:
+        a, b = got[c].to_numpy(float), ref[c].to_numpy(float)
+        if c in ("se", "ci_low", "ci_high") and skip_ci_of:
+            keep = ~got.index.get_level_values("indicator").isin(skip_ci_of)
+            a, b = a[keep], b[keep]
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=c)
+
+
+@pytest.fixture(scope="module")
+def reference(panel, graduate_indicators) -> pd.DataFrame:
+    import coopmetrics as cm
+
+    return _keyed(cm.compute(panel, graduate_indicators, by=BY))
+
+
+def test_reference_is_not_trivial(reference):
+    # many groups, most indicators reported, and it matches a direct pandas count
+    assert len(reference) > 5_000
+    assert (reference["status"] == "reported").mean() > 0.9
+
+
+def test_reference_placement_matches_a_direct_pandas_calculation(panel, reference):
+    from coopmetrics.codes import PROFILES
+
+    prof = PROFILES["moe_2021"]
+    placed_codes = {c for cat in prof.placed for c in prof.codes(cat)}
+    placed = panel["destination_code"].astype(str).isin(placed_codes)
+    direct = placed.groupby([panel[b] for b in BY], observed=True).agg(["sum", "size"])
+    got = reference.xs("placement_rate", level="indicator")
+    direct.index = direct.index.set_levels(direct.index.levels[0].astype("int64"), level=0)
+    direct.index = direct.index.set_levels([lvl.astype(str) for lvl in direct.index.levels[1:]], level=[1, 2])
+    joined = got.join(direct, how="inner")
+    assert len(joined) == len(direct) == len(got)
+    np.testing.assert_array_equal(joined["numerator"], joined["sum"])
+    np.testing.assert_array_equal(joined["denominator"], joined["size"])
+
+
+@pytest.mark.parametrize("kind", ["polars", "polars_lazy", "duckdb", "pyarrow"])
+def test_compute_gives_the_same_numbers_on_every_engine(kind, panel, graduate_indicators, reference):
+    import pyarrow as pa
+
+    import coopmetrics as cm
+
+    frame = {
+        "polars": lambda: pl.from_pandas(panel),
+        "polars_lazy": lambda: pl.from_pandas(panel).lazy(),
+        "duckdb": lambda: duckdb.from_arrow(pa.Table.from_pandas(panel, preserve_index=False)),
+        "pyarrow": lambda: pa.Table.from_pandas(panel, preserve_index=False),
+    }[kind]()
+    got = _keyed(cm.compute(frame, graduate_indicators, by=BY))
+    ref = reference
+    if kind == "pyarrow":
+        # narwhals maps a grouped median on pyarrow to pc.approximate_median: not comparable
+        got = got.drop(index="salary_median", level="indicator")
+        ref = ref.drop(index="salary_median", level="indicator")
+    _assert_same_numbers(got, ref)
+
+
+def test_compute_on_dask_with_a_local_distributed_cluster(panel, graduate_indicators, reference):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    import coopmetrics as cm
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        ddf = dd.from_pandas(panel, npartitions=4)
+        got = _keyed(cm.compute(ddf, graduate_indicators, by=BY))
+        assert client.status == "running"
+    # narwhals has no grouped rank on Dask: the median is exact but comes without an interval
+    _assert_same_numbers(got, reference, skip_ci_of=("salary_median",))
+    med = got.xs("salary_median", level="indicator")
+    assert med["ci_low"].isna().all()
+
+
+def test_scan_of_a_parquet_folder_gives_the_same_as_the_eager_frame(panel, graduate_indicators, reference,
+                                                                    tmp_path):
+    import coopmetrics as cm
+
+    for year, part in panel.groupby("grad_year"):
+        folder = tmp_path / f"grad_year={year}"
+        folder.mkdir()
+        part.drop(columns="grad_year").to_parquet(folder / "part-0.parquet", index=False)
+    for engine in ("duckdb", "polars"):
+        got = _keyed(cm.compute(scan(tmp_path, engine), graduate_indicators, by=BY))
+        _assert_same_numbers(got, reference)
+
+
+def _n_groups(panel: pd.DataFrame) -> int:
+    return panel.groupby(BY, observed=True).ngroups
+
+
+def test_compute_on_a_polars_lazyframe_only_collects_aggregated_rows(panel, graduate_indicators, monkeypatch):
+    import coopmetrics as cm
+
+    heights: list[int] = []
+    original = pl.LazyFrame.collect
+
+    def recording_collect(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        heights.append(out.height)
+        return out
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", recording_collect)
+    result = cm.compute(pl.from_pandas(panel).lazy(), graduate_indicators, by=BY)
+    assert heights, "compute must run through LazyFrame.collect"
+    assert max(heights) <= _n_groups(panel) < len(panel) / 10
+    assert len(result) <= len(graduate_indicators) * _n_groups(panel)
+
+
+def test_compute_on_a_duckdb_relation_fetches_only_aggregated_rows(panel, graduate_indicators, monkeypatch):
+    import coopmetrics as cm
+
+    rel = duckdb.from_df(panel)
+    fetched: list[int] = []
+    cls = type(rel)
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow", "df", "fetchdf", "pl", "fetchall"):
+        original = getattr(cls, name, None)
+        if original is None:
+            continue
+
+        def recording(self, *args, _original=original, **kwargs):
+            out = _original(self, *args, **kwargs)
+            fetched.append(len(out) if not hasattr(out, "num_rows") else out.num_rows)
+            return out
+
+        monkeypatch.setattr(cls, name, recording)
+    cm.compute(rel, graduate_indicators, by=BY)
+    assert fetched, "compute must fetch results from DuckDB"
+    assert max(fetched) <= _n_groups(panel) < len(panel) / 10
+    # the relation is still a lazy query over the data, usable again
+    assert is_lazy(rel) and rel.aggregate("count(*)").fetchall()[0][0] == len(panel)
