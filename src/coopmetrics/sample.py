@@ -227,7 +227,6 @@ _NOT_PLACED_CODES = ("70", "71", "72")
 _NOT_PLACED_P = np.array([0.78, 0.12, 0.10])
 #: placed codes whose holders are "employed" (salary, relevance, turnover recorded)
 _EMPLOYED = {"10", "11", "12", "75", "76", "27", "271", "50", "502"}
-_FURTHER = {"80", "801", "803", "85"}
 #: placed codes that come with an employer (就业单位)
 _WITH_EMPLOYER = {"10", "11", "12", "27", "271", "50", "502"}
 
@@ -831,10 +830,9 @@ _P_UNRATED = 0.03
 class _Build:
     tables: dict[str, pd.DataFrame]
     truth: pd.DataFrame
-    firm_names: list[str]
 
 
-def _firm_table(rng: np.random.Generator, years: np.ndarray, grads_per_year: float) -> pd.DataFrame:
+def _firm_table(rng: np.random.Generator, years: np.ndarray) -> pd.DataFrame:
     """Partner firms: cohort firms (order/named/apprenticeship), lead firms, others entering over time."""
     rows = []
     for mi, m in enumerate(MAJORS):
@@ -910,7 +908,7 @@ def _build(seed: int, years: Sequence[int]) -> _Build:
     student_id = student_id.to_numpy(dtype=object)
 
     # --- firms, cohort partners and employers ---------------------------------------------
-    firms = _firm_table(rng, yrs, n / yrs.size)
+    firms = _firm_table(rng, yrs)
     fid = np.arange(len(firms))
     cohort = firms[firms["cohort_program"] >= 0]
     cohort_key = cohort["major_idx"].to_numpy() * 4 + cohort["cohort_program"].to_numpy()
@@ -1036,7 +1034,7 @@ def _build(seed: int, years: Sequence[int]) -> _Build:
     survey, truth = _survey(rng, graduates, out, program, major, g["female"], has_intern, emp_idx, all_names, firms, student_id)
     tables = {"graduates": graduates, "survey": survey, "teachers": teachers, "enterprises": enterprises,
               "internships": internships, "enrollment": enrollment}
-    return _Build(tables, truth, list(all_names))
+    return _Build(tables, truth)
 
 
 def _teachers(rng: np.random.Generator, yrs: np.ndarray, firms: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
