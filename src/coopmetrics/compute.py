@@ -58,6 +58,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import types
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -763,14 +764,15 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
     linked = src.single is None and src.has("graduates") and "student_id" in names
     needs = o.survey_weights == "raking" and any(i.survey_kind != "employer" for i in inds)
     rvars = [v for v in o.raking_variables if v in src.names("graduates")] if (needs and linked) else []
-    lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=rvars)
+    lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=[*rvars, "grad_year"] if rvars else [])
     stats = []
     for ind in inds:
         stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
         stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
     sel = lf.select(*kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
-                    *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars], *stats)
-    gcols = [*knames, "__rid", "__year", *[f"__r_{v}" for v in rvars]]
+                    *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars],
+                    *([(~nw.col("__j_grad_year").is_null()).alias("__on")] if rvars else []), *stats)
+    gcols = [*knames, "__rid", "__year", *[f"__r_{v}" for v in rvars], *(["__on"] if rvars else [])]
     scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
     resp = sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]).collect().to_pandas()
     for c in scols:
@@ -780,9 +782,23 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
 
 
 def _roster_units(src: _Source, rvars: list[str]) -> pd.DataFrame:
-    """Roster columns needed for raking (year + raking variables), one row per graduate."""
-    return (src.lf("graduates").select(nw.col("grad_year").alias("year"), *[nw.col(v) for v in rvars])
-            .collect().to_pandas())
+    """A population frame with the roster's one-way margins of ``rvars`` within each year.
+
+    Raking uses only these margins, so instead of collecting the whole roster the engine
+    counts each variable's levels per year (one small group-by per variable) and the rows
+    are rebuilt with ``np.repeat`` as categoricals: same margins, a fraction of the memory
+    on national rosters. The joint distribution of the rebuilt rows is meaningless.
+    """
+    lf = src.lf("graduates")
+    counts = {v: lf.group_by("grad_year", v).agg(nw.len().alias("__n")).collect().to_pandas()
+              .sort_values(["grad_year", v], na_position="last") for v in rvars}
+    first = counts[rvars[0]]
+    years = first.groupby("grad_year", sort=True)["__n"].sum()
+    out = {"year": np.repeat(years.index.to_numpy(), years.to_numpy())}
+    for v, c in counts.items():
+        c = c.sort_values("grad_year", kind="stable")
+        out[v] = pd.Categorical(np.repeat(c[v].to_numpy(dtype=object), c["__n"].to_numpy(dtype=np.int64)))
+    return pd.DataFrame(out)
 
 
 def _respondent_weights(ind: Indicator, o: Options, resp: pd.DataFrame, rvars: list[str],
@@ -803,21 +819,28 @@ def _respondent_weights(ind: Indicator, o: Options, resp: pd.DataFrame, rvars: l
     except ImportError:  # pragma: no cover - weighting.py is built in parallel
         return ones, "weighting.rake 不可用，结果未加权 / weighting.rake is not available; results are unweighted"
     valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
-    cols = ["__rid", "__year", *[f"__r_{v}" for v in rvars]]
+    cols = ["__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
     one = resp.loc[valid, cols]
     unique_rows = not one.duplicated(["__rid", "__year"]).any()
     if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
         one = one.drop_duplicates(["__rid", "__year"])
     one = one.reset_index(drop=True)
     sample = one.rename(columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
-    complete = sample[rvars].notna().all(axis=1).to_numpy()
+    # respondents found on the roster are raked (a missing value is a level of its own);
+    # respondents not on the roster keep weight 1
+    complete = sample["__on"].fillna(False).to_numpy(dtype=bool)
     pop = roster[roster["year"].isin(pd.unique(sample["year"]))]
     weights = np.ones(len(sample))
     try:
-        w = rake(sample[complete].reset_index(drop=True), pop, list(rvars), by=("year",))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            w = rake(sample.loc[complete, ["year", *rvars]].reset_index(drop=True), pop, list(rvars), by=("year",))
     except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
         return ones, f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
-    weights[complete] = np.asarray(w, dtype=float)
+    w = np.array(w, dtype=float)  # a writable copy
+    unplaced = ~np.isfinite(w)
+    w[unplaced] = 1.0  # respondents rake could not place (level absent from the roster) keep weight 1
+    weights[complete] = w
     _, yidx = np.unique(sample["year"].to_numpy(), return_inverse=True)
     weights = weights / (np.bincount(yidx, weights) / np.bincount(yidx))[yidx]
     if unique_rows:
@@ -826,11 +849,15 @@ def _respondent_weights(ind: Indicator, o: Options, resp: pd.DataFrame, rvars: l
     else:
         wmap = pd.Series(weights, index=pd.MultiIndex.from_frame(one[["__rid", "__year"]]))
         out = wmap.reindex(pd.MultiIndex.from_frame(resp[["__rid", "__year"]])).to_numpy(float)
-    note = ""
-    if (~complete).any():
-        k = int((~complete).sum())
-        note = (f"{k} 名答卷人不在名单或缺少加权变量，权重取 1 / {k} respondent(s) not on the roster or "
-                "lacking raking variables kept with weight 1")
+    notes = []
+    k = int((~complete).sum()) + int(unplaced.sum())
+    if k:
+        notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，权重取 1 / {k} respondent(s) not on the roster or "
+                     "with a level absent from it kept with weight 1")
+    for c in caught:
+        if "converge" in str(c.message) or "收敛" in str(c.message):
+            notes.append(str(c.message).replace("\n", " / "))
+    note = "; ".join(notes)
     return np.where(np.isfinite(out), out, 1.0), note
 
 
