@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -168,7 +169,7 @@ def _check_level(ci_level: float, func: str) -> float:
 
 def compare(
     data: Any,
-    indicator: str,
+    indicator: str | Sequence[str],
     cohort: str = "program",
     reference: str = "regular",
     by: str | Sequence[str] | None = None,
@@ -177,7 +178,7 @@ def compare(
     ci_level: float = 0.95,
     options: Any = None,
     *,
-    estimand: str = "ate",
+    estimand: str = "att",
     n_boot: int = 2000,
     seed: int = 2024,
 ) -> pd.DataFrame:
@@ -188,8 +189,9 @@ def compare(
     data : Dataset or DataFrame
         Input data; the indicator's unit values come from
         :func:`coopmetrics.unit_values`, so the definition is exactly the registry's.
-    indicator : str
-        Registry id of a proportion, Likert, mean or median indicator.
+    indicator : str or sequence of str
+        Registry id of a proportion, survey-satisfaction, mean or median indicator,
+        or several ids: their rows are stacked and the q-values adjust over all.
     cohort : str
         Column naming the cohort of each unit (default ``program``).
     reference : str
@@ -210,9 +212,13 @@ def compare(
         Confidence level of all intervals.
     options : registry.Options, optional
         Definition options passed to :func:`coopmetrics.unit_values`.
-    estimand : {"ate", "att"}
-        Adjusted comparisons only: average effect over everyone compared (ATE) or
-        over the cohort (ATT).
+    estimand : {"att", "ate"}
+        Adjusted comparisons only. ``"att"`` (default): the effect for the cohort's
+        own students ("do order-class students do better than similar regular
+        students?"); it only needs regular students who resemble the cohort.
+        ``"ate"``: the average effect over everyone compared; it extrapolates the
+        cohort's outcome model to regular students unlike any cohort student
+        (e.g. majors without an order class), so it leans on the model more.
     n_boot : int
         Bootstrap replicates for means and medians.
     seed : int
@@ -240,14 +246,25 @@ def compare(
     >>> ds = cm.sample.generate()                                  # doctest: +SKIP
     >>> cm.compare(ds, "placement_rate", adjust=["entry_score"])   # doctest: +SKIP
     """
-    kind, _ind = _kind_of(indicator)
     by_l, adj_l = _as_list(by), _as_list(adjust)
-    values = _unit_values(data, indicator, [cohort, *by_l, *adj_l], options)
-    return compare_values(
-        values, kind, indicator=indicator, cohort=cohort, reference=reference, by=by_l,
-        adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
-        n_boot=n_boot, seed=seed,
-    )
+    ids = [indicator] if isinstance(indicator, str) else list(indicator)
+    parts = []
+    for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
+        kind, _ind = _kind_of(ind_id)
+        values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l], options)
+        parts.append(compare_values(
+            values, kind, indicator=ind_id, cohort=cohort, reference=reference, by=by_l,
+            adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
+            n_boot=n_boot, seed=seed,
+        ))
+    if len(parts) == 1:
+        return parts[0]
+    out = pd.concat(parts, ignore_index=True)
+    out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))  # BH over every row of the call
+    if adj_l:
+        out.attrs["balance"] = pd.concat([p.attrs["balance"] for p in parts if "balance" in p.attrs],
+                                         ignore_index=True)
+    return out
 
 
 def compare_values(
@@ -261,7 +278,7 @@ def compare_values(
     adjust: str | Sequence[str] | None = None,
     method: str = "auto",
     ci_level: float = 0.95,
-    estimand: str = "ate",
+    estimand: str = "att",
     n_boot: int = 2000,
     seed: int = 2024,
 ) -> pd.DataFrame:
@@ -784,6 +801,18 @@ def _fit_one(
         flags.append(f"重叠差：{outside}/{len(t)} 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: "
                      f"{outside} of {len(t)} units have a propensity outside [{lo}, {hi}]")
     pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
+    # covariate cells (dummy levels) of the target population that an arm never has:
+    # the outcome model must extrapolate there (ATE with majors lacking the cohort)
+    dummy = np.all((x == 0) | (x == 1), axis=0) if x.shape[1] else np.zeros(0, bool)
+    if dummy.any():
+        xd = x[:, dummy] == 1
+        need = (xd[pop].any(axis=0))
+        lacking = need & ((~xd[t == 0].any(axis=0)) | ((~xd[t == 1].any(axis=0)) & (estimand == "ate")))
+        if lacking.any():
+            names = ", ".join(map(str, xdf.columns[dummy][lacking][:5]))
+            flags.append(f"外推：{int(lacking.sum())} 个协变量水平在某组中没有单位（{names}）/ extrapolation: "
+                         f"{int(lacking.sum())} covariate level(s) absent from one arm ({names})"
+                         + ("; try estimand='att'" if estimand == "ate" else ""))
     use = "ra" if method == "auto" else method
     try:
         if use == "ra":
@@ -812,7 +841,7 @@ def _fit_one(
                ratio_ci_high=float(np.exp(lr + z * se_lr)), statistic=stat,
                p_value=float(2 * stats.norm.sf(abs(stat))), effect_size=es, effect_size_type=es_type)
     name = {"ra": ("regression adjustment (logit, average marginal effect, delta-method HC0)" if binary
-                   else "regression adjustment (OLS with cohort×covariate interactions, HC1)"),
+                   else "regression adjustment (OLS per cohort, HC1, delta method)"),
             "ipw": "inverse-probability weighting (logit propensity, Hajek, M-estimation sandwich)"}[use]
     row["method"] = f"{name}; {estimand.upper()}"
     if (w != 1).any():
@@ -826,6 +855,7 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
         ) -> dict[str, Any]:
     """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
     n = len(y)
     if binary:
@@ -840,17 +870,35 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
         g0 = (wp * f0 * (1 - f0)) @ x0
         g = np.vstack([g1, g0])
         return {"mu1": float(wp @ f1), "mu0": float(wp @ f0), "cov": g @ vb @ g.T}
-    # Lin (2013): interacted OLS with covariates centred on the target population,
-    # so the cohort coefficient is the ATE (or ATT) of regression adjustment
+    # Separate outcome regressions per arm (= Lin's fully interacted OLS, statsmodels'
+    # TreatmentEffect.ra): mu_a = mean over the target population of x·beta_a. With
+    # the intercept, the cohort's own mean is mu1 exactly for the ATT. Predictions are
+    # unique even where dummies are collinear within an arm (pinv), as long as the
+    # target population's covariate cells occur in that arm (see the extrapolation flag).
+    xf = np.column_stack([np.ones(n), x])
     wp = w[pop] / w[pop].sum()
-    xc = x - wp @ x[pop] if x.shape[1] else x
-    xf = np.column_stack([np.ones(n), t, xc, t[:, None] * xc])
-    res = sm.WLS(y, xf, weights=w).fit(cov_type="HC1")
-    beta, vb = res.params, res.cov_params()
-    g = np.zeros((2, xf.shape[1]))
-    g[0, 0] = g[0, 1] = 1.0  # mu1 = b0 + b_t
-    g[1, 0] = 1.0  # mu0 = b0
-    return {"mu1": float(beta[0] + beta[1]), "mu0": float(beta[0]), "cov": g @ vb @ g.T}
+    xp = xf[pop]
+    mus, preds, covs = [], [], []
+    for arm in (1, 0):
+        m = t == arm
+        # a dummy level absent from this arm has no coefficient here (flagged as extrapolation);
+        # remaining collinearity (levels summing to 1 within the arm) leaves predictions unique
+        keep = np.r_[True, xf[m, 1:].std(axis=0) > 0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=SingularMatrixWarning)
+            res = sm.WLS(y[m], xf[m][:, keep], weights=w[m]).fit(cov_type="HC1")
+        xk = xp[:, keep]
+        pred = xk @ res.params
+        preds.append(pred)
+        mus.append(float(wp @ pred))
+        xbar = wp @ xk
+        covs.append(float(xbar @ res.cov_params() @ xbar))
+    # delta method: coefficient uncertainty (arms independent) + sampling of the target
+    # population's covariates (covariance of the two predictions over that population)
+    neff = 1 / np.sum(wp**2)
+    pc = np.cov(np.vstack(preds), aweights=wp) / neff
+    cov = pc + np.diag(covs)
+    return {"mu1": mus[0], "mu0": mus[1], "cov": cov}
 
 
 def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
@@ -951,7 +999,7 @@ def balance(
     adjust: str | Sequence[str] = ("entry_score",),
     by: str | Sequence[str] | None = None,
     *,
-    estimand: str = "ate",
+    estimand: str = "att",
     options: Any = None,
 ) -> pd.DataFrame:
     """Covariate balance table of an adjusted comparison (standardised mean differences).
