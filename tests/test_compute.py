@@ -683,3 +683,21 @@ def test_callable_module_keeps_cm_compute_working(hand):
     import coopmetrics.compute as mod
 
     assert mod(hand, "placement_rate", by=())["numerator"].item() == 7
+
+
+def test_explain_survey_cell_lists_only_that_questionnaire(hand):
+    e = explain(hand, "internship_satisfaction", options=UNWEIGHTED, year=2024)
+    assert (e["survey_kind"] == "internship").all() and len(e) == 3
+    assert e["in_numerator"].sum() == 2 and e["in_denominator"].sum() == 3
+    e = explain(hand, "school_satisfaction", year=2024)
+    excluded = e[~e["in_denominator"]]
+    assert excluded["response"].tolist() == ["无法评估"] and "exclude_levels" in excluded["reason"].item()
+
+
+def test_survey_by_item_and_progress_bar(hand, capsys):
+    r = compute(hand, "internship_satisfaction", by=("year", "item"), options=UNWEIGHTED, progress=True)
+    cell = r.set_index("item")
+    assert cell.loc["总体", ["numerator", "denominator"]].tolist() == [2, 2]
+    assert cell.loc["指导", ["numerator", "denominator"]].tolist() == [0, 1]
+    assert r["response_rate"].isna().all()  # no roster counterpart for an item
+    assert "coopmetrics.compute" in capsys.readouterr().err

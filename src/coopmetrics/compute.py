@@ -1045,7 +1045,8 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     if ind.survey_kind is not None:
         sel += [nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
                 nw.col("score").cast(nw.Float64).alias("score")]
-    pass_cols = [c for c in names if c not in {a for _, k, a in keys if k == "col"}] if all_rows else []
+    taken = {a for _, k, a in keys if k == "col"} | {"score", "value", "in_numerator", "in_denominator"}
+    pass_cols = [c for c in names if c not in taken] if all_rows else []
     sel += [nw.col(c) for c in pass_cols]
     frame = lf.select(*sel)
     if not all_rows:
@@ -1183,6 +1184,8 @@ def explain(data: Any, indicator: str | Indicator, *, options: Options | None = 
     df, src = _unit_frame(data, ind, (), o, group=group, all_rows=True)
     for k, v in group.items():
         df = df[df[k] == v]
+    if ind.survey_kind is not None and "survey_kind" in df:  # answers to other questionnaires are not part of it
+        df = df[df["survey_kind"] == ind.survey_kind]
     df = df.reset_index(drop=True)
     idc = _ID_COLUMN.get(t)
     out = pd.DataFrame(index=df.index)
