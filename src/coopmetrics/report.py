@@ -956,6 +956,10 @@ class _Builder:
         trend = self.trend
         ycol = self.ycol
         this = trend[trend[ycol].isin([self.year - 1, self.year])]
+        # indicators whose input table is missing come once without a year: show them in the report
+        # year, marked <缺少数据>, so the reader sees what could not be computed
+        missing = trend[trend[ycol].isna() & (trend["status"] == "missing_input")].assign(**{ycol: self.year})
+        this = pd.concat([this, missing], ignore_index=True)
         sections = this["indicator"].map(self._section_of)
         for section in ("scorecard", "resources", "service", "internship"):
             part = this[sections == section]
@@ -1080,7 +1084,7 @@ class _Builder:
         from . import plots
 
         lang = self.lang
-        ids = set(self.trend["indicator"])
+        ids = set(self.trend.loc[self.trend["status"] == "reported", "indicator"])
         for ind in ("placement_rate", "job_relevance_rate", "salary_mean", "school_satisfaction",
                     "employer_satisfaction", "dual_teacher_ratio_professional"):
             if ind in ids:
@@ -1430,7 +1434,7 @@ def _render_html(rep: Report) -> str:
                    f" · 披露规则：{settings.get('disclosure', '')}",
              f"Cohort {rep.year} (compared with {rep.year - 1}) · breakdown: {rep.by}"
              f" · disclosure: {settings.get('disclosure', '')}")
-    opts = " · ".join(f"{k}={v}" for k, v in settings.items() if k in _SHOWN_OPTIONS)
+    opts = " · ".join(f"{k}={v}" for k, v in settings.items() if k in _SHOWN_OPTIONS and v not in ("None", ""))
     # row accounting is shown inside the validation section
     sections = [(k, rep.sheet_name(k)) for k in rep.tables if k not in ("about", "accounting")]
     nav = "".join(f'<a href="#{k}">{html.escape(n)}</a>' for k, n in sections)
