@@ -805,7 +805,7 @@ class _Builder:
             ("definitions", self._definitions),
             ("validation", self._validation),
         ]
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain bar on stderr (tqdm.auto warns in Jupyter without ipywidgets)
 
         bar = tqdm(steps, desc="coopmetrics report", unit="step", disable=not self.progress, leave=False)
         for label, step in bar:
