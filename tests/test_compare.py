@@ -523,3 +523,53 @@ def test_sample_all_indicators_majors_years_in_one_call(sample_ds, capsys):
     ok = r["p_value"].notna().to_numpy()
     assert r["q_value"].to_numpy()[ok] == pytest.approx(multipletests(r["p_value"][ok], method="fdr_bh")[1])
     assert ((r["ci_low"] <= r["difference"] + 1e-12) | r["ci_low"].isna()).all()
+
+
+# ----------------------------------------------------------------------------------------
+# clustered survey answers (several items per respondent)
+# ----------------------------------------------------------------------------------------
+
+
+def _answers(seed=0, n_resp=300):
+    rng = np.random.default_rng(seed)
+    prog = rng.choice(["order_class", "regular"], n_resp, p=[0.3, 0.7])
+    lat = rng.normal(0, 1, n_resp) + 0.4 * (prog == "order_class")  # shared by a respondent's items
+    rows = []
+    for item in range(4):
+        score = np.clip(np.round(3 + lat + rng.normal(0, 0.7, n_resp)), 1, 5)
+        rows.append(pd.DataFrame({"respondent_id": np.arange(n_resp), "program": prog, "item": item,
+                                  "score": score, "value": (score >= 4).astype(int),
+                                  "weight": 1.0 + (prog == "regular")}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_cluster_variance_matches_statsmodels_cluster_robust():
+    from coopmetrics.compare import _cluster_neff, _expand_pairs
+
+    df = _answers()
+    long, _, _ = _expand_pairs(df, "likert", "program", "regular", [], [], "respondent_id")
+    p = [np.average(long.loc[long["arm"] == a, "value"], weights=long.loc[long["arm"] == a, "weight"])
+         for a in (1, 0)]
+    ne1, ne0 = _cluster_neff(long, 1, np.array([p[0]]), np.array([p[1]]))
+    for arm, ne, pa in ((1, ne1[0], p[0]), (0, ne0[0], p[1])):
+        sub = long[long["arm"] == arm]
+        fit = sm.WLS(sub["value"].to_numpy(float), np.ones(len(sub)), weights=sub["weight"]).fit(
+            cov_type="cluster", cov_kwds={"groups": sub["_cluster"].to_numpy(), "use_correction": False})
+        m = sub["_cluster"].nunique()
+        var = fit.bse[0] ** 2 * m / (m - 1)  # our variance uses the m/(m-1) cluster correction
+        assert pa * (1 - pa) / ne == pytest.approx(var, rel=1e-8)
+    assert ne1[0] < (df["program"] == "order_class").sum()  # correlated answers: fewer effective units
+
+
+def test_clustered_comparison_ignores_duplication_and_counts_respondents():
+    df = _answers(seed=1)
+    one = df[df["item"] == 0].drop(columns="item")
+    dup = pd.concat([one] * 3, ignore_index=True)  # every answer three times in the same respondent
+    a = compare_values(one, "likert", cluster="respondent_id").iloc[0]
+    b = compare_values(dup, "likert", cluster="respondent_id").iloc[0]
+    for c in ("estimate_cohort", "difference", "ci_low", "ci_high", "p_value", "n_cohort", "effect_size"):
+        assert b[c] == pytest.approx(a[c])
+    assert b["n_cohort"] == (one["program"] == "order_class").sum()
+    naive = compare_values(dup, "likert").iloc[0]  # treating the copies as independent: too narrow
+    assert naive["ci_high"] - naive["ci_low"] < 0.7 * (b["ci_high"] - b["ci_low"])
+    assert "clustered" in b["flags"]

@@ -94,6 +94,7 @@ _F_WEIGHTED = "按调查权重估计（Kish 有效样本量）/ survey-weighted 
 _F_NOREF = "该组没有对照单位 / no reference units in this group"
 _F_NOCOH = "该组比较对象不足 2 人 / fewer than 2 units in a group"
 _F_MEDIAN_W = "中位数未加权 / median not weighted"
+_F_CLUSTER = "同一答卷的多个题目按整群处理（有效样本量）/ answers clustered within respondents (effective n)"
 
 
 def _flag_count(k: int, zh: str, en: str) -> str:
@@ -251,11 +252,14 @@ def compare(
     parts = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
         kind, _ind = _kind_of(ind_id)
-        values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l], options)
+        # survey indicators have one row per answer: answers of a respondent form a cluster
+        cluster = "respondent_id" if kind == "likert" else None
+        extra = [cluster] if cluster else []
+        values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options)
         parts.append(compare_values(
             values, kind, indicator=ind_id, cohort=cohort, reference=reference, by=by_l,
             adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
-            n_boot=n_boot, seed=seed,
+            n_boot=n_boot, seed=seed, cluster=cluster,
         ))
     if len(parts) == 1:
         return parts[0]
@@ -281,6 +285,7 @@ def compare_values(
     estimand: str = "att",
     n_boot: int = 2000,
     seed: int = 2024,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Compare cohorts on a frame of unit values (the engine behind :func:`compare`).
 
@@ -295,6 +300,11 @@ def compare_values(
         Label written to the ``indicator`` column.
     cohort, reference, by, adjust, method, ci_level, estimand, n_boot, seed
         As in :func:`compare`.
+    cluster : str, optional
+        Column of clusters whose rows are not independent (a respondent's answers
+        to several items). Proportions then use the design-based
+        (linearisation) variance with clusters, expressed as an effective n, and
+        adjusted fits use cluster-robust standard errors.
 
     Returns
     -------
@@ -317,8 +327,8 @@ def compare_values(
     by_l, adj_l = _as_list(by), _as_list(adjust)
     if not isinstance(values, pd.DataFrame):
         values = pd.DataFrame(values)
-    _need(values, ["value", cohort, *by_l, *adj_l] + (["score"] if kind == "likert" and not adj_l else []),
-          "compare")
+    _need(values, ["value", cohort, *by_l, *adj_l] + (["score"] if kind == "likert" and not adj_l else [])
+          + ([cluster] if cluster else []), "compare")
     if adj_l:
         if method not in ("auto", "ra", "ipw"):
             raise InvalidOptionError(
@@ -344,7 +354,7 @@ def compare_values(
     if not adj_l:
         check_option("method", method, allowed, f"compare[{kind}]")
 
-    long, pairs, notes = _expand_pairs(values, kind, cohort, reference, by_l, adj_l)
+    long, pairs, notes = _expand_pairs(values, kind, cohort, reference, by_l, adj_l, cluster)
     if adj_l:
         res, bal = _adjusted(long, pairs, kind, adj_l, method, estimand, z)
     else:
@@ -373,7 +383,8 @@ def compare_values(
 
 
 def _expand_pairs(
-    values: pd.DataFrame, kind: str, cohort: str, reference: str, by: list[str], adjust: list[str]
+    values: pd.DataFrame, kind: str, cohort: str, reference: str, by: list[str], adjust: list[str],
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Long frame with one block per comparison row (``pair_id``) and arm (1 cohort, 0 reference).
 
@@ -385,7 +396,11 @@ def _expand_pairs(
         keep.append("weight")
     if "score" in values.columns and kind == "likert":
         keep.append("score")
+    if cluster:
+        keep.append(cluster)
     v = values[list(dict.fromkeys(keep))].copy()
+    if cluster:
+        v["_cluster"] = pd.factorize(v[cluster])[0]
     if "weight" not in v.columns:
         v["weight"] = 1.0
     notes: list[str] = []
@@ -464,12 +479,21 @@ def _unadjusted(
     weighted = bool((long["weight"] != 1).any())
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
     out: dict[str, Any] = {"n_cohort": n1.astype(int), "n_reference": n0.astype(int)}
+    if "_cluster" in long.columns:  # n counts clusters (respondents), not rows (answers)
+        m = long.groupby(["pair_id", "arm"])["_cluster"].nunique().reindex(
+            pd.MultiIndex.from_product([range(n_pairs), [0, 1]]), fill_value=0)
+        out["n_cohort"] = m.xs(1, level=1).to_numpy(dtype=int)
+        out["n_reference"] = m.xs(0, level=1).to_numpy(dtype=int)
     no_ref = np.where(n0 == 0, _F_NOREF, "")
     w_flag = np.full(n_pairs, _F_WEIGHTED if weighted else "", dtype=object)
+    if "_cluster" in long.columns:
+        w_flag = np.full(n_pairs, _F_CLUSTER + ("; " + _F_WEIGHTED if weighted else ""), dtype=object)
     if kind in ("proportion", "likert"):
         sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
         p1, p0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0
-        if weighted:  # Kish effective n; effective successes keep the weighted share
+        if "_cluster" in long.columns:
+            ne1, ne0 = _cluster_neff(long, n_pairs, p1, p0)
+        elif weighted:  # Kish effective n; effective successes keep the weighted share
             ne1, ne0 = sw1**2 / _arm(s, "sw2", 1), sw0**2 / _arm(s, "sw2", 0)
         else:
             ne1, ne0 = n1, n0
@@ -491,7 +515,11 @@ def _unadjusted(
             small_flag = np.where(fisher_used, _F_FISHER,
                                   np.where(np.asarray(tp["small_counts"]) & weighted, _F_SMALL_COUNTS_W, ""))
         else:
-            ordinal = _ordinal_tests(long, n_pairs, weighted, method)
+            scale = None
+            if "_cluster" in long.columns:  # counts scaled by 1/deff of the top-box share
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    scale = np.column_stack([ne0 / _arm(s, "sw", 0), ne1 / _arm(s, "sw", 1)])
+            ordinal = _ordinal_tests(long, n_pairs, weighted, method, scale)
             out.update(statistic=ordinal["statistic"], p_value=ordinal["p_value"],
                        effect_size=ordinal["cliffs_delta"], effect_size_type="cliffs_delta")
             out["method"] = np.full(n_pairs, f"top-box newcombe; {ordinal['test']}", dtype=object)
@@ -509,6 +537,36 @@ def _unadjusted(
 
 
 # --- ordinal (Likert) tests from level counts -----------------------------------------
+
+
+def _cluster_neff(long: pd.DataFrame, n_pairs: int, p1: np.ndarray, p0: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Effective n of a (weighted) share whose rows are clustered.
+
+    Linearisation (ratio-estimator) variance with clusters ``c``:
+    ``v = m/(m−1) · Σ_c (Σ_{i∈c} w_i (y_i − p̂))² / (Σ w)²`` over the ``m`` clusters of
+    each arm, and ``n_eff = p̂(1 − p̂)/v``, so that the Wilson/Newcombe formulas use
+    the clustered precision. One group-by on (pair, arm, cluster).
+    """
+    p = np.column_stack([p0, p1])  # (pair, arm)
+    pid = long["pair_id"].to_numpy()
+    arm = long["arm"].to_numpy()
+    resid = long["weight"].to_numpy() * (long["value"].to_numpy() - p[pid, arm])
+    fr = pd.DataFrame({"pair_id": pid, "arm": arm, "c": long["_cluster"].to_numpy(), "u": resid,
+                       "w": long["weight"].to_numpy()})
+    tot = fr.groupby(["pair_id", "arm", "c"], sort=False)["u"].sum()
+    g = (tot**2).groupby(level=[0, 1]).agg(["sum", "size"])
+    sw = fr.groupby(["pair_id", "arm"])["w"].sum()
+    idx = pd.MultiIndex.from_product([range(n_pairs), [0, 1]])
+    g = g.reindex(idx)
+    sw = sw.reindex(idx).to_numpy()
+    m = g["size"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = m / (m - 1) * g["sum"].to_numpy() / sw**2
+        pp = p.ravel()
+        neff = np.where(v > 0, pp * (1 - pp) / v, m)
+    neff = neff.reshape(n_pairs, 2)
+    return neff[:, 1], neff[:, 0]
 
 
 def _level_counts(long: pd.DataFrame, n_pairs: int, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -608,8 +666,17 @@ def mann_whitney_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     return {"u": u, "statistic": stat, "p_value": p, "cliffs_delta": 2 * u / (nx * ny) - 1}
 
 
-def _ordinal_tests(long: pd.DataFrame, n_pairs: int, weighted: bool, method: str) -> dict[str, Any]:
-    a, b = _level_counts(long, n_pairs, weighted)
+def _arm_total(long: pd.DataFrame, n_pairs: int, arm: int) -> np.ndarray:
+    sw = long.loc[long["arm"] == arm].groupby("pair_id")["weight"].sum().reindex(range(n_pairs))
+    return sw.to_numpy(dtype=float)[:, None]
+
+
+def _ordinal_tests(long: pd.DataFrame, n_pairs: int, weighted: bool, method: str,
+                   scale: np.ndarray | None = None) -> dict[str, Any]:
+    a, b = _level_counts(long, n_pairs, weighted and scale is None)
+    if scale is not None:  # clustered rows: rescale each arm's counts to its effective n
+        a = a / a.sum(axis=1, keepdims=True) * scale[:, [0]] * _arm_total(long, n_pairs, 0)
+        b = b / b.sum(axis=1, keepdims=True) * scale[:, [1]] * _arm_total(long, n_pairs, 1)
     if method == "mann-whitney":
         r = mann_whitney_counts(a, b)
         return {**r, "test": "mann-whitney"}
@@ -772,6 +839,7 @@ def _fit_one(
     xdf, ok = _design(sub, adjust)
     sub = sub.loc[ok]
     t = sub["arm"].to_numpy(dtype=float)
+    groups = sub["_cluster"].to_numpy() if "_cluster" in sub.columns else None
     y = sub["value"].to_numpy(dtype=float)
     w = sub["weight"].to_numpy(dtype=float)
     binary = kind in ("proportion", "likert")
@@ -780,6 +848,8 @@ def _fit_one(
         flags.append(_flag_count(int((~ok).sum()), "行协变量缺失，未纳入调整",
                                  "rows with missing covariates left out of the adjusted fit"))
     row: dict[str, Any] = {"n_cohort": int(t.sum()), "n_reference": int((1 - t).sum())}
+    if groups is not None:  # n counts clusters (respondents), not rows (answers)
+        row = {"n_cohort": len(np.unique(groups[t == 1])), "n_reference": len(np.unique(groups[t == 0]))}
     nan_row = dict(estimate_cohort=np.nan, estimate_reference=np.nan, difference=np.nan, ci_low=np.nan,
                    ci_high=np.nan, ratio=np.nan, ratio_ci_low=np.nan, ratio_ci_high=np.nan,
                    statistic=np.nan, p_value=np.nan, effect_size=np.nan)
@@ -796,10 +866,18 @@ def _fit_one(
         e, gamma = np.full(len(t), np.nan), None
         flags.append("倾向得分模型无法拟合 / propensity model could not be fitted")
     lo, hi = _OVERLAP
-    outside = int(((e < lo) | (e > hi)).sum()) if gamma is not None else 0
-    if outside:
-        flags.append(f"重叠差：{outside}/{len(t)} 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: "
-                     f"{outside} of {len(t)} units have a propensity outside [{lo}, {hi}]")
+    if gamma is not None and estimand == "att":
+        # ATT needs comparable reference units for every cohort unit: cohort units with a
+        # propensity near 1 have none (reference units with propensity near 0 do no harm)
+        outside = int(((e > hi) & (t == 1)).sum())
+        if outside:
+            flags.append(f"重叠差：{outside}/{int(t.sum())} 个队列单位倾向得分 > {hi} / poor overlap: "
+                         f"{outside} of {int(t.sum())} cohort units have a propensity above {hi}")
+    elif gamma is not None:
+        outside = int(((e < lo) | (e > hi)).sum())
+        if outside:
+            flags.append(f"重叠差：{outside}/{len(t)} 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: "
+                         f"{outside} of {len(t)} units have a propensity outside [{lo}, {hi}]")
     pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
     # covariate cells (dummy levels) of the target population that an arm never has:
     # the outcome model must extrapolate there (ATE with majors lacking the cohort)
@@ -816,11 +894,11 @@ def _fit_one(
     use = "ra" if method == "auto" else method
     try:
         if use == "ra":
-            est = _ra(y, t, x, w, pop, binary)
+            est = _ra(y, t, x, w, pop, binary, groups)
         else:
             if gamma is None:
                 raise ValueError("no propensity")
-            est = _ipw(y, t, xc, w, e, estimand)
+            est = _ipw(y, t, xc, w, e, estimand, groups)
     except Exception as exc:
         flags.append(f"模型无法拟合 / model could not be fitted ({type(exc).__name__})")
         return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
@@ -844,6 +922,8 @@ def _fit_one(
                    else "regression adjustment (OLS per cohort, HC1, delta method)"),
             "ipw": "inverse-probability weighting (logit propensity, Hajek, M-estimation sandwich)"}[use]
     row["method"] = f"{name}; {estimand.upper()}"
+    if groups is not None:
+        flags.append("同一答卷的题目按整群计算稳健标准误 / cluster-robust SE (answers within respondents)")
     if (w != 1).any():
         flags.append(_F_WEIGHTED)
     row["flags"] = "; ".join(flags)
@@ -851,8 +931,8 @@ def _fit_one(
     return row, bal
 
 
-def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool
-        ) -> dict[str, Any]:
+def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
+        groups: np.ndarray | None = None) -> dict[str, Any]:
     """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import SingularMatrixWarning
@@ -860,8 +940,16 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
     n = len(y)
     if binary:
         xf = np.column_stack([np.ones(n), t, x])
-        res = sm.GLM(y, xf, family=sm.families.Binomial(), var_weights=w).fit(cov_type="HC0")
-        beta, vb = res.params, res.cov_params()
+        res = sm.GLM(y, xf, family=sm.families.Binomial(), var_weights=w).fit()
+        beta = res.params
+        # sandwich (pseudo-likelihood) covariance, clustered if asked: statsmodels' HC0 with
+        # var_weights is "not fully supported", so it is written out here (equal to HC0 unweighted)
+        mu = res.fittedvalues
+        bread = np.linalg.inv((xf * (w * mu * (1 - mu))[:, None]).T @ xf)
+        score = xf * (w * (y - mu))[:, None]
+        if groups is not None:
+            score = pd.DataFrame(score).groupby(groups).sum().to_numpy()
+        vb = bread @ (score.T @ score) @ bread
         x1, x0 = xf[pop].copy(), xf[pop].copy()
         x1[:, 1], x0[:, 1] = 1.0, 0.0
         wp = w[pop] / w[pop].sum()
@@ -886,7 +974,9 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
         keep = np.r_[True, xf[m, 1:].std(axis=0) > 0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=SingularMatrixWarning)
-            res = sm.WLS(y[m], xf[m][:, keep], weights=w[m]).fit(cov_type="HC1")
+            cov = ({"cov_type": "HC1"} if groups is None else
+                   {"cov_type": "cluster", "cov_kwds": {"groups": groups[m]}})
+            res = sm.WLS(y[m], xf[m][:, keep], weights=w[m]).fit(**cov)
         xk = xp[:, keep]
         pred = xk @ res.params
         preds.append(pred)
@@ -901,8 +991,8 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
     return {"mu1": mus[0], "mu0": mus[1], "cov": cov}
 
 
-def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
-         ) -> dict[str, Any]:
+def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str,
+         groups: np.ndarray | None = None) -> dict[str, Any]:
     """Hajek IPW means with a stacked M-estimation sandwich (propensity uncertainty included)."""
     n, k = xc.shape
     h1, h0 = _ipw_weights(t, e, estimand)
@@ -922,6 +1012,8 @@ def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndar
     a[k + 1, :k] = -(d0 @ xc) / n
     a[k, k] = (w * h1).sum() / n
     a[k + 1, k + 1] = (w * h0).sum() / n
+    if groups is not None:  # cluster-robust: sum the estimating functions within clusters
+        psi = pd.DataFrame(psi).groupby(groups).sum().to_numpy()
     b = psi.T @ psi / n
     ainv = np.linalg.inv(a)
     v = ainv @ b @ ainv.T / n
