@@ -14,8 +14,9 @@ download. Every plotting function calls it.
 
 Figures are built with :class:`matplotlib.figure.Figure` and an Agg canvas, not
 ``pyplot``, so that a report with many figures does not accumulate open pyplot
-windows. In a notebook, display a figure by leaving it as the last expression
-of a cell or with ``display(fig)``.
+windows. In a notebook, run ``%matplotlib inline`` once (it registers how
+figures are displayed), then leave a figure as the last expression of a cell or
+call ``display(fig)``.
 
 Examples
 --------
