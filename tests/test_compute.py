@@ -516,16 +516,20 @@ def test_invariants(g, method, level):
 # --- engines --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+@pytest.mark.parametrize("engine", ["polars", "duckdb", "pyarrow"])
 def test_same_numbers_from_other_engines(engine, sample_ds, sample_result):
     if engine == "polars":
         import polars as pl
 
         conv = lambda df: pl.from_pandas(df).lazy()  # noqa: E731
-    else:
+    elif engine == "duckdb":
         import duckdb
 
         conv = duckdb.from_df
+    else:
+        import pyarrow as pa
+
+        conv = lambda df: pa.Table.from_pandas(df, preserve_index=False)  # noqa: E731
     other = cm.Dataset(**{t: conv(sample_ds[t]) for t in sample_ds.tables})
     res = compute(other, by=("year", "major"), options=UNWEIGHTED)
     m = sample_result.merge(res, on=["indicator", *KEYS], how="outer", suffixes=("", "_o"), indicator=True)
@@ -534,6 +538,22 @@ def test_same_numbers_from_other_engines(engine, sample_ds, sample_result):
         np.testing.assert_allclose(m[col].astype(float), m[f"{col}_o"].astype(float), rtol=1e-9, equal_nan=True,
                                    err_msg=col)
     assert (m["status"] == m["status_o"]).all()
+
+
+def test_dask_gives_the_same_numbers_median_without_interval(sample_ds):
+    import dask.dataframe as dd
+
+    ids = ["placement_rate", "salary_mean", "salary_median"]
+    ref = compute(sample_ds["graduates"], ids, by=("grad_year", "major"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # narwhals announces that Dask support moves to narwhals-dask
+        got = compute(dd.from_pandas(sample_ds["graduates"], npartitions=3), ids, by=("grad_year", "major"))
+    m = ref.merge(got, on=["indicator", "grad_year", "major"], suffixes=("", "_d"))
+    assert len(m) == len(ref) == len(got)
+    for col in ("numerator", "denominator", "estimate"):
+        np.testing.assert_allclose(m[col].astype(float), m[f"{col}_d"].astype(float), rtol=1e-9, equal_nan=True)
+    med = m[m["indicator"] == "salary_median"]
+    assert med["ci_low_d"].isna().all() and (med["ci_method_d"] == "none").all()
 
 
 # --- missing input, bad arguments, options --------------------------------------------------------------------

@@ -659,27 +659,21 @@ class _Context:
         v = nw.col(m.column).cast(nw.Float64)
         f = lf.filter(_mask((*m.where, Filter(m.column, "notnull")), self.o, names)).select(*kexprs, v.alias("__v"))
         z2 = est.z_value(self.level) ** 2
-        aggs = [nw.col("__v").median().alias("median"), nw.col("__v").count().alias("n")]
         with_ci = True
         try:
-            n_ = nw.col("__v").count().over(*knames) if knames else nw.col("__v").count()
-            r_ = nw.col("__v").rank(method="ordinal").over(*knames) if knames else nw.col("__v").rank(
-                method="ordinal")
-            f2 = f.with_columns(n_.cast(nw.Float64).alias("__n"), r_.cast(nw.Float64).alias("__r"))
-            a = nw.col("__n") - 2 * nw.col("__r")  # >= z*sqrt(n): rank at or below the lower bound
-            b = 2 * nw.col("__r") - 2 - nw.col("__n")  # >= z*sqrt(n): rank at or above the upper bound
-            f2 = f2.with_columns(
-                nw.when((a >= 0) & (a * a >= z2 * nw.col("__n"))).then(nw.col("__v")).alias("__lo"),
-                nw.when((b >= 0) & (b * b >= z2 * nw.col("__n"))).then(nw.col("__v")).alias("__hi"),
-            )
-            aggs2 = aggs + [nw.col("__lo").max().alias("lo"), nw.col("__hi").min().alias("hi")]
-            out = (f2.group_by(*knames).agg(*aggs2) if knames else f2.select(*aggs2)).collect().to_pandas()
+            out = _ranked_median(f, knames, z2)
         except NotImplementedError:
-            # narwhals has no grouped rank for Dask: report the median without an interval
-            with_ci = False
-            out = (f.group_by(*knames).agg(*aggs) if knames else f.select(*aggs)).collect().to_pandas()
-            out["lo"] = np.nan
-            out["hi"] = np.nan
+            if f.implementation is nw.Implementation.PYARROW:
+                # narwhals has no grouped rank on pyarrow and maps its grouped median to an approximate
+                # one; an in-memory Arrow table's filtered (keys, value) columns are small: rank in pandas
+                out = _ranked_median(nw.from_native(f.collect().to_pandas()).lazy(), knames, z2)
+            else:
+                # Dask: no grouped rank in narwhals; the engine's exact median, without an interval
+                with_ci = False
+                aggs = [nw.col("__v").median().alias("median"), nw.col("__v").count().alias("n")]
+                out = (f.group_by(*knames).agg(*aggs) if knames else f.select(*aggs)).collect().to_pandas()
+                out["lo"] = np.nan
+                out["hi"] = np.nan
         out.attrs["with_ci"] = with_ci
         for c in ("median", "n", "lo", "hi"):
             out[c] = pd.to_numeric(out[c]).astype(float)
@@ -733,6 +727,30 @@ class _Context:
             else:
                 agg["roster"] = np.nan
             self.extra_results[ind.id] = agg
+
+
+def _ranked_median(f: Any, knames: list[str], z2: float) -> pd.DataFrame:
+    """Exact median and order-statistic bounds per group from ranks (window functions)."""
+    n_ = nw.col("__v").count().over(*knames) if knames else nw.col("__v").count()
+    r_ = (nw.col("__v").rank(method="ordinal").over(*knames) if knames
+          else nw.col("__v").rank(method="ordinal"))
+    f2 = f.with_columns(n_.cast(nw.Float64).alias("__n"), r_.cast(nw.Float64).alias("__r"))
+    n, r = nw.col("__n"), nw.col("__r")
+    a = n - 2 * r  # a >= z*sqrt(n): rank at or below the lower bound
+    b = 2 * r - 2 - n  # b >= z*sqrt(n): rank at or above the upper bound
+    f2 = f2.with_columns(
+        nw.when((a >= 0) & (a * a >= z2 * n)).then(nw.col("__v")).alias("__lo"),
+        nw.when((b >= 0) & (b * b >= z2 * n)).then(nw.col("__v")).alias("__hi"),
+        # the middle order statistics (one for odd n, two for even n): an exact median on every
+        # engine (narwhals maps a grouped median on pyarrow to an approximate one)
+        nw.when((2 * r == n) | (2 * r == n + 1)).then(nw.col("__v")).alias("__m1"),
+        nw.when((2 * r == n + 2) | (2 * r == n + 1)).then(nw.col("__v")).alias("__m2"),
+    )
+    aggs = [nw.col("__v").count().alias("n"), nw.col("__lo").max().alias("lo"), nw.col("__hi").min().alias("hi"),
+            nw.col("__m1").max().alias("__m1"), nw.col("__m2").max().alias("__m2")]
+    out = (f2.group_by(*knames).agg(*aggs) if knames else f2.select(*aggs)).collect().to_pandas()
+    out["median"] = (pd.to_numeric(out.pop("__m1")).astype(float) + pd.to_numeric(out.pop("__m2")).astype(float)) / 2
+    return out
 
 
 def _merge(left: pd.DataFrame, right: pd.DataFrame, on: list[str], how: str) -> pd.DataFrame:
