@@ -17,10 +17,12 @@ group or per row.
 
 Extra passes, each also one engine ``group_by``:
 
-* medians: a filtered pass per median indicator with the engine's exact
-  median; the distribution-free interval's order statistics are picked with
-  window functions (``rank().over(by)``). Dask has no grouped rank in
-  narwhals, so on Dask the median is reported without an interval
+* medians: a filtered pass per median indicator; ranks within each group
+  (``rank().over(by)``, a window function) pick the middle order statistics
+  (an exact median on every engine) and the bounds of the distribution-free
+  interval. On Arrow tables narwhals has no grouped rank (and its grouped
+  median is approximate), so the filtered key and value columns are ranked in
+  pandas; on Dask the engine's exact median is reported without an interval
   (``ci_method`` says ``none``);
 * distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
 * surveys: answers are summed per respondent in the engine (respondent = cluster
