@@ -385,17 +385,78 @@ def run_coopmetrics(source: Any, *, engine: str = "duckdb") -> pd.DataFrame:
     return cm.compute(data, SUITE, by=BY)
 
 
-def run_compare(folder: Path) -> pd.DataFrame:
-    """Every cohort vs regular classes, every year x college x major, comparable suite indicators."""
+#: proportions compared between cohorts (closed-form Newcombe intervals)
+COMPARE_SUITE = ["placement_rate", "job_relevance_rate", "partner_employment_rate", "turnover_rate"]
+COMPARE_COLUMNS = ["n_cohort", "n_reference", "estimate_cohort", "estimate_reference", "difference", "ci_low",
+                   "ci_high", "p_value", "q_value"]
+
+
+def run_compare(source: Any) -> pd.DataFrame:
+    """``coopmetrics.compare``: every cohort vs regular classes, every year x college x major."""
+    from coopmetrics import engines
+    from coopmetrics.compare import compare
+
+    data = engines.scan(source, "duckdb") if isinstance(source, str | Path) else source
+    return compare(data, COMPARE_SUITE, cohort="program", reference="regular", by=CMP_BY)
+
+
+def compare_from_totals(source: Any) -> pd.DataFrame:
+    """The same comparisons from group totals: one pushed-down compute() pass, then closed form.
+
+    ``compute(by=year x college x major x program)`` gives each cohort's successes and
+    denominator; cohort rows are paired with the regular-class row of their group and
+    :func:`coopmetrics.contrasts.newcombe_diff` / ``two_proportion_test`` (Fisher's exact
+    test where an expected count is < 5) / ``bh_qvalues`` run once over all pairs.
+    No unit-level rows ever reach pandas.
+    """
     import coopmetrics as cm
     from coopmetrics import engines
+    from coopmetrics.contrasts import bh_qvalues, newcombe_diff, two_proportion_test
 
-    rel = engines.scan(folder, "duckdb")
-    out = [cm.compare(rel, ind, cohort="program", reference="regular", by=CMP_BY) for ind in COMPARE_SUITE]
-    return pd.concat(out, ignore_index=True)
+    data = engines.scan(source, "duckdb") if isinstance(source, str | Path) else source
+    res = cm.compute(data, COMPARE_SUITE, by=[*CMP_BY, "program"])
+    res = res.loc[res["denominator"] > 0, ["indicator", *CMP_BY, "program", "numerator", "denominator"]]
+    is_ref = (res["program"] == "regular").to_numpy()
+    ref = res.loc[is_ref].drop(columns="program").rename(columns={"numerator": "x0", "denominator": "n0"})
+    pairs = res.loc[~is_ref].rename(columns={"program": "cohort", "numerator": "x1", "denominator": "n1"})
+    pairs = pairs.merge(ref, on=["indicator", *CMP_BY], how="left")
+    x1, n1 = pairs["x1"].to_numpy(float), pairs["n1"].to_numpy(float)
+    x0, n0 = pairs["x0"].fillna(0).to_numpy(float), pairs["n0"].fillna(0).to_numpy(float)
+    nc = newcombe_diff(x1, n1, x0, n0)
+    tp = two_proportion_test(x1, n1, x0, n0, fisher=True)
+    out = pairs[["indicator", *CMP_BY, "cohort"]].copy()
+    out["reference"] = "regular"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["n_cohort"], out["n_reference"] = n1, n0
+        out["estimate_cohort"], out["estimate_reference"] = x1 / n1, np.where(n0 > 0, x0 / n0, np.nan)
+    out["difference"], out["ci_low"], out["ci_high"] = nc["diff"], nc["ci_low"], nc["ci_high"]
+    out["p_value"] = tp["p_value"]
+    out["q_value"] = bh_qvalues(out["p_value"].to_numpy(float))
+    return out.reset_index(drop=True)
 
 
-COMPARE_SUITE = ["placement_rate", "job_relevance_rate", "partner_employment_rate", "turnover_rate", "salary_mean"]
+def compare_agreement(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6) -> dict[str, Any]:
+    """Same comparison rows and numbers (n, estimates, difference, CI, p, q)?"""
+    keys = ["indicator", *CMP_BY, "cohort"]
+
+    def norm(d: pd.DataFrame) -> pd.DataFrame:
+        d = d[[*keys, *COMPARE_COLUMNS]].copy()
+        d["grad_year"] = d["grad_year"].astype("int64")
+        for c in ("indicator", "college", "major", "cohort"):
+            d[c] = d[c].astype(str)
+        return d.set_index(keys).sort_index()
+
+    na, nb = norm(a), norm(b)
+    common = na.index.intersection(nb.index)
+    report: dict[str, Any] = {"rows_a": len(na), "rows_b": len(nb), "rows_common": len(common)}
+    ok = len(common) == len(na) == len(nb)
+    for c in COMPARE_COLUMNS:
+        x, y = na.loc[common, c].to_numpy(float), nb.loc[common, c].to_numpy(float)
+        close = np.isclose(x, y, rtol=rtol, atol=1e-9) | (np.isnan(x) & np.isnan(y))
+        report[f"mismatch_{c}"] = int((~close).sum())
+        ok = ok and bool(close.all())
+    report["agree"] = ok
+    return report
 
 
 # --------------------------------------------------------------------------------------
@@ -444,6 +505,10 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 1e-6, atol: flo
 # --------------------------------------------------------------------------------------
 
 
+VARIANTS = ("duckdb-sql", "coopmetrics", "coopmetrics-polars", "coopmetrics-pandas", "naive-pandas", "compare",
+            "compare-totals")
+
+
 def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     """Run one variant inside this process; print a JSON line with the wall time."""
     # imports first, outside the timed region
@@ -452,6 +517,8 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     import scipy.stats  # noqa: F401
 
     import coopmetrics as cm  # noqa: F401
+    import coopmetrics.compare
+    import coopmetrics.compute  # noqa: F401
 
     if threads:
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
@@ -461,32 +528,41 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
         res = run_coopmetrics(path, engine="duckdb")
     elif variant == "coopmetrics-polars":
         res = run_coopmetrics(path, engine="polars")
+    elif variant == "coopmetrics-pandas":  # the whole panel read into pandas first (as the naive variant)
+        res = run_coopmetrics(pd.read_parquet(path, columns=COLUMNS))
     elif variant == "duckdb-sql":
         res = run_sql(path, threads=threads)
     elif variant == "naive-pandas":
-        frame = pd.read_parquet(path, columns=COLUMNS)
-        res = run_naive(frame)
+        res = run_naive(pd.read_parquet(path, columns=COLUMNS))
     elif variant == "compare":
         res = run_compare(path)
-    else:  # pragma: no cover - guarded by argparse
+    elif variant == "compare-totals":
+        res = compare_from_totals(path)
+    else:  # pragma: no cover - guarded by the caller
         raise SystemExit(f"unknown variant {variant}")
     seconds = time.perf_counter() - t0
+    rows_out = len(res)
     if variant == "duckdb-sql":
         res = wide_to_long(res)  # untimed: reshape for the agreement check
-    keep = [c for c in ["indicator", *BY, "numerator", "denominator", *NUMBERS] if c in res.columns]
-    if variant != "compare":
-        res[keep].to_parquet(out)
-    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": len(res)}))
+    if variant.startswith("compare"):
+        keep = ["indicator", *CMP_BY, "cohort", *COMPARE_COLUMNS]
+    else:
+        keep = [c for c in ["indicator", *BY, "numerator", "denominator", *NUMBERS] if c in res.columns]
+    res[keep].to_parquet(out)
+    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": rows_out}))
 
 
 def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None = None) -> dict[str, Any]:
     """Run ``variant`` in a fresh Python process; return wall time, peak RSS and result path."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
     out = workdir / f"{variant}.parquet"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", variant, "--_folder", str(folder),
            "--_out", str(out)]
     if threads:
         cmd += ["--threads", str(threads)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait4 gives this child's own resource usage (peak RSS), not that of all children
     _, status, usage = os.wait4(proc.pid, 0)
     stdout = proc.stdout.read() if proc.stdout else ""
     stderr = proc.stderr.read() if proc.stderr else ""
@@ -498,30 +574,23 @@ def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None =
     return info
 
 
-def _median_runs(variant: str, folder: Path, workdir: Path, repeat: int, threads: int | None):
-    runs = [run_variant(variant, folder, workdir, threads) for _ in range(repeat)]
-    best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    best["all_seconds"] = [round(r["seconds"], 3) for r in runs]
-    best["peak_rss_gib"] = max(r["peak_rss_gib"] for r in runs)
-    return best
-
-
 def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: set[int], polars: bool,
-          threads: int | None, keep_cache: bool) -> list[dict[str, Any]]:
+          pandas_rows: set[int], threads: int | None, keep_cache: bool) -> list[dict[str, Any]]:
     """Run the benchmark for each size; print and return one record per variant."""
     records: list[dict[str, Any]] = []
-    print(f"# machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, python {sys.version.split()[0]}")
+    print(f"# machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, python {sys.version.split()[0]}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     for n in rows:
         t0 = time.perf_counter()
         folder = ensure_panel(n)
         gen = time.perf_counter() - t0
         size = sum(f.stat().st_size for f in folder.glob("*.parquet")) / 1024**3
-        print(f"\n## {n:,} rows  ({size:.2f} GiB Parquet in {folder.name}; ready in {gen:.1f} s)")
+        print(f"\n## {n:,} rows  ({size:.2f} GiB Parquet in {folder.name}; ready in {gen:.1f} s)", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             variants = ["duckdb-sql", "coopmetrics"] + (["coopmetrics-polars"] if polars else [])
             results: dict[str, dict[str, Any]] = {}
-            # alternate the variants so that machine noise hits all of them alike
+            # alternate the variants so that machine noise hits all of them alike; report medians
             runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
             for _ in range(repeat):
                 for v in variants:
@@ -530,26 +599,68 @@ def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: s
                 rs = sorted(runs[v], key=lambda r: r["seconds"])
                 results[v] = rs[len(rs) // 2] | {"all_seconds": [round(r["seconds"], 3) for r in runs[v]],
                                                   "peak_rss_gib": max(r["peak_rss_gib"] for r in runs[v])}
+            extra = []
+            if n in pandas_rows:
+                extra.append("coopmetrics-pandas")
             if n in naive_rows:
-                results["naive-pandas"] = run_variant("naive-pandas", folder, work, threads)
+                extra.append("naive-pandas")
             if n in compare_rows:
+                extra += ["compare-totals", "compare"]
+            for v in extra:
                 try:
-                    results["compare"] = run_variant("compare", folder, work, threads)
+                    results[v] = run_variant(v, folder, work, threads)
                 except RuntimeError as exc:
-                    print(f"compare failed: {str(exc)[-600:]}")
+                    print(f"{v} failed: {str(exc)[-800:]}", flush=True)
             base = results["duckdb-sql"]
             ref = pd.read_parquet(base["result"])
             for v, r in results.items():
                 rec = {"rows": n, "variant": v, "seconds": round(r["seconds"], 3),
                        "all_seconds": r.get("all_seconds"), "peak_rss_gib": round(r["peak_rss_gib"], 3),
                        "ratio_to_sql": round(r["seconds"] / base["seconds"], 3), "rows_out": r["rows_out"]}
-                if v != "compare" and v != "duckdb-sql":
-                    rec |= {"agree_with_sql": agreement(pd.read_parquet(r["result"]), ref)}
+                if v == "compare" and "compare-totals" in results:
+                    rec["agree_with_compare_totals"] = compare_agreement(
+                        pd.read_parquet(r["result"]), pd.read_parquet(results["compare-totals"]["result"]))
+                elif not v.startswith("compare") and v != "duckdb-sql":
+                    rec["agree_with_sql"] = agreement(pd.read_parquet(r["result"]), ref)
                 records.append(rec)
-                print(json.dumps(rec, ensure_ascii=False))
+                print(json.dumps(rec, ensure_ascii=False), flush=True)
         if not keep_cache and n >= 50_000_000:
             shutil.rmtree(folder)
+    _summary(records)
     return records
+
+
+def _summary(records: list[dict[str, Any]]) -> None:
+    """Print the issue's targets as a table of measured ratios."""
+    by = {(r["rows"], r["variant"]): r for r in records}
+    print("\n| rows | variant | wall s | peak RSS GiB | x hand-written DuckDB SQL | numbers agree |")
+    print("|---:|---|---:|---:|---:|---|")
+    for r in records:
+        agree = r.get("agree_with_sql", r.get("agree_with_compare_totals", {})).get("agree", "")
+        print(f"| {r['rows']:,} | {r['variant']} | {r['seconds']:.2f} | {r['peak_rss_gib']:.2f} | "
+              f"{r['ratio_to_sql']:.2f} | {agree} |")
+    print("\nTargets (issue #6):")
+    for n in sorted({r["rows"] for r in records}):
+        cm_, sql = by.get((n, "coopmetrics")), by.get((n, "duckdb-sql"))
+        if cm_ and sql and n >= 10_000_000:
+            ok = cm_["ratio_to_sql"] <= 1.25
+            print(f"  {n:,} rows: coopmetrics / DuckDB SQL = {cm_['ratio_to_sql']:.2f} (<= 1.25: {ok})")
+            pl_ = by.get((n, "coopmetrics-polars"))
+            if pl_:
+                print(f"  {n:,} rows: coopmetrics on a Polars scan / DuckDB SQL = {pl_['ratio_to_sql']:.2f}")
+        if cm_ and n >= 50_000_000:
+            print(f"  {n:,} rows: peak memory {cm_['peak_rss_gib']:.2f} GiB (<= 1.5: {cm_['peak_rss_gib'] <= 1.5})")
+        naive = by.get((n, "naive-pandas"))
+        if naive and cm_:
+            speed = naive["seconds"] / cm_["seconds"]
+            print(f"  {n:,} rows: naive pandas apply / coopmetrics = {speed:.0f}x (>= 300: {speed >= 300})")
+            cpd = by.get((n, "coopmetrics-pandas"))
+            if cpd:
+                print(f"  {n:,} rows: naive pandas apply / coopmetrics on pandas = {naive['seconds'] / cpd['seconds']:.0f}x")
+        for v in ("compare", "compare-totals"):
+            c = by.get((n, v))
+            if c:
+                print(f"  {n:,} rows: {v}: {c['seconds']:.1f} s (< 15 s: {c['seconds'] < 15})")
 
 
 def _mem_gib() -> float:
@@ -567,6 +678,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="sizes at which to run the naive pandas apply (default 1e6; none: --naive)")
     ap.add_argument("--compare", nargs="*", type=float, default=[1e7],
                     help="sizes at which to run coopmetrics.compare (default 1e7)")
+    ap.add_argument("--pandas", nargs="*", type=float, default=[1e6],
+                    help="sizes at which to run compute() on a pandas frame read whole (default 1e6)")
     ap.add_argument("--no-polars", action="store_true", help="skip the Polars-scan variant")
     ap.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
     ap.add_argument("--keep-cache", action="store_true", help="keep the 50M-row Parquet cache (~GBs)")
@@ -580,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     records = bench([int(r) for r in args.rows], repeat=args.repeat, naive_rows={int(r) for r in args.naive},
                     compare_rows={int(r) for r in args.compare}, polars=not args.no_polars,
+                    pandas_rows={int(r) for r in args.pandas},
                     threads=args.threads, keep_cache=args.keep_cache)
     if args.json:
         args.json.write_text(json.dumps(records, indent=1, ensure_ascii=False))
