@@ -1189,6 +1189,8 @@ h3 { font-size: 16px; margin: 20px 0 6px; }
 .card .value { font-size: 26px; font-weight: 700; color: var(--accent); }
 .card .detail { font-size: 12px; color: var(--muted); }
 .tablewrap { overflow-x: auto; margin: 8px 0 4px; }
+.tablewrap td:first-child { position: sticky; left: 0; background: #fff; z-index: 1; }
+.tablewrap th:first-child { position: sticky; left: 0; z-index: 2; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #eef3f8; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
