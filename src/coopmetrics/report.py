@@ -176,6 +176,8 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "content": ("内容", "Content"),
 }
 
+_ACTIONS = {"fixed": ("已修正", "fixed"), "excluded": ("已排除", "excluded"), "flagged": ("已标记保留", "flagged")}
+
 _STATUS = {
     "reported": ("已报告", "reported"),
     "suppressed": (SUPPRESSED["zh"], SUPPRESSED["en"]),
@@ -1661,12 +1663,24 @@ def _validation_html(rep: Report, frame: pd.DataFrame) -> str:
     acc = rep.tables.get("accounting")
     if acc is not None and len(acc):
         out.append(_plain_table(rep, acc))
-    if "problem" in frame.columns:
-        counts = frame.groupby(["table", "problem", "action"] if {"table", "action"} <= set(frame.columns)
-                               else ["problem"], dropna=False).size().rename("n").reset_index()
-        head = [rep.header(c) if c != "n" else _t(lang, "条数", "Count") for c in counts.columns]
-        rows = ["<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
-                for r in counts.itertuples(index=False)]
+    if "problem" in frame.columns and len(frame):
+        keys = [c for c in ("table", "problem", "action") if c in frame.columns]
+        counts = frame.groupby(keys, dropna=False).size().rename("n").reset_index()
+        head = [rep.header(c) for c in keys] + [_t(lang, "条数", "Count")]
+        rows = []
+        for rec in counts.to_dict("records"):
+            cells = []
+            for c in keys:
+                v = str(rec[c])
+                if c == "table" and v in TABLES:
+                    v = f"{TABLES[v].zh} {v}" if lang == "zh" else v
+                elif c == "action":
+                    v = _ACTIONS.get(v, (v, v))[0 if lang == "zh" else 1]
+                elif c == "problem" and v in INFO_PROBLEMS:
+                    v += _t(lang, "（信息，不算问题）", " (note, not a problem)")
+                cells.append(f"<td>{html.escape(v)}</td>")
+            cells.append(f"<td class='num'>{rec['n']:,}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
         out.append(_table_html(head, rows))
     out.append(f"<details><summary>{html.escape(_t(lang, f'明细（前 100 条，共 {len(frame)} 条）', f'Details (first 100 of {len(frame)})'))}</summary>")
     cols = [c for c in ("file", "sheet", "row", "column", "value", "problem", "action",
