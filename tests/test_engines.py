@@ -322,12 +322,7 @@ def test_compute_gives_the_same_numbers_on_every_engine(kind, panel, graduate_in
         "pyarrow": lambda: pa.Table.from_pandas(panel, preserve_index=False),
     }[kind]()
     got = _keyed(cm.compute(frame, graduate_indicators, by=BY))
-    ref = reference
-    if kind == "pyarrow":
-        # narwhals maps a grouped median on pyarrow to pc.approximate_median: not comparable
-        got = got.drop(index="salary_median", level="indicator")
-        ref = ref.drop(index="salary_median", level="indicator")
-    _assert_same_numbers(got, ref)
+    _assert_same_numbers(got, reference)  # medians included: exact on every engine
 
 
 def test_compute_on_dask_with_a_local_distributed_cluster(panel, graduate_indicators, reference):
