@@ -352,6 +352,8 @@ class Report:
             from .plots import _cohort_label
 
             return _cohort_label(value, lang), None, "text"
+        if column == "action" and isinstance(value, str):
+            return _ACTIONS.get(value, (value, value))[0 if lang == "zh" else 1], None, "text"
         if column == "flags" and isinstance(value, str):
             return _pick_lang(value, lang), None, "text"
         if column == "unit" and isinstance(value, str):
