@@ -245,7 +245,9 @@ def collect(frame: object, *, progress: bool | None = None, desc: str = "aggrega
 
     Meant for *aggregated* results: the engine executes the whole query (scan,
     derived columns, group-by) and only the result rows are converted. A pandas
-    frame is returned as is (no copy).
+    frame is returned as is (no copy). Polars queries run on Polars' streaming
+    engine (bounded memory); DuckDB's integer sums (HUGEINT, i.e. Arrow decimals)
+    come back as int64 rather than Python ``Decimal`` objects.
 
     Parameters
     ----------
@@ -272,7 +274,13 @@ def collect(frame: object, *, progress: bool | None = None, desc: str = "aggrega
     show = progress_enabled(progress)
     if isinstance(nwf, nw.LazyFrame):
         with _engine_progress(engine, show, desc):
-            nwf = nwf.collect()
+            if engine == "polars":
+                # Polars' streaming engine keeps memory bounded on panels larger than RAM
+                # (and is faster for a group-by of a wide scan); a plan it cannot stream
+                # falls back to the in-memory engine inside Polars.
+                nwf = nwf.collect(engine="streaming")
+            else:
+                nwf = nwf.collect()
     native = nw.to_native(nwf)
     if isinstance(native, pd.DataFrame):
         return native
