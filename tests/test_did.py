@@ -153,7 +153,7 @@ def test_starts_from_enterprises_and_statuses():
     assert st["a"] == "always_treated" and st["b"] == "treated"
     assert st["d"] == "treated_after_panel" and st["c"] == "never_treated"
     assert res.overall["n_treated_units"].iloc[0] == 1
-    assert res.overall["n_control_units"].iloc[0] == 4  # c, d, e, f; a is left out
+    assert res.overall["n_never_treated"].iloc[0] == 4  # c, d, e, f; a is left out
     assert "excluded" in res.summary() and "排除" not in res.summary()
     assert "剔除" in res.summary(lang="zh")
 

@@ -56,7 +56,7 @@ GROUP_TIME_COLUMNS = ["group", "time", "event_time", "base_period", "att", "se",
                       "n_treated", "n_control"]
 #: Columns of ``PartnershipEffect.overall``.
 OVERALL_COLUMNS = ["indicator", "aggregation", "att", "se", "ci_low", "ci_high", "p_value", "n_groups",
-                   "n_treated_units", "n_control_units", "control"]
+                   "n_treated_units", "n_never_treated", "control"]
 
 
 @dataclass(frozen=True)
@@ -442,7 +442,7 @@ def partnership_effect_values(
         rows.append({"indicator": indicator, "aggregation": name, "att": a, "se": s, "ci_low": a - z * s,
                      "ci_high": a + z * s, "p_value": float(2 * stats.norm.sf(abs(a / s))) if s > 0 else np.nan,
                      "n_groups": int(groups.size), "n_treated_units": int((g_eff > 0).sum()),
-                     "n_control_units": n_ctrl, "control": control})
+                     "n_never_treated": n_ctrl, "control": control})
     overall = pd.DataFrame(rows, columns=OVERALL_COLUMNS)
     # joint Wald test of the pre-start event-study effects (bootstrap covariance)
     pre = (events < 0) & ~((events == -1) & (base_period == "universal"))
