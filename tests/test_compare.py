@@ -573,3 +573,38 @@ def test_clustered_comparison_ignores_duplication_and_counts_respondents():
     naive = compare_values(dup, "likert").iloc[0]  # treating the copies as independent: too narrow
     assert naive["ci_high"] - naive["ci_low"] < 0.7 * (b["ci_high"] - b["ci_low"])
     assert "clustered" in b["flags"]
+
+
+# ----------------------------------------------------------------------------------------
+# invariants (hypothesis)
+# ----------------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(0, 60), st.integers(1, 60), st.integers(0, 60)),
+                min_size=1, max_size=4))
+def test_proportion_invariants(tables):
+    """Intervals contain the estimate and stay in [-1, 1]; q >= p; groups are independent."""
+    parts = []
+    for k, (n1, x1, n0, x0) in enumerate(tables):
+        x1, x0 = min(x1, n1), min(x0, n0)
+        parts.append(_props(x1, n1, x0, n0).assign(major=f"m{k}"))
+    r = compare_values(pd.concat(parts, ignore_index=True), "proportion", by="major")
+    assert len(r) == len(tables)
+    assert ((r["ci_low"] <= r["difference"] + 1e-12) & (r["difference"] <= r["ci_high"] + 1e-12)).all()
+    assert ((r["ci_low"] >= -1 - 1e-12) & (r["ci_high"] <= 1 + 1e-12)).all()
+    assert (r["q_value"] >= r["p_value"] - 1e-12).all()
+    assert ((r["p_value"] >= 0) & (r["p_value"] <= 1)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(5, 300), st.floats(0.05, 0.95)), min_size=2, max_size=8))
+def test_funnel_limits_nest(units):
+    v = pd.concat([pd.DataFrame({"major": f"u{i}", "value": [1] * round(n * p) + [0] * (n - round(n * p))})
+                   for i, (n, p) in enumerate(units)], ignore_index=True)
+    f = funnel_values(v)
+    eps = 1e-12
+    assert (f["lower_998"] <= f["lower_95"] + eps).all() and (f["upper_95"] <= f["upper_998"] + eps).all()
+    assert (f["lower_95"] <= f["overall"] + eps).all() and (f["overall"] <= f["upper_95"] + eps).all()
+    inside = (f["estimate"] >= f["lower_998"]) & (f["estimate"] <= f["upper_998"])
+    assert ((f["flag"] == "") == inside).all()

@@ -35,6 +35,8 @@ Examples
 
 from __future__ import annotations
 
+import sys
+import types
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -608,9 +610,10 @@ def brunner_munzel_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]
     Examples
     --------
     >>> import numpy as np
+    >>> # reference {1,1,2,2,2,3}, cohort {2,2,3,3,3,3}: 24 wins, 2 losses in 36 pairs
     >>> r = brunner_munzel_counts(np.array([[2, 3, 1]]), np.array([[0, 2, 4]]))
-    >>> round(float(r["cliffs_delta"][0]), 4)
-    0.5
+    >>> round(float(r["cliffs_delta"][0]), 4), round(22 / 36, 4)
+    (0.6111, 0.6111)
     """
     a = np.atleast_2d(np.asarray(a, dtype=float))
     b = np.atleast_2d(np.asarray(b, dtype=float))
@@ -646,8 +649,8 @@ def mann_whitney_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     --------
     >>> import numpy as np
     >>> r = mann_whitney_counts(np.array([[2, 3, 1]]), np.array([[0, 2, 4]]))
-    >>> float(r["u"][0])
-    27.0
+    >>> float(r["u"][0])  # 24 wins + 10 ties / 2
+    29.0
     """
     a = np.atleast_2d(np.asarray(a, dtype=float))
     b = np.atleast_2d(np.asarray(b, dtype=float))
@@ -1226,11 +1229,13 @@ def funnel_values(
     Examples
     --------
     >>> import pandas as pd
-    >>> v = pd.DataFrame({"major": ["a"] * 10 + ["b"] * 10, "value": [1] * 9 + [0] + [1] * 3 + [0] * 7})
+    >>> v = pd.DataFrame({"major": ["a"] * 100 + ["b"] * 100 + ["c"] * 20,
+    ...                   "value": [1] * 90 + [0] * 10 + [1] * 30 + [0] * 70 + [1] * 12 + [0] * 8})
     >>> funnel_values(v)[["unit", "estimate", "overall", "position"]]
       unit  estimate  overall   position
-    0    a       0.9      0.6   above_95
+    0    a       0.9      0.6  above_998
     1    b       0.3      0.6  below_998
+    2    c       0.6      0.6     within
     """
     check_option("kind", kind, KINDS, "funnel")
     check_option("overdispersion", overdispersion, [None, "multiplicative", "additive"], "funnel")
@@ -1259,14 +1264,17 @@ def funnel_values(
     with np.errstate(invalid="ignore", divide="ignore"):
         zs = (est - overall) / np.sqrt(var1 / n)
     # overdispersion: phi from winsorised z-scores, per group
-    zf = pd.DataFrame({"z": zs, "g": (t[by_l].astype(str).agg("|".join, axis=1) if by_l else "all")})
-    qlo = zf.groupby("g")["z"].transform(lambda s: s.quantile(winsor))
-    qhi = zf.groupby("g")["z"].transform(lambda s: s.quantile(1 - winsor))
+    gid = t.groupby(by_l, sort=False, observed=True, dropna=False).ngroup().to_numpy() if by_l else 0
+    zf = pd.DataFrame({"z": zs, "g": gid})
+    qs = zf.groupby("g")["z"].quantile([winsor, 1 - winsor]).unstack()
+    qlo = qs[winsor].reindex(zf["g"]).to_numpy()
+    qhi = qs[1 - winsor].reindex(zf["g"]).to_numpy()
     zw = zf["z"].clip(qlo, qhi)
     k = zf.groupby("g")["z"].transform("count").to_numpy(dtype=float)
     phi = (zw**2).groupby(zf["g"]).transform("mean").to_numpy()
     od_p = stats.chi2.sf(k * phi, k - 1)
-    wi = n / var1
+    with np.errstate(invalid="ignore", divide="ignore"):  # overall rate 0 or 1: no variance
+        wi = n / var1
     sw = pd.Series(wi).groupby(zf["g"]).transform("sum").to_numpy()
     sw2 = pd.Series(wi**2).groupby(zf["g"]).transform("sum").to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1405,3 +1413,19 @@ def trend_test_values(
     out["q_value"] = bh_qvalues(p)
     out["method"] = "cochran-armitage"
     return out[["indicator", *by_l, *TREND_COLUMNS]].reset_index(drop=True)
+
+
+class _CallableModule(types.ModuleType):
+    """``coopmetrics.compare`` is both this module and its main function.
+
+    Once ``import coopmetrics.compare`` has run, Python binds the *module* to the
+    package attribute ``compare``; making the module callable keeps
+    ``coopmetrics.compare(data, ...)`` working as documented, while
+    ``coopmetrics.compare.funnel`` etc. stay reachable.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
