@@ -180,8 +180,28 @@ def test_report_on_sample_writes_both_files_without_warnings(tmp_path, capsys):
     assert captured.err == ""
 
 
-def test_report_unknown_year_is_one_clear_error(tmp_path, capsys):
+def test_report_unknown_year_is_one_clear_error(clean_csv, tmp_path, capsys):
     pytest.importorskip("coopmetrics.compute")
-    assert main(["report", "--year", "1999", "--out", str(tmp_path)]) == EXIT_UNUSABLE
+    assert main(["report", str(clean_csv), "--year", "1999", "--out", str(tmp_path)]) == EXIT_UNUSABLE
     err = capsys.readouterr().err
     assert "1999" in err and "Traceback" not in err
+
+
+def test_progress_bar_on_a_terminal_and_quiet_switch(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("coopmetrics.compute")
+    import argparse
+
+    from coopmetrics.cli import _progress_enabled
+
+    data = tmp_path / "毕业生.csv"
+    g = _graduates(60)
+    pd.concat([g, g.assign(grad_year=2023, student_id=g["student_id"] + "p")]).to_csv(data, index=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert _progress_enabled(argparse.Namespace(quiet=True)) is False
+    assert _progress_enabled(argparse.Namespace(quiet=False)) is True
+    assert main(["report", str(data), "--year", "2024", "--out", str(tmp_path / "a")]) == EXIT_OK
+    assert "coopmetrics report" in capsys.readouterr().err  # the tqdm bar, on stderr
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["coopmetrics_2024_报告.html",
+                                                                  "coopmetrics_2024_报告.xlsx"]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert _progress_enabled(argparse.Namespace(quiet=False)) is False
