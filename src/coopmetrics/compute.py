@@ -884,13 +884,19 @@ def _respondent_weights(ind: Indicator, o: Options, resp: pd.DataFrame, rvars: l
 # --- finishing: estimates per indicator ---------------------------------------------------------------
 
 
-def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float) -> dict[str, np.ndarray]:
-    row: dict[str, Any] = {c: np.nan for c in OUTPUT_TAIL}
-    row.update({"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "ci_level": level,
-                "ci_method": "none", "unit": ind.unit, "edition": ind.edition_text(o),
-                "target": ind.target if ind.target is not None else np.nan,
-                "status": status, **{b: np.nan for b in by}})
-    return {k: np.array([v], dtype=object if isinstance(v, str) or k in by else float) for k, v in row.items()}
+_STRING_COLUMNS = ("indicator", "name_zh", "name_en", "ci_method", "unit", "edition")
+_STATUS = ("reported", "suppressed", "not_applicable", "missing_input")
+
+
+def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float) -> dict[str, Any]:
+    """One row with no numbers (missing input / not applicable)."""
+    num = {c: np.array([np.nan]) for c in OUTPUT_TAIL if c not in (*_STRING_COLUMNS, "status")}
+    num["ci_level"] = np.array([level])
+    num["target"] = np.array([ind.target if ind.target is not None else np.nan])
+    return {"keys": pd.DataFrame({b: [np.nan] for b in by}), "num": num, "n": 1,
+            "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "ci_method": "none",
+                      "unit": ind.unit, "edition": ind.edition_text(o)},
+            "status": np.array([_STATUS.index(status)], dtype=np.int8)}
 
 
 def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
@@ -979,34 +985,26 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
             res = dict(numerator=col("sx"), denominator=col("sy"), n=n, estimate=r, se=se, ci_low=lo, ci_high=hi,
                        ci_method="delta", n_eff=n, deff=1.0, estimate_unweighted=r)
     k = len(base)
-    cols: dict[str, np.ndarray] = {
-        "indicator": np.full(k, ind.id, dtype=object),
-        "name_zh": np.full(k, ind.name_zh, dtype=object),
-        "name_en": np.full(k, ind.name_en, dtype=object),
-    }
-    for b in by:
-        cols[b] = base[b].to_numpy(dtype=object)
+    num: dict[str, np.ndarray] = {}
     for c in OUTPUT_TAIL:
+        if c in (*_STRING_COLUMNS, "status"):
+            continue
         v = res.get(c, nan)
-        if np.isscalar(v):
-            cols[c] = np.full(k, v, dtype=object if isinstance(v, str) else float)
-        else:
-            cols[c] = np.asarray(v, dtype=float)
+        num[c] = np.full(k, v, dtype=float) if np.isscalar(v) else np.asarray(v, dtype=float)
     edition = ind.edition_text(self.o)
     if ind.id in self.messages and ind.survey_kind is not None:
         edition += " [" + self.messages[ind.id] + "]"
-    cols["ci_level"] = np.full(k, level)
-    cols["unit"] = np.full(k, ind.unit, dtype=object)
-    cols["edition"] = np.full(k, edition, dtype=object)
-    cols["target"] = np.full(k, ind.target if ind.target is not None else nan, dtype=float)
-    n_arr = np.nan_to_num(cols["n"], nan=0.0)
-    empty = n_arr <= 0
+    num["ci_level"] = np.full(k, level)
+    num["target"] = np.full(k, ind.target if ind.target is not None else nan, dtype=float)
+    empty = np.nan_to_num(num["n"], nan=0.0) <= 0
     if kind in ("proportion", "weighted_proportion", "ratio_of_sums", "mean", "median"):
-        empty |= ~np.isfinite(cols["estimate"])
+        empty |= ~np.isfinite(num["estimate"])
     if kind in ("count", "sum"):
         empty = np.zeros(k, dtype=bool)
-    cols["status"] = np.where(empty, "not_applicable", "reported").astype(object)
-    return cols
+    status = np.where(empty, _STATUS.index("not_applicable"), _STATUS.index("reported")).astype(np.int8)
+    return {"keys": base[by].reset_index(drop=True), "num": num, "n": k, "status": status,
+            "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en,
+                      "ci_method": res["ci_method"], "unit": ind.unit, "edition": edition}}
 
 
 def _sort_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -1016,16 +1014,45 @@ def _sort_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return df.sort_values(list(by), kind="stable", na_position="last").reset_index(drop=True)
 
 
-def _assemble(parts: list[dict[str, np.ndarray]], by: tuple[str, ...]) -> pd.DataFrame:
-    """One DataFrame from per-indicator column dicts (one constructor call)."""
+def _repeat_strings(values: list[str], lengths: np.ndarray) -> pd.Series:
+    """A string column repeating ``values[i]`` ``lengths[i]`` times, built as an Arrow dictionary.
+
+    Building millions of Python strings (np.full of objects, then pandas' string inference)
+    dominated the run time on large group counts; decoding a dictionary array is a memcpy.
+    """
+    import pyarrow as pa
+
+    uniq = list(dict.fromkeys(values))
+    codes = np.repeat(np.array([uniq.index(v) for v in values], dtype=np.int32), lengths)
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()), pa.array(uniq, type=pa.string()))
+    return arr.dictionary_decode().to_pandas()
+
+
+def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
+    """One DataFrame from the per-indicator parts, column by column (no per-row Python objects)."""
     names = [*OUTPUT_HEAD, *by, *OUTPUT_TAIL]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
-    data = {c: np.concatenate([p[c] for p in parts]) for c in names}
-    out = pd.DataFrame(data)
-    for b in by:  # group keys: let pandas find int/str dtypes again
-        out[b] = pd.Series(data[b], dtype=object).infer_objects()
-    return out
+    lengths = np.array([p["n"] for p in parts], dtype=np.int64)
+    cols: dict[str, Any] = {}
+    for c in _STRING_COLUMNS:
+        cols[c] = _repeat_strings([p["const"][c] for p in parts], lengths)
+    if by:
+        keys = pd.concat([p["keys"] for p in parts], ignore_index=True)
+        for b in by:
+            cols[b] = keys[b]
+    for c in parts[0]["num"]:
+        cols[c] = np.concatenate([p["num"][c] for p in parts])
+    cols["status"] = _status_column(np.concatenate([p["status"] for p in parts]))
+    return pd.DataFrame({c: (cols[c].reset_index(drop=True) if isinstance(cols[c], pd.Series) else cols[c])
+                         for c in names})
+
+
+def _status_column(codes: np.ndarray) -> pd.Series:
+    import pyarrow as pa
+
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(list(_STATUS)))
+    return arr.dictionary_decode().to_pandas()
 
 
 _Context.finish = _finish  # type: ignore[attr-defined]
