@@ -608,3 +608,21 @@ def test_funnel_limits_nest(units):
     assert (f["lower_95"] <= f["overall"] + eps).all() and (f["overall"] <= f["upper_95"] + eps).all()
     inside = (f["estimate"] >= f["lower_998"]) & (f["estimate"] <= f["upper_998"])
     assert ((f["flag"] == "") == inside).all()
+
+
+def test_balance_and_package_access_on_sample(sample_ds):
+    import coopmetrics as cm
+    from coopmetrics.compare import balance
+
+    bal = balance(sample_ds, "placement_rate", adjust=["entry_score", "gender"])
+    row = bal[(bal["cohort"] == "order_class") & (bal["covariate"] == "entry_score")].iloc[0]
+    g = sample_ds["graduates"]
+    oc, reg = g.loc[g["program"] == "order_class", "entry_score"], g.loc[g["program"] == "regular", "entry_score"]
+    assert row["smd_before"] == pytest.approx((oc.mean() - reg.mean()) / np.sqrt((oc.var() + reg.var()) / 2),
+                                              rel=1e-6)
+    assert abs(row["smd_after"]) < 0.1 < row["smd_before"]
+    # the package-level name stays callable after the submodule has been imported
+    first = cm.compare(sample_ds, "placement_rate")
+    again = cm.compare(sample_ds, "placement_rate")
+    assert first.equals(again)
+    assert callable(cm.funnel) and cm.compare.funnel is cm.funnel
