@@ -182,3 +182,11 @@ def test_accounting_invariant_holds_for_messy_input(tmp_path_factory, rows):
     excluded_rows = report.loc[report["action"] == "excluded", "row"]
     assert excluded_rows.nunique() == acc["excluded"].sum()
     assert excluded_rows.is_unique  # a row is excluded by exactly one rule
+
+
+def test_duplicate_key_with_blank_parts_is_reported():
+    raw = pd.DataFrame({"企业名称": ["甲", "甲", "乙"], "年度": [2024, 2024, 2024], "合作专业": [None, None, "会计"]})
+    frame, report = standardise(raw, "enterprises")
+    assert len(frame) == 3
+    r = one(report, "duplicate_key")
+    assert (r["row"], r["value"], r["column"]) == (3, "甲 / 2024 / ", "企业名称 / 年度 / 合作专业")

@@ -81,7 +81,7 @@ LIKERT_NA_LEVELS = frozenset({"无法评估", "不了解", "不适用", "说不�
 
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".xls"}
 _HEADER_SCAN = 15
-_BLANK_TEXT = {"", "nan", "none", "null", "<na>", "n/a", "#n/a", "na", "nat"}
+_BLANK_TEXT = {"", "nan", "null", "<na>", "n/a", "#n/a", "na", "nat"}  # not "none": a title_level value
 _DASHES = {"-", "--", "—", "——", "/", "无", "暂无", "—/—"}  # "nothing" in a number cell
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")

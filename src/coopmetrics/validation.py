@@ -291,7 +291,9 @@ def check_rows(
             detail = list(zip(firsts.loc[dup, "_file"], firsts.loc[dup, "_row"], strict=True))
             first_key = key[0]
             excluded = table in DUPLICATES_EXCLUDED
-            values = sub[key].astype(str).agg(" / ".join, axis=1) if len(key) > 1 else sub[first_key]
+            values = pd.Series([" / ".join("" if pd.isna(v) else str(v) for v in rec)  # reported rows only
+                                for rec in sub[key].itertuples(index=False, name=None)], index=sub.index) \
+                if len(key) > 1 else sub[first_key]
             label = [" / ".join(_header_lookup(sub.iloc[[i]], k, headers)[0] for k in key) for i in range(len(sub))]
             reports.append(problem_rows(sub[list(META)], table=table, column=label, values=values.tolist(),
                                         problem="duplicate_id" if excluded else "duplicate_key",
