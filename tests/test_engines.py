@@ -398,3 +398,28 @@ def test_compute_on_a_duckdb_relation_fetches_only_aggregated_rows(panel, gradua
     assert max(fetched) <= _n_groups(panel) < len(panel) / 10
     # the relation is still a lazy query over the data, usable again
     assert is_lazy(rel) and rel.aggregate("count(*)").fetchall()[0][0] == len(panel)
+
+
+# --- long_frame ------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["placement_rate", "salary_mean", "毕业去向落实率"]),
+                          st.lists(st.tuples(st.sampled_from(["甲", "乙", "丙"]), st.floats(-1e6, 1e6)),
+                                   min_size=1, max_size=6)),
+                min_size=1, max_size=5))
+def test_long_frame_equals_concatenating_block_frames(blocks):
+    parts, frames = [], []
+    for ind, rows in blocks:
+        keys = pd.Series([k for k, _ in rows], dtype="str")
+        est = np.array([v for _, v in rows])
+        status = np.array(["reported" if v >= 0 else "not_applicable" for v in est], dtype=object)
+        parts.append({"indicator": ind, "college": keys, "estimate": est, "ci_level": 0.95, "status": status})
+        frames.append(pd.DataFrame({"indicator": ind, "college": keys, "estimate": est, "ci_level": 0.95,
+                                    "status": status}))
+    cols = ["indicator", "college", "estimate", "ci_level", "status"]
+    got = engines.long_frame(parts, cols)
+    expected = pd.concat(frames, ignore_index=True)[cols]
+    assert got.values.tolist() == expected.values.tolist()
+    assert str(got["indicator"].dtype) == "str" and str(got["status"].dtype) == "str"
+    assert got["estimate"].dtype == np.float64
