@@ -423,3 +423,14 @@ def test_long_frame_equals_concatenating_block_frames(blocks):
     assert got.values.tolist() == expected.values.tolist()
     assert str(got["indicator"].dtype) == "str" and str(got["status"].dtype) == "str"
     assert got["estimate"].dtype == np.float64
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars", "dask"])
+def test_scan_leaves_personal_data_out_unless_asked(tmp_path, engine):
+    pd.DataFrame({"学号": ["1", "2"], "姓名": ["张三", "李四"], "身份证号": ["1101", "1102"], "届别": [2024, 2024]}
+                 ).to_parquet(tmp_path / "g.parquet")
+    got = collect(to_narwhals(scan(tmp_path, engine)))
+    assert list(got.columns) == ["student_id", "grad_year"]
+    assert "张三" not in got.to_string()
+    kept = collect(to_narwhals(scan(tmp_path, engine, pii="keep")))
+    assert list(kept.columns) == ["student_id", "name", "id_card", "grad_year"]

@@ -458,9 +458,11 @@ def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
     return files
 
 
-def _canonical_columns(table: str, names: Iterable[str], source: str) -> list[tuple[str, str, float]]:
-    """(raw name, output name, multiplier) for every column; unknown names kept."""
+def _canonical_columns(table: str, names: Iterable[str], source: str,
+                       pii: str = "drop") -> list[tuple[str, str, float]]:
+    """(raw name, output name, multiplier) per column kept; unknown names kept as they are."""
     check_option("table", table, list(TABLES), "scan")
+    personal = set(TABLES[table].pii)
     out: list[tuple[str, str, float]] = []
     seen: dict[str, str] = {}
     for raw in names:
@@ -473,6 +475,8 @@ def _canonical_columns(table: str, names: Iterable[str], source: str) -> list[tu
                 file=source, column=raw, hint_zh="请删除或重命名其中一列", hint_en="drop or rename one of them",
             )
         seen[name] = raw
+        if pii == "drop" and name in personal:
+            continue
         out.append((raw, name, mult))
     return out
 
@@ -496,6 +500,7 @@ def scan(
     table: str = "graduates",
     hive_partitioning: bool | None = None,
     connection: Any = None,
+    pii: str = "drop",
 ) -> Any:
     """Open Parquet data lazily with DuckDB, Polars or Dask, with canonical column names.
 
@@ -522,6 +527,12 @@ def scan(
         detect them.
     connection : duckdb.DuckDBPyConnection, optional
         DuckDB connection to use (default: DuckDB's default connection).
+    pii : {"drop", "keep"}
+        Personal-data columns of the table (姓名, 身份证号, 手机号, ... see
+        :mod:`coopmetrics.schema`) are left out of the scan by default, so they
+        are never read. :func:`coopmetrics.load` (``lazy=True``) is the full loader
+        with validation and salted hashing; ``scan`` is the light reader for panels
+        that are already clean.
 
     Returns
     -------
@@ -547,6 +558,7 @@ def scan(
     9000.0
     """
     check_option("engine", engine, SCAN_ENGINES, "scan")
+    check_option("pii", pii, ["drop", "keep"], "scan")
     files = parquet_files(path)
     source = str(path) if isinstance(path, str | os.PathLike) else f"{len(files)} files"
     if engine == "duckdb":
@@ -560,8 +572,8 @@ def scan(
             rel = con.read_parquet(str(Path(path) / "**" / "*.parquet"), **kwargs)
         else:
             rel = con.read_parquet([str(f) for f in files], **kwargs)
-        cols = _canonical_columns(table, rel.columns, source)
-        if all(raw == name and mult == 1.0 for raw, name, mult in cols):
+        cols = _canonical_columns(table, rel.columns, source, pii)
+        if len(cols) == len(rel.columns) and all(raw == name and mult == 1.0 for raw, name, mult in cols):
             return rel
         exprs = [
             (f"{_sql_ident(raw)} * {mult!r}" if mult != 1.0 else _sql_ident(raw)) + f" AS {_sql_ident(name)}"
@@ -579,7 +591,10 @@ def scan(
         else:
             source_arg = [str(f) for f in files]
         lf = pl.scan_parquet(source_arg, hive_partitioning=hive_partitioning)
-        cols = _canonical_columns(table, lf.collect_schema().names(), source)
+        names = lf.collect_schema().names()
+        cols = _canonical_columns(table, names, source, pii)
+        if len(cols) < len(names):
+            lf = lf.select([raw for raw, _, _ in cols])
         renames = {raw: name for raw, name, _ in cols if raw != name}
         if renames:
             lf = lf.rename(renames)
@@ -589,7 +604,9 @@ def scan(
     is_dir = isinstance(path, str | os.PathLike) and Path(path).is_dir()
     source_arg = str(path) if is_dir else [str(f) for f in files]
     ddf = dd.read_parquet(source_arg)
-    cols = _canonical_columns(table, list(ddf.columns), source)
+    cols = _canonical_columns(table, list(ddf.columns), source, pii)
+    if len(cols) < len(ddf.columns):
+        ddf = ddf[[raw for raw, _, _ in cols]]
     renames = {raw: name for raw, name, _ in cols if raw != name}
     if renames:
         ddf = ddf.rename(columns=renames)
