@@ -1040,7 +1040,7 @@ def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
     if by:
         keys = pd.concat([p["keys"] for p in parts], ignore_index=True)
         for b in by:
-            cols[b] = keys[b]
+            cols[b] = keys[b].infer_objects() if keys[b].dtype == object else keys[b]
     for c in parts[0]["num"]:
         cols[c] = np.concatenate([p["num"][c] for p in parts])
     cols["status"] = _status_column(np.concatenate([p["status"] for p in parts]))
