@@ -580,7 +580,7 @@ def test_clustered_comparison_ignores_duplication_and_counts_respondents():
 # ----------------------------------------------------------------------------------------
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 60), st.integers(0, 60), st.integers(1, 60), st.integers(0, 60)),
                 min_size=1, max_size=4))
 def test_proportion_invariants(tables):

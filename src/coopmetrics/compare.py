@@ -528,7 +528,14 @@ def _unadjusted(
             small_flag = np.full(n_pairs, "", dtype=object)
         out["flags"] = _join_flags(no_ref, small_flag, w_flag)
     else:
-        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted))
+        # comparisons of one by-group share its reference block: resample it once
+        by_cols = [c for c in pairs.columns if c != "_cohort"]
+        if by_cols:
+            bg = pairs.groupby(by_cols, sort=False, dropna=False).ngroup().to_numpy()
+            first = pd.Series(np.arange(n_pairs)).groupby(bg).transform("min").to_numpy()
+        else:
+            first = np.zeros(n_pairs, dtype=np.int64)
+        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted, first))
         few = np.where((n1 < 2) | (n0 < 2), _F_NOCOH, "")
         med_w = np.full(n_pairs, _F_MEDIAN_W if (weighted and kind == "median") else "", dtype=object)
         out["flags"] = _join_flags(no_ref, few, w_flag if kind == "mean" else med_w)
@@ -690,14 +697,20 @@ def _ordinal_tests(long: pd.DataFrame, n_pairs: int, weighted: bool, method: str
 # --- means and medians ------------------------------------------------------------------
 
 
-def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: int) -> np.ndarray:
+def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: int,
+               ref_of: np.ndarray | None = None) -> np.ndarray:
     """Bootstrap replicates of the per-arm statistic, shape (n_boot, n_pairs, 2).
 
     All groups are resampled at once: the frame is sorted by (pair, arm, value),
     each position draws an index uniformly inside its own block, and block sums
     (means) or sorted block positions (medians) give every group's statistic in one
-    array operation per chunk of replicates.
+    array operation per chunk of replicates. ``ref_of[p]`` names the comparison whose
+    reference block pair ``p`` shares (same ``by`` group): each reference group is
+    resampled once, not once per cohort level.
     """
+    if ref_of is not None:
+        pid, arm = long["pair_id"].to_numpy(), long["arm"].to_numpy()
+        long = long.loc[(arm == 1) | (ref_of[pid] == pid)]
     sub = long.sort_values(["pair_id", "arm", "value"], kind="stable")
     gid = (sub["pair_id"].to_numpy() * 2 + sub["arm"].to_numpy()).astype(np.int64)
     y = sub["value"].to_numpy(dtype=float)
@@ -721,16 +734,19 @@ def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: i
             lo_pos = starts + (sizes - 1) // 2
             hi_pos = starts + sizes // 2
             out[lo:lo + r, groups] = (y[idx[:, lo_pos]] + y[idx[:, hi_pos]]) / 2
-    return out.reshape(n_boot, n_pairs, 2)
+    out = out.reshape(n_boot, n_pairs, 2)
+    if ref_of is not None:
+        out[:, :, 0] = out[:, ref_of, 0]
+    return out
 
 
 def _continuous(
     long: pd.DataFrame, s: pd.DataFrame, n_pairs: int, kind: str, level: float, n_boot: int, seed: int,
-    weighted: bool,
+    weighted: bool, ref_of: np.ndarray | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
     alpha = 1 - level
-    boot = _bootstrap(long, n_pairs, kind, n_boot, seed) if n_boot > 0 else np.full((1, n_pairs, 2), np.nan)
+    boot = _bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0 else np.full((1, n_pairs, 2), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         bdiff = boot[:, :, 1] - boot[:, :, 0]
         bratio = boot[:, :, 1] / boot[:, :, 0]
