@@ -163,3 +163,16 @@ def test_median_rank_bounds_by_hand_and_coverage():
 
 def test_z_value():
     assert est.z_value(0.95) == pytest.approx(1.959963984540054)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.lists(st.tuples(st.integers(1, 5), st.floats(0, 1), st.floats(0.2, 5)), min_size=1, max_size=40),
+       method=st.sampled_from(est.PROPORTION_METHODS))
+def test_weighted_share_invariants(data, method):
+    y = np.array([d[0] for d in data], float)  # valid answers per respondent
+    x = np.floor(np.array([d[1] for d in data]) * (y + 1)).clip(0, y)  # top-box answers <= valid answers
+    w = np.array([d[2] for d in data])
+    res = est.weighted_share(**_weighted_inputs(x, y, w), method=method)
+    r = res["estimate"][0]
+    assert 0.0 <= res["ci_low"][0] <= r <= res["ci_high"][0] <= 1.0
+    assert r == pytest.approx((w * x).sum() / (w * y).sum())

@@ -256,6 +256,9 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     n_star = np.where(np.isfinite(n_star), n_star, np.nan)
     lo, hi = proportion_interval(np.where(np.isfinite(r), r, 0) * np.nan_to_num(n_star),
                                  np.nan_to_num(n_star), level, method)
+    fin = np.isfinite(r)
+    lo = np.where(fin, np.fmin(lo, r), lo)  # guard against rounding in r·n*/n*
+    hi = np.where(fin, np.fmax(hi, r), hi)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(n > 1, np.sqrt(v * n / (n - 1)), np.nan)
     return {"estimate": r, "se": se, "ci_low": lo, "ci_high": hi, "n_star": n_star}
