@@ -72,7 +72,7 @@ def test_undecodable_csv_raises_input_error_naming_file(tmp_path):
     assert "毕业生.csv" in str(err.value) and "GB18030" in str(err.value)
 
 
-def test_broken_xlsx_and_xls_raise_input_error(tmp_path):
+def test_broken_xlsx_and_xls_raise_input_error(tmp_path, xlsx_engine):
     bad = tmp_path / "毕业生.xlsx"
     bad.write_bytes(b"not a zip file")
     with pytest.raises(InputError, match="毕业生.xlsx"):
@@ -122,6 +122,16 @@ def test_gbk_csv_with_title_row_and_three_bad_rows(tmp_path):
 
 # --- XLSX -------------------------------------------------------------------------------
 
+@pytest.fixture(params=["calamine", "openpyxl"])
+def xlsx_engine(request, monkeypatch):
+    """Run a test with python-calamine (when installed) and with the openpyxl fallback."""
+    if request.param == "openpyxl":
+        monkeypatch.setattr(cio, "_calamine", lambda: None)
+    elif cio._calamine() is None:
+        pytest.skip("python-calamine not installed")
+    return request.param
+
+
 def _xlsx(path, sheets: dict[str, list[list[object]]]):
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -133,7 +143,7 @@ def _xlsx(path, sheets: dict[str, list[list[object]]]):
     return path
 
 
-def test_xlsx_with_title_row_numbers_and_floats(tmp_path):
+def test_xlsx_with_title_row_numbers_and_floats(tmp_path, xlsx_engine):
     rows = [
         ["XX职业技术学院教师基本信息表"],
         [],
@@ -157,7 +167,7 @@ def test_xlsx_with_title_row_numbers_and_floats(tmp_path):
     assert v.loc["unknown_category", "value"] == "特级"
 
 
-def test_workbook_with_a_sheet_per_table_and_a_notes_sheet(tmp_path):
+def test_workbook_with_a_sheet_per_table_and_a_notes_sheet(tmp_path, xlsx_engine):
     f = _xlsx(tmp_path / "2024年数据.xlsx", {
         "说明": [["本工作簿由教务处导出"], ["请勿修改表头"]],
         "毕业生": [["学号", "届别", "专业", "毕业去向代码"], ["1", 2024, "会计", 10], ["2", 2024, "会计", 80]],
@@ -397,7 +407,7 @@ def test_missing_column_error_names_file_found_columns_and_closest_alias(tmp_pat
     assert err.value.file == "毕业生.csv"
 
 
-def test_missing_column_error_names_the_sheet(tmp_path):
+def test_missing_column_error_names_the_sheet(tmp_path, xlsx_engine):
     f = _xlsx(tmp_path / "数据.xlsx", {"教师": [["工号", "年份"], ["1", 2024]], "在校生": [["年份", "人数"], [2024, 3]]})
     with pytest.raises(MissingColumnError) as err:
         cm.load(f)
@@ -598,7 +608,7 @@ def test_clean_sample_folder_loads_every_row():
     assert int(acc.loc[acc["table"] == "graduates", "rows_read"].sum()) == len(ds["graduates"])
 
 
-def test_two_row_header_with_merged_group_cells(tmp_path):
+def test_two_row_header_with_merged_group_cells(tmp_path, xlsx_engine):
     rows = [
         ["XX学院合作企业年度台账（2024）"],
         ["企业名称", "年度", "企业投入", None, "实习岗位数"],

@@ -9,7 +9,8 @@ What loading does, in order, for every file or sheet:
 
 1. **Read.** CSV encodings are detected without being told: UTF-8 with BOM,
    UTF-8, GBK, GB18030 (strict decodes in that order; the one used is recorded
-   in ``Dataset.sources``). XLSX through openpyxl, Parquet through pyarrow.
+   in ``Dataset.sources``). XLSX through python-calamine when installed, else
+   openpyxl; Parquet through pyarrow.
 2. **Find the table and the header row.** The table comes from the file or
    sheet name (any :data:`~coopmetrics.schema.TABLE_ALIASES` entry contained in
    it, the longest wins, e.g. ``2024届毕业生去向_导出.csv``), otherwise from the
@@ -406,7 +407,25 @@ def read_csv_text(text: str, *, delimiter: str | None = None) -> pd.DataFrame:
     return grid
 
 
+def _calamine() -> Any:
+    """python-calamine's workbook class when installed (a Rust reader, about 10x faster than openpyxl)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        return None
+    return CalamineWorkbook
+
+
 def _read_xlsx(path: Path, file: str) -> list[tuple[str, pd.DataFrame]]:
+    """Every sheet as a raw grid; row i is Excel row i + 1 (leading blank rows kept)."""
+    reader = _calamine()
+    if reader is not None:
+        try:
+            wb = reader.from_path(str(path))
+            return [(name, pd.DataFrame(wb.get_sheet_by_name(name).to_python(skip_empty_area=False), dtype=object))
+                    for name in wb.sheet_names]
+        except Exception as exc:  # calamine raises its own error types for broken files
+            raise InputError(f"无法读取 Excel 文件：{exc}", f"cannot read the Excel file: {exc}", file=file) from exc
     import openpyxl
 
     try:
