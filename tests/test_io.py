@@ -630,3 +630,26 @@ def test_crlf_line_endings_and_semicolon_delimiter(tmp_path):
     f.write_bytes("年份;专业名称;在校生人数\r\n2024;会计;300\r\n2024;护理;200\r\n".encode())
     e = cm.load(f)["enrollment"]
     assert e["students"].tolist() == [300, 200] and e["major"].tolist() == ["会计", "护理"]
+
+
+def test_survey_respondent_numbers_restart_each_year_without_false_duplicates(tmp_path):
+    for year in (2023, 2024):
+        write_csv(tmp_path / f"{year}届就业满意度.csv", ["序号,总体满意度,工作内容", "1,满意,一般", "2,很满意,满意"])
+    ds = cm.load(tmp_path)
+    s = ds["survey"]
+    assert len(s) == 8 and sorted(set(s["year"])) == [2023, 2024]
+    assert ds.accounting["excluded"].tolist() == [0, 0]
+
+
+def test_wide_survey_duplicate_respondent_is_reported_once_per_row(tmp_path):
+    f = write_csv(tmp_path / "2024母校满意度.csv", ["序号,总体满意度,教学", "1,满意,一般", "1,满意,一般", "2,满意,满意"])
+    ds = cm.load(f)
+    dup = ds.validation[ds.validation["problem"] == "duplicate_id"]
+    assert dup["row"].tolist() == [3]
+    assert ds.accounting[["rows_read", "kept", "excluded"]].values.tolist() == [[3, 2, 1]]
+
+
+def test_text_notes_in_a_folder_are_not_read(tmp_path):
+    write_csv(tmp_path / "在校生.csv", ["年份,在校生人数", "2024,10"])
+    (tmp_path / "说明.txt").write_text("这是导出说明，不是数据", encoding="utf-8")
+    assert cm.load(tmp_path).tables == ["enrollment"]

@@ -80,7 +80,7 @@ ENCODINGS = ("utf-8-sig", "utf-8", "gbk", "gb18030")
 #: Survey answers that carry no score (kept as ``response`` text, ``score`` NA).
 LIKERT_NA_LEVELS = frozenset({"无法评估", "不了解", "不适用", "说不清", "不清楚", "无法回答", "未接触", "不知道"})
 
-_DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".xls"}
+_DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".xls"}  # in folders; .txt only when named
 _HEADER_SCAN = 15
 _BLANK_TEXT = {"", "nan", "null", "<na>", "n/a", "#n/a", "na", "nat"}  # not "none": a title_level value
 _DASHES = {"-", "--", "—", "——", "/", "无", "暂无", "—/—"}  # "nothing" in a number cell
@@ -990,8 +990,6 @@ def _data_files(path: Path) -> list[Path]:
     files = []
     for p in sorted(path.iterdir()):
         if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in _DATA_SUFFIXES:
-            if p.suffix.lower() == ".txt" and p.stem.lower() in {"readme", "license", "notes"}:
-                continue
             files.append(p)
     return files
 
@@ -1101,8 +1099,8 @@ def load(
                     "无法识别这是哪张表（文件名和表头都不匹配）",
                     "cannot tell which table this is (neither the name nor the headers match)",
                     file=name, sheet=sh.sheet or None,
-                    hint_zh=f"找到的表头：{headers[:12]}；可将文件命名为 {sorted(TABLE_ALIASES)[:6]} 等，"
-                            "或用 load(..., table=...) 指定。",
+                    hint_zh=f"找到的表头：{headers[:12]}；请按表命名文件（毕业生、问卷、教师、合作企业、岗位实习、"
+                            "在校生），或用 load(..., table=...) 指定。",
                     hint_en=f"headers found: {headers[:12]}; name the file after a table "
                             "(graduates.csv, 毕业生.xlsx, ...) or pass load(..., table=...).",
                 )

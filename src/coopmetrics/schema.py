@@ -225,7 +225,7 @@ GRADUATES = Table(
 
 SURVEY = Table(
     "survey", "问卷",
-    key=("respondent_id", "survey_kind", "item"),
+    key=("respondent_id", "year", "survey_kind", "item"),  # 问卷星 序号 restart every year
     description="Long form: one row per respondent x item. Wide exports are melted at load time.",
     columns=(
         Column("respondent_id", "code", "答卷编号", ("问卷编号", "序号", "答卷序号", "respondent"), required=True),

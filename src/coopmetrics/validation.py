@@ -317,6 +317,8 @@ def check_rows(
 
     kept = frame.loc[alive]
     report = pd.concat(reports, ignore_index=True) if reports else empty_report()
+    if table == "survey":  # a wide row melts into one row per item: report its exclusion once
+        report = report.drop_duplicates(subset=["file", "sheet", "row", "problem", "action"])
     report = report.sort_values(["file", "sheet", "row"], kind="stable").reset_index(drop=True)
     return kept, report
 
