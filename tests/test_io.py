@@ -170,6 +170,7 @@ def test_xlsx_with_title_row_numbers_and_floats(tmp_path, xlsx_engine):
 def test_workbook_with_a_sheet_per_table_and_a_notes_sheet(tmp_path, xlsx_engine):
     f = _xlsx(tmp_path / "2024年数据.xlsx", {
         "说明": [["本工作簿由教务处导出"], ["请勿修改表头"]],
+        "Sheet3": [],
         "毕业生": [["学号", "届别", "专业", "毕业去向代码"], ["1", 2024, "会计", 10], ["2", 2024, "会计", 80]],
         "在校生": [["年份", "专业名称", "全日制在校生数"], [2024, "会计", 300], [2024, "数控技术", 250]],
         "合作企业": [["企业名称", "年度", "设备值（万元）", "资金投入（元）"], ["甲公司", 2024, 12.5, 30000]],

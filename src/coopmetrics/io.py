@@ -1086,6 +1086,8 @@ def load(
         sheets = _read_path(f, name)
         n_sheets = len(sheets)
         for sh in sheets:
+            if sh.grid is not None and n_sheets > 1 and (sh.grid.empty or _blank_mask(sh.grid).all()):
+                continue  # an empty sheet holds no rows: nothing to read or report
             located = _locate(sh, table, strict=bool(sh.sheet) and n_sheets > 1)
             if located is None:
                 headers = [] if sh.grid is None or sh.grid.empty else \
