@@ -259,15 +259,19 @@ def test_median_interval_uses_the_right_order_statistics():
         assert res.loc[major, ["ci_low", "ci_high"]].tolist() == [v[85], v[114]]
 
 
-def test_weighted_survey_matches_raking_by_hand():
-    """Weighted school satisfaction = Σw·x/Σw·y with weights from weighting.rake on the roster."""
+@pytest.mark.parametrize("kind", ["school", "internship", "employment"])
+def test_weighted_survey_matches_raking_by_hand(kind, sample_ds):
+    """Weighted satisfaction = Σw·x/Σw·y with weights from weighting.rake on the roster, per questionnaire
+    (compute rakes all questionnaires in one call; here each is raked on its own)."""
     from coopmetrics.weighting import rake
 
-    ds = cm.sample.generate()
-    res = compute(ds, "school_satisfaction", by=("grad_year",)).set_index("grad_year")
+    ds = sample_ds
+    res = compute(ds, ["school_satisfaction", "internship_satisfaction", "employment_satisfaction"],
+                  by=("grad_year",))
+    res = res[res["indicator"] == f"{kind}_satisfaction"].set_index("grad_year")
     g = ds["graduates"][["student_id", "grad_year", "major", "program", "gender"]]
     s = ds["survey"]
-    s = s[s["survey_kind"] == "school"]
+    s = s[s["survey_kind"] == kind]
     s = s.assign(valid=s["score"].notna() & ~s["response"].isin(["无法评估", "不适用", "无法回答", "不清楚"]))
     s = s.assign(top=s["valid"] & s["score"].isin([4, 5]).fillna(False).astype(bool))
     per = s.groupby(["respondent_id", "year", "student_id"]).agg(x=("top", "sum"), y=("valid", "sum")).reset_index()
@@ -282,11 +286,13 @@ def test_weighted_survey_matches_raking_by_hand():
         raw = d["x"].sum() / d["y"].sum()
         n_eff = d["w"].sum() ** 2 / (d["w"] ** 2).sum()
         row = res.loc[year]
-        assert row["estimate"] == pytest.approx(est, rel=1e-9)
+        # raking stops at a relative margin error of 1e-6; raking all questionnaires jointly runs more
+        # sweeps for some cells, so weights agree to that tolerance, not to machine precision
+        assert row["estimate"] == pytest.approx(est, rel=1e-6)
         assert row["estimate_unweighted"] == pytest.approx(raw, rel=1e-12)
         assert row["n"] == len(d)
-        assert row["n_eff"] == pytest.approx(n_eff, rel=1e-9)
-        assert row["deff"] == pytest.approx(len(d) / n_eff, rel=1e-9)
+        assert row["n_eff"] == pytest.approx(n_eff, rel=1e-6)
+        assert row["deff"] == pytest.approx(len(d) / n_eff, rel=1e-6)
         assert row["response_rate"] == pytest.approx(len(d) / (g["grad_year"] == year).sum())
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
 

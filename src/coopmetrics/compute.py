@@ -707,10 +707,11 @@ class _Context:
                 roster = _aggregate(lf, kexprs, knames, [], [])
                 roster = roster.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(gkeys)})
                 roster = roster.rename(columns={"__rows": "roster"})
+        weights = _respondent_weights(self.surveys, o, resp, rvars, roster_units)
         for ind in self.surveys:
             x = resp[f"x_{ind.id}"].to_numpy(float)
             y = resp[f"y_{ind.id}"].to_numpy(float)
-            w, note = _respondent_weights(ind, o, resp, rvars, roster_units)
+            w, note = weights[ind.id]
             if note:
                 self.messages[ind.id] = note
             keep = y > 0
@@ -821,64 +822,84 @@ def _roster_units(src: _Source, rvars: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _respondent_weights(ind: Indicator, o: Options, resp: pd.DataFrame, rvars: list[str],
-                        roster: pd.DataFrame | None) -> tuple[np.ndarray, str]:
-    """Raking weights of ``ind``'s valid respondents, aligned with ``resp`` rows (1.0 elsewhere).
+def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
+                        roster: pd.DataFrame | None) -> dict[str, tuple[np.ndarray, str]]:
+    """Raking weights of each survey indicator's valid respondents, aligned with ``resp`` rows.
 
-    Respondents are raked to the roster margins within each year and scaled to mean 1 per
-    year (ratio estimates and Kish n_eff do not depend on the scale).
+    Every questionnaire's respondents are raked to the roster margins within each year in
+    ONE call of :func:`coopmetrics.weighting.rake` (cells = indicator × year, the roster
+    repeated per indicator), then scaled to mean 1 per cell (ratio estimates and Kish n_eff
+    do not depend on the scale). Rows outside an indicator's respondents get weight 1.
     """
     ones = np.ones(len(resp))
-    if o.survey_weights != "raking" or ind.survey_kind == "employer":
-        return ones, ""
+    out: dict[str, tuple[np.ndarray, str]] = {ind.id: (ones, "") for ind in inds}
+    raked = [ind for ind in inds if o.survey_weights == "raking" and ind.survey_kind != "employer"]
+    if not raked:
+        return out
     if not rvars or roster is None:
-        return ones, ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
-                      "linked to the graduate roster by student_id")
+        msg = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
+               "linked to the graduate roster by student_id")
+        return {**out, **{ind.id: (ones, msg) for ind in raked}}
     try:
         from .weighting import rake
     except ImportError:  # pragma: no cover - weighting.py is built in parallel
-        return ones, "weighting.rake 不可用，结果未加权 / weighting.rake is not available; results are unweighted"
-    valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
+        msg = "weighting.rake 不可用，结果未加权 / weighting.rake is not available; results are unweighted"
+        return {**out, **{ind.id: (ones, msg) for ind in raked}}
     cols = ["__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
-    one = resp.loc[valid, cols]
-    unique_rows = not one.duplicated(["__rid", "__year"]).any()
-    if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
-        one = one.drop_duplicates(["__rid", "__year"])
-    one = one.reset_index(drop=True)
-    sample = one.rename(columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
+    samples, valids, uniques = [], {}, {}
+    for ind in raked:
+        valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
+        one = resp.loc[valid, cols]
+        unique_rows = not one.duplicated(["__rid", "__year"]).any()
+        if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
+            one = one.drop_duplicates(["__rid", "__year"])
+        valids[ind.id], uniques[ind.id] = valid, unique_rows
+        samples.append(one.assign(__ind=ind.id))
+    sample = pd.concat(samples, ignore_index=True).rename(
+        columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
     # respondents found on the roster are raked (a missing value is a level of its own);
     # respondents not on the roster keep weight 1
     complete = sample["__on"].fillna(False).to_numpy(dtype=bool)
     pop = roster[roster["year"].isin(pd.unique(sample["year"]))]
+    pop = pd.concat([pop.assign(__ind=ind.id) for ind in raked], ignore_index=True)
     weights = np.ones(len(sample))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            w = rake(sample.loc[complete, ["year", *rvars]].reset_index(drop=True), pop, list(rvars), by=("year",))
+            w = rake(sample.loc[complete, ["__ind", "year", *rvars]].reset_index(drop=True), pop, list(rvars),
+                     by=("__ind", "year"))
     except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
-        return ones, f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
+        msg = f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
+        return {**out, **{ind.id: (ones, msg) for ind in raked}}
     w = np.array(w, dtype=float)  # a writable copy
-    unplaced = ~np.isfinite(w)
-    w[unplaced] = 1.0  # respondents rake could not place (level absent from the roster) keep weight 1
+    unplaced_c = ~np.isfinite(w)
+    w[unplaced_c] = 1.0  # respondents rake could not place (level absent from the roster) keep weight 1
     weights[complete] = w
-    _, yidx = np.unique(sample["year"].to_numpy(), return_inverse=True)
-    weights = weights / (np.bincount(yidx, weights) / np.bincount(yidx))[yidx]
-    if unique_rows:
-        out = np.full(len(resp), np.nan)
-        out[valid] = weights
-    else:
-        wmap = pd.Series(weights, index=pd.MultiIndex.from_frame(one[["__rid", "__year"]]))
-        out = wmap.reindex(pd.MultiIndex.from_frame(resp[["__rid", "__year"]])).to_numpy(float)
-    notes = []
-    k = int((~complete).sum()) + int(unplaced.sum())
-    if k:
-        notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，权重取 1 / {k} respondent(s) not on the roster or "
-                     "with a level absent from it kept with weight 1")
-    for c in caught:
-        if "converge" in str(c.message) or "收敛" in str(c.message):
-            notes.append(str(c.message).replace("\n", " / "))
-    note = "; ".join(notes)
-    return np.where(np.isfinite(out), out, 1.0), note
+    unplaced = np.zeros(len(sample), dtype=bool)
+    unplaced[np.flatnonzero(complete)[unplaced_c]] = True
+    cell = sample["__ind"].astype(str) + "|" + sample["year"].astype(str)
+    _, cidx = np.unique(cell.to_numpy(dtype=object).astype(str), return_inverse=True)
+    weights = weights / (np.bincount(cidx, weights) / np.bincount(cidx))[cidx]
+    warn = [str(c.message).replace("\n", " / ") for c in caught
+            if "converge" in str(c.message) or "收敛" in str(c.message)]
+    ind_col = sample["__ind"].to_numpy()
+    for ind in raked:
+        mine = ind_col == ind.id
+        wi, one = weights[mine], sample.loc[mine, ["__rid", "year"]]
+        if uniques[ind.id]:
+            full = np.full(len(resp), np.nan)
+            full[valids[ind.id]] = wi
+        else:
+            wmap = pd.Series(wi, index=pd.MultiIndex.from_frame(one))
+            full = wmap.reindex(pd.MultiIndex.from_frame(resp[["__rid", "__year"]])).to_numpy(float)
+        notes = []
+        k = int((~complete[mine]).sum()) + int(unplaced[mine].sum())
+        if k:
+            notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，权重取 1 / {k} respondent(s) not on the roster "
+                         "or with a level absent from it kept with weight 1")
+        notes.extend(warn)
+        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), "; ".join(notes))
+    return out
 
 
 # --- finishing: estimates per indicator ---------------------------------------------------------------
@@ -1169,7 +1190,7 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
 def _survey_weights_for(src: _Source, ind: Indicator, o: Options, df: pd.DataFrame) -> np.ndarray:
     """Respondent weights for answer rows ``df`` (with __rid, __year)."""
     resp, rvars = _survey_respondents(src, [ind], o, [])
-    w, _ = _respondent_weights(ind, o, resp, rvars, _roster_units(src, rvars) if rvars else None)
+    w, _ = _respondent_weights([ind], o, resp, rvars, _roster_units(src, rvars) if rvars else None)[ind.id]
     wmap = pd.Series(w, index=pd.MultiIndex.from_frame(resp[["__rid", "__year"]]))
     wmap = wmap[~wmap.index.duplicated()]
     out = wmap.reindex(pd.MultiIndex.from_frame(df[["__rid", "__year"]])).to_numpy(float)
