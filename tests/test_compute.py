@@ -727,3 +727,12 @@ def test_survey_by_item_and_progress_bar(hand, capsys):
     assert cell.loc["指导", ["numerator", "denominator"]].tolist() == [0, 1]
     assert r["response_rate"].isna().all()  # no roster counterpart for an item
     assert "coopmetrics.compute" in capsys.readouterr().err
+
+
+def test_survey_without_roster_is_reported_unweighted_and_says_so(hand):
+    ds = cm.Dataset(survey=hand["survey"])
+    r = compute(ds, "school_satisfaction", by=()).iloc[0]
+    assert r["status"] == "reported" and r["estimate"] == 0.5  # unweighted 2 of 4
+    assert np.isnan(r["response_rate"]) and r["deff"] == 1.0
+    assert "not weighted" in r["edition"]
+    assert "not weighted" in compute(ds, "school_satisfaction", by=()).attrs["messages"]["school_satisfaction"]
