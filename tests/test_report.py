@@ -75,7 +75,7 @@ def _tiny() -> cm.Dataset:
 
 
 def _sheet(path: Path, name: str) -> pd.DataFrame:
-    return pd.read_excel(path, sheet_name=name)
+    return pd.read_excel(path, sheet_name=name, engine="openpyxl")
 
 
 # --- structure -------------------------------------------------------------------------------------
