@@ -7,8 +7,9 @@ Every indicator in :mod:`coopmetrics.registry` reduces to group-wise
 squares of a column, cross products for ratios, weighted sums and sums of
 squared weights for surveys. For each table, :func:`compute` translates the
 declared filters of all requested indicators into `narwhals
-<https://narwhals-dev.github.io/narwhals/>`_ expressions, builds all derived
-0/1 and masked-value columns in ONE ``select`` and aggregates them in ONE
+<https://narwhals-dev.github.io/narwhals/>`_ expressions, evaluates every
+distinct filter once per row and builds all derived 0/1 and masked-value
+columns in one lazy ``select`` chain, and aggregates them in ONE
 ``group_by(by).agg(sum ...)``. The same code therefore runs on pandas, Polars
 (Lazy)Frames, DuckDB relations and Dask DataFrames; only the small aggregated
 frame comes back to pandas, where :mod:`coopmetrics.estimators` computes
@@ -27,8 +28,9 @@ Extra passes, each also one engine ``group_by``:
 * distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
 * surveys: answers are summed per respondent in the engine (respondent = cluster
   of item answers), the respondent-level frame (one row per respondent) comes
-  back to pandas, is raked to the graduate roster with
-  :func:`coopmetrics.weighting.rake`, and aggregated once more.
+  back to pandas, every questionnaire is raked to the graduate roster's margins
+  (counted in the engine) in one :func:`coopmetrics.weighting.rake` call, and
+  the respondents are aggregated once more.
 
 Group columns
 -------------
@@ -1100,10 +1102,6 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     keys, _status = _key_sources(t, tuple(dict.fromkeys(wanted)), src)
     if keys is None:
         raise InvalidOptionError(f"表 {t} 没有列 {list(wanted)}", f"table {t!r} cannot provide columns {list(wanted)}")
-    extra = []
-    if ind.survey_kind is not None and o.survey_weights == "raking" and ind.survey_kind != "employer" \
-            and src.single is None and src.has("graduates") and "student_id" in names:
-        extra = [v for v in o.raking_variables if v in src.names("graduates")]
     lf, kexprs, knames = _prepare(src, t, keys)
     den = _mask(ind.denominator.where if ind.denominator is not None else ind.numerator.where, o, names)
     num = _mask(ind.numerator.where, o, names)
@@ -1121,7 +1119,6 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
         frame = frame.filter(nw.col("in_denominator"))
     df = frame.collect().to_pandas()
     df = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
-    _ = extra  # raking variables are fetched in _survey_weights_for
     return df, src
 
 
