@@ -35,6 +35,7 @@ import base64
 import datetime as _dt
 import html
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1535,13 +1536,19 @@ def _fmt_num(value: Any, digits: int) -> str:
 
 
 def _pick_lang(text: Any, lang: str) -> str:
-    """Keep one language of a bilingual "中文 / English; 中文 / English" flag text."""
+    """Keep one language of a bilingual "中文 / English; 中文 / English" flag text.
+
+    Examples
+    --------
+    >>> _pick_lang("小样本（n<30）/ small n (<30); 重叠差 / poor overlap", "en")
+    'small n (<30); poor overlap'
+    """
     if _isnan(text) or not str(text):
         return ""
     out = []
     for part in str(text).split("; "):
-        zh, sep, en = part.partition(" / ")
-        out.append((zh if lang == "zh" else en) if sep else part)
+        halves = re.split(r"\s?/\s", part, maxsplit=1)  # "中文 / English" or "中文）/ English"
+        out.append((halves[0] if lang == "zh" else halves[1]).strip() if len(halves) == 2 else part)
     return "; ".join(out)
 
 
