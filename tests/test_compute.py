@@ -736,3 +736,17 @@ def test_survey_without_roster_is_reported_unweighted_and_says_so(hand):
     assert np.isnan(r["response_rate"]) and r["deff"] == 1.0
     assert "not weighted" in r["edition"]
     assert "not weighted" in compute(ds, "school_satisfaction", by=()).attrs["messages"]["school_satisfaction"]
+
+
+def test_grouped_totals_add_up_for_every_additive_indicator(sample_ds, sample_result):
+    """Numerators and denominators of every additive indicator summed over year x major equal the
+    ungrouped totals (distinct counts are not additive: an enterprise serving two majors counts in both)."""
+    whole = compute(sample_ds, by=(), options=UNWEIGHTED).set_index("indicator")
+    for ind in REGISTRY:
+        if ind.numerator.agg in ("count_distinct", "median"):
+            continue
+        got = sample_result[sample_result["indicator"] == ind.id]
+        for col in ("numerator", "denominator"):
+            if np.isnan(whole.loc[ind.id, col]):
+                continue
+            assert got[col].sum() == pytest.approx(whole.loc[ind.id, col], rel=1e-12), (ind.id, col)
