@@ -180,3 +180,10 @@ def test_docs_indicators_md_is_up_to_date(tmp_path):
     assert update_indicators_doc(str(copy)) is False, "regenerate docs/indicators.md (see the file for how)"
     for ind in REGISTRY:
         assert f"| {ind.id} |" in copy.read_text(encoding="utf-8")
+
+
+def test_options_are_hashable_and_equal_by_content():
+    a = Options(satisfied_levels={"school": (5,), "employer": (5, 4)})
+    b = Options(satisfied_levels={"employer": (5, 4), "school": (5,)})
+    assert a == b and hash(a) == hash(b)
+    assert len({a, b, Options()}) == 2

@@ -231,8 +231,11 @@ class Options:
         object.__setattr__(self, "exclude_levels", exc)
         object.__setattr__(self, "pay_rule", str(self.pay_rule))
 
-    def __hash__(self) -> int:  # dict fields: hash the repr so Options can key caches
-        return hash(repr(self))
+    def __hash__(self) -> int:  # dict fields: hash a canonical form so Options can key caches
+        def freeze(v: Any) -> Any:
+            return tuple(sorted((str(k), repr(x)) for k, x in v.items())) if isinstance(v, Mapping) else v
+
+        return hash(tuple(freeze(getattr(self, f)) for f in self.__dataclass_fields__))
 
     def describe(self, names: Iterable[str], kind: str | None = None) -> str:
         """Short text of the option values named (for the ``edition`` column)."""
