@@ -654,3 +654,25 @@ def test_text_notes_in_a_folder_are_not_read(tmp_path):
     write_csv(tmp_path / "在校生.csv", ["年份,在校生人数", "2024,10"])
     (tmp_path / "说明.txt").write_text("这是导出说明，不是数据", encoding="utf-8")
     assert cm.load(tmp_path).tables == ["enrollment"]
+
+
+_ANSWER = st.one_of(st.just(""), st.sampled_from(["很满意", "满意", "一般", "不满意", "很不满意", "无法评估", "1", "5",
+                                                  "非常满意", "基本满意"]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.lists(st.lists(_ANSWER, min_size=3, max_size=3), min_size=1, max_size=15))
+def test_wide_survey_melts_one_row_per_answered_cell(tmp_path_factory, answers):
+    lines = ["序号,学号,总体满意度,教学,服务"]
+    lines += [f"{i + 1},{100 + i},{','.join(a)}" for i, a in enumerate(answers)]
+    f = write_csv(tmp_path_factory.mktemp("wide") / "2024届实习满意度.csv", lines, "gbk")
+    ds = cm.load(f)
+    answered = sum(1 for row in answers for a in row if a)
+    empty_rows = sum(1 for row in answers if not any(row))
+    assert len(ds["survey"]) == answered
+    acc = ds.accounting.iloc[0]
+    assert (acc["rows_read"], acc["kept"], acc["excluded"]) == (len(answers), len(answers) - empty_rows, empty_rows)
+    expected_scores = [{"很满意": 5, "非常满意": 5, "满意": 4, "一般": 3, "基本满意": 3, "不满意": 2, "很不满意": 1,
+                        "1": 1, "5": 5}.get(a) for row in answers for a in row if a]
+    got = ds["survey"]["score"].astype(object).where(ds["survey"]["score"].notna(), None).tolist()
+    assert got == expected_scores

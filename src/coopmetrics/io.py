@@ -742,6 +742,8 @@ def _wide_survey(
     """Find the item columns of a wide survey export; generate respondent ids if there are none."""
     reports: list[pd.DataFrame] = []
     items = [e for e in extras if _is_likert_column(frame[e])]
+    if not items and extras and _blank_mask(frame[extras]).all():
+        items = list(extras)  # a wide export nobody answered: every respondent is reported as no_answers
     if not items:
         return frame, items, reports  # the missing 'item' column is reported by the caller
     if "respondent_id" not in frame.columns:
