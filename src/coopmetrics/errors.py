@@ -88,7 +88,7 @@ class InputError(CoopmetricsError, ValueError):
     def _where(self, zh: bool) -> str:
         parts = []
         labels = ("文件", "工作表", "行", "列", "值") if zh else ("file", "sheet", "row", "column", "value")
-        for label, val in zip(labels, (self.file, self.sheet, self.row, self.column, self.value)):
+        for label, val in zip(labels, (self.file, self.sheet, self.row, self.column, self.value), strict=True):
             if val is not None:
                 parts.append(f"{label} {val}")
         return f" [{', '.join(parts)}]" if parts else ""
