@@ -416,7 +416,11 @@ def _aggregate(lf: Any, key_exprs: list[Any], knames: list[str], stat_exprs: lis
         out = sel.group_by(*knames).agg(*aggs)
     else:
         out = sel.select(*aggs)
-    df = out.collect().to_pandas()
+    # engines.collect (H6, scale): DuckDB's HUGEINT sums arrive as int64 instead of one Python
+    # Decimal per cell, and Polars runs its streaming engine (bounded memory on large scans)
+    from .engines import collect
+
+    df = collect(out)
     for s in stat_names + ["__rows"]:
         df[s] = pd.to_numeric(df[s]).astype(float)  # DuckDB returns Decimal sums
     return df
