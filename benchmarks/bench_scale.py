@@ -19,14 +19,20 @@ For every size the script
      same group totals, finished with the same closed-form intervals in NumPy
    * ``naive-pandas``     -- (``--naive``, 1M rows by default) ``pd.read_parquet`` then
      ``groupby(BY).apply(per-group function)``, the way the suite is usually written by hand
+   * ``coopmetrics-pandas`` -- (``--pandas``, 1M rows by default) ``compute`` on the panel read
+     whole into pandas
    * ``compare``          -- (``--compare``, 10M rows by default) ``coopmetrics.compare`` of
-     every cohort against regular classes for every year x college x major, every
-     comparable indicator of the suite
+     every cohort against regular classes for every year x college x major, four proportion
+     indicators of the suite
+   * ``compare-totals``   -- the same comparisons from group totals (one pushed-down
+     ``compute`` pass, then closed-form Newcombe / two-proportion tests / BH q-values)
 
 3. prints wall time (the work only: scan + compute + result as pandas; interpreter start
    and imports excluded), peak resident memory of the subprocess (``ru_maxrss``, imports
    included), the ratios to the hand-written DuckDB query, and checks that every variant
-   gives the same numbers (estimate, CI bounds, n, n_eff) to floating-point tolerance.
+   gives the same numbers (n, estimate, CI bounds) to floating-point tolerance.
+
+Measured figures and their reading: ``docs/scale.md``.
 
 The machine is shared and noisy: read the ratios measured in one run, and use
 ``--repeat`` to take the median of several alternating runs.
