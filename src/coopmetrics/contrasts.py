@@ -52,6 +52,7 @@ from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from .errors import InvalidOptionError, check_option
+from .estimators import proportion_interval
 
 __all__ = [
     "wilson_interval",
@@ -90,7 +91,7 @@ def wilson_interval(x: ArrayLike, n: ArrayLike, level: float = 0.95) -> tuple[np
 
     ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = x/n``
     (Wilson 1927). Used here as the building block of Newcombe's interval; the
-    one-sample estimators in :mod:`coopmetrics.estimators` use the same formula.
+    computation is :func:`coopmetrics.estimators.proportion_interval`.
 
     Examples
     --------
@@ -98,15 +99,11 @@ def wilson_interval(x: ArrayLike, n: ArrayLike, level: float = 0.95) -> tuple[np
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.6918, 0.877)
     """
-    z = _z(level, "wilson_interval")
+    _z(level, "wilson_interval")  # validates level with this function's name
     x, n = _counts(x, n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    # clip guards against 1 + 1e-17 style round-off at p = 0 or 1
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # one implementation of the formula: the one-sample estimators' (NaN for invalid pairs)
+    lo, hi = proportion_interval(x, n, level, "wilson")
+    return np.where(np.isnan(x), np.nan, lo), np.where(np.isnan(x), np.nan, hi)
 
 
 def newcombe_diff(
