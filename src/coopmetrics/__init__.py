@@ -17,6 +17,11 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+# compute() and compare() share their names with their modules. Binding the
+# functions here, after the submodules are imported, keeps `cm.compute(...)` and
+# `cm.compare(...)` the functions whatever is imported later.
+from .compare import balance, compare, funnel, trend_test
+from .compute import compute, explain, partner_profile, unit_values
 from .dataset import Dataset
 from .errors import (
     CoopmetricsError,
@@ -38,9 +43,6 @@ _LAZY = {
     "load": "io",
     "indicators": "registry",
     "get_indicator": "registry",
-    "compute": "compute",
-    "explain": "compute",
-    "unit_values": "compute",
     "apply_disclosure": "disclosure",
     "compare_targets": "targets",
     "year_over_year": "targets",
@@ -49,8 +51,9 @@ _LAZY = {
     "funnel": "compare",
     "trend_test": "compare",
     "build_report": "report",
+    "Options": "registry",
 }
-_SUBMODULES = {"sample", "plots", "schema", "registry", "estimators", "weighting", "codes", "io"}
+_SUBMODULES = {"sample", "plots", "schema", "registry", "estimators", "weighting", "codes", "io", "engines"}
 
 __all__ = [
     "Dataset",
@@ -59,6 +62,14 @@ __all__ = [
     "InvalidOptionError",
     "MissingColumnError",
     "UnknownIndicatorError",
+    "compute",
+    "explain",
+    "unit_values",
+    "partner_profile",
+    "compare",
+    "balance",
+    "funnel",
+    "trend_test",
     *_LAZY,
     *sorted(_SUBMODULES),
     "__version__",

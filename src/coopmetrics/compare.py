@@ -35,8 +35,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -1130,7 +1128,7 @@ def balance(
     Examples
     --------
     >>> import coopmetrics as cm                                         # doctest: +SKIP
-    >>> cm.compare.balance(ds, "placement_rate", adjust=["entry_score"])  # doctest: +SKIP
+    >>> cm.balance(ds, "placement_rate", adjust=["entry_score"])  # doctest: +SKIP
     """
     res = compare(data, indicator, cohort=cohort, reference=reference, by=by, adjust=adjust,
                   method="ipw", options=options, estimand=estimand)
@@ -1429,19 +1427,3 @@ def trend_test_values(
     out["q_value"] = bh_qvalues(p)
     out["method"] = "cochran-armitage"
     return out[["indicator", *by_l, *TREND_COLUMNS]].reset_index(drop=True)
-
-
-class _CallableModule(types.ModuleType):
-    """``coopmetrics.compare`` is both this module and its main function.
-
-    Once ``import coopmetrics.compare`` has run, Python binds the *module* to the
-    package attribute ``compare``; making the module callable keeps
-    ``coopmetrics.compare(data, ...)`` working as documented, while
-    ``coopmetrics.compare.funnel`` etc. stay reachable.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -60,8 +60,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import sys
-import types
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1345,14 +1343,3 @@ def partner_profile(data: Any, by: str | Sequence[str] = ("enterprise", "year"))
             df["hires_per_intern"] = np.where(df["interns_received"] > 0,
                                               df["graduates_hired"] / df["interns_received"], np.nan)
     return df.sort_values(list(by_t)).reset_index(drop=True)
-
-
-# ``import coopmetrics.compute`` binds the *module* to ``coopmetrics.compute``,
-# shadowing the lazily exported function of the same name. Making the module
-# callable keeps ``cm.compute(data, ...)`` working whatever the import order.
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return compute(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
