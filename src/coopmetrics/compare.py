@@ -182,6 +182,7 @@ def compare(
     estimand: str = "att",
     n_boot: int = 2000,
     seed: int = 2024,
+    _unit_level: bool = False,
 ) -> pd.DataFrame:
     """Compare an indicator between cohorts (e.g. order class vs regular class).
 
@@ -225,6 +226,16 @@ def compare(
     seed : int
         Seed of the bootstrap.
 
+    Notes
+    -----
+    Two routes give the same rows and numbers. Unadjusted comparisons of unweighted
+    proportion indicators (and of mean indicators with ``n_boot=0``, Welch t only) run
+    on group totals: one :func:`coopmetrics.compute` pass by ``by + [cohort]``, which
+    the DuckDB/Polars/Dask engines push down so only aggregated rows reach pandas, then
+    the closed-form contrasts of :mod:`coopmetrics.contrasts` on the integer counts.
+    Everything else (adjustment, bootstrap, ordinal tests, survey weights, clustered
+    answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
+
     Returns
     -------
     pandas.DataFrame
@@ -252,6 +263,12 @@ def compare(
     parts = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
         kind, _ind = _kind_of(ind_id)
+        if not _unit_level and _totals_apply(_ind, kind, adj_l, method, n_boot, cohort, by_l):
+            part = _compare_totals(data, ind_id, kind, cohort=cohort, reference=reference, by=by_l,
+                                   method=method, ci_level=ci_level, options=options)
+            if part is not None:  # None: compute() could not group so; the unit route says why
+                parts.append(part)
+                continue
         # survey indicators have one row per answer: answers of a respondent form a cluster
         cluster = "respondent_id" if kind == "likert" else None
         extra = [cluster] if cluster else []
@@ -269,6 +286,91 @@ def compare(
         out.attrs["balance"] = pd.concat([p.attrs["balance"] for p in parts if "balance" in p.attrs],
                                          ignore_index=True)
     return out
+
+
+def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: int, cohort: str,
+                  by_l: list[str]) -> bool:
+    """Can this comparison run on group totals (no unit-level method needed)?"""
+    if adj_l or cohort in by_l or len(set(by_l)) != len(by_l):
+        return False
+    raw = str(getattr(ind, "kind", "")).lower()
+    if raw == "proportion":  # registry proportions are unweighted (weights only on survey shares)
+        return method in ("auto", "chi2", "fisher")
+    if raw == "mean":  # Welch t from n, mean and variance; the bootstrap CI needs the values
+        return method in ("auto", "welch") and n_boot <= 0
+    return False
+
+
+def _compare_totals(
+    data: Any, indicator: str, kind: str, *, cohort: str, reference: str, by: list[str], method: str,
+    ci_level: float, options: Any,
+) -> pd.DataFrame | None:
+    """:func:`compare` from group totals: one ``compute()`` pass, then vectorised contrasts.
+
+    Gives the rows and numbers of the unit-level route (pairs in the same order, the same
+    flags) without building one row per unit: the engine aggregates by ``by + [cohort]``
+    and each cohort row is paired with its group's reference row by a merge. Returns
+    ``None`` when ``compute()`` cannot give the totals (e.g. the indicator's table has no
+    cohort column), so that the caller takes the unit route and its error message.
+    """
+    from .compute import compute
+
+    check_option("method", method, _METHODS, "compare")
+    z = _check_level(ci_level, "compare")
+    del z  # validated only: the contrasts take the level
+    res = compute(data, [indicator], by=[*by, cohort], ci_level=ci_level, options=options)
+    need = [*by, cohort, "numerator", "denominator"] + (["se"] if kind == "mean" else [])
+    if indicator in (res.attrs.get("messages") or {}) or any(c not in res.columns for c in need):
+        return None
+    res = res.loc[res["denominator"].to_numpy(dtype=float) > 0]
+    notes: list[str] = []
+    miss_c = res[cohort].isna().to_numpy()
+    if miss_c.any():  # unit values are never missing here; the denominator counts the units
+        k = int(res.loc[miss_c, "denominator"].sum())
+        notes.append(_flag_count(k, "行队列缺失，未纳入", "rows with missing cohort left out"))
+    cols = [*by, "numerator", "denominator"] + (["se"] if kind == "mean" else [])
+    t = res.loc[~miss_c, cols].copy()
+    t["_cohort"] = res.loc[~miss_c, cohort].astype(str).to_numpy()
+    is_ref = (t["_cohort"] == reference).to_numpy()
+    if not is_ref.any():
+        levels = sorted(t["_cohort"].unique().tolist())
+        raise InvalidOptionError(
+            f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
+            f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
+        )
+    stat_cols = ["numerator", "denominator"] + (["se"] if kind == "mean" else [])
+    pairs = t.loc[~is_ref].sort_values([*by, "_cohort"]).reset_index(drop=True)
+    ref = t.loc[is_ref, [*by, *stat_cols]].rename(columns={c: c + "_0" for c in stat_cols})
+    m = pairs.merge(ref, on=by, how="left") if by else pairs.merge(ref, how="cross")
+    n_pairs = len(m)
+    n1 = m["denominator"].to_numpy(dtype=float)
+    n0 = m["denominator_0"].fillna(0).to_numpy(dtype=float)
+    s1 = m["numerator"].to_numpy(dtype=float)
+    s0 = m["numerator_0"].to_numpy(dtype=float)
+    out: dict[str, Any] = {"n_cohort": n1.astype(int), "n_reference": n0.astype(int)}
+    no_ref = np.where(n0 == 0, _F_NOREF, "")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p1, p0 = s1 / n1, s0 / n0
+        if kind == "proportion":
+            x0 = np.where(n0 > 0, s0, np.nan)
+            out.update(_proportion_stats(p1, p0, s1, n1, x0, n0, False, method, ci_level))
+            out["flags"] = _join_flags(no_ref, out.pop("_small_flag"))
+        else:  # mean: sample variance (ddof 1) back from the t standard error, se² · n
+            v1 = m["se"].to_numpy(dtype=float) ** 2 * n1
+            v0 = m["se_0"].to_numpy(dtype=float) ** 2 * n0
+            v1, v0 = np.where(n1 >= 2, v1, np.nan), np.where(n0 >= 2, v0, np.nan)
+            wd = welch_diff(p1, v1, n1, p0, v0, n0, ci_level)
+            sd_pooled = np.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / (n1 + n0 - 2))
+            nan = np.full(n_pairs, np.nan)
+            out.update(estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
+                       ci_low=nan, ci_high=nan, ratio=p1 / p0, ratio_ci_low=nan, ratio_ci_high=nan,
+                       statistic=wd["statistic"], p_value=wd["p_value"], effect_size=(p1 - p0) / sd_pooled,
+                       effect_size_type="cohens_d", method="welch t; bootstrap percentile ci")
+            out["flags"] = _join_flags(no_ref, np.where((n1 < 2) | (n0 < 2), _F_NOCOH, ""))
+    out["adjusted"] = False
+    stats_frame = pd.DataFrame({k: (np.broadcast_to(v, (n_pairs,)) if np.ndim(v) == 0 else v)
+                                for k, v in out.items()})
+    return _assemble(pairs[[*by, "_cohort"]], stats_frame, notes, None, indicator, by, reference)
 
 
 def compare_values(
@@ -360,6 +462,12 @@ def compare_values(
     else:
         res = _unadjusted(long, pairs, kind, method, ci_level, z, n_boot, seed)
         bal = None
+    return _assemble(pairs, res, notes, bal, indicator, by_l, reference)
+
+
+def _assemble(pairs: pd.DataFrame, res: pd.DataFrame, notes: list[str], bal: pd.DataFrame | None,
+              indicator: str, by_l: list[str], reference: str) -> pd.DataFrame:
+    """Comparison rows (``pairs``) + statistics (``res``) -> the tidy :data:`COMPARE_COLUMNS` frame."""
     out = pairs.copy()
     for c in res.columns:
         out[c] = res[c].to_numpy()
@@ -497,24 +605,21 @@ def _unadjusted(
             ne1, ne0 = sw1**2 / _arm(s, "sw2", 1), sw0**2 / _arm(s, "sw2", 0)
         else:
             ne1, ne0 = n1, n0
-        x1, x0 = p1 * ne1, p0 * ne0
-        nc = newcombe_diff(x1, ne1, x0, ne0, level)
-        rc = ratio_ci(x1, ne1, x0, ne0, level)
-        out.update(estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
-                   ci_low=nc["ci_low"], ci_high=nc["ci_high"], ratio=rc["ratio"],
-                   ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"])
-        if kind == "proportion" or method in ("chi2", "fisher"):
-            # chi-square needs integer-free formulas; Fisher only for unweighted counts
-            min_exp = np.inf if method == "fisher" else (0.0 if method == "chi2" else 5.0)
-            tp = two_proportion_test(x1, ne1, x0, ne0, fisher=not weighted, min_expected=min_exp)
-            fisher_used = np.asarray(tp["test"]) == "fisher"
-            out.update(statistic=tp["statistic"], p_value=tp["p_value"],
-                       effect_size=cohens_h(p1, p0), effect_size_type="cohens_h")
-            test_name = np.where(fisher_used, "fisher's exact", "chi-square")
-            out["method"] = np.char.add("newcombe; ", test_name.astype(str))
-            small_flag = np.where(fisher_used, _F_FISHER,
-                                  np.where(np.asarray(tp["small_counts"]) & weighted, _F_SMALL_COUNTS_W, ""))
+        if not weighted and "_cluster" not in long.columns:
+            # unweighted: the integer counts themselves, not p x n (round-off in p x n can move
+            # an expected count of exactly 5 across the chi-square / Fisher threshold)
+            x1, x0 = _arm(s, "sy", 1), _arm(s, "sy", 0)
         else:
+            x1, x0 = p1 * ne1, p0 * ne0
+        if kind == "proportion" or method in ("chi2", "fisher"):
+            out.update(_proportion_stats(p1, p0, x1, ne1, x0, ne0, weighted, method, level))
+            small_flag = out.pop("_small_flag")
+        else:
+            nc = newcombe_diff(x1, ne1, x0, ne0, level)
+            rc = ratio_ci(x1, ne1, x0, ne0, level)
+            out.update(estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
+                       ci_low=nc["ci_low"], ci_high=nc["ci_high"], ratio=rc["ratio"],
+                       ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"])
             scale = None
             if "_cluster" in long.columns:  # counts scaled by 1/deff of the top-box share
                 with np.errstate(invalid="ignore", divide="ignore"):
@@ -541,6 +646,32 @@ def _unadjusted(
     frame = pd.DataFrame({k: (np.broadcast_to(v, (n_pairs,)) if np.ndim(v) == 0 else v)
                           for k, v in out.items()})
     return frame
+
+
+def _proportion_stats(p1: np.ndarray, p0: np.ndarray, x1: np.ndarray, n1: np.ndarray, x0: np.ndarray,
+                      n0: np.ndarray, weighted: bool, method: str, level: float) -> dict[str, Any]:
+    """Newcombe difference, log ratio, two-proportion test and Cohen's h of every pair at once.
+
+    Shared by the unit-level and the group-totals paths of :func:`compare`, so both give
+    the same numbers; ``x``/``n`` are counts (effective counts when weighted).
+    """
+    nc = newcombe_diff(x1, n1, x0, n0, level)
+    rc = ratio_ci(x1, n1, x0, n0, level)
+    # Fisher only for unweighted counts; method forces or forbids it
+    min_exp = np.inf if method == "fisher" else (0.0 if method == "chi2" else 5.0)
+    tp = two_proportion_test(x1, n1, x0, n0, fisher=not weighted, min_expected=min_exp)
+    fisher_used = np.asarray(tp["test"]) == "fisher"
+    test_name = np.where(fisher_used, "fisher's exact", "chi-square")
+    return dict(
+        estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
+        ci_low=nc["ci_low"], ci_high=nc["ci_high"], ratio=rc["ratio"],
+        ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"],
+        statistic=tp["statistic"], p_value=tp["p_value"],
+        effect_size=cohens_h(p1, p0), effect_size_type="cohens_h",
+        method=np.char.add("newcombe; ", test_name.astype(str)),
+        _small_flag=np.where(fisher_used, _F_FISHER,
+                             np.where(np.asarray(tp["small_counts"]) & weighted, _F_SMALL_COUNTS_W, "")),
+    )
 
 
 # --- ordinal (Likert) tests from level counts -----------------------------------------
