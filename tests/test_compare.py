@@ -629,3 +629,123 @@ def test_balance_and_package_access_on_sample(sample_ds):
 
     comparemod = sys.modules["coopmetrics.compare"]
     assert cm.funnel is comparemod.funnel and cm.compare is comparemod.compare
+
+
+# ----------------------------------------------------------------------------------------
+# group-totals route of compare() (scale issue #6): same rows and numbers as the unit route
+# ----------------------------------------------------------------------------------------
+
+
+def _no_unit_values(monkeypatch):
+    """Make any use of unit values fail, to prove that a call ran on group totals."""
+    import sys
+
+    import coopmetrics.compute  # noqa: F401  (the package binds the name to the function)
+
+    def boom(*args, **kwargs):
+        raise AssertionError("unit_values() called")
+
+    monkeypatch.setattr(sys.modules["coopmetrics.compute"], "unit_values", boom)
+
+
+@pytest.mark.parametrize("by", [["grad_year", "college", "major"], None])
+def test_totals_route_equals_unit_route_on_sample(sample_ds, by, monkeypatch):
+    from coopmetrics.compare import compare
+    from coopmetrics.compute import unit_values
+
+    ids = ["placement_rate", "job_relevance_rate", "turnover_rate", "partner_employment_rate", "intern_hire_rate"]
+    unit = compare(sample_ds, ids, by=by, _unit_level=True)
+    means_unit = compare(sample_ds, "salary_mean", by=by, n_boot=0, _unit_level=True)
+    uv = unit_values(sample_ds, "placement_rate", ["program", *(by or [])])
+    _no_unit_values(monkeypatch)
+    totals = compare(sample_ds, ids, by=by)
+    pd.testing.assert_frame_equal(totals, unit, check_exact=False, rtol=1e-10, atol=1e-12)
+    means = compare(sample_ds, "salary_mean", by=by, n_boot=0)
+    pd.testing.assert_frame_equal(means, means_unit, check_exact=False, rtol=1e-9, atol=1e-12)
+    assert means["ci_low"].isna().all()  # no bootstrap asked for: no bootstrap interval
+    # an independent check of one row: counts by a plain pandas group-by of the unit values,
+    # interval and test by statsmodels / scipy
+    row = totals.loc[(totals["indicator"] == "placement_rate") & (totals["cohort"] == "order_class")].iloc[0]
+    sel = np.ones(len(uv), dtype=bool)
+    for c in by or []:
+        sel &= (uv[c] == row[c]).to_numpy()
+    cnt = uv.loc[sel].groupby("program")["value"].agg(["sum", "size"])
+    x1, n1 = int(cnt.loc["order_class", "sum"]), int(cnt.loc["order_class", "size"])
+    x0, n0 = int(cnt.loc["regular", "sum"]), int(cnt.loc["regular", "size"])
+    assert (row["n_cohort"], row["n_reference"]) == (n1, n0)
+    lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb", compare="diff")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), abs=1e-10)
+    table = [[x1, n1 - x1], [x0, n0 - x0]]
+    p_ref = (stats.fisher_exact(table)[1] if row["method"].endswith("fisher's exact")
+             else stats.chi2_contingency(table, correction=False)[1])
+    assert row["p_value"] == pytest.approx(p_ref, rel=1e-9)
+
+
+def test_totals_route_missing_cohort_and_group_values(sample_ds, monkeypatch):
+    """Missing cohorts are counted in the flags and missing group values form their own group, as before."""
+    import coopmetrics as cm
+    from coopmetrics.compare import compare
+
+    g = sample_ds["graduates"].copy()
+    g.loc[g.index[:7], "program"] = None
+    g.loc[g.index[10:40], "major"] = None
+    ds = cm.Dataset(graduates=g)
+    by = ["grad_year", "major"]
+    unit = compare(ds, "placement_rate", by=by, _unit_level=True)
+    _no_unit_values(monkeypatch)
+    totals = compare(ds, "placement_rate", by=by)
+    pd.testing.assert_frame_equal(totals, unit, check_exact=False, rtol=1e-10, atol=1e-12)
+    assert totals["flags"].str.contains("7 行队列缺失").all()
+    assert totals["major"].isna().any()
+
+
+def test_totals_route_engines_give_the_same_rows(sample_ds):
+    """pandas, Polars and DuckDB inputs: the totals route gives the same comparison."""
+    import duckdb
+    import polars as pl
+
+    import coopmetrics as cm
+    from coopmetrics.compare import compare
+
+    g = sample_ds["graduates"]
+    by = ["grad_year", "major"]
+    ref = compare(cm.Dataset(graduates=g), "placement_rate", by=by)
+    con = duckdb.connect()
+    for frame in (pl.from_pandas(g), con.from_df(g)):
+        r = compare(cm.Dataset(graduates=frame), "placement_rate", by=by)
+        pd.testing.assert_frame_equal(r, ref, check_exact=False, rtol=1e-10, check_dtype=False)
+
+
+def test_expected_count_exactly_five_uses_chi_square():
+    """Table [[1, 9], [15, 7]]: smallest expected count 10·16/32 = 5 exactly, so chi-square (Cochran's
+    rule is "< 5"). With counts rebuilt as p·n = (1/10)·10 the expected count came out 4.999999999999999
+    and Fisher's test was used; both routes now use the integer counts."""
+    import coopmetrics as cm
+    from coopmetrics.compare import compare
+
+    expected = stats.contingency.expected_freq([[1, 9], [15, 7]])
+    assert expected.min() == 5.0
+    chi2_p = stats.chi2_contingency([[1, 9], [15, 7]], correction=False)[1]
+    r = compare_values(_props(1, 10, 15, 22), "proportion")
+    assert r.loc[0, "method"] == "newcombe; chi-square"
+    assert r.loc[0, "p_value"] == pytest.approx(chi2_p, rel=1e-12)
+    g = pd.DataFrame({"student_id": [str(i) for i in range(32)], "grad_year": 2024,
+                      "program": ["order_class"] * 10 + ["regular"] * 22,
+                      "destination_code": ["10"] * 1 + ["70"] * 9 + ["10"] * 15 + ["70"] * 7})
+    t = compare(cm.Dataset(graduates=g), "placement_rate")
+    assert (t.loc[0, "n_cohort"], t.loc[0, "n_reference"]) == (10, 22)
+    assert t.loc[0, "estimate_cohort"] == pytest.approx(0.1) and t.loc[0, "estimate_reference"] == pytest.approx(15 / 22)
+    assert t.loc[0, "method"] == "newcombe; chi-square"
+    assert t.loc[0, "p_value"] == pytest.approx(chi2_p, rel=1e-12)
+
+
+def test_unit_route_still_used_where_needed(sample_ds, monkeypatch):
+    """Adjustment, bootstrap (means), medians and weighted survey shares need unit values."""
+    from coopmetrics.compare import compare
+
+    _no_unit_values(monkeypatch)
+    for kwargs in ({"indicator": "placement_rate", "adjust": ["entry_score"]},
+                   {"indicator": "salary_mean"},  # bootstrap CI by default
+                   {"indicator": "salary_median", "n_boot": 0}):
+        with pytest.raises(AssertionError, match="unit_values"):
+            compare(sample_ds, **kwargs)
