@@ -260,15 +260,18 @@ def compare(
     """
     by_l, adj_l = _as_list(by), _as_list(adjust)
     ids = [indicator] if isinstance(indicator, str) else list(indicator)
+    kinds = {i: _kind_of(i) for i in ids}
+    on_totals = {i: k for i, (k, ind) in kinds.items()
+                 if not _unit_level and _totals_apply(ind, k, adj_l, method, n_boot, cohort, by_l)}
+    # one compute() pass (one scan of the data) for every indicator that runs on group totals
+    totals = _compare_totals(data, on_totals, cohort=cohort, reference=reference, by=by_l, method=method,
+                             ci_level=ci_level, options=options) if on_totals else {}
     parts = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
-        kind, _ind = _kind_of(ind_id)
-        if not _unit_level and _totals_apply(_ind, kind, adj_l, method, n_boot, cohort, by_l):
-            part = _compare_totals(data, ind_id, kind, cohort=cohort, reference=reference, by=by_l,
-                                   method=method, ci_level=ci_level, options=options)
-            if part is not None:  # None: compute() could not group so; the unit route says why
-                parts.append(part)
-                continue
+        kind, _ind = kinds[ind_id]
+        if totals.get(ind_id) is not None:  # None: compute() could not group so; the unit route says why
+            parts.append(totals[ind_id])
+            continue
         # survey indicators have one row per answer: answers of a respondent form a cluster
         cluster = "respondent_id" if kind == "likert" else None
         extra = [cluster] if cluster else []
@@ -302,26 +305,40 @@ def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: in
 
 
 def _compare_totals(
-    data: Any, indicator: str, kind: str, *, cohort: str, reference: str, by: list[str], method: str,
+    data: Any, kinds: dict[str, str], *, cohort: str, reference: str, by: list[str], method: str,
     ci_level: float, options: Any,
-) -> pd.DataFrame | None:
+) -> dict[str, pd.DataFrame | None]:
     """:func:`compare` from group totals: one ``compute()`` pass, then vectorised contrasts.
 
     Gives the rows and numbers of the unit-level route (pairs in the same order, the same
-    flags) without building one row per unit: the engine aggregates by ``by + [cohort]``
-    and each cohort row is paired with its group's reference row by a merge. Returns
-    ``None`` when ``compute()`` cannot give the totals (e.g. the indicator's table has no
-    cohort column), so that the caller takes the unit route and its error message.
+    flags) without building one row per unit: the engine aggregates every indicator of
+    ``kinds`` (id -> comparison kind) by ``by + [cohort]`` in one pass, and each cohort row
+    is paired with its group's reference row by a merge. An indicator maps to ``None``
+    when ``compute()`` cannot give its totals (e.g. its table has no cohort column), so
+    that the caller takes the unit route and its error message.
     """
     from .compute import compute
 
     check_option("method", method, _METHODS, "compare")
-    z = _check_level(ci_level, "compare")
-    del z  # validated only: the contrasts take the level
-    res = compute(data, [indicator], by=[*by, cohort], ci_level=ci_level, options=options)
-    need = [*by, cohort, "numerator", "denominator"] + (["se"] if kind == "mean" else [])
-    if indicator in (res.attrs.get("messages") or {}) or any(c not in res.columns for c in need):
-        return None
+    _check_level(ci_level, "compare")
+    res = compute(data, list(kinds), by=[*by, cohort], ci_level=ci_level, options=options)
+    messages = res.attrs.get("messages") or {}
+    out: dict[str, pd.DataFrame | None] = {}
+    for ind_id, kind in kinds.items():  # a loop over indicators, not groups
+        need = ["indicator", *by, cohort, "numerator", "denominator"] + (["se"] if kind == "mean" else [])
+        if ind_id in messages or any(c not in res.columns for c in need):
+            out[ind_id] = None
+            continue
+        out[ind_id] = _pairs_from_totals(res.loc[res["indicator"] == ind_id], ind_id, kind, cohort=cohort,
+                                         reference=reference, by=by, method=method, ci_level=ci_level)
+    return out
+
+
+def _pairs_from_totals(
+    res: pd.DataFrame, indicator: str, kind: str, *, cohort: str, reference: str, by: list[str], method: str,
+    ci_level: float,
+) -> pd.DataFrame:
+    """Comparison rows of one indicator from its ``compute()`` rows by ``by + [cohort]``."""
     res = res.loc[res["denominator"].to_numpy(dtype=float) > 0]
     notes: list[str] = []
     miss_c = res[cohort].isna().to_numpy()
