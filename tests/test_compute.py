@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 import coopmetrics as cm
+from coopmetrics.codes import _FAMILIES, DESTINATION_CODES
 from coopmetrics.compute import OUTPUT_HEAD, OUTPUT_TAIL, compute, explain, partner_profile, unit_values
 from coopmetrics.errors import InvalidOptionError, UnknownIndicatorError
 from coopmetrics.registry import REGISTRY, Options
@@ -750,3 +751,41 @@ def test_grouped_totals_add_up_for_every_additive_indicator(sample_ds, sample_re
             if np.isnan(whole.loc[ind.id, col]):
                 continue
             assert got[col].sum() == pytest.approx(whole.loc[ind.id, col], rel=1e-12), (ind.id, col)
+
+
+# --- the destination-code key (one derived column instead of per-filter string slicing) --------------
+
+_ODD_CODES = ["509", "279", "804", "99", "5", "2710", "", "10 "]  # unlisted children and junk
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.one_of(st.none(), st.sampled_from(sorted(DESTINATION_CODES) + _ODD_CODES)),
+                     min_size=1, max_size=40),
+       wanted=st.lists(st.sampled_from(sorted(DESTINATION_CODES)),
+                       max_size=8))
+def test_code_key_filter_matches_the_code_rule(rows, wanted):
+    import importlib
+
+    import narwhals as nw
+
+    mod = importlib.import_module("coopmetrics.compute")
+
+    # the rule of codes.py written out: a listed code matches itself; a 2-digit family also
+    # matches every 3-digit code starting with it (listed or not); missing never matches
+    def matches(code):
+        if code is None:
+            return False
+        return code in wanted or (len(code) == 3 and code[:2] in wanted and code[:2] in _FAMILIES)
+
+    def unknown(code):
+        return code is None or not (code in DESTINATION_CODES or (len(code) == 3 and code[:2] in _FAMILIES))
+
+    df = nw.from_native(pd.DataFrame({"destination_code": pd.array(rows, dtype="str")}), eager_only=True)
+    keyed = df.with_columns(mod._code_key_expr())
+    got = keyed.select(mod._codes_key_filter(wanted).fill_null(False).alias("m"))["m"].to_list()
+    got_unknown = keyed.select((~mod._codes_key_filter(DESTINATION_CODES)).fill_null(True).alias("u"))["u"].to_list()
+    direct = df.select(mod._codes_expr(wanted).fill_null(False).alias("m"))["m"].to_list()
+    assert got == [matches(c) for c in rows] == direct
+    assert got_unknown == [unknown(c) for c in rows]
+    # explicitly listed unlisted codes cannot be keyed (the key folds "509" into "50")
+    assert mod._codes_key_filter(["509"]) is None

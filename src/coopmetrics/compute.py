@@ -191,6 +191,39 @@ def _codes_expr(codes: Iterable[str]) -> Any:
     return expr
 
 
+#: name of the per-row code key derived once per pass (see :func:`_code_key_expr`)
+_CODE_KEY = "__dk"
+_CODE_OPS = ("in_profile", "in_codes", "unknown_code")
+
+
+def _code_key_expr() -> Any:
+    """The destination code as text, with an unlisted 3-digit child replaced by its family.
+
+    Derived once per row so that the ~10 code filters of a suite become plain ``is_in``
+    tests on one column instead of each casting and slicing the code again:
+    ``_codes_expr(codes)`` equals ``key.is_in(expanded codes + families)`` for every row
+    (a listed code keeps itself; ``"509"`` becomes ``"50"``; missing stays missing).
+    """
+    col = nw.col("destination_code").cast(nw.String)
+    child = ((col.str.len_chars() == 3) & col.str.slice(0, 2).is_in(list(_FAMILIES))
+             & ~col.is_in(list(DESTINATION_CODES)))
+    return nw.when(child).then(col.str.slice(0, 2)).otherwise(col).alias(_CODE_KEY)
+
+
+def _codes_key_filter(codes: Iterable[str]) -> Any | None:
+    """``_codes_expr(codes)`` as a test on the derived key column; None if it cannot be.
+
+    Explicitly requested codes that are not in the code list (e.g. ``"509"``) would be
+    folded into their family by the key, so those keep the direct expression.
+    """
+    codes = list(codes)
+    if any(c not in DESTINATION_CODES for c in codes):
+        return None
+    exact = sorted({c for code in codes for c in DESTINATION_CODES if c == code or
+                    (code in _FAMILIES and c.startswith(code))})
+    return nw.col(_CODE_KEY).is_in(exact)
+
+
 def _profile_codes(profile: str, category: str) -> list[str]:
     prof = PROFILES[profile]
     cats = prof.placed if category == "placed" else (category,)
@@ -318,6 +351,7 @@ class _Pass:
     exprs: dict[tuple, tuple[str, Any]] = field(default_factory=dict)  # key -> (name, stage-B expr)
     filters: dict[str, tuple[str, Any]] = field(default_factory=dict)  # repr(filter) -> (name, stage-A expr)
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # column -> (name, stage-A expr)
+    code_key: bool = False  # stage A reads the derived destination-code key
 
     def add(self, key: tuple, expr: Any) -> str:
         if key not in self.exprs:
@@ -329,10 +363,28 @@ class _Pass:
         for f in filters:
             k = repr(f)
             if k not in self.filters:
-                self.filters[k] = (f"f{len(self.filters)}", _filter_expr(f, self.o, self.names))
+                self.filters[k] = (f"f{len(self.filters)}", self._filter(f))
             e = nw.col(self.filters[k][0])
             expr = e if expr is None else (expr & e)
         return nw.lit(True) if expr is None else expr
+
+    def _filter(self, f: Filter) -> Any:
+        """Stage-A expression of ``f``; destination-code filters test the derived code key."""
+        if f.op in _CODE_OPS and "destination_code" in self.names:
+            if f.op == "unknown_code":
+                e = ~_codes_key_filter(DESTINATION_CODES)
+                self.code_key = True
+                return e.fill_null(True)
+            codes = _profile_codes(f.value[0] or self.o.profile, f.value[1]) if f.op == "in_profile" else f.value
+            e = _codes_key_filter(codes)
+            if e is not None:
+                self.code_key = True
+                return e.fill_null(False)
+        return _filter_expr(f, self.o, self.names)
+
+    def stage_pre(self) -> list[Any]:
+        """Per-row columns the stage-A filters read (the destination code key)."""
+        return [_code_key_expr()] if self.code_key else []
 
     def val(self, column: str | None) -> Any:
         if column is None:
@@ -640,7 +692,11 @@ class _Context:
         p = self.passes[table]
         keys = self.keys[table]
         lf, kexprs, knames = _prepare(self.src, table, keys)
-        lf = lf.select(*kexprs, *p.stage_a())
+        stage_a = p.stage_a()  # builds the filters first, so p.code_key is known
+        pre = p.stage_pre()
+        if pre:
+            lf = lf.with_columns(*pre)
+        lf = lf.select(*kexprs, *stage_a)
         exprs, names = p.stage_b()
         df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
