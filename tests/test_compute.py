@@ -789,3 +789,23 @@ def test_code_key_filter_matches_the_code_rule(rows, wanted):
     assert got_unknown == [unknown(c) for c in rows]
     # explicitly listed unlisted codes cannot be keyed (the key folds "509" into "50")
     assert mod._codes_key_filter(["509"]) is None
+
+
+def test_text_columns_are_categoricals_with_the_plain_values(hand):
+    res = compute(hand, ["placement_rate", "salary_mean", "graduates_total"], by="major")
+    text = ["indicator", "name_zh", "name_en", "ci_method", "unit", "edition", "status"]
+    for c in text:
+        assert isinstance(res[c].dtype, pd.CategoricalDtype), c
+        assert list(res[c].cat.categories) == sorted(res[c].cat.categories)  # sorts like plain strings
+    # every row carries its indicator's own registry texts
+    for ind_id, grp in res.groupby("indicator", observed=True):
+        ind = cm.get_indicator(ind_id)
+        assert set(grp["name_zh"].astype(str)) == {ind.name_zh} and set(grp["unit"].astype(str)) == {ind.unit}
+    assert res["indicator"].astype(str).tolist() == ["placement_rate"] * 2 + ["salary_mean"] * 2 + [
+        "graduates_total"] * 2
+    # a status can be set to any status value (disclosure suppresses cells after compute)
+    assert set(res["status"].cat.categories) == {"reported", "suppressed", "not_applicable", "missing_input"}
+    res.loc[0, "status"] = "suppressed"
+    assert res.loc[0, "status"] == "suppressed"
+    assert (res.sort_values("indicator")["indicator"].astype(str).tolist()
+            == sorted(res["indicator"].astype(str).tolist()))

@@ -1095,45 +1095,53 @@ def _sort_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return df.sort_values(list(by), kind="stable", na_position="last").reset_index(drop=True)
 
 
-def _repeat_strings(values: list[str], lengths: np.ndarray) -> pd.Series:
-    """A string column repeating ``values[i]`` ``lengths[i]`` times, built as an Arrow dictionary.
+def _repeat_categorical(values: list[str], lengths: np.ndarray, categories: Iterable[str] = ()) -> pd.Categorical:
+    """A text column repeating ``values[i]`` ``lengths[i]`` times, as a pandas Categorical.
 
-    Building millions of Python strings (np.full of objects, then pandas' string inference)
-    dominated the run time on large group counts; decoding a dictionary array is a memcpy.
+    The long output repeats a few constant texts (indicator, names, unit, edition...) on
+    millions of rows; small integer codes (``np.repeat``) avoid building one string per
+    row, which dominated the assembly time and memory on large group counts. Categories
+    are sorted, so sorting by the column orders rows as it would for plain strings, and
+    ``categories`` (e.g. every status) can be assigned later without widening the column.
     """
-    import pyarrow as pa
-
-    uniq = list(dict.fromkeys(values))
-    codes = np.repeat(np.array([uniq.index(v) for v in values], dtype=np.int32), lengths)
-    arr = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()), pa.array(uniq, type=pa.string()))
-    return arr.dictionary_decode().to_pandas()
+    cats = sorted({*values, *categories})
+    index = {v: i for i, v in enumerate(cats)}
+    dt = np.int8 if len(cats) < 128 else np.int32
+    codes = np.repeat(np.array([index[v] for v in values], dtype=dt), lengths)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str"))
 
 
 def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
-    """One DataFrame from the per-indicator parts, column by column (no per-row Python objects)."""
+    """One DataFrame from the per-indicator parts, column by column (no per-row Python objects).
+
+    Text columns are Categoricals (:func:`_repeat_categorical`); numeric columns stay separate
+    float64 arrays (``copy=False`` keeps pandas from stacking them into one block, a copy of
+    the whole numeric result).
+    """
     names = [*OUTPUT_HEAD, *by, *OUTPUT_TAIL]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
     lengths = np.array([p["n"] for p in parts], dtype=np.int64)
     cols: dict[str, Any] = {}
     for c in _STRING_COLUMNS:
-        cols[c] = _repeat_strings([p["const"][c] for p in parts], lengths)
+        cols[c] = _repeat_categorical([p["const"][c] for p in parts], lengths)
     if by:
         keys = pd.concat([p["keys"] for p in parts], ignore_index=True)
         for b in by:
             cols[b] = keys[b].infer_objects() if keys[b].dtype == object else keys[b]
     for c in parts[0]["num"]:
         cols[c] = np.concatenate([p["num"][c] for p in parts])
-    cols["status"] = _status_column(np.concatenate([p["status"] for p in parts]))
+    status = np.concatenate([p["status"] for p in parts])
+    cols["status"] = _status_column(status)
     return pd.DataFrame({c: (cols[c].reset_index(drop=True) if isinstance(cols[c], pd.Series) else cols[c])
-                         for c in names})
+                         for c in names}, copy=False)
 
 
-def _status_column(codes: np.ndarray) -> pd.Series:
-    import pyarrow as pa
-
-    arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(list(_STATUS)))
-    return arr.dictionary_decode().to_pandas()
+def _status_column(codes: np.ndarray) -> pd.Categorical:
+    """Status codes (indices into ``_STATUS``) as a Categorical holding every status."""
+    cats = sorted(_STATUS)
+    remap = np.array([cats.index(s) for s in _STATUS], dtype=np.int8)
+    return pd.Categorical.from_codes(remap[codes.astype(np.intp)], categories=pd.Index(cats, dtype="str"))
 
 
 _Context.finish = _finish  # type: ignore[attr-defined]
