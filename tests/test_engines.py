@@ -436,7 +436,7 @@ def test_scan_leaves_personal_data_out_unless_asked(tmp_path, engine):
     assert list(kept.columns) == ["student_id", "name", "id_card", "grad_year"]
 
 
-def test_scan_default_engine_is_a_lazy_polars_query(tmp_path):
+def test_scan_default_engine_is_a_lazy_duckdb_relation(tmp_path):
     _small_frame(10).to_parquet(tmp_path / "a.parquet")
     lazy = scan(tmp_path)
-    assert isinstance(lazy, pl.LazyFrame) and engine_of(lazy) == "polars"
+    assert isinstance(lazy, duckdb.DuckDBPyRelation) and engine_of(lazy) == "duckdb"
