@@ -64,6 +64,7 @@ COMPARE_COLUMNS = [
     "cohort", "reference", "n_cohort", "n_reference", "estimate_cohort", "estimate_reference",
     "difference", "ci_low", "ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "statistic",
     "p_value", "q_value", "effect_size", "effect_size_type", "method", "adjusted", "flags",
+    "dropped_covariates",
 ]
 #: Columns of :func:`balance` after ``indicator`` and the ``by`` columns.
 BALANCE_COLUMNS = [
@@ -496,6 +497,9 @@ def _assemble(pairs: pd.DataFrame, res: pd.DataFrame, notes: list[str], bal: pd.
     flags = np.where(small, np.where(flags == "", _F_SMALL, _F_SMALL + "; " + flags), flags)
     out["flags"] = flags
     out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))
+    if "dropped_covariates" not in out.columns:  # unadjusted rows: nothing to drop
+        out["dropped_covariates"] = ""
+    out["dropped_covariates"] = out["dropped_covariates"].fillna("").astype(object)
     out.insert(0, "indicator", indicator)
     out = out.rename(columns={"_cohort": "cohort"})
     out["reference"] = reference
@@ -948,7 +952,7 @@ def _continuous(
 
 
 def _design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Covariate matrix (dummy-coded, constant columns dropped) and the complete-case mask."""
+    """Covariate matrix (dummy-coded; see :func:`_reduce_design` for dropped columns) and the complete-case mask."""
     cov = sub[adjust]
     ok = cov.notna().all(axis=1).to_numpy()
     cov = cov.loc[ok]
@@ -963,8 +967,75 @@ def _design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndar
             d = pd.get_dummies(col.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float)
             parts.append(d)
     x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cov.index)
-    x = x.loc[:, x.std(ddof=0) > 0]
     return x, ok
+
+
+_R_CONST = "constant 常数"
+_R_COHORT = "collinear with cohort 与队列共线"
+_R_COLLIN = "collinear 共线"
+_R_SEP = "perfect prediction 完全预测"
+_RANK_TOL = 1e-9  # relative to the largest pivot of the standardised design
+
+
+def _reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, names: Sequence[str]
+                   ) -> tuple[np.ndarray, list[str]]:
+    """Columns of ``x`` that the cell's models can estimate, and the dropped ones with reasons.
+
+    In this order (as pyfixest drops and reports collinear variables): columns constant
+    in the cell (e.g. an admission level nobody in the cell has); for 0/1 outcomes,
+    dummies whose units all have the same outcome (perfect prediction: the logit
+    coefficient diverges), which merges that level into the reference level; then
+    columns linearly dependent on the intercept, the cohort indicator and earlier
+    columns, found by a QR decomposition with column pivoting of the standardised
+    design after projecting out the intercept and the cohort indicator (rank tolerance
+    ``1e-9`` of the largest pivot). Returns the boolean keep mask and ``"name (reason)"``.
+    """
+    k = x.shape[1]
+    keep = np.ones(k, dtype=bool)
+    dropped: list[str] = []
+    if not k:
+        return keep, dropped
+    sd = x.std(axis=0)
+    const = ~(sd > 1e-12 * (1 + np.abs(x).max(axis=0)))
+    keep &= ~const
+    if binary:
+        dummy = np.all((x == 0) | (x == 1), axis=0) & keep
+        cnt = x.sum(axis=0)
+        s1 = x.T @ y
+        keep &= ~(dummy & ((s1 == 0) | (s1 == cnt)))
+    sep = ~keep & ~const
+    idx = np.flatnonzero(keep)
+    coll = np.zeros(k, dtype=bool)
+    cohort_coll = np.zeros(k, dtype=bool)
+    if len(idx):
+        from scipy.linalg import qr
+
+        z = (x[:, idx] - x[:, idx].mean(axis=0)) / sd[idx]  # orthogonal to the intercept
+        tc = t - t.mean()
+        if tc @ tc > 0:
+            z = z - np.outer(tc, (tc @ z) / (tc @ tc))
+        norms = np.sqrt((z**2).sum(axis=0) / len(t))
+        on_cohort = norms < np.sqrt(_RANK_TOL)
+        cohort_coll[idx[on_cohort]] = True
+        rest = idx[~on_cohort]
+        if len(rest) > 1:
+            _q, r, piv = qr(z[:, ~on_cohort], mode="economic", pivoting=True)
+            d = np.abs(np.diag(r))
+            rank = int((d > _RANK_TOL * d[0]).sum())
+            coll[rest[piv[rank:]]] = True
+        keep &= ~(coll | cohort_coll)
+    for j in range(k):  # a loop over covariate columns, for the message only
+        reason = (_R_CONST if const[j] else _R_SEP if sep[j] else _R_COHORT if cohort_coll[j]
+                  else _R_COLLIN if coll[j] else "")
+        if reason:
+            dropped.append(f"{names[j]} ({reason})")
+    return keep, dropped
+
+
+def _col_reasons(cols: Any, dropped: list[str]) -> list[str]:
+    """For each column name, its ``"name (reason)"`` entry of ``dropped`` or ``""``."""
+    by_name = {d.rsplit(" (", 1)[0]: d for d in dropped}
+    return [by_name.get(str(c), "") for c in cols]
 
 
 def _logit_irls(t: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 50, tol: float = 1e-10
@@ -1022,6 +1093,17 @@ def _fit_one(
         flags.append(_F_NOREF if row["n_reference"] == 0 else _F_NOCOH)
         return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
     x = xdf.to_numpy(dtype=float)
+    use = "ra" if method == "auto" else method
+    # outcome separation matters only to the logit outcome model (RA on 0/1 outcomes)
+    keep, dropped = _reduce_design(x, t, y, binary and use == "ra", [str(c) for c in xdf.columns])
+    xnames = xdf.columns[keep]
+    row["dropped_covariates"] = "; ".join(dropped)
+    if dropped:
+        flags.append(f"剔除 {len(dropped)} 个协变量列（常数、共线或完全预测）/ {len(dropped)} covariate "
+                     f"column(s) dropped (constant, collinear or perfect prediction): {'; '.join(dropped)}")
+    # balance keeps collinear columns (their balance still means something), not constant ones
+    xdf = xdf.loc[:, [not d.endswith(f"({_R_CONST})") for d in _col_reasons(xdf.columns, dropped)]]
+    x = x[:, keep]
     xc = np.column_stack([np.ones(len(t)), x])
     # propensity model (overlap diagnostics for both methods, weights for IPW)
     try:
@@ -1052,11 +1134,10 @@ def _fit_one(
         need = (xd[pop].any(axis=0))
         lacking = need & ((~xd[t == 0].any(axis=0)) | ((~xd[t == 1].any(axis=0)) & (estimand == "ate")))
         if lacking.any():
-            names = ", ".join(map(str, xdf.columns[dummy][lacking][:5]))
+            names = ", ".join(map(str, xnames[dummy][lacking][:5]))
             flags.append(f"外推：{int(lacking.sum())} 个协变量水平在某组中没有单位（{names}）/ extrapolation: "
                          f"{int(lacking.sum())} covariate level(s) absent from one arm ({names})"
                          + ("; try estimand='att'" if estimand == "ate" else ""))
-    use = "ra" if method == "auto" else method
     try:
         if use == "ra":
             est = _ra(y, t, x, w, pop, binary, groups)
