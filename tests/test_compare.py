@@ -749,3 +749,87 @@ def test_unit_route_still_used_where_needed(sample_ds, monkeypatch):
                    {"indicator": "salary_median", "n_boot": 0}):
         with pytest.raises(AssertionError, match="unit_values"):
             compare(sample_ds, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------
+# rank-deficient designs: constant, collinear and perfectly-predicting covariate columns
+# ----------------------------------------------------------------------------------------
+
+
+def _rank_frame(n: int = 300, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    v = pd.DataFrame({"program": np.where(rng.random(n) < 0.35, "order_class", "regular"),
+                      "g": np.where(np.arange(n) < n // 2, "a", "b"),
+                      "score": rng.normal(size=n), "adm": rng.choice(["p", "q", "r"], n)})
+    v["value"] = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + 0.8 * v["score"])))).astype(int)
+    return v
+
+
+def _ame_att_by_hand(d: pd.DataFrame, cols: list[str]) -> float:
+    """Logit RA by hand with statsmodels: AME over the cohort (ATT) of value ~ 1 + t + cols."""
+    t = (d["program"] == "order_class").to_numpy(float)
+    x = np.column_stack([np.ones(len(d)), t, d[cols].to_numpy(float)])
+    res = sm.GLM(d["value"].to_numpy(float), x, family=sm.families.Binomial()).fit()
+    x1, x0 = x[t == 1].copy(), x[t == 1].copy()
+    x1[:, 1], x0[:, 1] = 1, 0
+    return float(res.predict(x1).mean() - res.predict(x0).mean())
+
+
+def test_constant_covariate_in_one_cell_dropped_and_named():
+    v = _rank_frame()
+    v["campus"] = np.where(v["g"] == "a", 1.0, v["score"] > 0)  # constant 1.0 in cell a only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare_values(v, "proportion", by="g", adjust=["score", "campus"]).set_index("g")
+    assert r.loc["a", "dropped_covariates"] == "campus (constant 常数)"
+    assert r.loc["b", "dropped_covariates"] == ""
+    assert "covariate column(s) dropped" in r.loc["a", "flags"]
+    a = v[v["g"] == "a"]
+    assert r.loc["a", "difference"] == pytest.approx(_ame_att_by_hand(a, ["score"]), abs=1e-8)
+    b = v[v["g"] == "b"].assign(campus=lambda d: d["campus"].astype(float))
+    assert r.loc["b", "difference"] == pytest.approx(_ame_att_by_hand(b, ["score", "campus"]), abs=1e-8)
+
+
+def test_collinear_covariate_dropped_for_ra_and_ipw():
+    v = _rank_frame()
+    v["score2"] = 2 * v["score"] + 1  # exactly collinear with score and the intercept
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare_values(v, "proportion", adjust=["score", "score2"]).iloc[0]
+        ipw = compare_values(v, "proportion", adjust=["score", "score2"], method="ipw").iloc[0]
+        ipw1 = compare_values(v, "proportion", adjust=["score"], method="ipw").iloc[0]
+    assert r["dropped_covariates"] == "score2 (collinear 共线)"
+    assert r["difference"] == pytest.approx(_ame_att_by_hand(v, ["score"]), abs=1e-8)
+    # IPW: ATT weights e/(1-e) from a logit on score alone (statsmodels), Hajek means
+    t = (v["program"] == "order_class").to_numpy(float)
+    e = sm.GLM(t, sm.add_constant(v["score"].to_numpy()), family=sm.families.Binomial()).fit().fittedvalues
+    y = v["value"].to_numpy(float)
+    h0 = (1 - t) * e / (1 - e)
+    assert ipw["dropped_covariates"] == "score2 (collinear 共线)"
+    assert ipw["difference"] == pytest.approx(y[t == 1].mean() - (h0 @ y) / h0.sum(), abs=1e-8)
+    assert ipw["p_value"] == pytest.approx(ipw1["p_value"], rel=1e-8) and ipw["p_value"] < 0.999
+
+
+def test_perfect_prediction_level_merged_into_reference():
+    v = _rank_frame()
+    v.loc[v["adm"] == "r", "value"] = 1  # level r predicts the outcome perfectly
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare_values(v, "proportion", adjust=["score", "adm"]).iloc[0]
+    assert r["dropped_covariates"] == "adm=r (perfect prediction 完全预测)"
+    v["adm=q"] = (v["adm"] == "q").astype(float)  # r merged into the reference level p
+    assert r["difference"] == pytest.approx(_ame_att_by_hand(v, ["score", "adm=q"]), abs=1e-8)
+
+
+def test_sample_2024_salary_with_admission_no_warnings(sample_ds):
+    from coopmetrics.compare import compare
+
+    g = sample_ds["graduates"]
+    this = sample_ds.replace(graduates=g[g["grad_year"] == 2024])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare(this, "salary_mean", cohort="program", reference="regular",
+                    adjust=["entry_score", "gender", "admission"])
+    assert r["difference"].notna().all() and (r["ci_high"] > r["ci_low"]).all()
+    # every admission level occurs in every 2024 cell of the sample: nothing to drop
+    assert (r["dropped_covariates"] == "").all()
