@@ -336,3 +336,92 @@ def test_bad_arguments_raise_clear_errors():
 def test_default_year_is_the_latest(tmp_path):
     rep = build_report(_tiny(), disclosure="none")
     assert rep.year == YEAR
+
+
+# --- 说明 sheet: definition options as readable bilingual rows -------------------------------------
+
+_DISPLAY = ["项目", "内容", "状态", "可选项", "备注"]  # what staff read; 键/值 keep the raw option
+_REPR = re.compile(r"\('|\['|\{'|\(\d+,|\bTrue\b|\bFalse\b|\bNone\b")
+
+
+def _about_options(path: Path) -> pd.DataFrame:
+    about = pd.read_excel(path, sheet_name="说明", engine="openpyxl", dtype=str, keep_default_na=False)
+    return about[about["键（选项字段名）"] != ""].set_index("键（选项字段名）")
+
+
+@pytest.fixture(scope="module")
+def tiny_options_out(tmp_path_factory):
+    """The tiny dataset with non-default options: provisional profile, 2004 双师 definition, 基本满意."""
+    opts = cm.registry.Options(profile="moe_2024", dual_definition="2004_evaluation",
+                               satisfied_levels={"school": (5, 4, 3)}, as_of="2024-08-31")
+    rep = build_report(_tiny(), YEAR, options=opts, disclosure="min_n")
+    out = tmp_path_factory.mktemp("tiny_options")
+    return rep, rep.to_excel(out / "r.xlsx"), rep.to_html(out / "r.html", embed_font=False)
+
+
+def test_about_sheet_has_every_option_once_with_raw_value(sample_out):
+    _, xlsx, _ = sample_out
+    # keep_default_na=False: the raw values "None" and "none" are text, not missing
+    about = pd.read_excel(xlsx, sheet_name="说明", engine="openpyxl", dtype=str, keep_default_na=False)
+    keys = [k for k in about["键（选项字段名）"] if k]
+    default = cm.registry.Options()
+    for f in dataclasses.fields(cm.registry.Options):  # the field list, independent of the report code
+        assert keys.count(f.name) == 1, f.name
+        raw = about.loc[about["键（选项字段名）"] == f.name, "值"].item()
+        assert raw == str(getattr(default, f.name)), f.name
+    assert keys.count("disclosure") == 1 and keys.count("by") == 1
+
+
+def test_about_sheet_display_columns_have_no_python_reprs(sample_out, tiny_options_out):
+    for xlsx in (sample_out[1], tiny_options_out[1]):
+        rows = _about_options(xlsx)
+        assert len(rows) >= len(dataclasses.fields(cm.registry.Options))
+        for col in _DISPLAY:
+            for key, cell in rows[col].items():
+                assert not _REPR.search(cell), (key, col, cell)
+        # every option row names the setting in both languages and says how to change it
+        assert rows["项目"].str.contains(" / ").all()
+        assert rows["如何更改"].str.contains("Options\\(|--|自动").all()
+
+
+def test_about_sheet_explains_values_in_words(sample_out, tiny_options_out):
+    default = _about_options(sample_out[1])
+    # default top-2-box: scores 5 and 4 are 很满意, 满意 (definitions-cn.md §2.3)
+    assert "母校: 很满意、满意；" in default.loc["satisfied_levels", "内容"]
+    assert "school: very satisfied, satisfied;" in default.loc["satisfied_levels", "内容"]
+    assert default.loc["as_of", "内容"].startswith("未设置") and "not set" in default.loc["as_of", "内容"]
+    assert "--profile" in default.loc["profile", "如何更改"]
+    changed = _about_options(tiny_options_out[1])
+    assert "母校: 很满意、满意、基本满意" in changed.loc["satisfied_levels", "内容"]
+    assert "very satisfied, satisfied, fairly satisfied" in changed.loc["satisfied_levels", "内容"]
+    assert "2024-08-31" in changed.loc["as_of", "内容"]
+
+
+def test_changing_an_option_changes_its_row_and_flags_provisional(sample_out, tiny_options_out):
+    default = _about_options(sample_out[1])
+    changed = _about_options(tiny_options_out[1])
+    assert default.loc["profile", "值"] == "moe_2021" and changed.loc["profile", "值"] == "moe_2024"
+    assert default.loc["profile", "内容"] != changed.loc["profile", "内容"]
+    assert "2024" in changed.loc["profile", "内容"] and "2021" in default.loc["profile", "内容"]
+    # moe_2024 and the computed 2004 双师 conditions are [U] (codes.PROFILES / definitions-cn.md §1.2, §3.1)
+    assert cm.codes.PROFILES["moe_2024"].provisional and not cm.codes.PROFILES["moe_2021"].provisional
+    assert "[U]" not in default.loc["profile", "状态"] and "[U]" in changed.loc["profile", "状态"]
+    assert "[U]" not in default.loc["dual_definition", "状态"] and "[U]" in changed.loc["dual_definition", "状态"]
+    # the alternatives make the other choices visible, the [U] one marked
+    assert "moe_2024 [U]" in default.loc["profile", "可选项"]
+    assert "moe_2021" in changed.loc["profile", "可选项"] and "moe_2024" not in changed.loc["profile", "可选项"]
+    assert default.loc["disclosure", "值"] == "none" and changed.loc["disclosure", "值"] == "min_n"
+
+
+def test_html_definitions_section_lists_the_options(tiny_options_out):
+    rep, xlsx, html_path = tiny_options_out
+    page = html_path.read_text(encoding="utf-8")
+    section = page[page.index('<h2 id="definitions">'):]
+    rows = _about_options(xlsx)
+    import html as _html
+
+    for key, rec in rows.iterrows():
+        assert _html.escape(rec["项目"]) in section, key
+        assert _html.escape(rec["内容"]) in section, key
+        assert _html.escape(rec["可选项"]) in section, key
+    assert section.count("[U]") >= 2

@@ -53,6 +53,7 @@ __all__ = [
     "Report",
     "build_report",
     "definitions_table",
+    "settings_table",
     "validation_summary",
     "scrub_validation",
     "SHEETS",
@@ -175,6 +176,9 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "training_income": ("非学历培训到款额（元）", "Training income (yuan)"),
     "training_person_days": ("培训人日", "Training person-days"),
     "content": ("内容", "Content"),
+    "key": ("键（选项字段名）", "Key (option field)"),
+    "alternatives": ("可选项", "Alternatives"),
+    "switch": ("如何更改", "How to change"),
 }
 
 _ACTIONS = {"fixed": ("已修正", "fixed"), "excluded": ("已排除", "excluded"), "flagged": ("已标记保留", "flagged")}
@@ -659,6 +663,279 @@ def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "z
     return out.reset_index(drop=True).map(_flatten)
 
 
+# --- definition options as readable rows (说明 sheet, HTML definitions section) ----------------------
+
+#: Evidence status of a setting -> (Chinese, English) label.
+_OPTION_STATUS: dict[str, tuple[str, str]] = {
+    "V": ("正式口径（已核实）[V]", "official definition (verified) [V]"),
+    "V-2": ("正式口径（二手来源核实）[V-2]", "official definition (secondary source) [V-2]"),
+    "U": ("暂定口径 [U]：未核实，可改选", "provisional [U]: unverified, selectable"),
+    "setting": ("分析设置（非官方口径）", "analysis setting (not an official definition)"),
+}
+_SCORES: dict[Any, tuple[str, str]] = {
+    5: ("很满意", "very satisfied"), 4: ("满意", "satisfied"), 3: ("基本满意", "fairly satisfied"),
+    2: ("不满意", "dissatisfied"), 1: ("很不满意", "very dissatisfied"),
+}
+_SURVEY_KINDS: dict[str, tuple[str, str]] = {
+    "internship": ("实习", "internship"), "employment": ("就业", "employment"),
+    "school": ("母校", "school"), "employer": ("雇主", "employer"),
+}
+_WORDS: dict[str, tuple[str, str]] = {
+    "major": ("专业", "major"), "program": ("培养模式", "programme"), "gender": ("性别", "gender"),
+    "department": ("院系", "department"), "entry_score": ("入学成绩", "entry score"),
+    "order_class": ("订单班", "order class"), "named_class": ("冠名班", "named class"),
+    "apprenticeship": ("现代学徒制", "apprenticeship"), "regular": ("普通班", "regular class"),
+}
+_DUAL: dict[str, tuple[str, str, str]] = {
+    "school_flag": ("按导出数据的“是否双师素质教师”标记", "the export's 是否双师素质教师 flag", "V-2"),
+    "2004_evaluation": ("按2004评估方案条件计算（讲师及以上且满足一项行业条件，按现有列近似）",
+                        "2004 evaluation conditions computed from teacher columns (approximate)", "U"),
+    "2022_standard": ("按2022《职业教育“双师型”教师基本标准（试行）》认定等级",
+                      "certified level under the 2022 national standard", "U"),
+}
+_PAY: dict[str, tuple[str, str, str]] = {
+    "2021": ("2021规定：不低于相同岗位工资的80%或最低档工资", "2021 rule: >= 80 % of the post wage or the "
+             "lowest-grade wage", "V"),
+    "2016": ("2016规定：不低于相同岗位试用期工资的80%", "2016 rule: >= 80 % of the probation wage", "V"),
+}
+_WEIGHTS: dict[Any, tuple[str, str]] = {
+    "raking": ("按毕业生名册边际加权（raking）", "raked to the graduate roster's margins"),
+    None: ("不加权", "unweighted"),
+}
+_DISCLOSURE_WORDS: dict[str, tuple[str, str]] = {
+    "hesa": ("HESA 规则：人数取整到5，小单元格不公布", "HESA rule: counts rounded to 5, small cells withheld"),
+    "min_n": ("只抑制小单元格", "small cells withheld only"),
+    "none": ("不做披露控制（仅限内部使用）", "no disclosure control (internal use only)"),
+}
+
+
+def _words(values: Iterable[Any], lang: int) -> str:
+    """Join values in words: scores and known ids translated, others as written."""
+    out = []
+    for v in values:
+        pair = _SCORES.get(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else None
+        pair = pair or _WORDS.get(str(v))
+        out.append(pair[lang] if pair else str(v))
+    if not out:
+        return "（无）" if lang == 0 else "(none)"
+    return ("、" if lang == 0 else ", ").join(out)
+
+
+def _plain(value: Any, lang: int) -> str:
+    """Any raw option value in words (fallback for fields without a dedicated describer)."""
+    if value is None:
+        return "未设置" if lang == 0 else "not set"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == 0 else ("yes" if value else "no")
+    if isinstance(value, Mapping):
+        if not value:
+            return "（默认）" if lang == 0 else "(default)"
+        return ("；" if lang == 0 else "; ").join(
+            f"{_SURVEY_KINDS.get(str(k), (str(k), str(k)))[lang]}: {_plain(v, lang)}" for k, v in value.items())
+    if isinstance(value, tuple | list | set | frozenset):
+        return _words(value, lang)
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return _WORDS.get(str(value), (str(value), str(value)))[lang]
+
+
+def _by_kind(value: Mapping[str, Any], lang: int, empty: tuple[str, str] | None = None) -> str:
+    sep = "；" if lang == 0 else "; "
+    parts = []
+    for k, v in value.items():
+        text = empty[lang] if (v is None and empty) else _words(v, lang)
+        parts.append(f"{_SURVEY_KINDS.get(str(k), (str(k), str(k)))[lang]}: {text}")
+    return sep.join(parts)
+
+
+def _option_row(key: str, value: Any) -> dict[str, Any]:
+    """Readable description of one option: names, value in words, grade, alternatives, switch."""
+    from .registry import DEFAULT_EXCLUDED, DEFAULT_SATISFIED
+
+    row: dict[str, Any] = {"key": key, "value": str(value)}
+    alts_zh: list[str] = []
+    alts_en: list[str] = []
+    if key == "profile":
+        from .codes import PROFILES
+
+        prof = PROFILES[value]
+        row.update(name=("毕业去向归类口径", "Destination-code profile"), val=(prof.label_zh, prof.label_en),
+                   grade="U" if prof.provisional else "V-2",
+                   switch=f"命令行 CLI: --profile {value}; Python: Options(profile=\"{value}\")")
+        for pid, p in PROFILES.items():
+            if pid != value:
+                mark = " [U]" if p.provisional else ""
+                alts_zh.append(f"{pid}{mark}：{p.label_zh}")
+                alts_en.append(f"{pid}{mark}: {p.label_en}")
+    elif key == "dual_definition":
+        zh, en, grade = _DUAL[value]
+        row.update(name=("双师认定口径", "双师 (dual-qualified) definition"), val=(zh, en), grade=grade,
+                   switch=f"Python: Options(dual_definition=\"{value}\")（命令行无此开关 / no CLI switch）")
+        for did, (z, e, g) in _DUAL.items():
+            if did != value:
+                alts_zh.append(f"{did}{' [U]' if g == 'U' else ''}：{z}")
+                alts_en.append(f"{did}{' [U]' if g == 'U' else ''}: {e}")
+    elif key == "practice_days":
+        days = _plain(value, 0)
+        row.update(name=("企业实践达标天数（5年累计）", "Enterprise-practice days needed (5 years)"),
+                   val=(f"5年内累计不少于 {days} 天（“6个月”折算为天数）",
+                        f"at least {days} days in five years (the six-month rule in days)"),
+                   grade="U", switch="Python: Options(practice_days=…)（命令行无此开关 / no CLI switch）")
+        alts_zh.append("任意正数天数，如 180（日历日）或按工作日折算的天数")
+        alts_en.append("any positive number of days, e.g. 180 calendar days or a working-day count")
+    elif key == "pay_rule":
+        zh, en, grade = _PAY[str(value)]
+        row.update(name=("实习报酬合规规则", "Internship pay rule"), val=(zh, en), grade=grade,
+                   switch=f"Python: Options(pay_rule=\"{value}\")（命令行无此开关 / no CLI switch）")
+        for pid, (z, e, _) in _PAY.items():
+            if pid != str(value):
+                alts_zh.append(f"{pid}：{z}")
+                alts_en.append(f"{pid}: {e}")
+    elif key == "satisfied_levels":
+        default = all(tuple(v) == tuple(DEFAULT_SATISFIED.get(k, ())) for k, v in value.items())
+        row.update(name=("满意口径（计为“满意”的选项）", "Satisfied levels (answers counted as satisfied)"),
+                   val=(_by_kind(value, 0), _by_kind(value, 1)),
+                   # top-2-box is MyCOS 2014 [V] for 母校; internship/employer have no national formula [U]
+                   grade="U", note=(("母校满意度“很满意+满意”为麦可思2014口径[V]；实习、就业、雇主满意度无全国口径[U]"
+                                    if default else "已改为非默认口径"),
+                                   ("top-2-box is the MyCOS 2014 convention for school satisfaction [V]; "
+                                    "internship, employment and employer satisfaction have no national formula [U]"
+                                    if default else "changed from the default")),
+                   switch="Python: Options(satisfied_levels={\"school\": (5, 4, 3)})（命令行无此开关 / no CLI switch）")
+        alts_zh.append("很满意、满意、基本满意（许多学校报告的口径 [U]）；或任意分值/选项文字组合")
+        alts_en.append("very satisfied, satisfied, fairly satisfied (used by many school reports [U]); or any "
+                       "set of scores/answer texts")
+    elif key == "exclude_levels":
+        default = all(tuple(v) == tuple(DEFAULT_EXCLUDED.get(k, ())) for k, v in value.items())
+        row.update(name=("不计入分母的选项", "Answers removed from the denominator"),
+                   val=(_by_kind(value, 0), _by_kind(value, 1)), grade="U",
+                   note=(("剔除“无法评估”为麦可思口径[V]；其余为库约定[U]" if default else "已改为非默认口径"),
+                         ("removing 无法评估 is the MyCOS convention [V]; the others are a library convention [U]"
+                          if default else "changed from the default")),
+                   switch="Python: Options(exclude_levels={\"school\": (\"无法评估\",)})（命令行无此开关 / no CLI switch）")
+        alts_zh.append("任意选项文字组合，如只剔除“无法评估”")
+        alts_en.append("any set of answer texts, e.g. only 无法评估")
+    elif key == "survey_items":
+        empty = ("全部题目", "all items")
+        zh = _by_kind(value, 0, empty) if value else "每类问卷全部题目"
+        en = _by_kind(value, 1, empty) if value else "all items of each survey"
+        row.update(name=("问卷题目范围", "Survey items used"), val=(zh, en), grade="setting",
+                   switch="Python: Options(survey_items={\"school\": (\"题目名\",)})（命令行无此开关 / no CLI switch）")
+        alts_zh.append("每类问卷指定题目名称")
+        alts_en.append("named items per survey")
+    elif key == "survey_weights":
+        zh, en = _WEIGHTS.get(value, (str(value), str(value)))
+        row.update(name=("问卷加权", "Survey weighting"), val=(zh, en), grade="setting",
+                   switch="Python: Options(survey_weights=None)（命令行无此开关 / no CLI switch）")
+        for wid, (z, e) in _WEIGHTS.items():
+            if wid != value:  # shown in words only: the switch column has the Python spelling
+                alts_zh.append(z)
+                alts_en.append(e)
+    elif key == "raking_variables":
+        row.update(name=("加权所用名册变量", "Roster variables raked to"),
+                   val=(_words(value, 0) + "（数据中有的）", _words(value, 1) + " (those present)"),
+                   grade="setting",
+                   switch="Python: Options(raking_variables=(\"major\", \"gender\"))（命令行无此开关 / no CLI switch）")
+        alts_zh.append("毕业生名册中的任意列组合")
+        alts_en.append("any roster columns")
+    elif key == "partner_programs":
+        row.update(name=("计为校企合作培养的班级类型", "Programmes counted as partnership"),
+                   val=(_words(value, 0), _words(value, 1)), grade="U",
+                   switch="Python: Options(partner_programs=(\"order_class\", \"apprenticeship\"))"
+                          "（命令行无此开关 / no CLI switch）")
+        alts_zh.append("program 列中任意取值的组合（库约定 [U]）")
+        alts_en.append("any set of values of the program column (library convention [U])")
+    elif key == "as_of":
+        row.update(name=("去向数据截止日期", "Destination data as of"),
+                   val=(("未设置（结果中不注明日期）", "not set (no date echoed)") if value is None
+                        else (f"截至 {value}", f"as of {value}")),
+                   grade="setting", switch="Python: Options(as_of=\"2024-08-31\")（命令行无此开关 / no CLI switch）")
+        alts_zh.append("任意日期，如初次（9月1日）或年终（12月31日）统计日")
+        alts_en.append("any date, e.g. the initial (1 Sept) or year-end (31 Dec) reporting date")
+    elif key == "disclosure":
+        zh, en = _DISCLOSURE_WORDS.get(value, (str(value), str(value)))
+        row.update(name=("披露控制", "Disclosure control"), val=(zh, en), grade="setting",
+                   switch=f"命令行 CLI: --disclosure {value}; Python: build_report(..., disclosure=\"{value}\")")
+        for did, (z, e) in _DISCLOSURE_WORDS.items():
+            if did != value:
+                alts_zh.append(f"{did}：{z}")
+                alts_en.append(f"{did}: {e}")
+    elif key == "by":
+        row.update(name=("分组", "Breakdown"), val=_WORDS.get(value, (str(value), str(value))), grade="setting",
+                   switch=f"命令行 CLI: --by {value}; Python: build_report(..., by=\"{value}\")")
+        other = "major" if value == "department" else "department"
+        alts_zh.append(f"{other}：{_WORDS[other][0]}")
+        alts_en.append(f"{other}: {_WORDS[other][1]}")
+    elif key == "cohort_adjust":
+        cols = [c for c in str(value).split(",") if c]
+        row.update(name=("队列比较的调整变量", "Cohort-comparison covariates"),
+                   val=(_words(cols, 0), _words(cols, 1)), grade="setting",
+                   switch="自动：数据中有的入学成绩、性别 / automatic: entry score and gender where present")
+        alts_zh.append("无（自动选择）")
+        alts_en.append("none (chosen automatically)")
+    else:  # an Options field added later: still readable, never a raw repr
+        row.update(name=(key, key), val=(_plain(value, 0), _plain(value, 1)), grade="setting",
+                   switch=f"Python: Options({key}=…)")
+    if not alts_zh:
+        alts_zh, alts_en = ["—"], ["—"]
+    row["alts"] = ("；".join(alts_zh), "; ".join(alts_en))
+    return row
+
+
+def settings_table(options: Any = None, *, disclosure: str = "hesa", by: str = "department",
+                   cohort_adjust: Iterable[str] = ()) -> pd.DataFrame:
+    """Every definition option as a readable bilingual row (the 说明 sheet and the HTML definitions).
+
+    Parameters
+    ----------
+    options : coopmetrics.registry.Options, optional
+        Definition choices; default ``Options()``.
+    disclosure, by : str
+        Report-level settings of :func:`build_report`.
+    cohort_adjust : iterable of str
+        Covariates the cohort comparisons adjusted for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key`` (Options field or report argument), ``value`` (raw value as text),
+        ``name_zh, name_en, value_zh, value_en`` (the value in words), ``grade``
+        (``V``, ``V-2``, ``U`` or ``setting``), ``status_zh, status_en``,
+        ``alternatives_zh, alternatives_en``, ``switch`` (CLI switch or Python argument)
+        and ``note_zh, note_en``.
+
+    Examples
+    --------
+    >>> from coopmetrics.registry import Options
+    >>> t = settings_table(Options(profile="moe_2024")).set_index("key")
+    >>> t.loc["profile", "grade"], t.loc["profile", "switch"].split(";")[0]
+    ('U', '命令行 CLI: --profile moe_2024')
+    >>> t.loc["as_of", "value_en"]
+    'not set (no date echoed)'
+    """
+    from dataclasses import fields as _fields
+
+    from .registry import Options
+
+    opts = Options() if options is None else options
+    items: list[tuple[str, Any]] = [(f.name, getattr(opts, f.name)) for f in _fields(opts)]
+    items += [("disclosure", disclosure), ("by", by)]
+    adjust = list(cohort_adjust)
+    if adjust:
+        items.append(("cohort_adjust", ",".join(adjust)))
+    rows = []
+    for key, value in items:
+        r = _option_row(key, value)
+        status = _OPTION_STATUS[r["grade"]]
+        note = r.get("note", ("", ""))
+        rows.append({"key": key, "value": r["value"], "name_zh": r["name"][0], "name_en": r["name"][1],
+                     "value_zh": r["val"][0], "value_en": r["val"][1], "grade": r["grade"],
+                     "status_zh": status[0], "status_en": status[1], "alternatives_zh": r["alts"][0],
+                     "alternatives_en": r["alts"][1], "switch": r["switch"], "note_zh": note[0],
+                     "note_en": note[1]})
+    return pd.DataFrame(rows)
+
+
 def _flatten(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(str(v) for v in value)
@@ -866,8 +1143,14 @@ class _Builder:
             (_t(lang, "生成时间", "Generated"), _dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
             (_t(lang, "生成工具", "Tool"), f"coopmetrics {_version()}"),
         ]
-        for k, v in self._settings().items():
-            rows.append((_t(lang, f"选项 {k}", f"option {k}"), v))
+        # one readable bilingual row per definition option (the raw value kept in key/value)
+        opts = settings_table(self.options, disclosure=self.disclosure, by=self.by,
+                              cohort_adjust=getattr(self, "cohort_adjust", None) or ())
+        for r in opts.to_dict("records"):
+            rows.append((f"{r['name_zh']} / {r['name_en']}", f"{r['value_zh']} / {r['value_en']}", r["key"],
+                         r["value"], f"{r['status_zh']} / {r['status_en']}",
+                         f"{r['alternatives_zh']} / {r['alternatives_en']}", r["switch"],
+                         f"{r['note_zh']} / {r['note_en']}" if r["note_zh"] else ""))
         rows.append((_t(lang, "抑制标记", "Suppression mark"),
                      _t(lang, f"{SUPPRESSED['zh']}：样本太小、按披露规则不公布的单元格",
                         f"{SUPPRESSED['en']}: cell withheld by the disclosure rule (too few people)")))
@@ -879,7 +1162,8 @@ class _Builder:
                         "names, ID-card numbers and phones are dropped or hashed at load and never output")))
         for note in self.notes:
             rows.append((_t(lang, "说明", "Note"), note))
-        return pd.DataFrame(rows, columns=["item", "content"])
+        cols = ["item", "content", "key", "value", "status", "alternatives", "switch", "notes"]
+        return pd.DataFrame([(*r, *[""] * (len(cols) - len(r))) for r in rows], columns=cols)
 
     # --- indicators ---------------------------------------------------------------------------
     def _compute(self) -> None:
@@ -1441,7 +1725,7 @@ def _render_html(rep: Report) -> str:
                    f" · 披露规则：{settings.get('disclosure', '')}",
              f"Cohort {rep.year} (compared with {rep.year - 1}) · breakdown: {rep.by}"
              f" · disclosure: {settings.get('disclosure', '')}")
-    opts = " · ".join(f"{k}={v}" for k, v in settings.items() if k in _SHOWN_OPTIONS and v not in ("None", ""))
+    opts = " · ".join(_option_words(rep, _SHOWN_OPTIONS))
     # row accounting is shown inside the validation section
     sections = [(k, rep.sheet_name(k)) for k in rep.tables if k not in ("about", "accounting")]
     nav = "".join(f'<a href="#{k}">{html.escape(n)}</a>' for k, n in sections)
@@ -1511,6 +1795,7 @@ def _render_html(rep: Report) -> str:
         elif key == "cohorts":
             parts.append(_cohort_table(rep, frame))
         elif key == "definitions":
+            parts.append(_settings_html(rep))
             parts.append(_definitions_html(rep, frame))
         elif key == "yoy":
             parts.append(_yoy_html(rep, frame))
@@ -1633,6 +1918,52 @@ def _yoy_html(rep: Report, frame: pd.DataFrame) -> str:
         cells.append(f"<td>{html.escape(_unit_label(rec.get('unit'), lang))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return _table_html(head, rows)
+
+
+def _option_rows(rep: Report) -> pd.DataFrame:
+    about = rep.tables.get("about")
+    if about is None or "key" not in about.columns:
+        return pd.DataFrame(columns=["item", "content", "key", "value", "status", "alternatives", "switch", "notes"])
+    return about[about["key"].fillna("").astype(str) != ""]
+
+
+def _option_words(rep: Report, keys: Iterable[str]) -> list[str]:
+    """'setting: value' in the report language for the header (bilingual cells are 'zh / en')."""
+    i = 0 if rep.lang == "zh" else 1
+    rows = _option_rows(rep)
+    out = []
+    for rec in rows[rows["key"].isin(list(keys))].to_dict("records"):
+        name = str(rec["item"]).split(" / ", 1)[min(i, str(rec["item"]).count(" / "))]
+        value = str(rec["content"]).split(" / ", 1)[min(i, str(rec["content"]).count(" / "))]
+        out.append(f"{name}：{value}" + (" [U]" if "[U]" in str(rec["status"]) else ""))
+    return out
+
+
+def _settings_html(rep: Report) -> str:
+    """The definition options, as in the 说明 sheet: setting, value in words, status, alternatives, switch."""
+    lang = rep.lang
+    rows_df = _option_rows(rep)
+    if rows_df.empty:
+        return ""
+    head = [_t(lang, "口径选项", "Definition option"), _t(lang, "本报告所用取值", "Value used"),
+            _t(lang, "口径状态", "Status"), _t(lang, "可选项", "Alternatives"), _t(lang, "如何更改", "How to change")]
+    rows = []
+    for rec in rows_df.to_dict("records"):
+        prov = "[U]" in str(rec["status"])
+        notes = "" if _isnan(rec.get("notes")) or not rec.get("notes") else str(rec["notes"])
+        rows.append(
+            "<tr>"
+            f"<td><b>{html.escape(str(rec['item']))}</b><span class='ci'>{html.escape(str(rec['key']))}</span></td>"
+            f"<td>{html.escape(str(rec['content']))}<span class='ci'>{html.escape(str(rec['value']))}</span></td>"
+            f"<td>{'<b>' if prov else ''}{html.escape(str(rec['status']))}{'</b>' if prov else ''}"
+            + (f"<span class='ci'>{html.escape(notes)}</span>" if notes else "") + "</td>"
+            f"<td>{html.escape(str(rec['alternatives']))}</td>"
+            f"<td>{html.escape(str(rec['switch']))}</td></tr>"
+        )
+    intro = _t(lang, "口径选项：标 [U] 的是未核实的暂定口径，可按“如何更改”一栏改选。",
+               "Definition options: [U] marks a provisional (unverified) choice; change it as the last column says.")
+    return f"<h3>{html.escape(_t(lang, '口径选项', 'Definition options'))}</h3><p class='muted'>{html.escape(intro)}</p>" \
+        + _table_html(head, rows) + f"<h3>{html.escape(_t(lang, '指标定义', 'Indicator definitions'))}</h3>"
 
 
 def _definitions_html(rep: Report, frame: pd.DataFrame) -> str:
