@@ -833,3 +833,17 @@ def test_sample_2024_salary_with_admission_no_warnings(sample_ds):
     assert r["difference"].notna().all() and (r["ci_high"] > r["ci_low"]).all()
     # every admission level occurs in every 2024 cell of the sample: nothing to drop
     assert (r["dropped_covariates"] == "").all()
+
+
+def test_saturated_arm_flagged_without_warnings():
+    rng = np.random.default_rng(3)
+    n0 = 60  # cohort of 3 units, 3 parameters in its OLS (1, score, x2): an exact fit, df_resid = 0
+    v = pd.DataFrame({"program": ["order_class"] * 3 + ["regular"] * n0,
+                      "score": rng.normal(size=n0 + 3), "x2": rng.normal(size=n0 + 3)})
+    v["value"] = 5000 + 300 * v["score"] + rng.normal(0, 100, n0 + 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare_values(v, "mean", adjust=["score", "x2"], n_boot=0).iloc[0]
+    assert "no standard error" in r["flags"]
+    assert np.isnan(r["ci_low"]) and np.isnan(r["p_value"])
+    assert r["estimate_cohort"] == pytest.approx(v["value"][:3].mean())  # OLS with intercept: ATT mu1 = cohort mean

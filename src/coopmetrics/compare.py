@@ -1148,6 +1148,9 @@ def _fit_one(
     except Exception as exc:
         flags.append(f"模型无法拟合 / model could not be fitted ({type(exc).__name__})")
         return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
+    if est.get("saturated"):
+        flags.append("某组人数不多于模型参数，无法估计标准误 / an arm has no more units than model "
+                     "parameters: no standard error (shorten adjust or pool cells)")
     mu1, mu0, v = est["mu1"], est["mu0"], est["cov"]  # cov of (mu1, mu0)
     diff = mu1 - mu0
     se = float(np.sqrt(v[0, 0] + v[1, 1] - 2 * v[0, 1]))
@@ -1213,14 +1216,18 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
     wp = w[pop] / w[pop].sum()
     xp = xf[pop]
     mus, preds, covs = [], [], []
+    saturated = False
     for arm in (1, 0):
         m = t == arm
         # a dummy level absent from this arm has no coefficient here (flagged as extrapolation);
         # remaining collinearity (levels summing to 1 within the arm) leaves predictions unique
         keep = np.r_[True, xf[m, 1:].std(axis=0) > 0]
-        with warnings.catch_warnings():
+        # an arm with no more units than parameters fits exactly: no residual variance, so no SE
+        sat = int(m.sum()) <= np.linalg.matrix_rank(xf[m][:, keep])
+        saturated = saturated or sat
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", category=SingularMatrixWarning)
-            cov = ({"cov_type": "HC1"} if groups is None else
+            cov = ({"cov_type": "nonrobust"} if sat else {"cov_type": "HC1"} if groups is None else
                    {"cov_type": "cluster", "cov_kwds": {"groups": groups[m]}})
             res = sm.WLS(y[m], xf[m][:, keep], weights=w[m]).fit(**cov)
         xk = xp[:, keep]
@@ -1228,13 +1235,13 @@ def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndar
         preds.append(pred)
         mus.append(float(wp @ pred))
         xbar = wp @ xk
-        covs.append(float(xbar @ res.cov_params() @ xbar))
+        covs.append(np.nan if sat else float(xbar @ res.cov_params() @ xbar))
     # delta method: coefficient uncertainty (arms independent) + sampling of the target
     # population's covariates (covariance of the two predictions over that population)
     neff = 1 / np.sum(wp**2)
     pc = np.cov(np.vstack(preds), aweights=wp) / neff
     cov = pc + np.diag(covs)
-    return {"mu1": mus[0], "mu0": mus[1], "cov": cov}
+    return {"mu1": mus[0], "mu0": mus[1], "cov": cov, "saturated": saturated}
 
 
 def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str,
