@@ -758,12 +758,39 @@ def test_grouped_totals_add_up_for_every_additive_indicator(sample_ds, sample_re
 _ODD_CODES = ["509", "279", "804", "99", "5", "2710", "", "10 "]  # unlisted children and junk
 
 
-@settings(max_examples=60, deadline=None)
+def _as_engine(frame: pd.DataFrame, engine: str):
+    """``frame`` as a narwhals LazyFrame on ``engine``."""
+    import narwhals as nw
+
+    if engine == "pandas":
+        return nw.from_native(frame).lazy()
+    if engine == "polars":
+        import polars as pl
+
+        return nw.from_native(pl.from_pandas(frame).lazy())
+    if engine == "pyarrow":
+        import pyarrow as pa
+
+        return nw.from_native(pa.Table.from_pandas(frame, preserve_index=False)).lazy()
+    import duckdb
+
+    con = duckdb.connect()
+    return nw.from_native(con.from_arrow(pa_table(frame)))
+
+
+def pa_table(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb", "pyarrow"])
+@settings(max_examples=30, deadline=None)
 @given(rows=st.lists(st.one_of(st.none(), st.sampled_from(sorted(DESTINATION_CODES) + _ODD_CODES)),
                      min_size=1, max_size=40),
        wanted=st.lists(st.sampled_from(sorted(DESTINATION_CODES)),
                        max_size=8))
-def test_code_key_filter_matches_the_code_rule(rows, wanted):
+def test_code_key_filter_matches_the_code_rule(engine, rows, wanted):
     import importlib
 
     import narwhals as nw
@@ -780,11 +807,17 @@ def test_code_key_filter_matches_the_code_rule(rows, wanted):
     def unknown(code):
         return code is None or not (code in DESTINATION_CODES or (len(code) == 3 and code[:2] in _FAMILIES))
 
-    df = nw.from_native(pd.DataFrame({"destination_code": pd.array(rows, dtype="str")}), eager_only=True)
+    df = _as_engine(pd.DataFrame({"row": np.arange(len(rows)), "destination_code": pd.array(rows, dtype="str")}),
+                    engine)
     keyed = df.with_columns(mod._code_key_expr())
-    got = keyed.select(mod._codes_key_filter(wanted).fill_null(False).alias("m"))["m"].to_list()
-    got_unknown = keyed.select((~mod._codes_key_filter(DESTINATION_CODES)).fill_null(True).alias("u"))["u"].to_list()
-    direct = df.select(mod._codes_expr(wanted).fill_null(False).alias("m"))["m"].to_list()
+
+    def values(lf, expr):  # collected in row order (engines need not keep it)
+        out = lf.select(nw.col("row"), expr.alias("m")).collect().to_pandas().sort_values("row")
+        return [bool(v) for v in out["m"]]
+
+    got = values(keyed, mod._codes_key_filter(wanted).fill_null(False))
+    got_unknown = values(keyed, (~mod._codes_key_filter(DESTINATION_CODES)).fill_null(True))
+    direct = values(df, mod._codes_expr(wanted).fill_null(False))
     assert got == [matches(c) for c in rows] == direct
     assert got_unknown == [unknown(c) for c in rows]
     # explicitly listed unlisted codes cannot be keyed (the key folds "509" into "50")
