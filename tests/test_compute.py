@@ -842,3 +842,101 @@ def test_text_columns_are_categoricals_with_the_plain_values(hand):
     assert res.loc[0, "status"] == "suppressed"
     assert (res.sort_values("indicator")["indicator"].astype(str).tolist()
             == sorted(res["indicator"].astype(str).tolist()))
+
+
+# --- supplied survey weights: both stages inside the engine -------------------------------------------
+
+
+def _weighted_survey(seed: int = 3, n_resp: int = 80):
+    """Respondents with 1-3 items each, a weight per respondent, two years, and a roster."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_resp):
+        year = 2023 + r % 2
+        w = float(rng.uniform(0.4, 3.0))
+        for item in range(int(rng.integers(1, 4))):
+            rows.append({"respondent_id": f"r{r}", "student_id": f"s{r}", "year": year, "survey_kind": "school",
+                         "item": f"q{item}", "score": int(rng.integers(1, 6)), "weight": w})
+    survey = pd.DataFrame(rows)
+    grads = pd.DataFrame({"student_id": [f"s{i}" for i in range(200)], "grad_year": [2023 + i % 2 for i in range(200)],
+                          "major": "A", "destination_code": "10"})
+    return survey, grads
+
+
+def _samplics_ratio(x, y, w):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # samplics is archived and says so on import
+        from samplics.estimation import TaylorEstimator
+        from samplics.utils.types import PopParam
+
+        ref = TaylorEstimator(PopParam.ratio)
+        ref.estimate(y=x, x=y, samp_weight=w)
+    return ref.point_est, ref.stderror
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb", "dask"])
+def test_supplied_survey_weights_match_samplics_per_year(engine):
+    survey, grads = _weighted_survey()
+    if engine == "dask":
+        dd = pytest.importorskip("dask.dataframe")
+        ds = cm.Dataset(survey=dd.from_pandas(survey, npartitions=3), graduates=dd.from_pandas(grads, npartitions=2))
+    elif engine == "polars":
+        import polars as pl
+
+        ds = cm.Dataset(survey=pl.from_pandas(survey).lazy(), graduates=pl.from_pandas(grads))
+    elif engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        ds = cm.Dataset(survey=con.from_arrow(pa_table(survey)), graduates=con.from_arrow(pa_table(grads)))
+    else:
+        ds = cm.Dataset(survey=survey, graduates=grads)
+    r = compute(ds, "school_satisfaction", by="year", options=Options(survey_weights="column"))
+    r = r.set_index("year")
+    # the reference, by hand per respondent (one cluster each): top box = scores 5 and 4 (default)
+    per = survey.assign(x=survey["score"].isin([5, 4]).astype(float), y=1.0).groupby(
+        ["year", "respondent_id"]).agg(x=("x", "sum"), y=("y", "sum"), w=("weight", "first")).reset_index()
+    for year, g in per.groupby("year"):
+        x, y, w = g["x"].to_numpy(), g["y"].to_numpy(), g["w"].to_numpy()
+        est_, se_ = _samplics_ratio(x, y, w)
+        assert r.loc[year, "estimate"] == pytest.approx(est_, rel=1e-12)
+        assert r.loc[year, "se"] == pytest.approx(se_, rel=1e-9)
+        assert r.loc[year, "n_eff"] == pytest.approx(w.sum() ** 2 / (w * w).sum(), rel=1e-12)  # Kish
+        assert r.loc[year, "n"] == len(g)
+        assert r.loc[year, "estimate_unweighted"] == pytest.approx(x.sum() / y.sum())
+        assert r.loc[year, "response_rate"] == pytest.approx(len(g) / 100)  # 100 graduates a year
+        assert r.loc[year, "ci_low"] < est_ < r.loc[year, "ci_high"]
+    assert (r["ci_method"] == "wilson_design").all()
+    assert "survey_weights=column" in r["edition"].iloc[0]
+
+
+def test_supplied_weights_missing_or_inconsistent_are_reported():
+    survey, grads = _weighted_survey(n_resp=20)
+    first = survey["respondent_id"] == "r0"
+    survey.loc[first, "weight"] = np.nan  # r0: no weight -> left out
+    survey.loc[survey.index[survey["respondent_id"] == "r1"][0], "weight"] = 99.0  # r1's rows disagree
+    r = compute(cm.Dataset(survey=survey, graduates=grads), "school_satisfaction", by=(),
+                options=Options(survey_weights="column"))
+    assert r["n"].item() == 19
+    msg = r.attrs["messages"]["school_satisfaction"]
+    assert "1 respondent(s) without a weight" in msg and "differing weights" in msg
+    # without the weight column the indicator says what is missing
+    r = compute(cm.Dataset(survey=survey.drop(columns="weight"), graduates=grads), "school_satisfaction", by=(),
+                options=Options(survey_weights="column"))
+    assert r["status"].item() == "missing_input"
+    assert "weight" in r.attrs["messages"]["school_satisfaction"]
+
+
+def test_unweighted_survey_in_engine_equals_plain_counts(sample_ds):
+    """Options(survey_weights=None): the engine path gives the plain top-box share and Kish n = n."""
+    r = compute(sample_ds, "employment_satisfaction", by="year", options=Options(survey_weights=None))
+    s = sample_ds["survey"]
+    s = s[s["survey_kind"] == "employment"]
+    excluded = ("无法评估", "不适用", "无法回答", "不清楚")  # Options' default for every survey kind
+    valid = s["score"].notna() & ~s["response"].isin(excluded)
+    for year, g in s[valid].groupby("year"):
+        row = r[r["year"] == year].iloc[0]
+        top = g["score"].isin([5, 4]).sum()
+        assert row["numerator"] == top and row["denominator"] == len(g)
+        assert row["estimate"] == pytest.approx(top / len(g))
+        assert row["n"] == g["respondent_id"].nunique() == pytest.approx(row["n_eff"])

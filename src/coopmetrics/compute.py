@@ -769,19 +769,37 @@ class _Context:
         df["c"] = pd.to_numeric(df["c"]).astype(float)
         return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 
-    def _run_surveys(self) -> None:
-        """All survey indicators: one engine pass to respondent level, then raking and stage 2 in pandas."""
-        o, src, by = self.o, self.src, list(self.by)
-        resp, rvars = _survey_respondents(src, self.surveys, o, self.keys["survey"])
-        roster_units = _roster_units(src, rvars) if rvars else None
-        roster = None
+    def _survey_roster(self) -> pd.DataFrame | None:
+        """Graduates per group (the response rate's denominator), or None without a roster."""
+        src = self.src
         if src.single is None and src.has("graduates") and "item" not in self.by:
             gkeys, _ = _key_sources("graduates", self.by, src)
             if gkeys is not None:
                 lf, kexprs, knames = _prepare(src, "graduates", gkeys)
                 roster = _aggregate(lf, kexprs, knames, [], [])
                 roster = roster.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(gkeys)})
-                roster = roster.rename(columns={"__rows": "roster"})
+                return roster.rename(columns={"__rows": "roster"})
+        return None
+
+    def _add_roster(self, ind: Indicator, agg: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+        by = list(self.by)
+        if roster is not None and ind.survey_kind != "employer":
+            return _merge(agg, roster, by, how="left") if by else agg.assign(roster=float(roster["roster"].iloc[0]))
+        return agg.assign(roster=np.nan)
+
+    def _run_surveys(self) -> None:
+        """All survey indicators: one engine pass to respondent level, then raking and stage 2 in pandas.
+
+        Without raking (supplied ``weight`` column, or unweighted) both stages run inside the
+        engine: see :meth:`_run_surveys_in_engine`.
+        """
+        o, src, by = self.o, self.src, list(self.by)
+        if o.survey_weights != "raking":
+            self._run_surveys_in_engine()
+            return
+        resp, rvars = _survey_respondents(src, self.surveys, o, self.keys["survey"])
+        roster_units = _roster_units(src, rvars) if rvars else None
+        roster = self._survey_roster()
         weights = _respondent_weights(self.surveys, o, resp, rvars, roster_units)
         for ind in self.surveys:
             x = resp[f"x_{ind.id}"].to_numpy(float)
@@ -800,11 +818,82 @@ class _Context:
                 agg = frame.groupby(by, dropna=False, sort=True).sum().reset_index()
             else:
                 agg = frame.drop(columns=by).sum().to_frame().T
-            if roster is not None and ind.survey_kind != "employer":
-                agg = _merge(agg, roster, by, how="left") if by else agg.assign(roster=float(roster["roster"].iloc[0]))
-            else:
-                agg["roster"] = np.nan
-            self.extra_results[ind.id] = agg
+            self.extra_results[ind.id] = self._add_roster(ind, agg, roster)
+
+    def _run_surveys_in_engine(self) -> None:
+        """Survey shares with supplied weights (or none) as two chained group-bys in the engine.
+
+        Stage 1 sums each respondent's top-box (x) and valid (y) answers per indicator and
+        takes the respondent's weight; stage 2 sums, per group, the respondents with a valid
+        answer: n, x, y, w, w², wx, wy, w²x², w²y², w²xy, the sufficient statistics of the
+        ratio estimator with the respondent as cluster and of Kish's n_eff. Only one row per
+        group returns to pandas, so a national survey never materialises respondent rows.
+        """
+        o, src, by = self.o, self.src, list(self.by)
+        inds = self.surveys
+        names = src.names("survey")
+        supplied = o.survey_weights == "column"
+        lf, kexprs, knames = _prepare(src, "survey", self.keys["survey"])
+        w = nw.col("weight").cast(nw.Float64) if supplied else nw.lit(1.0)
+        stats = []
+        for ind in inds:
+            stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
+            stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
+        rows = lf.select(*kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
+                         w.alias("__w"), *stats)
+        scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
+        resp = rows.group_by(*knames, "__rid", "__year").agg(
+            *[nw.col(c).sum() for c in scols], nw.col("__w").max().alias("__w"),
+            nw.col("__w").min().alias("__wmin"))
+        exprs, snames = [], []
+
+        def stat(name: str, e: Any) -> None:
+            exprs.append(e.alias(name))
+            snames.append(name)
+
+        wt = nw.col("__w")
+        # a respondent whose rows carry different weights is flagged (the largest is used)
+        stat("__wdiff", ((wt - nw.col("__wmin")).abs() > 1e-9 * wt.abs()).fill_null(False).cast(nw.Int64))
+        for ind in inds:
+            x, y = nw.col(f"x_{ind.id}").cast(nw.Float64), nw.col(f"y_{ind.id}").cast(nw.Float64)
+            answered = y > 0
+            ok = answered & ~wt.is_null()
+
+            def when_ok(e: Any, ok: Any = ok) -> Any:
+                return nw.when(ok).then(e).otherwise(0.0)
+
+            i = ind.id
+            stat(f"n_{i}", ok.cast(nw.Int64))
+            stat(f"nowt_{i}", (answered & wt.is_null()).cast(nw.Int64))
+            stat(f"x_{i}", when_ok(x))
+            stat(f"y_{i}", when_ok(y))
+            stat(f"sw_{i}", when_ok(wt))
+            stat(f"sw2_{i}", when_ok(wt * wt))
+            stat(f"swx_{i}", when_ok(wt * x))
+            stat(f"swy_{i}", when_ok(wt * y))
+            stat(f"sw2xx_{i}", when_ok(wt * wt * x * x))
+            stat(f"sw2yy_{i}", when_ok(wt * wt * y * y))
+            stat(f"sw2xy_{i}", when_ok(wt * wt * x * y))
+        agg = _aggregate(resp, [nw.col(k) for k in knames], knames, exprs, snames)
+        agg = agg.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(self.keys["survey"])})
+        agg = _sort_keys(agg, by)
+        roster = self._survey_roster()
+        parts = ("n", "x", "y", "sw", "sw2", "swx", "swy", "sw2xx", "sw2yy", "sw2xy")
+        wdiff = int(agg["__wdiff"].sum())
+        for ind in inds:
+            i = ind.id
+            one = agg.loc[agg[f"n_{i}"] > 0, [*by, *[f"{p}_{i}" for p in parts]]]
+            one = one.rename(columns={f"{p}_{i}": p for p in parts}).reset_index(drop=True)
+            notes = []
+            nowt = int(agg[f"nowt_{i}"].sum())
+            if supplied and nowt:
+                notes.append(f"{nowt} 名答卷人没有权重，未计入 / {nowt} respondent(s) without a weight left out")
+            if supplied and wdiff:
+                notes.append(f"{wdiff} 名答卷人各行权重不一致，取最大值 / {wdiff} respondent(s) with differing "
+                             "weights across rows; the largest was used")
+            if notes:
+                self.messages[i] = "; ".join(notes)
+            self.extra_results[i] = self._add_roster(ind, one, roster)
 
 
 def _ranked_median(f: Any, knames: list[str], z2: float) -> pd.DataFrame:

@@ -143,7 +143,7 @@ FURTHER_STUDY_CODES: tuple[str, ...] = ("80", "81", "82", "85")
 
 DUAL_DEFINITIONS = ("school_flag", "2004_evaluation", "2022_standard")
 PAY_RULES = ("2021", "2016")
-SURVEY_WEIGHTS = ("raking", None)
+SURVEY_WEIGHTS = ("raking", "column", None)
 
 #: Default top-box levels per survey instrument: scores 5 and 4 (很满意, 满意) — the
 #: "top-2-box" convention of MyCOS 2014 [V]; many school surveys also count 基本满意 (3) [U].
@@ -181,8 +181,10 @@ class Options:
     survey_items : mapping
         Per survey kind: tuple of item names to use, or None for all items of the
         kind (a respondent's items then form one cluster).
-    survey_weights : {"raking", None}
-        Rake respondents to the graduate roster's margins, or leave unweighted.
+    survey_weights : {"raking", "column", None}
+        Rake respondents to the graduate roster's margins; use the survey table's own
+        ``weight`` column (weights shipped with a national or vendor survey; the whole
+        computation then runs inside the engine, see docs/scale.md); or leave unweighted.
     raking_variables : tuple of str
         Roster columns raked to (those present are used).
     partner_programs : tuple of str
@@ -403,6 +405,8 @@ class Indicator:
                 o.extend(fo)
         if self.survey_kind is not None:
             req.setdefault("survey", []).append("respondent_id")
+            if options.survey_weights == "column":
+                req["survey"].append("weight")
         clean_r = {t: tuple(dict.fromkeys(v)) for t, v in req.items()}
         clean_o = {t: tuple(c for c in dict.fromkeys(v) if c not in clean_r.get(t, ())) for t, v in opt.items()}
         return clean_r, clean_o

@@ -700,6 +700,7 @@ _PAY: dict[str, tuple[str, str, str]] = {
 }
 _WEIGHTS: dict[Any, tuple[str, str]] = {
     "raking": ("按毕业生名册边际加权（raking）", "raked to the graduate roster's margins"),
+    "column": ("使用问卷数据自带的权重列", "the survey's own weight column"),
     None: ("不加权", "unweighted"),
 }
 _DISCLOSURE_WORDS: dict[str, tuple[str, str]] = {

@@ -237,6 +237,8 @@ SURVEY = Table(
         Column("item", "str", "题目", ("题项", "问题", "item"), required=True),
         Column("response", "str", "回答", ("答案", "选项", "answer")),
         Column("score", "int", "得分", ("分值", "分数", "score"), lo=1, hi=5),
+        # a respondent's survey weight as shipped with the survey (Options(survey_weights="column"))
+        Column("weight", "float", "权重", ("调查权重", "抽样权重", "权数", "survey_weight"), lo=0),
         *_PII,
     ),
 )
