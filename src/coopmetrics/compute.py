@@ -773,6 +773,8 @@ class _Context:
         """Graduates per group (the response rate's denominator), or None without a roster."""
         src = self.src
         if src.single is None and src.has("graduates") and "item" not in self.by:
+            if "graduates" in self.results:  # the graduates pass of this call already counted them
+                return self.results["graduates"][[*self.by, "__rows"]].rename(columns={"__rows": "roster"})
             gkeys, _ = _key_sources("graduates", self.by, src)
             if gkeys is not None:
                 lf, kexprs, knames = _prepare(src, "graduates", gkeys)

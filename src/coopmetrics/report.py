@@ -683,6 +683,7 @@ _SURVEY_KINDS: dict[str, tuple[str, str]] = {
 _WORDS: dict[str, tuple[str, str]] = {
     "major": ("专业", "major"), "program": ("培养模式", "programme"), "gender": ("性别", "gender"),
     "department": ("院系", "department"), "entry_score": ("入学成绩", "entry score"),
+    "admission": ("招生类型", "admission type"),
     "order_class": ("订单班", "order class"), "named_class": ("冠名班", "named class"),
     "apprenticeship": ("现代学徒制", "apprenticeship"), "regular": ("普通班", "regular class"),
 }
@@ -871,7 +872,7 @@ def _option_row(key: str, value: Any) -> dict[str, Any]:
         cols = [c for c in str(value).split(",") if c]
         row.update(name=("队列比较的调整变量", "Cohort-comparison covariates"),
                    val=(_words(cols, 0), _words(cols, 1)), grade="setting",
-                   switch="自动：数据中有的入学成绩、性别 / automatic: entry score and gender where present")
+                   switch="自动：数据中有的入学成绩、性别、招生类型 / automatic: entry score, gender and admission type where present")
         alts_zh.append("无（自动选择）")
         alts_en.append("none (chosen automatically)")
     else:  # an Options field added later: still readable, never a raw repr
@@ -1293,9 +1294,10 @@ class _Builder:
                       "graduates have no program column or no regular class: cohort comparisons skipped")
             return
         this = self.data.replace(graduates=g[g["grad_year"] == self.year])
-        # entry score and gender: the confounders of program choice in the sample documentation; adding
-        # admission type makes some salary designs rank-deficient on small cohorts.
-        adjust = [c for c in ("entry_score", "gender") if c in g.columns and g[c].notna().any()]
+        # pre-treatment covariates of program choice: entry score, gender and admission type. compare()
+        # drops a covariate column that is constant, collinear or perfectly predicting in a cell and says
+        # so in dropped_covariates (shown in the comparison sheet's flags).
+        adjust = [c for c in ("entry_score", "gender", "admission") if c in g.columns and g[c].notna().any()]
         self.cohort_adjust = adjust
         frames = []
         for ind in self._cohort_indicators():
@@ -2050,12 +2052,13 @@ _INTROS: dict[str, tuple[str, str]] = {
     "enterprise": ("报告年份每家合作企业的投入与产出（金额单位：元）。",
                    "What each partner firm put in and took out in the report year (money in yuan)."),
     "cohorts": ("报告年份订单班、现代学徒制、冠名班与普通班的比较：差值、95%置信区间、BH 校正后的 q 值（全部比较一起校正）和效应量。"
-                "“未调整”是原始差异，可能含选择偏差（例如订单班录取分数更高）；“调整后”控制了入学成绩和性别（回归调整，平均边际效应）。"
+                "“未调整”是原始差异，可能含选择偏差（例如订单班录取分数更高）；“调整后”控制了入学成绩、性别和招生类型（回归调整，平均边际效应；在某一比较中为常数或共线的协变量会被剔除并注明）。"
                 "绿色表示 q<0.05。",
                 "Order class, apprenticeship and named class against regular classes in the report year: difference, "
                 "95% CI, Benjamini–Hochberg q-value and effect size. 'Raw' rows are plain gaps and may reflect "
-                "selection (order classes admit higher entry scores); 'adjusted' rows control for entry score and "
-                "gender (regression adjustment, average marginal effect). Green: q < 0.05."),
+                "selection (order classes admit higher entry scores); 'adjusted' rows control for entry score, "
+                "gender and admission type (regression adjustment, average marginal effect; a covariate constant or "
+                "collinear within a comparison is dropped and named). Green: q < 0.05."),
     "yoy": ("与上一年相比的变化及其 95% 置信区间。", "Change from the previous year with its 95% CI."),
     "definitions": ("本报告用到的每个指标的定义、口径版本与出处。",
                     "Definition, edition and source of every indicator used in this report."),
