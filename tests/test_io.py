@@ -677,3 +677,27 @@ def test_wide_survey_melts_one_row_per_answered_cell(tmp_path_factory, answers):
                         "1": 1, "5": 5}.get(a) for row in answers for a in row if a]
     got = ds["survey"]["score"].astype(object).where(ds["survey"]["score"].notna(), None).tolist()
     assert got == expected_scores
+
+
+def test_wide_survey_weight_column_stays_with_the_respondent(tmp_path):
+    """A vendor export's 权重 column is the respondent's weight, not an item; compute can use it."""
+    lines = [
+        "序号,学号,权重,1、总体满意度,2、工作内容",
+        "1,2024010001,2.5,很满意,不满意",
+        "2,2024010002,0.5,不满意,一般",
+        "3,2024010003,-1,满意,满意",
+    ]
+    f = write_csv(tmp_path / "2024届就业满意度调查.csv", lines, "utf-8")
+    ds = cm.load(f)
+    s = ds["survey"]
+    assert "weight" in s.columns and set(s["item"]) == {"1、总体满意度", "2、工作内容"}
+    w = s.groupby("respondent_id")["weight"].first()
+    assert w.tolist()[:2] == [2.5, 0.5] and np.isnan(w.iloc[2])  # the impossible weight is cleared...
+    v = ds.validation
+    assert ((v["column"] == "权重") & (v["row"] == 4)).any()  # ...and reported with its Excel row
+    r = cm.compute(ds, "employment_satisfaction", by=(), options=cm.Options(survey_weights="column"))
+    # respondent 1: 1 of 2 top box, weight 2.5; respondent 2: 0 of 2, weight 0.5 -> 2.5 / (2.5·2 + 0.5·2);
+    # respondent 3 has no weight left and is left out, with a message
+    assert r["estimate"].item() == pytest.approx(2.5 / 6.0)
+    assert r["n"].item() == 2
+    assert "1 respondent(s) without a weight" in r.attrs["messages"]["employment_satisfaction"]
