@@ -205,3 +205,228 @@ def test_progress_bar_on_a_terminal_and_quiet_switch(tmp_path, monkeypatch, caps
                                                                   "coopmetrics_2024_报告.xlsx"]
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert _progress_enabled(argparse.Namespace(quiet=False)) is False
+
+
+# --- definition switches of `coopmetrics report` (Options fields) --------------------------------
+
+LIKERT = ["很满意", "满意", "一般", "不满意", "很不满意", "无法评估"]
+SCORE = {"很满意": 5, "满意": 4, "一般": 3, "不满意": 2, "很不满意": 1}  # 无法评估 leaves the denominator
+SURVEY_KINDS = ("internship", "employment", "school", "employer")
+SWITCHES = ("--profile", "--dual", "--practice-days", "--pay-rule", "--weights", "--top-box")
+
+
+def _teachers(n: int = 30) -> pd.DataFrame:
+    """Teachers whose school flag, 2004 conditions and practice days disagree in known ways."""
+    i = pd.RangeIndex(n)
+    return pd.DataFrame({
+        "工号": [f"T{k:03d}" for k in i], "年份": 2024, "院系": ["机电学院", "信息学院"] * (n // 2),
+        "教师类别": ["企业兼职" if k % 5 == 4 else "专任" for k in i],
+        "专业课教师": ["否" if k % 4 == 3 else "是" for k in i],
+        "职称级别": [["初级", "中级", "高级", "无"][k % 4] for k in i],
+        "行业职称或职业资格证书": ["是" if k % 3 == 0 else "否" for k in i],
+        "企业工作年限": [[0, 1, 3, 0.5, 2][k % 5] for k in i],
+        "近五年企业实践天数": [[100, 200, 400, 800, 190, None][k % 6] for k in i],
+        "近五年应用技术项目数": [[0, 1, 2][k % 3] for k in i],
+        "是否双师素质教师": ["是" if k % 2 == 0 else "否" for k in i],
+    })
+
+
+def _internships(graduates: pd.DataFrame) -> pd.DataFrame:
+    """Internship pay against the three reference wages of the 2021 and 2016 rules."""
+    i = pd.RangeIndex(len(graduates))
+    return pd.DataFrame({
+        "学号": graduates["student_id"], "年份": 2024, "实习单位": [f"示例企业{k % 7}" for k in i],
+        "实习报酬": 2600 + 60 * i, "相同岗位工资": 3600 + (i % 4) * 300,
+        "相同岗位试用期工资": 3800 + (i % 3) * 500, "最低档工资标准": 2900 + (i % 5) * 200,
+    })
+
+
+def _school_survey(graduates: pd.DataFrame, n: int = 30) -> pd.DataFrame:
+    """Wide 母校满意度 export: two items per respondent and the survey's own weight column 权重."""
+    i = pd.RangeIndex(n)
+    return pd.DataFrame({
+        "答卷编号": [f"MX{k:04d}" for k in i], "学号": graduates["student_id"][:n].to_numpy(), "年份": 2024,
+        "母校总体满意度": [LIKERT[k % 6] for k in i], "教学满意度": [LIKERT[(2 * k + 1) % 6] for k in i],
+        "权重": 1 + (i % 3) * 0.5,
+    })
+
+
+@pytest.fixture(scope="module")
+def options_data(tmp_path_factory) -> Path:
+    """A tiny export folder (graduates, teachers, internships, school survey) as real CSV files."""
+    folder = tmp_path_factory.mktemp("exports")
+    g = _graduates(40)
+    g.to_csv(folder / "毕业生.csv", index=False, encoding="utf-8-sig")
+    _teachers().to_csv(folder / "教师.csv", index=False, encoding="utf-8-sig")
+    _internships(g).to_csv(folder / "岗位实习.csv", index=False, encoding="utf-8-sig")
+    _school_survey(g).to_csv(folder / "母校满意度调查.csv", index=False, encoding="utf-8-sig")
+    return folder
+
+
+def _report_sheets(data: Path, out: Path, *switches: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run `coopmetrics report` in-process; return (indicator rows of the year by id, 说明 option rows by key)."""
+    code = main(["report", str(data), "--year", "2024", "--out", str(out), "--quiet", "--disclosure", "none",
+                 *switches])
+    assert code == EXIT_OK
+    (xlsx,) = out.glob("*.xlsx")
+    sheets = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
+    rows = pd.concat([s for s in sheets.values() if {"指标编号", "年份", "分子"} <= set(s.columns)])
+    about = pd.read_excel(xlsx, sheet_name="说明", engine="openpyxl", dtype=str, keep_default_na=False)
+    about = about[about["键（选项字段名）"] != ""].set_index("键（选项字段名）")
+    return rows[rows["年份"] == 2024].drop_duplicates("指标编号").set_index("指标编号"), about
+
+
+@pytest.fixture(scope="module")
+def switched_report(options_data, tmp_path_factory):
+    """Every definition switch away from its default (unweighted, so shares are plain ratios)."""
+    pytest.importorskip("coopmetrics.compute")
+    return _report_sheets(options_data, tmp_path_factory.mktemp("switched"), "--dual", "2004_evaluation",
+                          "--top-box", "3", "--weights", "none", "--practice-days", "365", "--pay-rule", "2016")
+
+
+@pytest.fixture(scope="module")
+def column_weight_report(options_data, tmp_path_factory):
+    """Defaults except --weights column (the survey's own 权重 column)."""
+    pytest.importorskip("coopmetrics.compute")
+    return _report_sheets(options_data, tmp_path_factory.mktemp("weighted"), "--weights", "column")
+
+
+def _hand_dual(t: pd.DataFrame, definition: str) -> tuple[int, int]:
+    """双师 among 专任 teachers (definitions-cn.md §3.1): the school flag, or the 2004 conditions =
+    讲师 (中级) or above AND one of: industry certificate, >= 2 years in enterprise, >= 2 years
+    (730 days) of practice in five years, >= 2 applied projects."""
+    ft = t[t["教师类别"] == "专任"]
+    if definition == "school_flag":
+        dual = ft["是否双师素质教师"] == "是"
+    else:
+        industry = ((ft["行业职称或职业资格证书"] == "是") | (ft["企业工作年限"] >= 2)
+                    | (ft["近五年企业实践天数"] >= 730) | (ft["近五年应用技术项目数"] >= 2))
+        dual = ft["职称级别"].isin(["中级", "高级"]) & industry
+    return int(dual.sum()), len(ft)
+
+
+def _hand_practice(t: pd.DataFrame, days: float) -> tuple[int, int]:
+    """Professional-course 专任 teachers with practice days recorded; compliant when days >= the rule."""
+    base = t[(t["教师类别"] == "专任") & (t["专业课教师"] == "是") & t["近五年企业实践天数"].notna()]
+    return int((base["近五年企业实践天数"] >= days).sum()), len(base)
+
+
+def _hand_pay(i: pd.DataFrame, rule: str) -> int:
+    """2021: pay >= 80 % of the post wage or >= the lowest-grade wage; 2016: >= 80 % of the probation wage."""
+    if rule == "2016":
+        return int((i["实习报酬"] >= 0.8 * i["相同岗位试用期工资"]).sum())
+    return int(((i["实习报酬"] >= 0.8 * i["相同岗位工资"]) | (i["实习报酬"] >= i["最低档工资标准"])).sum())
+
+
+def _hand_top_box(s: pd.DataFrame, levels: tuple[int, ...], weighted: bool) -> tuple[float, float]:
+    """Pooled item answers of the school survey: (top-box total, valid total), 无法评估 removed."""
+    long = s.melt(id_vars=["答卷编号", "权重"], value_vars=["母校总体满意度", "教学满意度"], value_name="answer")
+    long = long[long["answer"] != "无法评估"]
+    w = long["权重"] if weighted else pd.Series(1.0, index=long.index)
+    return float(w[long["answer"].map(SCORE).isin(levels)].sum()), float(w.sum())
+
+
+def test_report_switches_reach_the_indicators(options_data, switched_report, column_weight_report):
+    switched, _ = switched_report
+    default, _ = column_weight_report  # every switch but --weights at its default
+    t = _teachers()
+    g = _graduates(40)
+    # 双师 ratio (专任 denominator): school flag by default, the 2004 conditions with --dual 2004_evaluation
+    flag, ft = _hand_dual(t, "school_flag")
+    cond2004, _ = _hand_dual(t, "2004_evaluation")
+    assert flag != cond2004  # the data tell the two definitions apart
+    assert default.loc["dual_teacher_ratio_fulltime", ["分子", "分母"]].tolist() == [flag, ft]
+    assert switched.loc["dual_teacher_ratio_fulltime", ["分子", "分母"]].tolist() == [cond2004, ft]
+    # enterprise practice: 180 days by default, 365 with --practice-days 365
+    assert _hand_practice(t, 180) != _hand_practice(t, 365)
+    assert default.loc["practice_compliance_rate", ["分子", "分母"]].tolist() == list(_hand_practice(t, 180))
+    assert switched.loc["practice_compliance_rate", ["分子", "分母"]].tolist() == list(_hand_practice(t, 365))
+    # internship pay: 2021 rule by default, 2016 with --pay-rule 2016
+    i = _internships(g)
+    assert _hand_pay(i, "2021") != _hand_pay(i, "2016")
+    assert default.loc["internship_pay_compliance_rate", "分子"] == _hand_pay(i, "2021")
+    assert switched.loc["internship_pay_compliance_rate", "分子"] == _hand_pay(i, "2016")
+    # 母校满意度, unweighted (--weights none) with 很满意/满意/一般 counted (--top-box 3): a plain ratio
+    s = _school_survey(g)
+    top3, valid = _hand_top_box(s, (5, 4, 3), weighted=False)
+    row = switched.loc["school_satisfaction"]
+    assert [row["分子"], row["分母"]] == [top3, valid]
+    assert row["估计值"] == pytest.approx(top3 / valid, abs=1e-9)
+    # --weights column: the share is weighted by the survey's 权重 column, top-2-box by default
+    top2_w, valid_w = _hand_top_box(s, (5, 4), weighted=True)
+    top2_u, valid_u = _hand_top_box(s, (5, 4), weighted=False)
+    assert top2_w / valid_w != pytest.approx(top2_u / valid_u, abs=1e-3)
+    assert default.loc["school_satisfaction", "估计值"] == pytest.approx(top2_w / valid_w, abs=1e-9)
+
+
+def test_report_switches_are_echoed_in_the_about_sheet(switched_report, column_weight_report):
+    from coopmetrics.registry import DEFAULT_SATISFIED
+
+    _, about = switched_report
+    # 值 is str() of the Options field: written out here from the switch values, not taken from the code
+    assert about.loc["dual_definition", "值"] == "2004_evaluation"
+    assert about.loc["satisfied_levels", "值"] == str({k: (5, 4, 3) for k in DEFAULT_SATISFIED})
+    assert set(DEFAULT_SATISFIED) == set(SURVEY_KINDS)
+    assert about.loc["survey_weights", "值"] == "None"
+    assert about.loc["practice_days", "值"] == "365"
+    assert about.loc["pay_rule", "值"] == "2016"
+    assert about.loc["disclosure", "值"] == "none"
+    # the 2004 conditions are unverified: the row says so, and 如何更改 names the switch used
+    assert "[U]" in about.loc["dual_definition", "状态"]
+    assert "--dual 2004_evaluation" in about.loc["dual_definition", "如何更改"]
+    assert "--top-box 3" in about.loc["satisfied_levels", "如何更改"]
+    assert "--weights none" in about.loc["survey_weights", "如何更改"]
+    assert "--practice-days 365" in about.loc["practice_days", "如何更改"]
+    assert "--pay-rule 2016" in about.loc["pay_rule", "如何更改"]
+    assert "很满意、满意、基本满意" in about.loc["satisfied_levels", "内容"]
+    _, about = column_weight_report
+    assert about.loc["survey_weights", "值"] == "column"
+    assert "--weights column" in about.loc["survey_weights", "如何更改"]
+    assert about.loc["dual_definition", "值"] == "school_flag"
+    assert "--dual school_flag" in about.loc["dual_definition", "如何更改"]
+    assert "--top-box 2" in about.loc["satisfied_levels", "如何更改"]
+
+
+def test_switch_defaults_are_the_options_defaults():
+    from coopmetrics.cli import _options, build_parser
+    from coopmetrics.registry import Options
+
+    assert _options(build_parser().parse_args(["report"])) == Options()
+    opts = _options(build_parser().parse_args(
+        ["report", "--dual", "2022_standard", "--practice-days", "182.5", "--pay-rule", "2016",
+         "--weights", "column", "--top-box", "2", "--profile", "legacy"]))
+    assert (opts.dual_definition, opts.practice_days, opts.pay_rule, opts.survey_weights, opts.profile) == (
+        "2022_standard", 182.5, "2016", "column", "legacy")
+    assert opts.satisfied_levels == {k: (5, 4) for k in SURVEY_KINDS}
+
+
+def test_report_help_lists_the_definition_switches(capsys):
+    assert main(["report", "--help"]) == EXIT_OK
+    out = capsys.readouterr().out
+    for switch in SWITCHES:
+        assert switch in out
+    for choice in ("school_flag", "2004_evaluation", "2022_standard", "raking", "column", "none",
+                   "{2021,2016}", "{2,3}"):
+        assert choice in out
+    assert "口径选项 / definition options" in out and "双师认定口径" in out and "satisfied levels" in out
+
+
+@pytest.mark.parametrize("argv, bad", [
+    (["--dual", "2019_flag"], "2019_flag"),
+    (["--practice-days", "0"], "'0'"),
+    (["--practice-days", "-30"], "'-30'"),
+    (["--practice-days", "六个月"], "六个月"),
+    (["--practice-days", "inf"], "'inf'"),
+    (["--pay-rule", "2019"], "2019"),
+    (["--weights", "design"], "design"),
+    (["--top-box", "4"], "4"),
+    (["--top-box", "three"], "three"),
+])
+def test_bad_switch_value_is_a_bilingual_usage_error(argv, bad, capsys):
+    assert main(["report", *argv]) == EXIT_UNUSABLE
+    err = capsys.readouterr().err
+    switch = argv[0]
+    assert "Traceback" not in err
+    zh, en = [line for line in err.splitlines() if "错误" in line or "error:" in line]
+    assert f"参数 {switch}" in zh and bad in zh       # Chinese line names the switch and the value
+    assert f"argument {switch}" in en and bad in en   # English line too

@@ -22,11 +22,13 @@ coopmetrics ...
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_UNUSABLE", "EXIT_INTERNAL"]
 
@@ -62,9 +64,16 @@ service contribution, partner-firm contribution, internship compliance, cohort c
 year-over-year changes, definitions, validation) and one self-contained HTML file (plots
 embedded). Without DATA the shipped sample is used.
 
+口径选项 / definition options: definitions-cn.md 中标为未核实 [U] 的口径可在此改选，所选口径写入报告的
+“说明”工作表（键、值、状态、如何更改）。默认值与 Python 的 coopmetrics.registry.Options() 相同。
+Definitions graded unverified [U] can be chosen here; the choice is written to the report's 说明 (About)
+sheet. Defaults are those of coopmetrics.registry.Options().
+
 示例 / examples:
   coopmetrics report --year 2024 --out 报告
   coopmetrics report exports/ --year 2023 --out out --lang en --profile moe_2024 --disclosure min_n
+  coopmetrics report exports/ --year 2024 --dual 2004_evaluation --top-box 3 --weights none
+  coopmetrics report exports/ --year 2024 --practice-days 183 --pay-rule 2016 --weights column
 """
 
 _VALIDATE_HELP = """\
@@ -95,6 +104,92 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Keep the bilingual paragraphs as written and show defaults."""
 
 
+# argparse writes its usage errors in English; each gets a Chinese line above it. Patterns cover
+# the messages argparse (3.11-3.13) produces for this parser; anything else gets a generic line.
+_USAGE_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)$"), r"参数 \1 的取值 \2 无效（可选：\3）"),
+    (re.compile(r"argument (\S+): invalid int value: (.+)$"), r"参数 \1 的取值 \2 无效：应为整数"),
+    (re.compile(r"argument (\S+): must be a positive number, got (.+)$"), r"参数 \1 必须是正数，收到 \2"),
+    (re.compile(r"argument (\S+): expected one argument$"), r"参数 \1 后面需要一个取值"),
+    (re.compile(r"the following arguments are required: (.+)$"), r"缺少必需的参数：\1"),
+    (re.compile(r"unrecognized arguments: (.+)$"), r"无法识别的参数：\1"),
+)
+
+
+def _usage_zh(message: str) -> str:
+    for pattern, zh in _USAGE_ZH:
+        if pattern.match(message):
+            return pattern.sub(zh, message)
+    return "命令行参数有误（详见下一行英文说明）"
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are bilingual (exit code 2, no traceback)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNUSABLE, f"{self.prog}: 错误：{_usage_zh(message)}\n{self.prog}: error: {message}\n")
+
+
+def _positive_number(text: str) -> int | float:
+    """argparse type of ``--practice-days``: a positive finite number (whole numbers kept as int)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return int(value) if value.is_integer() else value
+
+
+#: ``--top-box`` choice -> satisfied levels (scores) used for every survey kind.
+TOP_BOX: dict[int, tuple[int, ...]] = {2: (5, 4), 3: (5, 4, 3)}
+#: ``--weights`` choice -> ``Options.survey_weights``.
+WEIGHTS: dict[str, str | None] = {"raking": "raking", "column": "column", "none": None}
+
+
+def _option_default(name: str) -> Any:
+    from .registry import Options
+
+    return Options.__dataclass_fields__[name].default
+
+
+def _add_definition_options(rep: argparse.ArgumentParser) -> None:
+    """The ``report`` switches that set :class:`coopmetrics.registry.Options` fields."""
+    from .registry import DUAL_DEFINITIONS, PAY_RULES
+
+    grp = rep.add_argument_group(
+        "口径选项 / definition options",
+        "未核实 [U] 的口径可改选；所选口径写入报告的“说明”工作表。\n"
+        "Unverified [U] definitions are selectable; the choice is shown in the 说明 (About) sheet.")
+    grp.add_argument("--profile", choices=["moe_2021", "moe_2024", "legacy"], default=_option_default("profile"),
+                     help="毕业去向代码归类口径（moe_2024 为暂定 [U]） / destination-code profile "
+                          "(default: %(default)s; moe_2024 is provisional)")
+    grp.add_argument("--dual", choices=list(DUAL_DEFINITIONS), default=_option_default("dual_definition"),
+                     help="双师认定口径：school_flag = 导出数据的“是否双师素质教师”标记；2004_evaluation = "
+                          "按2004评估方案条件由教师信息计算（讲师及以上且满足一项行业条件，暂定 [U]）；"
+                          "2022_standard = 按2022标准认定的等级（暂定 [U]） / 双师 definition: the export's "
+                          "flag; the 2004 evaluation conditions computed from teacher columns (provisional); "
+                          "a certified level under the 2022 standard (provisional) (default: %(default)s)")
+    grp.add_argument("--practice-days", type=_positive_number, default=_option_default("practice_days"),
+                     metavar="N",
+                     help="企业实践达标天数（5年累计，“6个月”折算为天数，[U]） / days of enterprise practice "
+                          "in five years that meet the six-month rule (positive number; default: %(default)s)")
+    grp.add_argument("--pay-rule", choices=list(PAY_RULES), default=_option_default("pay_rule"),
+                     help="实习报酬合规规则：2021 = 不低于相同岗位工资的80%%或最低档工资；2016 = 不低于试用期"
+                          "工资的80%% / internship pay rule: 2021 = at least 80%% of the post wage or the "
+                          "lowest-grade wage; 2016 = at least 80%% of the probation wage (default: %(default)s)")
+    default_weights = next(k for k, v in WEIGHTS.items() if v == _option_default("survey_weights"))
+    grp.add_argument("--weights", choices=list(WEIGHTS), default=default_weights,
+                     help="问卷加权：raking = 按毕业生名册边际加权；column = 使用问卷数据自带的权重列（权重/weight）；"
+                          "none = 不加权 / survey weighting: rake to the graduate roster's margins; the survey "
+                          "table's own weight column; unweighted (default: %(default)s)")
+    grp.add_argument("--top-box", type=int, choices=sorted(TOP_BOX), default=None,
+                     help="所有问卷计为“满意”的选项：2 = 很满意+满意（5、4分，麦可思2014口径）；3 = 再加基本满意/一般"
+                          "（3分，[U]） / satisfied levels for every survey: 2 = scores 5 and 4 (top-2-box, MyCOS "
+                          "2014); 3 = also score 3 (default: 2, as Options())")
+
+
 def _version() -> str:
     from . import __version__
 
@@ -110,9 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     >>> p.parse_args(["report", "--year", "2024"]).year
     2024
     """
-    parser = argparse.ArgumentParser(prog="coopmetrics", description=_DESCRIPTION, formatter_class=_Formatter)
+    parser = _Parser(prog="coopmetrics", description=_DESCRIPTION, formatter_class=_Formatter)
     parser.add_argument("--version", action="store_true", help="显示版本 / show the version and exit")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true",
                         help="出错时显示完整回溯 / show the full traceback on errors")
     common.add_argument("-q", "--quiet", action="store_true",
@@ -130,13 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language (default: %(default)s)")
     rep.add_argument("--by", choices=["department", "major"], default="department",
                      help="分组 / breakdown (default: %(default)s)")
-    rep.add_argument("--profile", choices=["moe_2021", "moe_2024", "legacy"], default="moe_2021",
-                     help="毕业去向代码归类口径 / destination-code profile (default: %(default)s; "
-                          "moe_2024 is provisional)")
     rep.add_argument("--disclosure", choices=["hesa", "min_n", "none"], default="hesa",
                      help="小单元格披露控制 / small-cell disclosure control (default: %(default)s)")
     rep.add_argument("--salt", default=None,
                      help="个人信息列哈希用的盐 / salt for hashing personal-data columns at load time")
+    _add_definition_options(rep)
 
     val = sub.add_parser("validate", parents=[common], description=_VALIDATE_HELP, formatter_class=_Formatter,
                          help="检查数据 / check exported data")
@@ -172,14 +265,23 @@ def _load(path: str | None, salt: str | None = None) -> Any:
     return load(p, salt=salt) if salt is not None else load(p)
 
 
-def _options(profile: str) -> Any:
-    from .registry import Options
+def _options(args: argparse.Namespace) -> Any:
+    """The :class:`coopmetrics.registry.Options` chosen by the ``report`` switches.
 
-    fields = getattr(Options, "__dataclass_fields__", {})
-    for name in ("profile", "destination_profile", "destination"):
-        if name in fields:
-            return Options(**{name: profile})
-    return Options()  # pragma: no cover - registry without a profile field
+    Examples
+    --------
+    >>> o = _options(build_parser().parse_args(["report", "--dual", "2004_evaluation", "--top-box", "3"]))
+    >>> o.dual_definition, o.satisfied_levels["school"], o.survey_weights
+    ('2004_evaluation', (5, 4, 3), 'raking')
+    """
+    from .registry import DEFAULT_SATISFIED, Options
+
+    kw: dict[str, Any] = {"profile": args.profile, "dual_definition": args.dual,
+                          "practice_days": args.practice_days, "pay_rule": args.pay_rule,
+                          "survey_weights": WEIGHTS[args.weights]}
+    if args.top_box is not None:  # unset: keep the Options default levels, whatever they are
+        kw["satisfied_levels"] = {kind: TOP_BOX[args.top_box] for kind in DEFAULT_SATISFIED}
+    return Options(**kw)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -187,7 +289,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     progress = _progress_enabled(args)
     data = _load(args.data, args.salt)
-    report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args.profile),
+    report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args),
                           disclosure=args.disclosure, progress=progress)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -704,6 +704,23 @@ _WEIGHTS: dict[Any, tuple[str, str]] = {
     "column": ("使用问卷数据自带的权重列", "the survey's own weight column"),
     None: ("不加权", "unweighted"),
 }
+#: ``Options.survey_weights`` value -> ``coopmetrics report --weights`` choice.
+_WEIGHT_SWITCH: dict[Any, str] = {"raking": "raking", "column": "column", None: "none"}
+#: ``coopmetrics report --top-box`` choice -> the satisfied scores it sets for every survey kind.
+_TOP_BOX: dict[int, tuple[int, ...]] = {2: (5, 4), 3: (5, 4, 3)}
+
+
+def _top_box_switch(value: Mapping[str, Any]) -> str:
+    """How to change the satisfied levels: ``--top-box`` when every survey uses the same 2 or 3 scores."""
+    levels = {tuple(v) for v in value.values()}
+    box = next((k for k, v in _TOP_BOX.items() if levels == {v}), None)
+    if box is not None:
+        return f"命令行 CLI: --top-box {box}（所有问卷 / every survey）; Python: Options(satisfied_levels=…)"
+    # a per-survey or text-level choice has no CLI spelling: say so instead of naming a switch
+    return ("命令行 --top-box 2|3 只能为所有问卷统一设置；本报告的口径需 Python / CLI --top-box 2|3 sets every "
+            "survey alike; this choice needs Python: Options(satisfied_levels={\"school\": (5, 4, 3)})")
+
+
 _DISCLOSURE_WORDS: dict[str, tuple[str, str]] = {
     "hesa": ("HESA 规则：人数取整到5，小单元格不公布", "HESA rule: counts rounded to 5, small cells withheld"),
     "min_n": ("只抑制小单元格", "small cells withheld only"),
@@ -772,7 +789,7 @@ def _option_row(key: str, value: Any) -> dict[str, Any]:
     elif key == "dual_definition":
         zh, en, grade = _DUAL[value]
         row.update(name=("双师认定口径", "双师 (dual-qualified) definition"), val=(zh, en), grade=grade,
-                   switch=f"Python: Options(dual_definition=\"{value}\")（命令行无此开关 / no CLI switch）")
+                   switch=f"命令行 CLI: --dual {value}; Python: Options(dual_definition=\"{value}\")")
         for did, (z, e, g) in _DUAL.items():
             if did != value:
                 alts_zh.append(f"{did}{' [U]' if g == 'U' else ''}：{z}")
@@ -782,13 +799,13 @@ def _option_row(key: str, value: Any) -> dict[str, Any]:
         row.update(name=("企业实践达标天数（5年累计）", "Enterprise-practice days needed (5 years)"),
                    val=(f"5年内累计不少于 {days} 天（“6个月”折算为天数）",
                         f"at least {days} days in five years (the six-month rule in days)"),
-                   grade="U", switch="Python: Options(practice_days=…)（命令行无此开关 / no CLI switch）")
+                   grade="U", switch=f"命令行 CLI: --practice-days {days}; Python: Options(practice_days={days})")
         alts_zh.append("任意正数天数，如 180（日历日）或按工作日折算的天数")
         alts_en.append("any positive number of days, e.g. 180 calendar days or a working-day count")
     elif key == "pay_rule":
         zh, en, grade = _PAY[str(value)]
         row.update(name=("实习报酬合规规则", "Internship pay rule"), val=(zh, en), grade=grade,
-                   switch=f"Python: Options(pay_rule=\"{value}\")（命令行无此开关 / no CLI switch）")
+                   switch=f"命令行 CLI: --pay-rule {value}; Python: Options(pay_rule=\"{value}\")")
         for pid, (z, e, _) in _PAY.items():
             if pid != str(value):
                 alts_zh.append(f"{pid}：{z}")
@@ -803,7 +820,7 @@ def _option_row(key: str, value: Any) -> dict[str, Any]:
                                    ("top-2-box is the MyCOS 2014 convention for school satisfaction [V]; "
                                     "internship, employment and employer satisfaction have no national formula [U]"
                                     if default else "changed from the default")),
-                   switch="Python: Options(satisfied_levels={\"school\": (5, 4, 3)})（命令行无此开关 / no CLI switch）")
+                   switch=_top_box_switch(value))
         alts_zh.append("很满意、满意、基本满意（许多学校报告的口径 [U]）；或任意分值/选项文字组合")
         alts_en.append("very satisfied, satisfied, fairly satisfied (used by many school reports [U]); or any "
                        "set of scores/answer texts")
@@ -827,10 +844,12 @@ def _option_row(key: str, value: Any) -> dict[str, Any]:
         alts_en.append("named items per survey")
     elif key == "survey_weights":
         zh, en = _WEIGHTS.get(value, (str(value), str(value)))
+        py = "None" if value is None else f'"{value}"'
         row.update(name=("问卷加权", "Survey weighting"), val=(zh, en), grade="setting",
-                   switch="Python: Options(survey_weights=None)（命令行无此开关 / no CLI switch）")
+                   switch=f"命令行 CLI: --weights {_WEIGHT_SWITCH.get(value, value)}; "
+                          f"Python: Options(survey_weights={py})")
         for wid, (z, e) in _WEIGHTS.items():
-            if wid != value:  # shown in words only: the switch column has the Python spelling
+            if wid != value:  # shown in words only: the switch column has the CLI and Python spelling
                 alts_zh.append(z)
                 alts_en.append(e)
     elif key == "raking_variables":
@@ -914,6 +933,9 @@ def settings_table(options: Any = None, *, disclosure: str = "hesa", by: str = "
     ('U', '命令行 CLI: --profile moe_2024')
     >>> t.loc["as_of", "value_en"]
     'not set (no date echoed)'
+    >>> t = settings_table(Options(dual_definition="2004_evaluation", survey_weights=None)).set_index("key")
+    >>> t.loc["dual_definition", "switch"].split(";")[0], t.loc["survey_weights", "switch"].split(";")[0]
+    ('命令行 CLI: --dual 2004_evaluation', '命令行 CLI: --weights none')
     """
     from dataclasses import fields as _fields
 
