@@ -47,6 +47,7 @@ from bench_scale import (
     FAMILIES,
     KNOWN,
     Z95,
+    _own_peak_gib,
     _sql_list,
     agreement,
     ensure_panel,
@@ -221,7 +222,7 @@ def _child(variant: str, folder: str, out: str) -> None:
         res = run_coopmetrics(path, variant.split("-")[1])
     seconds = time.perf_counter() - t0
     res[["indicator", *BY, "n", "estimate", "ci_low", "ci_high"]].to_parquet(out)
-    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": len(res)}))
+    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": len(res), "peak_rss_gib": _own_peak_gib()}))
 
 
 def _run(variant: str, folder: Path, work: Path) -> dict[str, Any]:
@@ -234,7 +235,9 @@ def _run(variant: str, folder: Path, work: Path) -> dict[str, Any]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"variant {variant} failed:\n{stderr[-4000:]}")
     info = json.loads(stdout.strip().splitlines()[-1])
-    return info | {"peak_rss_gib": usage.ru_maxrss / 1024**2, "result": out}
+    if info.get("peak_rss_gib") is None:  # not Linux: ru_maxrss may include the parent's RSS at spawn
+        info["peak_rss_gib"] = usage.ru_maxrss / 1024**2
+    return info | {"result": out}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ For every size the script
      ``compute`` pass, then closed-form Newcombe / two-proportion tests / BH q-values)
 
 3. prints wall time (the work only: scan + compute + result as pandas; interpreter start
-   and imports excluded), peak resident memory of the subprocess (``ru_maxrss``, imports
+   and imports excluded), peak resident memory of the subprocess's own address space (``VmHWM``, imports
    included), the ratios to the hand-written DuckDB query, and checks that every variant
    gives the same numbers (n, estimate, CI bounds) to floating-point tolerance.
 
@@ -516,6 +516,22 @@ VARIANTS = ("duckdb-sql", "coopmetrics-duckdb", "coopmetrics-polars", "coopmetri
             "compare-totals")
 
 
+def _own_peak_gib() -> float | None:
+    """Peak resident memory of this process's own address space (``VmHWM``), in GiB.
+
+    Not ``ru_maxrss`` as seen by the parent: Linux carries the high-water mark of the address
+    space a child is spawned from across ``exec``, so every child of a parent that has grown
+    (it reads the results for the agreement checks) would report at least the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024**2  # kB
+    except OSError:  # not Linux
+        pass
+    return None
+
+
 def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     """Run one variant inside this process; print a JSON line with the wall time."""
     # imports first, outside the timed region
@@ -556,7 +572,7 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     else:
         keep = [c for c in ["indicator", *BY, "numerator", "denominator", *NUMBERS] if c in res.columns]
     res[keep].to_parquet(out)
-    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": rows_out}))
+    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": rows_out, "peak_rss_gib": _own_peak_gib()}))
 
 
 def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None = None) -> dict[str, Any]:
@@ -576,7 +592,8 @@ def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None =
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"variant {variant} failed:\n{stderr[-4000:]}")
     info = json.loads(stdout.strip().splitlines()[-1])
-    info["peak_rss_gib"] = usage.ru_maxrss / 1024**2  # ru_maxrss is in KiB on Linux
+    if info.get("peak_rss_gib") is None:  # not Linux: ru_maxrss may include the parent's RSS at spawn
+        info["peak_rss_gib"] = usage.ru_maxrss / 1024**2
     info["result"] = out
     return info
 
