@@ -12,9 +12,9 @@ For every size the script
    written chunk by chunk in compact dtypes so generation never holds the panel in memory;
 2. runs, each in its own subprocess (so peak memory is that variant's own):
 
-   * ``coopmetrics-polars`` -- ``coopmetrics.compute(engines.scan(folder), SUITE, by=BY)`` on the
-     default Polars LazyFrame scan
-   * ``coopmetrics-duckdb`` -- the same on a DuckDB relation (``engines.scan(folder, "duckdb")``)
+   * ``coopmetrics-duckdb`` -- ``coopmetrics.compute(engines.scan(folder), SUITE, by=BY)`` on the
+     default DuckDB relation scan
+   * ``coopmetrics-polars`` -- the same on a Polars LazyFrame (``engines.scan(folder, "polars")``)
    * ``duckdb-sql``       -- a hand-written DuckDB SQL query over the same files computing the
      same group totals, finished with the same closed-form intervals in NumPy
    * ``naive-pandas``     -- (``--naive``, 1M rows by default) ``pd.read_parquet`` then

@@ -100,6 +100,17 @@ _ID_COLUMN = {"graduates": "student_id", "survey": "respondent_id", "teachers": 
 # --- data access -------------------------------------------------------------------------------
 
 
+def _from_native(frame: Any) -> Any:
+    """``nw.from_native`` without narwhals' notice that Dask support moves to ``narwhals-dask``.
+
+    The built-in Dask support still works; the notice means nothing to users (see
+    :func:`coopmetrics.engines.to_narwhals`).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*narwhals-dask.*", category=FutureWarning)
+        return nw.from_native(frame)
+
+
 class _Source:
     """Tables as narwhals LazyFrames with cached column names."""
 
@@ -112,7 +123,7 @@ class _Source:
             self.single = None
         else:
             try:
-                nw.from_native(data)
+                _from_native(data)
             except TypeError:
                 raise InvalidOptionError(
                     f"data 必须是 Dataset 或数据框，收到 {type(data).__name__}",
@@ -129,7 +140,7 @@ class _Source:
     def lf(self, table: str) -> Any:
         if table not in self._lf:
             native = self.single if self.single is not None else self.native[table]
-            self._lf[table] = nw.from_native(native).lazy()
+            self._lf[table] = _from_native(native).lazy()
         return self._lf[table]
 
     def names(self, table: str) -> list[str]:

@@ -153,7 +153,9 @@ def _nrows(frame: Any) -> int | str:
     try:  # narwhals covers polars (lazy), duckdb, dask
         import narwhals as nw
 
-        lf = nw.from_native(frame).lazy()
+        from .engines import to_narwhals
+
+        lf = to_narwhals(frame).lazy()
         return int(lf.select(nw.len()).collect().item())
     except Exception:  # pragma: no cover - unknown engine
         return "?"
