@@ -135,6 +135,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "method": ("方法", "Method"),
     "adjusted": ("是否调整", "Adjusted"),
     "flags": ("提示", "Flags"),
+    "dropped_covariates": ("剔除的协变量", "Dropped covariates"),
     "enterprise": ("企业名称", "Firm"),
     "name_zh": ("中文名称", "Chinese name"),
     "name_en": ("英文名称", "English name"),
