@@ -10,7 +10,10 @@ described in words and translated to any dataframe engine by
 
 Definition choices that differ between Ministry editions, survey vendors and
 schools are collected in :class:`Options` and echoed in the ``edition`` column
-of every result, so the choice is visible.
+of every result, so the choice is visible. What each option means is data too:
+:data:`OPTION_INFO` holds one :class:`OptionInfo` per field (names, evidence
+grade, source, listed choices with their grades, CLI switch), which the report's
+说明 sheet reads and :func:`validate_registry` checks.
 
 Evidence grades follow ``shared/reference/definitions-cn.md``: ``V`` verified
 in a primary source, ``V-2`` verified in a secondary source, ``U``
@@ -32,20 +35,24 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 
 from .codes import PROFILES
 from .errors import InvalidOptionError, UnknownIndicatorError, check_option
-from .schema import TABLES
+from .schema import PROGRAMS, TABLES
 
 __all__ = [
     "Filter",
     "Measure",
     "Indicator",
     "Options",
+    "OptionInfo",
+    "Choice",
+    "OPTION_INFO",
+    "OPTION_GRADES",
     "REGISTRY",
     "KINDS",
     "OPS",
@@ -247,8 +254,8 @@ class Options:
                 prof = PROFILES[self.profile]
                 parts.append(f"profile={self.profile}" + (" (provisional)" if prof.provisional else ""))
             elif name == "dual_definition":
-                parts.append(f"dual_definition={self.dual_definition}"
-                             + (" (provisional)" if self.dual_definition != "school_flag" else ""))
+                parts.append(f"dual_definition={self.dual_definition}" + (
+                    " (provisional)" if OPTION_INFO["dual_definition"].grade_of(self.dual_definition) == "U" else ""))
             elif name in ("satisfied_levels", "exclude_levels", "survey_items") and kind:
                 val = getattr(self, name).get(kind)
                 parts.append(f"{name}={list(val) if val is not None else 'all'}")
@@ -263,6 +270,278 @@ class Options:
     def with_(self, **changes: Any) -> Options:
         """Return a copy with some fields changed (validated again)."""
         return replace(self, **changes)
+
+
+# --- definition options as data: names, grades, sources, choices --------------------------------
+
+#: Grades an option or one of its choices may carry: the evidence grades of definitions-cn.md,
+#: plus ``setting`` for analysis settings that are no official definition at all.
+OPTION_GRADES: tuple[str, ...] = ("V", "V-2", "U", "setting")
+
+
+class Choice(NamedTuple):
+    """One listed value of a definition option: its words and evidence grade.
+
+    Examples
+    --------
+    >>> OPTION_INFO["pay_rule"].choices["2016"].grade
+    'V'
+    """
+
+    zh: str
+    en: str
+    grade: str
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """What one :class:`Options` field means, how sure we are of it, and its listed values.
+
+    Attributes
+    ----------
+    field : str
+        The :class:`Options` field.
+    name_zh, name_en : str
+        Display names.
+    grade : {"V", "V-2", "U", "setting"}
+        Evidence grade of the option as a whole; it applies to any value not listed in
+        ``choices`` (free values such as a number of days, or per-survey mappings).
+        ``setting`` marks an analysis setting, not an official definition.
+    source : str
+        Short citation (section of ``shared/reference/definitions-cn.md``).
+    choices : mapping
+        Listed values -> :class:`Choice` (words and grade). For tuple-valued options
+        (``raking_variables``, ``partner_programs``) the known elements of the tuple.
+    cli_switch : str, optional
+        ``coopmetrics report`` switch that sets the option, or None.
+    cli_values : mapping
+        Value -> its spelling on the command line, where it differs from ``str(value)``
+        (``None`` is ``none``; ``--top-box 2`` stands for the scores ``(5, 4)``).
+    alternatives : (str, str)
+        Chinese and English words for the values one may choose instead, for options whose
+        values are not (only) the listed choices.
+    example : str
+        A Python spelling of a non-default value, for options without a CLI switch.
+    note : (str, str)
+        What the default value rests on, where a grade alone says too little.
+
+    Examples
+    --------
+    >>> info = OPTION_INFO["dual_definition"]
+    >>> info.grade_of("school_flag"), info.grade_of("2004_evaluation")
+    ('V-2', 'U')
+    >>> info.cli_value("2004_evaluation"), OPTION_INFO["survey_weights"].cli_value(None)
+    ('2004_evaluation', 'none')
+    """
+
+    field: str
+    name_zh: str
+    name_en: str
+    grade: str
+    source: str
+    choices: Mapping[Any, Choice] = field(default_factory=dict)
+    cli_switch: str | None = None
+    cli_values: Mapping[Any, str] = field(default_factory=dict)
+    alternatives: tuple[str, str] = ("", "")
+    example: str = ""
+    note: tuple[str, str] = ("", "")
+
+    def choice(self, value: Any) -> Choice | None:
+        """The listed :class:`Choice` for ``value``, or None (unlisted or unhashable values)."""
+        try:
+            return self.choices.get(value)
+        except TypeError:  # a mapping value (per-survey levels) is never a listed choice
+            return None
+
+    def grade_of(self, value: Any) -> str:
+        """Evidence grade of ``value``: its choice's grade, else the option's grade."""
+        c = self.choice(value)
+        return c.grade if c is not None else self.grade
+
+    def cli_value(self, value: Any) -> str:
+        """Spelling of ``value`` after :attr:`cli_switch`."""
+        try:
+            return self.cli_values.get(value, str(value))
+        except TypeError:
+            return str(value)
+
+
+#: Every :class:`Options` field described as data (checked by :func:`validate_registry`).
+OPTION_INFO: dict[str, OptionInfo] = {info.field: info for info in (
+    OptionInfo(
+        "profile", "毕业去向归类口径", "Destination-code profile", "V-2",
+        "codes.PROFILES; 2021 grouping and legacy 就业率 [V-2], 2024 mapping of 单位就业 [U]; definitions-cn.md §1.2",
+        # grades derive from codes.PROFILES' provisional flag, never restated here
+        choices={pid: Choice(p.label_zh, p.label_en, "U" if p.provisional else "V-2") for pid, p in PROFILES.items()},
+        cli_switch="--profile",
+    ),
+    OptionInfo(
+        "dual_definition", "双师认定口径", "双师 (dual-qualified) definition", "U",
+        "状态数据 flag 是否双师素质教师 [V-2]; 2004 高职高专 conditions [U on exact wording]; 2022 standard "
+        "per-level conditions [U]; definitions-cn.md §3.1-3.2",
+        choices={
+            "school_flag": Choice("按导出数据的“是否双师素质教师”标记", "the export's 是否双师素质教师 flag", "V-2"),
+            "2004_evaluation": Choice("按2004评估方案条件计算（讲师及以上且满足一项行业条件，按现有列近似）",
+                                      "2004 evaluation conditions computed from teacher columns (approximate)", "U"),
+            "2022_standard": Choice("按2022《职业教育“双师型”教师基本标准（试行）》认定等级",
+                                    "certified level under the 2022 national standard", "U"),
+        },
+        cli_switch="--dual",
+    ),
+    OptionInfo(
+        "practice_days", "企业实践达标天数（5年累计）", "Enterprise-practice days needed (5 years)", "U",
+        "《职业学校教师企业实践规定》(2016) 第四条: 每5年累计不少于6个月 [V]; 6个月 in days [U]; definitions-cn.md §3.3",
+        cli_switch="--practice-days",
+        alternatives=("任意正数天数，如 180（日历日）或按工作日折算的天数",
+                      "any positive number of days, e.g. 180 calendar days or a working-day count"),
+    ),
+    OptionInfo(
+        "pay_rule", "实习报酬合规规则", "Internship pay rule", "V",
+        "2021《职业学校学生实习管理规定》第十八条 [V]; 2016 教职成〔2016〕3号 第十七条 [V]; definitions-cn.md §4.1",
+        choices={
+            "2021": Choice("2021规定：不低于相同岗位工资的80%或最低档工资",
+                           "2021 rule: >= 80 % of the post wage or the lowest-grade wage", "V"),
+            "2016": Choice("2016规定：不低于相同岗位试用期工资的80%", "2016 rule: >= 80 % of the probation wage", "V"),
+        },
+        cli_switch="--pay-rule",
+    ),
+    OptionInfo(
+        "satisfied_levels", "满意口径（计为“满意”的选项）", "Satisfied levels (answers counted as satisfied)", "U",
+        "MyCOS 2014 校友满意度 top-2-box [V]; 基本满意 as satisfied [U]; no national formula for 实习/雇主满意度 "
+        "[U]; definitions-cn.md §2.3, §4.2",
+        # the scores a --top-box choice sets for every survey kind
+        choices={(5, 4): Choice("很满意、满意（top-2-box，麦可思2014口径）",
+                                "very satisfied, satisfied (top-2-box, MyCOS 2014)", "V"),
+                 (5, 4, 3): Choice("很满意、满意、基本满意（许多学校报告的口径）",
+                                   "very satisfied, satisfied, fairly satisfied (many school reports)", "U")},
+        cli_switch="--top-box", cli_values={(5, 4): "2", (5, 4, 3): "3"},
+        alternatives=("很满意、满意、基本满意（许多学校报告的口径 [U]）；或任意分值/选项文字组合",
+                      "very satisfied, satisfied, fairly satisfied (used by many school reports [U]); or any "
+                      "set of scores/answer texts"),
+        example='Options(satisfied_levels={"school": (5, 4, 3)})',
+        note=("母校满意度“很满意+满意”为麦可思2014口径[V]；实习、就业、雇主满意度无全国口径[U]",
+              "top-2-box is the MyCOS 2014 convention for school satisfaction [V]; "
+              "internship, employment and employer satisfaction have no national formula [U]"),
+    ),
+    OptionInfo(
+        "exclude_levels", "不计入分母的选项", "Answers removed from the denominator", "U",
+        "MyCOS 2014 excludes 无法评估 [V]; 不适用/无法回答/不清楚 library convention [U]; definitions-cn.md §2.3, §4.3",
+        alternatives=("任意选项文字组合，如只剔除“无法评估”", "any set of answer texts, e.g. only 无法评估"),
+        example='Options(exclude_levels={"school": ("无法评估",)})',
+        note=("剔除“无法评估”为麦可思口径[V]；其余为库约定[U]",
+              "removing 无法评估 is the MyCOS convention [V]; the others are a library convention [U]"),
+    ),
+    OptionInfo(
+        "survey_items", "问卷题目范围", "Survey items used", "setting",
+        "analysis setting (which questionnaire items form the indicator)",
+        alternatives=("每类问卷指定题目名称", "named items per survey"),
+        example='Options(survey_items={"school": ("题目名",)})',
+    ),
+    OptionInfo(
+        "survey_weights", "问卷加权", "Survey weighting", "setting",
+        "analysis setting; non-response raking per methods-intl.md §3.2; MyCOS re-weights [V-2] "
+        "definitions-cn.md §4.3",
+        choices={"raking": Choice("按毕业生名册边际加权（raking）", "raked to the graduate roster's margins", "setting"),
+                 "column": Choice("使用问卷数据自带的权重列", "the survey's own weight column", "setting"),
+                 None: Choice("不加权", "unweighted", "setting")},
+        cli_switch="--weights", cli_values={None: "none"},
+    ),
+    OptionInfo(
+        "raking_variables", "加权所用名册变量", "Roster variables raked to", "setting",
+        "analysis setting (roster margins for raking); methods-intl.md §3.2",
+        choices={"major": Choice("专业", "major", "setting"), "program": Choice("培养模式", "programme", "setting"),
+                 "gender": Choice("性别", "gender", "setting"), "department": Choice("院系", "department", "setting"),
+                 "admission": Choice("招生类型", "admission type", "setting")},
+        alternatives=("毕业生名册中的任意列组合", "any roster columns"),
+        example='Options(raking_variables=("major", "gender"))',
+    ),
+    OptionInfo(
+        "partner_programs", "计为校企合作培养的班级类型", "Programmes counted as partnership", "U",
+        "library convention [U]; 学徒制 and 订单培养 as cooperation forms: 校企合作促进办法 2018 [V], "
+        "状态数据 A7-5 订单培养人数 [V-2]; definitions-cn.md §5.1-5.3",
+        choices={"order_class": Choice(PROGRAMS["order_class"], "order class", "U"),
+                 "named_class": Choice(PROGRAMS["named_class"], "named class", "U"),
+                 "apprenticeship": Choice(PROGRAMS["apprenticeship"], "apprenticeship", "U"),
+                 "regular": Choice(PROGRAMS["regular"], "regular class", "U")},
+        alternatives=("program 列中任意取值的组合（库约定 [U]）",
+                      "any set of values of the program column (library convention [U])"),
+        example='Options(partner_programs=("order_class", "apprenticeship"))',
+    ),
+    OptionInfo(
+        "as_of", "去向数据截止日期", "Destination data as of", "setting",
+        "reporting date; initial (9月1日) and year-end rates differ, so every rate carries it [V-2]; "
+        "definitions-cn.md §1.2",
+        alternatives=("任意日期，如初次（9月1日）或年终（12月31日）统计日",
+                      "any date, e.g. the initial (1 Sept) or year-end (31 Dec) reporting date"),
+        example='Options(as_of="2024-08-31")',
+    ),
+)}
+
+#: Allowed values per option, as the option's own check knows them: every listed choice
+#: must be one of these (checked by :func:`validate_registry`). ``complete`` options must
+#: list every allowed value, so each one can be described.
+_OPTION_VALUES: dict[str, tuple[Iterable[Any], bool]] = {
+    "profile": (tuple(PROFILES), True),
+    "dual_definition": (DUAL_DEFINITIONS, True),
+    "pay_rule": (PAY_RULES, True),
+    "survey_weights": (SURVEY_WEIGHTS, True),
+    "partner_programs": (tuple(PROGRAMS), False),
+    "raking_variables": (tuple(TABLES["graduates"].names), False),
+}
+
+
+def _option_issues(option_info: Mapping[str, OptionInfo]) -> list[str]:
+    """Problems of the option table: coverage of Options, grades, choices within the allowed values."""
+    issues: list[str] = []
+    names = [f.name for f in fields(Options)]
+    defaults = Options()
+    for name in names:
+        if name not in option_info:
+            issues.append(f"option {name}: no OptionInfo")
+    for key, info in option_info.items():
+        p = f"option {key}:"
+        if key not in names:
+            issues.append(f"{p} not an Options field")
+        if info.field != key:
+            issues.append(f"{p} OptionInfo.field is {info.field!r}")
+        for attr in ("name_zh", "name_en", "source"):
+            if not str(getattr(info, attr)).strip():
+                issues.append(f"{p} {attr} is empty")
+        if info.grade not in OPTION_GRADES:
+            issues.append(f"{p} grade {info.grade!r} not one of {OPTION_GRADES}")
+        for value, c in info.choices.items():
+            if c.grade not in OPTION_GRADES:
+                issues.append(f"{p} choice {value!r} grade {c.grade!r} not one of {OPTION_GRADES}")
+            if not (c.zh.strip() and c.en.strip()):
+                issues.append(f"{p} choice {value!r} needs Chinese and English words")
+        if key in _OPTION_VALUES:
+            allowed, complete = _OPTION_VALUES[key]
+            allowed = tuple(allowed)
+            for value in info.choices:
+                if value not in allowed:
+                    issues.append(f"{p} choice {value!r} is not an allowed value {allowed}")
+            if complete:
+                for value in allowed:
+                    if value not in info.choices:
+                        issues.append(f"{p} allowed value {value!r} has no choice")
+        if key == "profile":
+            for pid, c in info.choices.items():
+                if pid in PROFILES and (c.grade == "U") != PROFILES[pid].provisional:
+                    issues.append(f"{p} choice {pid!r} grade {c.grade!r} disagrees with codes.PROFILES provisional")
+        if key == "satisfied_levels":
+            for value in info.choices:
+                if not all(isinstance(s, int) and 1 <= s <= 5 for s in value):
+                    issues.append(f"{p} choice {value!r} is not a tuple of scores 1-5")
+        if info.cli_values and info.cli_switch is None:
+            issues.append(f"{p} cli_values without a cli_switch")
+        for value in info.cli_values:
+            if info.choice(value) is None:
+                issues.append(f"{p} cli value for {value!r}, which is not a choice")
+        if info.cli_switch is None and not info.example:
+            issues.append(f"{p} no CLI switch and no Python example")
+        if key in _OPTION_VALUES and _OPTION_VALUES[key][1] and info.choice(getattr(defaults, key)) is None:
+            issues.append(f"{p} default {getattr(defaults, key)!r} is not a choice")
+    return issues
 
 
 # --- records ----------------------------------------------------------------------------------
@@ -957,7 +1236,8 @@ def indicators(lang: str | None = None) -> pd.DataFrame:
     return df
 
 
-def validate_registry(registry: Iterable[Indicator] = REGISTRY) -> list[str]:
+def validate_registry(registry: Iterable[Indicator] = REGISTRY,
+                      option_info: Mapping[str, OptionInfo] | None = None) -> list[str]:
     """Check the registry; return a list of problems (empty when consistent).
 
     Checks: ids unique and snake_case; kinds, units, ops and aggregations known;
@@ -966,6 +1246,15 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY) -> list[str]:
     columns; every source, edition and grade filled; proportions have numerator
     filters that include the denominator's; provisional flagged for grade ``U``.
 
+    The option table (``option_info``, default :data:`OPTION_INFO`) is checked too:
+    every :class:`Options` field has an :class:`OptionInfo` and no other key does;
+    names, source and grades filled and known; every listed choice is an allowed
+    value of its option (:data:`DUAL_DEFINITIONS`, :data:`PAY_RULES`,
+    :data:`SURVEY_WEIGHTS`, :data:`coopmetrics.codes.PROFILES`,
+    :data:`coopmetrics.schema.PROGRAMS`, the graduates' columns, scores 1-5), and
+    every allowed value of an enumerated option is listed; profile grades agree with
+    the profiles' ``provisional`` flag; CLI spellings name listed choices.
+
     Examples
     --------
     >>> bad = Indicator("x", "x", "x", "share", "mean", "graduates", Measure("mean", "nope"), None,
@@ -973,6 +1262,11 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY) -> list[str]:
     >>> validate_registry([bad])  # doctest: +NORMALIZE_WHITESPACE
     ["x: unit 'share' does not fit kind 'mean'", 'x: source is empty',
      "x: column 'nope' not in table 'graduates'"]
+    >>> odd = replace(OPTION_INFO["pay_rule"], choices={"2019": Choice("2019", "2019", "U")})
+    >>> validate_registry([], {**OPTION_INFO, "pay_rule": odd})  # doctest: +NORMALIZE_WHITESPACE
+    ["option pay_rule: choice '2019' is not an allowed value ('2021', '2016')",
+     "option pay_rule: allowed value '2021' has no choice", "option pay_rule: allowed value '2016' has no choice",
+     "option pay_rule: default '2021' is not a choice"]
     """
     issues: list[str] = []
     seen: set[str] = set()
@@ -1043,6 +1337,7 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY) -> list[str]:
                         msg = f"{p} column {c!r} not in table {t!r}"
                         if msg not in issues:
                             issues.append(msg)
+    issues += _option_issues(OPTION_INFO if option_info is None else option_info)
     return issues
 
 

@@ -47,6 +47,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import CoopmetricsError, InputError, check_option
+from .registry import OPTION_INFO
 from .schema import TABLES, resolve_header
 
 __all__ = [
@@ -681,52 +682,37 @@ _SURVEY_KINDS: dict[str, tuple[str, str]] = {
     "internship": ("实习", "internship"), "employment": ("就业", "employment"),
     "school": ("母校", "school"), "employer": ("雇主", "employer"),
 }
+#: Words for column and programme ids: the registry's listed elements of the tuple-valued options
+#: (roster columns raked to, programme types), plus the cohort covariate entry_score.
 _WORDS: dict[str, tuple[str, str]] = {
-    "major": ("专业", "major"), "program": ("培养模式", "programme"), "gender": ("性别", "gender"),
-    "department": ("院系", "department"), "entry_score": ("入学成绩", "entry score"),
-    "admission": ("招生类型", "admission type"),
-    "order_class": ("订单班", "order class"), "named_class": ("冠名班", "named class"),
-    "apprenticeship": ("现代学徒制", "apprenticeship"), "regular": ("普通班", "regular class"),
+    **{str(k): (c.zh, c.en) for key in ("raking_variables", "partner_programs")
+       for k, c in OPTION_INFO[key].choices.items()},
+    "entry_score": ("入学成绩", "entry score"),
 }
-_DUAL: dict[str, tuple[str, str, str]] = {
-    "school_flag": ("按导出数据的“是否双师素质教师”标记", "the export's 是否双师素质教师 flag", "V-2"),
-    "2004_evaluation": ("按2004评估方案条件计算（讲师及以上且满足一项行业条件，按现有列近似）",
-                        "2004 evaluation conditions computed from teacher columns (approximate)", "U"),
-    "2022_standard": ("按2022《职业教育“双师型”教师基本标准（试行）》认定等级",
-                      "certified level under the 2022 national standard", "U"),
-}
-_PAY: dict[str, tuple[str, str, str]] = {
-    "2021": ("2021规定：不低于相同岗位工资的80%或最低档工资", "2021 rule: >= 80 % of the post wage or the "
-             "lowest-grade wage", "V"),
-    "2016": ("2016规定：不低于相同岗位试用期工资的80%", "2016 rule: >= 80 % of the probation wage", "V"),
-}
-_WEIGHTS: dict[Any, tuple[str, str]] = {
-    "raking": ("按毕业生名册边际加权（raking）", "raked to the graduate roster's margins"),
-    "column": ("使用问卷数据自带的权重列", "the survey's own weight column"),
-    None: ("不加权", "unweighted"),
-}
-#: ``Options.survey_weights`` value -> ``coopmetrics report --weights`` choice.
-_WEIGHT_SWITCH: dict[Any, str] = {"raking": "raking", "column": "column", None: "none"}
-#: ``coopmetrics report --top-box`` choice -> the satisfied scores it sets for every survey kind.
-_TOP_BOX: dict[int, tuple[int, ...]] = {2: (5, 4), 3: (5, 4, 3)}
-
-
-def _top_box_switch(value: Mapping[str, Any]) -> str:
-    """How to change the satisfied levels: ``--top-box`` when every survey uses the same 2 or 3 scores."""
-    levels = {tuple(v) for v in value.values()}
-    box = next((k for k, v in _TOP_BOX.items() if levels == {v}), None)
-    if box is not None:
-        return f"命令行 CLI: --top-box {box}（所有问卷 / every survey）; Python: Options(satisfied_levels=…)"
-    # a per-survey or text-level choice has no CLI spelling: say so instead of naming a switch
-    return ("命令行 --top-box 2|3 只能为所有问卷统一设置；本报告的口径需 Python / CLI --top-box 2|3 sets every "
-            "survey alike; this choice needs Python: Options(satisfied_levels={\"school\": (5, 4, 3)})")
-
+#: Options whose alternatives are shown in words only: the value None is no word, and the
+#: 如何更改 column already has the CLI and Python spelling of every choice.
+_ALTERNATIVES_IN_WORDS = frozenset({"survey_weights"})
+#: Options whose default value carries the registry's note (a changed value says so instead).
+_CHANGED = ("已改为非默认口径", "changed from the default")
 
 _DISCLOSURE_WORDS: dict[str, tuple[str, str]] = {
     "hesa": ("HESA 规则：人数取整到5，小单元格不公布", "HESA rule: counts rounded to 5, small cells withheld"),
     "min_n": ("只抑制小单元格", "small cells withheld only"),
     "none": ("不做披露控制（仅限内部使用）", "no disclosure control (internal use only)"),
 }
+
+
+def _top_box_switch(value: Mapping[str, Any]) -> str:
+    """How to change the satisfied levels: ``--top-box`` when every survey uses the same 2 or 3 scores."""
+    info = OPTION_INFO["satisfied_levels"]
+    levels = {tuple(v) for v in value.values()}
+    box = next((info.cli_value(v) for v in info.cli_values if levels == {v}), None)
+    if box is not None:
+        return (f"命令行 CLI: {info.cli_switch} {box}（所有问卷 / every survey）; "
+                "Python: Options(satisfied_levels=…)")
+    # a per-survey or text-level choice has no CLI spelling: say so instead of naming a switch
+    return ("命令行 --top-box 2|3 只能为所有问卷统一设置；本报告的口径需 Python / CLI --top-box 2|3 sets every "
+            f"survey alike; this choice needs Python: {info.example}")
 
 
 def _words(values: Iterable[Any], lang: int) -> str:
@@ -768,139 +754,102 @@ def _by_kind(value: Mapping[str, Any], lang: int, empty: tuple[str, str] | None 
     return sep.join(parts)
 
 
-def _option_row(key: str, value: Any) -> dict[str, Any]:
-    """Readable description of one option: names, value in words, grade, alternatives, switch."""
-    from .registry import DEFAULT_EXCLUDED, DEFAULT_SATISFIED
-
-    row: dict[str, Any] = {"key": key, "value": str(value)}
-    alts_zh: list[str] = []
-    alts_en: list[str] = []
-    if key == "profile":
-        from .codes import PROFILES
-
-        prof = PROFILES[value]
-        row.update(name=("毕业去向归类口径", "Destination-code profile"), val=(prof.label_zh, prof.label_en),
-                   grade="U" if prof.provisional else "V-2",
-                   switch=f"命令行 CLI: --profile {value}; Python: Options(profile=\"{value}\")")
-        for pid, p in PROFILES.items():
-            if pid != value:
-                mark = " [U]" if p.provisional else ""
-                alts_zh.append(f"{pid}{mark}：{p.label_zh}")
-                alts_en.append(f"{pid}{mark}: {p.label_en}")
-    elif key == "dual_definition":
-        zh, en, grade = _DUAL[value]
-        row.update(name=("双师认定口径", "双师 (dual-qualified) definition"), val=(zh, en), grade=grade,
-                   switch=f"命令行 CLI: --dual {value}; Python: Options(dual_definition=\"{value}\")")
-        for did, (z, e, g) in _DUAL.items():
-            if did != value:
-                alts_zh.append(f"{did}{' [U]' if g == 'U' else ''}：{z}")
-                alts_en.append(f"{did}{' [U]' if g == 'U' else ''}: {e}")
-    elif key == "practice_days":
+def _value_words(key: str, value: Any) -> tuple[str, str]:
+    """An option value in words (Chinese, English): a listed choice's words, else per-field phrasing."""
+    choice = OPTION_INFO[key].choice(value)
+    if choice is not None:
+        return choice.zh, choice.en
+    if key == "practice_days":
         days = _plain(value, 0)
-        row.update(name=("企业实践达标天数（5年累计）", "Enterprise-practice days needed (5 years)"),
-                   val=(f"5年内累计不少于 {days} 天（“6个月”折算为天数）",
-                        f"at least {days} days in five years (the six-month rule in days)"),
-                   grade="U", switch=f"命令行 CLI: --practice-days {days}; Python: Options(practice_days={days})")
-        alts_zh.append("任意正数天数，如 180（日历日）或按工作日折算的天数")
-        alts_en.append("any positive number of days, e.g. 180 calendar days or a working-day count")
-    elif key == "pay_rule":
-        zh, en, grade = _PAY[str(value)]
-        row.update(name=("实习报酬合规规则", "Internship pay rule"), val=(zh, en), grade=grade,
-                   switch=f"命令行 CLI: --pay-rule {value}; Python: Options(pay_rule=\"{value}\")")
-        for pid, (z, e, _) in _PAY.items():
-            if pid != str(value):
-                alts_zh.append(f"{pid}：{z}")
-                alts_en.append(f"{pid}: {e}")
-    elif key == "satisfied_levels":
-        default = all(tuple(v) == tuple(DEFAULT_SATISFIED.get(k, ())) for k, v in value.items())
-        row.update(name=("满意口径（计为“满意”的选项）", "Satisfied levels (answers counted as satisfied)"),
-                   val=(_by_kind(value, 0), _by_kind(value, 1)),
-                   # top-2-box is MyCOS 2014 [V] for 母校; internship/employer have no national formula [U]
-                   grade="U", note=(("母校满意度“很满意+满意”为麦可思2014口径[V]；实习、就业、雇主满意度无全国口径[U]"
-                                    if default else "已改为非默认口径"),
-                                   ("top-2-box is the MyCOS 2014 convention for school satisfaction [V]; "
-                                    "internship, employment and employer satisfaction have no national formula [U]"
-                                    if default else "changed from the default")),
-                   switch=_top_box_switch(value))
-        alts_zh.append("很满意、满意、基本满意（许多学校报告的口径 [U]）；或任意分值/选项文字组合")
-        alts_en.append("very satisfied, satisfied, fairly satisfied (used by many school reports [U]); or any "
-                       "set of scores/answer texts")
-    elif key == "exclude_levels":
-        default = all(tuple(v) == tuple(DEFAULT_EXCLUDED.get(k, ())) for k, v in value.items())
-        row.update(name=("不计入分母的选项", "Answers removed from the denominator"),
-                   val=(_by_kind(value, 0), _by_kind(value, 1)), grade="U",
-                   note=(("剔除“无法评估”为麦可思口径[V]；其余为库约定[U]" if default else "已改为非默认口径"),
-                         ("removing 无法评估 is the MyCOS convention [V]; the others are a library convention [U]"
-                          if default else "changed from the default")),
-                   switch="Python: Options(exclude_levels={\"school\": (\"无法评估\",)})（命令行无此开关 / no CLI switch）")
-        alts_zh.append("任意选项文字组合，如只剔除“无法评估”")
-        alts_en.append("any set of answer texts, e.g. only 无法评估")
-    elif key == "survey_items":
+        return (f"5年内累计不少于 {days} 天（“6个月”折算为天数）",
+                f"at least {days} days in five years (the six-month rule in days)")
+    if key in ("satisfied_levels", "exclude_levels"):
+        return _by_kind(value, 0), _by_kind(value, 1)
+    if key == "survey_items":
         empty = ("全部题目", "all items")
-        zh = _by_kind(value, 0, empty) if value else "每类问卷全部题目"
-        en = _by_kind(value, 1, empty) if value else "all items of each survey"
-        row.update(name=("问卷题目范围", "Survey items used"), val=(zh, en), grade="setting",
-                   switch="Python: Options(survey_items={\"school\": (\"题目名\",)})（命令行无此开关 / no CLI switch）")
-        alts_zh.append("每类问卷指定题目名称")
-        alts_en.append("named items per survey")
-    elif key == "survey_weights":
-        zh, en = _WEIGHTS.get(value, (str(value), str(value)))
-        py = "None" if value is None else f'"{value}"'
-        row.update(name=("问卷加权", "Survey weighting"), val=(zh, en), grade="setting",
-                   switch=f"命令行 CLI: --weights {_WEIGHT_SWITCH.get(value, value)}; "
-                          f"Python: Options(survey_weights={py})")
-        for wid, (z, e) in _WEIGHTS.items():
-            if wid != value:  # shown in words only: the switch column has the CLI and Python spelling
-                alts_zh.append(z)
-                alts_en.append(e)
-    elif key == "raking_variables":
-        row.update(name=("加权所用名册变量", "Roster variables raked to"),
-                   val=(_words(value, 0) + "（数据中有的）", _words(value, 1) + " (those present)"),
-                   grade="setting",
-                   switch="Python: Options(raking_variables=(\"major\", \"gender\"))（命令行无此开关 / no CLI switch）")
-        alts_zh.append("毕业生名册中的任意列组合")
-        alts_en.append("any roster columns")
-    elif key == "partner_programs":
-        row.update(name=("计为校企合作培养的班级类型", "Programmes counted as partnership"),
-                   val=(_words(value, 0), _words(value, 1)), grade="U",
-                   switch="Python: Options(partner_programs=(\"order_class\", \"apprenticeship\"))"
-                          "（命令行无此开关 / no CLI switch）")
-        alts_zh.append("program 列中任意取值的组合（库约定 [U]）")
-        alts_en.append("any set of values of the program column (library convention [U])")
-    elif key == "as_of":
-        row.update(name=("去向数据截止日期", "Destination data as of"),
-                   val=(("未设置（结果中不注明日期）", "not set (no date echoed)") if value is None
-                        else (f"截至 {value}", f"as of {value}")),
-                   grade="setting", switch="Python: Options(as_of=\"2024-08-31\")（命令行无此开关 / no CLI switch）")
-        alts_zh.append("任意日期，如初次（9月1日）或年终（12月31日）统计日")
-        alts_en.append("any date, e.g. the initial (1 Sept) or year-end (31 Dec) reporting date")
+        return (_by_kind(value, 0, empty) if value else "每类问卷全部题目",
+                _by_kind(value, 1, empty) if value else "all items of each survey")
+    if key == "raking_variables":
+        return _words(value, 0) + "（数据中有的）", _words(value, 1) + " (those present)"
+    if key == "as_of":
+        return (("未设置（结果中不注明日期）", "not set (no date echoed)") if value is None
+                else (f"截至 {value}", f"as of {value}"))
+    return _plain(value, 0), _plain(value, 1)
+
+
+def _python_value(value: Any) -> str:
+    """``value`` as written in a Python call (strings in double quotes, whole floats without .0)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return str(value)
+
+
+def _defined_option_row(key: str, value: Any) -> dict[str, Any]:
+    """One :class:`~coopmetrics.registry.Options` field, described from ``registry.OPTION_INFO``."""
+    from .registry import Options
+
+    info = OPTION_INFO[key]
+    row: dict[str, Any] = {"key": key, "value": str(value), "name": (info.name_zh, info.name_en),
+                           "val": _value_words(key, value), "grade": info.grade_of(value)}
+    if key == "satisfied_levels":
+        row["switch"] = _top_box_switch(value)
+    elif info.cli_switch is not None:
+        row["switch"] = (f"命令行 CLI: {info.cli_switch} {info.cli_value(value)}; "
+                         f"Python: Options({key}={_python_value(value)})")
+    else:
+        row["switch"] = f"Python: {info.example}（命令行无此开关 / no CLI switch）"
+    if info.note[0]:
+        default = getattr(Options(), key)
+        same = (all(tuple(v) == tuple(default.get(k, ())) for k, v in value.items())
+                if isinstance(value, Mapping) else value == default)
+        row["note"] = info.note if same else _CHANGED
+    if info.alternatives[0]:  # free values: the registry's words for what else may be chosen
+        row["alts"] = info.alternatives
+    else:
+        others = [(v, c) for v, c in info.choices.items() if info.choice(value) is not c]
+        if key in _ALTERNATIVES_IN_WORDS:
+            row["alts"] = ("；".join(c.zh for _, c in others), "; ".join(c.en for _, c in others))
+        else:
+            mark = {v: " [U]" if c.grade == "U" else "" for v, c in others}
+            row["alts"] = ("；".join(f"{v}{mark[v]}：{c.zh}" for v, c in others),
+                           "; ".join(f"{v}{mark[v]}: {c.en}" for v, c in others))
+    return row
+
+
+def _option_row(key: str, value: Any) -> dict[str, Any]:
+    """Readable description of one option: names, value in words, grade, alternatives, switch.
+
+    Options fields are described from ``registry.OPTION_INFO``; the report's own arguments
+    (disclosure, breakdown, cohort covariates) here.
+    """
+    if key in OPTION_INFO:
+        row = _defined_option_row(key, value)
     elif key == "disclosure":
-        zh, en = _DISCLOSURE_WORDS.get(value, (str(value), str(value)))
-        row.update(name=("披露控制", "Disclosure control"), val=(zh, en), grade="setting",
-                   switch=f"命令行 CLI: --disclosure {value}; Python: build_report(..., disclosure=\"{value}\")")
-        for did, (z, e) in _DISCLOSURE_WORDS.items():
-            if did != value:
-                alts_zh.append(f"{did}：{z}")
-                alts_en.append(f"{did}: {e}")
+        row = {"name": ("披露控制", "Disclosure control"),
+               "val": _DISCLOSURE_WORDS.get(value, (str(value), str(value))), "grade": "setting",
+               "switch": f"命令行 CLI: --disclosure {value}; Python: build_report(..., disclosure=\"{value}\")",
+               "alts": ("；".join(f"{d}：{z}" for d, (z, _) in _DISCLOSURE_WORDS.items() if d != value),
+                        "; ".join(f"{d}: {e}" for d, (_, e) in _DISCLOSURE_WORDS.items() if d != value))}
     elif key == "by":
-        row.update(name=("分组", "Breakdown"), val=_WORDS.get(value, (str(value), str(value))), grade="setting",
-                   switch=f"命令行 CLI: --by {value}; Python: build_report(..., by=\"{value}\")")
         other = "major" if value == "department" else "department"
-        alts_zh.append(f"{other}：{_WORDS[other][0]}")
-        alts_en.append(f"{other}: {_WORDS[other][1]}")
+        row = {"name": ("分组", "Breakdown"), "val": _WORDS.get(value, (str(value), str(value))),
+               "grade": "setting", "switch": f"命令行 CLI: --by {value}; Python: build_report(..., by=\"{value}\")",
+               "alts": (f"{other}：{_WORDS[other][0]}", f"{other}: {_WORDS[other][1]}")}
     elif key == "cohort_adjust":
         cols = [c for c in str(value).split(",") if c]
-        row.update(name=("队列比较的调整变量", "Cohort-comparison covariates"),
-                   val=(_words(cols, 0), _words(cols, 1)), grade="setting",
-                   switch="自动：数据中有的入学成绩、性别、招生类型 / automatic: entry score, gender and admission type where present")
-        alts_zh.append("无（自动选择）")
-        alts_en.append("none (chosen automatically)")
-    else:  # an Options field added later: still readable, never a raw repr
-        row.update(name=(key, key), val=(_plain(value, 0), _plain(value, 1)), grade="setting",
-                   switch=f"Python: Options({key}=…)")
-    if not alts_zh:
-        alts_zh, alts_en = ["—"], ["—"]
-    row["alts"] = ("；".join(alts_zh), "; ".join(alts_en))
+        row = {"name": ("队列比较的调整变量", "Cohort-comparison covariates"),
+               "val": (_words(cols, 0), _words(cols, 1)), "grade": "setting",
+               "switch": "自动：数据中有的入学成绩、性别、招生类型 / automatic: entry score, gender and admission "
+                         "type where present",
+               "alts": ("无（自动选择）", "none (chosen automatically)")}
+    else:  # an Options field without registry words: still readable, never a raw repr
+        row = {"name": (key, key), "val": (_plain(value, 0), _plain(value, 1)), "grade": "setting",
+               "switch": f"Python: Options({key}=…)"}
+    row["key"], row["value"] = key, str(value)
+    alts = row.get("alts", ("", ""))
+    row["alts"] = alts if alts[0] else ("—", "—")
     return row
 
 
