@@ -902,8 +902,12 @@ def _continuous(
         bratio = boot[:, :, 1] / boot[:, :, 0]
     ok = (n1 >= 2) & (n0 >= 2)
     q = np.array([alpha / 2, 1 - alpha / 2])
-    dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
-    rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
+    with warnings.catch_warnings():
+        # a pair whose every bootstrap draw is undefined (e.g. a ratio to a zero reference mean)
+        # has no percentile interval: NaN is the answer, numpy's "All-NaN slice" notice is noise
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
+        dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
+        rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
     if kind == "mean":
         sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
         m1, m0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0
