@@ -1030,11 +1030,59 @@ def _build(seed: int, years: Sequence[int]) -> _Build:
                                 * 1.02),
     })
 
+    # 折合在校生数 (教发〔2004〕2号): full-time students plus part-time adult students (夜大 × 0.3, 函授 × 0.1),
+    # drawn from a separate stream so the other tables do not change with it
+    rng_x = np.random.default_rng([seed, 11])
+    night = rng_x.poisson(0.15 * ma["size"][em])
+    corr = rng_x.poisson(0.60 * ma["size"][em])
+    enrollment["fte_students"] = enrollment["students"] + 0.3 * night + 0.1 * corr
+    recruitment = _recruitment(rng_x, yrs, firms)
+
     # --- survey ---------------------------------------------------------------------------------------
     survey, truth = _survey(rng, graduates, out, program, major, g["female"], has_intern, emp_idx, all_names, firms, student_id)
     tables = {"graduates": graduates, "survey": survey, "teachers": teachers, "enterprises": enterprises,
-              "internships": internships, "enrollment": enrollment}
+              "internships": internships, "enrollment": enrollment, "recruitment": recruitment}
     return _Build(tables, truth)
+
+
+_POST_TYPES = ("技术岗", "生产操作岗", "销售岗", "管理岗", "服务岗")
+
+
+def _recruitment(rng: np.random.Generator, yrs: np.ndarray, firms: pd.DataFrame) -> pd.DataFrame:
+    """Posts offered at the college's job fairs (招聘会): one row per employer × post type × year.
+
+    Assumptions (not tuned to any published figure): about 160 employers a year (growing 3 %
+    a year), 60 % of them partner firms of some major; each offers 1-3 post types for one major
+    of its department (generic employers: a major drawn by size), and 1 + Poisson(8) posts per
+    type. The ratio to job-seeking graduates (求人倍率) is whatever this gives.
+    """
+    rows = []
+    sizes = np.array([m.size for m in MAJORS], dtype=float)
+    generic = _firm_names(600, _GENERIC_SUFFIXES)
+    for k, y in enumerate(yrs):
+        n_emp = int(rng.poisson(160 * 1.03 ** k))
+        partner = rng.random(n_emp) < 0.6
+        f_idx = rng.integers(0, len(firms), n_emp)
+        g_idx = rng.integers(0, len(generic), n_emp)
+        major = np.where(partner, firms["major_idx"].to_numpy()[f_idx], _choice(rng, sizes, n_emp))
+        name = np.where(partner, firms["enterprise"].to_numpy(dtype=object)[f_idx],
+                        np.array(generic, dtype=object)[g_idx])
+        n_types = rng.integers(1, 4, n_emp)
+        emp = np.repeat(np.arange(n_emp), n_types)
+        ptype = np.concatenate([rng.choice(len(_POST_TYPES), t, replace=False) for t in n_types])
+        rows.append(pd.DataFrame({
+            "year": int(y), "employer": name[emp], "event": f"{int(y)}届毕业生双选会",
+            "post_type": np.array(_POST_TYPES, dtype=object)[ptype],
+            "department": np.array([m.department for m in MAJORS], dtype=object)[major[emp]],
+            "major": np.array([m.name for m in MAJORS], dtype=object)[major[emp]],
+            "posts": 1 + rng.poisson(8, emp.size),
+        }))
+    rec = pd.concat(rows, ignore_index=True)
+    # an employer listed twice for the same post type and major in a year is one row with the posts summed
+    rec = rec.groupby(["year", "employer", "event", "post_type", "department", "major"], as_index=False)["posts"].sum()
+    for c in ("employer", "event", "post_type", "department", "major"):
+        rec[c] = rec[c].astype("str")
+    return rec.sort_values(["year", "employer", "post_type"], ignore_index=True)
 
 
 def _teachers(rng: np.random.Generator, yrs: np.ndarray, firms: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -1290,7 +1338,7 @@ def generate(seed: int = 2024, years: Sequence[int] = range(2019, 2025)) -> Data
     --------
     >>> ds = generate()
     >>> ds.tables
-    ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment']
+    ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment', 'recruitment']
     >>> 1800 < int((ds["graduates"]["grad_year"] == 2024).sum()) < 2100
     True
     """
@@ -1329,7 +1377,7 @@ SAMPLE_DIR: Path = Path(str(resources.files("coopmetrics") / "data" / "sample"))
 #: Output file name (without .csv) of each table; the survey is one wide file per kind.
 SAMPLE_FILES: dict[str, str] = {
     "graduates": "毕业生", "teachers": "教师", "enterprises": "合作企业", "internships": "岗位实习",
-    "enrollment": "在校生",
+    "enrollment": "在校生", "recruitment": "招聘岗位",
 }
 _ZH_PROGRAM = {"regular": "普通班", "order_class": "订单班", "named_class": "冠名班", "apprenticeship": "现代学徒制"}
 _ZH_GENDER = {"male": "男", "female": "女"}
@@ -1604,6 +1652,9 @@ def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
     ent = t["enterprises"]
     ent_year = ent.groupby("year")["enterprise"].nunique()
     ratio = ent.groupby("year")["internship_positions"].sum() / per_year
+    further = g["destination_code"].astype(str).str[:2].isin(["80", "81", "82", "85", "46"])
+    seekers = (~further).groupby(g["grad_year"]).sum()
+    demand = t["recruitment"].groupby("year")["posts"].sum() / seekers
     teach_year = t["teachers"].groupby("year").size()
     tr = b.truth.groupby("survey_kind")[["population", "respondents", "rated", "satisfied", "rated_resp",
                                           "satisfied_resp"]].sum()
@@ -1645,7 +1696,9 @@ def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
         "teachers": "one row per teacher × year (专任/校内兼课/企业兼职/校外兼课)",
         "enterprises": "partner-firm ledger, one row per firm × year (money in yuan)",
         "internships": "one 岗位实习 record per graduate who did one (about 95 %)",
-        "enrollment": "full-time students per department × major × year (three cohorts)",
+        "enrollment": "full-time students (全日制在校生数) and 折合在校生数 (adds 夜大 × 0.3 and 函授 × 0.1 "
+                      "part-time students, 教发〔2004〕2号) per department × major × year",
+        "recruitment": "posts offered at the job fairs (招聘会): one row per employer × post type × major × year",
     }
     for table, stem in SAMPLE_FILES.items():
         lines.append(f"| `{stem}.csv` | {table} | {len(t[table]):,} | {desc[table]} |")
@@ -1670,7 +1723,8 @@ def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
         "| figure | source | this sample |",
         "|---|---|---|",
         f"| ~1,934 graduates a year | seed 002 | {rng_(per_year)} a year |",
-        f"| 求人倍率 3.01 (5,900+ positions for 1,934 graduates) | seed 002 | positions / graduates "
+        f"| 求人倍率 3.01 (5,900+ positions for 1,934 graduates) | seed 002 | 求人倍率 = job-fair posts / "
+        f"job-seeking graduates {rng_(demand, '{:.2f}')} (not tuned to 3.01); partner internship posts / graduates "
         f"{rng_(ratio, '{:.2f}')} |",
         f"| partner firms 20 → 65 in five years; 102–148 firms | seed 002 | {rng_(ent_year)} partner firms "
         f"({int(ent_year.iloc[0])} in {ent_year.index[0]} → {int(ent_year.iloc[-1])} in {ent_year.index[-1]}) |",
