@@ -1095,3 +1095,106 @@ def test_ambiguous_overall_item_is_not_guessed():
     assert r["status"].item() == "missing_input"
     msg = r.attrs["messages"]["school_satisfaction"]
     assert "多个题目" in msg and "several items" in msg
+
+
+def _raking_population(rng, n_pop=3000, n_years=1):
+    """Graduates whose satisfaction depends strongly on programme and gender; response depends on them too."""
+    rows = []
+    for year in range(2024, 2024 + n_years):
+        prog = rng.choice(["regular", "order_class", "apprenticeship"], n_pop, p=[0.6, 0.25, 0.15])
+        gender = rng.choice(["male", "female"], n_pop)
+        p_sat = 0.45 + 0.35 * (prog == "order_class") + 0.2 * (prog == "apprenticeship") + 0.1 * (gender == "female")
+        sat = rng.random(n_pop) < p_sat
+        p_resp = 0.15 + 0.25 * (prog != "regular") + 0.1 * (gender == "female")
+        rows.append(pd.DataFrame({"student_id": [f"{year}-{i}" for i in range(n_pop)], "grad_year": year,
+                                  "major": "A", "program": prog, "gender": gender, "destination_code": "10",
+                                  "_sat": sat, "_resp": rng.random(n_pop) < p_resp}))
+    g = pd.concat(rows, ignore_index=True)
+    r = g[g["_resp"]]
+    s = pd.DataFrame({"respondent_id": r["student_id"], "student_id": r["student_id"], "year": r["grad_year"],
+                      "survey_kind": "school", "item": "母校总体满意度", "response": "x",
+                      "score": np.where(r["_sat"], 5, 2)})
+    return cm.Dataset(graduates=g.drop(columns=["_sat", "_resp"]), survey=s), g
+
+
+def test_calibrated_se_is_the_residual_linearisation_on_the_raking_margins():
+    """Options(survey_se="calibrated") (default): the se R survey::calibrate gives for a raked mean.
+
+    By hand: z_i = (x_i − R) / Σw, e = residuals of the weighted least-squares regression of z on the
+    one-hot margins (programme, gender) with weights w, se = sqrt(n/(n−1) Σ w² e²); statsmodels WLS
+    computes the residuals.
+    """
+    import statsmodels.api as sm
+
+    ds, _ = _raking_population(np.random.default_rng(5))
+    opts = Options(raking_variables=("program", "gender"))
+    r = compute(ds, "school_satisfaction", by=(), options=opts).iloc[0]
+    fixed = compute(ds, "school_satisfaction", by=(), options=opts.with_(survey_se="weighted")).iloc[0]
+    uv = unit_values(ds, "school_satisfaction", ["program", "gender"], options=opts)
+    w, x = uv["weight"].to_numpy(), uv["value"].to_numpy()
+    est_ = (w * x).sum() / w.sum()
+    z = (x - est_) / w.sum()
+    # the margins' span: programme levels (they sum to the intercept) and one gender indicator
+    X = np.column_stack([pd.get_dummies(uv["program"]).to_numpy(float), (uv["gender"] == "female").to_numpy(float)])
+    e = sm.WLS(z, X, weights=w).fit().resid
+    n = len(x)
+    assert r["estimate"] == pytest.approx(est_, rel=1e-9)
+    # raking stops at a relative margin error of 1e-6, so the two agree to about that, not to machine precision
+    assert r["se"] == pytest.approx(np.sqrt(n / (n - 1) * (w * w * e * e).sum()), rel=1e-5)
+    assert r["ci_method"] == "wilson_design_calibrated"
+    # calibration on margins that predict satisfaction removes their variance: smaller than weights-fixed
+    assert r["se"] < fixed["se"]
+    assert fixed["se"] == pytest.approx(np.sqrt(n / (n - 1) * ((w * (x - est_)) ** 2).sum()) / w.sum(), rel=1e-6)
+    assert r["deff"] == pytest.approx((r["se"] ** 2 * (n - 1) / n) / (est_ * (1 - est_) / n), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_calibrated_interval_covers_the_population_share():
+    """Simulation: 200 surveys of a known population; the raked 95 % interval covers the truth about 95 %.
+
+    Monte Carlo error of a coverage near 0.95 with 200 replications is sqrt(.95·.05/200) ≈ 0.015, so
+    0.90-0.99 is a generous 3-sigma band.
+    """
+    rng = np.random.default_rng(11)
+    ds, g = _raking_population(rng, n_pop=2000)
+    opts = Options(raking_variables=("program", "gender"))
+    truth_sat = None
+    covered, reps = 0, 200
+    base = g.drop(columns=["_resp"])
+    for _ in range(reps):
+        # a new response draw each replication; the population (and its satisfaction) stays fixed
+        p_resp = 0.15 + 0.25 * (base["program"] != "regular") + 0.1 * (base["gender"] == "female")
+        r = base[rng.random(len(base)) < p_resp]
+        s = pd.DataFrame({"respondent_id": r["student_id"], "student_id": r["student_id"], "year": r["grad_year"],
+                          "survey_kind": "school", "item": "母校总体满意度", "response": "x",
+                          "score": np.where(r["_sat"], 5, 2)})
+        res = compute(cm.Dataset(graduates=base.drop(columns=["_sat"]), survey=s), "school_satisfaction", by=(),
+                      options=opts).iloc[0]
+        truth_sat = base["_sat"].mean()
+        covered += res["ci_low"] <= truth_sat <= res["ci_high"]
+    assert 0.90 <= covered / reps <= 0.99, covered / reps
+
+
+def test_relevance_scope_restricts_to_stem_agri_med_majors():
+    """理工农医类专业相关度: 专业代码 prefixes 41-52 (2021 目录) only; 53+ (财经商贸...) left out."""
+    g = pd.DataFrame({"student_id": list("abcdef"), "grad_year": 2024, "major": list("abcdef"),
+                      "major_code": ["460103", "520201", "530302", "540106", "410101", None],
+                      "destination_code": "10",
+                      "job_relevant": pd.array([True, False, True, True, True, True], dtype=B)})
+    ds = cm.Dataset(graduates=g)
+    allm = compute(ds, "job_relevance_rate", by=()).iloc[0]
+    stem = compute(ds, "job_relevance_rate", by=(), options=Options(relevance_scope="stem_agri_med")).iloc[0]
+    assert (allm["numerator"], allm["denominator"]) == (5, 6)
+    # 460103 (装备制造) yes, 520201 (医药卫生) no, 410101 (农林牧渔) yes; 530302, 540106 and no code are out
+    assert (stem["numerator"], stem["denominator"]) == (2, 3)
+    assert "relevance_scope=stem_agri_med" in stem["edition"]
+    with pytest.raises(InvalidOptionError):
+        Options(relevance_scope="science")
+
+
+def test_job_demand_ratio_needs_the_recruitment_table(hand):
+    ds = cm.Dataset(**{t: hand[t] for t in hand.tables if t != "recruitment"})
+    r = compute(ds, ["job_demand_ratio", "partner_posts_per_graduate"], by=()).set_index("indicator")
+    assert r.loc["job_demand_ratio", "status"] == "missing_input"
+    assert "recruitment" in r.attrs["messages"]["job_demand_ratio"]
+    assert r.loc["partner_posts_per_graduate", "status"] == "reported"  # the renamed supply ratio is unaffected

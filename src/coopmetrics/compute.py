@@ -823,7 +823,8 @@ class _Context:
         pre = p.stage_pre()
         if pre:
             lf = lf.with_columns(*pre)
-        lf = lf.select(*kexprs, *stage_a)
+        # a plain row count with no group needs no column; narwhals' select needs at least one
+        lf = lf.select(*kexprs, *stage_a) if (kexprs or stage_a) else lf.select(nw.lit(1).alias("__one"))
         exprs, names = p.stage_b()
         df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
