@@ -1355,6 +1355,12 @@ def _measure_words(m: Measure | None, ind: Indicator, lang: str) -> str:
         "median": ("中位数", "median of"),
         "weighted_count": ("加权计数", "weighted count of rows"),
     }[m.agg][0 if zh else 1]
+    if ind.survey_kind is not None and m.agg == "count":  # survey shares count people, never answers
+        pool = not any(f.op == "overall_item" for f in ind.numerator.where)
+        if m is ind.numerator and pool:
+            agg = "答卷人满意题目占比之和" if zh else "sum over respondents of their share of answers"
+        else:
+            agg = "答卷人数" if zh else "respondents with an answer"
     cond = describe_filters(m.where, lang)
     if m.terms:
         sep = "＋" if zh else " + "
