@@ -382,7 +382,7 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         e = nw.col("score").is_in(scores).fill_null(False)
         if texts and "response" in names:
             e = e | nw.col("response").is_in(texts).fill_null(False)
-    elif op == "valid_response":
+    elif op in ("valid_response", "valid_answer"):
         levels = o.satisfied_levels.get(v, ())
         texts = [str(x) for x in levels if isinstance(x, str)]
         e = ~nw.col("score").is_null()
@@ -391,7 +391,7 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         excl = list(o.exclude_levels.get(v, ()))
         if excl and "response" in names:
             e = e & ~nw.col("response").is_in(excl).fill_null(False)
-        items = o.survey_items.get(v)
+        items = o.survey_items.get(v) if op == "valid_response" else None
         if items is not None and "item" in names:
             e = e & nw.col("item").is_in(list(items)).fill_null(False)
     elif op == "pay_compliant":
@@ -1195,30 +1195,32 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
 
 def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
                         cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray) -> np.ndarray:
-    """Calibration-aware linearised variance of raked (weighted mean) shares, one per group.
+    """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
 
-    The share of group ``d`` is ``R_d = Σ_d w x / Σ_d w``; its linearised variable is
-    ``z_i = (x_i − R_d) / Σ_d w`` for respondents of ``d`` (0 elsewhere). Raking calibrates
-    the weights of each cell (year) to the roster's margins, so — as R ``survey::calibrate``
-    does (Deville & Särndal 1992) — the variable is replaced by its residual from the
-    weighted least-squares regression on the margin indicators (one-hot levels of every
-    raking variable, a missing value a level of its own) within each cell:
-    ``e = z − X B``, ``B = (X'WX)⁺ X'W z``, and ``v_d = Σ_i w_i² e_{d,i}²`` summed over every
-    respondent of the cells ``d`` touches (residuals outside ``d`` are not 0). Respondents
-    raking could not place (``placed`` False) are not calibrated (``X`` row 0). Computed with
-    per-(group, cell) totals: ``v = Σ_c [Σ w²z² − 2 Q·B + B'H B]`` with ``Q = Σ w² X z``,
-    ``H = Σ w² X X'``; a loop over cells (years), vectorised over groups and respondents.
+    What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
+    ~margins, population, calfun = "raking"), svymean)`` (Deville & Särndal 1992; Lumley 2010
+    §7): the share of group ``d`` is ``R_d = Σ_d w x / Σ_d w`` with ``w`` the raked weights; its
+    influence variable ``z_i = (x_i − R_d) / Σ_d w`` for respondents of ``d`` (0 elsewhere) is
+    replaced by its residual ``e = z − X B`` from the least-squares regression on the one-hot
+    margin indicators ``X`` (every raking variable's levels, a missing value a level of its own),
+    fitted with the base weights (1: raking starts from equal weights) within each raking cell
+    (year). Then ``u_i = w_i e_i`` over every respondent of the design (outside ``d`` ``u`` is
+    not 0) and ``v = n/(n−1) · (Σu² − (Σu)²/n)`` with ``n`` all respondents. Respondents raking
+    could not place (``placed`` False) are not calibrated (``X`` row 0). Computed from
+    per-(group, cell) totals — ``Σ w²z²``, ``G = Σ X z``, ``Q = Σ w² X z``, ``H = Σ w² X X'``,
+    ``a = Σ w X`` — with one k × k solve per cell: a loop over years, vectorised over groups
+    and respondents.
 
-    Returns the variance without the ``n/(n−1)`` factor (see :func:`estimators.weighted_share`).
+    Returns the variance of each group's estimate (the square of its standard error).
 
     Examples
     --------
     >>> import pandas as pd
     >>> x = np.array([1., 0., 1., 1.]); w = np.ones(4)
-    >>> m = pd.DataFrame({"g": ["a", "a", "b", "b"]})  # share within each raking level is fixed
+    >>> m = pd.DataFrame({"g": ["a", "a", "b", "b"]})  # the share within each raking level is fixed
     >>> v = calibrated_variance(np.zeros(4, int), 1, x, w, np.ones(4, bool), np.zeros(4), m, np.ones(4, bool))
-    >>> round(float(v[0]), 6)  # residuals 0.5, -0.5, 0, 0 over Σw = 4: (0.25 + 0.25) / 16
-    0.03125
+    >>> round(float(v[0]), 6)  # residuals 0.5, -0.5, 0, 0 over Σw = 4: 4/3 · (0.25 + 0.25) / 16
+    0.041667
     """
     w = np.where(valid, w, 0.0)
     sw = np.bincount(gid, w, n_groups)
@@ -1227,30 +1229,35 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
         r = swx / sw
         z = np.where(valid, (x - r[gid]) / sw[gid], 0.0)
     z = np.nan_to_num(z)
-    # one-hot margins (a level per value of each variable; missing is a level)
     blocks = []
-    for col in margins.columns:
+    for col in margins.columns:  # one-hot margins: a level per value of each variable (missing is a level)
         codes, uniq = pd.factorize(margins[col].astype(object), use_na_sentinel=False)
         blocks.append(np.eye(len(uniq))[codes])
     X = np.hstack(blocks) if blocks else np.zeros((len(x), 0))
-    X = X * placed[:, None]
-    v = np.bincount(gid, w * w * z * z, n_groups)
+    X = X * (placed & valid)[:, None]
+    s1 = np.bincount(gid, w * w * z * z, n_groups)  # Σ u² before calibration
+    s2 = np.zeros(n_groups)  # Σ u: Σ_d w z = 0, so only the calibration terms remain
     cells, cidx = np.unique(np.asarray(cell), return_inverse=True)
     for c in range(len(cells)):  # one small k x k solve per raking cell (year)
         rows = np.flatnonzero((cidx == c) & valid)
         if not rows.size:
             continue
         Xc, wc, zc, gc = X[rows], w[rows], z[rows], gid[rows]
-        M = np.linalg.pinv(Xc.T @ (Xc * wc[:, None]))
+        M = np.linalg.pinv(Xc.T @ Xc)  # base weights 1
         H = Xc.T @ (Xc * (wc * wc)[:, None])
-        pairs, pidx = np.unique(gc, return_inverse=True)
-        G = np.zeros((pairs.size, X.shape[1]))
+        a = Xc.T @ wc
+        groups, pidx = np.unique(gc, return_inverse=True)
+        G = np.zeros((groups.size, X.shape[1]))
         Q = np.zeros_like(G)
-        np.add.at(G, pidx, Xc * (wc * zc)[:, None])
+        np.add.at(G, pidx, Xc * zc[:, None])
         np.add.at(Q, pidx, Xc * (wc * wc * zc)[:, None])
         B = G @ M  # M is symmetric
-        v[pairs] += -2 * np.einsum("pk,pk->p", Q, B) + np.einsum("pk,kl,pl->p", B, H, B)
-    return np.maximum(v, 0.0)
+        s1[groups] += -2 * np.einsum("pk,pk->p", Q, B) + np.einsum("pk,kl,pl->p", B, H, B)
+        s2[groups] -= B @ a
+    n = int(valid.sum())
+    if n < 2:
+        return np.full(n_groups, np.nan)
+    return np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
 
 
 def _respondent_frame(keys: pd.DataFrame, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> pd.DataFrame:

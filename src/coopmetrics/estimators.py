@@ -243,9 +243,9 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     kish_deff : array
         Kish weighting effect, for the fallback effective size.
     variance : array, optional
-        A linearised variance of the share to use instead of the weighted-ratio one (without
-        the ``n/(n-1)`` factor), e.g. the calibration-aware variance of a raked share
-        (:func:`calibrated_variance`).
+        The variance of the share (``se²``) to use instead of the weighted-ratio linearisation,
+        e.g. the calibration-aware variance of a raked share
+        (:func:`coopmetrics.compute.calibrated_variance`); used as is for ``se`` and ``n*``.
 
     Returns
     -------
@@ -263,8 +263,10 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(swy > 0, swx / swy, np.nan)
         v = np.maximum(sw2xx - 2 * r * sw2xy + r * r * sw2yy, 0.0) / (swy * swy)
+        given = np.zeros(v.shape, dtype=bool)
         if variance is not None:
-            v = np.where(np.isfinite(_arr(variance)), np.maximum(_arr(variance), 0.0), v)
+            given = np.isfinite(_arr(variance))
+            v = np.where(given, np.maximum(_arr(variance), 0.0), v)
         n_star = np.where(v > 0, r * (1 - r) / v, m / np.where(kish_deff > 0, kish_deff, 1.0))
     n_star = np.where(np.isfinite(n_star), n_star, np.nan)
     lo, hi = proportion_interval(np.where(np.isfinite(r), r, 0) * np.nan_to_num(n_star),
@@ -273,7 +275,7 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     lo = np.where(fin, np.fmin(lo, r), lo)  # guard against rounding in r·n*/n*
     hi = np.where(fin, np.fmax(hi, r), hi)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.where(n > 1, np.sqrt(v * n / (n - 1)), np.nan)
+        se = np.where(given, np.sqrt(v), np.where(n > 1, np.sqrt(v * n / (n - 1)), np.nan))
     return {"estimate": r, "se": se, "ci_low": lo, "ci_high": hi, "n_star": n_star, "variance": v}
 
 

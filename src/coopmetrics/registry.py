@@ -136,6 +136,7 @@ OPS: dict[str, str] = {
     "any_positive": "any of the columns (those present) is > 0",
     "satisfied": "survey answer in Options.satisfied_levels[value] (scores or text levels)",
     "valid_response": "survey answer of kind value that is scored and not in Options.exclude_levels[value]",
+    "valid_answer": "valid_response without the Options.survey_items restriction (the overall item)",
     "overall_item": "survey item is the overall question of kind value (Options.overall_items[value])",
     "relevance_scope": "major code within Options.relevance_scope (all majors, or 理工农医 by 专业大类)",
     "pay_compliant": "intern pay meets the rule in Options.pay_rule (2021: >= 80 % of post wage or >= "
@@ -800,7 +801,7 @@ def filter_columns(f: Filter, options: Options) -> tuple[tuple[str, ...], tuple[
         return (), tuple(f.column)
     if op == "eq_column":
         return (f.column, f.value), ()
-    if op in ("satisfied", "valid_response"):
+    if op in ("satisfied", "valid_response", "valid_answer"):
         return ("survey_kind", "score"), ("response", "item")
     if op == "overall_item":
         return ("item",), ()
@@ -881,7 +882,7 @@ def _describe_filter(f: Filter, lang: str) -> str:
         return f"{name} 中任一项 > 0" if zh else f"any of {name} > 0"
     if f.op == "satisfied":
         return f"{v}问卷回答属于满意档（见 satisfied_levels）" if zh else f"{v} survey answer in the top box (satisfied_levels)"
-    if f.op == "valid_response":
+    if f.op in ("valid_response", "valid_answer"):
         return (f"{v}问卷有效回答（不含 exclude_levels）" if zh
                 else f"valid {v} survey answer (exclude_levels removed)")
     if f.op == "overall_item":
@@ -948,8 +949,9 @@ _SURVEY_PEOPLE = ("Numerator and denominator count respondents (people), never i
 
 def _survey(kind: str, zh: str, en: str, source: str, grade: str, notes: str) -> Indicator:
     """The scorecard figure: top-box share of the single overall question (found by header)."""
+    # valid_answer: survey_items (which items the pool uses) does not touch the overall question
     pop = (Filter("survey_kind", "eq", kind), Filter("item", "overall_item", kind),
-           Filter("response", "valid_response", kind))
+           Filter("response", "valid_answer", kind))
     return Indicator(
         f"{kind}_satisfaction", zh, en, "share", "weighted_proportion", "survey",
         numerator=Measure("count", where=pop + (Filter("response", "satisfied", kind),)),
