@@ -61,3 +61,22 @@ def test_provisional_flags_and_unknown_profile():
 
 def test_classify_treats_missing_codes_as_unknown():
     assert classify([None, "10"], "moe_2021") == ["unknown", "contract"]
+
+
+@pytest.mark.parametrize("code,category", [
+    ("460103", "46 装备制造大类"), ("510201", "51 电子与信息大类"), ("530302", "53 财经商贸大类"),
+    ("520201", "52 医药卫生大类"), ("410101", "41 农林牧渔大类"), ("590101", "59 公共管理与服务大类"),
+    ("460103.0", "46 装备制造大类"), ("４６０１０３", "46 装备制造大类"), ("4601", None), ("990101", None), (None, None),
+])
+def test_major_category_from_the_first_two_digits(code, category):
+    from coopmetrics.codes import major_category
+
+    assert major_category([code]).tolist() == [category]
+
+
+def test_stem_agri_med_prefixes_are_the_first_twelve_categories():
+    from coopmetrics.codes import MAJOR_CATEGORIES, STEM_AGRI_MED
+
+    assert len(MAJOR_CATEGORIES) == 19  # 2021 目录 高职专科: 19 大类, codes 41-59
+    assert set(STEM_AGRI_MED) == {str(c) for c in range(41, 53)}
+    assert MAJOR_CATEGORIES["52"] == "医药卫生大类" and MAJOR_CATEGORIES["53"] == "财经商贸大类"

@@ -108,8 +108,11 @@ def hand_dataset() -> cm.Dataset:
         "training_income": [10000.0, 0.0, 0.0, 0.0],
         "training_person_days": [40.0, 0.0, 0.0, 0.0],
     })
-    n = pd.DataFrame({"year": [2024, 2024], "major": ["A", "B"], "students": [300, 200]})
-    return cm.Dataset(graduates=g, survey=s, teachers=t, internships=i, enterprises=e, enrollment=n)
+    n = pd.DataFrame({"year": [2024, 2024], "major": ["A", "B"], "students": [300, 200],
+                      "fte_students": [310.5, 204.0]})
+    r = pd.DataFrame({"year": [2024] * 3, "employer": ["甲", "乙", "丙"], "post_type": ["技术员", "销售", "技术员"],
+                      "posts": [12, 8, 5]})
+    return cm.Dataset(graduates=g, survey=s, teachers=t, internships=i, enterprises=e, enrollment=n, recruitment=r)
 
 
 nan = np.nan
@@ -142,15 +145,23 @@ HAND: dict[str, tuple[float, float, float]] = {
     "apprenticeship_share": (1, 9, 1 / 9),
     "partnership_program_share": (4, 9, 4 / 9),  # 1, 4, 5, 8
     # survey, unweighted; scores 5 and 4 are top-box; 无法评估 excluded
+    # counts are respondents (people), never item answers; the scorecard figure is the overall item
     "school_satisfaction": (2, 4, 0.5),  # s1 5, s2 4, s3 2, s5 3 valid; s4 excluded
-    "employer_satisfaction": (1, 2, 0.5),
-    "internship_satisfaction": (2, 3, 2 / 3),  # i1 answers 4 and 2, i2 answers 5
+    "employer_satisfaction": (1, 2, 0.5),  # item "总体" is the overall question
+    "internship_satisfaction": (2, 2, 1.0),  # overall item "总体": i1 answers 4, i2 answers 5 (i1's 指导 not used)
     "employment_satisfaction": (1, 1, 1.0),
+    # item pools: each respondent's share of top-box answers, averaged over respondents
+    "school_satisfaction_items": (2, 4, 0.5),  # one item each
+    "employer_satisfaction_items": (1, 2, 0.5),
+    "internship_satisfaction_items": (1.5, 2, 0.75),  # i1: 1 of 2 items = 0.5; i2: 1 of 1 = 1 -> 1.5 / 2
+    "employment_satisfaction_items": (1, 1, 1.0),
     # teachers: full-time t1-t4; professional full-time t1, t2, t4
     "dual_teacher_ratio_fulltime": (2, 4, 0.5),  # flag: t1, t3
     "dual_teacher_ratio_professional": (1, 3, 1 / 3),  # t1
     "fulltime_teachers": (4, nan, 4),
-    "student_teacher_ratio": (500, 4, 125.0),  # (300 + 200) / 4
+    # 教发〔2004〕2号: 折合在校生 (310.5 + 204) / (4 专任 + 0.5 x 1 聘请校外 t5; 校内兼课 t6 not counted)
+    "student_teacher_ratio": (514.5, 4.5, 514.5 / 4.5),
+    "student_teacher_ratio_simple": (500, 4, 125.0),  # (300 + 200) / 4 full-time teachers
     "senior_title_share": (2, 4, 0.5),  # t1, t4
     "enterprise_teaching_share": (150, 600, 0.25),  # t5's 150 of 100+200+0+100+150+50
     "practice_compliance_rate": (2, 3, 2 / 3),  # 200 and 800 days >= 180; 100 not
@@ -170,7 +181,9 @@ HAND: dict[str, tuple[float, float, float]] = {
     "order_students_per_student": (20, 500, 0.04),
     "interns_received": (15, nan, 15),
     "internship_positions": (45, nan, 45),
-    "positions_per_graduate": (45, 10, 4.5),
+    "partner_posts_per_graduate": (45, 10, 4.5),
+    # 求人倍率: posts 12 + 8 + 5 = 25 over job seekers: 10 graduates minus 803 (further study) = 9
+    "job_demand_ratio": (25, 9, 25 / 9),
     "enterprise_hires_per_intern": (5, 15, 1 / 3),
     "graduates_hired": (5, nan, 5),
     "part_time_teachers": (2, nan, 2),
@@ -219,8 +232,9 @@ def test_grouped_by_major(hand):
     assert cell.loc[("placement_rate", "A"), ["numerator", "denominator"]].tolist() == [5, 5]
     assert cell.loc[("placement_rate", "B"), ["numerator", "denominator"]].tolist() == [2, 5]
     # teachers use "year" but the output column keeps the requested name grad_year
-    assert cell.loc[("student_teacher_ratio", "A"), "estimate"] == 300 / 2  # t1, t2 full-time in A
-    assert cell.loc[("student_teacher_ratio", "B"), "estimate"] == 200 / 2  # t3, t4
+    # 折合在校生 310.5 over t1, t2 full-time + 0.5 x t5 (企业兼职) in A
+    assert cell.loc[("student_teacher_ratio", "A"), "estimate"] == pytest.approx(310.5 / 2.5)
+    assert cell.loc[("student_teacher_ratio", "B"), "estimate"] == 204 / 2  # t3, t4 (t6 校内兼课 not counted)
     assert (res.loc[res.indicator == "student_teacher_ratio", "grad_year"] == 2024).all()
     # internships of major A only
     assert cell.loc[("intern_hire_rate", "A"), "numerator"] == 2
@@ -260,41 +274,50 @@ def test_median_interval_uses_the_right_order_statistics():
         assert res.loc[major, ["ci_low", "ci_high"]].tolist() == [v[85], v[114]]
 
 
+OVERALL = {"school": "母校总体满意度", "internship": "实习总体满意度", "employment": "就业总体满意度"}
+
+
 @pytest.mark.parametrize("kind", ["school", "internship", "employment"])
 def test_weighted_survey_matches_raking_by_hand(kind, sample_ds):
-    """Weighted satisfaction = Σw·x/Σw·y with weights from weighting.rake on the roster, per questionnaire
-    (compute rakes all questionnaires in one call; here each is raked on its own)."""
+    """Weighted satisfaction = Σw·x/Σw over respondents of the overall item, weights from weighting.rake on
+    the roster per year (compute rakes all questionnaires in one call; here each is raked on its own).
+    Counts are people; response rate = respondents who returned the questionnaire / graduates."""
     from coopmetrics.weighting import rake
 
     ds = sample_ds
     res = compute(ds, ["school_satisfaction", "internship_satisfaction", "employment_satisfaction"],
-                  by=("grad_year",))
+                  by=("grad_year",), options=Options(survey_se="weighted"))
     res = res[res["indicator"] == f"{kind}_satisfaction"].set_index("grad_year")
     g = ds["graduates"][["student_id", "grad_year", "major", "program", "gender"]]
     s = ds["survey"]
     s = s[s["survey_kind"] == kind]
+    returned = s.groupby("year")["respondent_id"].nunique()
+    s = s[s["item"] == OVERALL[kind]]
     s = s.assign(valid=s["score"].notna() & ~s["response"].isin(["无法评估", "不适用", "无法回答", "不清楚"]))
     s = s.assign(top=s["valid"] & s["score"].isin([4, 5]).fillna(False).astype(bool))
-    per = s.groupby(["respondent_id", "year", "student_id"]).agg(x=("top", "sum"), y=("valid", "sum")).reset_index()
-    per = per[per["y"] > 0].merge(g, on="student_id", how="left")
+    per = s[s["valid"]].merge(g, on="student_id", how="left")
+    per["x"] = per["top"].astype(float)
     roster = g.rename(columns={"grad_year": "year"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = rake(per[["year", "major", "program", "gender"]], roster, ["major", "program", "gender"], by=("year",))
     per["w"] = np.asarray(w)
     for year, d in per.groupby("year"):
-        est = (d["w"] * d["x"]).sum() / (d["w"] * d["y"]).sum()
-        raw = d["x"].sum() / d["y"].sum()
-        n_eff = d["w"].sum() ** 2 / (d["w"] ** 2).sum()
+        n, sw = len(d), d["w"].sum()
+        est = (d["w"] * d["x"]).sum() / sw
+        kish_n = sw ** 2 / (d["w"] ** 2).sum()
+        v = ((d["w"] * (d["x"] - est)) ** 2).sum() / sw ** 2  # ratio linearisation, weights fixed
         row = res.loc[year]
         # raking stops at a relative margin error of 1e-6; raking all questionnaires jointly runs more
         # sweeps for some cells, so weights agree to that tolerance, not to machine precision
         assert row["estimate"] == pytest.approx(est, rel=1e-6)
-        assert row["estimate_unweighted"] == pytest.approx(raw, rel=1e-12)
-        assert row["n"] == len(d)
-        assert row["n_eff"] == pytest.approx(n_eff, rel=1e-6)
-        assert row["deff"] == pytest.approx(len(d) / n_eff, rel=1e-6)
-        assert row["response_rate"] == pytest.approx(len(d) / (g["grad_year"] == year).sum())
+        assert row["numerator"] == d["x"].sum() and row["denominator"] == n == row["n"]  # people
+        assert row["estimate_unweighted"] == pytest.approx(d["x"].mean(), rel=1e-12)
+        assert row["weighting_effect"] == pytest.approx(n / kish_n, rel=1e-6)  # Kish 1 + CV²
+        assert row["se"] == pytest.approx(np.sqrt(n / (n - 1) * v), rel=1e-5)
+        assert row["deff"] == pytest.approx(v / (est * (1 - est) / n), rel=1e-5)  # variance ratio vs SRS
+        assert row["n_eff"] == pytest.approx(n / row["deff"], rel=1e-9)
+        assert row["response_rate"] == pytest.approx(returned[year] / (g["grad_year"] == year).sum())
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
 
 
@@ -303,8 +326,8 @@ def test_unweighted_when_asked_and_employer_never_raked(hand):
     r = compute(hand, ["school_satisfaction", "employer_satisfaction"], by=()).set_index("indicator")
     assert np.isnan(r.loc["employer_satisfaction", "response_rate"])
     assert r.loc["employer_satisfaction", "deff"] == 1.0
-    # school: 4 respondents with a valid answer of 10 graduates
-    assert r.loc["school_satisfaction", "response_rate"] == pytest.approx(0.4)
+    # school: 5 respondents returned the questionnaire (s4 answered 无法评估) of 10 graduates
+    assert r.loc["school_satisfaction", "response_rate"] == pytest.approx(0.5)
 
 
 # --- naive pandas re-implementation on the sample data --------------------------------------------------
@@ -366,15 +389,24 @@ def naive_all(ds: cm.Dataset) -> dict[str, pd.DataFrame]:
                                                                          "apprenticeship"]))
     # survey: answers linked to the roster's major by student_id
     s = ds["survey"].merge(g[["student_id", "major"]].drop_duplicates("student_id"), on="student_id", how="left")
+    overall = {**OVERALL, "employer": "对毕业生总体满意度"}
     for kind in ("internship", "employment", "school", "employer"):
         k = s[s["survey_kind"] == kind]
         valid = k["score"].notna() & ~k["response"].isin(["无法评估", "不适用", "无法回答", "不清楚"])
         top = valid & _b(k["score"].isin([4, 5]))
         a = k.assign(x=top.astype(int), y=valid.astype(int))
         a = a[a["y"] > 0]
-        agg = a.groupby(KEYS, dropna=False).agg(numerator=("x", "sum"), denominator=("y", "sum"),
-                                                n=("respondent_id", "nunique"))
+        # the overall item: one answer per respondent, so counts are people
+        o1 = a[a["item"] == overall[kind]]
+        agg = o1.groupby(KEYS, dropna=False).agg(numerator=("x", "sum"), denominator=("y", "sum"),
+                                                 n=("respondent_id", "nunique"))
         out[f"{kind}_satisfaction"] = agg.assign(estimate=agg["numerator"] / agg["denominator"])
+        # the pool: each respondent's share of top-box answers; numerator = sum of shares, denominator people
+        per = a.groupby([*KEYS, "respondent_id"], dropna=False).agg(x=("x", "sum"), y=("y", "sum")).reset_index()
+        per["share"] = per["x"] / per["y"]
+        agg = per.groupby(KEYS, dropna=False).agg(numerator=("share", "sum"), denominator=("respondent_id", "size"))
+        out[f"{kind}_satisfaction_items"] = agg.assign(estimate=agg["numerator"] / agg["denominator"],
+                                                       n=agg["denominator"])
     # teachers
     t = ds["teachers"]
     ft = t["category"] == "full_time"
@@ -392,6 +424,11 @@ def naive_all(ds: cm.Dataset) -> dict[str, pd.DataFrame]:
     stud = ds["enrollment"].groupby(KEYS)["students"].sum()
     nft = t[ft].groupby(KEYS, dropna=False).size()
     r = pd.concat({"numerator": stud, "denominator": nft}, axis=1)
+    out["student_teacher_ratio_simple"] = r.assign(estimate=r["numerator"] / r["denominator"])
+    # 教发〔2004〕2号: 折合在校生数 / (专任教师 + 0.5 × 聘请校外教师 (企业兼职, 校外兼课))
+    fte = ds["enrollment"].groupby(KEYS)["fte_students"].sum()
+    teach = _grp(t, d=ft.astype(float) + 0.5 * t["category"].isin(["enterprise_part_time", "external_part_time"]))
+    r = pd.concat({"numerator": fte, "denominator": teach["d"]}, axis=1)
     out["student_teacher_ratio"] = r.assign(estimate=r["numerator"] / r["denominator"])
     # internships
     i = ds["internships"]
@@ -430,7 +467,15 @@ def naive_all(ds: cm.Dataset) -> dict[str, pd.DataFrame]:
         r = pd.concat({"numerator": sums[col], "denominator": stud}, axis=1)
         out[ind] = r.assign(estimate=r["numerator"] / r["denominator"])
     r = pd.concat({"numerator": sums["internship_positions"], "denominator": g.groupby(KEYS).size()}, axis=1)
-    out["positions_per_graduate"] = r.assign(estimate=r["numerator"] / r["denominator"])
+    out["partner_posts_per_graduate"] = r.assign(estimate=r["numerator"] / r["denominator"])
+    # 求人倍率: posts (recruitment table) / graduates not in further study (80x, 81, 82, 85) or the army (46)
+    rec = ds["recruitment"]
+    if "major" not in rec:
+        rec = rec.assign(major=np.nan)
+    seeking = ~code.isin(_FURTHER | {"46"})
+    r = pd.concat({"numerator": rec.groupby(KEYS, dropna=False)["posts"].sum(),
+                   "denominator": _grp(g, d=seeking.astype(int))["d"]}, axis=1)
+    out["job_demand_ratio"] = r.assign(estimate=r["numerator"] / r["denominator"])
     out["enterprise_hires_per_intern"] = pd.DataFrame({
         "numerator": sums["graduates_hired"], "denominator": sums["interns_received"],
         "estimate": sums["graduates_hired"] / sums["interns_received"]})
@@ -715,14 +760,17 @@ def test_callable_module_keeps_cm_compute_working(hand):
 def test_explain_survey_cell_lists_only_that_questionnaire(hand):
     e = explain(hand, "internship_satisfaction", options=UNWEIGHTED, year=2024)
     assert (e["survey_kind"] == "internship").all() and len(e) == 3
-    assert e["in_numerator"].sum() == 2 and e["in_denominator"].sum() == 3
+    # the overall item 总体 of i1 and i2; i1's 指导 answer is not part of the scorecard figure
+    assert e["in_numerator"].sum() == 2 and e["in_denominator"].sum() == 2
+    assert "overall" in e.loc[e["item"] == "指导", "reason"].item()
     e = explain(hand, "school_satisfaction", year=2024)
     excluded = e[~e["in_denominator"]]
     assert excluded["response"].tolist() == ["无法评估"] and "exclude_levels" in excluded["reason"].item()
 
 
 def test_survey_by_item_and_progress_bar(hand, capsys):
-    r = compute(hand, "internship_satisfaction", by=("year", "item"), options=UNWEIGHTED, progress=True)
+    # per-item shares: the item pool grouped by item (one answer per respondent per item: people)
+    r = compute(hand, "internship_satisfaction_items", by=("year", "item"), options=UNWEIGHTED, progress=True)
     cell = r.set_index("item")
     assert cell.loc["总体", ["numerator", "denominator"]].tolist() == [2, 2]
     assert cell.loc["指导", ["numerator", "denominator"]].tolist() == [0, 1]
@@ -891,19 +939,26 @@ def test_supplied_survey_weights_match_samplics_per_year(engine):
         ds = cm.Dataset(survey=con.from_arrow(pa_table(survey)), graduates=con.from_arrow(pa_table(grads)))
     else:
         ds = cm.Dataset(survey=survey, graduates=grads)
-    r = compute(ds, "school_satisfaction", by="year", options=Options(survey_weights="column"))
+    # items q0-q2 and no overall question: the item pool (each respondent's share of top-box answers)
+    r = compute(ds, "school_satisfaction_items", by="year", options=Options(survey_weights="column"))
     r = r.set_index("year")
-    # the reference, by hand per respondent (one cluster each): top box = scores 5 and 4 (default)
+    # the reference, by hand per respondent (one unit each): top box = scores 5 and 4 (default)
     per = survey.assign(x=survey["score"].isin([5, 4]).astype(float), y=1.0).groupby(
         ["year", "respondent_id"]).agg(x=("x", "sum"), y=("y", "sum"), w=("weight", "first")).reset_index()
     for year, g in per.groupby("year"):
-        x, y, w = g["x"].to_numpy(), g["y"].to_numpy(), g["w"].to_numpy()
-        est_, se_ = _samplics_ratio(x, y, w)
+        x, w = (g["x"] / g["y"]).to_numpy(), g["w"].to_numpy()
+        est_, se_ = _samplics_ratio(x, np.ones(len(g)), w)
         assert r.loc[year, "estimate"] == pytest.approx(est_, rel=1e-12)
         assert r.loc[year, "se"] == pytest.approx(se_, rel=1e-9)
-        assert r.loc[year, "n_eff"] == pytest.approx(w.sum() ** 2 / (w * w).sum(), rel=1e-12)  # Kish
-        assert r.loc[year, "n"] == len(g)
-        assert r.loc[year, "estimate_unweighted"] == pytest.approx(x.sum() / y.sum())
+        assert r.loc[year, "weighting_effect"] == pytest.approx(len(g) * (w * w).sum() / w.sum() ** 2)  # Kish
+        # design effect of the estimate: its variance over the SRS variance S²/n of the respondents' values
+        v = ((w * (x - est_)) ** 2).sum() / w.sum() ** 2
+        s2 = (w * x * x).sum() / w.sum() - est_ ** 2
+        assert r.loc[year, "deff"] == pytest.approx(v / (s2 / len(g)), rel=1e-9)
+        assert r.loc[year, "n_eff"] == pytest.approx(len(g) / r.loc[year, "deff"], rel=1e-12)
+        assert r.loc[year, "n"] == len(g) == r.loc[year, "denominator"]  # people
+        assert r.loc[year, "numerator"] == pytest.approx(x.sum())
+        assert r.loc[year, "estimate_unweighted"] == pytest.approx(x.mean())
         assert r.loc[year, "response_rate"] == pytest.approx(len(g) / 100)  # 100 graduates a year
         assert r.loc[year, "ci_low"] < est_ < r.loc[year, "ci_high"]
     assert (r["ci_method"] == "wilson_design").all()
@@ -915,23 +970,28 @@ def test_supplied_weights_missing_or_inconsistent_are_reported():
     first = survey["respondent_id"] == "r0"
     survey.loc[first, "weight"] = np.nan  # r0: no weight -> left out
     survey.loc[survey.index[survey["respondent_id"] == "r1"][0], "weight"] = 99.0  # r1's rows disagree
-    r = compute(cm.Dataset(survey=survey, graduates=grads), "school_satisfaction", by=(),
+    r = compute(cm.Dataset(survey=survey, graduates=grads), "school_satisfaction_items", by=(),
                 options=Options(survey_weights="column"))
     assert r["n"].item() == 19
-    msg = r.attrs["messages"]["school_satisfaction"]
+    msg = r.attrs["messages"]["school_satisfaction_items"]
     assert "1 respondent(s) without a weight" in msg and "differing weights" in msg
     # without the weight column the indicator says what is missing
-    r = compute(cm.Dataset(survey=survey.drop(columns="weight"), graduates=grads), "school_satisfaction", by=(),
-                options=Options(survey_weights="column"))
+    r = compute(cm.Dataset(survey=survey.drop(columns="weight"), graduates=grads), "school_satisfaction_items",
+                by=(), options=Options(survey_weights="column"))
     assert r["status"].item() == "missing_input"
-    assert "weight" in r.attrs["messages"]["school_satisfaction"]
+    assert "weight" in r.attrs["messages"]["school_satisfaction_items"]
+    # the scorecard figure needs the overall question, and says which items it saw
+    r = compute(cm.Dataset(survey=survey, graduates=grads), "school_satisfaction", by=())
+    assert r["status"].item() == "missing_input"
+    msg = r.attrs["messages"]["school_satisfaction"]
+    assert "未找到总体满意度题目" in msg and "no overall-satisfaction item" in msg and "q0" in msg
 
 
 def test_unweighted_survey_in_engine_equals_plain_counts(sample_ds):
     """Options(survey_weights=None): the engine path gives the plain top-box share and Kish n = n."""
     r = compute(sample_ds, "employment_satisfaction", by="year", options=Options(survey_weights=None))
     s = sample_ds["survey"]
-    s = s[s["survey_kind"] == "employment"]
+    s = s[(s["survey_kind"] == "employment") & (s["item"] == "就业总体满意度")]
     excluded = ("无法评估", "不适用", "无法回答", "不清楚")  # Options' default for every survey kind
     valid = s["score"].notna() & ~s["response"].isin(excluded)
     for year, g in s[valid].groupby("year"):
@@ -940,3 +1000,239 @@ def test_unweighted_survey_in_engine_equals_plain_counts(sample_ds):
         assert row["numerator"] == top and row["denominator"] == len(g)
         assert row["estimate"] == pytest.approx(top / len(g))
         assert row["n"] == g["respondent_id"].nunique() == pytest.approx(row["n_eff"])
+        assert row["deff"] == pytest.approx(1.0) and row["weighting_effect"] == 1.0
+
+
+# --- issue 10: survey figures are people, the scorecard figure is the overall item, years pool by graduates ---
+
+
+def _two_year_survey(sat=(0.5, 0.8), resp=(200, 600), grads=1000):
+    """Two cohorts of ``grads`` graduates (half women); ``resp`` respondents with shares ``sat`` satisfied.
+
+    Respondents are half women in each year, as the roster, so raking within a year gives every
+    respondent of the year the same weight grads / resp.
+    """
+    g_rows, s_rows = [], []
+    for k, year in enumerate((2023, 2024)):
+        for i in range(grads):
+            g_rows.append({"student_id": f"{year}-{i}", "grad_year": year, "major": "A", "gender":
+                           "female" if i % 2 else "male", "destination_code": "10"})
+        n_sat = int(round(sat[k] * resp[k]))
+        for i in range(resp[k]):
+            # satisfied respondents alternate between men and women, so both sexes have the same share
+            top = (i // 2) < n_sat // 2 if i % 2 else (i // 2) < n_sat - n_sat // 2
+            for item, score in (("母校总体满意度", 5 if top else 2), ("教学满意度", 4), ("就业指导服务", 1)):
+                s_rows.append({"respondent_id": f"R{i}", "student_id": f"{year}-{i}", "year": year,
+                               "survey_kind": "school", "item": item, "response": "x", "score": score})
+    return cm.Dataset(graduates=pd.DataFrame(g_rows), survey=pd.DataFrame(s_rows))
+
+
+def test_pooled_raked_share_weights_years_by_graduates():
+    """Issue 10 item 7: 1,000 graduates a year, 50 % of 200 and 80 % of 600 respondents satisfied.
+
+    By hand: raked weights sum to each year's 1,000 graduates, so the pooled share is
+    (1000·0.5 + 1000·0.8) / 2000 = 0.65; weighting years by respondents would give
+    (100 + 480) / 800 = 0.725.
+    """
+    ds = _two_year_survey()
+    opts = Options(raking_variables=("gender",))
+    pooled = compute(ds, "school_satisfaction", by=(), options=opts).iloc[0]
+    assert pooled["estimate"] == pytest.approx(0.65, abs=1e-9)
+    assert pooled["estimate_unweighted"] == pytest.approx(0.725)
+    assert (pooled["numerator"], pooled["denominator"], pooled["n"]) == (580, 800, 800)  # people
+    by_year = compute(ds, "school_satisfaction", by="grad_year", options=opts).set_index("grad_year")
+    assert by_year["estimate"].tolist() == pytest.approx([0.5, 0.8])
+    assert by_year["response_rate"].tolist() == pytest.approx([0.2, 0.6])  # respondents / graduates
+    uv = unit_values(ds, "school_satisfaction", ["year"], options=opts)
+    assert uv.groupby("year")["weight"].sum().tolist() == pytest.approx([1000, 1000])
+
+
+def test_survey_numerator_and_denominator_are_respondents_not_item_answers():
+    """825 respondents answering 3 items each never show as 2,475 answers."""
+    rng = np.random.default_rng(10)
+    n = 825
+    scores = rng.integers(1, 6, size=(n, 3))
+    rows = [{"respondent_id": f"R{i}", "year": 2024, "survey_kind": "school", "item": item, "score": int(scores[i, j]),
+             "response": "x"} for i in range(n) for j, item in enumerate(("母校总体满意度", "教学", "服务"))]
+    ds = cm.Dataset(survey=pd.DataFrame(rows))
+    r = compute(ds, ["school_satisfaction", "school_satisfaction_items"], by=(), options=UNWEIGHTED)
+    r = r.set_index("indicator")
+    top = scores >= 4
+    assert r.loc["school_satisfaction", ["numerator", "denominator", "n"]].tolist() == [top[:, 0].sum(), n, n]
+    # the pool: the mean over respondents of each one's share of top-box answers
+    share = top.mean(axis=1)
+    assert r.loc["school_satisfaction_items", "denominator"] == n
+    assert r.loc["school_satisfaction_items", "numerator"] == pytest.approx(share.sum())
+    assert r.loc["school_satisfaction_items", "estimate"] == pytest.approx(share.mean())
+
+
+@pytest.mark.parametrize("header,found", [
+    ("母校总体满意度", True), ("5. 您对母校的总体满意度？", True), ("对母校的总体满意度", True),
+    ("Q3 母校 总体满意度", True), ("教学满意度", False),
+])
+def test_overall_item_found_by_header(header, found):
+    s = pd.DataFrame({"respondent_id": ["a", "a", "b", "b"], "year": 2024, "survey_kind": "school",
+                      "item": [header, "教学质量", header, "教学质量"], "score": [5, 1, 2, 5],
+                      "response": "x"})
+    r = compute(cm.Dataset(survey=s), "school_satisfaction", by=(), options=UNWEIGHTED).iloc[0]
+    if found:
+        # a's overall answer 5 (satisfied), b's 2; the other item is not used
+        assert (r["status"], r["numerator"], r["denominator"]) == ("reported", 1, 2)
+        assert f"overall_item={header}" in r["edition"]
+    else:
+        assert r["status"] == "missing_input"
+        # a school's own wording can be named
+        named = compute(cm.Dataset(survey=s), "school_satisfaction", by=(),
+                        options=Options(survey_weights=None, overall_items={"school": (header,)})).iloc[0]
+        assert (named["numerator"], named["denominator"]) == (1, 2)
+
+
+def test_ambiguous_overall_item_is_not_guessed():
+    s = pd.DataFrame({"respondent_id": ["a", "a"], "year": 2024, "survey_kind": "school",
+                      "item": ["您对母校总体满意度（教学）", "您对母校总体满意度（服务）"], "score": [5, 1],
+                      "response": "x"})
+    r = compute(cm.Dataset(survey=s), "school_satisfaction", by=(), options=UNWEIGHTED)
+    assert r["status"].item() == "missing_input"
+    msg = r.attrs["messages"]["school_satisfaction"]
+    assert "多个题目" in msg and "several items" in msg
+
+
+def _raking_population(rng, n_pop=3000, n_years=1):
+    """Graduates whose satisfaction depends strongly on programme and gender; response depends on them too."""
+    rows = []
+    for year in range(2024, 2024 + n_years):
+        prog = rng.choice(["regular", "order_class", "apprenticeship"], n_pop, p=[0.6, 0.25, 0.15])
+        gender = rng.choice(["male", "female"], n_pop)
+        p_sat = 0.45 + 0.35 * (prog == "order_class") + 0.2 * (prog == "apprenticeship") + 0.1 * (gender == "female")
+        sat = rng.random(n_pop) < p_sat
+        p_resp = 0.15 + 0.25 * (prog != "regular") + 0.1 * (gender == "female")
+        rows.append(pd.DataFrame({"student_id": [f"{year}-{i}" for i in range(n_pop)], "grad_year": year,
+                                  "major": "A", "program": prog, "gender": gender, "destination_code": "10",
+                                  "_sat": sat, "_resp": rng.random(n_pop) < p_resp}))
+    g = pd.concat(rows, ignore_index=True)
+    r = g[g["_resp"]]
+    s = pd.DataFrame({"respondent_id": r["student_id"], "student_id": r["student_id"], "year": r["grad_year"],
+                      "survey_kind": "school", "item": "母校总体满意度", "response": "x",
+                      "score": np.where(r["_sat"], 5, 2)})
+    return cm.Dataset(graduates=g.drop(columns=["_sat", "_resp"]), survey=s), g
+
+
+def test_calibrated_se_is_the_residual_linearisation_on_the_raking_margins():
+    """Options(survey_se="calibrated") (default): the se R survey gives for a raked mean,
+    ``svymean(~x, calibrate(svydesign(ids=~1, data=resp), ~program + gender, pop, calfun="raking"))``.
+
+    By hand, following survey:::svyrecvar for a calibrated design: z_i = (x_i − R)/Σw; e = residuals of
+    the least-squares regression of z on the one-hot margins with the base (pre-raking) weights, here 1;
+    u = w·e; se² = n/(n−1)·(Σu² − (Σu)²/n). statsmodels OLS computes the residuals.
+    """
+    import statsmodels.api as sm
+
+    ds, _ = _raking_population(np.random.default_rng(5))
+    opts = Options(raking_variables=("program", "gender"))
+    r = compute(ds, "school_satisfaction", by=(), options=opts).iloc[0]
+    fixed = compute(ds, "school_satisfaction", by=(), options=opts.with_(survey_se="weighted")).iloc[0]
+    uv = unit_values(ds, "school_satisfaction", ["program", "gender"], options=opts)
+    w, x = uv["weight"].to_numpy(), uv["value"].to_numpy()
+    est_ = (w * x).sum() / w.sum()
+    z = (x - est_) / w.sum()
+    # the margins' span: programme levels (they sum to the intercept) and one gender indicator
+    X = np.column_stack([pd.get_dummies(uv["program"]).to_numpy(float), (uv["gender"] == "female").to_numpy(float)])
+    u = w * sm.OLS(z, X).fit().resid
+    n = len(x)
+    v = n / (n - 1) * ((u * u).sum() - u.sum() ** 2 / n)
+    assert r["estimate"] == pytest.approx(est_, rel=1e-9)
+    # raking stops at a relative margin error of 1e-6, so the two agree to about that, not to machine precision
+    assert r["se"] == pytest.approx(np.sqrt(v), rel=1e-5)
+    assert r["ci_method"] == "wilson_design_calibrated"
+    # calibration on margins that predict satisfaction removes their variance: smaller than weights-fixed
+    assert r["se"] < fixed["se"]
+    assert fixed["se"] == pytest.approx(np.sqrt(n / (n - 1) * ((w * (x - est_)) ** 2).sum()) / w.sum(), rel=1e-6)
+    assert r["deff"] == pytest.approx(r["se"] ** 2 / (est_ * (1 - est_) / n), rel=1e-6)
+
+
+def test_calibrated_se_agrees_with_a_jackknife_that_rerakes():
+    """Independent check: the delete-one jackknife, raking again without each respondent (weighting.rake),
+    estimates the variance of the raked share; linearisation and jackknife agree asymptotically (here
+    within 10 %), while the weights-fixed SE does not account for calibration."""
+    from coopmetrics.weighting import rake
+
+    ds, g = _raking_population(np.random.default_rng(8), n_pop=1500)
+    opts = Options(raking_variables=("program", "gender"))
+    r = compute(ds, "school_satisfaction", by=(), options=opts).iloc[0]
+    s = ds["survey"].merge(g[["student_id", "program", "gender"]], on="student_id")
+    x = (s["score"] >= 4).to_numpy(float)
+    roster = g[["program", "gender"]]
+    n = len(s)
+    reps = np.empty(n)
+    keep = np.ones(n, dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(n):
+            keep[i] = False
+            w = np.asarray(rake(s.loc[keep, ["program", "gender"]], roster, ["program", "gender"]))
+            reps[i] = (w * x[keep]).sum() / w.sum()
+            keep[i] = True
+    v_jk = (n - 1) / n * ((reps - reps.mean()) ** 2).sum()
+    assert r["se"] == pytest.approx(np.sqrt(v_jk), rel=0.10)
+
+
+@pytest.mark.slow
+def test_calibrated_interval_covers_the_population_share():
+    """Simulation: 200 surveys of a known population; the raked 95 % interval covers the truth about 95 %.
+
+    Monte Carlo error of a coverage near 0.95 with 200 replications is sqrt(.95·.05/200) ≈ 0.015, so
+    0.90-0.99 is a generous 3-sigma band.
+    """
+    rng = np.random.default_rng(11)
+    ds, g = _raking_population(rng, n_pop=2000)
+    opts = Options(raking_variables=("program", "gender"))
+    truth_sat = None
+    covered, reps = 0, 200
+    base = g.drop(columns=["_resp"])
+    for _ in range(reps):
+        # a new response draw each replication; the population (and its satisfaction) stays fixed
+        p_resp = 0.15 + 0.25 * (base["program"] != "regular") + 0.1 * (base["gender"] == "female")
+        r = base[rng.random(len(base)) < p_resp]
+        s = pd.DataFrame({"respondent_id": r["student_id"], "student_id": r["student_id"], "year": r["grad_year"],
+                          "survey_kind": "school", "item": "母校总体满意度", "response": "x",
+                          "score": np.where(r["_sat"], 5, 2)})
+        res = compute(cm.Dataset(graduates=base.drop(columns=["_sat"]), survey=s), "school_satisfaction", by=(),
+                      options=opts).iloc[0]
+        truth_sat = base["_sat"].mean()
+        covered += res["ci_low"] <= truth_sat <= res["ci_high"]
+    assert 0.90 <= covered / reps <= 0.99, covered / reps
+
+
+def test_relevance_scope_restricts_to_stem_agri_med_majors():
+    """理工农医类专业相关度: 专业代码 prefixes 41-52 (2021 目录) only; 53+ (财经商贸...) left out."""
+    g = pd.DataFrame({"student_id": list("abcdef"), "grad_year": 2024, "major": list("abcdef"),
+                      "major_code": ["460103", "520201", "530302", "540106", "410101", None],
+                      "destination_code": "10",
+                      "job_relevant": pd.array([True, False, True, True, True, True], dtype=B)})
+    ds = cm.Dataset(graduates=g)
+    allm = compute(ds, "job_relevance_rate", by=()).iloc[0]
+    stem = compute(ds, "job_relevance_rate", by=(), options=Options(relevance_scope="stem_agri_med")).iloc[0]
+    assert (allm["numerator"], allm["denominator"]) == (5, 6)
+    # 460103 (装备制造) yes, 520201 (医药卫生) no, 410101 (农林牧渔) yes; 530302, 540106 and no code are out
+    assert (stem["numerator"], stem["denominator"]) == (2, 3)
+    assert "relevance_scope=stem_agri_med" in stem["edition"]
+    with pytest.raises(InvalidOptionError):
+        Options(relevance_scope="science")
+
+
+def test_job_demand_ratio_needs_the_recruitment_table(hand):
+    ds = cm.Dataset(**{t: hand[t] for t in hand.tables if t != "recruitment"})
+    r = compute(ds, ["job_demand_ratio", "partner_posts_per_graduate"], by=()).set_index("indicator")
+    assert r.loc["job_demand_ratio", "status"] == "missing_input"
+    assert "recruitment" in r.attrs["messages"]["job_demand_ratio"]
+    assert r.loc["partner_posts_per_graduate", "status"] == "reported"  # the renamed supply ratio is unaffected
+
+
+def test_survey_items_selects_pool_items_and_leaves_the_overall_item_alone():
+    s = pd.DataFrame({"respondent_id": ["a"] * 3 + ["b"] * 3, "year": 2024, "survey_kind": "school",
+                      "item": ["母校总体满意度", "教学", "服务"] * 2, "score": [5, 1, 4, 2, 5, 5], "response": "x"})
+    opts = Options(survey_weights=None, survey_items={"school": ("教学",)})
+    r = compute(cm.Dataset(survey=s), ["school_satisfaction", "school_satisfaction_items"], by=(), options=opts)
+    r = r.set_index("indicator")
+    assert r.loc["school_satisfaction", ["numerator", "denominator"]].tolist() == [1, 2]  # a 5, b 2
+    assert r.loc["school_satisfaction_items", ["numerator", "denominator"]].tolist() == [1, 2]  # 教学: a 1, b 5

@@ -43,7 +43,8 @@ def test_registry_covers_the_floor_of_issue_3():
         "enterprise_teaching_share", "practice_compliance_rate", "intern_hire_rate", "internship_relevance_rate",
         "internship_insurance_rate", "internship_pay_compliance_rate", "internship_duration_rate", "partner_count",
         "active_partner_count", "equipment_per_student", "funds_per_student", "order_class_share",
-        "apprenticeship_share", "interns_received", "positions_per_graduate", "enterprise_hires_per_intern",
+        # issue 10: positions/graduates is not 求人倍率 and was renamed partner_posts_per_graduate
+        "apprenticeship_share", "interns_received", "partner_posts_per_graduate", "enterprise_hires_per_intern",
         "part_time_hours", "tech_service_income", "training_income", "training_person_days",
     }
     assert floor <= ids

@@ -16,7 +16,9 @@ from coopmetrics.schema import (
 
 # canonical category values promised in docs/DESIGN.md
 DESIGN_VALUES = {
-    ("graduates", "program"): {"regular", "order_class", "named_class", "apprenticeship"},
+    # issue 10 item 5: the class types colleges use; 企业新型学徒制 (employees) apart from 现代学徒制 (students)
+    ("graduates", "program"): {"regular", "order_class", "named_class", "apprenticeship", "dual_system_class",
+                               "sponsored_class", "new_apprenticeship", "other"},
     ("survey", "survey_kind"): {"internship", "employment", "school", "employer"},
     ("teachers", "category"): {"full_time", "internal_part_time", "enterprise_part_time", "external_part_time"},
     ("teachers", "dual_level"): {"junior", "intermediate", "senior"},
@@ -84,3 +86,28 @@ def test_personal_data_is_declared_in_every_person_table():
     for table in ("graduates", "survey", "teachers", "internships"):
         assert {"name", "id_card", "phone"} <= set(TABLES[table].pii)
     assert TABLES["enrollment"].pii == []
+
+
+@pytest.mark.parametrize("label,canonical", [
+    ("订单班", "order_class"), ("冠名班", "named_class"), ("现代学徒制", "apprenticeship"),
+    ("校企双制班", "dual_system_class"), ("定向委培班", "sponsored_class"),
+    ("企业新型学徒制", "new_apprenticeship"), ("其他", "other"),
+])
+def test_program_vocabulary_of_issue_10(label, canonical):
+    col = TABLES["graduates"].column("program")
+    assert col.values[label] == canonical
+    assert PROGRAMS[canonical] == label  # the Chinese label round-trips
+
+
+def test_new_apprenticeship_is_not_modern_apprenticeship():
+    """企业新型学徒制 trains a firm's employees; 现代学徒制 students. They must never share a category."""
+    values = TABLES["graduates"].column("program").values
+    assert values["企业新型学徒制"] != values["现代学徒制"]
+    assert TABLES["graduates"].column("program").fallback == "other"
+
+
+def test_recruitment_table_reads_chinese_headers():
+    for header, col in [("用人单位", "employer"), ("岗位类别", "post_type"), ("需求人数", "posts"),
+                        ("招聘会名称", "event"), ("届别", "year")]:
+        assert resolve_header("recruitment", header)[0] == col
+    assert TABLES["recruitment"].required == ["year", "employer", "posts"]

@@ -39,6 +39,9 @@ from .errors import check_option
 
 __all__ = [
     "DESTINATION_CODES",
+    "MAJOR_CATEGORIES",
+    "STEM_AGRI_MED",
+    "major_category",
     "Profile",
     "PROFILES",
     "classify",
@@ -213,3 +216,43 @@ def classify(codes: Iterable[str], profile: str = "moe_2021") -> list[str]:
     out = s.map(lookup)
     out = out.fillna(family.map(lookup))  # 3-digit child of a listed family
     return out.fillna("unknown").astype(str).tolist()
+
+
+# --- major categories (专业大类) ----------------------------------------------------------------
+
+#: 2021 《职业教育专业目录》 高等职业教育专科 19 专业大类: the first two digits of the 6-digit
+#: 专业代码 (教职成〔2021〕2号) [V]. 2-digit prefix -> Chinese name.
+MAJOR_CATEGORIES: dict[str, str] = {
+    "41": "农林牧渔大类", "42": "资源环境与安全大类", "43": "能源动力与材料大类", "44": "土木建筑大类",
+    "45": "水利大类", "46": "装备制造大类", "47": "生物与化工大类", "48": "轻工纺织大类",
+    "49": "食品药品与粮食大类", "50": "交通运输大类", "51": "电子与信息大类", "52": "医药卫生大类",
+    "53": "财经商贸大类", "54": "旅游大类", "55": "文化艺术大类", "56": "新闻传播大类",
+    "57": "教育与体育大类", "58": "公安与司法大类", "59": "公共管理与服务大类",
+}
+
+#: 大类 counted as 理工农医类 for the 计分卡 item 理工农医类专业相关度: 农 (41), 理工 (42-51), 医 (52).
+#: The 计分卡 restriction itself is verified [V]; mapping 大类 to 理工农医 is a library convention [U]
+#: (the report series took the grouping from MyCOS, which does not publish a 大类 list).
+STEM_AGRI_MED: tuple[str, ...] = tuple(f"{i}" for i in range(41, 53))
+
+
+def major_category(codes: Iterable[object]) -> pd.Series:
+    """专业大类 of 6-digit 专业代码 (2021 高职专科目录): ``"46 装备制造大类"``; unknown codes -> missing.
+
+    Vectorised over the codes (each distinct code normalised once, then a string slice). Codes are
+    normalised first (``460103.0`` and full-width digits are read as ``460103``).
+
+    Examples
+    --------
+    >>> major_category(["460103", "530302", "12345", None]).tolist()
+    ['46 装备制造大类', '53 财经商贸大类', None, None]
+    """
+    s = pd.Series(list(codes), dtype=object)
+    # normalise each distinct code once (a college has tens of 专业代码, not millions)
+    idx, uniq = pd.factorize(s)
+    fixed = np.array([normalise_code(u) for u in uniq] + [None], dtype=object)
+    text = pd.Series(fixed[idx], dtype="string")  # factorize codes missing values as -1 -> None
+    prefix = text.str.slice(0, 2).where(text.str.len() == 6)
+    names = {k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()}
+    out = prefix.map(names)
+    return out.astype(object).where(out.notna(), None)

@@ -60,6 +60,8 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from . import estimators as est
-from .codes import _FAMILIES, DESTINATION_CODES, PROFILES
+from .codes import _FAMILIES, DESTINATION_CODES, PROFILES, STEM_AGRI_MED
 from .dataset import Dataset
 from .errors import InvalidOptionError, check_option, closest
 from .registry import (
@@ -82,19 +84,20 @@ from .registry import (
     Options,
     get_indicator,
 )
-from .schema import TABLES
+from .schema import SURVEY_KINDS, TABLES
 
-__all__ = ["compute", "unit_values", "explain", "partner_profile", "OUTPUT_COLUMNS"]
+__all__ = ["compute", "unit_values", "explain", "partner_profile", "calibrated_variance", "OUTPUT_COLUMNS"]
 
 #: Output columns around the group columns (the contract in docs/DESIGN.md).
 OUTPUT_HEAD = ["indicator", "name_zh", "name_en"]
 OUTPUT_TAIL = ["numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method",
-               "n_eff", "deff", "estimate_unweighted", "response_rate", "unit", "edition", "target", "status"]
+               "n_eff", "deff", "estimate_unweighted", "response_rate", "unit", "edition", "target", "status",
+               "weighting_effect"]
 OUTPUT_COLUMNS = (*OUTPUT_HEAD, "<by>", *OUTPUT_TAIL)
 
 _LINKED_TABLES = ("survey", "internships")  # linked to graduates by student_id
 _ID_COLUMN = {"graduates": "student_id", "survey": "respondent_id", "teachers": "teacher_id",
-              "internships": "student_id", "enterprises": "enterprise", "enrollment": None}
+              "internships": "student_id", "enterprises": "enterprise", "enrollment": None, "recruitment": None}
 
 
 # --- data access -------------------------------------------------------------------------------
@@ -160,6 +163,73 @@ def _options(options: Options | None) -> Options:
     return options
 
 
+_ITEM_NOISE = re.compile(r"[\s:：?？。.,，、;；!！\"'“”‘’()（）\[\]【】<>《》_/\\-]+")
+_ITEM_PREFIX = re.compile(r"^(第?\d+题?|q\d+)")
+
+
+def _norm_item(text: object) -> str:
+    """An item header for matching: NFKC, lower case, punctuation and a question number removed."""
+    s = _ITEM_NOISE.sub("", unicodedata.normalize("NFKC", str(text)).lower())
+    return _ITEM_PREFIX.sub("", s)
+
+
+def _match_overall(labels: Sequence[str], aliases: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(labels of the overall item, ambiguous candidates) among one questionnaire's item headers.
+
+    An alias equal to a header (after :func:`_norm_item`) wins, in the aliases' order; else
+    headers containing an alias of four or more characters (e.g. "5. 您对母校的总体满意度");
+    several different headers matching the same way are ambiguous (nothing is picked).
+    """
+    norm = {lab: _norm_item(lab) for lab in labels}
+    for a in aliases:
+        hit = [lab for lab, n in norm.items() if n == _norm_item(a)]
+        if hit:
+            return hit, []
+    for a in aliases:
+        na = _norm_item(a)
+        if len(na) < 4:
+            continue
+        hit = [lab for lab, n in norm.items() if na in n]
+        if len({norm[h] for h in hit}) == 1:
+            return hit, []
+        if hit:
+            return [], hit
+    return [], []
+
+
+def _resolve_overall(src: _Source, o: Options, inds: Sequence[Indicator]
+                     ) -> tuple[Options, dict[str, tuple[str, str]]]:
+    """Options with each questionnaire's overall item resolved to its header in the data.
+
+    One small engine pass lists the distinct (survey_kind, item) pairs; see
+    :func:`_match_overall`. Returns the options (``overall_items[kind]`` = the headers found,
+    echoed in ``edition``) and, per kind without a unique overall item, a bilingual message.
+    """
+    kinds = sorted({i.survey_kind for i in inds if i.survey_kind is not None and any(
+        f.op == "overall_item" for f in i.numerator.where)})
+    if not kinds or not src.has("survey") or not {"item", "survey_kind"} <= set(src.names("survey")):
+        return o, {}
+    pairs = (src.lf("survey").select(nw.col("survey_kind").cast(nw.String), nw.col("item").cast(nw.String))
+             .unique().collect().to_pandas())
+    found: dict[str, tuple[str, ...]] = {}
+    problems: dict[str, tuple[str, str]] = {}
+    for kind in kinds:  # one per questionnaire (at most four)
+        labels = sorted(str(x) for x in pairs.loc[pairs["survey_kind"] == kind, "item"].dropna().unique())
+        hit, ambiguous = _match_overall(labels, o.overall_items.get(kind, ()))
+        if hit:
+            found[kind] = tuple(hit)
+        elif labels:
+            names = ambiguous or labels[:8]
+            what = ("多个题目可能是总体满意度" if ambiguous else "未找到总体满意度题目",
+                    "several items could be the overall question" if ambiguous else "no overall-satisfaction item")
+            problems[kind] = (
+                f"{SURVEY_KINDS.get(kind, kind)}：{what[0]}（题目：{'、'.join(names)}）；"
+                f"请用 Options(overall_items={{'{kind}': ('题目名',)}}) 指定",
+                f"{kind} survey: {what[1]} (items: {', '.join(names)}); name it with "
+                f"Options(overall_items={{'{kind}': ('item header',)}})")
+    return (o.with_(overall_items={**o.overall_items, **found}) if found else o), problems
+
+
 def _by_tuple(by: str | Sequence[str] | None) -> tuple[str, ...]:
     if by is None:
         return ()
@@ -206,7 +276,7 @@ def _codes_expr(codes: Iterable[str]) -> Any:
 
 #: name of the per-row code key derived once per pass (see :func:`_code_key_expr`)
 _CODE_KEY = "__dk"
-_CODE_OPS = ("in_profile", "in_codes", "unknown_code")
+_CODE_OPS = ("in_profile", "in_codes", "unknown_code", "not_in_codes")
 
 
 def _code_key_expr() -> Any:
@@ -285,6 +355,18 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         e = _codes_expr(v)
     elif op == "unknown_code":
         return (~_codes_expr(DESTINATION_CODES)).fill_null(True)
+    elif op == "not_in_codes":
+        return (~_codes_expr(v)).fill_null(True)
+    elif op == "overall_item":
+        labels = list(o.overall_items.get(v, ()))
+        if not labels:
+            return nw.lit(False)
+        e = nw.col("item").is_in(labels)
+    elif op == "relevance_scope":
+        if o.relevance_scope == "all":
+            return nw.lit(True)
+        code = nw.col("major_code").cast(nw.String).str.strip_chars()
+        e = (code.str.len_chars() == 6) & code.str.slice(0, 2).is_in(list(STEM_AGRI_MED))
     elif op == "any_positive":
         present = [col for col in f.column if col in names]
         if not present:
@@ -300,7 +382,7 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         e = nw.col("score").is_in(scores).fill_null(False)
         if texts and "response" in names:
             e = e | nw.col("response").is_in(texts).fill_null(False)
-    elif op == "valid_response":
+    elif op in ("valid_response", "valid_answer"):
         levels = o.satisfied_levels.get(v, ())
         texts = [str(x) for x in levels if isinstance(x, str)]
         e = ~nw.col("score").is_null()
@@ -309,7 +391,7 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         excl = list(o.exclude_levels.get(v, ()))
         if excl and "response" in names:
             e = e & ~nw.col("response").is_in(excl).fill_null(False)
-        items = o.survey_items.get(v)
+        items = o.survey_items.get(v) if op == "valid_response" else None
         if items is not None and "item" in names:
             e = e & nw.col("item").is_in(list(items)).fill_null(False)
     elif op == "pay_compliant":
@@ -393,6 +475,12 @@ class _Pass:
                 e = ~_codes_key_filter(DESTINATION_CODES)
                 self.code_key = True
                 return e.fill_null(True)
+            if f.op == "not_in_codes":
+                e = _codes_key_filter(f.value)
+                if e is None:
+                    return _filter_expr(f, self.o, self.names)
+                self.code_key = True
+                return (~e).fill_null(True)
             codes = _profile_codes(f.value[0] or self.o.profile, f.value[1]) if f.op == "in_profile" else f.value
             e = _codes_key_filter(codes)
             if e is not None:
@@ -433,6 +521,20 @@ def _value(p: _Pass, column: str | None, filters: Sequence[Filter]) -> Any:
 def _add_sum(p: _Pass, m: Measure, power: int = 1) -> str:
     v = _value(p, m.column, m.where)
     return p.add(("sum", m.column, _fkey(m.where), power), v * v if power == 2 else v)
+
+
+def _add_measure(p: _Pass, m: Measure) -> str:
+    """Total of one side of a ratio: a sum, a count, or a weighted count (Σ c_k · count_k)."""
+    if m.agg == "sum":
+        return _add_sum(p, m)
+    if m.agg == "weighted_count":
+        e = None
+        for c, fs in m.terms:
+            term = p.mask((*m.where, *fs)).cast(nw.Float64) * float(c)
+            e = term if e is None else e + term
+        key = ("wcount", _fkey(m.where), tuple((c, _fkey(fs)) for c, fs in m.terms))
+        return p.add(key, e)
+    return _add_count(p, m.where)
 
 
 def _key_sources(table: str, by: tuple[str, ...], src: _Source) -> tuple[list[tuple[str, str, str]] | None, str]:
@@ -557,7 +659,9 @@ def compute(
     inds = _resolve_indicators(indicators)
     src = _Source(data)
     _check_by_names(by_t, src)
+    opts, overall_problems = _resolve_overall(src, opts, inds)
     ctx = _Context(src, opts, by_t, float(ci_level), method)
+    ctx.overall_problems = overall_problems
     for ind in inds:
         ctx.plan(ind)
     ctx.run(progress)
@@ -603,6 +707,7 @@ class _Context:
         self.surveys: list[Indicator] = []
         self.extra_results: dict[str, pd.DataFrame] = {}
         self.messages: dict[str, str] = {}
+        self.overall_problems: dict[str, tuple[str, str]] = {}
 
     # planning ---------------------------------------------------------------------------------
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
@@ -646,6 +751,10 @@ class _Context:
                         plan.status = "not_applicable"
                         return
         kind = ind.kind
+        if ind.survey_kind in self.overall_problems and any(f.op == "overall_item" for f in ind.numerator.where):
+            plan.status = "missing_input"
+            plan.message = self.overall_problems[ind.survey_kind]
+            return
         if ind.survey_kind is not None:
             self.surveys.append(ind)
             return
@@ -674,8 +783,8 @@ class _Context:
             num, den = ind.numerator, ind.denominator
             tn, td = num.table or t, den.table or t
             pn, pd_ = self._pass(tn), self._pass(td)
-            plan.stats["sx"] = (tn, _add_sum(pn, num) if num.agg == "sum" else _add_count(pn, num.where))
-            plan.stats["sy"] = (td, _add_sum(pd_, den) if den.agg == "sum" else _add_count(pd_, den.where))
+            plan.stats["sx"] = (tn, _add_measure(pn, num))
+            plan.stats["sy"] = (td, _add_measure(pd_, den))
             if tn == td:
                 vx = _value(pn, num.column, num.where)
                 vy = _value(pn, den.column, den.where)
@@ -714,7 +823,8 @@ class _Context:
         pre = p.stage_pre()
         if pre:
             lf = lf.with_columns(*pre)
-        lf = lf.select(*kexprs, *stage_a)
+        # a plain row count with no group needs no column; narwhals' select needs at least one
+        lf = lf.select(*kexprs, *stage_a) if (kexprs or stage_a) else lf.select(nw.lit(1).alias("__one"))
         exprs, names = p.stage_b()
         df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
@@ -807,22 +917,26 @@ class _Context:
         roster = self._survey_roster()
         weights = _respondent_weights(self.surveys, o, resp, rvars, roster_units)
         for ind in self.surveys:
-            x = resp[f"x_{ind.id}"].to_numpy(float)
-            y = resp[f"y_{ind.id}"].to_numpy(float)
             w, note = weights[ind.id]
             if note:
                 self.messages[ind.id] = note
-            keep = y > 0
-            w, x, y = w[keep], x[keep], y[keep]
-            frame = pd.DataFrame({
-                **{b: resp[b].to_numpy()[keep] for b in by},
-                "n": 1.0, "x": x, "y": y, "sw": w, "sw2": w * w, "swx": w * x, "swy": w * y,
-                "sw2xx": w * w * x * x, "sw2yy": w * w * y * y, "sw2xy": w * w * x * y,
-            })
+            mine = (resp["__kind"] == ind.survey_kind).to_numpy()
+            frame = _respondent_frame(resp.loc[mine, by].reset_index(drop=True), resp[f"x_{ind.id}"].to_numpy(float)[mine],
+                                      resp[f"y_{ind.id}"].to_numpy(float)[mine], w[mine])
             if by:
-                agg = frame.groupby(by, dropna=False, sort=True).sum().reset_index()
+                gb = frame.groupby(by, dropna=False, sort=True, observed=True)
+                agg, gid = gb.sum().reset_index(), gb.ngroup().to_numpy()
             else:
-                agg = frame.drop(columns=by).sum().to_frame().T
+                agg, gid = frame.sum().to_frame().T, np.zeros(len(frame), dtype=np.int64)
+            sub = resp.loc[mine]
+            failed = note.startswith(("加权失败", "无法加权", "weighting.rake"))
+            if (o.survey_se == "calibrated" and rvars and ind.survey_kind != "employer" and len(frame)
+                    and not failed and not sub.duplicated(["__rid", "__year"]).any()):
+                agg["v_cal"] = calibrated_variance(
+                    gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
+                    frame["n"].to_numpy(float) > 0, sub["__year"].to_numpy(),
+                    sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool))
+            agg = agg[agg["n"] > 0].reset_index(drop=True)
             self.extra_results[ind.id] = self._add_roster(ind, agg, roster)
 
     def _run_surveys_in_engine(self) -> None:
@@ -844,10 +958,10 @@ class _Context:
         for ind in inds:
             stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
             stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
-        rows = lf.select(*kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
-                         w.alias("__w"), *stats)
+        rows = lf.select(*kexprs, nw.col("survey_kind").cast(nw.String).alias("__kind"),
+                         nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"), w.alias("__w"), *stats)
         scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
-        resp = rows.group_by(*knames, "__rid", "__year").agg(
+        resp = rows.group_by(*knames, "__kind", "__rid", "__year").agg(
             *[nw.col(c).sum() for c in scols], nw.col("__w").max().alias("__w"),
             nw.col("__w").min().alias("__wmin"))
         exprs, snames = [], []
@@ -860,14 +974,18 @@ class _Context:
         # a respondent whose rows carry different weights is flagged (the largest is used)
         stat("__wdiff", ((wt - nw.col("__wmin")).abs() > 1e-9 * wt.abs()).fill_null(False).cast(nw.Int64))
         for ind in inds:
-            x, y = nw.col(f"x_{ind.id}").cast(nw.Float64), nw.col(f"y_{ind.id}").cast(nw.Float64)
-            answered = y > 0
+            y0 = nw.col(f"y_{ind.id}").cast(nw.Float64)
+            answered = y0 > 0
+            # one value per respondent: their share of top-box answers (0/1 for a single item)
+            x = nw.when(answered).then(nw.col(f"x_{ind.id}").cast(nw.Float64) / y0).otherwise(0.0)
+            y = answered.cast(nw.Float64)
             ok = answered & ~wt.is_null()
 
             def when_ok(e: Any, ok: Any = ok) -> Any:
                 return nw.when(ok).then(e).otherwise(0.0)
 
             i = ind.id
+            stat(f"ret_{i}", (nw.col("__kind") == ind.survey_kind).cast(nw.Int64))
             stat(f"n_{i}", ok.cast(nw.Int64))
             stat(f"nowt_{i}", (answered & wt.is_null()).cast(nw.Int64))
             stat(f"x_{i}", when_ok(x))
@@ -875,6 +993,7 @@ class _Context:
             stat(f"sw_{i}", when_ok(wt))
             stat(f"sw2_{i}", when_ok(wt * wt))
             stat(f"swx_{i}", when_ok(wt * x))
+            stat(f"swxx_{i}", when_ok(wt * x * x))
             stat(f"swy_{i}", when_ok(wt * y))
             stat(f"sw2xx_{i}", when_ok(wt * wt * x * x))
             stat(f"sw2yy_{i}", when_ok(wt * wt * y * y))
@@ -883,7 +1002,7 @@ class _Context:
         agg = agg.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(self.keys["survey"])})
         agg = _sort_keys(agg, by)
         roster = self._survey_roster()
-        parts = ("n", "x", "y", "sw", "sw2", "swx", "swy", "sw2xx", "sw2yy", "sw2xy")
+        parts = ("ret", "n", "x", "y", "sw", "sw2", "swx", "swxx", "swy", "sw2xx", "sw2yy", "sw2xy")
         wdiff = int(agg["__wdiff"].sum())
         for ind in inds:
             i = ind.id
@@ -946,9 +1065,9 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
                         keys: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, list[str]]:
     """Respondent-level frame from one engine pass over the survey table.
 
-    Columns: the group keys, ``__rid``, ``__year``, raking variables ``__r_<var>`` (joined from
-    the roster by ``student_id``), and per indicator ``x_<id>`` (top-box answers) and ``y_<id>``
-    (valid answers) of each respondent.
+    Columns: the group keys, ``__kind`` (questionnaire), ``__rid``, ``__year``, raking variables
+    ``__r_<var>`` (joined from the roster by ``student_id``), and per indicator ``x_<id>``
+    (top-box answers) and ``y_<id>`` (valid answers) of each respondent.
     """
     names = src.names("survey")
     linked = src.single is None and src.has("graduates") and "student_id" in names
@@ -959,10 +1078,12 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
     for ind in inds:
         stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
         stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
-    sel = lf.select(*kexprs, nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
+    # a respondent is (questionnaire, respondent id, year): 问卷星 numbers restart per questionnaire
+    sel = lf.select(*kexprs, nw.col("survey_kind").cast(nw.String).alias("__kind"),
+                    nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
                     *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars],
                     *([(~nw.col("__j_grad_year").is_null()).alias("__on")] if rvars else []), *stats)
-    gcols = [*knames, "__rid", "__year", *[f"__r_{v}" for v in rvars], *(["__on"] if rvars else [])]
+    gcols = [*knames, "__kind", "__rid", "__year", *[f"__r_{v}" for v in rvars], *(["__on"] if rvars else [])]
     scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
     resp = sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]).collect().to_pandas()
     for c in scols:
@@ -997,8 +1118,10 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
 
     Every questionnaire's respondents are raked to the roster margins within each year in
     ONE call of :func:`coopmetrics.weighting.rake` (cells = indicator × year, the roster
-    repeated per indicator), then scaled to mean 1 per cell (ratio estimates and Kish n_eff
-    do not depend on the scale). Rows outside an indicator's respondents get weight 1.
+    repeated per indicator). A year's weights then sum to that year's roster count (see
+    :func:`_scale_to_roster`), so an estimate pooled over years (by major, by department,
+    all years, compare()) weights each year by its graduates, not by its respondents.
+    Rows outside an indicator's respondents get weight 1.
     """
     ones = np.ones(len(resp))
     out: dict[str, tuple[np.ndarray, str]] = {ind.id: (ones, "") for ind in inds}
@@ -1014,14 +1137,14 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
     except ImportError:  # pragma: no cover - weighting.py is built in parallel
         msg = "weighting.rake 不可用，结果未加权 / weighting.rake is not available; results are unweighted"
         return {**out, **{ind.id: (ones, msg) for ind in raked}}
-    cols = ["__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
+    cols = ["__kind", "__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
     samples, valids, uniques = [], {}, {}
     for ind in raked:
         valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
         one = resp.loc[valid, cols]
-        unique_rows = not one.duplicated(["__rid", "__year"]).any()
+        unique_rows = not one.duplicated(["__kind", "__rid", "__year"]).any()
         if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
-            one = one.drop_duplicates(["__rid", "__year"])
+            one = one.drop_duplicates(["__kind", "__rid", "__year"])
         valids[ind.id], uniques[ind.id] = valid, unique_rows
         samples.append(one.assign(__ind=ind.id))
     sample = pd.concat(samples, ignore_index=True).rename(
@@ -1042,33 +1165,152 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
         return {**out, **{ind.id: (ones, msg) for ind in raked}}
     w = np.array(w, dtype=float)  # a writable copy
     unplaced_c = ~np.isfinite(w)
-    w[unplaced_c] = 1.0  # respondents rake could not place (level absent from the roster) keep weight 1
-    weights[complete] = w
+    weights[complete] = np.where(unplaced_c, 0.0, w)
     unplaced = np.zeros(len(sample), dtype=bool)
     unplaced[np.flatnonzero(complete)[unplaced_c]] = True
     cell = sample["__ind"].astype(str) + "|" + sample["year"].astype(str)
     _, cidx = np.unique(cell.to_numpy(dtype=object).astype(str), return_inverse=True)
-    weights = weights / (np.bincount(cidx, weights) / np.bincount(cidx))[cidx]
+    weights = _scale_to_roster(weights, cidx, ~complete | unplaced, sample["year"].to_numpy(), roster)
     warn = [str(c.message).replace("\n", " / ") for c in caught
             if "converge" in str(c.message) or "收敛" in str(c.message)]
     ind_col = sample["__ind"].to_numpy()
     for ind in raked:
         mine = ind_col == ind.id
-        wi, one = weights[mine], sample.loc[mine, ["__rid", "year"]]
+        wi, one = weights[mine], sample.loc[mine, ["__kind", "__rid", "year"]]
         if uniques[ind.id]:
             full = np.full(len(resp), np.nan)
             full[valids[ind.id]] = wi
         else:
             wmap = pd.Series(wi, index=pd.MultiIndex.from_frame(one))
-            full = wmap.reindex(pd.MultiIndex.from_frame(resp[["__rid", "__year"]])).to_numpy(float)
+            full = wmap.reindex(pd.MultiIndex.from_frame(resp[["__kind", "__rid", "__year"]])).to_numpy(float)
         notes = []
         k = int((~complete[mine]).sum()) + int(unplaced[mine].sum())
         if k:
-            notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，权重取 1 / {k} respondent(s) not on the roster "
-                         "or with a level absent from it kept with weight 1")
+            notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，取当年平均权重 / {k} respondent(s) not on the "
+                         "roster or with a level absent from it kept with the year's mean weight")
         notes.extend(warn)
         out[ind.id] = (np.where(np.isfinite(full), full, 1.0), "; ".join(notes))
     return out
+
+
+def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
+                        cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray) -> np.ndarray:
+    """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
+
+    What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
+    ~margins, population, calfun = "raking"), svymean)`` (Deville & Särndal 1992; Lumley 2010
+    §7): the share of group ``d`` is ``R_d = Σ_d w x / Σ_d w`` with ``w`` the raked weights; its
+    influence variable ``z_i = (x_i − R_d) / Σ_d w`` for respondents of ``d`` (0 elsewhere) is
+    replaced by its residual ``e = z − X B`` from the least-squares regression on the one-hot
+    margin indicators ``X`` (every raking variable's levels, a missing value a level of its own),
+    fitted with the base weights (1: raking starts from equal weights) within each raking cell
+    (year). Then ``u_i = w_i e_i`` over every respondent of the design (outside ``d`` ``u`` is
+    not 0) and ``v = n/(n−1) · (Σu² − (Σu)²/n)`` with ``n`` all respondents. Respondents raking
+    could not place (``placed`` False) are not calibrated (``X`` row 0). Computed from
+    per-(group, cell) totals — ``Σ w²z²``, ``G = Σ X z``, ``Q = Σ w² X z``, ``H = Σ w² X X'``,
+    ``a = Σ w X`` — with one k × k solve per cell: a loop over years, vectorised over groups
+    and respondents.
+
+    Returns the variance of each group's estimate (the square of its standard error).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = np.array([1., 0., 1., 1.]); w = np.ones(4)
+    >>> m = pd.DataFrame({"g": ["a", "a", "b", "b"]})  # the share within each raking level is fixed
+    >>> v = calibrated_variance(np.zeros(4, int), 1, x, w, np.ones(4, bool), np.zeros(4), m, np.ones(4, bool))
+    >>> round(float(v[0]), 6)  # residuals 0.5, -0.5, 0, 0 over Σw = 4: 4/3 · (0.25 + 0.25) / 16
+    0.041667
+    """
+    w = np.where(valid, w, 0.0)
+    sw = np.bincount(gid, w, n_groups)
+    swx = np.bincount(gid, w * x, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = swx / sw
+        z = np.where(valid, (x - r[gid]) / sw[gid], 0.0)
+    z = np.nan_to_num(z)
+    blocks = []
+    for col in margins.columns:  # one-hot margins: a level per value of each variable (missing is a level)
+        codes, uniq = pd.factorize(margins[col].astype(object), use_na_sentinel=False)
+        blocks.append(np.eye(len(uniq))[codes])
+    X = np.hstack(blocks) if blocks else np.zeros((len(x), 0))
+    X = X * (placed & valid)[:, None]
+    s1 = np.bincount(gid, w * w * z * z, n_groups)  # Σ u² before calibration
+    s2 = np.zeros(n_groups)  # Σ u: Σ_d w z = 0, so only the calibration terms remain
+    cells, cidx = np.unique(np.asarray(cell), return_inverse=True)
+    for c in range(len(cells)):  # one small k x k solve per raking cell (year)
+        rows = np.flatnonzero((cidx == c) & valid)
+        if not rows.size:
+            continue
+        Xc, wc, zc, gc = X[rows], w[rows], z[rows], gid[rows]
+        M = np.linalg.pinv(Xc.T @ Xc)  # base weights 1
+        H = Xc.T @ (Xc * (wc * wc)[:, None])
+        a = Xc.T @ wc
+        groups, pidx = np.unique(gc, return_inverse=True)
+        G = np.zeros((groups.size, X.shape[1]))
+        Q = np.zeros_like(G)
+        np.add.at(G, pidx, Xc * zc[:, None])
+        np.add.at(Q, pidx, Xc * (wc * wc * zc)[:, None])
+        B = G @ M  # M is symmetric
+        s1[groups] += -2 * np.einsum("pk,pk->p", Q, B) + np.einsum("pk,kl,pl->p", B, H, B)
+        s2[groups] -= B @ a
+    n = int(valid.sum())
+    if n < 2:
+        return np.full(n_groups, np.nan)
+    return np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
+
+
+def _respondent_frame(keys: pd.DataFrame, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> pd.DataFrame:
+    """Per-respondent sufficient statistics of a survey share, one row per returned questionnaire.
+
+    A respondent counts once: their value is the share of top-box answers among their valid
+    answers (``x / y``; 0 or 1 for a single item), so the group sums ``n`` (respondents with a
+    valid answer), ``x`` (sum of the shares: satisfied respondents for one item) and ``ret``
+    (respondents who returned the questionnaire) are people, never item answers. ``sw...``
+    are the weighted sums of the ratio estimator ``Σw·x / Σw·y`` with ``y`` = 1 per respondent.
+    """
+    valid = y > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xs = np.where(valid, x / np.where(valid, y, 1.0), 0.0)
+    ys = valid.astype(float)
+    wv = np.where(valid, w, 0.0)
+    frame = keys.copy()
+    for name, v in (("ret", np.ones(len(ys))), ("n", ys), ("x", xs), ("y", ys), ("sw", wv), ("sw2", wv * wv),
+                    ("swx", wv * xs), ("swxx", wv * xs * xs), ("swy", wv * ys), ("sw2xx", (wv * xs) ** 2), ("sw2yy", (wv * ys) ** 2),
+                    ("sw2xy", wv * wv * xs * ys)):
+        frame[name] = v
+    return frame
+
+
+def _scale_to_roster(w: np.ndarray, cidx: np.ndarray, fill: np.ndarray, year: np.ndarray,
+                     roster: pd.DataFrame) -> np.ndarray:
+    """Weights of each raking cell (indicator × year) scaled to sum to the year's roster count.
+
+    Respondents raking could not place (``fill``: not on the roster, or a level the roster
+    lacks) first get the mean weight of the placed respondents of their cell. Then every
+    cell is scaled by ``N_year / Σw``: raked weights already sum to ``N_year`` when everyone
+    was placed, and pooling years then weights each year by its graduates (issue 10 item 7:
+    1,000 + 1,000 graduates, 50 % of 200 and 80 % of 600 respondents pool to 0.65, not 0.725).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"year": [2023] * 4 + [2024] * 2})
+    >>> _scale_to_roster(np.array([1., 1., 0., 1.]), np.array([0, 0, 1, 1]), np.array([False, False, True, False]),
+    ...                  np.array([2023, 2023, 2024, 2024]), r).tolist()
+    [2.0, 2.0, 1.0, 1.0]
+    """
+    w = np.asarray(w, dtype=float).copy()
+    k = int(cidx.max()) + 1 if cidx.size else 0
+    placed = ~fill
+    mean_placed = np.bincount(cidx, np.where(placed, w, 0.0), k) / np.maximum(np.bincount(cidx, placed, k), 1)
+    w[fill] = np.where(mean_placed[cidx[fill]] > 0, mean_placed[cidx[fill]], 1.0)
+    n_year = roster["year"].value_counts()
+    target = pd.Series(year).map(n_year).to_numpy(dtype=float)
+    sums = np.bincount(cidx, w, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = w * target / sums[cidx]
+    return np.where(np.isfinite(scaled) & (scaled > 0), scaled, w)
 
 
 # --- finishing: estimates per indicator ---------------------------------------------------------------
@@ -1108,15 +1350,20 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     if ind.survey_kind is not None:
         g = self.extra_results[ind.id]
         n = g["n"].to_numpy(float)
-        kn, kd = est.kish(g["sw"].to_numpy(float), g["sw2"].to_numpy(float), n)
-        ws = est.weighted_share(n, g["swx"], g["swy"], g["sw2xx"], g["sw2yy"], g["sw2xy"], g["y"], kd, level,
-                                method)
+        _, weff = est.kish(g["sw"].to_numpy(float), g["sw2"].to_numpy(float), n)
+        v_cal = g["v_cal"].to_numpy(float) if "v_cal" in g else None
+        ws = est.weighted_share(n, g["swx"], g["swy"], g["sw2xx"], g["sw2yy"], g["sw2xy"], n, weff, level,
+                                method, variance=v_cal)
+        deff = est.design_effect(ws["variance"], ws["estimate"], g["swxx"], g["sw"], n)
         with np.errstate(divide="ignore", invalid="ignore"):
-            unw = g["x"].to_numpy(float) / g["y"].to_numpy(float)
-            rr = n / g["roster"].to_numpy(float)
-        res = dict(numerator=g["x"], denominator=g["y"], n=n, estimate=ws["estimate"], se=ws["se"],
-                   ci_low=ws["ci_low"], ci_high=ws["ci_high"], ci_method=f"{method}_design", n_eff=kn, deff=kd,
-                   estimate_unweighted=unw, response_rate=rr)
+            unw = g["x"].to_numpy(float) / n
+            rr = g["ret"].to_numpy(float) / g["roster"].to_numpy(float)
+            n_eff = n / deff
+        calibrated = v_cal is not None
+        res = dict(numerator=g["x"], denominator=n, n=n, estimate=ws["estimate"], se=ws["se"],
+                   ci_low=ws["ci_low"], ci_high=ws["ci_high"],
+                   ci_method=f"{method}_design" + ("_calibrated" if calibrated else ""), n_eff=n_eff,
+                   deff=deff, estimate_unweighted=unw, response_rate=rr, weighting_effect=weff)
         base = g
     elif kind == "median":
         g = self.extra_results[ind.id]
@@ -1174,6 +1421,7 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
             r, se, lo, hi = est.ratio_interval(n, col("sx"), col("sy"), col("sxx"), col("syy"), col("sxy"), level)
             res = dict(numerator=col("sx"), denominator=col("sy"), n=n, estimate=r, se=se, ci_low=lo, ci_high=hi,
                        ci_method="delta", n_eff=n, deff=1.0, estimate_unweighted=r)
+    res.setdefault("weighting_effect", res.get("deff", nan))  # unweighted figures: weighting effect = 1
     k = len(base)
     num: dict[str, np.ndarray] = {}
     for c in OUTPUT_TAIL:
@@ -1284,8 +1532,8 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     if ind.kind in ("mean", "median"):
         sel.append(nw.col(ind.numerator.column).cast(nw.Float64).alias("value"))
     if ind.survey_kind is not None:
-        sel += [nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
-                nw.col("score").cast(nw.Float64).alias("score")]
+        sel += [nw.col("survey_kind").cast(nw.String).alias("__kind"), nw.col("respondent_id").alias("__rid"),
+                nw.col("year").alias("__year"), nw.col("score").cast(nw.Float64).alias("score")]
     taken = {a for _, k, a in keys if k == "col"} | {"score", "value", "in_numerator", "in_denominator"}
     pass_cols = [c for c in names if c not in taken] if all_rows else []
     sel += [nw.col(c) for c in pass_cols]
@@ -1338,6 +1586,7 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
     """
     o = _options(options)
     ind = get_indicator(indicator)
+    o, _ = _resolve_overall(_Source(data), o, [ind])
     if ind.kind not in ("proportion", "weighted_proportion", "mean", "median"):
         raise InvalidOptionError(
             f"指标 {ind.id}（{ind.name_zh}）是{'表合计之比' if ind.kind == 'ratio_of_sums' else '总量'}，没有个体值",
@@ -1363,9 +1612,10 @@ def _survey_weights_for(src: _Source, ind: Indicator, o: Options, df: pd.DataFra
     """Respondent weights for answer rows ``df`` (with __rid, __year)."""
     resp, rvars = _survey_respondents(src, [ind], o, [])
     w, _ = _respondent_weights([ind], o, resp, rvars, _roster_units(src, rvars) if rvars else None)[ind.id]
-    wmap = pd.Series(w, index=pd.MultiIndex.from_frame(resp[["__rid", "__year"]]))
+    keys = ["__kind", "__rid", "__year"]
+    wmap = pd.Series(w, index=pd.MultiIndex.from_frame(resp[keys]))
     wmap = wmap[~wmap.index.duplicated()]
-    out = wmap.reindex(pd.MultiIndex.from_frame(df[["__rid", "__year"]])).to_numpy(float)
+    out = wmap.reindex(pd.MultiIndex.from_frame(df[keys])).to_numpy(float)
     return np.where(np.isfinite(out), out, 1.0)
 
 
@@ -1412,6 +1662,7 @@ def explain(data: Any, indicator: str | Indicator, *, options: Options | None = 
     """
     o = _options(options)
     ind = get_indicator(indicator)
+    o, _ = _resolve_overall(_Source(data), o, [ind])
     if ind.survey_kind is None and len(ind.tables()) > 1:
         raise InvalidOptionError(
             f"指标 {ind.id} 来自两张表的合计，请分别查看分子表和分母表",

@@ -227,7 +227,7 @@ def kish(sw: np.ndarray, sw2: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np
 
 def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.ndarray, sw2yy: np.ndarray,
                    sw2xy: np.ndarray, m: np.ndarray, kish_deff: np.ndarray, level: float = 0.95,
-                   method: str = "wilson") -> dict[str, np.ndarray]:
+                   method: str = "wilson", variance: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Weighted top-box share with a design-based interval (see module notes).
 
     Parameters
@@ -241,17 +241,32 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     m : array
         Unweighted number of valid answers (used when the variance is 0).
     kish_deff : array
-        Kish design effect, for the fallback effective size.
+        Kish weighting effect, for the fallback effective size.
+    variance : array, optional
+        The variance of the share (``se²``) to use instead of the weighted-ratio linearisation,
+        e.g. the calibration-aware variance of a raked share
+        (:func:`coopmetrics.compute.calibrated_variance`); used as is for ``se`` and ``n*``.
 
     Returns
     -------
-    dict with ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n_star``.
+    dict with ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n_star`` (the design-based
+    effective sample size ``R(1-R)/v``; the design effect of the estimate is ``n / n_star``).
+
+    Examples
+    --------
+    >>> r = weighted_share([4], [2.0], [4.0], [2.0], [4.0], [2.0], [4], [1.0])
+    >>> float(r["estimate"][0]), float(r["n_star"][0])  # unweighted: n* = n, design effect 1
+    (0.5, 4.0)
     """
     n, swx, swy, sw2xx, sw2yy, sw2xy, m, kish_deff = map(
         _arr, (n, swx, swy, sw2xx, sw2yy, sw2xy, m, kish_deff))
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(swy > 0, swx / swy, np.nan)
         v = np.maximum(sw2xx - 2 * r * sw2xy + r * r * sw2yy, 0.0) / (swy * swy)
+        given = np.zeros(v.shape, dtype=bool)
+        if variance is not None:
+            given = np.isfinite(_arr(variance))
+            v = np.where(given, np.maximum(_arr(variance), 0.0), v)
         n_star = np.where(v > 0, r * (1 - r) / v, m / np.where(kish_deff > 0, kish_deff, 1.0))
     n_star = np.where(np.isfinite(n_star), n_star, np.nan)
     lo, hi = proportion_interval(np.where(np.isfinite(r), r, 0) * np.nan_to_num(n_star),
@@ -260,8 +275,31 @@ def weighted_share(n: np.ndarray, swx: np.ndarray, swy: np.ndarray, sw2xx: np.nd
     lo = np.where(fin, np.fmin(lo, r), lo)  # guard against rounding in r·n*/n*
     hi = np.where(fin, np.fmax(hi, r), hi)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.where(n > 1, np.sqrt(v * n / (n - 1)), np.nan)
-    return {"estimate": r, "se": se, "ci_low": lo, "ci_high": hi, "n_star": n_star}
+        se = np.where(given, np.sqrt(v), np.where(n > 1, np.sqrt(v * n / (n - 1)), np.nan))
+    return {"estimate": r, "se": se, "ci_low": lo, "ci_high": hi, "n_star": n_star, "variance": v}
+
+
+def design_effect(variance: np.ndarray, estimate: np.ndarray, swxx: np.ndarray, sw: np.ndarray,
+                  n: np.ndarray) -> np.ndarray:
+    """Design effect of a survey estimate: its variance over the variance under simple random sampling.
+
+    ``deff = v / (S² / n)`` with ``v`` the design (linearised) variance of the mean of the
+    respondents' values ``x`` (each respondent one unit: a cluster of item answers), ``S² =
+    Σw x²/Σw − R²`` the (weighted) element variance and ``n`` respondents (Kish 1965). For a
+    yes/no value ``S² = R(1 − R)``, so ``deff = n / n*`` with ``n* = R(1−R)/v``. This is NOT
+    Kish's weighting effect ``1 + CV²(w)`` (:func:`kish`), which ignores the outcome.
+
+    Examples
+    --------
+    >>> float(design_effect([0.0625], [0.5], [2.0], [4.0], [4])[0])  # unweighted 0/1: v = R(1-R)/n
+    1.0
+    """
+    v, r, swxx, sw, n = map(_arr, (variance, estimate, swxx, sw, n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.maximum(swxx / sw - r * r, 0.0)
+        d = np.where((s2 > 0) & (n > 0), v / (s2 / n), np.nan)
+    # every respondent gave the same value: both variances are 0 and the design changes nothing
+    return np.where((s2 == 0) & (v == 0) & (n > 0), 1.0, d)
 
 
 def median_rank_bounds(n: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

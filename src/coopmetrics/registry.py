@@ -98,6 +98,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "students_per_teacher": ("生/师", "students per teacher"),
     "yuan_per_student": ("元/生", "yuan per student"),
     "positions_per_graduate": ("个/人", "positions per graduate"),
+    "posts_per_job_seeker": ("个/人", "posts per job-seeking graduate"),
     "hires_per_intern": ("人/人", "hires per intern received"),
 }
 
@@ -108,7 +109,7 @@ _KIND_UNITS: dict[str, set[str]] = {
     "mean": {"yuan_per_month", "yuan", "months", "hours"},
     "median": {"yuan_per_month", "yuan", "months", "hours"},
     "ratio_of_sums": {"share", "students_per_teacher", "yuan_per_student", "positions_per_graduate",
-                      "hires_per_intern"},
+                      "hires_per_intern", "posts_per_job_seeker"},
     "count": {"persons", "enterprises"},
     "sum": {"yuan", "persons", "positions", "hours", "person_days"},
 }
@@ -131,9 +132,13 @@ OPS: dict[str, str] = {
     "in_profile": "destination code in a category of a destination profile; value = (profile or None, category)",
     "in_codes": "destination code in value (2-digit families also match their 3-digit children)",
     "unknown_code": "destination code missing or not in the code list",
+    "not_in_codes": "destination code missing or not in value (2-digit families also exclude their children)",
     "any_positive": "any of the columns (those present) is > 0",
     "satisfied": "survey answer in Options.satisfied_levels[value] (scores or text levels)",
     "valid_response": "survey answer of kind value that is scored and not in Options.exclude_levels[value]",
+    "valid_answer": "valid_response without the Options.survey_items restriction (the overall item)",
+    "overall_item": "survey item is the overall question of kind value (Options.overall_items[value])",
+    "relevance_scope": "major code within Options.relevance_scope (all majors, or 理工农医 by 专业大类)",
     "pay_compliant": "intern pay meets the rule in Options.pay_rule (2021: >= 80 % of post wage or >= "
                      "lowest-grade wage; 2016: >= 80 % of probation wage)",
     "dual_qualified": "teacher is 双师 under Options.dual_definition",
@@ -161,6 +166,30 @@ DEFAULT_SATISFIED: dict[str, tuple[Any, ...]] = {
 DEFAULT_EXCLUDED: dict[str, tuple[str, ...]] = {
     k: ("无法评估", "不适用", "无法回答", "不清楚") for k in DEFAULT_SATISFIED
 }
+
+#: Headers (item names) of each instrument's single overall question, the item the 计分卡's
+#: 母校满意度 / 实习满意度 / 就业满意度 / 雇主满意度 report (质量年报 计分卡 "母校总体满意度" [V];
+#: the others by analogy [U]). Matched after normalisation (full-width to half-width, spaces and
+#: punctuation removed); a header containing one of these names (e.g. "5. 您对母校的总体满意度")
+#: matches when no header equals one. Add a school's own wording with ``Options(overall_items=...)``.
+OVERALL_ITEMS: dict[str, tuple[str, ...]] = {
+    "school": ("母校总体满意度", "对母校的总体满意度", "对母校总体满意度", "母校满意度", "校友总体满意度",
+               "总体满意度", "总体评价", "总体"),
+    "internship": ("实习总体满意度", "对实习的总体满意度", "对实习总体满意度", "岗位实习总体满意度",
+                   "顶岗实习总体满意度", "实习满意度", "总体满意度", "总体评价", "总体"),
+    "employment": ("就业总体满意度", "对就业的总体满意度", "就业现状满意度", "对目前工作的总体满意度",
+                   "工作总体满意度", "就业满意度", "总体满意度", "总体评价", "总体"),
+    "employer": ("对毕业生总体满意度", "对毕业生的总体满意度", "对我校毕业生的总体满意度", "雇主总体满意度",
+                 "用人单位总体满意度", "雇主满意度", "总体满意度", "总体评价", "总体"),
+}
+
+#: Programmes counted as a school-enterprise partnership by default (library convention [U]):
+#: the class types of 《职业学校校企合作促进办法》(2018) forms. 企业新型学徒制 (an employee
+#: scheme, 人社部发〔2018〕66号) is a separate category and not counted: its trainees are employees.
+PARTNER_PROGRAMS: tuple[str, ...] = ("order_class", "named_class", "apprenticeship", "dual_system_class",
+                                     "sponsored_class")
+RELEVANCE_SCOPES = ("all", "stem_agri_med")
+SURVEY_SES = ("calibrated", "weighted")
 
 
 @dataclass(frozen=True)
@@ -198,6 +227,17 @@ class Options:
         ``program`` values that count as a partnership program.
     as_of : str, optional
         Reporting date of the destination data (e.g. ``"2024-08-31"``), echoed in ``edition``.
+    overall_items : mapping
+        Per survey kind: headers of the single overall question (see :data:`OVERALL_ITEMS`);
+        ``<kind>_satisfaction`` uses this item only. Names given replace the defaults of that kind.
+    relevance_scope : {"all", "stem_agri_med"}
+        Majors in 专业相关度: all majors, or only 理工农医类 majors as on the 质量年报 计分卡 [V]
+        (major category from the first two digits of the 6-digit 专业代码, 2021 目录; which
+        大类 count as 理工农医 is a convention [U], see :data:`coopmetrics.codes.STEM_AGRI_MED`).
+    survey_se : {"calibrated", "weighted"}
+        Standard error of raked survey shares: linearised with the raking (calibration)
+        margins as R ``survey::calibrate`` gives (residuals of the linearised share on the
+        margins), or the plain weighted-ratio linearisation that treats weights as fixed.
 
     Examples
     --------
@@ -218,14 +258,19 @@ class Options:
     survey_items: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
     survey_weights: str | None = "raking"
     raking_variables: tuple[str, ...] = ("major", "program", "gender")
-    partner_programs: tuple[str, ...] = ("order_class", "named_class", "apprenticeship")
+    partner_programs: tuple[str, ...] = PARTNER_PROGRAMS
     as_of: str | None = None
+    overall_items: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(OVERALL_ITEMS))
+    relevance_scope: str = "all"
+    survey_se: str = "calibrated"
 
     def __post_init__(self) -> None:
         check_option("profile", self.profile, list(PROFILES), "Options")
         check_option("dual_definition", self.dual_definition, DUAL_DEFINITIONS, "Options")
         check_option("pay_rule", str(self.pay_rule), PAY_RULES, "Options")
         check_option("survey_weights", self.survey_weights, SURVEY_WEIGHTS, "Options")
+        check_option("relevance_scope", self.relevance_scope, RELEVANCE_SCOPES, "Options")
+        check_option("survey_se", self.survey_se, SURVEY_SES, "Options")
         if not isinstance(self.practice_days, (int, float)) or self.practice_days <= 0:
             raise InvalidOptionError(
                 f"practice_days 必须是正数，收到 {self.practice_days!r}",
@@ -236,6 +281,9 @@ class Options:
         sat.update(self.satisfied_levels)
         exc = dict(DEFAULT_EXCLUDED)
         exc.update(self.exclude_levels)
+        ovr = dict(OVERALL_ITEMS)
+        ovr.update({k: tuple(v) for k, v in self.overall_items.items()})
+        object.__setattr__(self, "overall_items", ovr)
         object.__setattr__(self, "satisfied_levels", sat)
         object.__setattr__(self, "exclude_levels", exc)
         object.__setattr__(self, "pay_rule", str(self.pay_rule))
@@ -256,6 +304,9 @@ class Options:
             elif name == "dual_definition":
                 parts.append(f"dual_definition={self.dual_definition}" + (
                     " (provisional)" if OPTION_INFO["dual_definition"].grade_of(self.dual_definition) == "U" else ""))
+            elif name == "overall_items" and kind:
+                names_ = self.overall_items.get(kind, ())
+                parts.append(f"overall_item={names_[0] if names_ else 'none'}")
             elif name in ("satisfied_levels", "exclude_levels", "survey_items") and kind:
                 val = getattr(self, name).get(kind)
                 parts.append(f"{name}={list(val) if val is not None else 'all'}")
@@ -461,11 +512,48 @@ OPTION_INFO: dict[str, OptionInfo] = {info.field: info for info in (
         "状态数据 A7-5 订单培养人数 [V-2]; definitions-cn.md §5.1-5.3",
         choices={"order_class": Choice(PROGRAMS["order_class"], "order class", "U"),
                  "named_class": Choice(PROGRAMS["named_class"], "named class", "U"),
-                 "apprenticeship": Choice(PROGRAMS["apprenticeship"], "apprenticeship", "U"),
+                 "apprenticeship": Choice(PROGRAMS["apprenticeship"], "modern apprenticeship (students)", "U"),
+                 "dual_system_class": Choice(PROGRAMS["dual_system_class"], "school-enterprise dual-system class",
+                                             "U"),
+                 "sponsored_class": Choice(PROGRAMS["sponsored_class"], "commissioned (定向委培) class", "U"),
+                 "new_apprenticeship": Choice(PROGRAMS["new_apprenticeship"],
+                                              "enterprise new apprenticeship (employees; not in the default)", "U"),
+                 "other": Choice(PROGRAMS["other"], "other class type (unknown labels land here, flagged)", "U"),
                  "regular": Choice(PROGRAMS["regular"], "regular class", "U")},
         alternatives=("program 列中任意取值的组合（库约定 [U]）",
                       "any set of values of the program column (library convention [U])"),
         example='Options(partner_programs=("order_class", "apprenticeship"))',
+    ),
+    OptionInfo(
+        "overall_items", "总体满意度题目", "Overall-satisfaction item", "U",
+        "质量年报 计分卡 母校满意度 = 母校总体满意度 [V]; 实习/就业/雇主 overall item by analogy [U]; "
+        "definitions-cn.md §2.1-2.2, §4.2-4.3",
+        alternatives=("每类问卷指定总体满意度题目的表头（替换默认别名）",
+                      "per survey, the header of its overall question (replaces the default aliases)"),
+        example='Options(overall_items={"school": ("您对母校的总体评价",)})',
+        note=("计分卡的满意度是单一总体题目，不是各题合并；各题合并见 *_satisfaction_items",
+              "scorecard satisfaction is the single overall question, not the pool of items; "
+              "the pool is *_satisfaction_items"),
+    ),
+    OptionInfo(
+        "relevance_scope", "专业相关度的专业范围", "Majors in job-major relevance", "U",
+        "质量年报 计分卡 理工农医类专业相关度 [V]; 专业大类 = first two digits of the 2021 高职专科专业目录 code "
+        "[V]; which 大类 are 理工农医 is a convention [U]; definitions-cn.md §2.1, §4.3; codes.MAJOR_CATEGORIES",
+        choices={"all": Choice("全部专业", "all majors", "U"),
+                 "stem_agri_med": Choice("仅理工农医类专业（专业代码前两位41-52，计分卡口径）",
+                                         "理工农医 majors only (code prefix 41-52, scorecard item)", "U")},
+        # CLI switch proposed to the CLI's owner: --relevance-majors {all,stem_agri_med}
+        example='Options(relevance_scope="stem_agri_med")',
+    ),
+    OptionInfo(
+        "survey_se", "问卷加权比例的标准误", "Standard error of weighted survey shares", "setting",
+        "analysis setting; calibration (raking) linearisation as R survey::calibrate (Deville & Särndal 1992); "
+        "docs/statistics.md",
+        choices={"calibrated": Choice("考虑加权校准（对加权边际回归残差线性化）",
+                                      "calibration-aware linearisation (residuals on the raking margins)", "setting"),
+                 "weighted": Choice("权重视为固定的比估计线性化", "ratio linearisation with weights taken as fixed",
+                                    "setting")},
+        example='Options(survey_se="weighted")',
     ),
     OptionInfo(
         "as_of", "去向数据截止日期", "Destination data as of", "setting",
@@ -485,6 +573,8 @@ _OPTION_VALUES: dict[str, tuple[Iterable[Any], bool]] = {
     "dual_definition": (DUAL_DEFINITIONS, True),
     "pay_rule": (PAY_RULES, True),
     "survey_weights": (SURVEY_WEIGHTS, True),
+    "relevance_scope": (RELEVANCE_SCOPES, True),
+    "survey_se": (SURVEY_SES, True),
     "partner_programs": (tuple(PROGRAMS), False),
     "raking_variables": (tuple(TABLES["graduates"].names), False),
 }
@@ -581,21 +671,26 @@ class Measure:
 
     Parameters
     ----------
-    agg : {"count", "count_distinct", "sum", "mean", "median"}
+    agg : {"count", "count_distinct", "sum", "mean", "median", "weighted_count"}
         Aggregation. ``count`` counts rows (units), ``count_distinct`` distinct values of
-        ``column``, ``sum``/``mean``/``median`` aggregate ``column``.
+        ``column``, ``sum``/``mean``/``median`` aggregate ``column``; ``weighted_count`` is
+        ``Σ_k c_k × count(terms_k)`` (e.g. 教师总数 = 专任 + 0.5 × 聘请校外教师).
     column : str, optional
         Column aggregated.
     where : tuple of Filter
         All must hold for a unit to contribute.
     table : str, optional
         Table of the measure when it differs from the indicator's table (cross-table ratios).
+    terms : tuple of (float, tuple of Filter)
+        For ``weighted_count``: coefficient and filters of each counted group (all ``where``
+        filters also apply).
     """
 
     agg: str
     column: str | None = None
     where: tuple[Filter, ...] = ()
     table: str | None = None
+    terms: tuple[tuple[float, tuple[Filter, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,7 +773,7 @@ class Indicator:
             o = opt.setdefault(t, [])
             if m.column:
                 r.append(m.column)
-            for f in m.where:
+            for f in (*m.where, *(f for _, fs in m.terms for f in fs)):
                 fr, fo = filter_columns(f, options)
                 r.extend(fr)
                 o.extend(fo)
@@ -706,8 +801,12 @@ def filter_columns(f: Filter, options: Options) -> tuple[tuple[str, ...], tuple[
         return (), tuple(f.column)
     if op == "eq_column":
         return (f.column, f.value), ()
-    if op in ("satisfied", "valid_response"):
+    if op in ("satisfied", "valid_response", "valid_answer"):
         return ("survey_kind", "score"), ("response", "item")
+    if op == "overall_item":
+        return ("item",), ()
+    if op == "relevance_scope":
+        return (("major_code",) if options.relevance_scope != "all" else ()), ()
     if op == "pay_compliant":
         if options.pay_rule == "2016":
             return ("monthly_pay", "probation_wage"), ()
@@ -756,6 +855,10 @@ def _describe_filter(f: Filter, lang: str) -> str:
         return f"毕业去向代码为 {codes}（含三位子代码）" if zh else f"destination code in {codes} (incl. 3-digit children)"
     if f.op == "unknown_code":
         return "毕业去向代码缺失或不在代码表中" if zh else "destination code missing or not in the code list"
+    if f.op == "not_in_codes":
+        codes = ", ".join(v)
+        return (f"毕业去向代码不为 {codes}（含三位子代码；缺失也计入）" if zh
+                else f"destination code not {codes} (incl. 3-digit children; missing counts)")
     if f.op == "is_true":
         return f"{name}=是" if zh else f"{name} is yes"
     if f.op == "is_false":
@@ -779,9 +882,15 @@ def _describe_filter(f: Filter, lang: str) -> str:
         return f"{name} 中任一项 > 0" if zh else f"any of {name} > 0"
     if f.op == "satisfied":
         return f"{v}问卷回答属于满意档（见 satisfied_levels）" if zh else f"{v} survey answer in the top box (satisfied_levels)"
-    if f.op == "valid_response":
+    if f.op in ("valid_response", "valid_answer"):
         return (f"{v}问卷有效回答（不含 exclude_levels）" if zh
                 else f"valid {v} survey answer (exclude_levels removed)")
+    if f.op == "overall_item":
+        return (f"{v}问卷的总体满意度题目（见 overall_items）" if zh
+                else f"the overall question of the {v} survey (overall_items)")
+    if f.op == "relevance_scope":
+        return ("专业属于 relevance_scope 所定范围（全部或理工农医类）" if zh
+                else "major within relevance_scope (all, or 理工农医 by 专业大类)")
     if f.op == "pay_compliant":
         return ("实习报酬达标（按 pay_rule：2021 版≥同岗位工资80%或最低档工资；2016 版≥试用期工资80%）" if zh
                 else "intern pay compliant under pay_rule (2021: >= 80 % of post wage or lowest-grade wage; "
@@ -808,8 +917,11 @@ def describe_filters(filters: Iterable[Filter], lang: str = "en") -> str:
 # --- declarations ------------------------------------------------------------------------------
 
 _EMPLOYED = Filter("destination_code", "in_codes", EMPLOYED_CODES)
+_SEEKING = Filter("destination_code", "not_in_codes", (*FURTHER_STUDY_CODES, "46"))
 _FT = Filter("category", "eq", "full_time")
 _PROF = Filter("is_professional", "is_true")
+#: 聘请校外教师 of 教发〔2004〕2号: teachers engaged from outside the college (firms, other schools)
+_OUTSIDE = Filter("category", "in", ("enterprise_part_time", "external_part_time"))
 
 _SRC_2021 = "教学厅函〔2021〕19号 附件1 (via secondary sources) [V-2]; definitions-cn.md §1.2"
 _SRC_2024 = "教就业厅函〔2024〕11号; code mapping of 单位就业 unverified [U]; definitions-cn.md §1.2"
@@ -831,16 +943,42 @@ def _prop(id: str, zh: str, en: str, table: str, population: tuple[Filter, ...],
     )
 
 
+_SURVEY_PEOPLE = ("Numerator and denominator count respondents (people), never item answers; response_rate = "
+                  "respondents of the questionnaire / graduates of the group.")
+
+
 def _survey(kind: str, zh: str, en: str, source: str, grade: str, notes: str) -> Indicator:
-    pop = (Filter("survey_kind", "eq", kind), Filter("response", "valid_response", kind))
+    """The scorecard figure: top-box share of the single overall question (found by header)."""
+    # valid_answer: survey_items (which items the pool uses) does not touch the overall question
+    pop = (Filter("survey_kind", "eq", kind), Filter("item", "overall_item", kind),
+           Filter("response", "valid_answer", kind))
     return Indicator(
         f"{kind}_satisfaction", zh, en, "share", "weighted_proportion", "survey",
         numerator=Measure("count", where=pop + (Filter("response", "satisfied", kind),)),
         denominator=Measure("count", where=pop),
         direction="higher", target=None,
-        edition="top-box share, library convention (provisional)", source=source, grade=grade,
+        edition="overall item, top-box share (provisional)", source=source, grade=grade,
+        options_used=("overall_items", "satisfied_levels", "exclude_levels", "survey_weights"),
+        provisional=True, notes=f"{notes} {_SURVEY_PEOPLE}", survey_kind=kind,
+    )
+
+
+def _survey_pool(kind: str, zh: str, en: str) -> Indicator:
+    """Every item of a questionnaire pooled: each respondent's share of top-box answers, averaged."""
+    pop = (Filter("survey_kind", "eq", kind), Filter("response", "valid_response", kind))
+    return Indicator(
+        f"{kind}_satisfaction_items", zh, en, "share", "weighted_proportion", "survey",
+        numerator=Measure("count", where=pop + (Filter("response", "satisfied", kind),)),
+        denominator=Measure("count", where=pop),
+        direction="higher", target=None,
+        edition="all items pooled per respondent, library convention (provisional)",
+        source="library convention [U]; not a 计分卡 figure; definitions-cn.md §2.2, §4.2", grade="U",
         options_used=("satisfied_levels", "exclude_levels", "survey_items", "survey_weights"),
-        provisional=True, notes=notes, survey_kind=kind,
+        provisional=True, survey_kind=kind,
+        notes="Each respondent counts once: their share of top-box answers among the items they rated "
+              "(survey_items selects items); the estimate is the (weighted) mean of these shares, the "
+              "numerator the sum of the shares (respondent-equivalents), the denominator respondents. "
+              "Per-item shares: group by item (by=(..., 'item')), one answer per respondent.",
     )
 
 
@@ -912,11 +1050,15 @@ REGISTRY: tuple[Indicator, ...] = (
           direction="lower", target=0.0, edition="codes.DESTINATION_CODES", source=_SRC_2021, grade="V-2"),
     # --- graduates: jobs -------------------------------------------------------------------------
     _prop("job_relevance_rate", "专业相关度（专业对口率）", "Job-major relevance", "graduates",
-          (_EMPLOYED, Filter("job_relevant", "notnull")), (Filter("job_relevant", "is_true"),),
+          (_EMPLOYED, Filter("job_relevant", "notnull"), Filter("major_code", "relevance_scope")),
+          (Filter("job_relevant", "is_true"),),
           direction="higher", target=None, edition="是否对口 / employed (library convention)",
-          source=_SRC_A76 + "; MyCOS 工作与专业相关度 [V-2]", grade="U", provisional=True,
+          source=_SRC_A76 + "; MyCOS 工作与专业相关度 [V-2]; 计分卡 理工农医类专业相关度 [V] with "
+                 "relevance_scope='stem_agri_med'", grade="U", provisional=True, options_used=("relevance_scope",),
           notes="Among employed graduates (codes in EMPLOYED_CODES) with the relevance recorded; "
-                "MyCOS restricts to 受雇全职, which destination codes cannot identify."),
+                "MyCOS restricts to 受雇全职, which destination codes cannot identify. The 计分卡 item "
+                "理工农医类专业相关度 is Options(relevance_scope='stem_agri_med'): majors whose 专业代码 starts "
+                "41-52 (2021 目录 大类; grouping a convention [U])."),
     Indicator(
         "salary_mean", "月收入（平均）", "Mean monthly salary", "yuan_per_month", "mean", "graduates",
         numerator=Measure("mean", "monthly_salary", where=(_EMPLOYED, Filter("monthly_salary", "notnull"))),
@@ -940,13 +1082,14 @@ REGISTRY: tuple[Indicator, ...] = (
           direction="higher", target=None, edition="就业单位是否校企合作单位 / employed (convention)",
           source=_SRC_A76, grade="U", provisional=True),
     _prop("partner_retention_rate", "合作培养学生被合作企业录用率", "Retention by the partner firm", "graduates",
-          (Filter("program", "in", ("order_class", "named_class", "apprenticeship")), Filter("partner", "notnull")),
+          (Filter("program", "in", PARTNER_PROGRAMS), Filter("partner", "notnull")),
           (Filter("employer", "eq_column", "partner"),),
           direction="higher", target=None, edition="Übernahmequote-style convention",
           source="library convention (BIBB Übernahmequote analogue) [U]; definitions-cn.md §1.3", grade="U",
           provisional=True,
-          notes="Graduates of order/named classes and apprenticeships with a partner recorded whose employer "
-                "equals that partner (exact name match after loading)."),
+          notes="Graduates of partnership class types (order, named, modern apprenticeship, dual-system, "
+                "commissioned) with a partner recorded whose employer equals that partner (exact name match "
+                "after loading)."),
     _prop("local_employment_share", "本地就业比例（A类）", "Local employment share (A)", "graduates",
           (_EMPLOYED, Filter("local_job", "notnull")), (Filter("local_job", "is_true"),),
           direction="none", target=None, edition="质量年报 服务贡献表 A类 / 就业人数", source=_SRC_SERVICE,
@@ -974,11 +1117,12 @@ REGISTRY: tuple[Indicator, ...] = (
           direction="none", target=None, edition="培养模式 (convention)",
           source="《职业学校校企合作促进办法》 学徒制合作 [V]; share is a library convention [U]", grade="U",
           provisional=True),
-    _prop("partnership_program_share", "合作培养（订单/冠名/学徒）毕业生比例",
+    _prop("partnership_program_share", "合作培养（订单/冠名/现代学徒制/校企双制/定向委培）毕业生比例",
           "Share of graduates from partnership programs", "graduates",
-          (Filter("program", "notnull"),), (Filter("program", "in", ("order_class", "named_class", "apprenticeship")),),
+          (Filter("program", "notnull"),), (Filter("program", "in", PARTNER_PROGRAMS),),
           direction="none", target=None, edition="培养模式 (convention)",
-          source="《职业学校校企合作促进办法》 [V]; share is a library convention [U]", grade="U", provisional=True),
+          source="《职业学校校企合作促进办法》 [V]; share is a library convention [U]", grade="U", provisional=True,
+          notes="企业新型学徒制 (employees) and 其他 are not counted; 其他 holds unknown labels (flagged at load)."),
     # --- surveys ----------------------------------------------------------------------------------
     _survey("internship", "实习满意度", "Internship satisfaction",
             "no national formula [U]; definitions-cn.md §4.2", "U",
@@ -992,6 +1136,10 @@ REGISTRY: tuple[Indicator, ...] = (
     _survey("employer", "雇主满意度", "Employer satisfaction",
             "no national formula [U]; 状态数据 A9-4 implies a survey [V-2]; definitions-cn.md §4.2", "U",
             "Employer respondents are not on the graduate roster: no raking, response rate not available."),
+    _survey_pool("internship", "实习满意度（各题合并）", "Internship satisfaction, all items pooled"),
+    _survey_pool("employment", "就业满意度（各题合并）", "Employment satisfaction, all items pooled"),
+    _survey_pool("school", "母校满意度（各题合并）", "School satisfaction, all items pooled"),
+    _survey_pool("employer", "雇主满意度（各题合并）", "Employer satisfaction, all items pooled"),
     # --- teachers ---------------------------------------------------------------------------------
     _prop("dual_teacher_ratio_fulltime", "双师素质专任教师比例", "Double-qualified share of full-time teachers",
           "teachers", (_FT,), (Filter("dual", "dual_qualified"),),
@@ -1012,13 +1160,27 @@ REGISTRY: tuple[Indicator, ...] = (
         edition="专任教师", source="状态数据 A6-1-1 [V-2]", grade="V-2",
     ),
     _ratio("student_teacher_ratio", "生师比", "Student-teacher ratio", "students_per_teacher",
+           Measure("sum", "fte_students", table="enrollment"),
+           Measure("weighted_count", table="teachers", terms=((1.0, (_FT,)), (0.5, (_OUTSIDE,)))),
+           direction="lower", target=None,
+           edition="教发〔2004〕2号: 折合在校生数 / (专任教师数 + 聘请校外教师数 × 0.5)",
+           source="教育部《普通高等学校基本办学条件指标（试行）》教发〔2004〕2号 注 (生师比 = 折合在校生数 / "
+                  "教师总数; 教师总数 = 专任教师数 + 聘请校外教师数 × 0.5) [V-2]; 质量年报 资源表 生师比",
+           grade="V-2",
+           notes="Ratio of administrative totals from two tables (no sampling interval). 折合在校生数 is the "
+                 "college's own figure (enrollment column fte_students, 状态数据平台); 聘请校外教师 = teacher "
+                 "categories enterprise_part_time (企业兼职) and external_part_time (校外兼课); 校内兼课 not "
+                 "counted. 教发〔2004〕2号 sets 18 as the 合格 level for most 高职 colleges (医学 16, 体育 13, "
+                 "艺术 11); see student_teacher_ratio_simple for the old variant."),
+    _ratio("student_teacher_ratio_simple", "在校生与专任教师之比（简化口径）",
+           "Full-time students per full-time teacher (simplified, not 生师比)", "students_per_teacher",
            Measure("sum", "students", table="enrollment"),
            Measure("count", where=(_FT,), table="teachers"),
-           direction="lower", target=None, edition="在校生 / 专任教师 (convention)",
-           source="质量年报 资源表 生师比 [U]; official form uses 折合在校生 and 折合教师 [U]", grade="U",
+           direction="lower", target=None, edition="全日制在校生 / 专任教师 (library convention)",
+           source="library convention [U]; the official 生师比 is student_teacher_ratio (教发〔2004〕2号)", grade="U",
            provisional=True,
-           notes="Ratio of administrative totals from two tables (no sampling interval). "
-                 "Uses full-time enrolment / full-time teachers; part-time teachers not converted."),
+           notes="Full-time enrolment over full-time teachers only: no 折合 weighting of students and no "
+                 "external teachers. Kept for continuity with earlier coopmetrics output."),
     _prop("senior_title_share", "高级职务专任教师比例", "Senior-title share of full-time teachers", "teachers",
           (_FT, Filter("title_level", "notnull")), (Filter("title_level", "eq", "senior"),),
           direction="higher", target=None, edition="质量年报 资源表 (convention)",
@@ -1110,11 +1272,23 @@ REGISTRY: tuple[Indicator, ...] = (
     _total("interns_received", "接收实习学生数", "Interns received", "persons", "interns_received", _SRC_A75),
     _total("internship_positions", "提供实习岗位数", "Internship positions offered", "positions",
            "internship_positions", "企业年报 企业资源投入 [U]", "U"),
-    _ratio("positions_per_graduate", "求人倍率（岗位数/毕业生数）", "Positions per graduate",
+    _ratio("partner_posts_per_graduate", "合作企业实习岗位供给比", "Partner internship posts per graduate",
            "positions_per_graduate", Measure("sum", "internship_positions", table="enterprises"),
            Measure("count", table="graduates"),
-           direction="higher", target=None, edition="library convention (seed 002: 5,900 / 1,934 = 3.01)",
-           source="school usage (DOMAIN.md seed 002) [U]", grade="U", provisional=True),
+           direction="higher", target=None, edition="合作企业实习岗位数 / 毕业生数 (library convention)",
+           source="企业年报 企业资源投入 实习岗位 [U]; ratio a library convention [U]", grade="U", provisional=True,
+           notes="Internship posts offered by partner firms (enterprise ledger) over all graduates. NOT 求人倍率 "
+                 "(posts offered to job seekers): see job_demand_ratio."),
+    _ratio("job_demand_ratio", "求人倍率", "Job-vacancy ratio (posts per job-seeking graduate)",
+           "posts_per_job_seeker", Measure("sum", "posts", table="recruitment"),
+           Measure("count", where=(_SEEKING,), table="graduates"),
+           direction="higher", target=None, edition="岗位需求数 / 求职毕业生数",
+           source="人社部 求人倍率 = 岗位需求人数 / 求职人数 [V-2]; college usage (seed 002: 5,900 / 1,934 = 3.01); "
+                  "job seekers = graduates not in further study or military service (convention [U])",
+           grade="U", provisional=True,
+           notes="Numerator: posts in the recruitment table (招聘会/岗位信息; optional - without it the status is "
+                 "missing_input, 未提供数据). Denominator: graduates whose destination is not further study "
+                 "(80x/81/82/85) or military service (46); missing codes count as seeking."),
     _ratio("enterprise_hires_per_intern", "合作企业录用比（录用毕业生/接收实习生）", "Graduates hired per intern received",
            "hires_per_intern", Measure("sum", "graduates_hired", table="enterprises"),
            Measure("sum", "interns_received", table="enterprises"),
@@ -1181,11 +1355,22 @@ def _measure_words(m: Measure | None, ind: Indicator, lang: str) -> str:
         "sum": ("合计", "sum of"),
         "mean": ("平均", "mean of"),
         "median": ("中位数", "median of"),
+        "weighted_count": ("加权计数", "weighted count of rows"),
     }[m.agg][0 if zh else 1]
+    if ind.survey_kind is not None and m.agg == "count":  # survey shares count people, never answers
+        pool = not any(f.op == "overall_item" for f in ind.numerator.where)
+        if m is ind.numerator and pool:
+            agg = "答卷人满意题目占比之和" if zh else "sum over respondents of their share of answers"
+        else:
+            agg = "答卷人数" if zh else "respondents with an answer"
     cond = describe_filters(m.where, lang)
+    if m.terms:
+        sep = "＋" if zh else " + "
+        cond = sep.join(f"{c:g}×（{describe_filters(fs, lang)}）" if zh else f"{c:g} × ({describe_filters(fs, lang)})"
+                        for c, fs in m.terms)
     if zh:
         return f"{tname}：{col}{agg}（{cond}）"
-    where = f" where {cond}" if m.where else " (all rows)"
+    where = (": " + cond if m.terms else f" where {cond}") if (m.where or m.terms) else " (all rows)"
     return f"{table}: {agg} {col}{where}".replace("  ", " ")
 
 
@@ -1300,11 +1485,13 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY,
             issues.append(f"{p} unknown table {ind.table!r}")
             continue
         for m in ind.measures():
-            if m.agg not in ("count", "count_distinct", "sum", "mean", "median"):
+            if m.agg not in ("count", "count_distinct", "sum", "mean", "median", "weighted_count"):
                 issues.append(f"{p} unknown aggregation {m.agg!r}")
-            if m.agg != "count" and not m.column:
+            if m.agg == "weighted_count" and not m.terms:
+                issues.append(f"{p} weighted_count needs terms")
+            if m.agg not in ("count", "weighted_count") and not m.column:
                 issues.append(f"{p} aggregation {m.agg!r} needs a column")
-            for f in m.where:
+            for f in (*m.where, *(f for _, fs in m.terms for f in fs)):
                 if f.op not in OPS:
                     issues.append(f"{p} unknown filter op {f.op!r}")
                 if f.op == "in_profile":

@@ -32,6 +32,7 @@ __all__ = [
     "TABLES",
     "TABLE_ALIASES",
     "PROGRAMS",
+    "PROGRAM_FALLBACK",
     "SURVEY_KINDS",
     "LIKERT_TEXT",
     "normalise_header",
@@ -72,6 +73,9 @@ class Column:
         For ``category``: accepted raw value (Chinese or English) -> canonical value.
     lo, hi : float, optional
         Plausible range; values outside are reported by validation.
+    fallback : str, optional
+        For ``category``: canonical value an unknown label is kept as (flagged, not cleared),
+        e.g. ``program`` -> ``"other"``. Without it an unknown label is cleared and flagged.
     """
 
     name: str
@@ -85,6 +89,7 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     description: str = ""
+    fallback: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,19 +128,35 @@ class Table:
 # --- shared vocabularies -------------------------------------------------------
 
 PROGRAMS: dict[str, str] = {
-    # canonical -> Chinese label
+    # canonical -> Chinese label. The class types colleges report (校企合作 forms of the 2018
+    # 《职业学校校企合作促进办法》); 企业新型学徒制 (人社部发〔2018〕66号) trains a firm's EMPLOYEES and
+    # is not 现代学徒制 (students, 教职成〔2015〕2号), so it is a category of its own.
     "regular": "普通班",
     "order_class": "订单班",
     "named_class": "冠名班",
     "apprenticeship": "现代学徒制",
+    "dual_system_class": "校企双制班",
+    "sponsored_class": "定向委培班",
+    "new_apprenticeship": "企业新型学徒制",
+    "other": "其他",
 }
+#: Value a ``program`` label outside the vocabulary is kept as (flagged by loading, never dropped).
+PROGRAM_FALLBACK = "other"
 _PROGRAM_VALUES = {
     "普通班": "regular", "普通": "regular", "regular": "regular", "常规": "regular", "统招班": "regular",
-    "订单班": "order_class", "订单培养": "order_class", "订单": "order_class", "order_class": "order_class",
-    "order class": "order_class",
-    "冠名班": "named_class", "冠名": "named_class", "named_class": "named_class", "named class": "named_class",
+    "订单班": "order_class", "订单培养": "order_class", "订单": "order_class", "订单式培养": "order_class",
+    "order_class": "order_class", "order class": "order_class",
+    "冠名班": "named_class", "冠名": "named_class", "企业冠名班": "named_class", "named_class": "named_class",
+    "named class": "named_class",
     "现代学徒制": "apprenticeship", "学徒制": "apprenticeship", "现代学徒制班": "apprenticeship",
-    "企业新型学徒制": "apprenticeship", "apprenticeship": "apprenticeship",
+    "现代学徒制试点班": "apprenticeship", "apprenticeship": "apprenticeship",
+    "校企双制班": "dual_system_class", "双制班": "dual_system_class", "校企双制": "dual_system_class",
+    "dual_system_class": "dual_system_class",
+    "定向委培班": "sponsored_class", "定向委培": "sponsored_class", "委培班": "sponsored_class",
+    "定向培养班": "sponsored_class", "定向班": "sponsored_class", "sponsored_class": "sponsored_class",
+    "企业新型学徒制": "new_apprenticeship", "新型学徒制": "new_apprenticeship",
+    "企业新型学徒制班": "new_apprenticeship", "new_apprenticeship": "new_apprenticeship",
+    "其他": "other", "其它": "other", "other": "other",
 }
 SURVEY_KINDS: dict[str, str] = {
     "internship": "实习满意度调查",
@@ -199,7 +220,7 @@ GRADUATES = Table(
         Column("major", "str", "专业名称", ("专业", "所学专业"), required=True),
         Column("major_code", "code", "专业代码", ("专业号",)),
         Column("program", "category", "培养模式", ("培养方式", "班级类型", "培养类型", "合作培养模式"),
-               values=_PROGRAM_VALUES),
+               values=_PROGRAM_VALUES, fallback=PROGRAM_FALLBACK),
         Column("partner", "str", "合作企业", ("订单企业", "合作企业名称", "委培单位", "冠名企业")),
         Column("gender", "category", "性别", ("sex",), values=_GENDER_VALUES),
         Column("admission", "str", "招生类型", ("生源类型", "招生方式", "入学方式")),
@@ -339,11 +360,32 @@ ENROLLMENT = Table(
         Column("major", "str", "专业名称", ("专业",)),
         Column("students", "int", "全日制在校生数", ("在校生人数", "全日制在校生人数", "在校生数", "人数"),
                required=True, lo=0),
+        # 教发〔2004〕2号: 折合在校生数 = 普通本专科生 + 硕士生×1.5 + 博士生×2 + 留学生×3 + 预科生 + 进修生
+        # + 成人脱产班学生 + 夜大(业余)学生×0.3 + 函授生×0.1; the college computes it (状态数据平台)
+        Column("fte_students", "float", "折合在校生数", ("折合在校生", "折合学生数", "折合在校生人数"), lo=0,
+               description="全日制 students plus part-time students weighted per 教发〔2004〕2号"),
+    ),
+)
+
+RECRUITMENT = Table(
+    "recruitment", "招聘岗位",
+    key=(),
+    description="Posts offered to the college's graduates (招聘会/岗位信息): one row per employer × post type "
+                "(× event). The numerator of 求人倍率.",
+    columns=(
+        Column("year", "year", "年份", ("届别", "毕业年份", "招聘年度", "年度"), required=True, lo=2000, hi=2035),
+        Column("employer", "str", "单位名称", ("用人单位", "招聘单位", "企业名称", "单位"), required=True),
+        Column("event", "str", "招聘会", ("招聘会名称", "招聘活动", "活动名称", "来源")),
+        Column("post_type", "str", "岗位类型", ("岗位类别", "招聘岗位", "岗位名称", "职位类别", "岗位")),
+        Column("department", "str", "院系", ("面向院系", "二级学院")),
+        Column("major", "str", "专业名称", ("面向专业", "需求专业", "专业")),
+        Column("posts", "int", "岗位需求数", ("需求人数", "招聘人数", "岗位需求人数", "招聘岗位数", "需求岗位数"),
+               required=True, lo=0),
     ),
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (GRADUATES, SURVEY, TEACHERS, ENTERPRISES, INTERNSHIPS, ENROLLMENT)
+    t.name: t for t in (GRADUATES, SURVEY, TEACHERS, ENTERPRISES, INTERNSHIPS, ENROLLMENT, RECRUITMENT)
 }
 
 #: File or sheet names (normalised) that identify a table.
@@ -356,6 +398,8 @@ TABLE_ALIASES: dict[str, str] = {
     "产学合作": "enterprises",
     "internships": "internships", "实习": "internships", "岗位实习": "internships", "顶岗实习": "internships",
     "enrollment": "enrollment", "在校生": "enrollment", "在校生人数": "enrollment",
+    "recruitment": "recruitment", "招聘岗位": "recruitment", "招聘会": "recruitment", "岗位信息": "recruitment",
+    "招聘信息": "recruitment", "岗位需求": "recruitment", "招聘": "recruitment",
 }
 
 # --- header matching -------------------------------------------------------------

@@ -369,9 +369,12 @@ def rake(
 def kish_from_sums(
     sum_w: ArrayLike, sum_w2: ArrayLike, n: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Kish's effective n and design effect from per-group sums (vectorised).
+    """Kish's effective n and weighting effect from per-group sums (vectorised).
 
-    ``n_eff = (Σw)² / Σw²`` and ``deff = n·Σw² / (Σw)² = n / n_eff``. Use this after a
+    ``n_eff = (Σw)² / Σw²`` and ``deff = n·Σw² / (Σw)² = n / n_eff``: Kish's *weighting
+    effect* (the loss from unequal weights alone, whatever the outcome; ``compute``'s
+    ``weighting_effect`` column), not the design effect of an estimate
+    (:func:`coopmetrics.estimators.design_effect`, ``compute``'s ``deff``). Use this after a
     single group-by pass that collected ``Σw``, ``Σw²`` and ``n``.
 
     Examples
@@ -390,10 +393,13 @@ def kish_from_sums(
 
 
 def kish(weights: ArrayLike, by: ArrayLike | Sequence[ArrayLike] | None = None) -> tuple[float, float] | pd.DataFrame:
-    """Kish's effective sample size and design effect due to unequal weights.
+    """Kish's effective sample size and weighting effect (design effect due to unequal weights only).
 
     ``n_eff = (Σw)² / Σw²``; ``deff = n·Σw² / (Σw)² = 1 + relvar(w)`` (Kish 1965;
-    Valliant & Dever 2018 p. 71). NaN weights (unplaced respondents) are ignored.
+    Valliant & Dever 2018 p. 71): the *weighting effect*, reported by ``compute`` as
+    ``weighting_effect``. The design effect of an estimate (its variance over the SRS
+    variance) also depends on the outcome: see :func:`coopmetrics.estimators.design_effect`.
+    NaN weights (unplaced respondents) are ignored.
 
     Parameters
     ----------
