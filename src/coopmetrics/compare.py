@@ -523,7 +523,7 @@ def _assemble(pairs: pd.DataFrame, res: pd.DataFrame, notes: list[str], bal: pd.
     out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))
     if "dropped_covariates" not in out.columns:  # unadjusted rows: nothing to drop
         out["dropped_covariates"] = ""
-    out["dropped_covariates"] = out["dropped_covariates"].fillna("").astype(object)
+    out["dropped_covariates"] = out["dropped_covariates"].fillna("").astype(str)
     for c in ("odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g"):
         if c not in out.columns:  # effect sizes a kind does not have
             out[c] = np.nan
