@@ -847,3 +847,23 @@ def test_saturated_arm_flagged_without_warnings():
     assert "no standard error" in r["flags"]
     assert np.isnan(r["ci_low"]) and np.isnan(r["p_value"])
     assert r["estimate_cohort"] == pytest.approx(v["value"][:3].mean())  # OLS with intercept: ATT mu1 = cohort mean
+
+
+def test_unadjusted_rows_carry_odds_ratio_and_hedges_g():
+    """Proportions: odds ratio and Woolf CI equal statsmodels Table2x2; means: Hedges' g = J·d by hand."""
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    r = compare_values(_props(34, 40, 42, 60), "proportion").iloc[0]
+    ref = Table2x2(np.array([[34, 6], [42, 18]], dtype=float))
+    assert r["odds_ratio"] == pytest.approx(ref.oddsratio)
+    assert (r["odds_ratio_ci_low"], r["odds_ratio_ci_high"]) == pytest.approx(ref.oddsratio_confint())
+    assert np.isnan(r["hedges_g"])
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(5200, 800, 14), rng.normal(4800, 700, 11)
+    v = pd.DataFrame({"program": ["order_class"] * 14 + ["regular"] * 11, "value": np.r_[a, b]})
+    m = compare_values(v, "mean", n_boot=0).iloc[0]
+    sp = np.sqrt((13 * a.var(ddof=1) + 10 * b.var(ddof=1)) / 23)
+    d = (a.mean() - b.mean()) / sp
+    j = 1 - 3 / (4 * 23 - 1)  # Hedges' approximation of J(23)
+    assert m["effect_size"] == pytest.approx(d) and m["hedges_g"] == pytest.approx(d * j, rel=1e-4)
+    assert np.isnan(m["odds_ratio"])

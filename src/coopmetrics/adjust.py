@@ -28,7 +28,7 @@ Examples
 >>> x = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.]])
 >>> fit = logit_fit(np.array([0, 0, 1, 0, 1, 1.]), x, np.ones(6))
 >>> fit.converged, round(float(fit.beta[1]), 4)
-(True, 1.0181)
+(True, 1.214)
 """
 
 from __future__ import annotations

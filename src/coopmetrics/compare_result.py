@@ -21,7 +21,7 @@ Examples
 >>> round(float(res["difference"].iloc[0]), 3), len(res), res.balance is None
 (0.15, 1, True)
 >>> print(res.summary().splitlines()[1])
-  placement_rate: order_class vs regular  +0.1500  (95% CI -0.0184 to +0.2914, q = 0.0808)
+  placement_rate: order_class vs regular  +0.1500  (95% CI -0.0232 to +0.2982, q = 0.0853)
 """
 
 from __future__ import annotations

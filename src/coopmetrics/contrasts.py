@@ -264,7 +264,7 @@ def hedges_correction(df: ArrayLike) -> np.ndarray:
     Examples
     --------
     >>> round(float(hedges_correction(10)), 5), round(1 - 3 / (4 * 10 - 1), 5)
-    (0.92274, 0.92308)
+    (0.92275, 0.92308)
     """
     nu = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
