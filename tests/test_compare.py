@@ -278,7 +278,7 @@ def _selected(n=1500, seed=5):
 
 def test_regression_adjustment_matches_statsmodels_margeff():
     df, t, yb, _, xm = _selected()
-    r = compare_values(df, "proportion", adjust=["x", "gender"], estimand="ate").iloc[0]
+    r = compare_values(df, "proportion", adjust=["x", "gender"], method="ra", estimand="ate").iloc[0]
     x_full = np.column_stack([xm[:, 0], t, xm[:, 1:]])
     fit = sm.Logit(yb, x_full).fit(disp=0, cov_type="HC0")
     me = fit.get_margeff(at="overall", dummy=True)
@@ -287,7 +287,7 @@ def test_regression_adjustment_matches_statsmodels_margeff():
     assert se == pytest.approx(me.margeff_se[0], rel=1e-4)
     assert r["adjusted"] and "regression adjustment" in r["method"] and "ATE" in r["method"]
     # ATT (the default): mean over the cohort of P(y | cohort, x) - P(y | reference, x), by hand
-    att = compare_values(df, "proportion", adjust=["x", "gender"]).iloc[0]
+    att = compare_values(df, "proportion", adjust=["x", "gender"], method="ra").iloc[0]
     x1, x0 = x_full[t == 1].copy(), x_full[t == 1].copy()
     x1[:, 1], x0[:, 1] = 1, 0
     assert att["difference"] == pytest.approx(np.mean(fit.predict(x1) - fit.predict(x0)), rel=1e-6)
@@ -327,7 +327,7 @@ def test_regression_adjustment_continuous_matches_statsmodels_ra(estimand, group
 def test_balance_table_before_and_after():
     df, t, _, _, _ = _selected()
     r = compare_values(df, "proportion", adjust=["x", "gender"], method="ipw", estimand="ate")
-    bal = r.attrs["balance"]
+    bal = r.balance
     assert set(bal["covariate"]) == {"x", "gender=male"}
     row = bal.set_index("covariate").loc["x"]
     x1, x0 = df.loc[t == 1, "x"], df.loc[t == 0, "x"]
@@ -659,9 +659,9 @@ def test_totals_route_equals_unit_route_on_sample(sample_ds, by, monkeypatch):
     uv = unit_values(sample_ds, "placement_rate", ["program", *(by or [])])
     _no_unit_values(monkeypatch)
     totals = compare(sample_ds, ids, by=by)
-    pd.testing.assert_frame_equal(totals, unit, check_exact=False, rtol=1e-10, atol=1e-12)
+    pd.testing.assert_frame_equal(totals.table, unit.table, check_exact=False, rtol=1e-10, atol=1e-12)
     means = compare(sample_ds, "salary_mean", by=by, n_boot=0)
-    pd.testing.assert_frame_equal(means, means_unit, check_exact=False, rtol=1e-9, atol=1e-12)
+    pd.testing.assert_frame_equal(means.table, means_unit.table, check_exact=False, rtol=1e-9, atol=1e-12)
     assert means["ci_low"].isna().all()  # no bootstrap asked for: no bootstrap interval
     # an independent check of one row: counts by a plain pandas group-by of the unit values,
     # interval and test by statsmodels / scipy
@@ -694,7 +694,7 @@ def test_totals_route_missing_cohort_and_group_values(sample_ds, monkeypatch):
     unit = compare(ds, "placement_rate", by=by, _unit_level=True)
     _no_unit_values(monkeypatch)
     totals = compare(ds, "placement_rate", by=by)
-    pd.testing.assert_frame_equal(totals, unit, check_exact=False, rtol=1e-10, atol=1e-12)
+    pd.testing.assert_frame_equal(totals.table, unit.table, check_exact=False, rtol=1e-10, atol=1e-12)
     assert totals["flags"].str.contains("7 行队列缺失").all()
     assert totals["major"].isna().any()
 
@@ -713,7 +713,7 @@ def test_totals_route_engines_give_the_same_rows(sample_ds):
     con = duckdb.connect()
     for frame in (pl.from_pandas(g), con.from_df(g)):
         r = compare(cm.Dataset(graduates=frame), "placement_rate", by=by)
-        pd.testing.assert_frame_equal(r, ref, check_exact=False, rtol=1e-10, check_dtype=False)
+        pd.testing.assert_frame_equal(r.table, ref.table, check_exact=False, rtol=1e-10, check_dtype=False)
 
 
 def test_expected_count_exactly_five_uses_chi_square():
@@ -780,7 +780,7 @@ def test_constant_covariate_in_one_cell_dropped_and_named():
     v["campus"] = np.where(v["g"] == "a", 1.0, v["score"] > 0)  # constant 1.0 in cell a only
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = compare_values(v, "proportion", by="g", adjust=["score", "campus"]).set_index("g")
+        r = compare_values(v, "proportion", by="g", adjust=["score", "campus"], method="ra").set_index("g")
     assert r.loc["a", "dropped_covariates"] == "campus (constant 常数)"
     assert r.loc["b", "dropped_covariates"] == ""
     assert "covariate column(s) dropped" in r.loc["a", "flags"]
@@ -795,7 +795,7 @@ def test_collinear_covariate_dropped_for_ra_and_ipw():
     v["score2"] = 2 * v["score"] + 1  # exactly collinear with score and the intercept
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = compare_values(v, "proportion", adjust=["score", "score2"]).iloc[0]
+        r = compare_values(v, "proportion", adjust=["score", "score2"], method="ra").iloc[0]
         ipw = compare_values(v, "proportion", adjust=["score", "score2"], method="ipw").iloc[0]
         ipw1 = compare_values(v, "proportion", adjust=["score"], method="ipw").iloc[0]
     assert r["dropped_covariates"] == "score2 (collinear 共线)"
@@ -815,7 +815,7 @@ def test_perfect_prediction_level_merged_into_reference():
     v.loc[v["adm"] == "r", "value"] = 1  # level r predicts the outcome perfectly
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = compare_values(v, "proportion", adjust=["score", "adm"]).iloc[0]
+        r = compare_values(v, "proportion", adjust=["score", "adm"], method="ra").iloc[0]
     assert r["dropped_covariates"] == "adm=r (perfect prediction 完全预测)"
     v["adm=q"] = (v["adm"] == "q").astype(float)  # r merged into the reference level p
     assert r["difference"] == pytest.approx(_ame_att_by_hand(v, ["score", "adm=q"]), abs=1e-8)
@@ -847,3 +847,23 @@ def test_saturated_arm_flagged_without_warnings():
     assert "no standard error" in r["flags"]
     assert np.isnan(r["ci_low"]) and np.isnan(r["p_value"])
     assert r["estimate_cohort"] == pytest.approx(v["value"][:3].mean())  # OLS with intercept: ATT mu1 = cohort mean
+
+
+def test_unadjusted_rows_carry_odds_ratio_and_hedges_g():
+    """Proportions: odds ratio and Woolf CI equal statsmodels Table2x2; means: Hedges' g = J·d by hand."""
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    r = compare_values(_props(34, 40, 42, 60), "proportion").iloc[0]
+    ref = Table2x2(np.array([[34, 6], [42, 18]], dtype=float))
+    assert r["odds_ratio"] == pytest.approx(ref.oddsratio)
+    assert (r["odds_ratio_ci_low"], r["odds_ratio_ci_high"]) == pytest.approx(ref.oddsratio_confint())
+    assert np.isnan(r["hedges_g"])
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(5200, 800, 14), rng.normal(4800, 700, 11)
+    v = pd.DataFrame({"program": ["order_class"] * 14 + ["regular"] * 11, "value": np.r_[a, b]})
+    m = compare_values(v, "mean", n_boot=0).iloc[0]
+    sp = np.sqrt((13 * a.var(ddof=1) + 10 * b.var(ddof=1)) / 23)
+    d = (a.mean() - b.mean()) / sp
+    j = 1 - 3 / (4 * 23 - 1)  # Hedges' approximation of J(23)
+    assert m["effect_size"] == pytest.approx(d) and m["hedges_g"] == pytest.approx(d * j, rel=1e-4)
+    assert np.isnan(m["odds_ratio"])

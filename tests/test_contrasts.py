@@ -301,3 +301,45 @@ def test_newcombe_invariants(a, b, level):
 def test_ratio_adjusted_invariants(a, b):
     r = ratio_ci(a[0], a[1], b[0], b[1])
     assert 0 <= float(r["ci_low"]) <= float(r["ci_high"]) < np.inf
+
+
+# ----------------------------------------------------------------------------------------
+# odds ratio and Hedges' g (issue 10 item 10)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x1,n1,x2,n2", [(5, 7, 3, 10), (56, 70, 48, 80), (5, 5, 3, 10), (0, 12, 4, 9),
+                                         (30, 200, 10, 150)])
+def test_odds_ratio_equals_statsmodels_table2x2(x1, n1, x2, n2):
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    from coopmetrics.contrasts import odds_ratio_ci
+
+    ref = Table2x2(np.array([[x1, n1 - x1], [x2, n2 - x2]], dtype=float))
+    r = odds_ratio_ci(x1, n1, x2, n2)
+    assert float(r["odds_ratio"]) == pytest.approx(ref.oddsratio, rel=1e-12)
+    lo, hi = ref.oddsratio_confint(alpha=0.05)
+    assert (float(r["ci_low"]), float(r["ci_high"])) == pytest.approx((lo, hi), rel=1e-10)
+
+
+def test_odds_ratio_hand_example_and_vectorised():
+    from coopmetrics.contrasts import odds_ratio_ci
+
+    # [[56, 14], [48, 32]]: OR = 56·32 / (14·48) = 8/3; Woolf se = sqrt(1/56 + 1/14 + 1/48 + 1/32)
+    se = np.sqrt(1 / 56 + 1 / 14 + 1 / 48 + 1 / 32)
+    r = odds_ratio_ci([56, 5], [70, 7], [48, 3], [80, 10], level=0.9)
+    assert r["odds_ratio"][0] == pytest.approx(8 / 3)
+    assert r["ci_low"][0] == pytest.approx(8 / 3 * np.exp(-stats.norm.isf(0.05) * se))
+    assert r["odds_ratio"].shape == (2,)
+
+
+def test_hedges_correction_gamma_formula_and_approximation():
+    from scipy.special import gamma
+
+    from coopmetrics.contrasts import hedges_correction
+
+    for nu in (2, 5, 18, 100):
+        exact = gamma(nu / 2) / (np.sqrt(nu / 2) * gamma((nu - 1) / 2))
+        assert float(hedges_correction(nu)) == pytest.approx(exact, rel=1e-12)
+        assert float(hedges_correction(nu)) == pytest.approx(1 - 3 / (4 * nu - 1), abs=0.02 / nu)
+    assert np.isnan(hedges_correction(1))

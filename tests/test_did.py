@@ -189,3 +189,17 @@ def test_sample_partnership_effect_recovered(sample_ds):
     sal = partnership_effect(sample_ds, "salary_mean", start_forms="产业学院", n_boot=999)
     srow = sal.overall.set_index("aggregation").loc["group"]
     assert srow["ci_low"] <= TRUE_EFFECTS["monthly_salary_partnership"].value <= srow["ci_high"]
+
+
+def test_result_object_tidy_plot_and_html():
+    cells = pd.DataFrame({"major": list("aaabbbccc"), "grad_year": [2020, 2021, 2022] * 3,
+                          "value": [0.5, 0.52, 0.7, 0.5, 0.5, 0.53, 0.6, 0.61, 0.62]})
+    res = partnership_effect_values(cells, start={"a": 2022}, n_boot=50)
+    both = pd.concat([res.tidy(), res.tidy()], ignore_index=True)
+    assert len(both) == 2 * len(res.overall) and res.table is res.overall
+    es = res.tidy("event_study")
+    assert es.equals(res.event_study) and es is not res.event_study
+    fig = res.plot(lang="en")
+    assert len(fig.axes[0].collections[-1].get_offsets()) == len(res.event_study)
+    html = res._repr_html_()
+    assert "<table" in html and "pre-trend" in html

@@ -317,3 +317,38 @@ def test_event_study_points_and_pre_post_colours():
 def test_figure_to_png_is_png():
     png = plots.figure_to_png(plots.plot_event_study(_event_frame()))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+
+
+def _tick_texts(fig, axis: str) -> list[str]:
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return [t.get_text() for t in ticks]
+
+
+def test_event_study_ticks_have_the_precision_of_their_steps():
+    """Issue 10 item 10: ticks every 2.5 points print as 2.5 steps, not "+2, +5, +8"; event times
+    (even as floats) sit at integer ticks labelled as integers."""
+    frame = _event_frame().assign(event_time=lambda d: d["event_time"].astype(float))
+    fig = plots.plot_event_study(frame)
+    ax = fig.axes[0]
+    ax.set_ylim(-0.05, 0.1)
+    ax.set_yticks(np.arange(-0.05, 0.1001, 0.025))
+    labels = _tick_texts(fig, "y")
+    expected = [f"{v:+.1f}".replace("-", "−") if abs(v) > 1e-9 else "0.0" for v in np.arange(-5, 10.01, 2.5)]
+    assert labels == expected
+    assert "+8" not in labels and "+2" not in labels
+    assert _tick_texts(fig, "x") == ["−3", "−2", "−1", "0", "+1", "+2"] or \
+        _tick_texts(fig, "x") == ["-3", "-2", "-1", "0", "+1", "+2"]
+    np.testing.assert_array_equal(ax.get_xticks(), [-3, -2, -1, 0, 1, 2])
+    # whole-point steps keep integer labels
+    ax.set_yticks([-0.04, -0.02, 0.0, 0.02, 0.04])
+    assert _tick_texts(fig, "y") == ["−4", "−2", "0", "+2", "+4"]
+
+
+def test_forest_difference_axis_uses_the_same_precision_rule():
+    c = pd.DataFrame({"indicator": "p", "cohort": ["order_class", "apprenticeship"], "reference": "regular",
+                      "difference": [0.05, 0.02], "ci_low": [0.01, -0.03], "ci_high": [0.09, 0.07]})
+    fig = plots.plot_forest(c, lang="en")
+    fig.axes[0].set_xticks([-0.025, 0.0, 0.025, 0.05, 0.075])
+    assert _tick_texts(fig, "x") == ["−2.5", "0.0", "+2.5", "+5.0", "+7.5"]

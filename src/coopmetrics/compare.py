@@ -7,7 +7,10 @@ compare
     CI, ratio, test, Benjamini–Hochberg q-value, effect size, method and flags.
     Unadjusted comparisons run on group-wise sufficient statistics (one group-by,
     vectorised interval math from :mod:`coopmetrics.contrasts`); covariate-adjusted
-    comparisons fit one statsmodels model per comparison row.
+    comparisons fit one model per comparison row (:mod:`coopmetrics.adjust`: doubly
+    robust AIPW by default for yes/no outcomes, regression adjustment for means).
+    Returns a :class:`~coopmetrics.compare_result.Comparison` (``.table``,
+    ``.balance``, ``.tidy()``, ``.summary()``, ``.plot()``).
 compare_values
     The same on a frame of unit values you built yourself (``value`` column).
 balance
@@ -28,7 +31,7 @@ Examples
 >>> v = pd.DataFrame({"program": ["order_class"] * 40 + ["regular"] * 60,
 ...                   "value": [1] * 34 + [0] * 6 + [1] * 42 + [0] * 18})
 >>> r = compare_values(v, "proportion", indicator="placement_rate")
->>> r[["cohort", "estimate_cohort", "estimate_reference", "difference"]].round(3)
+>>> r.table[["cohort", "estimate_cohort", "estimate_reference", "difference"]].round(3)
         cohort  estimate_cohort  estimate_reference  difference
 0  order_class             0.85                 0.7        0.15
 """
@@ -43,7 +46,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .contrasts import bh_qvalues, cohens_h, newcombe_diff, ratio_ci, two_proportion_test, welch_diff
+from .adjust import fit_cells
+from .compare_result import Comparison
+from .contrasts import (
+    bh_qvalues,
+    cohens_h,
+    hedges_correction,
+    newcombe_diff,
+    odds_ratio_ci,
+    ratio_ci,
+    two_proportion_test,
+    welch_diff,
+)
 from .errors import InvalidOptionError, MissingColumnError, check_option
 
 __all__ = [
@@ -51,6 +65,7 @@ __all__ = [
     "FUNNEL_COLUMNS",
     "TREND_COLUMNS",
     "BALANCE_COLUMNS",
+    "Comparison",
     "compare",
     "compare_values",
     "balance",
@@ -64,7 +79,7 @@ COMPARE_COLUMNS = [
     "cohort", "reference", "n_cohort", "n_reference", "estimate_cohort", "estimate_reference",
     "difference", "ci_low", "ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "statistic",
     "p_value", "q_value", "effect_size", "effect_size_type", "method", "adjusted", "flags",
-    "dropped_covariates",
+    "dropped_covariates", "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g",
 ]
 #: Columns of :func:`balance` after ``indicator`` and the ``by`` columns.
 BALANCE_COLUMNS = [
@@ -83,9 +98,8 @@ TREND_COLUMNS = [
 ]
 
 KINDS = ("proportion", "likert", "mean", "median")
-_METHODS = ("auto", "chi2", "fisher", "brunner-munzel", "mann-whitney", "welch", "ra", "ipw")
+_METHODS = ("auto", "chi2", "fisher", "brunner-munzel", "mann-whitney", "welch", "aipw", "ra", "ipw")
 _SMALL_N = 30
-_OVERLAP = (0.05, 0.95)
 
 # Plain-language flags (Chinese / English); see docs/comparisons.md.
 _F_SMALL = "小样本（任一组 n<30）/ small n (<30 in a group)"
@@ -184,7 +198,7 @@ def compare(
     n_boot: int = 2000,
     seed: int = 2024,
     _unit_level: bool = False,
-) -> pd.DataFrame:
+) -> Comparison:
     """Compare an indicator between cohorts (e.g. order class vs regular class).
 
     Parameters
@@ -208,9 +222,11 @@ def compare(
         ``"auto"`` picks per kind: proportions → Newcombe CI with chi-square, or
         Fisher's exact test when an expected count is < 5; Likert → top-box
         difference with Brunner–Munzel; means → Welch t with a bootstrap CI; medians
-        → bootstrap; adjusted → regression adjustment. Explicit: ``"chi2"``,
+        → bootstrap; adjusted → doubly robust AIPW for yes/no outcomes (proportions,
+        Likert top-box) and regression adjustment for means. Explicit: ``"chi2"``,
         ``"fisher"``, ``"brunner-munzel"``, ``"mann-whitney"``, ``"welch"``,
-        ``"ra"`` (regression adjustment), ``"ipw"`` (inverse-probability weighting).
+        ``"aipw"`` (augmented IPW, doubly robust), ``"ra"`` (regression
+        adjustment), ``"ipw"`` (inverse-probability weighting).
     ci_level : float
         Confidence level of all intervals.
     options : registry.Options, optional
@@ -239,14 +255,19 @@ def compare(
 
     Returns
     -------
-    pandas.DataFrame
-        ``indicator``, the ``by`` columns, then :data:`COMPARE_COLUMNS`:
+    Comparison
+        ``.table``: ``indicator``, the ``by`` columns, then :data:`COMPARE_COLUMNS`:
         ``cohort, reference, n_cohort, n_reference, estimate_cohort,
         estimate_reference, difference, ci_low, ci_high, ratio, ratio_ci_low,
         ratio_ci_high, statistic, p_value, q_value, effect_size, effect_size_type,
-        method, adjusted, flags``. ``q_value`` is the Benjamini–Hochberg adjusted
-        p-value over all rows of the call. For adjusted calls
-        ``result.attrs["balance"]`` holds the :func:`balance` table.
+        method, adjusted, flags, dropped_covariates, odds_ratio, odds_ratio_ci_low,
+        odds_ratio_ci_high, hedges_g``. ``q_value`` is the Benjamini–Hochberg
+        adjusted p-value over all rows of the call. ``.balance``: the
+        :func:`balance` table of adjusted calls (else ``None``). DataFrame access
+        (``res["difference"]``, ``res.loc``, ``res.to_parquet``…) passes through to
+        ``.table``. A cell where a comparison is not defined (empty arm, a single
+        outcome value, separation, singular design) gives a row of NaN estimates
+        with a flag saying why; no data condition raises.
 
     See Also
     --------
@@ -267,11 +288,11 @@ def compare(
     # one compute() pass (one scan of the data) for every indicator that runs on group totals
     totals = _compare_totals(data, on_totals, cohort=cohort, reference=reference, by=by_l, method=method,
                              ci_level=ci_level, options=options) if on_totals else {}
-    parts = []
+    parts: list[Comparison] = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
         kind, _ind = kinds[ind_id]
         if totals.get(ind_id) is not None:  # None: compute() could not group so; the unit route says why
-            parts.append(totals[ind_id])
+            parts.append(Comparison(totals[ind_id]))
             continue
         # survey indicators have one row per answer: answers of a respondent form a cluster
         cluster = "respondent_id" if kind == "likert" else None
@@ -282,14 +303,14 @@ def compare(
             adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
             n_boot=n_boot, seed=seed, cluster=cluster,
         ))
+    settings = dict(cohort=cohort, reference=reference, by=by_l, adjust=adj_l, method=method,
+                    estimand=estimand, ci_level=ci_level)
     if len(parts) == 1:
-        return parts[0]
-    out = pd.concat(parts, ignore_index=True)
+        return Comparison(parts[0].table, parts[0].balance, settings)
+    out = pd.concat([p.table for p in parts], ignore_index=True)
     out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))  # BH over every row of the call
-    if adj_l:
-        out.attrs["balance"] = pd.concat([p.attrs["balance"] for p in parts if "balance" in p.attrs],
-                                         ignore_index=True)
-    return out
+    bals = [p.balance for p in parts if p.balance is not None]
+    return Comparison(out, pd.concat(bals, ignore_index=True) if bals else None, settings)
 
 
 def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: int, cohort: str,
@@ -383,12 +404,13 @@ def _pairs_from_totals(
             out.update(estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
                        ci_low=nan, ci_high=nan, ratio=p1 / p0, ratio_ci_low=nan, ratio_ci_high=nan,
                        statistic=wd["statistic"], p_value=wd["p_value"], effect_size=(p1 - p0) / sd_pooled,
-                       effect_size_type="cohens_d", method="welch t; bootstrap percentile ci")
+                       effect_size_type="cohens_d", method="welch t; bootstrap percentile ci",
+                       hedges_g=(p1 - p0) / sd_pooled * hedges_correction(n1 + n0 - 2))
             out["flags"] = _join_flags(no_ref, np.where((n1 < 2) | (n0 < 2), _F_NOCOH, ""))
     out["adjusted"] = False
     stats_frame = pd.DataFrame({k: (np.broadcast_to(v, (n_pairs,)) if np.ndim(v) == 0 else v)
                                 for k, v in out.items()})
-    return _assemble(pairs[[*by, "_cohort"]], stats_frame, notes, None, indicator, by, reference)
+    return _assemble(pairs[[*by, "_cohort"]], stats_frame, notes, None, indicator, by, reference)[0]
 
 
 def compare_values(
@@ -406,7 +428,7 @@ def compare_values(
     n_boot: int = 2000,
     seed: int = 2024,
     cluster: str | None = None,
-) -> pd.DataFrame:
+) -> Comparison:
     """Compare cohorts on a frame of unit values (the engine behind :func:`compare`).
 
     Parameters
@@ -428,7 +450,7 @@ def compare_values(
 
     Returns
     -------
-    pandas.DataFrame
+    Comparison
         As :func:`compare`.
 
     Examples
@@ -437,7 +459,7 @@ def compare_values(
     >>> v = pd.DataFrame({"program": ["order_class"] * 6 + ["regular"] * 6,
     ...                   "value": [1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0]})
     >>> r = compare_values(v, "proportion")
-    >>> r[["difference", "method"]].round(3).to_dict("records")
+    >>> r.table[["difference", "method"]].round(3).to_dict("records")
     [{'difference': 0.5, 'method': "newcombe; fisher's exact"}]
     """
     check_option("kind", kind, KINDS, "compare")
@@ -450,17 +472,17 @@ def compare_values(
     _need(values, ["value", cohort, *by_l, *adj_l] + (["score"] if kind == "likert" and not adj_l else [])
           + ([cluster] if cluster else []), "compare")
     if adj_l:
-        if method not in ("auto", "ra", "ipw"):
+        if method not in ("auto", "aipw", "ra", "ipw"):
             raise InvalidOptionError(
-                f"协变量调整只能用 method='ra' 或 'ipw'，收到 {method!r}",
-                f"With 'adjust', method must be 'auto', 'ra' or 'ipw'. Got {method!r} instead.",
+                f"协变量调整只能用 method='aipw'、'ra' 或 'ipw'，收到 {method!r}",
+                f"With 'adjust', method must be 'auto', 'aipw', 'ra' or 'ipw'. Got {method!r} instead.",
             )
         if kind == "median":
             raise InvalidOptionError(
                 "中位数指标不支持协变量调整（请用均值指标）",
                 "covariate adjustment is not available for median indicators (use the mean indicator).",
             )
-    elif method in ("ra", "ipw"):
+    elif method in ("aipw", "ra", "ipw"):
         raise InvalidOptionError(
             f"method={method!r} 需要 adjust=[协变量]",
             f"method={method!r} needs covariates in 'adjust'.",
@@ -476,15 +498,17 @@ def compare_values(
 
     long, pairs, notes = _expand_pairs(values, kind, cohort, reference, by_l, adj_l, cluster)
     if adj_l:
-        res, bal = _adjusted(long, pairs, kind, adj_l, method, estimand, z)
+        res, bal = fit_cells(long, pairs, kind, adj_l, method, estimand, z, COMPARE_COLUMNS, BALANCE_COLUMNS)
     else:
         res = _unadjusted(long, pairs, kind, method, ci_level, z, n_boot, seed)
         bal = None
-    return _assemble(pairs, res, notes, bal, indicator, by_l, reference)
+    table, bal = _assemble(pairs, res, notes, bal, indicator, by_l, reference)
+    return Comparison(table, bal, dict(cohort=cohort, reference=reference, by=by_l, adjust=adj_l, method=method,
+                                       estimand=estimand, ci_level=ci_level))
 
 
 def _assemble(pairs: pd.DataFrame, res: pd.DataFrame, notes: list[str], bal: pd.DataFrame | None,
-              indicator: str, by_l: list[str], reference: str) -> pd.DataFrame:
+              indicator: str, by_l: list[str], reference: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Comparison rows (``pairs``) + statistics (``res``) -> the tidy :data:`COMPARE_COLUMNS` frame."""
     out = pairs.copy()
     for c in res.columns:
@@ -499,7 +523,10 @@ def _assemble(pairs: pd.DataFrame, res: pd.DataFrame, notes: list[str], bal: pd.
     out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))
     if "dropped_covariates" not in out.columns:  # unadjusted rows: nothing to drop
         out["dropped_covariates"] = ""
-    out["dropped_covariates"] = out["dropped_covariates"].fillna("").astype(object)
+    out["dropped_covariates"] = out["dropped_covariates"].fillna("").astype(str)
+    for c in ("odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g"):
+        if c not in out.columns:  # effect sizes a kind does not have
+            out[c] = np.nan
     out.insert(0, "indicator", indicator)
     out = out.rename(columns={"_cohort": "cohort"})
     out["reference"] = reference
@@ -507,8 +534,8 @@ def _assemble(pairs: pd.DataFrame, res: pd.DataFrame, notes: list[str], bal: pd.
     if bal is not None:
         bal.insert(0, "indicator", indicator)
         bal["reference"] = reference
-        out.attrs["balance"] = bal[["indicator", *by_l, *BALANCE_COLUMNS]].reset_index(drop=True)
-    return out
+        bal = bal[["indicator", *by_l, *BALANCE_COLUMNS]].reset_index(drop=True)
+    return out, bal
 
 
 def _expand_pairs(
@@ -640,7 +667,7 @@ def _unadjusted(
             rc = ratio_ci(x1, ne1, x0, ne0, level)
             out.update(estimate_cohort=p1, estimate_reference=p0, difference=p1 - p0,
                        ci_low=nc["ci_low"], ci_high=nc["ci_high"], ratio=rc["ratio"],
-                       ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"])
+                       ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"], **_odds(x1, ne1, x0, ne0, level))
             scale = None
             if "_cluster" in long.columns:  # counts scaled by 1/deff of the top-box share
                 with np.errstate(invalid="ignore", divide="ignore"):
@@ -669,6 +696,12 @@ def _unadjusted(
     return frame
 
 
+def _odds(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray, level: float) -> dict[str, Any]:
+    """Odds ratio columns (Woolf interval; zero cells 1/2, as statsmodels ``Table2x2``)."""
+    o = odds_ratio_ci(x1, n1, x0, n0, level)
+    return {"odds_ratio": o["odds_ratio"], "odds_ratio_ci_low": o["ci_low"], "odds_ratio_ci_high": o["ci_high"]}
+
+
 def _proportion_stats(p1: np.ndarray, p0: np.ndarray, x1: np.ndarray, n1: np.ndarray, x0: np.ndarray,
                       n0: np.ndarray, weighted: bool, method: str, level: float) -> dict[str, Any]:
     """Newcombe difference, log ratio, two-proportion test and Cohen's h of every pair at once.
@@ -689,6 +722,7 @@ def _proportion_stats(p1: np.ndarray, p0: np.ndarray, x1: np.ndarray, n1: np.nda
         ratio_ci_low=rc["ci_low"], ratio_ci_high=rc["ci_high"],
         statistic=tp["statistic"], p_value=tp["p_value"],
         effect_size=cohens_h(p1, p0), effect_size_type="cohens_h",
+        **_odds(x1, n1, x0, n0, level),
         method=np.char.add("newcombe; ", test_name.astype(str)),
         _small_flag=np.where(fisher_used, _F_FISHER,
                              np.where(np.asarray(tp["small_counts"]) & weighted, _F_SMALL_COUNTS_W, "")),
@@ -925,7 +959,8 @@ def _continuous(
         return dict(estimate_cohort=m1, estimate_reference=m0, difference=m1 - m0,
                     ci_low=dq[0], ci_high=dq[1], ratio=m1 / m0, ratio_ci_low=rq[0], ratio_ci_high=rq[1],
                     statistic=wd["statistic"], p_value=wd["p_value"], effect_size=d,
-                    effect_size_type="cohens_d", method="welch t; bootstrap percentile ci")
+                    effect_size_type="cohens_d", method="welch t; bootstrap percentile ci",
+                    hedges_g=d * hedges_correction(n1 + n0 - 2))
     # medians: bootstrap CI, bootstrap p-value (CI inversion), Cliff's delta by pooled ranks
     sub = long.sort_values(["pair_id", "arm"], kind="stable")
     med = sub.groupby(["pair_id", "arm"])["value"].median().reindex(
@@ -951,393 +986,8 @@ def _continuous(
 
 
 # ----------------------------------------------------------------------------------------
-# Covariate adjustment
+# Covariate adjustment: the fits live in coopmetrics.adjust
 # ----------------------------------------------------------------------------------------
-
-
-def _design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Covariate matrix (dummy-coded; see :func:`_reduce_design` for dropped columns) and the complete-case mask."""
-    cov = sub[adjust]
-    ok = cov.notna().all(axis=1).to_numpy()
-    cov = cov.loc[ok]
-    parts = []
-    for c in adjust:
-        col = cov[c]
-        if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean":
-            parts.append(col.astype(float).rename(c).to_frame())
-        elif pd.api.types.is_numeric_dtype(col):
-            parts.append(col.astype(float).to_frame())
-        else:
-            d = pd.get_dummies(col.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float)
-            parts.append(d)
-    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cov.index)
-    return x, ok
-
-
-_R_CONST = "constant 常数"
-_R_COHORT = "collinear with cohort 与队列共线"
-_R_COLLIN = "collinear 共线"
-_R_SEP = "perfect prediction 完全预测"
-_RANK_TOL = 1e-9  # relative to the largest pivot of the standardised design
-
-
-def _reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, names: Sequence[str]
-                   ) -> tuple[np.ndarray, list[str]]:
-    """Columns of ``x`` that the cell's models can estimate, and the dropped ones with reasons.
-
-    In this order (as pyfixest drops and reports collinear variables): columns constant
-    in the cell (e.g. an admission level nobody in the cell has); for 0/1 outcomes,
-    dummies whose units all have the same outcome (perfect prediction: the logit
-    coefficient diverges), which merges that level into the reference level; then
-    columns linearly dependent on the intercept, the cohort indicator and earlier
-    columns, found by a QR decomposition with column pivoting of the standardised
-    design after projecting out the intercept and the cohort indicator (rank tolerance
-    ``1e-9`` of the largest pivot). Returns the boolean keep mask and ``"name (reason)"``.
-    """
-    k = x.shape[1]
-    keep = np.ones(k, dtype=bool)
-    dropped: list[str] = []
-    if not k:
-        return keep, dropped
-    sd = x.std(axis=0)
-    const = ~(sd > 1e-12 * (1 + np.abs(x).max(axis=0)))
-    keep &= ~const
-    if binary:
-        dummy = np.all((x == 0) | (x == 1), axis=0) & keep
-        cnt = x.sum(axis=0)
-        s1 = x.T @ y
-        keep &= ~(dummy & ((s1 == 0) | (s1 == cnt)))
-    sep = ~keep & ~const
-    idx = np.flatnonzero(keep)
-    coll = np.zeros(k, dtype=bool)
-    cohort_coll = np.zeros(k, dtype=bool)
-    if len(idx):
-        from scipy.linalg import qr
-
-        z = (x[:, idx] - x[:, idx].mean(axis=0)) / sd[idx]  # orthogonal to the intercept
-        tc = t - t.mean()
-        if tc @ tc > 0:
-            z = z - np.outer(tc, (tc @ z) / (tc @ tc))
-        norms = np.sqrt((z**2).sum(axis=0) / len(t))
-        on_cohort = norms < np.sqrt(_RANK_TOL)
-        cohort_coll[idx[on_cohort]] = True
-        rest = idx[~on_cohort]
-        if len(rest) > 1:
-            _q, r, piv = qr(z[:, ~on_cohort], mode="economic", pivoting=True)
-            d = np.abs(np.diag(r))
-            rank = int((d > _RANK_TOL * d[0]).sum())
-            coll[rest[piv[rank:]]] = True
-        keep &= ~(coll | cohort_coll)
-    for j in range(k):  # a loop over covariate columns, for the message only
-        reason = (_R_CONST if const[j] else _R_SEP if sep[j] else _R_COHORT if cohort_coll[j]
-                  else _R_COLLIN if coll[j] else "")
-        if reason:
-            dropped.append(f"{names[j]} ({reason})")
-    return keep, dropped
-
-
-def _col_reasons(cols: Any, dropped: list[str]) -> list[str]:
-    """For each column name, its ``"name (reason)"`` entry of ``dropped`` or ``""``."""
-    by_name = {d.rsplit(" (", 1)[0]: d for d in dropped}
-    return [by_name.get(str(c), "") for c in cols]
-
-
-def _logit_irls(t: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 50, tol: float = 1e-10
-                ) -> np.ndarray:
-    """Weighted logistic regression by Newton/IRLS (the propensity model).
-
-    A plain k × k Newton solve: the same maximum-likelihood estimate as
-    ``statsmodels`` ``GLM(t, x, Binomial(), var_weights=w)`` (checked in the tests),
-    without its per-fit overhead, since a comparison call may fit many of them.
-    Under (quasi-)separation, e.g. a major without any order-class student, the
-    estimate diverges; after ``max_iter`` steps the fitted propensities of those
-    units are ~0 or ~1 and are reported by the overlap flag.
-    """
-    beta = np.zeros(x.shape[1])
-    for _ in range(max_iter):
-        eta = np.clip(x @ beta, -30, 30)
-        p = 1 / (1 + np.exp(-eta))
-        grad = x.T @ (w * (t - p))
-        hess = (x * (w * p * (1 - p))[:, None]).T @ x
-        step = np.linalg.solve(hess, grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
-            return beta
-    return beta
-
-
-def _ipw_weights(t: np.ndarray, e: np.ndarray, estimand: str) -> tuple[np.ndarray, np.ndarray]:
-    if estimand == "ate":
-        return t / e, (1 - t) / (1 - e)
-    return t.astype(float), (1 - t) * e / (1 - e)
-
-
-def _fit_one(
-    sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str, z: float,
-) -> tuple[dict[str, Any], pd.DataFrame]:
-
-    xdf, ok = _design(sub, adjust)
-    sub = sub.loc[ok]
-    t = sub["arm"].to_numpy(dtype=float)
-    groups = sub["_cluster"].to_numpy() if "_cluster" in sub.columns else None
-    y = sub["value"].to_numpy(dtype=float)
-    w = sub["weight"].to_numpy(dtype=float)
-    binary = kind in ("proportion", "likert")
-    flags = []
-    if (~ok).any():
-        flags.append(_flag_count(int((~ok).sum()), "行协变量缺失，未纳入调整",
-                                 "rows with missing covariates left out of the adjusted fit"))
-    row: dict[str, Any] = {"n_cohort": int(t.sum()), "n_reference": int((1 - t).sum())}
-    if groups is not None:  # n counts clusters (respondents), not rows (answers)
-        row = {"n_cohort": len(np.unique(groups[t == 1])), "n_reference": len(np.unique(groups[t == 0]))}
-    nan_row = dict(estimate_cohort=np.nan, estimate_reference=np.nan, difference=np.nan, ci_low=np.nan,
-                   ci_high=np.nan, ratio=np.nan, ratio_ci_low=np.nan, ratio_ci_high=np.nan,
-                   statistic=np.nan, p_value=np.nan, effect_size=np.nan)
-    if row["n_cohort"] < 2 or row["n_reference"] < 2:
-        flags.append(_F_NOREF if row["n_reference"] == 0 else _F_NOCOH)
-        return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
-    x = xdf.to_numpy(dtype=float)
-    use = "ra" if method == "auto" else method
-    # outcome separation matters only to the logit outcome model (RA on 0/1 outcomes)
-    keep, dropped = _reduce_design(x, t, y, binary and use == "ra", [str(c) for c in xdf.columns])
-    xnames = xdf.columns[keep]
-    row["dropped_covariates"] = "; ".join(dropped)
-    if dropped:
-        flags.append(f"剔除 {len(dropped)} 个协变量列（常数、共线或完全预测）/ {len(dropped)} covariate "
-                     f"column(s) dropped (constant, collinear or perfect prediction): {'; '.join(dropped)}")
-    # balance keeps collinear columns (their balance still means something), not constant ones
-    xdf = xdf.loc[:, [not d.endswith(f"({_R_CONST})") for d in _col_reasons(xdf.columns, dropped)]]
-    x = x[:, keep]
-    xc = np.column_stack([np.ones(len(t)), x])
-    # propensity model (overlap diagnostics for both methods, weights for IPW)
-    try:
-        gamma = _logit_irls(t, xc, w)
-        e = np.clip(1 / (1 + np.exp(-xc @ gamma)), 1e-10, 1 - 1e-10)
-    except Exception:
-        e, gamma = np.full(len(t), np.nan), None
-        flags.append("倾向得分模型无法拟合 / propensity model could not be fitted")
-    lo, hi = _OVERLAP
-    if gamma is not None and estimand == "att":
-        # ATT needs comparable reference units for every cohort unit: cohort units with a
-        # propensity near 1 have none (reference units with propensity near 0 do no harm)
-        outside = int(((e > hi) & (t == 1)).sum())
-        if outside:
-            flags.append(f"重叠差：{outside}/{int(t.sum())} 个队列单位倾向得分 > {hi} / poor overlap: "
-                         f"{outside} of {int(t.sum())} cohort units have a propensity above {hi}")
-    elif gamma is not None:
-        outside = int(((e < lo) | (e > hi)).sum())
-        if outside:
-            flags.append(f"重叠差：{outside}/{len(t)} 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: "
-                         f"{outside} of {len(t)} units have a propensity outside [{lo}, {hi}]")
-    pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
-    # covariate cells (dummy levels) of the target population that an arm never has:
-    # the outcome model must extrapolate there (ATE with majors lacking the cohort)
-    dummy = np.all((x == 0) | (x == 1), axis=0) if x.shape[1] else np.zeros(0, bool)
-    if dummy.any():
-        xd = x[:, dummy] == 1
-        need = (xd[pop].any(axis=0))
-        lacking = need & ((~xd[t == 0].any(axis=0)) | ((~xd[t == 1].any(axis=0)) & (estimand == "ate")))
-        if lacking.any():
-            names = ", ".join(map(str, xnames[dummy][lacking][:5]))
-            flags.append(f"外推：{int(lacking.sum())} 个协变量水平在某组中没有单位（{names}）/ extrapolation: "
-                         f"{int(lacking.sum())} covariate level(s) absent from one arm ({names})"
-                         + ("; try estimand='att'" if estimand == "ate" else ""))
-    try:
-        if use == "ra":
-            est = _ra(y, t, x, w, pop, binary, groups)
-        else:
-            if gamma is None:
-                raise ValueError("no propensity")
-            est = _ipw(y, t, xc, w, e, estimand, groups)
-    except Exception as exc:
-        flags.append(f"模型无法拟合 / model could not be fitted ({type(exc).__name__})")
-        return {**row, **nan_row, "flags": "; ".join(flags)}, pd.DataFrame()
-    if est.get("saturated"):
-        flags.append("某组人数不多于模型参数，无法估计标准误 / an arm has no more units than model "
-                     "parameters: no standard error (shorten adjust or pool cells)")
-    mu1, mu0, v = est["mu1"], est["mu0"], est["cov"]  # cov of (mu1, mu0)
-    diff = mu1 - mu0
-    se = float(np.sqrt(v[0, 0] + v[1, 1] - 2 * v[0, 1]))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lr = np.log(mu1 / mu0)
-        se_lr = np.sqrt(v[0, 0] / mu1**2 + v[1, 1] / mu0**2 - 2 * v[0, 1] / (mu1 * mu0))
-    stat = diff / se if se > 0 else np.nan
-    if binary:
-        es, es_type = float(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1))), "cohens_h"
-    else:
-        sd = np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2)
-        es, es_type = diff / sd, "standardised_difference"
-    row.update(estimate_cohort=mu1, estimate_reference=mu0, difference=diff, ci_low=diff - z * se,
-               ci_high=diff + z * se, ratio=mu1 / mu0, ratio_ci_low=float(np.exp(lr - z * se_lr)),
-               ratio_ci_high=float(np.exp(lr + z * se_lr)), statistic=stat,
-               p_value=float(2 * stats.norm.sf(abs(stat))), effect_size=es, effect_size_type=es_type)
-    name = {"ra": ("regression adjustment (logit, average marginal effect, delta-method HC0)" if binary
-                   else "regression adjustment (OLS per cohort, HC1, delta method)"),
-            "ipw": "inverse-probability weighting (logit propensity, Hajek, M-estimation sandwich)"}[use]
-    row["method"] = f"{name}; {estimand.upper()}"
-    if groups is not None:
-        flags.append("同一答卷的题目按整群计算稳健标准误 / cluster-robust SE (answers within respondents)")
-    if (w != 1).any():
-        flags.append(_F_WEIGHTED)
-    row["flags"] = "; ".join(flags)
-    bal = _balance_rows(xdf, t, w, e, estimand) if gamma is not None else pd.DataFrame()
-    return row, bal
-
-
-def _ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
-        groups: np.ndarray | None = None) -> dict[str, Any]:
-    """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
-
-    n = len(y)
-    if binary:
-        xf = np.column_stack([np.ones(n), t, x])
-        res = sm.GLM(y, xf, family=sm.families.Binomial(), var_weights=w).fit()
-        beta = res.params
-        # sandwich (pseudo-likelihood) covariance, clustered if asked: statsmodels' HC0 with
-        # var_weights is "not fully supported", so it is written out here (equal to HC0 unweighted)
-        mu = res.fittedvalues
-        bread = np.linalg.inv((xf * (w * mu * (1 - mu))[:, None]).T @ xf)
-        score = xf * (w * (y - mu))[:, None]
-        if groups is not None:
-            score = pd.DataFrame(score).groupby(groups).sum().to_numpy()
-        vb = bread @ (score.T @ score) @ bread
-        x1, x0 = xf[pop].copy(), xf[pop].copy()
-        x1[:, 1], x0[:, 1] = 1.0, 0.0
-        wp = w[pop] / w[pop].sum()
-        f1, f0 = 1 / (1 + np.exp(-x1 @ beta)), 1 / (1 + np.exp(-x0 @ beta))
-        g1 = (wp * f1 * (1 - f1)) @ x1  # d mu1 / d beta
-        g0 = (wp * f0 * (1 - f0)) @ x0
-        g = np.vstack([g1, g0])
-        return {"mu1": float(wp @ f1), "mu0": float(wp @ f0), "cov": g @ vb @ g.T}
-    # Separate outcome regressions per arm (= Lin's fully interacted OLS, statsmodels'
-    # TreatmentEffect.ra): mu_a = mean over the target population of x·beta_a. With
-    # the intercept, the cohort's own mean is mu1 exactly for the ATT. Predictions are
-    # unique even where dummies are collinear within an arm (pinv), as long as the
-    # target population's covariate cells occur in that arm (see the extrapolation flag).
-    xf = np.column_stack([np.ones(n), x])
-    wp = w[pop] / w[pop].sum()
-    xp = xf[pop]
-    mus, preds, covs = [], [], []
-    saturated = False
-    for arm in (1, 0):
-        m = t == arm
-        # a dummy level absent from this arm has no coefficient here (flagged as extrapolation);
-        # remaining collinearity (levels summing to 1 within the arm) leaves predictions unique
-        keep = np.r_[True, xf[m, 1:].std(axis=0) > 0]
-        # an arm with no more units than parameters fits exactly: no residual variance, so no SE
-        sat = int(m.sum()) <= np.linalg.matrix_rank(xf[m][:, keep])
-        saturated = saturated or sat
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", category=SingularMatrixWarning)
-            cov = ({"cov_type": "nonrobust"} if sat else {"cov_type": "HC1"} if groups is None else
-                   {"cov_type": "cluster", "cov_kwds": {"groups": groups[m]}})
-            res = sm.WLS(y[m], xf[m][:, keep], weights=w[m]).fit(**cov)
-        xk = xp[:, keep]
-        pred = xk @ res.params
-        preds.append(pred)
-        mus.append(float(wp @ pred))
-        xbar = wp @ xk
-        covs.append(np.nan if sat else float(xbar @ res.cov_params() @ xbar))
-    # delta method: coefficient uncertainty (arms independent) + sampling of the target
-    # population's covariates (covariance of the two predictions over that population)
-    neff = 1 / np.sum(wp**2)
-    pc = np.cov(np.vstack(preds), aweights=wp) / neff
-    cov = pc + np.diag(covs)
-    return {"mu1": mus[0], "mu0": mus[1], "cov": cov, "saturated": saturated}
-
-
-def _ipw(y: np.ndarray, t: np.ndarray, xc: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str,
-         groups: np.ndarray | None = None) -> dict[str, Any]:
-    """Hajek IPW means with a stacked M-estimation sandwich (propensity uncertainty included)."""
-    n, k = xc.shape
-    h1, h0 = _ipw_weights(t, e, estimand)
-    mu1 = float((w * h1 * y).sum() / (w * h1).sum())
-    mu0 = float((w * h0 * y).sum() / (w * h0).sum())
-    r1, r0 = y - mu1, y - mu0
-    psi = np.column_stack([(w * (t - e))[:, None] * xc, w * h1 * r1, w * h0 * r0])
-    a = np.zeros((k + 2, k + 2))
-    a[:k, :k] = (xc * (w * e * (1 - e))[:, None]).T @ xc / n
-    if estimand == "ate":
-        d1 = w * t * r1 * (-(1 - e) / e)  # d(t/e)/d gamma = -t(1-e)/e x
-        d0 = w * (1 - t) * r0 * (e / (1 - e))  # d((1-t)/(1-e))/d gamma = (1-t)e/(1-e) x
-    else:
-        d1 = np.zeros(n)
-        d0 = w * (1 - t) * r0 * (e / (1 - e))  # d((1-t)e/(1-e))/d gamma = (1-t)e/(1-e) x
-    a[k, :k] = -(d1 @ xc) / n
-    a[k + 1, :k] = -(d0 @ xc) / n
-    a[k, k] = (w * h1).sum() / n
-    a[k + 1, k + 1] = (w * h0).sum() / n
-    if groups is not None:  # cluster-robust: sum the estimating functions within clusters
-        psi = pd.DataFrame(psi).groupby(groups).sum().to_numpy()
-    b = psi.T @ psi / n
-    ainv = np.linalg.inv(a)
-    v = ainv @ b @ ainv.T / n
-    return {"mu1": mu1, "mu0": mu0, "cov": v[k:, k:]}
-
-
-def _balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
-                  ) -> pd.DataFrame:
-    """Standardised mean differences before and after IPW for each covariate column."""
-    x = xdf.to_numpy(dtype=float)
-    h1, h0 = _ipw_weights(t, e, estimand)
-    c, r = t == 1, t == 0
-
-    def wmean(mask: np.ndarray, ww: np.ndarray) -> np.ndarray:
-        return (ww[mask] @ x[mask]) / ww[mask].sum()
-
-    m1, m0 = wmean(c, w), wmean(r, w)
-    v1 = x[c].var(axis=0, ddof=1) if c.sum() > 1 else np.full(x.shape[1], np.nan)
-    v0 = x[r].var(axis=0, ddof=1) if r.sum() > 1 else np.full(x.shape[1], np.nan)
-    sd = np.sqrt((v1 + v0) / 2)  # the same (unweighted) denominator before and after
-    a1, a0 = wmean(c, w * h1), wmean(r, w * h0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "covariate": list(xdf.columns), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
-            "mean_cohort": m1, "mean_reference": m0, "smd_before": (m1 - m0) / sd,
-            "mean_cohort_weighted": a1, "mean_reference_weighted": a0, "smd_after": (a1 - a0) / sd,
-        })
-
-
-def _single_thread() -> Any:
-    """Limit BLAS to one thread for the many small model fits (if threadpoolctl is installed).
-
-    Multi-threaded BLAS on a few-thousand-row design gains nothing and, on a busy
-    machine, makes each statsmodels fit 20-50 times slower (thread oversubscription).
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(1)
-
-
-def _adjusted(
-    long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str,
-    z: float,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One model per comparison row (a loop over rows: each row is its own fit)."""
-    rows, bals = [], []
-    with _single_thread():
-        for pid, sub in long.groupby("pair_id", sort=True):
-            row, bal = _fit_one(sub, kind, adjust, method, estimand, z)
-            rows.append(row)
-            if len(bal):
-                bal.insert(0, "pair_id", pid)
-                bals.append(bal)
-    res = pd.DataFrame(rows)
-    res["effect_size_type"] = res.get("effect_size_type", pd.Series(dtype=object))
-    res["method"] = res.get("method", pd.Series(dtype=object))
-    res["adjusted"] = True
-    bal = pd.concat(bals, ignore_index=True) if bals else pd.DataFrame(columns=["pair_id", *BALANCE_COLUMNS[2:]])
-    p = pairs.copy()
-    p["pair_id"] = np.arange(len(p))
-    bal = p.merge(bal, on="pair_id", how="inner").drop(columns="pair_id").rename(columns={"_cohort": "cohort"})
-    bal.insert(bal.columns.get_loc("cohort") + 1, "reference", "")
-    return res[[c for c in COMPARE_COLUMNS if c in res.columns]], bal
 
 
 def balance(
@@ -1372,7 +1022,7 @@ def balance(
     """
     res = compare(data, indicator, cohort=cohort, reference=reference, by=by, adjust=adjust,
                   method="ipw", options=options, estimand=estimand)
-    out = res.attrs["balance"].copy()
+    out = res.balance.copy()
     out["reference"] = reference
     return out
 

@@ -17,6 +17,8 @@ Functions
 newcombe_diff       p1 - p2 with Newcombe's hybrid score interval (method 10).
 ratio_ci            p1 / p2 with the log (Katz) interval, plain or adjusted.
 cohens_h            Cohen's h effect size for two proportions.
+odds_ratio_ci       odds ratio with Woolf's logit interval (zero cells + 1/2).
+hedges_correction   small-sample factor J turning Cohen's d into Hedges' g.
 two_proportion_test pooled z / chi-square test (no continuity correction),
                     Fisher's exact test where counts are small.
 fisher_two_sided    two-sided Fisher exact test of many 2×2 tables at once.
@@ -59,6 +61,8 @@ __all__ = [
     "newcombe_diff",
     "ratio_ci",
     "cohens_h",
+    "odds_ratio_ci",
+    "hedges_correction",
     "two_proportion_test",
     "fisher_two_sided",
     "welch_diff",
@@ -214,6 +218,60 @@ def cohens_h(p1: ArrayLike, p2: ArrayLike) -> np.ndarray:
     p2 = np.asarray(p2, dtype=float)
     with np.errstate(invalid="ignore"):
         return 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
+
+
+def odds_ratio_ci(
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, level: float = 0.95
+) -> dict[str, np.ndarray]:
+    """Odds ratio ``(x1/(n1−x1)) / (x2/(n2−x2))`` with Woolf's logit interval.
+
+    ``exp(log OR ± z·sqrt(1/a + 1/b + 1/c + 1/d))`` on the 2×2 table
+    ``a = x1, b = n1 − x1, c = x2, d = n2 − x2``; when a table has a zero cell,
+    the zero cells become 1/2 (as ``statsmodels`` ``Table2x2(shift_zeros=True)``,
+    so OR and interval equal its ``oddsratio`` and ``oddsratio_confint()``).
+    Counts may be effective (non-integer) counts.
+
+    Returns
+    -------
+    dict
+        ``odds_ratio, ci_low, ci_high``.
+
+    Examples
+    --------
+    >>> r = odds_ratio_ci(5, 7, 3, 10)   # table [[5, 2], [3, 7]]: OR = 35/6
+    >>> round(float(r["odds_ratio"]), 4), round(float(r["ci_low"]), 4)
+    (5.8333, 0.6963)
+    """
+    z = _z(level, "odds_ratio_ci")
+    x1, n1 = _counts(x1, n1)
+    x2, n2 = _counts(x2, n2)
+    cells = np.stack(np.broadcast_arrays(x1, n1 - x1, x2, n2 - x2))
+    zero = (cells == 0).any(axis=0)
+    cells = np.where(zero & (cells == 0), 0.5, cells)
+    a, b, c, d = cells
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lor = np.log(a) - np.log(b) - np.log(c) + np.log(d)
+        se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        return {"odds_ratio": np.exp(lor), "ci_low": np.exp(lor - z * se), "ci_high": np.exp(lor + z * se)}
+
+
+def hedges_correction(df: ArrayLike) -> np.ndarray:
+    """Hedges' exact small-sample factor ``J(ν) = Γ(ν/2) / (√(ν/2) · Γ((ν−1)/2))``.
+
+    Hedges' g = J(n₁ + n₂ − 2) · Cohen's d (pooled SD); J ≈ 1 − 3/(4ν − 1)
+    (Hedges 1981; Hedges & Olkin 1985, eq. 5.10). NaN for ν ≤ 1.
+
+    Examples
+    --------
+    >>> round(float(hedges_correction(10)), 5), round(1 - 3 / (4 * 10 - 1), 5)
+    (0.92275, 0.92308)
+    """
+    nu = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ok = nu > 1
+        v = np.where(ok, nu, 2.0)
+        j = np.exp(special.gammaln(v / 2) - special.gammaln((v - 1) / 2)) / np.sqrt(v / 2)
+    return np.where(ok, j, np.nan)
 
 
 def two_proportion_test(

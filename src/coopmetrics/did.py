@@ -98,6 +98,46 @@ class PartnershipEffect:
     pre_trend_p: float
     settings: dict = field(default_factory=dict)
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """The headline table: :attr:`overall` (one row per aggregation)."""
+        return self.overall
+
+    def tidy(self, part: str = "overall") -> pd.DataFrame:
+        """A copy of one result table as a plain DataFrame (safe to concat, merge and save).
+
+        Parameters
+        ----------
+        part : {"overall", "event_study", "group_time", "starts"}
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> cells = pd.DataFrame({"major": list("aabbcc"), "grad_year": [2021, 2022] * 3,
+        ...                       "value": [0.5, 0.7, 0.5, 0.5, 0.6, 0.61]})
+        >>> res = partnership_effect_values(cells, start={"a": 2022}, n_boot=50)
+        >>> res.tidy()["aggregation"].tolist(), list(res.tidy("event_study")["event_time"])
+        (['simple', 'group', 'dynamic'], [-1, 0])
+        """
+        check_option("part", part, ("overall", "event_study", "group_time", "starts"), "PartnershipEffect.tidy")
+        out = getattr(self, part).copy()
+        out.attrs = {}
+        return out
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Event-study plot (:func:`coopmetrics.plots.plot_event_study`; keyword arguments pass on)."""
+        from .plots import plot_event_study  # rendering is imported only when a plot is asked for
+
+        return plot_event_study(self.event_study, **kwargs)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = html.escape(f"Partnership effect on {self.indicator} (staggered DiD); "
+                           f"pre-trend p = {self.pre_trend_p:.3g}")
+        return (f"<div><p><b>{head}</b></p>{self.overall._repr_html_()}"
+                f"<p>event study (<code>.event_study</code>)</p>{self.event_study._repr_html_()}</div>")
+
     def summary(self, lang: str = "en") -> str:
         """Readable summary (``lang="zh"`` for Chinese).
 

@@ -229,6 +229,46 @@ def _reported(frame: pd.DataFrame) -> pd.DataFrame:
     return out[out["estimate"].notna()]
 
 
+def points_formatter(scale: float = 100.0, sign: bool = True) -> object:
+    """Tick formatter of differences in percentage points with as many decimals as the ticks need.
+
+    Matplotlib places ticks of a difference axis at steps such as 0.025; formatting them
+    with ``:.0f`` after × 100 printed "+2, +5, +8" for 2.5, 5, 7.5. Here the number of
+    decimals comes from the tick values themselves (the fewest, up to 3, that show every
+    tick exactly), so 0.025 steps print "+2.5, +5.0, +7.5" and whole-point steps "+2, +4".
+
+    Examples
+    --------
+    >>> f = points_formatter()
+    >>> f.format_ticks([0.0, 0.025, 0.05, 0.075])
+    ['0.0', '+2.5', '+5.0', '+7.5']
+    >>> f.format_ticks([-0.02, 0.0, 0.02])
+    ['−2', '0', '+2']
+    """
+    from matplotlib.ticker import Formatter
+
+    class _Points(Formatter):
+        decimals = 0
+
+        def set_locs(self, locs: Sequence[float]) -> None:
+            super().set_locs(locs)
+            v = np.asarray(locs, dtype=float) * scale
+            v = v[np.isfinite(v)]
+            for d in range(4):  # fewest decimals that print every tick exactly (to 1e-9)
+                if np.all(np.abs(np.round(v, d) - v) < 1e-9 * np.maximum(1, np.abs(v))):
+                    break
+            self.decimals = d
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            v = x * scale
+            if abs(v) < 0.5 * 10 ** -(self.decimals + 1):
+                return f"{0:.{self.decimals}f}"
+            text = f"{v:+.{self.decimals}f}" if sign else f"{v:.{self.decimals}f}"
+            return text.replace("-", "−")
+
+    return _Points()
+
+
 def _pct_axis(ax: Axes, axis: str = "y") -> None:
     from matplotlib.ticker import PercentFormatter
 
@@ -691,9 +731,7 @@ def plot_forest(
     ax.set_yticks(pos)
     ax.set_yticklabels(labels, fontsize=8)
     if percent:
-        from matplotlib.ticker import FuncFormatter
-
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:+.0f}"))
+        ax.xaxis.set_major_formatter(points_formatter())
     unit = _tr(lang, "（百分点）", " (percentage points)") if percent else ""
     ax.set_xlabel(_tr(lang, f"差值与95%置信区间{unit}；红色：BH 校正后 q<0.05",
                       f"Difference with 95% CI{unit}; red: BH q < 0.05"))
@@ -837,12 +875,13 @@ def plot_event_study(
     ax.scatter(frame["event_time"], frame["att"], color=colours, zorder=3, s=30)
     ax.axhline(0, color="#333333", linewidth=0.8)
     ax.axvline(-0.5, color=_TARGET, linestyle="--", linewidth=1)
-    ax.set_xticks(frame["event_time"].to_numpy())
+    # integer event times at integer ticks, labelled as integers ("-2", "0", "+3"), whatever the dtype
+    times = np.unique(np.round(frame["event_time"].to_numpy(dtype=float)).astype(int))
+    ax.set_xticks(times)
+    ax.set_xticklabels([f"{v:+d}" if v else "0" for v in times])
     ax.set_xlabel(_tr(lang, "距合作开始的年数（0 = 开始当年）", "Years since the partnership started (0 = first year)"))
     if percent:
-        from matplotlib.ticker import FuncFormatter
-
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:+.0f}"))
+        ax.yaxis.set_major_formatter(points_formatter())
     ax.set_ylabel(_tr(lang, "平均处理效应 ATT" + ("（百分点）" if percent else ""),
                       "ATT" + (" (percentage points)" if percent else "")))
     ax.set_title(title or _tr(lang, "合作开始前后的效应（事件研究，95%置信区间）",

@@ -1278,7 +1278,7 @@ class _Builder:
                 if self.options is not None:
                     kw["options"] = self.options
                 try:
-                    frames.append(compare(this, ind, **kw))
+                    frames.append(compare(this, ind, **kw).table)
                 except CoopmetricsError as exc:
                     self.note(f"队列比较 {ind} 未完成：{exc.message_zh}",
                               f"cohort comparison {ind} skipped: {exc.message_en}")

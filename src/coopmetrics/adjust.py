@@ -1,0 +1,774 @@
+"""Covariate-adjusted cohort comparisons (协变量调整): the model fits behind ``compare(adjust=...)``.
+
+Each comparison row (a group's cohort level against the reference) is its own cell
+and its own fit. Three estimators of the mean potential outcomes ``(μ₁, μ₀)``:
+
+* ``aipw`` — augmented inverse-probability weighting (doubly robust; the default for
+  yes/no outcomes): an outcome model per arm (logit for 0/1 outcomes, least squares
+  otherwise) plus a logit propensity; consistent if either model is right.
+* ``ra`` — regression adjustment (logit average marginal effect for 0/1 outcomes,
+  Lin's per-arm OLS for means; the default for means).
+* ``ipw`` — inverse-probability weighting (Hajek).
+
+Every standard error is a sandwich over the stacked estimating equations (nuisance
+models included), clustered when answers share a respondent. Logistic fits are a
+numerically stable Newton/IRLS written here (clipped linear predictor, log-sum-exp
+likelihood), so no overflow or statsmodels separation warning reaches the user.
+
+A cell where the comparison is not defined (an arm with fewer than two units, an
+outcome with a single value, an arm whose 0/1 outcomes are all equal, a model that
+separates or cannot be fitted) gives a row of NaN estimates with a bilingual flag
+saying why; the call never raises for such a data condition. The formulas are in
+``docs/comparisons.md`` §1.5.
+
+Examples
+--------
+>>> import numpy as np
+>>> from coopmetrics.adjust import logit_fit
+>>> x = np.column_stack([np.ones(6), [0, 1, 2, 3, 4, 5.]])
+>>> fit = logit_fit(np.array([0, 0, 1, 0, 1, 1.]), x, np.ones(6))
+>>> fit.converged, round(float(fit.beta[1]), 4)
+(True, 1.214)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import expit
+
+from .contrasts import cohens_h, hedges_correction
+
+__all__ = ["logit_fit", "LogitFit", "fit_cells", "ADJUST_METHODS"]
+
+ADJUST_METHODS = ("aipw", "ra", "ipw")
+_OVERLAP = (0.05, 0.95)
+_ETA_MAX = 30.0  # |linear predictor| cap: P = 1e-13 already; beyond it only overflow and underflow remain
+
+_R_CONST = "constant 常数"
+_R_COHORT = "collinear with cohort 与队列共线"
+_R_COLLIN = "collinear 共线"
+_R_SEP = "perfect prediction 完全预测"
+_RANK_TOL = 1e-9  # relative to the largest pivot of the standardised design
+
+# why a cell has no adjusted estimate (Chinese / English); see docs/comparisons.md §4
+_F_NOREF = "该组没有对照单位 / no reference units in this group"
+_F_NOCOH = "该组比较对象不足 2 人 / fewer than 2 units in a group"
+_F_ONE_LEVEL = "结果在该组只有一个取值，无法比较 / the outcome takes a single value in this cell: nothing to compare"
+_F_ARM_LEVEL = ("某组结果全为 0 或全为 1（完全分离），无法做调整估计 / every unit of one arm has the same yes/no "
+                "outcome (separation): no adjusted estimate; read the unadjusted row")
+_F_SEP = "结果模型完全分离，无法估计 / the outcome model separates (perfect prediction): no adjusted estimate"
+_F_PSEP = ("倾向得分模型完全分离，无法加权 / the propensity model separates the arms: no weighted estimate "
+           "(use method='ra')")
+_F_NOOVERLAP = "没有可比的对照单位（倾向得分全为 0）/ no comparable reference units (all propensities 0)"
+_F_ZERO_REF = "对照组均值为 0，比值无定义 / reference mean is 0: the ratio is undefined"
+_F_PFAIL = "倾向得分模型无法拟合 / propensity model could not be fitted"
+_F_SATURATED = ("某组人数不多于模型参数，无法估计标准误 / an arm has no more units than model parameters: no "
+                "standard error (shorten adjust or pool cells)")
+_F_CLUSTER_SE = "同一答卷的题目按整群计算稳健标准误 / cluster-robust SE (answers within respondents)"
+_F_WEIGHTED = "按调查权重估计（Kish 有效样本量）/ survey-weighted (Kish effective n)"
+
+_NAN_STATS = ("estimate_cohort", "estimate_reference", "difference", "ci_low", "ci_high", "ratio",
+              "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "effect_size", "odds_ratio",
+              "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g")
+
+
+class _NotEstimable(Exception):
+    """A data condition that leaves the cell without an estimate (carries the flag text)."""
+
+
+def _flag_count(k: int, zh: str, en: str) -> str:
+    return f"{k} {zh} / {k} {en}"
+
+
+# ----------------------------------------------------------------------------------------
+# Design matrices
+# ----------------------------------------------------------------------------------------
+
+
+def design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Covariate matrix (numbers linear, text/category dummy-coded) and the complete-case mask."""
+    cov = sub[adjust]
+    ok = cov.notna().all(axis=1).to_numpy()
+    cov = cov.loc[ok]
+    parts = []
+    for c in adjust:
+        col = cov[c]
+        if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean":
+            parts.append(col.astype(float).rename(c).to_frame())
+        elif pd.api.types.is_numeric_dtype(col):
+            parts.append(col.astype(float).to_frame())
+        else:
+            parts.append(pd.get_dummies(col.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float))
+    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cov.index)
+    return x, ok
+
+
+def reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, names: Sequence[str]
+                  ) -> tuple[np.ndarray, list[str]]:
+    """Columns of ``x`` that the cell's models can estimate, and the dropped ones with reasons.
+
+    In this order (as pyfixest drops and reports collinear variables): columns constant
+    in the cell; for 0/1 outcomes (``binary``), dummies whose units all have the same
+    outcome (perfect prediction: the logit coefficient diverges), which merges that
+    level into the reference level; then columns linearly dependent on the intercept,
+    the cohort indicator ``t`` and earlier columns (QR with column pivoting of the
+    standardised design after projecting out the intercept and ``t``; rank tolerance
+    ``1e-9`` of the largest pivot). Pass ``t`` all zero for a design with an intercept
+    only. Returns the boolean keep mask and ``"name (reason)"`` entries.
+    """
+    k = x.shape[1]
+    keep = np.ones(k, dtype=bool)
+    dropped: list[str] = []
+    if not k or not len(x):
+        return keep & (len(x) > 0), [f"{n} ({_R_CONST})" for n in names] if not len(x) else []
+    sd = x.std(axis=0)
+    const = ~(sd > 1e-12 * (1 + np.abs(x).max(axis=0)))
+    keep &= ~const
+    if binary:
+        dummy = np.all((x == 0) | (x == 1), axis=0) & keep
+        s1 = x.T @ y
+        keep &= ~(dummy & ((s1 == 0) | (s1 == x.sum(axis=0))))
+    sep = ~keep & ~const
+    idx = np.flatnonzero(keep)
+    coll = np.zeros(k, dtype=bool)
+    cohort_coll = np.zeros(k, dtype=bool)
+    if len(idx):
+        from scipy.linalg import qr
+
+        z = (x[:, idx] - x[:, idx].mean(axis=0)) / sd[idx]  # orthogonal to the intercept
+        tc = t - t.mean()
+        if tc @ tc > 0:
+            z = z - np.outer(tc, (tc @ z) / (tc @ tc))
+        norms = np.sqrt((z**2).sum(axis=0) / len(t))
+        on_cohort = norms < np.sqrt(_RANK_TOL)
+        cohort_coll[idx[on_cohort]] = True
+        rest = idx[~on_cohort]
+        if len(rest) > 1:
+            _q, r, piv = qr(z[:, ~on_cohort], mode="economic", pivoting=True)
+            d = np.abs(np.diag(r))
+            rank = int((d > _RANK_TOL * d[0]).sum())
+            coll[rest[piv[rank:]]] = True
+        keep &= ~(coll | cohort_coll)
+    for j in np.flatnonzero(~keep):  # a loop over dropped columns, for the message only
+        reason = _R_CONST if const[j] else _R_SEP if sep[j] else _R_COHORT if cohort_coll[j] else _R_COLLIN
+        dropped.append(f"{names[j]} ({reason})")
+    return keep, dropped
+
+
+def col_reasons(cols: Any, dropped: list[str]) -> list[str]:
+    """For each column name, its ``"name (reason)"`` entry of ``dropped`` or ``""``."""
+    by_name = {d.rsplit(" (", 1)[0]: d for d in dropped}
+    return [by_name.get(str(c), "") for c in cols]
+
+
+# ----------------------------------------------------------------------------------------
+# Numerically stable logistic regression
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogitFit:
+    """A weighted logistic fit: coefficients, fitted probabilities, convergence.
+
+    ``converged`` is False when Newton's steps did not settle (separation drives a
+    coefficient to ±∞; the likelihood then keeps rising towards its supremum).
+    """
+
+    beta: np.ndarray
+    p: np.ndarray
+    converged: bool
+
+
+def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    # log L = Σ w (y·η − log(1 + e^η)); logaddexp never overflows
+    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
+
+
+def logit_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 100, tol: float = 1e-9
+              ) -> LogitFit:
+    """Weighted maximum-likelihood logistic regression by Newton/IRLS, numerically stable.
+
+    The linear predictor is capped at ±30 (a probability of 1e-13), the likelihood is
+    computed with ``logaddexp`` and a Newton step that lowers it is halved, so no
+    overflow occurs and the result equals ``statsmodels`` ``GLM(y, x, Binomial(),
+    var_weights=w)`` wherever the maximum exists (tested). Under separation the
+    coefficients diverge and ``converged`` is False; a singular Hessian also ends
+    the fit with ``converged`` False.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.column_stack([np.ones(4), [0, 1, 2, 3.]])
+    >>> logit_fit(np.array([0, 0, 1, 1.]), x, np.ones(4)).converged   # separated by x
+    False
+    """
+    beta = np.zeros(x.shape[1])
+    eta = np.zeros(len(y))
+    ll = _loglik(y, eta, w)
+    converged = False
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter):
+            p = expit(eta)
+            grad = x.T @ (w * (y - p))
+            hess = (x * (w * p * (1 - p))[:, None]).T @ x
+            try:
+                step = np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)):
+                break
+            for _half in range(30):  # step halving keeps every iteration an ascent
+                new = beta + step
+                eta_new = np.clip(x @ new, -_ETA_MAX, _ETA_MAX)
+                ll_new = _loglik(y, eta_new, w)
+                if ll_new >= ll - 1e-12 * (1 + abs(ll)):
+                    break
+                step = step / 2
+            beta, eta, ll = new, eta_new, ll_new
+            if np.max(np.abs(x @ beta)) > 2 * _ETA_MAX:  # diverging: separation, stop early
+                break
+            # converged when the linear predictor stops moving (scale-free in the columns); under
+            # separation it keeps growing by about one per step until the cap
+            if np.max(np.abs(x @ step)) < tol:
+                converged = bool(np.max(np.abs(x @ beta)) < _ETA_MAX)
+                break
+    return LogitFit(beta=beta, p=expit(eta), converged=converged)
+
+
+# ----------------------------------------------------------------------------------------
+# Propensity model
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LimitFit:
+    """A logistic fit taken to its limit under separation (see :func:`logit_limit`).
+
+    ``p`` holds fitted probabilities of every row (separated rows exactly 0 or 1),
+    ``xd`` the design (with intercept) of the final fit for every row and ``in_model``
+    the rows that fit used (separated rows excluded).
+    """
+
+    p: np.ndarray
+    xd: np.ndarray
+    in_model: np.ndarray
+    converged: bool
+
+
+_PIN = 20.0  # |η| beyond which a unit of a diverging fit is taken as separated (P within 2e-9 of 0/1)
+
+
+def logit_limit(y: np.ndarray, x: np.ndarray, w: np.ndarray, rows: np.ndarray, rounds: int = 4) -> LimitFit:
+    """Logit of ``y`` on ``x`` over ``rows``, predicted for every row, at the limit of the MLE.
+
+    Under (quasi-)separation, e.g. a major without any order-class student, the
+    maximum-likelihood coefficients diverge and the fitted probabilities of the
+    separated units go to 0 or 1 while the rest converge. This takes that limit: units
+    whose linear predictor diverges (|η| > 20) are pinned at 0/1 and the model is
+    refitted on the others, with columns that became constant or collinear left out,
+    until the fit converges (at most ``rounds`` times). Rows outside ``rows`` (the
+    other arm, for an outcome model) are predicted by the same rule.
+    """
+    n = len(y)
+    p = np.full(n, np.nan)
+    pinned = np.zeros(n, dtype=bool)
+    xd = np.ones((n, 1))
+    fit_rows = rows.copy()
+    for _ in range(rounds):
+        fit_rows = rows & ~pinned
+        yr = y[fit_rows]
+        if not fit_rows.any() or yr.min() == yr.max():  # what is left is one outcome: all separated
+            p[~pinned] = yr[0] if fit_rows.any() else np.nan
+            return LimitFit(p=p, xd=np.ones((n, 1)), in_model=np.zeros(n, bool), converged=fit_rows.any())
+        keep, _ = reduce_design(x[fit_rows], np.zeros(int(fit_rows.sum())), yr, False, [""] * x.shape[1])
+        xd = np.column_stack([np.ones(n), x[:, keep]])
+        fit = logit_fit(yr, xd[fit_rows], w[fit_rows])
+        eta = xd @ fit.beta
+        if fit.converged:
+            p[~pinned] = expit(np.clip(eta[~pinned], -_ETA_MAX, _ETA_MAX))
+            return LimitFit(p=p, xd=xd, in_model=fit_rows, converged=True)
+        new = ~pinned & (np.abs(eta) > _PIN)
+        if not new.any():
+            break
+        p[new] = (eta[new] > 0).astype(float)
+        pinned |= new
+    return LimitFit(p=p, xd=xd, in_model=fit_rows, converged=False)
+
+
+@dataclass(frozen=True)
+class Propensity:
+    """Propensity ``e = P(cohort | x)`` of every unit of a cell (:func:`logit_limit` of the arm).
+
+    Units separated from the other arm (e.g. of a major without any order-class
+    student) have a propensity of exactly 0 or 1 and are outside the logit
+    (``in_model``), which is fitted on the other units with the columns ``xp``.
+    """
+
+    e: np.ndarray
+    xp: np.ndarray
+    in_model: np.ndarray
+    converged: bool
+
+
+def propensity(t: np.ndarray, x: np.ndarray, w: np.ndarray) -> Propensity:
+    """Logit propensity at the limit of the MLE (see :class:`Propensity`)."""
+    fit = logit_limit(t, x, w, np.ones(len(t), dtype=bool))
+    return Propensity(e=fit.p, xp=fit.xd, in_model=fit.in_model, converged=fit.converged)
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b with 0 where a is 0 (t/e for a reference unit whose propensity is 0)."""
+    with np.errstate(all="ignore"):
+        return np.where(a == 0, 0.0, a / np.where(a == 0, 1.0, b))
+
+
+def ipw_weights(t: np.ndarray, e: np.ndarray, estimand: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse-probability weights of the cohort (h1) and reference (h0) arms."""
+    if estimand == "ate":
+        return _div(t.astype(float), e), _div(1.0 - t, 1.0 - e)
+    return t.astype(float), _div((1 - t) * e, 1.0 - e)
+
+
+# ----------------------------------------------------------------------------------------
+# Sandwich over stacked estimating equations
+# ----------------------------------------------------------------------------------------
+
+
+def _sandwich(psi: np.ndarray, jac: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """``A⁻¹ B A⁻ᵀ`` with ``A = Σ ∂ψ/∂θ`` and ``B = Σ_c ψ_c ψ_cᵀ`` (ψ summed within clusters)."""
+    if groups is not None:
+        psi = pd.DataFrame(psi).groupby(groups).sum().to_numpy()
+    ainv = np.linalg.inv(jac)
+    return ainv @ (psi.T @ psi) @ ainv.T
+
+
+def _prop_blocks(t: np.ndarray, w: np.ndarray, ps: Propensity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score ψ_γ, Jacobian A_γγ and ∂e/∂γ of the propensity model (0 for separated units)."""
+    inm = ps.in_model.astype(float)
+    de = (inm * ps.e * (1 - ps.e))[:, None] * ps.xp  # ∂e/∂γ
+    psi = (w * inm * (t - ps.e))[:, None] * ps.xp
+    return psi, -(ps.xp * w[:, None]).T @ de, de
+
+
+def ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
+       groups: np.ndarray | None = None) -> dict[str, Any]:
+    """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
+    n = len(y)
+    if binary:
+        xf = np.column_stack([np.ones(n), t, x])
+        fit = logit_fit(y, xf, w)
+        if not fit.converged:
+            raise _NotEstimable(_F_SEP)
+        beta, mu = fit.beta, fit.p
+        # sandwich (pseudo-likelihood, HC0 or clustered) covariance of the coefficients
+        bread = np.linalg.inv((xf * (w * mu * (1 - mu))[:, None]).T @ xf)
+        score = xf * (w * (y - mu))[:, None]
+        if groups is not None:
+            score = pd.DataFrame(score).groupby(groups).sum().to_numpy()
+        vb = bread @ (score.T @ score) @ bread
+        x1, x0 = xf[pop].copy(), xf[pop].copy()
+        x1[:, 1], x0[:, 1] = 1.0, 0.0
+        wp = w[pop] / w[pop].sum()
+        f1, f0 = expit(x1 @ beta), expit(x0 @ beta)
+        g = np.vstack([(wp * f1 * (1 - f1)) @ x1, (wp * f0 * (1 - f0)) @ x0])  # d(mu1, mu0)/d beta
+        return {"mu1": float(wp @ f1), "mu0": float(wp @ f0), "cov": g @ vb @ g.T}
+    return _ra_linear(y, t, x, w, pop, groups)
+
+
+def _ra_linear(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray,
+               groups: np.ndarray | None) -> dict[str, Any]:
+    """Lin's per-arm OLS (= statsmodels ``TreatmentEffect.ra``), HC1/cluster covariance, delta method."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+
+    xf = np.column_stack([np.ones(len(y)), x])
+    wp = w[pop] / w[pop].sum()
+    xp = xf[pop]
+    mus, preds, covs = [], [], []
+    saturated = False
+    for arm in (1, 0):  # two arms, not a loop over groups
+        m = t == arm
+        # a dummy level absent from this arm has no coefficient (flagged as extrapolation)
+        keep = np.r_[True, xf[m, 1:].std(axis=0) > 0]
+        # an arm with no more units than parameters fits exactly: no residual variance, so no SE
+        sat = int(m.sum()) <= np.linalg.matrix_rank(xf[m][:, keep])
+        saturated = saturated or sat
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", category=SingularMatrixWarning)
+            cov = ({"cov_type": "nonrobust"} if sat else {"cov_type": "HC1"} if groups is None else
+                   {"cov_type": "cluster", "cov_kwds": {"groups": groups[m]}})
+            res = sm.WLS(y[m], xf[m][:, keep], weights=w[m]).fit(**cov)
+        xk = xp[:, keep]
+        pred = xk @ res.params
+        preds.append(pred)
+        mus.append(float(wp @ pred))
+        xbar = wp @ xk
+        covs.append(np.nan if sat else float(xbar @ res.cov_params() @ xbar))
+    # coefficient uncertainty (arms independent) + sampling of the target population's covariates
+    neff = 1 / np.sum(wp**2)
+    cov = np.cov(np.vstack(preds), aweights=wp) / neff + np.diag(covs)
+    return {"mu1": mus[0], "mu0": mus[1], "cov": cov, "saturated": saturated}
+
+
+def ipw(y: np.ndarray, t: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
+        groups: np.ndarray | None = None) -> dict[str, Any]:
+    """Hajek IPW means with the stacked M-estimation sandwich (propensity uncertainty included)."""
+    e = ps.e
+    h1, h0 = ipw_weights(t, e, estimand)
+    if (w * h1).sum() <= 0 or (w * h0).sum() <= 0:
+        raise _NotEstimable(_F_NOOVERLAP)
+    mu1 = float((w * h1 * y).sum() / (w * h1).sum())
+    mu0 = float((w * h0 * y).sum() / (w * h0).sum())
+    r1, r0 = y - mu1, y - mu0
+    psi_g, a_gg, de = _prop_blocks(t, w, ps)
+    k = psi_g.shape[1]
+    psi = np.column_stack([psi_g, w * h1 * r1, w * h0 * r0])
+    a = np.zeros((k + 2, k + 2))
+    a[:k, :k] = a_gg
+    # d h/d e: ATE d(t/e) = -t/e², d((1-t)/(1-e)) = (1-t)/(1-e)²; ATT d((1-t)e/(1-e)) = (1-t)/(1-e)²
+    dh1 = -_div(t.astype(float), e**2) if estimand == "ate" else np.zeros(len(t))
+    dh0 = _div(1.0 - t, (1 - e) ** 2)
+    a[k, :k] = (w * dh1 * r1) @ de
+    a[k + 1, :k] = (w * dh0 * r0) @ de
+    a[k, k] = -(w * h1).sum()
+    a[k + 1, k + 1] = -(w * h0).sum()
+    v = _sandwich(psi, a, groups)
+    return {"mu1": mu1, "mu0": mu0, "cov": v[k:, k:]}
+
+
+def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, binary: bool,
+                   names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One arm's outcome model fitted on rows ``m``, predicted for every unit.
+
+    Columns constant or collinear within the arm are left out (predictions stay
+    unique); a logit outcome model is taken to its limit under separation
+    (:func:`logit_limit`: units the arm's covariates classify perfectly are fitted
+    exactly). Returns the design ``xa`` (with intercept) for all units, the
+    predictions ``mu`` and ``g = ∂mu/∂η``.
+    """
+    if binary:
+        fit = logit_limit(y, x, w, m)
+        if not fit.converged:
+            raise _NotEstimable(_F_SEP)
+        # separated units sit at exactly 0/1, so g = μ(1 − μ) = 0: they add nothing to the
+        # model's score or Jacobian (the limit of the maximum-likelihood fit)
+        return fit.xd, fit.p, fit.p * (1 - fit.p)
+    keep, _ = reduce_design(x[m], np.zeros(int(m.sum())), y[m], False, names)
+    xa = np.column_stack([np.ones(len(y)), x[:, keep]])
+    sw = np.sqrt(w[m])
+    beta = np.linalg.lstsq(xa[m] * sw[:, None], y[m] * sw, rcond=None)[0]
+    return xa, xa @ beta, np.ones(len(y))
+
+
+def aipw(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
+         binary: bool, names: Sequence[str], groups: np.ndarray | None = None) -> dict[str, Any]:
+    """Augmented IPW (doubly robust) means with the stacked sandwich (all nuisance models included).
+
+    ATE (Robins, Rotnitzky & Zhao 1994; = statsmodels ``TreatmentEffect.aipw``)::
+
+        μ₁ = mean(m₁ + t(y − m₁)/e),   μ₀ = mean(m₀ + (1 − t)(y − m₀)/(1 − e))
+
+    ATT (normalised weights, Sant'Anna & Zhao 2020): with ``r = e/(1 − e)``::
+
+        μ₁ = mean_{t=1}(y),   δ = Σ(1−t) r (y − m₀) / Σ(1−t) r,   μ₀ = mean_{t=1}(m₀) + δ
+
+    ``m_a`` are per-arm outcome models (logit for 0/1 outcomes, least squares
+    otherwise). The covariance of (μ₁, μ₀) is the sandwich ``A⁻¹BA⁻ᵀ`` of the stacked
+    estimating equations of the propensity, the outcome models and the means, so it
+    stays valid when one of the two models is wrong.
+    """
+    e = ps.e
+    psi_g, a_gg, de = _prop_blocks(t, w, ps)
+    kg = psi_g.shape[1]
+    ref = t == 0
+    x0, m0, g0 = _outcome_model(y, x, w, ref, binary, names)
+    k0 = x0.shape[1]
+    psi_b0 = (w * (1 - t) * (y - m0))[:, None] * x0
+    a_b0 = -(x0 * (w * (1 - t) * g0)[:, None]).T @ x0
+    if estimand == "ate":
+        x1, m1, g1 = _outcome_model(y, x, w, t == 1, binary, names)
+        k1 = x1.shape[1]
+        h1, h0 = _div(t.astype(float), e), _div(1.0 - t, 1.0 - e)
+        mu1 = float(w @ (m1 + h1 * (y - m1)) / w.sum())
+        mu0 = float(w @ (m0 + h0 * (y - m0)) / w.sum())
+        p = kg + k1 + k0 + 2
+        psi = np.column_stack([psi_g, (w * t * (y - m1))[:, None] * x1, psi_b0,
+                               w * (m1 + h1 * (y - m1) - mu1), w * (m0 + h0 * (y - m0) - mu0)])
+        a = np.zeros((p, p))
+        i1, i0, j1, j0 = kg, kg + k1, p - 2, p - 1
+        a[:kg, :kg] = a_gg
+        a[i1:i0, i1:i0] = -(x1 * (w * t * g1)[:, None]).T @ x1
+        a[i0:j1, i0:j1] = a_b0
+        a[j1, :kg] = (w * -_div(t.astype(float), e**2) * (y - m1)) @ de
+        a[j1, i1:i0] = (w * (1 - h1) * g1) @ x1
+        a[j0, :kg] = (w * _div(1.0 - t, (1 - e) ** 2) * (y - m0)) @ de
+        a[j0, i0:j1] = (w * (1 - h0) * g0) @ x0
+        a[j1, j1] = a[j0, j0] = -w.sum()
+    else:
+        r = _div((1 - t) * e, 1.0 - e)
+        if (w * r).sum() <= 0:
+            raise _NotEstimable(_F_NOOVERLAP)
+        wt = w * t
+        delta = float((w * r) @ (y - m0) / (w * r).sum())
+        mu1 = float(wt @ y / wt.sum())
+        mu0 = float(wt @ m0 / wt.sum()) + delta
+        p = kg + k0 + 3
+        psi = np.column_stack([psi_g, psi_b0, w * r * (y - m0 - delta), wt * (y - mu1),
+                               wt * (m0 + delta - mu0)])
+        a = np.zeros((p, p))
+        jd, j1, j0 = p - 3, p - 2, p - 1
+        a[:kg, :kg] = a_gg
+        a[kg:jd, kg:jd] = a_b0
+        # dr/de = 1/(1-e)², so dr/dγ = r/(e(1-e)) · ∂e/∂γ
+        a[jd, :kg] = (w * _div(1.0 - t, (1 - e) ** 2) * (y - m0 - delta)) @ de
+        a[jd, kg:jd] = -(w * r * g0) @ x0
+        a[jd, jd] = -(w * r).sum()
+        a[j1, j1] = -wt.sum()
+        a[j0, kg:jd] = (wt * g0) @ x0
+        a[j0, jd] = wt.sum()
+        a[j0, j0] = -wt.sum()
+    v = _sandwich(psi, a, groups)
+    return {"mu1": mu1, "mu0": mu0, "cov": v[-2:, -2:]}
+
+
+# ----------------------------------------------------------------------------------------
+# One cell, all cells
+# ----------------------------------------------------------------------------------------
+
+
+def _overlap_flags(t: np.ndarray, x: np.ndarray, ps: Propensity, estimand: str, xnames: Any) -> list[str]:
+    """Poor-overlap and extrapolation warnings of a cell."""
+    flags = []
+    e = ps.e
+    lo, hi = _OVERLAP
+    if estimand == "att":
+        # ATT needs comparable reference units for every cohort unit: cohort units with a
+        # propensity near 1 have none (reference units with propensity near 0 do no harm)
+        outside = int(((e > hi) & (t == 1)).sum())
+        if outside:
+            flags.append(f"重叠差：{outside}/{int(t.sum())} 个队列单位倾向得分 > {hi} / poor overlap: "
+                         f"{outside} of {int(t.sum())} cohort units have a propensity above {hi}")
+    else:
+        outside = int(((e < lo) | (e > hi)).sum())
+        if outside:
+            flags.append(f"重叠差：{outside}/{len(t)} 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: "
+                         f"{outside} of {len(t)} units have a propensity outside [{lo}, {hi}]")
+    pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
+    # dummy levels of the target population that an arm never has: the outcome model extrapolates
+    dummy = np.all((x == 0) | (x == 1), axis=0) if x.shape[1] else np.zeros(0, bool)
+    if dummy.any():
+        xd = x[:, dummy] == 1
+        need = xd[pop].any(axis=0)
+        lacking = need & ((~xd[t == 0].any(axis=0)) | ((~xd[t == 1].any(axis=0)) & (estimand == "ate")))
+        if lacking.any():
+            names = ", ".join(map(str, xnames[dummy][lacking][:5]))
+            flags.append(f"外推：{int(lacking.sum())} 个协变量水平在某组中没有单位（{names}）/ extrapolation: "
+                         f"{int(lacking.sum())} covariate level(s) absent from one arm ({names})"
+                         + ("; try estimand='att'" if estimand == "ate" else ""))
+    return flags
+
+
+def _effects(mu1: float, mu0: float, v: np.ndarray, z: float, binary: bool, sd: float, n1: int, n0: int
+             ) -> tuple[dict[str, Any], list[str]]:
+    """Difference, ratio, odds ratio, test and effect sizes from (μ₁, μ₀) and their covariance."""
+    diff = mu1 - mu0
+    se = float(np.sqrt(max(v[0, 0] + v[1, 1] - 2 * v[0, 1], 0.0)))
+    stat = diff / se if se > 0 else np.nan
+    out: dict[str, Any] = dict(estimate_cohort=mu1, estimate_reference=mu0, difference=diff,
+                               ci_low=diff - z * se, ci_high=diff + z * se, statistic=stat,
+                               p_value=float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan)
+    flags = []
+    nan3 = (np.nan, np.nan, np.nan)
+    with np.errstate(all="ignore"):
+        if mu0 == 0 or not np.isfinite(mu0) or mu1 / mu0 <= 0:
+            ratio = nan3
+            if mu0 == 0:
+                flags.append(_F_ZERO_REF)
+        else:  # log ratio, delta method
+            se_lr = np.sqrt(v[0, 0] / mu1**2 + v[1, 1] / mu0**2 - 2 * v[0, 1] / (mu1 * mu0))
+            lr = np.log(mu1 / mu0)
+            ratio = (mu1 / mu0, float(np.exp(lr - z * se_lr)), float(np.exp(lr + z * se_lr)))
+        if binary and 0 < mu1 < 1 and 0 < mu0 < 1:  # marginal odds ratio, delta method on the log scale
+            gr = np.array([1 / (mu1 * (1 - mu1)), -1 / (mu0 * (1 - mu0))])
+            lor = np.log(mu1 / (1 - mu1)) - np.log(mu0 / (1 - mu0))
+            se_or = float(np.sqrt(max(gr @ v @ gr, 0.0)))
+            odds = (float(np.exp(lor)), float(np.exp(lor - z * se_or)), float(np.exp(lor + z * se_or)))
+        else:
+            odds = nan3
+    out.update(ratio=ratio[0], ratio_ci_low=ratio[1], ratio_ci_high=ratio[2], odds_ratio=odds[0],
+               odds_ratio_ci_low=odds[1], odds_ratio_ci_high=odds[2])
+    if binary:
+        out.update(effect_size=float(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1))),
+                   effect_size_type="cohens_h", hedges_g=np.nan)
+    else:
+        es = diff / sd if sd > 0 else np.nan
+        out.update(effect_size=es, effect_size_type="standardised_difference",
+                   hedges_g=float(es * hedges_correction(n1 + n0 - 2)))
+    return out, flags
+
+
+_METHOD_NAMES = {
+    ("ra", True): "regression adjustment (logit, average marginal effect, delta-method HC0)",
+    ("ra", False): "regression adjustment (OLS per cohort, HC1, delta method)",
+    ("ipw", True): "inverse-probability weighting (logit propensity, Hajek, M-estimation sandwich)",
+    ("aipw", True): "doubly robust AIPW (logit outcome per arm + logit propensity, stacked sandwich)",
+    ("aipw", False): "doubly robust AIPW (OLS outcome per arm + logit propensity, stacked sandwich)",
+}
+
+
+def _cell_data(sub: pd.DataFrame, adjust: list[str]) -> dict[str, Any]:
+    xdf, ok = design(sub, adjust)
+    sub = sub.loc[ok]
+    t = sub["arm"].to_numpy(dtype=float)
+    groups = sub["_cluster"].to_numpy() if "_cluster" in sub.columns else None
+    return dict(xdf=xdf, ok=ok, t=t, groups=groups, y=sub["value"].to_numpy(dtype=float),
+                w=sub["weight"].to_numpy(dtype=float))
+
+
+def _degenerate(y: np.ndarray, t: np.ndarray, n1: int, n0: int, binary: bool) -> str:
+    """The reason a cell has no adjusted estimate, or ``""``."""
+    if n1 < 2 or n0 < 2:
+        return _F_NOREF if n0 == 0 else _F_NOCOH
+    if y.min() == y.max():
+        return _F_ONE_LEVEL
+    if binary:
+        y1, y0 = y[t == 1], y[t == 0]
+        if y1.min() == y1.max() or y0.min() == y0.max():
+            return _F_ARM_LEVEL
+    return ""
+
+
+def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str, z: float
+             ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One adjusted comparison row (a cell) and its balance rows; never raises for a data condition."""
+    c = _cell_data(sub, adjust)
+    t, y, w, groups, xdf = c["t"], c["y"], c["w"], c["groups"], c["xdf"]
+    binary = kind in ("proportion", "likert")
+    use = ("aipw" if binary else "ra") if method == "auto" else method
+    flags = []
+    if (~c["ok"]).any():
+        flags.append(_flag_count(int((~c["ok"]).sum()), "行协变量缺失，未纳入调整",
+                                 "rows with missing covariates left out of the adjusted fit"))
+    if groups is not None:  # n counts clusters (respondents), not rows (answers)
+        n1, n0 = len(np.unique(groups[t == 1])), len(np.unique(groups[t == 0]))
+    else:
+        n1, n0 = int(t.sum()), int((1 - t).sum())
+    row: dict[str, Any] = {"n_cohort": n1, "n_reference": n0, "dropped_covariates": "",
+                           "method": f"{_METHOD_NAMES.get((use, binary), use)}; {estimand.upper()}"}
+    nan_row = dict.fromkeys(_NAN_STATS, np.nan)
+    why = _degenerate(y, t, n1, n0, binary)
+    if why:
+        return {**row, **nan_row, "flags": "; ".join([*flags, why])}, pd.DataFrame()
+    x = xdf.to_numpy(dtype=float)
+    names = [str(col) for col in xdf.columns]
+    # outcome separation matters to the pooled logit of RA; AIPW's per-arm models handle their own
+    keep, dropped = reduce_design(x, t, y, binary and use == "ra", names)
+    # balance keeps collinear columns (their balance still means something), not constant ones
+    xdf = xdf.loc[:, [not d.endswith(f"({_R_CONST})") for d in col_reasons(xdf.columns, dropped)]]
+    xnames = np.asarray(names, dtype=object)[keep]
+    x = x[:, keep]
+    try:
+        with np.errstate(all="ignore"):
+            ps = propensity(t, x, w)
+            if not ps.converged:
+                if use != "ra":
+                    raise _NotEstimable(_F_PSEP)
+                flags.append(_F_PFAIL)
+            else:
+                flags.extend(_overlap_flags(t, x, ps, estimand, xnames))
+            pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
+            if use == "ra":
+                est = ra(y, t, x, w, pop, binary, groups)
+            elif use == "ipw":
+                est = ipw(y, t, w, ps, estimand, groups)
+            else:
+                est = aipw(y, t, x, w, ps, estimand, binary, list(xnames), groups)
+            if not (np.isfinite(est["mu1"]) and np.isfinite(est["mu0"])):
+                raise _NotEstimable("模型无法拟合 / model could not be fitted (non-finite estimate)")
+            sd = float(np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2))
+            eff, eflags = _effects(est["mu1"], est["mu0"], est["cov"], z, binary, sd, n1, n0)
+    except _NotEstimable as exc:
+        return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
+                "flags": "; ".join([*flags, str(exc)])}, pd.DataFrame()
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
+        why = f"模型无法拟合（设计矩阵奇异）/ model could not be fitted (singular design: {type(exc).__name__})"
+        return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
+                "flags": "; ".join([*flags, why])}, pd.DataFrame()
+    row["dropped_covariates"] = "; ".join(dropped)
+    if dropped:
+        flags.append(f"剔除 {len(dropped)} 个协变量列（常数、共线或完全预测）/ {len(dropped)} covariate "
+                     f"column(s) dropped (constant, collinear or perfect prediction): {'; '.join(dropped)}")
+    if est.get("saturated"):
+        flags.append(_F_SATURATED)
+    if groups is not None:
+        flags.append(_F_CLUSTER_SE)
+    if (w != 1).any():
+        flags.append(_F_WEIGHTED)
+    row.update(eff)
+    row["flags"] = "; ".join([*flags, *eflags])
+    bal = balance_rows(xdf, t, w, ps.e, estimand) if ps.converged else pd.DataFrame()
+    return row, bal
+
+
+def balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
+                 ) -> pd.DataFrame:
+    """Standardised mean differences before and after IPW for each covariate column."""
+    x = xdf.to_numpy(dtype=float)
+    h1, h0 = ipw_weights(t, e, estimand)
+    c, r = t == 1, t == 0
+
+    def wmean(mask: np.ndarray, ww: np.ndarray) -> np.ndarray:
+        return (ww[mask] @ x[mask]) / ww[mask].sum()
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1, m0 = wmean(c, w), wmean(r, w)
+        v1 = x[c].var(axis=0, ddof=1) if c.sum() > 1 else np.full(x.shape[1], np.nan)
+        v0 = x[r].var(axis=0, ddof=1) if r.sum() > 1 else np.full(x.shape[1], np.nan)
+        sd = np.sqrt((v1 + v0) / 2)  # the same (unweighted) denominator before and after
+        a1, a0 = wmean(c, w * h1), wmean(r, w * h0)
+        return pd.DataFrame({
+            "covariate": list(xdf.columns), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
+            "mean_cohort": m1, "mean_reference": m0, "smd_before": (m1 - m0) / sd,
+            "mean_cohort_weighted": a1, "mean_reference_weighted": a0, "smd_after": (a1 - a0) / sd,
+        })
+
+
+def _single_thread() -> Any:
+    """Limit BLAS to one thread for the many small fits (multi-threaded BLAS on small designs only
+    oversubscribes a busy machine)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[str], method: str,
+              estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str]
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every adjusted comparison row: one fit per cell (a loop over cells, each its own model)."""
+    rows, bals = [], []
+    with _single_thread():
+        for pid, sub in long.groupby("pair_id", sort=True):
+            row, bal = fit_cell(sub, kind, adjust, method, estimand, z)
+            rows.append(row)
+            if len(bal):
+                bal.insert(0, "pair_id", pid)
+                bals.append(bal)
+    res = pd.DataFrame(rows)
+    res["adjusted"] = True
+    bal = (pd.concat(bals, ignore_index=True) if bals
+           else pd.DataFrame(columns=["pair_id", *balance_columns[2:]]))
+    p = pairs.copy()
+    p["pair_id"] = np.arange(len(p))
+    bal = p.merge(bal, on="pair_id", how="inner").drop(columns="pair_id").rename(columns={"_cohort": "cohort"})
+    bal.insert(bal.columns.get_loc("cohort") + 1, "reference", "")
+    for col in columns:  # statistics a fit did not produce (e.g. every cell degenerate)
+        if col not in res.columns and col not in ("cohort", "reference", "q_value"):
+            res[col] = np.nan
+    return res[[c for c in columns if c in res.columns]], bal
