@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import coopmetrics as cm
 from coopmetrics import io as cio
+from coopmetrics import normalise, readers
 from coopmetrics.errors import InputError, MissingColumnError
 from coopmetrics.schema import LIKERT_TEXT, TABLES
 
@@ -125,8 +126,8 @@ def test_gbk_csv_with_title_row_and_three_bad_rows(tmp_path):
 def xlsx_engine(request, monkeypatch):
     """Run a test with python-calamine (when installed) and with the openpyxl fallback."""
     if request.param == "openpyxl":
-        monkeypatch.setattr(cio, "_calamine", lambda: None)
-    elif cio._calamine() is None:
+        monkeypatch.setattr(readers, "_calamine", lambda: None)
+    elif readers._calamine() is None:
         pytest.skip("python-calamine not installed")
     return request.param
 
@@ -547,11 +548,11 @@ def test_cells_are_parsed_once_per_distinct_value_not_per_row(tmp_path, monkeypa
                              f"{3000 + i % 7}元" for i in range(n)]
     f = write_csv(tmp_path / "毕业生.csv", lines, "gbk")
     calls = []
-    real = cio._parse_number
-    monkeypatch.setattr(cio, "_parse_number", lambda x: calls.append(x) or real(x))
+    real = normalise._parse_number
+    monkeypatch.setattr(normalise, "_parse_number", lambda x: calls.append(x) or real(x))
     g = cm.load(f)["graduates"]
     assert len(g) == n and g["monthly_salary"].iloc[:7].tolist() == [3000.0 + k for k in range(7)]
-    assert len(calls) <= 8
+    assert 1 <= len(calls) <= 8
 
 
 # --- the shipped sample (written by coopmetrics.sample) ------------------------------------
