@@ -259,8 +259,8 @@ def load(
                 continue  # an empty sheet holds no rows: nothing to read or report
             located = _locate(sh, table, strict=bool(sh.sheet) and n_sheets > 1)
             if located is None:
-                headers = [] if sh.grid is None or sh.grid.empty else \
-                    [str(v) for v in sh.grid.iloc[:_HEADER_SCAN].stack().tolist() if not _is_blank(v)]
+                # header cells only, never data rows (a hidden 通讯录 sheet must not reach the report)
+                headers = [] if sh.grid is None or sh.grid.empty else privacy.header_cells(sh.grid)
                 if sh.sheet and n_sheets > 1:
                     skipped.append(problem_rows(None, table="", column="", values=[", ".join(headers[:12])],
                                                 problem="unrecognised_sheet", action="flagged",

@@ -344,13 +344,17 @@ def _melt(frame: pd.DataFrame, items: list[str], headers: dict[str, str]) -> tup
 def _reporter(out: pd.DataFrame, table: str, headers: dict[str, str], reports: list[pd.DataFrame]):
     """A function that appends report rows for the cells where ``mask`` is True."""
 
+    spec = TABLES[table]
+
     def report(mask: np.ndarray, col: str, raw_vals: np.ndarray, problem: str, action: str, detail: object = "",
                column: object = None) -> None:
         if mask.any():
             sub = out.loc[mask, list(META)]
+            # a Chinese word in a code/number/date column can only be a pasted name: masked
+            names = col in spec.names and spec.column(col).kind not in ("str", "category")
             reports.append(problem_rows(sub, table=table, column=headers.get(col, col) if column is None
                                         else column, values=raw_vals[mask], problem=problem, action=action,
-                                        detail=detail))
+                                        detail=detail, names=names))
 
     return report
 

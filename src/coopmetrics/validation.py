@@ -59,6 +59,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from . import privacy
 from .codes import is_known
 from .dataset import ACCOUNTING_COLUMNS, VALIDATION_COLUMNS
 from .errors import MissingColumnError
@@ -164,8 +165,15 @@ def problem_rows(
     detail: Sequence[object] | object = "",
     file: str | None = None,
     sheet: str | None = None,
+    names: bool = False,
 ) -> pd.DataFrame:
     """Build validation-report rows for one problem in one column.
+
+    Values are made echo-safe here, where every report row is born, so no
+    writer downstream can leak them: anything that contains an ID-card number,
+    a phone number or an e-mail address is replaced by
+    :data:`~coopmetrics.privacy.MASK` in ``value`` and in both messages
+    (:func:`~coopmetrics.privacy.mask_values`).
 
     Parameters
     ----------
@@ -182,6 +190,9 @@ def problem_rows(
     detail : object or sequence
         Language-neutral detail for the message (range, allowed values, or for
         duplicates the ``(file, row)`` of the first occurrence).
+    names : bool, default False
+        The column holds codes, numbers or dates: a value made of 2-6 Chinese
+        characters can only be a pasted personal name and is masked too.
 
     Returns
     -------
@@ -208,6 +219,8 @@ def problem_rows(
     cols = list(column) if isinstance(column, (list, tuple, pd.Series, np.ndarray)) else [column] * n
     vals = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
             for v in (values if values is not None else [None] * n)]
+    if values is not None:
+        vals = privacy.mask_values(vals, names=names)
     details = list(detail) if isinstance(detail, (list, tuple, pd.Series, np.ndarray)) else [detail] * n
     zh_t, en_t = PROBLEMS[problem]
     msg_zh, msg_en = [], []
@@ -312,7 +325,7 @@ def check_rows(
             sub = frame.loc[unknown]
             reports.append(problem_rows(sub[list(META)], table=table,
                                         column=_header_lookup(sub, "destination_code", headers),
-                                        values=sub["destination_code"].tolist(), problem="unknown_code",
+                                        values=sub["destination_code"].tolist(), problem="unknown_code", names=True,
                                         action="flagged"))
 
     kept = frame.loc[alive]
@@ -407,6 +420,7 @@ def missing_column_error(
     spec = TABLES[table]
     missing = list(missing)
     found = [str(f) for f in found if str(f).strip() and not str(f).startswith("unnamed_")]
+    found = privacy.mask_values(found)  # a "header" row that is really data must not echo a phone
     found_norm = {normalise_header(f)[0]: f for f in found}
     expected_zh, expected_en = [], []
     best: tuple[float, str, str, str] = (0.0, "", "", "")
