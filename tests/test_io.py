@@ -180,7 +180,7 @@ def test_workbook_with_a_sheet_per_table_and_a_notes_sheet(tmp_path, xlsx_engine
     assert ds["enrollment"]["students"].sum() == 550
     assert ds["enterprises"]["equipment_value"].iloc[0] == 125_000.0   # 12.5 万元
     assert ds["enterprises"]["funds"].iloc[0] == 30_000.0
-    skipped = ds.validation[ds.validation["problem"] == "unrecognised_sheet"]
+    skipped = ds.validation[ds.validation["problem"] == "helper_sheet"]  # 说明 names a helper sheet
     assert skipped["sheet"].tolist() == ["说明"]
     assert set(ds.accounting["sheet"]) == {"毕业生", "在校生", "合作企业"}
 

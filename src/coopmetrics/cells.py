@@ -9,7 +9,7 @@ Examples
 --------
 >>> from coopmetrics.cells import _parse_code, _parse_year
 >>> _parse_code("1.0E+1"), _parse_code("2024 0101 01")
-(('10', None), ('20240101 01'.replace(' ', ''), 'spaces_removed'))
+(('10', None), ('2024010101', 'spaces_removed'))
 >>> _parse_year("2023-2024学年")
 (2024, None)
 """
@@ -114,6 +114,13 @@ def _parse_code(x: object) -> tuple[str | None, str | None]:
             return str(int(d)), ("precision_lost" if exponent >= 11 else None)
     if s.startswith("'"):  # Excel's "treat as text" apostrophe
         s = s[1:]
+    if len(s) >= 16 and s.isdigit() and s[15:].strip("0") == "":
+        # a long number Excel stored as a number and exported with its 15 significant digits + zeros
+        return s, "precision_lost"
+    if " " in s:
+        packed = s.replace(" ", "")
+        if re.fullmatch(r"[0-9A-Za-z_-]+", packed):  # 2024 0101 01 -> 2024010101 (typed for readability)
+            return packed, "spaces_removed"
     return s, None
 
 
@@ -165,7 +172,7 @@ def _parse_year(x: object) -> tuple[int | None, str | None]:
     if _is_blank(x):
         return None, None
     if isinstance(x, (datetime, date, pd.Timestamp)):
-        return x.year, None
+        return _year_of_date(x)
     if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
         return (int(x), None) if float(x).is_integer() else (None, "impossible_year")
     s = unicodedata.normalize("NFKC", str(x)).strip()
@@ -185,12 +192,27 @@ def _parse_year(x: object) -> tuple[int | None, str | None]:
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+def _year_of_date(x: datetime | date | pd.Timestamp) -> tuple[int, str | None]:
+    """Year of a date cell; a year typed into a date-formatted cell (2024 -> 1905-07-16) is recovered.
+
+    Excel stores 2024 as day 2024 after 1899-12-30, i.e. 1905-07-16: a date in
+    1900-1910 whose serial number is a plausible year is that year.
+    """
+    serial = (pd.Timestamp(x).normalize() - _EXCEL_EPOCH).days
+    if pd.Timestamp(x).year <= 1910 and 1950 <= serial <= 2100:
+        return int(serial), "year_as_date"
+    return pd.Timestamp(x).year, None
+
+
 def _parse_date(x: object) -> tuple[pd.Timestamp | None, str | None]:
     if _is_blank(x):
         return None, None
     if isinstance(x, (datetime, date, pd.Timestamp)):
-        return pd.Timestamp(x), None
+        year, prob = _year_of_date(x)
+        return (pd.Timestamp(year, 1, 1), prob) if prob else (pd.Timestamp(x), None)
     if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+        if float(x).is_integer() and 1950 <= float(x) <= 2100:  # a bare year, not serial 1905-07-16
+            return pd.Timestamp(int(x), 1, 1), "year_as_date"
         if 1 <= float(x) <= 2_958_465:  # an Excel serial day number
             return _EXCEL_EPOCH + pd.Timedelta(days=float(x)), None
         return None, "unparseable_date"
@@ -268,7 +290,9 @@ def _map_unique(
             s = pd.Series(arr[is_str], dtype=object)
             # ASCII only: full-width characters need NFKC; "2E5"-like codes need the scientific-notation check
             if fast == "digits":
-                hit = s.str.fullmatch(r"[0-9A-Za-z_-]+") & ~s.str.fullmatch(r"[0-9]+[eE][0-9]+")
+                # ... and 16+ digit numbers may be Excel's 15 significant digits padded with zeros
+                hit = s.str.fullmatch(r"[0-9A-Za-z_-]+") & ~s.str.fullmatch(r"[0-9]+[eE][0-9]+") \
+                    & ~s.str.fullmatch(r"[0-9]{16,}")
             else:
                 hit = s.str.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?")
             ok = np.zeros(len(arr), dtype=bool)

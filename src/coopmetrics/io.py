@@ -148,7 +148,7 @@ def _finish(table: str, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame,
     inputs = pd.concat([p.inputs for p in parts], ignore_index=True)
     accounting = account(inputs, kept, report, table)
     spec = TABLES[table]
-    out = kept.drop(columns=[*META, "_exclude"]).reset_index(drop=True)
+    out = kept.drop(columns=[*META, "_exclude", "_lossy"], errors="ignore").reset_index(drop=True)
     for col in spec.names:  # restore dtypes that concat of differently-typed parts may have widened
         if col in out.columns:
             out[col] = out[col].astype(_dtype_for(spec.column(col)))
@@ -252,35 +252,17 @@ def load(
                                     "fixed": pd.NA, "excluded": pd.NA})
             sources.setdefault(t, []).append(f"{name} [lazy parquet, not validated]")
             continue
-        sheets = _read_path(f, name)
-        n_sheets = len(sheets)
+        try:
+            sheets = _read_path(f, name)
+        except InputError as exc:
+            if len(files) == 1:
+                raise
+            # one broken or foreign file in an export folder is skipped and reported, not fatal
+            skipped.append(_skip_row("unreadable_file", name, "", [exc.message_en.split("\n")[0][:120]]))
+            continue
         for sh in sheets:
-            if sh.grid is not None and n_sheets > 1 and (sh.grid.empty or _blank_mask(sh.grid).all()):
-                continue  # an empty sheet holds no rows: nothing to read or report
-            located = _locate(sh, table, strict=bool(sh.sheet) and n_sheets > 1)
-            if located is None:
-                # header cells only, never data rows (a hidden 通讯录 sheet must not reach the report)
-                headers = [] if sh.grid is None or sh.grid.empty else privacy.header_cells(sh.grid)
-                if sh.sheet and n_sheets > 1:
-                    skipped.append(problem_rows(None, table="", column="", values=[", ".join(headers[:12])],
-                                                problem="unrecognised_sheet", action="flagged",
-                                                file=name, sheet=sh.sheet))
-                    continue
-                raise InputError(
-                    "无法识别这是哪张表（文件名和表头都不匹配）",
-                    "cannot tell which table this is (neither the name nor the headers match)",
-                    file=name, sheet=sh.sheet or None,
-                    hint_zh=f"找到的表头：{headers[:12]}；请按表命名文件（毕业生、问卷、教师、合作企业、岗位实习、"
-                            "在校生），或用 load(..., table=...) 指定。",
-                    hint_en=f"headers found: {headers[:12]}; name the file after a table "
-                            "(graduates.csv, 毕业生.xlsx, ...) or pass load(..., table=...).",
-                )
-            t, raw, first_row, note, title = located
-            part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
-                            names=tuple(n for n in (sh.name, title, sh.fallback_name) if n))
-            parts.setdefault(t, []).append(part)
-            where = f"{name}" + (f" / {sh.sheet}" if sh.sheet else "")
-            sources.setdefault(t, []).append(f"{where} [{note}]")
+            _load_sheet(sh, len(sheets), len(files), table, pii=pii, salt=salt, parts=parts, sources=sources,
+                        skipped=skipped)
 
     tables: dict[str, Any] = {}
     reports: list[pd.DataFrame] = [*skipped]
@@ -311,6 +293,60 @@ def load(
     accounting = pd.concat(accountings, ignore_index=True) if accountings else pd.DataFrame(columns=ACCOUNTING_COLUMNS)
     return Dataset(validation=validation, accounting=accounting,
                    sources={t: "; ".join(v) for t, v in sources.items()}, **tables)
+
+
+#: Sheet names of helper sheets (code lists behind drop-downs, instructions): skipped, reported.
+HELPER_SHEET_WORDS = ("字典", "代码表", "码表", "填表说明", "说明", "下拉", "选项", "参数", "对照表", "枚举",
+                      "填报要求", "填写要求", "指标解释", "readme", "lookup", "instructions", "dict")
+
+
+def _skip_row(problem: str, file: str, sheet: str, values: list[str] | None = None) -> pd.DataFrame:
+    return problem_rows(None, table="", column="", values=values, problem=problem, action="flagged",
+                        file=file, sheet=sheet)
+
+
+def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, pii: str,
+                salt: str | bytes | None, parts: dict[str, list[_Part]], sources: dict[str, list[str]],
+                skipped: list[pd.DataFrame]) -> None:
+    """Locate and prepare one sheet (or file), or skip it with a report row saying why."""
+    name = sh.file
+    if sh.grid is not None and n_sheets > 1 and (sh.grid.empty or _blank_mask(sh.grid).all()):
+        return  # an empty sheet holds no rows: nothing to read or report
+    if sh.sheet and n_sheets > 1 and sh.state != "visible":
+        # lookup lists behind drop-downs are hidden; a hidden sheet is never a data table here
+        skipped.append(_skip_row("hidden_sheet", name, sh.sheet, [sh.state]))
+        return
+    key = sh.sheet.lower().replace(" ", "")
+    if sh.sheet and n_sheets > 1 and any(w in key for w in HELPER_SHEET_WORDS):
+        skipped.append(_skip_row("helper_sheet", name, sh.sheet, [", ".join(privacy.header_cells(sh.grid))
+                                                                  if sh.grid is not None else ""]))
+        return
+    located = _locate(sh, table, strict=bool(sh.sheet) and n_sheets > 1)
+    if located is None:
+        # header cells only, never data rows (a hidden 通讯录 sheet must not reach the report)
+        headers = [] if sh.grid is None or sh.grid.empty else privacy.header_cells(sh.grid)
+        if sh.sheet and n_sheets > 1:
+            skipped.append(_skip_row("unrecognised_sheet", name, sh.sheet, [", ".join(headers[:12])]))
+            return
+        if n_files > 1:
+            skipped.append(_skip_row("unrecognised_file", name, sh.sheet, [", ".join(headers[:12])]))
+            return
+        raise InputError(
+            "无法识别这是哪张表（文件名和表头都不匹配）",
+            "cannot tell which table this is (neither the name nor the headers match)",
+            file=name, sheet=sh.sheet or None,
+            hint_zh=f"找到的表头：{headers[:12]}；请按表命名文件（毕业生、问卷、教师、合作企业、岗位实习、"
+                    "在校生），或用 load(..., table=...) 指定。",
+            hint_en=f"headers found: {headers[:12]}; name the file after a table "
+                    "(graduates.csv, 毕业生.xlsx, ...) or pass load(..., table=...).",
+        )
+    t, raw, first_row, note, title = located
+    formulas = [(r + 1, c) for r, c in sh.formulas if r + 1 >= first_row]  # Excel row, column position
+    part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
+                    names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas)
+    parts.setdefault(t, []).append(part)
+    where = f"{name}" + (f" / {sh.sheet}" if sh.sheet else "")
+    sources.setdefault(t, []).append(f"{where} [{note}]")
 
 
 def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.DataFrame, int, str, str] | None:

@@ -208,6 +208,7 @@ def _prepare(
     pii: str,
     salt: str | bytes | None,
     names: tuple[str, ...] = (),
+    formulas: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> _Part:
     spec = TABLES[table]
     raw = raw.reset_index(drop=True)
@@ -216,6 +217,8 @@ def _prepare(
     cell_blank = _blank_mask(raw)
     keep_rows = ~cell_blank.all(axis=1) if len(raw.columns) else np.zeros(len(raw), bool)
     raw, rows, cell_blank = raw.loc[keep_rows].reset_index(drop=True), rows[keep_rows], cell_blank[keep_rows]
+    # totals rows are recognised on the raw cells: the label may sit in a column dropped as personal data
+    totals_label = totals_by_label(raw)
 
     columns: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
@@ -243,6 +246,8 @@ def _prepare(
         headers[name] = header_text or name
         mults[name] = mult
     frame = pd.DataFrame(columns, index=raw.index) if columns else pd.DataFrame(index=raw.index)
+    if formulas:
+        reports.append(_formula_report(formulas, raw.columns, table, file, sheet))
 
     # personal data first: nothing downstream (not even the report) sees it
     frame, pii_probs = privacy.protect(frame, table, pii=pii, salt=salt, headers=headers, extra=extras)
@@ -255,7 +260,8 @@ def _prepare(
     frame["_file"] = file
     frame["_sheet"] = sheet
     frame["_row"] = rows
-    frame["_exclude"] = False
+    frame["_exclude"] = totals_label
+    frame["_lossy"] = False
     inputs = frame[list(META)].copy()
 
     items: list[str] = []
@@ -282,6 +288,14 @@ def _prepare(
     # normalise the wide frame before melting: each respondent's cells are parsed once, not once per item
     frame, cell_reports = _normalise(frame, table, headers, mults, extras)
     reports.extend(cell_reports)
+    totals_sum = totals_by_sum(frame, table) & ~totals_label
+    if totals_label.any() or totals_sum.any():
+        frame["_exclude"] = frame["_exclude"].to_numpy(dtype=bool) | totals_sum
+        reports = _drop_totals_reports(reports, set(rows[totals_label | totals_sum].tolist()))
+        for mask, why in ((totals_label, "合计标签"), (totals_sum, "等于各列之和")):
+            if mask.any():
+                reports.append(problem_rows(frame.loc[mask, list(META)], table=table, column="", values=None,
+                                            problem="totals_row", action="excluded", detail=why))
     if items:
         frame, more = _melt(frame, items, headers)
         reports.extend(more)
@@ -290,8 +304,9 @@ def _prepare(
         reports.extend(more)
     ordered = [c for c in spec.names if c in frame.columns]
     hashed = [c for c in frame.columns if c.endswith("_hash") and c not in ordered]
-    rest = [c for c in frame.columns if c not in ordered and c not in hashed and c not in META and c != "_exclude"]
-    frame = frame[ordered + hashed + rest + [*META, "_exclude"]]
+    rest = [c for c in frame.columns if c not in ordered and c not in hashed and c not in META
+            and c not in ("_exclude", "_lossy")]
+    frame = frame[ordered + hashed + rest + [*META, "_exclude", "_lossy"]]
     report = pd.concat(reports, ignore_index=True) if reports else empty_report()
     return _Part(table, frame, inputs, report, headers, file, sheet)
 
@@ -379,7 +394,11 @@ def _normalise(
             out[col] = pd.array(vals, dtype="string")
         elif kind == "code":
             vals, probs = _map_unique(raw, _parse_code, fast="digits")
-            report(probs == "precision_lost", col, raw_vals, "precision_lost", "flagged")
+            lossy = probs == "precision_lost"
+            report(lossy, col, raw_vals, "precision_lost", "flagged")
+            report(probs == "spaces_removed", col, raw_vals, "spaces_removed", "fixed")
+            # digits Excel destroyed make distinct people look alike: never a duplicate of each other
+            out["_lossy"] = out["_lossy"].to_numpy(dtype=bool) | lossy
             out[col] = pd.array(vals, dtype="string")
         elif kind == "category":
             vals, probs = _map_unique(raw, _category_parser(spec_col.values))
@@ -393,9 +412,12 @@ def _normalise(
         elif kind == "date":
             vals, probs = _map_unique(raw, _parse_date)
             report(probs == "unparseable_date", col, raw_vals, "unparseable_date", "flagged")
+            report(probs == "year_as_date", col, raw_vals, "year_as_date", "fixed",
+                   [v.year if v is not None else "" for v in vals[probs == "year_as_date"]])
             out[col] = pd.to_datetime(pd.Series(vals, index=out.index), errors="coerce").astype("datetime64[ns]")
         elif kind == "year":
             vals, probs = _map_unique(raw, _parse_year)
+            report(probs == "year_as_date", col, raw_vals, "year_as_date", "fixed", vals[probs == "year_as_date"])
             v = pd.array(vals, dtype="Int64")
             lo, hi = spec_col.lo or 1900, spec_col.hi or 2100
             bad = (probs == "impossible_year") | ((v < lo) | (v > hi)).fillna(False).to_numpy(dtype=bool)
@@ -473,3 +495,87 @@ def _normalise_likert(out: pd.DataFrame, headers: dict[str, str]) -> tuple[pd.Da
     if "_item_header" in out.columns:
         out = out.drop(columns="_item_header")
     return out, reports
+
+
+# ----------------------------------------------------------------------------------
+# totals rows and formula cells
+# ----------------------------------------------------------------------------------
+
+#: A cell that labels a totals row (after NFKC and removing all spaces, so 合 计 matches).
+TOTAL_LABEL = re.compile(
+    r"^(?:全校|全院|全系|本页|本表|总)?(?:合计|总计|小计|共计|总合计|汇总)(?:[:：(（].*)?$"
+    r"|^(?:sub|grand)?totals?(?:[:：(（].*)?$|^sum$",
+    re.IGNORECASE,
+)
+_TOTAL_SCAN_COLUMNS = 4  # the label sits in the first columns (序号/学号/姓名/专业), often merged across them
+
+
+def totals_by_label(raw: pd.DataFrame) -> np.ndarray:
+    """Rows whose first columns hold a totals label (合计, 总计, 小计, 合 计, Total ...).
+
+    Each distinct value is tested once.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"学号": ["1", "合 计", "小计：", "合计人数多"], "月收入": ["3000", "3000", "1", "2"]})
+    >>> totals_by_label(raw).tolist()
+    [False, True, True, False]
+    """
+    out = np.zeros(len(raw), dtype=bool)
+    for j in range(min(_TOTAL_SCAN_COLUMNS, raw.shape[1])):
+        codes, uniq = pd.factorize(raw.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
+        hit = np.fromiter((isinstance(u, str) and bool(TOTAL_LABEL.match(
+            re.sub(r"\s+", "", unicodedata.normalize("NFKC", u)))) for u in uniq), dtype=bool, count=len(uniq))
+        out |= np.append(hit, False)[codes]
+    return out
+
+
+def totals_by_sum(frame: pd.DataFrame, table: str) -> np.ndarray:
+    """The last live row when it equals the sum of the rows above in every numeric column.
+
+    A totals row without a label. To avoid taking a real record for one, the
+    row must match in every numeric (count or money) column that has a non-zero
+    sum, and either two or more such columns match or one of the table's key
+    cells is blank. At least two rows must stand above it.
+    """
+    out = np.zeros(len(frame), dtype=bool)
+    if table == "survey" or len(frame) < 3:
+        return out
+    spec = TABLES[table]
+    num = [c for c in spec.names if c in frame.columns and spec.column(c).kind in ("int", "float")]
+    live = np.flatnonzero(~frame["_exclude"].to_numpy(dtype=bool))
+    if not num or len(live) < 3:
+        return out
+    last, above = live[-1], live[:-1]
+    values = frame[num].astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    sums = np.nansum(values[above], axis=0)
+    row = values[last]
+    tested = (sums != 0) & ~np.isnan(row)
+    if not tested.any() or not np.allclose(row[tested], sums[tested], rtol=1e-9, atol=1e-9):
+        return out
+    key_blank = any(frame[k].isna().iloc[last] for k in spec.key if k in frame.columns)
+    if tested.sum() >= 2 or key_blank:
+        out[last] = True
+    return out
+
+
+def _drop_totals_reports(reports: list[pd.DataFrame], rows: set[int]) -> list[pd.DataFrame]:
+    """Cell problems found in a totals row are not problems of a record: only ``totals_row`` stays."""
+    out = []
+    for r in reports:
+        if len(r) and r["row"].notna().any():
+            r = r[~r["row"].isin(list(rows)).fillna(False).to_numpy(dtype=bool)]
+        out.append(r)
+    return out
+
+
+def _formula_report(formulas: list[tuple[int, int]], header: pd.Index, table: str, file: str,
+                    sheet: str) -> pd.DataFrame:
+    """One ``formula_without_value`` row per formula cell whose result was never computed."""
+    cells = [(r, c) for r, c in formulas if c < len(header)]
+    if not cells:
+        return empty_report()
+    meta = pd.DataFrame({"_file": file, "_sheet": sheet, "_row": [r for r, _ in cells]})
+    cols = ["" if _is_blank(header[c]) else str(header[c]).strip() for _, c in cells]
+    return problem_rows(meta, table=table, column=cols, values=None, problem="formula_without_value",
+                        action="flagged")

@@ -96,7 +96,7 @@ def sniff_delimiter(text: str, candidates: str = ",\t;|", lines: int = 60) -> st
 
 
 def read_csv_text(text: str, *, delimiter: str | None = None) -> pd.DataFrame:
-    """Parse CSV text into a raw grid (no header; ragged rows padded with NaN).
+    """Parse CSV text into a raw grid (no header; every cell text, short rows padded with "").
 
     Row ``i`` of the result is line ``i + 1`` as Excel shows it (blank lines
     kept). The delimiter is sniffed with :func:`sniff_delimiter` unless given.
@@ -106,7 +106,7 @@ def read_csv_text(text: str, *, delimiter: str | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> read_csv_text("标题\\n学号,届别\\n1,2024\\n").values.tolist()
-    [['标题', nan], ['学号', '届别'], ['1', '2024']]
+    [['标题', ''], ['学号', '届别'], ['1', '2024']]
     """
     if delimiter is None:
         delimiter = sniff_delimiter(text)

@@ -33,7 +33,17 @@ pii_dropped                fixed       a personal-data column dropped or hashed 
 duplicate_column           flagged     two headers map to the same column; the second kept as extra
 derived_from_name          fixed       year or survey kind taken from the sheet/file name or title row
 generated_id               fixed       respondent ids generated from file and row
-unrecognised_sheet         flagged     a workbook sheet that matches no table (skipped)
+unrecognised_sheet         flagged     a workbook sheet that matches no table (skipped; header
+                                       cells shown, never data)
+hidden_sheet               flagged     a hidden or very hidden sheet (drop-down lookups): skipped
+helper_sheet               flagged     字典/代码表/填表说明 ... sheet: skipped
+unrecognised_file          flagged     a file in a folder that matches no table: skipped
+unreadable_file            flagged     a file in a folder that cannot be read: skipped
+formula_without_value      flagged     a formula cell with no computed value (treated as blank)
+no_data_rows               flagged     a table with a header and no data rows (accounted as 0)
+totals_row                 excluded    合计/总计/小计 row, or a row equal to the column sums
+spaces_removed             fixed       spaces inside an identifier or code removed
+year_as_date               fixed       a year Excel stored as a date serial (2024 -> 1905-07-16)
 not_validated              flagged     lazy Parquet table: rows were not validated
 =========================  ==========  ==================================================
 
@@ -127,6 +137,26 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                      "no respondent id column; ids generated from the file name and row"),
     "unrecognised_sheet": ("工作表无法识别为任何数据表，已跳过（表头：{value}）",
                            "sheet matches no table and was skipped (headers: {value})"),
+    "hidden_sheet": ("工作表是隐藏的（{value}），通常是下拉列表的代码表，已跳过；如是数据表请先取消隐藏",
+                     "the sheet is hidden ({value}), usually a drop-down lookup list; skipped (unhide it if it "
+                     "holds data)"),
+    "helper_sheet": ("工作表名称表明这是字典、代码表或填表说明，已跳过（表头：{value}）",
+                     "the sheet name says it is a dictionary, code list or instructions; skipped (headers: {value})"),
+    "unrecognised_file": ("文件夹中的这个文件无法识别为任何数据表，已跳过（表头：{value}）",
+                          "this file in the folder matches no table and was skipped (headers: {value})"),
+    "unreadable_file": ("文件夹中的这个文件无法读取，已跳过（{value}）",
+                        "this file in the folder cannot be read and was skipped ({value})"),
+    "formula_without_value": ("“{column}”是公式，但文件中没有计算结果（未在 Excel 中保存过），按空值处理；"
+                              "请在 Excel 中打开并保存后重新导出",
+                              "'{column}' is a formula without a computed value in the file (never saved by "
+                              "Excel); treated as blank. Open and save it in Excel, then export again"),
+    "no_data_rows": ("表中只有表头，没有数据行", "the table has a header but no data rows"),
+    "totals_row": ("这是合计/小计行（{detail}），不是一条记录，已排除",
+                   "this is a totals/subtotal row ({detail_en}), not a record; excluded"),
+    "spaces_removed": ("编号“{value}”中的空格已删除", "spaces removed from identifier '{value}'"),
+    "year_as_date": ("“{column}”中的 {value} 是被 Excel 当作日期序号的年份，已按年份 {detail} 读取",
+                     "{value} in '{column}' is a year that Excel stored as a date serial; read as the year "
+                     "{detail}"),
     "not_validated": ("延迟加载（lazy=True）的 Parquet 未逐行校验，行数未知",
                       "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
 }
@@ -295,8 +325,12 @@ def check_rows(
             alive &= ~blank
 
     key = [k for k in spec.key if k in frame.columns]
-    if key and alive.any():
-        live = frame.loc[alive]
+    # a key whose digits Excel destroyed (precision_lost) says nothing about identity: such rows are
+    # flagged where the damage is found and never excluded as duplicates of each other
+    comparable = alive & ~frame["_lossy"].fillna(False).to_numpy(dtype=bool) if "_lossy" in frame.columns \
+        else alive
+    if key and comparable.any():
+        live = frame.loc[comparable]
         dup = live.duplicated(subset=key, keep="first").to_numpy()
         if dup.any():
             firsts = live.groupby(key, dropna=False, sort=False)[["_file", "_row"]].transform("first")
@@ -312,7 +346,7 @@ def check_rows(
                                         problem="duplicate_id" if excluded else "duplicate_key",
                                         action="excluded" if excluded else "flagged", detail=detail))
             if excluded:
-                idx = np.flatnonzero(alive)[dup]
+                idx = np.flatnonzero(comparable)[dup]
                 alive[idx] = False
 
     if table == "graduates" and "destination_code" in frame.columns:
