@@ -143,10 +143,13 @@ def _finish(table: str, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame,
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     headers = {(p.file, p.sheet): p.headers for p in parts}
     kept, row_report = check_rows(frame, table, headers)
-    report = pd.concat([*(p.report for p in parts), row_report], ignore_index=True)
+    # a table with a header and nothing under it is reported, not "no problems found"
+    empty = [problem_rows(None, table=table, column="", values=None, problem="no_data_rows", action="flagged",
+                          file=p.file, sheet=p.sheet) for p in parts if len(p.inputs) == 0]
+    report = pd.concat([*(p.report for p in parts), *empty, row_report], ignore_index=True)
     report = report.sort_values(["file", "sheet", "row"], kind="stable", na_position="first").reset_index(drop=True)
     inputs = pd.concat([p.inputs for p in parts], ignore_index=True)
-    accounting = account(inputs, kept, report, table)
+    accounting = account(inputs, kept, report, table, sources=[(p.file, p.sheet) for p in parts])
     spec = TABLES[table]
     out = kept.drop(columns=[*META, "_exclude", "_lossy"], errors="ignore").reset_index(drop=True)
     for col in spec.names:  # restore dtypes that concat of differently-typed parts may have widened

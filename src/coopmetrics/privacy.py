@@ -51,6 +51,7 @@ __all__ = [
     "protect",
     "MASK",
     "mask_values",
+    "mask_text",
     "header_cells",
 ]
 
@@ -291,6 +292,22 @@ def mask_values(values: Iterable[object], *, names: bool = False) -> list[str]:
         hit |= uniq.str.strip().str.fullmatch(_NAME_LIKE, na=False)
     lookup = dict(zip(uniq.tolist(), np.where(hit.to_numpy(dtype=bool), MASK, uniq.to_numpy(dtype=object)),
                       strict=True))
+    return [lookup[t] for t in text.tolist()]
+
+
+def mask_text(values: Iterable[object]) -> list[str]:
+    """Replace the personal data *inside* free text (messages) by :data:`MASK`, keeping the rest.
+
+    Examples
+    --------
+    >>> mask_text(["值 13800138000 超出范围", "ok"])
+    ['值 <已隐去/masked> 超出范围', 'ok']
+    """
+    s = pd.Series(list(values), dtype=object)
+    text = s.astype(str).where(s.notna(), "")
+    uniq = pd.unique(text)
+    lookup = {u: re.sub(_PII_SEARCH.replace("^", "(?<![^\\s'“(（])").replace("$", "(?![^\\s'”)）])"), MASK, u)
+              for u in uniq}
     return [lookup[t] for t in text.tolist()]
 
 

@@ -65,6 +65,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -85,7 +87,13 @@ __all__ = [
     "empty_report",
     "missing_column_error",
     "summary",
+    "ValidationReport",
+    "ExcelSplit",
+    "EXCEL_MAX_ROWS",
 ]
+
+#: Data rows that fit under the header row of one Excel sheet (1,048,576 rows in all).
+EXCEL_MAX_ROWS = 1_048_575
 
 #: Meta columns carried by frames during loading: file, sheet, Excel row.
 META = ("_file", "_sheet", "_row")
@@ -161,7 +169,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                       "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
 }
 
-_DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash"}
+_DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash",
+              "合计标签": "labelled 合计/总计/小计", "等于各列之和": "equal to the sums of the columns above"}
 
 
 def empty_report() -> pd.DataFrame:
@@ -375,6 +384,8 @@ def account(
     kept: pd.DataFrame,
     report: pd.DataFrame,
     table: str,
+    *,
+    sources: Iterable[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """Row accounting per table x file x sheet.
 
@@ -388,6 +399,9 @@ def account(
         The validation report of this table.
     table : str
         Canonical table name.
+    sources : iterable of (file, sheet)
+        Every input of the table, so that one without data rows still gets
+        its accounting row (all zeros).
 
     Returns
     -------
@@ -422,6 +436,12 @@ def account(
         .reset_index()
         .rename(columns={"_file": "file", "_sheet": "sheet"})
     )
+    seen = set(zip(out["file"].astype(str), out["sheet"].astype(str), strict=True))
+    blank = [(f, sh) for f, sh in dict.fromkeys(sources) if (str(f), str(sh)) not in seen]
+    if blank:
+        zeros = pd.DataFrame({"file": [f for f, _ in blank], "sheet": [sh for _, sh in blank],
+                              "rows_read": 0, "kept": 0, "fixed": 0})
+        out = pd.concat([out, zeros], ignore_index=True) if len(out) else zeros
     out["excluded"] = out["rows_read"] - out["kept"]
     out.insert(0, "table", table)
     out = out[ACCOUNTING_COLUMNS]
@@ -499,3 +519,128 @@ def summary(report: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["table", "problem", "action", "rows"])
     return (report.groupby(["table", "problem", "action"], sort=True).size()
             .rename("rows").reset_index())
+
+
+@dataclass
+class ExcelSplit:
+    """How a validation report goes into a workbook (see :meth:`ValidationReport.for_excel`).
+
+    Attributes
+    ----------
+    parts : list of pandas.DataFrame
+        One frame per sheet, each at most ``max_rows`` rows, in order.
+    csv_path : Path or None
+        The complete report written beside the workbook when it did not fit.
+    total : int
+        Rows in the complete report.
+    note_zh, note_en : str
+        What the report must say about the split ("" when it fits one sheet).
+    """
+
+    parts: list[pd.DataFrame]
+    csv_path: Path | None
+    total: int
+    note_zh: str
+    note_en: str
+
+
+class ValidationReport:
+    """The validation report as it may leave the program: personal data masked, formulas escaped.
+
+    Wraps ``Dataset.validation`` (columns :data:`~coopmetrics.dataset.VALIDATION_COLUMNS`).
+    :meth:`safe` masks anything that looks like an ID-card number, a phone or an
+    e-mail in values and messages (again: the loader already masks at the
+    source, a hand-made report may not); :meth:`to_csv` writes atomically with
+    formula escaping; :meth:`for_excel` splits a report that does not fit one
+    sheet.
+
+    Examples
+    --------
+    >>> v = problem_rows(None, table="graduates", column="备注", values=["=1+1"], problem="unparseable_number",
+    ...                  action="flagged", file="g.csv", sheet="")
+    >>> rep = ValidationReport(v)
+    >>> len(rep), rep.for_excel("r.xlsx").note_en
+    (1, '')
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None) -> None:
+        self.frame = empty_report() if frame is None else frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"ValidationReport({len(self)} rows)"
+
+    def safe(self) -> pd.DataFrame:
+        """The report with personal data masked in ``value`` and both messages."""
+        out = self.frame.copy()
+        if out.empty:
+            return out
+        if "value" in out.columns:
+            out["value"] = pd.array(privacy.mask_values(out["value"].tolist()), dtype="string")
+        for c in ("message_zh", "message_en", "column"):
+            if c in out.columns:
+                out[c] = pd.array(privacy.mask_text(out[c].tolist()), dtype="string")
+        return out
+
+    def to_csv(self, path: str | Path, *, overwrite: str = "backup", encoding: str = "utf-8-sig") -> Path:
+        """Write the safe report as CSV: atomic, previous file kept, ``=+-@`` cells escaped.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> v = problem_rows(None, table="t", column="c", values=["=cmd|' /C calc'!A0"], problem="unparseable_number",
+        ...                  action="flagged", file="f.csv", sheet="")
+        >>> p = ValidationReport(v).to_csv(pathlib.Path(tempfile.mkdtemp()) / "v.csv")
+        >>> "'=cmd" in p.read_text(encoding="utf-8-sig")
+        True
+        """
+        from .output import write_csv
+
+        return write_csv(self.safe(), path, overwrite=overwrite, encoding=encoding)
+
+    def for_excel(self, workbook: str | Path, *, max_rows: int = EXCEL_MAX_ROWS, max_sheets: int = 4,
+                  overwrite: str = "force") -> ExcelSplit:
+        """Split the safe report for a workbook whose sheets hold ``max_rows`` data rows.
+
+        Up to ``max_sheets`` sheets of ``max_rows`` rows are used (数据校验, 数据校验 (2), ...).
+        A longer report is written complete as ``<workbook stem>_数据校验.csv`` beside
+        the workbook and the sheets hold its first rows; ``note_zh``/``note_en``
+        say so and must be shown in the workbook (the report writer puts them
+        above the table). Nothing is ever cut silently.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> v = pd.concat([problem_rows(None, table="t", column="c", values=[str(i)], problem="out_of_range",
+        ...                             action="flagged", file="f", sheet="") for i in range(5)])
+        >>> book = pathlib.Path(tempfile.mkdtemp()) / "r.xlsx"
+        >>> split = ValidationReport(v).for_excel(book, max_rows=2, max_sheets=2)
+        >>> [len(p) for p in split.parts], split.csv_path.name, len(pd.read_csv(split.csv_path))
+        ([2, 2], 'r_数据校验.csv', 5)
+        >>> ValidationReport(v).for_excel(book, max_rows=2, max_sheets=3).note_en
+        'The validation report has 5 rows, more than one sheet holds; it is split across 3 sheets.'
+
+        """
+        safe = self.safe().reset_index(drop=True)
+        n = len(safe)
+        parts = [safe.iloc[i:i + max_rows] for i in range(0, max(n, 1), max_rows)][:max_sheets] if n else [safe]
+        if n <= max_rows:
+            return ExcelSplit(parts, None, n, "", "")
+        if n <= max_rows * max_sheets:
+            k = len(parts)
+            return ExcelSplit(parts, None, n, f"校验报告共 {n:,} 行，超过一个工作表的容量，已分成 {k} 个工作表。",
+                              f"The validation report has {n:,} rows, more than one sheet holds; it is split "
+                              f"across {k} sheets.")
+        workbook = Path(workbook)
+        csv_path = workbook.with_name(f"{workbook.stem}_数据校验.csv")
+        from .output import write_csv
+
+        write_csv(safe, csv_path, overwrite=overwrite)
+        shown = sum(len(p) for p in parts)
+        return ExcelSplit(parts, csv_path, n,
+                          f"校验报告共 {n:,} 行，工作簿中只列出前 {shown:,} 行；完整报告见同一文件夹中的“{csv_path.name}”。",
+                          f"The validation report has {n:,} rows, more than one sheet holds; it is split "
+                          f"and the workbook lists the first {shown:,}; the complete report is '{csv_path.name}' "
+                          "in the same folder.")
