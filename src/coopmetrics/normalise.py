@@ -459,7 +459,27 @@ def _normalise(
     for col in extras:
         vals = _map_unique(out[col], lambda x: (_clean_text(x),))[0]
         out[col] = pd.array(vals, dtype="string")
+    _clear_pii_cells(out, table, headers, extras, reports)
     return out, reports
+
+
+def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], extras: list[str],
+                     reports: list[pd.DataFrame]) -> None:
+    """A phone, ID-card number or e-mail typed into a non-personal text column is cleared, never kept.
+
+    Key columns are left alone (a cleared key would turn one record into another); the
+    report row carries the masked value only.
+    """
+    spec = TABLES[table]
+    cols = [c for c in spec.names if c in out.columns and c not in spec.key
+            and spec.column(c).kind in ("str", "code", "category")] + list(extras)
+    for col in cols:
+        hit = privacy.contains_pii(out[col]) & out[col].notna().to_numpy()
+        if hit.any():
+            sub = out.loc[hit, list(META)]
+            reports.append(problem_rows(sub, table=table, column=headers.get(col, col), values=None,
+                                        problem="pii_cleared", action="fixed"))
+            out.loc[hit, col] = pd.NA
 
 
 def _normalise_likert(out: pd.DataFrame, headers: dict[str, str]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:

@@ -52,6 +52,7 @@ __all__ = [
     "MASK",
     "mask_values",
     "mask_text",
+    "contains_pii",
     "header_cells",
 ]
 
@@ -293,6 +294,32 @@ def mask_values(values: Iterable[object], *, names: bool = False) -> list[str]:
     lookup = dict(zip(uniq.tolist(), np.where(hit.to_numpy(dtype=bool), MASK, uniq.to_numpy(dtype=object)),
                       strict=True))
     return [lookup[t] for t in text.tolist()]
+
+
+# Unmistakable personal data in a cell of a non-personal column (a 15-digit number may be a student id,
+# so only the 18-digit ID with a birth date, mobiles and e-mail count here).
+_PII_STRICT = (
+    r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"
+    r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"
+    r"|[\w.+-]+@[\w-]+\.[\w.-]+"
+)
+
+
+def contains_pii(values: pd.Series) -> np.ndarray:
+    """Which cells contain an ID-card number (with a birth date), a mobile number or an e-mail.
+
+    Each distinct value is tested once.
+
+    Examples
+    --------
+    >>> contains_pii(pd.Series(["10", "13912345678", None, "见 a@b.cn", "2024010101"])).tolist()
+    [False, True, False, True, False]
+    """
+    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    if not len(uniq):
+        return np.zeros(len(values), dtype=bool)
+    hit = pd.Series(uniq, dtype=object).astype(str).str.contains(_PII_STRICT, regex=True).to_numpy(dtype=bool)
+    return np.append(hit, False)[codes]
 
 
 def mask_text(values: Iterable[object]) -> list[str]:

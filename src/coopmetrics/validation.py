@@ -30,6 +30,7 @@ unparseable_date           flagged     text where a date was expected; cleared
 unknown_category           flagged     value outside the allowed set (e.g. 培养模式); cleared
 precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
 pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
+pii_cleared                fixed       a phone/ID/e-mail typed into a non-personal column: cell cleared
 duplicate_column           flagged     two headers map to the same column; the second kept as extra
 derived_from_name          fixed       year or survey kind taken from the sheet/file name or title row
 generated_id               fixed       respondent ids generated from file and row
@@ -145,6 +146,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                      "no respondent id column; ids generated from the file name and row"),
     "unrecognised_sheet": ("工作表无法识别为任何数据表，已跳过（表头：{value}）",
                            "sheet matches no table and was skipped (headers: {value})"),
+    "pii_cleared": ("“{column}”中的这个单元格含有手机号、身份证号或邮箱，已清空（不会进入任何输出）",
+                    "a cell of '{column}' held a phone, ID-card number or e-mail; cleared (it never reaches an "
+                    "output)"),
     "hidden_sheet": ("工作表是隐藏的（{value}），通常是下拉列表的代码表，已跳过；如是数据表请先取消隐藏",
                      "the sheet is hidden ({value}), usually a drop-down lookup list; skipped (unhide it if it "
                      "holds data)"),
