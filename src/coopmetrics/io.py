@@ -375,7 +375,7 @@ def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.Da
             t, i = detect_table(sh.fallback_name, head)
         if t is None:
             return None
-    if strict and find_header_row(head, t)[1] == 0:
+    if strict and not _names_data_columns(head, t):
         return None
     header, first, note = _two_row_header(grid, t, i)
     raw = grid.iloc[first:].copy()
@@ -384,6 +384,19 @@ def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.Da
     title = " ".join(str(v) for v in grid.iloc[:min(i, first - 1)].to_numpy(dtype=object).ravel()
                      if not _is_blank(v))
     return t, raw, first + 1, note, title
+
+
+def _names_data_columns(head: pd.DataFrame, table: str) -> bool:
+    """Does some header row name a column of ``table`` other than personal data (姓名, 电话 ...)?
+
+    A contact list (姓名/电话/住址) matches every table through 姓名 alone; it is not a data table.
+    """
+    pii = set(TABLES[table].pii)
+    for i in range(min(_HEADER_SCAN, len(head))):
+        names = {_resolve(table, v)[0] for v in head.iloc[i].tolist()} - {None}
+        if names - pii:
+            return True
+    return False
 
 
 def _two_row_header(grid: pd.DataFrame, table: str, i: int) -> tuple[list[object], int, str]:

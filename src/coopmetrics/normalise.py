@@ -475,6 +475,8 @@ def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], ext
             and spec.column(c).kind in ("str", "code", "category")] + list(extras)
     for col in cols:
         hit = privacy.contains_pii(out[col]) & out[col].notna().to_numpy()
+        if col in spec.names and spec.column(col).kind == "code":  # a name pasted where a code belongs
+            hit |= np.array(privacy.mask_values(out[col].tolist(), names=True), dtype=object) == privacy.MASK
         if hit.any():
             sub = out.loc[hit, list(META)]
             reports.append(problem_rows(sub, table=table, column=headers.get(col, col), values=None,

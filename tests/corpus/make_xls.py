@@ -10,13 +10,13 @@ The contents are listed in ``XLS_EXPECTED`` of ``tests/corpus/make_corpus.py``; 
 
 from pathlib import Path
 
-import xlwt
-
 HERE = Path(__file__).parent / "data"
 
 
 def graduates() -> None:
     """毕业生_旧版.xls: a title row, numeric student ids (Excel floats), a totals row, a PII phone."""
+    import xlwt  # not a dependency: imported here so that pytest's doctest collection can import this file
+
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("毕业生")
     ws.write_merge(0, 0, 0, 5, "某职业技术学院2024届毕业生去向登记表")
@@ -35,6 +35,8 @@ def graduates() -> None:
 
 def partners() -> None:
     """合作企业_A7-4.xls: state-platform layout, 专业 merged over its partners' rows; a 代码表 sheet."""
+    import xlwt
+
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("A7-4 校企合作")
     for j, h in enumerate(["专业名称", "企业名称", "年份", "接收实习学生数", "资金投入（万元）"]):
