@@ -24,7 +24,7 @@ Examples
 >>> frame = pd.DataFrame({"value": ["=HYPERLINK(\\"http://x\\")", "-1", "ok"], "row": [2, 3, 4]})
 >>> p = write_csv(frame, d / "v.csv")
 >>> p.read_text(encoding="utf-8-sig").splitlines()[1:3]
-['"\\'=HYPERLINK(""http://x"")",2', "'-1,3"]
+['"\\'=HYPERLINK(""http://x"")",2', '"\\'-1",3']
 >>> p2 = write_csv(frame, d / "v.csv")          # the first file is kept as a backup
 >>> len(list(d.glob("v.bak-*.csv")))
 1
@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Callable
@@ -190,7 +191,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: str = "backup
     >>> import tempfile, pathlib
     >>> p = write_csv(pd.DataFrame({"a": ["@x"]}), pathlib.Path(tempfile.mkdtemp()) / "a.csv")
     >>> p.read_text(encoding="utf-8-sig")
-    "a\\n'@x\\n"
+    '"a"\\n"\\'@x"\\n'
     """
     safe = escape_formulas(frame)
-    return atomic_write(path, lambda t: safe.to_csv(t, index=False, encoding=encoding), overwrite=overwrite)
+    # every text cell quoted: pandas' minimal quoting leaves a bare \r unquoted, which splits the row
+    return atomic_write(path, lambda t: safe.to_csv(t, index=False, encoding=encoding,
+                                                    quoting=csv.QUOTE_NONNUMERIC), overwrite=overwrite)
