@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,12 +61,61 @@ def _is_blank(x: object) -> bool:
     return isinstance(x, str) and x.strip().lower() in _BLANK_TEXT
 
 
+def str_hits(values: np.ndarray, pattern: str, *, full: bool = True) -> np.ndarray:
+    """Which values are strings matching the RE2 ``pattern`` (whole string with ``full``)?
+
+    Runs in pyarrow's C++ regex engine over the array: this is how distinct
+    values of a million-row column are screened without a Python call each.
+    Non-strings never match.
+
+    Examples
+    --------
+    >>> str_hits(np.array(["10", "1.0E+1", None, 7], dtype=object), r"[0-9]+").tolist()
+    [True, False, False, False]
+    """
+    import pyarrow.compute as pc
+
+    out = np.zeros(len(values), dtype=bool)
+    if not len(values):
+        return out
+    arr, is_str = _arrow_text(values)
+    if arr is not None:
+        hit = pc.match_substring_regex(arr, f"^(?:{pattern})$" if full else pattern)
+        out[is_str] = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _arrow_text(values: np.ndarray) -> tuple[Any, np.ndarray]:
+    """The string values as a pyarrow array, and where they sit (the all-text case without a Python loop)."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+        return arr, np.ones(len(values), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or dates among the text: pick the strings
+        is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+        if not is_str.any():
+            return None, is_str
+        return pa.array(values[is_str], type=pa.large_string()), is_str
+
+
 def _blank_mask(df: pd.DataFrame) -> np.ndarray:
     """Boolean (rows x columns) array: is each cell blank? Evaluated once per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     out = np.zeros(df.shape, dtype=bool)
+    blank_words = pa.array(sorted(_BLANK_TEXT), type=pa.large_string())
     for j in range(df.shape[1]):
         codes, uniq = pd.factorize(df.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
-        blank_u = np.fromiter((_is_blank(u) for u in uniq), dtype=bool, count=len(uniq))
+        arr, is_str = _arrow_text(uniq)
+        blank_u = np.zeros(len(uniq), dtype=bool)
+        if arr is not None:  # text: trimmed and lower-cased in C++, then looked up
+            text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+            blank_u[is_str] = pc.fill_null(pc.is_in(text, value_set=blank_words), True).to_numpy(
+                zero_copy_only=False)
+        others = np.flatnonzero(~is_str)
+        blank_u[others] = [_is_blank(uniq[i]) for i in others]
         out[:, j] = np.append(blank_u, True)[codes]  # -1 (NA) picks the appended True
     return out
 
@@ -284,33 +334,27 @@ def _map_unique(
     digits are kept as they are) or ``"number"`` (plain decimal numbers).
     """
     arr = values.to_numpy(dtype=object)
-    if fast is not None and len(arr) > 64:
-        is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=len(arr))
-        if is_str.any():
-            s = pd.Series(arr[is_str], dtype=object)
-            # ASCII only: full-width characters need NFKC; "2E5"-like codes need the scientific-notation check
-            if fast == "digits":
-                # ... and 16+ digit numbers may be Excel's 15 significant digits padded with zeros
-                hit = s.str.fullmatch(r"[0-9A-Za-z_-]+") & ~s.str.fullmatch(r"[0-9]+[eE][0-9]+") \
-                    & ~s.str.fullmatch(r"[0-9]{16,}")
-            else:
-                hit = s.str.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?")
-            ok = np.zeros(len(arr), dtype=bool)
-            ok[is_str] = hit.fillna(False).to_numpy(dtype=bool)
-            if ok.any():
-                width = len(func(None))
-                rest = _map_unique(pd.Series(arr[~ok], dtype=object), func) if (~ok).any() else None
-                outs = []
-                for k in range(width):
-                    col = np.empty(len(arr), dtype=object)
-                    if k == 0:
-                        col[ok] = arr[ok] if fast == "digits" else arr[ok].astype(float)
-                    else:
-                        col[ok] = None
-                    if rest is not None:
-                        col[~ok] = rest[k]
-                    outs.append(col)
-                return tuple(outs)
+    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    if fast is not None and len(uniq) > 64:
+        # ASCII only: full-width characters need NFKC; "2E5"-like codes need the scientific-notation check,
+        # and 16+ digit numbers may be Excel's 15 significant digits padded with zeros
+        if fast == "digits":
+            ok = str_hits(uniq, r"[0-9A-Za-z_-]+") & ~str_hits(uniq, r"[0-9]+[eE][0-9]+") \
+                & ~str_hits(uniq, r"[0-9]{16,}")
+        else:
+            ok = str_hits(uniq, r"-?[0-9]+(?:\.[0-9]+)?")
+        if ok.any():
+            rest = np.flatnonzero(~ok)
+            results = [func(uniq[i]) for i in rest]
+            width = len(results[0]) if results else len(func(None))
+            outs = []
+            for k in range(width):
+                col = np.full(len(uniq) + 1, None, dtype=object)
+                if k == 0:
+                    col[:-1][ok] = uniq[ok] if fast == "digits" else uniq[ok].astype(float)
+                col[rest] = [r[k] for r in results]
+                outs.append(col[codes])
+            return tuple(outs)
     codes, uniq = pd.factorize(arr, use_na_sentinel=True)
     results = [func(u) for u in uniq]
     width = len(results[0]) if results else len(func(None))

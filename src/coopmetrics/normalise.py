@@ -35,6 +35,7 @@ from .cells import (
     _parse_date,
     _parse_number,
     _parse_year,
+    str_hits,
 )
 from .schema import TABLE_ALIASES, TABLES, Column, resolve_header
 from .validation import META, empty_report, missing_column_error, problem_rows
@@ -463,6 +464,10 @@ def _normalise(
     return out, reports
 
 
+#: Code columns whose valid values are short official codes (毕业去向代码: 2-3 digits; 专业代码: 6 digits).
+_SHORT_CODES = ("destination_code", "major_code")
+
+
 def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], extras: list[str],
                      reports: list[pd.DataFrame]) -> None:
     """A phone, ID-card number or e-mail typed into a non-personal text column is cleared, never kept.
@@ -471,12 +476,16 @@ def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], ext
     report row carries the masked value only.
     """
     spec = TABLES[table]
+    # free identifiers (enterprise_code ...) may legitimately be 11 or 18 digits: only official short code
+    # lists, where a phone or ID number can never be a valid value, are screened among the code columns
     cols = [c for c in spec.names if c in out.columns and c not in spec.key
-            and spec.column(c).kind in ("str", "code", "category")] + list(extras)
+            and (spec.column(c).kind in ("str", "category") or c in _SHORT_CODES)] + list(extras)
     for col in cols:
         hit = privacy.contains_pii(out[col]) & out[col].notna().to_numpy()
-        if col in spec.names and spec.column(col).kind == "code":  # a name pasted where a code belongs
-            hit |= np.array(privacy.mask_values(out[col].tolist(), names=True), dtype=object) == privacy.MASK
+        if col in _SHORT_CODES:  # a name pasted where a code belongs (each distinct code tested once)
+            codes, uniq = pd.factorize(out[col].to_numpy(dtype=object), use_na_sentinel=True)
+            named = np.array(privacy.mask_values(uniq, names=True) + [""], dtype=object) == privacy.MASK
+            hit |= named[codes]
         if hit.any():
             sub = out.loc[hit, list(META)]
             reports.append(problem_rows(sub, table=table, column=headers.get(col, col), values=None,
@@ -546,9 +555,12 @@ def totals_by_label(raw: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(raw), dtype=bool)
     for j in range(min(_TOTAL_SCAN_COLUMNS, raw.shape[1])):
         codes, uniq = pd.factorize(raw.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
-        hit = np.fromiter((isinstance(u, str) and bool(TOTAL_LABEL.match(
-            re.sub(r"\s+", "", unicodedata.normalize("NFKC", u)))) for u in uniq), dtype=bool, count=len(uniq))
-        out |= np.append(hit, False)[codes]
+        # a C++ pre-screen of the distinct values; only the few candidates reach Python
+        cand = np.flatnonzero(str_hits(uniq, r"(?i).*(计|汇总|total|sum).*"))
+        hit = np.zeros(len(uniq) + 1, dtype=bool)
+        hit[cand] = [bool(TOTAL_LABEL.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", uniq[i]))))
+                     for i in cand]
+        out |= hit[codes]
     return out
 
 
