@@ -80,7 +80,7 @@ _MOBILE_RE = r"^(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$"
 # Personal data *inside* any text (search, not full match): a value echoed in a problem is masked
 # when it merely contains one of these. Digit runs are bounded so a 20-digit code is not a phone.
 _PII_SEARCH = (
-    r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])"          # 18-digit ID-card number
+    r"(?<!\d)\d{17}[\dXx](?!\d)"                      # 18-digit ID-card number
     r"|(?<!\d)\d{15}(?!\d)"                          # old 15-digit ID-card number
     r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"  # mainland mobile
     r"|(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"            # landline with area code
