@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import coopmetrics as cm
+from coopmetrics import cells, normalise, readers
 from coopmetrics import io as cio
 from coopmetrics.errors import InputError, MissingColumnError
 from coopmetrics.schema import LIKERT_TEXT, TABLES
@@ -77,8 +79,8 @@ def test_broken_xlsx_and_xls_raise_input_error(tmp_path, xlsx_engine):
     with pytest.raises(InputError, match="毕业生.xlsx"):
         cm.load(bad)
     old = tmp_path / "教师.xls"
-    old.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError, match=r"\.xlsx"):
+    old.write_bytes(b"\xd0\xcf\x11\xe0")  # a truncated OLE header: read by calamine, reported as broken
+    with pytest.raises(InputError, match=r"教师\.xls.*\n.*cannot read the Excel file"):
         cm.load(old)
 
 
@@ -125,8 +127,8 @@ def test_gbk_csv_with_title_row_and_three_bad_rows(tmp_path):
 def xlsx_engine(request, monkeypatch):
     """Run a test with python-calamine (when installed) and with the openpyxl fallback."""
     if request.param == "openpyxl":
-        monkeypatch.setattr(cio, "_calamine", lambda: None)
-    elif cio._calamine() is None:
+        monkeypatch.setattr(readers, "_calamine", lambda: None)
+    elif readers._calamine() is None:
         pytest.skip("python-calamine not installed")
     return request.param
 
@@ -179,7 +181,7 @@ def test_workbook_with_a_sheet_per_table_and_a_notes_sheet(tmp_path, xlsx_engine
     assert ds["enrollment"]["students"].sum() == 550
     assert ds["enterprises"]["equipment_value"].iloc[0] == 125_000.0   # 12.5 万元
     assert ds["enterprises"]["funds"].iloc[0] == 30_000.0
-    skipped = ds.validation[ds.validation["problem"] == "unrecognised_sheet"]
+    skipped = ds.validation[ds.validation["problem"] == "helper_sheet"]  # 说明 names a helper sheet
     assert skipped["sheet"].tolist() == ["说明"]
     assert set(ds.accounting["sheet"]) == {"毕业生", "在校生", "合作企业"}
 
@@ -547,11 +549,11 @@ def test_cells_are_parsed_once_per_distinct_value_not_per_row(tmp_path, monkeypa
                              f"{3000 + i % 7}元" for i in range(n)]
     f = write_csv(tmp_path / "毕业生.csv", lines, "gbk")
     calls = []
-    real = cio._parse_number
-    monkeypatch.setattr(cio, "_parse_number", lambda x: calls.append(x) or real(x))
+    real = normalise._parse_number
+    monkeypatch.setattr(normalise, "_parse_number", lambda x: calls.append(x) or real(x))
     g = cm.load(f)["graduates"]
     assert len(g) == n and g["monthly_salary"].iloc[:7].tolist() == [3000.0 + k for k in range(7)]
-    assert len(calls) <= 8
+    assert 1 <= len(calls) <= 8
 
 
 # --- the shipped sample (written by coopmetrics.sample) ------------------------------------
@@ -701,3 +703,104 @@ def test_wide_survey_weight_column_stays_with_the_respondent(tmp_path):
     assert r["estimate"].item() == pytest.approx(2.5 / 6.0)
     assert r["n"].item() == 2
     assert "1 respondent(s) without a weight" in r.attrs["messages"]["employment_satisfaction"]
+
+
+# --- delimiter sniffing, totals rows, dates and codes (issue 15 mechanisms, unit level) --------------------
+
+@settings(max_examples=60, deadline=None)
+@given(delim=st.sampled_from([",", "\t", ";", "|"]),
+       noise=st.text(alphabet=",;|\t", min_size=5, max_size=40),
+       where=st.integers(min_value=0, max_value=3), n=st.integers(min_value=2, max_value=6))
+def test_sniffed_delimiter_survives_one_noisy_free_text_cell(delim, noise, where, n):
+    # the noisy cell is quoted as any CSV writer does, so the file itself is well-formed
+    rows = [["学号", "届别", "专业名称", "备注"]] + [[f"{i}", "2024", "会计", "ok"] for i in range(n)]
+    rows[1 + where % n][3] = noise
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delim, lineterminator="\n").writerows(rows)
+    assert readers.sniff_delimiter(buf.getvalue()) == delim
+    grid = readers.read_csv_text(buf.getvalue())
+    assert grid.shape == (n + 1, 4) and grid.iloc[1 + where % n, 3] == noise
+
+
+def test_unquoted_semicolons_in_one_cell_do_not_win():
+    text = "学号,届别,专业名称,备注\n1,2024,会计,a;b;c;d;e;f;g;h\n2,2024,会计,\n3,2024,护理,x\n"
+    assert readers.sniff_delimiter(text) == ","
+
+
+@pytest.mark.parametrize(("label", "is_total"), [
+    ("合计", True), ("合 计", True), ("合　计", True), ("总计：", True), ("小计(数控)", True), ("全校合计", True),
+    ("Total", True), ("subtotal", True), ("共计", True), ("汇总", True),
+    ("合计划", False), ("会计", False), ("统计学", False), ("2024010101", False), ("", False),
+])
+def test_totals_labels(label, is_total):
+    raw = pd.DataFrame({"a": [label, "1"], "b": ["x", "y"]}, dtype=object)
+    assert normalise.totals_by_label(raw).tolist() == [is_total, False]
+
+
+def _frame(values, ids):
+    return pd.DataFrame({"enterprise": ids, "year": [2024] * len(ids), "interns_received": [v[0] for v in values],
+                         "funds": [v[1] for v in values], "_exclude": False})
+
+
+@pytest.mark.parametrize(("rows", "ids", "expected"), [
+    ([(1, 10.0), (2, 20.0), (3, 30.0)], ["a", "b", None], [False, False, True]),      # 3 = 1 + 2, 30 = 10 + 20
+    ([(1, 10.0), (2, 20.0), (3, 31.0)], ["a", "b", None], [False, False, False]),     # one column differs
+    ([(1, 10.0), (2, 20.0), (3, 30.0)], ["a", "b", "c"], [False, False, True]),       # two columns agree
+    ([(1, None), (2, None), (3, None)], ["a", "b", "c"], [False, False, False]),      # one column, key present
+    ([(1, None), (2, None), (3, None)], ["a", "b", None], [False, False, True]),      # one column, key blank
+    ([(1, 10.0), (3, 30.0)], ["a", None], [False, False]),                            # fewer than 3 rows
+    ([(0, 0.0), (0, 0.0), (0, 0.0)], ["a", "b", None], [False, False, False]),       # all-zero sums prove nothing
+])
+def test_totals_by_sum(rows, ids, expected):
+    assert normalise.totals_by_sum(_frame(rows, ids), "enterprises").tolist() == expected
+
+
+@pytest.mark.parametrize(("cell", "year", "problem"), [
+    (datetime(1905, 7, 16), 2024, "year_as_date"),   # 2024 typed into a date-formatted cell
+    (datetime(1905, 6, 24), 2002, "year_as_date"),
+    (datetime(2024, 6, 30), 2024, None),
+    (datetime(1900, 1, 5), 1900, None),              # serial 6 is no year
+    (2024, 2024, None), ("2024届", 2024, None),
+])
+def test_year_cells(cell, year, problem):
+    assert cells._parse_year(cell) == (year, problem)
+
+
+@pytest.mark.parametrize(("cell", "out"), [
+    ("2024 0101 01", ("2024010101", "spaces_removed")), ("1 0", ("10", "spaces_removed")),
+    ("A 01", ("A01", "spaces_removed")), ("数控 技术", ("数控技术", None)),
+    ("202401010100000000", ("202401010100000000", "precision_lost")),
+    ("202401010100000001", ("202401010100000001", None)),
+    # an 18-digit id Excel stored as a double: the nearest double is ...032, and the report says digits are lost
+    (2.0240101010000002e17, ("202401010100000032", "precision_lost")),
+])
+def test_code_cells(cell, out):
+    assert cells._parse_code(cell) == out
+
+
+def test_date_column_with_a_bare_year():
+    assert cells._parse_date(2024) == (pd.Timestamp(2024, 1, 1), "year_as_date")
+    assert cells._parse_date(45474) == (pd.Timestamp(2024, 7, 1), None)  # a real serial is still a date
+
+
+def test_destroyed_ids_are_never_duplicates_but_real_duplicates_still_are():
+    raw = pd.DataFrame({"学号": ["2.02401E+11", "2.02401E+11", "2024010101", "2024010101"],
+                        "届别": ["2024"] * 4, "专业": ["会计"] * 4, "毕业去向代码": ["10"] * 4})
+    frame, report = cio.standardise(raw, "graduates")
+    assert len(frame) == 3
+    assert report["problem"].value_counts().to_dict() == {"precision_lost": 2, "duplicate_id": 1}
+    assert report.loc[report["problem"] == "duplicate_id", "row"].tolist() == [5]
+
+
+def test_formula_cells_without_values_are_reported_with_either_reader(tmp_path, xlsx_engine):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "毕业生"
+    ws.append(["学号", "届别", "专业", "毕业去向代码", "月收入"])
+    ws.append(["1", "2024", "会计", "10", "=2000+1000"])
+    ws.append(["2", "2024", "会计", "10", 3000])
+    wb.save(tmp_path / "毕业生.xlsx")
+    ds = cm.load(tmp_path / "毕业生.xlsx")
+    f = ds.validation[ds.validation["problem"] == "formula_without_value"]
+    assert f[["row", "column"]].values.tolist() == [[2, "月收入"]]
+    assert ds["graduates"]["monthly_salary"].isna().tolist() == [True, False]

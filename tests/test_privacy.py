@@ -9,6 +9,8 @@ import sys
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import coopmetrics as cm
 from coopmetrics import privacy
@@ -122,3 +124,41 @@ def test_invalid_mode_raises():
         privacy.protect(pd.DataFrame({"name": ["a"]}), "graduates", pii="mask")
     with pytest.raises(InvalidOptionError):
         cm.load(".", pii="mask")
+
+
+# --- masking what is echoed, clearing what is misplaced --------------------------------------------------
+
+@pytest.mark.parametrize(("value", "names", "masked"), [
+    ("13912345678", False, True), ("+86 139 1234 5678", False, True), ("电话 139-1234-5678 转", False, True),
+    ("010-62345678", False, True), ("11010519491231002X", False, True), ("110105491231002", False, True),
+    ("4.10102E+17", False, True), ("wang@example.cn", False, True),
+    ("2024010101", False, False), ("-1", False, False), ("3,500元", False, False),
+    ("12345678901234567890", False, False),            # 20 digits: not an ID number
+    ("欧阳娜娜", True, True), ("张三", True, True), ("明年", True, False), ("待定", True, False),
+    ("张三", False, False), ("99", True, False),
+])
+def test_mask_values(value, names, masked):
+    assert (privacy.mask_values([value], names=names)[0] == privacy.MASK) is masked
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["13912345678", "11010519491231002X", "a.b@example.com"]),
+       st.text(alphabet="年度收入值为:， ab", max_size=6), st.text(alphabet="年度收入值为:， ab", max_size=6))
+def test_pii_embedded_in_any_text_is_masked_in_values_and_messages(token, before, after):
+    text = before + token + after
+    assert token not in privacy.mask_values([text])[0]
+    assert token not in privacy.mask_text([text])[0]
+
+
+def test_header_cells_never_return_data():
+    g = pd.DataFrame([["某校家长通讯录", None, None], [None, None, None], ["学生姓名", "家长电话", "家庭住址"],
+                      ["欧阳娜娜", "13912345678", "幸福路88号"]], dtype=object)
+    assert privacy.header_cells(g) == ["学生姓名", "家长电话", "家庭住址"]
+    assert privacy.header_cells(g.iloc[3:]) == []                 # data only: nothing
+    numbers = pd.DataFrame([[1, 2, 3], [4, 5, 6]], dtype=object)
+    assert privacy.header_cells(numbers) == []
+
+
+def test_contains_pii_is_strict_about_ids_but_not_student_numbers():
+    s = pd.Series(["110105194912310021", "202401010100000000", "13912345678", "2024010101", "a@b.cn", None])
+    assert privacy.contains_pii(s).tolist() == [True, False, True, False, True, False]

@@ -190,3 +190,15 @@ def test_duplicate_key_with_blank_parts_is_reported():
     assert len(frame) == 3
     r = one(report, "duplicate_key")
     assert (r["row"], r["value"], r["column"]) == (3, "甲 / 2024 / ", "企业名称 / 年度 / 合作专业")
+
+
+def test_every_reason_code_is_documented_in_loading_md_and_the_module_table():
+    from pathlib import Path
+
+    import coopmetrics.validation as v
+
+    doc = (Path(__file__).parents[1] / "docs" / "loading.md").read_text(encoding="utf-8")
+    missing = [k for k in v.PROBLEMS if f"`{k}`" not in doc]
+    assert missing == []
+    table = v.__doc__.split("=========================  ==========", 1)[1]
+    assert [k for k in v.PROBLEMS if f"\n{k} " not in table] == []

@@ -308,8 +308,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(text)
     if args.csv:
         from .report import scrub_validation
+        from .validation import ValidationReport
 
-        scrub_validation(data.validation).to_csv(args.csv, index=False, encoding="utf-8-sig")
+        ValidationReport(scrub_validation(data.validation)).to_csv(args.csv)  # atomic, =+-@ escaped, backup
         print(f"校验报告已写出 / validation report written: {args.csv}")
     return EXIT_PROBLEMS if problems else EXIT_OK
 

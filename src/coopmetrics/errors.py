@@ -28,6 +28,8 @@ __all__ = [
     "UnknownIndicatorError",
     "InvalidOptionError",
     "RegistryError",
+    "OutputError",
+    "OutputLockedError",
     "check_option",
     "closest",
 ]
@@ -122,6 +124,14 @@ class InvalidOptionError(CoopmetricsError, ValueError):
 
 class RegistryError(CoopmetricsError):
     """The indicator registry is inconsistent (raised by registry validation)."""
+
+
+class OutputError(CoopmetricsError, OSError):
+    """An output file cannot be written; the previous file, if any, is left as it was."""
+
+
+class OutputLockedError(OutputError, PermissionError):
+    """The output file is open in another program (usually Excel)."""
 
 
 def check_option(name: str, value: object, allowed: Iterable[object], func: str) -> None:

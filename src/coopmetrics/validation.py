@@ -30,10 +30,21 @@ unparseable_date           flagged     text where a date was expected; cleared
 unknown_category           flagged     value outside the allowed set (e.g. 培养模式); cleared
 precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
 pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
+pii_cleared                fixed       a phone/ID/e-mail typed into a non-personal column: cell cleared
 duplicate_column           flagged     two headers map to the same column; the second kept as extra
 derived_from_name          fixed       year or survey kind taken from the sheet/file name or title row
 generated_id               fixed       respondent ids generated from file and row
-unrecognised_sheet         flagged     a workbook sheet that matches no table (skipped)
+unrecognised_sheet         flagged     a workbook sheet that matches no table (skipped; header
+                                       cells shown, never data)
+hidden_sheet               flagged     a hidden or very hidden sheet (drop-down lookups): skipped
+helper_sheet               flagged     字典/代码表/填表说明 ... sheet: skipped
+unrecognised_file          flagged     a file in a folder that matches no table: skipped
+unreadable_file            flagged     a file in a folder that cannot be read: skipped
+formula_without_value      flagged     a formula cell with no computed value (treated as blank)
+no_data_rows               flagged     a table with a header and no data rows (accounted as 0)
+totals_row                 excluded    合计/总计/小计 row, or a row equal to the column sums
+spaces_removed             fixed       spaces inside an identifier or code removed
+year_as_date               fixed       a year Excel stored as a date serial (2024 -> 1905-07-16)
 not_validated              flagged     lazy Parquet table: rows were not validated
 =========================  ==========  ==================================================
 
@@ -55,10 +66,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import privacy
 from .codes import is_known
 from .dataset import ACCOUNTING_COLUMNS, VALIDATION_COLUMNS
 from .errors import MissingColumnError
@@ -74,7 +88,13 @@ __all__ = [
     "empty_report",
     "missing_column_error",
     "summary",
+    "ValidationReport",
+    "ExcelSplit",
+    "EXCEL_MAX_ROWS",
 ]
+
+#: Data rows that fit under the header row of one Excel sheet (1,048,576 rows in all).
+EXCEL_MAX_ROWS = 1_048_575
 
 #: Meta columns carried by frames during loading: file, sheet, Excel row.
 META = ("_file", "_sheet", "_row")
@@ -126,11 +146,35 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                      "no respondent id column; ids generated from the file name and row"),
     "unrecognised_sheet": ("工作表无法识别为任何数据表，已跳过（表头：{value}）",
                            "sheet matches no table and was skipped (headers: {value})"),
+    "pii_cleared": ("“{column}”中的这个单元格含有手机号、身份证号或邮箱，已清空（不会进入任何输出）",
+                    "a cell of '{column}' held a phone, ID-card number or e-mail; cleared (it never reaches an "
+                    "output)"),
+    "hidden_sheet": ("工作表是隐藏的（{value}），通常是下拉列表的代码表，已跳过；如是数据表请先取消隐藏",
+                     "the sheet is hidden ({value}), usually a drop-down lookup list; skipped (unhide it if it "
+                     "holds data)"),
+    "helper_sheet": ("工作表名称表明这是字典、代码表或填表说明，已跳过（表头：{value}）",
+                     "the sheet name says it is a dictionary, code list or instructions; skipped (headers: {value})"),
+    "unrecognised_file": ("文件夹中的这个文件无法识别为任何数据表，已跳过（表头：{value}）",
+                          "this file in the folder matches no table and was skipped (headers: {value})"),
+    "unreadable_file": ("文件夹中的这个文件无法读取，已跳过（{value}）",
+                        "this file in the folder cannot be read and was skipped ({value})"),
+    "formula_without_value": ("“{column}”是公式，但文件中没有计算结果（未在 Excel 中保存过），按空值处理；"
+                              "请在 Excel 中打开并保存后重新导出",
+                              "'{column}' is a formula without a computed value in the file (never saved by "
+                              "Excel); treated as blank. Open and save it in Excel, then export again"),
+    "no_data_rows": ("表中只有表头，没有数据行", "the table has a header but no data rows"),
+    "totals_row": ("这是合计/小计行（{detail}），不是一条记录，已排除",
+                   "this is a totals/subtotal row ({detail_en}), not a record; excluded"),
+    "spaces_removed": ("编号“{value}”中的空格已删除", "spaces removed from identifier '{value}'"),
+    "year_as_date": ("“{column}”中的 {value} 是被 Excel 当作日期序号的年份，已按年份 {detail} 读取",
+                     "{value} in '{column}' is a year that Excel stored as a date serial; read as the year "
+                     "{detail}"),
     "not_validated": ("延迟加载（lazy=True）的 Parquet 未逐行校验，行数未知",
                       "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
 }
 
-_DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash"}
+_DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash",
+              "合计标签": "labelled 合计/总计/小计", "等于各列之和": "equal to the sums of the columns above"}
 
 
 def empty_report() -> pd.DataFrame:
@@ -164,8 +208,15 @@ def problem_rows(
     detail: Sequence[object] | object = "",
     file: str | None = None,
     sheet: str | None = None,
+    names: bool = False,
 ) -> pd.DataFrame:
     """Build validation-report rows for one problem in one column.
+
+    Values are made echo-safe here, where every report row is born, so no
+    writer downstream can leak them: anything that contains an ID-card number,
+    a phone number or an e-mail address is replaced by
+    :data:`~coopmetrics.privacy.MASK` in ``value`` and in both messages
+    (:func:`~coopmetrics.privacy.mask_values`).
 
     Parameters
     ----------
@@ -182,6 +233,9 @@ def problem_rows(
     detail : object or sequence
         Language-neutral detail for the message (range, allowed values, or for
         duplicates the ``(file, row)`` of the first occurrence).
+    names : bool, default False
+        The column holds codes, numbers or dates: a value made of 2-6 Chinese
+        characters can only be a pasted personal name and is masked too.
 
     Returns
     -------
@@ -208,6 +262,8 @@ def problem_rows(
     cols = list(column) if isinstance(column, (list, tuple, pd.Series, np.ndarray)) else [column] * n
     vals = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
             for v in (values if values is not None else [None] * n)]
+    if values is not None:
+        vals = privacy.mask_values(vals, names=names)
     details = list(detail) if isinstance(detail, (list, tuple, pd.Series, np.ndarray)) else [detail] * n
     zh_t, en_t = PROBLEMS[problem]
     msg_zh, msg_en = [], []
@@ -282,8 +338,12 @@ def check_rows(
             alive &= ~blank
 
     key = [k for k in spec.key if k in frame.columns]
-    if key and alive.any():
-        live = frame.loc[alive]
+    # a key whose digits Excel destroyed (precision_lost) says nothing about identity: such rows are
+    # flagged where the damage is found and never excluded as duplicates of each other
+    comparable = alive & ~frame["_lossy"].fillna(False).to_numpy(dtype=bool) if "_lossy" in frame.columns \
+        else alive
+    if key and comparable.any():
+        live = frame.loc[comparable]
         dup = live.duplicated(subset=key, keep="first").to_numpy()
         if dup.any():
             firsts = live.groupby(key, dropna=False, sort=False)[["_file", "_row"]].transform("first")
@@ -299,7 +359,7 @@ def check_rows(
                                         problem="duplicate_id" if excluded else "duplicate_key",
                                         action="excluded" if excluded else "flagged", detail=detail))
             if excluded:
-                idx = np.flatnonzero(alive)[dup]
+                idx = np.flatnonzero(comparable)[dup]
                 alive[idx] = False
 
     if table == "graduates" and "destination_code" in frame.columns:
@@ -312,7 +372,7 @@ def check_rows(
             sub = frame.loc[unknown]
             reports.append(problem_rows(sub[list(META)], table=table,
                                         column=_header_lookup(sub, "destination_code", headers),
-                                        values=sub["destination_code"].tolist(), problem="unknown_code",
+                                        values=sub["destination_code"].tolist(), problem="unknown_code", names=True,
                                         action="flagged"))
 
     kept = frame.loc[alive]
@@ -328,6 +388,8 @@ def account(
     kept: pd.DataFrame,
     report: pd.DataFrame,
     table: str,
+    *,
+    sources: Iterable[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """Row accounting per table x file x sheet.
 
@@ -341,6 +403,9 @@ def account(
         The validation report of this table.
     table : str
         Canonical table name.
+    sources : iterable of (file, sheet)
+        Every input of the table, so that one without data rows still gets
+        its accounting row (all zeros).
 
     Returns
     -------
@@ -375,6 +440,12 @@ def account(
         .reset_index()
         .rename(columns={"_file": "file", "_sheet": "sheet"})
     )
+    seen = set(zip(out["file"].astype(str), out["sheet"].astype(str), strict=True))
+    blank = [(f, sh) for f, sh in dict.fromkeys(sources) if (str(f), str(sh)) not in seen]
+    if blank:
+        zeros = pd.DataFrame({"file": [f for f, _ in blank], "sheet": [sh for _, sh in blank],
+                              "rows_read": 0, "kept": 0, "fixed": 0})
+        out = pd.concat([out, zeros], ignore_index=True) if len(out) else zeros
     out["excluded"] = out["rows_read"] - out["kept"]
     out.insert(0, "table", table)
     out = out[ACCOUNTING_COLUMNS]
@@ -407,6 +478,7 @@ def missing_column_error(
     spec = TABLES[table]
     missing = list(missing)
     found = [str(f) for f in found if str(f).strip() and not str(f).startswith("unnamed_")]
+    found = privacy.mask_values(found)  # a "header" row that is really data must not echo a phone
     found_norm = {normalise_header(f)[0]: f for f in found}
     expected_zh, expected_en = [], []
     best: tuple[float, str, str, str] = (0.0, "", "", "")
@@ -451,3 +523,128 @@ def summary(report: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["table", "problem", "action", "rows"])
     return (report.groupby(["table", "problem", "action"], sort=True).size()
             .rename("rows").reset_index())
+
+
+@dataclass
+class ExcelSplit:
+    """How a validation report goes into a workbook (see :meth:`ValidationReport.for_excel`).
+
+    Attributes
+    ----------
+    parts : list of pandas.DataFrame
+        One frame per sheet, each at most ``max_rows`` rows, in order.
+    csv_path : Path or None
+        The complete report written beside the workbook when it did not fit.
+    total : int
+        Rows in the complete report.
+    note_zh, note_en : str
+        What the report must say about the split ("" when it fits one sheet).
+    """
+
+    parts: list[pd.DataFrame]
+    csv_path: Path | None
+    total: int
+    note_zh: str
+    note_en: str
+
+
+class ValidationReport:
+    """The validation report as it may leave the program: personal data masked, formulas escaped.
+
+    Wraps ``Dataset.validation`` (columns :data:`~coopmetrics.dataset.VALIDATION_COLUMNS`).
+    :meth:`safe` masks anything that looks like an ID-card number, a phone or an
+    e-mail in values and messages (again: the loader already masks at the
+    source, a hand-made report may not); :meth:`to_csv` writes atomically with
+    formula escaping; :meth:`for_excel` splits a report that does not fit one
+    sheet.
+
+    Examples
+    --------
+    >>> v = problem_rows(None, table="graduates", column="备注", values=["=1+1"], problem="unparseable_number",
+    ...                  action="flagged", file="g.csv", sheet="")
+    >>> rep = ValidationReport(v)
+    >>> len(rep), rep.for_excel("r.xlsx").note_en
+    (1, '')
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None) -> None:
+        self.frame = empty_report() if frame is None else frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"ValidationReport({len(self)} rows)"
+
+    def safe(self) -> pd.DataFrame:
+        """The report with personal data masked in ``value`` and both messages."""
+        out = self.frame.copy()
+        if out.empty:
+            return out
+        if "value" in out.columns:
+            out["value"] = pd.array(privacy.mask_values(out["value"].tolist()), dtype="string")
+        for c in ("message_zh", "message_en", "column"):
+            if c in out.columns:
+                out[c] = pd.array(privacy.mask_text(out[c].tolist()), dtype="string")
+        return out
+
+    def to_csv(self, path: str | Path, *, overwrite: str = "backup", encoding: str = "utf-8-sig") -> Path:
+        """Write the safe report as CSV: atomic, previous file kept, ``=+-@`` cells escaped.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> v = problem_rows(None, table="t", column="c", values=["=cmd|' /C calc'!A0"], problem="unparseable_number",
+        ...                  action="flagged", file="f.csv", sheet="")
+        >>> p = ValidationReport(v).to_csv(pathlib.Path(tempfile.mkdtemp()) / "v.csv")
+        >>> "'=cmd" in p.read_text(encoding="utf-8-sig")
+        True
+        """
+        from .output import write_csv
+
+        return write_csv(self.safe(), path, overwrite=overwrite, encoding=encoding)
+
+    def for_excel(self, workbook: str | Path, *, max_rows: int = EXCEL_MAX_ROWS, max_sheets: int = 4,
+                  overwrite: str = "force") -> ExcelSplit:
+        """Split the safe report for a workbook whose sheets hold ``max_rows`` data rows.
+
+        Up to ``max_sheets`` sheets of ``max_rows`` rows are used (数据校验, 数据校验 (2), ...).
+        A longer report is written complete as ``<workbook stem>_数据校验.csv`` beside
+        the workbook and the sheets hold its first rows; ``note_zh``/``note_en``
+        say so and must be shown in the workbook (the report writer puts them
+        above the table). Nothing is ever cut silently.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> v = pd.concat([problem_rows(None, table="t", column="c", values=[str(i)], problem="out_of_range",
+        ...                             action="flagged", file="f", sheet="") for i in range(5)])
+        >>> book = pathlib.Path(tempfile.mkdtemp()) / "r.xlsx"
+        >>> split = ValidationReport(v).for_excel(book, max_rows=2, max_sheets=2)
+        >>> [len(p) for p in split.parts], split.csv_path.name, len(pd.read_csv(split.csv_path))
+        ([2, 2], 'r_数据校验.csv', 5)
+        >>> ValidationReport(v).for_excel(book, max_rows=2, max_sheets=3).note_en
+        'The validation report has 5 rows, more than one sheet holds; it is split across 3 sheets.'
+
+        """
+        safe = self.safe().reset_index(drop=True)
+        n = len(safe)
+        parts = [safe.iloc[i:i + max_rows] for i in range(0, max(n, 1), max_rows)][:max_sheets] if n else [safe]
+        if n <= max_rows:
+            return ExcelSplit(parts, None, n, "", "")
+        if n <= max_rows * max_sheets:
+            k = len(parts)
+            return ExcelSplit(parts, None, n, f"校验报告共 {n:,} 行，超过一个工作表的容量，已分成 {k} 个工作表。",
+                              f"The validation report has {n:,} rows, more than one sheet holds; it is split "
+                              f"across {k} sheets.")
+        workbook = Path(workbook)
+        csv_path = workbook.with_name(f"{workbook.stem}_数据校验.csv")
+        from .output import write_csv
+
+        write_csv(safe, csv_path, overwrite=overwrite)
+        shown = sum(len(p) for p in parts)
+        return ExcelSplit(parts, csv_path, n,
+                          f"校验报告共 {n:,} 行，工作簿中只列出前 {shown:,} 行；完整报告见同一文件夹中的“{csv_path.name}”。",
+                          f"The validation report has {n:,} rows, more than one sheet holds; it is split "
+                          f"and the workbook lists the first {shown:,}; the complete report is '{csv_path.name}' "
+                          "in the same folder.")

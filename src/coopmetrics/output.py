@@ -1,0 +1,199 @@
+"""Writing output files safely: atomic, never destroying the previous report, never running formulas.
+
+Every file coopmetrics writes for people (the report workbook and HTML, the
+validation CSV) goes through :func:`atomic_write`:
+
+* the content is written to a temporary file in the target folder and moved
+  into place with :func:`os.replace`, so a run that fails half-way leaves the
+  previous file untouched and no truncated file behind;
+* an existing file is kept as a timestamped backup (``报告.bak-20250101-120000.xlsx``)
+  unless ``overwrite="force"``; ``overwrite="refuse"`` stops instead;
+* a file that is open in Excel (Excel's ``~$`` owner file beside it, or a
+  permission error on replace) raises :class:`~coopmetrics.errors.OutputLockedError`
+  with "请先在 Excel 中关闭 … / close … in Excel".
+
+:func:`escape_formulas` makes text cells safe for spreadsheets: a cell that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
+with an apostrophe, so Excel shows it as text instead of running it
+(CSV/formula injection); numbers are left alone.
+
+Examples
+--------
+>>> import pandas as pd, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> frame = pd.DataFrame({"value": ["=HYPERLINK(\\"http://x\\")", "-1", "ok"], "row": [2, 3, 4]})
+>>> p = write_csv(frame, d / "v.csv")
+>>> p.read_text(encoding="utf-8-sig").splitlines()[1:3]
+['"\\'=HYPERLINK(""http://x"")",2', '"\\'-1",3']
+>>> p2 = write_csv(frame, d / "v.csv")          # the first file is kept as a backup
+>>> len(list(d.glob("v.bak-*.csv")))
+1
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidOptionError, OutputError, OutputLockedError
+
+__all__ = ["OVERWRITE_MODES", "atomic_write", "escape_formulas", "write_csv", "is_locked", "backup_path"]
+
+#: Accepted values of ``overwrite``.
+OVERWRITE_MODES = ("backup", "force", "refuse")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+
+    Only text (object/string) columns are touched, each distinct value once;
+    numeric columns are numbers, never formulas.
+
+    Examples
+    --------
+    >>> escape_formulas(pd.DataFrame({"a": ["=1+1", "+86 138", "@SUM(A1)", "x"], "n": [-1, 2, 3, 4]})).values.tolist()
+    [["'=1+1", -1], ["'+86 138", 2], ["'@SUM(A1)", 3], ['x', 4]]
+    """
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+        if not len(uniq):
+            continue
+        fixed = np.array([("'" + u) if isinstance(u, str) and u.startswith(_FORMULA_START) else u
+                          for u in uniq] + [None], dtype=object)
+        out[c] = pd.Series(fixed[codes], index=out.index, dtype=object)
+    return out
+
+
+def backup_path(path: Path) -> Path:
+    """Where :func:`atomic_write` keeps the previous version of ``path``."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    k = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{k}{path.suffix}")
+        k += 1
+    return candidate
+
+
+def is_locked(path: Path) -> bool:
+    """Is ``path`` open in Excel or WPS? (their ``~$`` owner file sits beside it).
+
+    Excel names the owner file ``~$`` + the file name, dropping the first two
+    characters of long names; both forms are checked.
+    """
+    path = Path(path)
+    names = {f"~${path.name}", f"~${path.name[2:]}", f"~${path.name[1:]}"}
+    return any((path.parent / n).exists() for n in names)
+
+
+def _locked_error(path: Path) -> OutputLockedError:
+    return OutputLockedError(
+        f"无法写入“{path.name}”：文件正在被其他程序使用。请先在 Excel 中关闭“{path.name}”，然后重试。",
+        f"cannot write '{path.name}': the file is in use. Please close '{path.name}' in Excel and try again.",
+    )
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], object], *, overwrite: str = "backup") -> Path:
+    """Write ``path`` through a temporary file and :func:`os.replace`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to produce.
+    write : callable
+        ``write(tmp_path)`` writes the whole content to ``tmp_path`` (same folder,
+        same suffix).
+    overwrite : {"backup", "force", "refuse"}, default "backup"
+        What to do with an existing file: keep it as ``<stem>.bak-<time><suffix>``,
+        replace it, or raise :class:`~coopmetrics.errors.OutputError`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputLockedError
+        The file is open in Excel (nothing is changed).
+    OutputError
+        ``overwrite="refuse"`` and the file exists, or the folder is not writable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = atomic_write(p, lambda t: t.write_text("v1"))
+    >>> def boom(t):
+    ...     t.write_text("half")
+    ...     raise RuntimeError("failed half-way")
+    >>> try:
+    ...     atomic_write(p, boom)
+    ... except RuntimeError:
+    ...     pass
+    >>> p.read_text(), sorted(x.name for x in p.parent.iterdir())
+    ('v1', ['a.txt'])
+    """
+    if overwrite not in OVERWRITE_MODES:
+        raise InvalidOptionError(f"overwrite 只能取 {OVERWRITE_MODES}，收到 {overwrite!r}",
+                                 f"overwrite must be one of {OVERWRITE_MODES}, got {overwrite!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exists = path.exists()
+    if exists and is_locked(path):
+        raise _locked_error(path)
+    if exists and overwrite == "refuse":
+        raise OutputError(f"文件“{path}”已存在；如要覆盖请使用 overwrite='force'（或 --force）",
+                          f"'{path}' already exists; use overwrite='force' (or --force) to replace it")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"无法在文件夹“{path.parent}”中写文件：{exc}",
+                          f"cannot write files in the folder '{path.parent}': {exc}") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    backup: Path | None = None
+    try:
+        write(tmp)
+        if exists and overwrite == "backup":
+            backup = backup_path(path)
+            os.replace(path, backup)  # the old report is renamed, not copied: nothing to lose
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        if backup is not None and not path.exists():
+            os.replace(backup, path)
+        raise _locked_error(path) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: str = "backup",
+              encoding: str = "utf-8-sig") -> Path:
+    """Write ``frame`` as CSV atomically, with formulas escaped (UTF-8 with BOM opens right in Excel).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_csv(pd.DataFrame({"a": ["@x"]}), pathlib.Path(tempfile.mkdtemp()) / "a.csv")
+    >>> p.read_text(encoding="utf-8-sig")
+    '"a"\\n"\\'@x"\\n'
+    """
+    safe = escape_formulas(frame)
+    # every text cell quoted: pandas' minimal quoting leaves a bare \r unquoted, which splits the row
+    return atomic_write(path, lambda t: safe.to_csv(t, index=False, encoding=encoding,
+                                                    quoting=csv.QUOTE_NONNUMERIC), overwrite=overwrite)
