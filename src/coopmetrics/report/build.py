@@ -325,6 +325,8 @@ class _Builder:
         from ..targets import compare_targets
 
         reg = _indicators()
+        if self.year >= 2021:  # 顶岗实习 was renamed 岗位实习 in the 2021 rules: one term in the report
+            reg = reg.assign(name_zh=reg["name_zh"].str.replace("顶岗实习", "岗位实习", regex=False))
         self.registry = reg
         self.order = {str(i): k for k, i in enumerate(reg["id"])}
         ids = [str(i) for i in reg["id"]]
@@ -335,8 +337,9 @@ class _Builder:
         groups = groups[groups["grad_year"] == self.year]
         # Targets are judged on the exact estimates (direction-aware), then blanked wherever
         # disclosure withholds the estimate.
-        trend = _with_target_judgement(trend, compare_targets)
-        groups = _with_target_judgement(groups, compare_targets)
+        names = dict(zip(reg["id"], reg["name_zh"], strict=True))
+        trend = _with_target_judgement(trend, compare_targets).assign(name_zh=lambda d: d["indicator"].map(names))
+        groups = _with_target_judgement(groups, compare_targets).assign(name_zh=lambda d: d["indicator"].map(names))
         self.raw_trend = trend
         if self.disclosure != "none":
             from ..disclosure import apply_disclosure, public_table
