@@ -57,11 +57,16 @@ def visible_columns(rep: Report, table: str, frame: pd.DataFrame) -> list[str]:
     return cols
 
 
-def cell_text(rep: Report, column: str, value: Any) -> str | None:
-    """Words for a coded cell in the report language; None when the cell is not a code."""
+def cell_text(rep: Report, column: str, value: Any, table: str = "") -> str | None:
+    """Words for a coded cell in the report language; None when the cell is not a code.
+
+    The technical sheet keeps its ids and raw values as they are.
+    """
     lang = rep.lang
     if not isinstance(value, str | bool | np.bool_) or isnan(value):
         return None
+    if table == "technical" and column in TECHNICAL_COLUMNS:
+        return str(value)
     if isinstance(value, bool | np.bool_):
         return t(lang, "是" if value else "否", "yes" if value else "no")
     if column in ("cohort", "reference"):
@@ -171,7 +176,7 @@ def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: p
                 ws.write_number(i + 1, j, float(v), fmt[kind])
                 shown = f"{float(v):,.2f}" if kind not in ("year", "int", "count") else f"{float(v):,.0f}"
             else:
-                text = cell_text(rep, c, v)
+                text = cell_text(rep, c, v, table)
                 if text is None:
                     continue
                 style = fmt["sup"] if text == SUPPRESSED[rep.lang] else fmt["mark"] if text in marks else (

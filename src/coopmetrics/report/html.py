@@ -103,7 +103,7 @@ def _cells(rep: Report, table: str, frame: pd.DataFrame, limit: int | None) -> d
                 row.append(("" if isnan(v) else _shown(_number_kind(c, float(v), bool(share[i]), row_fmt[i]),
                                                        float(v), rep.lang), "num"))
             else:
-                text = cell_text(rep, c, v) or ""
+                text = cell_text(rep, c, v, table) or ""
                 row.append((text, "sup" if text == SUPPRESSED[rep.lang] else "miss" if text in marks else
                             "long" if len(text) > 40 else ""))
         rows.append(row)

@@ -271,7 +271,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("top-box share", "满意档比例"),
 )
 _CITATION = re.compile(r"\s*;?\s*definitions-cn\.md\s*§[\d.]+(?:\s*,\s*§?[\d.]+)*")
-_SEED = re.compile(r"\(?DOMAIN\.md seed (\d+)(?::[^)]*)?\)?")
+_SEED = re.compile(r"\(?(?:DOMAIN\.md )?seed (\d+)(?::[^)]*)?\)?")
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
@@ -368,6 +368,8 @@ def code_words() -> dict[str, str]:
         for value, choice in info.choices.items():
             if isinstance(value, str) and "_" in value:
                 words.setdefault(value, choice.zh.split("（")[0])
+    for code, word in {"min_n": "只抑制小单元格", "moe_2021": "教育部2021口径", "moe_2024": "教育部2024口径"}.items():
+        words.setdefault(code, word)
     reg = _indicators()
     words.update(dict(zip(reg["id"].astype(str), reg["name_zh"].astype(str), strict=True)))
     return words
