@@ -19,15 +19,21 @@ from hypothesis import strategies as st
 import coopmetrics as cm
 from coopmetrics.compute import compute
 from coopmetrics.errors import InputError, InvalidOptionError
-from coopmetrics.report import (NOT_SUPPLIED, SHEETS, SUPPRESSED, build_report, scrub_validation,
-                                validation_summary)
+from coopmetrics.report import (
+    NOT_SUPPLIED,
+    SHEETS,
+    SUPPRESSED,
+    build_report,
+    scrub_validation,
+    validation_summary,
+)
 from coopmetrics.report.layouts import LAYOUTS
 
 YEAR = 2024
 SAMPLE = cm.sample.SAMPLE_DIR
 MESSY = SAMPLE / "messy" / "毕业生.csv"
 OFFICIAL_ZH = ["计分卡", "教学资源表", "服务贡献表", "落实政策表", "国际影响表", "学生反馈表"]
-SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+SNAKE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 
 # moe_2021 placed codes written out by hand from 教学厅函〔2021〕19号 附件1:
 # 协议和合同 10, 11, 27/271, 46, 50x/51x; 灵活 12, 76, 77; 创业 75; 升学 80x, 81, 82, 85.

@@ -14,9 +14,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .labels import (ACTIONS, KINDS, MISSING, NA, NOT_SUPPLIED, STATUS, SUPPRESSED, TECHNICAL_COLUMNS,
-                     cite, effect_words, isnan, method_words, pick_lang, problem_words, t, table_words,
-                     text_width, zh_words)
+from .labels import (
+    ACTIONS,
+    KINDS,
+    MISSING,
+    NA,
+    NOT_SUPPLIED,
+    STATUS,
+    SUPPRESSED,
+    TECHNICAL_COLUMNS,
+    cite,
+    effect_words,
+    isnan,
+    method_words,
+    pick_lang,
+    problem_words,
+    t,
+    table_words,
+    text_width,
+    zh_words,
+)
 
 if TYPE_CHECKING:
     from .model import Report

@@ -272,7 +272,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
 )
 _CITATION = re.compile(r"\s*;?\s*definitions-cn\.md\s*§[\d.]+(?:\s*,\s*§?[\d.]+)*")
 _SEED = re.compile(r"\(?(?:DOMAIN\.md )?seed (\d+)(?::[^)]*)?\)?")
-_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_SNAKE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 
 
 def t(lang: str, zh: str, en: str) -> str:
