@@ -6,7 +6,9 @@ the messy export never reaches an output."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -491,3 +493,75 @@ def test_default_year_is_the_latest(tmp_path):
     assert rep.year == YEAR
 
 
+
+
+# --- print check: LibreOffice (workbook) and Chromium (HTML) to PDF -------------------------------------
+
+_SOFFICE = next((p for p in ("soffice", "libreoffice") if shutil.which(p)), None)
+_CHROMIUM = next((p for p in ("chromium", "chromium-browser", "google-chrome") if shutil.which(p)),
+                 None)
+_PDFTOTEXT = shutil.which("pdftotext")
+
+
+def _pdf_text(pdf: Path) -> str:
+    """Text of a PDF in content order, whitespace removed (wrapped headers join up again)."""
+    import subprocess
+
+    out = subprocess.run([_PDFTOTEXT, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+def _page_count(pdf: Path) -> int:
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_SOFFICE is None or _PDFTOTEXT is None, reason="LibreOffice or poppler-utils not installed")
+def test_workbook_prints_official_tables_on_at_most_two_pages_with_every_column(sample_out, tmp_path):
+    """Each official sheet alone -> PDF by LibreOffice headless: ≤ 2 A4 pages, every header on paper."""
+    import subprocess
+    from types import MappingProxyType
+
+    from coopmetrics.report.excel import visible_columns
+
+    rep, xlsx, _ = sample_out
+    keys = ["summary", *[k for k in ("scorecard", "resources", "service", "policy", "international", "feedback")
+                         if k in rep.tables]]
+    books = [dataclasses.replace(rep, tables=MappingProxyType({k: rep.tables[k]})).to_excel(tmp_path / f"{k}.xlsx")
+             for k in keys]
+    subprocess.run([_SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+                    *map(str, books), str(xlsx)], capture_output=True, timeout=300, check=True,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    for k in keys:
+        pdf = tmp_path / "pdf" / f"{k}.pdf"
+        assert _page_count(pdf) <= 2, k
+        text = _pdf_text(pdf)
+        for c in visible_columns(rep, k, rep.tables[k]):
+            assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
+    text = _pdf_text(tmp_path / "pdf" / "report.pdf")  # the whole workbook: no column lost anywhere
+    for k, frame in rep.tables.items():
+        for c in visible_columns(rep, k, frame):
+            assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_CHROMIUM is None or _PDFTOTEXT is None, reason="Chromium or poppler-utils not installed")
+def test_html_prints_every_column(sample_out, tmp_path):
+    """The HTML printed by Chromium headless (A4 landscape print stylesheet): every table header on paper."""
+    import subprocess
+
+    from coopmetrics.report.excel import visible_columns
+
+    rep, _, _ = sample_out
+    page = rep.to_html(tmp_path / "r.html")  # with the embedded font, as a reader's browser prints it
+    pdf = tmp_path / "r.pdf"
+    subprocess.run([_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], capture_output=True, timeout=300, check=True)
+    text = _pdf_text(pdf)
+    for k, frame in rep.tables.items():
+        for c in visible_columns(rep, k, frame):
+            assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
+    assert rep.college + str(YEAR) in text

@@ -112,7 +112,7 @@ def _number_kind(column: str, value: float, share: bool, row_fmt: str | None) ->
         return row_fmt
     if row_fmt is not None and column == "change":
         return "d_" + ("count" if row_fmt == "count" else row_fmt)
-    if column in _PCT_ALWAYS or (share and column in _ESTIMATE_COLS and column != "change"):
+    if column in _PCT_ALWAYS or (share and column in _ESTIMATE_COLS and column not in ("change", "difference")):
         return "pct"
     if column in ("change", "difference", "change_ci_low", "change_ci_high"):
         return "d_pct" if share else ("d_count" if float(value).is_integer() else "d_money")
@@ -191,7 +191,9 @@ def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: p
                     continue
                 kind = _number_kind(c, float(v), bool(share[i]), row_fmt[i])
                 ws.write_number(i + 1, j, float(v), fmt[kind])
-                shown = f"{float(v):,.2f}" if kind not in ("year", "int", "count") else f"{float(v):,.0f}"
+                shown = f"{float(v):+,.2f}" if kind not in ("year", "int", "count") else f"{float(v):,.0f}"
+                if kind == "d_pct":  # the format appends 个百分点 / pp
+                    shown += t(rep.lang, " 个百分点", " pp")
             else:
                 text = cell_text(rep, c, v, table)
                 if text is None:
@@ -201,12 +203,31 @@ def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: p
                 ws.write_string(i + 1, j, text, style)
                 shown = text
             widths[j] = max(widths[j], text_width(shown))
-    for j, c in enumerate(cols):
-        cap = 48 if c in _WRAP else 30
-        ws.set_column(j, j, min(max(widths[j] + 2, 8), cap))
+    final = [min(max(widths[j] + 2, 8), 48 if c in _WRAP else 30) for j, c in enumerate(cols)]
+    for j, w in enumerate(final):
+        ws.set_column(j, j, w)
+    _row_heights(ws, frame[cols], cols, final)
     _print_setup(ws, rep, table, len(cols))
     if len(frame) and cols and table not in ("about", "summary"):
         ws.autofilter(0, 0, len(frame), len(cols) - 1)
+
+
+def _row_heights(ws: Any, frame: pd.DataFrame, cols: list[str], widths: list[float]) -> None:
+    """Set the height of rows whose wrapped text needs several lines.
+
+    Excel fits row heights when it opens a file, LibreOffice (and so a PDF print) does not:
+    the lines are estimated from the text width and the column width.
+    """
+    wrap = [j for j, c in enumerate(cols) if c in _WRAP]
+    if not wrap or frame.empty:
+        return
+    lines = np.ones(len(frame), dtype=int)
+    for j in wrap:
+        text = frame.iloc[:, j].astype(str).where(frame.iloc[:, j].notna(), "")
+        need = np.ceil(text.map(text_width).to_numpy(dtype=float) / max(widths[j] - 1, 1)).astype(int)
+        lines = np.maximum(lines, need)
+    for i in np.flatnonzero(lines > 1):
+        ws.set_row(int(i) + 1, 13.5 * int(min(lines[i], 12)))
 
 
 def write_excel(rep: Report, path: str | Path) -> Path:
