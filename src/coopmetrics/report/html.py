@@ -71,7 +71,7 @@ def _shown(kind: str, v: float, lang: str) -> str:
         "wan": lambda: _wan(v),
         "ratio": lambda: f"{v:.2f}", "num": lambda: f"{v:,.2f}", "p": lambda: f"{v:.3f}",
         "d_pct": lambda: f"{v:+.2f}{pp}", "d_count": lambda: f"{v:+,.0f}", "d_money": lambda: f"{v:+,.2f}",
-        "d_wan": lambda: f"{v:+,.4f}", "d_ratio": lambda: f"{v:+.2f}",
+        "d_wan": lambda: ("+" if v > 0 else "") + _wan(v), "d_ratio": lambda: f"{v:+.2f}",
     }.get(kind, lambda: f"{v:,.2f}")()
 
 

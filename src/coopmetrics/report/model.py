@@ -100,6 +100,22 @@ class Report:
         zh, en = HEADERS.get(column, (column, column))
         return zh if self.lang == "zh" else en
 
+    def view(self, table: str) -> pd.DataFrame:
+        """One table as the reader sees it: localised headers, words for codes, numbers formatted
+        as in the workbook (integers without decimals, shares as %, signed changes).
+
+        Examples
+        --------
+        >>> import coopmetrics as cm
+        >>> rep = cm.build_report(cm.sample.load_sample(), 2024)     # doctest: +SKIP
+        >>> rep.view("scorecard").columns.tolist()                    # doctest: +SKIP
+        ['项目', '2023届', '2024届', '变化', '数据来源/口径']
+        """
+        from .html import _cells
+
+        cells = _cells(self, table, self.tables[table], None)
+        return pd.DataFrame([[text for text, _ in row] for row in cells["rows"]], columns=cells["head"])
+
     def to_excel(self, path: str | Path) -> Path:
         """Write the workbook (see :func:`coopmetrics.report.excel.write_excel`)."""
         from .excel import write_excel
