@@ -28,8 +28,7 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    # committed notebooks carry no executed outputs (small diffs, no stale numbers)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+    # notebooks are committed executed (readers on GitHub see results, issue 12); re-executed here
     assert any(c.cell_type == "markdown" for c in nb.cells), "a notebook tells its story in prose"
     client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
