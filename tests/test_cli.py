@@ -200,7 +200,12 @@ def test_progress_bar_on_a_terminal_and_quiet_switch(tmp_path, monkeypatch, caps
     assert _progress_enabled(argparse.Namespace(quiet=True)) is False
     assert _progress_enabled(argparse.Namespace(quiet=False)) is True
     assert main(["report", str(data), "--year", "2024", "--out", str(tmp_path / "a")]) == EXIT_OK
-    assert "coopmetrics report" in capsys.readouterr().err  # the tqdm bar, on stderr
+    err = capsys.readouterr().err  # one bar on stderr, in Chinese, over every phase of the run
+    from coopmetrics.report import PHASES
+
+    assert err.count("生成报告") >= len(PHASES)
+    for _, zh, _ in PHASES:
+        assert zh in err, zh
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["coopmetrics_2024_报告.html",
                                                                   "coopmetrics_2024_报告.xlsx"]
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
@@ -264,16 +269,25 @@ def options_data(tmp_path_factory) -> Path:
 
 
 def _report_sheets(data: Path, out: Path, *switches: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run `coopmetrics report` in-process; return (indicator rows of the year by id, 说明 option rows by key)."""
-    code = main(["report", str(data), "--year", "2024", "--out", str(out), "--quiet", "--disclosure", "none",
-                 *switches])
+    """Run `coopmetrics report` in-process; return (indicator rows of the year by id, option rows by key).
+
+    Indicator ids and raw option values are only on the 技术信息 sheet: it maps the Chinese names of
+    指标明细 and 说明 back to ids, and carries each option's raw value and switch.
+    """
+    code = main(["report", str(data), "--year", "2024", "--out", str(out), "--quiet", *switches])
     assert code == EXIT_OK
     (xlsx,) = out.glob("*.xlsx")
-    sheets = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
-    rows = pd.concat([s for s in sheets.values() if {"指标编号", "年份", "分子"} <= set(s.columns)])
+    tech = pd.read_excel(xlsx, sheet_name="技术信息", engine="openpyxl", dtype=str, keep_default_na=False)
+    ids = tech[tech["类别"] == "指标"].set_index("报告中的名称")["键（选项字段名）"]
+    rows = pd.read_excel(xlsx, sheet_name="指标明细", engine="openpyxl")
+    rows = rows.assign(指标编号=rows["指标"].map(ids))
+    assert rows["指标编号"].notna().all()
+    opts = tech[tech["类别"] == "口径选项"].rename(columns={"如何更改（命令行 / Python）": "如何更改"})
     about = pd.read_excel(xlsx, sheet_name="说明", engine="openpyxl", dtype=str, keep_default_na=False)
-    about = about[about["键（选项字段名）"] != ""].set_index("键（选项字段名）")
-    return rows[rows["年份"] == 2024].drop_duplicates("指标编号").set_index("指标编号"), about
+    words = about.drop_duplicates("项目").set_index("项目")
+    opts = opts.assign(内容=opts["报告中的名称"].map(words["内容"]), 状态=opts["报告中的名称"].map(words["口径状态"]))
+    return rows[rows["年份"] == 2024].drop_duplicates("指标编号").set_index("指标编号"), \
+        opts.set_index("键（选项字段名）")
 
 
 @pytest.fixture(scope="module")
@@ -430,3 +444,132 @@ def test_bad_switch_value_is_a_bilingual_usage_error(argv, bad, capsys):
     zh, en = [line for line in err.splitlines() if "错误" in line or "error:" in line]
     assert f"参数 {switch}" in zh and bad in zh       # Chinese line names the switch and the value
     assert f"argument {switch}" in en and bad in en   # English line too
+
+
+# --- safe runs: lock, failure, Ctrl-C, backups (issue 12 item 6) -----------------------------------
+
+REPORT_FILES = ["coopmetrics_2024_报告.html", "coopmetrics_2024_报告.xlsx"]
+
+
+def _run(clean_csv: Path, out: Path, *extra: str) -> int:
+    return main(["report", str(clean_csv), "--year", "2024", "--out", str(out), "--quiet", *extra])
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_open_workbook_stops_before_any_work_exit_2(clean_csv, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert _run(clean_csv, out) == EXIT_OK
+    before = _snapshot(out)
+    (out / "~$coopmetrics_2024_报告.xlsx").write_bytes(b"owner")  # what Excel/WPS leave beside an open file
+    computed = []
+    monkeypatch.setattr("coopmetrics.report.build._Builder._compute", lambda self: computed.append(1))
+    capsys.readouterr()
+    assert _run(clean_csv, out) == EXIT_UNUSABLE
+    err = capsys.readouterr().err
+    assert "请先在 Excel" in err and "关闭 coopmetrics_2024_报告.xlsx" in err and "close" in err and "in Excel" in err
+    assert "Traceback" not in err and "内部错误" not in err
+    assert computed == []  # failed fast: nothing was computed
+    (out / "~$coopmetrics_2024_报告.xlsx").unlink()
+    assert _snapshot(out) == before
+
+
+def test_locked_file_found_at_write_time_is_exit_2(clean_csv, tmp_path, monkeypatch, capsys):
+    """A file opened for writing fails with PermissionError (Excel's share lock on Windows): patched."""
+    out = tmp_path / "out"
+    assert _run(clean_csv, out) == EXIT_OK
+    before = _snapshot(out)
+    import builtins
+
+    real_open = builtins.open
+    calls = {"n": 0}
+
+    def locked_open(file, mode="r", *a, **k):
+        if str(file).endswith("报告.xlsx") and "+" in mode:
+            calls["n"] += 1
+            if calls["n"] > 1:  # the first check passes; the workbook is "opened in Excel" during the run
+                raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, mode, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", locked_open)
+    capsys.readouterr()
+    assert _run(clean_csv, out) == EXIT_UNUSABLE
+    err = capsys.readouterr().err
+    assert "请先在 Excel" in err and "Traceback" not in err
+    monkeypatch.setattr(builtins, "open", real_open)
+    assert _snapshot(out) == before  # previous report intact, no temporary file left
+
+
+def test_failed_run_leaves_the_previous_report_intact(clean_csv, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert _run(clean_csv, out) == EXIT_OK
+    before = _snapshot(out)
+
+    def broken(self, path, **kw):
+        Path(path).write_text("<html>half")  # a partial file is written, then the renderer fails
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr("coopmetrics.report.model.Report.to_html", broken)
+    assert _run(clean_csv, out) == EXIT_INTERNAL
+    assert _snapshot(out) == before  # both old files unchanged, no temp or half-written file beside them
+
+
+def test_ctrl_c_exits_130_in_one_line_and_writes_nothing(clean_csv, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+
+    def interrupt(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("coopmetrics.report.build._Builder._cohorts", interrupt)
+    assert _run(clean_csv, out) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "已中断" in err
+    assert not out.exists() or list(out.iterdir()) == []
+    # interrupted while writing: no partial file either
+    monkeypatch.undo()
+    assert _run(clean_csv, out) == EXIT_OK
+    before = _snapshot(out)
+
+    def interrupted_write(self, path):
+        Path(path).write_bytes(b"PK partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("coopmetrics.report.model.Report.to_excel", interrupted_write)
+    assert _run(clean_csv, out) == 130
+    assert _snapshot(out) == before
+
+
+def test_existing_report_is_kept_as_backup_or_overwritten_with_force(clean_csv, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(clean_csv, out) == EXIT_OK
+    first = _snapshot(out)
+    capsys.readouterr()
+    assert _run(clean_csv, out) == EXIT_OK
+    said = capsys.readouterr().out
+    names = sorted(p.name for p in out.iterdir())
+    backups = [n for n in names if ".备份-" in n]
+    assert len(backups) == 2 and "备份" in said and "backup" in said
+    for b in backups:  # the backup holds the previous run's bytes
+        original = b.split(".备份-")[0] + Path(b).suffix
+        assert (out / b).read_bytes() == first[original]
+    assert _run(clean_csv, out, "--force") == EXIT_OK
+    said = capsys.readouterr().out
+    assert "--force" in said and "覆盖" in said
+    assert sorted(p.name for p in out.iterdir()) == names  # no new backup
+
+
+def test_publish_public_rounds_and_help_explains_it_in_chinese(clean_csv, tmp_path, capsys):
+    assert main(["report", "--help"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "--publish" in text and "公开" in text and "精确" in text and "取整" in text
+    out = tmp_path / "pub"
+    assert _run(clean_csv, out, "--publish", "公开") == EXIT_OK
+    assert "对外公开版" in capsys.readouterr().out
+    tech = pd.read_excel(out / REPORT_FILES[1], sheet_name="技术信息", engine="openpyxl", dtype=str,
+                         keep_default_na=False)
+    assert tech.set_index("键（选项字段名）").loc["disclosure", "值"] == "hesa"
+    about = pd.read_excel(out / REPORT_FILES[1], sheet_name="说明", engine="openpyxl", dtype=str,
+                          keep_default_na=False)
+    assert about.set_index("项目").loc["数字是否精确", "内容"].startswith("否")

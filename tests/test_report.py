@@ -1,11 +1,14 @@
-"""Tests for coopmetrics.report: the workbook and HTML agree with compute() and with plain
-pandas calculations on the shipped sample; suppressed cells are marked; personal data from
+"""Tests for coopmetrics.report: the hand-in workbook equals plain pandas counts from the sample
+CSVs and compute(); the Chinese workbook says everything in Chinese (ids only on 技术信息);
+figures are exact unless published; every sheet is set up for A4 printing; personal data from
 the messy export never reaches an output."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,28 +17,41 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.proportion import proportion_confint
 
 import coopmetrics as cm
 from coopmetrics.compute import compute
 from coopmetrics.errors import InputError, InvalidOptionError
-from coopmetrics.report import SHEETS, SUPPRESSED, build_report, scrub_validation, validation_summary
+from coopmetrics.report import (
+    NOT_SUPPLIED,
+    SHEETS,
+    SUPPRESSED,
+    build_report,
+    scrub_validation,
+    validation_summary,
+)
+from coopmetrics.report.layouts import LAYOUTS
 
 YEAR = 2024
 SAMPLE = cm.sample.SAMPLE_DIR
 MESSY = SAMPLE / "messy" / "毕业生.csv"
-ZH_SHEETS = ["说明", "计分卡", "教学资源表", "服务贡献表", "实习合规", "分院系指标", "合作企业贡献", "队列比较",
-             "年度变化", "指标定义", "数据校验", "行数核对"]
+OFFICIAL_ZH = ["计分卡", "教学资源表", "服务贡献表", "落实政策表", "国际影响表", "学生反馈表"]
+SNAKE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 
-# moe_2021 placed codes written out by hand from 教学厅函〔2021〕19号 附件1 (definitions-cn.md §1.2):
+# moe_2021 placed codes written out by hand from 教学厅函〔2021〕19号 附件1:
 # 协议和合同 10, 11, 27/271, 46, 50x/51x; 灵活 12, 76, 77; 创业 75; 升学 80x, 81, 82, 85.
 PLACED_EXACT = {"10", "11", "12", "27", "46", "50", "51", "75", "76", "77", "80", "81", "82", "85"}
 PLACED_PREFIX = ("27", "50", "51", "80")
+# employed (the A–D rows' base): placed minus further study (80x, 81, 82, 85)
+STUDY_EXACT, STUDY_PREFIX = {"80", "81", "82", "85"}, ("80",)
 
 
 def _placed(code: str) -> bool:
     code = str(code).strip()
     return code in PLACED_EXACT or (len(code) == 3 and code[:2] in PLACED_PREFIX)
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / name, dtype={"毕业去向代码": str})
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -47,8 +63,8 @@ def sample():
 
 @pytest.fixture(scope="module")
 def sample_out(sample, tmp_path_factory):
-    """The sample report without disclosure rounding (exact numbers), written once."""
-    rep = build_report(sample, YEAR, disclosure="none")
+    """The sample report with the defaults (exact figures) and the platform layouts, written once."""
+    rep = build_report(sample, YEAR, platform=True)
     out = tmp_path_factory.mktemp("sample_report")
     xlsx = rep.to_excel(out / "report.xlsx")
     html = rep.to_html(out / "report.html", embed_font=False)
@@ -59,7 +75,7 @@ def sample_out(sample, tmp_path_factory):
 def messy_out(tmp_path_factory):
     """The report built from the messy GBK export alone (personal data, title row, bad rows)."""
     ds = cm.load(MESSY)
-    rep = build_report(ds, YEAR)  # default disclosure: hesa
+    rep = build_report(ds, YEAR, disclosure="hesa")
     out = tmp_path_factory.mktemp("messy_report")
     return rep, rep.to_excel(out / "报告.xlsx"), rep.to_html(out / "报告.html", embed_font=False)
 
@@ -74,29 +90,41 @@ def _tiny() -> cm.Dataset:
     return cm.Dataset(graduates=pd.concat([big, small, prev], ignore_index=True))
 
 
-def _sheet(path: Path, name: str) -> pd.DataFrame:
-    return pd.read_excel(path, sheet_name=name, engine="openpyxl")
+def _sheet(path: Path, name: str, **kw) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=name, engine="openpyxl", **kw)
+
+
+def _official(path: Path, name: str) -> pd.DataFrame:
+    """An official sheet indexed by the item label without its unit suffix."""
+    frame = _sheet(path, name)
+    frame.index = frame["项目"].str.replace(r"（[^（）]*）$", "", regex=True)
+    return frame
 
 
 # --- structure -------------------------------------------------------------------------------------
 
-def test_workbook_has_one_sheet_per_table_with_chinese_names(sample_out):
+def test_summary_first_official_tables_then_about_last(sample_out):
     rep, xlsx, _ = sample_out
-    wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == ZH_SHEETS
-    assert list(rep.tables) == list(SHEETS)
-    ws = wb["计分卡"]
-    assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[1]][:3] == ["指标编号", "指标", "年份"]
-    assert ws.column_dimensions["B"].width > 10  # widths fitted, not the default
+    names = openpyxl.load_workbook(xlsx).sheetnames
+    assert names[0] == "摘要" and names[-1] == "说明" and names[-2] == "技术信息"
+    assert names[1:7] == OFFICIAL_ZH
+    assert list(rep.tables) == [k for k in SHEETS if k in rep.tables]
+    for name in OFFICIAL_ZH:  # one row per item, 届别 columns, a 数据来源/口径 column
+        head = [c.value for c in openpyxl.load_workbook(xlsx)[name][1]]
+        assert head == ["项目", f"{YEAR - 1}届", f"{YEAR}届", "变化", "数据来源/口径"], name
 
 
-def test_english_workbook_has_english_sheets_and_headers(sample_out, tmp_path):
+def test_english_workbook_is_english(sample_out, tmp_path):
     rep, _, _ = sample_out
-    en = dataclasses.replace(rep, lang="en").to_excel(tmp_path / "en.xlsx")
-    wb = openpyxl.load_workbook(en)
-    assert wb.sheetnames[:3] == ["About", "Scorecard", "Teaching resources"]
-    assert [c.value for c in wb["Scorecard"][1]][:3] == ["Indicator id", "Indicator", "Year"]
+    en = build_report(cm.sample.load_sample(), YEAR, lang="en")
+    wb = openpyxl.load_workbook(en.to_excel(tmp_path / "en.xlsx"))
+    assert wb.sheetnames[:3] == ["Summary", "Scorecard", "Teaching resources"]
+    assert [c.value for c in wb["Scorecard"][1]] == ["Item", str(YEAR - 1), str(YEAR), "Change",
+                                                      "Source / definition"]
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    # the summary's words are English (names of the college and of files are data, not words)
+    summary = [str(c.value) for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [s for s in summary if cjk.search(s)]
 
 
 def test_report_is_immutable(sample_out):
@@ -107,69 +135,240 @@ def test_report_is_immutable(sample_out):
         rep.tables["scorecard"] = pd.DataFrame()  # type: ignore[index]
 
 
-# --- numbers against compute() and hand calculations -----------------------------------------------
+# --- numbers: plain pandas counts from the CSVs, and compute() ---------------------------------------
 
-def test_scorecard_placement_equals_compute_and_hand_count(sample, sample_out):
+def test_counts_in_the_workbook_equal_pandas_counts_from_the_csvs(sample_out):
+    _, xlsx, _ = sample_out
+    svc = _official(xlsx, "服务贡献表")
+    card = _official(xlsx, "计分卡")
+    raw = _csv("毕业生.csv")
+    for y in (YEAR - 1, YEAR):
+        col = f"{y}届"
+        cohort = raw[raw["毕业年份"] == y]
+        placed = cohort["毕业去向代码"].map(_placed)
+        assert svc.loc["毕业生人数", col] == len(cohort) == card.loc["毕业生人数", col]
+        assert svc.loc["其中：毕业去向落实人数（原“就业人数”）", col] == placed.sum()
+        # A–D rows count employed graduates (placed, not in further study) with the flag
+        code = cohort["毕业去向代码"].astype(str)
+        study = code.isin(STUDY_EXACT) | ((code.str.len() == 3) & code.str[:2].isin(STUDY_PREFIX))
+        employed = cohort[placed & ~study]
+        for row, flag in (("其中：A类（留在当地就业）人数", "本地就业"),
+                          ("其中：B类（到西部地区和东北地区就业）人数", "西部和东北地区就业"),
+                          ("其中：C类（到中小微企业等基层服务）人数", "中小微企业等基层就业"),
+                          ("其中：D类（到500强企业就业）人数", "500强企业就业")):
+            want = employed[flag].astype(str).isin(["是", "True", "1", "true"]).sum()
+            assert svc.loc[row, col] == want, (row, y)
+        enrol = _csv("在校生.csv")
+        assert svc.loc["全日制在校生人数", col] == enrol.loc[enrol["年份"] == y, "全日制在校生数"].sum()
+        teachers = _csv("教师.csv")
+        ft = teachers[(teachers["年份"] == y) & (teachers["教师类别"].isin(["专任", "专任教师"]))]
+        assert _official(xlsx, "落实政策表").loc["其中：专任教师总数", col] == len(ft)
+        firms = _csv("合作企业.csv")
+        assert _official(xlsx, "落实政策表").loc["企业兼职教师年课时总量", col] == \
+            firms.loc[firms["年份"] == y, "兼职教师课时"].sum()
+        # 万元 = yuan / 10,000, exactly
+        assert svc.loc["横向技术服务到款额", col] == pytest.approx(
+            firms.loc[firms["年份"] == y, "横向技术服务到款额"].sum() / 1e4, rel=1e-12)
+
+
+def test_counts_are_written_as_integers(sample_out):
+    _, xlsx, _ = sample_out
+    ws = openpyxl.load_workbook(xlsx)["服务贡献表"]
+    for row in ws.iter_rows(min_row=2):
+        if str(row[0].value).endswith("（人）") and isinstance(row[2].value, int | float):
+            assert float(row[2].value).is_integer()
+            assert row[2].number_format == "#,##0", row[0].value
+            assert row[3].number_format.startswith("+#,##0;-#,##0"), row[0].value  # signed change
+    pct = openpyxl.load_workbook(xlsx)["计分卡"]["B2"]
+    assert pct.number_format == "0.00%" and isinstance(pct.value, float)
+
+
+def test_scorecard_values_match_compute(sample, sample_out):
     rep, xlsx, _ = sample_out
-    card = _sheet(xlsx, "计分卡")
-    row = card[(card["指标编号"] == "placement_rate") & (card["年份"] == YEAR)].iloc[0]
-
-    lib = compute(sample, ["placement_rate"], by=["grad_year"])
-    lib = lib[lib["grad_year"] == YEAR].iloc[0]
-    assert row["分子"] == lib["numerator"] and row["分母"] == lib["denominator"]
-    assert row["估计值"] == pytest.approx(lib["estimate"], abs=1e-12)
-    assert row["95%置信区间下限"] == pytest.approx(lib["ci_low"], abs=1e-12)
-
-    # by hand from the CSV file with plain pandas
-    raw = pd.read_csv(SAMPLE / "毕业生.csv", dtype={"毕业去向代码": str})
-    cohort = raw[raw["毕业年份"] == YEAR]
-    placed = int(cohort["毕业去向代码"].map(_placed).sum())
-    assert (row["分子"], row["分母"]) == (placed, len(cohort))
-    assert row["估计值"] == pytest.approx(placed / len(cohort), abs=1e-12)
-    lo, hi = proportion_confint(placed, len(cohort), alpha=0.05, method="wilson")
-    assert (row["95%置信区间下限"], row["95%置信区间上限"]) == (pytest.approx(lo), pytest.approx(hi))
-    # the previous year is on the scorecard too
-    prev = card[(card["指标编号"] == "placement_rate") & (card["年份"] == YEAR - 1)]
-    assert len(prev) == 1
-    assert prev.iloc[0]["分母"] == (raw["毕业年份"] == YEAR - 1).sum()
+    card = rep.tables["scorecard"]
+    ids = [i for i in card["_indicator"] if i]
+    lib = compute(sample, ids, by=["grad_year"]).set_index(["indicator", "grad_year"])
+    sheet = _sheet(xlsx, "计分卡")
+    assert len(sheet) == len(card)
+    for (_, rec), (_, cell) in zip(card.iterrows(), sheet.iterrows(), strict=True):
+        for y in (YEAR - 1, YEAR):
+            if rec["_indicator"]:
+                want = lib.loc[(rec["_indicator"], y), rec["_field"]]
+                assert cell[f"{y}届"] == pytest.approx(want, rel=1e-12), rec["item"]
+            else:
+                assert cell[f"{y}届"] == NOT_SUPPLIED["zh"]
 
 
-def test_by_department_placement_matches_pandas_groupby(sample_out):
+def test_rows_without_input_say_not_supplied_never_zero(sample_out):
+    rep, xlsx, _ = sample_out
+    intl = _sheet(xlsx, "国际影响表")
+    assert len(intl) == len(LAYOUTS["international"].items)
+    assert (intl[f"{YEAR}届"] == NOT_SUPPLIED["zh"]).all()
+    tiny = build_report(_tiny(), YEAR)
+    card = tiny.tables["scorecard"]
+    sat = card[card["_indicator"] == "school_satisfaction"].iloc[0]
+    assert sat[f"value_{YEAR}"] == NOT_SUPPLIED["zh"]  # no survey given
+    svc = tiny.tables["service"]
+    enrol = svc[svc["item"].str.startswith("全日制在校生人数")]
+    assert (enrol[[f"value_{YEAR - 1}", f"value_{YEAR}"]] == NOT_SUPPLIED["zh"]).all(axis=None)
+    assert "feedback" not in tiny.tables  # 学生反馈表 only where survey items exist
+
+
+def test_feedback_rows_are_the_school_survey_items(sample, sample_out):
+    rep, _, _ = sample_out
+    fb = rep.tables["feedback"]
+    survey = sample["survey"]
+    items = survey.loc[survey["survey_kind"] == "school", "item"].unique()
+    assert len(fb) == len(items)
+    # by hand: the overall item's top-2-box share, unweighted, equals compute() with the item alone
+    opts = cm.registry.Options(survey_weights=None, survey_items={"school": ("母校总体满意度",)})
+    lib = compute(sample, ["school_satisfaction"], by=["grad_year"], options=opts).set_index("grad_year")
+    s = survey[(survey["survey_kind"] == "school") & (survey["item"] == "母校总体满意度") & (survey["year"] == YEAR)]
+    assert lib.loc[YEAR, "estimate"] == pytest.approx((s["score"] >= 4).sum() / s["score"].notna().sum())
+
+
+def test_exact_by_default_public_release_rounds(sample):
+    exact = build_report(_tiny(), YEAR)
+    by = exact.tables["by_group"]
+    small = by[(by["indicator"] == "placement_rate") & (by["department"] == "小学院")].iloc[0]
+    assert small["status"] == "reported" and small["numerator"] == 5 and small["denominator"] == 6
+    public = build_report(_tiny(), YEAR, disclosure="hesa")
+    pub = public.tables["by_group"]
+    assert pub[(pub["indicator"] == "placement_rate") & (pub["department"] == "小学院")].iloc[0]["status"] == \
+        "suppressed"
+    about = exact.tables["about"].set_index("item")
+    assert about.loc["数字是否精确", "content"].startswith("是")
+    assert public.tables["about"].set_index("item").loc["数字是否精确", "content"].startswith("否")
+
+
+def test_summary_change_and_beyond_chance_statement(sample, sample_out):
+    rep, xlsx, _ = sample_out
+    summ = rep.tables["summary"].set_index("_indicator")
+    lib = compute(sample, ["placement_rate", "graduates_total"], by=["grad_year"]).set_index(
+        ["indicator", "grad_year"])["estimate"]
+    pr = summ.loc["placement_rate"]
+    assert pr["previous"] == pytest.approx(lib[("placement_rate", YEAR - 1)])
+    assert pr["change"] == pytest.approx(100 * (lib[("placement_rate", YEAR)] - lib[("placement_rate", YEAR - 1)]))
+    for ind, rec in summ.iterrows():
+        text = rec["summary_text"]
+        assert str(YEAR) in text, ind
+        if rec["significance"] == "是":
+            assert "超出随机波动" in text and rec["q_value"] < 0.05
+        elif rec["significance"] == "否":
+            assert "随机波动范围之内" in text
+    g = summ.loc["graduates_total"]
+    assert g["change"] == lib[("graduates_total", YEAR)] - lib[("graduates_total", YEAR - 1)]
+    assert "不涉及抽样误差" in g["summary_text"]
+    first = _sheet(xlsx, "摘要")
+    assert list(first.columns[:4]) == ["指标", f"{YEAR - 1}届", f"{YEAR}届", "变化"] or \
+        list(first.columns[:4]) == ["项目", f"{YEAR - 1}届", f"{YEAR}届", "变化"]
+
+
+# --- language: Chinese only, ids only on the technical sheet ---------------------------------------------
+
+def test_no_english_id_outside_the_technical_sheet(sample_out, messy_out):
+    for _, xlsx, _ in (sample_out, messy_out):
+        wb = openpyxl.load_workbook(xlsx)
+        leaks = {}
+        for ws in wb.worksheets:
+            if ws.title == "技术信息":
+                continue
+            for row in ws.iter_rows():
+                for c in row:
+                    if isinstance(c.value, str) and SNAKE.search(c.value):
+                        leaks.setdefault(ws.title, []).append(c.value[:80])
+        assert leaks == {}
+        tech = _sheet(xlsx, "技术信息")
+        assert "placement_rate" in set(tech["键（选项字段名）"])
+
+
+def test_no_reference_to_files_outside_the_package_and_one_internship_term(sample_out):
+    _, xlsx, html_path = sample_out
+    wb = openpyxl.load_workbook(xlsx)
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    page = html_path.read_text(encoding="utf-8")
+    for bad in ("definitions-cn.md", "DOMAIN.md", "seed 00", "methods-intl.md"):
+        assert not [c for c in cells if bad in c] and bad not in page, bad
+    for name in OFFICIAL_ZH + ["摘要", "指标明细"]:
+        assert not [c.value for row in wb[name].iter_rows() for c in row if "顶岗实习" in str(c.value)]
+    methods = set(_sheet(xlsx, "队列比较")["方法"])
+    assert all(re.search(r"[\u4e00-\u9fff]", m) for m in methods)
+    assert set(_sheet(xlsx, "队列比较")["效应量类型"]) <= {"比例差效应量 h（Cohen）", "均值差效应量 d（Cohen）", "标准化差值"}
+
+
+# --- printing ---------------------------------------------------------------------------------------------
+
+def test_every_sheet_prints_a4_landscape_fit_to_width(sample_out):
     _, xlsx, _ = sample_out
-    by = _sheet(xlsx, "分院系指标")
-    got = by[by["指标编号"] == "placement_rate"].set_index("院系")
-    raw = pd.read_csv(SAMPLE / "毕业生.csv", dtype={"毕业去向代码": str})
-    cohort = raw[raw["毕业年份"] == YEAR].assign(placed=lambda d: d["毕业去向代码"].map(_placed))
-    want = cohort.groupby("院系")["placed"].agg(["sum", "size"])
-    assert set(got.index) == set(want.index)
-    for dept, rec in want.iterrows():
-        assert got.loc[dept, "分子"] == rec["sum"] and got.loc[dept, "分母"] == rec["size"]
-        assert got.loc[dept, "估计值"] == pytest.approx(rec["sum"] / rec["size"])
+    wb = openpyxl.load_workbook(xlsx)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None), ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.freeze_panes == "A2", ws.title
+        widths = [d.width for d in ws.column_dimensions.values() if d.width]
+        assert widths and max(widths) <= 50, ws.title
 
 
-def test_excel_number_formats(sample_out):
-    _, xlsx, _ = sample_out
-    ws = openpyxl.load_workbook(xlsx)["计分卡"]
-    head = {c.value: i for i, c in enumerate(ws[1])}
-    rows = {(r[head["指标编号"]].value, r[head["年份"]].value): r for r in ws.iter_rows(min_row=2)}
-    pr = rows[("placement_rate", YEAR)]
-    assert isinstance(pr[head["估计值"]].value, float)          # a number, not "83.2%"
-    assert pr[head["估计值"]].number_format == "0.0%"
-    assert pr[head["95%置信区间上限"]].number_format == "0.0%"
-    assert pr[head["分母"]].number_format == "#,##0"
-    assert pr[head["年份"]].number_format == "0"                # 2024, not 2,024
-    sal = rows[("salary_mean", YEAR)]
-    assert sal[head["估计值"]].number_format == "#,##0.00"      # yuan are not percentages
+def test_html_is_self_contained_with_a_print_stylesheet(sample_out):
+    rep, _, html_path = sample_out
+    page = html_path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert "<script" not in page and "<link" not in page
+    assert page.count("data:image/png;base64,") == len(rep.figures) >= 8
+    assert "@page { size: A4 landscape" in page and "thead { display: table-header-group; }" in page
+    for key in rep.tables:
+        assert f'<section id="{key}"' in page, key
+    assert f">{rep.sheet_name('scorecard')}</h2>" in page
+    card = rep.tables["scorecard"]
+    pr = card[(card["_indicator"] == "placement_rate") & (card["_field"] == "estimate")].iloc[0]
+    assert f"{pr[f'value_{YEAR}']:.2%}" in page
+    assert not SNAKE.search(re.sub(r'<section id="technical".*?</section>|id="[^"]*"|href="#[^"]*"|alt="[^"]*"'
+                                   r'|class="[^"]*"', "", page, flags=re.S))
 
 
-def test_year_over_year_change_is_difference_of_estimates(sample, sample_out):
-    _, xlsx, _ = sample_out
-    yoy = _sheet(xlsx, "年度变化").set_index("指标编号")
-    lib = compute(sample, ["placement_rate"], by=["grad_year"]).set_index("grad_year")["estimate"]
-    assert yoy.loc["placement_rate", "变化"] == pytest.approx(lib[YEAR] - lib[YEAR - 1])
-    assert yoy.loc["placement_rate", "上年估计值"] == pytest.approx(lib[YEAR - 1])
-    assert yoy.loc["placement_rate", "变化95%下限"] < yoy.loc["placement_rate", "变化"] < \
-        yoy.loc["placement_rate", "变化95%上限"]
+def test_font_subset_is_cached_by_glyph_set(tmp_path, monkeypatch):
+    from coopmetrics import plots
+    from coopmetrics.report.html import font_face
+
+    monkeypatch.setenv("COOPMETRICS_CACHE_DIR", str(tmp_path))
+    plots.font_subset_woff.cache_clear()
+    first = font_face("计分卡 摘要 2024")
+    assert len(list((tmp_path / "fonts").glob("*.woff"))) == 1
+    plots.font_subset_woff.cache_clear()
+
+    def boom(*a, **k):
+        raise AssertionError("subset made again despite the cache")
+
+    monkeypatch.setattr("fontTools.subset.Subsetter", boom)
+    assert font_face("摘要 计分卡 1999") == first  # same glyphs (ASCII always included): cache hit
+    plots.font_subset_woff.cache_clear()
+
+
+def test_html_embeds_cjk_font_subset(tmp_path):
+    html_path = build_report(_tiny(), YEAR).to_html(tmp_path / "t.html")  # embed_font=True by default
+    page = html_path.read_text(encoding="utf-8")
+    m = re.search(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", page)
+    assert m, "the CJK font subset is embedded"
+    assert 20_000 < len(m.group(1)) * 3 / 4 < 1_500_000  # a subset, not the 16 MB font
+
+
+# --- other sheets ------------------------------------------------------------------------------------------
+
+def test_platform_a74_counts_match_pandas(sample, sample_out):
+    rep, xlsx, _ = sample_out
+    a74 = _sheet(xlsx, "状态数据A7-4岗位实习").set_index("专业")
+    raw = _csv("岗位实习.csv")
+    raw = raw[raw["年份"] == YEAR]
+    if "专业名称" not in raw.columns:
+        g = sample["graduates"].drop_duplicates("student_id").set_index("student_id")["major"]
+        raw = raw.assign(专业名称=raw["学号"].astype(str).map(g))
+    want = raw.groupby("专业名称")["学号"].nunique()
+    assert a74["岗位实习学生数"].to_dict() == want.to_dict()
+    assert a74["岗位实习学生数"].sum() == raw["学号"].nunique()
 
 
 def test_enterprise_sheet_sums_each_firm(sample, sample_out):
@@ -180,7 +379,6 @@ def test_enterprise_sheet_sums_each_firm(sample, sample_out):
     assert len(ent) == len(want)
     np.testing.assert_allclose(ent.loc[want.index, "设备值（元）"], want["equipment_value"])
     np.testing.assert_allclose(ent.loc[want.index, "接收实习学生数"], want["interns_received"])
-    assert ent["设备值（元）"].is_monotonic_decreasing
 
 
 def test_cohort_sheet_counts_programs(sample, sample_out):
@@ -188,90 +386,45 @@ def test_cohort_sheet_counts_programs(sample, sample_out):
     coh = _sheet(xlsx, "队列比较")
     g = sample["graduates"]
     g = g[g["grad_year"] == YEAR]
-    raw = coh[(coh["指标编号"] == "placement_rate") & (coh["是否调整"] == "否")].set_index("培养模式")
+    raw = coh[(coh["指标"] == "毕业去向落实率") & (coh["是否调整"] == "否")].set_index("培养模式")
     assert raw.loc["订单班", "队列人数"] == (g["program"] == "order_class").sum()
     assert raw.loc["订单班", "参照组人数"] == (g["program"] == "regular").sum()
     placed = g["destination_code"].map(_placed)
-    order = g["program"] == "order_class"
-    assert raw.loc["订单班", "队列估计值"] == pytest.approx(placed[order].mean())
-    assert set(coh["是否调整"]) == {"是", "否"}  # raw gaps and entry-score-adjusted effects
+    assert raw.loc["订单班", "队列估计值"] == pytest.approx(placed[g["program"] == "order_class"].mean())
+    assert set(coh["是否调整"]) == {"是", "否"}
 
 
-def test_definitions_cover_every_indicator_used(sample_out):
+def test_by_department_placement_matches_pandas_groupby(sample_out):
     rep, xlsx, _ = sample_out
-    defs = _sheet(xlsx, "指标定义")
-    used = set(rep.tables["scorecard"]["indicator"]) | set(rep.tables["resources"]["indicator"])
-    assert used <= set(defs["指标编号"])
-    assert defs["出处"].notna().all() and (defs["出处"].str.len() > 5).all()
-    assert defs.loc[defs["指标编号"] == "placement_rate", "分母"].iloc[0]
+    by = _sheet(xlsx, "分院系指标")
+    got = by[by["指标"] == "毕业去向落实率"].set_index("院系")
+    raw = _csv("毕业生.csv")
+    cohort = raw[raw["毕业年份"] == YEAR].assign(placed=lambda d: d["毕业去向代码"].map(_placed))
+    want = cohort.groupby("院系")["placed"].agg(["sum", "size"])
+    for dept, rec in want.iterrows():
+        assert got.loc[dept, "分子"] == rec["sum"] and got.loc[dept, "分母"] == rec["size"]
 
 
-def test_key_figures_and_targets(sample_out):
-    rep, _, _ = sample_out
-    keys = {k["indicator"]: k for k in rep.key_figures}
-    assert "placement_rate" in keys and keys["placement_rate"]["grad_year"] == YEAR
-    res = rep.tables["resources"]
-    dual = res[(res["indicator"] == "dual_teacher_ratio_professional") & (res["year"] == YEAR)].iloc[0]
-    assert dual["target"] == 0.5
-    assert bool(dual["meets_target"]) == (dual["estimate"] > 0.5)
+def test_technical_sheet_has_every_option_once_with_raw_value(sample_out):
+    _, xlsx, _ = sample_out
+    tech = _sheet(xlsx, "技术信息", dtype=str, keep_default_na=False)
+    opts = tech[tech["类别"] == "口径选项"].set_index("键（选项字段名）")
+    default = cm.registry.Options()
+    for f in dataclasses.fields(cm.registry.Options):
+        assert opts.loc[f.name, "值"] == str(getattr(default, f.name)), f.name
+    assert opts.loc["disclosure", "值"] == "none"
+    about = _sheet(xlsx, "说明", dtype=str, keep_default_na=False)
+    assert "双师认定口径" in set(about["项目"]) or any("双师" in i for i in about["项目"])
 
 
-# --- HTML ----------------------------------------------------------------------------------------------
-
-def test_html_is_self_contained_and_readable(sample_out):
-    rep, _, html_path = sample_out
-    page = html_path.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>")
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)  # no external assets
-    assert "<script" not in page and "<link" not in page
-    assert page.count("data:image/png;base64,") == len(rep.figures) >= 8
-    assert f"{rep.college}{YEAR}年校企合作质量年度报告" in page
-    card = rep.tables["scorecard"]
-    pr = card[(card["indicator"] == "placement_rate") & (card["year"] == YEAR)].iloc[0]
-    # estimate, CI and numerator/denominator of the headline rate are printed
-    assert f"{pr['estimate'] * 100:.1f}%" in page
-    assert f"({pr['ci_low'] * 100:.1f}%–{pr['ci_high'] * 100:.1f}%)" in page
-    assert f"{pr['numerator']:,.0f}/{pr['denominator']:,.0f}" in page
-    for title in ("计分卡", "教学资源表", "服务贡献表", "队列比较", "指标定义", "数据校验"):
-        assert f">{title}</h2>" in page
-
-
-def test_html_embeds_cjk_font_subset(tmp_path):
-    html_path = build_report(_tiny(), YEAR).to_html(tmp_path / "t.html")  # embed_font=True by default
-    page = html_path.read_text(encoding="utf-8")
-    m = re.search(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", page)
-    assert m, "the CJK font subset is embedded"
-    size = len(m.group(1)) * 3 / 4
-    assert 20_000 < size < 1_500_000  # a subset, not the 16 MB font
-
-
-# --- disclosure and personal data -------------------------------------------------------------------
-
-def test_suppressed_cells_are_marked_never_blank(tmp_path):
+def test_suppressed_cells_are_marked_in_a_public_release(tmp_path):
     rep = build_report(_tiny(), YEAR, disclosure="hesa")
-    by = rep.tables["by_group"]
-    small = by[(by["indicator"] == "placement_rate") & (by["department"] == "小学院")].iloc[0]
-    assert small["status"] == "suppressed"  # 6 graduates < 22.5
     xlsx = rep.to_excel(tmp_path / "t.xlsx")
     sheet = _sheet(xlsx, "分院系指标")
-    cell = sheet[(sheet["指标编号"] == "placement_rate") & (sheet["院系"] == "小学院")].iloc[0]
+    cell = sheet[(sheet["指标"] == "毕业去向落实率") & (sheet["院系"] == "小学院")].iloc[0]
     assert cell["估计值"] == SUPPRESSED["zh"] and cell["95%置信区间下限"] == SUPPRESSED["zh"]
-    big = sheet[(sheet["指标编号"] == "placement_rate") & (sheet["院系"] == "大学院")].iloc[0]
-    assert big["估计值"] == pytest.approx(30 / 40) and big["分母"] == 40  # HESA rounds 40 to 40
-    page = rep.html()
-    assert SUPPRESSED["zh"].replace("<", "&lt;").replace(">", "&gt;") in page
-    en = dataclasses.replace(rep, lang="en").to_excel(tmp_path / "en.xlsx")
-    assert "suppressed" in set(_sheet(en, "By department")["Estimate"].astype(str))
-
-
-def test_missing_tables_are_reported_not_invented():
-    rep = build_report(_tiny(), YEAR, disclosure="none")
-    card = rep.tables["scorecard"]
-    sat = card[card["indicator"] == "school_satisfaction"]
-    assert set(sat["status"]) == {"missing_input"}
-    assert sat["estimate"].isna().all()
-    assert "enterprise" not in rep.tables
-    assert any("企业" in n for n in rep.notes)
+    big = sheet[(sheet["指标"] == "毕业去向落实率") & (sheet["院系"] == "大学院")].iloc[0]
+    assert big["估计值"] == pytest.approx(30 / 40) and big["分母"] == 40
 
 
 def test_no_personal_data_in_any_output(messy_out):
@@ -292,8 +445,10 @@ def test_no_personal_data_in_any_output(messy_out):
         assert not {"name", "id_card", "phone", "email", "exam_number"} & set(frame.columns)
     # the validation sheet still tells staff which columns were dropped and where the problems are
     val = _sheet(xlsx, "数据校验")
-    assert {"duplicate_id", "unknown_code", "pii_dropped"} <= set(val["问题"])
-    assert val.loc[val["问题"] == "unknown_code", "Excel 行号"].notna().all()
+    assert {"编号重复", "代码无法识别", "个人信息列已删除"} <= set(val["问题"])
+    assert val.loc[val["问题"] == "代码无法识别", "Excel 行号"].notna().all()
+    tech = _sheet(xlsx, "技术信息")
+    assert {"duplicate_id", "unknown_code", "pii_dropped"} <= set(tech["键（选项字段名）"])
 
 
 def test_scrub_validation_masks_values_of_personal_columns():
@@ -338,90 +493,75 @@ def test_default_year_is_the_latest(tmp_path):
     assert rep.year == YEAR
 
 
-# --- 说明 sheet: definition options as readable bilingual rows -------------------------------------
-
-_DISPLAY = ["项目", "内容", "状态", "可选项", "备注"]  # what staff read; 键/值 keep the raw option
-_REPR = re.compile(r"\('|\['|\{'|\(\d+,|\bTrue\b|\bFalse\b|\bNone\b")
 
 
-def _about_options(path: Path) -> pd.DataFrame:
-    about = pd.read_excel(path, sheet_name="说明", engine="openpyxl", dtype=str, keep_default_na=False)
-    return about[about["键（选项字段名）"] != ""].set_index("键（选项字段名）")
+# --- print check: LibreOffice (workbook) and Chromium (HTML) to PDF -------------------------------------
+
+_SOFFICE = next((p for p in ("soffice", "libreoffice") if shutil.which(p)), None)
+_CHROMIUM = next((p for p in ("chromium", "chromium-browser", "google-chrome") if shutil.which(p)),
+                 None)
+_PDFTOTEXT = shutil.which("pdftotext")
 
 
-@pytest.fixture(scope="module")
-def tiny_options_out(tmp_path_factory):
-    """The tiny dataset with non-default options: provisional profile, 2004 双师 definition, 基本满意."""
-    opts = cm.registry.Options(profile="moe_2024", dual_definition="2004_evaluation",
-                               satisfied_levels={"school": (5, 4, 3)}, as_of="2024-08-31")
-    rep = build_report(_tiny(), YEAR, options=opts, disclosure="min_n")
-    out = tmp_path_factory.mktemp("tiny_options")
-    return rep, rep.to_excel(out / "r.xlsx"), rep.to_html(out / "r.html", embed_font=False)
+def _pdf_text(pdf: Path) -> str:
+    """Text of a PDF in content order, whitespace removed (wrapped headers join up again)."""
+    import subprocess
+
+    out = subprocess.run([_PDFTOTEXT, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
 
 
-def test_about_sheet_has_every_option_once_with_raw_value(sample_out):
-    _, xlsx, _ = sample_out
-    # keep_default_na=False: the raw values "None" and "none" are text, not missing
-    about = pd.read_excel(xlsx, sheet_name="说明", engine="openpyxl", dtype=str, keep_default_na=False)
-    keys = [k for k in about["键（选项字段名）"] if k]
-    default = cm.registry.Options()
-    for f in dataclasses.fields(cm.registry.Options):  # the field list, independent of the report code
-        assert keys.count(f.name) == 1, f.name
-        raw = about.loc[about["键（选项字段名）"] == f.name, "值"].item()
-        assert raw == str(getattr(default, f.name)), f.name
-    assert keys.count("disclosure") == 1 and keys.count("by") == 1
+def _page_count(pdf: Path) -> int:
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
-def test_about_sheet_display_columns_have_no_python_reprs(sample_out, tiny_options_out):
-    for xlsx in (sample_out[1], tiny_options_out[1]):
-        rows = _about_options(xlsx)
-        assert len(rows) >= len(dataclasses.fields(cm.registry.Options))
-        for col in _DISPLAY:
-            for key, cell in rows[col].items():
-                assert not _REPR.search(cell), (key, col, cell)
-        # every option row names the setting in both languages and says how to change it
-        assert rows["项目"].str.contains(" / ").all()
-        assert rows["如何更改"].str.contains("Options\\(|--|自动").all()
+@pytest.mark.slow
+@pytest.mark.skipif(_SOFFICE is None or _PDFTOTEXT is None, reason="LibreOffice or poppler-utils not installed")
+def test_workbook_prints_official_tables_on_at_most_two_pages_with_every_column(sample_out, tmp_path):
+    """Each official sheet alone -> PDF by LibreOffice headless: ≤ 2 A4 pages, every header on paper."""
+    import subprocess
+    from types import MappingProxyType
+
+    from coopmetrics.report.excel import visible_columns
+
+    rep, xlsx, _ = sample_out
+    keys = ["summary", *[k for k in ("scorecard", "resources", "service", "policy", "international", "feedback")
+                         if k in rep.tables]]
+    books = [dataclasses.replace(rep, tables=MappingProxyType({k: rep.tables[k]})).to_excel(tmp_path / f"{k}.xlsx")
+             for k in keys]
+    subprocess.run([_SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+                    *map(str, books), str(xlsx)], capture_output=True, timeout=300, check=True,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    for k in keys:
+        pdf = tmp_path / "pdf" / f"{k}.pdf"
+        assert _page_count(pdf) <= 2, k
+        text = _pdf_text(pdf)
+        for c in visible_columns(rep, k, rep.tables[k]):
+            assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
+    text = _pdf_text(tmp_path / "pdf" / "report.pdf")  # the whole workbook: no column lost anywhere
+    for k, frame in rep.tables.items():
+        for c in visible_columns(rep, k, frame):
+            assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
 
 
-def test_about_sheet_explains_values_in_words(sample_out, tiny_options_out):
-    default = _about_options(sample_out[1])
-    # default top-2-box: scores 5 and 4 are 很满意, 满意 (definitions-cn.md §2.3)
-    assert "母校: 很满意、满意；" in default.loc["satisfied_levels", "内容"]
-    assert "school: very satisfied, satisfied;" in default.loc["satisfied_levels", "内容"]
-    assert default.loc["as_of", "内容"].startswith("未设置") and "not set" in default.loc["as_of", "内容"]
-    assert "--profile" in default.loc["profile", "如何更改"]
-    changed = _about_options(tiny_options_out[1])
-    assert "母校: 很满意、满意、基本满意" in changed.loc["satisfied_levels", "内容"]
-    assert "very satisfied, satisfied, fairly satisfied" in changed.loc["satisfied_levels", "内容"]
-    assert "2024-08-31" in changed.loc["as_of", "内容"]
+@pytest.mark.slow
+@pytest.mark.skipif(_CHROMIUM is None or _PDFTOTEXT is None, reason="Chromium or poppler-utils not installed")
+def test_html_prints_every_column(sample_out, tmp_path):
+    """The HTML printed by Chromium headless (A4 landscape print stylesheet): every table header on paper."""
+    import subprocess
 
+    from coopmetrics.report.excel import visible_columns
 
-def test_changing_an_option_changes_its_row_and_flags_provisional(sample_out, tiny_options_out):
-    default = _about_options(sample_out[1])
-    changed = _about_options(tiny_options_out[1])
-    assert default.loc["profile", "值"] == "moe_2021" and changed.loc["profile", "值"] == "moe_2024"
-    assert default.loc["profile", "内容"] != changed.loc["profile", "内容"]
-    assert "2024" in changed.loc["profile", "内容"] and "2021" in default.loc["profile", "内容"]
-    # moe_2024 and the computed 2004 双师 conditions are [U] (codes.PROFILES / definitions-cn.md §1.2, §3.1)
-    assert cm.codes.PROFILES["moe_2024"].provisional and not cm.codes.PROFILES["moe_2021"].provisional
-    assert "[U]" not in default.loc["profile", "状态"] and "[U]" in changed.loc["profile", "状态"]
-    assert "[U]" not in default.loc["dual_definition", "状态"] and "[U]" in changed.loc["dual_definition", "状态"]
-    # the alternatives make the other choices visible, the [U] one marked
-    assert "moe_2024 [U]" in default.loc["profile", "可选项"]
-    assert "moe_2021" in changed.loc["profile", "可选项"] and "moe_2024" not in changed.loc["profile", "可选项"]
-    assert default.loc["disclosure", "值"] == "none" and changed.loc["disclosure", "值"] == "min_n"
-
-
-def test_html_definitions_section_lists_the_options(tiny_options_out):
-    rep, xlsx, html_path = tiny_options_out
-    page = html_path.read_text(encoding="utf-8")
-    section = page[page.index('<h2 id="definitions">'):]
-    rows = _about_options(xlsx)
-    import html as _html
-
-    for key, rec in rows.iterrows():
-        assert _html.escape(rec["项目"]) in section, key
-        assert _html.escape(rec["内容"]) in section, key
-        assert _html.escape(rec["可选项"]) in section, key
-    assert section.count("[U]") >= 2
+    rep, _, _ = sample_out
+    page = rep.to_html(tmp_path / "r.html")  # with the embedded font, as a reader's browser prints it
+    pdf = tmp_path / "r.pdf"
+    subprocess.run([_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], capture_output=True, timeout=300, check=True)
+    text = _pdf_text(pdf)
+    for k, frame in rep.tables.items():
+        for c in visible_columns(rep, k, frame):
+            assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
+    assert rep.college + str(YEAR) in text

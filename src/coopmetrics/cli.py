@@ -6,10 +6,12 @@ printed as one clear bilingual message (no traceback unless ``--debug``).
 
 Exit codes (退出码)
 -------------------
-0  success; for ``validate``: no problems found
-1  ``validate``: problems found (the input is usable; see the report)
-2  unusable input (unreadable file, missing required column, bad option)
-3  unexpected internal error (please report it; ``--debug`` shows the traceback)
+0    success; for ``validate``: no problems found
+1    ``validate``: problems found (the input is usable; see the report)
+2    unusable input (unreadable file, missing required column, bad option), or an output
+     file open in Excel ("请先在 Excel 中关闭 … / close … in Excel")
+3    unexpected internal error (please report it; ``--debug`` shows the traceback)
+130  interrupted with Ctrl-C (nothing written)
 
 Examples
 --------
@@ -51,18 +53,30 @@ school–enterprise cooperation in vocational education.
   coopmetrics indicators --lang en
 
 退出码 / exit codes: 0 成功 ok · 1 发现数据问题 problems found (validate) ·
-2 输入不可用 unusable input · 3 内部错误 internal error
+2 输入不可用或报告文件被占用 unusable input or output open in Excel · 3 内部错误 internal error ·
+130 已中断 interrupted (Ctrl-C)
 """
 
 _REPORT_HELP = """\
-生成年度报告：Excel 工作簿（每张报表一个工作表：计分卡、教学资源表、服务贡献表、合作企业贡献、
-实习合规、队列比较、年度变化、指标定义、数据校验）和一个可直接打开的 HTML 文件（图表内嵌）。
-不给 DATA 时使用内置样例数据。
+生成年度报告：Excel 工作簿和一个可直接打开的 HTML 文件（图表内嵌）。工作簿依次为：摘要、计分卡、
+教学资源表、服务贡献表、落实政策表、国际影响表、学生反馈表（按质量年报格式，每项一行、两个届别并列，
+未提供输入的项目写“未提供数据”），然后是指标明细、分组指标、合作企业贡献、队列比较、年度变化、
+指标定义、数据校验、技术信息和说明。每个工作表均可直接按 A4 横向打印。不给 DATA 时使用内置样例数据。
 
-Write the yearly report: an Excel workbook (one sheet per table: scorecard, teaching resources,
-service contribution, partner-firm contribution, internship compliance, cohort comparisons,
-year-over-year changes, definitions, validation) and one self-contained HTML file (plots
-embedded). Without DATA the shipped sample is used.
+数字默认精确：人数、金额和比例不取整、不抑制，与上报状态数据平台的数字一致。只有对外公开发布时才用
+“--publish 公开”：人数取整到5，人数太少的单元格不公布（标为“<抑制>”）。
+
+已有同名报告时，旧文件改名保留为备份（…备份-时间.xlsx）；加 --force 则直接覆盖。报告文件在 Excel 中
+打开时无法写入：请先关闭后再运行。按 Ctrl-C 可随时中断，不会留下写了一半的文件。
+
+Write the yearly report: an Excel workbook and one self-contained HTML file (plots embedded). The
+workbook has a summary, the official 质量年报 tables (scorecard, teaching resources, service
+contribution, policy implementation, international influence, student feedback: one row per item,
+two cohorts side by side, "no data supplied" where an input is missing), then details, breakdowns,
+partner firms, cohort comparisons, year-over-year changes, definitions, validation, a technical
+sheet and the about sheet; every sheet prints on A4 landscape. Figures are exact by default;
+--publish public rounds counts to 5 and withholds small cells for a public release. An existing
+report is kept as a backup unless --force. Without DATA the shipped sample is used.
 
 口径选项 / definition options: definitions-cn.md 中标为未核实 [U] 的口径可在此改选，所选口径写入报告的
 “说明”工作表（键、值、状态、如何更改）。默认值与 Python 的 coopmetrics.registry.Options() 相同。
@@ -71,7 +85,8 @@ sheet. Defaults are those of coopmetrics.registry.Options().
 
 示例 / examples:
   coopmetrics report --year 2024 --out 报告
-  coopmetrics report exports/ --year 2023 --out out --lang en --profile moe_2024 --disclosure min_n
+  coopmetrics report exports/ --year 2023 --out out --lang en --profile moe_2024 --publish public
+  coopmetrics report exports/ --year 2024 --platform --force
   coopmetrics report exports/ --year 2024 --dual 2004_evaluation --top-box 3 --weights none
   coopmetrics report exports/ --year 2024 --practice-days 183 --pay-rule 2016 --weights column
 """
@@ -141,6 +156,10 @@ def _positive_number(text: str) -> int | float:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return int(value) if value.is_integer() else value
 
+
+#: ``--publish`` choice -> disclosure preset of :func:`coopmetrics.build_report`.
+PUBLISH: dict[str, str] = {"内部": "none", "internal": "none", "公开": "hesa", "public": "hesa"}
+EXIT_INTERRUPTED = 130
 
 #: ``--top-box`` choice -> satisfied levels (scores) used for every survey kind.
 TOP_BOX: dict[int, tuple[int, ...]] = {2: (5, 4), 3: (5, 4, 3)}
@@ -225,8 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language (default: %(default)s)")
     rep.add_argument("--by", choices=["department", "major"], default="department",
                      help="分组 / breakdown (default: %(default)s)")
-    rep.add_argument("--disclosure", choices=["hesa", "min_n", "none"], default="hesa",
-                     help="小单元格披露控制 / small-cell disclosure control (default: %(default)s)")
+    rep.add_argument("--publish", choices=list(PUBLISH), default="内部",
+                     help="发布范围：内部/internal = 精确数字（默认，学校自用与上报）；公开/public = 对外公开发布，"
+                          "人数取整到5、人数太少的单元格不公布 / audience: internal = exact figures (default); "
+                          "public = counts rounded to 5 and small cells withheld (default: %(default)s)")
+    rep.add_argument("--disclosure", choices=["none", "hesa", "min_n"], default=None,
+                     help="高级：直接指定披露规则（覆盖 --publish）；none = 精确，hesa = 取整并抑制，min_n = 只抑制 / "
+                          "advanced: the disclosure preset itself (overrides --publish)")
+    rep.add_argument("--force", action="store_true",
+                     help="覆盖已有报告，不保留备份 / overwrite an existing report without keeping a backup")
+    rep.add_argument("--platform", action="store_true",
+                     help="另加状态数据采集格式的工作表（A7-4 岗位实习、A7-5 校企合作，按专业） / also write the state "
+                          "data platform layouts (A7-4 internships, A7-5 partnerships, per major)")
     rep.add_argument("--salt", default=None,
                      help="个人信息列哈希用的盐 / salt for hashing personal-data columns at load time")
     _add_definition_options(rep)
@@ -284,19 +313,66 @@ def _options(args: argparse.Namespace) -> Any:
     return Options(**kw)
 
 
+def _progress(args: argparse.Namespace) -> Any:
+    """One progress display over every phase of a report run (load, compute, compare, plots, write).
+
+    Returns a callable taking a phase id (see :data:`coopmetrics.report.PHASES`) and a
+    ``close`` function; a no-op pair when progress is off (``--quiet`` or not a terminal).
+    """
+    from .report import PHASES
+
+    if not _progress_enabled(args):
+        return (lambda phase: None), (lambda: None)
+    from tqdm import tqdm
+
+    words = {k: zh for k, zh, _ in PHASES}
+    bar = tqdm(total=len(PHASES), desc="生成报告", unit="步", leave=False, file=sys.stderr,
+               bar_format="{desc}: {n_fmt}/{total_fmt} 步 {bar} {postfix}")
+    seen: list[str] = []
+
+    def step(phase: str) -> None:
+        if seen:
+            bar.update(1)
+        seen.append(phase)
+        bar.set_postfix_str(words.get(phase, phase))
+
+    def close() -> None:
+        bar.update(bar.total - bar.n)
+        bar.close()
+
+    return step, close
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
+    from .report.writing import check_targets, write_all
 
-    progress = _progress_enabled(args)
-    data = _load(args.data, args.salt)
-    report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args),
-                          disclosure=args.disclosure, progress=progress)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"coopmetrics_{report.year}_{'报告' if args.lang == 'zh' else 'report'}"
-    xlsx = report.to_excel(out / f"{stem}.xlsx")
-    html = report.to_html(out / f"{stem}.html")
+    disclosure = args.disclosure or PUBLISH[args.publish]
+    stem = f"coopmetrics_{args.year if args.year is not None else '{year}'}_{'报告' if args.lang == 'zh' else 'report'}"
+    if args.year is not None:  # fail fast: a workbook left open in Excel stops the run before any work
+        check_targets([out / f"{stem}.xlsx", out / f"{stem}.html"])
+    step, close = _progress(args)
+    try:
+        step("load")
+        data = _load(args.data, args.salt)
+        report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args),
+                              disclosure=disclosure, progress=step, platform=args.platform)
+        stem = stem.replace("{year}", str(report.year))
+        xlsx, html = out / f"{stem}.xlsx", out / f"{stem}.html"
+        check_targets([xlsx, html])
+        step("write")
+        result = write_all({xlsx: report.to_excel, html: report.to_html}, force=args.force)
+    finally:
+        close()
     print(f"已写出 / written:\n  {xlsx}\n  {html}")
+    for target, backup in result.backups.items():
+        print(f"原有报告已备份为 / previous report kept as backup: {backup.name}  ({target.name})")
+    for target in result.overwritten:
+        print(f"已覆盖原有报告（--force） / previous report overwritten (--force): {target.name}")
+    if disclosure != "none":
+        print("注意：这是对外公开版（人数取整、小单元格不公布），不要用于上报 / note: public-release version "
+              "(rounded, small cells withheld); do not submit it as the college's figures")
     return EXIT_OK
 
 
@@ -384,9 +460,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = getattr(exc, "filename", None) or ""
         print(f"错误：无法读取或写入文件 {name}\nerror: cannot read or write {name}: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        print("已中断 / interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback; write_all() left no partial file
+        print("\n已中断，未写出任何文件 / interrupted, nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # the CLI turns every failure into one message
         if args.debug:
             traceback.print_exc()

@@ -1,0 +1,250 @@
+"""Excel renderer: one sheet per table, in the report's language, ready to print.
+
+Numbers stay numbers with Excel number formats (integers as ``#,##0``, years as ``0``,
+shares as ``0.00%``, signed changes with a sign); ids and raw option values appear only
+on the technical sheet. Every sheet prints A4 landscape, fitted to the page width, with
+the header row repeated on every page and frozen on screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .labels import (
+    ACTIONS,
+    KINDS,
+    MISSING,
+    NA,
+    NOT_SUPPLIED,
+    STATUS,
+    SUPPRESSED,
+    TECHNICAL_COLUMNS,
+    cite,
+    effect_words,
+    isnan,
+    method_words,
+    pick_lang,
+    problem_words,
+    t,
+    table_words,
+    text_width,
+    zh_words,
+)
+
+if TYPE_CHECKING:
+    from .model import Report
+
+__all__ = ["write_excel", "visible_columns", "cell_text"]
+
+_ESTIMATE_COLS = {"estimate", "ci_low", "ci_high", "previous", "change", "change_ci_low", "change_ci_high",
+                  "estimate_cohort", "estimate_reference", "difference", "target", "estimate_unweighted"}
+_PCT_ALWAYS = {"response_rate"}
+_YEAR_COLS = {"year", "grad_year", "partnership_start", "row"}
+_INT_COLS = {"numerator", "denominator", "n", "n_cohort", "n_reference", "rows_read", "kept", "fixed",
+             "excluded", "majors"}
+#: Long-text columns: wrapped, width capped.
+_WRAP = {"basis", "summary_text", "content", "alternatives", "message_zh", "message_en", "source", "notes",
+         "numerator", "denominator", "flags", "method", "switch", "edition", "item", "status_text", "label"}
+_FORMATS = {
+    "pct": "0.00%", "count": "#,##0", "int": "#,##0", "year": "0", "money": "#,##0.00", "wan": "#,##0.00##",
+    "ratio": "0.00", "num": "#,##0.00", "p": "0.000",
+    "d_pct": '+0.00" 个百分点";-0.00" 个百分点";0.00" 个百分点"', "d_pct_en": '+0.00" pp";-0.00" pp";0.00" pp"',
+    "d_count": "+#,##0;-#,##0;0", "d_money": "+#,##0.00;-#,##0.00;0.00", "d_wan": "+#,##0.00##;-#,##0.00##;0",
+    "d_ratio": "+0.00;-0.00;0.00",
+}
+
+
+def visible_columns(rep: Report, table: str, frame: pd.DataFrame) -> list[str]:
+    """Columns shown for a table: no hidden ``_`` columns, ids only on the technical sheet,
+    only the report language's name / message column."""
+    drop_lang = {"name_en", "message_en"} if rep.lang == "zh" else {"name_zh", "message_zh"}
+    if rep.lang == "zh":
+        drop_lang.add("notes")  # the registry's notes are English
+    cols = []
+    for c in frame.columns:
+        if c.startswith("_") or c in drop_lang:
+            continue
+        if table != "technical" and c in TECHNICAL_COLUMNS:
+            continue
+        cols.append(c)
+    return cols
+
+
+def cell_text(rep: Report, column: str, value: Any, table: str = "") -> str | None:
+    """Words for a coded cell in the report language; None when the cell is not a code.
+
+    The technical sheet keeps its ids and raw values as they are.
+    """
+    lang = rep.lang
+    if not isinstance(value, str | bool | np.bool_) or isnan(value):
+        return None
+    if table == "technical" and column in TECHNICAL_COLUMNS:
+        return str(value)
+    if isinstance(value, bool | np.bool_):
+        return t(lang, "是" if value else "否", "yes" if value else "no")
+    if column in ("cohort", "reference"):
+        from ..plots import _cohort_label
+
+        return _cohort_label(value, lang)
+    simple = {"action": lambda v: ACTIONS.get(v, (v, v))[0 if lang == "zh" else 1],
+              "flags": lambda v: pick_lang(v, lang), "method": lambda v: method_words(v, lang),
+              "effect_size_type": lambda v: effect_words(v, lang), "problem": lambda v: problem_words(v, lang),
+              "table": lambda v: table_words(v, lang), "kind": lambda v: KINDS.get(v, (v, v))[lang != "zh"],
+              "status": lambda v: STATUS.get(v, (v, v))[lang != "zh"],
+              "source": lambda v: cite(v, lang), "edition": lambda v: cite(v, lang)}
+    if column in simple:
+        return simple[column](value)
+    if column == "unit":
+        from ..plots import unit_label
+
+        return unit_label(value, lang)
+    if column == "dropped_covariates" and lang == "zh":
+        return zh_words(value)
+    return zh_words(value) if lang == "zh" else value
+
+
+def _number_kind(column: str, value: float, share: bool, row_fmt: str | None) -> str:
+    if row_fmt is not None and (column.startswith("value_") or column in ("previous", "estimate")):
+        return row_fmt
+    if row_fmt is not None and column == "change":
+        return "d_" + ("count" if row_fmt == "count" else row_fmt)
+    if column in _PCT_ALWAYS or (share and column in _ESTIMATE_COLS and column not in ("change", "difference")):
+        return "pct"
+    if column in ("change", "difference", "change_ci_low", "change_ci_high"):
+        return "d_pct" if share else ("d_count" if float(value).is_integer() else "d_money")
+    if column in ("p_value", "q_value"):
+        return "p"
+    if column in _YEAR_COLS:
+        return "year"
+    if column in _INT_COLS or float(value).is_integer():
+        return "int"
+    return "num"
+
+
+def _row_meta(frame: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
+    from ..plots import is_share
+
+    share = frame["unit"].map(is_share).to_numpy(dtype=bool) if "unit" in frame.columns \
+        else np.zeros(len(frame), dtype=bool)
+    fmts = frame["_fmt"].tolist() if "_fmt" in frame.columns else [None] * len(frame)
+    return share, fmts
+
+
+def _formats(wb: Any, lang: str) -> dict[str, Any]:
+    base = {"font_name": "Microsoft YaHei" if lang == "zh" else "Calibri", "font_size": 10, "valign": "top"}
+    fmt = {k: wb.add_format({**base, "num_format": v}) for k, v in _FORMATS.items()}
+    if lang != "zh":
+        fmt["d_pct"] = fmt["d_pct_en"]
+    fmt["head"] = wb.add_format({**base, "bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True,
+                                 "valign": "vcenter"})
+    fmt["text"] = wb.add_format(base)
+    fmt["wrap"] = wb.add_format({**base, "text_wrap": True})
+    fmt["mark"] = wb.add_format({**base, "font_color": "#7F7F7F", "italic": True})
+    fmt["sup"] = wb.add_format({**base, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+    return fmt
+
+
+def _print_setup(ws: Any, rep: Report, table: str, ncols: int) -> None:
+    """A4 landscape, fit to one page wide, header row repeated, page numbers in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    title = f"{rep.college} {rep.year} {rep.sheet_name(table)}".strip().replace("&", "&&")
+    ws.set_header(f"&C{title}")
+    ws.set_footer(t(rep.lang, "&C第 &P 页，共 &N 页", "&CPage &P of &N"))
+    ws.freeze_panes(1, 0)
+    ws.hide_gridlines(0)
+
+
+def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: pd.DataFrame) -> None:
+    name = rep.sheet_name(table)
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "_")
+    ws = wb.add_worksheet(name[:31])
+    cols = visible_columns(rep, table, frame)
+    heads = [rep.header(c, table) for c in cols]
+    for j, h in enumerate(heads):
+        ws.write_string(0, j, h, fmt["head"])
+    widths = [min(text_width(h), 24) for h in heads]
+    share, row_fmt = _row_meta(frame)
+    status = frame["status"].astype(str).to_numpy() if "status" in frame.columns else None
+    marks = {SUPPRESSED[rep.lang], NOT_SUPPLIED[rep.lang], MISSING[rep.lang], NA[rep.lang]}
+    values = frame[cols].to_numpy(dtype=object)
+    for i in range(len(frame)):  # xlsxwriter writes cell by cell; this is output, not a computation
+        st = None if status is None else status[i]
+        for j, c in enumerate(cols):
+            v = values[i, j]
+            if c in _ESTIMATE_COLS and st == "suppressed":
+                ws.write_string(i + 1, j, SUPPRESSED[rep.lang], fmt["sup"])
+                shown = SUPPRESSED[rep.lang]
+            elif c in _ESTIMATE_COLS and st == "missing_input" and isnan(v):
+                ws.write_string(i + 1, j, MISSING[rep.lang], fmt["mark"])
+                shown = MISSING[rep.lang]
+            elif isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_):
+                if isnan(v):
+                    continue
+                kind = _number_kind(c, float(v), bool(share[i]), row_fmt[i])
+                ws.write_number(i + 1, j, float(v), fmt[kind])
+                shown = f"{float(v):+,.2f}" if kind not in ("year", "int", "count") else f"{float(v):,.0f}"
+                if kind == "d_pct":  # the format appends 个百分点 / pp
+                    shown += t(rep.lang, " 个百分点", " pp")
+            else:
+                text = cell_text(rep, c, v, table)
+                if text is None:
+                    continue
+                style = fmt["sup"] if text == SUPPRESSED[rep.lang] else fmt["mark"] if text in marks else (
+                    fmt["wrap"] if c in _WRAP else fmt["text"])
+                ws.write_string(i + 1, j, text, style)
+                shown = text
+            widths[j] = max(widths[j], text_width(shown))
+    final = [min(max(widths[j] + 2, 8), 48 if c in _WRAP else 30) for j, c in enumerate(cols)]
+    for j, w in enumerate(final):
+        ws.set_column(j, j, w)
+    _row_heights(ws, frame[cols], cols, final)
+    _print_setup(ws, rep, table, len(cols))
+    if len(frame) and cols and table not in ("about", "summary"):
+        ws.autofilter(0, 0, len(frame), len(cols) - 1)
+
+
+def _row_heights(ws: Any, frame: pd.DataFrame, cols: list[str], widths: list[float]) -> None:
+    """Set the height of rows whose wrapped text needs several lines.
+
+    Excel fits row heights when it opens a file, LibreOffice (and so a PDF print) does not:
+    the lines are estimated from the text width and the column width.
+    """
+    wrap = [j for j, c in enumerate(cols) if c in _WRAP]
+    if not wrap or frame.empty:
+        return
+    lines = np.ones(len(frame), dtype=int)
+    for j in wrap:
+        text = frame.iloc[:, j].astype(str).where(frame.iloc[:, j].notna(), "")
+        need = np.ceil(text.map(text_width).to_numpy(dtype=float) / max(widths[j] - 1, 1)).astype(int)
+        lines = np.maximum(lines, need)
+    for i in np.flatnonzero(lines > 1):
+        ws.set_row(int(i) + 1, 13.5 * int(min(lines[i], 12)))
+
+
+def write_excel(rep: Report, path: str | Path) -> Path:
+    """Write the report workbook to ``path`` (the tables in :attr:`Report.tables` order).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
+    fmt = _formats(wb, rep.lang)
+    for table, frame in rep.tables.items():
+        _write_sheet(wb, fmt, rep, table, frame)
+    wb.close()
+    return path
