@@ -181,8 +181,9 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
 
     def wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str]) -> pd.DataFrame:
         r = r.assign(indicator=r["indicator"].map(rename))
-        w = r.pivot_table(index=keys, columns="indicator", values=["numerator", "denominator"],
-                          aggfunc="sum", dropna=False, observed=True)
+        # groupby + unstack: only the (name, year, ...) combinations present, no cartesian product
+        w = r.groupby([*keys, "indicator"], dropna=False, observed=True)[["numerator", "denominator"]].sum()
+        w = w.unstack("indicator")
         w.columns = [f"{ind}_{stat}" for stat, ind in w.columns]
         return w.reset_index()
 
