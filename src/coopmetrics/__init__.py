@@ -52,8 +52,11 @@ _LAZY = {
     "trend_test": "compare",
     "build_report": "report",
     "Options": "registry",
+    "partner_scorecard": "partners",
+    "PartnerScorecard": "partners",
 }
-_SUBMODULES = {"sample", "plots", "schema", "registry", "estimators", "weighting", "codes", "io", "engines"}
+_SUBMODULES = {"sample", "plots", "schema", "registry", "estimators", "weighting", "codes", "io", "engines",
+               "partners"}
 
 __all__ = [
     "Dataset",

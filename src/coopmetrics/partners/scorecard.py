@@ -136,7 +136,7 @@ class PartnerScorecard:
             unit columns, ``score`` (posterior mean), ``score_low``, ``score_high``, ``rank``,
             ``rank_low``, ``rank_high``, and the weights used.
         """
-        from .fairness_draws import composite_draws
+        from .composite import composite_draws
 
         return composite_draws(self, weights, draws=draws, seed=seed, level=level)
 
@@ -291,10 +291,24 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
         sub = fair[fair["measure"] == m.id].set_index(keys)
         table[f"{m.id}_shrunk"] = table.set_index(keys).index.map(sub["shrunk"])
         table[f"{m.id}_flag"] = table.set_index(keys).index.map(sub["flag"])
-    table = table.sort_values(keys, ignore_index=True)
+    table = _order(table.sort_values(keys, ignore_index=True), keys)
     college = _college(col.college, led, extra, ci_level)
     return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
                             ci_level)
+
+
+def _order(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Documented column order: units, ledger, tenure, counts, then each measure's block."""
+    cols = [*keys, "department", "in_ledger", "partners", *INPUTS, *SERVICES, "majors", "first_year",
+            "years_active", "last_year", "tenure_years", *COUNTS]
+    for m in RATES:
+        cols += [f"{m.id}_numerator", f"{m.id}_denominator", m.id, f"{m.id}_ci_low", f"{m.id}_ci_high",
+                 f"{m.id}_shrunk", f"{m.id}_flag"]
+    for m in MEANS:
+        cols += [f"{m.id}_n", m.id, f"{m.id}_se", f"{m.id}_ci_low", f"{m.id}_ci_high", f"{m.id}_shrunk",
+                 f"{m.id}_flag"]
+    cols = [c for c in dict.fromkeys(cols) if c in t]
+    return t[cols + [c for c in t.columns if c not in cols and not c.startswith("__")]]
 
 
 def _derive(base: pd.DataFrame, college: pd.DataFrame, level: float) -> pd.DataFrame:
