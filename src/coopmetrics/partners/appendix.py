@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .measures import COUNTS, INPUTS, MEANS, RATES, SERVICES
+from .measures import COUNTS, INPUTS, SERVICES
 
 __all__ = ["appendix_table", "write_appendices", "report_section", "PartnerSection", "APPENDIX_COLUMNS"]
 

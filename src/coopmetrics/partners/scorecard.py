@@ -101,7 +101,7 @@ class PartnerScorecard:
             lines.append(("名称匹配（行）: " if zh else "name linking (rows): ")
                          + ", ".join(f"{k} {int(v)}" for k, v in m.items()))
         fl = self.fair[self.fair["flag"].isin(["above", "below"])]
-        for (meas, flag), grp in fl.groupby(["measure", "flag_zh" if zh else "flag_en"], sort=False):
+        for (_meas, flag), grp in fl.groupby(["measure", "flag_zh" if zh else "flag_en"], sort=False):
             lab = grp["name_zh" if zh else "name_en"].iloc[0]
             who = grp[self.units[0]].astype(str).tolist()
             lines.append(f"  {lab} / {flag}: {len(who)} — " + "，".join(who[:8]) + ("…" if len(who) > 8 else ""))
@@ -150,7 +150,6 @@ def _years(df: pd.DataFrame, col: str, year: Any) -> tuple[int, ...]:
 
 
 def _scope(ds: Any, years: tuple[int, ...]) -> Any:
-    from ..schema import TABLES  # noqa: F401  (year column names)
     from ..registry import YEAR_COLUMN
 
     new = {}
