@@ -9,9 +9,10 @@ report's partner section for the report builder.
 Examples
 --------
 >>> import tempfile, coopmetrics as cm
->>> paths = write_appendices(cm.sample.generate(), tempfile.mkdtemp(), year=2024)
->>> len(paths) > 100
-True
+>>> sc = cm.partner_scorecard(cm.sample.generate(), 2024)
+>>> paths = write_appendices(sc, tempfile.mkdtemp(), year=2024, partners=sc.table["enterprise"][:2])
+>>> [p.suffix for p in paths]
+['.xlsx', '.xlsx']
 """
 
 from __future__ import annotations

@@ -119,8 +119,10 @@ def kaplan_meier(time: Any, event: Any, entry: Any = None, level: float = 0.95) 
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(at_risk > 0, 1 - events / at_risk, 1.0)
         surv = np.cumprod(factor)
-        gw = np.cumsum(np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0))
-        se = surv * np.sqrt(gw)
+        # Greenwood; undefined once every subject at risk has ended (S = 0): NaN, as statsmodels
+        term = np.where(at_risk > events, events / (at_risk * (at_risk - events)), np.where(events > 0, np.inf, 0.0))
+        gw = np.cumsum(term)
+        se = np.where(np.isfinite(gw), surv * np.sqrt(gw), np.nan)
         z = stats.norm.isf((1 - level) / 2)
         # log(-log S) interval (Kalbfleisch–Prentice), inside (0, 1) by construction
         lls = np.log(-np.log(surv))
