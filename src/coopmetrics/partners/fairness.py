@@ -172,7 +172,7 @@ def funnel_flags(x: Any, n: Any, target: Any, *, flag_level: float = 0.998) -> p
 
     Examples
     --------
-    >>> funnel_flags([9, 5], [10, 10], 0.5)["flag"].tolist()
+    >>> funnel_flags([10, 5], [10, 10], 0.5)["flag"].tolist()   # P(X = 10) = 1/1024 < 0.001
     ['above', 'within']
     """
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
