@@ -409,3 +409,15 @@ def test_composite_is_explicit_and_reports_rank_stability(sc):
     assert c["weights"].iloc[0] == "intern_hire_rate=2, internship_satisfaction=1"
     with pytest.raises(InvalidOptionError):
         sc.composite({"no_such_measure": 1.0})
+
+
+def test_composite_rows_line_up_with_units_by_year(ds):
+    """One weighted measure: the composite score orders units as that measure's shrunk estimate."""
+    sc = partner_scorecard(ds, by=("enterprise", "year"), draws=0)
+    assert sc.fair["rank"].isna().all()  # draws=0: no rank intervals
+    c = sc.composite({"intern_hire_rate": 1.0}, draws=400)
+    f = sc.fair[sc.fair["measure"] == "intern_hire_rate"]
+    m = c.merge(f[["enterprise", "year", "shrunk", "denominator"]], on=["enterprise", "year"])
+    m = m[m["denominator"] > 0]
+    assert len(m) == (f["denominator"] > 0).sum()
+    assert stats.spearmanr(m["score"], m["shrunk"]).statistic > 0.97

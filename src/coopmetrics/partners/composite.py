@@ -1,6 +1,6 @@
 """User-weighted composite partner score with rank intervals (an explicit option, never a default).
 
-Each weighted measure's posterior draws (kept by :func:`partner_scorecard`) are
+Each weighted measure's posterior (kept by :func:`partner_scorecard`) is drawn from,
 standardised — ``(draw - college value) / SD of the shrunk estimates across units`` —
 weighted, and summed; the rank (1 = best) is taken in every draw, so the rank
 interval shows how stable the ranking is.
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidOptionError
-from .fairness import rank_intervals
+from .fairness import posterior_draws, rank_intervals
 
 __all__ = ["composite_draws"]
 
@@ -41,12 +41,13 @@ def composite_draws(sc: Any, weights: Mapping[str, float], *, draws: int = 2000,
     keys = [k for k in sc.units if k in sc.fair]
     scope = [c for c in sc.by if c == "year"]
     out = []
+    rng = np.random.default_rng(seed)
     groups = sorted({g for (_, g) in sc.posterior})
     for g in groups:
         total, idx = None, None
         for m, w in weights.items():
             post = sc.posterior[(m, g)]
-            d = post["draws"][:draws]
+            d = posterior_draws(post, draws, rng)
             fair = sc.fair[(sc.fair["measure"] == m)]
             if scope:
                 fair = fair[fair["year"] == g[0]]

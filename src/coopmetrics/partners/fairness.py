@@ -37,7 +37,7 @@ from scipy import optimize, stats
 from ..compare import funnel_limits
 from ..errors import InvalidOptionError
 
-__all__ = ["shrink_proportions", "shrink_means", "funnel_flags", "rank_intervals", "FLAGS"]
+__all__ = ["shrink_proportions", "shrink_means", "funnel_flags", "rank_intervals", "posterior_draws", "FLAGS"]
 
 #: Flag code -> (Chinese, English) labels.
 FLAGS: dict[str, tuple[str, str]] = {
@@ -226,3 +226,25 @@ def rank_intervals(draws: np.ndarray, *, level: float = 0.95, higher_is_better: 
         lo[ok] = np.quantile(ranks, alpha, axis=0, method="lower")
         hi[ok] = np.quantile(ranks, 1 - alpha, axis=0, method="higher")
     return med, lo, hi
+
+
+def posterior_draws(post: dict[str, Any], draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Draws (``draws`` x units) from each unit's posterior; NaN columns for units without data.
+
+    ``post`` is ``{"kind": "beta", "a", "b", "ok"}`` or ``{"kind": "normal", "mean", "sd", "ok"}``.
+
+    Examples
+    --------
+    >>> d = posterior_draws({"kind": "beta", "a": np.array([2.0, 1.0]), "b": np.array([8.0, 1.0]),
+    ...                      "ok": np.array([True, False])}, 5, np.random.default_rng(0))
+    >>> d.shape, bool(np.isnan(d[:, 1]).all())
+    ((5, 2), True)
+    """
+    ok = np.asarray(post["ok"], dtype=bool)
+    out = np.full((draws, ok.size), np.nan)
+    if ok.any():
+        if post["kind"] == "beta":
+            out[:, ok] = rng.beta(post["a"][ok], post["b"][ok], size=(draws, int(ok.sum())))
+        else:
+            out[:, ok] = post["mean"][ok] + post["sd"][ok] * rng.standard_normal((draws, int(ok.sum())))
+    return out

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InvalidOptionError
 from ..estimators import mean_interval, proportion_interval
-from .fairness import funnel_flags, rank_intervals, shrink_means, shrink_proportions
+from .fairness import funnel_flags, posterior_draws, rank_intervals, shrink_means, shrink_proportions
 from .measures import COUNTS, INPUTS, MEANS, RATES, SERVICES, _pandas, collect_measures
 from .names import normalise_names
 
@@ -200,7 +200,7 @@ def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tup
 
 def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by: str | Sequence[str] = ("enterprise",),
                       options: Any = None, ci_level: float = 0.95, shrinkage: str = "moments",
-                      flag_level: float = 0.998, draws: int = 2000, seed: int = 0) -> PartnerScorecard:
+                      flag_level: float = 0.998, draws: int = 1000, seed: int = 0) -> PartnerScorecard:
     """Scorecard of every partner enterprise: what it put in, what its students got, fairly compared.
 
     Parameters
@@ -223,7 +223,8 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     flag_level : float
         Funnel limit used for the flag (0.998 default; 0.95 limits are reported too).
     draws, seed : int
-        Posterior draws for rank intervals.
+        Posterior draws for the rank intervals of every measure (``draws=0``: no rank intervals,
+        the fast path for very many partners; :meth:`PartnerScorecard.composite` still works).
 
     Returns
     -------
@@ -281,16 +282,17 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
                    ["__key"].nunique().reindex(agg.index).fillna(0).astype("int64"))
         base = agg.reset_index()
         units = []
-    table = _derive(base, col.college, ci_level)
     keys = [*units, *(["year"] if "year" in extra else []),
             *(["department"] if "department" in extra and "department" not in units else [])]
+    # sorted before the fair comparison: the posterior keeps row positions of this table
+    table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
     fair, post = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level, shrinkage,
                        flag_level, draws, seed)
     for m in (*RATES, *MEANS):
         sub = fair[fair["measure"] == m.id].set_index(keys)
         table[f"{m.id}_shrunk"] = table.set_index(keys).index.map(sub["shrunk"])
         table[f"{m.id}_flag"] = table.set_index(keys).index.map(sub["flag"])
-    table = _order(table.sort_values(keys, ignore_index=True), keys)
+    table = _order(table, keys)
     college = _college(col.college, led, extra, ci_level)
     return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
                             ci_level)
@@ -368,9 +370,8 @@ def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: li
                 target = cx / cn if cn and cn > 0 else np.nan
                 fl = funnel_flags(x, n, target, flag_level=flag_level)
                 sh = shrink_proportions(x, n, method=shrinkage, level=level)
-                d = rng.beta(sh["post_a"], sh["post_b"], size=(draws, x.size)) if np.isfinite(sh["a"]) else \
-                    np.full((draws, x.size), np.nan)
-                d[:, n <= 0] = np.nan
+                pst = {"kind": "beta", "a": sh["post_a"], "b": sh["post_b"],
+                       "ok": (n > 0) & np.isfinite(sh["post_a"]) if np.isfinite(sh["a"]) else np.zeros(n.size, bool)}
             else:
                 n = sub[f"{m.id}_n"].to_numpy(float)
                 x, y, se = n, sub[m.id].to_numpy(float), sub[f"{m.id}_se"].to_numpy(float)
@@ -379,9 +380,11 @@ def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: li
                 sd = np.sqrt(max((css - cs * cs / cn) / (cn - 1), 0.0)) if cn and cn > 1 else np.nan
                 fl = _normal_flags(y, n, target, sd, flag_level)
                 sh = shrink_means(y, se, level=level)
-                d = sh["shrunk"][None, :] + sh["post_sd"][None, :] * rng.standard_normal((draws, y.size))
-                d[:, ~np.isfinite(se)] = np.nan
-            rk, rlo, rhi = rank_intervals(d, level=level)
+                pst = {"kind": "normal", "mean": sh["shrunk"], "sd": sh["post_sd"], "ok": np.isfinite(se)}
+            if draws > 0 and pst["ok"].any():
+                rk, rlo, rhi = rank_intervals(posterior_draws(pst, draws, rng), level=level)
+            else:  # ranks not asked for (draws=0) or no data
+                rk = rlo = rhi = np.full(n.size, np.nan)
             f = sub[keys].reset_index(drop=True).assign(
                 measure=m.id, name_zh=m.zh, name_en=m.en, kind="rate" if rate else "mean",
                 numerator=x if rate else np.nan, denominator=n, estimate=sub[m.id].to_numpy(float),
@@ -391,8 +394,9 @@ def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: li
             f["rank"], f["rank_low"], f["rank_high"] = rk, rlo, rhi
             f["n_ranked"] = int(np.isfinite(rk).sum())
             out.append(f)
-            post[(m.id, gkey)] = {"draws": d, "index": sub.index.to_numpy(), "prior": {k: v for k, v in sh.items()
-                                                                                      if np.isscalar(v)}}
+            # posterior parameters (not draws: memory stays O(units)); composite() redraws from them
+            post[(m.id, gkey)] = {**pst, "index": sub.index.to_numpy(),
+                                  "prior": {k: v for k, v in sh.items() if np.isscalar(v)}}
     fair = pd.concat(out, ignore_index=True)
     fair["flag_zh"] = fair["flag"].map({k: v[0] for k, v in FLAGS.items()})
     fair["flag_en"] = fair["flag"].map({k: v[1] for k, v in FLAGS.items()})
