@@ -110,7 +110,8 @@ def shrink_proportions(x: Any, n: Any, *, method: str = "moments", level: float 
                                  f"unknown shrinkage method {method!r}; use 'moments' or 'mle'")
     if not np.any(n > 0):
         nan = np.full(x.shape, np.nan)
-        return {"shrunk": nan, "low": nan, "high": nan, "a": np.nan, "b": np.nan, "p": np.nan, "rho": np.nan}
+        return {"shrunk": nan, "low": nan, "high": nan, "a": np.nan, "b": np.nan, "p": np.nan, "rho": np.nan,
+                "post_a": nan, "post_b": nan}
     p, rho = _moments(x, n)
     m = _POOLED_M if rho <= 0 else 1 / rho - 1
     a, b = max(p * m, 1e-9), max((1 - p) * m, 1e-9)

@@ -121,11 +121,14 @@ def _pandas(frame: Any) -> pd.DataFrame:
     return nf.to_pandas()
 
 
-def _link(df: pd.DataFrame, name_col: str, ledger_names: pd.Series, source: str,
+def _link(df: pd.DataFrame, name_col: str, ledger_names: pd.DataFrame, source: str,
           log: list[pd.DataFrame], weight: str | None = None) -> pd.DataFrame:
-    """Add ``__key`` (partner key or NA) and log match counts (rows, or ``weight`` units)."""
+    """Add ``__key`` (partner key or NA) and log match counts (rows, or ``weight`` units).
+
+    ``ledger_names`` holds the ledger's distinct names (``enterprise``) and their keys (``__key``).
+    """
     names = pd.Series(pd.unique(df[name_col].astype("object").to_numpy()), dtype="object")
-    m = match_names(names, ledger_names)
+    m = match_names(names, ledger_names["enterprise"], ledger_keys=ledger_names["__key"])
     lookup = pd.DataFrame({"name": names, "__key": m["key"].to_numpy(), "match": m["match"].to_numpy()})
     out = df.merge(lookup, left_on=name_col, right_on="name", how="left")
     w = out[weight] if weight else pd.Series(1.0, index=out.index)
@@ -161,7 +164,9 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
 
     extra = list(extra)
     scope = [c for c in extra if c != "department"]
-    ledger_names = _pandas(ds["enterprises"])["enterprise"]
+    # the ledger's distinct spellings and their keys, normalised once for every roster linked below
+    led = pd.Series(pd.unique(_pandas(ds["enterprises"])["enterprise"].dropna().astype(str)), dtype="object")
+    ledger_names = pd.DataFrame({"enterprise": led, "__key": normalise_names(led)})
     log: list[pd.DataFrame] = []
     notes: list[str] = []
     parts: list[pd.DataFrame] = []
@@ -240,7 +245,7 @@ def _interns(ds: Any, extra: list[str]) -> pd.DataFrame:
     return i.groupby(keys, dropna=False, observed=True).size().rename("interns").reset_index()
 
 
-def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd.Series, log: list,
+def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list,
                        notes: list[str], add: Any, unit_values: Any) -> None:
     u = unit_values(ds, "internship_satisfaction", ["student_id", "year", "item"], options=options)
     u = _overall(u, "internship", notes).drop_duplicates(["student_id", "year"])
@@ -260,7 +265,7 @@ def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd
     add(agg, cols)
 
 
-def _cohort(ds: Any, extra: list[str], options: Any, ledger_names: pd.Series, log: list, add: Any,
+def _cohort(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list, add: Any,
             computed: Any, wide: Any, unit_values: Any) -> None:
     g = _pandas(ds["graduates"])
     if "partner" in g and "program" in g:
@@ -294,7 +299,7 @@ def _cohort(ds: Any, extra: list[str], options: Any, ledger_names: pd.Series, lo
         add(r, ["graduates_employed"])
 
 
-def _employer_survey(ds: Any, extra: list[str], options: Any, ledger_names: pd.Series, log: list,
+def _employer_survey(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list,
                      notes: list[str], add: Any, unit_values: Any, dept_of_key: pd.Series) -> None:
     s = _pandas(ds["survey"])
     if "employer" not in s or not (s["survey_kind"] == "employer").any():

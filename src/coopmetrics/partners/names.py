@@ -101,7 +101,7 @@ def _branch_keys(keys: pd.Series, ledger_keys: np.ndarray) -> pd.Series:
     return found.reindex(keys.index)
 
 
-def match_names(names: pd.Series, ledger: pd.Series) -> pd.DataFrame:
+def match_names(names: pd.Series, ledger: pd.Series, *, ledger_keys: Iterable[object] | None = None) -> pd.DataFrame:
     """Link each name to a ledger partner through the normalised key.
 
     Parameters
@@ -110,6 +110,8 @@ def match_names(names: pd.Series, ledger: pd.Series) -> pd.DataFrame:
         Names as written in a roster (one per row).
     ledger : Series of str
         The enterprise names of the ledger.
+    ledger_keys : iterable, optional
+        Their normalised keys, if already computed (aligned with ``ledger``).
 
     Returns
     -------
@@ -128,9 +130,11 @@ def match_names(names: pd.Series, ledger: pd.Series) -> pd.DataFrame:
     """
     raw = names.astype("object").where(names.notna(), None)
     keys = normalise_names(raw)
+    if ledger_keys is None:
+        ledger_keys = normalise_names(ledger.astype("object"))
+    lk = pd.Series(list(ledger_keys), dtype="object")
     ledger_raw = pd.unique(ledger.dropna().astype(str).to_numpy(dtype=object))
-    ledger_keys = pd.unique(np.asarray(normalise_names(list(ledger_raw)), dtype=object))
-    ledger_keys = np.array([k for k in ledger_keys if k is not None], dtype=object)
+    ledger_keys = pd.unique(lk[lk.notna()].to_numpy(dtype=object))
     in_ledger = keys.isin(set(ledger_keys))
     exact = raw.isin(set(ledger_raw))
     branch = _branch_keys(keys.where(~in_ledger), ledger_keys)

@@ -153,7 +153,7 @@ def _scope(ds: Any, years: tuple[int, ...]) -> Any:
     from ..registry import YEAR_COLUMN
 
     new = {}
-    for t in ("enterprises", "internships", "graduates", "survey"):
+    for t in ("internships", "graduates", "survey"):  # the ledger stays whole: names link across years
         if t in ds.tables:
             df = _pandas(ds[t])
             new[t] = df[df[YEAR_COLUMN[t]].isin(years)]
@@ -169,7 +169,6 @@ def _modal(df: pd.DataFrame, key: str, col: str) -> pd.Series:
 
 def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tuple[pd.DataFrame, pd.Series]:
     """Ledger sums per (key, extra) in scope, tenure from the whole ledger, and each key's main department."""
-    full = full.assign(__key=normalise_names(full["enterprise"]))
     full = full[full["__key"].notna()]
     dept = _modal(full, "__key", "department") if "department" in full else pd.Series(dtype=object)
     led = full[full["year"].isin(years)]
@@ -256,6 +255,7 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
         raise InvalidOptionError("缺少表 enterprises（合作企业年度台账），无法评估合作企业",
                                  "table 'enterprises' (the partner ledger) is missing; cannot score partners")
     full = _pandas(data["enterprises"])
+    full = full.assign(__key=normalise_names(full["enterprise"]))  # normalised once
     years = _years(full, "year", year)
     extra = [b for b in by_t if b != "enterprise"]
     ds = _scope(data, years)
@@ -264,7 +264,7 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
     base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
     base = base.drop(columns="__led") if "enterprise" in by_t else base
-    names = _modal(full.assign(__key=normalise_names(full["enterprise"])), "__key", "enterprise")
+    names = _modal(full, "__key", "enterprise")
     if "enterprise" in by_t:
         base.insert(0, "enterprise", base["__key"].map(names))
         if "department" not in extra and len(dept):
@@ -288,10 +288,16 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
     fair, post = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level, shrinkage,
                        flag_level, draws, seed)
+    # fair rows of a measure hold the table's rows in order within each year: place them by position
+    pos = np.concatenate([p["index"] for (mid, _), p in post.items() if mid == RATES[0].id])
+    new = {}
     for m in (*RATES, *MEANS):
-        sub = fair[fair["measure"] == m.id].set_index(keys)
-        table[f"{m.id}_shrunk"] = table.set_index(keys).index.map(sub["shrunk"])
-        table[f"{m.id}_flag"] = table.set_index(keys).index.map(sub["flag"])
+        sub = fair[fair["measure"] == m.id]
+        for stat, src in (("shrunk", sub["shrunk"].to_numpy(float)), ("flag", sub["flag"].to_numpy(object))):
+            arr = np.empty(len(table), dtype=src.dtype)
+            arr[pos] = src
+            new[f"{m.id}_{stat}"] = arr
+    table = pd.concat([table, pd.DataFrame(new, index=table.index)], axis=1)
     table = _order(table, keys)
     college = _college(col.college, led, extra, ci_level)
     return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
@@ -368,8 +374,12 @@ def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: li
                 n = sub[f"{m.id}_denominator"].to_numpy(float)
                 cx, cn = crow.get(f"{m.id}_numerator", 0.0), crow.get(f"{m.id}_denominator", 0.0)
                 target = cx / cn if cn and cn > 0 else np.nan
-                fl = funnel_flags(x, n, target, flag_level=flag_level)
-                sh = shrink_proportions(x, n, method=shrinkage, level=level)
+                if (n > 0).any():
+                    fl = funnel_flags(x, n, target, flag_level=flag_level)
+                    sh = shrink_proportions(x, n, method=shrinkage, level=level)
+                else:  # no data for this measure (e.g. no survey): skip the scipy work
+                    fl = funnel_flags(x[:0], n[:0], target).reindex(range(n.size)).assign(flag="no_data")
+                    sh = shrink_proportions(x, n)
                 pst = {"kind": "beta", "a": sh["post_a"], "b": sh["post_b"],
                        "ok": (n > 0) & np.isfinite(sh["post_a"]) if np.isfinite(sh["a"]) else np.zeros(n.size, bool)}
             else:
