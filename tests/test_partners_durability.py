@@ -42,16 +42,32 @@ def test_durations_by_hand():
 
 def test_kaplan_meier_by_hand():
     km = partnership_survival(cm.Dataset(enterprises=_ledger())).set_index("time")
-    # at risk (entry < t <= duration): t=1: B,C,D,E (A entered at 2) = 4, D ends -> S = 3/4
-    # t=2: B,C,E = 3, B ends -> S = 3/4 * 2/3 = 1/2; t=4: C = 1 (A: entry 2 < 4 <= 7) -> 2 at risk, 0 events
-    assert km.loc[1, "at_risk"] == 4 and km.loc[1, "events"] == 1
-    assert km.loc[2, "at_risk"] == 3 and km.loc[2, "events"] == 1
-    assert km.loc[4, "at_risk"] == 2 and km.loc[7, "at_risk"] == 1
-    assert km.loc[1, "survival"] == pytest.approx(0.75)
-    assert km.loc[2, "survival"] == pytest.approx(0.5)
-    assert km.loc[7, "survival"] == pytest.approx(0.5)
-    # Greenwood by hand at t = 2: S² (1/(4·3) + 1/(3·2))
-    assert km.loc[2, "se"] == pytest.approx(0.5 * np.sqrt(1 / 12 + 1 / 6))
+    # (entry, time, event): 甲 (2, 6, censored: active in 2024 after 7 years -> lasts > 6), 乙 (0, 2, ended),
+    # 丙 (0, 3, censored), 丁 (0, 1, ended), 戊 (0, 1, censored). At risk when entry < t <= time.
+    # t=1: 乙丙丁戊 = 4, 丁 ends -> S = 3/4; t=2: 乙丙 = 2, 乙 ends -> S = 3/8; t=3: 丙甲 = 2; t=6: 甲 = 1
+    assert km.index.tolist() == [1, 2, 3, 6]
+    assert km["at_risk"].tolist() == [4, 2, 2, 1] and km["events"].tolist() == [1, 1, 0, 0]
+    np.testing.assert_allclose(km["survival"], [0.75, 0.375, 0.375, 0.375])
+    # Greenwood by hand at t = 2: S² (1/(4·3) + 1/(2·1))
+    assert km.loc[2, "se"] == pytest.approx(0.375 * np.sqrt(1 / 12 + 1 / 2))
+
+
+def test_kaplan_meier_recovers_a_known_hazard():
+    """Simulated ledger: every partnership ends each year with probability 0.15 -> S(t) = 0.85^t."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    start, length = rng.integers(2012, 2024, n), rng.geometric(0.15, n)
+    k, s = np.repeat(np.arange(n), length), np.repeat(start, length)
+    y = s + np.arange(k.size) - np.repeat(np.cumsum(length) - length, length)
+    seen = (y >= 2015) & (y <= 2024)
+    led = pd.DataFrame({"enterprise": pd.Series(k[seen]).map("模拟{:05d}有限公司".format), "year": y[seen],
+                        "partnership_start": s[seen]})
+    km = partnership_survival(led).set_index("time")
+    t = np.arange(1, 9)
+    truth = 0.85**t
+    assert (np.abs(km.loc[t, "survival"] - truth) < 3 * km.loc[t, "se"] + 1e-3).all()
+    # the naive censoring at `duration` would be biased upwards by several SEs at t = 8
+    assert km.loc[8, "ci_low"] < truth[-1] < km.loc[8, "ci_high"]
 
 
 @settings(max_examples=40, deadline=None)

@@ -7,6 +7,9 @@
   Greenwood standard errors and log–log intervals; left truncation (partnerships
   that began before the ledger) handled by delayed entry, as
   ``statsmodels.duration.survfunc.SurvfuncRight(time, status, entry=entry)``.
+  A partnership still in the ledger's last year is censored at ``duration - 1``
+  (it is known to last *more than* ``duration - 1`` years; whether it ends after
+  ``duration`` years is not yet observable).
 * :func:`partner_churn` — per year: active, new, continuing, returning, ended
   partners; churn rate and share of partners active ≥ 3 years, with Wilson CIs.
 * :func:`tenure_outcomes` — scorecard rates pooled by tenure band, with a
@@ -141,7 +144,7 @@ def partnership_survival(data: Any, *, origin: str = "start", level: float = 0.9
     Returns
     -------
     DataFrame
-        ``time`` (years), ``at_risk``, ``events`` (partnerships ending after ``time`` years),
+        ``time`` (years), ``at_risk``, ``events`` (partnerships that lasted exactly ``time`` years),
         ``censored``, ``survival`` (share lasting more than ``time`` years), ``se`` (Greenwood),
         ``ci_low``, ``ci_high`` (log–log).
 
@@ -153,7 +156,12 @@ def partnership_survival(data: Any, *, origin: str = "start", level: float = 0.9
     True
     """
     dur = partner_durations(data, origin=origin)
-    return kaplan_meier(dur["duration"], dur["ended"], dur["entry"], level)
+    # discrete years: an ended partnership lasted T = duration years; one still active in the ledger's
+    # last year is known to last T >= duration, i.e. T > duration - 1, so it is censored at duration - 1
+    # (censoring at `duration` would count it at risk of an ending that cannot be observed yet and bias
+    # the curve upwards)
+    time = np.where(dur["ended"], dur["duration"], dur["duration"] - 1)
+    return kaplan_meier(time, dur["ended"], dur["entry"], level)
 
 
 def partner_churn(data: Any, *, level: float = 0.95) -> pd.DataFrame:
