@@ -51,8 +51,11 @@ _LAZY = {
     "trend_test": "compare",
     "partnership_effect": "did",
     "build_report": "report",
+    "partner_scorecard": "partners",
+    "PartnerScorecard": "partners",
 }
-_SUBMODULES = {"sample", "plots", "schema", "registry", "estimators", "weighting", "codes", "io", "engines"}
+_SUBMODULES = {"sample", "plots", "schema", "registry", "estimators", "weighting", "codes", "io", "engines",
+               "partners"}
 
 __all__ = [*_LAZY, *sorted(_SUBMODULES), "__version__"]
 

@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="出错时显示完整回溯 / show the full traceback on errors")
     common.add_argument("-q", "--quiet", action="store_true",
                         help="不显示进度条 / no progress bar")
-    sub = parser.add_subparsers(dest="command", metavar="{report,validate,indicators}")
+    sub = parser.add_subparsers(dest="command", metavar="{report,validate,indicators,partners}")
 
     rep = sub.add_parser("report", parents=[common], description=_REPORT_HELP, formatter_class=_Formatter,
                          help="生成年度报告 / write the yearly report")
@@ -270,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
                          formatter_class=_Formatter, help="列出指标 / list indicators")
     ind.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language (default: %(default)s)")
     ind.add_argument("--csv", default=None, help="写到 CSV / also write the registry to CSV")
+    _add_partners_parser(sub, common)
     return parser
 
 
@@ -418,7 +419,41 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"report": _cmd_report, "validate": _cmd_validate, "indicators": _cmd_indicators}
+# --- partners (issue 13): one self-contained block ------------------------------------------------
+
+def _add_partners_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    par = sub.add_parser("partners", parents=[common], formatter_class=_Formatter,
+                         description="为每家合作企业写出企业年报数据附录（投入、学生、成效、服务，附全校水平） / "
+                                     "write one enterprise annual-report data appendix per partner",
+                         help="合作企业评估与企业年报附录 / partner scorecard and appendices")
+    par.add_argument("data", nargs="?", default=None,
+                     help="导出数据（文件夹、工作簿或文件）；省略则用样例 / exported data; default the sample")
+    par.add_argument("--year", type=int, default=None, help="年份；默认台账最新年份 / year; default the latest")
+    par.add_argument("--out", default="coopmetrics-partners", help="输出文件夹 / output folder (default: %(default)s)")
+    par.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language (default: %(default)s)")
+    par.add_argument("--salt", default=None, help="个人信息列哈希用的盐 / salt for hashing personal-data columns")
+
+
+def _cmd_partners(args: argparse.Namespace) -> int:
+    from .partners import partner_scorecard
+    from .partners.appendix import write_appendices
+    from .partners.measures import _pandas
+
+    data = _load(args.data, args.salt)
+    year = args.year if args.year is not None else int(_pandas(data["enterprises"])["year"].max())
+    sc = partner_scorecard(data, year)
+    out = Path(args.out)
+    paths = write_appendices(sc, out, year=year, lang=args.lang)
+    table = out / (f"{year}_合作企业评估.csv" if args.lang == "zh" else f"{year}_partner_scorecard.csv")
+    sc.table.to_csv(table, index=False, encoding="utf-8-sig")
+    print(sc.summary(args.lang))
+    print(f"已写出 {len(paths)} 个企业附录和评估表 / wrote {len(paths)} partner appendices and the scorecard:\n"
+          f"  {out}\n  {table}")
+    return EXIT_OK
+
+
+_COMMANDS = {"report": _cmd_report, "validate": _cmd_validate, "indicators": _cmd_indicators,
+             "partners": _cmd_partners}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,6 +62,7 @@ __all__ = [
     "further_study_share",
     "load_sample",
     "population_truth",
+    "planted_partners",
     "simulate_graduates",
     "write_messy_export",
     "write_sample",
@@ -1074,6 +1075,7 @@ def _build(seed: int, years: Sequence[int]) -> _Build:
     survey, truth = _survey(rng, graduates, out, program, major, g["female"], has_intern, emp_idx, all_names, firms, student_id)
     tables = {"graduates": graduates, "survey": survey, "teachers": teachers, "enterprises": enterprises,
               "internships": internships, "enrollment": enrollment, "recruitment": recruitment}
+    tables["internships"] = _plant_partner_quality(tables, seed)  # issue 13: planted partner quality
     return _Build(tables, truth)
 
 
@@ -1905,3 +1907,71 @@ def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
+# Planted partner quality (合作企业质量真值; issue 13): a few good, bad and average partners
+# ----------------------------------------------------------------------------------------
+
+#: Effect of each planted quality on the intern hire rate (probability scale).
+PARTNER_QUALITY: dict[str, float] = {"good": 0.30, "bad": -0.22, "average": 0.0}
+#: Ledger forms of cohort partners (order / named class, apprenticeship, 产业学院): not planted, their
+#: hire rates differ from the college's by design.
+_COHORT_FORMS = ("订单培养", "冠名班", "现代学徒制", "产业学院")
+_PLANT_RULE = ("the nine ledger partners that are not cohort partners (form not 订单培养/冠名班/现代学徒制/产业学院) "
+               "with the most internship rows over all years, ranked (ties by name): ranks 1, 4, 7 good, "
+               "2, 5, 8 bad, 3, 6, 9 average (`coopmetrics.sample.planted_partners(ds)` lists them). Their "
+               "interns are hired with probability = the college's intern hire rate of that year (before "
+               "planting) + the effect")
+TRUE_EFFECTS.update({
+    f"hired_partner_{q}": TrueEffect("hired", f"partner_{q}", v, "probability", _PLANT_RULE)
+    for q, v in PARTNER_QUALITY.items()
+})
+
+
+def planted_partners(data: Dataset | dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The partners planted by :func:`_plant_partner_quality`, found again from the tables.
+
+    Parameters
+    ----------
+    data : Dataset or dict of DataFrames
+        Needs ``enterprises`` and ``internships``.
+
+    Returns
+    -------
+    DataFrame
+        ``enterprise``, ``quality`` (good / bad / average), ``hire_effect``, ``interns``.
+
+    Examples
+    --------
+    >>> p = planted_partners(generate())
+    >>> p["quality"].tolist()
+    ['good', 'bad', 'average', 'good', 'bad', 'average', 'good', 'bad', 'average']
+    """
+    e, i = data["enterprises"], data["internships"]
+    cohort = set(e.loc[e["form"].isin(_COHORT_FORMS), "enterprise"])
+    counts = i["enterprise"].value_counts().rename_axis("enterprise").reset_index(name="interns")
+    counts = counts[counts["enterprise"].isin(set(e["enterprise"]) - cohort)]
+    top = counts.sort_values(["interns", "enterprise"], ascending=[False, True]).head(9).reset_index(drop=True)
+    quality = np.array(["good", "bad", "average"] * 3)[: len(top)]
+    return pd.DataFrame({"enterprise": top["enterprise"].astype(str), "quality": quality,
+                         "hire_effect": [PARTNER_QUALITY[q] for q in quality], "interns": top["interns"]})
+
+
+def _plant_partner_quality(tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
+    """Redraw ``hired`` for the interns of the planted partners (own random stream: nothing else moves).
+
+    Returns the internships table with ``hired`` ~ Bernoulli(college rate of the year + effect)
+    for the planted partners' rows; other rows are unchanged.
+    """
+    i = tables["internships"].copy()
+    plant = planted_partners(tables)
+    eff = i["enterprise"].map(plant.set_index("enterprise")["hire_effect"])
+    rows = eff.notna().to_numpy()
+    pbar = i["hired"].astype("Float64").groupby(i["year"]).transform("mean").astype(float)
+    p = np.clip(pbar.to_numpy() + eff.fillna(0).to_numpy(float), 0, 1)
+    draw = np.random.default_rng([seed, 13]).random(len(i)) < p
+    hired = i["hired"].to_numpy(dtype=object)
+    hired[rows] = draw[rows]
+    i["hired"] = pd.array(hired, dtype="boolean")
+    return i
