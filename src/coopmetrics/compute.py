@@ -278,6 +278,8 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         e = {"ge": c >= thr, "gt": c > thr, "le": c <= thr, "lt": c < thr}[op]
     elif op == "eq_column":
         e = (c == nw.col(v)) & ~c.is_null() & ~nw.col(v).is_null()
+    elif op == "age_lt":  # age reached in the record's year; birth year missing never matches
+        e = (nw.col("year") - c) < v
     elif op == "in_profile":
         prof, cat = v
         e = _codes_expr(_profile_codes(prof or o.profile, cat))
