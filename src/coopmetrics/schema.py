@@ -544,7 +544,7 @@ AGREEMENTS = Table(
 
 EVENTS = Table(
     "events", "校企活动",
-    key=("year", "event_type", "date", "enterprise"),
+    key=("event_id", "year", "event_type", "date", "enterprise"),
     description="Governance and exchange events: committee meetings, 例会, visits to firms, forums, lectures.",
     columns=(
         Column("event_id", "code", "活动编号", ("编号",)),
