@@ -557,7 +557,7 @@ _PANEL_ORDER = [
     "student_id", "grad_year", "college", "department", "major", "major_code", "program", "partner",
     "gender", "admission", "entry_score", "destination_code", "destination", "employer", "employer_type",
     "employer_region", "employer_is_partner", "local_job", "west_northeast_job", "sme_job", "top500_job",
-    "monthly_salary", "job_relevant", "left_within_6m", "survey_score", "survey_weight",
+    "monthly_salary", "job_relevant", "left_within_6m", "certificate", "cert_1x", "survey_score", "survey_weight",
 ]
 
 
@@ -629,6 +629,9 @@ def _panel_chunk(fr: _PanelFrame, eff: dict[str, np.ndarray], rng: np.random.Gen
         "survey_score": pd.arrays.IntegerArray(score5, ~responded),
         "survey_weight": np.where(responded, 1.0 / prop, np.nan).astype(np.float32),
     })
+    # issue 14 certificates: drawn last so every other column keeps its draws
+    df["certificate"] = _nullable_bool(rng.random(n) < 0.78, np.zeros(n, bool))
+    df["cert_1x"] = _nullable_bool(rng.random(n) < 0.31, np.zeros(n, bool))
     return df[_PANEL_ORDER]
 
 
