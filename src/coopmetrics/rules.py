@@ -131,7 +131,7 @@ def read_rules(rules: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
         path = Path(rules)
         file = path.name
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, dtype=str)
+            raw = pd.read_excel(path, dtype=str, engine="calamine")
         else:
             data = path.read_bytes()
             try:
