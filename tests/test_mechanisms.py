@@ -430,3 +430,54 @@ def test_sample_files_hold_the_new_tables():
         assert ds.validation[ds.validation["table"] == t].empty, t
     pd.testing.assert_series_equal(ds["bases"]["location"].astype(object), gen["bases"]["location"].astype(object),
                                    check_names=False)
+
+
+# --- the coverage table of docs/indicators.md ----------------------------------------------------------
+
+
+def test_coverage_table_resolves_every_reference():
+    from coopmetrics.coverage import seed_coverage, validate_coverage
+
+    assert validate_coverage() == []
+    cov = seed_coverage()
+    assert len(cov) == 74 and cov["item"].is_unique
+    # every new indicator is named by at least one item
+    named = {r for refs in cov["refs"] for r in refs}
+    assert {ind.id for ind in _MECHANISMS} <= named, "a mechanism indicator no seed item names"
+
+
+def test_coverage_items_are_the_reference_list():
+    import re
+    from pathlib import Path
+
+    from coopmetrics.coverage import seed_coverage
+
+    ref = Path("/work/shared/reference/seed-coverage.md")
+    if not ref.is_file():
+        pytest.skip("reference list not available")
+    ids = re.findall(r"^\| ([A-H]\d+) \|", ref.read_text(encoding="utf-8"), flags=re.M)
+    assert seed_coverage()["item"].tolist() == ids
+
+
+def test_validate_coverage_catches_planted_errors():
+    from coopmetrics.coverage import seed_coverage, validate_coverage
+
+    cov = seed_coverage().head(3).copy()
+    cov.loc[0, "refs"] = ["rule:R999"]
+    cov.loc[1, "coverage"] = "partly"
+    cov.loc[2, "coverage"], cov.loc[2, "note"] = "out_of_scope", ""
+    issues = validate_coverage(cov)
+    assert "A1: unknown rule 'R999'" in issues
+    assert "A2: unknown coverage 'partly'" in issues
+    assert "A3: out_of_scope needs a reason in the note" in issues
+
+
+def test_docs_coverage_block_is_up_to_date(tmp_path):
+    from pathlib import Path
+
+    from coopmetrics.coverage import update_coverage_doc
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
+    copy = tmp_path / "indicators.md"
+    copy.write_text(doc.read_text(encoding="utf-8"), encoding="utf-8")
+    assert update_coverage_doc(str(copy)) is False, "regenerate docs/indicators.md (coopmetrics.coverage)"
