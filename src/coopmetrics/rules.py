@@ -47,8 +47,8 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
-from .errors import InputError
-from .registry import YEAR_COLUMN, Options, get_indicator
+from .errors import InputError, closest
+from .registry import _BY_ID, YEAR_COLUMN, Options, get_indicator
 
 __all__ = ["RULE_HEADERS", "RESULT_COLUMNS", "LEVELS", "default_rules_path", "read_rules", "check_rules"]
 
@@ -171,9 +171,13 @@ def _check_row(r: dict[str, Any], file: str, row: int) -> dict[str, Any]:
     ind_id = str(r["indicator"]).strip()
     try:
         ind = get_indicator(ind_id)
-    except KeyError as err:
+    except KeyError:
+        near = closest(ind_id, _BY_ID)
+        maybe_zh = f"是否想用 {near[0]!r}？" if near else ""
+        maybe_en = f"did you mean {near[0]!r}? " if near else ""
         raise InputError(f"未知指标 {ind_id!r}", f"unknown indicator {ind_id!r}", file=file, row=row, column="指标",
-                         hint_zh=str(err).split("\n")[0], hint_en="see coopmetrics.indicators()") from None
+                         hint_zh=f"{maybe_zh}用 coopmetrics.indicators() 查看全部指标。",
+                         hint_en=f"{maybe_en}See coopmetrics.indicators() for all ids.") from None
     level_raw = str(r["level"]).strip()
     if level_raw not in LEVELS:
         raise InputError(f"层级只能是 专业/院系/全校，收到 {level_raw!r}",
