@@ -179,3 +179,13 @@ def test_met_iff_value_reaches_threshold(counts, threshold):
     pd.testing.assert_series_equal(res["value"].sort_index(), exp, check_names=False, check_index_type=False)
     assert (res["met"].astype(bool) == (exp >= threshold)).all()
     assert (res["gap"] == exp - threshold).all()
+
+
+def test_by_department_applies_major_rules_per_department():
+    ledger = _ledger({"数控技术": 2, "机电": 2, "会计": 2}).assign(
+        department=lambda d: np.where(d["major"] == "会计", "经管学院", "智造学院"))
+    res = check_rules(cm.Dataset(enterprises=ledger), 2024, ["R002-1"], by="department").set_index("group")
+    assert res["value"].to_dict() == {"智造学院": 4.0, "经管学院": 2.0}
+    assert res["result"].to_dict() == {"智造学院": "达标", "经管学院": "未达标"}
+    with pytest.raises(cm.errors.InvalidOptionError, match="by"):
+        check_rules(cm.Dataset(enterprises=ledger), 2024, ["R002-1"], by="class")

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
-from .errors import InputError, closest
+from .errors import InputError, check_option, closest
 from .registry import _BY_ID, YEAR_COLUMN, Options, get_indicator
 
 __all__ = ["RULE_HEADERS", "RESULT_COLUMNS", "LEVELS", "default_rules_path", "read_rules", "check_rules"]
@@ -222,6 +222,7 @@ def check_rules(
     data: Dataset,
     year: int,
     rules: str | Path | pd.DataFrame | Sequence[str] | None = None,
+    by: str = "major",
     *,
     options: Options | None = None,
 ) -> pd.DataFrame:
@@ -236,6 +237,10 @@ def check_rules(
     rules : path, DataFrame, list of rule ids or None
         A rules file or frame (see :func:`read_rules`); a list of rule ids picks rows of the
         shipped file; ``None`` uses the whole shipped file.
+    by : {"major", "department"}
+        Group column for the rules whose 层级 is 专业. ``"department"`` applies their
+        thresholds per department instead (for schools whose unit is the department); rules
+        at 院系 or 全校 level keep their level.
     options : Options, optional
         Definition options passed to :func:`coopmetrics.compute`.
 
@@ -275,11 +280,14 @@ def check_rules(
                              file=default_rules_path().name, column="规则编号")
         table = allr[allr["rule_id"].isin(wanted)]
     elif isinstance(rules, str) and not Path(rules).suffix:  # a single rule id
-        return check_rules(data, year, [rules], options=options)
+        return check_rules(data, year, [rules], by, options=options)
     else:
         table = read_rules(rules)
     if not isinstance(data, Dataset):
         raise InputError("check_rules() 需要 Dataset", "check_rules() needs a Dataset")
+    check_option("by", by, ["major", "department"], "check_rules")
+    if by == "department":
+        table = table.assign(level=table["level"].replace({"major": "department"}))
     parts = []
     for level, rs in table.groupby("level", sort=False):  # at most three levels: one compute() each
         col = LEVELS[level]
