@@ -481,3 +481,14 @@ def test_docs_coverage_block_is_up_to_date(tmp_path):
     copy = tmp_path / "indicators.md"
     copy.write_text(doc.read_text(encoding="utf-8"), encoding="utf-8")
     assert update_coverage_doc(str(copy)) is False, "regenerate docs/indicators.md (coopmetrics.coverage)"
+
+
+def test_distinct_count_is_zero_not_missing_for_a_group_without_matches():
+    i = pd.DataFrame({"student_id": ["a", "b", "c", "a"], "year": [2023, 2024, 2024, 2024],
+                      "enterprise": "甲", "major": ["数控", "数控", "会计", "会计"],
+                      "internship_type": ["cognitive", "placement", "placement", "cognitive"]})
+    res = cm.compute(cm.Dataset(internships=i), ["cognitive_internship_students"], by=("year", "major"))
+    got = res.set_index(["year", "major"])["estimate"].to_dict()
+    # hand count: 2023 数控 {a}; 2024 数控 none; 2024 会计 {a}
+    assert got == {(2023, "数控"): 1.0, (2024, "会计"): 1.0, (2024, "数控"): 0.0}
+    assert (res["status"] == "reported").all()

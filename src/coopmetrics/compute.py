@@ -771,7 +771,9 @@ class _Context:
             *kexprs, nw.col(m.column).alias("__u")).unique()
         out = (f.group_by(*knames).agg(nw.len().alias("c")) if knames else f.select(nw.len().alias("c")))
         df = out.collect().to_pandas()
-        df["c"] = pd.to_numeric(df["c"]).astype(float)
+        if knames:  # a group with rows but no match counts 0 (as row counts do), it does not vanish
+            df = lf.select(*kexprs).unique().collect().to_pandas().merge(df, on=knames, how="left")
+        df["c"] = pd.to_numeric(df["c"]).fillna(0).astype(float)
         return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 
     def _survey_roster(self) -> pd.DataFrame | None:
