@@ -348,6 +348,8 @@ def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
         e = {"ge": c >= thr, "gt": c > thr, "le": c <= thr, "lt": c < thr}[op]
     elif op == "eq_column":
         e = (c == nw.col(v)) & ~c.is_null() & ~nw.col(v).is_null()
+    elif op == "age_lt":  # age reached in the record's year; birth year missing never matches
+        e = (nw.col("year") - c) < v
     elif op == "in_profile":
         prof, cat = v
         e = _codes_expr(_profile_codes(prof or o.profile, cat))
@@ -879,7 +881,9 @@ class _Context:
             *kexprs, nw.col(m.column).alias("__u")).unique()
         out = (f.group_by(*knames).agg(nw.len().alias("c")) if knames else f.select(nw.len().alias("c")))
         df = out.collect().to_pandas()
-        df["c"] = pd.to_numeric(df["c"]).astype(float)
+        if knames:  # a group with rows but no match counts 0 (as row counts do), it does not vanish
+            df = lf.select(*kexprs).unique().collect().to_pandas().merge(df, on=knames, how="left")
+        df["c"] = pd.to_numeric(df["c"]).fillna(0).astype(float)
         return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 
     def _survey_roster(self) -> pd.DataFrame | None:

@@ -189,6 +189,15 @@ _TITLE_LEVEL_VALUES = {
     "none": "none",
 }
 
+#: internship types (issue 14): 认识实习 / 跟岗实习 / 岗位实习 (顶岗) / 工学交替
+_INTERNSHIP_TYPE_VALUES = {
+    "认识实习": "cognitive", "见习": "cognitive", "参观见习": "cognitive", "认知实习": "cognitive",
+    "cognitive": "cognitive",
+    "跟岗实习": "shadowing", "跟岗": "shadowing", "shadowing": "shadowing",
+    "岗位实习": "placement", "顶岗实习": "placement", "顶岗": "placement", "placement": "placement",
+    "工学交替": "work_study", "半工半读": "work_study", "work_study": "work_study",
+}
+
 #: Likert answer text -> score (5 = most satisfied). Levels that carry no score
 #: (无法评估, 不确定 when excluded) map to 0 and are handled by each instrument's
 #: ``exclude_levels`` in the indicator registry.
@@ -240,6 +249,9 @@ GRADUATES = Table(
                money=True, lo=0, hi=200_000),
         Column("job_relevant", "bool", "专业相关", ("是否对口", "专业对口", "工作与专业相关", "专业相关度")),
         Column("left_within_6m", "bool", "半年内离职", ("是否离职", "半年内是否离职", "离职")),
+        Column("certificate", "bool", "获得职业资格或技能等级证书", ("是否获得职业资格证书", "双证书", "获证",
+                                                                   "是否获得职业技能等级证书")),
+        Column("cert_1x", "bool", "获得1+X证书", ("1+X证书", "是否获得1+X证书")),
         *_PII,
     ),
 )
@@ -291,6 +303,14 @@ TEACHERS = Table(
         Column("dual_level", "category", "双师型等级", ("双师等级", "双师型教师等级"), values=_LEVEL_VALUES),
         Column("teaching_hours", "float", "授课学时", ("年授课学时", "教学工作量", "课时"), lo=0, hi=2000),
         Column("professional_hours", "float", "专业课学时", ("专业课授课学时", "专业课课时"), lo=0, hi=2000),
+        # issue 14: age (seed 004's under-40 rule), a two-year practice window and roles (职务互兼)
+        Column("birth_year", "year", "出生年份", ("出生年月", "出生日期", "出生年"), lo=1930, hi=2015),
+        Column("practice_days_2y", "float", "近两年企业实践天数", ("近2年企业实践天数", "两年企业实践天数"),
+               lo=0, hi=731),
+        Column("is_program_leader", "bool", "是否专业带头人", ("专业带头人",)),
+        Column("is_backbone", "bool", "是否骨干教师", ("骨干教师",)),
+        Column("enterprise_adviser", "bool", "是否任企业技术顾问", ("企业技术顾问", "任企业技术顾问")),
+        Column("skill_master", "bool", "是否技能大师", ("技能大师", "能工巧匠")),
         *_PII,
     ),
 )
@@ -324,6 +344,7 @@ ENTERPRISES = Table(
                money=True, lo=0),
         Column("training_income", "float", "非学历培训到款额", ("培训到款额", "培训收入"), money=True, lo=0),
         Column("training_person_days", "float", "培训人日", ("学校为企业年培训员工数", "培训人天", "非学历培训人日"), lo=0),
+        Column("school_investment", "float", "学校投入", ("学校投入资金", "学院投入", "学校共建投入"), money=True, lo=0),
         *_PII,
     ),
 )
@@ -347,6 +368,7 @@ INTERNSHIPS = Table(
         Column("insured", "bool", "参加实习责任保险", ("是否参保", "实习责任保险", "是否购买保险", "参保")),
         Column("relevant", "bool", "是否对口", ("专业对口", "对口")),
         Column("hired", "bool", "企业录用", ("是否被录用", "实习单位录用", "是否录用")),
+        Column("internship_type", "category", "实习类型", ("实习形式", "实习类别"), values=_INTERNSHIP_TYPE_VALUES),
         *_PII,
     ),
 )
@@ -364,6 +386,8 @@ ENROLLMENT = Table(
         # + 成人脱产班学生 + 夜大(业余)学生×0.3 + 函授生×0.1; the college computes it (状态数据平台)
         Column("fte_students", "float", "折合在校生数", ("折合在校生", "折合学生数", "折合在校生人数"), lo=0,
                description="全日制 students plus part-time students weighted per 教发〔2004〕2号"),
+        Column("advanced_students", "int", "高级工及以上在校生数", ("高级工和预备技师在校生数", "高级工及预备技师在校生数"),
+               lo=0),
     ),
 )
 
@@ -401,6 +425,238 @@ TABLE_ALIASES: dict[str, str] = {
     "recruitment": "recruitment", "招聘岗位": "recruitment", "招聘会": "recruitment", "岗位信息": "recruitment",
     "招聘信息": "recruitment", "岗位需求": "recruitment", "招聘": "recruitment",
 }
+
+# --- cooperation mechanisms (issue 14): optional tables -------------------------------------------
+# A college that does not hand in one of these tables gets its indicators as missing_input (未提供数据).
+# Aliases include the state data platform's headers where they exist: A4-1 校内实践基地表, A4-2 校外实习实训
+# 基地表, ODS_SXJDSJ 实训基地 (headers [U]: from the platform's field names as schools quote them), the
+# 质量年报 服务贡献表 rows (技术交易到款额, 知识产权项目数, 专利成果转化到款额, 横向技术服务产生的经济效益).
+
+_BASE_LOCATION_VALUES = {
+    "校内": "on_campus", "校内实训基地": "on_campus", "校内实践基地": "on_campus", "校内基地": "on_campus",
+    "on_campus": "on_campus",
+    "校外": "off_campus", "校外实训基地": "off_campus", "校外实习实训基地": "off_campus",
+    "校外实习基地": "off_campus", "校外基地": "off_campus", "off_campus": "off_campus",
+}
+_BASE_MODEL_VALUES = {
+    "校中厂": "factory_in_school", "factory_in_school": "factory_in_school",
+    "厂中校": "school_in_factory", "school_in_factory": "school_in_factory",
+    "生产实训中心": "production_center", "生产性实训中心": "production_center", "教学工厂": "production_center",
+    "生产性教学工厂": "production_center", "production_center": "production_center",
+    "技能大师工作室": "master_studio", "大师工作室": "master_studio", "master_studio": "master_studio",
+    "企业工作室": "enterprise_studio", "企业驻校工作室": "enterprise_studio", "前店后校": "enterprise_studio",
+    "enterprise_studio": "enterprise_studio",
+    "产业学院": "industry_college", "industry_college": "industry_college",
+    "实训基地": "training_base", "实训室": "training_base", "一般实训基地": "training_base",
+    "training_base": "training_base",
+    "实习基地": "internship_base", "顶岗实习基地": "internship_base", "岗位实习基地": "internship_base",
+    "就业基地": "internship_base", "实习就业基地": "internship_base", "internship_base": "internship_base",
+}
+_AGREEMENT_TYPE_VALUES = {
+    "合作协议": "framework", "校企合作协议": "framework", "框架协议": "framework", "战略合作协议": "framework",
+    "framework": "framework",
+    "意向书": "intent", "合作意向书": "intent", "校企合作意向书": "intent", "intent": "intent",
+    "订单培养协议": "order", "订单协议": "order", "委托培养协议": "order", "order": "order",
+    "现代学徒制协议": "apprenticeship", "学徒制协议": "apprenticeship", "apprenticeship": "apprenticeship",
+    "实习协议": "internship", "顶岗实习协议": "internship", "岗位实习协议": "internship", "internship": "internship",
+    "共建基地协议": "base", "实训基地协议": "base", "基地协议": "base", "base": "base",
+    "双师型教师培养协议": "teacher", "教师培养协议": "teacher", "师资培养协议": "teacher", "teacher": "teacher",
+    "其他": "other", "other": "other",
+}
+_FULFILMENT_VALUES = {
+    "已履约": "honoured", "履约": "honoured", "正常履行": "honoured", "全部履行": "honoured", "良好": "honoured",
+    "honoured": "honoured",
+    "部分履约": "partly", "部分履行": "partly", "partly": "partly",
+    "未履约": "not_honoured", "未履行": "not_honoured", "违约": "not_honoured", "not_honoured": "not_honoured",
+}
+_AGREEMENT_STATUS_VALUES = {
+    "有效": "active", "执行中": "active", "履行中": "active", "在期": "active", "active": "active",
+    "到期": "expired", "已到期": "expired", "期满": "expired", "expired": "expired",
+    "终止": "terminated", "已终止": "terminated", "解除": "terminated", "terminated": "terminated",
+    "续签": "renewed", "已续签": "renewed", "renewed": "renewed",
+}
+_EVENT_TYPE_VALUES = {
+    "专业建设指导委员会会议": "committee_meeting", "专业教学指导委员会会议": "committee_meeting",
+    "专指委会议": "committee_meeting", "专家咨询委员会会议": "committee_meeting",
+    "committee_meeting": "committee_meeting",
+    "校企合作委员会会议": "coop_committee_meeting", "校企合作指导委员会会议": "coop_committee_meeting",
+    "理事会": "coop_committee_meeting", "coop_committee_meeting": "coop_committee_meeting",
+    "例会": "regular_meeting", "联席会议": "regular_meeting", "regular_meeting": "regular_meeting",
+    "走访企业": "visit", "访企拓岗": "visit", "企业走访": "visit", "访企": "visit", "visit": "visit",
+    "毕业生回访": "followup", "实习生回访": "followup", "回访": "followup", "followup": "followup",
+    "校企座谈会": "forum", "座谈会": "forum", "联谊会": "forum", "洽谈会": "forum", "forum": "forum",
+    "企业家进校园": "lecture", "企业家报告会": "lecture", "讲座": "lecture", "专家讲座": "lecture",
+    "lecture": "lecture",
+    "招聘会": "job_fair", "双选会": "job_fair", "供需见面会": "job_fair", "job_fair": "job_fair",
+    "技能比武": "competition", "技能大赛": "competition", "competition": "competition",
+    "其他": "other", "other": "other",
+}
+_COMMITTEE_TYPE_VALUES = {
+    "专业建设指导委员会": "steering", "专业教学指导委员会": "steering", "专指委": "steering",
+    "专家咨询委员会": "steering", "steering": "steering",
+    "校企合作委员会": "coop", "校企合作指导委员会": "coop", "校企合作理事会": "coop", "coop": "coop",
+    "职教集团": "group", "职业教育集团": "group", "校企合作联盟": "group", "产教联盟": "group",
+    "产教融合共同体": "group", "group": "group",
+    "产学合作委员会": "industry_council", "产业学院理事会": "industry_council",
+    "industry_council": "industry_council",
+}
+_MEMBER_TYPE_VALUES = {
+    "企业": "enterprise", "行业企业": "enterprise", "企业专家": "enterprise", "enterprise": "enterprise",
+    "学校": "school", "校内": "school", "职业学校": "school", "院校": "school", "school": "school",
+    "行业协会": "industry", "行业": "industry", "industry": "industry",
+    "政府": "government", "政府部门": "government", "government": "government",
+    "科研院所": "research", "高校": "research", "research": "research",
+}
+_SERVICE_TYPE_VALUES = {
+    "技改": "tech_improvement", "技术改造": "tech_improvement", "技改项目": "tech_improvement",
+    "工艺改进": "tech_improvement", "tech_improvement": "tech_improvement",
+    "技术攻关": "tech_tackling", "攻关": "tech_tackling", "课题攻关": "tech_tackling",
+    "tech_tackling": "tech_tackling",
+    "技术服务": "tech_service", "横向技术服务": "tech_service", "技术开发": "tech_service",
+    "tech_service": "tech_service",
+    "技术咨询": "consulting", "咨询": "consulting", "consulting": "consulting",
+    "专利": "patent", "知识产权": "patent", "专利申请": "patent", "patent": "patent",
+    "成果转化": "transfer", "专利转化": "transfer", "技术转让": "transfer", "专利成果转化": "transfer",
+    "技术交易": "transfer", "transfer": "transfer",
+    "培训": "training", "职工培训": "training", "员工培训": "training", "非学历培训": "training",
+    "社会培训": "training", "training": "training",
+    "技能鉴定": "appraisal", "职业技能鉴定": "appraisal", "鉴定": "appraisal", "appraisal": "appraisal",
+    "职业标准": "standard", "标准制定": "standard", "标准开发": "standard", "standard": "standard",
+    "新产品开发": "product", "产品研发": "product", "新产品": "product", "product": "product",
+}
+_TRAINING_KIND_VALUES = {
+    "学历教育": "degree", "学历提升": "degree", "学历教育培训": "degree", "学历教育培训班": "degree",
+    "degree": "degree",
+    "专技人员培训": "professional", "专业技术人员培训": "professional", "专技人员培训班": "professional",
+    "professional": "professional",
+    "特殊工种": "special", "特殊行业": "special", "特种作业": "special", "特殊行业或工种培训班": "special",
+    "special": "special",
+    "技能培训": "skill", "职业技能培训": "skill", "skill": "skill",
+    "高技能人才培训": "high_skill", "高级工以上": "high_skill", "高技能": "high_skill", "high_skill": "high_skill",
+    "其他": "other", "other": "other",
+}
+
+BASES = Table(
+    "bases", "实训基地",
+    key=("base", "year"),
+    description="One row per co-built practice base per year (校内/校外, 校中厂, 厂中校, 生产实训中心, 大师工作室).",
+    columns=(
+        Column("base", "str", "基地名称", ("实训基地名称", "实习实训基地名称", "校内实践基地名称", "校外实习实训基地名称",
+                                        "实训基地", "基地"), required=True),
+        Column("year", "year", "年份", ("年度", "统计年份", "学年"), required=True, lo=2000, hi=2035),
+        Column("department", "str", "院系", ("二级学院", "系部")),
+        Column("major", "str", "专业名称", ("面向专业", "服务专业", "依托专业", "专业")),
+        Column("enterprise", "str", "合作企业", ("合作企业名称", "合作单位", "共建企业", "依托单位")),
+        Column("location", "category", "校内外", ("基地类别", "基地位置", "校内/校外"), values=_BASE_LOCATION_VALUES),
+        Column("model", "category", "合作模式", ("基地形式", "建设模式", "基地类型"), values=_BASE_MODEL_VALUES),
+        Column("productive", "bool", "是否生产性", ("生产性实训基地", "是否生产性实训基地", "生产性")),
+        Column("substantive", "bool", "是否实质性合作", ("实质性合作", "有实质性合作")),
+        Column("demonstration", "bool", "是否示范基地", ("校企合作示范基地", "示范基地")),
+        Column("plaque", "bool", "是否挂牌", ("挂牌",)),
+        Column("established", "year", "建立年份", ("建立时间", "共建时间", "建设年份", "设立年月"), lo=1950, hi=2035),
+        Column("stations", "int", "工位数", ("实训工位数", "工位"), lo=0),
+        Column("student_visits", "int", "年接待学生人次", ("接待学生量", "接待学生人次", "年接待学生量"), lo=0),
+        Column("usage_hours", "float", "年使用人时", ("实训人时", "使用人时", "年使用时数"), lo=0),
+        Column("school_investment", "float", "学校投入", ("学校投入资金", "学院投入", "学校投入金额"), money=True, lo=0),
+        Column("enterprise_investment", "float", "企业投入", ("企业投入资金", "企业投入金额", "企业投入设备值"),
+               money=True, lo=0),
+        Column("annual_output", "float", "年产值", ("年生产产值", "产值"), money=True, lo=0),
+        Column("enterprise_staff", "int", "企业驻校人员数", ("企业人员数", "驻校企业人员"), lo=0),
+    ),
+)
+
+AGREEMENTS = Table(
+    "agreements", "合作协议",
+    key=("enterprise", "year", "agreement_id"),
+    description="One row per agreement (or letter of intent) per reporting year, with its term and fulfilment.",
+    columns=(
+        Column("agreement_id", "code", "协议编号", ("合同编号", "协议号")),
+        Column("enterprise", "str", "合作企业", ("企业名称", "合作企业名称", "合作单位", "签约企业"), required=True),
+        Column("year", "year", "年份", ("年度", "统计年份", "签订年份"), required=True, lo=2000, hi=2035),
+        Column("department", "str", "院系", ("二级学院", "系部")),
+        Column("major", "str", "专业名称", ("合作专业", "专业")),
+        Column("agreement_type", "category", "协议类型", ("协议种类", "类型"), values=_AGREEMENT_TYPE_VALUES),
+        Column("signed_date", "date", "签订日期", ("签订时间", "签约日期", "签署日期")),
+        Column("start_date", "date", "协议开始日期", ("生效日期", "开始日期")),
+        Column("end_date", "date", "协议到期日期", ("到期日期", "结束日期", "截止日期")),
+        Column("term_years", "float", "协议期限", ("合作期限", "协议年限", "期限"), lo=0, hi=50),
+        Column("plaque", "bool", "是否挂牌", ("挂牌",)),
+        Column("status", "category", "协议状态", ("状态",), values=_AGREEMENT_STATUS_VALUES),
+        Column("fulfilment", "category", "履约情况", ("履行情况", "履约状态", "是否履约"), values=_FULFILMENT_VALUES),
+    ),
+)
+
+EVENTS = Table(
+    "events", "校企活动",
+    key=("event_id", "year", "event_type", "date", "enterprise"),
+    description="Governance and exchange events: committee meetings, 例会, visits to firms, forums, lectures.",
+    columns=(
+        Column("event_id", "code", "活动编号", ("编号",)),
+        Column("year", "year", "年份", ("年度", "统计年份"), required=True, lo=2000, hi=2035),
+        Column("date", "date", "活动日期", ("日期", "活动时间", "走访日期")),
+        Column("event_type", "category", "活动类型", ("类型", "活动类别"), required=True, values=_EVENT_TYPE_VALUES),
+        Column("title", "str", "活动名称", ("活动主题", "主题")),
+        Column("department", "str", "院系", ("二级学院", "系部")),
+        Column("major", "str", "专业名称", ("专业",)),
+        Column("enterprise", "str", "企业名称", ("走访企业", "合作企业", "单位名称")),
+        Column("enterprises", "int", "参与企业数", ("参会企业数", "企业数"), lo=0),
+        Column("participants", "int", "参与人数", ("参加人数", "人数"), lo=0),
+    ),
+)
+
+COMMITTEES = Table(
+    "committees", "委员会成员",
+    key=("committee", "year", "member_id"),
+    description="One row per member of a steering committee, 校企合作委员会 or 职教集团 per year.",
+    columns=(
+        Column("committee", "str", "委员会名称", ("委员会", "组织名称", "集团名称"), required=True),
+        Column("committee_type", "category", "委员会类型", ("组织类型",), values=_COMMITTEE_TYPE_VALUES),
+        Column("year", "year", "年份", ("年度", "统计年份"), required=True, lo=2000, hi=2035),
+        Column("member_id", "code", "成员编号", ("委员编号",)),
+        Column("member_type", "category", "成员类别", ("成员类型", "委员来源", "来源"), values=_MEMBER_TYPE_VALUES),
+        Column("organisation", "str", "成员单位", ("所在单位", "工作单位", "单位名称")),
+        Column("role", "str", "委员会职务", ("职务",)),
+        Column("department", "str", "院系", ("二级学院", "系部")),
+        Column("major", "str", "专业名称", ("专业",)),
+        *_PII,
+    ),
+)
+
+SERVICES = Table(
+    "services", "社会服务项目",
+    key=("project_id", "year"),
+    description="One row per service project for firms: 技改/攻关, 专利, 成果转化, 培训 (人数/人次/人日/到款额).",
+    columns=(
+        Column("project_id", "code", "项目编号", ("编号",)),
+        Column("project", "str", "项目名称", ("服务项目名称", "名称")),
+        Column("year", "year", "年份", ("年度", "统计年份"), required=True, lo=2000, hi=2035),
+        Column("service_type", "category", "服务类型", ("项目类型", "类型"), required=True,
+               values=_SERVICE_TYPE_VALUES),
+        Column("department", "str", "院系", ("二级学院", "系部")),
+        Column("major", "str", "专业名称", ("专业",)),
+        Column("enterprise", "str", "服务企业", ("合作企业", "企业名称", "委托单位")),
+        Column("income", "float", "到款额", ("项目到款额", "到账金额", "到账经费", "技术交易到款额",
+                                           "专利成果转化到款额"), money=True, lo=0),
+        Column("economic_benefit", "float", "经济效益", ("产生的经济效益", "横向技术服务产生的经济效益", "新增产值"),
+               money=True, lo=0),
+        Column("patents", "int", "专利数", ("知识产权项目数", "授权专利数", "专利项数"), lo=0),
+        Column("trainees", "int", "培训人数", ("受训人数",), lo=0),
+        Column("person_times", "int", "培训人次", ("人次",), lo=0),
+        Column("person_days", "float", "培训人日", ("人日", "培训人天", "人天"), lo=0),
+        Column("training_kind", "category", "培训类型", ("培训类别",), values=_TRAINING_KIND_VALUES),
+        Column("teachers", "int", "参与教师数", ("服务教师数", "教师人数"), lo=0),
+    ),
+)
+
+TABLES.update({t.name: t for t in (BASES, AGREEMENTS, EVENTS, COMMITTEES, SERVICES)})
+TABLE_ALIASES.update({
+    "bases": "bases", "实训基地": "bases", "实习实训基地": "bases", "校内实践基地": "bases",
+    "校外实习实训基地": "bases", "共建基地": "bases",
+    "agreements": "agreements", "合作协议": "agreements", "校企合作协议": "agreements", "协议": "agreements",
+    "events": "events", "校企活动": "events", "活动": "events", "访企拓岗": "events",
+    "committees": "committees", "委员会成员": "committees", "委员会": "committees", "职教集团成员": "committees",
+    "services": "services", "社会服务项目": "services", "社会服务": "services", "技术服务项目": "services",
+})
 
 # --- header matching -------------------------------------------------------------
 
