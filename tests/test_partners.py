@@ -421,3 +421,24 @@ def test_composite_rows_line_up_with_units_by_year(ds):
     m = m[m["denominator"] > 0]
     assert len(m) == (f["denominator"] > 0).sum()
     assert stats.spearmanr(m["score"], m["shrunk"]).statistic > 0.97
+
+
+def test_small_hand_built_dataset_with_messy_names_and_missing_tables():
+    """A ledger and an internship roster typed by hand: variants linked, unknown firm reported, no survey."""
+    e = pd.DataFrame({"enterprise": ["甲科技有限公司", "乙物流有限公司"], "year": [2024, 2024],
+                      "funds": [10000.0, 0.0]})
+    i = pd.DataFrame({"student_id": ["1", "2", "3", "4", "5"], "year": [2024] * 5,
+                      "enterprise": ["甲科技有限公司", "甲科技股份有限公司", "甲科技（苏州）有限公司", "乙物流有限公司南京分公司", "丙公司"],
+                      "hired": pd.array([True, False, True, pd.NA, True], dtype="boolean")})
+    sc = partner_scorecard(cm.Dataset(enterprises=e, internships=i))
+    t = sc.table.set_index("enterprise")
+    assert t.loc["甲科技有限公司", "interns"] == 3 and t.loc["乙物流有限公司", "interns"] == 1
+    assert t.loc["甲科技有限公司", "intern_hire_rate_numerator"] == 2
+    assert t.loc["乙物流有限公司", "intern_hire_rate_denominator"] == 0  # hired not recorded
+    assert sc.unmatched["name"].tolist() == ["丙公司"]
+    assert (t["internship_satisfaction_denominator"] == 0).all()
+    assert set(sc.fair.loc[sc.fair["measure"] == "internship_satisfaction", "flag"]) == {"no_data"}
+    # the college rate counts the unmatched firm's intern too: 3 hired of 4 recorded
+    assert sc.fair.loc[sc.fair["measure"] == "intern_hire_rate", "college_rate"].iloc[0] == pytest.approx(3 / 4)
+    with pytest.raises(InvalidOptionError, match="year"):
+        partner_scorecard(cm.Dataset(enterprises=e.drop(columns="year"), internships=i))

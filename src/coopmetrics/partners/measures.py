@@ -204,7 +204,11 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
             add(w, [c for c in w.columns if c not in ("enterprise", "__key", *extra)])
     # --- internship survey: overall item, linked to the internship host by student_id + year ----
     if "survey" in ds.tables and "internships" in ds.tables:
-        _survey_internship(ds, extra, options, ledger_names, log, notes, add, unit_values)
+        if "student_id" in _pandas(ds["survey"]).columns:
+            _survey_internship(ds, extra, options, ledger_names, log, notes, add, unit_values)
+        else:
+            notes.append("问卷没有学号列，实习满意度无法关联到实习单位 / the survey has no student_id column: "
+                         "internship satisfaction cannot be linked to the host enterprise")
     # --- cohort (order class / apprenticeship) graduates of each partner ---------------------------
     if "graduates" in ds.tables:
         _cohort(ds, extra, options, ledger_names, log, add, computed, wide, unit_values)

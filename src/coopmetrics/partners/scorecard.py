@@ -255,6 +255,10 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
         raise InvalidOptionError("缺少表 enterprises（合作企业年度台账），无法评估合作企业",
                                  "table 'enterprises' (the partner ledger) is missing; cannot score partners")
     full = _pandas(data["enterprises"])
+    miss = [c for c in ("enterprise", "year") if c not in full.columns]
+    if miss:
+        raise InvalidOptionError(f"合作企业台账（enterprises）缺少列 {miss}",
+                                 f"the enterprise ledger (table 'enterprises') lacks column(s) {miss}")
     full = full.assign(__key=normalise_names(full["enterprise"]))  # normalised once
     years = _years(full, "year", year)
     extra = [b for b in by_t if b != "enterprise"]
