@@ -137,6 +137,13 @@ def _link(df: pd.DataFrame, name_col: str, ledger_names: pd.DataFrame, source: s
     return out.drop(columns=["name", "match"])
 
 
+def _unweighted(options: Any) -> Any:
+    """The options with survey weighting off: partner survey shares are unweighted (weights unused)."""
+    from ..registry import Options
+
+    return (options if options is not None else Options()).with_(survey_weights=None)
+
+
 def _overall(u: pd.DataFrame, kind: str, notes: list[str]) -> pd.DataFrame:
     """Keep one answer per respondent: the overall item (see :data:`OVERALL_ITEMS`)."""
     if "item" in u and u["item"].nunique(dropna=True) > 1:
@@ -251,7 +258,7 @@ def _interns(ds: Any, extra: list[str]) -> pd.DataFrame:
 
 def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list,
                        notes: list[str], add: Any, unit_values: Any) -> None:
-    u = unit_values(ds, "internship_satisfaction", ["student_id", "year", "item"], options=options)
+    u = unit_values(ds, "internship_satisfaction", ["student_id", "year", "item"], options=_unweighted(options))
     u = _overall(u, "internship", notes).drop_duplicates(["student_id", "year"])
     i = _pandas(ds["internships"])
     host = i.sort_values("months", ascending=False, na_position="last") if "months" in i else i
@@ -308,7 +315,7 @@ def _employer_survey(ds: Any, extra: list[str], options: Any, ledger_names: pd.D
     s = _pandas(ds["survey"])
     if "employer" not in s or not (s["survey_kind"] == "employer").any():
         return
-    u = unit_values(ds, "employer_satisfaction", ["employer", "year", "item"], options=options)
+    u = unit_values(ds, "employer_satisfaction", ["employer", "year", "item"], options=_unweighted(options))
     u = _overall(u, "employer", notes)
     u = u.assign(employer_satisfaction_numerator=u["value"], employer_satisfaction_denominator=1.0,
                  employer=u["employer"].astype("object"))

@@ -79,9 +79,8 @@ class PartnerScorecard:
                   **{k: (*v, "count") for k, v in COUNTS.items()}}
         cols = [c for c in labels if c in self.table]
         long = self.table.melt(id_vars=u, value_vars=cols, var_name="measure", value_name="value")
-        long["name_zh"] = long["measure"].map(lambda m: labels[m][0])
-        long["name_en"] = long["measure"].map(lambda m: labels[m][1])
-        long["kind"] = long["measure"].map(lambda m: labels[m][2])
+        for i, c in enumerate(("name_zh", "name_en", "kind")):
+            long[c] = long["measure"].map({k: v[i] for k, v in labels.items()})
         fair = self.fair.assign(value=self.fair["estimate"])
         return pd.concat([long, fair], ignore_index=True)[[*u, "measure", "name_zh", "name_en", "kind", "value",
                                                            *FAIR_COLUMNS[4:]]]
