@@ -199,6 +199,9 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         w.columns = [f"{ind}_{stat}" for stat, ind in w.columns]
         return w.reset_index()
 
+    for t, zh in (("internships", "岗位实习名册"), ("graduates", "毕业生名册"), ("survey", "问卷")):
+        if t not in ds.tables:
+            notes.append(f"没有{zh}（{t}），相关指标为空 / no {t} table: its measures are empty")
     # --- internships: registry proportions by enterprise name, plus intern counts -----------------
     if "internships" in ds.tables:
         ids = {m.indicator: m.id for m in RATES if m.source == "internships"}
