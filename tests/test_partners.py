@@ -442,3 +442,28 @@ def test_small_hand_built_dataset_with_messy_names_and_missing_tables():
     assert sc.fair.loc[sc.fair["measure"] == "intern_hire_rate", "college_rate"].iloc[0] == pytest.approx(3 / 4)
     with pytest.raises(InvalidOptionError, match="year"):
         partner_scorecard(cm.Dataset(enterprises=e.drop(columns="year"), internships=i))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 40), st.integers(1, 12))
+def test_rank_interval_order_statistics_equal_numpy_quantiles(seed, draws, units):
+    d = np.random.default_rng(seed).normal(size=(draws, units))
+    med, lo, hi = rank_intervals(d)
+    ranks = (-d).argsort(axis=1).argsort(axis=1) + 1.0
+    np.testing.assert_array_equal(med, np.median(ranks, axis=0))
+    np.testing.assert_array_equal(lo, np.quantile(ranks, 0.025, axis=0, method="lower"))
+    np.testing.assert_array_equal(hi, np.quantile(ranks, 0.975, axis=0, method="higher"))
+
+
+def test_department_by_year_adds_up_to_the_department_view(ds):
+    pooled = partner_scorecard(ds, by=("department",), draws=0).table.set_index("department")
+    per = partner_scorecard(ds, by=("department", "year"), draws=0).table
+    s = per.groupby("department")[["interns", "intern_hire_rate_denominator", "funds",
+                                   "employer_satisfaction_denominator"]].sum()
+    for c in s.columns:
+        np.testing.assert_allclose(s[c].reindex(pooled.index), pooled[c], err_msg=c)
+    # employer answers are credited to the partner's main ledger department: all of them land somewhere
+    e = ds["survey"]
+    resp = e[(e["survey_kind"] == "employer") & (e["item"] == "对毕业生总体满意度") & e["score"].notna()
+             & (e["response"] != "无法评估") & e["employer"].isin(set(ds["enterprises"]["enterprise"]))]
+    assert pooled["employer_satisfaction_denominator"].sum() == len(resp)
