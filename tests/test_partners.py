@@ -467,3 +467,34 @@ def test_department_by_year_adds_up_to_the_department_view(ds):
     resp = e[(e["survey_kind"] == "employer") & (e["item"] == "对毕业生总体满意度") & e["score"].notna()
              & (e["response"] != "无法评估") & e["employer"].isin(set(ds["enterprises"]["enterprise"]))]
     assert pooled["employer_satisfaction_denominator"].sum() == len(resp)
+
+
+_FIRMS = ["甲科技", "乙物流", "丙建设集团", "丁软件"]
+_DECOR = ["{s}有限公司", "{s}股份有限公司", " {s} 有限公司", "{s}（苏州）有限公司", "{s}有限公司南京分公司", "{s}"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60))
+def test_random_rosters_equal_hand_counts_by_firm(seed, n):
+    """Property: on random rosters with random spellings, the scorecard equals a count by true firm."""
+    rng = np.random.default_rng(seed)
+    e = pd.DataFrame({"enterprise": [f"{f}有限公司" for f in _FIRMS[:3]], "year": 2024})  # 丁 is not a partner
+    firm = rng.integers(0, len(_FIRMS), n)
+    names = [_DECOR[d].format(s=_FIRMS[f]) for f, d in zip(firm, rng.integers(0, len(_DECOR), n), strict=True)]
+    hired = rng.random(n) < 0.4
+    known = rng.random(n) < 0.9
+    i = pd.DataFrame({"student_id": [str(k) for k in range(n)], "year": 2024, "enterprise": names,
+                      "hired": pd.array(np.where(known, hired, False), dtype="boolean")})
+    i.loc[~known, "hired"] = pd.NA
+    sc = partner_scorecard(cm.Dataset(enterprises=e, internships=i), draws=0)
+    t = sc.table.set_index("partner_key")
+    for k, f in enumerate(_FIRMS[:3]):
+        mine = firm == k
+        assert t.loc[f, "interns"] == mine.sum()
+        assert t.loc[f, "intern_hire_rate_denominator"] == (mine & known).sum()
+        assert t.loc[f, "intern_hire_rate_numerator"] == (mine & known & hired).sum()
+        ok = t.loc[f, "intern_hire_rate_denominator"] > 0
+        if ok:
+            assert t.loc[f, "intern_hire_rate_ci_low"] <= t.loc[f, "intern_hire_rate"] <= t.loc[f, "intern_hire_rate_ci_high"]
+    assert sc.unmatched["rows"].sum() == (firm == 3).sum()
+    assert sc.matching.loc[sc.matching["source"] == "internships", "rows"].sum() == n
