@@ -498,3 +498,13 @@ def test_random_rosters_equal_hand_counts_by_firm(seed, n):
             assert t.loc[f, "intern_hire_rate_ci_low"] <= t.loc[f, "intern_hire_rate"] <= t.loc[f, "intern_hire_rate_ci_high"]
     assert sc.unmatched["rows"].sum() == (firm == 3).sum()
     assert sc.matching.loc[sc.matching["source"] == "internships", "rows"].sum() == n
+
+
+def test_lazy_polars_tables_give_the_same_scorecard(ds):
+    pl = pytest.importorskip("polars")
+    lazy = cm.Dataset(**{t: pl.from_pandas(ds[t]).lazy() for t in ("enterprises", "internships", "graduates", "survey")})
+    cols = ["interns", "intern_hire_rate_numerator", "internship_satisfaction_denominator", "cohort_students",
+            "employer_satisfaction_denominator", "funds"]
+    got = partner_scorecard(lazy, 2024, draws=0).table[cols]
+    want = partner_scorecard(ds, 2024, draws=0).table[cols]
+    np.testing.assert_array_equal(got.to_numpy(float), want.to_numpy(float))
