@@ -421,3 +421,90 @@ def test_composite_rows_line_up_with_units_by_year(ds):
     m = m[m["denominator"] > 0]
     assert len(m) == (f["denominator"] > 0).sum()
     assert stats.spearmanr(m["score"], m["shrunk"]).statistic > 0.97
+
+
+def test_small_hand_built_dataset_with_messy_names_and_missing_tables():
+    """A ledger and an internship roster typed by hand: variants linked, unknown firm reported, no survey."""
+    e = pd.DataFrame({"enterprise": ["甲科技有限公司", "乙物流有限公司"], "year": [2024, 2024],
+                      "funds": [10000.0, 0.0]})
+    i = pd.DataFrame({"student_id": ["1", "2", "3", "4", "5"], "year": [2024] * 5,
+                      "enterprise": ["甲科技有限公司", "甲科技股份有限公司", "甲科技（苏州）有限公司", "乙物流有限公司南京分公司", "丙公司"],
+                      "hired": pd.array([True, False, True, pd.NA, True], dtype="boolean")})
+    sc = partner_scorecard(cm.Dataset(enterprises=e, internships=i))
+    t = sc.table.set_index("enterprise")
+    assert t.loc["甲科技有限公司", "interns"] == 3 and t.loc["乙物流有限公司", "interns"] == 1
+    assert t.loc["甲科技有限公司", "intern_hire_rate_numerator"] == 2
+    assert t.loc["乙物流有限公司", "intern_hire_rate_denominator"] == 0  # hired not recorded
+    assert sc.unmatched["name"].tolist() == ["丙公司"]
+    assert (t["internship_satisfaction_denominator"] == 0).all()
+    assert set(sc.fair.loc[sc.fair["measure"] == "internship_satisfaction", "flag"]) == {"no_data"}
+    # the college rate counts the unmatched firm's intern too: 3 hired of 4 recorded
+    assert sc.fair.loc[sc.fair["measure"] == "intern_hire_rate", "college_rate"].iloc[0] == pytest.approx(3 / 4)
+    with pytest.raises(InvalidOptionError, match="year"):
+        partner_scorecard(cm.Dataset(enterprises=e.drop(columns="year"), internships=i))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 40), st.integers(1, 12))
+def test_rank_interval_order_statistics_equal_numpy_quantiles(seed, draws, units):
+    d = np.random.default_rng(seed).normal(size=(draws, units))
+    med, lo, hi = rank_intervals(d)
+    ranks = (-d).argsort(axis=1).argsort(axis=1) + 1.0
+    np.testing.assert_array_equal(med, np.median(ranks, axis=0))
+    np.testing.assert_array_equal(lo, np.quantile(ranks, 0.025, axis=0, method="lower"))
+    np.testing.assert_array_equal(hi, np.quantile(ranks, 0.975, axis=0, method="higher"))
+
+
+def test_department_by_year_adds_up_to_the_department_view(ds):
+    pooled = partner_scorecard(ds, by=("department",), draws=0).table.set_index("department")
+    per = partner_scorecard(ds, by=("department", "year"), draws=0).table
+    s = per.groupby("department")[["interns", "intern_hire_rate_denominator", "funds",
+                                   "employer_satisfaction_denominator"]].sum()
+    for c in s.columns:
+        np.testing.assert_allclose(s[c].reindex(pooled.index), pooled[c], err_msg=c)
+    # employer answers are credited to the partner's main ledger department: all of them land somewhere
+    e = ds["survey"]
+    resp = e[(e["survey_kind"] == "employer") & (e["item"] == "对毕业生总体满意度") & e["score"].notna()
+             & (e["response"] != "无法评估") & e["employer"].isin(set(ds["enterprises"]["enterprise"]))]
+    assert pooled["employer_satisfaction_denominator"].sum() == len(resp)
+
+
+_FIRMS = ["甲科技", "乙物流", "丙建设集团", "丁软件"]
+_DECOR = ["{s}有限公司", "{s}股份有限公司", " {s} 有限公司", "{s}（苏州）有限公司", "{s}有限公司南京分公司", "{s}"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60))
+def test_random_rosters_equal_hand_counts_by_firm(seed, n):
+    """Property: on random rosters with random spellings, the scorecard equals a count by true firm."""
+    rng = np.random.default_rng(seed)
+    e = pd.DataFrame({"enterprise": [f"{f}有限公司" for f in _FIRMS[:3]], "year": 2024})  # 丁 is not a partner
+    firm = rng.integers(0, len(_FIRMS), n)
+    names = [_DECOR[d].format(s=_FIRMS[f]) for f, d in zip(firm, rng.integers(0, len(_DECOR), n), strict=True)]
+    hired = rng.random(n) < 0.4
+    known = rng.random(n) < 0.9
+    i = pd.DataFrame({"student_id": [str(k) for k in range(n)], "year": 2024, "enterprise": names,
+                      "hired": pd.array(np.where(known, hired, False), dtype="boolean")})
+    i.loc[~known, "hired"] = pd.NA
+    sc = partner_scorecard(cm.Dataset(enterprises=e, internships=i), draws=0)
+    t = sc.table.set_index("partner_key")
+    for k, f in enumerate(_FIRMS[:3]):
+        mine = firm == k
+        assert t.loc[f, "interns"] == mine.sum()
+        assert t.loc[f, "intern_hire_rate_denominator"] == (mine & known).sum()
+        assert t.loc[f, "intern_hire_rate_numerator"] == (mine & known & hired).sum()
+        ok = t.loc[f, "intern_hire_rate_denominator"] > 0
+        if ok:
+            assert t.loc[f, "intern_hire_rate_ci_low"] <= t.loc[f, "intern_hire_rate"] <= t.loc[f, "intern_hire_rate_ci_high"]
+    assert sc.unmatched["rows"].sum() == (firm == 3).sum()
+    assert sc.matching.loc[sc.matching["source"] == "internships", "rows"].sum() == n
+
+
+def test_lazy_polars_tables_give_the_same_scorecard(ds):
+    pl = pytest.importorskip("polars")
+    lazy = cm.Dataset(**{t: pl.from_pandas(ds[t]).lazy() for t in ("enterprises", "internships", "graduates", "survey")})
+    cols = ["interns", "intern_hire_rate_numerator", "internship_satisfaction_denominator", "cohort_students",
+            "employer_satisfaction_denominator", "funds"]
+    got = partner_scorecard(lazy, 2024, draws=0).table[cols]
+    want = partner_scorecard(ds, 2024, draws=0).table[cols]
+    np.testing.assert_array_equal(got.to_numpy(float), want.to_numpy(float))

@@ -52,7 +52,9 @@ def composite_draws(sc: Any, weights: Mapping[str, float], *, draws: int = 2000,
             if scope:
                 fair = fair[fair["year"] == g[0]]
             centre = float(fair["college_rate"].iloc[0])
-            spread = float(np.nanstd(fair["shrunk"].to_numpy(float)))
+            sh = fair["shrunk"].to_numpy(float)
+            sh = sh[np.isfinite(sh)]
+            spread = float(np.std(sh)) if sh.size > 1 else 0.0
             z = (d - centre) / (spread if spread > 0 else 1.0)
             total = w * z if total is None else total + w * z
             idx = post["index"]

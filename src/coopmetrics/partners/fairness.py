@@ -223,9 +223,12 @@ def rank_intervals(draws: np.ndarray, *, level: float = 0.95, higher_is_better: 
     alpha = (1 - level) / 2
     med, lo, hi = (np.full(d.shape[1], np.nan) for _ in range(3))
     if sub.shape[1]:
-        med[ok] = np.median(ranks, axis=0)
-        lo[ok] = np.quantile(ranks, alpha, axis=0, method="lower")
-        hi[ok] = np.quantile(ranks, 1 - alpha, axis=0, method="higher")
+        # one sort along the draws gives the median and both quantiles ("lower"/"higher" order statistics)
+        srt = np.sort(ranks, axis=0)
+        k = srt.shape[0] - 1
+        med[ok] = (srt[k // 2] + srt[(k + 1) // 2]) / 2
+        lo[ok] = srt[int(np.floor(alpha * k))]
+        hi[ok] = srt[int(np.ceil((1 - alpha) * k))]
     return med, lo, hi
 
 

@@ -137,6 +137,13 @@ def _link(df: pd.DataFrame, name_col: str, ledger_names: pd.DataFrame, source: s
     return out.drop(columns=["name", "match"])
 
 
+def _unweighted(options: Any) -> Any:
+    """The options with survey weighting off: partner survey shares are unweighted (weights unused)."""
+    from ..registry import Options
+
+    return (options if options is not None else Options()).with_(survey_weights=None)
+
+
 def _overall(u: pd.DataFrame, kind: str, notes: list[str]) -> pd.DataFrame:
     """Keep one answer per respondent: the overall item (see :data:`OVERALL_ITEMS`)."""
     if "item" in u and u["item"].nunique(dropna=True) > 1:
@@ -192,6 +199,9 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         w.columns = [f"{ind}_{stat}" for stat, ind in w.columns]
         return w.reset_index()
 
+    for t, zh in (("internships", "岗位实习名册"), ("graduates", "毕业生名册"), ("survey", "问卷")):
+        if t not in ds.tables:
+            notes.append(f"没有{zh}（{t}），相关指标为空 / no {t} table: its measures are empty")
     # --- internships: registry proportions by enterprise name, plus intern counts -----------------
     if "internships" in ds.tables:
         ids = {m.indicator: m.id for m in RATES if m.source == "internships"}
@@ -204,7 +214,11 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
             add(w, [c for c in w.columns if c not in ("enterprise", "__key", *extra)])
     # --- internship survey: overall item, linked to the internship host by student_id + year ----
     if "survey" in ds.tables and "internships" in ds.tables:
-        _survey_internship(ds, extra, options, ledger_names, log, notes, add, unit_values)
+        if "student_id" in _pandas(ds["survey"]).columns:
+            _survey_internship(ds, extra, options, ledger_names, log, notes, add, unit_values)
+        else:
+            notes.append("问卷没有学号列，实习满意度无法关联到实习单位 / the survey has no student_id column: "
+                         "internship satisfaction cannot be linked to the host enterprise")
     # --- cohort (order class / apprenticeship) graduates of each partner ---------------------------
     if "graduates" in ds.tables:
         _cohort(ds, extra, options, ledger_names, log, add, computed, wide, unit_values)
@@ -247,7 +261,7 @@ def _interns(ds: Any, extra: list[str]) -> pd.DataFrame:
 
 def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list,
                        notes: list[str], add: Any, unit_values: Any) -> None:
-    u = unit_values(ds, "internship_satisfaction", ["student_id", "year", "item"], options=options)
+    u = unit_values(ds, "internship_satisfaction", ["student_id", "year", "item"], options=_unweighted(options))
     u = _overall(u, "internship", notes).drop_duplicates(["student_id", "year"])
     i = _pandas(ds["internships"])
     host = i.sort_values("months", ascending=False, na_position="last") if "months" in i else i
@@ -304,7 +318,7 @@ def _employer_survey(ds: Any, extra: list[str], options: Any, ledger_names: pd.D
     s = _pandas(ds["survey"])
     if "employer" not in s or not (s["survey_kind"] == "employer").any():
         return
-    u = unit_values(ds, "employer_satisfaction", ["employer", "year", "item"], options=options)
+    u = unit_values(ds, "employer_satisfaction", ["employer", "year", "item"], options=_unweighted(options))
     u = _overall(u, "employer", notes)
     u = u.assign(employer_satisfaction_numerator=u["value"], employer_satisfaction_denominator=1.0,
                  employer=u["employer"].astype("object"))

@@ -79,9 +79,8 @@ class PartnerScorecard:
                   **{k: (*v, "count") for k, v in COUNTS.items()}}
         cols = [c for c in labels if c in self.table]
         long = self.table.melt(id_vars=u, value_vars=cols, var_name="measure", value_name="value")
-        long["name_zh"] = long["measure"].map(lambda m: labels[m][0])
-        long["name_en"] = long["measure"].map(lambda m: labels[m][1])
-        long["kind"] = long["measure"].map(lambda m: labels[m][2])
+        for i, c in enumerate(("name_zh", "name_en", "kind")):
+            long[c] = long["measure"].map({k: v[i] for k, v in labels.items()})
         fair = self.fair.assign(value=self.fair["estimate"])
         return pd.concat([long, fair], ignore_index=True)[[*u, "measure", "name_zh", "name_en", "kind", "value",
                                                            *FAIR_COLUMNS[4:]]]
@@ -255,6 +254,10 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
         raise InvalidOptionError("缺少表 enterprises（合作企业年度台账），无法评估合作企业",
                                  "table 'enterprises' (the partner ledger) is missing; cannot score partners")
     full = _pandas(data["enterprises"])
+    miss = [c for c in ("enterprise", "year") if c not in full.columns]
+    if miss:
+        raise InvalidOptionError(f"合作企业台账（enterprises）缺少列 {miss}",
+                                 f"the enterprise ledger (table 'enterprises') lacks column(s) {miss}")
     full = full.assign(__key=normalise_names(full["enterprise"]))  # normalised once
     years = _years(full, "year", year)
     extra = [b for b in by_t if b != "enterprise"]
