@@ -430,6 +430,13 @@ def test_sample_files_hold_the_new_tables():
         assert ds.validation[ds.validation["table"] == t].empty, t
     pd.testing.assert_series_equal(ds["bases"]["location"].astype(object), gen["bases"]["location"].astype(object),
                                    check_names=False)
+    # the new columns of existing tables come back from their Chinese headers
+    for t, col in [("teachers", "birth_year"), ("teachers", "practice_days_2y"), ("teachers", "is_backbone"),
+                   ("internships", "internship_type"), ("enterprises", "school_investment"),
+                   ("graduates", "certificate"), ("graduates", "cert_1x")]:
+        got = ds[t][col].astype(object).where(ds[t][col].notna(), None).tolist()
+        want = gen[t][col].astype(object).where(gen[t][col].notna(), None).tolist()
+        assert got == want, (t, col)
 
 
 # --- the coverage table of docs/indicators.md ----------------------------------------------------------
