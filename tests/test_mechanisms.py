@@ -430,6 +430,13 @@ def test_sample_files_hold_the_new_tables():
         assert ds.validation[ds.validation["table"] == t].empty, t
     pd.testing.assert_series_equal(ds["bases"]["location"].astype(object), gen["bases"]["location"].astype(object),
                                    check_names=False)
+    # the new columns of existing tables come back from their Chinese headers
+    for t, col in [("teachers", "birth_year"), ("teachers", "practice_days_2y"), ("teachers", "is_backbone"),
+                   ("internships", "internship_type"), ("enterprises", "school_investment"),
+                   ("graduates", "certificate"), ("graduates", "cert_1x")]:
+        got = ds[t][col].astype(object).where(ds[t][col].notna(), None).tolist()
+        want = gen[t][col].astype(object).where(gen[t][col].notna(), None).tolist()
+        assert got == want, (t, col)
 
 
 # --- the coverage table of docs/indicators.md ----------------------------------------------------------
@@ -492,3 +499,24 @@ def test_distinct_count_is_zero_not_missing_for_a_group_without_matches():
     # hand count: 2023 数控 {a}; 2024 数控 none; 2024 会计 {a}
     assert got == {(2023, "数控"): 1.0, (2024, "会计"): 1.0, (2024, "数控"): 0.0}
     assert (res["status"] == "reported").all()
+
+
+@pytest.mark.parametrize("table, header, column, mult", [
+    ("bases", "年接待学生量（人次）", "student_visits", 1.0), ("bases", "学校投入（万元）", "school_investment", 10_000.0),
+    ("bases", "A4-2 合作单位", None, 1.0), ("bases", "合作单位", "enterprise", 1.0),
+    ("events", "参与企业数（家）", "enterprises", 1.0), ("services", "专利数（项）", "patents", 1.0),
+    ("services", "技术交易到款额（万元）", "income", 10_000.0), ("services", "培训人日（人天）", "person_days", 1.0),
+    ("agreements", "协议期限（年）", "term_years", 1.0), ("teachers", "出生年月", "birth_year", 1.0),
+    ("internships", "实习形式", "internship_type", 1.0), ("enterprises", "学校投入（万元）", "school_investment", 10_000.0),
+])
+def test_unit_suffixed_headers_resolve(table, header, column, mult):
+    from coopmetrics.schema import resolve_header
+
+    assert resolve_header(table, header) == (column, mult)
+
+
+def test_birth_month_keeps_only_the_year(tmp_path):
+    path = tmp_path / "教师.csv"
+    pd.DataFrame({"工号": ["1", "2"], "年份": [2024, 2024], "教师类别": ["专任", "专任"],
+                  "出生年月": ["1985-03", "1984/11/05"]}).to_csv(path, index=False)
+    assert cm.load(path)["teachers"]["birth_year"].tolist() == [1985, 1984]

@@ -189,3 +189,19 @@ def test_by_department_applies_major_rules_per_department():
     assert res["result"].to_dict() == {"智造学院": "达标", "经管学院": "未达标"}
     with pytest.raises(cm.errors.InvalidOptionError, match="by"):
         check_rules(cm.Dataset(enterprises=ledger), 2024, ["R002-1"], by="class")
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_same_result_on_lazy_engines(engine):
+    ds = cm.sample.generate()
+    if engine == "polars":
+        import polars as pl
+
+        conv = lambda df: pl.from_pandas(df).lazy()  # noqa: E731
+    else:
+        import duckdb
+
+        conv = duckdb.from_df
+    lazy = cm.Dataset(**{t: conv(ds[t]) for t in ds.tables})
+    cols = ["rule_id", "group", "value", "numerator", "denominator", "result"]
+    pd.testing.assert_frame_equal(check_rules(lazy, 2024)[cols], check_rules(ds, 2024)[cols])
