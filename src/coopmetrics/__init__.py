@@ -51,6 +51,8 @@ _LAZY = {
     "trend_test": "compare",
     "partnership_effect": "did",
     "build_report": "report",
+    "check_rules": "rules",
+    "read_rules": "rules",
     "partner_scorecard": "partners",
     "PartnerScorecard": "partners",
 }
