@@ -1068,7 +1068,7 @@ def test_survey_numerator_and_denominator_are_respondents_not_item_answers():
 
 @pytest.mark.parametrize("header,found", [
     ("母校总体满意度", True), ("5. 您对母校的总体满意度？", True), ("对母校的总体满意度", True),
-    ("Q3 母校 总体满意度", True), ("教学满意度", False),
+    ("Q3 母校 总体满意度", True), ("总体而言，您对学校满意吗？", True), ("教学满意度", False),
 ])
 def test_overall_item_found_by_header(header, found):
     s = pd.DataFrame({"respondent_id": ["a", "a", "b", "b"], "year": 2024, "survey_kind": "school",
@@ -1236,3 +1236,25 @@ def test_survey_items_selects_pool_items_and_leaves_the_overall_item_alone():
     r = r.set_index("indicator")
     assert r.loc["school_satisfaction", ["numerator", "denominator"]].tolist() == [1, 2]  # a 5, b 2
     assert r.loc["school_satisfaction_items", ["numerator", "denominator"]].tolist() == [1, 2]  # 教学: a 1, b 5
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_group_by_major_category_from_the_major_code(engine):
+    """by="major_category": 专业大类 = first two digits of the 6-digit 专业代码 (2021 目录)."""
+    g = pd.DataFrame({"student_id": list("abcde"), "grad_year": 2024, "major": list("abcde"),
+                      "major_code": ["460103", "460301", "530302", "5303", None],
+                      "destination_code": ["10", "70", "10", "10", "10"]})
+    if engine == "polars":
+        import polars as pl
+
+        g = pl.from_pandas(g)
+    elif engine == "duckdb":
+        import duckdb
+
+        g = duckdb.connect().from_arrow(pa_table(g))
+    r = compute(cm.Dataset(graduates=g), "placement_rate", by="major_category")
+    cell = r.set_index("major_category")
+    assert cell.loc["46 装备制造大类", ["numerator", "denominator"]].tolist() == [1, 2]
+    assert cell.loc["53 财经商贸大类", ["numerator", "denominator"]].tolist() == [1, 1]
+    assert r["major_category"].isna().sum() == 1  # "5303" and the missing code: no category
+    assert r.loc[r["major_category"].isna(), "denominator"].item() == 2

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from . import estimators as est
-from .codes import _FAMILIES, DESTINATION_CODES, PROFILES, STEM_AGRI_MED
+from .codes import _FAMILIES, DESTINATION_CODES, MAJOR_CATEGORIES, PROFILES, STEM_AGRI_MED
 from .dataset import Dataset
 from .errors import InvalidOptionError, check_option, closest
 from .registry import (
@@ -178,7 +178,8 @@ def _match_overall(labels: Sequence[str], aliases: Sequence[str]) -> tuple[list[
 
     An alias equal to a header (after :func:`_norm_item`) wins, in the aliases' order; else
     headers containing an alias of four or more characters (e.g. "5. 您对母校的总体满意度");
-    several different headers matching the same way are ambiguous (nothing is picked).
+    else the one header mentioning both 总体 and 满意 ("总体而言，您对学校满意吗"). Several
+    different headers matching the same way are ambiguous (nothing is picked).
     """
     norm = {lab: _norm_item(lab) for lab in labels}
     for a in aliases:
@@ -194,7 +195,10 @@ def _match_overall(labels: Sequence[str], aliases: Sequence[str]) -> tuple[list[
             return hit, []
         if hit:
             return [], hit
-    return [], []
+    hit = [lab for lab, n in norm.items() if "总体" in n and "满意" in n]
+    if len({norm[h] for h in hit}) == 1:
+        return hit, []
+    return ([], hit) if hit else ([], [])
 
 
 def _resolve_overall(src: _Source, o: Options, inds: Sequence[Indicator]
@@ -537,6 +541,17 @@ def _add_measure(p: _Pass, m: Measure) -> str:
     return _add_count(p, m.where)
 
 
+#: Group column derived from 专业代码: the 专业大类 (2021 目录), shown as e.g. "46 装备制造大类".
+MAJOR_CATEGORY = "major_category"
+
+
+def _major_category_expr(col: str) -> Any:
+    """The 2-digit 专业大类 prefix of a 6-digit 专业代码 (missing for other codes); named in _assemble."""
+    code = nw.col(col).cast(nw.String).str.strip_chars()
+    pre = code.str.slice(0, 2)
+    return nw.when((code.str.len_chars() == 6) & pre.is_in(list(MAJOR_CATEGORIES))).then(pre)
+
+
 def _key_sources(table: str, by: tuple[str, ...], src: _Source) -> tuple[list[tuple[str, str, str]] | None, str]:
     """Where each group column comes from: (output name, "col"|"grad", actual column).
 
@@ -545,6 +560,16 @@ def _key_sources(table: str, by: tuple[str, ...], src: _Source) -> tuple[list[tu
     names = src.names(table)
     out = []
     for b in by:
+        if b == MAJOR_CATEGORY:  # 专业大类, derived from the first two digits of 专业代码
+            if "major_code" in names:
+                out.append((b, "col_cat", "major_code"))
+                continue
+            if (table in _LINKED_TABLES and src.single is None and src.has("graduates") and "student_id" in names
+                    and "major_code" in src.names("graduates")):
+                out.append((b, "grad_cat", "major_code"))
+                continue
+            in_schema = "major_code" in TABLES[table].names or table in _LINKED_TABLES
+            return None, ("missing_input" if in_schema else "not_applicable")
         actual = YEAR_COLUMN[table] if b in ("year", "grad_year") else b
         if actual in names:
             out.append((b, "col", actual))
@@ -564,7 +589,7 @@ def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
              extra_grad: Sequence[str] = ()) -> tuple[Any, list[Any], list[str]]:
     """LazyFrame of ``table`` (joined to graduates if needed) and the key expressions."""
     lf = src.lf(table)
-    grad_cols = list(dict.fromkeys([a for _, k, a in keys if k == "grad"] + list(extra_grad)))
+    grad_cols = list(dict.fromkeys([a for _, k, a in keys if k in ("grad", "grad_cat")] + list(extra_grad)))
     if grad_cols:
         g = (src.lf("graduates").select("student_id", *grad_cols)
              .unique(subset=["student_id"], keep="any")
@@ -572,8 +597,9 @@ def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
         lf = lf.join(g, on="student_id", how="left")
     exprs, knames = [], []
     for i, (_, kind, actual) in enumerate(keys):
-        col = actual if kind == "col" else f"__j_{actual}"
-        exprs.append(nw.col(col).alias(f"__k{i}"))
+        col = actual if kind in ("col", "col_cat") else f"__j_{actual}"
+        e = _major_category_expr(col) if kind.endswith("_cat") else nw.col(col)
+        exprs.append(e.alias(f"__k{i}"))
         knames.append(f"__k{i}")
     return lf, exprs, knames
 
@@ -671,7 +697,7 @@ def compute(
 
 
 def _check_by_names(by: tuple[str, ...], src: _Source) -> None:
-    known = {"year", "grad_year"} | {c for t in TABLES.values() for c in t.names}
+    known = {"year", "grad_year", MAJOR_CATEGORY} | {c for t in TABLES.values() for c in t.names}
     if src.single is not None:
         known |= set(src.names("graduates"))
     else:
@@ -1486,6 +1512,9 @@ def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
         keys = pd.concat([p["keys"] for p in parts], ignore_index=True)
         for b in by:
             cols[b] = keys[b].infer_objects() if keys[b].dtype == object else keys[b]
+        if MAJOR_CATEGORY in by:  # "46" -> "46 装备制造大类" on the small result
+            labels = {k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()}
+            cols[MAJOR_CATEGORY] = keys[MAJOR_CATEGORY].astype(object).map(labels)
     for c in parts[0]["num"]:
         cols[c] = np.concatenate([p["num"][c] for p in parts])
     status = np.concatenate([p["status"] for p in parts])
