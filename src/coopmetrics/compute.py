@@ -739,13 +739,16 @@ class _Context:
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
         if not self.src.has(table):
             plan.status = "missing_input"
-            plan.message = (f"缺少表 {table}（{TABLES[table].zh}）", f"table {table!r} is missing")
+            plan.message = (f"未提供数据：缺少表 {table}（{TABLES[table].zh}）",
+                            f"not provided: table {table!r} is missing")
             return False
         names = self.src.names(table)
         missing = [c for c in req if c not in names]
         if missing:
             plan.status = "missing_input"
-            plan.message = (f"表 {table} 缺少列 {missing}", f"table {table!r} lacks column(s) {missing}")
+            zh = "、".join(f"{c}（{TABLES[table].column(c).zh}）" if c in TABLES[table].names else c for c in missing)
+            plan.message = (f"未提供数据：表 {table} 缺少列 {zh}", f"not provided: table {table!r} lacks column(s) "
+                            f"{missing}")
             return False
         keys, status = _key_sources(table, self.by, self.src)
         if keys is None:
