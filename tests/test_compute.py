@@ -1258,3 +1258,13 @@ def test_group_by_major_category_from_the_major_code(engine):
     assert cell.loc["53 财经商贸大类", ["numerator", "denominator"]].tolist() == [1, 1]
     assert r["major_category"].isna().sum() == 1  # "5303" and the missing code: no category
     assert r.loc[r["major_category"].isna(), "denominator"].item() == 2
+
+
+def test_unit_values_carry_supplied_survey_weights():
+    """Options(survey_weights="column"): unit_values gives compute's weights, so compare() uses them too."""
+    survey, grads = _weighted_survey(n_resp=40)
+    ds = cm.Dataset(survey=survey, graduates=grads)
+    opts = Options(survey_weights="column")
+    uv = unit_values(ds, "school_satisfaction_items", ["year", "respondent_id"], options=opts)
+    w = survey.groupby("respondent_id")["weight"].max()
+    np.testing.assert_allclose(uv["weight"].to_numpy(), uv["respondent_id"].map(w).to_numpy())

@@ -1566,6 +1566,8 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     if ind.survey_kind is not None:
         sel += [nw.col("survey_kind").cast(nw.String).alias("__kind"), nw.col("respondent_id").alias("__rid"),
                 nw.col("year").alias("__year"), nw.col("score").cast(nw.Float64).alias("score")]
+        if o.survey_weights == "column" and "weight" in names:  # the survey's own weights, as compute uses them
+            sel.append(nw.col("weight").cast(nw.Float64).alias("__w"))
     taken = {a for _, k, a in keys if k == "col"} | {"score", "value", "in_numerator", "in_denominator"}
     pass_cols = [c for c in names if c not in taken] if all_rows else []
     sel += [nw.col(c) for c in pass_cols]
@@ -1634,7 +1636,11 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
     out["value"] = value.to_numpy()
     if ind.survey_kind is not None:
         out["score"] = df["score"].to_numpy()
-        out["weight"] = _survey_weights_for(src, ind, o, df)
+        if "__w" in df:
+            # supplied weights: a respondent's largest weight, as in compute (rows may disagree)
+            out["weight"] = df.groupby(["__kind", "__rid", "__year"], dropna=False)["__w"].transform("max").to_numpy()
+        else:
+            out["weight"] = _survey_weights_for(src, ind, o, df)
     else:
         out["weight"] = 1.0
     return out
