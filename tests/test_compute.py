@@ -1268,3 +1268,38 @@ def test_unit_values_carry_supplied_survey_weights():
     uv = unit_values(ds, "school_satisfaction_items", ["year", "respondent_id"], options=opts)
     w = survey.groupby("respondent_id")["weight"].max()
     np.testing.assert_allclose(uv["weight"].to_numpy(), uv["respondent_id"].map(w).to_numpy())
+
+
+@st.composite
+def _surveyed_cohorts(draw):
+    """2-3 cohorts: roster sizes, respondents per gender (at least one each) and satisfied respondents."""
+    years = draw(st.integers(2, 3))
+    rows_g, rows_s = [], []
+    for y in range(years):
+        year = 2022 + y
+        n_m, n_f = draw(st.integers(5, 40)), draw(st.integers(5, 40))
+        r_m, r_f = draw(st.integers(1, n_m)), draw(st.integers(1, n_f))
+        for sex, n, r in (("male", n_m, r_m), ("female", n_f, r_f)):
+            sat = draw(st.lists(st.booleans(), min_size=r, max_size=r))
+            for i in range(n):
+                sid = f"{year}-{sex}-{i}"
+                rows_g.append({"student_id": sid, "grad_year": year, "major": "A", "gender": sex,
+                               "destination_code": "10"})
+                if i < r:
+                    rows_s.append({"respondent_id": sid, "student_id": sid, "year": year, "survey_kind": "school",
+                                   "item": "母校总体满意度", "response": "x", "score": 5 if sat[i] else 2})
+    return cm.Dataset(graduates=pd.DataFrame(rows_g), survey=pd.DataFrame(rows_s))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_surveyed_cohorts())
+def test_pooled_raked_share_is_the_graduate_weighted_mean_of_the_years(ds):
+    """Invariant (issue 10 item 7): pooled over years, a raked share is Σ_year N_year · share_year / Σ N_year."""
+    opts = Options(raking_variables=("gender",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pooled = compute(ds, "school_satisfaction", by=(), options=opts)["estimate"].item()
+        per_year = compute(ds, "school_satisfaction", by="grad_year", options=opts).set_index("grad_year")
+    n_year = ds["graduates"].groupby("grad_year").size()
+    expected = (per_year["estimate"] * n_year).sum() / n_year.sum()
+    assert pooled == pytest.approx(expected, abs=1e-9)
