@@ -27,10 +27,14 @@ Extra passes, each also one engine ``group_by``:
   (``ci_method`` says ``none``);
 * distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
 * surveys: answers are summed per respondent in the engine (respondent = cluster
-  of item answers), the respondent-level frame (one row per respondent) comes
-  back to pandas, every questionnaire is raked to the graduate roster's margins
-  (counted in the engine) in one :func:`coopmetrics.weighting.rake` call, and
-  the respondents are aggregated once more.
+  of item answers; each respondent counts once, with their share of top-box
+  answers), the respondent-level frame (one row per respondent) comes back to
+  pandas, every questionnaire is raked to the graduate roster's margins within
+  each year (counted in the engine; a year's weights sum to its graduates) in one
+  :func:`coopmetrics.weighting.rake` call, and the respondents are aggregated once
+  more; the calibration-aware variance (:func:`calibrated_variance`) needs one
+  small solve per year. The scorecard satisfaction figures use the overall
+  question only, found by its header (:func:`_match_overall`).
 
 Group columns
 -------------
@@ -661,8 +665,13 @@ def compute(
     pandas.DataFrame
         Columns ``indicator, name_zh, name_en, <by...>, numerator, denominator, n, estimate,
         se, ci_low, ci_high, ci_level, ci_method, n_eff, deff, estimate_unweighted,
-        response_rate, unit, edition, target, status``. ``attrs["messages"]`` holds a
-        bilingual note per indicator that could not be computed as asked.
+        response_rate, unit, edition, target, status, weighting_effect``. For survey shares
+        ``numerator``/``denominator``/``n`` count respondents (people), ``deff`` is the design
+        effect of the estimate (variance over the SRS variance), ``n_eff = n / deff`` and
+        ``weighting_effect`` Kish's ``1 + CV²`` of the weights; ``response_rate`` =
+        respondents who returned the questionnaire / graduates of the group.
+        ``attrs["messages"]`` holds a bilingual note per indicator that could not be computed
+        as asked.
 
     Examples
     --------
