@@ -1303,3 +1303,28 @@ def test_pooled_raked_share_is_the_graduate_weighted_mean_of_the_years(ds):
     n_year = ds["graduates"].groupby("grad_year").size()
     expected = (per_year["estimate"] * n_year).sum() / n_year.sum()
     assert pooled == pytest.approx(expected, abs=1e-9)
+
+
+def test_calibrated_se_of_a_domain_uses_the_whole_design():
+    """A group that is not a raking cell (here department) is a domain, as R svyby on a calibrated design:
+    z is 0 outside the domain but its residual is not, and the variance runs over every respondent."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(21)
+    ds, g = _raking_population(rng)
+    grads = ds["graduates"].assign(department=rng.choice(["机电", "信息"], len(ds["graduates"])))
+    ds = cm.Dataset(graduates=grads, survey=ds["survey"])
+    opts = Options(raking_variables=("program", "gender"))
+    r = compute(ds, "school_satisfaction", by="department", options=opts).set_index("department")
+    uv = unit_values(ds, "school_satisfaction", ["program", "gender", "department"], options=opts)
+    w, x = uv["weight"].to_numpy(), uv["value"].to_numpy()
+    X = np.column_stack([pd.get_dummies(uv["program"]).to_numpy(float), (uv["gender"] == "female").to_numpy(float)])
+    n = len(x)
+    for dept in ("机电", "信息"):
+        d = (uv["department"] == dept).to_numpy()
+        est_ = (w * x)[d].sum() / w[d].sum()
+        z = np.where(d, (x - est_) / w[d].sum(), 0.0)
+        u = w * sm.OLS(z, X).fit().resid
+        v = n / (n - 1) * ((u * u).sum() - u.sum() ** 2 / n)
+        assert r.loc[dept, "estimate"] == pytest.approx(est_, rel=1e-9)
+        assert r.loc[dept, "se"] == pytest.approx(np.sqrt(v), rel=1e-5)
