@@ -1258,6 +1258,8 @@ def test_group_by_major_category_from_the_major_code(engine):
     assert cell.loc["53 财经商贸大类", ["numerator", "denominator"]].tolist() == [1, 1]
     assert r["major_category"].isna().sum() == 1  # "5303" and the missing code: no category
     assert r.loc[r["major_category"].isna(), "denominator"].item() == 2
+    uv = unit_values(cm.Dataset(graduates=g), "placement_rate", ["major_category"])
+    assert uv["major_category"].tolist()[:3] == ["46 装备制造大类", "46 装备制造大类", "53 财经商贸大类"]
 
 
 def test_unit_values_carry_supplied_survey_weights():

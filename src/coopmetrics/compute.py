@@ -1642,6 +1642,8 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
     else:
         value = df["in_numerator"].astype(bool).astype(float)
     out = pd.DataFrame({c: df[c].to_numpy() for c in columns}, index=range(len(df)))
+    if MAJOR_CATEGORY in out:  # "46" -> "46 装备制造大类", as compute() shows it
+        out[MAJOR_CATEGORY] = out[MAJOR_CATEGORY].map({k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()})
     out["value"] = value.to_numpy()
     if ind.survey_kind is not None:
         out["score"] = df["score"].to_numpy()
