@@ -234,3 +234,16 @@ def test_yoy_invariants(a, b):
     r = year_over_year(res).iloc[0]
     assert -1 <= r["ci_low"] <= r["change"] + 1e-12 and r["change"] - 1e-12 <= r["ci_high"] <= 1
     assert 0 <= r["p_value"] <= 1
+
+
+def test_year_over_year_reads_a_compute_result_with_its_last_column():
+    """compute()'s output ends in weighting_effect (issue 10); it is a result column, not a group column."""
+    import coopmetrics as cm
+
+    g = pd.DataFrame({"student_id": [str(i) for i in range(8)], "grad_year": [2023] * 4 + [2024] * 4,
+                      "major": "A", "destination_code": ["10", "70", "10", "10", "10", "10", "10", "70"]})
+    res = cm.compute(cm.Dataset(graduates=g), "placement_rate", by="grad_year")
+    assert res.columns[-1] == "weighting_effect"
+    r = year_over_year(res).iloc[0]
+    # 3/4 -> 3/4: no change, Newcombe on the counts
+    assert (r["estimate"], r["estimate_prev"], r["change"], r["ci_method"]) == (0.75, 0.75, 0.0, "newcombe")

@@ -27,10 +27,14 @@ Extra passes, each also one engine ``group_by``:
   (``ci_method`` says ``none``);
 * distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
 * surveys: answers are summed per respondent in the engine (respondent = cluster
-  of item answers), the respondent-level frame (one row per respondent) comes
-  back to pandas, every questionnaire is raked to the graduate roster's margins
-  (counted in the engine) in one :func:`coopmetrics.weighting.rake` call, and
-  the respondents are aggregated once more.
+  of item answers; each respondent counts once, with their share of top-box
+  answers), the respondent-level frame (one row per respondent) comes back to
+  pandas, every questionnaire is raked to the graduate roster's margins within
+  each year (counted in the engine; a year's weights sum to its graduates) in one
+  :func:`coopmetrics.weighting.rake` call, and the respondents are aggregated once
+  more; the calibration-aware variance (:func:`calibrated_variance`) needs one
+  small solve per year. The scorecard satisfaction figures use the overall
+  question only, found by its header (:func:`_match_overall`).
 
 Group columns
 -------------
@@ -72,7 +76,7 @@ import numpy as np
 import pandas as pd
 
 from . import estimators as est
-from .codes import _FAMILIES, DESTINATION_CODES, PROFILES, STEM_AGRI_MED
+from .codes import _FAMILIES, DESTINATION_CODES, MAJOR_CATEGORIES, PROFILES, STEM_AGRI_MED
 from .dataset import Dataset
 from .errors import InvalidOptionError, check_option, closest
 from .registry import (
@@ -178,7 +182,8 @@ def _match_overall(labels: Sequence[str], aliases: Sequence[str]) -> tuple[list[
 
     An alias equal to a header (after :func:`_norm_item`) wins, in the aliases' order; else
     headers containing an alias of four or more characters (e.g. "5. 您对母校的总体满意度");
-    several different headers matching the same way are ambiguous (nothing is picked).
+    else the one header mentioning both 总体 and 满意 ("总体而言，您对学校满意吗"). Several
+    different headers matching the same way are ambiguous (nothing is picked).
     """
     norm = {lab: _norm_item(lab) for lab in labels}
     for a in aliases:
@@ -194,7 +199,10 @@ def _match_overall(labels: Sequence[str], aliases: Sequence[str]) -> tuple[list[
             return hit, []
         if hit:
             return [], hit
-    return [], []
+    hit = [lab for lab, n in norm.items() if "总体" in n and "满意" in n]
+    if len({norm[h] for h in hit}) == 1:
+        return hit, []
+    return ([], hit) if hit else ([], [])
 
 
 def _resolve_overall(src: _Source, o: Options, inds: Sequence[Indicator]
@@ -539,6 +547,17 @@ def _add_measure(p: _Pass, m: Measure) -> str:
     return _add_count(p, m.where)
 
 
+#: Group column derived from 专业代码: the 专业大类 (2021 目录), shown as e.g. "46 装备制造大类".
+MAJOR_CATEGORY = "major_category"
+
+
+def _major_category_expr(col: str) -> Any:
+    """The 2-digit 专业大类 prefix of a 6-digit 专业代码 (missing for other codes); named in _assemble."""
+    code = nw.col(col).cast(nw.String).str.strip_chars()
+    pre = code.str.slice(0, 2)
+    return nw.when((code.str.len_chars() == 6) & pre.is_in(list(MAJOR_CATEGORIES))).then(pre)
+
+
 def _key_sources(table: str, by: tuple[str, ...], src: _Source) -> tuple[list[tuple[str, str, str]] | None, str]:
     """Where each group column comes from: (output name, "col"|"grad", actual column).
 
@@ -547,6 +566,16 @@ def _key_sources(table: str, by: tuple[str, ...], src: _Source) -> tuple[list[tu
     names = src.names(table)
     out = []
     for b in by:
+        if b == MAJOR_CATEGORY:  # 专业大类, derived from the first two digits of 专业代码
+            if "major_code" in names:
+                out.append((b, "col_cat", "major_code"))
+                continue
+            if (table in _LINKED_TABLES and src.single is None and src.has("graduates") and "student_id" in names
+                    and "major_code" in src.names("graduates")):
+                out.append((b, "grad_cat", "major_code"))
+                continue
+            in_schema = "major_code" in TABLES[table].names or table in _LINKED_TABLES
+            return None, ("missing_input" if in_schema else "not_applicable")
         actual = YEAR_COLUMN[table] if b in ("year", "grad_year") else b
         if actual in names:
             out.append((b, "col", actual))
@@ -566,7 +595,7 @@ def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
              extra_grad: Sequence[str] = ()) -> tuple[Any, list[Any], list[str]]:
     """LazyFrame of ``table`` (joined to graduates if needed) and the key expressions."""
     lf = src.lf(table)
-    grad_cols = list(dict.fromkeys([a for _, k, a in keys if k == "grad"] + list(extra_grad)))
+    grad_cols = list(dict.fromkeys([a for _, k, a in keys if k in ("grad", "grad_cat")] + list(extra_grad)))
     if grad_cols:
         g = (src.lf("graduates").select("student_id", *grad_cols)
              .unique(subset=["student_id"], keep="any")
@@ -574,8 +603,9 @@ def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
         lf = lf.join(g, on="student_id", how="left")
     exprs, knames = [], []
     for i, (_, kind, actual) in enumerate(keys):
-        col = actual if kind == "col" else f"__j_{actual}"
-        exprs.append(nw.col(col).alias(f"__k{i}"))
+        col = actual if kind in ("col", "col_cat") else f"__j_{actual}"
+        e = _major_category_expr(col) if kind.endswith("_cat") else nw.col(col)
+        exprs.append(e.alias(f"__k{i}"))
         knames.append(f"__k{i}")
     return lf, exprs, knames
 
@@ -637,8 +667,13 @@ def compute(
     pandas.DataFrame
         Columns ``indicator, name_zh, name_en, <by...>, numerator, denominator, n, estimate,
         se, ci_low, ci_high, ci_level, ci_method, n_eff, deff, estimate_unweighted,
-        response_rate, unit, edition, target, status``. ``attrs["messages"]`` holds a
-        bilingual note per indicator that could not be computed as asked.
+        response_rate, unit, edition, target, status, weighting_effect``. For survey shares
+        ``numerator``/``denominator``/``n`` count respondents (people), ``deff`` is the design
+        effect of the estimate (variance over the SRS variance), ``n_eff = n / deff`` and
+        ``weighting_effect`` Kish's ``1 + CV²`` of the weights; ``response_rate`` =
+        respondents who returned the questionnaire / graduates of the group.
+        ``attrs["messages"]`` holds a bilingual note per indicator that could not be computed
+        as asked.
 
     Examples
     --------
@@ -673,7 +708,7 @@ def compute(
 
 
 def _check_by_names(by: tuple[str, ...], src: _Source) -> None:
-    known = {"year", "grad_year"} | {c for t in TABLES.values() for c in t.names}
+    known = {"year", "grad_year", MAJOR_CATEGORY} | {c for t in TABLES.values() for c in t.names}
     if src.single is not None:
         known |= set(src.names("graduates"))
     else:
@@ -715,13 +750,16 @@ class _Context:
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
         if not self.src.has(table):
             plan.status = "missing_input"
-            plan.message = (f"缺少表 {table}（{TABLES[table].zh}）", f"table {table!r} is missing")
+            plan.message = (f"未提供数据：缺少表 {table}（{TABLES[table].zh}）",
+                            f"not provided: table {table!r} is missing")
             return False
         names = self.src.names(table)
         missing = [c for c in req if c not in names]
         if missing:
             plan.status = "missing_input"
-            plan.message = (f"表 {table} 缺少列 {missing}", f"table {table!r} lacks column(s) {missing}")
+            zh = "、".join(f"{c}（{TABLES[table].column(c).zh}）" if c in TABLES[table].names else c for c in missing)
+            plan.message = (f"未提供数据：表 {table} 缺少列 {zh}", f"not provided: table {table!r} lacks column(s) "
+                            f"{missing}")
             return False
         keys, status = _key_sources(table, self.by, self.src)
         if keys is None:
@@ -1490,6 +1528,9 @@ def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
         keys = pd.concat([p["keys"] for p in parts], ignore_index=True)
         for b in by:
             cols[b] = keys[b].infer_objects() if keys[b].dtype == object else keys[b]
+        if MAJOR_CATEGORY in by:  # "46" -> "46 装备制造大类" on the small result
+            labels = {k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()}
+            cols[MAJOR_CATEGORY] = keys[MAJOR_CATEGORY].astype(object).map(labels)
     for c in parts[0]["num"]:
         cols[c] = np.concatenate([p["num"][c] for p in parts])
     status = np.concatenate([p["status"] for p in parts])
@@ -1538,6 +1579,8 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     if ind.survey_kind is not None:
         sel += [nw.col("survey_kind").cast(nw.String).alias("__kind"), nw.col("respondent_id").alias("__rid"),
                 nw.col("year").alias("__year"), nw.col("score").cast(nw.Float64).alias("score")]
+        if o.survey_weights == "column" and "weight" in names:  # the survey's own weights, as compute uses them
+            sel.append(nw.col("weight").cast(nw.Float64).alias("__w"))
     taken = {a for _, k, a in keys if k == "col"} | {"score", "value", "in_numerator", "in_denominator"}
     pass_cols = [c for c in names if c not in taken] if all_rows else []
     sel += [nw.col(c) for c in pass_cols]
@@ -1603,10 +1646,16 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
     else:
         value = df["in_numerator"].astype(bool).astype(float)
     out = pd.DataFrame({c: df[c].to_numpy() for c in columns}, index=range(len(df)))
+    if MAJOR_CATEGORY in out:  # "46" -> "46 装备制造大类", as compute() shows it
+        out[MAJOR_CATEGORY] = out[MAJOR_CATEGORY].map({k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()})
     out["value"] = value.to_numpy()
     if ind.survey_kind is not None:
         out["score"] = df["score"].to_numpy()
-        out["weight"] = _survey_weights_for(src, ind, o, df)
+        if "__w" in df:
+            # supplied weights: a respondent's largest weight, as in compute (rows may disagree)
+            out["weight"] = df.groupby(["__kind", "__rid", "__year"], dropna=False)["__w"].transform("max").to_numpy()
+        else:
+            out["weight"] = _survey_weights_for(src, ind, o, df)
     else:
         out["weight"] = 1.0
     return out

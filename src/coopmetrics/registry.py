@@ -173,15 +173,16 @@ DEFAULT_EXCLUDED: dict[str, tuple[str, ...]] = {
 #: the others by analogy [U]). Matched after normalisation (full-width to half-width, spaces and
 #: punctuation removed); a header containing one of these names (e.g. "5. 您对母校的总体满意度")
 #: matches when no header equals one. Add a school's own wording with ``Options(overall_items=...)``.
+_OVERALL_EN = ("overall satisfaction", "overall")
 OVERALL_ITEMS: dict[str, tuple[str, ...]] = {
     "school": ("母校总体满意度", "对母校的总体满意度", "对母校总体满意度", "母校满意度", "校友总体满意度",
-               "总体满意度", "总体评价", "总体"),
+               "总体满意度", "总体评价", "总体", *_OVERALL_EN),
     "internship": ("实习总体满意度", "对实习的总体满意度", "对实习总体满意度", "岗位实习总体满意度",
-                   "顶岗实习总体满意度", "实习满意度", "总体满意度", "总体评价", "总体"),
+                   "顶岗实习总体满意度", "实习满意度", "总体满意度", "总体评价", "总体", *_OVERALL_EN),
     "employment": ("就业总体满意度", "对就业的总体满意度", "就业现状满意度", "对目前工作的总体满意度",
-                   "工作总体满意度", "就业满意度", "总体满意度", "总体评价", "总体"),
+                   "工作总体满意度", "就业满意度", "总体满意度", "总体评价", "总体", *_OVERALL_EN),
     "employer": ("对毕业生总体满意度", "对毕业生的总体满意度", "对我校毕业生的总体满意度", "雇主总体满意度",
-                 "用人单位总体满意度", "雇主满意度", "总体满意度", "总体评价", "总体"),
+                 "用人单位总体满意度", "雇主满意度", "总体满意度", "总体评价", "总体", *_OVERALL_EN),
 }
 
 #: Programmes counted as a school-enterprise partnership by default (library convention [U]):
