@@ -1372,7 +1372,7 @@ def generate(seed: int = 2024, years: Sequence[int] = range(2019, 2025)) -> Data
     --------
     >>> ds = generate()
     >>> ds.tables
-    ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment', 'recruitment']
+    ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment', 'recruitment', 'bases', 'agreements', 'events', 'committees', 'services']
     >>> 1800 < int((ds["graduates"]["grad_year"] == 2024).sum()) < 2100
     True
     """
@@ -1638,7 +1638,7 @@ def write_sample(directory: str | Path | None = None, *, seed: int = 2024) -> li
     >>> import tempfile
     >>> paths = write_sample(tempfile.mkdtemp())
     >>> sorted(p.name for p in paths)[:4]
-    ['README.md', '合作企业.csv', '在校生.csv', '实习满意度调查.csv']
+    ['README.md', '合作企业.csv', '合作协议.csv', '在校生.csv']
     """
     from .schema import SURVEY_KINDS
 
