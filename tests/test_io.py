@@ -476,7 +476,7 @@ def canonical_frames(draw, table: str):
             and (c.required or draw(st.booleans()))]
     data = {}
     for c in cols:
-        if c.name == spec.key[0] and c.kind == "code":  # unique first key column: nothing is a duplicate
+        if spec.key and c.name == spec.key[0] and c.kind == "code":  # unique first key column: no duplicates
             vals = draw(st.lists(_CODE, min_size=n, max_size=n, unique=True))
         else:
             vals = draw(_values(c, n, c.required))
@@ -698,9 +698,9 @@ def test_wide_survey_weight_column_stays_with_the_respondent(tmp_path):
     v = ds.validation
     assert ((v["column"] == "权重") & (v["row"] == 4)).any()  # ...and reported with its Excel row
     r = cm.compute(ds, "employment_satisfaction", by=(), options=cm.Options(survey_weights="column"))
-    # respondent 1: 1 of 2 top box, weight 2.5; respondent 2: 0 of 2, weight 0.5 -> 2.5 / (2.5·2 + 0.5·2);
-    # respondent 3 has no weight left and is left out, with a message
-    assert r["estimate"].item() == pytest.approx(2.5 / 6.0)
+    # the overall question (1、总体满意度) only: respondent 1 top box with weight 2.5, respondent 2 not
+    # (weight 0.5) -> 2.5 / (2.5 + 0.5); respondent 3 has no weight left and is left out, with a message
+    assert r["estimate"].item() == pytest.approx(2.5 / 3.0)
     assert r["n"].item() == 2
     assert "1 respondent(s) without a weight" in r.attrs["messages"]["employment_satisfaction"]
 
