@@ -565,3 +565,14 @@ def test_html_prints_every_column(sample_out, tmp_path):
         for c in visible_columns(rep, k, frame):
             assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
     assert rep.college + str(YEAR) in text
+
+
+def test_public_release_summary_change_is_that_of_the_published_counts(sample):
+    rep = build_report(sample, YEAR, disclosure="hesa")
+    summ = rep.tables["summary"].set_index("_indicator")
+    g = summ.loc["graduates_total"]
+    assert g["previous"] % 5 == 0 and g["estimate"] % 5 == 0  # HESA: counts rounded to 5
+    assert g["change"] == g["estimate"] - g["previous"]
+    svc = rep.tables["service"]
+    grads = svc[svc["_indicator"] == "graduates_total"].iloc[0]
+    assert grads[f"value_{YEAR}"] == g["estimate"]  # one figure for one count in the whole workbook

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Item", "Layout", "LAYOUTS", "HEADLINE", "SECTION_OF", "COHORT_INDICATORS", "TREND_FIGURES",
+__all__ = ["Item", "Layout", "LAYOUTS", "HEADLINE", "COHORT_INDICATORS", "TREND_FIGURES",
            "UNIT_SCALE"]
 
 #: Units of the official tables and the factor from the library's value (yuan -> 万元, shares stay
@@ -197,7 +197,3 @@ COHORT_INDICATORS: tuple[str, ...] = ("placement_rate", "job_relevance_rate", "s
 #: Trend figures of the HTML report.
 TREND_FIGURES: tuple[str, ...] = ("placement_rate", "job_relevance_rate", "salary_mean", "school_satisfaction",
                                   "employer_satisfaction", "dual_teacher_ratio_professional")
-
-#: Group of an indicator in the 指标明细 sheet, by the data table it reads (an id listed in
-#: SECTION_OF overrides): graduates -> 毕业生, survey -> 问卷 ...
-SECTION_OF: dict[str, str] = {}

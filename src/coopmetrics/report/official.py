@@ -266,6 +266,9 @@ def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterab
                "change_ci_low": np.nan if y is None else y["ci_low"],
                "change_ci_high": np.nan if y is None else y["ci_high"],
                "q_value": np.nan if y is None else y["q_value"]}
+        if disclosed and not withheld and not isnan(rec["change"]):
+            # a public release shows rounded counts: the change is that of the published figures
+            rec["change"] = float(rec["estimate"]) - float(rec["previous"])
         text, sig = _sentence(rec, year, lang)
         share = is_share(unit)
         ci = "" if isnan(rec["change_ci_low"]) else _ci_words(rec["change_ci_low"], rec["change_ci_high"], unit, lang)
@@ -276,7 +279,6 @@ def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterab
                      "change": "" if isnan(rec["change"]) else float(rec["change"]) * (100 if share else 1),
                      "change_ci": ci, "q_value": rec["q_value"], "significance": sig, "summary_text": text,
                      "_indicator": ind, "_fmt": fmt})
-    del disclosed
     return pd.DataFrame(rows, columns=["item", "previous", "estimate", "change", "change_ci", "q_value",
                                        "significance", "summary_text", "_indicator", "_fmt"])
 
