@@ -573,3 +573,13 @@ def test_publish_public_rounds_and_help_explains_it_in_chinese(clean_csv, tmp_pa
     about = pd.read_excel(out / REPORT_FILES[1], sheet_name="说明", engine="openpyxl", dtype=str,
                           keep_default_na=False)
     assert about.set_index("项目").loc["数字是否精确", "内容"].startswith("否")
+
+
+def test_open_workbook_without_year_also_stops_before_work(clean_csv, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["report", str(clean_csv), "--out", str(out), "--quiet"]) == EXIT_OK
+    (out / ".~lock.coopmetrics_2024_报告.xlsx#").write_text("LibreOffice owner file")
+    computed = []
+    monkeypatch.setattr("coopmetrics.report.build._Builder._compute", lambda self: computed.append(1))
+    assert main(["report", str(clean_csv), "--out", str(out), "--quiet"]) == EXIT_UNUSABLE
+    assert "请先在 Excel" in capsys.readouterr().err and computed == []
