@@ -358,17 +358,41 @@ def test_html_embeds_cjk_font_subset(tmp_path):
 
 # --- other sheets ------------------------------------------------------------------------------------------
 
-def test_platform_a74_counts_match_pandas(sample, sample_out):
-    rep, xlsx, _ = sample_out
+def test_platform_layouts_count_like_pandas(sample_out):
+    """A7-4 per major from 岗位实习.csv joined to the roster's major; A7-5 per major from 合作企业.csv."""
+    _, xlsx, _ = sample_out
     a74 = _sheet(xlsx, "状态数据A7-4岗位实习").set_index("专业")
-    raw = _csv("岗位实习.csv")
+    raw = _csv("岗位实习.csv").astype({"学号": str})
     raw = raw[raw["年份"] == YEAR]
-    if "专业名称" not in raw.columns:
-        g = sample["graduates"].drop_duplicates("student_id").set_index("student_id")["major"]
-        raw = raw.assign(专业名称=raw["学号"].astype(str).map(g))
-    want = raw.groupby("专业名称")["学号"].nunique()
-    assert a74["岗位实习学生数"].to_dict() == want.to_dict()
-    assert a74["岗位实习学生数"].sum() == raw["学号"].nunique()
+    roster = _csv("毕业生.csv").astype({"学号": str}).drop_duplicates("学号").set_index("学号")["专业名称"]
+    raw = raw.assign(专业=raw["学号"].map(roster))
+    by = raw.groupby("专业")
+    assert a74["岗位实习学生数"].to_dict() == by["学号"].nunique().to_dict()
+    assert a74["实习单位数"].to_dict() == by["实习单位"].nunique().to_dict()
+    for col, flag in (("参加实习责任保险人数", "参加实习责任保险"), ("对口实习人数", "是否对口"),
+                      ("被实习单位录用人数", "企业录用")):
+        assert a74[col].to_dict() == (raw[flag] == "是").groupby(raw["专业"]).sum().to_dict(), col
+    a75 = _sheet(xlsx, "状态数据A7-5校企合作").set_index("专业")
+    firms = _csv("合作企业.csv")
+    firms = firms[firms["年份"] == YEAR].groupby("专业名称")
+    assert a75["合作企业数"].to_dict() == firms["企业名称"].nunique().to_dict()
+    assert a75["接收实习学生数"].to_dict() == firms["接收实习学生数"].sum().to_dict()
+    assert a75["录用毕业生数"].to_dict() == firms["录用毕业生数"].sum().to_dict()
+
+
+def test_indicator_details_counts_match_pandas(sample_out):
+    """指标明细: numerator and denominator of the roster rates equal counts from 毕业生.csv."""
+    _, xlsx, _ = sample_out
+    det = _sheet(xlsx, "指标明细")
+    raw = _csv("毕业生.csv")
+    for y in (YEAR - 1, YEAR):
+        cohort = raw[raw["毕业年份"] == y]
+        row = det[(det["指标"] == "毕业去向落实率") & (det["年份"] == y)].iloc[0]
+        assert (row["分子"], row["分母"]) == (cohort["毕业去向代码"].map(_placed).sum(), len(cohort))
+        row = det[(det["指标"] == "自主创业比例") & (det["年份"] == y)].iloc[0]
+        assert (row["分子"], row["分母"]) == ((cohort["毕业去向代码"] == "75").sum(), len(cohort))
+        row = det[(det["指标"] == "毕业生总数") & (det["年份"] == y)].iloc[0]
+        assert row["估计值"] == len(cohort)
 
 
 def test_enterprise_sheet_sums_each_firm(sample, sample_out):
