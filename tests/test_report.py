@@ -600,3 +600,18 @@ def test_public_release_summary_change_is_that_of_the_published_counts(sample):
     svc = rep.tables["service"]
     grads = svc[svc["_indicator"] == "graduates_total"].iloc[0]
     assert grads[f"value_{YEAR}"] == g["estimate"]  # one figure for one count in the whole workbook
+
+
+def test_about_sheet_has_no_raw_option_values(sample_out, tmp_path):
+    """Raw option values (moe_2024, school_flag, raking, hesa ...) are only on 技术信息, never on 说明."""
+    opts = cm.registry.Options(profile="moe_2024", dual_definition="2004_evaluation", survey_weights="column")
+    rep = build_report(_tiny(), YEAR, options=opts, disclosure="hesa")
+    xlsx = rep.to_excel(tmp_path / "t.xlsx")
+    cells = [str(c.value) for row in openpyxl.load_workbook(xlsx)["说明"].iter_rows() for c in row if c.value]
+    raw = {str(v) for info in cm.registry.OPTION_INFO.values() for v in info.choices
+           if isinstance(v, str) and re.search(r"[a-z]", v)} | {"hesa", "min_n", "department", "major"}
+    tokens = {t for c in cells for t in re.findall(r"[A-Za-z0-9_]+", c)}
+    assert raw & tokens == set()
+    tech = _sheet(xlsx, "技术信息", dtype=str, keep_default_na=False).set_index("键（选项字段名）")
+    assert tech.loc["profile", "值"] == "moe_2024" and tech.loc["disclosure", "值"] == "hesa"
+    assert "--dual 2004_evaluation" in tech.loc["dual_definition", "如何更改（命令行 / Python）"]
