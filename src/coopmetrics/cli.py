@@ -361,6 +361,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         data = _load(args.data, args.salt)
         report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args),
                               disclosure=disclosure, progress=step, platform=args.platform)
+        report.render_figures()  # still the figure phase of the progress display
         stem = stem.replace("{year}", str(report.year))
         xlsx, html = out / f"{stem}.xlsx", out / f"{stem}.html"
         check_targets([xlsx, html])

@@ -112,8 +112,8 @@ def _feedback_rows(item_trend: pd.DataFrame, years: tuple[int, int], lang: str, 
         label = str(item) if str(item).endswith("满意度") else f"{item}满意度"
         out.append({"item": t(lang, f"{label}（%）", f"{item}: satisfied (%)"), **cells,
                     "change": _change(cells[value_column(years[0])], cells[value_column(years[1])], "pct"),
-                    "basis": t(lang, f"{kind_zh}调查“{item}”题；满意档答卷÷有效答卷（加权）",
-                               f"survey item '{item}'; satisfied ÷ valid answers (weighted)"),
+                    "basis": t(lang, f"{kind_zh}调查“{item}”题；满意档答卷÷有效答卷（加权方式见说明）",
+                               f"survey item '{item}'; satisfied ÷ valid answers (weighting: see About)"),
                     "_indicator": str(part["indicator"].iloc[0]), "_field": "estimate", "_fmt": "pct"})
     return out
 
