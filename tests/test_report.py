@@ -615,3 +615,43 @@ def test_about_sheet_has_no_raw_option_values(sample_out, tmp_path):
     tech = _sheet(xlsx, "技术信息", dtype=str, keep_default_na=False).set_index("键（选项字段名）")
     assert tech.loc["profile", "值"] == "moe_2024" and tech.loc["disclosure", "值"] == "hesa"
     assert "--dual 2004_evaluation" in tech.loc["dual_definition", "如何更改（命令行 / Python）"]
+
+
+# --- safe writing: all or nothing (property) -------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(existing=st.lists(st.booleans(), min_size=1, max_size=4), fail_at=st.integers(min_value=-1, max_value=3),
+       force=st.booleans(), interrupt=st.booleans())
+def test_write_all_replaces_every_target_or_none(tmp_path_factory, existing, fail_at, force, interrupt):
+    """Whatever subset of targets exists and whichever writer fails (or is interrupted), the folder
+    afterwards holds either every new file (with backups of the old ones unless force) or exactly
+    the old files, and never a temporary file."""
+    from coopmetrics.report.writing import write_all
+
+    folder = tmp_path_factory.mktemp("w")
+    targets = [folder / f"r{i}.txt" for i in range(len(existing))]
+    for path, there in zip(targets, existing, strict=True):
+        if there:
+            path.write_text(f"old {path.name}")
+    before = {p.name: p.read_text() for p in folder.iterdir()}
+
+    def writer(i: int):
+        def write(path: Path) -> None:
+            path.write_text("half")
+            if i == fail_at:
+                raise KeyboardInterrupt if interrupt else OSError("disk full")
+            path.write_text(f"new {i}")
+        return write
+
+    failing = 0 <= fail_at < len(targets)
+    if failing:
+        with pytest.raises(KeyboardInterrupt if interrupt else OSError):
+            write_all({p: writer(i) for i, p in enumerate(targets)}, force=force)
+        assert {p.name: p.read_text() for p in folder.iterdir()} == before
+        return
+    res = write_all({p: writer(i) for i, p in enumerate(targets)}, force=force)
+    assert [p.read_text() for p in targets] == [f"new {i}" for i in range(len(targets))]
+    assert len(res.backups) == (0 if force else sum(existing))
+    for target, backup in res.backups.items():
+        assert backup.read_text() == before[target.name]
+    assert not [p for p in folder.iterdir() if ".tmp" in p.name]

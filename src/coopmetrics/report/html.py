@@ -63,8 +63,11 @@ _INTROS: dict[str, tuple[str, str]] = {
 
 
 def _shown(kind: str, v: float, lang: str) -> str:
-    """A number as the workbook's format shows it."""
+    """A number as the workbook's format shows it (a change of zero has no sign)."""
     pp = t(lang, " 个百分点", " pp")
+    if kind.startswith("d_") and v == 0:
+        kind, v = kind[2:], 0.0
+        return ("0.00" + pp) if kind == "pct" else _shown(kind, v, lang)
     return {
         "pct": lambda: f"{v:.2%}", "count": lambda: f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}",
         "int": lambda: f"{v:,.0f}", "year": lambda: f"{v:.0f}", "money": lambda: f"{v:,.2f}",

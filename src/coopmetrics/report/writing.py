@@ -88,7 +88,13 @@ def check_targets(paths: list[Path]) -> None:
 
 
 def _backup_name(path: Path, stamp: str) -> Path:
-    return path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
+    """``name.备份-<time>.xlsx``; never an existing file (two runs in one second get -2, -3 ...)."""
+    candidate = path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
+    k = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.备份-{stamp}-{k}{path.suffix}")
+        k += 1
+    return candidate
 
 
 def write_all(writers: Mapping[Path, Callable[[Path], object]], *, force: bool = False) -> WriteResult:
