@@ -655,3 +655,19 @@ def test_write_all_replaces_every_target_or_none(tmp_path_factory, existing, fai
     for target, backup in res.backups.items():
         assert backup.read_text() == before[target.name]
     assert not [p for p in folder.iterdir() if ".tmp" in p.name]
+
+
+def test_differences_of_shares_are_shown_in_points(sample_out):
+    """A cohort difference of 0.036 is +3.60 points, never '+0.04 个百分点'."""
+    rep, xlsx, _ = sample_out
+    ws = openpyxl.load_workbook(xlsx)["队列比较"]
+    head = {c.value: i for i, c in enumerate(ws[1])}
+    cell = next(r[head["差值"]] for r in ws.iter_rows(min_row=2) if r[head["单位"]].value == "%")
+    assert cell.number_format == "+0.00%;-0.00%;0.00%"
+    view = rep.view("cohorts")
+    coh = rep.tables["cohorts"]
+    first = coh.index[coh["unit"] == "share"][0]
+    assert view.loc[first, "差值"] == f"{coh.loc[first, 'difference'] * 100:+.2f} 个百分点"
+    yoy = rep.view("yoy")
+    pr = rep.tables["yoy"].index[rep.tables["yoy"]["indicator"] == "placement_rate"][0]
+    assert yoy.loc[pr, "变化"] == f"{rep.tables['yoy'].loc[pr, 'change'] * 100:+.2f} 个百分点"
