@@ -255,7 +255,9 @@ def test_summary_change_and_beyond_chance_statement(sample, sample_out):
         if rec["significance"] == "是":
             assert "超出随机波动" in text and rec["q_value"] < 0.05
         elif rec["significance"] == "否":
-            assert "随机波动范围之内" in text
+            assert "不能据此认为确有变化" in text
+            if rec["q_value"] >= 0.05 and "不含0" not in text:
+                assert "随机波动范围之内" in text
     g = summ.loc["graduates_total"]
     assert g["change"] == lib[("graduates_total", YEAR)] - lib[("graduates_total", YEAR - 1)]
     assert "不涉及抽样误差" in g["summary_text"]
@@ -671,3 +673,15 @@ def test_differences_of_shares_are_shown_in_points(sample_out):
     yoy = rep.view("yoy")
     pr = rep.tables["yoy"].index[rep.tables["yoy"]["indicator"] == "placement_rate"][0]
     assert yoy.loc[pr, "变化"] == f"{rep.tables['yoy'].loc[pr, 'change'] * 100:+.2f} 个百分点"
+
+
+def test_summary_and_year_over_year_sheet_agree(sample_out):
+    """One q-value per change: the summary corrects over the same family as 年度变化."""
+    rep, _, _ = sample_out
+    summ = rep.tables["summary"].set_index("_indicator")
+    yoy = rep.tables["yoy"].set_index("indicator")
+    for ind in summ.index:
+        if not np.isnan(summ.loc[ind, "q_value"]):
+            assert summ.loc[ind, "q_value"] == pytest.approx(yoy.loc[ind, "q_value"], rel=1e-12), ind
+            points = 100 if summ.loc[ind, "_fmt"] == "pct" else 1  # shares in percentage points
+            assert summ.loc[ind, "change"] == pytest.approx(yoy.loc[ind, "change"] * points, rel=1e-12), ind
