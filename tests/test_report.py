@@ -291,8 +291,10 @@ def test_no_reference_to_files_outside_the_package_and_one_internship_term(sampl
     page = html_path.read_text(encoding="utf-8")
     for bad in ("definitions-cn.md", "DOMAIN.md", "seed 00", "methods-intl.md"):
         assert not [c for c in cells if bad in c] and bad not in page, bad
-    for name in OFFICIAL_ZH + ["摘要", "指标明细"]:
+    for name in OFFICIAL_ZH + ["摘要", "指标明细", "分院系指标", "年度变化"]:
         assert not [c.value for row in wb[name].iter_rows() for c in row if "顶岗实习" in str(c.value)]
+    defs = _sheet(xlsx, "指标定义")
+    assert not defs["中文名称"].str.contains("顶岗实习").any()  # names; cited documents keep their titles
     methods = set(_sheet(xlsx, "队列比较")["方法"])
     assert all(re.search(r"[\u4e00-\u9fff]", m) for m in methods)
     assert set(_sheet(xlsx, "队列比较")["效应量类型"]) <= {"比例差效应量 h（Cohen）", "均值差效应量 d（Cohen）", "标准化差值"}

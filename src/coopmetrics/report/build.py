@@ -403,7 +403,9 @@ class _Builder:
         self._details()
         self._enterprise()
         self._yoy()
-        self.tables["definitions"] = definitions_table(sorted(set(self.trend["indicator"])), lang=self.lang)
+        defs = definitions_table(sorted(set(self.trend["indicator"])), lang=self.lang)
+        names = dict(zip(self.registry["id"], self.registry["name_zh"], strict=True))  # 岗位实习 since 2021
+        self.tables["definitions"] = defs.assign(name_zh=defs["indicator"].map(names).fillna(defs["name_zh"]))
         self._validation()
         if self.platform:
             from .platform import platform_tables
