@@ -469,7 +469,7 @@ def test_open_workbook_stops_before_any_work_exit_2(clean_csv, tmp_path, monkeyp
     capsys.readouterr()
     assert _run(clean_csv, out) == EXIT_UNUSABLE
     err = capsys.readouterr().err
-    assert "请先在 Excel" in err and "关闭 coopmetrics_2024_报告.xlsx" in err and "close" in err and "in Excel" in err
+    assert "请先在 Excel 中关闭 coopmetrics_2024_报告.xlsx" in err and "close" in err and "in Excel" in err
     assert "Traceback" not in err and "内部错误" not in err
     assert computed == []  # failed fast: nothing was computed
     (out / "~$coopmetrics_2024_报告.xlsx").unlink()
@@ -573,3 +573,13 @@ def test_publish_public_rounds_and_help_explains_it_in_chinese(clean_csv, tmp_pa
     about = pd.read_excel(out / REPORT_FILES[1], sheet_name="说明", engine="openpyxl", dtype=str,
                           keep_default_na=False)
     assert about.set_index("项目").loc["数字是否精确", "内容"].startswith("否")
+
+
+def test_open_workbook_without_year_also_stops_before_work(clean_csv, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["report", str(clean_csv), "--out", str(out), "--quiet"]) == EXIT_OK
+    (out / ".~lock.coopmetrics_2024_报告.xlsx#").write_text("LibreOffice owner file")
+    computed = []
+    monkeypatch.setattr("coopmetrics.report.build._Builder._compute", lambda self: computed.append(1))
+    assert main(["report", str(clean_csv), "--out", str(out), "--quiet"]) == EXIT_UNUSABLE
+    assert "请先在 Excel" in capsys.readouterr().err and computed == []

@@ -255,7 +255,9 @@ def test_summary_change_and_beyond_chance_statement(sample, sample_out):
         if rec["significance"] == "是":
             assert "超出随机波动" in text and rec["q_value"] < 0.05
         elif rec["significance"] == "否":
-            assert "随机波动范围之内" in text
+            assert "不能据此认为确有变化" in text
+            if rec["q_value"] >= 0.05 and "不含0" not in text:
+                assert "随机波动范围之内" in text
     g = summ.loc["graduates_total"]
     assert g["change"] == lib[("graduates_total", YEAR)] - lib[("graduates_total", YEAR - 1)]
     assert "不涉及抽样误差" in g["summary_text"]
@@ -289,8 +291,10 @@ def test_no_reference_to_files_outside_the_package_and_one_internship_term(sampl
     page = html_path.read_text(encoding="utf-8")
     for bad in ("definitions-cn.md", "DOMAIN.md", "seed 00", "methods-intl.md"):
         assert not [c for c in cells if bad in c] and bad not in page, bad
-    for name in OFFICIAL_ZH + ["摘要", "指标明细"]:
+    for name in OFFICIAL_ZH + ["摘要", "指标明细", "分院系指标", "年度变化"]:
         assert not [c.value for row in wb[name].iter_rows() for c in row if "顶岗实习" in str(c.value)]
+    defs = _sheet(xlsx, "指标定义")
+    assert not defs["中文名称"].str.contains("顶岗实习").any()  # names; cited documents keep their titles
     methods = set(_sheet(xlsx, "队列比较")["方法"])
     assert all(re.search(r"[\u4e00-\u9fff]", m) for m in methods)
     assert set(_sheet(xlsx, "队列比较")["效应量类型"]) <= {"比例差效应量 h（Cohen）", "均值差效应量 d（Cohen）", "标准化差值"}
@@ -358,17 +362,41 @@ def test_html_embeds_cjk_font_subset(tmp_path):
 
 # --- other sheets ------------------------------------------------------------------------------------------
 
-def test_platform_a74_counts_match_pandas(sample, sample_out):
-    rep, xlsx, _ = sample_out
+def test_platform_layouts_count_like_pandas(sample_out):
+    """A7-4 per major from 岗位实习.csv joined to the roster's major; A7-5 per major from 合作企业.csv."""
+    _, xlsx, _ = sample_out
     a74 = _sheet(xlsx, "状态数据A7-4岗位实习").set_index("专业")
-    raw = _csv("岗位实习.csv")
+    raw = _csv("岗位实习.csv").astype({"学号": str})
     raw = raw[raw["年份"] == YEAR]
-    if "专业名称" not in raw.columns:
-        g = sample["graduates"].drop_duplicates("student_id").set_index("student_id")["major"]
-        raw = raw.assign(专业名称=raw["学号"].astype(str).map(g))
-    want = raw.groupby("专业名称")["学号"].nunique()
-    assert a74["岗位实习学生数"].to_dict() == want.to_dict()
-    assert a74["岗位实习学生数"].sum() == raw["学号"].nunique()
+    roster = _csv("毕业生.csv").astype({"学号": str}).drop_duplicates("学号").set_index("学号")["专业名称"]
+    raw = raw.assign(专业=raw["学号"].map(roster))
+    by = raw.groupby("专业")
+    assert a74["岗位实习学生数"].to_dict() == by["学号"].nunique().to_dict()
+    assert a74["实习单位数"].to_dict() == by["实习单位"].nunique().to_dict()
+    for col, flag in (("参加实习责任保险人数", "参加实习责任保险"), ("对口实习人数", "是否对口"),
+                      ("被实习单位录用人数", "企业录用")):
+        assert a74[col].to_dict() == (raw[flag] == "是").groupby(raw["专业"]).sum().to_dict(), col
+    a75 = _sheet(xlsx, "状态数据A7-5校企合作").set_index("专业")
+    firms = _csv("合作企业.csv")
+    firms = firms[firms["年份"] == YEAR].groupby("专业名称")
+    assert a75["合作企业数"].to_dict() == firms["企业名称"].nunique().to_dict()
+    assert a75["接收实习学生数"].to_dict() == firms["接收实习学生数"].sum().to_dict()
+    assert a75["录用毕业生数"].to_dict() == firms["录用毕业生数"].sum().to_dict()
+
+
+def test_indicator_details_counts_match_pandas(sample_out):
+    """指标明细: numerator and denominator of the roster rates equal counts from 毕业生.csv."""
+    _, xlsx, _ = sample_out
+    det = _sheet(xlsx, "指标明细")
+    raw = _csv("毕业生.csv")
+    for y in (YEAR - 1, YEAR):
+        cohort = raw[raw["毕业年份"] == y]
+        row = det[(det["指标"] == "毕业去向落实率") & (det["年份"] == y)].iloc[0]
+        assert (row["分子"], row["分母"]) == (cohort["毕业去向代码"].map(_placed).sum(), len(cohort))
+        row = det[(det["指标"] == "自主创业比例") & (det["年份"] == y)].iloc[0]
+        assert (row["分子"], row["分母"]) == ((cohort["毕业去向代码"] == "75").sum(), len(cohort))
+        row = det[(det["指标"] == "毕业生总数") & (det["年份"] == y)].iloc[0]
+        assert row["估计值"] == len(cohort)
 
 
 def test_enterprise_sheet_sums_each_firm(sample, sample_out):
@@ -565,3 +593,97 @@ def test_html_prints_every_column(sample_out, tmp_path):
         for c in visible_columns(rep, k, frame):
             assert re.sub(r"\s+", "", rep.header(c, k)) in text, (k, c)
     assert rep.college + str(YEAR) in text
+
+
+def test_public_release_summary_change_is_that_of_the_published_counts(sample):
+    rep = build_report(sample, YEAR, disclosure="hesa")
+    summ = rep.tables["summary"].set_index("_indicator")
+    g = summ.loc["graduates_total"]
+    assert g["previous"] % 5 == 0 and g["estimate"] % 5 == 0  # HESA: counts rounded to 5
+    assert g["change"] == g["estimate"] - g["previous"]
+    svc = rep.tables["service"]
+    grads = svc[svc["_indicator"] == "graduates_total"].iloc[0]
+    assert grads[f"value_{YEAR}"] == g["estimate"]  # one figure for one count in the whole workbook
+
+
+def test_about_sheet_has_no_raw_option_values(sample_out, tmp_path):
+    """Raw option values (moe_2024, school_flag, raking, hesa ...) are only on 技术信息, never on 说明."""
+    opts = cm.registry.Options(profile="moe_2024", dual_definition="2004_evaluation", survey_weights="column")
+    rep = build_report(_tiny(), YEAR, options=opts, disclosure="hesa")
+    xlsx = rep.to_excel(tmp_path / "t.xlsx")
+    cells = [str(c.value) for row in openpyxl.load_workbook(xlsx)["说明"].iter_rows() for c in row if c.value]
+    raw = {str(v) for info in cm.registry.OPTION_INFO.values() for v in info.choices
+           if isinstance(v, str) and re.search(r"[a-z]", v)} | {"hesa", "min_n", "department", "major"}
+    tokens = {t for c in cells for t in re.findall(r"[A-Za-z0-9_]+", c)}
+    assert raw & tokens == set()
+    tech = _sheet(xlsx, "技术信息", dtype=str, keep_default_na=False).set_index("键（选项字段名）")
+    assert tech.loc["profile", "值"] == "moe_2024" and tech.loc["disclosure", "值"] == "hesa"
+    assert "--dual 2004_evaluation" in tech.loc["dual_definition", "如何更改（命令行 / Python）"]
+
+
+# --- safe writing: all or nothing (property) -------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(existing=st.lists(st.booleans(), min_size=1, max_size=4), fail_at=st.integers(min_value=-1, max_value=3),
+       force=st.booleans(), interrupt=st.booleans())
+def test_write_all_replaces_every_target_or_none(tmp_path_factory, existing, fail_at, force, interrupt):
+    """Whatever subset of targets exists and whichever writer fails (or is interrupted), the folder
+    afterwards holds either every new file (with backups of the old ones unless force) or exactly
+    the old files, and never a temporary file."""
+    from coopmetrics.report.writing import write_all
+
+    folder = tmp_path_factory.mktemp("w")
+    targets = [folder / f"r{i}.txt" for i in range(len(existing))]
+    for path, there in zip(targets, existing, strict=True):
+        if there:
+            path.write_text(f"old {path.name}")
+    before = {p.name: p.read_text() for p in folder.iterdir()}
+
+    def writer(i: int):
+        def write(path: Path) -> None:
+            path.write_text("half")
+            if i == fail_at:
+                raise KeyboardInterrupt if interrupt else OSError("disk full")
+            path.write_text(f"new {i}")
+        return write
+
+    failing = 0 <= fail_at < len(targets)
+    if failing:
+        with pytest.raises(KeyboardInterrupt if interrupt else OSError):
+            write_all({p: writer(i) for i, p in enumerate(targets)}, force=force)
+        assert {p.name: p.read_text() for p in folder.iterdir()} == before
+        return
+    res = write_all({p: writer(i) for i, p in enumerate(targets)}, force=force)
+    assert [p.read_text() for p in targets] == [f"new {i}" for i in range(len(targets))]
+    assert len(res.backups) == (0 if force else sum(existing))
+    for target, backup in res.backups.items():
+        assert backup.read_text() == before[target.name]
+    assert not [p for p in folder.iterdir() if ".tmp" in p.name]
+
+
+def test_differences_of_shares_are_shown_in_points(sample_out):
+    """A cohort difference of 0.036 is +3.60 points, never '+0.04 个百分点'."""
+    rep, xlsx, _ = sample_out
+    ws = openpyxl.load_workbook(xlsx)["队列比较"]
+    head = {c.value: i for i, c in enumerate(ws[1])}
+    cell = next(r[head["差值"]] for r in ws.iter_rows(min_row=2) if r[head["单位"]].value == "%")
+    assert cell.number_format == "+0.00%;-0.00%;0.00%"
+    view = rep.view("cohorts")
+    coh = rep.tables["cohorts"]
+    first = coh.index[coh["unit"] == "share"][0]
+    assert view.loc[first, "差值"] == f"{coh.loc[first, 'difference'] * 100:+.2f} 个百分点"
+    yoy = rep.view("yoy")
+    pr = rep.tables["yoy"].index[rep.tables["yoy"]["indicator"] == "placement_rate"][0]
+    assert yoy.loc[pr, "变化"] == f"{rep.tables['yoy'].loc[pr, 'change'] * 100:+.2f} 个百分点"
+
+
+def test_summary_and_year_over_year_sheet_agree(sample_out):
+    """One q-value per change: the summary corrects over the same family as 年度变化."""
+    rep, _, _ = sample_out
+    summ = rep.tables["summary"].set_index("_indicator")
+    yoy = rep.tables["yoy"].set_index("indicator")
+    for ind in summ.index:
+        if not np.isnan(summ.loc[ind, "q_value"]):
+            assert summ.loc[ind, "q_value"] == pytest.approx(yoy.loc[ind, "q_value"], rel=1e-12), ind
+            points = 100 if summ.loc[ind, "_fmt"] == "pct" else 1  # shares in percentage points
+            assert summ.loc[ind, "change"] == pytest.approx(yoy.loc[ind, "change"] * points, rel=1e-12), ind

@@ -351,14 +351,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     disclosure = args.disclosure or PUBLISH[args.publish]
     stem = f"coopmetrics_{args.year if args.year is not None else '{year}'}_{'报告' if args.lang == 'zh' else 'report'}"
-    if args.year is not None:  # fail fast: a workbook left open in Excel stops the run before any work
-        check_targets([out / f"{stem}.xlsx", out / f"{stem}.html"])
+    # fail fast: a workbook left open in Excel stops the run before any work (without --year, every
+    # earlier report in the folder is checked, since the year is known only after loading)
+    first = [out / f"{stem}.xlsx", out / f"{stem}.html"] if args.year is not None else sorted(
+        out.glob(f"coopmetrics_*_{'报告' if args.lang == 'zh' else 'report'}.*"))
+    check_targets([p for p in first if p.suffix in (".xlsx", ".html")])
     step, close = _progress(args)
     try:
         step("load")
         data = _load(args.data, args.salt)
         report = build_report(data, args.year, by=args.by, lang=args.lang, options=_options(args),
                               disclosure=disclosure, progress=step, platform=args.platform)
+        report.render_figures()  # still the figure phase of the progress display
         stem = stem.replace("{year}", str(report.year))
         xlsx, html = out / f"{stem}.xlsx", out / f"{stem}.html"
         check_targets([xlsx, html])

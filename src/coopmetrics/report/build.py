@@ -293,10 +293,10 @@ class _Builder:
         for note in self.notes:
             rows.append((t(lang, "说明", "Note"), note, "", ""))
         frame = pd.DataFrame(rows, columns=["item", "content", "status_text", "alternatives"])
-        if lang == "zh":
-            from .labels import zh_words
-
-            frame["alternatives"] = frame["alternatives"].map(zh_words)
+        frame["alternatives"] = frame["alternatives"].map(lambda text: _alternatives_in_words(text, lang))
+        if lang == "zh":  # an English method name in brackets after the Chinese words: dropped
+            for col in ("content", "alternatives"):
+                frame[col] = frame[col].str.replace(r"（[A-Za-z][A-Za-z \-]*）", "", regex=True)
         return frame
 
     def _technical(self) -> pd.DataFrame:
@@ -403,7 +403,9 @@ class _Builder:
         self._details()
         self._enterprise()
         self._yoy()
-        self.tables["definitions"] = definitions_table(sorted(set(self.trend["indicator"])), lang=self.lang)
+        defs = definitions_table(sorted(set(self.trend["indicator"])), lang=self.lang)
+        names = dict(zip(self.registry["id"], self.registry["name_zh"], strict=True))  # 岗位实习 since 2021
+        self.tables["definitions"] = defs.assign(name_zh=defs["indicator"].map(names).fillna(defs["name_zh"]))
         self._validation()
         if self.platform:
             from .platform import platform_tables
@@ -591,6 +593,26 @@ class _Builder:
             if len(row):
                 out.append(row.iloc[0].to_dict())
         return out
+
+
+def _alternatives_in_words(text: str, lang: str) -> str:
+    """Alternatives without their raw option values ("2004_evaluation [U]：words" -> "words [U]").
+
+    The raw values and the switches that select them are on the technical sheet.
+    """
+    import re
+
+    from ..schema import TABLES
+    from .labels import zh_words
+
+    sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
+    out = re.sub(rf"(^|{sep})([\x21-\x7e]+?)( \[U\])?{colon}",
+                 lambda m: m.group(1) + ("[U] " if m.group(3) else ""), str(text))
+    if lang == "zh":  # column names the registry's words mention ("program 列") in Chinese
+        columns = {c.name: c.zh for t in TABLES.values() for c in t.columns}
+        out = re.sub(r"(?<![A-Za-z_])([a-z]+)(?![A-Za-z_])", lambda m: columns.get(m.group(1), m.group(1)), out)
+        out = zh_words(out)
+    return out
 
 
 def _year_sum(data: Dataset, table: str, column: str, years: tuple[int, ...]) -> dict[int, float]:

@@ -20,6 +20,7 @@ from .labels import (
     MISSING,
     NA,
     NOT_SUPPLIED,
+    OFFICIAL,
     STATUS,
     SUPPRESSED,
     TECHNICAL_COLUMNS,
@@ -48,25 +49,41 @@ _INT_COLS = {"numerator", "denominator", "n", "n_cohort", "n_reference", "rows_r
              "excluded", "majors"}
 #: Long-text columns: wrapped, width capped.
 _WRAP = {"basis", "summary_text", "content", "alternatives", "message_zh", "message_en", "source", "notes",
-         "numerator", "denominator", "flags", "method", "switch", "edition", "item", "status_text", "label"}
+         "numerator", "denominator", "flags", "method", "switch", "edition", "item", "status_text", "label",
+         "effect_size_type", "indicator_name"}
 _FORMATS = {
     "pct": "0.00%", "count": "#,##0", "int": "#,##0", "year": "0", "money": "#,##0.00", "wan": "#,##0.00##",
     "ratio": "0.00", "num": "#,##0.00", "p": "0.000",
     "d_pct": '+0.00" 个百分点";-0.00" 个百分点";0.00" 个百分点"', "d_pct_en": '+0.00" pp";-0.00" pp";0.00" pp"',
-    "d_count": "+#,##0;-#,##0;0", "d_money": "+#,##0.00;-#,##0.00;0.00", "d_wan": "+#,##0.00##;-#,##0.00##;0",
+    "d_share": "+0.00%;-0.00%;0.00%", "d_count": "+#,##0;-#,##0;0", "d_money": "+#,##0.00;-#,##0.00;0.00", "d_wan": "+#,##0.00##;-#,##0.00##;0",
     "d_ratio": "+0.00;-0.00;0.00",
 }
 
 
+#: Columns of a table left out of the printed sheets (they stay in ``Report.tables``): the cohort
+#: comparisons' reference group is always 普通班, and the ratio and test statistic repeat what the
+#: difference, its CI and the q-value say; left in, 24 columns do not fit a readable A4 page.
+_NOT_PRINTED = {"cohorts": frozenset({"reference", "ratio", "ratio_ci_low", "ratio_ci_high", "statistic",
+                                       "p_value"})}
+
+
+#: Sheets whose columns are a fixed layout (an empty column is still printed).
+_FIXED_LAYOUT = frozenset({*OFFICIAL, "summary", "about", "technical"})
+
+
 def visible_columns(rep: Report, table: str, frame: pd.DataFrame) -> list[str]:
     """Columns shown for a table: no hidden ``_`` columns, ids only on the technical sheet,
-    only the report language's name / message column."""
+    only the report language's name / message column, no column that is empty throughout."""
     drop_lang = {"name_en", "message_en"} if rep.lang == "zh" else {"name_zh", "message_zh"}
     if rep.lang == "zh":
         drop_lang.add("notes")  # the registry's notes are English
+    drop_lang |= _NOT_PRINTED.get(table, frozenset())
     cols = []
     for c in frame.columns:
         if c.startswith("_") or c in drop_lang:
+            continue
+        if len(frame) and table not in _FIXED_LAYOUT and not pd.api.types.is_numeric_dtype(frame[c]) \
+                and frame[c].map(lambda v: isnan(v) or v == "").all():
             continue
         if table != "technical" and c in TECHNICAL_COLUMNS:
             continue
@@ -115,7 +132,8 @@ def _number_kind(column: str, value: float, share: bool, row_fmt: str | None) ->
     if column in _PCT_ALWAYS or (share and column in _ESTIMATE_COLS and column not in ("change", "difference")):
         return "pct"
     if column in ("change", "difference", "change_ci_low", "change_ci_high"):
-        return "d_pct" if share else ("d_count" if float(value).is_integer() else "d_money")
+        # a difference of two shares stored as a fraction (the official tables store points instead)
+        return "d_share" if share else ("d_count" if float(value).is_integer() else "d_money")
     if column in ("p_value", "q_value"):
         return "p"
     if column in _YEAR_COLS:
@@ -203,7 +221,8 @@ def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: p
                 ws.write_string(i + 1, j, text, style)
                 shown = text
             widths[j] = max(widths[j], text_width(shown))
-    final = [min(max(widths[j] + 2, 8), 48 if c in _WRAP else 30) for j, c in enumerate(cols)]
+    wide = len(cols) > 10  # many columns: narrower text columns keep the printed type readable
+    final = [min(max(widths[j] + 2, 8), (26 if wide else 48) if c in _WRAP else 30) for j, c in enumerate(cols)]
     for j, w in enumerate(final):
         ws.set_column(j, j, w)
     _row_heights(ws, frame[cols], cols, final)

@@ -63,14 +63,17 @@ _INTROS: dict[str, tuple[str, str]] = {
 
 
 def _shown(kind: str, v: float, lang: str) -> str:
-    """A number as the workbook's format shows it."""
+    """A number as the workbook's format shows it (a change of zero has no sign)."""
     pp = t(lang, " 个百分点", " pp")
+    if kind.startswith("d_") and v == 0:
+        kind, v = kind[2:], 0.0
+        return ("0.00" + pp) if kind in ("pct", "share") else _shown(kind, v, lang)
     return {
         "pct": lambda: f"{v:.2%}", "count": lambda: f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}",
         "int": lambda: f"{v:,.0f}", "year": lambda: f"{v:.0f}", "money": lambda: f"{v:,.2f}",
         "wan": lambda: _wan(v),
         "ratio": lambda: f"{v:.2f}", "num": lambda: f"{v:,.2f}", "p": lambda: f"{v:.3f}",
-        "d_pct": lambda: f"{v:+.2f}{pp}", "d_count": lambda: f"{v:+,.0f}", "d_money": lambda: f"{v:+,.2f}",
+        "d_pct": lambda: f"{v:+.2f}{pp}", "d_share": lambda: f"{v * 100:+.2f}{pp}", "d_count": lambda: f"{v:+,.0f}", "d_money": lambda: f"{v:+,.2f}",
         "d_wan": lambda: ("+" if v > 0 else "") + _wan(v), "d_ratio": lambda: f"{v:+.2f}",
     }.get(kind, lambda: f"{v:,.2f}")()
 

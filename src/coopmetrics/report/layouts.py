@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Item", "Layout", "LAYOUTS", "HEADLINE", "SECTION_OF", "COHORT_INDICATORS", "TREND_FIGURES",
+__all__ = ["Item", "Layout", "LAYOUTS", "HEADLINE", "COHORT_INDICATORS", "TREND_FIGURES",
            "UNIT_SCALE"]
 
 #: Units of the official tables and the factor from the library's value (yuan -> 万元, shares stay
@@ -104,7 +104,7 @@ LAYOUTS: dict[str, Layout] = {
            basis=(f"{_ROSTER[0]}；工作与专业相关的已就业毕业生÷已就业毕业生（全部专业，非仅理工农医类）",
                   f"{_ROSTER[1]}; employed in a related job ÷ employed (all majors, not only STEM)")),
         _i("母校满意度", "Satisfaction with the school", "%", "school_satisfaction",
-           basis=("母校满意度调查；满意档答卷÷有效答卷（加权）", "school survey; satisfied ÷ valid answers (weighted)")),
+           basis=("母校满意度调查；满意档答卷÷有效答卷（加权方式见说明）", "school survey; satisfied ÷ valid answers (weighting: see About)")),
         _i("自主创业比例", "Self-employment rate", "%", "self_employment_rate",
            basis=(f"{_ROSTER[0]}；毕业去向为自主创业的人数÷毕业生人数", f"{_ROSTER[1]}; self-employed ÷ graduates")),
         _i("雇主满意度", "Employer satisfaction", "%", "employer_satisfaction",
@@ -197,7 +197,3 @@ COHORT_INDICATORS: tuple[str, ...] = ("placement_rate", "job_relevance_rate", "s
 #: Trend figures of the HTML report.
 TREND_FIGURES: tuple[str, ...] = ("placement_rate", "job_relevance_rate", "salary_mean", "school_satisfaction",
                                   "employer_satisfaction", "dual_teacher_ratio_professional")
-
-#: Group of an indicator in the 指标明细 sheet, by the data table it reads (an id listed in
-#: SECTION_OF overrides): graduates -> 毕业生, survey -> 问卷 ...
-SECTION_OF: dict[str, str] = {}

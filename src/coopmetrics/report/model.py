@@ -100,6 +100,17 @@ class Report:
         zh, en = HEADERS.get(column, (column, column))
         return zh if self.lang == "zh" else en
 
+    def render_figures(self) -> Report:
+        """Draw every figure to PNG now (the HTML embeds them; otherwise :meth:`html` draws them).
+
+        The CLI calls this in its figure phase so that writing the page is quick. Returns self.
+        """
+        from .html import _img
+
+        for fig in self.figures.values():
+            _img(fig, self._png_cache)
+        return self
+
     def view(self, table: str) -> pd.DataFrame:
         """One table as the reader sees it: localised headers, words for codes, numbers formatted
         as in the workbook (integers without decimals, shares as %, signed changes).

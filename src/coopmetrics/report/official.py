@@ -112,8 +112,8 @@ def _feedback_rows(item_trend: pd.DataFrame, years: tuple[int, int], lang: str, 
         label = str(item) if str(item).endswith("满意度") else f"{item}满意度"
         out.append({"item": t(lang, f"{label}（%）", f"{item}: satisfied (%)"), **cells,
                     "change": _change(cells[value_column(years[0])], cells[value_column(years[1])], "pct"),
-                    "basis": t(lang, f"{kind_zh}调查“{item}”题；满意档答卷÷有效答卷（加权）",
-                               f"survey item '{item}'; satisfied ÷ valid answers (weighted)"),
+                    "basis": t(lang, f"{kind_zh}调查“{item}”题；满意档答卷÷有效答卷（加权方式见说明）",
+                               f"survey item '{item}'; satisfied ÷ valid answers (weighting: see About)"),
                     "_indicator": str(part["indicator"].iloc[0]), "_field": "estimate", "_fmt": "pct"})
     return out
 
@@ -220,6 +220,11 @@ def _sentence(rec: Mapping[str, Any], year: int, lang: str) -> tuple[str, str]:
     if beyond:
         text += t(lang, f"这一变化超出随机波动范围，可以认为确有{'提高' if change > 0 else '下降'}。",
                   f" The change is beyond chance: a real {'rise' if change > 0 else 'fall'}.")
+    elif lo > 0 or hi < 0:  # the interval alone excludes 0, but not after the multiple-comparison correction
+        text += t(lang, "单看95%置信区间不含0，但同时比较多个指标、经多重比较校正后（q≥0.05）仍不能排除随机波动，"
+                        "不能据此认为确有变化。",
+                  " The 95% CI alone excludes zero, but with many indicators compared at once (q >= 0.05) "
+                  "chance cannot be ruled out: no real change can be claimed.")
     else:
         text += t(lang, "这一变化在随机波动范围之内，不能据此认为确有变化。",
                   " The change is within chance variation: no real change can be claimed.")
@@ -245,7 +250,8 @@ def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterab
 
     ids = [i for i in headline if i in set(trend["indicator"])]
     name_col = "name_zh" if lang == "zh" else "name_en"
-    two = raw_trend[raw_trend["grad_year"].isin([year - 1, year]) & raw_trend["indicator"].isin(ids)]
+    # every indicator, as on the 年度变化 sheet: the BH q-values correct over the same family of changes
+    two = raw_trend[raw_trend["grad_year"].isin([year - 1, year])]
     yoy = year_over_year(two.drop(columns=["meets_target"], errors="ignore")) if len(two) else pd.DataFrame()
     yoy = yoy[yoy["grad_year"] == year].set_index("indicator") if len(yoy) else pd.DataFrame()
     pub = trend[trend["indicator"].isin(ids) & trend["grad_year"].isin([year - 1, year])]
@@ -266,6 +272,9 @@ def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterab
                "change_ci_low": np.nan if y is None else y["ci_low"],
                "change_ci_high": np.nan if y is None else y["ci_high"],
                "q_value": np.nan if y is None else y["q_value"]}
+        if disclosed and not withheld and not isnan(rec["change"]):
+            # a public release shows rounded counts: the change is that of the published figures
+            rec["change"] = float(rec["estimate"]) - float(rec["previous"])
         text, sig = _sentence(rec, year, lang)
         share = is_share(unit)
         ci = "" if isnan(rec["change_ci_low"]) else _ci_words(rec["change_ci_low"], rec["change_ci_high"], unit, lang)
@@ -276,7 +285,6 @@ def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterab
                      "change": "" if isnan(rec["change"]) else float(rec["change"]) * (100 if share else 1),
                      "change_ci": ci, "q_value": rec["q_value"], "significance": sig, "summary_text": text,
                      "_indicator": ind, "_fmt": fmt})
-    del disclosed
     return pd.DataFrame(rows, columns=["item", "previous", "estimate", "change", "change_ci", "q_value",
                                        "significance", "summary_text", "_indicator", "_fmt"])
 

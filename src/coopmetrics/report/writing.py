@@ -65,7 +65,8 @@ def is_locked(path: Path) -> bool:
 
 def _locked_error(path: Path) -> OutputLockedError:
     return OutputLockedError(
-        f"请先在 Excel（或 WPS、LibreOffice）中关闭 {path.name}，然后重新运行。文件被占用，无法写入：{path}",
+        f"请先在 Excel 中关闭 {path.name}（在 WPS 或 LibreOffice 中打开的也一样），然后重新运行。"
+        f"文件被占用，无法写入：{path}",
         f"close {path.name} in Excel (or WPS, LibreOffice) and run again: the file is open and cannot be "
         f"written: {path}",
     )
@@ -88,7 +89,13 @@ def check_targets(paths: list[Path]) -> None:
 
 
 def _backup_name(path: Path, stamp: str) -> Path:
-    return path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
+    """``name.备份-<time>.xlsx``; never an existing file (two runs in one second get -2, -3 ...)."""
+    candidate = path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
+    k = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.备份-{stamp}-{k}{path.suffix}")
+        k += 1
+    return candidate
 
 
 def write_all(writers: Mapping[Path, Callable[[Path], object]], *, force: bool = False) -> WriteResult:
