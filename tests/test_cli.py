@@ -333,8 +333,8 @@ def _hand_pay(i: pd.DataFrame, rule: str) -> int:
 
 
 def _hand_top_box(s: pd.DataFrame, levels: tuple[int, ...], weighted: bool) -> tuple[float, float]:
-    """Pooled item answers of the school survey: (top-box total, valid total), 无法评估 removed."""
-    long = s.melt(id_vars=["答卷编号", "权重"], value_vars=["母校总体满意度", "教学满意度"], value_name="answer")
+    """Answers to the overall question of the school survey: (top-box total, valid total), 无法评估 removed."""
+    long = s.melt(id_vars=["答卷编号", "权重"], value_vars=["母校总体满意度"], value_name="answer")
     long = long[long["answer"] != "无法评估"]
     w = long["权重"] if weighted else pd.Series(1.0, index=long.index)
     return float(w[long["answer"].map(SCORE).isin(levels)].sum()), float(w.sum())

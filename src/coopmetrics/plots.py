@@ -105,7 +105,9 @@ def unit_label(unit: object, lang: str = "zh") -> str:
     >>> unit_label("yuan_per_month"), unit_label("yuan_per_month", "en")
     ('元/月', 'yuan/month')
     """
-    zh, en = UNIT_LABELS.get(str(unit), (str(unit), str(unit)))
+    from .registry import UNITS  # a unit without a plot label reads as the registry declares it
+
+    zh, en = UNIT_LABELS.get(str(unit)) or UNITS.get(str(unit)) or (str(unit), str(unit))
     return zh if lang == "zh" else en
 
 
