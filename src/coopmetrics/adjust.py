@@ -92,22 +92,53 @@ def _flag_count(k: int, zh: str, en: str) -> str:
 # ----------------------------------------------------------------------------------------
 
 
-def design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Covariate matrix (numbers linear, text/category dummy-coded) and the complete-case mask."""
-    cov = sub[adjust]
-    ok = cov.notna().all(axis=1).to_numpy()
-    cov = cov.loc[ok]
-    parts = []
+@dataclass(frozen=True)
+class Covariates:
+    """The covariates of every row, coded once for all cells (:func:`covariates`).
+
+    ``numeric`` columns enter as they are; ``codes`` hold each text/category column as
+    integer codes of its levels (sorted as strings, −1 missing), dummy-coded per cell by
+    :meth:`cell` with the first level *present in the cell* as the reference level, so
+    that a level absent from a cell gets no column at all.
+    """
+
+    names: list[str]
+    numeric: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray]
+    levels: dict[str, np.ndarray]
+    ok: np.ndarray
+
+    def cell(self, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Design of the complete-case ``rows`` (indices) of one cell and its column names."""
+        cols, names = [], []
+        for c in self.names:  # a loop over covariates, not rows or cells
+            if c in self.numeric:
+                cols.append(self.numeric[c][rows][:, None])
+                names.append(c)
+                continue
+            code = self.codes[c][rows]
+            present = np.unique(code)[1:]  # drop the first level present: the cell's reference level
+            if len(present):
+                cols.append((code[:, None] == present[None, :]).astype(float))
+                names.extend(f"{c}={lv}" for lv in self.levels[c][present])
+        x = np.column_stack(cols) if cols else np.zeros((len(rows), 0))
+        return x, names
+
+
+def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
+    """Code the ``adjust`` columns of all rows once: numbers linear, text/category by level codes."""
+    numeric, codes, levels = {}, {}, {}
+    ok = frame[adjust].notna().all(axis=1).to_numpy()
     for c in adjust:
-        col = cov[c]
-        if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean":
-            parts.append(col.astype(float).rename(c).to_frame())
-        elif pd.api.types.is_numeric_dtype(col):
-            parts.append(col.astype(float).to_frame())
+        col = frame[c]
+        if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean" or pd.api.types.is_numeric_dtype(col):
+            numeric[c] = col.astype(float).to_numpy(dtype=float, na_value=np.nan)
         else:
-            parts.append(pd.get_dummies(col.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float))
-    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cov.index)
-    return x, ok
+            lv, code = np.unique(col.loc[ok].astype(str).to_numpy(dtype=object), return_inverse=True)
+            full = np.full(len(col), -1, dtype=np.int64)
+            full[ok] = code
+            codes[c], levels[c] = full, lv
+    return Covariates(names=list(adjust), numeric=numeric, codes=codes, levels=levels, ok=ok)
 
 
 def reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, names: Sequence[str]
@@ -232,7 +263,7 @@ def logit_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 100, 
                     break
                 step = step / 2
             beta, eta, ll = new, eta_new, ll_new
-            if np.max(np.abs(x @ beta)) > 2 * _ETA_MAX:  # diverging: separation, stop early
+            if np.max(np.abs(x @ beta)) > _ETA_MAX - 5:  # diverging (separation): stop early
                 break
             # converged when the linear predictor stops moving (scale-free in the columns); under
             # separation it keeps growing by about one per step until the cap
@@ -265,7 +296,39 @@ class LimitFit:
 _PIN = 20.0  # |η| beyond which a unit of a diverging fit is taken as separated (P within 2e-9 of 0/1)
 
 
-def logit_limit(y: np.ndarray, x: np.ndarray, w: np.ndarray, rows: np.ndarray, rounds: int = 4) -> LimitFit:
+def dummy_blocks(names: Sequence[str]) -> list[np.ndarray]:
+    """Column indices of each dummy-coded covariate (names ``"var=level"``), one array per variable."""
+    out: dict[str, list[int]] = {}
+    for j, nm in enumerate(names):
+        if "=" in nm:
+            out.setdefault(nm.split("=", 1)[0], []).append(j)
+    return [np.asarray(v) for v in out.values()]
+
+
+def _pin_levels(y: np.ndarray, x: np.ndarray, rows: np.ndarray, blocks: Sequence[np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Units of a covariate level (the reference level included) whose fitted rows all share ``y``.
+
+    Such a level separates the outcome: its indicator (the dummy, or one minus the
+    variable's dummies for the reference level) sends the MLE to ±∞, so its units are
+    fixed at that outcome without iterating. Levels with no fitted row are left alone.
+    """
+    n = len(y)
+    pinned, value = np.zeros(n, dtype=bool), np.full(n, np.nan)
+    for b in blocks:  # a loop over covariates, not rows
+        lvl = (x[:, b] @ np.arange(1, len(b) + 1)).astype(np.int64)  # 0: the reference level
+        k = len(b) + 1
+        cnt = np.bincount(lvl[rows], minlength=k)
+        s1 = np.bincount(lvl[rows], weights=y[rows], minlength=k)
+        sep = (cnt > 0) & ((s1 == 0) | (s1 == cnt))
+        hit = sep[lvl] & ~pinned
+        value[hit] = (s1[lvl[hit]] > 0).astype(float)
+        pinned |= hit
+    return pinned, value
+
+
+def logit_limit(y: np.ndarray, x: np.ndarray, w: np.ndarray, rows: np.ndarray, rounds: int = 4,
+                blocks: Sequence[np.ndarray] = ()) -> LimitFit:
     """Logit of ``y`` on ``x`` over ``rows``, predicted for every row, at the limit of the MLE.
 
     Under (quasi-)separation, e.g. a major without any order-class student, the
@@ -274,11 +337,12 @@ def logit_limit(y: np.ndarray, x: np.ndarray, w: np.ndarray, rows: np.ndarray, r
     whose linear predictor diverges (|η| > 20) are pinned at 0/1 and the model is
     refitted on the others, with columns that became constant or collinear left out,
     until the fit converges (at most ``rounds`` times). Rows outside ``rows`` (the
-    other arm, for an outcome model) are predicted by the same rule.
+    other arm, for an outcome model) are predicted by the same rule. Levels of the
+    dummy-coded covariates ``blocks`` that separate are fixed first, without iterating
+    (:func:`_pin_levels`).
     """
     n = len(y)
-    p = np.full(n, np.nan)
-    pinned = np.zeros(n, dtype=bool)
+    pinned, p = _pin_levels(y, x, rows, blocks)
     xd = np.ones((n, 1))
     fit_rows = rows.copy()
     for _ in range(rounds):
@@ -317,9 +381,9 @@ class Propensity:
     converged: bool
 
 
-def propensity(t: np.ndarray, x: np.ndarray, w: np.ndarray) -> Propensity:
+def propensity(t: np.ndarray, x: np.ndarray, w: np.ndarray, blocks: Sequence[np.ndarray] = ()) -> Propensity:
     """Logit propensity at the limit of the MLE (see :class:`Propensity`)."""
-    fit = logit_limit(t, x, w, np.ones(len(t), dtype=bool))
+    fit = logit_limit(t, x, w, np.ones(len(t), dtype=bool), blocks=blocks)
     return Propensity(e=fit.p, xp=fit.xd, in_model=fit.in_model, converged=fit.converged)
 
 
@@ -454,7 +518,7 @@ def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, b
     predictions ``mu`` and ``g = ∂mu/∂η``.
     """
     if binary:
-        fit = logit_limit(y, x, w, m)
+        fit = logit_limit(y, x, w, m, blocks=dummy_blocks(names))
         if not fit.converged:
             raise _NotEstimable(_F_SEP)
         # separated units sit at exactly 0/1, so g = μ(1 − μ) = 0: they add nothing to the
@@ -623,15 +687,6 @@ _METHOD_NAMES = {
 }
 
 
-def _cell_data(sub: pd.DataFrame, adjust: list[str]) -> dict[str, Any]:
-    xdf, ok = design(sub, adjust)
-    sub = sub.loc[ok]
-    t = sub["arm"].to_numpy(dtype=float)
-    groups = sub["_cluster"].to_numpy() if "_cluster" in sub.columns else None
-    return dict(xdf=xdf, ok=ok, t=t, groups=groups, y=sub["value"].to_numpy(dtype=float),
-                w=sub["weight"].to_numpy(dtype=float))
-
-
 def _degenerate(y: np.ndarray, t: np.ndarray, n1: int, n0: int, binary: bool) -> str:
     """The reason a cell has no adjusted estimate, or ``""``."""
     if n1 < 2 or n0 < 2:
@@ -645,16 +700,28 @@ def _degenerate(y: np.ndarray, t: np.ndarray, n1: int, n0: int, binary: bool) ->
     return ""
 
 
-def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str, z: float
-             ) -> tuple[dict[str, Any], pd.DataFrame]:
+@dataclass(frozen=True)
+class Cell:
+    """One comparison cell: complete-case arrays and its covariate design."""
+
+    t: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    groups: np.ndarray | None
+    x: np.ndarray
+    names: list[str]
+    n_missing: int
+
+
+def fit_cell(cell: Cell, kind: str, method: str, estimand: str, z: float
+             ) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """One adjusted comparison row (a cell) and its balance rows; never raises for a data condition."""
-    c = _cell_data(sub, adjust)
-    t, y, w, groups, xdf = c["t"], c["y"], c["w"], c["groups"], c["xdf"]
+    t, y, w, groups = cell.t, cell.y, cell.w, cell.groups
     binary = kind in ("proportion", "likert")
     use = ("aipw" if binary else "ra") if method == "auto" else method
     flags = []
-    if (~c["ok"]).any():
-        flags.append(_flag_count(int((~c["ok"]).sum()), "行协变量缺失，未纳入调整",
+    if cell.n_missing:
+        flags.append(_flag_count(cell.n_missing, "行协变量缺失，未纳入调整",
                                  "rows with missing covariates left out of the adjusted fit"))
     if groups is not None:  # n counts clusters (respondents), not rows (answers)
         n1, n0 = len(np.unique(groups[t == 1])), len(np.unique(groups[t == 0]))
@@ -665,18 +732,17 @@ def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estim
     nan_row = dict.fromkeys(_NAN_STATS, np.nan)
     why = _degenerate(y, t, n1, n0, binary)
     if why:
-        return {**row, **nan_row, "flags": "; ".join([*flags, why])}, pd.DataFrame()
-    x = xdf.to_numpy(dtype=float)
-    names = [str(col) for col in xdf.columns]
+        return {**row, **nan_row, "flags": "; ".join([*flags, why])}, None
+    x_all, names = cell.x, cell.names
     # outcome separation matters to the pooled logit of RA; AIPW's per-arm models handle their own
-    keep, dropped = reduce_design(x, t, y, binary and use == "ra", names)
+    keep, dropped = reduce_design(x_all, t, y, binary and use == "ra", names)
     # balance keeps collinear columns (their balance still means something), not constant ones
-    xdf = xdf.loc[:, [not d.endswith(f"({_R_CONST})") for d in col_reasons(xdf.columns, dropped)]]
+    bal_cols = np.array([not d.endswith(f"({_R_CONST})") for d in col_reasons(names, dropped)], dtype=bool)
     xnames = np.asarray(names, dtype=object)[keep]
-    x = x[:, keep]
+    x = x_all[:, keep]
     try:
         with np.errstate(all="ignore"):
-            ps = propensity(t, x, w)
+            ps = propensity(t, x, w, dummy_blocks(list(xnames)))
             if not ps.converged:
                 if use != "ra":
                     raise _NotEstimable(_F_PSEP)
@@ -696,11 +762,11 @@ def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estim
             eff, eflags = _effects(est["mu1"], est["mu0"], est["cov"], z, binary, sd, n1, n0)
     except _NotEstimable as exc:
         return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
-                "flags": "; ".join([*flags, str(exc)])}, pd.DataFrame()
+                "flags": "; ".join([*flags, str(exc)])}, None
     except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
         why = f"模型无法拟合（设计矩阵奇异）/ model could not be fitted (singular design: {type(exc).__name__})"
         return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
-                "flags": "; ".join([*flags, why])}, pd.DataFrame()
+                "flags": "; ".join([*flags, why])}, None
     row["dropped_covariates"] = "; ".join(dropped)
     if dropped:
         flags.append(f"剔除 {len(dropped)} 个协变量列（常数、共线或完全预测）/ {len(dropped)} covariate "
@@ -713,14 +779,14 @@ def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estim
         flags.append(_F_WEIGHTED)
     row.update(eff)
     row["flags"] = "; ".join([*flags, *eflags])
-    bal = balance_rows(xdf, t, w, ps.e, estimand) if ps.converged else pd.DataFrame()
+    bal = (balance_rows(x_all[:, bal_cols], [n for n, k in zip(names, bal_cols, strict=True) if k], t, w,
+                        ps.e, estimand) if ps.converged else None)
     return row, bal
 
 
-def balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
+def balance_rows(x: np.ndarray, names: list[str], t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
                  ) -> pd.DataFrame:
     """Standardised mean differences before and after IPW for each covariate column."""
-    x = xdf.to_numpy(dtype=float)
     h1, h0 = ipw_weights(t, e, estimand)
     c, r = t == 1, t == 0
 
@@ -734,7 +800,7 @@ def balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray,
         sd = np.sqrt((v1 + v0) / 2)  # the same (unweighted) denominator before and after
         a1, a0 = wmean(c, w * h1), wmean(r, w * h0)
         return pd.DataFrame({
-            "covariate": list(xdf.columns), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
+            "covariate": list(names), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
             "mean_cohort": m1, "mean_reference": m0, "smd_before": (m1 - m0) / sd,
             "mean_cohort_weighted": a1, "mean_reference_weighted": a0, "smd_after": (a1 - a0) / sd,
         })
@@ -753,12 +819,27 @@ def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[s
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every adjusted comparison row: one fit per cell (a loop over cells, each its own model)."""
     rows, bals = [], []
+    long = long.sort_values("pair_id", kind="stable")
+    cov = covariates(long, adjust)
+    pid = long["pair_id"].to_numpy()
+    t_all = long["arm"].to_numpy(dtype=float)
+    y_all = long["value"].to_numpy(dtype=float)
+    w_all = long["weight"].to_numpy(dtype=float)
+    g_all = long["_cluster"].to_numpy() if "_cluster" in long.columns else None
+    bounds = np.flatnonzero(np.diff(pid)) + 1
+    starts, ends = np.r_[0, bounds], np.r_[bounds, len(pid)]
     with _single_thread():
-        for pid, sub in long.groupby("pair_id", sort=True):
-            row, bal = fit_cell(sub, kind, adjust, method, estimand, z)
+        for lo, hi in zip(starts, ends, strict=True):  # one fit per cell; cells are slices of sorted arrays
+            idx = np.arange(lo, hi)
+            rows_ok = idx[cov.ok[lo:hi]]
+            x, names = cov.cell(rows_ok)
+            cell = Cell(t=t_all[rows_ok], y=y_all[rows_ok], w=w_all[rows_ok],
+                        groups=None if g_all is None else g_all[rows_ok], x=x, names=names,
+                        n_missing=int(len(idx) - len(rows_ok)))
+            row, bal = fit_cell(cell, kind, method, estimand, z)
             rows.append(row)
-            if len(bal):
-                bal.insert(0, "pair_id", pid)
+            if bal is not None and len(bal):
+                bal.insert(0, "pair_id", pid[lo])
                 bals.append(bal)
     res = pd.DataFrame(rows)
     res["adjusted"] = True
