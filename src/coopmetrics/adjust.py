@@ -133,11 +133,15 @@ def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
         col = frame[c]
         if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean" or pd.api.types.is_numeric_dtype(col):
             numeric[c] = col.astype(float).to_numpy(dtype=float, na_value=np.nan)
-        else:
-            lv, code = np.unique(col.loc[ok].astype(str).to_numpy(dtype=object), return_inverse=True)
+        else:  # hash-factorise, then renumber the levels in string order (as get_dummies sorts them)
+            code, uniq = pd.factorize(col.loc[ok].astype(str), sort=False)
+            lv = np.asarray(uniq, dtype=object)
+            order = np.argsort(lv.astype(str), kind="stable")
+            rank = np.empty(len(lv), dtype=np.int64)
+            rank[order] = np.arange(len(lv))
             full = np.full(len(col), -1, dtype=np.int64)
-            full[ok] = code
-            codes[c], levels[c] = full, lv
+            full[ok] = rank[code]
+            codes[c], levels[c] = full, lv[order]
     return Covariates(names=list(adjust), numeric=numeric, codes=codes, levels=levels, ok=ok)
 
 
@@ -241,12 +245,12 @@ def logit_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 100, 
     False
     """
     beta = np.zeros(x.shape[1])
-    eta = np.zeros(len(y))
-    ll = _loglik(y, eta, w)
+    raw = np.zeros(len(y))  # x @ beta, uncapped (kept up to date without another product)
+    ll = _loglik(y, raw, w)
     converged = False
     with np.errstate(all="ignore"):
         for _ in range(max_iter):
-            p = expit(eta)
+            p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
             grad = x.T @ (w * (y - p))
             hess = (x * (w * p * (1 - p))[:, None]).T @ x
             try:
@@ -255,21 +259,22 @@ def logit_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 100, 
                 break
             if not np.all(np.isfinite(step)):
                 break
+            xs = x @ step
             for _half in range(30):  # step halving keeps every iteration an ascent
-                new = beta + step
-                eta_new = np.clip(x @ new, -_ETA_MAX, _ETA_MAX)
-                ll_new = _loglik(y, eta_new, w)
+                ll_new = _loglik(y, np.clip(raw + xs, -_ETA_MAX, _ETA_MAX), w)
                 if ll_new >= ll - 1e-12 * (1 + abs(ll)):
                     break
-                step = step / 2
-            beta, eta, ll = new, eta_new, ll_new
-            if np.max(np.abs(x @ beta)) > _ETA_MAX - 5:  # diverging (separation): stop early
+                step, xs = step / 2, xs / 2
+            beta, raw, ll = beta + step, raw + xs, ll_new
+            big = np.max(np.abs(raw))
+            if big > _ETA_MAX - 5:  # diverging (separation): stop early
                 break
             # converged when the linear predictor stops moving (scale-free in the columns); under
             # separation it keeps growing by about one per step until the cap
-            if np.max(np.abs(x @ step)) < tol:
-                converged = bool(np.max(np.abs(x @ beta)) < _ETA_MAX)
+            if np.max(np.abs(xs)) < tol:
+                converged = bool(big < _ETA_MAX)
                 break
+    eta = np.clip(x @ beta, -_ETA_MAX, _ETA_MAX)
     return LogitFit(beta=beta, p=expit(eta), converged=converged)
 
 
@@ -714,7 +719,7 @@ class Cell:
 
 
 def fit_cell(cell: Cell, kind: str, method: str, estimand: str, z: float
-             ) -> tuple[dict[str, Any], pd.DataFrame | None]:
+             ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """One adjusted comparison row (a cell) and its balance rows; never raises for a data condition."""
     t, y, w, groups = cell.t, cell.y, cell.w, cell.groups
     binary = kind in ("proportion", "likert")
@@ -785,8 +790,9 @@ def fit_cell(cell: Cell, kind: str, method: str, estimand: str, z: float
 
 
 def balance_rows(x: np.ndarray, names: list[str], t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
-                 ) -> pd.DataFrame:
-    """Standardised mean differences before and after IPW for each covariate column."""
+                 ) -> dict[str, Any]:
+    """Standardised mean differences before and after IPW for each covariate column (columns as arrays;
+    :func:`fit_cells` builds one balance DataFrame from all cells)."""
     h1, h0 = ipw_weights(t, e, estimand)
     c, r = t == 1, t == 0
 
@@ -799,11 +805,13 @@ def balance_rows(x: np.ndarray, names: list[str], t: np.ndarray, w: np.ndarray, 
         v0 = x[r].var(axis=0, ddof=1) if r.sum() > 1 else np.full(x.shape[1], np.nan)
         sd = np.sqrt((v1 + v0) / 2)  # the same (unweighted) denominator before and after
         a1, a0 = wmean(c, w * h1), wmean(r, w * h0)
-        return pd.DataFrame({
-            "covariate": list(names), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
-            "mean_cohort": m1, "mean_reference": m0, "smd_before": (m1 - m0) / sd,
-            "mean_cohort_weighted": a1, "mean_reference_weighted": a0, "smd_after": (a1 - a0) / sd,
-        })
+        k = len(names)
+        return {
+            "covariate": np.asarray(names, dtype=object), "n_cohort": np.full(k, int(c.sum())),
+            "n_reference": np.full(k, int(r.sum())), "mean_cohort": m1, "mean_reference": m0,
+            "smd_before": (m1 - m0) / sd, "mean_cohort_weighted": a1, "mean_reference_weighted": a0,
+            "smd_after": (a1 - a0) / sd,
+        }
 
 
 def _single_thread() -> Any:
@@ -838,13 +846,14 @@ def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[s
                         n_missing=int(len(idx) - len(rows_ok)))
             row, bal = fit_cell(cell, kind, method, estimand, z)
             rows.append(row)
-            if bal is not None and len(bal):
-                bal.insert(0, "pair_id", pid[lo])
+            if bal is not None and len(bal["covariate"]):
+                bal["pair_id"] = np.full(len(bal["covariate"]), pid[lo])
                 bals.append(bal)
     res = pd.DataFrame(rows)
     res["adjusted"] = True
-    bal = (pd.concat(bals, ignore_index=True) if bals
-           else pd.DataFrame(columns=["pair_id", *balance_columns[2:]]))
+    bal_cols = ["pair_id", *balance_columns[2:]]
+    bal = (pd.DataFrame({c: np.concatenate([b[c] for b in bals]) for c in bal_cols}) if bals
+           else pd.DataFrame(columns=bal_cols))
     p = pairs.copy()
     p["pair_id"] = np.arange(len(p))
     bal = p.merge(bal, on="pair_id", how="inner").drop(columns="pair_id").rename(columns={"_cohort": "cohort"})
