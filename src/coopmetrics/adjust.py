@@ -47,15 +47,20 @@ from scipy.special import expit
 from .contrasts import cohens_h, hedges_correction
 from .fits import (
     _R_CONST,
+    FitGen,
     LogitFit,
     Propensity,
     col_reasons,
     covariates,
+    drive,
     dummy_blocks,
     logit_fit,
     logit_limit,
+    logit_limit_g,
     propensity,
+    propensity_g,
     reduce_design,
+    run_batched,
 )
 
 __all__ = ["ADJUST_METHODS", "Cell", "LogitFit", "Propensity", "aipw", "fit_cell", "fit_cells",
@@ -131,10 +136,16 @@ def _prop_blocks(t: np.ndarray, w: np.ndarray, ps: Propensity) -> tuple[np.ndarr
 def ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
        groups: np.ndarray | None = None) -> dict[str, Any]:
     """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
+    return drive(ra_g(y, t, x, w, pop, binary, groups))
+
+
+def ra_g(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
+         groups: np.ndarray | None = None) -> FitGen:
+    """Generator form of :func:`ra` (yields its logistic problem, see :func:`coopmetrics.fits.run_batched`)."""
     n = len(y)
     if binary:
         xf = np.column_stack([np.ones(n), t, x])
-        fit = logit_fit(y, xf, w)
+        fit = yield (y, xf, w)
         if not fit.converged:
             raise _NotEstimable(_F_SEP)
         beta, mu = fit.beta, fit.p
@@ -214,8 +225,8 @@ def ipw(y: np.ndarray, t: np.ndarray, w: np.ndarray, ps: Propensity, estimand: s
     return {"mu1": mu1, "mu0": mu0, "cov": v[k:, k:]}
 
 
-def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, binary: bool,
-                   names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _outcome_model_g(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, binary: bool,
+                     names: Sequence[str]) -> FitGen:
     """One arm's outcome model fitted on rows ``m``, predicted for every unit.
 
     Columns constant or collinear within the arm are left out (predictions stay
@@ -225,7 +236,7 @@ def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, b
     predictions ``mu`` and ``g = ∂mu/∂η``.
     """
     if binary:
-        fit = logit_limit(y, x, w, m, blocks=dummy_blocks(names))
+        fit = yield from logit_limit_g(y, x, w, m, blocks=dummy_blocks(names))
         if not fit.converged:
             raise _NotEstimable(_F_SEP)
         # separated units sit at exactly 0/1, so g = μ(1 − μ) = 0: they add nothing to the
@@ -240,6 +251,12 @@ def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, b
 
 def aipw(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
          binary: bool, names: Sequence[str], groups: np.ndarray | None = None) -> dict[str, Any]:
+    """Augmented IPW (doubly robust) means and their covariance (:func:`aipw_g` run alone)."""
+    return drive(aipw_g(y, t, x, w, ps, estimand, binary, names, groups))
+
+
+def aipw_g(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
+           binary: bool, names: Sequence[str], groups: np.ndarray | None = None) -> FitGen:
     """Augmented IPW (doubly robust) means with the stacked sandwich (all nuisance models included).
 
     ATE (Robins, Rotnitzky & Zhao 1994; = statsmodels ``TreatmentEffect.aipw``)::
@@ -259,12 +276,12 @@ def aipw(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propens
     psi_g, a_gg, de = _prop_blocks(t, w, ps)
     kg = psi_g.shape[1]
     ref = t == 0
-    x0, m0, g0 = _outcome_model(y, x, w, ref, binary, names)
+    x0, m0, g0 = yield from _outcome_model_g(y, x, w, ref, binary, names)
     k0 = x0.shape[1]
     psi_b0 = (w * (1 - t) * (y - m0))[:, None] * x0
     a_b0 = -(x0 * (w * (1 - t) * g0)[:, None]).T @ x0
     if estimand == "ate":
-        x1, m1, g1 = _outcome_model(y, x, w, t == 1, binary, names)
+        x1, m1, g1 = yield from _outcome_model_g(y, x, w, t == 1, binary, names)
         k1 = x1.shape[1]
         h1, h0 = _div(t.astype(float), e), _div(1.0 - t, 1.0 - e)
         mu1 = float(w @ (m1 + h1 * (y - m1)) / w.sum())
@@ -423,6 +440,13 @@ class Cell:
 def fit_cell(cell: Cell, kind: str, method: str, estimand: str, z: float
              ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """One adjusted comparison row (a cell) and its balance rows; never raises for a data condition."""
+    with np.errstate(all="ignore"):
+        return drive(fit_cell_g(cell, kind, method, estimand, z))
+
+
+def fit_cell_g(cell: Cell, kind: str, method: str, estimand: str, z: float) -> FitGen:
+    """Generator form of :func:`fit_cell`: yields the cell's logistic problems (batched across cells by
+    :func:`fit_cells`). No ``np.errstate`` inside: the caller holds one around all cells."""
     t, y, w, groups = cell.t, cell.y, cell.w, cell.groups
     binary = kind in ("proportion", "likert")
     use = ("aipw" if binary else "ra") if method == "auto" else method
@@ -448,25 +472,24 @@ def fit_cell(cell: Cell, kind: str, method: str, estimand: str, z: float
     xnames = np.asarray(names, dtype=object)[keep]
     x = x_all[:, keep]
     try:
-        with np.errstate(all="ignore"):
-            ps = propensity(t, x, w, dummy_blocks(list(xnames)))
-            if not ps.converged:
-                if use != "ra":
-                    raise _NotEstimable(_F_PSEP)
-                flags.append(_F_PFAIL)
-            else:
-                flags.extend(_overlap_flags(t, x, ps, estimand, xnames))
-            pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
-            if use == "ra":
-                est = ra(y, t, x, w, pop, binary, groups)
-            elif use == "ipw":
-                est = ipw(y, t, w, ps, estimand, groups)
-            else:
-                est = aipw(y, t, x, w, ps, estimand, binary, list(xnames), groups)
-            if not (np.isfinite(est["mu1"]) and np.isfinite(est["mu0"])):
-                raise _NotEstimable("模型无法拟合 / model could not be fitted (non-finite estimate)")
-            sd = float(np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2))
-            eff, eflags = _effects(est["mu1"], est["mu0"], est["cov"], z, binary, sd, n1, n0)
+        ps = yield from propensity_g(t, x, w, dummy_blocks(list(xnames)))
+        if not ps.converged:
+            if use != "ra":
+                raise _NotEstimable(_F_PSEP)
+            flags.append(_F_PFAIL)
+        else:
+            flags.extend(_overlap_flags(t, x, ps, estimand, xnames))
+        pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
+        if use == "ra":
+            est = yield from ra_g(y, t, x, w, pop, binary, groups)
+        elif use == "ipw":
+            est = ipw(y, t, w, ps, estimand, groups)
+        else:
+            est = yield from aipw_g(y, t, x, w, ps, estimand, binary, list(xnames), groups)
+        if not (np.isfinite(est["mu1"]) and np.isfinite(est["mu0"])):
+            raise _NotEstimable("模型无法拟合 / model could not be fitted (non-finite estimate)")
+        sd = float(np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2))
+        eff, eflags = _effects(est["mu1"], est["mu0"], est["cov"], z, binary, sd, n1, n0)
     except _NotEstimable as exc:
         return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
                 "flags": "; ".join([*flags, str(exc)])}, None
@@ -525,9 +548,14 @@ def _single_thread() -> Any:
 
 
 def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[str], method: str,
-              estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str]
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every adjusted comparison row: one fit per cell (a loop over cells, each its own model)."""
+              estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str],
+              batched: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every adjusted comparison row, each cell its own model.
+
+    The logistic fits of all cells run together (:func:`coopmetrics.fits.run_batched`:
+    Newton on stacked designs, round by round); ``batched=False`` fits cell by cell
+    (the same numbers to rounding, tested).
+    """
     rows, bals = [], []
     long = long.sort_values("pair_id", kind="stable")
     cov = covariates(long, adjust)
@@ -538,19 +566,24 @@ def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[s
     g_all = long["_cluster"].to_numpy() if "_cluster" in long.columns else None
     bounds = np.flatnonzero(np.diff(pid)) + 1
     starts, ends = np.r_[0, bounds], np.r_[bounds, len(pid)]
-    with _single_thread():
-        for lo, hi in zip(starts, ends, strict=True):  # one fit per cell; cells are slices of sorted arrays
-            idx = np.arange(lo, hi)
-            rows_ok = idx[cov.ok[lo:hi]]
-            x, names = cov.cell(rows_ok)
-            cell = Cell(t=t_all[rows_ok], y=y_all[rows_ok], w=w_all[rows_ok],
-                        groups=None if g_all is None else g_all[rows_ok], x=x, names=names,
-                        n_missing=int(len(idx) - len(rows_ok)))
-            row, bal = fit_cell(cell, kind, method, estimand, z)
-            rows.append(row)
-            if bal is not None and len(bal["covariate"]):
-                bal["pair_id"] = np.full(len(bal["covariate"]), pid[lo])
-                bals.append(bal)
+    def cell_gen(lo: int, hi: int) -> FitGen:  # the cell is built when its generator starts
+        idx = np.arange(lo, hi)
+        rows_ok = idx[cov.ok[lo:hi]]
+        x, names = cov.cell(rows_ok)
+        cell = Cell(t=t_all[rows_ok], y=y_all[rows_ok], w=w_all[rows_ok],
+                    groups=None if g_all is None else g_all[rows_ok], x=x, names=names,
+                    n_missing=int(len(idx) - len(rows_ok)))
+        return (yield from fit_cell_g(cell, kind, method, estimand, z))
+
+    # every cell's logistic fits are solved together, round by round (batched Newton)
+    gens = [cell_gen(lo, hi) for lo, hi in zip(starts, ends, strict=True)]
+    with _single_thread(), np.errstate(all="ignore"):
+        results = run_batched(gens) if batched else [drive(g) for g in gens]
+    for lo, (row, bal) in zip(starts, results, strict=True):
+        rows.append(row)
+        if bal is not None and len(bal["covariate"]):
+            bal["pair_id"] = np.full(len(bal["covariate"]), pid[lo])
+            bals.append(bal)
     res = pd.DataFrame(rows)
     res["adjusted"] = True
     bal_cols = ["pair_id", *balance_columns[2:]]
