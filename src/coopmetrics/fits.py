@@ -448,21 +448,25 @@ def logit_fit_batch(problems: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]
     (True, True)
     """
     out: list[LogitFit | None] = [None] * len(problems)
-    order = sorted(range(len(problems)), key=lambda i: (problems[i][1].shape[0], problems[i][1].shape[1]))
+    # blocks of one width and similar lengths: sorted by (columns, rows), a block closes when its
+    # padded size would pass the budget or its longest problem would be over twice its shortest
+    order = sorted(range(len(problems)), key=lambda i: (problems[i][1].shape[1], problems[i][1].shape[0]))
     block: list[int] = []
-    kmax = 0
-    for i in order + [-1]:  # blocks of similar size (a loop over blocks, not problems)
+    k0 = n0 = 0
+    for i in order + [-1]:  # a loop over blocks, not problems
         if i >= 0:
-            n, k = problems[i][1].shape  # sorted by n: this problem has the block's largest n
-            if not block or (len(block) + 1) * n * max(kmax, k) <= _BATCH_CELLS:
+            n, k = problems[i][1].shape
+            if not block or (k == k0 and n <= 2 * n0 + 8 and (len(block) + 1) * n * k <= _BATCH_CELLS):
+                if not block:
+                    k0, n0 = k, n
                 block.append(i)
-                kmax = max(kmax, k)
                 continue
         if block:
             for j, fit in zip(block, _newton_block([problems[j] for j in block], max_iter, tol), strict=True):
                 out[j] = fit
         block = [i] if i >= 0 else []
-        kmax = problems[i][1].shape[1] if i >= 0 else 0
+        if i >= 0:
+            k0, n0 = problems[i][1].shape[1], problems[i][1].shape[0]
     return out  # type: ignore[return-value]
 
 
