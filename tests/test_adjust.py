@@ -334,6 +334,10 @@ def test_multi_indicator_adjusted_compare_survives_concat_and_parquet(sample_ds,
     path = tmp_path / "cmp.parquet"
     res.to_parquet(path)  # passes through to the table
     pd.testing.assert_frame_equal(pd.read_parquet(path), res.table)
+    res.to_excel(tmp_path / "cmp.xlsx", index=False)  # to_excel passes through too
+    back = pd.read_excel(tmp_path / "cmp.xlsx", engine="openpyxl")
+    assert back.shape == res.shape and list(back.columns) == list(res.table.columns)
+    np.testing.assert_allclose(back["difference"].to_numpy(float), res["difference"].to_numpy(float))
     res.balance.to_parquet(tmp_path / "bal.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "bal.parquet"), res.balance)
     one = compare(sample_ds, "placement_rate", adjust=adjust)
