@@ -137,6 +137,10 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "adjusted": ("是否调整", "Adjusted"),
     "flags": ("提示", "Flags"),
     "dropped_covariates": ("剔除的协变量", "Dropped covariates"),
+    "odds_ratio": ("比值比（OR）", "Odds ratio"),
+    "odds_ratio_ci_low": ("比值比95%下限", "Odds ratio 95% CI low"),
+    "odds_ratio_ci_high": ("比值比95%上限", "Odds ratio 95% CI high"),
+    "hedges_g": ("Hedges' g", "Hedges' g"),
     "enterprise": ("企业名称", "Firm"),
     "name_zh": ("中文名称", "Chinese name"),
     "name_en": ("英文名称", "English name"),
@@ -1293,7 +1297,8 @@ class _Builder:
             small = (res["n_cohort"] < _MIN_COHORT) | (res["n_reference"] < _MIN_COHORT)
             res["status"] = np.where(small, "suppressed", "reported")
             est_cols = ["estimate_cohort", "estimate_reference", "difference", "ci_low", "ci_high", "ratio",
-                        "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "q_value", "effect_size"]
+                        "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "q_value", "effect_size",
+                        "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g"]
             res.loc[small, [c for c in est_cols if c in res.columns]] = np.nan
         self.tables["cohorts"] = res
 
