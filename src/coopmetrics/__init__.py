@@ -48,6 +48,7 @@ _LAZY = {
     "year_over_year": "targets",
     "compare": "compare",
     "partnership_effect": "did",
+    "Comparison": "compare_result",
     "funnel": "compare",
     "trend_test": "compare",
     "build_report": "report",
