@@ -177,22 +177,8 @@ def funnel_values(
         var1 = (ss_tot - den_tot.to_numpy() * overall**2) / (den_tot.to_numpy() - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         zs = (est - overall) / np.sqrt(var1 / n)
-    # overdispersion: phi from winsorised z-scores, per group
     gid = t.groupby(by_l, sort=False, observed=True, dropna=False).ngroup().to_numpy() if by_l else 0
-    zf = pd.DataFrame({"z": zs, "g": gid})
-    qs = zf.groupby("g")["z"].quantile([winsor, 1 - winsor]).unstack()
-    qlo = qs[winsor].reindex(zf["g"]).to_numpy()
-    qhi = qs[1 - winsor].reindex(zf["g"]).to_numpy()
-    zw = zf["z"].clip(qlo, qhi)
-    k = zf.groupby("g")["z"].transform("count").to_numpy(dtype=float)
-    phi = (zw**2).groupby(zf["g"]).transform("mean").to_numpy()
-    od_p = stats.chi2.sf(k * phi, k - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):  # overall rate 0 or 1: no variance
-        wi = n / var1
-    sw = pd.Series(wi).groupby(zf["g"]).transform("sum").to_numpy()
-    sw2 = pd.Series(wi**2).groupby(zf["g"]).transform("sum").to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau2 = np.maximum(0.0, (k * phi - (k - 1)) / (sw - sw2 / sw))
+    phi, tau2, od_p = _overdispersion(zs, np.broadcast_to(gid, zs.shape), n, var1, winsor)
     out = t[keys].rename(columns={unit: "unit"}).copy()
     out["numerator"] = t["numerator"].to_numpy()
     out["denominator"] = t["denominator"].to_numpy()
@@ -231,6 +217,26 @@ def funnel_values(
         ["低于99.8%控制限 / below the 99.8% limit", "高于99.8%控制限 / above the 99.8% limit"], default="")
     out.insert(0, "indicator", indicator)
     return out[["indicator", *by_l, *FUNNEL_COLUMNS]].reset_index(drop=True)
+
+
+def _overdispersion(zs: np.ndarray, gid: np.ndarray, n: np.ndarray, var1: np.ndarray, winsor: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: φ from winsorised z-scores, the DerSimonian–Laird τ² and the χ² p-value of φ = 1."""
+    zf = pd.DataFrame({"z": zs, "g": gid})
+    qs = zf.groupby("g")["z"].quantile([winsor, 1 - winsor]).unstack()
+    qlo = qs[winsor].reindex(zf["g"]).to_numpy()
+    qhi = qs[1 - winsor].reindex(zf["g"]).to_numpy()
+    zw = zf["z"].clip(qlo, qhi)
+    k = zf.groupby("g")["z"].transform("count").to_numpy(dtype=float)
+    phi = (zw**2).groupby(zf["g"]).transform("mean").to_numpy()
+    od_p = stats.chi2.sf(k * phi, k - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # overall rate 0 or 1: no variance
+        wi = n / var1
+    sw = pd.Series(wi).groupby(zf["g"]).transform("sum").to_numpy()
+    sw2 = pd.Series(wi**2).groupby(zf["g"]).transform("sum").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau2 = np.maximum(0.0, (k * phi - (k - 1)) / (sw - sw2 / sw))
+    return phi, tau2, od_p
 
 
 def trend_test(
