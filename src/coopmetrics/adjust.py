@@ -80,7 +80,8 @@ _F_PSEP = ("倾向得分模型完全分离，无法加权 / the propensity model
            "(use method='ra')")
 _F_NOOVERLAP = "没有可比的对照单位（倾向得分全为 0）/ no comparable reference units (all propensities 0)"
 _F_ZERO_REF = "对照组均值为 0，比值无定义 / reference mean is 0: the ratio is undefined"
-_F_PFAIL = "倾向得分模型无法拟合 / propensity model could not be fitted"
+_F_PFAIL = ("倾向得分模型无法拟合（两组协变量几乎无重叠），回归调整全靠外推 / propensity model could not be fitted "
+            "(the covariates all but separate the arms): the regression adjustment extrapolates")
 _F_SATURATED = ("某组人数不多于模型参数，无法估计标准误 / an arm has no more units than model parameters: no "
                 "standard error (shorten adjust or pool cells)")
 _F_CLUSTER_SE = "同一答卷的题目按整群计算稳健标准误 / cluster-robust SE (answers within respondents)"
