@@ -252,7 +252,25 @@ def _outcome_model_g(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray,
 
 def aipw(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
          binary: bool, names: Sequence[str], groups: np.ndarray | None = None) -> dict[str, Any]:
-    """Augmented IPW (doubly robust) means and their covariance (:func:`aipw_g` run alone)."""
+    """Augmented IPW (doubly robust) means and their covariance (:func:`aipw_g` run alone).
+
+    Returns
+    -------
+    dict
+        ``mu1``, ``mu0`` (mean potential outcomes) and ``cov`` (their 2 × 2 covariance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((400, 1))
+    >>> t = (rng.random(400) < 1 / (1 + np.exp(-x[:, 0]))).astype(float)
+    >>> y = (rng.random(400) < 0.3 + 0.2 * t).astype(float)
+    >>> w = np.ones(400)
+    >>> r = aipw(y, t, x, w, propensity(t, x, w), "ate", True, ["x"])
+    >>> round(r["mu1"] - r["mu0"], 3), r["cov"].shape
+    (0.136, (2, 2))
+    """
     return drive(aipw_g(y, t, x, w, ps, estimand, binary, names, groups))
 
 

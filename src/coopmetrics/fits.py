@@ -374,7 +374,18 @@ class Propensity:
 
 
 def propensity(t: np.ndarray, x: np.ndarray, w: np.ndarray, blocks: Sequence[np.ndarray] = ()) -> Propensity:
-    """Logit propensity at the limit of the MLE (see :class:`Propensity`)."""
+    """Logit propensity at the limit of the MLE (see :class:`Propensity`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lvl = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2.])   # level 0: no cohort units
+    >>> x = np.column_stack([lvl == 1, lvl == 2]).astype(float)
+    >>> t = np.array([0, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0.])
+    >>> ps = propensity(t, x, np.ones(12), dummy_blocks(["l=1", "l=2"]))
+    >>> ps.e[:3].tolist(), round(float(ps.e[3]), 3), ps.converged
+    ([0.0, 0.0, 0.0], 0.5, True)
+    """
     return drive(propensity_g(t, x, w, blocks))
 
 
