@@ -47,6 +47,7 @@ _LAZY = {
     "year_over_year": "targets",
     "compare": "compare",
     "balance": "compare",
+    "Comparison": "compare_result",
     "funnel": "compare",
     "trend_test": "compare",
     "partnership_effect": "did",

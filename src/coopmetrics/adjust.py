@@ -11,9 +11,10 @@ and its own fit. Three estimators of the mean potential outcomes ``(μ₁, μ₀
 * ``ipw`` — inverse-probability weighting (Hajek).
 
 Every standard error is a sandwich over the stacked estimating equations (nuisance
-models included), clustered when answers share a respondent. Logistic fits are a
-numerically stable Newton/IRLS written here (clipped linear predictor, log-sum-exp
-likelihood), so no overflow or statsmodels separation warning reaches the user.
+models included), clustered when answers share a respondent. Logistic fits are the
+numerically stable Newton/IRLS of :mod:`coopmetrics.fits` (capped linear predictor,
+log-sum-exp likelihood, separation taken to its limit), so no overflow or statsmodels
+separation warning reaches the user.
 
 A cell where the comparison is not defined (an arm with fewer than two units, an
 outcome with a single value, an arm whose 0/1 outcomes are all equal, a model that
@@ -44,18 +45,29 @@ from scipy import stats
 from scipy.special import expit
 
 from .contrasts import cohens_h, hedges_correction
+from .fits import (
+    _R_CONST,
+    FitGen,
+    LogitFit,
+    Propensity,
+    col_reasons,
+    covariates,
+    drive,
+    dummy_blocks,
+    logit_fit,
+    logit_limit,
+    logit_limit_g,
+    propensity,
+    propensity_g,
+    reduce_design,
+    run_batched,
+)
 
-__all__ = ["logit_fit", "LogitFit", "fit_cells", "ADJUST_METHODS"]
+__all__ = ["ADJUST_METHODS", "Cell", "LogitFit", "Propensity", "aipw", "fit_cell", "fit_cells",
+           "ipw", "logit_fit", "logit_limit", "propensity", "ra"]
 
 ADJUST_METHODS = ("aipw", "ra", "ipw")
 _OVERLAP = (0.05, 0.95)
-_ETA_MAX = 30.0  # |linear predictor| cap: P = 1e-13 already; beyond it only overflow and underflow remain
-
-_R_CONST = "constant 常数"
-_R_COHORT = "collinear with cohort 与队列共线"
-_R_COLLIN = "collinear 共线"
-_R_SEP = "perfect prediction 完全预测"
-_RANK_TOL = 1e-9  # relative to the largest pivot of the standardised design
 
 # why a cell has no adjusted estimate (Chinese / English); see docs/comparisons.md §4
 _F_NOREF = "该组没有对照单位 / no reference units in this group"
@@ -68,7 +80,8 @@ _F_PSEP = ("倾向得分模型完全分离，无法加权 / the propensity model
            "(use method='ra')")
 _F_NOOVERLAP = "没有可比的对照单位（倾向得分全为 0）/ no comparable reference units (all propensities 0)"
 _F_ZERO_REF = "对照组均值为 0，比值无定义 / reference mean is 0: the ratio is undefined"
-_F_PFAIL = "倾向得分模型无法拟合 / propensity model could not be fitted"
+_F_PFAIL = ("倾向得分模型无法拟合（两组协变量几乎无重叠），回归调整全靠外推 / propensity model could not be fitted "
+            "(the covariates all but separate the arms): the regression adjustment extrapolates")
 _F_SATURATED = ("某组人数不多于模型参数，无法估计标准误 / an arm has no more units than model parameters: no "
                 "standard error (shorten adjust or pool cells)")
 _F_CLUSTER_SE = "同一答卷的题目按整群计算稳健标准误 / cluster-robust SE (answers within respondents)"
@@ -85,242 +98,6 @@ class _NotEstimable(Exception):
 
 def _flag_count(k: int, zh: str, en: str) -> str:
     return f"{k} {zh} / {k} {en}"
-
-
-# ----------------------------------------------------------------------------------------
-# Design matrices
-# ----------------------------------------------------------------------------------------
-
-
-def design(sub: pd.DataFrame, adjust: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Covariate matrix (numbers linear, text/category dummy-coded) and the complete-case mask."""
-    cov = sub[adjust]
-    ok = cov.notna().all(axis=1).to_numpy()
-    cov = cov.loc[ok]
-    parts = []
-    for c in adjust:
-        col = cov[c]
-        if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean":
-            parts.append(col.astype(float).rename(c).to_frame())
-        elif pd.api.types.is_numeric_dtype(col):
-            parts.append(col.astype(float).to_frame())
-        else:
-            parts.append(pd.get_dummies(col.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float))
-    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cov.index)
-    return x, ok
-
-
-def reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, names: Sequence[str]
-                  ) -> tuple[np.ndarray, list[str]]:
-    """Columns of ``x`` that the cell's models can estimate, and the dropped ones with reasons.
-
-    In this order (as pyfixest drops and reports collinear variables): columns constant
-    in the cell; for 0/1 outcomes (``binary``), dummies whose units all have the same
-    outcome (perfect prediction: the logit coefficient diverges), which merges that
-    level into the reference level; then columns linearly dependent on the intercept,
-    the cohort indicator ``t`` and earlier columns (QR with column pivoting of the
-    standardised design after projecting out the intercept and ``t``; rank tolerance
-    ``1e-9`` of the largest pivot). Pass ``t`` all zero for a design with an intercept
-    only. Returns the boolean keep mask and ``"name (reason)"`` entries.
-    """
-    k = x.shape[1]
-    keep = np.ones(k, dtype=bool)
-    dropped: list[str] = []
-    if not k or not len(x):
-        return keep & (len(x) > 0), [f"{n} ({_R_CONST})" for n in names] if not len(x) else []
-    sd = x.std(axis=0)
-    const = ~(sd > 1e-12 * (1 + np.abs(x).max(axis=0)))
-    keep &= ~const
-    if binary:
-        dummy = np.all((x == 0) | (x == 1), axis=0) & keep
-        s1 = x.T @ y
-        keep &= ~(dummy & ((s1 == 0) | (s1 == x.sum(axis=0))))
-    sep = ~keep & ~const
-    idx = np.flatnonzero(keep)
-    coll = np.zeros(k, dtype=bool)
-    cohort_coll = np.zeros(k, dtype=bool)
-    if len(idx):
-        from scipy.linalg import qr
-
-        z = (x[:, idx] - x[:, idx].mean(axis=0)) / sd[idx]  # orthogonal to the intercept
-        tc = t - t.mean()
-        if tc @ tc > 0:
-            z = z - np.outer(tc, (tc @ z) / (tc @ tc))
-        norms = np.sqrt((z**2).sum(axis=0) / len(t))
-        on_cohort = norms < np.sqrt(_RANK_TOL)
-        cohort_coll[idx[on_cohort]] = True
-        rest = idx[~on_cohort]
-        if len(rest) > 1:
-            _q, r, piv = qr(z[:, ~on_cohort], mode="economic", pivoting=True)
-            d = np.abs(np.diag(r))
-            rank = int((d > _RANK_TOL * d[0]).sum())
-            coll[rest[piv[rank:]]] = True
-        keep &= ~(coll | cohort_coll)
-    for j in np.flatnonzero(~keep):  # a loop over dropped columns, for the message only
-        reason = _R_CONST if const[j] else _R_SEP if sep[j] else _R_COHORT if cohort_coll[j] else _R_COLLIN
-        dropped.append(f"{names[j]} ({reason})")
-    return keep, dropped
-
-
-def col_reasons(cols: Any, dropped: list[str]) -> list[str]:
-    """For each column name, its ``"name (reason)"`` entry of ``dropped`` or ``""``."""
-    by_name = {d.rsplit(" (", 1)[0]: d for d in dropped}
-    return [by_name.get(str(c), "") for c in cols]
-
-
-# ----------------------------------------------------------------------------------------
-# Numerically stable logistic regression
-# ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LogitFit:
-    """A weighted logistic fit: coefficients, fitted probabilities, convergence.
-
-    ``converged`` is False when Newton's steps did not settle (separation drives a
-    coefficient to ±∞; the likelihood then keeps rising towards its supremum).
-    """
-
-    beta: np.ndarray
-    p: np.ndarray
-    converged: bool
-
-
-def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
-    # log L = Σ w (y·η − log(1 + e^η)); logaddexp never overflows
-    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
-
-
-def logit_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 100, tol: float = 1e-9
-              ) -> LogitFit:
-    """Weighted maximum-likelihood logistic regression by Newton/IRLS, numerically stable.
-
-    The linear predictor is capped at ±30 (a probability of 1e-13), the likelihood is
-    computed with ``logaddexp`` and a Newton step that lowers it is halved, so no
-    overflow occurs and the result equals ``statsmodels`` ``GLM(y, x, Binomial(),
-    var_weights=w)`` wherever the maximum exists (tested). Under separation the
-    coefficients diverge and ``converged`` is False; a singular Hessian also ends
-    the fit with ``converged`` False.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.column_stack([np.ones(4), [0, 1, 2, 3.]])
-    >>> logit_fit(np.array([0, 0, 1, 1.]), x, np.ones(4)).converged   # separated by x
-    False
-    """
-    beta = np.zeros(x.shape[1])
-    eta = np.zeros(len(y))
-    ll = _loglik(y, eta, w)
-    converged = False
-    with np.errstate(all="ignore"):
-        for _ in range(max_iter):
-            p = expit(eta)
-            grad = x.T @ (w * (y - p))
-            hess = (x * (w * p * (1 - p))[:, None]).T @ x
-            try:
-                step = np.linalg.solve(hess, grad)
-            except np.linalg.LinAlgError:
-                break
-            if not np.all(np.isfinite(step)):
-                break
-            for _half in range(30):  # step halving keeps every iteration an ascent
-                new = beta + step
-                eta_new = np.clip(x @ new, -_ETA_MAX, _ETA_MAX)
-                ll_new = _loglik(y, eta_new, w)
-                if ll_new >= ll - 1e-12 * (1 + abs(ll)):
-                    break
-                step = step / 2
-            beta, eta, ll = new, eta_new, ll_new
-            if np.max(np.abs(x @ beta)) > 2 * _ETA_MAX:  # diverging: separation, stop early
-                break
-            # converged when the linear predictor stops moving (scale-free in the columns); under
-            # separation it keeps growing by about one per step until the cap
-            if np.max(np.abs(x @ step)) < tol:
-                converged = bool(np.max(np.abs(x @ beta)) < _ETA_MAX)
-                break
-    return LogitFit(beta=beta, p=expit(eta), converged=converged)
-
-
-# ----------------------------------------------------------------------------------------
-# Propensity model
-# ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LimitFit:
-    """A logistic fit taken to its limit under separation (see :func:`logit_limit`).
-
-    ``p`` holds fitted probabilities of every row (separated rows exactly 0 or 1),
-    ``xd`` the design (with intercept) of the final fit for every row and ``in_model``
-    the rows that fit used (separated rows excluded).
-    """
-
-    p: np.ndarray
-    xd: np.ndarray
-    in_model: np.ndarray
-    converged: bool
-
-
-_PIN = 20.0  # |η| beyond which a unit of a diverging fit is taken as separated (P within 2e-9 of 0/1)
-
-
-def logit_limit(y: np.ndarray, x: np.ndarray, w: np.ndarray, rows: np.ndarray, rounds: int = 4) -> LimitFit:
-    """Logit of ``y`` on ``x`` over ``rows``, predicted for every row, at the limit of the MLE.
-
-    Under (quasi-)separation, e.g. a major without any order-class student, the
-    maximum-likelihood coefficients diverge and the fitted probabilities of the
-    separated units go to 0 or 1 while the rest converge. This takes that limit: units
-    whose linear predictor diverges (|η| > 20) are pinned at 0/1 and the model is
-    refitted on the others, with columns that became constant or collinear left out,
-    until the fit converges (at most ``rounds`` times). Rows outside ``rows`` (the
-    other arm, for an outcome model) are predicted by the same rule.
-    """
-    n = len(y)
-    p = np.full(n, np.nan)
-    pinned = np.zeros(n, dtype=bool)
-    xd = np.ones((n, 1))
-    fit_rows = rows.copy()
-    for _ in range(rounds):
-        fit_rows = rows & ~pinned
-        yr = y[fit_rows]
-        if not fit_rows.any() or yr.min() == yr.max():  # what is left is one outcome: all separated
-            p[~pinned] = yr[0] if fit_rows.any() else np.nan
-            return LimitFit(p=p, xd=np.ones((n, 1)), in_model=np.zeros(n, bool), converged=fit_rows.any())
-        keep, _ = reduce_design(x[fit_rows], np.zeros(int(fit_rows.sum())), yr, False, [""] * x.shape[1])
-        xd = np.column_stack([np.ones(n), x[:, keep]])
-        fit = logit_fit(yr, xd[fit_rows], w[fit_rows])
-        eta = xd @ fit.beta
-        if fit.converged:
-            p[~pinned] = expit(np.clip(eta[~pinned], -_ETA_MAX, _ETA_MAX))
-            return LimitFit(p=p, xd=xd, in_model=fit_rows, converged=True)
-        new = ~pinned & (np.abs(eta) > _PIN)
-        if not new.any():
-            break
-        p[new] = (eta[new] > 0).astype(float)
-        pinned |= new
-    return LimitFit(p=p, xd=xd, in_model=fit_rows, converged=False)
-
-
-@dataclass(frozen=True)
-class Propensity:
-    """Propensity ``e = P(cohort | x)`` of every unit of a cell (:func:`logit_limit` of the arm).
-
-    Units separated from the other arm (e.g. of a major without any order-class
-    student) have a propensity of exactly 0 or 1 and are outside the logit
-    (``in_model``), which is fitted on the other units with the columns ``xp``.
-    """
-
-    e: np.ndarray
-    xp: np.ndarray
-    in_model: np.ndarray
-    converged: bool
-
-
-def propensity(t: np.ndarray, x: np.ndarray, w: np.ndarray) -> Propensity:
-    """Logit propensity at the limit of the MLE (see :class:`Propensity`)."""
-    fit = logit_limit(t, x, w, np.ones(len(t), dtype=bool))
-    return Propensity(e=fit.p, xp=fit.xd, in_model=fit.in_model, converged=fit.converged)
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -360,10 +137,16 @@ def _prop_blocks(t: np.ndarray, w: np.ndarray, ps: Propensity) -> tuple[np.ndarr
 def ra(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
        groups: np.ndarray | None = None) -> dict[str, Any]:
     """Regression adjustment: mean potential outcomes over ``pop`` and their covariance."""
+    return drive(ra_g(y, t, x, w, pop, binary, groups))
+
+
+def ra_g(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.ndarray, binary: bool,
+         groups: np.ndarray | None = None) -> FitGen:
+    """Generator form of :func:`ra` (yields its logistic problem, see :func:`coopmetrics.fits.run_batched`)."""
     n = len(y)
     if binary:
         xf = np.column_stack([np.ones(n), t, x])
-        fit = logit_fit(y, xf, w)
+        fit = yield (y, xf, w)
         if not fit.converged:
             raise _NotEstimable(_F_SEP)
         beta, mu = fit.beta, fit.p
@@ -443,8 +226,8 @@ def ipw(y: np.ndarray, t: np.ndarray, w: np.ndarray, ps: Propensity, estimand: s
     return {"mu1": mu1, "mu0": mu0, "cov": v[k:, k:]}
 
 
-def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, binary: bool,
-                   names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _outcome_model_g(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, binary: bool,
+                     names: Sequence[str]) -> FitGen:
     """One arm's outcome model fitted on rows ``m``, predicted for every unit.
 
     Columns constant or collinear within the arm are left out (predictions stay
@@ -454,7 +237,7 @@ def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, b
     predictions ``mu`` and ``g = ∂mu/∂η``.
     """
     if binary:
-        fit = logit_limit(y, x, w, m)
+        fit = yield from logit_limit_g(y, x, w, m, blocks=dummy_blocks(names))
         if not fit.converged:
             raise _NotEstimable(_F_SEP)
         # separated units sit at exactly 0/1, so g = μ(1 − μ) = 0: they add nothing to the
@@ -469,6 +252,30 @@ def _outcome_model(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, b
 
 def aipw(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
          binary: bool, names: Sequence[str], groups: np.ndarray | None = None) -> dict[str, Any]:
+    """Augmented IPW (doubly robust) means and their covariance (:func:`aipw_g` run alone).
+
+    Returns
+    -------
+    dict
+        ``mu1``, ``mu0`` (mean potential outcomes) and ``cov`` (their 2 × 2 covariance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((400, 1))
+    >>> t = (rng.random(400) < 1 / (1 + np.exp(-x[:, 0]))).astype(float)
+    >>> y = (rng.random(400) < 0.3 + 0.2 * t).astype(float)
+    >>> w = np.ones(400)
+    >>> r = aipw(y, t, x, w, propensity(t, x, w), "ate", True, ["x"])
+    >>> round(r["mu1"] - r["mu0"], 3), r["cov"].shape
+    (0.136, (2, 2))
+    """
+    return drive(aipw_g(y, t, x, w, ps, estimand, binary, names, groups))
+
+
+def aipw_g(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propensity, estimand: str,
+           binary: bool, names: Sequence[str], groups: np.ndarray | None = None) -> FitGen:
     """Augmented IPW (doubly robust) means with the stacked sandwich (all nuisance models included).
 
     ATE (Robins, Rotnitzky & Zhao 1994; = statsmodels ``TreatmentEffect.aipw``)::
@@ -488,12 +295,12 @@ def aipw(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Propens
     psi_g, a_gg, de = _prop_blocks(t, w, ps)
     kg = psi_g.shape[1]
     ref = t == 0
-    x0, m0, g0 = _outcome_model(y, x, w, ref, binary, names)
+    x0, m0, g0 = yield from _outcome_model_g(y, x, w, ref, binary, names)
     k0 = x0.shape[1]
     psi_b0 = (w * (1 - t) * (y - m0))[:, None] * x0
     a_b0 = -(x0 * (w * (1 - t) * g0)[:, None]).T @ x0
     if estimand == "ate":
-        x1, m1, g1 = _outcome_model(y, x, w, t == 1, binary, names)
+        x1, m1, g1 = yield from _outcome_model_g(y, x, w, t == 1, binary, names)
         k1 = x1.shape[1]
         h1, h0 = _div(t.astype(float), e), _div(1.0 - t, 1.0 - e)
         mu1 = float(w @ (m1 + h1 * (y - m1)) / w.sum())
@@ -623,15 +430,6 @@ _METHOD_NAMES = {
 }
 
 
-def _cell_data(sub: pd.DataFrame, adjust: list[str]) -> dict[str, Any]:
-    xdf, ok = design(sub, adjust)
-    sub = sub.loc[ok]
-    t = sub["arm"].to_numpy(dtype=float)
-    groups = sub["_cluster"].to_numpy() if "_cluster" in sub.columns else None
-    return dict(xdf=xdf, ok=ok, t=t, groups=groups, y=sub["value"].to_numpy(dtype=float),
-                w=sub["weight"].to_numpy(dtype=float))
-
-
 def _degenerate(y: np.ndarray, t: np.ndarray, n1: int, n0: int, binary: bool) -> str:
     """The reason a cell has no adjusted estimate, or ``""``."""
     if n1 < 2 or n0 < 2:
@@ -645,16 +443,35 @@ def _degenerate(y: np.ndarray, t: np.ndarray, n1: int, n0: int, binary: bool) ->
     return ""
 
 
-def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estimand: str, z: float
-             ) -> tuple[dict[str, Any], pd.DataFrame]:
+@dataclass(frozen=True)
+class Cell:
+    """One comparison cell: complete-case arrays and its covariate design."""
+
+    t: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    groups: np.ndarray | None
+    x: np.ndarray
+    names: list[str]
+    n_missing: int
+
+
+def fit_cell(cell: Cell, kind: str, method: str, estimand: str, z: float
+             ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """One adjusted comparison row (a cell) and its balance rows; never raises for a data condition."""
-    c = _cell_data(sub, adjust)
-    t, y, w, groups, xdf = c["t"], c["y"], c["w"], c["groups"], c["xdf"]
+    with np.errstate(all="ignore"):
+        return drive(fit_cell_g(cell, kind, method, estimand, z))
+
+
+def fit_cell_g(cell: Cell, kind: str, method: str, estimand: str, z: float) -> FitGen:
+    """Generator form of :func:`fit_cell`: yields the cell's logistic problems (batched across cells by
+    :func:`fit_cells`). No ``np.errstate`` inside: the caller holds one around all cells."""
+    t, y, w, groups = cell.t, cell.y, cell.w, cell.groups
     binary = kind in ("proportion", "likert")
     use = ("aipw" if binary else "ra") if method == "auto" else method
     flags = []
-    if (~c["ok"]).any():
-        flags.append(_flag_count(int((~c["ok"]).sum()), "行协变量缺失，未纳入调整",
+    if cell.n_missing:
+        flags.append(_flag_count(cell.n_missing, "行协变量缺失，未纳入调整",
                                  "rows with missing covariates left out of the adjusted fit"))
     if groups is not None:  # n counts clusters (respondents), not rows (answers)
         n1, n0 = len(np.unique(groups[t == 1])), len(np.unique(groups[t == 0]))
@@ -665,42 +482,40 @@ def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estim
     nan_row = dict.fromkeys(_NAN_STATS, np.nan)
     why = _degenerate(y, t, n1, n0, binary)
     if why:
-        return {**row, **nan_row, "flags": "; ".join([*flags, why])}, pd.DataFrame()
-    x = xdf.to_numpy(dtype=float)
-    names = [str(col) for col in xdf.columns]
+        return {**row, **nan_row, "flags": "; ".join([*flags, why])}, None
+    x_all, names = cell.x, cell.names
     # outcome separation matters to the pooled logit of RA; AIPW's per-arm models handle their own
-    keep, dropped = reduce_design(x, t, y, binary and use == "ra", names)
+    keep, dropped = reduce_design(x_all, t, y, binary and use == "ra", names)
     # balance keeps collinear columns (their balance still means something), not constant ones
-    xdf = xdf.loc[:, [not d.endswith(f"({_R_CONST})") for d in col_reasons(xdf.columns, dropped)]]
+    bal_cols = np.array([not d.endswith(f"({_R_CONST})") for d in col_reasons(names, dropped)], dtype=bool)
     xnames = np.asarray(names, dtype=object)[keep]
-    x = x[:, keep]
+    x = x_all[:, keep]
     try:
-        with np.errstate(all="ignore"):
-            ps = propensity(t, x, w)
-            if not ps.converged:
-                if use != "ra":
-                    raise _NotEstimable(_F_PSEP)
-                flags.append(_F_PFAIL)
-            else:
-                flags.extend(_overlap_flags(t, x, ps, estimand, xnames))
-            pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
-            if use == "ra":
-                est = ra(y, t, x, w, pop, binary, groups)
-            elif use == "ipw":
-                est = ipw(y, t, w, ps, estimand, groups)
-            else:
-                est = aipw(y, t, x, w, ps, estimand, binary, list(xnames), groups)
-            if not (np.isfinite(est["mu1"]) and np.isfinite(est["mu0"])):
-                raise _NotEstimable("模型无法拟合 / model could not be fitted (non-finite estimate)")
-            sd = float(np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2))
-            eff, eflags = _effects(est["mu1"], est["mu0"], est["cov"], z, binary, sd, n1, n0)
+        ps = yield from propensity_g(t, x, w, dummy_blocks(list(xnames)))
+        if not ps.converged:
+            if use != "ra":
+                raise _NotEstimable(_F_PSEP)
+            flags.append(_F_PFAIL)
+        else:
+            flags.extend(_overlap_flags(t, x, ps, estimand, xnames))
+        pop = np.ones(len(t), dtype=bool) if estimand == "ate" else t == 1
+        if use == "ra":
+            est = yield from ra_g(y, t, x, w, pop, binary, groups)
+        elif use == "ipw":
+            est = ipw(y, t, w, ps, estimand, groups)
+        else:
+            est = yield from aipw_g(y, t, x, w, ps, estimand, binary, list(xnames), groups)
+        if not (np.isfinite(est["mu1"]) and np.isfinite(est["mu0"])):
+            raise _NotEstimable("模型无法拟合 / model could not be fitted (non-finite estimate)")
+        sd = float(np.sqrt((np.var(y[t == 1], ddof=1) + np.var(y[t == 0], ddof=1)) / 2))
+        eff, eflags = _effects(est["mu1"], est["mu0"], est["cov"], z, binary, sd, n1, n0)
     except _NotEstimable as exc:
         return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
-                "flags": "; ".join([*flags, str(exc)])}, pd.DataFrame()
+                "flags": "; ".join([*flags, str(exc)])}, None
     except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
         why = f"模型无法拟合（设计矩阵奇异）/ model could not be fitted (singular design: {type(exc).__name__})"
         return {**row, **nan_row, "dropped_covariates": "; ".join(dropped),
-                "flags": "; ".join([*flags, why])}, pd.DataFrame()
+                "flags": "; ".join([*flags, why])}, None
     row["dropped_covariates"] = "; ".join(dropped)
     if dropped:
         flags.append(f"剔除 {len(dropped)} 个协变量列（常数、共线或完全预测）/ {len(dropped)} covariate "
@@ -713,14 +528,15 @@ def fit_cell(sub: pd.DataFrame, kind: str, adjust: list[str], method: str, estim
         flags.append(_F_WEIGHTED)
     row.update(eff)
     row["flags"] = "; ".join([*flags, *eflags])
-    bal = balance_rows(xdf, t, w, ps.e, estimand) if ps.converged else pd.DataFrame()
+    bal = (balance_rows(x_all[:, bal_cols], [n for n, k in zip(names, bal_cols, strict=True) if k], t, w,
+                        ps.e, estimand) if ps.converged else None)
     return row, bal
 
 
-def balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
-                 ) -> pd.DataFrame:
-    """Standardised mean differences before and after IPW for each covariate column."""
-    x = xdf.to_numpy(dtype=float)
+def balance_rows(x: np.ndarray, names: list[str], t: np.ndarray, w: np.ndarray, e: np.ndarray, estimand: str
+                 ) -> dict[str, Any]:
+    """Standardised mean differences before and after IPW for each covariate column (columns as arrays;
+    :func:`fit_cells` builds one balance DataFrame from all cells)."""
     h1, h0 = ipw_weights(t, e, estimand)
     c, r = t == 1, t == 0
 
@@ -733,11 +549,13 @@ def balance_rows(xdf: pd.DataFrame, t: np.ndarray, w: np.ndarray, e: np.ndarray,
         v0 = x[r].var(axis=0, ddof=1) if r.sum() > 1 else np.full(x.shape[1], np.nan)
         sd = np.sqrt((v1 + v0) / 2)  # the same (unweighted) denominator before and after
         a1, a0 = wmean(c, w * h1), wmean(r, w * h0)
-        return pd.DataFrame({
-            "covariate": list(xdf.columns), "n_cohort": int(c.sum()), "n_reference": int(r.sum()),
-            "mean_cohort": m1, "mean_reference": m0, "smd_before": (m1 - m0) / sd,
-            "mean_cohort_weighted": a1, "mean_reference_weighted": a0, "smd_after": (a1 - a0) / sd,
-        })
+        k = len(names)
+        return {
+            "covariate": np.asarray(names, dtype=object), "n_cohort": np.full(k, int(c.sum())),
+            "n_reference": np.full(k, int(r.sum())), "mean_cohort": m1, "mean_reference": m0,
+            "smd_before": (m1 - m0) / sd, "mean_cohort_weighted": a1, "mean_reference_weighted": a0,
+            "smd_after": (a1 - a0) / sd,
+        }
 
 
 def _single_thread() -> Any:
@@ -749,21 +567,47 @@ def _single_thread() -> Any:
 
 
 def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[str], method: str,
-              estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str]
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every adjusted comparison row: one fit per cell (a loop over cells, each its own model)."""
+              estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str],
+              batched: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every adjusted comparison row, each cell its own model.
+
+    The logistic fits of all cells run together (:func:`coopmetrics.fits.run_batched`:
+    Newton on stacked designs, round by round); ``batched=False`` fits cell by cell
+    (the same numbers to rounding, tested).
+    """
     rows, bals = [], []
-    with _single_thread():
-        for pid, sub in long.groupby("pair_id", sort=True):
-            row, bal = fit_cell(sub, kind, adjust, method, estimand, z)
-            rows.append(row)
-            if len(bal):
-                bal.insert(0, "pair_id", pid)
-                bals.append(bal)
+    long = long.sort_values("pair_id", kind="stable")
+    cov = covariates(long, adjust)
+    pid = long["pair_id"].to_numpy()
+    t_all = long["arm"].to_numpy(dtype=float)
+    y_all = long["value"].to_numpy(dtype=float)
+    w_all = long["weight"].to_numpy(dtype=float)
+    g_all = long["_cluster"].to_numpy() if "_cluster" in long.columns else None
+    bounds = np.flatnonzero(np.diff(pid)) + 1
+    starts, ends = np.r_[0, bounds], np.r_[bounds, len(pid)]
+    def cell_gen(lo: int, hi: int) -> FitGen:  # the cell is built when its generator starts
+        idx = np.arange(lo, hi)
+        rows_ok = idx[cov.ok[lo:hi]]
+        x, names = cov.cell(rows_ok)
+        cell = Cell(t=t_all[rows_ok], y=y_all[rows_ok], w=w_all[rows_ok],
+                    groups=None if g_all is None else g_all[rows_ok], x=x, names=names,
+                    n_missing=int(len(idx) - len(rows_ok)))
+        return (yield from fit_cell_g(cell, kind, method, estimand, z))
+
+    # every cell's logistic fits are solved together, round by round (batched Newton)
+    gens = [cell_gen(lo, hi) for lo, hi in zip(starts, ends, strict=True)]
+    with _single_thread(), np.errstate(all="ignore"):
+        results = run_batched(gens) if batched else [drive(g) for g in gens]
+    for lo, (row, bal) in zip(starts, results, strict=True):
+        rows.append(row)
+        if bal is not None and len(bal["covariate"]):
+            bal["pair_id"] = np.full(len(bal["covariate"]), pid[lo])
+            bals.append(bal)
     res = pd.DataFrame(rows)
     res["adjusted"] = True
-    bal = (pd.concat(bals, ignore_index=True) if bals
-           else pd.DataFrame(columns=["pair_id", *balance_columns[2:]]))
+    bal_cols = ["pair_id", *balance_columns[2:]]
+    bal = (pd.DataFrame({c: np.concatenate([b[c] for b in bals]) for c in bal_cols}) if bals
+           else pd.DataFrame(columns=bal_cols))
     p = pairs.copy()
     p["pair_id"] = np.arange(len(p))
     bal = p.merge(bal, on="pair_id", how="inner").drop(columns="pair_id").rename(columns={"_cohort": "cohort"})

@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .adjust import fit_cells
+from .compare_base import KINDS, _as_list, _check_level, _flag_count, _kind_of, _need, _unit_values
 from .compare_result import Comparison
 from .contrasts import (
     bh_qvalues,
@@ -58,7 +58,22 @@ from .contrasts import (
     two_proportion_test,
     welch_diff,
 )
-from .errors import InvalidOptionError, MissingColumnError, check_option
+from .errors import InvalidOptionError, check_option
+from .funnel_trend import (
+    FUNNEL_COLUMNS,
+    TREND_COLUMNS,
+    funnel,
+    funnel_limits,
+    funnel_values,
+    trend_test,
+    trend_test_values,
+)
+from .ordinal import (
+    _cluster_neff,
+    _ordinal_tests,
+    brunner_munzel_counts,
+    mann_whitney_counts,
+)
 
 __all__ = [
     "COMPARE_COLUMNS",
@@ -71,7 +86,12 @@ __all__ = [
     "balance",
     "funnel",
     "funnel_limits",
+    "funnel_values",
     "trend_test",
+    "trend_test_values",
+    "brunner_munzel_counts",
+    "mann_whitney_counts",
+    "KINDS",
 ]
 
 #: Columns of :func:`compare` after ``indicator`` and the ``by`` columns.
@@ -86,18 +106,6 @@ BALANCE_COLUMNS = [
     "cohort", "reference", "covariate", "n_cohort", "n_reference", "mean_cohort", "mean_reference",
     "smd_before", "mean_cohort_weighted", "mean_reference_weighted", "smd_after",
 ]
-#: Columns of :func:`funnel` after ``indicator`` and the ``by`` columns.
-FUNNEL_COLUMNS = [
-    "unit", "numerator", "denominator", "estimate", "overall", "z", "lower_95", "upper_95",
-    "lower_998", "upper_998", "limits", "phi", "tau2", "overdispersion_p", "position", "flag",
-]
-#: Columns of :func:`trend_test` after ``indicator`` and the ``by`` columns.
-TREND_COLUMNS = [
-    "n_years", "first_year", "last_year", "numerator", "denominator", "estimate_first",
-    "estimate_last", "slope", "statistic", "p_value", "q_value", "method",
-]
-
-KINDS = ("proportion", "likert", "mean", "median")
 _METHODS = ("auto", "chi2", "fisher", "brunner-munzel", "mann-whitney", "welch", "aipw", "ra", "ipw")
 _SMALL_N = 30
 
@@ -110,72 +118,6 @@ _F_NOREF = "该组没有对照单位 / no reference units in this group"
 _F_NOCOH = "该组比较对象不足 2 人 / fewer than 2 units in a group"
 _F_MEDIAN_W = "中位数未加权 / median not weighted"
 _F_CLUSTER = "同一答卷的多个题目按整群处理（有效样本量）/ answers clustered within respondents (effective n)"
-
-
-def _flag_count(k: int, zh: str, en: str) -> str:
-    return f"{k} {zh} / {k} {en}"
-
-
-# ----------------------------------------------------------------------------------------
-# Getting unit values from the registry
-# ----------------------------------------------------------------------------------------
-
-
-def _kind_of(indicator: str) -> tuple[str, Any]:
-    """Comparison kind of a registry indicator (proportion, likert, mean, median)."""
-    from .registry import get_indicator
-
-    ind = get_indicator(indicator)
-    raw = str(getattr(ind, "kind", "")).lower()
-    if raw == "weighted_proportion" and getattr(ind, "survey_kind", None):
-        kind = "likert"  # survey top-box share: unit values carry the 1-5 score too
-    elif raw in ("proportion", "weighted_proportion"):
-        kind = "proportion"
-    elif raw in ("mean", "median"):
-        kind = raw
-    else:
-        raise InvalidOptionError(
-            f"指标 {indicator!r} 的类型 {raw!r} 不能按个体比较（只支持比例、满意度、均值、中位数）",
-            f"indicator {indicator!r} has kind {raw!r}, which cannot be compared unit by unit "
-            "(supported: proportions, survey satisfaction, means, medians).",
-        )
-    return kind, ind
-
-
-def _unit_values(data: Any, indicator: str, columns: Sequence[str], options: Any) -> pd.DataFrame:
-    from .compute import unit_values
-
-    v = unit_values(data, indicator, columns=tuple(dict.fromkeys(columns)), options=options)
-    if not isinstance(v, pd.DataFrame):  # lazy frames are collected: comparisons need rows
-        v = v.to_pandas() if hasattr(v, "to_pandas") else pd.DataFrame(v)
-    return v
-
-
-def _as_list(x: str | Sequence[str] | None) -> list[str]:
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    return list(x)
-
-
-def _need(frame: pd.DataFrame, cols: Sequence[str], func: str) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise MissingColumnError(
-            f"{func}() 需要的列不存在：{missing}（现有：{list(frame.columns)}）",
-            f"{func}() needs column(s) {missing}, not found (present: {list(frame.columns)})",
-            column=", ".join(missing),
-        )
-
-
-def _check_level(ci_level: float, func: str) -> float:
-    if not (isinstance(ci_level, int | float) and 0 < ci_level < 1):
-        raise InvalidOptionError(
-            f"{func}() 的 ci_level 必须在 0 和 1 之间，收到 {ci_level!r}",
-            f"The 'ci_level' of {func}() must be between 0 and 1. Got {ci_level!r} instead.",
-        )
-    return float(stats.norm.isf((1 - ci_level) / 2))
 
 
 # ----------------------------------------------------------------------------------------
@@ -729,155 +671,6 @@ def _proportion_stats(p1: np.ndarray, p0: np.ndarray, x1: np.ndarray, n1: np.nda
     )
 
 
-# --- ordinal (Likert) tests from level counts -----------------------------------------
-
-
-def _cluster_neff(long: pd.DataFrame, n_pairs: int, p1: np.ndarray, p0: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Effective n of a (weighted) share whose rows are clustered.
-
-    Linearisation (ratio-estimator) variance with clusters ``c``:
-    ``v = m/(m−1) · Σ_c (Σ_{i∈c} w_i (y_i − p̂))² / (Σ w)²`` over the ``m`` clusters of
-    each arm, and ``n_eff = p̂(1 − p̂)/v``, so that the Wilson/Newcombe formulas use
-    the clustered precision. One group-by on (pair, arm, cluster).
-    """
-    p = np.column_stack([p0, p1])  # (pair, arm)
-    pid = long["pair_id"].to_numpy()
-    arm = long["arm"].to_numpy()
-    resid = long["weight"].to_numpy() * (long["value"].to_numpy() - p[pid, arm])
-    fr = pd.DataFrame({"pair_id": pid, "arm": arm, "c": long["_cluster"].to_numpy(), "u": resid,
-                       "w": long["weight"].to_numpy()})
-    tot = fr.groupby(["pair_id", "arm", "c"], sort=False)["u"].sum()
-    g = (tot**2).groupby(level=[0, 1]).agg(["sum", "size"])
-    sw = fr.groupby(["pair_id", "arm"])["w"].sum()
-    idx = pd.MultiIndex.from_product([range(n_pairs), [0, 1]])
-    g = g.reindex(idx)
-    sw = sw.reindex(idx).to_numpy()
-    m = g["size"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = m / (m - 1) * g["sum"].to_numpy() / sw**2
-        pp = p.ravel()
-        neff = np.where(v > 0, pp * (1 - pp) / v, m)
-    neff = neff.reshape(n_pairs, 2)
-    return neff[:, 1], neff[:, 0]
-
-
-def _level_counts(long: pd.DataFrame, n_pairs: int, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(pairs × levels) counts of the score for the reference (a) and the cohort (b) arm.
-
-    With survey weights the weighted counts are rescaled so that each arm sums to
-    its Kish effective sample size.
-    """
-    sub = long.loc[long["score"].notna()]
-    levels = np.sort(sub["score"].unique())
-    key = pd.MultiIndex.from_frame(sub[["pair_id", "arm", "score"]])
-    cnt = pd.Series(sub["weight"].to_numpy(), index=key).groupby(level=[0, 1, 2]).sum()
-    full = pd.MultiIndex.from_product([range(n_pairs), [0, 1], levels])
-    arr = cnt.reindex(full, fill_value=0.0).to_numpy().reshape(n_pairs, 2, len(levels))
-    if weighted:
-        w2 = pd.Series((sub["weight"] ** 2).to_numpy(), index=key).groupby(level=[0, 1]).sum()
-        w2 = w2.reindex(pd.MultiIndex.from_product([range(n_pairs), [0, 1]]), fill_value=np.nan)
-        sw = arr.sum(axis=2)
-        neff = sw**2 / w2.to_numpy().reshape(n_pairs, 2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            arr = arr * (neff / sw)[:, :, None]
-    return arr[:, 0, :], arr[:, 1, :]
-
-
-def brunner_munzel_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
-    """Brunner–Munzel test and Cliff's delta from per-level counts (vectorised over rows).
-
-    ``a`` and ``b`` are ``(rows, levels)`` counts of an ordinal score for the
-    reference (x) and the cohort (y), levels in increasing order. Midranks give
-    ties their average rank. The statistic is positive when the cohort tends to
-    score higher; equal to ``scipy.stats.brunnermunzel(x, y)`` on the expanded data.
-
-    Returns
-    -------
-    dict
-        ``statistic, df, p_value, relative_effect`` (P(X<Y) + P(X=Y)/2) and
-        ``cliffs_delta`` (P(Y>X) − P(Y<X) = 2·relative_effect − 1).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> # reference {1,1,2,2,2,3}, cohort {2,2,3,3,3,3}: 24 wins, 2 losses in 36 pairs
-    >>> r = brunner_munzel_counts(np.array([[2, 3, 1]]), np.array([[0, 2, 4]]))
-    >>> round(float(r["cliffs_delta"][0]), 4), round(22 / 36, 4)
-    (0.6111, 0.6111)
-    """
-    a = np.atleast_2d(np.asarray(a, dtype=float))
-    b = np.atleast_2d(np.asarray(b, dtype=float))
-    nx, ny = a.sum(axis=1), b.sum(axis=1)
-    c = a + b
-    pooled = np.cumsum(c, axis=1) - c + (c + 1) / 2  # pooled midrank of each level
-    rx = np.cumsum(a, axis=1) - a + (a + 1) / 2  # midrank within the reference arm
-    ry = np.cumsum(b, axis=1) - b + (b + 1) / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rcx = (a * pooled).sum(axis=1) / nx
-        rcy = (b * pooled).sum(axis=1) / ny
-        dx, dy = pooled - rx, pooled - ry
-        mdx = (a * dx).sum(axis=1) / nx
-        mdy = (b * dy).sum(axis=1) / ny
-        sx = (a * (dx - mdx[:, None]) ** 2).sum(axis=1) / (nx - 1)
-        sy = (b * (dy - mdy[:, None]) ** 2).sum(axis=1) / (ny - 1)
-        stat = nx * ny * (rcy - rcx) / ((nx + ny) * np.sqrt(nx * sx + ny * sy))
-        df = (nx * sx + ny * sy) ** 2 / ((nx * sx) ** 2 / (nx - 1) + (ny * sy) ** 2 / (ny - 1))
-        p = 2 * np.minimum(stats.t.cdf(stat, df), stats.t.sf(stat, df))
-        rel = (rcy - (ny + 1) / 2) / nx
-    return {"statistic": stat, "df": df, "p_value": np.minimum(p, 1.0), "relative_effect": rel,
-            "cliffs_delta": 2 * rel - 1}
-
-
-def mann_whitney_counts(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
-    """Mann–Whitney U test (normal approximation, tie and continuity corrected) from level counts.
-
-    Same layout as :func:`brunner_munzel_counts`; the p-value equals
-    ``scipy.stats.mannwhitneyu(y, x, method="asymptotic")``. ``statistic`` is the
-    signed z (positive when the cohort scores higher), ``u`` the cohort's U.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> r = mann_whitney_counts(np.array([[2, 3, 1]]), np.array([[0, 2, 4]]))
-    >>> float(r["u"][0])  # 24 wins + 10 ties / 2
-    29.0
-    """
-    a = np.atleast_2d(np.asarray(a, dtype=float))
-    b = np.atleast_2d(np.asarray(b, dtype=float))
-    nx, ny = a.sum(axis=1), b.sum(axis=1)
-    n = nx + ny
-    c = a + b
-    pooled = np.cumsum(c, axis=1) - c + (c + 1) / 2
-    u = (b * pooled).sum(axis=1) - ny * (ny + 1) / 2
-    mu = nx * ny / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tie = (c**3 - c).sum(axis=1) / (n * (n - 1))
-        sd = np.sqrt(nx * ny / 12 * ((n + 1) - tie))
-        zabs = (np.maximum(u, nx * ny - u) - mu - 0.5) / sd
-        p = np.minimum(2 * stats.norm.sf(zabs), 1.0)
-        stat = np.sign(u - mu) * zabs
-    return {"u": u, "statistic": stat, "p_value": p, "cliffs_delta": 2 * u / (nx * ny) - 1}
-
-
-def _arm_total(long: pd.DataFrame, n_pairs: int, arm: int) -> np.ndarray:
-    sw = long.loc[long["arm"] == arm].groupby("pair_id")["weight"].sum().reindex(range(n_pairs))
-    return sw.to_numpy(dtype=float)[:, None]
-
-
-def _ordinal_tests(long: pd.DataFrame, n_pairs: int, weighted: bool, method: str,
-                   scale: np.ndarray | None = None) -> dict[str, Any]:
-    a, b = _level_counts(long, n_pairs, weighted and scale is None)
-    if scale is not None:  # clustered rows: rescale each arm's counts to its effective n
-        a = a / a.sum(axis=1, keepdims=True) * scale[:, [0]] * _arm_total(long, n_pairs, 0)
-        b = b / b.sum(axis=1, keepdims=True) * scale[:, [1]] * _arm_total(long, n_pairs, 1)
-    if method == "mann-whitney":
-        r = mann_whitney_counts(a, b)
-        return {**r, "test": "mann-whitney"}
-    r = brunner_munzel_counts(a, b)
-    return {**r, "test": "brunner-munzel"}
-
-
 # --- means and medians ------------------------------------------------------------------
 
 
@@ -1025,295 +818,3 @@ def balance(
     out = res.balance.copy()
     out["reference"] = reference
     return out
-
-
-# ----------------------------------------------------------------------------------------
-# Funnel plots and trend tests
-# ----------------------------------------------------------------------------------------
-
-
-def funnel_limits(target: Any, n: Any, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact binomial control limits of a proportion around ``target`` for size ``n``.
-
-    Spiegelhalter (2005, appendix A.1.1): with ``r_p`` the ``p``-quantile of
-    Binomial(n, target) (smallest r with P(R ≤ r) ≥ p) and
-    ``α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1))``, the limit is
-    ``(r_p − α) / n``: the discrete quantile interpolated so that the limits are
-    smooth in ``n``. Lower limit at ``p = (1 − level)/2``, upper at ``(1 + level)/2``.
-
-    Examples
-    --------
-    >>> lo, hi = funnel_limits(0.5, 10, 0.95)   # worked out by hand in the tests
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.1324, 0.7676)
-    """
-    target = np.asarray(target, dtype=float)
-    n = np.asarray(n, dtype=float)
-
-    def lim(p: float) -> np.ndarray:
-        r = stats.binom.ppf(p, n, target)
-        c_r = stats.binom.cdf(r, n, target)
-        c_rm1 = stats.binom.cdf(r - 1, n, target)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            alpha = (c_r - p) / (c_r - c_rm1)
-            return np.clip((r - alpha) / n, 0, 1)
-
-    return lim((1 - level) / 2), lim((1 + level) / 2)
-
-
-def funnel(
-    data: Any,
-    indicator: str,
-    unit: str = "major",
-    by: str | Sequence[str] | None = None,
-    options: Any = None,
-    *,
-    overdispersion: str | None = None,
-    winsor: float = 0.1,
-) -> pd.DataFrame:
-    """Each unit's rate against the overall rate, with funnel-plot control limits.
-
-    Parameters
-    ----------
-    data : Dataset or DataFrame
-    indicator : str
-        Registry id of a proportion (or Likert top-box) indicator; mean indicators
-        get normal limits ``overall ± z·sd/√n``.
-    unit : str
-        Column of the units compared (``major``, ``department``, ``college``).
-    by : str or sequence of str, optional
-        Separate funnels per group (e.g. ``grad_year``); the overall rate is the
-        pooled rate of each group.
-    options : registry.Options, optional
-    overdispersion : {None, "multiplicative", "additive"}
-        ``None``: exact binomial limits. ``"multiplicative"``: limits widened by
-        √φ where φ is the mean squared winsorised z-score (used only when φ > 1).
-        ``"additive"``: random-effects limits ``overall ± z·sqrt(s²_i + τ²)`` with
-        the DerSimonian–Laird τ² from φ (Spiegelhalter 2005b).
-    winsor : float
-        Share winsorised in each tail when estimating φ (0.1 as Spiegelhalter).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``indicator``, the ``by`` columns, then :data:`FUNNEL_COLUMNS`:
-        ``unit`` (the unit's label), ``numerator``, ``denominator``, ``estimate``,
-        ``overall``, ``z`` (standardised difference), ``lower_95``, ``upper_95``,
-        ``lower_998``, ``upper_998``, ``limits`` (which limits), ``phi``, ``tau2``,
-        ``overdispersion_p`` (χ² test of φ = 1 on units − 1 df), ``position``
-        (``below_998``, ``below_95``, ``within``, ``above_95``, ``above_998``) and
-        ``flag`` (plain language, empty inside the 99.8 % limits). Units are not
-        ranked.
-
-    Examples
-    --------
-    >>> import coopmetrics as cm                             # doctest: +SKIP
-    >>> cm.funnel(ds, "placement_rate", unit="major")        # doctest: +SKIP
-    """
-    check_option("overdispersion", overdispersion, [None, "multiplicative", "additive"], "funnel")
-    kind, _ind = _kind_of(indicator)
-    by_l = _as_list(by)
-    v = _unit_values(data, indicator, [unit, *by_l], options)
-    return funnel_values(v, kind, indicator=indicator, unit=unit, by=by_l, overdispersion=overdispersion,
-                         winsor=winsor)
-
-
-def funnel_values(
-    values: pd.DataFrame,
-    kind: str = "proportion",
-    *,
-    indicator: str = "value",
-    unit: str = "major",
-    by: str | Sequence[str] | None = None,
-    overdispersion: str | None = None,
-    winsor: float = 0.1,
-) -> pd.DataFrame:
-    """:func:`funnel` on a frame of unit values (``value`` column plus ``unit``/``by`` columns).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> v = pd.DataFrame({"major": ["a"] * 100 + ["b"] * 100 + ["c"] * 20,
-    ...                   "value": [1] * 90 + [0] * 10 + [1] * 30 + [0] * 70 + [1] * 12 + [0] * 8})
-    >>> funnel_values(v)[["unit", "estimate", "overall", "position"]]
-      unit  estimate  overall   position
-    0    a       0.9      0.6  above_998
-    1    b       0.3      0.6  below_998
-    2    c       0.6      0.6     within
-    """
-    check_option("kind", kind, KINDS, "funnel")
-    check_option("overdispersion", overdispersion, [None, "multiplicative", "additive"], "funnel")
-    by_l = _as_list(by)
-    _need(values, ["value", unit, *by_l], "funnel")
-    v = values.loc[values["value"].notna(), [unit, *by_l, "value"]]
-    keys = [*by_l, unit]
-    g = v.groupby(keys, sort=True, observed=True)["value"]
-    t = g.agg(numerator="sum", denominator="size", ss=lambda s: float((s**2).sum())).reset_index() \
-        if kind in ("mean", "median") else g.agg(numerator="sum", denominator="size").reset_index()
-    grp = t.groupby(by_l, sort=False) if by_l else None
-
-    def gsum(col: str) -> pd.Series:
-        return grp[col].transform("sum") if grp is not None else pd.Series(t[col].sum(), index=t.index)
-
-    num_tot, den_tot = gsum("numerator"), gsum("denominator")
-    overall = (num_tot / den_tot).to_numpy()
-    n = t["denominator"].to_numpy(dtype=float)
-    est = t["numerator"].to_numpy(dtype=float) / n
-    binomial = kind in ("proportion", "likert")
-    if binomial:
-        var1 = overall * (1 - overall)  # variance of one unit under the null
-    else:
-        ss_tot = gsum("ss").to_numpy()
-        var1 = (ss_tot - den_tot.to_numpy() * overall**2) / (den_tot.to_numpy() - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        zs = (est - overall) / np.sqrt(var1 / n)
-    # overdispersion: phi from winsorised z-scores, per group
-    gid = t.groupby(by_l, sort=False, observed=True, dropna=False).ngroup().to_numpy() if by_l else 0
-    zf = pd.DataFrame({"z": zs, "g": gid})
-    qs = zf.groupby("g")["z"].quantile([winsor, 1 - winsor]).unstack()
-    qlo = qs[winsor].reindex(zf["g"]).to_numpy()
-    qhi = qs[1 - winsor].reindex(zf["g"]).to_numpy()
-    zw = zf["z"].clip(qlo, qhi)
-    k = zf.groupby("g")["z"].transform("count").to_numpy(dtype=float)
-    phi = (zw**2).groupby(zf["g"]).transform("mean").to_numpy()
-    od_p = stats.chi2.sf(k * phi, k - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):  # overall rate 0 or 1: no variance
-        wi = n / var1
-    sw = pd.Series(wi).groupby(zf["g"]).transform("sum").to_numpy()
-    sw2 = pd.Series(wi**2).groupby(zf["g"]).transform("sum").to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau2 = np.maximum(0.0, (k * phi - (k - 1)) / (sw - sw2 / sw))
-    out = t[keys].rename(columns={unit: "unit"}).copy()
-    out["numerator"] = t["numerator"].to_numpy()
-    out["denominator"] = t["denominator"].to_numpy()
-    out["estimate"] = est
-    out["overall"] = overall
-    out["z"] = zs
-    for lev, tag in ((0.95, "95"), (0.998, "998")):
-        zq = stats.norm.isf((1 - lev) / 2)
-        if overdispersion == "multiplicative":
-            half = zq * np.sqrt(np.maximum(phi, 1.0) * var1 / n)
-            lo, hi = overall - half, overall + half
-        elif overdispersion == "additive":
-            half = zq * np.sqrt(var1 / n + tau2)
-            lo, hi = overall - half, overall + half
-        elif binomial:
-            lo, hi = funnel_limits(overall, n, lev)
-        else:
-            half = zq * np.sqrt(var1 / n)
-            lo, hi = overall - half, overall + half
-        if binomial:
-            lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
-        out[f"lower_{tag}"], out[f"upper_{tag}"] = lo, hi
-    out["limits"] = {None: "exact binomial (Spiegelhalter 2005)" if binomial else "normal",
-                     "multiplicative": "multiplicative overdispersion (phi, winsorised z)",
-                     "additive": "additive random effects (tau2)"}[overdispersion]
-    out["phi"] = phi
-    out["tau2"] = tau2
-    out["overdispersion_p"] = od_p
-    e = out["estimate"]
-    pos = np.select(
-        [e < out["lower_998"], e < out["lower_95"], e > out["upper_998"], e > out["upper_95"]],
-        ["below_998", "below_95", "above_998", "above_95"], default="within")
-    out["position"] = pos
-    out["flag"] = np.select(
-        [pos == "below_998", pos == "above_998"],
-        ["低于99.8%控制限 / below the 99.8% limit", "高于99.8%控制限 / above the 99.8% limit"], default="")
-    out.insert(0, "indicator", indicator)
-    return out[["indicator", *by_l, *FUNNEL_COLUMNS]].reset_index(drop=True)
-
-
-def trend_test(
-    data: Any,
-    indicator: str,
-    by: str | Sequence[str] | None = None,
-    *,
-    time: str = "grad_year",
-    options: Any = None,
-) -> pd.DataFrame:
-    """Cochran–Armitage test for a linear trend in a rate across years.
-
-    With yearly counts ``x_t`` of ``n_t`` units, pooled rate ``p̄ = Σx/Σn`` and
-    ``t̄ = Σ n_t t / Σ n_t``:
-    ``T = Σ x_t (t − t̄)``, ``Var T = p̄(1 − p̄) Σ n_t (t − t̄)²``, ``z = T/√Var T``
-    (two-sided normal p-value). ``z²`` equals the score test of the slope in a
-    logistic regression on year (statsmodels ``GLMResults.score_test``). ``slope``
-    is the least-squares change in the rate per year, ``T / Σ n_t (t − t̄)²``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``indicator``, the ``by`` columns, then :data:`TREND_COLUMNS`.
-
-    Examples
-    --------
-    >>> import coopmetrics as cm                                 # doctest: +SKIP
-    >>> cm.trend_test(ds, "placement_rate", by="department")     # doctest: +SKIP
-    """
-    kind, _ind = _kind_of(indicator)
-    if kind not in ("proportion", "likert"):
-        raise InvalidOptionError(
-            "趋势检验只适用于比例指标", "trend_test() applies to proportion indicators only.")
-    by_l = _as_list(by)
-    v = _unit_values(data, indicator, [time, *by_l], options)
-    return trend_test_values(v, indicator=indicator, by=by_l, time=time)
-
-
-def trend_test_values(
-    values: pd.DataFrame, *, indicator: str = "value", by: str | Sequence[str] | None = None,
-    time: str = "grad_year",
-) -> pd.DataFrame:
-    """:func:`trend_test` on a frame of 0/1 unit values with a ``time`` column.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> v = pd.DataFrame({"grad_year": [2021] * 4 + [2022] * 4 + [2023] * 4,
-    ...                   "value": [1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0]})
-    >>> r = trend_test_values(v)
-    >>> round(float(r["statistic"][0]), 4), round(float(r["slope"][0]), 3)
-    (1.4142, 0.25)
-    """
-    by_l = _as_list(by)
-    _need(values, ["value", time, *by_l], "trend_test")
-    v = values.loc[values["value"].notna() & values[time].notna(), [*by_l, time, "value"]].copy()
-    v[time] = v[time].astype(float)
-    yr = v.groupby([*by_l, time], sort=True, observed=True)["value"].agg(x="sum", n="size").reset_index()
-    yr["nt"] = yr["n"] * yr[time]
-    yr["nt2"] = yr["nt"] * yr[time]
-    yr["xt"] = yr["x"] * yr[time]
-    if by_l:
-        g = yr.groupby(by_l, sort=True, observed=True)
-        agg = g.agg(n_years=(time, "size"), first_year=(time, "min"), last_year=(time, "max"), x=("x", "sum"),
-                    n=("n", "sum"), nt=("nt", "sum"), nt2=("nt2", "sum"), xt=("xt", "sum")).reset_index()
-        first = g.first().reset_index()
-        last = g.last().reset_index()
-    else:
-        agg = pd.DataFrame({"n_years": [len(yr)], "first_year": [yr[time].min()], "last_year": [yr[time].max()],
-                            "x": [yr["x"].sum()], "n": [yr["n"].sum()], "nt": [yr["nt"].sum()],
-                            "nt2": [yr["nt2"].sum()], "xt": [yr["xt"].sum()]})
-        first, last = yr.iloc[[0]].reset_index(drop=True), yr.iloc[[-1]].reset_index(drop=True)
-    pbar = agg["x"] / agg["n"]
-    tbar = agg["nt"] / agg["n"]
-    sxx = agg["nt2"] - agg["n"] * tbar**2
-    tstat = agg["xt"] - agg["x"] * tbar
-    with np.errstate(invalid="ignore", divide="ignore"):
-        zval = (tstat / np.sqrt(pbar * (1 - pbar) * sxx)).to_numpy(dtype=float)
-        slope = (tstat / sxx).to_numpy(dtype=float)
-    zval = np.where(agg["n_years"].to_numpy() >= 2, zval, np.nan)
-    p = 2 * stats.norm.sf(np.abs(zval))
-    out = agg[by_l].copy() if by_l else pd.DataFrame(index=range(1))
-    out.insert(0, "indicator", indicator)
-    out["n_years"] = agg["n_years"].to_numpy()
-    out["first_year"] = agg["first_year"].astype(int).to_numpy()
-    out["last_year"] = agg["last_year"].astype(int).to_numpy()
-    out["numerator"] = agg["x"].to_numpy()
-    out["denominator"] = agg["n"].to_numpy()
-    out["estimate_first"] = (first["x"] / first["n"]).to_numpy()
-    out["estimate_last"] = (last["x"] / last["n"]).to_numpy()
-    out["slope"] = slope
-    out["statistic"] = zval
-    out["p_value"] = p
-    out["q_value"] = bh_qvalues(p)
-    out["method"] = "cochran-armitage"
-    return out[["indicator", *by_l, *TREND_COLUMNS]].reset_index(drop=True)

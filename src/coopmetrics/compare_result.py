@@ -110,8 +110,8 @@ class Comparison:
             label = f"{r.get('indicator', '')}{(' ' + where) if where else ''}: {r.get('cohort')} vs {r.get('reference')}"
             d = r.get("difference", np.nan)
             if pd.notna(d):
-                lines.append(f"  {label}  {d:+.4f}  ({lvl}% CI {r['ci_low']:+.4f} to {r['ci_high']:+.4f}, "
-                             f"q = {r.get('q_value', np.nan):.3g})")
+                lo, hi, q = (float(r.get(k, np.nan)) for k in ("ci_low", "ci_high", "q_value"))
+                lines.append(f"  {label}  {d:+.4f}  ({lvl}% CI {lo:+.4f} to {hi:+.4f}, q = {q:.3g})")
             else:
                 lines.append(f"  {label}  {'无法估计' if lang == 'zh' else 'not estimable'}")
             flags = str(r.get("flags") or "")

@@ -310,6 +310,175 @@ def _cells(values: pd.DataFrame, unit: str, time: str) -> pd.DataFrame:
     return g
 
 
+def _validate(values: pd.DataFrame, unit: str, time: str, control: str, base_period: str, ci_level: float,
+              n_boot: int) -> None:
+    check_option("control", control, ("not_yet_treated", "never_treated"), "partnership_effect")
+    check_option("base_period", base_period, ("universal", "varying"), "partnership_effect")
+    if not (isinstance(ci_level, int | float) and 0 < ci_level < 1):
+        raise InvalidOptionError(
+            f"ci_level 必须在 0 和 1 之间，收到 {ci_level!r}",
+            f"The 'ci_level' of partnership_effect() must be between 0 and 1. Got {ci_level!r} instead.",
+        )
+    if not isinstance(n_boot, int | np.integer) or n_boot < 2:
+        raise InvalidOptionError("n_boot 至少为 2", f"'n_boot' must be an integer >= 2. Got {n_boot!r}.")
+    missing = [c for c in (unit, time, "value") if c not in values.columns]
+    if missing:
+        raise MissingColumnError(
+            f"partnership_effect() 需要的列不存在：{missing}",
+            f"partnership_effect() needs column(s) {missing}", column=", ".join(missing))
+
+
+def _start_status(units: np.ndarray, start: Mapping[Any, int], first: int, last: int
+                  ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Start year and status of every unit; ``g_eff`` is the start year of treated units, 0 for
+    never treated (and treated after the panel), −1 for units treated before it (left out)."""
+    g_of = np.array([int(start[u]) if u in start and pd.notna(start[u]) else 0 for u in units])
+    status = np.where(g_of == 0, "never_treated",
+                      np.where(g_of <= first, "always_treated",
+                               np.where(g_of > last, "treated_after_panel", "treated")))
+    g_eff = np.where(status == "treated", g_of, np.where(status == "always_treated", -1, 0))
+    starts_df = pd.DataFrame({"unit": units, "start": np.where(g_of == 0, pd.NA, g_of), "status": status})
+    return g_eff, status, starts_df
+
+
+def _gt_cells(groups: np.ndarray, years: np.ndarray, base_period: str) -> tuple[np.ndarray, ...]:
+    """Cohort, period index and base-period index of every ATT(g, t) cell."""
+    cg, ct, cb = [], [], []
+    for g in groups:  # a handful of cohorts; the matrices built from these carry all the work
+        gi = int(np.searchsorted(years, g))
+        universal_base = gi - 1
+        for ti in range(len(years)):
+            if base_period == "universal":
+                if ti == universal_base:
+                    continue
+                bi = universal_base
+            else:
+                bi = ti - 1 if ti < gi else universal_base
+                if bi < 0 or ti == bi:
+                    continue
+            cg.append(int(g))
+            ct.append(ti)
+            cb.append(bi)
+    return np.array(cg), np.array(ct), np.array(cb)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Treated/control indicator matrices (units × cells) and the aggregation structure."""
+
+    td: np.ndarray
+    cd: np.ndarray
+    tf: np.ndarray
+    cf: np.ndarray
+    treated: np.ndarray
+    ctrl: np.ndarray
+    event: np.ndarray
+    events: np.ndarray
+    gmat: np.ndarray
+    cell_group: np.ndarray
+    n_groups: int
+
+    def estimate(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        """All estimates for unit weights ``w`` (replicates × units), by matrix products."""
+        event, events, cell_group = self.event, self.events, self.cell_group
+        with np.errstate(invalid="ignore", divide="ignore"):
+            att = (w @ self.td) / (w @ self.tf) - (w @ self.cd) / (w @ self.cf)
+            size = w @ self.gmat  # replicates x groups
+            cw = size[:, cell_group]  # weight of each cell = its cohort's size
+            ok = np.isfinite(att)
+            cwv = np.where(ok, cw, 0.0)
+            attv = np.where(ok, att, 0.0)
+            post = (event >= 0)[None, :]
+            simple = (cwv * attv * post).sum(1) / (cwv * post).sum(1)
+            # group aggregation: mean over each cohort's post cells, then cohort-size weights
+            pm = (post & ok).astype(float)
+            gsum = np.zeros((w.shape[0], self.n_groups))
+            gcnt = np.zeros_like(gsum)
+            np.add.at(gsum.T, cell_group, (attv * pm).T)
+            np.add.at(gcnt.T, cell_group, pm.T)
+            theta_g = gsum / gcnt
+            gw = np.where(np.isfinite(theta_g), size, 0.0)
+            group_agg = np.nansum(theta_g * gw, axis=1) / gw.sum(1)
+            es = np.empty((w.shape[0], events.size))
+            for k, e in enumerate(events):  # a few event times
+                m = (event == e)[None, :]
+                es[:, k] = (cwv * attv * m).sum(1) / (cwv * m).sum(1)
+            post_es = np.where(events[None, :] >= 0, es, np.nan)
+            n_ok = np.isfinite(post_es).sum(axis=1)
+            dyn = np.where(n_ok > 0, np.nansum(post_es, axis=1) / np.maximum(n_ok, 1), np.nan)
+        return {"att": att, "simple": simple, "group": group_agg, "dynamic": dyn, "es": es}
+
+
+def _plan(y: np.ndarray, g_eff: np.ndarray, groups: np.ndarray, years: np.ndarray, cells: tuple[np.ndarray, ...],
+          control: str) -> _Plan:
+    cg_a, ct_a, cb_a = cells
+    d = y[:, ct_a] - y[:, cb_a]  # units x cells
+    obs = ~np.isnan(d)
+    d0 = np.where(obs, d, 0.0)
+    treated = (g_eff[:, None] == cg_a[None, :]) & obs
+    t_year, b_year = years[ct_a], years[cb_a]
+    if control == "never_treated":
+        ctrl = (g_eff[:, None] == 0) & np.ones_like(obs)
+    else:
+        horizon = np.maximum(t_year, b_year)
+        ctrl = (g_eff[:, None] == 0) | ((g_eff[:, None] > horizon[None, :]) & (g_eff[:, None] != cg_a[None, :]))
+    ctrl = ctrl & obs
+    event = t_year - cg_a
+    return _Plan(td=treated * d0, cd=ctrl * d0, tf=treated.astype(float), cf=ctrl.astype(float), treated=treated,
+                 ctrl=ctrl, event=event, events=np.unique(event),
+                 gmat=(g_eff[:, None] == groups[None, :]).astype(float), cell_group=np.searchsorted(groups, cg_a),
+                 n_groups=int(groups.size))
+
+
+def _pre_trend_p(es_att: np.ndarray, boot_es: np.ndarray, events: np.ndarray, base_period: str) -> float:
+    """Joint Wald test of the pre-start event-study effects (bootstrap covariance)."""
+    pre = (events < 0) & ~((events == -1) & (base_period == "universal"))
+    if not pre.any():
+        return np.nan
+    th = es_att[pre]
+    bs = boot_es[:, pre]
+    bs = bs[np.isfinite(bs).all(axis=1)]
+    if len(bs) > pre.sum() + 1 and np.isfinite(th).all():
+        cov = np.atleast_2d(np.cov(bs, rowvar=False))
+        wald = float(th @ np.linalg.pinv(cov) @ th)
+        return float(stats.chi2.sf(wald, int(pre.sum())))
+    return np.nan
+
+
+def _result_tables(plan: _Plan, point: dict, boot: dict, cells: tuple[np.ndarray, ...], years: np.ndarray,
+                   g_eff: np.ndarray, groups: np.ndarray, z: float, indicator: str, control: str,
+                   base_period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Group-time, event-study and overall tables from the point estimates and the bootstrap."""
+    cg_a, ct_a, cb_a = cells
+    event, events, treated = plan.event, plan.events, plan.treated
+    att = point["att"][0]
+    se = np.nanstd(boot["att"], axis=0, ddof=1)
+    gt = pd.DataFrame({
+        "group": cg_a, "time": years[ct_a], "event_time": event, "base_period": years[cb_a], "att": att, "se": se,
+        "ci_low": att - z * se, "ci_high": att + z * se,
+        "n_treated": treated.sum(0), "n_control": plan.ctrl.sum(0),
+    })
+    es_att = point["es"][0]
+    es_se = np.nanstd(boot["es"], axis=0, ddof=1)
+    n_groups_e = np.array([len(np.unique(cg_a[(event == e) & np.isfinite(att)])) for e in events])
+    n_units_e = np.array([int(treated[:, event == e].any(axis=1).sum()) for e in events])
+    es = pd.DataFrame({"event_time": events, "att": es_att, "se": es_se, "ci_low": es_att - z * es_se,
+                       "ci_high": es_att + z * es_se, "n_groups": n_groups_e, "n_units": n_units_e})
+    if base_period == "universal":  # the reference period: zero by construction, shown for plots
+        ref = pd.DataFrame({"event_time": [-1], "att": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0],
+                            "n_groups": [int(groups.size)], "n_units": [int((g_eff > 0).sum())]})
+        es = pd.concat([es, ref], ignore_index=True).sort_values("event_time").reset_index(drop=True)
+    rows = []
+    for name in ("simple", "group", "dynamic"):
+        a = float(point[name][0])
+        s = float(np.nanstd(boot[name], ddof=1))
+        rows.append({"indicator": indicator, "aggregation": name, "att": a, "se": s, "ci_low": a - z * s,
+                     "ci_high": a + z * s, "p_value": float(2 * stats.norm.sf(abs(a / s))) if s > 0 else np.nan,
+                     "n_groups": int(groups.size), "n_treated_units": int((g_eff > 0).sum()),
+                     "n_never_treated": int((g_eff == 0).sum()), "control": control})
+    return gt, es, pd.DataFrame(rows, columns=OVERALL_COLUMNS)
+
+
 def partnership_effect_values(
     values: pd.DataFrame,
     start: Mapping[Any, int],
@@ -339,20 +508,7 @@ def partnership_effect_values(
     -------
     PartnershipEffect
     """
-    check_option("control", control, ("not_yet_treated", "never_treated"), "partnership_effect")
-    check_option("base_period", base_period, ("universal", "varying"), "partnership_effect")
-    if not (isinstance(ci_level, int | float) and 0 < ci_level < 1):
-        raise InvalidOptionError(
-            f"ci_level 必须在 0 和 1 之间，收到 {ci_level!r}",
-            f"The 'ci_level' of partnership_effect() must be between 0 and 1. Got {ci_level!r} instead.",
-        )
-    if not isinstance(n_boot, int | np.integer) or n_boot < 2:
-        raise InvalidOptionError("n_boot 至少为 2", f"'n_boot' must be an integer >= 2. Got {n_boot!r}.")
-    missing = [c for c in (unit, time, "value") if c not in values.columns]
-    if missing:
-        raise MissingColumnError(
-            f"partnership_effect() 需要的列不存在：{missing}",
-            f"partnership_effect() needs column(s) {missing}", column=", ".join(missing))
+    _validate(values, unit, time, control, base_period, ci_level, n_boot)
     cells = _cells(values, unit, time)
     if cells.empty:
         raise InputError("没有可用的数据", "no usable rows (all values missing)")
@@ -361,14 +517,7 @@ def partnership_effect_values(
     years = np.asarray(wide.columns, dtype=int)
     y = wide.to_numpy(dtype=float)  # units x periods, NaN where a unit has no graduates that year
     first, last = years.min(), years.max()
-
-    g_of = np.array([int(start[u]) if u in start and pd.notna(start[u]) else 0 for u in units])
-    status = np.where(g_of == 0, "never_treated",
-                      np.where(g_of <= first, "always_treated",
-                               np.where(g_of > last, "treated_after_panel", "treated")))
-    g_eff = np.where(status == "treated", g_of, np.where(status == "always_treated", -1, 0))
-    starts_df = pd.DataFrame({"unit": units, "start": np.where(g_of == 0, pd.NA, g_of), "status": status})
-
+    g_eff, status, starts_df = _start_status(units, start, first, last)
     groups = np.unique(g_eff[g_eff > 0])
     if groups.size == 0:
         n_always = int((status == "always_treated").sum())
@@ -379,125 +528,20 @@ def partnership_effect_values(
             f"{n_always} unit(s) were already in a partnership in {first}. Choose the partnership form studied "
             "with start_forms= (e.g. '产业学院') or pass start={unit: year}.",
         )
-    # cells (g, t, base): every year but the base, for every start-year cohort
-    cg, ct, cb = [], [], []
-    for g in groups:  # a handful of cohorts; the matrices below carry all the work
-        gi = int(np.searchsorted(years, g))
-        universal_base = gi - 1
-        for ti in range(len(years)):
-            if base_period == "universal":
-                if ti == universal_base:
-                    continue
-                bi = universal_base
-            else:
-                bi = ti - 1 if ti < gi else universal_base
-                if bi < 0 or ti == bi:
-                    continue
-            cg.append(int(g))
-            ct.append(ti)
-            cb.append(bi)
-    cg_a, ct_a, cb_a = np.array(cg), np.array(ct), np.array(cb)
-    d = y[:, ct_a] - y[:, cb_a]  # units x cells
-    obs = ~np.isnan(d)
-    d0 = np.where(obs, d, 0.0)
-    treated = (g_eff[:, None] == cg_a[None, :]) & obs
-    t_year = years[ct_a]
-    b_year = years[cb_a]
-    if control == "never_treated":
-        ctrl = (g_eff[:, None] == 0) & np.ones_like(obs)
-    else:
-        horizon = np.maximum(t_year, b_year)
-        ctrl = (g_eff[:, None] == 0) | ((g_eff[:, None] > horizon[None, :]) & (g_eff[:, None] != cg_a[None, :]))
-    ctrl = ctrl & obs
-    td, cd = treated * d0, ctrl * d0
-    tf, cf = treated.astype(float), ctrl.astype(float)
-    event = t_year - cg_a
-    # aggregation structure: group sizes from unit weights, post cells, event times
-    gmat = (g_eff[:, None] == groups[None, :]).astype(float)  # units x groups
-    cell_group = np.searchsorted(groups, cg_a)
-    events = np.unique(event)
-
-    def estimate(w: np.ndarray) -> dict[str, np.ndarray]:
-        """All estimates for unit weights ``w`` (replicates x units)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            att = (w @ td) / (w @ tf) - (w @ cd) / (w @ cf)
-            size = w @ gmat  # replicates x groups
-            cw = size[:, cell_group]  # weight of each cell = its cohort's size
-            ok = np.isfinite(att)
-            cwv = np.where(ok, cw, 0.0)
-            attv = np.where(ok, att, 0.0)
-            post = (event >= 0)[None, :]
-            simple = (cwv * attv * post).sum(1) / (cwv * post).sum(1)
-            # group aggregation: mean over each cohort's post cells, then cohort-size weights
-            pm = (post & ok).astype(float)
-            gsum = np.zeros((w.shape[0], groups.size))
-            gcnt = np.zeros_like(gsum)
-            np.add.at(gsum.T, cell_group, (attv * pm).T)
-            np.add.at(gcnt.T, cell_group, pm.T)
-            theta_g = gsum / gcnt
-            gw = np.where(np.isfinite(theta_g), size, 0.0)
-            group_agg = np.nansum(theta_g * gw, axis=1) / gw.sum(1)
-            es = np.empty((w.shape[0], events.size))
-            for k, e in enumerate(events):  # a few event times
-                m = (event == e)[None, :]
-                es[:, k] = (cwv * attv * m).sum(1) / (cwv * m).sum(1)
-            post_es = np.where(events[None, :] >= 0, es, np.nan)
-            n_ok = np.isfinite(post_es).sum(axis=1)
-            dyn = np.where(n_ok > 0, np.nansum(post_es, axis=1) / np.maximum(n_ok, 1), np.nan)
-        return {"att": att, "simple": simple, "group": group_agg, "dynamic": dyn, "es": es}
-
-    point = estimate(np.ones((1, len(units))))
+    gt_cells = _gt_cells(groups, years, base_period)
+    plan = _plan(y, g_eff, groups, years, gt_cells, control)
+    point = plan.estimate(np.ones((1, len(units))))
     rng = np.random.default_rng(seed)
     # cluster (unit) bootstrap with multinomial resampling weights; a replicate that
     # draws no unit of some cohort gives NaN for its cells, which nan-aware SDs skip
     wb = rng.multinomial(len(units), np.full(len(units), 1 / len(units)), size=n_boot).astype(float)
-    boot = estimate(wb)
+    boot = plan.estimate(wb)
     z = stats.norm.isf((1 - ci_level) / 2)
-
-    def se_of(b: np.ndarray) -> np.ndarray:
-        return np.nanstd(b, axis=0, ddof=1)
-
-    att = point["att"][0]
-    se = se_of(boot["att"])
-    gt = pd.DataFrame({
-        "group": cg_a, "time": t_year, "event_time": event, "base_period": b_year, "att": att, "se": se,
-        "ci_low": att - z * se, "ci_high": att + z * se,
-        "n_treated": treated.sum(0), "n_control": ctrl.sum(0),
-    })
-    es_att = point["es"][0]
-    es_se = se_of(boot["es"])
-    n_groups_e = np.array([len(np.unique(cg_a[(event == e) & np.isfinite(att)])) for e in events])
-    n_units_e = np.array([int(treated[:, event == e].any(axis=1).sum()) for e in events])
-    es = pd.DataFrame({"event_time": events, "att": es_att, "se": es_se, "ci_low": es_att - z * es_se,
-                       "ci_high": es_att + z * es_se, "n_groups": n_groups_e, "n_units": n_units_e})
-    if base_period == "universal":  # the reference period: zero by construction, shown for plots
-        ref = pd.DataFrame({"event_time": [-1], "att": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0],
-                            "n_groups": [int(groups.size)], "n_units": [int((g_eff > 0).sum())]})
-        es = pd.concat([es, ref], ignore_index=True).sort_values("event_time").reset_index(drop=True)
-    rows = []
-    n_ctrl = int((g_eff == 0).sum())
-    for name in ("simple", "group", "dynamic"):
-        a = float(point[name][0])
-        s = float(np.nanstd(boot[name], ddof=1))
-        rows.append({"indicator": indicator, "aggregation": name, "att": a, "se": s, "ci_low": a - z * s,
-                     "ci_high": a + z * s, "p_value": float(2 * stats.norm.sf(abs(a / s))) if s > 0 else np.nan,
-                     "n_groups": int(groups.size), "n_treated_units": int((g_eff > 0).sum()),
-                     "n_never_treated": n_ctrl, "control": control})
-    overall = pd.DataFrame(rows, columns=OVERALL_COLUMNS)
-    # joint Wald test of the pre-start event-study effects (bootstrap covariance)
-    pre = (events < 0) & ~((events == -1) & (base_period == "universal"))
-    pre_p = np.nan
-    if pre.any():
-        th = es_att[pre]
-        bs = boot["es"][:, pre]
-        bs = bs[np.isfinite(bs).all(axis=1)]
-        if len(bs) > pre.sum() + 1 and np.isfinite(th).all():
-            cov = np.atleast_2d(np.cov(bs, rowvar=False))
-            wald = float(th @ np.linalg.pinv(cov) @ th)
-            pre_p = float(stats.chi2.sf(wald, int(pre.sum())))
+    gt, es, overall = _result_tables(plan, point, boot, gt_cells, years, g_eff, groups, z, indicator, control,
+                                     base_period)
+    pre_p = _pre_trend_p(point["es"][0], boot["es"], plan.events, base_period)
     settings = {"control": control, "base_period": base_period, "n_boot": int(n_boot), "seed": seed,
                 "ci_level": ci_level, "unit": unit, "time": time}
     return PartnershipEffect(indicator=indicator, overall=overall, event_study=es[EVENT_STUDY_COLUMNS],
                              group_time=gt[GROUP_TIME_COLUMNS], starts=starts_df, pre_trend_p=pre_p,
                              settings=settings)
-

@@ -497,7 +497,8 @@ class _Builder:
             small = (res["n_cohort"] < _MIN_COHORT) | (res["n_reference"] < _MIN_COHORT)
             res["status"] = np.where(small, "suppressed", "reported")
             est_cols = ["estimate_cohort", "estimate_reference", "difference", "ci_low", "ci_high", "ratio",
-                        "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "q_value", "effect_size"]
+                        "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "q_value", "effect_size",
+                        "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g"]
             res.loc[small, [c for c in est_cols if c in res.columns]] = np.nan
         self.tables["cohorts"] = res
 

@@ -64,7 +64,7 @@ _FORMATS = {
 #: comparisons' reference group is always 普通班, and the ratio and test statistic repeat what the
 #: difference, its CI and the q-value say; left in, 24 columns do not fit a readable A4 page.
 _NOT_PRINTED = {"cohorts": frozenset({"reference", "ratio", "ratio_ci_low", "ratio_ci_high", "statistic",
-                                       "p_value"})}
+                                       "p_value", "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g"})}
 
 
 #: Sheets whose columns are a fixed layout (an empty column is still printed).
