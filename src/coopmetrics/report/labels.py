@@ -206,18 +206,31 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 }
 OTHER_PROBLEM = ("其他问题（见说明列）", "other problem (see the message)")
 
-#: Comparison methods (compare() writes them in English) -> words.
-METHODS: tuple[tuple[str, str, str], ...] = (
-    ("regression adjustment (logit, average marginal effect, delta-method HC0); ATT",
-     "回归调整（logit 模型，平均边际效应，delta 法稳健标准误）；处理组平均效应",
-     "regression adjustment (logit, average marginal effect, delta-method HC0); ATT"),
-    ("regression adjustment (OLS per cohort, HC1, delta method); ATT",
-     "回归调整（分组线性回归，稳健标准误 HC1，delta 法）；处理组平均效应",
-     "regression adjustment (OLS per cohort, HC1, delta method); ATT"),
-    ("newcombe; chi-square", "两比例之差 Newcombe 区间；卡方检验", "Newcombe interval; chi-square test"),
-    ("newcombe; fisher's exact", "两比例之差 Newcombe 区间；Fisher 精确检验", "Newcombe interval; Fisher's exact test"),
-    ("welch t; bootstrap percentile ci", "Welch t 检验；自助法百分位区间", "Welch t test; bootstrap percentile CI"),
-)
+#: Parts of a comparison method (compare() writes "part; part" in English) -> words.
+METHOD_PARTS: dict[str, tuple[str, str]] = {
+    "regression adjustment (logit, average marginal effect, delta-method HC0)":
+        ("回归调整（logit 模型，平均边际效应，delta 法稳健标准误）", "regression adjustment (logit, average marginal effect)"),
+    "regression adjustment (OLS per cohort, HC1, delta method)":
+        ("回归调整（分组线性回归，稳健标准误 HC1，delta 法）", "regression adjustment (OLS per cohort, HC1)"),
+    "inverse-probability weighting (logit propensity, Hajek, M-estimation sandwich)":
+        ("逆概率加权（logit 倾向得分，Hajek 估计，M 估计夹心标准误）", "inverse-probability weighting (Hajek)"),
+    "doubly robust AIPW (logit outcome per arm + logit propensity, stacked sandwich)":
+        ("双重稳健估计 AIPW（各组 logit 结果模型 + logit 倾向得分，夹心标准误）", "doubly robust AIPW (logit outcome + propensity)"),
+    "doubly robust AIPW (OLS outcome per arm + logit propensity, stacked sandwich)":
+        ("双重稳健估计 AIPW（各组线性结果模型 + logit 倾向得分，夹心标准误）", "doubly robust AIPW (OLS outcome + propensity)"),
+    "ATT": ("处理组平均效应", "ATT"),
+    "ATE": ("总体平均效应", "ATE"),
+    "newcombe": ("两比例之差 Newcombe 区间", "Newcombe interval"),
+    "top-box newcombe": ("满意档比例之差 Newcombe 区间", "top-box Newcombe interval"),
+    "chi-square": ("卡方检验", "chi-square test"),
+    "fisher's exact": ("Fisher 精确检验", "Fisher's exact test"),
+    "welch t": ("Welch t 检验", "Welch t test"),
+    "bootstrap percentile ci": ("自助法百分位区间", "bootstrap percentile CI"),
+    "bootstrap percentile ci and p": ("自助法百分位区间与 p 值", "bootstrap percentile CI and p"),
+    "median": ("中位数之差", "difference of medians"),
+    "brunner-munzel": ("Brunner–Munzel 检验", "Brunner–Munzel test"),
+    "mann-whitney": ("Mann–Whitney 检验", "Mann–Whitney test"),
+}
 EFFECT_SIZES: dict[str, tuple[str, str]] = {
     "cohens_h": ("比例差效应量 h（Cohen）", "Cohen's h"),
     "cohens_d": ("均值差效应量 d（Cohen）", "Cohen's d"),
@@ -340,14 +353,22 @@ def pick_lang(text: Any, lang: str) -> str:
 
 
 def method_words(method: Any, lang: str) -> str:
-    """A comparison method in the report's language."""
+    """A comparison method in the report's language (each "; "-separated part translated).
+
+    Examples
+    --------
+    >>> method_words("newcombe; chi-square", "zh")
+    '两比例之差 Newcombe 区间；卡方检验'
+    """
     if isnan(method):
         return ""
-    text = str(method)
-    for raw, zh, en in METHODS:
-        if text == raw:
-            return zh if lang == "zh" else en
-    return zh_words(text) if lang == "zh" else text
+    parts = []
+    for part in str(method).split("; "):
+        pair = METHOD_PARTS.get(part)
+        if pair is None and part.startswith("cluster bootstrap over units"):
+            pair = ("按个体整群自助法" + re.sub(r"\D+", "", part) + " 次", part)
+        parts.append((pair[0] if lang == "zh" else pair[1]) if pair else (zh_words(part) if lang == "zh" else part))
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def effect_words(kind: Any, lang: str) -> str:
