@@ -45,6 +45,7 @@ school–enterprise cooperation in vocational education.
   report      生成年度报告（Excel 工作簿 + 单文件 HTML） / write the yearly report (Excel + HTML)
   validate    检查导出数据并列出问题（含 Excel 行号） / check exported files, list problems with Excel rows
   indicators  列出全部指标的定义与出处 / list every indicator with its definition and source
+  partners    合作企业评估：每家企业一份企业年报数据附录 / partner scorecard, one appendix per partner
 
 示例 / examples:
   coopmetrics report --year 2024 --out 报告            # 用内置样例数据 / on the shipped sample
@@ -78,7 +79,7 @@ sheet and the about sheet; every sheet prints on A4 landscape. Figures are exact
 --publish public rounds counts to 5 and withholds small cells for a public release. An existing
 report is kept as a backup unless --force. Without DATA the shipped sample is used.
 
-口径选项 / definition options: definitions-cn.md 中标为未核实 [U] 的口径可在此改选，所选口径写入报告的
+口径选项 / definition options: 官方文件未明确、标为未核实 [U] 的口径可在此改选，所选口径写入报告的
 “说明”工作表（键、值、状态、如何更改）。默认值与 Python 的 coopmetrics.registry.Options() 相同。
 Definitions graded unverified [U] can be chosen here; the choice is written to the report's 说明 (About)
 sheet. Defaults are those of coopmetrics.registry.Options().
