@@ -464,8 +464,8 @@ def _normalise(
     return out, reports
 
 
-#: Code columns whose valid values are short official codes (毕业去向代码: 2-3 digits; 专业代码: 6 digits).
-_SHORT_CODES = ("destination_code", "major_code")
+#: Code columns whose valid values are short official codes (毕业去向代码: 2-3 digits).
+_SHORT_CODES = ("destination_code",)
 
 
 def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], extras: list[str],
@@ -484,7 +484,8 @@ def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], ext
         hit = privacy.contains_pii(out[col]) & out[col].notna().to_numpy()
         if col in _SHORT_CODES:  # a name pasted where a code belongs (each distinct code tested once)
             codes, uniq = pd.factorize(out[col].to_numpy(dtype=object), use_na_sentinel=True)
-            named = np.array(privacy.mask_values(uniq, names=True) + [""], dtype=object) == privacy.MASK
+            named = np.array([bool(re.fullmatch(privacy.NAME_LIKE, str(u).strip())) for u in uniq] + [False],
+                             dtype=bool)
             hit |= named[codes]
         if hit.any():
             sub = out.loc[hit, list(META)]
@@ -569,8 +570,8 @@ def totals_by_sum(frame: pd.DataFrame, table: str) -> np.ndarray:
 
     A totals row without a label. To avoid taking a real record for one, the
     row must match in every numeric (count or money) column that has a non-zero
-    sum, and either two or more such columns match or one of the table's key
-    cells is blank. At least two rows must stand above it.
+    sum, and its identifying key (学号, 工号, 企业名称 ...) must be blank. At
+    least two rows must stand above it.
     """
     out = np.zeros(len(frame), dtype=bool)
     if table == "survey" or len(frame) < 3:
@@ -587,8 +588,9 @@ def totals_by_sum(frame: pd.DataFrame, table: str) -> np.ndarray:
     tested = (sums != 0) & ~np.isnan(row)
     if not tested.any() or not np.allclose(row[tested], sums[tested], rtol=1e-9, atol=1e-9):
         return out
-    key_blank = any(frame[k].isna().iloc[last] for k in spec.key if k in frame.columns)
-    if tested.sum() >= 2 or key_blank:
+    # the identifying key (not the year) must be blank: a real record that happens to add up keeps its id
+    ident = [k for k in spec.key if k in frame.columns and spec.column(k).kind != "year"]
+    if any(pd.isna(frame[k].iloc[last]) for k in ident):
         out[last] = True
     return out
 
