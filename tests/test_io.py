@@ -806,3 +806,27 @@ def test_formula_cells_without_values_are_reported_with_either_reader(tmp_path, 
     f = ds.validation[ds.validation["problem"] == "formula_without_value"]
     assert f[["row", "column"]].values.tolist() == [[2, "月收入"]]
     assert ds["graduates"]["monthly_salary"].isna().tolist() == [True, False]
+
+
+def test_state_platform_a7_5_layout_one_row_per_partner(tmp_path):
+    # A7-5 产学合作表: one row per major, (企业名称（全称）, 合作开始日期（年月）) repeated, two-row merged header,
+    # the year only in the title row; per-major figures must not be multiplied by the number of partners
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "A7-5 产学合作表"
+    ws.append(["某职业技术学院 2024年 产学合作情况"])
+    ws.append(["专业名称", "订单培养数", "学校为企业技术服务年收入（万元）", "合作企业1", None, "合作企业2", None])
+    ws.append([None, None, None] + ["企业名称（全称）", "合作开始日期（年月）"] * 2)
+    ws.append(["数控技术", 30, 12.5, "甲机床有限公司", "2019-09", "乙精工有限公司", "2021年3月"])
+    ws.append(["会计", 4, 0, "丙会计师事务所", "2020-01", None, None])
+    for rng in ["A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "A1:G1"]:
+        ws.merge_cells(rng)
+    wb.save(tmp_path / "状态数据.xlsx")
+    ds = cm.load(tmp_path / "状态数据.xlsx")
+    e = ds["enterprises"]
+    assert e[["enterprise", "major", "year", "partnership_start"]].values.tolist() == [
+        ["甲机床有限公司", "数控技术", 2024, 2019], ["乙精工有限公司", "数控技术", 2024, 2021],
+        ["丙会计师事务所", "会计", 2024, 2020]]
+    assert e["order_students"].sum() == 34 and e["tech_service_income"].sum() == 125_000.0  # 12.5 万元, once
+    assert ds.accounting[["rows_read", "kept", "excluded"]].values.tolist() == [[2, 2, 0]]
+    assert "partners_melted" in ds.validation["problem"].tolist()

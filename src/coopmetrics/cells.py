@@ -233,7 +233,7 @@ def _parse_year(x: object) -> tuple[int | None, str | None]:
     m = re.fullmatch(r"(\d{4})(\.0+)?(届|年|年度|届毕业生)?", s)
     if m:
         return int(m.group(1)), None
-    m = re.fullmatch(r"(\d{4})[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?(\s.*)?", s)
+    m = re.fullmatch(r"(\d{4})[-/.年]\d{1,2}(月|[-/.月]\d{1,2}日?)?(\s.*)?", s)  # 2021-03, 2021年3月, 2021/3/1
     if m:
         return int(m.group(1)), None
     return None, "impossible_year"

@@ -43,6 +43,14 @@ from .validation import META, empty_report, missing_column_error, problem_rows
 __all__ = ["detect_table", "find_header_row"]
 
 _HEADER_SCAN = 15
+
+#: Headers of the state data platform's tables (A7-4 顶岗实习表, A7-5 产学合作表, ODS_CXHZSJ) that the
+#: schema's aliases do not cover; compared after removing spaces and a trailing (…) such as (年月).
+STATE_PLATFORM_ALIASES: dict[str, dict[str, str]] = {
+    "enterprises": {"合作开始日期": "partnership_start", "合作开始年月": "partnership_start",
+                    "合作企业统一社会信用代码": "enterprise_code", "主要实习单位": "enterprise"},
+    "internships": {"主要实习单位": "enterprise", "实习时间": "months"},
+}
 _QUESTION_PREFIX = re.compile(r"^(q?\d+[、.．:：_\-)）]\s*|[(（]\d+[)）]\s*)", re.IGNORECASE)
 
 # ----------------------------------------------------------------------------------
@@ -79,6 +87,9 @@ def _resolve(table: str, header: object) -> tuple[str | None, float]:
         h2 = re.sub(r"[:：?？]$", "", h2)
         if h2 and h2 != h:
             name, mult = resolve_header(table, h2)
+        if name is None:  # state-platform headers the schema does not list (合作开始日期(年月) ...)
+            key = re.sub(r"[(（][^)）]*[)）]$", "", re.sub(r"\s+", "", h2 or h))
+            name = STATE_PLATFORM_ALIASES.get(table, {}).get(key)
     return name, mult
 
 
@@ -222,6 +233,7 @@ def _prepare(
     totals_label = totals_by_label(raw)
 
     columns: dict[str, pd.Series] = {}
+    slots: list[list] = []  # repeated (企业名称, 合作开始日期) pairs of an A7-5 style row
     headers: dict[str, str] = {}
     mults: dict[str, float] = {}
     extras: list[str] = []
@@ -231,6 +243,14 @@ def _prepare(
         if not header_text and bool(cell_blank[:, pos].all()):
             continue
         name, mult = _resolve(table, h) if header_text else (None, 1.0)
+        if table == "enterprises" and name in ("enterprise", "partnership_start") and name in columns:
+            # A7-5 style: up to five (企业名称(全称), 合作开始日期(年月)) pairs in one row per major
+            if name == "enterprise":
+                slots.append([raw.iloc[:, pos], None])
+                continue
+            if slots and slots[-1][1] is None:
+                slots[-1][1] = raw.iloc[:, pos]
+                continue
         if name is not None and name in columns:
             reports.append(problem_rows(None, table=table, column=header_text, values=None,
                                         problem="duplicate_column", action="flagged", detail=name,
@@ -247,6 +267,12 @@ def _prepare(
         headers[name] = header_text or name
         mults[name] = mult
     frame = pd.DataFrame(columns, index=raw.index) if columns else pd.DataFrame(index=raw.index)
+    if slots:
+        frame, idx = _melt_partner_slots(frame, slots, table)
+        rows, totals_label = rows[idx], totals_label[idx]
+        reports.append(problem_rows(None, table=table, column=headers.get("enterprise", "企业名称"), values=None,
+                                    problem="partners_melted", action="fixed", detail=str(len(slots) + 1),
+                                    file=file, sheet=sheet))
     if formulas:
         reports.append(_formula_report(formulas, raw.columns, table, file, sheet))
 
@@ -615,3 +641,38 @@ def _formula_report(formulas: list[tuple[int, int]], header: pd.Index, table: st
     cols = ["" if _is_blank(header[c]) else str(header[c]).strip() for _, c in cells]
     return problem_rows(meta, table=table, column=cols, values=None, problem="formula_without_value",
                         action="flagged")
+
+
+def _melt_partner_slots(frame: pd.DataFrame, slots: list[list], table: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per (row, named partner) from a row per major with several 企业名称 columns.
+
+    The per-major figures (订单培养数, 接受顶岗实习学生数 ...) are about the major, not one
+    partner: they stay on the row of the major's first named partner and are blank on the
+    others, so that sums per major are unchanged. A row naming no partner is kept once
+    (and excluded for its blank 企业名称, as before). Returns the long frame and, per long
+    row, the index of its source row.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"major": ["数控", "会计"], "enterprise": ["甲", None], "order_students": [10, 4]})
+    >>> long, idx = _melt_partner_slots(f, [[pd.Series(["乙", "丙"]), None]], "enterprises")
+    >>> long[["major", "enterprise", "order_students"]].values.tolist(), idx.tolist()
+    ([['数控', '甲', 10], ['数控', '乙', None], ['会计', '丙', 4]], [0, 0, 1])
+    """
+    spec = TABLES[table]
+    n = len(frame)
+    names = [frame["enterprise"].to_numpy(dtype=object)] + [s[0].to_numpy(dtype=object) for s in slots]
+    starts = [frame["partnership_start"].to_numpy(dtype=object) if "partnership_start" in frame.columns
+              else np.full(n, None, dtype=object)]
+    starts += [s[1].to_numpy(dtype=object) if s[1] is not None else np.full(n, None, dtype=object) for s in slots]
+    named = ~np.column_stack([_blank_mask(pd.DataFrame({"v": v}))[:, 0] for v in names])  # rows x slots
+    keep = named.copy()
+    keep[~named.any(axis=1), 0] = True  # a row naming nobody stays once
+    r_idx, s_idx = np.nonzero(keep)  # row-major: each major's partners in column order
+    long = frame.iloc[r_idx].reset_index(drop=True)
+    long["enterprise"] = np.column_stack(names)[r_idx, s_idx]
+    long["partnership_start"] = np.column_stack(starts)[r_idx, s_idx]
+    first = np.r_[True, r_idx[1:] != r_idx[:-1]]
+    for c in [c for c in spec.names if c in long.columns and spec.column(c).kind in ("int", "float")]:
+        long[c] = long[c].astype(object).where(first, None)
+    return long, r_idx

@@ -31,6 +31,7 @@ unknown_category           flagged     value outside the allowed set (e.g. 培�
 precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
 pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
 pii_cleared                fixed       a phone/ID/e-mail typed into a non-personal column: cell cleared
+partners_melted            fixed       A7-5 layout: several 企业名称 columns per row melted to a row each
 duplicate_column           flagged     two headers map to the same column; the second kept as extra
 derived_from_name          fixed       year or survey kind taken from the sheet/file name or title row
 generated_id               fixed       respondent ids generated from file and row
@@ -149,6 +150,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "pii_cleared": ("“{column}”中的这个单元格含有手机号、身份证号或邮箱，已清空（不会进入任何输出）",
                     "a cell of '{column}' held a phone, ID-card number or e-mail; cleared (it never reaches an "
                     "output)"),
+    "partners_melted": ("每行有多组“{column}”（状态数据 A7-5 格式，共 {detail} 组），已拆成每个合作企业一行；"
+                        "按专业统计的数字只记在该专业第一个企业的行上",
+                        "several '{column}' columns per row (state-platform A7-5 layout, {detail} slots): one row "
+                        "per partner; the per-major figures stay on the major's first partner row"),
     "hidden_sheet": ("工作表是隐藏的（{value}），通常是下拉列表的代码表，已跳过；如是数据表请先取消隐藏",
                      "the sheet is hidden ({value}), usually a drop-down lookup list; skipped (unhide it if it "
                      "holds data)"),
