@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from .cells import (
     _parse_date,
     _parse_number,
     _parse_year,
+    _unique_results,
+    as_categories,
+    factorize,
     str_hits,
 )
 from .schema import TABLE_ALIASES, TABLES, Column, resolve_header
@@ -223,7 +227,7 @@ def _prepare(
     formulas: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> _Part:
     spec = TABLES[table]
-    raw = raw.reset_index(drop=True)
+    raw = as_categories(raw.reset_index(drop=True))  # every later step works on distinct values
     rows = np.arange(len(raw), dtype="int64") + int(first_row)
     # drop fully blank rows (not records) and fully blank unnamed columns
     cell_blank = _blank_mask(raw)
@@ -410,84 +414,92 @@ def _normalise(
 
     report = _reporter(out, table, headers, reports)
     for col in [c for c in spec.names if c in out.columns]:
-        spec_col = spec.column(col)
-        raw = out[col]
-        raw_vals = raw.to_numpy(dtype=object)
-        kind = spec_col.kind
         if table == "survey" and col in ("response", "score"):
             continue  # handled together below
-        if kind in ("str",):
-            vals = _map_unique(raw, lambda x: (_clean_text(x),))[0]
-            out[col] = pd.array(vals, dtype="string")
-        elif kind == "code":
-            vals, probs = _map_unique(raw, _parse_code, fast="digits")
-            lossy = probs == "precision_lost"
-            report(lossy, col, raw_vals, "precision_lost", "flagged")
-            report(probs == "spaces_removed", col, raw_vals, "spaces_removed", "fixed")
-            # digits Excel destroyed make distinct people look alike: never a duplicate of each other
-            out["_lossy"] = out["_lossy"].to_numpy(dtype=bool) | lossy
-            out[col] = pd.array(vals, dtype="string")
-        elif kind == "category":
-            vals, probs = _map_unique(raw, _category_parser(spec_col.values))
-            allowed = "/".join(sorted(set(spec_col.values.values())))
-            report(probs == "unknown_category", col, raw_vals, "unknown_category", "flagged", allowed)
-            out[col] = pd.array(vals, dtype="string")
-        elif kind == "bool":
-            vals, probs = _map_unique(raw, _parse_bool)
-            report(probs == "unknown_category", col, raw_vals, "unknown_category", "flagged", "是/否")
-            out[col] = pd.array(vals, dtype="boolean")
-        elif kind == "date":
-            vals, probs = _map_unique(raw, _parse_date)
-            report(probs == "unparseable_date", col, raw_vals, "unparseable_date", "flagged")
-            report(probs == "year_as_date", col, raw_vals, "year_as_date", "fixed",
-                   [v.year if v is not None else "" for v in vals[probs == "year_as_date"]])
-            out[col] = pd.to_datetime(pd.Series(vals, index=out.index), errors="coerce").astype("datetime64[ns]")
-        elif kind == "year":
-            vals, probs = _map_unique(raw, _parse_year)
-            report(probs == "year_as_date", col, raw_vals, "year_as_date", "fixed", vals[probs == "year_as_date"])
-            v = pd.array(vals, dtype="Int64")
-            lo, hi = spec_col.lo or 1900, spec_col.hi or 2100
-            bad = (probs == "impossible_year") | ((v < lo) | (v > hi)).fillna(False).to_numpy(dtype=bool)
-            bad &= ~out["_exclude"].to_numpy(dtype=bool)
-            if spec_col.required:
-                report(bad, col, raw_vals, "impossible_year", "excluded", f"{lo:g}–{hi:g}")
-                out["_exclude"] = out["_exclude"].to_numpy(dtype=bool) | bad
-            else:
-                report(bad, col, raw_vals, "out_of_range", "flagged", f"{lo:g}–{hi:g}")
-            v[bad] = pd.NA
-            out[col] = v
-        elif kind in ("int", "float"):
-            vals, probs = _map_unique(raw, _parse_number, fast="number")
-            report(probs == "unparseable_number", col, raw_vals, "unparseable_number", "flagged")
-            num = pd.to_numeric(pd.Series(vals, index=out.index, dtype=object), errors="coerce").astype(float)
-            num = num * mults.get(col, 1.0)
-            arr = num.to_numpy(dtype=float, copy=True)
-            if spec_col.money:
-                neg = arr < 0
-                report(neg, col, raw_vals, "negative_money", "fixed")
-                arr[neg] = np.nan
-            lo = spec_col.lo if spec_col.lo is not None else -np.inf
-            hi = spec_col.hi if spec_col.hi is not None else np.inf
-            oor = (arr < lo) | (arr > hi)
-            report(oor, col, raw_vals, "out_of_range", "flagged", f"{spec_col.lo}–{spec_col.hi}")
-            arr[oor] = np.nan
-            if kind == "int":
-                frac = np.isfinite(arr) & (arr != np.round(arr))
-                report(frac, col, raw_vals, "not_integer", "flagged")
-                arr[frac] = np.nan
-                out[col] = pd.array(np.where(np.isnan(arr), None, arr), dtype="Int64") if len(arr) else \
-                    pd.array([], dtype="Int64")
-            else:
-                out[col] = arr
-        else:  # pragma: no cover - every kind is handled above
-            raise AssertionError(kind)
-
-
+        out[col] = _normalise_column(out, col, spec.column(col), report, mults.get(col, 1.0))
     for col in extras:
-        vals = _map_unique(out[col], lambda x: (_clean_text(x),))[0]
-        out[col] = pd.array(vals, dtype="string")
+        idx, (vu,) = _unique_results(out[col], _clean_one)
+        out[col] = pd.array(vu, dtype="string").take(idx)
     _clear_pii_cells(out, table, headers, extras, reports)
     return out, reports
+
+
+def _clean_one(x: object) -> tuple[str | None]:
+    return (_clean_text(x),)
+
+
+def _normalise_column(out: pd.DataFrame, col: str, spec_col: Column, report: Any, mult: float) -> Any:
+    """One canonical column parsed per distinct value; typed column built by one ``take``; problems reported."""
+    raw = out[col]
+    raw_vals = raw.reset_index(drop=True)  # indexed by a row mask only when a problem is reported
+    kind = spec_col.kind
+    if kind == "str":
+        idx, (vu,) = _unique_results(raw, _clean_one)
+        return pd.array(vu, dtype="string").take(idx)
+    if kind == "code":
+        idx, (vu, pu) = _unique_results(raw, _parse_code, fast="digits")
+        lossy = (pu == "precision_lost")[idx]
+        report(lossy, col, raw_vals, "precision_lost", "flagged")
+        report((pu == "spaces_removed")[idx], col, raw_vals, "spaces_removed", "fixed")
+        # digits Excel destroyed make distinct people look alike: never a duplicate of each other
+        out["_lossy"] = out["_lossy"].to_numpy(dtype=bool) | lossy
+        return pd.array(vu, dtype="string").take(idx)
+    if kind in ("category", "bool"):
+        parser = _category_parser(spec_col.values) if kind == "category" else _parse_bool
+        idx, (vu, pu) = _unique_results(raw, parser)
+        allowed = "/".join(sorted(set(spec_col.values.values()))) if kind == "category" else "是/否"
+        report((pu == "unknown_category")[idx], col, raw_vals, "unknown_category", "flagged", allowed)
+        return pd.array(vu, dtype="string" if kind == "category" else "boolean").take(idx)
+    if kind == "date":
+        idx, (vu, pu) = _unique_results(raw, _parse_date)
+        report((pu == "unparseable_date")[idx], col, raw_vals, "unparseable_date", "flagged")
+        y = (pu == "year_as_date")[idx]
+        report(y, col, raw_vals, "year_as_date", "fixed", [v.year for v in vu[idx[y]]])
+        dates = pd.to_datetime(pd.Series(vu, dtype=object), errors="coerce").astype("datetime64[ns]").to_numpy()
+        return dates[idx]
+    if kind == "year":
+        return _normalise_year(out, col, spec_col, report, raw_vals)
+    return _normalise_number(col, spec_col, report, raw, raw_vals, mult)
+
+
+def _normalise_year(out: pd.DataFrame, col: str, spec_col: Column, report: Any, raw_vals: pd.Series) -> Any:
+    idx, (vu, pu) = _unique_results(out[col], _parse_year)
+    y = (pu == "year_as_date")[idx]
+    report(y, col, raw_vals, "year_as_date", "fixed", vu[idx[y]])
+    v = pd.array(vu, dtype="Int64").take(idx)
+    lo, hi = spec_col.lo or 1900, spec_col.hi or 2100
+    bad = (pu == "impossible_year")[idx] | ((v < lo) | (v > hi)).fillna(False).to_numpy(dtype=bool)
+    bad &= ~out["_exclude"].to_numpy(dtype=bool)
+    if spec_col.required:
+        report(bad, col, raw_vals, "impossible_year", "excluded", f"{lo:g}–{hi:g}")
+        out["_exclude"] = out["_exclude"].to_numpy(dtype=bool) | bad
+    else:
+        report(bad, col, raw_vals, "out_of_range", "flagged", f"{lo:g}–{hi:g}")
+    v[bad] = pd.NA
+    return v
+
+
+def _normalise_number(col: str, spec_col: Column, report: Any, raw: pd.Series, raw_vals: pd.Series,
+                      mult: float) -> Any:
+    idx, (vu, pu) = _unique_results(raw, _parse_number, fast="number")
+    report((pu == "unparseable_number")[idx], col, raw_vals, "unparseable_number", "flagged")
+    nu = np.array([np.nan if v is None else float(v) for v in vu], dtype=float)  # per distinct value
+    arr = nu[idx] * mult
+    if spec_col.money:
+        neg = arr < 0
+        report(neg, col, raw_vals, "negative_money", "fixed")
+        arr[neg] = np.nan
+    lo = spec_col.lo if spec_col.lo is not None else -np.inf
+    hi = spec_col.hi if spec_col.hi is not None else np.inf
+    oor = (arr < lo) | (arr > hi)
+    report(oor, col, raw_vals, "out_of_range", "flagged", f"{spec_col.lo}–{spec_col.hi}")
+    arr[oor] = np.nan
+    if spec_col.kind != "int":
+        return arr
+    frac = np.isfinite(arr) & (arr != np.round(arr))
+    report(frac, col, raw_vals, "not_integer", "flagged")
+    arr[frac] = np.nan
+    return pd.arrays.IntegerArray(np.nan_to_num(arr).astype("int64"), np.isnan(arr))
 
 
 #: Code columns whose valid values are short official codes (毕业去向代码: 2-3 digits).
@@ -509,7 +521,7 @@ def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], ext
     for col in cols:
         hit = privacy.contains_pii(out[col]) & out[col].notna().to_numpy()
         if col in _SHORT_CODES:  # a name pasted where a code belongs (each distinct code tested once)
-            codes, uniq = pd.factorize(out[col].to_numpy(dtype=object), use_na_sentinel=True)
+            codes, uniq = factorize(out[col])
             named = np.array([bool(re.fullmatch(privacy.NAME_LIKE, str(u).strip())) for u in uniq] + [False],
                              dtype=bool)
             hit |= named[codes]
@@ -581,7 +593,7 @@ def totals_by_label(raw: pd.DataFrame) -> np.ndarray:
     """
     out = np.zeros(len(raw), dtype=bool)
     for j in range(min(_TOTAL_SCAN_COLUMNS, raw.shape[1])):
-        codes, uniq = pd.factorize(raw.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
+        codes, uniq = factorize(raw.iloc[:, j])
         # a C++ pre-screen of the distinct values; only the few candidates reach Python
         cand = np.flatnonzero(str_hits(uniq, r"(?i).*(计|汇总|total|sum).*"))
         hit = np.zeros(len(uniq) + 1, dtype=bool)

@@ -179,7 +179,9 @@ def looks_like_pii(values: pd.Series, header: object = "", *, threshold: float =
     import pyarrow.compute as pc
 
     # each distinct value once, in pyarrow's C++ regex engine; the share is weighted by row counts
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    from .cells import factorize
+
+    codes, uniq = factorize(values)
     if not len(uniq):
         return False
     counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
@@ -321,7 +323,9 @@ def contains_pii(values: pd.Series) -> np.ndarray:
     >>> contains_pii(pd.Series(["10", "13912345678", None, "见 a@b.cn", "2024010101"])).tolist()
     [False, True, False, True, False]
     """
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    from .cells import factorize
+
+    codes, uniq = factorize(values)
     if not len(uniq):
         return np.zeros(len(values), dtype=bool)
     import pyarrow as pa

@@ -115,8 +115,10 @@ def read_csv_text(text: str, *, delimiter: str | None = None) -> pd.DataFrame:
     sample = [len(r) for r in csv.reader(text[:65536].splitlines()[:200], delimiter=delimiter)]
     width = max(sample, default=1)
     try:
-        grid = pd.read_csv(_stdio.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
-                           na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
+        # UTF-8 bytes straight to the C tokenizer: a StringIO is re-encoded chunk by chunk (3x slower)
+        grid = pd.read_csv(_stdio.BytesIO(text.encode("utf-8")), sep=delimiter, header=None, names=range(width),
+                           dtype=object, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"',
+                           encoding="utf-8")
     except (pd.errors.ParserError, ValueError):  # a row wider than the sample: the slow exact route
         rows = list(csv.reader(_stdio.StringIO(text), delimiter=delimiter))
         width = max(len(r) for r in rows)
