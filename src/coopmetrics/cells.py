@@ -132,6 +132,9 @@ def factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(dtype=np.intp), np.asarray(values.cat.categories, dtype=object)
+    if isinstance(values, pd.Series) and values.dtype != object:  # typed (Arrow strings ...): hashed natively
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniq, dtype=object)
     arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     return pd.factorize(arr, use_na_sentinel=True)
 

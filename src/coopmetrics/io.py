@@ -378,7 +378,7 @@ def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.Da
     if strict and not _names_data_columns(head, t):
         return None
     header, first, note = _two_row_header(grid, t, i)
-    raw = grid.iloc[first:].copy()
+    raw = grid.iloc[first:]  # not copied: _prepare builds new columns from it
     raw.columns = header
     note += f", encoding {sh.encoding}" if sh.encoding else ""
     title = " ".join(str(v) for v in grid.iloc[:min(i, first - 1)].to_numpy(dtype=object).ravel()
