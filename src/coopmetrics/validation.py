@@ -359,7 +359,8 @@ def check_rows(
             values = pd.Series([" / ".join("" if pd.isna(v) else str(v) for v in rec)  # reported rows only
                                 for rec in sub[key].itertuples(index=False, name=None)], index=sub.index) \
                 if len(key) > 1 else sub[first_key]
-            label = [" / ".join(_header_lookup(sub.iloc[[i]], k, headers)[0] for k in key) for i in range(len(sub))]
+            per_key = [_header_lookup(sub, k, headers) for k in key]  # one pass per key column, not per row
+            label = [" / ".join(parts) for parts in zip(*per_key, strict=True)]
             reports.append(problem_rows(sub[list(META)], table=table, column=label, values=values.tolist(),
                                         problem="duplicate_id" if excluded else "duplicate_key",
                                         action="excluded" if excluded else "flagged", detail=detail))
@@ -435,13 +436,12 @@ def account(
         r = r.to_numpy(dtype=np.int64)
         return (g * width + r)[g >= 0]  # report rows of other inputs are not this table's
 
-    read_keys = np.unique(keys_of(inputs["_file"], inputs["_sheet"], inputs["_row"]))
-    kept_keys = np.unique(keys_of(kept["_file"], kept["_sheet"], kept["_row"])) if len(kept) else read_keys[:0]
+    read_keys = pd.unique(keys_of(inputs["_file"], inputs["_sheet"], inputs["_row"]))  # hash, not sort
+    kept_keys = keys_of(kept["_file"], kept["_sheet"], kept["_row"]) if len(kept) else read_keys[:0]
     rep = report[report["action"] == "fixed"].dropna(subset=["row"])
-    fixed_keys = np.unique(keys_of(rep["file"], rep["sheet"], rep["row"].astype("int64"))) if len(rep) else \
-        read_keys[:0]
-    is_kept = np.isin(read_keys, kept_keys)
-    is_fixed = is_kept & np.isin(read_keys, fixed_keys)
+    fixed_keys = keys_of(rep["file"], rep["sheet"], rep["row"].astype("int64")) if len(rep) else read_keys[:0]
+    is_kept = pd.Index(kept_keys).unique().get_indexer(read_keys) >= 0
+    is_fixed = is_kept & (pd.Index(fixed_keys).unique().get_indexer(read_keys) >= 0)
     gid = read_keys // width
     n = len(groups)
     out = pd.DataFrame({
