@@ -95,13 +95,15 @@ def sniff_delimiter(text: str, candidates: str = ",\t;|", lines: int = 60) -> st
     return best
 
 
-def read_csv_text(text: str, *, delimiter: str | None = None) -> pd.DataFrame:
+def read_csv_text(text: str, *, delimiter: str | None = None, utf8: bytes | None = None) -> pd.DataFrame:
     """Parse CSV text into a raw grid (no header; every cell text, short rows padded with "").
 
     Row ``i`` of the result is line ``i + 1`` as Excel shows it (blank lines
     kept). The delimiter is sniffed with :func:`sniff_delimiter` unless given.
     Parsing uses pandas' C tokenizer (every cell read as text) and falls back
-    to the :mod:`csv` module for rows wider than the sampled header.
+    to the :mod:`csv` module for rows wider than the sampled header. ``utf8``
+    may carry the same content as UTF-8 bytes (the file as read) to skip
+    re-encoding it.
 
     Examples
     --------
@@ -116,7 +118,7 @@ def read_csv_text(text: str, *, delimiter: str | None = None) -> pd.DataFrame:
     width = max(sample, default=1)
     try:
         # UTF-8 bytes straight to the C tokenizer: a StringIO is re-encoded chunk by chunk (3x slower)
-        grid = pd.read_csv(_stdio.BytesIO(text.encode("utf-8")), sep=delimiter, header=None, names=range(width),
+        grid = pd.read_csv(_stdio.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")), sep=delimiter, header=None, names=range(width),
                            dtype=object, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"',
                            encoding="utf-8")
     except (pd.errors.ParserError, ValueError):  # a row wider than the sample: the slow exact route
@@ -275,7 +277,9 @@ def _read_path(path: Path, file: str) -> list[_Sheet]:
             raise InputError(f"无法读取文件：{exc}", f"cannot read the file: {exc}", file=file) from exc
         text, enc = _decode(raw, file)
         try:
-            grid = read_csv_text(text, delimiter="\t" if suffix == ".tsv" else None)
+            # the file's own bytes when they are UTF-8 already (no re-encoding of a large file)
+            utf8 = raw[3:] if enc == "utf-8-bom" else raw if enc == "utf-8" else None
+            grid = read_csv_text(text, delimiter="\t" if suffix == ".tsv" else None, utf8=utf8)
         except csv.Error as exc:
             raise InputError(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}", file=file) from exc
         return [_Sheet(file, "", stem, stem, grid=grid, encoding=enc)]
