@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -99,17 +99,22 @@ def _arrow_text(values: np.ndarray) -> tuple[Any, np.ndarray]:
         return pa.array(values[is_str], type=pa.large_string()), is_str
 
 
-def as_categories(frame: pd.DataFrame) -> pd.DataFrame:
+def as_categories(frame: pd.DataFrame, skip: Collection[int] = ()) -> pd.DataFrame:
     """Each column as a pandas Categorical: its distinct values hashed once, here, for every later step.
 
     Blank detection, totals labels, personal-data screens and every cell parser
     work on the distinct values (:func:`factorize`); with categorical columns
     each of them costs an integer pass instead of re-hashing a million strings.
-    A column whose values cannot be categorised (unhashable cells) stays as it is.
+    A column whose values cannot be categorised (unhashable cells) stays as it
+    is, and so do the positions in ``skip`` (personal-data columns about to be
+    dropped: hashing a million names or phones would be wasted).
     """
     out = {}
     for j in range(frame.shape[1]):  # by position: a merged header can repeat a label
         col = frame.iloc[:, j]
+        if j in skip:
+            out[j] = col
+            continue
         try:  # in order of appearance: sorting a million distinct ids would cost more than the hashing
             codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
             out[j] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype=object)),
@@ -147,7 +152,11 @@ def _blank_mask(df: pd.DataFrame) -> np.ndarray:
     out = np.zeros(df.shape, dtype=bool)
     blank_words = pa.array(sorted(_BLANK_TEXT), type=pa.large_string())
     for j in range(df.shape[1]):
-        codes, uniq = factorize(df.iloc[:, j])
+        col = df.iloc[:, j]
+        if col.dtype == object and len(col) > 10_000:  # a column of (mostly) distinct texts: no hashing
+            out[:, j] = _blank_direct(col.to_numpy(dtype=object), blank_words)
+            continue
+        codes, uniq = factorize(col)
         arr, is_str = _arrow_text(uniq)
         blank_u = np.zeros(len(uniq), dtype=bool)
         if arr is not None:  # text: trimmed and lower-cased in C++, then looked up
@@ -157,6 +166,20 @@ def _blank_mask(df: pd.DataFrame) -> np.ndarray:
         others = np.flatnonzero(~is_str)
         blank_u[others] = [_is_blank(uniq[i]) for i in others]
         out[:, j] = np.append(blank_u, True)[codes]  # -1 (NA) picks the appended True
+    return out
+
+
+def _blank_direct(values: np.ndarray, blank_words: Any) -> np.ndarray:
+    """Blank test of every cell of a column without factorising it (for columns of distinct texts)."""
+    import pyarrow.compute as pc
+
+    arr, is_str = _arrow_text(values)
+    out = np.zeros(len(values), dtype=bool)
+    if arr is not None:
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        out[is_str] = pc.fill_null(pc.is_in(text, value_set=blank_words), True).to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~is_str)
+    out[others] = [_is_blank(values[i]) for i in others]
     return out
 
 

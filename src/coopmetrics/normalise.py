@@ -227,7 +227,9 @@ def _prepare(
     formulas: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> _Part:
     spec = TABLES[table]
-    raw = as_categories(raw.reset_index(drop=True))  # every later step works on distinct values
+    # every later step works on distinct values; declared personal-data columns are dropped unread
+    pii_cols = {j for j, h in enumerate(raw.columns) if _resolve(table, h)[0] in spec.pii}
+    raw = as_categories(raw.reset_index(drop=True), skip=pii_cols)
     rows = np.arange(len(raw), dtype="int64") + int(first_row)
     # drop fully blank rows (not records) and fully blank unnamed columns
     cell_blank = _blank_mask(raw)
