@@ -5,24 +5,30 @@ turns one DataFrame with raw (often Chinese) headers into a canonical table and
 its validation rows; :func:`save` writes a :class:`~coopmetrics.dataset.Dataset`
 back to CSV, XLSX or Parquet.
 
-What loading does, in order, for every file or sheet:
+What loading does, in order, for every file or sheet (modules in brackets):
 
-1. **Read.** CSV encodings are detected without being told: UTF-8 with BOM,
-   UTF-8, GBK, GB18030 (strict decodes in that order; the one used is recorded
-   in ``Dataset.sources``). XLSX through python-calamine when installed, else
-   openpyxl; Parquet through pyarrow.
-2. **Find the table and the header row.** The table comes from the file or
-   sheet name (any :data:`~coopmetrics.schema.TABLE_ALIASES` entry contained in
-   it, the longest wins, e.g. ``2024届毕业生去向_导出.csv``), otherwise from the
-   best header match. The header row is the row among the first 15 with the most
-   recognised headers, so title rows and blank lines above it are skipped.
+1. **Read** (:mod:`~coopmetrics.readers`). CSV encodings are detected without
+   being told (UTF-8 with BOM, UTF-8, GBK, GB18030; strict decodes in that
+   order) and the separator by consistent field counts; XLSX and old XLS through
+   python-calamine (openpyxl as fallback for XLSX), with sheet visibility,
+   merged ranges and uncomputed formulas taken from the workbook; Parquet
+   through pyarrow. In a folder, a file that cannot be read or recognised is
+   skipped and reported; hidden and helper sheets (字典, 代码表, 填表说明 ...)
+   are skipped and reported.
+2. **Find the table and the header row** (:mod:`~coopmetrics.normalise`). The
+   table comes from the file or sheet name (any
+   :data:`~coopmetrics.schema.TABLE_ALIASES` entry contained in it, the longest
+   wins, e.g. ``2024届毕业生去向_导出.csv``), otherwise from the best header
+   match. The header row is the row among the first 15 with the most recognised
+   headers, so title rows and blank lines above it are skipped.
 3. **Protect personal data** (:mod:`coopmetrics.privacy`) before anything else
    looks at the values.
-4. **Normalise cells**: full-width to half-width (NFKC) and stray spaces; codes
-   repaired (``10.0``, ``1.0E+1``, ``2024010101.0``); booleans (是/否, Y/N, 1/0,
-   √/×, 有/无, true/false); category value maps; money in 万元 converted to yuan;
-   dates; years such as ``2024届``. Wide survey exports (one column per item)
-   are melted to the long canonical table.
+4. **Normalise cells** (:mod:`~coopmetrics.cells`, each distinct value once):
+   full-width to half-width (NFKC) and stray spaces; codes repaired (``10.0``,
+   ``1.0E+1``, ``2024010101.0``, spaces inside ids); booleans; category value
+   maps; money in 万元 converted to yuan; dates; years such as ``2024届`` or a
+   year Excel stored as a date. Totals rows are excluded; wide survey exports and
+   A7-5 rows with several partners are melted to one row per record.
 5. **Validate** (:mod:`coopmetrics.validation`) and account for every row.
 
 Examples
