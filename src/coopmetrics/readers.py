@@ -189,11 +189,15 @@ def _xlsx_meta(path: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+_NUMBER_TEXT = re.compile(r"[-+]?[\d,.\s]*\d[\d,.\s]*(万元|万|元|人|个|%)?")
+
+
 def _fill_merges(grid: pd.DataFrame, merges: list[tuple[int, int, int, int]]) -> pd.DataFrame:
-    """Copy the value of each merged range's top-left cell into its blank cells (what the user sees).
+    """Copy the text of each merged range's top-left cell into its blank cells (what the user sees).
 
     State-platform layouts (A7-4/A7-5: one row per partner, 专业 or 企业名称 merged over
-    several rows) are only usable this way.
+    several rows) are only usable this way. Numbers are not copied: a count merged over
+    a major's partner rows belongs to the major once, not to every row.
     """
     if not merges or grid.empty:
         return grid
@@ -201,6 +205,11 @@ def _fill_merges(grid: pd.DataFrame, merges: list[tuple[int, int, int, int]]) ->
     nr, nc = arr.shape
     for r0, c0, r1, c1 in merges:
         if r0 >= nr or c0 >= nc:
+            continue
+        anchor = arr[r0, c0]
+        if not isinstance(anchor, str) or _NUMBER_TEXT.fullmatch(anchor.strip()):
+            # a number merged over several rows (a per-major count beside its partners) is one number:
+            # copied into every row it would be counted once per row; it stays in the first row only
             continue
         r1, c1 = min(r1, nr - 1), min(c1, nc - 1)
         block = arr[r0:r1 + 1, c0:c1 + 1]
