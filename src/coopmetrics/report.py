@@ -38,6 +38,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -301,7 +302,10 @@ class Report:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
+        from .output import atomic_write  # the workbook is built in memory, then moved into place atomically
+
+        buf = BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"nan_inf_to_errors": False})
         base = {"font_name": "Microsoft YaHei" if self.lang == "zh" else "Calibri", "font_size": 10}
         fmt = {
             "head": wb.add_format({**base, "bold": True, "bg_color": "#DCE6F1", "border": 1,
@@ -344,6 +348,7 @@ class Report:
             if len(frame) and len(cols):
                 ws.autofilter(0, 0, len(frame), len(cols) - 1)
         wb.close()
+        atomic_write(path, lambda t: t.write_bytes(buf.getvalue()), overwrite="force")
         return path
 
     def _cell(self, column: str, value: Any, share: bool, suppressed: bool, missing: bool
@@ -410,10 +415,10 @@ class Report:
         pathlib.Path
             The path written.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html(embed_font=embed_font), encoding="utf-8")
-        return path
+        from .output import atomic_write
+
+        page = self.html(embed_font=embed_font)  # rendered first: a failure leaves the previous file as it was
+        return atomic_write(Path(path), lambda t: t.write_text(page, encoding="utf-8"), overwrite="force")
 
     def html(self, *, embed_font: bool = False) -> str:
         """The HTML report as a string (what :meth:`to_html` writes)."""
