@@ -410,9 +410,16 @@ def test_missing_column_error_names_file_found_columns_and_closest_alias(tmp_pat
 
 
 def test_missing_column_error_names_the_sheet(tmp_path, xlsx_engine):
+    # one bad sheet among several is skipped and reported in full; the others load
     f = _xlsx(tmp_path / "数据.xlsx", {"教师": [["工号", "年份"], ["1", 2024]], "在校生": [["年份", "人数"], [2024, 3]]})
+    ds = cm.load(f)
+    assert ds.tables == ["enrollment"]
+    row = ds.validation[ds.validation["problem"] == "sheet_missing_columns"].iloc[0]
+    assert row["sheet"] == "教师" and "category" in row["value"] and "教师" in row["message_zh"]
+    # when no sheet can be read, the error itself is raised, naming the sheet
+    g = _xlsx(tmp_path / "数据2.xlsx", {"教师": [["工号", "年份"], ["1", 2024]], "说明": [["x"]]})
     with pytest.raises(MissingColumnError) as err:
-        cm.load(f)
+        cm.load(g)
     assert err.value.sheet == "教师" and "工作表 教师" in str(err.value) and "sheet 教师" in str(err.value)
 
 

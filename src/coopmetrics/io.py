@@ -55,7 +55,7 @@ import pandas as pd
 from . import privacy
 from .cells import LIKERT_NA_LEVELS, _blank_mask, _is_blank, _parse_number  # noqa: F401  (re-exported)
 from .dataset import ACCOUNTING_COLUMNS, Dataset
-from .errors import InputError, check_option
+from .errors import InputError, MissingColumnError, check_option
 from .normalise import (
     _HEADER_SCAN,
     _dtype_for,
@@ -251,6 +251,7 @@ def load(
     parts: dict[str, list[_Part]] = {}
     sources: dict[str, list[str]] = {}
     skipped: list[pd.DataFrame] = []
+    skipped_errors: list[Exception] = []
     for f in files:
         name = display[f]
         if lazy and f.suffix.lower() in {".parquet", ".pq"}:
@@ -271,7 +272,7 @@ def load(
             continue
         for sh in sheets:
             _load_sheet(sh, len(sheets), len(files), table, pii=pii, salt=salt, parts=parts, sources=sources,
-                        skipped=skipped)
+                        skipped=skipped, skipped_errors=skipped_errors)
 
     tables: dict[str, Any] = {}
     reports: list[pd.DataFrame] = [*skipped]
@@ -295,6 +296,8 @@ def load(
         for c in ("rows_read", "kept", "fixed", "excluded"):
             acc[c] = acc[c].astype("Int64")
         accountings.append(acc)
+    if not tables and skipped_errors:
+        raise skipped_errors[0]
     if not tables:
         raise InputError("没有找到可识别的数据表", "no recognisable table was found", file=str(path),
                          hint_zh="请检查文件名或工作表名与表头。", hint_en="check the file/sheet names and headers.")
@@ -316,7 +319,7 @@ def _skip_row(problem: str, file: str, sheet: str, values: list[str] | None = No
 
 def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, pii: str,
                 salt: str | bytes | None, parts: dict[str, list[_Part]], sources: dict[str, list[str]],
-                skipped: list[pd.DataFrame]) -> None:
+                skipped: list[pd.DataFrame], skipped_errors: list[Exception]) -> None:
     """Locate and prepare one sheet (or file), or skip it with a report row saying why."""
     name = sh.file
     if sh.grid is not None and n_sheets > 1 and (sh.grid.empty or _blank_mask(sh.grid).all()):
@@ -351,8 +354,18 @@ def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, p
         )
     t, raw, first_row, note, title = located
     formulas = [(r + 1, c) for r, c in sh.formulas if r + 1 >= first_row]  # Excel row, column position
-    part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
-                    names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas)
+    try:
+        part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
+                        names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas)
+    except MissingColumnError as exc:
+        if not (sh.sheet and n_sheets > 1):
+            raise
+        # one sheet of a many-sheet export (the state platform's A1-A12) that a table name matches but
+        # whose columns do not fit: reported in full, the other sheets still load (load() re-raises the
+        # first such error when no table at all could be read)
+        skipped.append(_skip_row("sheet_missing_columns", name, sh.sheet, [exc.message_en[:300]]))
+        skipped_errors.append(exc)
+        return
     parts.setdefault(t, []).append(part)
     where = f"{name}" + (f" / {sh.sheet}" if sh.sheet else "")
     sources.setdefault(t, []).append(f"{where} [{note}]")

@@ -48,12 +48,11 @@ __all__ = ["detect_table", "find_header_row"]
 
 _HEADER_SCAN = 15
 
-#: Headers of the state data platform's tables (A7-4 顶岗实习表, A7-5 产学合作表, ODS_CXHZSJ) that the
+#: Headers of the state data platform's cooperation tables (A7-5 产学合作表, ODS_CXHZSJ) that the
 #: schema's aliases do not cover; compared after removing spaces and a trailing (…) such as (年月).
 STATE_PLATFORM_ALIASES: dict[str, dict[str, str]] = {
     "enterprises": {"合作开始日期": "partnership_start", "合作开始年月": "partnership_start",
-                    "合作企业统一社会信用代码": "enterprise_code", "主要实习单位": "enterprise"},
-    "internships": {"主要实习单位": "enterprise", "实习时间": "months"},
+                    "合作企业统一社会信用代码": "enterprise_code"},
 }
 _QUESTION_PREFIX = re.compile(r"^(q?\d+[、.．:：_\-)）]\s*|[(（]\d+[)）]\s*)", re.IGNORECASE)
 

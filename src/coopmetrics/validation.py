@@ -41,6 +41,7 @@ hidden_sheet               flagged     a hidden or very hidden sheet (drop-down 
 helper_sheet               flagged     字典/代码表/填表说明 ... sheet: skipped
 unrecognised_file          flagged     a file in a folder that matches no table: skipped
 unreadable_file            flagged     a file in a folder that cannot be read: skipped
+sheet_missing_columns      flagged     one sheet of a many-sheet workbook lacks required columns: skipped
 formula_without_value      flagged     a formula cell with no computed value (treated as blank)
 no_data_rows               flagged     a table with a header and no data rows (accounted as 0)
 totals_row                 excluded    合计/总计/小计 row, or a row equal to the column sums
@@ -154,6 +155,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                         "按专业统计的数字只记在该专业第一个企业的行上",
                         "several '{column}' columns per row (state-platform A7-5 layout, {detail} slots): one row "
                         "per partner; the per-major figures stay on the major's first partner row"),
+    "sheet_missing_columns": ("工作表名称对应一张数据表，但缺少必需列，已跳过（其他工作表照常读取）：{value}",
+                              "the sheet name matches a table but required columns are missing; skipped (the other "
+                              "sheets are read): {value}"),
     "hidden_sheet": ("工作表是隐藏的（{value}），通常是下拉列表的代码表，已跳过；如是数据表请先取消隐藏",
                      "the sheet is hidden ({value}), usually a drop-down lookup list; skipped (unhide it if it "
                      "holds data)"),
