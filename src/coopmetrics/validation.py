@@ -92,6 +92,7 @@ __all__ = [
     "summary",
     "ValidationReport",
     "ExcelSplit",
+    "NOTE_PROBLEMS",
     "EXCEL_MAX_ROWS",
 ]
 
@@ -181,6 +182,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not_validated": ("延迟加载（lazy=True）的 Parquet 未逐行校验，行数未知",
                       "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
 }
+
+#: Report rows that are notes about what loading did, not problems in the data (a printout may list
+#: them apart and not count them): skipped helper inputs, melted layouts, values derived or generated.
+NOTE_PROBLEMS = frozenset({"pii_dropped", "derived_from_name", "generated_id", "not_validated", "hidden_sheet",
+                           "helper_sheet", "partners_melted"})
 
 _DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash",
               "合计标签": "labelled 合计/总计/小计", "等于各列之和": "equal to the sums of the columns above"}
@@ -352,7 +358,7 @@ def check_rows(
     comparable = alive & ~frame["_lossy"].fillna(False).to_numpy(dtype=bool) if "_lossy" in frame.columns \
         else alive
     if key and comparable.any():
-        live = frame.loc[comparable]
+        live = frame.loc[comparable, [*key, *META]]  # the key and where it sits, not the whole table
         dup = live.duplicated(subset=key, keep="first").to_numpy()
         if dup.any():
             firsts = live.groupby(key, dropna=False, sort=False)[["_file", "_row"]].transform("first")
@@ -376,8 +382,9 @@ def check_rows(
         codes = frame["destination_code"]
         present = codes.notna().to_numpy() & alive
         unknown = np.zeros(len(frame), dtype=bool)
-        if present.any():
-            unknown[present] = ~is_known(codes[present].astype(str).tolist())
+        if present.any():  # each distinct code looked up once
+            c, u = pd.factorize(codes[present], use_na_sentinel=True)
+            unknown[present] = ~np.asarray(is_known([str(x) for x in u]), dtype=bool)[c]
         if unknown.any():
             sub = frame.loc[unknown]
             reports.append(problem_rows(sub[list(META)], table=table,
