@@ -845,12 +845,14 @@ def test_merged_text_is_filled_but_a_merged_number_counts_once(tmp_path, xlsx_en
     ws.title = "合作企业"
     ws.append(["专业名称", "企业名称", "年份", "订单培养人数"])
     ws.append(["数控技术", "甲公司", 2024, 30])
-    ws.append([None, "乙公司", 2024, None])
+    ws.append([None, "乙公司", None, None])
     ws.append(["会计", "丙公司", 2024, 5])
     ws.merge_cells("A2:A3")
+    ws.merge_cells("C2:C3")  # a year merged over rows is every row's year
     ws.merge_cells("D2:D3")  # one number for the major, shown over both partner rows
     wb.save(tmp_path / "合作企业.xlsx")
     e = cm.load(tmp_path / "合作企业.xlsx")["enterprises"]
     assert e["major"].tolist() == ["数控技术", "数控技术", "会计"]
+    assert e["year"].tolist() == [2024, 2024, 2024]
     assert e["order_students"].isna().tolist() == [False, True, False]
     assert e["order_students"].sum() == 35  # 30 + 5, not 30 + 30 + 5

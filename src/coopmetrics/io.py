@@ -354,9 +354,11 @@ def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, p
         )
     t, raw, first_row, note, title = located
     formulas = [(r + 1, c) for r, c in sh.formulas if r + 1 >= first_row]  # Excel row, column position
+    merged_numbers = [(r + 1, c) for r, c in sh.merged_numbers if r + 1 >= first_row]
     try:
         part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
-                        names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas)
+                        names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas,
+                        merged_numbers=merged_numbers)
     except MissingColumnError as exc:
         if not (sh.sheet and n_sheets > 1):
             raise

@@ -224,6 +224,7 @@ def _prepare(
     salt: str | bytes | None,
     names: tuple[str, ...] = (),
     formulas: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    merged_numbers: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> _Part:
     spec = TABLES[table]
     # every later step works on distinct values; declared personal-data columns are dropped unread
@@ -269,6 +270,8 @@ def _prepare(
                 name, k = f"{base}_{k}", k + 1
             extras.append(name)
         columns[name] = raw.iloc[:, pos]
+        if merged_numbers and name in spec.names and spec.column(name).kind in ("int", "float"):
+            columns[name] = _first_of_merge(columns[name], rows, [r for r, c in merged_numbers if c == pos])
         headers[name] = header_text or name
         mults[name] = mult
     frame = pd.DataFrame(columns, index=raw.index) if columns else pd.DataFrame(index=raw.index)
@@ -654,6 +657,18 @@ def _formula_report(formulas: list[tuple[int, int]], header: pd.Index, table: st
     cols = ["" if _is_blank(header[c]) else str(header[c]).strip() for _, c in cells]
     return problem_rows(meta, table=table, column=cols, values=None, problem="formula_without_value",
                         action="flagged")
+
+
+def _first_of_merge(col: pd.Series, rows: np.ndarray, copies: list[int]) -> pd.Series:
+    """Clear the copies of a number merged over several rows (``copies``: Excel rows), keeping its first row."""
+    at = np.searchsorted(rows, copies)
+    at = at[(at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == np.asarray(copies, dtype=rows.dtype))] \
+        if len(copies) else at
+    if not len(at):
+        return col
+    col = col.copy()
+    col.iloc[at] = None
+    return col
 
 
 def _melt_partner_slots(frame: pd.DataFrame, slots: list[list], table: str) -> tuple[pd.DataFrame, np.ndarray]:

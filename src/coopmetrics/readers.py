@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -47,6 +48,7 @@ class _Sheet:
     notes: list[str] = field(default_factory=list)
     state: str = "visible"  # visible / hidden / veryHidden (workbook sheets)
     formulas: list[tuple[int, int]] = field(default_factory=list)  # (grid row, col) of formulas without a value
+    merged_numbers: list[tuple[int, int]] = field(default_factory=list)  # (grid row, col) filled from a number
 
 
 def _decode(raw: bytes, file: str) -> tuple[str, str]:
@@ -192,13 +194,16 @@ def _xlsx_meta(path: Path) -> dict[str, dict[str, Any]]:
 _NUMBER_TEXT = re.compile(r"[-+]?[\d,.\s]*\d[\d,.\s]*(万元|万|元|人|个|%)?")
 
 
-def _fill_merges(grid: pd.DataFrame, merges: list[tuple[int, int, int, int]]) -> pd.DataFrame:
+def _fill_merges(grid: pd.DataFrame, merges: list[tuple[int, int, int, int]],
+                 copies: list[tuple[int, int]] | None = None) -> pd.DataFrame:
     """Copy the text of each merged range's top-left cell into its blank cells (what the user sees).
 
     State-platform layouts (A7-4/A7-5: one row per partner, 专业 or 企业名称 merged over
-    several rows) are only usable this way. Numbers are not copied: a count merged over
-    a major's partner rows belongs to the major once, not to every row.
+    several rows) are only usable this way. Cells filled from a *number* are appended
+    to ``copies`` as ``(grid row, column)``: a count merged over a major's partner
+    rows belongs to the major once, and count/money columns clear those copies.
     """
+    copies = [] if copies is None else copies
     if not merges or grid.empty:
         return grid
     arr = grid.to_numpy(dtype=object, copy=True)
@@ -207,24 +212,25 @@ def _fill_merges(grid: pd.DataFrame, merges: list[tuple[int, int, int, int]]) ->
         if r0 >= nr or c0 >= nc:
             continue
         anchor = arr[r0, c0]
-        if not isinstance(anchor, str) or _NUMBER_TEXT.fullmatch(anchor.strip()):
-            # a number merged over several rows (a per-major count beside its partners) is one number:
-            # copied into every row it would be counted once per row; it stays in the first row only
-            continue
         r1, c1 = min(r1, nr - 1), min(c1, nc - 1)
         block = arr[r0:r1 + 1, c0:c1 + 1]
         blank = pd.isna(block) | (block == "")
-        block[blank] = arr[r0, c0]
+        block[blank] = anchor
         arr[r0:r1 + 1, c0:c1 + 1] = block
+        if not isinstance(anchor, str) or _NUMBER_TEXT.fullmatch(anchor.strip()):
+            # a number merged over several rows may be a per-major count beside its partners: the
+            # copies are remembered so that count and money columns keep it on the first row only
+            rr, cc = np.nonzero(blank)
+            copies.extend(zip((rr + r0).tolist(), (cc + c0).tolist(), strict=True))
     return pd.DataFrame(arr, dtype=object)
 
 
-def _read_book(path: Path, file: str) -> list[tuple[str, pd.DataFrame, str, list]]:
-    """Every sheet as ``(name, raw grid, state, formula cells)``; row i is Excel row i + 1."""
+def _read_book(path: Path, file: str) -> list[tuple[str, pd.DataFrame, str, list, list]]:
+    """Every sheet as ``(name, raw grid, state, formula cells, merged number copies)``; row i is Excel row i + 1."""
     xls = path.suffix.lower() == ".xls"
     meta = {} if xls else _xlsx_meta(path)
     reader = _calamine()
-    out: list[tuple[str, pd.DataFrame, str, list]] = []
+    out: list[tuple[str, pd.DataFrame, str, list, list]] = []
     if reader is not None or xls:
         if reader is None:  # openpyxl cannot read .xls; python-calamine is a dependency
             from python_calamine import CalamineWorkbook as reader
@@ -239,7 +245,8 @@ def _read_book(path: Path, file: str) -> list[tuple[str, pd.DataFrame, str, list
                     (a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
                 state = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}.get(
                     states.get(name, ""), m.get("state", "visible"))
-                out.append((name, _fill_merges(grid, merges or []), state, m.get("formulas", [])))
+                copies: list[tuple[int, int]] = []
+                out.append((name, _fill_merges(grid, merges or [], copies), state, m.get("formulas", []), copies))
         except InputError:
             raise
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -256,8 +263,9 @@ def _read_book(path: Path, file: str) -> list[tuple[str, pd.DataFrame, str, list
             rows = list(ws.iter_rows(values_only=True))
             grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
             m = meta.get(ws.title, {})
-            out.append((ws.title, _fill_merges(grid, m.get("merges", [])), m.get("state", ws.sheet_state),
-                        m.get("formulas", [])))
+            copies = []
+            out.append((ws.title, _fill_merges(grid, m.get("merges", []), copies), m.get("state", ws.sheet_state),
+                        m.get("formulas", []), copies))
     finally:
         wb.close()
     return out
@@ -270,8 +278,8 @@ def _read_path(path: Path, file: str) -> list[_Sheet]:
         sheets = _read_book(path, file)
         single = len(sheets) == 1
         return [_Sheet(file, sname, stem if single and _is_default_sheet(sname) else sname, stem, grid=g,
-                       state=state, formulas=formulas)
-                for sname, g, state, formulas in sheets]
+                       state=state, formulas=formulas, merged_numbers=copies)
+                for sname, g, state, formulas, copies in sheets]
     if suffix in {".parquet", ".pq"}:
         try:
             frame = pd.read_parquet(path)
