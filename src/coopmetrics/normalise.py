@@ -238,42 +238,8 @@ def _prepare(
     # totals rows are recognised on the raw cells: the label may sit in a column dropped as personal data
     totals_label = totals_by_label(raw)
 
-    columns: dict[str, pd.Series] = {}
-    slots: list[list] = []  # repeated (企业名称, 合作开始日期) pairs of an A7-5 style row
-    headers: dict[str, str] = {}
-    mults: dict[str, float] = {}
-    extras: list[str] = []
-    reports: list[pd.DataFrame] = []
-    for pos, h in enumerate(raw.columns):
-        header_text = "" if _is_blank(h) else str(h).strip()  # as in the file, for the report
-        if not header_text and bool(cell_blank[:, pos].all()):
-            continue
-        name, mult = _resolve(table, h) if header_text else (None, 1.0)
-        if table == "enterprises" and name in ("enterprise", "partnership_start") and name in columns:
-            # A7-5 style: up to five (企业名称(全称), 合作开始日期(年月)) pairs in one row per major
-            if name == "enterprise":
-                slots.append([raw.iloc[:, pos], None])
-                continue
-            if slots and slots[-1][1] is None:
-                slots[-1][1] = raw.iloc[:, pos]
-                continue
-        if name is not None and name in columns:
-            reports.append(problem_rows(None, table=table, column=header_text, values=None,
-                                        problem="duplicate_column", action="flagged", detail=name,
-                                        file=file, sheet=sheet))
-            name = None
-        if name is None:
-            base = unicodedata.normalize("NFKC", header_text) if header_text else f"unnamed_{pos + 1}"
-            name = base
-            k = 2
-            while name in columns or name in spec.names:
-                name, k = f"{base}_{k}", k + 1
-            extras.append(name)
-        columns[name] = raw.iloc[:, pos]
-        if merged_numbers and name in spec.names and spec.column(name).kind in ("int", "float"):
-            columns[name] = _first_of_merge(columns[name], rows, [r for r, c in merged_numbers if c == pos])
-        headers[name] = header_text or name
-        mults[name] = mult
+    columns, headers, mults, extras, slots, reports = _map_headers(raw, table, cell_blank, rows, merged_numbers,
+                                                                   file=file, sheet=sheet)
     frame = pd.DataFrame(columns, index=raw.index) if columns else pd.DataFrame(index=raw.index)
     if slots:
         frame, idx = _melt_partner_slots(frame, slots, table)
@@ -657,6 +623,56 @@ def _formula_report(formulas: list[tuple[int, int]], header: pd.Index, table: st
     cols = ["" if _is_blank(header[c]) else str(header[c]).strip() for _, c in cells]
     return problem_rows(meta, table=table, column=cols, values=None, problem="formula_without_value",
                         action="flagged")
+
+
+def _map_headers(
+    raw: pd.DataFrame, table: str, cell_blank: np.ndarray, rows: np.ndarray,
+    merged_numbers: list[tuple[int, int]], *, file: str, sheet: str,
+) -> tuple[dict[str, pd.Series], dict[str, str], dict[str, float], list[str], list[list], list[pd.DataFrame]]:
+    """Each raw column to a canonical column or an extra one: ``(columns, headers, mults, extras, slots, reports)``.
+
+    ``headers`` keeps the header as written (for messages); ``mults`` the unit
+    multiplier (万元 -> 10,000); ``slots`` the repeated (企业名称, 合作开始日期) pairs of
+    an A7-5 style row; a second header mapping to a taken column is kept as an extra.
+    """
+    spec = TABLES[table]
+    columns: dict[str, pd.Series] = {}
+    slots: list[list] = []  # repeated (企业名称, 合作开始日期) pairs of an A7-5 style row
+    headers: dict[str, str] = {}
+    mults: dict[str, float] = {}
+    extras: list[str] = []
+    reports: list[pd.DataFrame] = []
+    for pos, h in enumerate(raw.columns):
+        header_text = "" if _is_blank(h) else str(h).strip()  # as in the file, for the report
+        if not header_text and bool(cell_blank[:, pos].all()):
+            continue
+        name, mult = _resolve(table, h) if header_text else (None, 1.0)
+        if table == "enterprises" and name in ("enterprise", "partnership_start") and name in columns:
+            # A7-5 style: up to five (企业名称(全称), 合作开始日期(年月)) pairs in one row per major
+            if name == "enterprise":
+                slots.append([raw.iloc[:, pos], None])
+                continue
+            if slots and slots[-1][1] is None:
+                slots[-1][1] = raw.iloc[:, pos]
+                continue
+        if name is not None and name in columns:
+            reports.append(problem_rows(None, table=table, column=header_text, values=None,
+                                        problem="duplicate_column", action="flagged", detail=name,
+                                        file=file, sheet=sheet))
+            name = None
+        if name is None:
+            base = unicodedata.normalize("NFKC", header_text) if header_text else f"unnamed_{pos + 1}"
+            name = base
+            k = 2
+            while name in columns or name in spec.names:
+                name, k = f"{base}_{k}", k + 1
+            extras.append(name)
+        columns[name] = raw.iloc[:, pos]
+        if merged_numbers and name in spec.names and spec.column(name).kind in ("int", "float"):
+            columns[name] = _first_of_merge(columns[name], rows, [r for r, c in merged_numbers if c == pos])
+        headers[name] = header_text or name
+        mults[name] = mult
+    return columns, headers, mults, extras, slots, reports
 
 
 def _first_of_merge(col: pd.Series, rows: np.ndarray, copies: list[int]) -> pd.Series:
