@@ -333,7 +333,9 @@ def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, p
         skipped.append(_skip_row("helper_sheet", name, sh.sheet, [", ".join(privacy.header_cells(sh.grid))
                                                                   if sh.grid is not None else ""]))
         return
-    located = _locate(sh, table, strict=bool(sh.sheet) and n_sheets > 1)
+    # among several sheets or files, an input whose only recognised headers are personal data (a 教师通讯录
+    # named after a table) is not that table
+    located = _locate(sh, table, strict=(bool(sh.sheet) and n_sheets > 1) or n_files > 1)
     if located is None:
         # header cells only, never data rows (a hidden 通讯录 sheet must not reach the report)
         headers = [] if sh.grid is None or sh.grid.empty else privacy.header_cells(sh.grid)
