@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -30,7 +31,8 @@ corpus = importlib.util.module_from_spec(_spec)
 sys.modules["make_corpus"] = corpus  # dataclasses look their module up while the class is built
 _spec.loader.exec_module(corpus)
 
-CASES = corpus.build(Path(__import__("tempfile").mkdtemp(prefix="cm_corpus_ids_")))  # ids only; rebuilt per test
+with tempfile.TemporaryDirectory() as _tmp:  # the case list only (ids, classes); files are rebuilt per module
+    CASES = corpus.build(Path(_tmp))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ The two legacy ``.xls`` files are checked in (``data/``, made once by
 Examples
 --------
 >>> import tempfile, pathlib
->>> cases = build(pathlib.Path(tempfile.mkdtemp()))
+>>> with tempfile.TemporaryDirectory() as d:
+...     cases = build(pathlib.Path(d))
 >>> sorted({c.cls for c in cases}) == list(range(1, 10))
 True
 """
