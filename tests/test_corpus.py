@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import coopmetrics as cm
 from coopmetrics import cli
@@ -28,7 +31,8 @@ corpus = importlib.util.module_from_spec(_spec)
 sys.modules["make_corpus"] = corpus  # dataclasses look their module up while the class is built
 _spec.loader.exec_module(corpus)
 
-CASES = corpus.build(Path(__import__("tempfile").mkdtemp(prefix="cm_corpus_ids_")))  # ids only; rebuilt per test
+with tempfile.TemporaryDirectory() as _tmp:  # the case list only (ids, classes); files are rebuilt per module
+    CASES = corpus.build(Path(_tmp))
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +187,34 @@ def test_long_problem_lists_are_split_and_said_so(cid, loaded, tmp_path):
     assert [len(p) for p in small.parts] == [100, 100]
     full = pd.read_csv(small.csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(full) == n and small.csv_path.name in small.note_zh and small.csv_path.name in small.note_en
+
+
+# --- every row accounted for, whatever the mess -----------------------------------------------------------
+
+_CELLS = {
+    "学号": ["2024010101", "2024010102", "2.02401E+11", "2024 0101 03", "", "合计", "小 计", "１２３"],
+    "届别": ["2024", "2024届", "2023-2024学年", "", "明年", corpus.IDCARD, "1905-07-16"],
+    "专业名称": ["会计", "数控技术", "", "Total"],
+    "毕业去向代码": ["10", "1.0E+1", "99", corpus.NAME, corpus.PHONE, ""],
+    "月收入（元）": ["3000", "0.45万", "-1", "=1+1", corpus.PHONE, ""],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in _CELLS.items()}), max_size=25),
+       blank_lines=st.lists(st.integers(0, 30), max_size=3))
+def test_read_equals_kept_plus_excluded_and_nothing_leaks(tmp_path_factory, rows, blank_lines):
+    header = list(_CELLS)
+    lines = [header] + [[r[h] for h in header] for r in rows]
+    for i in sorted(blank_lines, reverse=True):  # blank lines are not rows
+        lines.insert(min(i, len(lines) - 1) + 1, [""] * len(header))
+    d = tmp_path_factory.mktemp("acc")
+    corpus.write_csv(d / "毕业生.csv", lines)
+    ds = cm.load(d / "毕业生.csv")
+    acc = ds.accounting
+    nonblank = sum(any(v.strip() for v in r.values()) for r in rows)
+    assert acc[["rows_read", "kept"]].sum().tolist() == [nonblank, len(ds["graduates"])]
+    assert (acc["rows_read"] == acc["kept"] + acc["excluded"]).all()
+    excluded_rows = set(ds.validation.loc[ds.validation["action"] == "excluded", "row"].dropna().astype(int))
+    assert len(excluded_rows) == int(acc["excluded"].sum())  # every excluded row has its reason
+    _assert_clean(ds.validation.to_csv() + ds["graduates"].to_csv(), "validation/table")

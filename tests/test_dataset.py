@@ -53,3 +53,13 @@ def test_row_counts_and_repr_count_rows_of_lazy_frames():
     text = repr(ds)
     assert "graduates" in text and "4 rows" in text and "2 rows" in text
     assert "(no tables)" in repr(cm.Dataset())
+
+
+def test_validation_report_wraps_the_loaded_report(tmp_path):
+    f = tmp_path / "毕业生.csv"
+    f.write_text("学号,届别,专业,毕业去向代码,月收入\n1,2024,会计,10,=1+1\n2,2024,会计,10,3000\n", encoding="utf-8")
+    ds = cm.load(f)
+    rep = ds.validation_report()
+    assert len(rep) == len(ds.validation) and "unparseable_number" in rep.safe()["problem"].tolist()
+    text = rep.to_csv(tmp_path / "v.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and '"=1+1' not in text

@@ -410,9 +410,16 @@ def test_missing_column_error_names_file_found_columns_and_closest_alias(tmp_pat
 
 
 def test_missing_column_error_names_the_sheet(tmp_path, xlsx_engine):
+    # one bad sheet among several is skipped and reported in full; the others load
     f = _xlsx(tmp_path / "数据.xlsx", {"教师": [["工号", "年份"], ["1", 2024]], "在校生": [["年份", "人数"], [2024, 3]]})
+    ds = cm.load(f)
+    assert ds.tables == ["enrollment"]
+    row = ds.validation[ds.validation["problem"] == "sheet_missing_columns"].iloc[0]
+    assert row["sheet"] == "教师" and "category" in row["value"] and "教师" in row["message_zh"]
+    # when no sheet can be read, the error itself is raised, naming the sheet
+    g = _xlsx(tmp_path / "数据2.xlsx", {"教师": [["工号", "年份"], ["1", 2024]], "说明": [["x"]]})
     with pytest.raises(MissingColumnError) as err:
-        cm.load(f)
+        cm.load(g)
     assert err.value.sheet == "教师" and "工作表 教师" in str(err.value) and "sheet 教师" in str(err.value)
 
 
@@ -441,7 +448,9 @@ def graduates_frames(draw):
     }).astype({"monthly_salary": "float64"})
 
 
-_CODE = st.from_regex(r"0?[0-9A-D]{1,10}", fullmatch=True)  # no E: "1E5" reads as Excel's scientific notation
+# no E: "1E5" reads as Excel's scientific notation; no mobile-number shape: a phone typed into 毕业去向代码
+# is cleared as personal data (pii_cleared), by design
+_CODE = st.from_regex(r"0?[0-9A-D]{1,10}", fullmatch=True).filter(lambda s: not re.fullmatch(r"1[3-9][0-9]{9}", s))
 _DTYPES = {"code": "string", "str": "string", "category": "string", "int": "Int64", "year": "Int64",
            "float": "float64", "bool": "boolean", "date": "datetime64[ns]"}
 
@@ -500,7 +509,7 @@ def test_any_canonical_table_round_trips_without_loss(tmp_path_factory, fmt, dat
     cio.save(cm.Dataset(**frames), folder, format=fmt)
     ds = cm.load(folder)
     assert ds.tables == list(TABLES)
-    assert (ds.accounting["excluded"] == 0).all()
+    assert (ds.accounting["excluded"] == 0).all(), ds.validation.query("action == 'excluded'").to_string()
     for t, frame in frames.items():
         assert int(ds.accounting.loc[ds.accounting["table"] == t, "rows_read"].sum()) == len(frame)
         _same(frame, ds[t])
@@ -745,7 +754,7 @@ def _frame(values, ids):
 @pytest.mark.parametrize(("rows", "ids", "expected"), [
     ([(1, 10.0), (2, 20.0), (3, 30.0)], ["a", "b", None], [False, False, True]),      # 3 = 1 + 2, 30 = 10 + 20
     ([(1, 10.0), (2, 20.0), (3, 31.0)], ["a", "b", None], [False, False, False]),     # one column differs
-    ([(1, 10.0), (2, 20.0), (3, 30.0)], ["a", "b", "c"], [False, False, True]),       # two columns agree
+    ([(1, 10.0), (2, 20.0), (3, 30.0)], ["a", "b", "c"], [False, False, False]),      # adds up, but has an id
     ([(1, None), (2, None), (3, None)], ["a", "b", "c"], [False, False, False]),      # one column, key present
     ([(1, None), (2, None), (3, None)], ["a", "b", None], [False, False, True]),      # one column, key blank
     ([(1, 10.0), (3, 30.0)], ["a", None], [False, False]),                            # fewer than 3 rows
@@ -804,3 +813,46 @@ def test_formula_cells_without_values_are_reported_with_either_reader(tmp_path, 
     f = ds.validation[ds.validation["problem"] == "formula_without_value"]
     assert f[["row", "column"]].values.tolist() == [[2, "月收入"]]
     assert ds["graduates"]["monthly_salary"].isna().tolist() == [True, False]
+
+
+def test_state_platform_a7_5_layout_one_row_per_partner(tmp_path):
+    # A7-5 产学合作表: one row per major, (企业名称（全称）, 合作开始日期（年月）) repeated, two-row merged header,
+    # the year only in the title row; per-major figures must not be multiplied by the number of partners
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "A7-5 产学合作表"
+    ws.append(["某职业技术学院 2024年 产学合作情况"])
+    ws.append(["专业名称", "订单培养数", "学校为企业技术服务年收入（万元）", "合作企业1", None, "合作企业2", None])
+    ws.append([None, None, None] + ["企业名称（全称）", "合作开始日期（年月）"] * 2)
+    ws.append(["数控技术", 30, 12.5, "甲机床有限公司", "2019-09", "乙精工有限公司", "2021年3月"])
+    ws.append(["会计", 4, 0, "丙会计师事务所", "2020-01", None, None])
+    for rng in ["A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "A1:G1"]:
+        ws.merge_cells(rng)
+    wb.save(tmp_path / "状态数据.xlsx")
+    ds = cm.load(tmp_path / "状态数据.xlsx")
+    e = ds["enterprises"]
+    assert e[["enterprise", "major", "year", "partnership_start"]].values.tolist() == [
+        ["甲机床有限公司", "数控技术", 2024, 2019], ["乙精工有限公司", "数控技术", 2024, 2021],
+        ["丙会计师事务所", "会计", 2024, 2020]]
+    assert e["order_students"].sum() == 34 and e["tech_service_income"].sum() == 125_000.0  # 12.5 万元, once
+    assert ds.accounting[["rows_read", "kept", "excluded"]].values.tolist() == [[2, 2, 0]]
+    assert "partners_melted" in ds.validation["problem"].tolist()
+
+
+def test_merged_text_is_filled_but_a_merged_number_counts_once(tmp_path, xlsx_engine):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "合作企业"
+    ws.append(["专业名称", "企业名称", "年份", "订单培养人数"])
+    ws.append(["数控技术", "甲公司", 2024, 30])
+    ws.append([None, "乙公司", None, None])
+    ws.append(["会计", "丙公司", 2024, 5])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("C2:C3")  # a year merged over rows is every row's year
+    ws.merge_cells("D2:D3")  # one number for the major, shown over both partner rows
+    wb.save(tmp_path / "合作企业.xlsx")
+    e = cm.load(tmp_path / "合作企业.xlsx")["enterprises"]
+    assert e["major"].tolist() == ["数控技术", "数控技术", "会计"]
+    assert e["year"].tolist() == [2024, 2024, 2024]
+    assert e["order_students"].isna().tolist() == [False, True, False]
+    assert e["order_students"].sum() == 35  # 30 + 5, not 30 + 30 + 5

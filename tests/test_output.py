@@ -117,3 +117,36 @@ def test_excel_limit_constant_is_the_sheet_size_minus_the_header():
     from coopmetrics.validation import EXCEL_MAX_ROWS
 
     assert EXCEL_MAX_ROWS == 2**20 - 1
+
+
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory):
+    import coopmetrics as cm
+
+    d = tmp_path_factory.mktemp("rep")
+    rows = ["学号,届别,专业名称,毕业去向代码,月收入"] + [f"{i},2024,{'会计' if i % 2 else '护理'},10,{3000 + i}"
+                                                      for i in range(40)]
+    (d / "毕业生.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return cm.build_report(cm.load(d), 2024)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "html"])
+def test_a_report_write_that_fails_half_way_leaves_the_previous_report(small_report, tmp_path, monkeypatch, kind):
+    import pathlib
+
+    target = tmp_path / f"报告.{kind}"
+    write = small_report.to_excel if kind == "xlsx" else small_report.to_html
+    write(target)
+    before = target.read_bytes()
+
+    def half_then_disk_full(self, data, *args, **kwargs):  # the disk fills up half-way through the file
+        with open(self, "wb") as fh:
+            fh.write((data if isinstance(data, bytes) else data.encode("utf-8"))[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", half_then_disk_full)
+    monkeypatch.setattr(pathlib.Path, "write_text", half_then_disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write(target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temp or half-written file

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -99,6 +99,51 @@ def _arrow_text(values: np.ndarray) -> tuple[Any, np.ndarray]:
         return pa.array(values[is_str], type=pa.large_string()), is_str
 
 
+def as_categories(frame: pd.DataFrame, skip: Collection[int] = ()) -> pd.DataFrame:
+    """Each column as a pandas Categorical: its distinct values hashed once, here, for every later step.
+
+    Blank detection, totals labels, personal-data screens and every cell parser
+    work on the distinct values (:func:`factorize`); with categorical columns
+    each of them costs an integer pass instead of re-hashing a million strings.
+    A column whose values cannot be categorised (unhashable cells) stays as it
+    is, and so do the positions in ``skip`` (personal-data columns about to be
+    dropped: hashing a million names or phones would be wasted).
+    """
+    out = {}
+    for j in range(frame.shape[1]):  # by position: a merged header can repeat a label
+        col = frame.iloc[:, j]
+        if j in skip:
+            out[j] = col
+            continue
+        try:  # in order of appearance: sorting a million distinct ids would cost more than the hashing
+            codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+            out[j] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype=object)),
+                               index=frame.index)
+        except (TypeError, ValueError):  # exotic cell types (unhashable, duplicate reprs): left as they are
+            out[j] = col
+    result = pd.DataFrame(out, index=frame.index)
+    result.columns = frame.columns
+    return result
+
+
+def factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct values)`` with -1 for missing; free for categorical columns.
+
+    Examples
+    --------
+    >>> codes, uniq = factorize(pd.Series(["a", None, "a", "b"], dtype="category"))
+    >>> codes.tolist(), uniq.tolist()
+    ([0, -1, 0, 1], ['a', 'b'])
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(dtype=np.intp), np.asarray(values.cat.categories, dtype=object)
+    if isinstance(values, pd.Series) and values.dtype != object:  # typed (Arrow strings ...): hashed natively
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniq, dtype=object)
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    return pd.factorize(arr, use_na_sentinel=True)
+
+
 def _blank_mask(df: pd.DataFrame) -> np.ndarray:
     """Boolean (rows x columns) array: is each cell blank? Evaluated once per distinct value."""
     import pyarrow as pa
@@ -107,7 +152,11 @@ def _blank_mask(df: pd.DataFrame) -> np.ndarray:
     out = np.zeros(df.shape, dtype=bool)
     blank_words = pa.array(sorted(_BLANK_TEXT), type=pa.large_string())
     for j in range(df.shape[1]):
-        codes, uniq = pd.factorize(df.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
+        col = df.iloc[:, j]
+        if col.dtype == object and len(col) > 10_000:  # a column of (mostly) distinct texts: no hashing
+            out[:, j] = _blank_direct(col.to_numpy(dtype=object), blank_words)
+            continue
+        codes, uniq = factorize(col)
         arr, is_str = _arrow_text(uniq)
         blank_u = np.zeros(len(uniq), dtype=bool)
         if arr is not None:  # text: trimmed and lower-cased in C++, then looked up
@@ -117,6 +166,20 @@ def _blank_mask(df: pd.DataFrame) -> np.ndarray:
         others = np.flatnonzero(~is_str)
         blank_u[others] = [_is_blank(uniq[i]) for i in others]
         out[:, j] = np.append(blank_u, True)[codes]  # -1 (NA) picks the appended True
+    return out
+
+
+def _blank_direct(values: np.ndarray, blank_words: Any) -> np.ndarray:
+    """Blank test of every cell of a column without factorising it (for columns of distinct texts)."""
+    import pyarrow.compute as pc
+
+    arr, is_str = _arrow_text(values)
+    out = np.zeros(len(values), dtype=bool)
+    if arr is not None:
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        out[is_str] = pc.fill_null(pc.is_in(text, value_set=blank_words), True).to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~is_str)
+    out[others] = [_is_blank(values[i]) for i in others]
     return out
 
 
@@ -233,7 +296,7 @@ def _parse_year(x: object) -> tuple[int | None, str | None]:
     m = re.fullmatch(r"(\d{4})(\.0+)?(届|年|年度|届毕业生)?", s)
     if m:
         return int(m.group(1)), None
-    m = re.fullmatch(r"(\d{4})[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?(\s.*)?", s)
+    m = re.fullmatch(r"(\d{4})[-/.年]\d{1,2}(月|[-/.月]\d{1,2}日?)?(\s.*)?", s)  # 2021-03, 2021年3月, 2021/3/1
     if m:
         return int(m.group(1)), None
     return None, "impossible_year"
@@ -324,17 +387,22 @@ def _likert(x: object) -> tuple[str | None, int | None, str | None]:
     return text, None, "bad_likert"
 
 
-def _map_unique(
+def _unique_results(
     values: pd.Series, func: Callable[[object], tuple], fast: str | None = None,
-) -> tuple[np.ndarray, ...]:
-    """Apply ``func`` to each distinct value and broadcast the results back (vectorised).
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Apply ``func`` to each distinct value: ``(idx, results per distinct value)``.
+
+    ``results[k][idx]`` is the k-th result for every row (missing cells point at
+    a last slot holding None), so callers build typed columns from the few
+    distinct results and one ``take`` instead of converting a million objects.
 
     ``fast`` names a shortcut for the common clean case so that only unusual
-    cells reach the Python parser: ``"digits"`` (codes made of ASCII letters and
+    values reach the Python parser: ``"digits"`` (codes made of ASCII letters and
     digits are kept as they are) or ``"number"`` (plain decimal numbers).
     """
-    arr = values.to_numpy(dtype=object)
-    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    codes, uniq = factorize(values)
+    idx = np.where(codes < 0, len(uniq), codes)
+    ok = np.zeros(len(uniq), dtype=bool)
     if fast is not None and len(uniq) > 64:
         # ASCII only: full-width characters need NFKC; "2E5"-like codes need the scientific-notation check,
         # and 16+ digit numbers may be Excel's 15 significant digits padded with zeros
@@ -343,25 +411,22 @@ def _map_unique(
                 & ~str_hits(uniq, r"[0-9]{16,}")
         else:
             ok = str_hits(uniq, r"-?[0-9]+(?:\.[0-9]+)?")
-        if ok.any():
-            rest = np.flatnonzero(~ok)
-            results = [func(uniq[i]) for i in rest]
-            width = len(results[0]) if results else len(func(None))
-            outs = []
-            for k in range(width):
-                col = np.full(len(uniq) + 1, None, dtype=object)
-                if k == 0:
-                    col[:-1][ok] = uniq[ok] if fast == "digits" else uniq[ok].astype(float)
-                col[rest] = [r[k] for r in results]
-                outs.append(col[codes])
-            return tuple(outs)
-    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
-    results = [func(u) for u in uniq]
+    rest = np.flatnonzero(~ok)
+    results = [func(uniq[i]) for i in rest]
     width = len(results[0]) if results else len(func(None))
     outs = []
     for k in range(width):
-        col = np.empty(len(uniq) + 1, dtype=object)
-        col[:-1] = [r[k] for r in results]
-        col[-1] = None  # the NA sentinel (-1) picks the last slot
-        outs.append(col[codes])
-    return tuple(outs)
+        col = np.full(len(uniq) + 1, None, dtype=object)
+        if k == 0 and ok.any():
+            col[:-1][ok] = uniq[ok] if fast == "digits" else uniq[ok].astype(float)
+        col[rest] = [r[k] for r in results]
+        outs.append(col)
+    return idx, tuple(outs)
+
+
+def _map_unique(
+    values: pd.Series, func: Callable[[object], tuple], fast: str | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Apply ``func`` to each distinct value and broadcast the results back (one object array per result)."""
+    idx, outs = _unique_results(values, func, fast)
+    return tuple(o[idx] for o in outs)

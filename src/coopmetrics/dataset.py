@@ -116,6 +116,22 @@ class Dataset:
             validation=self.validation, accounting=self.accounting, sources=self.sources, **new
         )
 
+    def validation_report(self) -> Any:
+        """The validation report as it may leave the program (:class:`~coopmetrics.validation.ValidationReport`).
+
+        ``.safe()`` masks personal data, ``.to_csv(path)`` writes it atomically
+        with formulas escaped, ``.for_excel(path)`` splits a report longer than
+        an Excel sheet.
+
+        Examples
+        --------
+        >>> len(Dataset().validation_report())
+        0
+        """
+        from .validation import ValidationReport  # validation imports this module
+
+        return ValidationReport(self.validation)
+
     # display -----------------------------------------------------------------------
     def row_counts(self) -> pd.DataFrame:
         """Rows and columns per table as a DataFrame (``table``, ``name_zh``, ``rows``, ``columns``)."""

@@ -5,24 +5,30 @@ turns one DataFrame with raw (often Chinese) headers into a canonical table and
 its validation rows; :func:`save` writes a :class:`~coopmetrics.dataset.Dataset`
 back to CSV, XLSX or Parquet.
 
-What loading does, in order, for every file or sheet:
+What loading does, in order, for every file or sheet (modules in brackets):
 
-1. **Read.** CSV encodings are detected without being told: UTF-8 with BOM,
-   UTF-8, GBK, GB18030 (strict decodes in that order; the one used is recorded
-   in ``Dataset.sources``). XLSX through python-calamine when installed, else
-   openpyxl; Parquet through pyarrow.
-2. **Find the table and the header row.** The table comes from the file or
-   sheet name (any :data:`~coopmetrics.schema.TABLE_ALIASES` entry contained in
-   it, the longest wins, e.g. ``2024届毕业生去向_导出.csv``), otherwise from the
-   best header match. The header row is the row among the first 15 with the most
-   recognised headers, so title rows and blank lines above it are skipped.
+1. **Read** (:mod:`~coopmetrics.readers`). CSV encodings are detected without
+   being told (UTF-8 with BOM, UTF-8, GBK, GB18030; strict decodes in that
+   order) and the separator by consistent field counts; XLSX and old XLS through
+   python-calamine (openpyxl as fallback for XLSX), with sheet visibility,
+   merged ranges and uncomputed formulas taken from the workbook; Parquet
+   through pyarrow. In a folder, a file that cannot be read or recognised is
+   skipped and reported; hidden and helper sheets (字典, 代码表, 填表说明 ...)
+   are skipped and reported.
+2. **Find the table and the header row** (:mod:`~coopmetrics.normalise`). The
+   table comes from the file or sheet name (any
+   :data:`~coopmetrics.schema.TABLE_ALIASES` entry contained in it, the longest
+   wins, e.g. ``2024届毕业生去向_导出.csv``), otherwise from the best header
+   match. The header row is the row among the first 15 with the most recognised
+   headers, so title rows and blank lines above it are skipped.
 3. **Protect personal data** (:mod:`coopmetrics.privacy`) before anything else
    looks at the values.
-4. **Normalise cells**: full-width to half-width (NFKC) and stray spaces; codes
-   repaired (``10.0``, ``1.0E+1``, ``2024010101.0``); booleans (是/否, Y/N, 1/0,
-   √/×, 有/无, true/false); category value maps; money in 万元 converted to yuan;
-   dates; years such as ``2024届``. Wide survey exports (one column per item)
-   are melted to the long canonical table.
+4. **Normalise cells** (:mod:`~coopmetrics.cells`, each distinct value once):
+   full-width to half-width (NFKC) and stray spaces; codes repaired (``10.0``,
+   ``1.0E+1``, ``2024010101.0``, spaces inside ids); booleans; category value
+   maps; money in 万元 converted to yuan; dates; years such as ``2024届`` or a
+   year Excel stored as a date. Totals rows are excluded; wide survey exports and
+   A7-5 rows with several partners are melted to one row per record.
 5. **Validate** (:mod:`coopmetrics.validation`) and account for every row.
 
 Examples
@@ -49,7 +55,7 @@ import pandas as pd
 from . import privacy
 from .cells import LIKERT_NA_LEVELS, _blank_mask, _is_blank, _parse_number  # noqa: F401  (re-exported)
 from .dataset import ACCOUNTING_COLUMNS, Dataset
-from .errors import InputError, check_option
+from .errors import InputError, MissingColumnError, check_option
 from .normalise import (
     _HEADER_SCAN,
     _dtype_for,
@@ -245,6 +251,7 @@ def load(
     parts: dict[str, list[_Part]] = {}
     sources: dict[str, list[str]] = {}
     skipped: list[pd.DataFrame] = []
+    skipped_errors: list[Exception] = []
     for f in files:
         name = display[f]
         if lazy and f.suffix.lower() in {".parquet", ".pq"}:
@@ -265,7 +272,7 @@ def load(
             continue
         for sh in sheets:
             _load_sheet(sh, len(sheets), len(files), table, pii=pii, salt=salt, parts=parts, sources=sources,
-                        skipped=skipped)
+                        skipped=skipped, skipped_errors=skipped_errors)
 
     tables: dict[str, Any] = {}
     reports: list[pd.DataFrame] = [*skipped]
@@ -289,6 +296,8 @@ def load(
         for c in ("rows_read", "kept", "fixed", "excluded"):
             acc[c] = acc[c].astype("Int64")
         accountings.append(acc)
+    if not tables and skipped_errors:
+        raise skipped_errors[0]
     if not tables:
         raise InputError("没有找到可识别的数据表", "no recognisable table was found", file=str(path),
                          hint_zh="请检查文件名或工作表名与表头。", hint_en="check the file/sheet names and headers.")
@@ -310,7 +319,7 @@ def _skip_row(problem: str, file: str, sheet: str, values: list[str] | None = No
 
 def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, pii: str,
                 salt: str | bytes | None, parts: dict[str, list[_Part]], sources: dict[str, list[str]],
-                skipped: list[pd.DataFrame]) -> None:
+                skipped: list[pd.DataFrame], skipped_errors: list[Exception]) -> None:
     """Locate and prepare one sheet (or file), or skip it with a report row saying why."""
     name = sh.file
     if sh.grid is not None and n_sheets > 1 and (sh.grid.empty or _blank_mask(sh.grid).all()):
@@ -324,7 +333,9 @@ def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, p
         skipped.append(_skip_row("helper_sheet", name, sh.sheet, [", ".join(privacy.header_cells(sh.grid))
                                                                   if sh.grid is not None else ""]))
         return
-    located = _locate(sh, table, strict=bool(sh.sheet) and n_sheets > 1)
+    # among several sheets or files, an input whose only recognised headers are personal data (a 教师通讯录
+    # named after a table) is not that table
+    located = _locate(sh, table, strict=(bool(sh.sheet) and n_sheets > 1) or n_files > 1)
     if located is None:
         # header cells only, never data rows (a hidden 通讯录 sheet must not reach the report)
         headers = [] if sh.grid is None or sh.grid.empty else privacy.header_cells(sh.grid)
@@ -345,8 +356,20 @@ def _load_sheet(sh: _Sheet, n_sheets: int, n_files: int, table: str | None, *, p
         )
     t, raw, first_row, note, title = located
     formulas = [(r + 1, c) for r, c in sh.formulas if r + 1 >= first_row]  # Excel row, column position
-    part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
-                    names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas)
+    merged_numbers = [(r + 1, c) for r, c in sh.merged_numbers if r + 1 >= first_row]
+    try:
+        part = _prepare(raw, t, file=name, sheet=sh.sheet, first_row=first_row, pii=pii, salt=salt,
+                        names=tuple(n for n in (sh.name, title, sh.fallback_name) if n), formulas=formulas,
+                        merged_numbers=merged_numbers)
+    except MissingColumnError as exc:
+        if not (sh.sheet and n_sheets > 1):
+            raise
+        # one sheet of a many-sheet export (the state platform's A1-A12) that a table name matches but
+        # whose columns do not fit: reported in full, the other sheets still load (load() re-raises the
+        # first such error when no table at all could be read)
+        skipped.append(_skip_row("sheet_missing_columns", name, sh.sheet, [exc.message_en[:300]]))
+        skipped_errors.append(exc)
+        return
     parts.setdefault(t, []).append(part)
     where = f"{name}" + (f" / {sh.sheet}" if sh.sheet else "")
     sources.setdefault(t, []).append(f"{where} [{note}]")
@@ -378,7 +401,7 @@ def _locate(sh: _Sheet, forced: str | None, *, strict: bool) -> tuple[str, pd.Da
     if strict and not _names_data_columns(head, t):
         return None
     header, first, note = _two_row_header(grid, t, i)
-    raw = grid.iloc[first:].copy()
+    raw = grid.iloc[first:]  # not copied: _prepare builds new columns from it
     raw.columns = header
     note += f", encoding {sh.encoding}" if sh.encoding else ""
     title = " ".join(str(v) for v in grid.iloc[:min(i, first - 1)].to_numpy(dtype=object).ravel()

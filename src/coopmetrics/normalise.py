@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from .cells import (
     _parse_date,
     _parse_number,
     _parse_year,
+    _unique_results,
+    as_categories,
+    factorize,
     str_hits,
 )
 from .schema import TABLE_ALIASES, TABLES, Column, resolve_header
@@ -43,6 +47,13 @@ from .validation import META, empty_report, missing_column_error, problem_rows
 __all__ = ["detect_table", "find_header_row"]
 
 _HEADER_SCAN = 15
+
+#: Headers of the state data platform's cooperation tables (A7-5 产学合作表, ODS_CXHZSJ) that the
+#: schema's aliases do not cover; compared after removing spaces and a trailing (…) such as (年月).
+STATE_PLATFORM_ALIASES: dict[str, dict[str, str]] = {
+    "enterprises": {"合作开始日期": "partnership_start", "合作开始年月": "partnership_start",
+                    "合作企业统一社会信用代码": "enterprise_code"},
+}
 _QUESTION_PREFIX = re.compile(r"^(q?\d+[、.．:：_\-)）]\s*|[(（]\d+[)）]\s*)", re.IGNORECASE)
 
 # ----------------------------------------------------------------------------------
@@ -79,6 +90,9 @@ def _resolve(table: str, header: object) -> tuple[str | None, float]:
         h2 = re.sub(r"[:：?？]$", "", h2)
         if h2 and h2 != h:
             name, mult = resolve_header(table, h2)
+        if name is None:  # state-platform headers the schema does not list (合作开始日期(年月) ...)
+            key = re.sub(r"[(（][^)）]*[)）]$", "", re.sub(r"\s+", "", h2 or h))
+            name = STATE_PLATFORM_ALIASES.get(table, {}).get(key)
     return name, mult
 
 
@@ -210,9 +224,12 @@ def _prepare(
     salt: str | bytes | None,
     names: tuple[str, ...] = (),
     formulas: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    merged_numbers: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> _Part:
     spec = TABLES[table]
-    raw = raw.reset_index(drop=True)
+    # every later step works on distinct values; declared personal-data columns are dropped unread
+    pii_cols = {j for j, h in enumerate(raw.columns) if _resolve(table, h)[0] in spec.pii}
+    raw = as_categories(raw.reset_index(drop=True), skip=pii_cols)
     rows = np.arange(len(raw), dtype="int64") + int(first_row)
     # drop fully blank rows (not records) and fully blank unnamed columns
     cell_blank = _blank_mask(raw)
@@ -221,32 +238,15 @@ def _prepare(
     # totals rows are recognised on the raw cells: the label may sit in a column dropped as personal data
     totals_label = totals_by_label(raw)
 
-    columns: dict[str, pd.Series] = {}
-    headers: dict[str, str] = {}
-    mults: dict[str, float] = {}
-    extras: list[str] = []
-    reports: list[pd.DataFrame] = []
-    for pos, h in enumerate(raw.columns):
-        header_text = "" if _is_blank(h) else str(h).strip()  # as in the file, for the report
-        if not header_text and bool(cell_blank[:, pos].all()):
-            continue
-        name, mult = _resolve(table, h) if header_text else (None, 1.0)
-        if name is not None and name in columns:
-            reports.append(problem_rows(None, table=table, column=header_text, values=None,
-                                        problem="duplicate_column", action="flagged", detail=name,
-                                        file=file, sheet=sheet))
-            name = None
-        if name is None:
-            base = unicodedata.normalize("NFKC", header_text) if header_text else f"unnamed_{pos + 1}"
-            name = base
-            k = 2
-            while name in columns or name in spec.names:
-                name, k = f"{base}_{k}", k + 1
-            extras.append(name)
-        columns[name] = raw.iloc[:, pos]
-        headers[name] = header_text or name
-        mults[name] = mult
+    columns, headers, mults, extras, slots, reports = _map_headers(raw, table, cell_blank, rows, merged_numbers,
+                                                                   file=file, sheet=sheet)
     frame = pd.DataFrame(columns, index=raw.index) if columns else pd.DataFrame(index=raw.index)
+    if slots:
+        frame, idx = _melt_partner_slots(frame, slots, table)
+        rows, totals_label = rows[idx], totals_label[idx]
+        reports.append(problem_rows(None, table=table, column=headers.get("enterprise", "企业名称"), values=None,
+                                    problem="partners_melted", action="fixed", detail=str(len(slots) + 1),
+                                    file=file, sheet=sheet))
     if formulas:
         reports.append(_formula_report(formulas, raw.columns, table, file, sheet))
 
@@ -384,88 +384,96 @@ def _normalise(
 
     report = _reporter(out, table, headers, reports)
     for col in [c for c in spec.names if c in out.columns]:
-        spec_col = spec.column(col)
-        raw = out[col]
-        raw_vals = raw.to_numpy(dtype=object)
-        kind = spec_col.kind
         if table == "survey" and col in ("response", "score"):
             continue  # handled together below
-        if kind in ("str",):
-            vals = _map_unique(raw, lambda x: (_clean_text(x),))[0]
-            out[col] = pd.array(vals, dtype="string")
-        elif kind == "code":
-            vals, probs = _map_unique(raw, _parse_code, fast="digits")
-            lossy = probs == "precision_lost"
-            report(lossy, col, raw_vals, "precision_lost", "flagged")
-            report(probs == "spaces_removed", col, raw_vals, "spaces_removed", "fixed")
-            # digits Excel destroyed make distinct people look alike: never a duplicate of each other
-            out["_lossy"] = out["_lossy"].to_numpy(dtype=bool) | lossy
-            out[col] = pd.array(vals, dtype="string")
-        elif kind == "category":
-            vals, probs = _map_unique(raw, _category_parser(spec_col.values))
-            allowed = "/".join(sorted(set(spec_col.values.values())))
-            report(probs == "unknown_category", col, raw_vals, "unknown_category", "flagged", allowed)
-            out[col] = pd.array(vals, dtype="string")
-        elif kind == "bool":
-            vals, probs = _map_unique(raw, _parse_bool)
-            report(probs == "unknown_category", col, raw_vals, "unknown_category", "flagged", "是/否")
-            out[col] = pd.array(vals, dtype="boolean")
-        elif kind == "date":
-            vals, probs = _map_unique(raw, _parse_date)
-            report(probs == "unparseable_date", col, raw_vals, "unparseable_date", "flagged")
-            report(probs == "year_as_date", col, raw_vals, "year_as_date", "fixed",
-                   [v.year if v is not None else "" for v in vals[probs == "year_as_date"]])
-            out[col] = pd.to_datetime(pd.Series(vals, index=out.index), errors="coerce").astype("datetime64[ns]")
-        elif kind == "year":
-            vals, probs = _map_unique(raw, _parse_year)
-            report(probs == "year_as_date", col, raw_vals, "year_as_date", "fixed", vals[probs == "year_as_date"])
-            v = pd.array(vals, dtype="Int64")
-            lo, hi = spec_col.lo or 1900, spec_col.hi or 2100
-            bad = (probs == "impossible_year") | ((v < lo) | (v > hi)).fillna(False).to_numpy(dtype=bool)
-            bad &= ~out["_exclude"].to_numpy(dtype=bool)
-            if spec_col.required:
-                report(bad, col, raw_vals, "impossible_year", "excluded", f"{lo:g}–{hi:g}")
-                out["_exclude"] = out["_exclude"].to_numpy(dtype=bool) | bad
-            else:
-                report(bad, col, raw_vals, "out_of_range", "flagged", f"{lo:g}–{hi:g}")
-            v[bad] = pd.NA
-            out[col] = v
-        elif kind in ("int", "float"):
-            vals, probs = _map_unique(raw, _parse_number, fast="number")
-            report(probs == "unparseable_number", col, raw_vals, "unparseable_number", "flagged")
-            num = pd.to_numeric(pd.Series(vals, index=out.index, dtype=object), errors="coerce").astype(float)
-            num = num * mults.get(col, 1.0)
-            arr = num.to_numpy(dtype=float, copy=True)
-            if spec_col.money:
-                neg = arr < 0
-                report(neg, col, raw_vals, "negative_money", "fixed")
-                arr[neg] = np.nan
-            lo = spec_col.lo if spec_col.lo is not None else -np.inf
-            hi = spec_col.hi if spec_col.hi is not None else np.inf
-            oor = (arr < lo) | (arr > hi)
-            report(oor, col, raw_vals, "out_of_range", "flagged", f"{spec_col.lo}–{spec_col.hi}")
-            arr[oor] = np.nan
-            if kind == "int":
-                frac = np.isfinite(arr) & (arr != np.round(arr))
-                report(frac, col, raw_vals, "not_integer", "flagged")
-                arr[frac] = np.nan
-                out[col] = pd.array(np.where(np.isnan(arr), None, arr), dtype="Int64") if len(arr) else \
-                    pd.array([], dtype="Int64")
-            else:
-                out[col] = arr
-        else:  # pragma: no cover - every kind is handled above
-            raise AssertionError(kind)
-
-
+        out[col] = _normalise_column(out, col, spec.column(col), report, mults.get(col, 1.0))
     for col in extras:
-        vals = _map_unique(out[col], lambda x: (_clean_text(x),))[0]
-        out[col] = pd.array(vals, dtype="string")
+        idx, (vu,) = _unique_results(out[col], _clean_one)
+        out[col] = pd.array(vu, dtype="string").take(idx)
     _clear_pii_cells(out, table, headers, extras, reports)
     return out, reports
 
 
-#: Code columns whose valid values are short official codes (毕业去向代码: 2-3 digits; 专业代码: 6 digits).
-_SHORT_CODES = ("destination_code", "major_code")
+def _clean_one(x: object) -> tuple[str | None]:
+    return (_clean_text(x),)
+
+
+def _normalise_column(out: pd.DataFrame, col: str, spec_col: Column, report: Any, mult: float) -> Any:
+    """One canonical column parsed per distinct value; typed column built by one ``take``; problems reported."""
+    raw = out[col]
+    raw_vals = raw.reset_index(drop=True)  # indexed by a row mask only when a problem is reported
+    kind = spec_col.kind
+    if kind == "str":
+        idx, (vu,) = _unique_results(raw, _clean_one)
+        return pd.array(vu, dtype="string").take(idx)
+    if kind == "code":
+        idx, (vu, pu) = _unique_results(raw, _parse_code, fast="digits")
+        lossy = (pu == "precision_lost")[idx]
+        report(lossy, col, raw_vals, "precision_lost", "flagged")
+        report((pu == "spaces_removed")[idx], col, raw_vals, "spaces_removed", "fixed")
+        # digits Excel destroyed make distinct people look alike: never a duplicate of each other
+        out["_lossy"] = out["_lossy"].to_numpy(dtype=bool) | lossy
+        return pd.array(vu, dtype="string").take(idx)
+    if kind in ("category", "bool"):
+        parser = _category_parser(spec_col.values) if kind == "category" else _parse_bool
+        idx, (vu, pu) = _unique_results(raw, parser)
+        allowed = "/".join(sorted(set(spec_col.values.values()))) if kind == "category" else "是/否"
+        report((pu == "unknown_category")[idx], col, raw_vals, "unknown_category", "flagged", allowed)
+        return pd.array(vu, dtype="string" if kind == "category" else "boolean").take(idx)
+    if kind == "date":
+        idx, (vu, pu) = _unique_results(raw, _parse_date)
+        report((pu == "unparseable_date")[idx], col, raw_vals, "unparseable_date", "flagged")
+        y = (pu == "year_as_date")[idx]
+        report(y, col, raw_vals, "year_as_date", "fixed", [v.year for v in vu[idx[y]]])
+        dates = pd.to_datetime(pd.Series(vu, dtype=object), errors="coerce").astype("datetime64[ns]").to_numpy()
+        return dates[idx]
+    if kind == "year":
+        return _normalise_year(out, col, spec_col, report, raw_vals)
+    return _normalise_number(col, spec_col, report, raw, raw_vals, mult)
+
+
+def _normalise_year(out: pd.DataFrame, col: str, spec_col: Column, report: Any, raw_vals: pd.Series) -> Any:
+    idx, (vu, pu) = _unique_results(out[col], _parse_year)
+    y = (pu == "year_as_date")[idx]
+    report(y, col, raw_vals, "year_as_date", "fixed", vu[idx[y]])
+    v = pd.array(vu, dtype="Int64").take(idx)
+    lo, hi = spec_col.lo or 1900, spec_col.hi or 2100
+    bad = (pu == "impossible_year")[idx] | ((v < lo) | (v > hi)).fillna(False).to_numpy(dtype=bool)
+    bad &= ~out["_exclude"].to_numpy(dtype=bool)
+    if spec_col.required:
+        report(bad, col, raw_vals, "impossible_year", "excluded", f"{lo:g}–{hi:g}")
+        out["_exclude"] = out["_exclude"].to_numpy(dtype=bool) | bad
+    else:
+        report(bad, col, raw_vals, "out_of_range", "flagged", f"{lo:g}–{hi:g}")
+    v[bad] = pd.NA
+    return v
+
+
+def _normalise_number(col: str, spec_col: Column, report: Any, raw: pd.Series, raw_vals: pd.Series,
+                      mult: float) -> Any:
+    idx, (vu, pu) = _unique_results(raw, _parse_number, fast="number")
+    report((pu == "unparseable_number")[idx], col, raw_vals, "unparseable_number", "flagged")
+    nu = np.array([np.nan if v is None else float(v) for v in vu], dtype=float)  # per distinct value
+    arr = nu[idx] * mult
+    if spec_col.money:
+        neg = arr < 0
+        report(neg, col, raw_vals, "negative_money", "fixed")
+        arr[neg] = np.nan
+    lo = spec_col.lo if spec_col.lo is not None else -np.inf
+    hi = spec_col.hi if spec_col.hi is not None else np.inf
+    oor = (arr < lo) | (arr > hi)
+    report(oor, col, raw_vals, "out_of_range", "flagged", f"{spec_col.lo}–{spec_col.hi}")
+    arr[oor] = np.nan
+    if spec_col.kind != "int":
+        return arr
+    frac = np.isfinite(arr) & (arr != np.round(arr))
+    report(frac, col, raw_vals, "not_integer", "flagged")
+    arr[frac] = np.nan
+    return pd.arrays.IntegerArray(np.nan_to_num(arr).astype("int64"), np.isnan(arr))
+
+
+#: Code columns whose valid values are short official codes (毕业去向代码: 2-3 digits).
+_SHORT_CODES = ("destination_code",)
 
 
 def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], extras: list[str],
@@ -483,8 +491,9 @@ def _clear_pii_cells(out: pd.DataFrame, table: str, headers: dict[str, str], ext
     for col in cols:
         hit = privacy.contains_pii(out[col]) & out[col].notna().to_numpy()
         if col in _SHORT_CODES:  # a name pasted where a code belongs (each distinct code tested once)
-            codes, uniq = pd.factorize(out[col].to_numpy(dtype=object), use_na_sentinel=True)
-            named = np.array(privacy.mask_values(uniq, names=True) + [""], dtype=object) == privacy.MASK
+            codes, uniq = factorize(out[col])
+            named = np.array([bool(re.fullmatch(privacy.NAME_LIKE, str(u).strip())) for u in uniq] + [False],
+                             dtype=bool)
             hit |= named[codes]
         if hit.any():
             sub = out.loc[hit, list(META)]
@@ -554,7 +563,7 @@ def totals_by_label(raw: pd.DataFrame) -> np.ndarray:
     """
     out = np.zeros(len(raw), dtype=bool)
     for j in range(min(_TOTAL_SCAN_COLUMNS, raw.shape[1])):
-        codes, uniq = pd.factorize(raw.iloc[:, j].to_numpy(dtype=object), use_na_sentinel=True)
+        codes, uniq = factorize(raw.iloc[:, j])
         # a C++ pre-screen of the distinct values; only the few candidates reach Python
         cand = np.flatnonzero(str_hits(uniq, r"(?i).*(计|汇总|total|sum).*"))
         hit = np.zeros(len(uniq) + 1, dtype=bool)
@@ -569,8 +578,8 @@ def totals_by_sum(frame: pd.DataFrame, table: str) -> np.ndarray:
 
     A totals row without a label. To avoid taking a real record for one, the
     row must match in every numeric (count or money) column that has a non-zero
-    sum, and either two or more such columns match or one of the table's key
-    cells is blank. At least two rows must stand above it.
+    sum, and its identifying key (学号, 工号, 企业名称 ...) must be blank. At
+    least two rows must stand above it.
     """
     out = np.zeros(len(frame), dtype=bool)
     if table == "survey" or len(frame) < 3:
@@ -587,8 +596,9 @@ def totals_by_sum(frame: pd.DataFrame, table: str) -> np.ndarray:
     tested = (sums != 0) & ~np.isnan(row)
     if not tested.any() or not np.allclose(row[tested], sums[tested], rtol=1e-9, atol=1e-9):
         return out
-    key_blank = any(frame[k].isna().iloc[last] for k in spec.key if k in frame.columns)
-    if tested.sum() >= 2 or key_blank:
+    # the identifying key (not the year) must be blank: a real record that happens to add up keeps its id
+    ident = [k for k in spec.key if k in frame.columns and spec.column(k).kind != "year"]
+    if any(pd.isna(frame[k].iloc[last]) for k in ident):
         out[last] = True
     return out
 
@@ -613,3 +623,100 @@ def _formula_report(formulas: list[tuple[int, int]], header: pd.Index, table: st
     cols = ["" if _is_blank(header[c]) else str(header[c]).strip() for _, c in cells]
     return problem_rows(meta, table=table, column=cols, values=None, problem="formula_without_value",
                         action="flagged")
+
+
+def _map_headers(
+    raw: pd.DataFrame, table: str, cell_blank: np.ndarray, rows: np.ndarray,
+    merged_numbers: list[tuple[int, int]], *, file: str, sheet: str,
+) -> tuple[dict[str, pd.Series], dict[str, str], dict[str, float], list[str], list[list], list[pd.DataFrame]]:
+    """Each raw column to a canonical column or an extra one: ``(columns, headers, mults, extras, slots, reports)``.
+
+    ``headers`` keeps the header as written (for messages); ``mults`` the unit
+    multiplier (万元 -> 10,000); ``slots`` the repeated (企业名称, 合作开始日期) pairs of
+    an A7-5 style row; a second header mapping to a taken column is kept as an extra.
+    """
+    spec = TABLES[table]
+    columns: dict[str, pd.Series] = {}
+    slots: list[list] = []  # repeated (企业名称, 合作开始日期) pairs of an A7-5 style row
+    headers: dict[str, str] = {}
+    mults: dict[str, float] = {}
+    extras: list[str] = []
+    reports: list[pd.DataFrame] = []
+    for pos, h in enumerate(raw.columns):
+        header_text = "" if _is_blank(h) else str(h).strip()  # as in the file, for the report
+        if not header_text and bool(cell_blank[:, pos].all()):
+            continue
+        name, mult = _resolve(table, h) if header_text else (None, 1.0)
+        if table == "enterprises" and name in ("enterprise", "partnership_start") and name in columns:
+            # A7-5 style: up to five (企业名称(全称), 合作开始日期(年月)) pairs in one row per major
+            if name == "enterprise":
+                slots.append([raw.iloc[:, pos], None])
+                continue
+            if slots and slots[-1][1] is None:
+                slots[-1][1] = raw.iloc[:, pos]
+                continue
+        if name is not None and name in columns:
+            reports.append(problem_rows(None, table=table, column=header_text, values=None,
+                                        problem="duplicate_column", action="flagged", detail=name,
+                                        file=file, sheet=sheet))
+            name = None
+        if name is None:
+            base = unicodedata.normalize("NFKC", header_text) if header_text else f"unnamed_{pos + 1}"
+            name = base
+            k = 2
+            while name in columns or name in spec.names:
+                name, k = f"{base}_{k}", k + 1
+            extras.append(name)
+        columns[name] = raw.iloc[:, pos]
+        if merged_numbers and name in spec.names and spec.column(name).kind in ("int", "float"):
+            columns[name] = _first_of_merge(columns[name], rows, [r for r, c in merged_numbers if c == pos])
+        headers[name] = header_text or name
+        mults[name] = mult
+    return columns, headers, mults, extras, slots, reports
+
+
+def _first_of_merge(col: pd.Series, rows: np.ndarray, copies: list[int]) -> pd.Series:
+    """Clear the copies of a number merged over several rows (``copies``: Excel rows), keeping its first row."""
+    at = np.searchsorted(rows, copies)
+    at = at[(at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == np.asarray(copies, dtype=rows.dtype))] \
+        if len(copies) else at
+    if not len(at):
+        return col
+    col = col.copy()
+    col.iloc[at] = None
+    return col
+
+
+def _melt_partner_slots(frame: pd.DataFrame, slots: list[list], table: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per (row, named partner) from a row per major with several 企业名称 columns.
+
+    The per-major figures (订单培养数, 接受顶岗实习学生数 ...) are about the major, not one
+    partner: they stay on the row of the major's first named partner and are blank on the
+    others, so that sums per major are unchanged. A row naming no partner is kept once
+    (and excluded for its blank 企业名称, as before). Returns the long frame and, per long
+    row, the index of its source row.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"major": ["数控", "会计"], "enterprise": ["甲", None], "order_students": [10, 4]})
+    >>> long, idx = _melt_partner_slots(f, [[pd.Series(["乙", "丙"]), None]], "enterprises")
+    >>> long[["major", "enterprise", "order_students"]].values.tolist(), idx.tolist()
+    ([['数控', '甲', 10], ['数控', '乙', None], ['会计', '丙', 4]], [0, 0, 1])
+    """
+    spec = TABLES[table]
+    n = len(frame)
+    names = [frame["enterprise"].to_numpy(dtype=object)] + [s[0].to_numpy(dtype=object) for s in slots]
+    starts = [frame["partnership_start"].to_numpy(dtype=object) if "partnership_start" in frame.columns
+              else np.full(n, None, dtype=object)]
+    starts += [s[1].to_numpy(dtype=object) if s[1] is not None else np.full(n, None, dtype=object) for s in slots]
+    named = ~np.column_stack([_blank_mask(pd.DataFrame({"v": v}))[:, 0] for v in names])  # rows x slots
+    keep = named.copy()
+    keep[~named.any(axis=1), 0] = True  # a row naming nobody stays once
+    r_idx, s_idx = np.nonzero(keep)  # row-major: each major's partners in column order
+    long = frame.iloc[r_idx].reset_index(drop=True)
+    long["enterprise"] = np.column_stack(names)[r_idx, s_idx]
+    long["partnership_start"] = np.column_stack(starts)[r_idx, s_idx]
+    first = np.r_[True, r_idx[1:] != r_idx[:-1]]
+    for c in [c for c in spec.names if c in long.columns and spec.column(c).kind in ("int", "float")]:
+        long[c] = long[c].astype(object).where(first, None)
+    return long, r_idx

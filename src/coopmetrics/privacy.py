@@ -87,10 +87,10 @@ _PII_SEARCH = (
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"                     # e-mail
     r"|^\d(?:\.\d+)?[eE]\+?1[4-7]$"                     # an ID or phone Excel showed as 4.10102E+17
 )
-# A personal name pasted into a column that holds codes, numbers or dates: 2-6 Chinese characters
-# (with the middle dot of minority and foreign names) and nothing else.
-# Words of time, money, counts and "none" (明年, 待定, 面议, 暂无) are kept: they are what staff type there.
-_NAME_LIKE = r"^(?!.*[年月日届元万千百分天无未待暂不是否个人次号码定议月周])[\u4e00-\u9fff][\u4e00-\u9fff·•]{1,5}$"
+#: A personal name pasted into a column of codes, numbers or dates: 2-6 Chinese characters (with the middle
+#: dot of minority and foreign names), nothing else.
+#: Words of time, money, counts and "none" (明年, 待定, 面议, 暂无) are kept: they are what staff type there.
+NAME_LIKE = r"^(?!.*[年月日届元万千百分天无未待暂不是否个人次号码定议月周])[\u4e00-\u9fff][\u4e00-\u9fff·•]{1,5}$"
 # Fragments that make a cell a header rather than data (for sheets that match no table).
 _HEADER_WORDS = (
     "名称", "代码", "编号", "序号", "日期", "时间", "类别", "类型", "专业", "学院", "院系", "系部", "班级",
@@ -179,7 +179,9 @@ def looks_like_pii(values: pd.Series, header: object = "", *, threshold: float =
     import pyarrow.compute as pc
 
     # each distinct value once, in pyarrow's C++ regex engine; the share is weighted by row counts
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    from .cells import factorize
+
+    codes, uniq = factorize(values)
     if not len(uniq):
         return False
     counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
@@ -294,7 +296,7 @@ def mask_values(values: Iterable[object], *, names: bool = False) -> list[str]:
     uniq = pd.Series(pd.unique(text), dtype=object)
     hit = uniq.str.contains(_PII_SEARCH, regex=True, na=False)
     if names:
-        hit |= uniq.str.strip().str.fullmatch(_NAME_LIKE, na=False)
+        hit |= uniq.str.strip().str.fullmatch(NAME_LIKE, na=False)
     lookup = dict(zip(uniq.tolist(), np.where(hit.to_numpy(dtype=bool), MASK, uniq.to_numpy(dtype=object)),
                       strict=True))
     return [lookup[t] for t in text.tolist()]
@@ -321,7 +323,9 @@ def contains_pii(values: pd.Series) -> np.ndarray:
     >>> contains_pii(pd.Series(["10", "13912345678", None, "见 a@b.cn", "2024010101"])).tolist()
     [False, True, False, True, False]
     """
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    from .cells import factorize
+
+    codes, uniq = factorize(values)
     if not len(uniq):
         return np.zeros(len(values), dtype=bool)
     import pyarrow as pa

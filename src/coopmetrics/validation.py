@@ -31,6 +31,7 @@ unknown_category           flagged     value outside the allowed set (e.g. 培�
 precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
 pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
 pii_cleared                fixed       a phone/ID/e-mail typed into a non-personal column: cell cleared
+partners_melted            fixed       A7-5 layout: several 企业名称 columns per row melted to a row each
 duplicate_column           flagged     two headers map to the same column; the second kept as extra
 derived_from_name          fixed       year or survey kind taken from the sheet/file name or title row
 generated_id               fixed       respondent ids generated from file and row
@@ -40,6 +41,7 @@ hidden_sheet               flagged     a hidden or very hidden sheet (drop-down 
 helper_sheet               flagged     字典/代码表/填表说明 ... sheet: skipped
 unrecognised_file          flagged     a file in a folder that matches no table: skipped
 unreadable_file            flagged     a file in a folder that cannot be read: skipped
+sheet_missing_columns      flagged     one sheet of a many-sheet workbook lacks required columns: skipped
 formula_without_value      flagged     a formula cell with no computed value (treated as blank)
 no_data_rows               flagged     a table with a header and no data rows (accounted as 0)
 totals_row                 excluded    合计/总计/小计 row, or a row equal to the column sums
@@ -90,6 +92,7 @@ __all__ = [
     "summary",
     "ValidationReport",
     "ExcelSplit",
+    "NOTE_PROBLEMS",
     "EXCEL_MAX_ROWS",
 ]
 
@@ -149,6 +152,13 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "pii_cleared": ("“{column}”中的这个单元格含有手机号、身份证号或邮箱，已清空（不会进入任何输出）",
                     "a cell of '{column}' held a phone, ID-card number or e-mail; cleared (it never reaches an "
                     "output)"),
+    "partners_melted": ("每行有多组“{column}”（状态数据 A7-5 格式，共 {detail} 组），已拆成每个合作企业一行；"
+                        "按专业统计的数字只记在该专业第一个企业的行上",
+                        "several '{column}' columns per row (state-platform A7-5 layout, {detail} slots): one row "
+                        "per partner; the per-major figures stay on the major's first partner row"),
+    "sheet_missing_columns": ("工作表名称对应一张数据表，但缺少必需列，已跳过（其他工作表照常读取）：{value}",
+                              "the sheet name matches a table but required columns are missing; skipped (the other "
+                              "sheets are read): {value}"),
     "hidden_sheet": ("工作表是隐藏的（{value}），通常是下拉列表的代码表，已跳过；如是数据表请先取消隐藏",
                      "the sheet is hidden ({value}), usually a drop-down lookup list; skipped (unhide it if it "
                      "holds data)"),
@@ -172,6 +182,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not_validated": ("延迟加载（lazy=True）的 Parquet 未逐行校验，行数未知",
                       "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
 }
+
+#: Report rows that are notes about what loading did, not problems in the data (a printout may list
+#: them apart and not count them): skipped helper inputs, melted layouts, values derived or generated.
+NOTE_PROBLEMS = frozenset({"pii_dropped", "derived_from_name", "generated_id", "not_validated", "hidden_sheet",
+                           "helper_sheet", "partners_melted"})
 
 _DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash",
               "合计标签": "labelled 合计/总计/小计", "等于各列之和": "equal to the sums of the columns above"}
@@ -343,7 +358,7 @@ def check_rows(
     comparable = alive & ~frame["_lossy"].fillna(False).to_numpy(dtype=bool) if "_lossy" in frame.columns \
         else alive
     if key and comparable.any():
-        live = frame.loc[comparable]
+        live = frame.loc[comparable, [*key, *META]]  # the key and where it sits, not the whole table
         dup = live.duplicated(subset=key, keep="first").to_numpy()
         if dup.any():
             firsts = live.groupby(key, dropna=False, sort=False)[["_file", "_row"]].transform("first")
@@ -354,7 +369,8 @@ def check_rows(
             values = pd.Series([" / ".join("" if pd.isna(v) else str(v) for v in rec)  # reported rows only
                                 for rec in sub[key].itertuples(index=False, name=None)], index=sub.index) \
                 if len(key) > 1 else sub[first_key]
-            label = [" / ".join(_header_lookup(sub.iloc[[i]], k, headers)[0] for k in key) for i in range(len(sub))]
+            per_key = [_header_lookup(sub, k, headers) for k in key]  # one pass per key column, not per row
+            label = [" / ".join(parts) for parts in zip(*per_key, strict=True)]
             reports.append(problem_rows(sub[list(META)], table=table, column=label, values=values.tolist(),
                                         problem="duplicate_id" if excluded else "duplicate_key",
                                         action="excluded" if excluded else "flagged", detail=detail))
@@ -366,8 +382,9 @@ def check_rows(
         codes = frame["destination_code"]
         present = codes.notna().to_numpy() & alive
         unknown = np.zeros(len(frame), dtype=bool)
-        if present.any():
-            unknown[present] = ~is_known(codes[present].astype(str).tolist())
+        if present.any():  # each distinct code looked up once
+            c, u = pd.factorize(codes[present], use_na_sentinel=True)
+            unknown[present] = ~np.asarray(is_known([str(x) for x in u]), dtype=bool)[c]
         if unknown.any():
             sub = frame.loc[unknown]
             reports.append(problem_rows(sub[list(META)], table=table,
@@ -421,25 +438,29 @@ def account(
     >>> account(inp, inp.iloc[:2], rep, "graduates")[["rows_read", "kept", "fixed", "excluded"]].values.tolist()
     [[3, 2, 1, 1]]
     """
-    keys = ["_file", "_sheet", "_row"]
-    inp = inputs[keys].drop_duplicates()
-    kept_rows = kept[keys].drop_duplicates().assign(_kept=True)
-    merged = inp.merge(kept_rows, on=keys, how="left")
-    merged["_kept"] = merged["_kept"].fillna(False).astype(bool)
+    # integer keys (input x row) instead of a three-column merge: a million rows in a few numpy passes
+    groups = pd.MultiIndex.from_frame(inputs[["_file", "_sheet"]].astype(str)).unique()
+    width = int(max(inputs["_row"].max() if len(inputs) else 0, kept["_row"].max() if len(kept) else 0)) + 1
+
+    def keys_of(f: pd.Series, sh: pd.Series, r: pd.Series) -> np.ndarray:
+        g = groups.get_indexer(pd.MultiIndex.from_arrays([f.astype(str), sh.astype(str)])).astype(np.int64)
+        r = r.to_numpy(dtype=np.int64)
+        return (g * width + r)[g >= 0]  # report rows of other inputs are not this table's
+
+    read_keys = pd.unique(keys_of(inputs["_file"], inputs["_sheet"], inputs["_row"]))  # hash, not sort
+    kept_keys = keys_of(kept["_file"], kept["_sheet"], kept["_row"]) if len(kept) else read_keys[:0]
     rep = report[report["action"] == "fixed"].dropna(subset=["row"])
-    fixed_rows = pd.DataFrame({"_file": rep["file"].astype(str), "_sheet": rep["sheet"].astype(str),
-                               "_row": rep["row"].astype("int64")}).drop_duplicates().assign(_fixed=True)
-    merged["_row"] = merged["_row"].astype("int64")
-    merged["_file"] = merged["_file"].astype(str)
-    merged["_sheet"] = merged["_sheet"].astype(str)
-    merged = merged.merge(fixed_rows, on=keys, how="left")
-    merged["_fixed"] = merged["_fixed"].fillna(False).astype(bool) & merged["_kept"]
-    out = (
-        merged.groupby(["_file", "_sheet"], sort=False)
-        .agg(rows_read=("_row", "size"), kept=("_kept", "sum"), fixed=("_fixed", "sum"))
-        .reset_index()
-        .rename(columns={"_file": "file", "_sheet": "sheet"})
-    )
+    fixed_keys = keys_of(rep["file"], rep["sheet"], rep["row"].astype("int64")) if len(rep) else read_keys[:0]
+    is_kept = pd.Index(kept_keys).unique().get_indexer(read_keys) >= 0
+    is_fixed = is_kept & (pd.Index(fixed_keys).unique().get_indexer(read_keys) >= 0)
+    gid = read_keys // width
+    n = len(groups)
+    out = pd.DataFrame({
+        "file": [g[0] for g in groups], "sheet": [g[1] for g in groups],
+        "rows_read": np.bincount(gid, minlength=n), "kept": np.bincount(gid, weights=is_kept, minlength=n),
+        "fixed": np.bincount(gid, weights=is_fixed, minlength=n),
+    })
+    out[["kept", "fixed"]] = out[["kept", "fixed"]].astype("int64")
     seen = set(zip(out["file"].astype(str), out["sheet"].astype(str), strict=True))
     blank = [(f, sh) for f, sh in dict.fromkeys(sources) if (str(f), str(sh)) not in seen]
     if blank:

@@ -17,7 +17,8 @@ The two legacy ``.xls`` files are checked in (``data/``, made once by
 Examples
 --------
 >>> import tempfile, pathlib
->>> cases = build(pathlib.Path(tempfile.mkdtemp()))
+>>> with tempfile.TemporaryDirectory() as d:
+...     cases = build(pathlib.Path(d))
 >>> sorted({c.cls for c in cases}) == list(range(1, 10))
 True
 """
@@ -274,6 +275,7 @@ def c9(root: Path) -> list[Case]:
     folder = root / "9c"
     write_csv(folder / "毕业生.csv", _grads(3))
     write_csv(folder / "readme.csv", [["hello", "world"], [NAME, PHONE]])
+    write_csv(folder / "教师通讯录.csv", [["姓名", "手机", "家庭住址"], [NAME, PHONE, ADDRESS]])  # named after a table
     (folder / "导出说明.xlsx").write_bytes(b"this is not a workbook " + PHONE.encode())
     folder2 = root / "9d"
     write_csv(folder2 / "教师.csv", [["工号", "年份", "教师类别"], ["T1", "2024", "专任教师"]])
@@ -283,7 +285,7 @@ def c9(root: Path) -> list[Case]:
             Case("9b_legacy_xls_state_platform_merged", 9, b, {"enterprises": 3}, {"enterprises": 3},
                  {"helper_sheet": 1}, check="a7_4"),
             Case("9c_folder_with_stray_files", 9, folder, {"graduates": 3}, {"graduates": 3},
-                 {"unrecognised_file": 1, "unreadable_file": 1}),
+                 {"unrecognised_file": 2, "unreadable_file": 1}),
             Case("9d_folder_with_broken_parquet", 9, folder2, {"teachers": 1}, {"teachers": 1},
                  {"unreadable_file": 1})]
 
