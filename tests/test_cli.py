@@ -469,7 +469,7 @@ def test_open_workbook_stops_before_any_work_exit_2(clean_csv, tmp_path, monkeyp
     capsys.readouterr()
     assert _run(clean_csv, out) == EXIT_UNUSABLE
     err = capsys.readouterr().err
-    assert "请先在 Excel 中关闭 coopmetrics_2024_报告.xlsx" in err and "close" in err and "in Excel" in err
+    assert "请先在 Excel 中关闭“coopmetrics_2024_报告.xlsx”" in err and "close" in err and "in Excel" in err
     assert "Traceback" not in err and "内部错误" not in err
     assert computed == []  # failed fast: nothing was computed
     (out / "~$coopmetrics_2024_报告.xlsx").unlink()

@@ -32,17 +32,17 @@ def test_rerun_keeps_a_backup_force_replaces_refuse_stops(tmp_path):
     p = tmp_path / "r.csv"
     output.atomic_write(p, lambda t: t.write_text("v1"))
     output.atomic_write(p, lambda t: t.write_text("v2"))
-    backups = list(tmp_path.glob("r.bak-*.csv"))
+    backups = list(tmp_path.glob("r.备份-*.csv"))
     assert p.read_text() == "v2" and [b.read_text() for b in backups] == ["v1"]
     output.atomic_write(p, lambda t: t.write_text("v3"), overwrite="force")
-    assert p.read_text() == "v3" and len(list(tmp_path.glob("r.bak-*.csv"))) == 1
+    assert p.read_text() == "v3" and len(list(tmp_path.glob("r.备份-*.csv"))) == 1
     with pytest.raises(OutputError, match="already exists"):
         output.atomic_write(p, lambda t: t.write_text("v4"), overwrite="refuse")
     assert p.read_text() == "v3"
     # two reruns within one second get distinct backups
     output.atomic_write(p, lambda t: t.write_text("v5"))
     output.atomic_write(p, lambda t: t.write_text("v6"))
-    assert sorted(b.read_text() for b in tmp_path.glob("r.bak-*.csv")) == ["v1", "v3", "v5"]
+    assert sorted(b.read_text() for b in tmp_path.glob("r.备份-*.csv")) == ["v1", "v3", "v5"]
 
 
 @pytest.mark.parametrize("owner", ["~$报告.xlsx", "~$告.xlsx"])  # Excel drops the first chars of long names

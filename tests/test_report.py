@@ -688,3 +688,24 @@ def test_summary_and_year_over_year_sheet_agree(sample_out):
             assert summ.loc[ind, "q_value"] == pytest.approx(yoy.loc[ind, "q_value"], rel=1e-12), ind
             points = 100 if summ.loc[ind, "_fmt"] == "pct" else 1  # shares in percentage points
             assert summ.loc[ind, "change"] == pytest.approx(yoy.loc[ind, "change"] * points, rel=1e-12), ind
+
+
+def test_a_table_longer_than_a_sheet_is_split_and_never_cut_silently(sample, tmp_path, monkeypatch):
+    """Excel holds 1,048,575 data rows a sheet: a longer validation list takes more sheets, then says what is left out."""
+    from openpyxl import load_workbook
+
+    from coopmetrics.report import excel
+
+    rep = build_report(sample, YEAR)
+    n = len(rep.tables["validation"])
+    assert n >= 3, "the sample's validation list is long enough to split"
+    monkeypatch.setattr(excel, "EXCEL_ROWS", 1)
+    monkeypatch.setattr(excel, "MAX_PARTS", 2)
+    path = excel.write_excel(rep, tmp_path / "r.xlsx")
+    wb = load_workbook(path, read_only=True)
+    name = rep.sheet_name("validation")
+    parts = [wb[name], wb[f"{name} (2)"]]
+    rows = [list(ws.iter_rows(min_row=2, values_only=True)) for ws in parts]
+    assert [len(r) for r in rows] == [1, 1]  # two full sheets of one data row each
+    note = rows[1][-1][0]
+    assert f"共 {n:,} 行" in note and "前 1 行" in note and "validate --csv" in note

@@ -6,7 +6,7 @@ validation CSV) goes through :func:`atomic_write`:
 * the content is written to a temporary file in the target folder and moved
   into place with :func:`os.replace`, so a run that fails half-way leaves the
   previous file untouched and no truncated file behind;
-* an existing file is kept as a timestamped backup (``报告.bak-20250101-120000.xlsx``)
+* an existing file is kept as a timestamped backup (``报告.备份-20250101-120000.xlsx``)
   unless ``overwrite="force"``; ``overwrite="refuse"`` stops instead;
 * a file that is open in Excel (Excel's ``~$`` owner file beside it, or a
   permission error on replace) raises :class:`~coopmetrics.errors.OutputLockedError`
@@ -26,7 +26,7 @@ Examples
 >>> p.read_text(encoding="utf-8-sig").splitlines()[1:3]
 ['"\\'=HYPERLINK(""http://x"")",2', '"\\'-1",3']
 >>> p2 = write_csv(frame, d / "v.csv")          # the first file is kept as a backup
->>> len(list(d.glob("v.bak-*.csv")))
+>>> len(list(d.glob("v.备份-*.csv")))
 1
 """
 
@@ -44,7 +44,8 @@ import pandas as pd
 
 from .errors import InvalidOptionError, OutputError, OutputLockedError
 
-__all__ = ["OVERWRITE_MODES", "atomic_write", "escape_formulas", "write_csv", "is_locked", "backup_path"]
+__all__ = ["OVERWRITE_MODES", "atomic_write", "backup_path", "escape_formulas", "is_locked", "locked_error",
+           "write_csv"]
 
 #: Accepted values of ``overwrite``.
 OVERWRITE_MODES = ("backup", "force", "refuse")
@@ -77,32 +78,52 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def backup_path(path: Path) -> Path:
-    """Where :func:`atomic_write` keeps the previous version of ``path``."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+def backup_path(path: Path, stamp: str | None = None) -> Path:
+    """Where the previous version of ``path`` is kept: ``<stem>.备份-<time><suffix>``, never an existing file."""
+    stamp = stamp or datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
     k = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{k}{path.suffix}")
+    while candidate.exists():  # two runs in one second get -2, -3 ...
+        candidate = path.with_name(f"{path.stem}.备份-{stamp}-{k}{path.suffix}")
         k += 1
     return candidate
 
 
-def is_locked(path: Path) -> bool:
-    """Is ``path`` open in Excel or WPS? (their ``~$`` owner file sits beside it).
+def _owner_files(path: Path) -> list[Path]:
+    """Owner files a spreadsheet program keeps beside an open file.
 
-    Excel names the owner file ``~$`` + the file name, dropping the first two
-    characters of long names; both forms are checked.
+    Excel and WPS write ``~$`` + the name (dropping the first one or two characters of long
+    names); LibreOffice writes ``.~lock.<name>#``.
+    """
+    names = {f"~${path.name}", f"~${path.name[2:]}", f"~${path.name[1:]}", f".~lock.{path.name}#"}
+    return [path.parent / n for n in names]
+
+
+def is_locked(path: Path) -> bool:
+    """Is ``path`` open in Excel, WPS or LibreOffice, or impossible to open for writing?
+
+    Excel on Windows holds an open file with a share lock (opening it for writing raises
+    ``PermissionError``); the programs also leave an owner file beside it.
     """
     path = Path(path)
-    names = {f"~${path.name}", f"~${path.name[2:]}", f"~${path.name[1:]}"}
-    return any((path.parent / n).exists() for n in names)
+    if any(p.exists() for p in _owner_files(path)):
+        return True
+    if not path.exists():
+        return False
+    try:
+        with open(path, "r+b"):
+            return False
+    except PermissionError:
+        return True
 
 
-def _locked_error(path: Path) -> OutputLockedError:
+def locked_error(path: Path) -> OutputLockedError:
+    """The bilingual error for a file that is open in a spreadsheet program."""
     return OutputLockedError(
-        f"无法写入“{path.name}”：文件正在被其他程序使用。请先在 Excel 中关闭“{path.name}”，然后重试。",
-        f"cannot write '{path.name}': the file is in use. Please close '{path.name}' in Excel and try again.",
+        f"请先在 Excel 中关闭“{path.name}”（在 WPS 或 LibreOffice 中打开的也一样），然后重新运行。"
+        f"文件被占用，无法写入：{path}",
+        f"close '{path.name}' in Excel (or WPS, LibreOffice) and run again: the file is open and cannot "
+        f"be written: {path}",
     )
 
 
@@ -117,7 +138,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, overwrite
         ``write(tmp_path)`` writes the whole content to ``tmp_path`` (same folder,
         same suffix).
     overwrite : {"backup", "force", "refuse"}, default "backup"
-        What to do with an existing file: keep it as ``<stem>.bak-<time><suffix>``,
+        What to do with an existing file: keep it as ``<stem>.备份-<time><suffix>``,
         replace it, or raise :class:`~coopmetrics.errors.OutputError`.
 
     Returns
@@ -154,7 +175,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, overwrite
     path.parent.mkdir(parents=True, exist_ok=True)
     exists = path.exists()
     if exists and is_locked(path):
-        raise _locked_error(path)
+        raise locked_error(path)
     if exists and overwrite == "refuse":
         raise OutputError(f"文件“{path}”已存在；如要覆盖请使用 overwrite='force'（或 --force）",
                           f"'{path}' already exists; use overwrite='force' (or --force) to replace it")
@@ -175,7 +196,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, overwrite
     except PermissionError as exc:
         if backup is not None and not path.exists():
             os.replace(backup, path)
-        raise _locked_error(path) from exc
+        raise locked_error(path) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -180,8 +180,9 @@ def _print_setup(ws: Any, rep: Report, table: str, ncols: int) -> None:
     ws.hide_gridlines(0)
 
 
-def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: pd.DataFrame) -> None:
-    name = rep.sheet_name(table)
+def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: pd.DataFrame,
+                 part: int = 0) -> None:
+    name = rep.sheet_name(table) + (f" ({part + 1})" if part else "")
     for ch in "[]:*?/\\":
         name = name.replace(ch, "_")
     ws = wb.add_worksheet(name[:31])
@@ -264,6 +265,35 @@ def write_excel(rep: Report, path: str | Path) -> Path:
     wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
     fmt = _formats(wb, rep.lang)
     for table, frame in rep.tables.items():
-        _write_sheet(wb, fmt, rep, table, frame)
+        for part, piece in enumerate(_split_rows(rep, frame)):
+            _write_sheet(wb, fmt, rep, table, piece, part)
     wb.close()
     return path
+
+
+#: Data rows one sheet holds (Excel's 1,048,576 rows less the header row).
+EXCEL_ROWS = 1_048_575
+#: Sheets one long table (the validation report) may take before the rest is left to the CSV.
+MAX_PARTS = 4
+
+
+def _split_rows(rep: Report, frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """A table longer than a sheet, split across up to :data:`MAX_PARTS` sheets; never cut silently.
+
+    Beyond that, the last sheet ends with a row saying how many rows are not shown and how to get
+    them all (``coopmetrics validate --csv``), so no reader takes the sheet for the whole list.
+    """
+    if len(frame) <= EXCEL_ROWS:
+        return [frame]
+    parts = [frame.iloc[i:i + EXCEL_ROWS] for i in range(0, len(frame), EXCEL_ROWS)]
+    if len(parts) <= MAX_PARTS:
+        return parts
+    parts = parts[:MAX_PARTS]
+    shown = EXCEL_ROWS * MAX_PARTS - 1
+    note = t(rep.lang, f"共 {len(frame):,} 行，工作簿只列出前 {shown:,} 行；完整清单请运行 coopmetrics validate --csv 导出。",
+             f"{len(frame):,} rows in all; the workbook lists the first {shown:,}; run coopmetrics validate --csv "
+             "for the complete list.")
+    last = parts[-1].iloc[:-1]
+    first = visible_columns(rep, "validation", frame)[:1] or list(frame.columns[:1])
+    parts[-1] = pd.concat([last, pd.DataFrame({first[0]: [note]})], ignore_index=True)
+    return parts

@@ -11,13 +11,14 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..schema import TABLES, resolve_header
+from ..validation import NOTE_PROBLEMS
 from .labels import MASK as _MASK
 from .labels import isnan as _isnan
 
 __all__ = ["INFO_PROBLEMS", "scrub_validation", "validation_summary", "drop_pii"]
 
 #: Validation rows that inform rather than report a problem (``coopmetrics validate`` exits 0 on them).
-INFO_PROBLEMS = frozenset({"pii_dropped", "derived_from_name", "generated_id", "not_validated"})
+INFO_PROBLEMS = NOTE_PROBLEMS  # notes, not data problems: one list, in validation.py
 
 
 def _pii_headers() -> tuple[set[str], set[str]]:
