@@ -8,6 +8,7 @@ the header row repeated on every page and frozen on screen.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -250,19 +251,20 @@ def _row_heights(ws: Any, frame: pd.DataFrame, cols: list[str], widths: list[flo
         ws.set_row(int(i) + 1, 13.5 * int(min(lines[i], 12)))
 
 
-def write_excel(rep: Report, path: str | Path) -> Path:
+def write_excel(rep: Report, path: str | Path | io.BytesIO) -> Path | io.BytesIO:
     """Write the report workbook to ``path`` (the tables in :attr:`Report.tables` order).
 
     Returns
     -------
-    pathlib.Path
-        The path written.
+    pathlib.Path or io.BytesIO
+        The path (or in-memory buffer) written.
     """
     import xlsxwriter
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
+    if isinstance(path, str | Path):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(path if isinstance(path, io.BytesIO) else str(path), {"nan_inf_to_errors": False})
     fmt = _formats(wb, rep.lang)
     for table, frame in rep.tables.items():
         for part, piece in enumerate(_split_rows(rep, frame)):

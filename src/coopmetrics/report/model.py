@@ -128,10 +128,19 @@ class Report:
         return pd.DataFrame([[text for text, _ in row] for row in cells["rows"]], columns=cells["head"])
 
     def to_excel(self, path: str | Path) -> Path:
-        """Write the workbook (see :func:`coopmetrics.report.excel.write_excel`)."""
+        """Write the workbook (see :func:`coopmetrics.report.excel.write_excel`), atomically.
+
+        An existing file is replaced only once the new one is complete (the command line
+        also keeps a backup of it); a file open in Excel raises ``OutputLockedError``.
+        """
+        import io
+
+        from ..output import atomic_write
         from .excel import write_excel
 
-        return write_excel(self, path)
+        buf = io.BytesIO()  # built in memory, then moved into place whole: a failed write keeps the old file
+        write_excel(self, buf)
+        return atomic_write(path, lambda tmp: tmp.write_bytes(buf.getvalue()), overwrite="force")
 
     def to_html(self, path: str | Path, *, embed_font: bool = True) -> Path:
         """Write one self-contained HTML file (inline CSS, figures as base64 PNG).
@@ -144,10 +153,10 @@ class Report:
             page uses) so that Chinese renders on machines without a CJK font. The subset
             is cached by glyph set, so repeated runs are fast.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html(embed_font=embed_font), encoding="utf-8")
-        return path
+        from ..output import atomic_write
+
+        page = self.html(embed_font=embed_font)
+        return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"), overwrite="force")
 
     def html(self, *, embed_font: bool = False) -> str:
         """The HTML report as a string (what :meth:`to_html` writes)."""
