@@ -118,13 +118,22 @@ def test_unparseable_number_and_not_integer():
     assert one(report, "not_integer")["row"] == 3
 
 
-def test_unknown_category_value_is_cleared_and_flagged():
-    frame, report = standardise(grads(培养模式=["订单班", "校企双元", "冠名班"]), "graduates")
-    assert frame["program"].astype(object).where(frame["program"].notna(), None).tolist() \
-        == ["order_class", None, "named_class"]
-    r = one(report, "unknown_category")
+def test_unknown_programme_label_is_kept_as_other_and_flagged():
+    # 培养模式 has a catch-all: a class type the list does not know is a partnership graduate all the same
+    frame, report = standardise(grads(培养模式=["订单班", "校企双元", "企业新型学徒制"]), "graduates")
+    assert frame["program"].astype(object).tolist() == ["order_class", "other", "new_apprenticeship"]
+    r = one(report, "unknown_category_kept")
     assert (r["row"], r["value"], r["action"]) == (3, "校企双元", "flagged")
-    assert "order_class" in r["message_en"]
+    assert "other" in r["message_en"] and "不在可选值中" in r["message_zh"]
+
+
+def test_unknown_category_without_a_catch_all_is_cleared_and_flagged():
+    raw = pd.DataFrame({"工号": ["t1", "t2"], "年份": [2024, 2024], "教师类别": ["专任教师", "外星教师"]})
+    frame, report = standardise(raw, "teachers")
+    assert frame["category"].astype(object).tolist() == ["full_time"]  # cleared, and 教师类别 is required:
+    assert one(report, "missing_required_value")["row"] == 3          # the row is excluded, with its reason
+    r = one(report, "unknown_category")
+    assert (r["row"], r["value"], r["action"]) == (3, "外星教师", "flagged")
 
 
 def test_unparseable_date_is_flagged():

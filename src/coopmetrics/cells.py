@@ -344,7 +344,10 @@ def _parse_date(x: object) -> tuple[pd.Timestamp | None, str | None]:
     return ts, None
 
 
-def _category_parser(values: dict[str, str]) -> Callable[[object], tuple[str | None, str | None]]:
+def _category_parser(values: dict[str, str], fallback: str | None = None
+                     ) -> Callable[[object], tuple[str | None, str | None]]:
+    """Parser of a category column: known labels map to their canonical value; an unknown label is
+    kept as ``fallback`` (e.g. 培养模式 → ``other``) where the schema declares one, else cleared."""
     lookup = {re.sub(r"\s+", "", unicodedata.normalize("NFKC", k)).lower(): v for k, v in values.items()}
 
     def parse(x: object) -> tuple[str | None, str | None]:
@@ -355,7 +358,7 @@ def _category_parser(values: dict[str, str]) -> Callable[[object], tuple[str | N
             key = key[:-2]
         if key in lookup:
             return lookup[key], None
-        return None, "unknown_category"
+        return (fallback, "unknown_category_kept") if fallback else (None, "unknown_category")
 
     return parse
 

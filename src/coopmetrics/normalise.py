@@ -415,10 +415,12 @@ def _normalise_column(out: pd.DataFrame, col: str, spec_col: Column, report: Any
         out["_lossy"] = out["_lossy"].to_numpy(dtype=bool) | lossy
         return pd.array(vu, dtype="string").take(idx)
     if kind in ("category", "bool"):
-        parser = _category_parser(spec_col.values) if kind == "category" else _parse_bool
+        parser = _category_parser(spec_col.values, spec_col.fallback) if kind == "category" else _parse_bool
         idx, (vu, pu) = _unique_results(raw, parser)
         allowed = "/".join(sorted(set(spec_col.values.values()))) if kind == "category" else "是/否"
         report((pu == "unknown_category")[idx], col, raw_vals, "unknown_category", "flagged", allowed)
+        report((pu == "unknown_category_kept")[idx], col, raw_vals, "unknown_category_kept", "flagged",
+               spec_col.fallback)
         return pd.array(vu, dtype="string" if kind == "category" else "boolean").take(idx)
     if kind == "date":
         idx, (vu, pu) = _unique_results(raw, _parse_date)

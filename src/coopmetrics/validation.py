@@ -27,7 +27,9 @@ negative_money             fixed       negative amount of money; cleared
 unparseable_number         flagged     text where a number was expected; cleared
 not_integer                flagged     a count with decimals; cleared
 unparseable_date           flagged     text where a date was expected; cleared
-unknown_category           flagged     value outside the allowed set (e.g. 培养模式); cleared
+unknown_category           flagged     value outside the allowed set; cleared
+unknown_category_kept      flagged     a label outside the list of a column with a catch-all value
+                                       (培养模式 → other/其他); kept as that value, never dropped
 precision_lost             flagged     an ID Excel turned into 4.10102E+17: digits lost
 pii_dropped                fixed       a personal-data column dropped or hashed (once per column)
 pii_cleared                fixed       a phone/ID/e-mail typed into a non-personal column: cell cleared
@@ -133,6 +135,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                     "'{column}' must be a whole number, got {value}; cell cleared"),
     "unparseable_date": ("“{column}”的值“{value}”不是日期，已清空",
                          "'{value}' in '{column}' is not a date; cell cleared"),
+    "unknown_category_kept": ("“{column}”的值“{value}”不在可选值中，按“{detail}”保留（未删除）",
+                              "'{value}' in '{column}' is not a listed value; kept as '{detail}' (not dropped)"),
     "unknown_category": ("“{column}”的值“{value}”不在可选值中（{detail}），已清空",
                          "'{value}' in '{column}' is not one of the allowed values ({detail}); cell cleared"),
     "precision_lost": ("编号“{value}”被 Excel 显示为科学计数法，末尾数字已丢失，请把该列设为文本后重新导出",
