@@ -63,7 +63,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 import warnings
@@ -96,7 +95,7 @@ __all__ = ["compute", "unit_values", "explain", "partner_profile", "calibrated_v
 OUTPUT_HEAD = ["indicator", "name_zh", "name_en"]
 OUTPUT_TAIL = ["numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method",
                "n_eff", "deff", "estimate_unweighted", "response_rate", "unit", "edition", "target", "status",
-               "weighting_effect"]
+               "weighting_effect", "note"]
 OUTPUT_COLUMNS = (*OUTPUT_HEAD, "<by>", *OUTPUT_TAIL)
 
 _LINKED_TABLES = ("survey", "internships")  # linked to graduates by student_id
@@ -667,13 +666,15 @@ def compute(
     pandas.DataFrame
         Columns ``indicator, name_zh, name_en, <by...>, numerator, denominator, n, estimate,
         se, ci_low, ci_high, ci_level, ci_method, n_eff, deff, estimate_unweighted,
-        response_rate, unit, edition, target, status, weighting_effect``. For survey shares
+        response_rate, unit, edition, target, status, weighting_effect, note``. For survey shares
         ``numerator``/``denominator``/``n`` count respondents (people), ``deff`` is the design
         effect of the estimate (variance over the SRS variance), ``n_eff = n / deff`` and
         ``weighting_effect`` Kish's ``1 + CV²`` of the weights; ``response_rate`` =
         respondents who returned the questionnaire / graduates of the group.
-        ``attrs["messages"]`` holds a bilingual note per indicator that could not be computed
-        as asked.
+        ``note`` (last column, same on every row of an indicator) is a bilingual
+        "中文 / English" note when the indicator could not be computed as asked (missing
+        table or column, weighting not possible) or left respondents out; ``""`` otherwise.
+        Nothing is kept in ``DataFrame.attrs``.
 
     Examples
     --------
@@ -702,9 +703,7 @@ def compute(
     for ind in inds:
         ctx.plan(ind)
     ctx.run(progress)
-    out = _assemble([ctx.finish(ind) for ind in inds], by_t)
-    out.attrs["messages"] = ctx.messages
-    return out
+    return _assemble([ctx.finish(ind) for ind in inds], by_t)
 
 
 def _check_by_names(by: tuple[str, ...], src: _Source) -> None:
@@ -743,6 +742,7 @@ class _Context:
         self.extra: list[tuple[str, Indicator]] = []  # median / distinct passes
         self.surveys: list[Indicator] = []
         self.extra_results: dict[str, pd.DataFrame] = {}
+        self.median_ci: dict[str, bool] = {}  # False: the engine's median had no interval (Dask)
         self.messages: dict[str, str] = {}
         self.overall_problems: dict[str, tuple[str, str]] = {}
 
@@ -872,15 +872,13 @@ class _Context:
 
     def _run_extra(self, ind_id: str, ind: Indicator) -> None:
         if ind.kind == "median":
-            res = self._run_median(ind)
+            res, self.median_ci[ind_id] = self._run_median(ind)
         else:
             res = self._run_distinct(ind)
-        with_ci = res.attrs.get("with_ci", True)
-        res = _sort_keys(res, self.by)
-        res.attrs["with_ci"] = with_ci
-        self.extra_results[ind_id] = res
+        self.extra_results[ind_id] = _sort_keys(res, self.by)
 
-    def _run_median(self, ind: Indicator) -> pd.DataFrame:
+    def _run_median(self, ind: Indicator) -> tuple[pd.DataFrame, bool]:
+        """Grouped median with its order-statistic interval; the flag says whether it has one."""
         t = ind.table
         keys = self.keys[t]
         names = self.src.names(t)
@@ -904,10 +902,9 @@ class _Context:
                 out = (f.group_by(*knames).agg(*aggs) if knames else f.select(*aggs)).collect().to_pandas()
                 out["lo"] = np.nan
                 out["hi"] = np.nan
-        out.attrs["with_ci"] = with_ci
         for c in ("median", "n", "lo", "hi"):
             out[c] = pd.to_numeric(out[c]).astype(float)
-        return out.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+        return out.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}), with_ci
 
     def _run_distinct(self, ind: Indicator) -> pd.DataFrame:
         t = ind.table
@@ -971,7 +968,7 @@ class _Context:
             else:
                 agg, gid = frame.sum().to_frame().T, np.zeros(len(frame), dtype=np.int64)
             sub = resp.loc[mine]
-            failed = note.startswith(("加权失败", "无法加权", "weighting.rake"))
+            failed = note.startswith(("加权失败", "无法加权"))
             if (o.survey_se == "calibrated" and rvars and ind.survey_kind != "employer" and len(frame)
                     and not failed and not sub.duplicated(["__rid", "__year"]).any()):
                 agg["v_cal"] = calibrated_variance(
@@ -1174,11 +1171,8 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
         msg = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
                "linked to the graduate roster by student_id")
         return {**out, **{ind.id: (ones, msg) for ind in raked}}
-    try:
-        from .weighting import rake
-    except ImportError:  # pragma: no cover - weighting.py is built in parallel
-        msg = "weighting.rake 不可用，结果未加权 / weighting.rake is not available; results are unweighted"
-        return {**out, **{ind.id: (ones, msg) for ind in raked}}
+    from .weighting import rake  # local: weighting is only needed when a survey is raked
+
     cols = ["__kind", "__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
     samples, valids, uniques = [], {}, {}
     for ind in raked:
@@ -1358,18 +1352,19 @@ def _scale_to_roster(w: np.ndarray, cidx: np.ndarray, fill: np.ndarray, year: np
 # --- finishing: estimates per indicator ---------------------------------------------------------------
 
 
-_STRING_COLUMNS = ("indicator", "name_zh", "name_en", "ci_method", "unit", "edition")
+_STRING_COLUMNS = ("indicator", "name_zh", "name_en", "ci_method", "unit", "edition", "note")
 _STATUS = ("reported", "suppressed", "not_applicable", "missing_input")
 
 
-def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float) -> dict[str, Any]:
+def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float,
+           note: str = "") -> dict[str, Any]:
     """One row with no numbers (missing input / not applicable)."""
     num = {c: np.array([np.nan]) for c in OUTPUT_TAIL if c not in (*_STRING_COLUMNS, "status")}
     num["ci_level"] = np.array([level])
     num["target"] = np.array([ind.target if ind.target is not None else np.nan])
     return {"keys": pd.DataFrame({b: [np.nan] for b in by}), "num": num, "n": 1,
             "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "ci_method": "none",
-                      "unit": ind.unit, "edition": ind.edition_text(o)},
+                      "unit": ind.unit, "edition": ind.edition_text(o), "note": note},
             "status": np.array([_STATUS.index(status)], dtype=np.int8)}
 
 
@@ -1378,7 +1373,7 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     if plan.status != "ok":
         if plan.message:
             self.messages[ind.id] = f"{plan.message[0]} / {plan.message[1]}"
-        return _blank(ind, self.by, self.o, plan.status, self.level)
+        return _blank(ind, self.by, self.o, plan.status, self.level, self.messages.get(ind.id, ""))
     by = list(self.by)
     level, method = self.level, self.method
     kind = ind.kind
@@ -1412,7 +1407,7 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
         z = est.z_value(level)
         lo, hi = g["lo"].to_numpy(float), g["hi"].to_numpy(float)
         n = g["n"].to_numpy(float)
-        with_ci = g.attrs.get("with_ci", True)
+        with_ci = self.median_ci.get(ind.id, True)
         res = dict(numerator=nan, denominator=n, n=n, estimate=g["median"], se=(hi - lo) / (2 * z), ci_low=lo,
                    ci_high=hi, ci_method="order_statistic" if with_ci else "none", n_eff=n, deff=1.0,
                    estimate_unweighted=g["median"])
@@ -1484,7 +1479,8 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     status = np.where(empty, _STATUS.index("not_applicable"), _STATUS.index("reported")).astype(np.int8)
     return {"keys": base[by].reset_index(drop=True), "num": num, "n": k, "status": status,
             "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en,
-                      "ci_method": res["ci_method"], "unit": ind.unit, "edition": edition}}
+                      "ci_method": res["ci_method"], "unit": ind.unit, "edition": edition,
+                      "note": self.messages.get(ind.id, "")}}
 
 
 def _sort_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -1673,11 +1669,8 @@ def _survey_weights_for(src: _Source, ind: Indicator, o: Options, df: pd.DataFra
 
 
 def _pseudonymise(values: pd.Series) -> list:
-    try:
-        from .privacy import pseudonymise
-    except ImportError:  # pragma: no cover - privacy.py is built in parallel
-        salt = b"coopmetrics-explain"
-        return [None if pd.isna(v) else hashlib.sha256(salt + str(v).encode()).hexdigest()[:16] for v in values]
+    from .privacy import pseudonymise  # lazy: privacy is only needed by explain()
+
     return pseudonymise(values)
 
 
