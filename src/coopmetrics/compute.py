@@ -75,8 +75,9 @@ import numpy as np
 import pandas as pd
 
 from . import estimators as est
-from .codes import _FAMILIES, DESTINATION_CODES, MAJOR_CATEGORIES, PROFILES, STEM_AGRI_MED
+from .codes import MAJOR_CATEGORIES, PROFILES
 from .dataset import Dataset
+from .definitions.ops import FILTER_OPS, code_key_expr, codes_expr, filter_expr
 from .errors import InvalidOptionError, check_option, closest
 from .registry import (
     REGISTRY,
@@ -266,171 +267,10 @@ def _resolve_indicators(indicators: Any) -> list[Indicator]:
 # --- filters -> narwhals expressions ---------------------------------------------------------------
 
 
-def _codes_expr(codes: Iterable[str]) -> Any:
-    """Destination code in ``codes`` (a 2-digit family also matches its 3-digit children)."""
-    codes = list(codes)
-    exact = sorted({c for code in codes for c in DESTINATION_CODES if c == code or
-                    (code in _FAMILIES and c.startswith(code))} | set(codes))
-    fam = [c for c in codes if c in _FAMILIES]
-    col = nw.col("destination_code").cast(nw.String)
-    if not exact:  # no code asked for: an empty is_in list has no type on pyarrow
-        return col.is_null() & nw.lit(False)
-    expr = col.is_in(exact)
-    if fam:
-        expr = expr | ((col.str.len_chars() == 3) & col.str.slice(0, 2).is_in(fam))
-    return expr
-
-
-#: name of the per-row code key derived once per pass (see :func:`_code_key_expr`)
-_CODE_KEY = "__dk"
-_CODE_OPS = ("in_profile", "in_codes", "unknown_code", "not_in_codes")
-
-
-def _code_key_expr() -> Any:
-    """The destination code as text, with an unlisted 3-digit child replaced by its family.
-
-    Derived once per row so that the ~10 code filters of a suite become plain ``is_in``
-    tests on one column instead of each casting and slicing the code again:
-    ``_codes_expr(codes)`` equals ``key.is_in(expanded codes + families)`` for every row
-    (a listed code keeps itself; ``"509"`` becomes ``"50"``; missing stays missing).
-    An integer key (``replace_strict`` to the code's position) was tried and measured
-    slower at 50M rows (DuckDB 23-25 s vs 18-22 s; Polars 26 s and 5.2 GiB vs 17 s and
-    1.2 GiB: its streaming engine does not stream that expression), so the key stays text.
-    """
-    col = nw.col("destination_code").cast(nw.String)
-    child = ((col.str.len_chars() == 3) & col.str.slice(0, 2).is_in(list(_FAMILIES))
-             & ~col.is_in(list(DESTINATION_CODES)))
-    return nw.when(child).then(col.str.slice(0, 2)).otherwise(col).alias(_CODE_KEY)
-
-
-def _codes_key_filter(codes: Iterable[str]) -> Any | None:
-    """``_codes_expr(codes)`` as a test on the derived key column; None if it cannot be.
-
-    Explicitly requested codes that are not in the code list (e.g. ``"509"``) would be
-    folded into their family by the key, so those keep the direct expression.
-    """
-    codes = list(codes)
-    if any(c not in DESTINATION_CODES for c in codes):
-        return None
-    exact = sorted({c for code in codes for c in DESTINATION_CODES if c == code or
-                    (code in _FAMILIES and c.startswith(code))})
-    if not exact:  # an empty is_in list has no type on pyarrow
-        return nw.col(_CODE_KEY).is_null() & nw.lit(False)
-    return nw.col(_CODE_KEY).is_in(exact)
-
-
-def _profile_codes(profile: str, category: str) -> list[str]:
-    prof = PROFILES[profile]
-    cats = prof.placed if category == "placed" else (category,)
-    return [code for cat in cats for code in prof.groups.get(cat, ())]
-
-
-def _bool(col: str) -> Any:
-    # fill before casting: Dask cannot cast a nullable boolean holding NA
-    return nw.col(col).fill_null(False)
-
-
-def _filter_expr(f: Filter, o: Options, names: Sequence[str]) -> Any:
-    """Boolean expression of one filter; missing values never match."""
-    op, v = f.op, f.value
-    c = nw.col(f.column) if isinstance(f.column, str) else None
-    if op == "eq":
-        e = c == v
-    elif op == "ne":
-        e = c != v
-    elif op == "in":
-        e = c.is_in(list(v))
-    elif op == "not_in":
-        e = ~c.is_in(list(v)) & ~c.is_null()
-    elif op == "is_true":
-        return _bool(f.column)
-    elif op == "is_false":
-        return ~_bool(f.column) & ~c.is_null()
-    elif op == "notnull":
-        return ~c.is_null()
-    elif op == "isnull":
-        return c.is_null()
-    elif op in ("ge", "gt", "le", "lt"):
-        thr = getattr(o, v) if isinstance(v, str) else v
-        e = {"ge": c >= thr, "gt": c > thr, "le": c <= thr, "lt": c < thr}[op]
-    elif op == "eq_column":
-        e = (c == nw.col(v)) & ~c.is_null() & ~nw.col(v).is_null()
-    elif op == "age_lt":  # age reached in the record's year; birth year missing never matches
-        e = (nw.col("year") - c) < v
-    elif op == "in_profile":
-        prof, cat = v
-        e = _codes_expr(_profile_codes(prof or o.profile, cat))
-    elif op == "in_codes":
-        e = _codes_expr(v)
-    elif op == "unknown_code":
-        return (~_codes_expr(DESTINATION_CODES)).fill_null(True)
-    elif op == "not_in_codes":
-        return (~_codes_expr(v)).fill_null(True)
-    elif op == "overall_item":
-        labels = list(o.overall_items.get(v, ()))
-        if not labels:
-            return nw.lit(False)
-        e = nw.col("item").is_in(labels)
-    elif op == "relevance_scope":
-        if o.relevance_scope == "all":
-            return nw.lit(True)
-        code = nw.col("major_code").cast(nw.String).str.strip_chars()
-        e = (code.str.len_chars() == 6) & code.str.slice(0, 2).is_in(list(STEM_AGRI_MED))
-    elif op == "any_positive":
-        present = [col for col in f.column if col in names]
-        if not present:
-            return nw.lit(False)
-        e = None
-        for col in present:
-            term = nw.col(col).fill_null(0) > 0
-            e = term if e is None else (e | term)
-    elif op == "satisfied":
-        levels = o.satisfied_levels.get(v, ())
-        scores = [x for x in levels if isinstance(x, (int, float)) and not isinstance(x, bool)]
-        texts = [str(x) for x in levels if isinstance(x, str)]
-        e = nw.col("score").is_in(scores).fill_null(False)
-        if texts and "response" in names:
-            e = e | nw.col("response").is_in(texts).fill_null(False)
-    elif op in ("valid_response", "valid_answer"):
-        levels = o.satisfied_levels.get(v, ())
-        texts = [str(x) for x in levels if isinstance(x, str)]
-        e = ~nw.col("score").is_null()
-        if texts and "response" in names:
-            e = e | nw.col("response").is_in(texts).fill_null(False)
-        excl = list(o.exclude_levels.get(v, ()))
-        if excl and "response" in names:
-            e = e & ~nw.col("response").is_in(excl).fill_null(False)
-        items = o.survey_items.get(v) if op == "valid_response" else None
-        if items is not None and "item" in names:
-            e = e & nw.col("item").is_in(list(items)).fill_null(False)
-    elif op == "pay_compliant":
-        pay = nw.col("monthly_pay")
-        if o.pay_rule == "2016":
-            e = (pay >= 0.8 * nw.col("probation_wage")).fill_null(False)
-        else:
-            e = (pay >= 0.8 * nw.col("post_wage")).fill_null(False)
-            if "lowest_grade_wage" in names:
-                e = e | (pay >= nw.col("lowest_grade_wage")).fill_null(False)
-        return e
-    elif op == "dual_qualified":
-        if o.dual_definition == "school_flag":
-            return _bool("dual_flag")
-        if o.dual_definition == "2022_standard":
-            return nw.col("dual_level").is_in(["junior", "intermediate", "senior"]).fill_null(False)
-        # 2004 evaluation: lecturer (intermediate title) or above AND one industry condition
-        cond = nw.lit(False)
-        if "industry_qualification" in names:
-            cond = cond | _bool("industry_qualification")
-        if "enterprise_practice_days_5y" in names:
-            cond = cond | (nw.col("enterprise_practice_days_5y") >= 730).fill_null(False)
-        if "industry_years" in names:
-            cond = cond | (nw.col("industry_years") >= 2).fill_null(False)
-        if "applied_projects_5y" in names:
-            cond = cond | (nw.col("applied_projects_5y") >= 2).fill_null(False)
-        return nw.col("title_level").is_in(["intermediate", "senior"]).fill_null(False) & cond
-    else:  # pragma: no cover - validate_registry rejects unknown ops
-        raise InvalidOptionError(f"未知筛选运算 {op!r}", f"unknown filter op {op!r}")
-    return e.fill_null(False)
+# the op table is the one home of every filter op; these names are kept for existing callers
+_codes_expr = codes_expr
+_code_key_expr = code_key_expr
+_filter_expr = filter_expr
 
 
 def _mask(filters: Sequence[Filter], o: Options, names: Sequence[str]) -> Any:
@@ -460,7 +300,7 @@ class _Pass:
     exprs: dict[tuple, tuple[str, Any]] = field(default_factory=dict)  # key -> (name, stage-B expr)
     filters: dict[str, tuple[str, Any]] = field(default_factory=dict)  # repr(filter) -> (name, stage-A expr)
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # column -> (name, stage-A expr)
-    code_key: bool = False  # stage A reads the derived destination-code key
+    pre: dict[str, Any] = field(default_factory=dict)  # derived column -> builder (read by stage A)
 
     def add(self, key: tuple, expr: Any) -> str:
         if key not in self.exprs:
@@ -478,28 +318,20 @@ class _Pass:
         return nw.lit(True) if expr is None else expr
 
     def _filter(self, f: Filter) -> Any:
-        """Stage-A expression of ``f``; destination-code filters test the derived code key."""
-        if f.op in _CODE_OPS and "destination_code" in self.names:
-            if f.op == "unknown_code":
-                e = ~_codes_key_filter(DESTINATION_CODES)
-                self.code_key = True
-                return e.fill_null(True)
-            if f.op == "not_in_codes":
-                e = _codes_key_filter(f.value)
-                if e is None:
-                    return _filter_expr(f, self.o, self.names)
-                self.code_key = True
-                return (~e).fill_null(True)
-            codes = _profile_codes(f.value[0] or self.o.profile, f.value[1]) if f.op == "in_profile" else f.value
-            e = _codes_key_filter(codes)
+        """Stage-A expression of ``f``: the op's keyed variant when its input columns are present
+        (destination-code filters then test the derived code key), else its plain expression."""
+        op = FILTER_OPS.get(f.op)
+        if op is not None and op.keyed is not None and all(c in self.names for c in op.columns(f, self.o)[0]):
+            e = op.keyed(f, self.o)
             if e is not None:
-                self.code_key = True
-                return e.fill_null(False)
-        return _filter_expr(f, self.o, self.names)
+                if op.pre is not None:
+                    self.pre.setdefault(*op.pre)
+                return e
+        return filter_expr(f, self.o, self.names)
 
     def stage_pre(self) -> list[Any]:
-        """Per-row columns the stage-A filters read (the destination code key)."""
-        return [_code_key_expr()] if self.code_key else []
+        """Per-row derived columns the stage-A filters read (e.g. the destination code key)."""
+        return [build() for build in self.pre.values()]
 
     def val(self, column: str | None) -> Any:
         if column is None:
@@ -859,7 +691,7 @@ class _Context:
         p = self.passes[table]
         keys = self.keys[table]
         lf, kexprs, knames = _prepare(self.src, table, keys)
-        stage_a = p.stage_a()  # builds the filters first, so p.code_key is known
+        stage_a = p.stage_a()  # builds the filters first, so the derived columns (p.pre) are known
         pre = p.stage_pre()
         if pre:
             lf = lf.with_columns(*pre)

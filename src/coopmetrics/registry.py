@@ -41,6 +41,8 @@ from typing import Any, Literal, NamedTuple
 import pandas as pd
 
 from .codes import PROFILES
+from .definitions.ops import FILTER_OPS, OpDocs, column_zh
+from .definitions.ops import describe as describe_filter
 from .errors import InvalidOptionError, UnknownIndicatorError, check_option
 from .schema import PROGRAMS, TABLES
 
@@ -114,36 +116,9 @@ _KIND_UNITS: dict[str, set[str]] = {
     "sum": {"yuan", "persons", "positions", "hours", "person_days"},
 }
 
-#: Filter operators. ``value`` meaning per operator; see :class:`Filter`.
-OPS: dict[str, str] = {
-    "eq": "column == value",
-    "ne": "column != value (nulls do not match)",
-    "in": "column in value (tuple)",
-    "not_in": "column not in value (nulls do not match)",
-    "is_true": "boolean column is true",
-    "is_false": "boolean column is false",
-    "notnull": "column is not missing",
-    "isnull": "column is missing",
-    "ge": "column >= value (a number or the name of a numeric Options field)",
-    "gt": "column > value",
-    "le": "column <= value",
-    "lt": "column < value",
-    "eq_column": "column == the column named in value (both present)",
-    "in_profile": "destination code in a category of a destination profile; value = (profile or None, category)",
-    "in_codes": "destination code in value (2-digit families also match their 3-digit children)",
-    "unknown_code": "destination code missing or not in the code list",
-    "not_in_codes": "destination code missing or not in value (2-digit families also exclude their children)",
-    "any_positive": "any of the columns (those present) is > 0",
-    "satisfied": "survey answer in Options.satisfied_levels[value] (scores or text levels)",
-    "valid_response": "survey answer of kind value that is scored and not in Options.exclude_levels[value]",
-    "valid_answer": "valid_response without the Options.survey_items restriction (the overall item)",
-    "overall_item": "survey item is the overall question of kind value (Options.overall_items[value])",
-    "relevance_scope": "major code within Options.relevance_scope (all majors, or 理工农医 by 专业大类)",
-    "pay_compliant": "intern pay meets the rule in Options.pay_rule (2021: >= 80 % of post wage or >= "
-                     "lowest-grade wage; 2016: >= 80 % of probation wage)",
-    "dual_qualified": "teacher is 双师 under Options.dual_definition",
-    "age_lt": "age in the record's year (year - birth year in column) < value (issue 14: 四十周岁以下)",
-}
+#: Filter operators: live view ``op -> doc`` of :data:`coopmetrics.definitions.ops.FILTER_OPS`, the one
+#: home of an op (columns, engine expression, words, options used); see :class:`Filter`.
+OPS: Mapping[str, str] = OpDocs()
 
 #: Destination codes (and 2-digit families) that count as *employed* (placed but
 #: not in further study): used as the population for salary, relevance,
@@ -797,113 +772,16 @@ class Indicator:
 
 
 def filter_columns(f: Filter, options: Options) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(required, optional) columns a filter reads under ``options``."""
-    op = f.op
-    if op == "any_positive":
-        return (), tuple(f.column)
-    if op == "eq_column":
-        return (f.column, f.value), ()
-    if op == "age_lt":
-        return (f.column, "year"), ()
-    if op in ("satisfied", "valid_response", "valid_answer"):
-        return ("survey_kind", "score"), ("response", "item")
-    if op == "overall_item":
-        return ("item",), ()
-    if op == "relevance_scope":
-        return (("major_code",) if options.relevance_scope != "all" else ()), ()
-    if op == "pay_compliant":
-        if options.pay_rule == "2016":
-            return ("monthly_pay", "probation_wage"), ()
-        return ("monthly_pay", "post_wage"), ("lowest_grade_wage",)
-    if op == "dual_qualified":
-        if options.dual_definition == "school_flag":
-            return ("dual_flag",), ()
-        if options.dual_definition == "2022_standard":
-            return ("dual_level",), ()
-        return ("title_level",), ("industry_qualification", "enterprise_practice_days_5y",
-                                  "industry_years", "applied_projects_5y")
-    return (f.column,), ()
+    """(required, optional) columns a filter reads under ``options`` (from its registered op)."""
+    op = FILTER_OPS.get(f.op)
+    return op.columns(f, options) if op is not None else ((f.column,), ())
 
 
-# --- describing filters in words ---------------------------------------------------------------
-
-_CAT_ZH = {
-    "placed": "已落实去向", "employed": "就业（不含升学）", "contract": "协议和合同就业", "flexible": "灵活就业",
-    "self_employed": "自主创业", "further_study": "升学", "not_placed": "未落实（70/71/72）",
-    "employed_unit": "单位就业", "freelance": "自由职业",
-}
-
-
-def _col_zh(table_col: str) -> str:
-    for t in TABLES.values():
-        for c in t.columns:
-            if c.name == table_col:
-                return c.zh
-    return table_col
+_col_zh = column_zh  # kept for callers of the old private name
 
 
 def _describe_filter(f: Filter, lang: str) -> str:
-    zh = lang == "zh"
-    col = f.column if isinstance(f.column, str) else "/".join(f.column)
-    name = _col_zh(col) if zh and isinstance(f.column, str) else col.replace("_", " ")
-    v = f.value
-    if f.op == "in_profile":
-        prof, cat = v
-        if zh:
-            where = f"按{prof}口径" if prof else "按所选口径"
-            return f"毕业去向代码属于{_CAT_ZH.get(cat, cat)}（{where}）"
-        where = f"under profile {prof}" if prof else "under the selected profile"
-        return f"destination code {cat.replace('_', ' ')} {where}"
-    if f.op == "in_codes":
-        codes = ", ".join(v)
-        return f"毕业去向代码为 {codes}（含三位子代码）" if zh else f"destination code in {codes} (incl. 3-digit children)"
-    if f.op == "unknown_code":
-        return "毕业去向代码缺失或不在代码表中" if zh else "destination code missing or not in the code list"
-    if f.op == "not_in_codes":
-        codes = ", ".join(v)
-        return (f"毕业去向代码不为 {codes}（含三位子代码；缺失也计入）" if zh
-                else f"destination code not {codes} (incl. 3-digit children; missing counts)")
-    if f.op == "is_true":
-        return f"{name}=是" if zh else f"{name} is yes"
-    if f.op == "is_false":
-        return f"{name}=否" if zh else f"{name} is no"
-    if f.op == "notnull":
-        return f"{name}不缺失" if zh else f"{name} recorded"
-    if f.op == "isnull":
-        return f"{name}缺失" if zh else f"{name} missing"
-    if f.op in ("eq", "ne", "ge", "gt", "le", "lt"):
-        sym = {"eq": "=", "ne": "≠", "ge": "≥", "gt": ">", "le": "≤", "lt": "<"}[f.op]
-        return f"{name} {sym} {v}"
-    if f.op in ("in", "not_in"):
-        vals = ", ".join(map(str, v))
-        if zh:
-            return f"{name}{'属于' if f.op == 'in' else '不属于'} {{{vals}}}"
-        return f"{name} {'in' if f.op == 'in' else 'not in'} {{{vals}}}"
-    if f.op == "eq_column":
-        other = _col_zh(v) if zh else v.replace("_", " ")
-        return f"{name}与{other}相同" if zh else f"{name} equals {other}"
-    if f.op == "any_positive":
-        return f"{name} 中任一项 > 0" if zh else f"any of {name} > 0"
-    if f.op == "satisfied":
-        return f"{v}问卷回答属于满意档（见 satisfied_levels）" if zh else f"{v} survey answer in the top box (satisfied_levels)"
-    if f.op in ("valid_response", "valid_answer"):
-        return (f"{v}问卷有效回答（不含 exclude_levels）" if zh
-                else f"valid {v} survey answer (exclude_levels removed)")
-    if f.op == "overall_item":
-        return (f"{v}问卷的总体满意度题目（见 overall_items）" if zh
-                else f"the overall question of the {v} survey (overall_items)")
-    if f.op == "relevance_scope":
-        return ("专业属于 relevance_scope 所定范围（全部或理工农医类）" if zh
-                else "major within relevance_scope (all, or 理工农医 by 专业大类)")
-    if f.op == "pay_compliant":
-        return ("实习报酬达标（按 pay_rule：2021 版≥同岗位工资80%或最低档工资；2016 版≥试用期工资80%）" if zh
-                else "intern pay compliant under pay_rule (2021: >= 80 % of post wage or lowest-grade wage; "
-                     "2016: >= 80 % of probation wage)")
-    if f.op == "dual_qualified":
-        return "双师（按 dual_definition）" if zh else "double-qualified (双师) under dual_definition"
-    if f.op == "age_lt":
-        return f"年龄（年份−{name}）< {v}" if zh else f"age (year - {name}) < {v}"
-    return f"{col} {f.op} {v}"
+    return describe_filter(f, lang)
 
 
 def describe_filters(filters: Iterable[Filter], lang: str = "en") -> str:
