@@ -66,7 +66,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,18 +75,19 @@ import numpy as np
 import pandas as pd
 
 from . import estimators as est
+from . import registry as _registry
 from .codes import MAJOR_CATEGORIES, PROFILES
 from .dataset import Dataset
 from .definitions.ops import FILTER_OPS, code_key_expr, codes_expr, filter_expr
 from .errors import InvalidOptionError, check_option, closest
 from .registry import (
-    REGISTRY,
     YEAR_COLUMN,
     Filter,
     Indicator,
     Measure,
     Options,
     get_indicator,
+    kind_of,
 )
 from .schema import SURVEY_KINDS, TABLES
 
@@ -258,7 +259,7 @@ def _by_tuple(by: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def _resolve_indicators(indicators: Any) -> list[Indicator]:
     if indicators is None:
-        return list(REGISTRY)
+        return list(_registry.REGISTRY)  # read at call time: register_indicator() may have added some
     if isinstance(indicators, (str, Indicator)):
         indicators = [indicators]
     return [get_indicator(i) for i in indicators]
@@ -561,7 +562,50 @@ class _Plan:
     status: str = "ok"
     message: tuple[str, str] | None = None
     stats: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (table, stat name)
+    special: str | None = None  # statistics from a dedicated pass: "survey", "median" or "distinct"
     keys: dict[str, list] = field(default_factory=dict)
+
+
+class _Collector:
+    """What a kind's ``collect`` may ask for (see :class:`coopmetrics.definitions.kinds.Collector`)."""
+
+    def __init__(self, ctx: _Context, plan: _Plan, ind: Indicator) -> None:
+        self.ctx, self.plan, self.ind = ctx, plan, ind
+
+    def _at(self, table: str | None) -> tuple[str, _Pass]:
+        t = table or self.ind.table
+        return t, self.ctx._pass(t)
+
+    def count(self, role: str, where: Sequence[Filter], table: str | None = None) -> None:
+        t, p = self._at(table)
+        self.plan.stats[role] = (t, _add_count(p, where))
+
+    def total(self, role: str, m: Measure, power: int = 1, table: str | None = None) -> None:
+        t, p = self._at(table)
+        self.plan.stats[role] = (t, _add_sum(p, m, power=power))
+
+    def measure(self, role: str, m: Measure, table: str | None = None) -> None:
+        t, p = self._at(table)
+        self.plan.stats[role] = (t, _add_measure(p, m))
+
+    def moments(self, num: Measure, den: Measure, table: str | None = None) -> None:
+        t, p = self._at(table)
+        vx = _value(p, num.column, num.where)
+        vy = _value(p, den.column, den.where)
+        k = (_fkey(num.where), num.column, _fkey(den.where), den.column)
+        self.plan.stats["sxx"] = (t, p.add(("xx", *k), vx * vx))
+        self.plan.stats["syy"] = (t, p.add(("yy", *k), vy * vy))
+        self.plan.stats["sxy"] = (t, p.add(("xy", *k), vx * vy))
+        either = (p.mask(num.where) | p.mask(den.where)).cast(nw.Int64)
+        self.plan.stats["n"] = (t, p.add(("either", *k), either))
+
+    def special(self, name: str) -> None:
+        check_option("special pass", name, ["survey", "median", "distinct"], "Collector")
+        self.plan.special = name
+        if name == "survey":
+            self.ctx.surveys.append(self.ind)
+        else:
+            self.ctx.extra.append((self.ind.id, self.ind, name))
 
 
 class _Context:
@@ -571,10 +615,9 @@ class _Context:
         self.keys: dict[str, list[tuple[str, str, str]]] = {}
         self.results: dict[str, pd.DataFrame] = {}
         self.plans: dict[str, _Plan] = {}
-        self.extra: list[tuple[str, Indicator]] = []  # median / distinct passes
+        self.extra: list[tuple[str, Indicator, str]] = []  # median / distinct passes
         self.surveys: list[Indicator] = []
         self.extra_results: dict[str, pd.DataFrame] = {}
-        self.median_ci: dict[str, bool] = {}  # False: the engine's median had no interval (Dask)
         self.messages: dict[str, str] = {}
         self.overall_problems: dict[str, tuple[str, str]] = {}
 
@@ -622,52 +665,11 @@ class _Context:
                     if f.value[1] not in PROFILES[prof].groups:
                         plan.status = "not_applicable"
                         return
-        kind = ind.kind
         if ind.survey_kind in self.overall_problems and any(f.op == "overall_item" for f in ind.numerator.where):
             plan.status = "missing_input"
             plan.message = self.overall_problems[ind.survey_kind]
             return
-        if ind.survey_kind is not None:
-            self.surveys.append(ind)
-            return
-        if kind == "median" or ind.numerator.agg == "count_distinct":
-            self.extra.append((ind.id, ind))
-            return
-        t = ind.table
-        p = self._pass(t)
-        if kind == "proportion":
-            plan.stats["d"] = (t, _add_count(p, ind.denominator.where))
-            plan.stats["x"] = (t, _add_count(p, ind.numerator.where))
-        elif kind == "mean":
-            m = ind.numerator
-            where = (*m.where, Filter(m.column, "notnull"))
-            plan.stats["n"] = (t, _add_count(p, where))
-            mm = Measure("sum", m.column, where)
-            plan.stats["s"] = (t, _add_sum(p, mm))
-            plan.stats["ss"] = (t, _add_sum(p, mm, power=2))
-        elif kind == "count":
-            plan.stats["c"] = (t, _add_count(p, ind.numerator.where))
-        elif kind == "sum":
-            m = ind.numerator
-            plan.stats["s"] = (t, _add_sum(p, m))
-            plan.stats["n"] = (t, _add_count(p, (*m.where, Filter(m.column, "notnull"))))
-        elif kind == "ratio_of_sums":
-            num, den = ind.numerator, ind.denominator
-            tn, td = num.table or t, den.table or t
-            pn, pd_ = self._pass(tn), self._pass(td)
-            plan.stats["sx"] = (tn, _add_measure(pn, num))
-            plan.stats["sy"] = (td, _add_measure(pd_, den))
-            if tn == td:
-                vx = _value(pn, num.column, num.where)
-                vy = _value(pn, den.column, den.where)
-                k = (_fkey(num.where), num.column, _fkey(den.where), den.column)
-                plan.stats["sxx"] = (tn, pn.add(("xx", *k), vx * vx))
-                plan.stats["syy"] = (tn, pn.add(("yy", *k), vy * vy))
-                plan.stats["sxy"] = (tn, pn.add(("xy", *k), vx * vy))
-                either = (pn.mask(num.where) | pn.mask(den.where)).cast(nw.Int64)
-                plan.stats["n"] = (tn, pn.add(("either", *k), either))
-            else:
-                plan.stats["n"] = (td, _add_count(pd_, den.where))
+        kind_of(ind).collect(_Collector(self, plan, ind), ind)
 
     # running ----------------------------------------------------------------------------------
     def run(self, progress: bool) -> None:
@@ -702,9 +704,10 @@ class _Context:
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
                                          self.by)
 
-    def _run_extra(self, ind_id: str, ind: Indicator) -> None:
-        if ind.kind == "median":
-            res, self.median_ci[ind_id] = self._run_median(ind)
+    def _run_extra(self, ind_id: str, ind: Indicator, name: str) -> None:
+        if name == "median":
+            res, with_ci = self._run_median(ind)
+            res["ci"] = float(with_ci)  # read by the median kind's estimator
         else:
             res = self._run_distinct(ind)
         self.extra_results[ind_id] = _sort_keys(res, self.by)
@@ -1200,6 +1203,46 @@ def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: 
             "status": np.array([_STATUS.index(status)], dtype=np.int8)}
 
 
+class _Stats:
+    """Per-group statistics of one indicator, by role (what a kind's ``estimate`` reads)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: Mapping[str, str], level: float, method: str) -> None:
+        self.frame, self.columns, self.level, self.method = frame, columns, level, method
+
+    def __getitem__(self, role: str) -> np.ndarray:
+        return self.frame[self.columns[role]].to_numpy(float)
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.columns
+
+
+def _gather(self: _Context, plan: _Plan, ind: Indicator) -> _Stats:
+    """The statistics ``plan`` collected, aligned on one frame of groups.
+
+    A dedicated pass (survey, median, distinct) left one frame; roles from one group-by pass
+    read that table's frame; roles from several tables (a ratio of two tables' totals) are
+    joined on the group keys (outer: a group present in one table only keeps its row).
+    """
+    if plan.special is not None:
+        g = self.extra_results[ind.id]
+        return _Stats(g, {c: c for c in g.columns}, self.level, self.method)
+    tables = list(dict.fromkeys(t for t, _ in plan.stats.values()))
+    if len(tables) == 1:
+        return _Stats(self.results[tables[0]], {r: n for r, (_, n) in plan.stats.items()}, self.level, self.method)
+    by = list(self.by)
+    base: pd.DataFrame | None = None
+    for t in tables:
+        rd = self.results[t]
+        part = rd[by].copy()
+        for role, (tt, name) in plan.stats.items():
+            if tt == t:
+                part[f"__{role}"] = rd[name].to_numpy(float)
+        base = part if base is None else (_merge(base, part, by, how="outer") if by
+                                          else pd.concat([base, part], axis=1))
+    base = _sort_keys(base, by)
+    return _Stats(base, {r: f"__{r}" for r in plan.stats}, self.level, self.method)
+
+
 def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     plan = self.plans[ind.id]
     if plan.status != "ok":
@@ -1207,89 +1250,12 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
             self.messages[ind.id] = f"{plan.message[0]} / {plan.message[1]}"
         return _blank(ind, self.by, self.o, plan.status, self.level, self.messages.get(ind.id, ""))
     by = list(self.by)
-    level, method = self.level, self.method
-    kind = ind.kind
+    level = self.level
     nan = np.nan
-
-    def col(role: str, frame: pd.DataFrame | None = None) -> np.ndarray:
-        table, name = plan.stats[role]
-        return (frame if frame is not None else self.results[table])[name].to_numpy(float)
-
-    res: dict[str, Any] = {}
-    if ind.survey_kind is not None:
-        g = self.extra_results[ind.id]
-        n = g["n"].to_numpy(float)
-        _, weff = est.kish(g["sw"].to_numpy(float), g["sw2"].to_numpy(float), n)
-        v_cal = g["v_cal"].to_numpy(float) if "v_cal" in g else None
-        ws = est.weighted_share(n, g["swx"], g["swy"], g["sw2xx"], g["sw2yy"], g["sw2xy"], n, weff, level,
-                                method, variance=v_cal)
-        deff = est.design_effect(ws["variance"], ws["estimate"], g["swxx"], g["sw"], n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            unw = g["x"].to_numpy(float) / n
-            rr = g["ret"].to_numpy(float) / g["roster"].to_numpy(float)
-            n_eff = n / deff
-        calibrated = v_cal is not None
-        res = dict(numerator=g["x"], denominator=n, n=n, estimate=ws["estimate"], se=ws["se"],
-                   ci_low=ws["ci_low"], ci_high=ws["ci_high"],
-                   ci_method=f"{method}_design" + ("_calibrated" if calibrated else ""), n_eff=n_eff,
-                   deff=deff, estimate_unweighted=unw, response_rate=rr, weighting_effect=weff)
-        base = g
-    elif kind == "median":
-        g = self.extra_results[ind.id]
-        z = est.z_value(level)
-        lo, hi = g["lo"].to_numpy(float), g["hi"].to_numpy(float)
-        n = g["n"].to_numpy(float)
-        with_ci = self.median_ci.get(ind.id, True)
-        res = dict(numerator=nan, denominator=n, n=n, estimate=g["median"], se=(hi - lo) / (2 * z), ci_low=lo,
-                   ci_high=hi, ci_method="order_statistic" if with_ci else "none", n_eff=n, deff=1.0,
-                   estimate_unweighted=g["median"])
-        base = g
-    elif ind.numerator.agg == "count_distinct":
-        g = self.extra_results[ind.id]
-        c = g["c"].to_numpy(float)
-        res = dict(numerator=c, denominator=nan, n=c, estimate=c, se=nan, ci_low=nan, ci_high=nan, ci_method="none",
-                   n_eff=nan, deff=nan, estimate_unweighted=c)
-        base = g
-    elif kind == "ratio_of_sums" and plan.stats["sx"][0] != plan.stats["sy"][0]:
-        (tn, sxn), (td, syn) = plan.stats["sx"], plan.stats["sy"]
-        a = self.results[tn][[*by, sxn]].rename(columns={sxn: "__sx"})
-        rd = self.results[td]
-        b = rd[by].copy()
-        b["__sy"] = rd[syn].to_numpy(float)
-        b["__n"] = rd[plan.stats["n"][1]].to_numpy(float)
-        base = _sort_keys(_merge(a, b, by, how="outer"), by) if by else pd.concat([a, b], axis=1)
-        sx, sy = base["__sx"].to_numpy(float), base["__sy"].to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(sy > 0, sx / sy, nan)
-        res = dict(numerator=sx, denominator=sy, n=base["__n"].to_numpy(float), estimate=r, se=nan, ci_low=nan,
-                   ci_high=nan, ci_method="none", n_eff=nan, deff=nan, estimate_unweighted=r)
-    else:
-        base = self.results[ind.table]
-        if kind == "proportion":
-            x, d = col("x"), col("d")
-            with np.errstate(divide="ignore", invalid="ignore"):
-                p = np.where(d > 0, x / d, nan)
-            lo, hi = est.proportion_interval(x, d, level, method)
-            res = dict(numerator=x, denominator=d, n=d, estimate=p, se=est.proportion_se(x, d), ci_low=lo,
-                       ci_high=hi, ci_method=method, n_eff=d, deff=1.0, estimate_unweighted=p)
-        elif kind == "mean":
-            n, s, ss = col("n"), col("s"), col("ss")
-            mean, se, lo, hi = est.mean_interval(n, s, ss, level)
-            res = dict(numerator=s, denominator=n, n=n, estimate=mean, se=se, ci_low=lo, ci_high=hi, ci_method="t",
-                       n_eff=n, deff=1.0, estimate_unweighted=mean)
-        elif kind == "count":
-            c = col("c")
-            res = dict(numerator=c, denominator=nan, n=c, estimate=c, se=nan, ci_low=nan, ci_high=nan,
-                       ci_method="none", n_eff=nan, deff=nan, estimate_unweighted=c)
-        elif kind == "sum":
-            s = col("s")
-            res = dict(numerator=s, denominator=nan, n=col("n"), estimate=s, se=nan, ci_low=nan, ci_high=nan,
-                       ci_method="none", n_eff=nan, deff=nan, estimate_unweighted=s)
-        else:  # ratio of sums within one table: delta method
-            n = col("n")
-            r, se, lo, hi = est.ratio_interval(n, col("sx"), col("sy"), col("sxx"), col("syy"), col("sxy"), level)
-            res = dict(numerator=col("sx"), denominator=col("sy"), n=n, estimate=r, se=se, ci_low=lo, ci_high=hi,
-                       ci_method="delta", n_eff=n, deff=1.0, estimate_unweighted=r)
+    kind = kind_of(ind)
+    stats = _gather(self, plan, ind)
+    base = stats.frame
+    res = kind.estimate(stats, ind)
     res.setdefault("weighting_effect", res.get("deff", nan))  # unweighted figures: weighting effect = 1
     k = len(base)
     num: dict[str, np.ndarray] = {}
@@ -1303,11 +1269,10 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
         edition += " [" + self.messages[ind.id] + "]"
     num["ci_level"] = np.full(k, level)
     num["target"] = np.full(k, ind.target if ind.target is not None else nan, dtype=float)
-    empty = np.nan_to_num(num["n"], nan=0.0) <= 0
-    if kind in ("proportion", "weighted_proportion", "ratio_of_sums", "mean", "median"):
-        empty |= ~np.isfinite(num["estimate"])
-    if kind in ("count", "sum"):
+    if kind.always_reported:  # counts and sums: 0 is a number
         empty = np.zeros(k, dtype=bool)
+    else:
+        empty = (np.nan_to_num(num["n"], nan=0.0) <= 0) | ~np.isfinite(num["estimate"])
     status = np.where(empty, _STATUS.index("not_applicable"), _STATUS.index("reported")).astype(np.int8)
     return {"keys": base[by].reset_index(drop=True), "num": num, "n": k, "status": status,
             "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en,
@@ -1402,7 +1367,7 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     den = _mask(ind.denominator.where if ind.denominator is not None else ind.numerator.where, o, names)
     num = _mask(ind.numerator.where, o, names)
     sel = [*kexprs, den.alias("in_denominator"), num.alias("in_numerator")]
-    if ind.kind in ("mean", "median"):
+    if kind_of(ind).unit_value:
         sel.append(nw.col(ind.numerator.column).cast(nw.Float64).alias("value"))
     if ind.survey_kind is not None:
         sel += [nw.col("survey_kind").cast(nw.String).alias("__kind"), nw.col("respondent_id").alias("__rid"),
@@ -1579,7 +1544,7 @@ def _reasons(df: pd.DataFrame, ind: Indicator, o: Options, names: Sequence[str],
     nwdf = nw.from_native(df, eager_only=True)
     den_f = list(ind.denominator.where) if ind.denominator is not None else []
     extra = [f for f in ind.numerator.where if f not in den_f]
-    if ind.kind in ("mean", "median", "sum", "count") or ind.numerator.agg == "count_distinct":
+    if kind_of(ind).population == "numerator" or ind.denominator is None:
         den_f, extra = list(ind.numerator.where), []
     conds, texts = [], []
     for f in den_f:

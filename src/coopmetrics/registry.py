@@ -36,11 +36,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from .codes import PROFILES
+from .definitions.kinds import KIND_TABLE, Kind, KindDocs
+from .definitions.kinds import comparison_kind as _comparison_kind
+from .definitions.labels import UNIT_TABLE
 from .definitions.ops import FILTER_OPS, OpDocs, column_zh
 from .definitions.ops import describe as describe_filter
 from .errors import InvalidOptionError, UnknownIndicatorError, check_option
@@ -67,54 +70,23 @@ __all__ = [
     "describe_filters",
     "indicators_markdown",
     "update_indicators_doc",
+    "kind_of",
+    "comparison_kind",
+    "register_indicator",
 ]
 
-Kind = Literal["proportion", "weighted_proportion", "mean", "median", "ratio_of_sums", "count", "sum"]
-
-#: Indicator kinds and what the estimate is.
-KINDS: dict[str, str] = {
-    "proportion": "share of units in the denominator population that meet the numerator filters",
-    "weighted_proportion": "survey top-box share, (raking-)weighted, respondent as cluster",
-    "mean": "arithmetic mean of a column over the population",
-    "median": "median of a column over the population",
-    "ratio_of_sums": "sum of the numerator measure / sum of the denominator measure (possibly two tables)",
-    "count": "number of units (or distinct units) meeting the filters",
-    "sum": "total of a column over the units meeting the filters",
-}
+#: Indicator kinds: live view ``kind -> what the estimate is`` of
+#: :data:`coopmetrics.definitions.kinds.KIND_TABLE`, the one home of a kind (statistics collected,
+#: estimator, units allowed, comparison kind).
+KINDS: Mapping[str, str] = KindDocs()
 
 #: Year column of each table. ``by=("year",)`` and ``by=("grad_year",)`` both
 #: mean "the year column of the indicator's table".
 YEAR_COLUMN: dict[str, str] = {t: ("grad_year" if t == "graduates" else "year") for t in TABLES}
 
-#: Unit code -> (Chinese, English).
-UNITS: dict[str, tuple[str, str]] = {
-    "share": ("比例", "share (0-1)"),
-    "yuan_per_month": ("元/月", "yuan per month"),
-    "yuan": ("元", "yuan"),
-    "months": ("月", "months"),
-    "persons": ("人", "persons"),
-    "enterprises": ("家", "enterprises"),
-    "positions": ("个", "positions"),
-    "hours": ("学时", "teaching hours"),
-    "person_days": ("人日", "person-days"),
-    "students_per_teacher": ("生/师", "students per teacher"),
-    "yuan_per_student": ("元/生", "yuan per student"),
-    "positions_per_graduate": ("个/人", "positions per graduate"),
-    "posts_per_job_seeker": ("个/人", "posts per job-seeking graduate"),
-    "hires_per_intern": ("人/人", "hires per intern received"),
-}
-
-# which units a kind may carry (checked by validate_registry)
-_KIND_UNITS: dict[str, set[str]] = {
-    "proportion": {"share"},
-    "weighted_proportion": {"share"},
-    "mean": {"yuan_per_month", "yuan", "months", "hours"},
-    "median": {"yuan_per_month", "yuan", "months", "hours"},
-    "ratio_of_sums": {"share", "students_per_teacher", "yuan_per_student", "positions_per_graduate",
-                      "hires_per_intern", "posts_per_job_seeker"},
-    "count": {"persons", "enterprises"},
-    "sum": {"yuan", "persons", "positions", "hours", "person_days"},
-}
+#: Unit code -> (Chinese, English): a view of :data:`coopmetrics.definitions.labels.UNIT_TABLE`, the one
+#: home of unit labels (which also holds the short axis forms figures use).
+UNITS: dict[str, tuple[str, str]] = {k: (u.zh, u.en) for k, u in UNIT_TABLE.items()}
 
 #: Filter operators: live view ``op -> doc`` of :data:`coopmetrics.definitions.ops.FILTER_OPS`, the one
 #: home of an op (columns, engine expression, words, options used); see :class:`Filter`.
@@ -1200,15 +1172,7 @@ REGISTRY: tuple[Indicator, ...] = (
 # --- cooperation mechanisms (issue 14): bases, agreements, events, committees, services, teacher roles ------
 # Each record cites the seed document that asks for the figure (shared/seeds/, file number and a literal
 # quote) and, where one exists, the state-platform table. Counting conventions are the library's [U].
-UNITS.update({
-    "bases": ("个", "bases"), "agreements": ("份", "agreements"), "events": ("次", "events"),
-    "projects": ("项", "projects"), "patents": ("项", "patents"), "person_times": ("人次", "person-times"),
-    "courses": ("门", "courses"), "textbooks": ("种", "textbooks"), "times": ("倍", "times"),
-    "yuan_per_person": ("元/人", "yuan per person"),
-})
-_KIND_UNITS["count"] |= {"bases", "agreements", "events", "projects"}
-_KIND_UNITS["sum"] |= {"bases", "courses", "textbooks", "patents", "person_times", "enterprises"}
-_KIND_UNITS["ratio_of_sums"] |= {"times", "yuan_per_person"}
+# their units and the kinds they fit: definitions/labels.py and definitions/kinds.py
 
 _SEED001 = "seed 001 (traditional characters) "
 _CONV = "count is a library convention [U]"
@@ -1469,6 +1433,70 @@ def get_indicator(indicator_id: str | Indicator) -> Indicator:
         raise UnknownIndicatorError(str(indicator_id), _BY_ID) from None
 
 
+def kind_of(indicator: str | Indicator) -> Kind:
+    """The registered :class:`~coopmetrics.definitions.kinds.Kind` of an indicator (id or record).
+
+    Examples
+    --------
+    >>> kind_of("placement_rate").comparison, kind_of("partner_count").always_reported
+    ('proportion', True)
+    """
+    ind = get_indicator(indicator)
+    try:
+        return KIND_TABLE[ind.kind]
+    except KeyError:
+        raise InvalidOptionError(f"指标 {ind.id!r} 的类型 {ind.kind!r} 未注册",
+                                 f"indicator {ind.id!r} has unregistered kind {ind.kind!r}") from None
+
+
+def comparison_kind(indicator: str | Indicator) -> str:
+    """How :func:`coopmetrics.compare` compares an indicator: ``proportion``, ``likert``, ``mean`` or ``median``.
+
+    Raises a bilingual :class:`~coopmetrics.errors.InvalidOptionError` for counts, sums and ratios.
+
+    Examples
+    --------
+    >>> comparison_kind("employment_satisfaction")
+    'likert'
+    """
+    return _comparison_kind(get_indicator(indicator))
+
+
+class _IndicatorRegistration:
+    def __init__(self, ind: Indicator) -> None:
+        self.ind = ind
+
+    def __enter__(self) -> Indicator:
+        return self.ind
+
+    def __exit__(self, *exc: object) -> None:
+        global REGISTRY
+        _BY_ID.pop(self.ind.id, None)
+        REGISTRY = tuple(i for i in REGISTRY if i.id != self.ind.id)
+
+
+def register_indicator(ind: Indicator) -> _IndicatorRegistration:
+    """Add an indicator to :data:`REGISTRY` (checked by :func:`validate_registry` first).
+
+    Use as a context manager to remove it again on exit.
+
+    Raises
+    ------
+    coopmetrics.errors.InvalidOptionError
+        If the id is taken or the record has problems (listed, in English).
+    """
+    global REGISTRY
+    problems = [p for p in validate_registry([ind], OPTION_INFO) if not p.startswith("option ")]
+    if ind.id in _BY_ID:
+        problems.insert(0, f"{ind.id}: id already registered")
+    if problems:
+        raise InvalidOptionError(f"指标 {ind.id!r} 无法注册：" + "；".join(problems),
+                                 f"indicator {ind.id!r} cannot be registered: " + "; ".join(problems))
+    REGISTRY = (*REGISTRY, ind)
+    _BY_ID[ind.id] = ind
+    return _IndicatorRegistration(ind)
+
+
 def _measure_words(m: Measure | None, ind: Indicator, lang: str) -> str:
     if m is None:
         return ""
@@ -1594,7 +1622,7 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY,
             issues.append(f"{p} unknown kind {ind.kind!r}")
         if ind.unit not in UNITS:
             issues.append(f"{p} unknown unit {ind.unit!r}")
-        elif ind.kind in _KIND_UNITS and ind.unit not in _KIND_UNITS[ind.kind]:
+        elif ind.kind in KIND_TABLE and ind.unit not in KIND_TABLE[ind.kind].units:
             issues.append(f"{p} unit {ind.unit!r} does not fit kind {ind.kind!r}")
         for attr in ("name_zh", "name_en", "edition", "source"):
             if not str(getattr(ind, attr)).strip():

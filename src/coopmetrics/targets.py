@@ -50,7 +50,7 @@ __all__ = ["compare_targets", "year_over_year", "YOY_COLUMNS"]
 _RESULT_COLUMNS = {
     "indicator", "name_zh", "name_en", "numerator", "denominator", "n", "estimate", "se", "ci_low",
     "ci_high", "ci_level", "ci_method", "n_eff", "deff", "estimate_unweighted", "response_rate", "unit",
-    "edition", "target", "status", "weighting_effect", "kind", "direction",
+    "edition", "target", "status", "weighting_effect", "note", "kind", "direction",
     # disclosure.py
     "disclosure_preset", "disclosure_rule", "numerator_rounded", "denominator_rounded", "n_rounded",
     "estimate_public", "ci_low_public", "ci_high_public",
