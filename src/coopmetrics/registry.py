@@ -296,7 +296,81 @@ def indicators(lang: str | None = None) -> pd.DataFrame:
     return df
 
 
-def validate_registry(registry: Iterable[Indicator] = REGISTRY,
+def _record_issues(ind: Indicator) -> list[str]:
+    """Problems of an indicator's own fields (id, kind, unit, texts, grade, direction, options)."""
+    out = []
+    if not ind.id.isidentifier() or ind.id.lower() != ind.id:
+        out.append("id must be snake_case")
+    kind = KIND_TABLE.get(ind.kind)
+    if kind is None:
+        out.append(f"unknown kind {ind.kind!r}")
+    if ind.unit not in UNIT_TABLE:
+        out.append(f"unknown unit {ind.unit!r}")
+    elif kind is not None and ind.unit not in kind.units:
+        out.append(f"unit {ind.unit!r} does not fit kind {ind.kind!r}")
+    out += [f"{attr} is empty" for attr in ("name_zh", "name_en", "edition", "source")
+            if not str(getattr(ind, attr)).strip()]
+    if ind.grade not in ("V", "V-2", "U"):
+        out.append("grade must be V, V-2 or U")
+    if ind.grade == "U" and not ind.provisional:
+        out.append("grade U but not marked provisional")
+    if ind.direction not in ("higher", "lower", "none"):
+        out.append("direction must be higher, lower or none")
+    out += [f"options_used names unknown option {name!r}" for name in ind.options_used
+            if name not in Options.__dataclass_fields__]
+    return out
+
+
+_AGGREGATIONS = ("count", "count_distinct", "sum", "mean", "median", "weighted_count")
+
+
+def _measure_issues(ind: Indicator) -> list[str]:
+    """Problems of the numerator and denominator: aggregations, ops, profile categories."""
+    out = []
+    for m in ind.measures():
+        if m.agg not in _AGGREGATIONS:
+            out.append(f"unknown aggregation {m.agg!r}")
+        if m.agg == "weighted_count" and not m.terms:
+            out.append("weighted_count needs terms")
+        if m.agg not in ("count", "weighted_count") and not m.column:
+            out.append(f"aggregation {m.agg!r} needs a column")
+        for f in (*m.where, *(f for _, fs in m.terms for f in fs)):
+            if f.op not in OPS:
+                out.append(f"unknown filter op {f.op!r}")
+            if f.op == "in_profile":
+                prof, cat = f.value
+                out += [f"category {cat!r} not in profile {pr!r}" for pr in ([prof] if prof else list(PROFILES))
+                        if cat not in (*PROFILES[pr].groups, "placed")]
+    return out
+
+
+def _column_issues(ind: Indicator) -> list[str]:
+    """Tables and columns read under every option value that changes columns."""
+    out = []
+    variants = [Options()] + [Options(dual_definition=d) for d in DUAL_DEFINITIONS[1:]] + [Options(pay_rule="2016")]
+    for opts in variants:
+        req, opt = ind.columns(opts)
+        for t, cols in req.items():
+            if t not in TABLES:
+                out.append(f"unknown table {t!r}")
+                continue
+            out += [f"column {c!r} not in table {t!r}" for c in (*cols, *opt.get(t, ())) if c not in TABLES[t].names]
+    return list(dict.fromkeys(out))  # a problem found under several option variants is listed once
+
+
+def _indicator_issues(ind: Indicator) -> list[str]:
+    """Every problem of one record (without the ``id:`` prefix)."""
+    out = _record_issues(ind)
+    if ind.table not in TABLES:
+        return [*out, f"unknown table {ind.table!r}"]
+    out += _measure_issues(ind)
+    kind = KIND_TABLE.get(ind.kind)
+    if kind is not None and kind.check is not None:
+        out += kind.check(ind)
+    return out + _column_issues(ind)
+
+
+def validate_registry(registry: Iterable[Indicator] | None = None,
                       option_info: Mapping[str, OptionInfo] | None = None) -> list[str]:
     """Check the registry; return a list of problems (empty when consistent).
 
@@ -330,75 +404,11 @@ def validate_registry(registry: Iterable[Indicator] = REGISTRY,
     """
     issues: list[str] = []
     seen: set[str] = set()
-    variants = [Options()] + [Options(dual_definition=d) for d in DUAL_DEFINITIONS[1:]] + [Options(pay_rule="2016")]
-    for ind in registry:
-        p = f"{ind.id}:"
+    for ind in REGISTRY if registry is None else registry:
         if ind.id in seen:
-            issues.append(f"{p} duplicate id")
+            issues.append(f"{ind.id}: duplicate id")
         seen.add(ind.id)
-        if not ind.id.isidentifier() or ind.id.lower() != ind.id:
-            issues.append(f"{p} id must be snake_case")
-        if ind.kind not in KINDS:
-            issues.append(f"{p} unknown kind {ind.kind!r}")
-        if ind.unit not in UNITS:
-            issues.append(f"{p} unknown unit {ind.unit!r}")
-        elif ind.kind in KIND_TABLE and ind.unit not in KIND_TABLE[ind.kind].units:
-            issues.append(f"{p} unit {ind.unit!r} does not fit kind {ind.kind!r}")
-        for attr in ("name_zh", "name_en", "edition", "source"):
-            if not str(getattr(ind, attr)).strip():
-                issues.append(f"{p} {attr} is empty")
-        if ind.grade not in ("V", "V-2", "U"):
-            issues.append(f"{p} grade must be V, V-2 or U")
-        if ind.grade == "U" and not ind.provisional:
-            issues.append(f"{p} grade U but not marked provisional")
-        if ind.direction not in ("higher", "lower", "none"):
-            issues.append(f"{p} direction must be higher, lower or none")
-        for name in ind.options_used:
-            if name not in Options.__dataclass_fields__:
-                issues.append(f"{p} options_used names unknown option {name!r}")
-        if ind.table not in TABLES:
-            issues.append(f"{p} unknown table {ind.table!r}")
-            continue
-        for m in ind.measures():
-            if m.agg not in ("count", "count_distinct", "sum", "mean", "median", "weighted_count"):
-                issues.append(f"{p} unknown aggregation {m.agg!r}")
-            if m.agg == "weighted_count" and not m.terms:
-                issues.append(f"{p} weighted_count needs terms")
-            if m.agg not in ("count", "weighted_count") and not m.column:
-                issues.append(f"{p} aggregation {m.agg!r} needs a column")
-            for f in (*m.where, *(f for _, fs in m.terms for f in fs)):
-                if f.op not in OPS:
-                    issues.append(f"{p} unknown filter op {f.op!r}")
-                if f.op == "in_profile":
-                    prof, cat = f.value
-                    profs = [prof] if prof else list(PROFILES)
-                    for pr in profs:
-                        if cat not in (*PROFILES[pr].groups, "placed"):
-                            issues.append(f"{p} category {cat!r} not in profile {pr!r}")
-        if ind.kind in ("proportion", "weighted_proportion"):
-            if ind.denominator is None or ind.numerator.agg != "count" or ind.denominator.agg != "count":
-                issues.append(f"{p} proportions need count numerator and denominator")
-            elif not set(ind.denominator.where) <= set(ind.numerator.where):
-                issues.append(f"{p} numerator filters must include the denominator's")
-            elif (ind.numerator.table or ind.table) != (ind.denominator.table or ind.table):
-                issues.append(f"{p} proportion numerator and denominator must share a table")
-        if ind.kind in ("mean", "median") and (ind.numerator.agg != ind.kind or ind.denominator is not None):
-            issues.append(f"{p} {ind.kind} needs numerator agg {ind.kind!r} and no denominator")
-        if ind.kind == "ratio_of_sums" and ind.denominator is None:
-            issues.append(f"{p} ratio needs a denominator")
-        if ind.kind in ("count", "sum") and ind.denominator is not None:
-            issues.append(f"{p} {ind.kind} has no denominator")
-        for opts in variants:
-            req, opt = ind.columns(opts)
-            for t, cols in {**req}.items():
-                if t not in TABLES:
-                    issues.append(f"{p} unknown table {t!r}")
-                    continue
-                for c in (*cols, *opt.get(t, ())):
-                    if c not in TABLES[t].names:
-                        msg = f"{p} column {c!r} not in table {t!r}"
-                        if msg not in issues:
-                            issues.append(msg)
+        issues += [f"{ind.id}: {msg}" for msg in _indicator_issues(ind)]
     issues += _option_issues(OPTION_INFO if option_info is None else option_info)
     return issues
 

@@ -9,6 +9,7 @@ A :class:`Kind` says, in one place:
   value per group, plus ``stats.level`` and ``stats.method``) to ``numerator``, ``denominator``,
   ``n``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``ci_method``, ``n_eff``, ``deff``,
   ``estimate_unweighted`` (and, for surveys, ``response_rate``, ``weighting_effect``);
+* ``check(ind)`` (optional) — problems of a record's shape for this kind (``validate_registry``);
 * ``units`` — the units an indicator of this kind may carry (checked by ``validate_registry``);
 * ``comparison`` — the kind :func:`coopmetrics.compare` compares unit by unit (None: not comparable);
 * ``always_reported`` — a group is reported even with no unit (counts and sums: 0 is a number);
@@ -82,6 +83,7 @@ class Kind:
     always_reported: bool = False
     population: str = "denominator"
     unit_value: bool = False
+    check: Callable[[Indicator], list[str]] | None = None
 
 
 #: Every indicator kind by name (the one home of a kind).
@@ -264,26 +266,53 @@ def _sum(s: Stats, ind: Indicator) -> dict[str, Any]:
     return _no_interval(s["s"], NAN, s["n"], s["s"])
 
 
+def _check_proportion(ind: Indicator) -> list[str]:
+    if ind.denominator is None or ind.numerator.agg != "count" or ind.denominator.agg != "count":
+        return ["proportions need count numerator and denominator"]
+    if not set(ind.denominator.where) <= set(ind.numerator.where):
+        return ["numerator filters must include the denominator's"]
+    if (ind.numerator.table or ind.table) != (ind.denominator.table or ind.table):
+        return ["proportion numerator and denominator must share a table"]
+    return []
+
+
+def _check_location(ind: Indicator) -> list[str]:
+    if ind.numerator.agg != ind.kind or ind.denominator is not None:
+        return [f"{ind.kind} needs numerator agg {ind.kind!r} and no denominator"]
+    return []
+
+
+def _check_ratio(ind: Indicator) -> list[str]:
+    return ["ratio needs a denominator"] if ind.denominator is None else []
+
+
+def _check_total(ind: Indicator) -> list[str]:
+    return [f"{ind.kind} has no denominator"] if ind.denominator is not None else []
+
+
 _BUILTIN = (
     Kind("proportion", "share of units in the denominator population that meet the numerator filters",
-         frozenset({"share"}), _proportion_collect, _proportion, comparison="proportion"),
+         frozenset({"share"}), _proportion_collect, _proportion, comparison="proportion",
+         check=_check_proportion),
     Kind("weighted_proportion", "survey top-box share, (raking-)weighted, respondent as cluster",
-         frozenset({"share"}), lambda p, ind: p.special("survey"), _weighted_share, comparison="likert"),
+         frozenset({"share"}), lambda p, ind: p.special("survey"), _weighted_share, comparison="likert",
+         check=_check_proportion),
     Kind("mean", "arithmetic mean of a column over the population",
          frozenset({"yuan_per_month", "yuan", "months", "hours"}), _mean_collect, _mean, comparison="mean",
-         population="numerator", unit_value=True),
+         population="numerator", unit_value=True, check=_check_location),
     Kind("median", "median of a column over the population",
          frozenset({"yuan_per_month", "yuan", "months", "hours"}), lambda p, ind: p.special("median"), _median,
-         comparison="median", population="numerator", unit_value=True),
+         comparison="median", population="numerator", unit_value=True, check=_check_location),
     Kind("ratio_of_sums", "sum of the numerator measure / sum of the denominator measure (possibly two tables)",
          frozenset({"share", "students_per_teacher", "yuan_per_student", "positions_per_graduate",
-                    "hires_per_intern", "posts_per_job_seeker", "times", "yuan_per_person"}), _ratio_collect, _ratio),
+                    "hires_per_intern", "posts_per_job_seeker", "times", "yuan_per_person"}), _ratio_collect, _ratio,
+         check=_check_ratio),
     Kind("count", "number of units (or distinct units) meeting the filters", frozenset({"persons", "enterprises", "bases", "agreements", "events", "projects"}),
-         _count_collect, _count, always_reported=True, population="numerator"),
+         _count_collect, _count, always_reported=True, population="numerator", check=_check_total),
     Kind("sum", "total of a column over the units meeting the filters",
          frozenset({"yuan", "persons", "positions", "hours", "person_days", "bases", "courses", "textbooks",
                     "patents", "person_times", "enterprises"}), _sum_collect, _sum,
-         always_reported=True, population="numerator"),
+         always_reported=True, population="numerator", check=_check_total),
 )
 for _k in _BUILTIN:
     register_kind(_k)
