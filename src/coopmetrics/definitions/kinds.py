@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .. import estimators as est
 from ..errors import InvalidOptionError
 from .ops import _Registration
 
@@ -165,6 +164,8 @@ def _proportion_collect(p: Collector, ind: Indicator) -> None:
 
 
 def _proportion(s: Stats, ind: Indicator) -> dict[str, Any]:
+    from .. import estimators as est  # local: scipy loads only when something is computed
+
     x, d = s["x"], s["d"]
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(d > 0, x / d, NAN)
@@ -175,6 +176,8 @@ def _proportion(s: Stats, ind: Indicator) -> dict[str, Any]:
 
 def _weighted_share(s: Stats, ind: Indicator) -> dict[str, Any]:
     """Raked or supplied-weight survey share, respondent as cluster (see docs/statistics.md §9)."""
+    from .. import estimators as est  # local: scipy loads only when something is computed
+
     n = s["n"]
     _, weff = est.kish(s["sw"], s["sw2"], n)
     v_cal = s["v_cal"] if "v_cal" in s else None
@@ -203,6 +206,8 @@ def _mean_collect(p: Collector, ind: Indicator) -> None:
 
 
 def _mean(s: Stats, ind: Indicator) -> dict[str, Any]:
+    from .. import estimators as est  # local: scipy loads only when something is computed
+
     n = s["n"]
     mean, se, lo, hi = est.mean_interval(n, s["s"], s["ss"], s.level)
     return dict(numerator=s["s"], denominator=n, n=n, estimate=mean, se=se, ci_low=lo, ci_high=hi, ci_method="t",
@@ -211,6 +216,8 @@ def _mean(s: Stats, ind: Indicator) -> dict[str, Any]:
 
 def _median(s: Stats, ind: Indicator) -> dict[str, Any]:
     """Order-statistic interval; Dask's engine median has none (``ci`` = 0)."""
+    from .. import estimators as est  # local: scipy loads only when something is computed
+
     z = est.z_value(s.level)
     lo, hi, n = s["lo"], s["hi"], s["n"]
     with_ci = not (len(s["ci"]) and s["ci"][0] == 0)
@@ -246,6 +253,8 @@ def _ratio_collect(p: Collector, ind: Indicator) -> None:
 
 
 def _ratio(s: Stats, ind: Indicator) -> dict[str, Any]:
+    from .. import estimators as est  # local: scipy loads only when something is computed
+
     if "sxx" not in s:
         sx, sy = s["sx"], s["sy"]
         with np.errstate(divide="ignore", invalid="ignore"):

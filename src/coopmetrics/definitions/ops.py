@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import narwhals as nw
-
 from ..codes import _FAMILIES, DESTINATION_CODES, PROFILES, STEM_AGRI_MED
 from ..errors import InvalidOptionError
 
@@ -39,6 +37,19 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FilterOp", "FILTER_OPS", "register_op", "unregister_op", "filter_expr", "CODE_KEY"]
 
 Columns = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+class _Narwhals:
+    """``nw`` that imports narwhals on first use: the registry (which imports this table) stays as
+    light to import as before; expressions are only built when something is computed."""
+
+    def __getattr__(self, name: str) -> Any:
+        import narwhals
+
+        return getattr(narwhals, name)
+
+
+nw: Any = _Narwhals()
 
 
 def _own_column(f: Filter, o: Options) -> Columns:
