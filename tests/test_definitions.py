@@ -206,3 +206,15 @@ def test_describe_and_engine_agree_for_comparison_ops(values):
         got = nw.from_native(df).select(FILTER_OPS[name].expr(f, Options(), ["x"]).alias("m"))["m"].to_list()
         assert got == [v is not None and fn(v, 3) for v in values], name
         assert describe(f, "en").startswith("x ")
+
+
+def test_likert_labels_agree_with_the_answer_texts_read():
+    """Every wording in a level's label is read back as that score by the loader (schema.LIKERT_TEXT)."""
+    from coopmetrics.definitions.labels import LIKERT_LEVELS, likert_label
+    from coopmetrics.schema import LIKERT_TEXT
+
+    assert sorted(LIKERT_LEVELS) == [1, 2, 3, 4, 5]
+    for score, (zh, en) in LIKERT_LEVELS.items():
+        assert all(LIKERT_TEXT[word] == score for word in zh.split("/")), (score, zh)
+        assert likert_label(score) == zh and likert_label(float(score), "en") == en
+    assert likert_label(3.5) == "3.5" and likert_label("无法评估") == "无法评估"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Unit", "UNIT_TABLE", "unit_label"]
+__all__ = ["Unit", "UNIT_TABLE", "unit_label", "LIKERT_LEVELS", "likert_label", "CATEGORY_LABELS"]
 
 
 class Unit(NamedTuple):
@@ -66,6 +66,41 @@ UNIT_TABLE: dict[str, Unit] = {
     "times": Unit("倍", "times"),
     "yuan_per_person": Unit("元/人", "yuan per person", "yuan/person"),
 }
+
+
+#: Likert score -> (Chinese, English): the one wording of the five answer levels every output uses.
+#: Score 3 is worded 基本满意 on MyCOS-style forms and 一般 on many school forms; both are read as 3
+#: (:data:`coopmetrics.schema.LIKERT_TEXT`), so the label names both rather than pick one.
+LIKERT_LEVELS: dict[int, tuple[str, str]] = {
+    5: ("很满意", "very satisfied"),
+    4: ("满意", "satisfied"),
+    3: ("基本满意/一般", "fairly satisfied / neutral"),
+    2: ("不满意", "dissatisfied"),
+    1: ("很不满意", "very dissatisfied"),
+}
+
+#: Destination-code categories of :mod:`coopmetrics.codes` profiles -> Chinese name (filter words).
+CATEGORY_LABELS: dict[str, str] = {
+    "placed": "已落实去向", "employed": "就业（不含升学）", "contract": "协议和合同就业", "flexible": "灵活就业",
+    "self_employed": "自主创业", "further_study": "升学", "not_placed": "未落实（70/71/72）",
+    "employed_unit": "单位就业", "freelance": "自由职业",
+}
+
+
+def likert_label(score: object, lang: str = "zh") -> str:
+    """Label of a Likert score 1-5 (``"3"`` and ``3.0`` work too); anything else is shown as given.
+
+    Examples
+    --------
+    >>> likert_label(3), likert_label(5.0, "en")
+    ('基本满意/一般', 'very satisfied')
+    """
+    try:
+        key = int(float(str(score)))
+    except ValueError:
+        return str(score)
+    pair = LIKERT_LEVELS.get(key) if float(str(score)) == key else None
+    return (pair[0] if lang == "zh" else pair[1]) if pair else str(score)
 
 
 def unit_label(unit: object, lang: str = "zh", short: bool = False) -> str:

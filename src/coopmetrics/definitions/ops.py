@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..codes import _FAMILIES, DESTINATION_CODES, PROFILES, STEM_AGRI_MED
 from ..errors import InvalidOptionError
+from .labels import CATEGORY_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..registry import Filter, Options
@@ -231,11 +232,7 @@ _CODE_PRE = (CODE_KEY, code_key_expr)
 
 # --- words -------------------------------------------------------------------------------------------
 
-_CAT_ZH = {
-    "placed": "已落实去向", "employed": "就业（不含升学）", "contract": "协议和合同就业", "flexible": "灵活就业",
-    "self_employed": "自主创业", "further_study": "升学", "not_placed": "未落实（70/71/72）",
-    "employed_unit": "单位就业", "freelance": "自由职业",
-}
+_CAT_ZH = CATEGORY_LABELS  # the one home: definitions/labels.py
 
 
 def column_zh(table_col: str) -> str:
