@@ -24,6 +24,15 @@ B = "boolean"
 # --- a small college written out by hand ------------------------------------------------------------
 
 
+def _note(res: pd.DataFrame, ind: str) -> str:
+    """The ``note`` column of one indicator (the same on each of its rows)."""
+    if "indicator" not in res.columns:
+        res = res.reset_index()
+    notes = set(res.loc[res["indicator"] == ind, "note"].astype(str))
+    assert len(notes) == 1, notes
+    return notes.pop()
+
+
 def _bool(values):
     return pd.array(values, dtype=B)
 
@@ -619,7 +628,21 @@ def test_missing_table_and_column_give_missing_input_rows(hand):
     assert res.loc["job_relevance_rate", "status"] == "missing_input"
     assert res.loc["intern_hire_rate", "status"] == "missing_input"
     assert np.isnan(res.loc["intern_hire_rate", "estimate"])
-    assert "job_relevant" in res.attrs["messages"]["job_relevance_rate"]
+    assert "job_relevant" in _note(res, "job_relevance_rate")
+    assert "列" in _note(res, "job_relevance_rate")  # bilingual: Chinese / English
+    assert "intern" in _note(res, "intern_hire_rate") or "internships" in _note(res, "intern_hire_rate")
+    assert _note(res, "placement_rate") == ""  # nothing to say: empty, never NaN
+
+
+def test_notes_are_a_column_not_attrs(hand):
+    """Side data never lives in DataFrame.attrs (pandas drops it on concat/merge); the note column survives."""
+    g = hand["graduates"].drop(columns=["job_relevant"])
+    res = compute(cm.Dataset(graduates=g), ["placement_rate", "job_relevance_rate"], by=("grad_year",))
+    assert res.attrs == {}
+    assert list(res.columns)[-1] == "note"
+    both = pd.concat([res, res], ignore_index=True)
+    assert (both.loc[both["indicator"] == "job_relevance_rate", "note"] != "").all()
+    assert (both.loc[both["indicator"] == "placement_rate", "note"] == "").all()
 
 
 def test_group_column_the_table_lacks(hand):
@@ -784,7 +807,7 @@ def test_survey_without_roster_is_reported_unweighted_and_says_so(hand):
     assert r["status"] == "reported" and r["estimate"] == 0.5  # unweighted 2 of 4
     assert np.isnan(r["response_rate"]) and r["deff"] == 1.0
     assert "not weighted" in r["edition"]
-    assert "not weighted" in compute(ds, "school_satisfaction", by=()).attrs["messages"]["school_satisfaction"]
+    assert "not weighted" in _note(compute(ds, "school_satisfaction", by=()), "school_satisfaction")
 
 
 def test_grouped_totals_add_up_for_every_additive_indicator(sample_ds, sample_result):
@@ -843,7 +866,7 @@ def test_code_key_filter_matches_the_code_rule(engine, rows, wanted):
 
     import narwhals as nw
 
-    mod = importlib.import_module("coopmetrics.compute")
+    mod = importlib.import_module("coopmetrics.definitions.ops")  # the one home of the code ops
 
     # the rule of codes.py written out: a listed code matches itself; a 2-digit family also
     # matches every 3-digit code starting with it (listed or not); missing never matches
@@ -857,19 +880,19 @@ def test_code_key_filter_matches_the_code_rule(engine, rows, wanted):
 
     df = _as_engine(pd.DataFrame({"row": np.arange(len(rows)), "destination_code": pd.array(rows, dtype="str")}),
                     engine)
-    keyed = df.with_columns(mod._code_key_expr())
+    keyed = df.with_columns(mod.code_key_expr())
 
     def values(lf, expr):  # collected in row order (engines need not keep it)
         out = lf.select(nw.col("row"), expr.alias("m")).collect().to_pandas().sort_values("row")
         return [bool(v) for v in out["m"]]
 
-    got = values(keyed, mod._codes_key_filter(wanted).fill_null(False))
-    got_unknown = values(keyed, (~mod._codes_key_filter(DESTINATION_CODES)).fill_null(True))
-    direct = values(df, mod._codes_expr(wanted).fill_null(False))
+    got = values(keyed, mod.codes_key_filter(wanted).fill_null(False))
+    got_unknown = values(keyed, (~mod.codes_key_filter(DESTINATION_CODES)).fill_null(True))
+    direct = values(df, mod.codes_expr(wanted).fill_null(False))
     assert got == [matches(c) for c in rows] == direct
     assert got_unknown == [unknown(c) for c in rows]
     # explicitly listed unlisted codes cannot be keyed (the key folds "509" into "50")
-    assert mod._codes_key_filter(["509"]) is None
+    assert mod.codes_key_filter(["509"]) is None
 
 
 def test_text_columns_are_categoricals_with_the_plain_values(hand):
@@ -973,17 +996,17 @@ def test_supplied_weights_missing_or_inconsistent_are_reported():
     r = compute(cm.Dataset(survey=survey, graduates=grads), "school_satisfaction_items", by=(),
                 options=Options(survey_weights="column"))
     assert r["n"].item() == 19
-    msg = r.attrs["messages"]["school_satisfaction_items"]
+    msg = _note(r, "school_satisfaction_items")
     assert "1 respondent(s) without a weight" in msg and "differing weights" in msg
     # without the weight column the indicator says what is missing
     r = compute(cm.Dataset(survey=survey.drop(columns="weight"), graduates=grads), "school_satisfaction_items",
                 by=(), options=Options(survey_weights="column"))
     assert r["status"].item() == "missing_input"
-    assert "weight" in r.attrs["messages"]["school_satisfaction_items"]
+    assert "weight" in _note(r, "school_satisfaction_items")
     # the scorecard figure needs the overall question, and says which items it saw
     r = compute(cm.Dataset(survey=survey, graduates=grads), "school_satisfaction", by=())
     assert r["status"].item() == "missing_input"
-    msg = r.attrs["messages"]["school_satisfaction"]
+    msg = _note(r, "school_satisfaction")
     assert "未找到总体满意度题目" in msg and "no overall-satisfaction item" in msg and "q0" in msg
 
 
@@ -1093,7 +1116,7 @@ def test_ambiguous_overall_item_is_not_guessed():
                       "response": "x"})
     r = compute(cm.Dataset(survey=s), "school_satisfaction", by=(), options=UNWEIGHTED)
     assert r["status"].item() == "missing_input"
-    msg = r.attrs["messages"]["school_satisfaction"]
+    msg = _note(r, "school_satisfaction")
     assert "多个题目" in msg and "several items" in msg
 
 
@@ -1224,7 +1247,7 @@ def test_job_demand_ratio_needs_the_recruitment_table(hand):
     ds = cm.Dataset(**{t: hand[t] for t in hand.tables if t != "recruitment"})
     r = compute(ds, ["job_demand_ratio", "partner_posts_per_graduate"], by=()).set_index("indicator")
     assert r.loc["job_demand_ratio", "status"] == "missing_input"
-    assert "recruitment" in r.attrs["messages"]["job_demand_ratio"]
+    assert "recruitment" in _note(r, "job_demand_ratio")
     assert r.loc["partner_posts_per_graduate", "status"] == "reported"  # the renamed supply ratio is unaffected
 
 

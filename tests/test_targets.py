@@ -237,13 +237,13 @@ def test_yoy_invariants(a, b):
 
 
 def test_year_over_year_reads_a_compute_result_with_its_last_column():
-    """compute()'s output ends in weighting_effect (issue 10); it is a result column, not a group column."""
+    """compute()'s output ends in weighting_effect, note (issues 10, 11): result columns, not group columns."""
     import coopmetrics as cm
 
     g = pd.DataFrame({"student_id": [str(i) for i in range(8)], "grad_year": [2023] * 4 + [2024] * 4,
                       "major": "A", "destination_code": ["10", "70", "10", "10", "10", "10", "10", "70"]})
     res = cm.compute(cm.Dataset(graduates=g), "placement_rate", by="grad_year")
-    assert res.columns[-1] == "weighting_effect"
+    assert list(res.columns[-2:]) == ["weighting_effect", "note"]
     r = year_over_year(res).iloc[0]
     # 3/4 -> 3/4: no change, Newcombe on the counts
     assert (r["estimate"], r["estimate_prev"], r["change"], r["ci_method"]) == (0.75, 0.75, 0.0, "newcombe")

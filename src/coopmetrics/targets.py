@@ -50,7 +50,7 @@ __all__ = ["compare_targets", "year_over_year", "YOY_COLUMNS"]
 _RESULT_COLUMNS = {
     "indicator", "name_zh", "name_en", "numerator", "denominator", "n", "estimate", "se", "ci_low",
     "ci_high", "ci_level", "ci_method", "n_eff", "deff", "estimate_unweighted", "response_rate", "unit",
-    "edition", "target", "status", "weighting_effect", "kind", "direction",
+    "edition", "target", "status", "weighting_effect", "note", "kind", "direction",
     # disclosure.py
     "disclosure_preset", "disclosure_rule", "numerator_rounded", "denominator_rounded", "n_rounded",
     "estimate_public", "ci_low_public", "ci_high_public",
@@ -83,6 +83,42 @@ def _registry_column(result: pd.DataFrame, column: str) -> pd.Series:
 
     known = indicators().set_index("id")[column]
     return result["indicator"].map(known)
+
+
+def _user_targets(out: pd.DataFrame, targets: Mapping[str, float] | pd.DataFrame | None) -> pd.Series:
+    """User targets aligned with ``out``'s rows (NaN where none): by indicator, or by indicator and groups."""
+    user = pd.Series(np.nan, index=out.index)
+    if isinstance(targets, pd.DataFrame):
+        _need(targets, ["indicator", "target"], "compare_targets(targets=...)")
+        keys = [c for c in targets.columns if c != "target"]
+        unknown = [c for c in keys if c not in out.columns]
+        if unknown:
+            raise InputError(
+                f"目标表的列 {unknown} 不在结果表中",
+                f"the targets table has column(s) {unknown} that are not in the result",
+                column=", ".join(unknown),
+            )
+        merged = out[keys].merge(targets.drop_duplicates(keys), on=keys, how="left")
+        user = pd.Series(pd.to_numeric(merged["target"], errors="coerce").to_numpy(), index=out.index)
+    elif targets is not None:
+        user = pd.to_numeric(out["indicator"].map(dict(targets)), errors="coerce")
+    return user
+
+
+def _directions(out: pd.DataFrame, direction: Mapping[str, str] | None) -> pd.Series:
+    """Direction of each row: the user's, else the result's ``direction`` column or the registry's; default higher."""
+    if "direction" in out.columns:
+        dirn = out["direction"].astype(object)
+    else:
+        dirn = _registry_column(out, "direction").astype(object)
+    if direction:
+        bad = [d for d in direction.values() if d not in _DIRECTIONS]
+        if bad:
+            check_option("direction", bad[0], _DIRECTIONS, "compare_targets")
+        dirn = out["indicator"].map(dict(direction)).fillna(dirn).astype(object)
+    dirn = dirn.fillna("higher")
+
+    return dirn
 
 
 def compare_targets(
@@ -151,34 +187,11 @@ def compare_targets(
         if "target" in out.columns
         else pd.to_numeric(_registry_column(out, "target"), errors="coerce")
     )
-    user = pd.Series(np.nan, index=out.index)
-    if isinstance(targets, pd.DataFrame):
-        _need(targets, ["indicator", "target"], "compare_targets(targets=...)")
-        keys = [c for c in targets.columns if c != "target"]
-        unknown = [c for c in keys if c not in out.columns]
-        if unknown:
-            raise InputError(
-                f"目标表的列 {unknown} 不在结果表中",
-                f"the targets table has column(s) {unknown} that are not in the result",
-                column=", ".join(unknown),
-            )
-        merged = out[keys].merge(targets.drop_duplicates(keys), on=keys, how="left")
-        user = pd.Series(pd.to_numeric(merged["target"], errors="coerce").to_numpy(), index=out.index)
-    elif targets is not None:
-        user = pd.to_numeric(out["indicator"].map(dict(targets)), errors="coerce")
+    user = _user_targets(out, targets)
     target = user.fillna(official)
     source = np.where(user.notna(), "user", np.where(official.notna(), "official", ""))
 
-    if "direction" in out.columns:
-        dirn = out["direction"].astype(object)
-    else:
-        dirn = _registry_column(out, "direction").astype(object)
-    if direction:
-        bad = [d for d in direction.values() if d not in _DIRECTIONS]
-        if bad:
-            check_option("direction", bad[0], _DIRECTIONS, "compare_targets")
-        dirn = out["indicator"].map(dict(direction)).fillna(dirn).astype(object)
-    dirn = dirn.fillna("higher")
+    dirn = _directions(out, direction)
 
     est = pd.to_numeric(out["estimate"], errors="coerce")
     higher, lower = dirn.eq("higher"), dirn.eq("lower")
@@ -277,6 +290,16 @@ def year_over_year(
             "the result has several rows for the same indicator, group and year; pass the group "
             "columns as by=",
         )
+    cur = _year_pairs(result, keys, ycol, lag)
+    values = _changes(cur, level)
+    out = cur[[c for c in ("indicator", "name_zh", "name_en") if c in cur.columns] + groups + [ycol]].copy()
+    n_rows = len(out)
+    values = {k: np.broadcast_to(np.asarray(values[k]), (n_rows,)) for k in YOY_COLUMNS}
+    return pd.concat([out.reset_index(drop=True), pd.DataFrame(values)], axis=1)
+
+
+def _year_pairs(result: pd.DataFrame, keys: list[str], ycol: str, lag: int) -> pd.DataFrame:
+    """Each row of ``result`` joined with the same indicator and group ``lag`` years before (``*_prev``)."""
     frame = result.copy()
     for c in ("numerator", "denominator", "se"):
         if c not in frame.columns:
@@ -290,7 +313,11 @@ def year_over_year(
     prev[ycol] = prev[ycol] + lag
     cur = frame.merge(prev, on=[*keys, ycol], how="inner", suffixes=("", "_prev"))
     cur["year_prev"] = cur[ycol] - lag
+    return cur
 
+
+def _changes(cur: pd.DataFrame, level: float) -> dict[str, object]:
+    """Change, interval, test and effect size of each (year, previous year) pair: :data:`YOY_COLUMNS`."""
     num = lambda c: pd.to_numeric(cur[c], errors="coerce").to_numpy(dtype=float)  # noqa: E731
     est, est0 = num("estimate"), num("estimate_prev")
     x1, n1, x0, n0 = num("numerator"), num("denominator"), num("numerator_prev"), num("denominator_prev")
@@ -328,8 +355,7 @@ def year_over_year(
         np.where((s1 == "suppressed") | (s0 == "suppressed"), "suppressed", np.where(s1 != "reported", s1, s0)),
     )  # fmt: skip
 
-    out = cur[[c for c in ("indicator", "name_zh", "name_en") if c in cur.columns] + groups + [ycol]].copy()
-    values = {
+    return {
         "year_prev": cur["year_prev"].to_numpy(),
         "estimate": est,
         "estimate_prev": est0,
@@ -352,6 +378,3 @@ def year_over_year(
         "unit": cur["unit"].to_numpy(),
         "status": status,
     }
-    n_rows = len(out)
-    values = {k: np.broadcast_to(np.asarray(values[k]), (n_rows,)) for k in YOY_COLUMNS}
-    return pd.concat([out.reset_index(drop=True), pd.DataFrame(values)], axis=1)

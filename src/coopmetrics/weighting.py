@@ -213,10 +213,42 @@ def rake(
     _check_columns(sample, by + variables, "样本（受访者）表", "sample (respondents) table")
     _check_columns(population, by + variables, "总体（名册）表", "population (roster) table")
 
+    w0 = _base_weights(sample, weight)
+    cell_s, cell_p, cell_labels = _codes(sample, population, by)
+    n_cells = len(cell_labels)
+    cell_pop = np.bincount(cell_p, minlength=n_cells).astype(float)
+    spec, placed, unplaced_rows = _margins(sample, population, by, variables, cell_s, cell_p, cell_labels, cell_pop)
+    targets, unmatched_rows = _targets(spec, placed, cell_pop, n_cells, by)
+    unmatched, unplaced = _problem_tables(by, unmatched_rows, unplaced_rows)
+    _warn_problems(unmatched, unplaced, int((~placed).sum()))
+
+    idx = np.flatnonzero(placed)
+    w_p, it, max_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol)
+    converged = max_err <= tol
+    if not converged:
+        msg_zh = f"加权（raking）在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
+        msg_en = (
+            f"raking did not converge in {max_iter} iterations; largest relative margin error "
+            f"{max_err:.3g} (tolerance {tol:g})"
+        )
+        if strict:
+            raise RakingConvergenceError(msg_zh, msg_en)
+        warnings.warn(f"{msg_zh}\n{msg_en}", RakingWarning, stacklevel=2)
+
+    out = np.full(len(sample), np.nan)
+    out[idx] = w_p
+    weights = pd.Series(out, index=sample.index, name="weight")
+    if return_report:
+        return weights, RakingReport(converged, it, max_err, unmatched, unplaced)
+    return weights
+
+
+def _base_weights(sample: pd.DataFrame, weight: str | ArrayLike | None) -> np.ndarray:
+    """Base weights (default 1), checked to be positive numbers, one per sample row."""
     ns = len(sample)
     if weight is None:
-        w0 = np.ones(ns)
-    elif isinstance(weight, str):
+        return np.ones(ns)
+    if isinstance(weight, str):
         _check_columns(sample, [weight], "样本（受访者）表", "sample (respondents) table")
         w0 = pd.to_numeric(sample[weight], errors="coerce").to_numpy(dtype=float)
     else:
@@ -236,12 +268,17 @@ def rake(
             column=weight if isinstance(weight, str) else None,
             row=first + 1,
         )
+    return w0
 
-    cell_s, cell_p, cell_labels = _codes(sample, population, by)
-    n_cells = len(cell_labels)
-    cell_pop = np.bincount(cell_p, minlength=n_cells).astype(float)
 
-    # per variable: codes of (by..., variable) on both sides and population counts
+def _margins(sample: pd.DataFrame, population: pd.DataFrame, by: list[str], variables: list[str],
+             cell_s: np.ndarray, cell_p: np.ndarray, cell_labels: pd.DataFrame,
+             cell_pop: np.ndarray) -> tuple[list[tuple], np.ndarray, list[pd.DataFrame]]:
+    """Per variable: codes of (by..., variable) on both sides and population counts.
+
+    Also which respondents can be placed (their cell and every level occur in the
+    population), and the labels of those that cannot.
+    """
     spec = []
     placed = cell_pop[cell_s] > 0
     unplaced_rows = []
@@ -264,7 +301,12 @@ def rake(
             unplaced_rows.append(lab)
         placed &= ~no_pop
         spec.append((v, cs, pop, cell_of, labels))
+    return spec, placed, unplaced_rows
 
+
+def _targets(spec: list[tuple], placed: np.ndarray, cell_pop: np.ndarray, n_cells: int,
+             by: list[str]) -> tuple[list[np.ndarray], list[pd.DataFrame]]:
+    """Margin targets per variable; a level without respondents has its count spread over the others."""
     unmatched_rows = []
     targets = []
     for v, cs, pop, cell_of, labels in spec:
@@ -283,7 +325,12 @@ def rake(
             lab.insert(len(by), "variable", v)
             lab["population_count"] = pop[lost].astype(np.int64)
             unmatched_rows.append(lab)
+    return targets, unmatched_rows
 
+
+def _problem_tables(by: list[str], unmatched_rows: list[pd.DataFrame],
+                    unplaced_rows: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``report.unmatched`` and ``report.unplaced`` as tidy tables."""
     by_cols = [*by, "variable", "level"]
     unmatched = (
         pd.concat(unmatched_rows, ignore_index=True)
@@ -300,7 +347,11 @@ def rake(
         )
     else:
         unplaced = pd.DataFrame(columns=[*by_cols, "n_respondents"])
+    return unmatched, unplaced
 
+
+def _warn_problems(unmatched: pd.DataFrame, unplaced: pd.DataFrame, n_bad: int) -> None:
+    """Bilingual warnings for unmatched population levels and unplaced respondents (at rake's caller)."""
     if len(unmatched):
         shown = "; ".join(
             f"{r['variable']}={r['level']!s} ({int(r['population_count'])})" for _, r in unmatched.head(5).iterrows()
@@ -312,10 +363,9 @@ def rake(
             f"{len(unmatched)} population level(s) have no respondents in their cell and cannot be matched; "
             f"their count is spread proportionally over the other levels: {shown}{more}",
             RakingWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if len(unplaced):
-        n_bad = int((~placed).sum())
         shown = "; ".join(
             f"{r['variable']}={r['level']!s} ({int(r['n_respondents'])})" for _, r in unplaced.head(5).iterrows()
         )
@@ -324,13 +374,13 @@ def rake(
             f"{n_bad} respondent(s) have a level that does not occur in their cell's population "
             f"(e.g. a misspelt major or missing gender); they cannot be weighted and get weight NaN: {shown}",
             RakingWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
-    w = np.where(placed, w0, 0.0)
-    idx = np.flatnonzero(placed)
-    w_p = w[idx]
-    cs_p = [cs[idx] for _, cs, *_ in spec]
+
+def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max_iter: int,
+         tol: float) -> tuple[np.ndarray, int, float]:
+    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error)."""
     max_err = np.inf
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
@@ -347,23 +397,7 @@ def rake(
         max_err = float(max(errs)) if errs else 0.0
         if max_err <= tol:
             break
-    converged = max_err <= tol
-    if not converged:
-        msg_zh = f"加权（raking）在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
-        msg_en = (
-            f"raking did not converge in {max_iter} iterations; largest relative margin error "
-            f"{max_err:.3g} (tolerance {tol:g})"
-        )
-        if strict:
-            raise RakingConvergenceError(msg_zh, msg_en)
-        warnings.warn(f"{msg_zh}\n{msg_en}", RakingWarning, stacklevel=2)
-
-    out = np.full(ns, np.nan)
-    out[idx] = w_p
-    weights = pd.Series(out, index=sample.index, name="weight")
-    if return_report:
-        return weights, RakingReport(converged, it, max_err, unmatched, unplaced)
-    return weights
+    return w_p, it, max_err
 
 
 def kish_from_sums(

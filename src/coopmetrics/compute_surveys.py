@@ -1,0 +1,413 @@
+"""The survey stage of :func:`coopmetrics.compute`: respondents, raking, calibrated variance.
+
+All survey indicators of a call: one engine pass to respondent level, then raking to the
+graduate roster and stage 2 in pandas (:func:`run_surveys`); with supplied weights or none,
+both stages run inside the engine (:func:`run_surveys_in_engine`). ``ctx`` is the compute
+call's context (its ``src``, ``o``, ``by``, ``keys``, ``surveys``, ``results``, ``messages``,
+``extra_results``). Split out of ``compute.py`` (issue 11).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from .compute_base import _aggregate, _key_sources, _mask, _merge, _prepare, _sort_keys, _Source
+from .registry import Indicator, Options
+
+__all__ = ["calibrated_variance", "run_surveys"]
+
+
+def survey_roster(ctx: Any) -> pd.DataFrame | None:
+    """Graduates per group (the response rate's denominator), or None without a roster."""
+    src = ctx.src
+    if src.single is None and src.has("graduates") and "item" not in ctx.by:
+        if "graduates" in ctx.results:  # the graduates pass of this call already counted them
+            return ctx.results["graduates"][[*ctx.by, "__rows"]].rename(columns={"__rows": "roster"})
+        gkeys, _ = _key_sources("graduates", ctx.by, src)
+        if gkeys is not None:
+            lf, kexprs, knames = _prepare(src, "graduates", gkeys)
+            roster = _aggregate(lf, kexprs, knames, [], [])
+            roster = roster.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(gkeys)})
+            return roster.rename(columns={"__rows": "roster"})
+    return None
+
+
+def add_roster(ctx: Any, ind: Indicator, agg: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+    by = list(ctx.by)
+    if roster is not None and ind.survey_kind != "employer":
+        return _merge(agg, roster, by, how="left") if by else agg.assign(roster=float(roster["roster"].iloc[0]))
+    return agg.assign(roster=np.nan)
+
+
+def run_surveys(ctx: Any) -> None:
+    """All survey indicators: one engine pass to respondent level, then raking and stage 2 in pandas.
+
+    Without raking (supplied ``weight`` column, or unweighted) both stages run inside the
+    engine: see :func:`run_surveys_in_engine`.
+    """
+    o, src, by = ctx.o, ctx.src, list(ctx.by)
+    if o.survey_weights != "raking":
+        run_surveys_in_engine(ctx)
+        return
+    resp, rvars = _survey_respondents(src, ctx.surveys, o, ctx.keys["survey"])
+    roster_units = _roster_units(src, rvars) if rvars else None
+    roster = survey_roster(ctx)
+    weights = _respondent_weights(ctx.surveys, o, resp, rvars, roster_units)
+    for ind in ctx.surveys:
+        w, note = weights[ind.id]
+        if note:
+            ctx.messages[ind.id] = note
+        mine = (resp["__kind"] == ind.survey_kind).to_numpy()
+        frame = _respondent_frame(resp.loc[mine, by].reset_index(drop=True), resp[f"x_{ind.id}"].to_numpy(float)[mine],
+                                  resp[f"y_{ind.id}"].to_numpy(float)[mine], w[mine])
+        if by:
+            gb = frame.groupby(by, dropna=False, sort=True, observed=True)
+            agg, gid = gb.sum().reset_index(), gb.ngroup().to_numpy()
+        else:
+            agg, gid = frame.sum().to_frame().T, np.zeros(len(frame), dtype=np.int64)
+        sub = resp.loc[mine]
+        failed = note.startswith(("加权失败", "无法加权"))
+        if (o.survey_se == "calibrated" and rvars and ind.survey_kind != "employer" and len(frame)
+                and not failed and not sub.duplicated(["__rid", "__year"]).any()):
+            agg["v_cal"] = calibrated_variance(
+                gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
+                frame["n"].to_numpy(float) > 0, sub["__year"].to_numpy(),
+                sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool))
+        agg = agg[agg["n"] > 0].reset_index(drop=True)
+        ctx.extra_results[ind.id] = add_roster(ctx, ind, agg, roster)
+
+
+def run_surveys_in_engine(ctx: Any) -> None:
+    """Survey shares with supplied weights (or none) as two chained group-bys in the engine.
+
+    Stage 1 sums each respondent's top-box (x) and valid (y) answers per indicator and
+    takes the respondent's weight; stage 2 sums, per group, the respondents with a valid
+    answer: n, x, y, w, w², wx, wy, w²x², w²y², w²xy, the sufficient statistics of the
+    ratio estimator with the respondent as cluster and of Kish's n_eff. Only one row per
+    group returns to pandas, so a national survey never materialises respondent rows.
+    """
+    o, src, by = ctx.o, ctx.src, list(ctx.by)
+    inds = ctx.surveys
+    names = src.names("survey")
+    supplied = o.survey_weights == "column"
+    lf, kexprs, knames = _prepare(src, "survey", ctx.keys["survey"])
+    w = nw.col("weight").cast(nw.Float64) if supplied else nw.lit(1.0)
+    stats = []
+    for ind in inds:
+        stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
+        stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
+    rows = lf.select(*kexprs, nw.col("survey_kind").cast(nw.String).alias("__kind"),
+                     nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"), w.alias("__w"), *stats)
+    scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
+    resp = rows.group_by(*knames, "__kind", "__rid", "__year").agg(
+        *[nw.col(c).sum() for c in scols], nw.col("__w").max().alias("__w"),
+        nw.col("__w").min().alias("__wmin"))
+    exprs, snames = [], []
+
+    def stat(name: str, e: Any) -> None:
+        exprs.append(e.alias(name))
+        snames.append(name)
+
+    wt = nw.col("__w")
+    # a respondent whose rows carry different weights is flagged (the largest is used)
+    stat("__wdiff", ((wt - nw.col("__wmin")).abs() > 1e-9 * wt.abs()).fill_null(False).cast(nw.Int64))
+    for ind in inds:
+        y0 = nw.col(f"y_{ind.id}").cast(nw.Float64)
+        answered = y0 > 0
+        # one value per respondent: their share of top-box answers (0/1 for a single item)
+        x = nw.when(answered).then(nw.col(f"x_{ind.id}").cast(nw.Float64) / y0).otherwise(0.0)
+        y = answered.cast(nw.Float64)
+        ok = answered & ~wt.is_null()
+
+        def when_ok(e: Any, ok: Any = ok) -> Any:
+            return nw.when(ok).then(e).otherwise(0.0)
+
+        i = ind.id
+        stat(f"ret_{i}", (nw.col("__kind") == ind.survey_kind).cast(nw.Int64))
+        stat(f"n_{i}", ok.cast(nw.Int64))
+        stat(f"nowt_{i}", (answered & wt.is_null()).cast(nw.Int64))
+        stat(f"x_{i}", when_ok(x))
+        stat(f"y_{i}", when_ok(y))
+        stat(f"sw_{i}", when_ok(wt))
+        stat(f"sw2_{i}", when_ok(wt * wt))
+        stat(f"swx_{i}", when_ok(wt * x))
+        stat(f"swxx_{i}", when_ok(wt * x * x))
+        stat(f"swy_{i}", when_ok(wt * y))
+        stat(f"sw2xx_{i}", when_ok(wt * wt * x * x))
+        stat(f"sw2yy_{i}", when_ok(wt * wt * y * y))
+        stat(f"sw2xy_{i}", when_ok(wt * wt * x * y))
+    agg = _aggregate(resp, [nw.col(k) for k in knames], knames, exprs, snames)
+    agg = agg.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(ctx.keys["survey"])})
+    agg = _sort_keys(agg, by)
+    roster = survey_roster(ctx)
+    parts = ("ret", "n", "x", "y", "sw", "sw2", "swx", "swxx", "swy", "sw2xx", "sw2yy", "sw2xy")
+    wdiff = int(agg["__wdiff"].sum())
+    for ind in inds:
+        i = ind.id
+        one = agg.loc[agg[f"n_{i}"] > 0, [*by, *[f"{p}_{i}" for p in parts]]]
+        one = one.rename(columns={f"{p}_{i}": p for p in parts}).reset_index(drop=True)
+        notes = []
+        nowt = int(agg[f"nowt_{i}"].sum())
+        if supplied and nowt:
+            notes.append(f"{nowt} 名答卷人没有权重，未计入 / {nowt} respondent(s) without a weight left out")
+        if supplied and wdiff:
+            notes.append(f"{wdiff} 名答卷人各行权重不一致，取最大值 / {wdiff} respondent(s) with differing "
+                         "weights across rows; the largest was used")
+        if notes:
+            ctx.messages[i] = "; ".join(notes)
+        ctx.extra_results[i] = add_roster(ctx, ind, one, roster)
+
+
+def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
+                        keys: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, list[str]]:
+    """Respondent-level frame from one engine pass over the survey table.
+
+    Columns: the group keys, ``__kind`` (questionnaire), ``__rid``, ``__year``, raking variables
+    ``__r_<var>`` (joined from the roster by ``student_id``), and per indicator ``x_<id>``
+    (top-box answers) and ``y_<id>`` (valid answers) of each respondent.
+    """
+    names = src.names("survey")
+    linked = src.single is None and src.has("graduates") and "student_id" in names
+    needs = o.survey_weights == "raking" and any(i.survey_kind != "employer" for i in inds)
+    rvars = [v for v in o.raking_variables if v in src.names("graduates")] if (needs and linked) else []
+    lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=[*rvars, "grad_year"] if rvars else [])
+    stats = []
+    for ind in inds:
+        stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
+        stats.append(_mask(ind.denominator.where, o, names).cast(nw.Int64).alias(f"y_{ind.id}"))
+    # a respondent is (questionnaire, respondent id, year): 问卷星 numbers restart per questionnaire
+    sel = lf.select(*kexprs, nw.col("survey_kind").cast(nw.String).alias("__kind"),
+                    nw.col("respondent_id").alias("__rid"), nw.col("year").alias("__year"),
+                    *[nw.col(f"__j_{v}").alias(f"__r_{v}") for v in rvars],
+                    *([(~nw.col("__j_grad_year").is_null()).alias("__on")] if rvars else []), *stats)
+    gcols = [*knames, "__kind", "__rid", "__year", *[f"__r_{v}" for v in rvars], *(["__on"] if rvars else [])]
+    scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
+    resp = sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]).collect().to_pandas()
+    for c in scols:
+        resp[c] = pd.to_numeric(resp[c]).astype(float)
+    resp = resp.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+    return resp, rvars
+
+
+def _roster_units(src: _Source, rvars: list[str]) -> pd.DataFrame:
+    """A population frame with the roster's one-way margins of ``rvars`` within each year.
+
+    Raking uses only these margins, so instead of collecting the whole roster the engine
+    counts each variable's levels per year (one small group-by per variable) and the rows
+    are rebuilt with ``np.repeat`` as categoricals: same margins, a fraction of the memory
+    on national rosters. The joint distribution of the rebuilt rows is meaningless.
+    """
+    lf = src.lf("graduates")
+    counts = {v: lf.group_by("grad_year", v).agg(nw.len().alias("__n")).collect().to_pandas()
+              .sort_values(["grad_year", v], na_position="last") for v in rvars}
+    first = counts[rvars[0]]
+    years = first.groupby("grad_year", sort=True)["__n"].sum()
+    out = {"year": np.repeat(years.index.to_numpy(), years.to_numpy())}
+    for v, c in counts.items():
+        c = c.sort_values("grad_year", kind="stable")
+        out[v] = pd.Categorical(np.repeat(c[v].to_numpy(dtype=object), c["__n"].to_numpy(dtype=np.int64)))
+    return pd.DataFrame(out)
+
+
+def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
+                        roster: pd.DataFrame | None) -> dict[str, tuple[np.ndarray, str]]:
+    """Raking weights of each survey indicator's valid respondents, aligned with ``resp`` rows.
+
+    Every questionnaire's respondents are raked to the roster margins within each year in
+    ONE call of :func:`coopmetrics.weighting.rake` (cells = indicator × year, the roster
+    repeated per indicator). A year's weights then sum to that year's roster count (see
+    :func:`_scale_to_roster`), so an estimate pooled over years (by major, by department,
+    all years, compare()) weights each year by its graduates, not by its respondents.
+    Rows outside an indicator's respondents get weight 1.
+    """
+    ones = np.ones(len(resp))
+    out: dict[str, tuple[np.ndarray, str]] = {ind.id: (ones, "") for ind in inds}
+    raked = [ind for ind in inds if o.survey_weights == "raking" and ind.survey_kind != "employer"]
+    if not raked:
+        return out
+    if not rvars or roster is None:
+        msg = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
+               "linked to the graduate roster by student_id")
+        return {**out, **{ind.id: (ones, msg) for ind in raked}}
+    from .weighting import rake  # local: weighting is only needed when a survey is raked
+
+    cols = ["__kind", "__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
+    samples, valids, uniques = [], {}, {}
+    for ind in raked:
+        valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
+        one = resp.loc[valid, cols]
+        unique_rows = not one.duplicated(["__kind", "__rid", "__year"]).any()
+        if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
+            one = one.drop_duplicates(["__kind", "__rid", "__year"])
+        valids[ind.id], uniques[ind.id] = valid, unique_rows
+        samples.append(one.assign(__ind=ind.id))
+    sample = pd.concat(samples, ignore_index=True).rename(
+        columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
+    # respondents found on the roster are raked (a missing value is a level of its own);
+    # respondents not on the roster keep weight 1
+    complete = sample["__on"].fillna(False).to_numpy(dtype=bool)
+    pop = roster[roster["year"].isin(pd.unique(sample["year"]))]
+    pop = pd.concat([pop.assign(__ind=ind.id) for ind in raked], ignore_index=True)
+    weights = np.ones(len(sample))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            w = rake(sample.loc[complete, ["__ind", "year", *rvars]].reset_index(drop=True), pop, list(rvars),
+                     by=("__ind", "year"))
+    except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
+        msg = f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
+        return {**out, **{ind.id: (ones, msg) for ind in raked}}
+    w = np.array(w, dtype=float)  # a writable copy
+    unplaced_c = ~np.isfinite(w)
+    weights[complete] = np.where(unplaced_c, 0.0, w)
+    unplaced = np.zeros(len(sample), dtype=bool)
+    unplaced[np.flatnonzero(complete)[unplaced_c]] = True
+    cell = sample["__ind"].astype(str) + "|" + sample["year"].astype(str)
+    _, cidx = np.unique(cell.to_numpy(dtype=object).astype(str), return_inverse=True)
+    weights = _scale_to_roster(weights, cidx, ~complete | unplaced, sample["year"].to_numpy(), roster)
+    warn = [str(c.message).replace("\n", " / ") for c in caught
+            if "converge" in str(c.message) or "收敛" in str(c.message)]
+    ind_col = sample["__ind"].to_numpy()
+    for ind in raked:
+        mine = ind_col == ind.id
+        wi, one = weights[mine], sample.loc[mine, ["__kind", "__rid", "year"]]
+        if uniques[ind.id]:
+            full = np.full(len(resp), np.nan)
+            full[valids[ind.id]] = wi
+        else:
+            wmap = pd.Series(wi, index=pd.MultiIndex.from_frame(one))
+            full = wmap.reindex(pd.MultiIndex.from_frame(resp[["__kind", "__rid", "__year"]])).to_numpy(float)
+        notes = []
+        k = int((~complete[mine]).sum()) + int(unplaced[mine].sum())
+        if k:
+            notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，取当年平均权重 / {k} respondent(s) not on the "
+                         "roster or with a level absent from it kept with the year's mean weight")
+        notes.extend(warn)
+        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), "; ".join(notes))
+    return out
+
+
+def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
+                        cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray) -> np.ndarray:
+    """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
+
+    What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
+    ~margins, population, calfun = "raking"), svymean)`` (Deville & Särndal 1992; Lumley 2010
+    §7): the share of group ``d`` is ``R_d = Σ_d w x / Σ_d w`` with ``w`` the raked weights; its
+    influence variable ``z_i = (x_i − R_d) / Σ_d w`` for respondents of ``d`` (0 elsewhere) is
+    replaced by its residual ``e = z − X B`` from the least-squares regression on the one-hot
+    margin indicators ``X`` (every raking variable's levels, a missing value a level of its own),
+    fitted with the base weights (1: raking starts from equal weights) within each raking cell
+    (year). Then ``u_i = w_i e_i`` over every respondent of the design (outside ``d`` ``u`` is
+    not 0) and ``v = n/(n−1) · (Σu² − (Σu)²/n)`` with ``n`` all respondents. Respondents raking
+    could not place (``placed`` False) are not calibrated (``X`` row 0). Computed from
+    per-(group, cell) totals — ``Σ w²z²``, ``G = Σ X z``, ``Q = Σ w² X z``, ``H = Σ w² X X'``,
+    ``a = Σ w X`` — with one k × k solve per cell: a loop over years, vectorised over groups
+    and respondents.
+
+    Returns the variance of each group's estimate (the square of its standard error).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = np.array([1., 0., 1., 1.]); w = np.ones(4)
+    >>> m = pd.DataFrame({"g": ["a", "a", "b", "b"]})  # the share within each raking level is fixed
+    >>> v = calibrated_variance(np.zeros(4, int), 1, x, w, np.ones(4, bool), np.zeros(4), m, np.ones(4, bool))
+    >>> round(float(v[0]), 6)  # residuals 0.5, -0.5, 0, 0 over Σw = 4: 4/3 · (0.25 + 0.25) / 16
+    0.041667
+    """
+    w = np.where(valid, w, 0.0)
+    sw = np.bincount(gid, w, n_groups)
+    swx = np.bincount(gid, w * x, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = swx / sw
+        z = np.where(valid, (x - r[gid]) / sw[gid], 0.0)
+    z = np.nan_to_num(z)
+    blocks = []
+    for col in margins.columns:  # one-hot margins: a level per value of each variable (missing is a level)
+        codes, uniq = pd.factorize(margins[col].astype(object), use_na_sentinel=False)
+        blocks.append(np.eye(len(uniq))[codes])
+    X = np.hstack(blocks) if blocks else np.zeros((len(x), 0))
+    X = X * (placed & valid)[:, None]
+    s1 = np.bincount(gid, w * w * z * z, n_groups)  # Σ u² before calibration
+    s2 = np.zeros(n_groups)  # Σ u: Σ_d w z = 0, so only the calibration terms remain
+    cells, cidx = np.unique(np.asarray(cell), return_inverse=True)
+    for c in range(len(cells)):  # one small k x k solve per raking cell (year)
+        rows = np.flatnonzero((cidx == c) & valid)
+        if not rows.size:
+            continue
+        Xc, wc, zc, gc = X[rows], w[rows], z[rows], gid[rows]
+        M = np.linalg.pinv(Xc.T @ Xc)  # base weights 1
+        H = Xc.T @ (Xc * (wc * wc)[:, None])
+        a = Xc.T @ wc
+        groups, pidx = np.unique(gc, return_inverse=True)
+        G = np.zeros((groups.size, X.shape[1]))
+        Q = np.zeros_like(G)
+        np.add.at(G, pidx, Xc * zc[:, None])
+        np.add.at(Q, pidx, Xc * (wc * wc * zc)[:, None])
+        B = G @ M  # M is symmetric
+        s1[groups] += -2 * np.einsum("pk,pk->p", Q, B) + np.einsum("pk,kl,pl->p", B, H, B)
+        s2[groups] -= B @ a
+    n = int(valid.sum())
+    if n < 2:
+        return np.full(n_groups, np.nan)
+    return np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
+
+
+def _respondent_frame(keys: pd.DataFrame, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> pd.DataFrame:
+    """Per-respondent sufficient statistics of a survey share, one row per returned questionnaire.
+
+    A respondent counts once: their value is the share of top-box answers among their valid
+    answers (``x / y``; 0 or 1 for a single item), so the group sums ``n`` (respondents with a
+    valid answer), ``x`` (sum of the shares: satisfied respondents for one item) and ``ret``
+    (respondents who returned the questionnaire) are people, never item answers. ``sw...``
+    are the weighted sums of the ratio estimator ``Σw·x / Σw·y`` with ``y`` = 1 per respondent.
+    """
+    valid = y > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xs = np.where(valid, x / np.where(valid, y, 1.0), 0.0)
+    ys = valid.astype(float)
+    wv = np.where(valid, w, 0.0)
+    frame = keys.copy()
+    for name, v in (("ret", np.ones(len(ys))), ("n", ys), ("x", xs), ("y", ys), ("sw", wv), ("sw2", wv * wv),
+                    ("swx", wv * xs), ("swxx", wv * xs * xs), ("swy", wv * ys), ("sw2xx", (wv * xs) ** 2), ("sw2yy", (wv * ys) ** 2),
+                    ("sw2xy", wv * wv * xs * ys)):
+        frame[name] = v
+    return frame
+
+
+def _scale_to_roster(w: np.ndarray, cidx: np.ndarray, fill: np.ndarray, year: np.ndarray,
+                     roster: pd.DataFrame) -> np.ndarray:
+    """Weights of each raking cell (indicator × year) scaled to sum to the year's roster count.
+
+    Respondents raking could not place (``fill``: not on the roster, or a level the roster
+    lacks) first get the mean weight of the placed respondents of their cell. Then every
+    cell is scaled by ``N_year / Σw``: raked weights already sum to ``N_year`` when everyone
+    was placed, and pooling years then weights each year by its graduates (issue 10 item 7:
+    1,000 + 1,000 graduates, 50 % of 200 and 80 % of 600 respondents pool to 0.65, not 0.725).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"year": [2023] * 4 + [2024] * 2})
+    >>> _scale_to_roster(np.array([1., 1., 0., 1.]), np.array([0, 0, 1, 1]), np.array([False, False, True, False]),
+    ...                  np.array([2023, 2023, 2024, 2024]), r).tolist()
+    [2.0, 2.0, 1.0, 1.0]
+    """
+    w = np.asarray(w, dtype=float).copy()
+    k = int(cidx.max()) + 1 if cidx.size else 0
+    placed = ~fill
+    mean_placed = np.bincount(cidx, np.where(placed, w, 0.0), k) / np.maximum(np.bincount(cidx, placed, k), 1)
+    w[fill] = np.where(mean_placed[cidx[fill]] > 0, mean_placed[cidx[fill]], 1.0)
+    n_year = roster["year"].value_counts()
+    target = pd.Series(year).map(n_year).to_numpy(dtype=float)
+    sums = np.bincount(cidx, w, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = w * target / sums[cidx]
+    return np.where(np.isfinite(scaled) & (scaled > 0), scaled, w)
