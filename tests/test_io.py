@@ -711,7 +711,7 @@ def test_wide_survey_weight_column_stays_with_the_respondent(tmp_path):
     # (weight 0.5) -> 2.5 / (2.5 + 0.5); respondent 3 has no weight left and is left out, with a message
     assert r["estimate"].item() == pytest.approx(2.5 / 3.0)
     assert r["n"].item() == 2
-    assert "1 respondent(s) without a weight" in r.attrs["messages"]["employment_satisfaction"]
+    assert "1 respondent(s) without a weight" in r["note"].iloc[0]
 
 
 # --- delimiter sniffing, totals rows, dates and codes (issue 15 mechanisms, unit level) --------------------

@@ -286,7 +286,7 @@ def _compare_totals(
     check_option("method", method, _METHODS, "compare")
     _check_level(ci_level, "compare")
     res = compute(data, list(kinds), by=[*by, cohort], ci_level=ci_level, options=options)
-    messages = res.attrs.get("messages") or {}
+    messages = set(res.loc[res["note"].astype(str) != "", "indicator"].astype(str))  # not computable as asked
     out: dict[str, pd.DataFrame | None] = {}
     for ind_id, kind in kinds.items():  # a loop over indicators, not groups
         need = ["indicator", *by, cohort, "numerator", "denominator"] + (["se"] if kind == "mean" else [])

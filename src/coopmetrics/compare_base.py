@@ -33,24 +33,11 @@ def _flag_count(k: int, zh: str, en: str) -> str:
 
 
 def _kind_of(indicator: str) -> tuple[str, Any]:
-    """Comparison kind of a registry indicator (proportion, likert, mean, median)."""
-    from .registry import get_indicator
+    """Comparison kind of a registry indicator (proportion, likert, mean, median), declared by its kind."""
+    from .registry import comparison_kind, get_indicator
 
     ind = get_indicator(indicator)
-    raw = str(getattr(ind, "kind", "")).lower()
-    if raw == "weighted_proportion" and getattr(ind, "survey_kind", None):
-        kind = "likert"  # survey top-box share: unit values carry the 1-5 score too
-    elif raw in ("proportion", "weighted_proportion"):
-        kind = "proportion"
-    elif raw in ("mean", "median"):
-        kind = raw
-    else:
-        raise InvalidOptionError(
-            f"指标 {indicator!r} 的类型 {raw!r} 不能按个体比较（只支持比例、满意度、均值、中位数）",
-            f"indicator {indicator!r} has kind {raw!r}, which cannot be compared unit by unit "
-            "(supported: proportions, survey satisfaction, means, medians).",
-        )
-    return kind, ind
+    return comparison_kind(ind), ind
 
 
 def _unit_values(data: Any, indicator: str, columns: Sequence[str], options: Any) -> pd.DataFrame:

@@ -46,6 +46,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .definitions.labels import LIKERT_LEVELS, UNIT_TABLE
+from .definitions.labels import unit_label as _unit_label
 from .errors import InputError, check_option
 
 __all__ = [
@@ -79,36 +81,19 @@ _GOOD, _BAD, _NEUTRAL, _TARGET = "#029e73", "#d55e00", "#0173b2", "#7f7f7f"
 _SHARE_UNITS = {"%", "percent", "share", "proportion", "ratio_pct"}
 
 
-#: Registry unit -> (zh, en) label.
-UNIT_LABELS: dict[str, tuple[str, str]] = {
-    "share": ("%", "%"),
-    "persons": ("人", "persons"),
-    "yuan": ("元", "yuan"),
-    "yuan_per_month": ("元/月", "yuan/month"),
-    "yuan_per_student": ("元/生", "yuan/student"),
-    "students_per_teacher": ("生/师", "students/teacher"),
-    "months": ("月", "months"),
-    "hours": ("学时", "hours"),
-    "enterprises": ("家", "firms"),
-    "positions": ("个", "positions"),
-    "positions_per_graduate": ("岗位/毕业生", "positions/graduate"),
-    "hires_per_intern": ("录用/实习生", "hires/intern"),
-    "person_days": ("人日", "person-days"),
-}
+#: Registry unit -> (zh, en) axis label, read from the one unit table (definitions/labels.py).
+UNIT_LABELS: dict[str, tuple[str, str]] = {k: (u.label("zh", True), u.label("en", True)) for k, u in UNIT_TABLE.items()}
 
 
 def unit_label(unit: object, lang: str = "zh") -> str:
-    """Readable label of a registry unit.
+    """Readable (axis) label of a registry unit.
 
     Examples
     --------
     >>> unit_label("yuan_per_month"), unit_label("yuan_per_month", "en")
     ('元/月', 'yuan/month')
     """
-    from .registry import UNITS  # a unit without a plot label reads as the registry declares it
-
-    zh, en = UNIT_LABELS.get(str(unit)) or UNITS.get(str(unit)) or (str(unit), str(unit))
-    return zh if lang == "zh" else en
+    return _unit_label(unit, lang, short=True)
 
 
 def is_share(unit: object) -> bool:
@@ -448,8 +433,8 @@ def plot_dual_ratio(
     return _finish(fig, ax, given)
 
 
-_LIKERT_ZH = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "很满意"}
-_LIKERT_EN = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neutral", 4: "Satisfied", 5: "Very satisfied"}
+_LIKERT_ZH = {k: zh for k, (zh, _) in LIKERT_LEVELS.items()}  # one wording of the levels: definitions/labels.py
+_LIKERT_EN = {k: en.capitalize() for k, (_, en) in LIKERT_LEVELS.items()}
 _LIKERT_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#d9d9d9", 4: "#67a9cf", 5: "#2166ac"}
 
 

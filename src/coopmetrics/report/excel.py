@@ -109,7 +109,8 @@ def cell_text(rep: Report, column: str, value: Any, table: str = "") -> str | No
 
         return _cohort_label(value, lang)
     simple = {"action": lambda v: ACTIONS.get(v, (v, v))[0 if lang == "zh" else 1],
-              "flags": lambda v: pick_lang(v, lang), "method": lambda v: method_words(v, lang),
+              "flags": lambda v: pick_lang(v, lang), "note": lambda v: pick_lang(v, lang),
+              "method": lambda v: method_words(v, lang),
               "effect_size_type": lambda v: effect_words(v, lang), "problem": lambda v: problem_words(v, lang),
               "table": lambda v: table_words(v, lang), "kind": lambda v: KINDS.get(v, (v, v))[lang != "zh"],
               "status": lambda v: STATUS.get(v, (v, v))[lang != "zh"],

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..definitions.labels import LIKERT_LEVELS
 from ..errors import check_option
 from ..registry import OPTION_INFO
 from .labels import LANGS as _LANGS
@@ -71,10 +72,7 @@ _OPTION_STATUS: dict[str, tuple[str, str]] = {
     "U": ("暂定口径 [U]：未核实，可改选", "provisional [U]: unverified, selectable"),
     "setting": ("分析设置（非官方口径）", "analysis setting (not an official definition)"),
 }
-_SCORES: dict[Any, tuple[str, str]] = {
-    5: ("很满意", "very satisfied"), 4: ("满意", "satisfied"), 3: ("基本满意", "fairly satisfied"),
-    2: ("不满意", "dissatisfied"), 1: ("很不满意", "very dissatisfied"),
-}
+_SCORES: dict[Any, tuple[str, str]] = dict(LIKERT_LEVELS)  # the one wording of the five levels
 _SURVEY_KINDS: dict[str, tuple[str, str]] = {
     "internship": ("实习", "internship"), "employment": ("就业", "employment"),
     "school": ("母校", "school"), "employer": ("雇主", "employer"),
