@@ -53,6 +53,9 @@ def hand_dataset() -> cm.Dataset:
         "partner": ["甲", NA, NA, "丁", "戊", NA, NA, "甲", NA, NA],
         "gender": ["male", "female", "female", "male", "female", "male", "female", "male", "female", "male"],
         "destination_code": ["10", "11", "271", "12", "76", "75", "803", "70", "99", NA],
+        # 专业代码: 理工农医 (大类 41-52) for students 1, 3, 5, 6 and 7-10; 2 is 财经 (53), 4 旅游 (54)
+        "major_code": ["460103", "530302", "520201", "540106", "410101", "460301", "460103", "460103",
+                       "460103", NA],
         "employer": ["甲", "乙", "丙", "丁", "己", NA, NA, NA, NA, NA],
         "employer_is_partner": _bool([True, False, False, True, False, NA, True, True, True, True]),
         "local_job": _bool([True, True, False, True, False, NA, True, True, True, True]),
@@ -141,6 +144,7 @@ HAND: dict[str, tuple[float, float, float]] = {
     "unknown_destination_share": (2, 10, 0.2),
     # employed = students 1-6
     "job_relevance_rate": (3, 5, 0.6),  # recorded for 1,2,3,4,6; yes for 1,3,4
+    "stem_job_relevance_rate": (2, 3, 2 / 3),  # of those, 理工农医 majors: 1, 3, 6; yes for 1, 3
     "salary_mean": (25000, 5, 5000.0),  # 5000+4000+6000+3000+7000 (student 5 missing)
     "salary_median": (nan, 5, 5000.0),  # median of 3000,4000,5000,6000,7000
     "turnover_rate": (2, 5, 0.4),  # recorded for 1,2,3,5,6; left: 2, 6
@@ -384,6 +388,9 @@ def naive_all(ds: cm.Dataset) -> dict[str, pd.DataFrame]:
                      ("west_northeast_share", "west_northeast_job"), ("sme_share", "sme_job"),
                      ("top500_share", "top500_job")]:
         out[ind] = _prop(g, emp & g[col].notna(), _b(g[col]))
+    mc = g["major_code"].astype("string").str.strip() if "major_code" in g else pd.Series(pd.NA, index=g.index)
+    stem = ((mc.str.len() == 6) & mc.str[:2].isin([str(k) for k in range(41, 53)])).fillna(False).astype(bool)
+    out["stem_job_relevance_rate"] = _prop(g, emp & g["job_relevant"].notna() & stem, _b(g["job_relevant"]))
     sal = g[emp & g["monthly_salary"].notna()]
     agg = sal.groupby(KEYS)["monthly_salary"].agg(["sum", "count", "mean", "median"])
     out["salary_mean"] = pd.DataFrame({"numerator": agg["sum"], "denominator": agg["count"], "estimate": agg["mean"]})
@@ -1353,3 +1360,20 @@ def test_calibrated_se_of_a_domain_uses_the_whole_design():
         v = n / (n - 1) * ((u * u).sum() - u.sum() ** 2 / n)
         assert r.loc[dept, "estimate"] == pytest.approx(est_, rel=1e-9)
         assert r.loc[dept, "se"] == pytest.approx(np.sqrt(v), rel=1e-5)
+
+
+def test_stem_job_relevance_rate_is_the_scorecard_item_by_hand():
+    """理工农医类专业相关度 (计分卡): employed graduates of majors whose 专业代码 starts 41-52, whatever the option."""
+    ds = cm.load(cm.sample.SAMPLE_DIR)
+    g = ds["graduates"]
+    code = g["destination_code"].astype(str)
+    employed_codes = ["10", "11", "12", "27", "46", "50", "51", "75", "76", "77"]  # 3-digit codes are children
+    employed = code.str[:2].isin(employed_codes)
+    major = g["major_code"].astype("string").str.strip()
+    stem = (major.str.len() == 6) & major.str[:2].isin([str(k) for k in range(41, 53)])
+    base = g[employed & g["job_relevant"].notna() & stem.fillna(False)]
+    want = base.groupby("grad_year")["job_relevant"].agg(["sum", "size"])
+    for opts in (cm.Options(), cm.Options(relevance_scope="all")):
+        got = cm.compute(ds, "stem_job_relevance_rate", by=["grad_year"], options=opts).set_index("grad_year")
+        assert got["numerator"].astype(int).tolist() == want["sum"].astype(int).tolist()
+        assert got["denominator"].astype(int).tolist() == want["size"].tolist()

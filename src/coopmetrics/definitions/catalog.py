@@ -166,6 +166,16 @@ CORE: tuple[Indicator, ...] = (
                 "MyCOS restricts to 受雇全职, which destination codes cannot identify. The 计分卡 item "
                 "理工农医类专业相关度 is Options(relevance_scope='stem_agri_med'): majors whose 专业代码 starts "
                 "41-52 (2021 目录 大类; grouping a convention [U])."),
+    _prop("stem_job_relevance_rate", "理工农医类专业相关度", "Job-major relevance, STEM/agriculture/medicine majors",
+          "graduates",
+          (_EMPLOYED, Filter("job_relevant", "notnull"), Filter("major_code", "relevance_scope", "stem_agri_med")),
+          (Filter("job_relevant", "is_true"),),
+          direction="higher", target=None,
+          edition="是否对口 / employed, majors whose 专业代码 starts 41-52 (library convention)",
+          source="质量年报 计分卡 理工农医类专业相关度 [V]; 理工农医 = 2021 目录 专业大类 41-52 (grouping a "
+                 "convention [U]); " + _SRC_A76, grade="U", provisional=True,
+          notes="job_relevance_rate restricted to 理工农医类 majors whatever Options.relevance_scope says: "
+                "the 计分卡 item. Graduates without a six-digit 专业代码 are outside it."),
     Indicator(
         "salary_mean", "月收入（平均）", "Mean monthly salary", "yuan_per_month", "mean", "graduates",
         numerator=Measure("mean", "monthly_salary", where=(_EMPLOYED, Filter("monthly_salary", "notnull"))),

@@ -355,8 +355,13 @@ def _overall_item(f: Filter, o: Options, names: Sequence[str]) -> Any:
     return nw.col("item").is_in(labels).fill_null(False) if labels else nw.lit(False)
 
 
+def _scope(f: Filter, o: Options) -> str:
+    """The relevance scope a filter applies: its own value (a fixed-scope indicator) or the option."""
+    return str(f.value) if f.value else o.relevance_scope
+
+
 def _relevance_scope(f: Filter, o: Options, names: Sequence[str]) -> Any:
-    if o.relevance_scope == "all":
+    if _scope(f, o) == "all":
         return nw.lit(True)
     code = nw.col("major_code").cast(nw.String).str.strip_chars()
     return ((code.str.len_chars() == 6) & code.str.slice(0, 2).is_in(list(STEM_AGRI_MED))).fill_null(False)
@@ -475,7 +480,7 @@ def _builtin() -> list[FilterOp]:
         FilterOp("relevance_scope", "major code within Options.relevance_scope (all majors, or 理工农医 by 专业大类)",
                  _relevance_scope, _zh_en("专业属于 relevance_scope 所定范围（全部或理工农医类）",
                                           "major within relevance_scope (all, or 理工农医 by 专业大类)"),
-                 columns=lambda f, o: ((("major_code",) if o.relevance_scope != "all" else ()), ()),
+                 columns=lambda f, o: ((("major_code",) if _scope(f, o) != "all" else ()), ()),
                  options=("relevance_scope",)),
         FilterOp("pay_compliant", "intern pay meets the rule in Options.pay_rule (2021: >= 80 % of post wage or >= "
                  "lowest-grade wage; 2016: >= 80 % of probation wage)", _pay_compliant,
