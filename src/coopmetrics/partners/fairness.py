@@ -37,7 +37,8 @@ from scipy import optimize, stats
 from ..compare import funnel_limits
 from ..errors import InvalidOptionError
 
-__all__ = ["shrink_proportions", "shrink_means", "funnel_flags", "rank_intervals", "posterior_draws", "FLAGS"]
+__all__ = ["shrink_proportions", "shrink_means", "funnel_flags", "rank_intervals", "posterior_draws", "FLAGS",
+           "on_distinct"]
 
 #: Flag code -> (Chinese, English) labels.
 FLAGS: dict[str, tuple[str, str]] = {
@@ -49,6 +50,43 @@ FLAGS: dict[str, tuple[str, str]] = {
 
 #: Prior concentration used when no between-partner variation is found (a = p·M, b = (1-p)·M).
 _POOLED_M = 1e7
+
+
+def on_distinct(fn: Any, *cols: Any) -> Any:
+    """``fn(*cols)`` evaluated once per distinct row of ``cols`` and broadcast back.
+
+    Exact: the same function on the same inputs, only fewer of them. Partners share
+    sizes and counts (many have ``n = 12``), so the exact binomial and beta quantiles —
+    iterative scipy special functions, microseconds each — run on a few thousand
+    distinct ``(x, n)`` pairs instead of every partner.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes one 1-D array per column; returns an array or a tuple of arrays of that length.
+    *cols : array_like
+        Equal-length 1-D columns (scalars are broadcast).
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        What ``fn(*cols)`` returns.
+
+    Examples
+    --------
+    >>> on_distinct(lambda x, n: x / n, [1, 2, 1], [4, 4, 4]).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    arrs = np.broadcast_arrays(*(np.asarray(c, dtype=float) for c in cols))
+    m = np.column_stack([a.ravel() for a in arrs]) if arrs[0].size else np.empty((0, len(arrs)))
+    if m.shape[0] < 2:
+        return fn(*arrs)
+    uniq, inv = np.unique(m, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    res = fn(*(uniq[:, j] for j in range(uniq.shape[1])))
+    if isinstance(res, tuple):
+        return tuple(np.asarray(r)[inv] for r in res)
+    return np.asarray(res)[inv]
 
 
 def _moments(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
@@ -120,7 +158,10 @@ def shrink_proportions(x: Any, n: Any, *, method: str = "moments", level: float 
         rho = 1 / (a + b + 1)
     pa, pb = a + x, b + np.maximum(n - x, 0)
     alpha = (1 - level) / 2
-    return {"shrunk": pa / (pa + pb), "low": stats.beta.ppf(alpha, pa, pb), "high": stats.beta.isf(alpha, pa, pb),
+    # beta quantiles are iterative (slow with a pooled prior, a + b ~ 1e7): once per distinct (x, n)
+    low, high = on_distinct(lambda xx, nn: (stats.beta.ppf(alpha, a + xx, b + np.maximum(nn - xx, 0)),
+                                            stats.beta.isf(alpha, a + xx, b + np.maximum(nn - xx, 0))), x, n)
+    return {"shrunk": pa / (pa + pb), "low": low, "high": high,
             "a": a, "b": b, "p": p, "rho": float(rho), "post_a": pa, "post_b": pb}
 
 
@@ -179,11 +220,12 @@ def funnel_flags(x: Any, n: Any, target: Any, *, flag_level: float = 0.998) -> p
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     target = np.broadcast_to(np.asarray(target, dtype=float), n.shape)
     nn = np.where(n > 0, n, 1.0)
-    lo95, hi95 = funnel_limits(target, nn, 0.95)
-    lo998, hi998 = funnel_limits(target, nn, 0.998)
+    # exact binomial quantiles and tails, once per distinct (target, n) and (x, n, target)
+    lo95, hi95, lo998, hi998 = on_distinct(
+        lambda t, m: (*funnel_limits(t, m, 0.95), *funnel_limits(t, m, 0.998)), target, nn)
     half_alpha = (1 - flag_level) / 2
-    p_hi = stats.binom.sf(x - 1, nn, target)  # P(X >= x)
-    p_lo = stats.binom.cdf(x, nn, target)  # P(X <= x)
+    p_hi, p_lo = on_distinct(lambda xx, m, t: (stats.binom.sf(xx - 1, m, t),  # P(X >= x)
+                                               stats.binom.cdf(xx, m, t)), x, nn, target)  # P(X <= x)
     flag = np.select([n <= 0, p_hi < half_alpha, p_lo < half_alpha], ["no_data", "above", "below"],
                      default="within")
     out = pd.DataFrame({"college_rate": target, "limit95_low": lo95, "limit95_high": hi95,

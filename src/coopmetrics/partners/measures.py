@@ -126,15 +126,15 @@ def _link(df: pd.DataFrame, name_col: str, ledger_names: pd.DataFrame, source: s
     """Add ``__key`` (partner key or NA) and log match counts (rows, or ``weight`` units).
 
     ``ledger_names`` holds the ledger's distinct names (``enterprise``) and their keys (``__key``).
+    Names are matched once per distinct spelling and mapped back by factorised code (no merge).
     """
-    names = pd.Series(pd.unique(df[name_col].astype("object").to_numpy()), dtype="object")
+    codes, uniq = pd.factorize(df[name_col], use_na_sentinel=False)  # a missing name is a group too
+    names = pd.Series(np.asarray(uniq, dtype=object), dtype="object")
     m = match_names(names, ledger_names["enterprise"], ledger_keys=ledger_names["__key"])
-    lookup = pd.DataFrame({"name": names, "__key": m["key"].to_numpy(), "match": m["match"].to_numpy()})
-    out = df.merge(lookup, left_on=name_col, right_on="name", how="left")
-    w = out[weight] if weight else pd.Series(1.0, index=out.index)
-    log.append(pd.DataFrame({"source": source, "name": out["name"], "match": out["match"], "rows": w})
-               .groupby(["source", "name", "match"], dropna=False, observed=True)["rows"].sum().reset_index())
-    return out.drop(columns=["name", "match"])
+    w = df[weight].fillna(0).to_numpy(float) if weight else np.ones(len(df))
+    log.append(pd.DataFrame({"source": source, "name": names, "match": m["match"].to_numpy(),
+                             "rows": np.bincount(codes, weights=w, minlength=len(names))}))
+    return df.assign(__key=m["key"].to_numpy(dtype=object)[codes])
 
 
 def _unweighted(options: Any) -> Any:
@@ -160,20 +160,23 @@ def _regroup(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame
     return df.groupby(keys, dropna=False, observed=True, sort=False)[cols].sum().reset_index()
 
 
-def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: pd.Series) -> Collected:
+def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: pd.Series,
+                     ledger_names: pd.DataFrame | None = None) -> Collected:
     """Aggregate every measure by ``(__key, *extra)`` and over the college (by ``extra`` minus department).
 
     ``ds`` is a Dataset already restricted to the years in scope. ``extra`` holds
     ``year`` and/or ``department``. ``dept_of_key`` maps a partner key to its main
     ledger department (used for employer-survey rows in a department view).
+    ``ledger_names`` (``enterprise``, ``__key``: the ledger's distinct spellings and their
+    keys) is computed from ``ds`` when not given.
     """
     from ..compute import compute, unit_values
 
     extra = list(extra)
     scope = [c for c in extra if c != "department"]
-    # the ledger's distinct spellings and their keys, normalised once for every roster linked below
-    led = pd.Series(pd.unique(_pandas(ds["enterprises"])["enterprise"].dropna().astype(str)), dtype="object")
-    ledger_names = pd.DataFrame({"enterprise": led, "__key": normalise_names(led)})
+    if ledger_names is None:  # the ledger's distinct spellings, normalised once for every roster below
+        led = pd.Series(pd.unique(_pandas(ds["enterprises"])["enterprise"].dropna().astype(str)), dtype="object")
+        ledger_names = pd.DataFrame({"enterprise": led, "__key": normalise_names(led)})
     log: list[pd.DataFrame] = []
     notes: list[str] = []
     parts: list[pd.DataFrame] = []

@@ -155,7 +155,8 @@ def _scope(ds: Any, years: tuple[int, ...]) -> Any:
     for t in ("internships", "graduates", "survey"):  # the ledger stays whole: names link across years
         if t in ds.tables:
             df = _pandas(ds[t])
-            new[t] = df[df[YEAR_COLUMN[t]].isin(years)]
+            keep = df[YEAR_COLUMN[t]].isin(years).to_numpy(bool)
+            new[t] = df if keep.all() else df[keep]  # no copy of a large roster wholly in scope
     return ds.replace(**new)
 
 
@@ -198,7 +199,7 @@ def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tup
 
 def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by: str | Sequence[str] = ("enterprise",),
                       options: Any = None, ci_level: float = 0.95, shrinkage: str = "moments",
-                      flag_level: float = 0.998, draws: int = 1000, seed: int = 0) -> PartnerScorecard:
+                      flag_level: float = 0.998, draws: int = 0, seed: int = 0) -> PartnerScorecard:
     """Scorecard of every partner enterprise: what it put in, what its students got, fairly compared.
 
     Parameters
@@ -221,8 +222,9 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     flag_level : float
         Funnel limit used for the flag (0.998 default; 0.95 limits are reported too).
     draws, seed : int
-        Posterior draws for the rank intervals of every measure (``draws=0``: no rank intervals,
-        the fast path for very many partners; :meth:`PartnerScorecard.composite` still works).
+        Posterior draws for the rank intervals of every measure: opt-in (``draws=1000`` is a good
+        value), because they cost ``draws x partners`` per measure. The default ``draws=0`` leaves
+        ``rank``, ``rank_low``, ``rank_high`` NaN; :meth:`PartnerScorecard.composite` still draws.
 
     Returns
     -------
@@ -258,12 +260,16 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     if miss:
         raise InvalidOptionError(f"合作企业台账（enterprises）缺少列 {miss}",
                                  f"the enterprise ledger (table 'enterprises') lacks column(s) {miss}")
-    full = full.assign(__key=normalise_names(full["enterprise"]))  # normalised once
+    # each distinct ledger spelling normalised once; the keys are reused to link every roster
+    codes, spellings = pd.factorize(full["enterprise"])
+    spellings = pd.Series(np.asarray(spellings, dtype=object), dtype="object")
+    ledger_names = pd.DataFrame({"enterprise": spellings.astype(str), "__key": normalise_names(spellings)})
+    full = full.assign(__key=np.append(ledger_names["__key"].to_numpy(dtype=object), None)[codes])
     years = _years(full, "year", year)
     extra = [b for b in by_t if b != "enterprise"]
     ds = _scope(data, years)
     led, dept = _ledger(full, years, extra)
-    col = collect_measures(ds, extra, options, dept)
+    col = collect_measures(ds, extra, options, dept, ledger_names)
     base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
     base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
     base = base.drop(columns="__led") if "enterprise" in by_t else base
