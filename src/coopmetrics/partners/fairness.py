@@ -81,8 +81,13 @@ def on_distinct(fn: Any, *cols: Any) -> Any:
     m = np.column_stack([a.ravel() for a in arrs]) if arrs[0].size else np.empty((0, len(arrs)))
     if m.shape[0] < 2:
         return fn(*arrs)
-    uniq, inv = np.unique(m, axis=0, return_inverse=True)
-    inv = inv.ravel()
+    # lexsort + run starts (np.unique(axis=0) sorts a void view, ~50x slower); NaN rows stay apart
+    order = np.lexsort(m.T[::-1])
+    srt = m[order]
+    start = np.concatenate([[True], np.any(srt[1:] != srt[:-1], axis=1)])
+    inv = np.empty(m.shape[0], dtype=np.intp)
+    inv[order] = np.cumsum(start) - 1
+    uniq = srt[start]
     res = fn(*(uniq[:, j] for j in range(uniq.shape[1])))
     if isinstance(res, tuple):
         return tuple(np.asarray(r)[inv] for r in res)

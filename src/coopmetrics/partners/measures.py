@@ -189,7 +189,7 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         parts.append(_regroup(keyed, ["__key", *extra], cols))
         colleges.append(_regroup(frame, scope, cols) if scope else frame[cols].sum().to_frame().T)
 
-    def computed(ids: list[str], name_col: str, by: list[str]) -> pd.DataFrame:
+    def computed(ids: list[Any], name_col: str, by: list[str]) -> pd.DataFrame:
         r = compute(ds, ids, by=(name_col, *by), options=options)
         r = r[r["status"] != "missing_input"]
         return r
@@ -208,11 +208,12 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
     # --- internships: registry proportions by enterprise name, plus intern counts -----------------
     if "internships" in ds.tables:
         ids = {m.indicator: m.id for m in RATES if m.source == "internships"}
-        r = computed(list(ids), "enterprise", extra)
+        # the intern count rides in the same compute() pass: no second grouping of the roster
+        r = computed([*ids, _interns_indicator()], "enterprise", extra)
         if len(r):
-            w = wide(r, ["enterprise", *extra], ids)
-            cnt = _interns(ds, extra)
-            w = w.merge(cnt, on=["enterprise", *extra], how="outer")
+            w = wide(r[r["indicator"].isin(list(ids))], ["enterprise", *extra], ids)
+            cnt = r[r["indicator"] == "partner_interns"].rename(columns={"numerator": "interns"})
+            w = w.merge(_regroup(cnt, ["enterprise", *extra], ["interns"]), on=["enterprise", *extra], how="outer")
             w = _link(w, "enterprise", ledger_names, "internships", log, weight="interns")
             add(w, [c for c in w.columns if c not in ("enterprise", "__key", *extra)])
     # --- internship survey: overall item, linked to the internship host by student_id + year ----
@@ -251,15 +252,15 @@ def _combine(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def _interns(ds: Any, extra: list[str]) -> pd.DataFrame:
-    """Internship rows per enterprise name (and year/department)."""
-    i = _pandas(ds["internships"])
-    cols = ["enterprise", *(c for c in extra if c == "year")]
-    if "department" in extra and "department" not in i:
-        g = _pandas(ds["graduates"])[["student_id", "department"]].drop_duplicates("student_id")
-        i = i[["student_id", *cols]].merge(g, on="student_id", how="left")
-    keys = ["enterprise", *extra]
-    return i.groupby(keys, dropna=False, observed=True).size().rename("interns").reset_index()
+def _interns_indicator() -> Any:
+    """Internship-roster rows (interns received) as a count indicator, computed with the rates."""
+    from ..registry import Indicator
+    from ..registry import Measure as RegistryMeasure
+
+    return Indicator("partner_interns", "实习学生数（名册）", "interns (internship roster)", "persons", "count",
+                     "internships", numerator=RegistryMeasure("count"), denominator=None, direction="none",
+                     target=None, edition="library convention (partner scorecard)",
+                     source="coopmetrics.partners: rows of the internship roster", grade="U")
 
 
 def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list,
