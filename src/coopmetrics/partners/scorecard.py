@@ -16,7 +16,15 @@ import pandas as pd
 
 from ..errors import InvalidOptionError
 from ..estimators import mean_interval, proportion_interval
-from .fairness import funnel_flags, posterior_draws, rank_intervals, shrink_means, shrink_proportions
+from .fairness import (
+    binomial_funnel,
+    flag_labels,
+    normal_funnel,
+    posterior_draws,
+    rank_intervals,
+    shrink_means,
+    shrink_proportions,
+)
 from .measures import COUNTS, INPUTS, MEANS, RATES, SERVICES, _pandas, collect_measures
 from .names import normalise_names
 
@@ -295,18 +303,9 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
             *(["department"] if "department" in extra and "department" not in units else [])]
     # sorted before the fair comparison: the posterior keeps row positions of this table
     table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
-    fair, post = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level, shrinkage,
-                       flag_level, draws, seed)
-    # fair rows of a measure hold the table's rows in order within each year: place them by position
-    pos = np.concatenate([p["index"] for (mid, _), p in post.items() if mid == RATES[0].id])
-    new = {}
-    for m in (*RATES, *MEANS):
-        sub = fair[fair["measure"] == m.id]
-        for stat, src in (("shrunk", sub["shrunk"].to_numpy(float)), ("flag", sub["flag"].to_numpy(object))):
-            arr = np.empty(len(table), dtype=src.dtype)
-            arr[pos] = src
-            new[f"{m.id}_{stat}"] = arr
-    table = pd.concat([table, pd.DataFrame(new, index=table.index)], axis=1)
+    fair, post, wide = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level,
+                             shrinkage, flag_level, draws, seed)
+    table = pd.concat([table, pd.DataFrame(wide, index=table.index)], axis=1)
     table = _order(table, keys)
     college = _college(col.college, led, extra, ci_level)
     return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
@@ -364,78 +363,91 @@ def _college(college: pd.DataFrame, led: pd.DataFrame, extra: list[str], level: 
 
 
 def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: list[str], level: float,
-          shrinkage: str, flag_level: float, draws: int, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Long table of rates/means with funnel flags, shrunk estimates and rank intervals."""
-    from .fairness import FLAGS
+          shrinkage: str, flag_level: float, draws: int, seed: int
+          ) -> tuple[pd.DataFrame, dict[Any, Any], dict[str, np.ndarray]]:
+    """Long table of rates/means with funnel flags, shrunk estimates and rank intervals.
 
+    One pass per year in scope and measure, each vectorised over the partners. Returns the
+    long table, the posterior parameters (for :meth:`PartnerScorecard.composite`) and the
+    ``<m>_shrunk`` / ``<m>_flag`` columns aligned with ``table``.
+    """
     rng = np.random.default_rng(seed)
-    groups = [((), table)] if not scope else list(table.groupby(scope, sort=True))
+    groups = (sorted((g if isinstance(g, tuple) else (g,), idx) for g, idx in table.groupby(scope).indices.items())
+              if scope else [((), np.arange(len(table)))])
     cidx = college.set_index(scope) if scope else college
-    out, post = [], {}
-    for gkey, sub in groups:  # one pass per year in scope, not per partner
-        crow = (cidx.loc[gkey[0] if len(scope) == 1 else gkey] if scope else cidx.iloc[0]).copy()
+    blocks, post = [], {}
+    wide = {f"{m.id}_{s}": np.full(len(table), np.nan if s == "shrunk" else None, dtype=float if s == "shrunk"
+                                   else object) for m in (*RATES, *MEANS) for s in ("shrunk", "flag")}
+    for gkey, idx in groups:  # one pass per year in scope, not per partner
+        crow = cidx.loc[gkey[0] if len(scope) == 1 else gkey] if scope else cidx.iloc[0]
         if isinstance(crow, pd.DataFrame):  # pragma: no cover - defensive: one row per scope
             crow = crow.iloc[0]
         for m in (*RATES, *MEANS):
-            rate = m in RATES
-            if rate:
-                x = sub[f"{m.id}_numerator"].to_numpy(float)
-                n = sub[f"{m.id}_denominator"].to_numpy(float)
-                cx, cn = crow.get(f"{m.id}_numerator", 0.0), crow.get(f"{m.id}_denominator", 0.0)
-                target = cx / cn if cn and cn > 0 else np.nan
-                if (n > 0).any():
-                    fl = funnel_flags(x, n, target, flag_level=flag_level)
-                    sh = shrink_proportions(x, n, method=shrinkage, level=level)
-                else:  # no data for this measure (e.g. no survey): skip the scipy work
-                    fl = funnel_flags(x[:0], n[:0], target).reindex(range(n.size)).assign(flag="no_data")
-                    sh = shrink_proportions(x, n)
-                pst = {"kind": "beta", "a": sh["post_a"], "b": sh["post_b"],
-                       "ok": (n > 0) & np.isfinite(sh["post_a"]) if np.isfinite(sh["a"]) else np.zeros(n.size, bool)}
-            else:
-                n = sub[f"{m.id}_n"].to_numpy(float)
-                x, y, se = n, sub[m.id].to_numpy(float), sub[f"{m.id}_se"].to_numpy(float)
-                cs, cn, css = (crow.get(f"{m.id}_{k}", np.nan) for k in ("sum", "n", "sumsq"))
-                target = cs / cn if cn and cn > 0 else np.nan
-                sd = np.sqrt(max((css - cs * cs / cn) / (cn - 1), 0.0)) if cn and cn > 1 else np.nan
-                fl = _normal_flags(y, n, target, sd, flag_level)
-                sh = shrink_means(y, se, level=level)
-                pst = {"kind": "normal", "mean": sh["shrunk"], "sd": sh["post_sd"], "ok": np.isfinite(se)}
+            cols, sh, pst = (_rate_block if m in RATES else _mean_block)(table, idx, m, crow, level, shrinkage,
+                                                                          flag_level)
             if draws > 0 and pst["ok"].any():
-                rk, rlo, rhi = rank_intervals(posterior_draws(pst, draws, rng), level=level)
+                rk = rank_intervals(posterior_draws(pst, draws, rng), level=level)
             else:  # ranks not asked for (draws=0) or no data
-                rk = rlo = rhi = np.full(n.size, np.nan)
-            f = sub[keys].reset_index(drop=True).assign(
-                measure=m.id, name_zh=m.zh, name_en=m.en, kind="rate" if rate else "mean",
-                numerator=x if rate else np.nan, denominator=n, estimate=sub[m.id].to_numpy(float),
-                ci_low=sub[f"{m.id}_ci_low"].to_numpy(float), ci_high=sub[f"{m.id}_ci_high"].to_numpy(float))
-            f = pd.concat([f, fl.reset_index(drop=True)], axis=1)
-            f["shrunk"], f["shrunk_low"], f["shrunk_high"] = sh["shrunk"], sh["low"], sh["high"]
-            f["rank"], f["rank_low"], f["rank_high"] = rk, rlo, rhi
-            f["n_ranked"] = int(np.isfinite(rk).sum())
-            out.append(f)
+                rk = (np.full(idx.size, np.nan),) * 3
+            cols.update(shrunk=sh["shrunk"], shrunk_low=sh["low"], shrunk_high=sh["high"], rank=rk[0],
+                        rank_low=rk[1], rank_high=rk[2], n_ranked=np.full(idx.size, int(np.isfinite(rk[0]).sum())))
+            blocks.append((idx, m, cols))
+            wide[f"{m.id}_shrunk"][idx], wide[f"{m.id}_flag"][idx] = sh["shrunk"], cols["flag"]
             # posterior parameters (not draws: memory stays O(units)); composite() redraws from them
-            post[(m.id, gkey)] = {**pst, "index": sub.index.to_numpy(),
-                                  "prior": {k: v for k, v in sh.items() if np.isscalar(v)}}
-    fair = pd.concat(out, ignore_index=True)
-    fair["flag_zh"] = fair["flag"].map({k: v[0] for k, v in FLAGS.items()})
-    fair["flag_en"] = fair["flag"].map({k: v[1] for k, v in FLAGS.items()})
-    return fair[[*keys, *FAIR_COLUMNS]], post
+            post[(m.id, gkey)] = {**pst, "index": idx, "prior": {k: v for k, v in sh.items() if np.isscalar(v)}}
+    return _assemble_fair(table, keys, blocks), post, wide
 
 
-def _normal_flags(y: np.ndarray, n: np.ndarray, target: float, sd: float, flag_level: float) -> pd.DataFrame:
-    """Normal funnel limits ``target ± z·sd/√n`` for means (the college's unit SD)."""
-    from scipy import stats
+def _rate_block(table: pd.DataFrame, idx: np.ndarray, m: Any, crow: pd.Series, level: float, shrinkage: str,
+                flag_level: float) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
+    """Funnel flag, shrinkage and posterior of one rate for the rows ``idx`` of ``table``."""
+    x = table[f"{m.id}_numerator"].to_numpy(float)[idx]
+    n = table[f"{m.id}_denominator"].to_numpy(float)[idx]
+    cx, cn = crow.get(f"{m.id}_numerator", 0.0), crow.get(f"{m.id}_denominator", 0.0)
+    target = cx / cn if cn and cn > 0 else np.nan
+    if (n > 0).any():
+        fl = binomial_funnel(x, n, target, flag_level=flag_level)
+        sh = shrink_proportions(x, n, method=shrinkage, level=level)
+    else:  # no data for this measure (e.g. no survey): skip the scipy work
+        fl = {c: np.full(n.size, np.nan) for c in ("college_rate", "limit95_low", "limit95_high", "limit998_low",
+                                                  "limit998_high")}
+        fl["flag"] = np.full(n.size, "no_data", dtype=object)
+        sh = shrink_proportions(x, n)
+    ok = (n > 0) & np.isfinite(sh["post_a"]) if np.isfinite(sh["a"]) else np.zeros(n.size, bool)
+    cols = {"kind": "rate", "numerator": x, "denominator": n, **_estimates(table, idx, m.id), **fl}
+    return cols, sh, {"kind": "beta", "a": sh["post_a"], "b": sh["post_b"], "ok": ok}
 
-    from .fairness import FLAGS
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = sd / np.sqrt(np.where(n > 0, n, np.nan))
-    z95, z998, zf = (stats.norm.isf((1 - lv) / 2) for lv in (0.95, 0.998, flag_level))
-    flag = np.select([~(n > 0) | ~np.isfinite(y), y > target + zf * half, y < target - zf * half],
-                     ["no_data", "above", "below"], default="within")
-    out = pd.DataFrame({"college_rate": target, "limit95_low": target - z95 * half,
-                        "limit95_high": target + z95 * half, "limit998_low": target - z998 * half,
-                        "limit998_high": target + z998 * half, "flag": flag})
-    out["flag_zh"] = out["flag"].map({k: v[0] for k, v in FLAGS.items()})
-    out["flag_en"] = out["flag"].map({k: v[1] for k, v in FLAGS.items()})
-    return out
+def _mean_block(table: pd.DataFrame, idx: np.ndarray, m: Any, crow: pd.Series, level: float, shrinkage: str,
+                flag_level: float) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
+    """Normal funnel flag, shrinkage and posterior of one mean for the rows ``idx`` of ``table``."""
+    n = table[f"{m.id}_n"].to_numpy(float)[idx]
+    y, se = table[m.id].to_numpy(float)[idx], table[f"{m.id}_se"].to_numpy(float)[idx]
+    cs, cn, css = (crow.get(f"{m.id}_{k}", np.nan) for k in ("sum", "n", "sumsq"))
+    target = cs / cn if cn and cn > 0 else np.nan
+    sd = np.sqrt(max((css - cs * cs / cn) / (cn - 1), 0.0)) if cn and cn > 1 else np.nan
+    fl = normal_funnel(y, n, target, sd, flag_level=flag_level)
+    sh = shrink_means(y, se, level=level)
+    cols = {"kind": "mean", "numerator": np.full(n.size, np.nan), "denominator": n,
+            **_estimates(table, idx, m.id), **fl}
+    return cols, sh, {"kind": "normal", "mean": sh["shrunk"], "sd": sh["post_sd"], "ok": np.isfinite(se)}
+
+
+def _estimates(table: pd.DataFrame, idx: np.ndarray, mid: str) -> dict[str, np.ndarray]:
+    return {"estimate": table[mid].to_numpy(float)[idx], "ci_low": table[f"{mid}_ci_low"].to_numpy(float)[idx],
+            "ci_high": table[f"{mid}_ci_high"].to_numpy(float)[idx]}
+
+
+def _assemble_fair(table: pd.DataFrame, keys: list[str], blocks: list[tuple[np.ndarray, Any, dict]]) -> pd.DataFrame:
+    """One long frame from the per-(year, measure) blocks: a single take of the unit columns."""
+    rows = np.concatenate([idx for idx, _, _ in blocks]) if blocks else np.zeros(0, dtype=np.intp)
+    sizes = [idx.size for idx, _, _ in blocks]
+    fair = table[keys].take(rows).reset_index(drop=True)
+    meta = {"measure": [m.id for _, m, _ in blocks], "name_zh": [m.zh for _, m, _ in blocks],
+            "name_en": [m.en for _, m, _ in blocks], "kind": [c["kind"] for _, _, c in blocks]}
+    cols = {k: np.repeat(np.array(v, dtype=object), sizes) for k, v in meta.items()}
+    for c in FAIR_COLUMNS:
+        if c not in cols and c not in ("flag_zh", "flag_en"):
+            cols[c] = np.concatenate([b[c] for _, _, b in blocks]) if blocks else np.zeros(0)
+    cols["flag_zh"], cols["flag_en"] = flag_labels(cols["flag"])
+    return pd.concat([fair, pd.DataFrame(cols, index=fair.index)[FAIR_COLUMNS]], axis=1)
