@@ -152,14 +152,18 @@ def match_names(names: pd.Series, ledger: pd.Series, *, ledger_keys: Iterable[ob
     ['exact', 'branch', 'unmatched', 'missing']
     """
     raw = names.astype("object").where(names.notna(), None)
-    keys = normalise_names(raw)
     if ledger_keys is None:
         ledger_keys = normalise_names(ledger.astype("object"))
     lk = pd.Series(list(ledger_keys), dtype="object")
-    ledger_raw = pd.unique(ledger.dropna().astype(str).to_numpy(dtype=object))
+    # a name spelled exactly as in the ledger has that spelling's key: only the others are normalised
+    spelled = pd.Series(lk.to_numpy(dtype=object), index=ledger.astype(str).to_numpy(dtype=object))
+    spelled = spelled[ledger.notna().to_numpy() & ~spelled.index.duplicated()]
+    pos = spelled.index.get_indexer(raw.to_numpy(dtype=object))
+    exact = pd.Series(pos >= 0, index=raw.index)
+    keys = pd.Series(spelled.to_numpy(dtype=object)[pos], index=raw.index, dtype="object")
+    keys[~exact] = normalise_names(raw[~exact])
     ledger_keys = pd.unique(lk[lk.notna()].to_numpy(dtype=object))
     in_ledger = keys.isin(set(ledger_keys))
-    exact = raw.isin(set(ledger_raw))
     branch = _branch_keys(keys.where(~in_ledger), ledger_keys)
     key = keys.where(in_ledger, branch)
     match = np.select([raw.isna() | keys.isna(), exact & in_ledger, in_ledger, branch.notna()],

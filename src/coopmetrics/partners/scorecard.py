@@ -163,8 +163,11 @@ def _scope(ds: Any, years: tuple[int, ...]) -> Any:
     for t in ("internships", "graduates", "survey"):  # the ledger stays whole: names link across years
         if t in ds.tables:
             df = _pandas(ds[t])
-            keep = df[YEAR_COLUMN[t]].isin(years).to_numpy(bool)
-            new[t] = df if keep.all() else df[keep]  # no copy of a large roster wholly in scope
+            col = df[YEAR_COLUMN[t]]
+            whole = isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu" and len(col) > 0  # no NA possible
+            if whole and set(range(col.min(), col.max() + 1)) <= set(years):
+                continue  # a large roster wholly in scope: no isin pass, no copy
+            new[t] = df[col.isin(years)]
     return ds.replace(**new)
 
 
@@ -175,10 +178,19 @@ def _modal(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     return c.set_index(key)[col]
 
 
-def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Ledger sums per (key, extra) in scope, tenure from the whole ledger, and each key's main department."""
+def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]
+            ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Ledger sums per (key, extra) in scope with tenure (whole ledger); each key's main department and name."""
     full = full[full["__key"].notna()]
-    dept = _modal(full, "__key", "department") if "department" in full else pd.Series(dtype=object)
+    kid, kuniq = pd.factorize(full["__key"])
+    kuniq = np.asarray(kuniq, dtype=object)
+    full = full.assign(__key=kid)  # integer partner ids inside: the groupbys hash int64, not strings
+
+    def by_key(s: pd.Series) -> pd.Series:
+        return pd.Series(s.to_numpy(), index=pd.Index(kuniq[s.index.to_numpy(int)], dtype=object), name=s.name)
+
+    dept = by_key(_modal(full, "__key", "department")) if "department" in full else pd.Series(dtype=object)
+    names = by_key(_modal(full, "__key", "enterprise"))
     led = full[full["year"].isin(years)]
     sums = [c for c in _LEDGER_COLS if c in led]
     agg = led.groupby(["__key", *extra], observed=True, sort=False)[sums].sum(min_count=1)
@@ -202,7 +214,8 @@ def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tup
         agg["last_year"] = agg["__key"].map(upto["year"])
         agg["tenure_years"] = ref - agg["__key"].map(fy) + 1
     agg["first_year"] = agg["__key"].map(fy)
-    return agg, dept
+    agg["__key"] = kuniq[agg["__key"].to_numpy(int)]
+    return agg, dept, names
 
 
 def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by: str | Sequence[str] = ("enterprise",),
@@ -276,12 +289,11 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     years = _years(full, "year", year)
     extra = [b for b in by_t if b != "enterprise"]
     ds = _scope(data, years)
-    led, dept = _ledger(full, years, extra)
+    led, dept, names = _ledger(full, years, extra)
     col = collect_measures(ds, extra, options, dept, ledger_names)
     base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
     base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
     base = base.drop(columns="__led") if "enterprise" in by_t else base
-    names = _modal(full, "__key", "enterprise")
     if "enterprise" in by_t:
         base.insert(0, "enterprise", base["__key"].map(names))
         if "department" not in extra and len(dept):
