@@ -267,6 +267,27 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     >>> bool((sc.table["intern_hire_rate_denominator"] >= sc.table["intern_hire_rate_numerator"]).all())
     True
     """
+    by_t, full = _check_inputs(data, by)
+    full, ledger_names = _keyed_ledger(full)
+    years = _years(full, "year", year)
+    extra = [b for b in by_t if b != "enterprise"]
+    led, dept, names = _ledger(full, years, extra)
+    col = collect_measures(_scope(data, years), extra, options, dept, ledger_names)
+    base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
+    base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
+    base, keys = _units(base, by_t, extra, dept, names)
+    # sorted before the fair comparison: the posterior keeps row positions of this table
+    table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
+    fair, post, wide = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level,
+                             shrinkage, flag_level, draws, seed)
+    table = _order(pd.concat([table, pd.DataFrame(wide, index=table.index)], axis=1), keys)
+    college = _college(col.college, led, extra, ci_level)
+    return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
+                            ci_level)
+
+
+def _check_inputs(data: Any, by: str | Sequence[str]) -> tuple[tuple[str, ...], pd.DataFrame]:
+    """``by`` as a tuple and the ledger as pandas, or a bilingual error."""
     by_t = (by,) if isinstance(by, str) else tuple(by)
     unit = [b for b in by_t if b in ("enterprise", "department")]
     bad = [b for b in by_t if b not in ("enterprise", "department", "year")] or ([] if unit else ["<none>"])
@@ -281,31 +302,36 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     if miss:
         raise InvalidOptionError(f"合作企业台账（enterprises）缺少列 {miss}",
                                  f"the enterprise ledger (table 'enterprises') lacks column(s) {miss}")
-    # each distinct ledger spelling normalised once; the keys are reused to link every roster
+    return by_t, full
+
+
+def _keyed_ledger(full: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger with ``__key``, and its distinct spellings with their keys (reused to link every roster).
+
+    Each distinct spelling is normalised once and mapped back by factorised code.
+    """
     codes, spellings = pd.factorize(full["enterprise"])
     spellings = pd.Series(np.asarray(spellings, dtype=object), dtype="object")
     ledger_names = pd.DataFrame({"enterprise": spellings.astype(str), "__key": normalise_names(spellings)})
-    full = full.assign(__key=np.append(ledger_names["__key"].to_numpy(dtype=object), None)[codes])
-    years = _years(full, "year", year)
-    extra = [b for b in by_t if b != "enterprise"]
-    ds = _scope(data, years)
-    led, dept, names = _ledger(full, years, extra)
-    col = collect_measures(ds, extra, options, dept, ledger_names)
-    base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
-    base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
-    base = base.drop(columns="__led") if "enterprise" in by_t else base
+    keyed = full.assign(__key=np.append(ledger_names["__key"].to_numpy(dtype=object), None)[codes])
+    return keyed, ledger_names
+
+
+def _units(base: pd.DataFrame, by_t: tuple[str, ...], extra: list[str], dept: pd.Series, names: pd.Series
+           ) -> tuple[pd.DataFrame, list[str]]:
+    """Unit columns: partner (name, key, main department) or, in a department view, sums over its partners."""
     if "enterprise" in by_t:
+        base = base.drop(columns="__led")
         base.insert(0, "enterprise", base["__key"].map(names))
         if "department" not in extra and len(dept):
             base["department"] = base["__key"].map(dept)
         base = base.rename(columns={"__key": "partner_key"})
         units = ["enterprise", "partner_key", *(["department"] if "department" in base else [])]
     else:  # department view: sum over the department's partners
-        num = [c for c in base.columns if c not in ("__key", *extra, "in_ledger", "first_year", "last_year",
-                                                   "years_active", "tenure_years", "majors")]
-        num = [c for c in num if c != "__led"]
-        g = base.groupby(extra, observed=True, dropna=False)
-        agg = g[num].sum(min_count=1)
+        skip = ("__key", "__led", *extra, "in_ledger", "first_year", "last_year", "years_active", "tenure_years",
+                "majors")
+        num = [c for c in base.columns if c not in skip]
+        agg = base.groupby(extra, observed=True, dropna=False)[num].sum(min_count=1)
         # partners of a department = partners with a ledger row for it (students may intern anywhere)
         agg.insert(0, "partners", base[base["__led"].fillna(False).astype(bool)].groupby(extra, observed=True)
                    ["__key"].nunique().reindex(agg.index).fillna(0).astype("int64"))
@@ -313,15 +339,7 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
         units = []
     keys = [*units, *(["year"] if "year" in extra else []),
             *(["department"] if "department" in extra and "department" not in units else [])]
-    # sorted before the fair comparison: the posterior keeps row positions of this table
-    table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
-    fair, post, wide = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level,
-                             shrinkage, flag_level, draws, seed)
-    table = pd.concat([table, pd.DataFrame(wide, index=table.index)], axis=1)
-    table = _order(table, keys)
-    college = _college(col.college, led, extra, ci_level)
-    return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
-                            ci_level)
+    return base, keys
 
 
 def _order(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
