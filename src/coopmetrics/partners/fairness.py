@@ -18,6 +18,12 @@ vectorised over partners:
 * :func:`rank_intervals` — ranks of posterior draws: the 95 % interval of each
   partner's rank (1 = best).
 
+Scale: the exact binomial and beta quantiles are iterative scipy special functions
+(microseconds each; ~12 µs for a pooled prior with ``a + b = 1e7``). They are evaluated
+once per distinct ``(x, n)`` pair (:func:`on_distinct`) — the same numbers, a few thousand
+calls instead of one per partner — and :func:`binomial_funnel` / :func:`normal_funnel`
+return plain arrays for the scorecard's hot path.
+
 Examples
 --------
 >>> import numpy as np

@@ -402,12 +402,15 @@ def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: li
     ``<m>_shrunk`` / ``<m>_flag`` columns aligned with ``table``.
     """
     rng = np.random.default_rng(seed)
-    groups = (sorted((g if isinstance(g, tuple) else (g,), idx) for g, idx in table.groupby(scope).indices.items())
-              if scope else [((), np.arange(len(table)))])
+    groups = [((), np.arange(len(table)))]
+    if scope:  # row positions per year, in year order
+        found = table.groupby(scope).indices.items()
+        groups = sorted(((g if isinstance(g, tuple) else (g,), idx) for g, idx in found), key=lambda t: t[0])
     cidx = college.set_index(scope) if scope else college
-    blocks, post = [], {}
-    wide = {f"{m.id}_{s}": np.full(len(table), np.nan if s == "shrunk" else None, dtype=float if s == "shrunk"
-                                   else object) for m in (*RATES, *MEANS) for s in ("shrunk", "flag")}
+    blocks, post, wide = [], {}, {}
+    for m in (*RATES, *MEANS):
+        wide[f"{m.id}_shrunk"] = np.full(len(table), np.nan)
+        wide[f"{m.id}_flag"] = np.full(len(table), None, dtype=object)
     for gkey, idx in groups:  # one pass per year in scope, not per partner
         crow = cidx.loc[gkey[0] if len(scope) == 1 else gkey] if scope else cidx.iloc[0]
         if isinstance(crow, pd.DataFrame):  # pragma: no cover - defensive: one row per scope
