@@ -191,16 +191,11 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
 
     def computed(ids: list[Any], name_col: str, by: list[str]) -> pd.DataFrame:
         r = compute(ds, ids, by=(name_col, *by), options=options)
-        r = r[r["status"] != "missing_input"]
-        return r
+        # only the columns used below: the labels and editions of every row are not copied
+        use = [name_col, *by, "indicator", "status", "numerator", "denominator", "n", "estimate", "se"]
+        r = r[[c for c in use if c in r.columns]]
+        return r[r["status"] != "missing_input"]
 
-    def wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str]) -> pd.DataFrame:
-        r = r.assign(indicator=r["indicator"].map(rename))
-        # groupby + unstack: only the (name, year, ...) combinations present, no cartesian product
-        w = r.groupby([*keys, "indicator"], dropna=False, observed=True)[["numerator", "denominator"]].sum()
-        w = w.unstack("indicator")
-        w.columns = [f"{ind}_{stat}" for stat, ind in w.columns]
-        return w.reset_index()
 
     for t, zh in (("internships", "岗位实习名册"), ("graduates", "毕业生名册"), ("survey", "问卷")):
         if t not in ds.tables:
@@ -211,7 +206,7 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         # the intern count rides in the same compute() pass: no second grouping of the roster
         r = computed([*ids, _interns_indicator()], "enterprise", extra)
         if len(r):
-            w = wide(r[r["indicator"].isin(list(ids))], ["enterprise", *extra], ids)
+            w = _wide(r, ["enterprise", *extra], ids)
             cnt = r[r["indicator"] == "partner_interns"].rename(columns={"numerator": "interns"})
             w = w.merge(_regroup(cnt, ["enterprise", *extra], ["interns"]), on=["enterprise", *extra], how="outer")
             w = _link(w, "enterprise", ledger_names, "internships", log, weight="interns")
@@ -225,7 +220,7 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
                          "internship satisfaction cannot be linked to the host enterprise")
     # --- cohort (order class / apprenticeship) graduates of each partner ---------------------------
     if "graduates" in ds.tables:
-        _cohort(ds, extra, options, ledger_names, log, add, computed, wide, unit_values)
+        _cohort(ds, extra, options, ledger_names, log, add, computed, unit_values)
     # --- employer survey: overall item by employer name ---------------------------------------------
     if "survey" in ds.tables:
         _employer_survey(ds, extra, options, ledger_names, log, notes, add, unit_values, dept_of_key)
@@ -241,6 +236,36 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
     unmatched = (matchlog[matchlog["match"] == "unmatched"].groupby(["source", "name"])["rows"].sum()
                  .reset_index().sort_values(["source", "rows"], ascending=[True, False], ignore_index=True))
     return Collected(stats, college, matching, unmatched, notes)
+
+
+def _wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str]) -> pd.DataFrame:
+    """Long compute() rows -> one row per ``keys`` combination present, ``<measure>_numerator``/``_denominator``.
+
+    ``rename`` maps indicator ids to measure ids (other indicators are ignored). Sums per
+    group (NaN counts as 0); NaN where an indicator has no row for the group. Groups are
+    factorised once and every column filled by ``bincount`` (no unstack of a MultiIndex).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"name": ["a", "a", "b"], "indicator": ["x", "y", "x"],
+    ...                   "numerator": [1.0, 2.0, 3.0], "denominator": [4.0, 5.0, 6.0]})
+    >>> _wide(r, ["name"], {"x": "mx", "y": "my"})["my_numerator"].tolist()
+    [2.0, nan]
+    """
+    gid = r.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    groups, first = np.unique(gid, return_index=True)
+    out = r[keys].iloc[first].reset_index(drop=True)
+    indicator = r["indicator"].to_numpy(dtype=object)
+    present_ids = set(pd.unique(indicator))
+    order = sorted((mid, ind) for ind, mid in rename.items() if ind in present_ids)  # columns as unstack made them
+    for stat in ("numerator", "denominator"):
+        values = np.nan_to_num(r[stat].to_numpy(float))
+        for mid, ind in order:
+            m = indicator == ind
+            present = np.bincount(gid[m], minlength=groups.size) > 0
+            total = np.bincount(gid[m], weights=values[m], minlength=groups.size)
+            out[f"{mid}_{stat}"] = np.where(present, total, np.nan)
+    return out
 
 
 def _combine(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -284,13 +309,13 @@ def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd
 
 
 def _cohort(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list, add: Any,
-            computed: Any, wide: Any, unit_values: Any) -> None:
+            computed: Any, unit_values: Any) -> None:
     g = _pandas(ds["graduates"])
     if "partner" in g and "program" in g:
         ids = {m.indicator: m.id for m in RATES if m.source == "cohort" and m.id != "cohort_retention_rate"}
         r = computed([*ids, "salary_mean", "graduates_total"], "partner", ["program", *extra])
         r = r[r["program"].isin(COHORT_PROGRAMS) & r["partner"].notna()]
-        w = wide(r[r["indicator"].isin(list(ids))], ["partner", *extra], ids)
+        w = _wide(r, ["partner", *extra], ids)
         sal = r[r["indicator"] == "salary_mean"]
         est, n, se = (sal[c].to_numpy(float) for c in ("estimate", "n", "se"))
         ss = np.where(n > 1, np.nan_to_num(se) ** 2 * n * (n - 1), 0.0) + n * np.nan_to_num(est) ** 2
