@@ -598,8 +598,9 @@ def test_quantiles_on_distinct_pairs_equal_scipy_on_every_partner(seed, k, targe
     lo, hi = funnel_limits(target, nn, 0.998)
     np.testing.assert_array_equal(f["limit998_low"], np.where(n > 0, lo, np.nan))
     np.testing.assert_array_equal(f["limit998_high"], np.where(n > 0, hi, np.nan))
-    above = stats.binom.sf(x - 1, nn, target) < 0.001
-    below = stats.binom.cdf(x, nn, target) < 0.001
+    half_alpha = (1 - 0.998) / 2  # as the module computes it: 0.1**3 = 0.0010000000000000002 is flagged
+    above = stats.binom.sf(x - 1, nn, target) < half_alpha
+    below = stats.binom.cdf(x, nn, target) < half_alpha
     want = np.select([n <= 0, above, below], ["no_data", "above", "below"], default="within")
     assert f["flag"].tolist() == want.tolist()
 
