@@ -206,9 +206,7 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         # the intern count rides in the same compute() pass: no second grouping of the roster
         r = computed([*ids, _interns_indicator()], "enterprise", extra)
         if len(r):
-            w = _wide(r, ["enterprise", *extra], ids)
-            cnt = r[r["indicator"] == "partner_interns"].rename(columns={"numerator": "interns"})
-            w = w.merge(_regroup(cnt, ["enterprise", *extra], ["interns"]), on=["enterprise", *extra], how="outer")
+            w = _wide(r, ["enterprise", *extra], ids, counts={"partner_interns": "interns"})
             w = _link(w, "enterprise", ledger_names, "internships", log, weight="interns")
             add(w, [c for c in w.columns if c not in ("enterprise", "__key", *extra)])
     # --- internship survey: overall item, linked to the internship host by student_id + year ----
@@ -238,12 +236,14 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
     return Collected(stats, college, matching, unmatched, notes)
 
 
-def _wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str]) -> pd.DataFrame:
+def _wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str], counts: dict[str, str] | None = None
+          ) -> pd.DataFrame:
     """Long compute() rows -> one row per ``keys`` combination present, ``<measure>_numerator``/``_denominator``.
 
-    ``rename`` maps indicator ids to measure ids (other indicators are ignored). Sums per
+    ``rename`` maps indicator ids to measure ids (other indicators are ignored); ``counts``
+    maps count indicators to a column holding their numerator, placed last. Sums per
     group (NaN counts as 0); NaN where an indicator has no row for the group. Groups are
-    factorised once and every column filled by ``bincount`` (no unstack of a MultiIndex).
+    factorised once and every column filled by ``bincount`` (no unstack, no merge).
 
     Examples
     --------
@@ -258,13 +258,14 @@ def _wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str]) -> pd.DataFr
     indicator = r["indicator"].to_numpy(dtype=object)
     present_ids = set(pd.unique(indicator))
     order = sorted((mid, ind) for ind, mid in rename.items() if ind in present_ids)  # columns as unstack made them
-    for stat in ("numerator", "denominator"):
-        values = np.nan_to_num(r[stat].to_numpy(float))
-        for mid, ind in order:
-            m = indicator == ind
-            present = np.bincount(gid[m], minlength=groups.size) > 0
-            total = np.bincount(gid[m], weights=values[m], minlength=groups.size)
-            out[f"{mid}_{stat}"] = np.where(present, total, np.nan)
+    cols = [(f"{mid}_{stat}", ind, stat) for stat in ("numerator", "denominator") for mid, ind in order]
+    cols += [(col, ind, "numerator") for ind, col in (counts or {}).items()]
+    values = {stat: np.nan_to_num(r[stat].to_numpy(float)) for stat in ("numerator", "denominator")}
+    for col, ind, stat in cols:
+        m = indicator == ind
+        present = np.bincount(gid[m], minlength=groups.size) > 0
+        total = np.bincount(gid[m], weights=values[stat][m], minlength=groups.size)
+        out[col] = np.where(present, total, np.nan)
     return out
 
 

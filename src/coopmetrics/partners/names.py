@@ -111,7 +111,8 @@ def _branch_keys(keys: pd.Series, ledger_keys: np.ndarray) -> pd.Series:
     end with a whole branch word (keys hold no brackets after rule 3).
     """
     found = np.full(len(keys), None, dtype=object)
-    pos = np.flatnonzero(keys.fillna("").str.contains(f"(?:{_BRANCH_RE})$", regex=True).to_numpy(bool))
+    ends = keys.astype("string").str.contains(f"(?:{_BRANCH_RE})$", regex=True)  # pyarrow, NA for missing
+    pos = np.flatnonzero(ends.fillna(False).to_numpy(bool))
     known = {k for k in ledger_keys if k}
     todo = pd.Series(keys.to_numpy(dtype=object)[pos], index=pos, dtype="string")  # positions as index
     for size in sorted({len(k) for k in known}, reverse=True):
