@@ -7,7 +7,8 @@ differently: full-width letters, stray spaces, with or without the legal form
 to partners by a **normalised key**, by these rules applied in order:
 
 1. Unicode NFKC (full-width → half-width: ``（`` → ``(``, ``Ａ`` → ``A``, the
-   ideographic space → space); Latin letters lower-cased.
+   ideographic space → space); letters lower-cased (Unicode simple case mapping, as
+   pyarrow does it: ``İ`` → ``i``).
 2. Whitespace removed; punctuation ``·•.,，、-—_'"“”‘’&`` removed.
 3. Bracketed parts removed with their content (``(中国)``, ``(苏州)``, ``【集团】``).
 4. A trailing branch removed: everything after the last legal form when the
@@ -98,9 +99,7 @@ def _normalise_distinct(u: pd.Series) -> np.ndarray:
     t = t.str.replace(r"[()\[\]【】〔〕]", "", regex=True)
     t = t.str.replace(_BRANCH_AFTER_LEGAL, r"\1", regex=True)
     t = t.str.replace(_TRAILING_LEGAL, r"\1\2", regex=True)
-    t = t.mask(t.fillna("") == "")
-    out = t.to_numpy(dtype=object, na_value=None)
-    return out
+    return t.mask(t.fillna("") == "").to_numpy(dtype=object, na_value=None)
 
 
 def _branch_keys(keys: pd.Series, ledger_keys: np.ndarray) -> pd.Series:
