@@ -156,12 +156,15 @@ def match_names(names: pd.Series, ledger: pd.Series, *, ledger_keys: Iterable[ob
         ledger_keys = normalise_names(ledger.astype("object"))
     lk = pd.Series(list(ledger_keys), dtype="object")
     # a name spelled exactly as in the ledger has that spelling's key: only the others are normalised
-    spelled = pd.Series(lk.to_numpy(dtype=object), index=ledger.astype(str).to_numpy(dtype=object))
-    spelled = spelled[ledger.notna().to_numpy() & ~spelled.index.duplicated()]
-    pos = spelled.index.get_indexer(raw.to_numpy(dtype=object))
-    exact = pd.Series(pos >= 0, index=raw.index)
-    keys = pd.Series(spelled.to_numpy(dtype=object)[pos], index=raw.index, dtype="object")
-    keys[~exact] = normalise_names(raw[~exact])
+    given = ledger.notna().to_numpy()
+    spelled = pd.Series(lk.to_numpy(dtype=object)[given], index=ledger[given].astype(str).to_numpy(dtype=object))
+    spelled = spelled[~spelled.index.duplicated()]
+    raw_values = raw.to_numpy(dtype=object)
+    pos = spelled.index.get_indexer(raw_values)
+    key_values = spelled.to_numpy(dtype=object)[pos]
+    key_values[pos < 0] = np.asarray(normalise_names(list(raw_values[pos < 0])), dtype=object)
+    exact = pd.Series(pos >= 0, index=raw.index)  # positional arrays: a duplicated index is fine
+    keys = pd.Series(key_values, index=raw.index, dtype="object")
     ledger_keys = pd.unique(lk[lk.notna()].to_numpy(dtype=object))
     in_ledger = keys.isin(set(ledger_keys))
     branch = _branch_keys(keys.where(~in_ledger), ledger_keys)
