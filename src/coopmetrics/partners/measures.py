@@ -196,7 +196,6 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         r = r[[c for c in use if c in r.columns]]
         return r[r["status"] != "missing_input"]
 
-
     for t, zh in (("internships", "岗位实习名册"), ("graduates", "毕业生名册"), ("survey", "问卷")):
         if t not in ds.tables:
             notes.append(f"没有{zh}（{t}），相关指标为空 / no {t} table: its measures are empty")
