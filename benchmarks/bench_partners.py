@@ -1,24 +1,35 @@
 """Benchmark: partner scorecard vs compute() of the same indicators by enterprise (a script, not a test).
 
-Builds a synthetic panel: an internship roster of ``--rows`` rows spread over
-``--partners`` ledger partners (plus 10 % of rows at firms outside the ledger, and
+Builds a synthetic panel: an internship roster of ``rows`` rows spread over
+``partners`` ledger partners (plus 10 % of rows at firms outside the ledger, and
 10 % of partner rows spelled with a variant name) and a ledger with one row per
-partner and year. Times
+partner and year. For each size it times, **interleaved in one run** (baseline,
+scorecard, baseline, scorecard, ...) so that both see the same machine load:
 
-* ``compute(ds, <the 5 internship indicators>, by=("enterprise",))`` — the baseline, and
-* ``partner_scorecard(ds)`` with rank intervals (``draws=1000``) and without (``draws=0``),
+* ``compute(ds, <the 5 internship indicators>, by=("enterprise",))`` — the baseline;
+* ``partner_scorecard(ds)`` — the default (no posterior draws);
+* with ``--draws N``, also ``partner_scorecard(ds, draws=N)`` (rank intervals, opt-in).
 
-best of ``--repeat`` runs each, and prints the ratio. Target: scorecard ≤ 2 × compute().
+It prints the best time of each and the ratio of the bests, the median of the
+per-round ratios, and the load average. Target (issue 13): scorecard ≤ 2 × compute().
 
 Usage::
 
-    python benchmarks/bench_partners.py --rows 1000000 --partners 5000
+    python benchmarks/bench_partners.py --sizes 1000000:5000 10000000:50000 --repeat 3 \\
+        --cache /tmp/partners_panel
+
+``--cache DIR`` stores each generated panel as Parquet and reuses it (the 10M panel
+takes about 30 s to build).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,7 +42,14 @@ INDICATORS = ["intern_hire_rate", "internship_pay_compliance_rate", "internship_
 
 
 def panel(rows: int, partners: int, seed: int = 0) -> cm.Dataset:
-    """Synthetic ledger + internship roster (vectorised)."""
+    """Synthetic ledger + internship roster (vectorised).
+
+    Examples
+    --------
+    >>> ds = panel(1000, 20)
+    >>> len(ds["internships"]), len(ds["enterprises"])
+    (1000, 100)
+    """
     rng = np.random.default_rng(seed)
     years = np.arange(2020, 2025)
     names = np.array([f"示例企业{i:05d}有限公司" for i in range(partners)], dtype=object)
@@ -69,31 +87,66 @@ def panel(rows: int, partners: int, seed: int = 0) -> cm.Dataset:
     return cm.Dataset(enterprises=ledger, internships=internships)
 
 
-def best_of(fn, repeat: int) -> float:
-    times = []
+def cached_panel(rows: int, partners: int, cache: Path | None) -> cm.Dataset:
+    """:func:`panel`, read from / written to Parquet under ``cache`` when given."""
+    if cache is None:
+        return panel(rows, partners)
+    files = {t: cache / f"{t}_{rows}_{partners}.parquet" for t in ("enterprises", "internships")}
+    if not all(f.exists() for f in files.values()):
+        cache.mkdir(parents=True, exist_ok=True)
+        ds = panel(rows, partners)
+        for t, f in files.items():
+            ds[t].to_parquet(f)
+    return cm.Dataset(**{t: pd.read_parquet(f) for t, f in files.items()})
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Seconds of each function in each of ``repeat`` rounds, the functions run in turn every round."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return times
+
+
+def run(rows: int, partners: int, repeat: int, draws: int, cache: Path | None) -> None:
+    """Time one size and print best times, ratios and the load average."""
+    t0 = time.perf_counter()
+    ds = cached_panel(rows, partners, cache)
+    print(f"panel: {rows:,} internship rows, {partners:,} partners (ready in {time.perf_counter() - t0:.1f} s)")
+    fns: dict[str, Callable[[], object]] = {
+        "compute": lambda: cm.compute(ds, INDICATORS, by=("enterprise",)),
+        "scorecard": lambda: partner_scorecard(ds),
+    }
+    if draws:
+        fns[f"scorecard_draws{draws}"] = lambda: partner_scorecard(ds, draws=draws)
+    for fn in fns.values():  # warm-up: imports, first-call caches
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    load0 = os.getloadavg()[0]
+    times = interleaved(fns, repeat)
+    load1 = os.getloadavg()[0]
+    base = min(times["compute"])
+    print(f"  compute() of the 5 internship indicators by enterprise: best {base:.2f} s")
+    for k in list(fns)[1:]:
+        best = min(times[k])
+        per_round = statistics.median(s / b for s, b in zip(times[k], times["compute"], strict=True))
+        print(f"  {k}: best {best:.2f} s  ratio of bests {best / base:.2f} x  median round ratio {per_round:.2f} x")
+    print(f"  load average (1 min) before/after: {load0:.1f} / {load1:.1f} on {os.cpu_count()} cores")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--partners", type=int, default=5_000)
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--sizes", nargs="+", default=["1000000:5000"],
+                    help="ROWS:PARTNERS pairs, e.g. 1000000:5000 10000000:50000")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--draws", type=int, default=0, help="also time partner_scorecard(draws=N)")
+    ap.add_argument("--cache", type=Path, default=None, help="directory for the Parquet panels")
     args = ap.parse_args()
-    t0 = time.perf_counter()
-    ds = panel(args.rows, args.partners)
-    print(f"panel: {args.rows:,} internship rows, {args.partners:,} partners "
-          f"(built in {time.perf_counter() - t0:.1f} s)")
-    base = best_of(lambda: cm.compute(ds, INDICATORS, by=("enterprise",)), args.repeat)
-    fast = best_of(lambda: partner_scorecard(ds, draws=0), args.repeat)
-    full = best_of(lambda: partner_scorecard(ds), args.repeat)
-    print(f"compute() of the 5 internship indicators by enterprise: {base:.2f} s")
-    print(f"partner_scorecard(draws=0):    {fast:.2f} s  ({fast / base:.2f} x compute)")
-    print(f"partner_scorecard(draws=1000): {full:.2f} s  ({full / base:.2f} x compute)")
+    for size in args.sizes:
+        rows, partners = (int(v) for v in size.split(":"))
+        run(rows, partners, args.repeat, args.draws, args.cache)
 
 
 if __name__ == "__main__":

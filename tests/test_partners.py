@@ -508,3 +508,120 @@ def test_lazy_polars_tables_give_the_same_scorecard(ds):
     got = partner_scorecard(lazy, 2024, draws=0).table[cols]
     want = partner_scorecard(ds, 2024, draws=0).table[cols]
     np.testing.assert_array_equal(got.to_numpy(float), want.to_numpy(float))
+
+
+# ----------------------------------------------------------------------------------------
+# scale (issue 13): the fast paths give exactly the reference numbers
+# ----------------------------------------------------------------------------------------
+
+def _reference_key(name: object) -> str | None:
+    """Rules 1-5 of partners.names written with Python's ``re`` (``\\s``, a lookbehind), one name at a time."""
+    import re
+    import unicodedata
+
+    if name is None or (isinstance(name, float) and np.isnan(name)):
+        return None
+    legal = "股份有限公司|有限责任公司|有限公司"
+    branch = "分公司|分厂|分店|分部|分院|办事处|营业部|分中心"
+    t = unicodedata.normalize("NFKC", str(name)).lower()
+    t = re.sub(r"[\s·•.,，、\-—_'\"“”‘’&]+", "", t)
+    for _ in range(2):
+        t = re.sub(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|<[^<>]*>|《[^《》]*》", "", t)
+    t = re.sub(r"[()\[\]【】〔〕]", "", t)
+    t = re.sub(rf"^(.*(?:{legal}))[^()]*?(?:{branch})$", r"\1", t)
+    t = re.sub(r"(?:股份有限公司|有限责任公司|有限公司|(?<!分)公司|co\.ltd|coltd|ltd|inc|corp)$", "", t)
+    return t or None
+
+
+_NAME_PARTS = ["示例", "华信", "科技", "有限公司", "股份有限公司", "有限责任公司", "公司", "分公司", "苏州", "分厂",
+               "办事处", "集团", "（", "）", "(", ")", "【", "】", " ", "\u3000", "\xa0", "\u2028", "\x85", "\t", "·",
+               "-", "Ａ", "B", "co.,ltd", "Ltd", "Inc", "Corp", "分", "", "ß", "Ω"]
+# Not "İ": lower-casing is pyarrow's simple Unicode mapping (as in the first implementation), which differs
+# from Python's str.lower only for a few characters (İ, and Σ at the end of a word).
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_NAME_PARTS), max_size=7).map("".join), min_size=1, max_size=40))
+def test_vectorised_normalisation_equals_python_re_reference(names):
+    """The pyarrow (RE2) patterns give exactly the keys of the Python-``re`` rules, name by name."""
+    assert normalise_names(names) == [_reference_key(n) for n in names]
+
+
+def test_whitespace_class_is_exactly_python_backslash_s():
+    import re
+    import sys
+
+    from coopmetrics.partners.names import _WHITESPACE
+
+    python_s = {c for c in map(chr, range(sys.maxunicode + 1)) if re.match(r"\s", c)}
+    assert set(_WHITESPACE) == python_s
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["示例", "华信", "科技", "物流", "a", "分"]), min_size=1, max_size=4).map("".join),
+       st.lists(st.lists(st.sampled_from(["示例", "华信", "科技", "苏州", "分公司", "分厂", "营业部", "分"]),
+                         min_size=1, max_size=5).map("".join), min_size=1, max_size=20))
+def test_branch_matching_equals_longest_prefix_regex(stem, names):
+    """Branch links equal the regex of the first implementation: the longest ledger key the name starts with."""
+    import re
+
+    ledger = pd.Series([stem, stem + "华信", stem[:1]])
+    keys = normalise_names(ledger)
+    got = match_names(pd.Series(names), ledger)
+    alts = sorted({k for k in keys if k}, key=len, reverse=True)
+    pat = re.compile("^(" + "|".join(map(re.escape, alts)) + ")[^()]*?(?:分公司|分厂|分店|分部|分院|办事处|营业部|分中心)$")
+    for name, (key, kind) in zip(names, got[["key", "match"]].itertuples(index=False), strict=True):
+        own = _reference_key(name)
+        if own in set(keys):
+            assert key == own and kind in ("exact", "normalised")
+        else:
+            m = pat.match(own or "")
+            assert key == (m.group(1) if m else None)
+            assert kind == ("branch" if m else "missing" if own is None else "unmatched")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 400), st.floats(0.02, 0.98))
+def test_quantiles_on_distinct_pairs_equal_scipy_on_every_partner(seed, k, target):
+    """on_distinct evaluates scipy on distinct (x, n) only: the arrays equal scipy over all partners."""
+    from coopmetrics.compare import funnel_limits
+    from coopmetrics.partners.fairness import binomial_funnel, on_distinct
+
+    rng = np.random.default_rng(seed)
+    n = rng.integers(0, 30, k).astype(float)
+    x = np.minimum(rng.integers(0, 30, k), n).astype(float)
+    a, b = 2.5, 7.5
+    got = on_distinct(lambda xx, nn: stats.beta.ppf(0.025, a + xx, b + nn - xx), x, n)
+    np.testing.assert_array_equal(got, stats.beta.ppf(0.025, a + x, b + n - x))
+    f = binomial_funnel(x, n, target)
+    nn = np.where(n > 0, n, 1.0)
+    lo, hi = funnel_limits(target, nn, 0.998)
+    np.testing.assert_array_equal(f["limit998_low"], np.where(n > 0, lo, np.nan))
+    np.testing.assert_array_equal(f["limit998_high"], np.where(n > 0, hi, np.nan))
+    half_alpha = (1 - 0.998) / 2  # as the module computes it: 0.1**3 = 0.0010000000000000002 is flagged
+    above = stats.binom.sf(x - 1, nn, target) < half_alpha
+    below = stats.binom.cdf(x, nn, target) < half_alpha
+    want = np.select([n <= 0, above, below], ["no_data", "above", "below"], default="within")
+    assert f["flag"].tolist() == want.tolist()
+
+
+def test_shrunk_intervals_equal_scipy_beta_quantiles_with_a_pooled_prior():
+    """Complete pooling (a + b = 1e7, the slow case for scipy) still gives scipy's quantiles exactly."""
+    rng = np.random.default_rng(5)
+    n = rng.integers(1, 60, 3000).astype(float)
+    x = np.round(0.9 * n)  # less spread than binomial: the moment estimate of rho is clipped to 0
+    r = shrink_proportions(x, n)
+    alpha = (1 - 0.95) / 2  # as the module computes it (0.025000000000000022)
+    assert r["rho"] == 0.0 and r["a"] + r["b"] == pytest.approx(1e7)
+    np.testing.assert_array_equal(r["low"], stats.beta.ppf(alpha, r["post_a"], r["post_b"]))
+    np.testing.assert_array_equal(r["high"], stats.beta.isf(alpha, r["post_a"], r["post_b"]))
+
+
+def test_rank_intervals_are_opt_in(ds, sc):
+    """Default: no posterior draws (rank NaN); draws=N gives rank intervals around the median rank."""
+    assert sc.fair["rank"].isna().all() and (sc.fair["n_ranked"] == 0).all()
+    ranked = partner_scorecard(ds, draws=300).fair
+    r = ranked[ranked["measure"] == "intern_hire_rate"].dropna(subset=["rank"])
+    assert len(r) > 5 and (r["rank_low"] <= r["rank"]).all() and (r["rank"] <= r["rank_high"]).all()
+    base = sc.fair.drop(columns=["rank", "rank_low", "rank_high", "n_ranked"])
+    pd.testing.assert_frame_equal(base, ranked.drop(columns=["rank", "rank_low", "rank_high", "n_ranked"]))

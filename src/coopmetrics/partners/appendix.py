@@ -47,7 +47,7 @@ _SECTIONS = {"inputs": ("投入", "inputs"), "students": ("学生", "students"),
              "services": ("服务", "services")}
 
 
-def _scorecard(data: Any, year: int | None, options: Any) -> Any:
+def _scorecard(data: Any, year: int | None, options: Any, draws: int = 0) -> Any:
     from .scorecard import PartnerScorecard, partner_scorecard
 
     if isinstance(data, PartnerScorecard):
@@ -56,7 +56,7 @@ def _scorecard(data: Any, year: int | None, options: Any) -> Any:
         from .measures import _pandas
 
         year = int(_pandas(data["enterprises"])["year"].max())
-    return partner_scorecard(data, year, options=options)
+    return partner_scorecard(data, year, options=options, draws=draws)
 
 
 def appendix_table(sc: Any, *, lang: str = "zh") -> pd.DataFrame:
@@ -169,7 +169,7 @@ def report_section(data: Any, year: int | None = None, *, lang: str = "zh", opti
     from .figures import churn_figure, funnel_figure, shrinkage_figure, survival_figure
     from .scorecard import partner_scorecard
 
-    sc = _scorecard(data, year, options)
+    sc = _scorecard(data, year, options, draws=1000)  # the top/bottom tables show rank intervals
     f = sc.fair
     m = f[(f["measure"] == measure) & (f["denominator"] > 0)].sort_values("shrunk", ascending=False)
     keep = ["enterprise", "numerator", "denominator", "estimate", "shrunk", "shrunk_low", "shrunk_high", "rank",

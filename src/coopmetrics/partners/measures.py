@@ -126,15 +126,15 @@ def _link(df: pd.DataFrame, name_col: str, ledger_names: pd.DataFrame, source: s
     """Add ``__key`` (partner key or NA) and log match counts (rows, or ``weight`` units).
 
     ``ledger_names`` holds the ledger's distinct names (``enterprise``) and their keys (``__key``).
+    Names are matched once per distinct spelling and mapped back by factorised code (no merge).
     """
-    names = pd.Series(pd.unique(df[name_col].astype("object").to_numpy()), dtype="object")
+    codes, uniq = pd.factorize(df[name_col], use_na_sentinel=False)  # a missing name is a group too
+    names = pd.Series(np.asarray(uniq, dtype=object), dtype="object")
     m = match_names(names, ledger_names["enterprise"], ledger_keys=ledger_names["__key"])
-    lookup = pd.DataFrame({"name": names, "__key": m["key"].to_numpy(), "match": m["match"].to_numpy()})
-    out = df.merge(lookup, left_on=name_col, right_on="name", how="left")
-    w = out[weight] if weight else pd.Series(1.0, index=out.index)
-    log.append(pd.DataFrame({"source": source, "name": out["name"], "match": out["match"], "rows": w})
-               .groupby(["source", "name", "match"], dropna=False, observed=True)["rows"].sum().reset_index())
-    return out.drop(columns=["name", "match"])
+    w = df[weight].fillna(0).to_numpy(float) if weight else np.ones(len(df))
+    log.append(pd.DataFrame({"source": source, "name": names, "match": m["match"].to_numpy(),
+                             "rows": np.bincount(codes, weights=w, minlength=len(names))}))
+    return df.assign(__key=m["key"].to_numpy(dtype=object)[codes])
 
 
 def _unweighted(options: Any) -> Any:
@@ -160,20 +160,23 @@ def _regroup(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame
     return df.groupby(keys, dropna=False, observed=True, sort=False)[cols].sum().reset_index()
 
 
-def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: pd.Series) -> Collected:
+def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: pd.Series,
+                     ledger_names: pd.DataFrame | None = None) -> Collected:
     """Aggregate every measure by ``(__key, *extra)`` and over the college (by ``extra`` minus department).
 
     ``ds`` is a Dataset already restricted to the years in scope. ``extra`` holds
     ``year`` and/or ``department``. ``dept_of_key`` maps a partner key to its main
     ledger department (used for employer-survey rows in a department view).
+    ``ledger_names`` (``enterprise``, ``__key``: the ledger's distinct spellings and their
+    keys) is computed from ``ds`` when not given.
     """
     from ..compute import compute, unit_values
 
     extra = list(extra)
     scope = [c for c in extra if c != "department"]
-    # the ledger's distinct spellings and their keys, normalised once for every roster linked below
-    led = pd.Series(pd.unique(_pandas(ds["enterprises"])["enterprise"].dropna().astype(str)), dtype="object")
-    ledger_names = pd.DataFrame({"enterprise": led, "__key": normalise_names(led)})
+    if ledger_names is None:  # the ledger's distinct spellings, normalised once for every roster below
+        led = pd.Series(pd.unique(_pandas(ds["enterprises"])["enterprise"].dropna().astype(str)), dtype="object")
+        ledger_names = pd.DataFrame({"enterprise": led, "__key": normalise_names(led)})
     log: list[pd.DataFrame] = []
     notes: list[str] = []
     parts: list[pd.DataFrame] = []
@@ -186,18 +189,12 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
         parts.append(_regroup(keyed, ["__key", *extra], cols))
         colleges.append(_regroup(frame, scope, cols) if scope else frame[cols].sum().to_frame().T)
 
-    def computed(ids: list[str], name_col: str, by: list[str]) -> pd.DataFrame:
+    def computed(ids: list[Any], name_col: str, by: list[str]) -> pd.DataFrame:
         r = compute(ds, ids, by=(name_col, *by), options=options)
-        r = r[r["status"] != "missing_input"]
-        return r
-
-    def wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str]) -> pd.DataFrame:
-        r = r.assign(indicator=r["indicator"].map(rename))
-        # groupby + unstack: only the (name, year, ...) combinations present, no cartesian product
-        w = r.groupby([*keys, "indicator"], dropna=False, observed=True)[["numerator", "denominator"]].sum()
-        w = w.unstack("indicator")
-        w.columns = [f"{ind}_{stat}" for stat, ind in w.columns]
-        return w.reset_index()
+        # only the columns used below: the labels and editions of every row are not copied
+        use = [name_col, *by, "indicator", "status", "numerator", "denominator", "n", "estimate", "se"]
+        r = r[[c for c in use if c in r.columns]]
+        return r[r["status"] != "missing_input"]
 
     for t, zh in (("internships", "岗位实习名册"), ("graduates", "毕业生名册"), ("survey", "问卷")):
         if t not in ds.tables:
@@ -205,11 +202,10 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
     # --- internships: registry proportions by enterprise name, plus intern counts -----------------
     if "internships" in ds.tables:
         ids = {m.indicator: m.id for m in RATES if m.source == "internships"}
-        r = computed(list(ids), "enterprise", extra)
+        # the intern count rides in the same compute() pass: no second grouping of the roster
+        r = computed([*ids, _interns_indicator()], "enterprise", extra)
         if len(r):
-            w = wide(r, ["enterprise", *extra], ids)
-            cnt = _interns(ds, extra)
-            w = w.merge(cnt, on=["enterprise", *extra], how="outer")
+            w = _wide(r, ["enterprise", *extra], ids, counts={"partner_interns": "interns"})
             w = _link(w, "enterprise", ledger_names, "internships", log, weight="interns")
             add(w, [c for c in w.columns if c not in ("enterprise", "__key", *extra)])
     # --- internship survey: overall item, linked to the internship host by student_id + year ----
@@ -221,7 +217,7 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
                          "internship satisfaction cannot be linked to the host enterprise")
     # --- cohort (order class / apprenticeship) graduates of each partner ---------------------------
     if "graduates" in ds.tables:
-        _cohort(ds, extra, options, ledger_names, log, add, computed, wide, unit_values)
+        _cohort(ds, extra, options, ledger_names, log, add, computed, unit_values)
     # --- employer survey: overall item by employer name ---------------------------------------------
     if "survey" in ds.tables:
         _employer_survey(ds, extra, options, ledger_names, log, notes, add, unit_values, dept_of_key)
@@ -239,6 +235,39 @@ def collect_measures(ds: Any, extra: Sequence[str], options: Any, dept_of_key: p
     return Collected(stats, college, matching, unmatched, notes)
 
 
+def _wide(r: pd.DataFrame, keys: list[str], rename: dict[str, str], counts: dict[str, str] | None = None
+          ) -> pd.DataFrame:
+    """Long compute() rows -> one row per ``keys`` combination present, ``<measure>_numerator``/``_denominator``.
+
+    ``rename`` maps indicator ids to measure ids (other indicators are ignored); ``counts``
+    maps count indicators to a column holding their numerator, placed last. Sums per
+    group (NaN counts as 0); NaN where an indicator has no row for the group. Groups are
+    factorised once and every column filled by ``bincount`` (no unstack, no merge).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"name": ["a", "a", "b"], "indicator": ["x", "y", "x"],
+    ...                   "numerator": [1.0, 2.0, 3.0], "denominator": [4.0, 5.0, 6.0]})
+    >>> _wide(r, ["name"], {"x": "mx", "y": "my"})["my_numerator"].tolist()
+    [2.0, nan]
+    """
+    gid = r.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    groups, first = np.unique(gid, return_index=True)
+    out = r[keys].iloc[first].reset_index(drop=True)
+    indicator = r["indicator"].to_numpy(dtype=object)
+    present_ids = set(pd.unique(indicator))
+    order = sorted((mid, ind) for ind, mid in rename.items() if ind in present_ids)  # columns as unstack made them
+    cols = [(f"{mid}_{stat}", ind, stat) for stat in ("numerator", "denominator") for mid, ind in order]
+    cols += [(col, ind, "numerator") for ind, col in (counts or {}).items()]
+    values = {stat: np.nan_to_num(r[stat].to_numpy(float)) for stat in ("numerator", "denominator")}
+    for col, ind, stat in cols:
+        m = indicator == ind
+        present = np.bincount(gid[m], minlength=groups.size) > 0
+        total = np.bincount(gid[m], weights=values[stat][m], minlength=groups.size)
+        out[col] = np.where(present, total, np.nan)
+    return out
+
+
 def _combine(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=keys)
@@ -248,15 +277,15 @@ def _combine(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def _interns(ds: Any, extra: list[str]) -> pd.DataFrame:
-    """Internship rows per enterprise name (and year/department)."""
-    i = _pandas(ds["internships"])
-    cols = ["enterprise", *(c for c in extra if c == "year")]
-    if "department" in extra and "department" not in i:
-        g = _pandas(ds["graduates"])[["student_id", "department"]].drop_duplicates("student_id")
-        i = i[["student_id", *cols]].merge(g, on="student_id", how="left")
-    keys = ["enterprise", *extra]
-    return i.groupby(keys, dropna=False, observed=True).size().rename("interns").reset_index()
+def _interns_indicator() -> Any:
+    """Internship-roster rows (interns received) as a count indicator, computed with the rates."""
+    from ..registry import Indicator
+    from ..registry import Measure as RegistryMeasure
+
+    return Indicator("partner_interns", "实习学生数（名册）", "interns (internship roster)", "persons", "count",
+                     "internships", numerator=RegistryMeasure("count"), denominator=None, direction="none",
+                     target=None, edition="library convention (partner scorecard)",
+                     source="coopmetrics.partners: rows of the internship roster", grade="U")
 
 
 def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list,
@@ -280,13 +309,13 @@ def _survey_internship(ds: Any, extra: list[str], options: Any, ledger_names: pd
 
 
 def _cohort(ds: Any, extra: list[str], options: Any, ledger_names: pd.DataFrame, log: list, add: Any,
-            computed: Any, wide: Any, unit_values: Any) -> None:
+            computed: Any, unit_values: Any) -> None:
     g = _pandas(ds["graduates"])
     if "partner" in g and "program" in g:
         ids = {m.indicator: m.id for m in RATES if m.source == "cohort" and m.id != "cohort_retention_rate"}
         r = computed([*ids, "salary_mean", "graduates_total"], "partner", ["program", *extra])
         r = r[r["program"].isin(COHORT_PROGRAMS) & r["partner"].notna()]
-        w = wide(r[r["indicator"].isin(list(ids))], ["partner", *extra], ids)
+        w = _wide(r, ["partner", *extra], ids)
         sal = r[r["indicator"] == "salary_mean"]
         est, n, se = (sal[c].to_numpy(float) for c in ("estimate", "n", "se"))
         ss = np.where(n > 1, np.nan_to_num(se) ** 2 * n * (n - 1), 0.0) + n * np.nan_to_num(est) ** 2

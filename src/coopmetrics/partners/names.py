@@ -7,7 +7,8 @@ differently: full-width letters, stray spaces, with or without the legal form
 to partners by a **normalised key**, by these rules applied in order:
 
 1. Unicode NFKC (full-width → half-width: ``（`` → ``(``, ``Ａ`` → ``A``, the
-   ideographic space → space); Latin letters lower-cased.
+   ideographic space → space); letters lower-cased (Unicode simple case mapping, as
+   pyarrow does it: ``İ`` → ``i``).
 2. Whitespace removed; punctuation ``·•.,，、-—_'"“”‘’&`` removed.
 3. Bracketed parts removed with their content (``(中国)``, ``(苏州)``, ``【集团】``).
 4. A trailing branch removed: everything after the last legal form when the
@@ -43,21 +44,30 @@ LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公�
 #: Values of ``match`` in :func:`match_names`.
 MATCH_KINDS = ("exact", "normalised", "branch", "unmatched", "missing")
 
-_PUNCT = r"[\s·•.,，、\-—_'\"“”‘’&]+"
+# The patterns are written so that pandas runs them in pyarrow (RE2, vectorised over the distinct
+# names) with exactly Python's semantics: no lookbehind, no compiled patterns, and Python's ``\s``
+# spelled out as the characters it matches (RE2's ``\s`` is ASCII only) — see ``_WHITESPACE``.
+#: Exactly the characters Python's ``re`` matches with ``\s`` (tested against ``re`` over all of Unicode).
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+               "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_PUNCT = "[" + _WHITESPACE + "·•.,，、\\-—_'\"“”‘’&]+"
 _BRACKETS = r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|<[^<>]*>|《[^《》]*》"
 _LEGAL_RE = "|".join(re.escape(f) for f in ("股份有限公司", "有限责任公司", "有限公司"))
 _BRANCH_RE = "|".join(BRANCH_WORDS)
-# step 4: "<firm><legal form><place>分公司" -> "<firm><legal form>"
-_BRANCH_AFTER_LEGAL = re.compile(rf"^(.*(?:{_LEGAL_RE}))[^()]*?(?:{_BRANCH_RE})$")
-# "公司" alone only when not the end of "分公司" (a branch without a legal form is matched in step 6)
-_TRAILING_LEGAL = re.compile(r"(?:" + "|".join(re.escape(f) if f != "公司" else "(?<!分)公司"
-                                            for f in LEGAL_FORMS) + r")$")
+# step 4: "<firm><legal form><place>分公司" -> "<firm><legal form>" (greedy: after the last legal form)
+_BRANCH_AFTER_LEGAL = rf"^(.*(?:{_LEGAL_RE}))[^()]*?(?:{_BRANCH_RE})$"
+# step 5: the longest trailing legal form (lazy prefix); "公司" alone only when not the end of "分公司"
+# (a branch without a legal form is matched by _branch_keys instead)
+_TRAILING_LEGAL = ("^(?:(.*?)(?:" + "|".join(re.escape(f) for f in LEGAL_FORMS if f != "公司")
+                   + ")|(|.*[^分])公司)$")
 
 
 def normalise_names(names: Iterable[object] | pd.Series) -> list[str] | pd.Series:
     """Normalised matching keys of enterprise names (rules in the module docstring).
 
-    Vectorised pandas string operations; missing or blank names give ``<NA>``.
+    Each distinct name is normalised once (vectorised pyarrow string kernels over the
+    distinct values) and mapped back through its factorised code, so a roster of
+    millions of rows costs one factorisation; missing or blank names give ``None``.
 
     Parameters
     ----------
@@ -73,32 +83,45 @@ def normalise_names(names: Iterable[object] | pd.Series) -> list[str] | pd.Serie
     ['abc科技', 'abc科技', '示例集团']
     """
     is_series = isinstance(names, pd.Series)
-    s = pd.Series(names if is_series else list(names), dtype="object")
-    idx = s.index
-    u = pd.Series(pd.unique(s.to_numpy(dtype=object)), dtype="object")  # unique names only: cheap on big rosters
+    s = names if is_series else pd.Series(list(names), dtype="object")
+    codes, uniq = pd.factorize(s)  # missing names get code -1
+    keys = np.append(_normalise_distinct(pd.Series(np.asarray(uniq, dtype=object), dtype="object")), None)
+    out = keys[codes]  # code -1 -> the trailing None
+    return pd.Series(out, index=s.index, dtype="object") if is_series else out.tolist()
+
+
+def _normalise_distinct(u: pd.Series) -> np.ndarray:
+    """Rules 1-5 of the module docstring on distinct names (object array, ``None`` for blanks)."""
     t = u.astype("string").str.normalize("NFKC").str.lower()
     t = t.str.replace(_PUNCT, "", regex=True)
     for _ in range(2):  # nested brackets: "(a(b))"
         t = t.str.replace(_BRACKETS, "", regex=True)
     t = t.str.replace(r"[()\[\]【】〔〕]", "", regex=True)
     t = t.str.replace(_BRANCH_AFTER_LEGAL, r"\1", regex=True)
-    t = t.str.replace(_TRAILING_LEGAL, "", regex=True)
-    t = t.mask(t.fillna("") == "")
-    key = pd.Series(t.to_numpy(dtype=object), index=pd.Index(u.to_numpy(dtype=object)))
-    out = pd.Series(key.reindex(s.to_numpy(dtype=object)).to_numpy(dtype=object), index=idx, dtype="object")
-    out = out.where(out.notna(), None)
-    return out if is_series else out.tolist()
+    t = t.str.replace(_TRAILING_LEGAL, r"\1\2", regex=True)
+    return t.mask(t.fillna("") == "").to_numpy(dtype=object, na_value=None)
 
 
 def _branch_keys(keys: pd.Series, ledger_keys: np.ndarray) -> pd.Series:
-    """For keys ending in a branch word, the longest ledger key they start with (else NA)."""
-    cand = keys[keys.fillna("").str.contains(f"(?:{_BRANCH_RE})$", regex=True)]
-    if cand.empty or ledger_keys.size == 0:
-        return pd.Series(np.nan, index=keys.index, dtype="object")
-    alts = sorted((k for k in ledger_keys if k), key=len, reverse=True)  # longest first: regex alternation
-    pat = "^(" + "|".join(re.escape(k) for k in alts) + f")[^()]*?(?:{_BRANCH_RE})$"
-    found = cand.str.extract(pat, expand=False)
-    return found.reindex(keys.index)
+    """For keys ending in a branch word, the longest ledger key they start with (else NA).
+
+    One vectorised pass per distinct ledger-key length (longest first), not a regex with one
+    alternative per partner: a prefix of that length must be a ledger key and the rest must
+    end with a whole branch word (keys hold no brackets after rule 3).
+    """
+    found = np.full(len(keys), None, dtype=object)
+    ends = keys.astype("string").str.contains(f"(?:{_BRANCH_RE})$", regex=True)  # pyarrow, NA for missing
+    pos = np.flatnonzero(ends.fillna(False).to_numpy(bool))
+    known = {k for k in ledger_keys if k}
+    todo = pd.Series(keys.to_numpy(dtype=object)[pos], index=pos, dtype="string")  # positions as index
+    for size in sorted({len(k) for k in known}, reverse=True):
+        if todo.empty:
+            break
+        head, rest = todo.str.slice(0, size), todo.str.slice(size)
+        hit = (head.isin(known) & rest.str.contains(f"(?:{_BRANCH_RE})$", regex=True)).to_numpy(bool)
+        found[todo.index[hit]] = head[hit].to_numpy(dtype=object)
+        todo = todo[~hit]
+    return pd.Series(found, index=keys.index, dtype="object")
 
 
 def match_names(names: pd.Series, ledger: pd.Series, *, ledger_keys: Iterable[object] | None = None) -> pd.DataFrame:
@@ -129,14 +152,21 @@ def match_names(names: pd.Series, ledger: pd.Series, *, ledger_keys: Iterable[ob
     ['exact', 'branch', 'unmatched', 'missing']
     """
     raw = names.astype("object").where(names.notna(), None)
-    keys = normalise_names(raw)
     if ledger_keys is None:
         ledger_keys = normalise_names(ledger.astype("object"))
     lk = pd.Series(list(ledger_keys), dtype="object")
-    ledger_raw = pd.unique(ledger.dropna().astype(str).to_numpy(dtype=object))
+    # a name spelled exactly as in the ledger has that spelling's key: only the others are normalised
+    given = ledger.notna().to_numpy()
+    spelled = pd.Series(lk.to_numpy(dtype=object)[given], index=ledger[given].astype(str).to_numpy(dtype=object))
+    spelled = spelled[~spelled.index.duplicated()]
+    raw_values = raw.to_numpy(dtype=object)
+    pos = spelled.index.get_indexer(raw_values)
+    key_values = spelled.to_numpy(dtype=object)[pos]
+    key_values[pos < 0] = np.asarray(normalise_names(list(raw_values[pos < 0])), dtype=object)
+    exact = pd.Series(pos >= 0, index=raw.index)  # positional arrays: a duplicated index is fine
+    keys = pd.Series(key_values, index=raw.index, dtype="object")
     ledger_keys = pd.unique(lk[lk.notna()].to_numpy(dtype=object))
     in_ledger = keys.isin(set(ledger_keys))
-    exact = raw.isin(set(ledger_raw))
     branch = _branch_keys(keys.where(~in_ledger), ledger_keys)
     key = keys.where(in_ledger, branch)
     match = np.select([raw.isna() | keys.isna(), exact & in_ledger, in_ledger, branch.notna()],

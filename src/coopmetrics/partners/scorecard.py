@@ -16,7 +16,15 @@ import pandas as pd
 
 from ..errors import InvalidOptionError
 from ..estimators import mean_interval, proportion_interval
-from .fairness import funnel_flags, posterior_draws, rank_intervals, shrink_means, shrink_proportions
+from .fairness import (
+    FLAGS,
+    binomial_funnel,
+    normal_funnel,
+    posterior_draws,
+    rank_intervals,
+    shrink_means,
+    shrink_proportions,
+)
 from .measures import COUNTS, INPUTS, MEANS, RATES, SERVICES, _pandas, collect_measures
 from .names import normalise_names
 
@@ -155,7 +163,11 @@ def _scope(ds: Any, years: tuple[int, ...]) -> Any:
     for t in ("internships", "graduates", "survey"):  # the ledger stays whole: names link across years
         if t in ds.tables:
             df = _pandas(ds[t])
-            new[t] = df[df[YEAR_COLUMN[t]].isin(years)]
+            col = df[YEAR_COLUMN[t]]
+            whole = isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu" and len(col) > 0  # no NA possible
+            if whole and set(range(col.min(), col.max() + 1)) <= set(years):
+                continue  # a large roster wholly in scope: no isin pass, no copy
+            new[t] = df[col.isin(years)]
     return ds.replace(**new)
 
 
@@ -166,10 +178,19 @@ def _modal(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     return c.set_index(key)[col]
 
 
-def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Ledger sums per (key, extra) in scope, tenure from the whole ledger, and each key's main department."""
+def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]
+            ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Ledger sums per (key, extra) in scope with tenure (whole ledger); each key's main department and name."""
     full = full[full["__key"].notna()]
-    dept = _modal(full, "__key", "department") if "department" in full else pd.Series(dtype=object)
+    kid, kuniq = pd.factorize(full["__key"])
+    kuniq = np.asarray(kuniq, dtype=object)
+    full = full.assign(__key=kid)  # integer partner ids inside: the groupbys hash int64, not strings
+
+    def by_key(s: pd.Series) -> pd.Series:
+        return pd.Series(s.to_numpy(), index=pd.Index(kuniq[s.index.to_numpy(int)], dtype=object), name=s.name)
+
+    dept = by_key(_modal(full, "__key", "department")) if "department" in full else pd.Series(dtype=object)
+    names = by_key(_modal(full, "__key", "enterprise"))
     led = full[full["year"].isin(years)]
     sums = [c for c in _LEDGER_COLS if c in led]
     agg = led.groupby(["__key", *extra], observed=True, sort=False)[sums].sum(min_count=1)
@@ -193,12 +214,13 @@ def _ledger(full: pd.DataFrame, years: tuple[int, ...], extra: list[str]) -> tup
         agg["last_year"] = agg["__key"].map(upto["year"])
         agg["tenure_years"] = ref - agg["__key"].map(fy) + 1
     agg["first_year"] = agg["__key"].map(fy)
-    return agg, dept
+    agg["__key"] = kuniq[agg["__key"].to_numpy(int)]
+    return agg, dept, names
 
 
 def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by: str | Sequence[str] = ("enterprise",),
                       options: Any = None, ci_level: float = 0.95, shrinkage: str = "moments",
-                      flag_level: float = 0.998, draws: int = 1000, seed: int = 0) -> PartnerScorecard:
+                      flag_level: float = 0.998, draws: int = 0, seed: int = 0) -> PartnerScorecard:
     """Scorecard of every partner enterprise: what it put in, what its students got, fairly compared.
 
     Parameters
@@ -221,8 +243,9 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     flag_level : float
         Funnel limit used for the flag (0.998 default; 0.95 limits are reported too).
     draws, seed : int
-        Posterior draws for the rank intervals of every measure (``draws=0``: no rank intervals,
-        the fast path for very many partners; :meth:`PartnerScorecard.composite` still works).
+        Posterior draws for the rank intervals of every measure: opt-in (``draws=1000`` is a good
+        value), because they cost ``draws x partners`` per measure. The default ``draws=0`` leaves
+        ``rank``, ``rank_low``, ``rank_high`` NaN; :meth:`PartnerScorecard.composite` still draws.
 
     Returns
     -------
@@ -244,6 +267,27 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     >>> bool((sc.table["intern_hire_rate_denominator"] >= sc.table["intern_hire_rate_numerator"]).all())
     True
     """
+    by_t, full = _check_inputs(data, by)
+    full, ledger_names = _keyed_ledger(full)
+    years = _years(full, "year", year)
+    extra = [b for b in by_t if b != "enterprise"]
+    led, dept, names = _ledger(full, years, extra)
+    col = collect_measures(_scope(data, years), extra, options, dept, ledger_names)
+    base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
+    base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
+    base, keys = _units(base, by_t, extra, dept, names)
+    # sorted before the fair comparison: the posterior keeps row positions of this table
+    table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
+    fair, post, wide = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level,
+                             shrinkage, flag_level, draws, seed)
+    table = _order(pd.concat([table, pd.DataFrame(wide, index=table.index)], axis=1), keys)
+    college = _college(col.college, led, extra, ci_level)
+    return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
+                            ci_level)
+
+
+def _check_inputs(data: Any, by: str | Sequence[str]) -> tuple[tuple[str, ...], pd.DataFrame]:
+    """``by`` as a tuple and the ledger as pandas, or a bilingual error."""
     by_t = (by,) if isinstance(by, str) else tuple(by)
     unit = [b for b in by_t if b in ("enterprise", "department")]
     bad = [b for b in by_t if b not in ("enterprise", "department", "year")] or ([] if unit else ["<none>"])
@@ -258,28 +302,36 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
     if miss:
         raise InvalidOptionError(f"合作企业台账（enterprises）缺少列 {miss}",
                                  f"the enterprise ledger (table 'enterprises') lacks column(s) {miss}")
-    full = full.assign(__key=normalise_names(full["enterprise"]))  # normalised once
-    years = _years(full, "year", year)
-    extra = [b for b in by_t if b != "enterprise"]
-    ds = _scope(data, years)
-    led, dept = _ledger(full, years, extra)
-    col = collect_measures(ds, extra, options, dept)
-    base = led.assign(__led=True).merge(col.stats, on=["__key", *extra], how="outer")
-    base["in_ledger"] = base["__led"].fillna(False).astype(bool)  # a ledger row in this (partner, year) scope
-    base = base.drop(columns="__led") if "enterprise" in by_t else base
-    names = _modal(full, "__key", "enterprise")
+    return by_t, full
+
+
+def _keyed_ledger(full: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger with ``__key``, and its distinct spellings with their keys (reused to link every roster).
+
+    Each distinct spelling is normalised once and mapped back by factorised code.
+    """
+    codes, spellings = pd.factorize(full["enterprise"])
+    spellings = pd.Series(np.asarray(spellings, dtype=object), dtype="object")
+    ledger_names = pd.DataFrame({"enterprise": spellings.astype(str), "__key": normalise_names(spellings)})
+    keyed = full.assign(__key=np.append(ledger_names["__key"].to_numpy(dtype=object), None)[codes])
+    return keyed, ledger_names
+
+
+def _units(base: pd.DataFrame, by_t: tuple[str, ...], extra: list[str], dept: pd.Series, names: pd.Series
+           ) -> tuple[pd.DataFrame, list[str]]:
+    """Unit columns: partner (name, key, main department) or, in a department view, sums over its partners."""
     if "enterprise" in by_t:
+        base = base.drop(columns="__led")
         base.insert(0, "enterprise", base["__key"].map(names))
         if "department" not in extra and len(dept):
             base["department"] = base["__key"].map(dept)
         base = base.rename(columns={"__key": "partner_key"})
         units = ["enterprise", "partner_key", *(["department"] if "department" in base else [])]
     else:  # department view: sum over the department's partners
-        num = [c for c in base.columns if c not in ("__key", *extra, "in_ledger", "first_year", "last_year",
-                                                   "years_active", "tenure_years", "majors")]
-        num = [c for c in num if c != "__led"]
-        g = base.groupby(extra, observed=True, dropna=False)
-        agg = g[num].sum(min_count=1)
+        skip = ("__key", "__led", *extra, "in_ledger", "first_year", "last_year", "years_active", "tenure_years",
+                "majors")
+        num = [c for c in base.columns if c not in skip]
+        agg = base.groupby(extra, observed=True, dropna=False)[num].sum(min_count=1)
         # partners of a department = partners with a ledger row for it (students may intern anywhere)
         agg.insert(0, "partners", base[base["__led"].fillna(False).astype(bool)].groupby(extra, observed=True)
                    ["__key"].nunique().reindex(agg.index).fillna(0).astype("int64"))
@@ -287,24 +339,7 @@ def partner_scorecard(data: Any, year: int | Sequence[int] | None = None, *, by:
         units = []
     keys = [*units, *(["year"] if "year" in extra else []),
             *(["department"] if "department" in extra and "department" not in units else [])]
-    # sorted before the fair comparison: the posterior keeps row positions of this table
-    table = _derive(base, col.college, ci_level).sort_values(keys, ignore_index=True)
-    fair, post = _fair(table, col.college, keys, [c for c in extra if c != "department"], ci_level, shrinkage,
-                       flag_level, draws, seed)
-    # fair rows of a measure hold the table's rows in order within each year: place them by position
-    pos = np.concatenate([p["index"] for (mid, _), p in post.items() if mid == RATES[0].id])
-    new = {}
-    for m in (*RATES, *MEANS):
-        sub = fair[fair["measure"] == m.id]
-        for stat, src in (("shrunk", sub["shrunk"].to_numpy(float)), ("flag", sub["flag"].to_numpy(object))):
-            arr = np.empty(len(table), dtype=src.dtype)
-            arr[pos] = src
-            new[f"{m.id}_{stat}"] = arr
-    table = pd.concat([table, pd.DataFrame(new, index=table.index)], axis=1)
-    table = _order(table, keys)
-    college = _college(col.college, led, extra, ci_level)
-    return PartnerScorecard(table, fair, college, col.matching, col.unmatched, by_t, years, post, col.notes,
-                            ci_level)
+    return base, keys
 
 
 def _order(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -358,78 +393,108 @@ def _college(college: pd.DataFrame, led: pd.DataFrame, extra: list[str], level: 
 
 
 def _fair(table: pd.DataFrame, college: pd.DataFrame, keys: list[str], scope: list[str], level: float,
-          shrinkage: str, flag_level: float, draws: int, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Long table of rates/means with funnel flags, shrunk estimates and rank intervals."""
-    from .fairness import FLAGS
+          shrinkage: str, flag_level: float, draws: int, seed: int
+          ) -> tuple[pd.DataFrame, dict[Any, Any], dict[str, np.ndarray]]:
+    """Long table of rates/means with funnel flags, shrunk estimates and rank intervals.
 
+    One pass per year in scope and measure, each vectorised over the partners. Returns the
+    long table, the posterior parameters (for :meth:`PartnerScorecard.composite`) and the
+    ``<m>_shrunk`` / ``<m>_flag`` columns aligned with ``table``.
+    """
     rng = np.random.default_rng(seed)
-    groups = [((), table)] if not scope else list(table.groupby(scope, sort=True))
+    groups = [((), np.arange(len(table)))]
+    if scope:  # row positions per year, in year order
+        found = table.groupby(scope).indices.items()
+        groups = sorted(((g if isinstance(g, tuple) else (g,), idx) for g, idx in found), key=lambda t: t[0])
     cidx = college.set_index(scope) if scope else college
-    out, post = [], {}
-    for gkey, sub in groups:  # one pass per year in scope, not per partner
-        crow = (cidx.loc[gkey[0] if len(scope) == 1 else gkey] if scope else cidx.iloc[0]).copy()
+    blocks, post, wide = [], {}, {}
+    for m in (*RATES, *MEANS):
+        wide[f"{m.id}_shrunk"] = np.full(len(table), np.nan)
+        wide[f"{m.id}_flag"] = np.full(len(table), None, dtype=object)
+    for gkey, idx in groups:  # one pass per year in scope, not per partner
+        crow = cidx.loc[gkey[0] if len(scope) == 1 else gkey] if scope else cidx.iloc[0]
         if isinstance(crow, pd.DataFrame):  # pragma: no cover - defensive: one row per scope
             crow = crow.iloc[0]
         for m in (*RATES, *MEANS):
-            rate = m in RATES
-            if rate:
-                x = sub[f"{m.id}_numerator"].to_numpy(float)
-                n = sub[f"{m.id}_denominator"].to_numpy(float)
-                cx, cn = crow.get(f"{m.id}_numerator", 0.0), crow.get(f"{m.id}_denominator", 0.0)
-                target = cx / cn if cn and cn > 0 else np.nan
-                if (n > 0).any():
-                    fl = funnel_flags(x, n, target, flag_level=flag_level)
-                    sh = shrink_proportions(x, n, method=shrinkage, level=level)
-                else:  # no data for this measure (e.g. no survey): skip the scipy work
-                    fl = funnel_flags(x[:0], n[:0], target).reindex(range(n.size)).assign(flag="no_data")
-                    sh = shrink_proportions(x, n)
-                pst = {"kind": "beta", "a": sh["post_a"], "b": sh["post_b"],
-                       "ok": (n > 0) & np.isfinite(sh["post_a"]) if np.isfinite(sh["a"]) else np.zeros(n.size, bool)}
-            else:
-                n = sub[f"{m.id}_n"].to_numpy(float)
-                x, y, se = n, sub[m.id].to_numpy(float), sub[f"{m.id}_se"].to_numpy(float)
-                cs, cn, css = (crow.get(f"{m.id}_{k}", np.nan) for k in ("sum", "n", "sumsq"))
-                target = cs / cn if cn and cn > 0 else np.nan
-                sd = np.sqrt(max((css - cs * cs / cn) / (cn - 1), 0.0)) if cn and cn > 1 else np.nan
-                fl = _normal_flags(y, n, target, sd, flag_level)
-                sh = shrink_means(y, se, level=level)
-                pst = {"kind": "normal", "mean": sh["shrunk"], "sd": sh["post_sd"], "ok": np.isfinite(se)}
+            cols, sh, pst = (_rate_block if m in RATES else _mean_block)(table, idx, m, crow, level, shrinkage,
+                                                                          flag_level)
             if draws > 0 and pst["ok"].any():
-                rk, rlo, rhi = rank_intervals(posterior_draws(pst, draws, rng), level=level)
+                rk = rank_intervals(posterior_draws(pst, draws, rng), level=level)
             else:  # ranks not asked for (draws=0) or no data
-                rk = rlo = rhi = np.full(n.size, np.nan)
-            f = sub[keys].reset_index(drop=True).assign(
-                measure=m.id, name_zh=m.zh, name_en=m.en, kind="rate" if rate else "mean",
-                numerator=x if rate else np.nan, denominator=n, estimate=sub[m.id].to_numpy(float),
-                ci_low=sub[f"{m.id}_ci_low"].to_numpy(float), ci_high=sub[f"{m.id}_ci_high"].to_numpy(float))
-            f = pd.concat([f, fl.reset_index(drop=True)], axis=1)
-            f["shrunk"], f["shrunk_low"], f["shrunk_high"] = sh["shrunk"], sh["low"], sh["high"]
-            f["rank"], f["rank_low"], f["rank_high"] = rk, rlo, rhi
-            f["n_ranked"] = int(np.isfinite(rk).sum())
-            out.append(f)
+                rk = (np.full(idx.size, np.nan),) * 3
+            cols.update(shrunk=sh["shrunk"], shrunk_low=sh["low"], shrunk_high=sh["high"], rank=rk[0],
+                        rank_low=rk[1], rank_high=rk[2], n_ranked=np.full(idx.size, int(np.isfinite(rk[0]).sum())))
+            blocks.append((idx, m, cols))
+            wide[f"{m.id}_shrunk"][idx], wide[f"{m.id}_flag"][idx] = sh["shrunk"], cols["flag"]
             # posterior parameters (not draws: memory stays O(units)); composite() redraws from them
-            post[(m.id, gkey)] = {**pst, "index": sub.index.to_numpy(),
-                                  "prior": {k: v for k, v in sh.items() if np.isscalar(v)}}
-    fair = pd.concat(out, ignore_index=True)
-    fair["flag_zh"] = fair["flag"].map({k: v[0] for k, v in FLAGS.items()})
-    fair["flag_en"] = fair["flag"].map({k: v[1] for k, v in FLAGS.items()})
-    return fair[[*keys, *FAIR_COLUMNS]], post
+            post[(m.id, gkey)] = {**pst, "index": idx, "prior": {k: v for k, v in sh.items() if np.isscalar(v)}}
+    return _assemble_fair(table, keys, blocks), post, wide
 
 
-def _normal_flags(y: np.ndarray, n: np.ndarray, target: float, sd: float, flag_level: float) -> pd.DataFrame:
-    """Normal funnel limits ``target ± z·sd/√n`` for means (the college's unit SD)."""
-    from scipy import stats
+def _rate_block(table: pd.DataFrame, idx: np.ndarray, m: Any, crow: pd.Series, level: float, shrinkage: str,
+                flag_level: float) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
+    """Funnel flag, shrinkage and posterior of one rate for the rows ``idx`` of ``table``."""
+    x = table[f"{m.id}_numerator"].to_numpy(float)[idx]
+    n = table[f"{m.id}_denominator"].to_numpy(float)[idx]
+    cx, cn = crow.get(f"{m.id}_numerator", 0.0), crow.get(f"{m.id}_denominator", 0.0)
+    target = cx / cn if cn and cn > 0 else np.nan
+    if (n > 0).any():
+        fl = binomial_funnel(x, n, target, flag_level=flag_level)
+        sh = shrink_proportions(x, n, method=shrinkage, level=level)
+    else:  # no data for this measure (e.g. no survey): skip the scipy work
+        fl = {c: np.full(n.size, np.nan) for c in ("college_rate", "limit95_low", "limit95_high", "limit998_low",
+                                                  "limit998_high")}
+        fl["flag"] = np.full(n.size, "no_data", dtype=object)
+        sh = shrink_proportions(x, n)
+    ok = (n > 0) & np.isfinite(sh["post_a"]) if np.isfinite(sh["a"]) else np.zeros(n.size, bool)
+    cols = {"kind": "rate", "numerator": x, "denominator": n, **_estimates(table, idx, m.id), **fl}
+    return cols, sh, {"kind": "beta", "a": sh["post_a"], "b": sh["post_b"], "ok": ok}
 
-    from .fairness import FLAGS
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = sd / np.sqrt(np.where(n > 0, n, np.nan))
-    z95, z998, zf = (stats.norm.isf((1 - lv) / 2) for lv in (0.95, 0.998, flag_level))
-    flag = np.select([~(n > 0) | ~np.isfinite(y), y > target + zf * half, y < target - zf * half],
-                     ["no_data", "above", "below"], default="within")
-    out = pd.DataFrame({"college_rate": target, "limit95_low": target - z95 * half,
-                        "limit95_high": target + z95 * half, "limit998_low": target - z998 * half,
-                        "limit998_high": target + z998 * half, "flag": flag})
-    out["flag_zh"] = out["flag"].map({k: v[0] for k, v in FLAGS.items()})
-    out["flag_en"] = out["flag"].map({k: v[1] for k, v in FLAGS.items()})
-    return out
+def _mean_block(table: pd.DataFrame, idx: np.ndarray, m: Any, crow: pd.Series, level: float, shrinkage: str,
+                flag_level: float) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
+    """Normal funnel flag, shrinkage and posterior of one mean for the rows ``idx`` of ``table``."""
+    n = table[f"{m.id}_n"].to_numpy(float)[idx]
+    y, se = table[m.id].to_numpy(float)[idx], table[f"{m.id}_se"].to_numpy(float)[idx]
+    cs, cn, css = (crow.get(f"{m.id}_{k}", np.nan) for k in ("sum", "n", "sumsq"))
+    target = cs / cn if cn and cn > 0 else np.nan
+    sd = np.sqrt(max((css - cs * cs / cn) / (cn - 1), 0.0)) if cn and cn > 1 else np.nan
+    fl = normal_funnel(y, n, target, sd, flag_level=flag_level)
+    sh = shrink_means(y, se, level=level)
+    cols = {"kind": "mean", "numerator": np.full(n.size, np.nan), "denominator": n,
+            **_estimates(table, idx, m.id), **fl}
+    return cols, sh, {"kind": "normal", "mean": sh["shrunk"], "sd": sh["post_sd"], "ok": np.isfinite(se)}
+
+
+def _estimates(table: pd.DataFrame, idx: np.ndarray, mid: str) -> dict[str, np.ndarray]:
+    return {"estimate": table[mid].to_numpy(float)[idx], "ci_low": table[f"{mid}_ci_low"].to_numpy(float)[idx],
+            "ci_high": table[f"{mid}_ci_high"].to_numpy(float)[idx]}
+
+
+def _assemble_fair(table: pd.DataFrame, keys: list[str], blocks: list[tuple[np.ndarray, Any, dict]]) -> pd.DataFrame:
+    """One long frame from the per-(year, measure) blocks.
+
+    Built column by column without object round trips: one take of the unit columns and
+    label columns taken from a few distinct strings by integer code (building ~10 label
+    columns of 50,000 partners x 11 measures from Python strings cost a second).
+    """
+    rows = np.concatenate([idx for idx, _, _ in blocks]) if blocks else np.zeros(0, dtype=np.intp)
+    block = np.repeat(np.arange(len(blocks)), [idx.size for idx, _, _ in blocks])
+    unit = table[keys].take(rows)
+    cols: dict[str, Any] = {k: unit[k].array for k in keys}
+    for c, get in (("measure", lambda m, b: m.id), ("name_zh", lambda m, b: m.zh), ("name_en", lambda m, b: m.en),
+                   ("kind", lambda m, b: b["kind"])):
+        cols[c] = _labels([get(m, b) for _, m, b in blocks], block)
+    flag = np.concatenate([b["flag"] for _, _, b in blocks]) if blocks else np.zeros(0, dtype=object)
+    codes, uniq = pd.factorize(flag)
+    for c, label in (("flag", lambda f: f), ("flag_zh", lambda f: FLAGS[f][0]), ("flag_en", lambda f: FLAGS[f][1])):
+        cols[c] = _labels([label(f) for f in uniq], codes)
+    for c in FAIR_COLUMNS:
+        if c not in cols:
+            cols[c] = np.concatenate([b[c] for _, _, b in blocks]) if blocks else np.zeros(0)
+    return pd.DataFrame({c: cols[c] for c in (*keys, *FAIR_COLUMNS)})
+
+
+def _labels(labels: list[str], codes: np.ndarray) -> Any:
+    """String column ``labels[codes]`` (pandas' default string dtype) without Python objects per row."""
+    return pd.Index(labels, dtype="str").take(codes).array
