@@ -709,3 +709,25 @@ def test_a_table_longer_than_a_sheet_is_split_and_never_cut_silently(sample, tmp
     assert [len(r) for r in rows] == [1, 1]  # two full sheets of one data row each
     note = rows[1][-1][0]
     assert f"共 {n:,} 行" in note and "前 1 行" in note and "validate --csv" in note
+
+
+def test_partner_evaluation_sheet_lists_exactly_the_funnel_flagged_partners(sample_out):
+    """合作企业评估: the partners outside the exact 99.8 % funnel limits, counts from the internships table."""
+    from scipy.stats import binom
+
+    rep, xlsx, _ = sample_out
+    sheet = _sheet(xlsx, "合作企业评估")
+    table = rep.tables["partners"]
+    assert len(sheet) == len(table) and len(table) > 0
+    hire = table[table["measure_name"] == "实习生录用率"]
+    i = cm.sample.load_sample()["internships"]
+    i = i[(i["year"] == YEAR) & i["hired"].notna()]
+    college = i["hired"].astype(bool).mean()
+    for _, row in hire.iterrows():
+        mine = i[i["enterprise"] == row["enterprise"]]["hired"].astype(bool)
+        assert (row["numerator"], row["denominator"]) == (mine.sum(), len(mine))  # a hand count
+        x, n = int(mine.sum()), len(mine)
+        # flagged above: P(X >= x) under the college rate below the one-sided 0.1 % of the 99.8 % limits
+        above = binom.sf(x - 1, n, college) < 0.001
+        below = binom.cdf(x, n, college) < 0.001
+        assert row["partner_flag"] == ("优于全校水平" if above else "低于全校水平" if below else None)

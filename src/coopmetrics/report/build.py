@@ -402,6 +402,7 @@ class _Builder:
         self._official()
         self._details()
         self._enterprise()
+        self._partners()
         self._yoy()
         defs = definitions_table(sorted(set(self.trend["indicator"])), lang=self.lang)
         names = dict(zip(self.registry["id"], self.registry["name_zh"], strict=True))  # 岗位实习 since 2021
@@ -458,6 +459,37 @@ class _Builder:
         sort_col = "equipment_value" if "equipment_value" in table.columns else (cols[0] if cols else "enterprise")
         self.tables["enterprise"] = table.sort_values(sort_col, ascending=False, kind="stable").reset_index(
             drop=True)
+
+    # --- partner evaluation (合作企业评估) ------------------------------------------------------------
+    def _partners(self) -> None:
+        """Partners significantly above or below the college (exact funnel limits), with shrunk estimates."""
+        if _frame(self.data, "enterprises") is None:
+            return
+        from ..errors import CoopmetricsError
+        from ..partners.appendix import report_section
+
+        try:
+            sec = report_section(self.data, self.year, lang=self.lang, options=self.options)
+        except CoopmetricsError as exc:
+            self.note(f"合作企业评估未完成：{exc.message_zh}", f"partner evaluation skipped: {exc.message_en}")
+            return
+        flags = sec.tables["flags"]
+        name = "name_zh" if self.lang == "zh" else "name_en"
+        label = "flag_zh" if self.lang == "zh" else "flag_en"
+        cols = ["enterprise", "department", name, "numerator", "denominator", "estimate", "ci_low", "ci_high",
+                "college_rate", "shrunk", "shrunk_low", "shrunk_high", label]
+        table = flags[[c for c in cols if c in flags.columns]].rename(
+            columns={name: "measure_name", label: "partner_flag"})
+        # rates print as percentages; a flagged mean (salary) keeps its unit
+        table.insert(3, "unit", np.where(flags["kind"].astype(str) == "rate", "share", "yuan_per_month"))
+        self.tables["partners"] = table.sort_values(["measure_name", "partner_flag", "enterprise"],
+                                                    kind="stable").reset_index(drop=True)
+        for key in ("funnel", "survival"):
+            if key in sec.figures:
+                self.figures[f"partner_{key}"] = sec.figures[key]
+        if table.empty:
+            self.note("没有合作企业显著高于或低于全校水平（漏斗图 99.8% 界限）",
+                      "no partner is significantly above or below the college (funnel 99.8% limits)")
 
     # --- cohorts -----------------------------------------------------------------------------------
     def _cohorts(self) -> None:

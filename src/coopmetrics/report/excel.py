@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["write_excel", "visible_columns", "cell_text"]
 
 _ESTIMATE_COLS = {"estimate", "ci_low", "ci_high", "previous", "change", "change_ci_low", "change_ci_high",
-                  "estimate_cohort", "estimate_reference", "difference", "target", "estimate_unweighted"}
+                  "estimate_cohort", "estimate_reference", "difference", "target", "estimate_unweighted",
+                  "college_rate", "shrunk", "shrunk_low", "shrunk_high"}
 _PCT_ALWAYS = {"response_rate"}
 _YEAR_COLS = {"year", "grad_year", "partnership_start", "row"}
 _INT_COLS = {"numerator", "denominator", "n", "n_cohort", "n_reference", "rows_read", "kept", "fixed",

@@ -31,6 +31,11 @@ _TEMPLATES = Path(__file__).with_name("templates")
 _LIMITS = {"validation": 100, "enterprise": 30, "by_group": 400, "technical": 200}
 
 _INTROS: dict[str, tuple[str, str]] = {
+    "partners": ("按每家合作企业的学生成效与全校水平比较：只列出超出漏斗图 99.8% 界限（精确二项分布）的企业，"
+                 "并给出经验贝叶斯估计，小企业不会因偶然而排在前后。",
+                 "Each partner's students' outcomes against the college: only partners outside the 99.8% funnel "
+                 "limits (exact binomial) are listed, with empirical-Bayes estimates, so small partners are not "
+                 "ranked by chance."),
     "summary": ("关键数字、与上一年相比的变化，以及变化是否超出随机波动（按95%置信区间和多重比较校正后的 q 值判断）。",
                 "Key figures, the change from last year and whether it is beyond chance (95% CI and BH q-value)."),
     "scorecard": ("按质量年报计分卡格式：每项一行，两个届别并列。标“未提供数据”的项目需学校另行填报。",
@@ -150,6 +155,7 @@ _FIGURES_OF = {"scorecard": ("trend_placement_rate", "trend_job_relevance_rate",
                              "trend_school_satisfaction", "trend_employer_satisfaction"),
                "resources": ("trend_dual_teacher_ratio_professional", "dual_ratio"),
                "feedback": ("likert_school", "likert_employer"), "enterprise": ("enterprise",),
+               "partners": ("partner_funnel", "partner_survival"),
                "cohorts": ("forest",)}
 
 
