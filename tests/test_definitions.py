@@ -157,6 +157,8 @@ def test_ops_reading_options_are_declared_by_their_indicators():
             for f in m.where:
                 if f.op == "in_profile" and f.value[0]:
                     continue  # a fixed profile (e.g. the 2021 grouping) does not read Options.profile
+                if f.op == "relevance_scope" and f.value:
+                    continue  # a fixed scope (理工农医类专业相关度) does not read Options.relevance_scope
                 for opt in FILTER_OPS[f.op].options:
                     if opt not in ind.options_used and opt not in ("exclude_levels", "survey_items",
                                                                     "satisfied_levels", "overall_items"):
