@@ -208,7 +208,8 @@ def load(
         ``first_k`` rows per rule); ``"pandas"`` runs the same rules on a pandas
         frame. ``"auto"``: DuckDB for Parquet files of at least
         :data:`LAZY_AUTO_ROWS` rows, eager otherwise. On the lazy route ``row`` in the
-        report is the 0-based row index in the Parquet file, text cells are not
+        report is the record number in the Parquet file (file row index + 1, as on the eager
+        route), text cells are not
         re-normalised (Parquet is typed) and ``pii="hash"`` runs on Polars.
     table : str, optional
         Force the table of a single file whose name and headers are ambiguous.
@@ -481,20 +482,24 @@ def _lazy_engine(lazy: bool | str, f: Path, pii: str) -> str | None:
 
 
 def _scan_one(f: Path, engine: str) -> Any:
-    """One Parquet file as a narwhals LazyFrame with ``_row`` (0-based file row index); only footers read."""
+    """One Parquet file as a narwhals LazyFrame with ``_row`` = file row index + 1; only footers read.
+
+    1-based, as the eager Parquet reader numbers records, so a file reports the same rows whichever
+    route ``lazy="auto"`` picks.
+    """
     import narwhals as nw
 
     if engine == "duckdb":
         import duckdb
 
         rel = duckdb.default_connection().read_parquet(str(f), file_row_number=True)
-        return nw.from_native(rel).rename({"file_row_number": "_row"})
+        return nw.from_native(rel).with_columns((nw.col("file_row_number") + 1).alias("_row")).drop("file_row_number")
     if engine == "polars":
         import polars as pl
 
-        return nw.from_native(pl.scan_parquet(f).with_row_index("_row"))
+        return nw.from_native(pl.scan_parquet(f).with_row_index("_row", offset=1))
     frame = pd.read_parquet(f)
-    frame["_row"] = range(len(frame))
+    frame["_row"] = range(1, len(frame) + 1)
     return nw.from_native(frame).lazy()
 
 

@@ -129,7 +129,9 @@ class Rule:
         if self.check == "required":
             return f"{name} 为空", f"{self.column} blank"
         if self.check in ("year_range", "range"):
-            return f"{name} 不在 {self.lo:g}–{self.hi:g}", f"{self.column} outside {self.lo:g}–{self.hi:g}"
+            lo = "−∞" if self.lo is None else f"{self.lo:g}"
+            hi = "∞" if self.hi is None else f"{self.hi:g}"
+            return f"{name} 不在 {lo}–{hi}", f"{self.column} outside {lo}–{hi}"
         if self.check == "not_negative":
             return f"{name} < 0", f"{self.column} below 0"
         if self.check == "in_list":
@@ -397,3 +399,19 @@ def _kept_frame(flagged: Any, rules: Sequence[Rule], alive: str) -> Any:
         out = out.with_columns(e)
     helpers = [c for c in out.collect_schema().names() if c.startswith("_")]
     return out.drop(helpers)
+
+
+def _update_docs(path: str = "docs/loading.md") -> None:
+    """Rewrite the rules table between ``<!-- rules:start -->`` and ``<!-- rules:end -->``."""
+    import re
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    new = re.sub(r"<!-- rules:start -->\n(?:.*?\n)?<!-- rules:end -->",
+                 lambda _: f"<!-- rules:start -->\n{rules_markdown()}\n<!-- rules:end -->", text, flags=re.S)
+    p.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m coopmetrics.rules_validation  (from the repository root)
+    _update_docs()
