@@ -221,12 +221,30 @@ def rules_markdown() -> str:
     return "\n".join(lines)
 
 
+def _join_first(frame: Any, rule: Rule, alive: nw.Expr) -> Any:
+    """Flag repeated keys: one hash aggregation over the live rows, collected (only repeated keys).
+
+    A window (``min(_idx) over (partition by key)``) sorts every row by key; the aggregate keeps
+    only keys seen twice or more, a small table joined back (``_first`` = ``_idx`` of the first).
+    """
+    firsts = (frame.filter(alive).group_by(*rule.key)
+              .agg(nw.col("_idx").min().alias("_first"), nw.len().alias("_nkey"))
+              .filter(nw.col("_nkey") > 1).drop("_nkey").collect())
+    impl = frame.implementation
+    small = firsts.lazy() if impl.is_pandas() else firsts.lazy(backend=impl)
+    frame = frame.join(small, on=list(rule.key), how="left")
+    flag = (alive & ~nw.col("_first").is_null() & (nw.col("_idx") != nw.col("_first"))).fill_null(False)
+    return frame.with_columns(flag.alias(rule.flag))
+
+
 def add_flags(frame: Any, table: str, rules: Sequence[Rule]) -> tuple[Any, str]:
     """Add one boolean flag column per rule and ``_alive`` to a narwhals frame with ``_idx``.
 
     Returns the frame and the name of the alive column. Row rules are applied in
     order (a row excluded by one is not tested by the next), duplicates among the
-    rows alive at that point (first by ``_idx`` kept; ``_first`` holds its ``_idx``).
+    rows alive at that point (first by ``_idx`` kept; ``_first`` holds its ``_idx``). The
+    repeated keys are found by one aggregation pass, collected (a table of the repeated keys
+    only) and joined back.
     """
     alive = nw.lit(True)
     cols: list[nw.Expr] = []
@@ -238,11 +256,7 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule]) -> tuple[Any, str]:
         if r.stage != "row":
             continue
         if r.check == "duplicate":
-            frame = frame.with_columns(_alive=alive)
-            frame = frame.with_columns(_cand=nw.when(nw.col("_alive")).then(nw.col("_idx")))
-            frame = frame.with_columns(_first=nw.col("_cand").min().over(*r.key))
-            frame = frame.with_columns(
-                (nw.col("_alive") & (nw.col("_idx") != nw.col("_first"))).fill_null(False).alias(r.flag))
+            frame = _join_first(frame, r, alive)
         else:
             frame = frame.with_columns(r.offends(alive).alias(r.flag))
         if r.action == "excluded":
