@@ -157,6 +157,24 @@ def test_folder_of_parquet_files_duplicates_across_files(tmp_path):
         assert "row 1 of file '毕业生_1.parquet'" in dup["message_en"].iloc[0]
 
 
+def test_first_k_applies_per_file(tmp_path):
+    g = _panel()
+    g.iloc[:30].to_parquet(tmp_path / "毕业生_1.parquet")   # planted rows 3, 7, 12, 20, 25
+    g.iloc[30:].to_parquet(tmp_path / "毕业生_2.parquet")   # planted rows 31, 40, 44
+    g2 = g.iloc[30:].reset_index(drop=True)
+    g2.loc[[1, 2, 5], "毕业去向代码"] = "99"
+    g2.to_parquet(tmp_path / "毕业生_2.parquet")
+    g1 = g.iloc[:30].copy()
+    g1.loc[[0, 1], "毕业去向代码"] = "99"                 # with row 20: three unknown codes in file 1
+    g1.to_parquet(tmp_path / "毕业生_1.parquet")
+    ds = cm.load(tmp_path, lazy="duckdb", first_k=2)
+    rep = ds.validation[ds.validation["problem"] == "unknown_code"]
+    assert rep.groupby("file")["row"].apply(list).to_dict() == {"毕业生_1.parquet": [1, 2], "毕业生_2.parquet": [2, 3]}
+    cnt = ds.validation_counts[ds.validation_counts["problem"] == "unknown_code"].set_index("file")
+    assert cnt["rows"].to_dict() == {"毕业生_1.parquet": 3, "毕业生_2.parquet": 3}
+    assert cnt["listed"].to_dict() == {"毕业生_1.parquet": 2, "毕业生_2.parquet": 2}
+
+
 def test_messy_export_as_parquet_gives_the_eager_row_problems(tmp_path):
     """The shipped messy export: cells normalised by the eager reader, written to Parquet with the raw
     money (so negative_money is still there), then validated by each engine; row problems must match."""

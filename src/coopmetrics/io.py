@@ -214,8 +214,8 @@ def load(
     table : str, optional
         Force the table of a single file whose name and headers are ambiguous.
     first_k : int or None, default 20
-        Lazy route: offending rows listed in ``.validation`` per rule, column and
-        file (the first by row); every offence is still counted in
+        Lazy route: offending rows listed in ``.validation`` per rule (and column) and
+        file, the first by row; every offence is still counted in
         ``.validation_counts`` and in ``.accounting``. None lists them all.
 
     Returns

@@ -283,12 +283,19 @@ def _text(v: object) -> str:
 
 def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[str, str], *,
                    first_k: int | None = 20) -> tuple[Any, Any, Any, Any]:
-    """Validate a canonical narwhals frame by its rules in two engine passes.
+    """Validate a canonical narwhals frame by its rules, the engine doing the row work.
+
+    Passes over the data: (1) the repeated keys (one hash aggregation, only keys seen
+    twice collected); (2) the offending rows only (``_fno``, ``_idx`` and one boolean per
+    rule), from which exact counts, the accounting and the first K rows per rule and
+    file are computed; (3) the values of those first K rows; a row count per input.
+    The returned kept frame stays lazy: excluded rows removed by an anti-join on the
+    (small) table of excluded row numbers, cells cleared by the same expressions.
 
     Parameters
     ----------
     frame : narwhals LazyFrame
-        Canonical columns plus ``_fno`` (input number) and ``_row`` (row index in that input).
+        Canonical columns plus ``_fno`` (input number) and ``_row`` (record number in that input).
     table : str
         Canonical table.
     files : sequence of str
@@ -296,8 +303,8 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     headers : dict
         Canonical column -> header as written in the file (for messages).
     first_k : int or None, default 20
-        Offending rows listed per rule and column (the first by file and row); the
-        rest are counted in ``counts``. None lists them all.
+        Offending rows listed per rule (and column) and input file, the first by row;
+        the rest are counted in ``counts``. None lists them all.
 
     Returns
     -------
@@ -308,68 +315,73 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     """
     import pandas as pd
 
-    from .dataset import ACCOUNTING_COLUMNS
     from .validation import empty_report, problem_rows
 
     rules = rules_for(table, frame.collect_schema().names())
     frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_row").cast(nw.Int64))
     flagged, alive = add_flags(frame, table, rules)
-    fixed = [nw.col(r.flag) for r in rules if r.action == "fixed"]
-    any_fixed = nw.any_horizontal(*fixed, ignore_nulls=True) if fixed else nw.lit(False)
-    # pass 1: exact counts per input and rule, and the row accounting
-    ints = [nw.col(alive).cast(nw.Int64).alias("_kept"), (nw.col(alive) & any_fixed).cast(nw.Int64).alias("_fixed")]
-    ints += [nw.col(r.flag).cast(nw.Int64).alias(f"_n{i}") for i, r in enumerate(rules)]
-    sums = ["_kept", "_fixed", *[f"_n{i}" for i in range(len(rules))]]
-    per_file = (flagged.select("_fno", *ints).group_by("_fno")
-                .agg(nw.len().alias("_n"), *[nw.col(c).sum() for c in sums]).collect().to_pandas()
-                .sort_values("_fno"))
-    # pass 2: the first K offending rows of each rule (running count in file-row order)
-    need = [c for r in rules for c in (r.column, *r.key)]
-    keep_cols = list(dict.fromkeys(["_fno", "_row", "_idx", *need, *[r.flag for r in rules],
-                                    *(["_first"] if any(r.check == "duplicate" for r in rules) else [])]))
-    hit = nw.any_horizontal(*[nw.col(r.flag) for r in rules], ignore_nulls=True) if rules else nw.lit(False)
-    sub = flagged.filter(hit)
-    if first_k is not None:
-        ranks = [nw.col(r.flag).cast(nw.Int64).cum_sum().over(order_by="_idx").alias(f"_k{i}")
-                 for i, r in enumerate(rules)]
-        sub = sub.with_columns(ranks).filter(nw.any_horizontal(
-            *[nw.col(r.flag) & (nw.col(f"_k{i}") <= first_k) for i, r in enumerate(rules)], ignore_nulls=True))
-        keep_cols += [f"_k{i}" for i in range(len(rules))]
-    rows = sub.select(keep_cols).collect().to_pandas().sort_values("_idx", kind="stable")
-    rows["_file"] = [files[int(i)] for i in rows["_fno"]] if len(rows) else pd.Series(dtype=object)
-    rows["_sheet"] = ""
-    reports = []
-    for i, r in enumerate(rules):
-        mask = rows[r.flag].fillna(False).to_numpy(dtype=bool).copy()
+    flags = [r.flag for r in rules]
+    dup = any(r.check == "duplicate" for r in rules)
+    hit = nw.any_horizontal(*[nw.col(f) for f in flags], ignore_nulls=True) if rules else nw.lit(False)
+    off = (flagged.filter(hit).select("_fno", "_idx", alive, *flags, *(["_first"] if dup else []))
+           .collect().to_pandas())
+    n_read = frame.group_by("_fno").agg(nw.len().alias("_n")).collect().to_pandas().set_index("_fno")["_n"]
+    acc, counts = _tally(off, rules, alive, n_read, files, table, headers)
+    # the first K offending rows of each rule and file, then their values (one filtered scan)
+    chosen: dict[str, Any] = {}
+    for r in rules:
+        sub = off.loc[off[r.flag].to_numpy(dtype=bool), ["_fno", "_idx", *(["_first"] if dup else [])]]
+        sub = sub.sort_values("_idx", kind="stable")
         if first_k is not None:
-            mask &= (rows[f"_k{i}"] <= first_k).to_numpy()
-        part = rows.loc[mask]
-        if part.empty:
+            sub = sub[sub.groupby("_fno").cumcount().to_numpy() < first_k]
+        chosen[r.flag] = sub
+    wanted = sorted({int(i) for sub in chosen.values() for i in sub["_idx"]})
+    need = list(dict.fromkeys(c for r in rules for c in (r.column, *r.key)))
+    vals = (frame.filter(nw.col("_idx").is_in(wanted)).select("_idx", "_row", *need).collect().to_pandas()
+            .set_index("_idx") if wanted else pd.DataFrame(columns=["_row", *need]))
+    reports = []
+    for r in rules:
+        sub = chosen[r.flag]
+        if sub.empty:
             continue
+        part = vals.loc[sub["_idx"].to_numpy()].reset_index()
+        part["_file"] = [files[int(i) // _ROW_SHIFT] for i in part["_idx"]]
+        part["_sheet"] = ""
+        if dup:
+            part["_first"] = sub["_first"].to_numpy()
         reports.append(_report_rows(part, r, headers, files, problem_rows))
     report = pd.concat(reports, ignore_index=True) if reports else empty_report()
     report = report.sort_values(["file", "sheet", "row"], kind="stable").reset_index(drop=True)
+    listed = report.groupby(["file", "problem", "column"], sort=False).size() if len(report) else None
+    counts["listed"] = [int(listed.get((f, p, c), 0)) if listed is not None else 0
+                        for f, p, c in counts[["file", "problem", "column"]].itertuples(index=False)]
+    return _kept_frame(frame, rules, off, alive), report, acc, counts
 
-    acc = pd.DataFrame({"table": table, "file": [files[int(i)] for i in per_file["_fno"]], "sheet": "",
-                        "rows_read": per_file["_n"].astype("int64").to_numpy(),
-                        "kept": per_file["_kept"].astype("int64").to_numpy(),
-                        "fixed": per_file["_fixed"].astype("int64").to_numpy()})
-    acc["excluded"] = acc["rows_read"] - acc["kept"]
+
+def _tally(off: Any, rules: Sequence[Rule], alive: str, n_read: Any, files: Sequence[str],
+           table: str, headers: dict[str, str]) -> tuple[Any, Any]:
+    """Row accounting and exact counts per input from the offending rows (vectorised groupbys)."""
+    import pandas as pd
+
+    from .dataset import ACCOUNTING_COLUMNS
+
+    fixed_flags = [r.flag for r in rules if r.action == "fixed"]
+    live = off[alive].to_numpy(dtype=bool)
+    fixed = live & (off[fixed_flags].to_numpy(dtype=bool).any(axis=1) if fixed_flags else False)
+    g = pd.DataFrame({"_fno": off["_fno"].to_numpy(), "excluded": ~live, "fixed": fixed})
+    per = g.groupby("_fno")[["excluded", "fixed"]].sum().reindex(n_read.index, fill_value=0)
+    acc = pd.DataFrame({"table": table, "file": [files[int(i)] for i in n_read.index], "sheet": "",
+                        "rows_read": n_read.to_numpy(dtype="int64"),
+                        "excluded": per["excluded"].to_numpy(dtype="int64"),
+                        "fixed": per["fixed"].to_numpy(dtype="int64")})
+    acc["kept"] = acc["rows_read"] - acc["excluded"]
     for c in ("rows_read", "kept", "fixed", "excluded"):
         acc[c] = acc[c].astype("Int64")
-    acc = acc[ACCOUNTING_COLUMNS]
-    listed = report.groupby(["file", "problem", "column"], sort=False).size() if len(report) else {}
-    counts = []
-    for i, r in enumerate(rules):
-        for fno, n in zip(per_file["_fno"], per_file[f"_n{i}"], strict=True):
-            if int(n):
-                header = _header(r, headers)
-                f = files[int(fno)]
-                counts.append((table, f, "", header, r.problem, r.action, int(n),
-                               int(listed.get((f, r.problem, header), 0)) if len(report) else 0))
-    counts_df = pd.DataFrame(counts, columns=COUNT_COLUMNS)
-    kept = _kept_frame(flagged, rules, alive)
-    return kept, report, acc, counts_df
+    n = off.groupby("_fno")[[r.flag for r in rules]].sum() if rules else pd.DataFrame()
+    rows = [(table, files[int(fno)], "", _header(r, headers), r.problem, r.action, int(n.loc[fno, r.flag]))
+            for r in rules for fno in n.index if int(n.loc[fno, r.flag])]
+    counts = pd.DataFrame(rows, columns=COUNT_COLUMNS[:-1])
+    return acc[ACCOUNTING_COLUMNS].sort_values("file", kind="stable").reset_index(drop=True), counts
 
 
 def _header(rule: Rule, headers: dict[str, str]) -> str:
@@ -400,17 +412,38 @@ def _report_rows(part: Any, r: Rule, headers: dict[str, str], files: Sequence[st
                         detail=detail, names=r.check in ("code_list", "range", "year_range", "not_negative"))
 
 
-def _kept_frame(flagged: Any, rules: Sequence[Rule], alive: str) -> Any:
-    """Kept rows, offending cells cleared (or set to the catch-all), helper columns dropped: still lazy."""
-    fixes = []
+def _kept_frame(frame: Any, rules: Sequence[Rule], off: Any, alive: str) -> Any:
+    """Kept rows, offending cells cleared (or set to the catch-all), helper columns dropped: still lazy.
+
+    Excluded rows go by an anti-join on their row numbers (known from the offending rows), so the
+    duplicate aggregation is not run again when the table is queried; cheap cell rules are the
+    same expressions, a personal-data pattern clears exactly the cells found (a join, not a regex).
+    """
+    impl = frame.implementation
+
+    def small(data: dict[str, Any]) -> Any:
+        df = nw.from_dict(data, backend="pandas" if impl.is_pandas() else "pyarrow")
+        return df.lazy() if impl.is_pandas() else df.lazy(backend=impl)
+
+    out = frame
+    gone = off.loc[~off[alive].to_numpy(dtype=bool), "_idx"].to_numpy(dtype="int64")
+    if len(gone):
+        out = out.join(small({"_idx": gone}), on="_idx", how="anti")
     for r in rules:
-        if r.stage == "cell" and (r.clears or r.fallback):
-            value = nw.lit(r.fallback) if r.fallback else nw.lit(None)
-            fixes.append(nw.when(nw.col(r.flag)).then(value).otherwise(nw.col(r.column)).alias(r.column))
-    # several rules on one column (negative money, range): apply them one after another
-    out = flagged.filter(nw.col(alive))
-    for e in fixes:
-        out = out.with_columns(e)
+        if r.stage != "cell" or not (r.clears or r.fallback):
+            continue
+        if r.check == "pii_pattern":
+            hits = off.loc[off[r.flag].to_numpy(dtype=bool), "_idx"].to_numpy(dtype="int64")
+            if not len(hits):
+                continue
+            out = out.join(small({"_idx": hits, "_hit": [True] * len(hits)}), on="_idx", how="left")
+            cond = nw.col("_hit").fill_null(False)
+        else:
+            cond = r.offends()
+        value = nw.lit(r.fallback) if r.fallback else nw.lit(None)
+        out = out.with_columns(nw.when(cond).then(value).otherwise(nw.col(r.column)).alias(r.column))
+        if r.check == "pii_pattern":
+            out = out.drop("_hit")
     helpers = [c for c in out.collect_schema().names() if c.startswith("_")]
     return out.drop(helpers)
 
