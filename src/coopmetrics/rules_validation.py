@@ -237,7 +237,38 @@ def _join_first(frame: Any, rule: Rule, alive: nw.Expr) -> Any:
     return frame.with_columns(flag.alias(rule.flag))
 
 
-def add_flags(frame: Any, table: str, rules: Sequence[Rule]) -> tuple[Any, str]:
+#: A personal-data pattern is tested on the distinct values of a column with at most this many of them.
+DISTINCT_LIMIT = 200_000
+
+
+def distinct_matches(frame: Any, rules: Sequence[Rule]) -> dict[str, list[str]]:
+    """Values matching the personal-data pattern, tested once per distinct value (not per row).
+
+    Text columns of a panel (专业, 院系, 合作企业 ...) hold few distinct values; the engine
+    lists them (one aggregation per column, at most :data:`DISTINCT_LIMIT` + 1 returned),
+    pyarrow's regex engine tests them, and the rule becomes ``is_in`` of the matches.
+    A column with more distinct values keeps the per-row pattern.
+    """
+    from .privacy import contains_pii
+
+    out: dict[str, list[str]] = {}
+    for r in rules:
+        if r.check != "pii_pattern":
+            continue
+        # group_by, not unique(): narwhals' lazy unique() is a window over every row in DuckDB
+        values = frame.group_by(r.column).agg(nw.len().alias("_n")).head(DISTINCT_LIMIT + 1).collect()
+        vals = [None if v is None else str(v) for v in values.get_column(r.column).to_list()]
+        if len(vals) > DISTINCT_LIMIT:
+            continue
+        import pandas as pd
+
+        s = pd.Series([v for v in vals if v is not None], dtype=object)
+        out[r.column] = s[contains_pii(s)].tolist() if len(s) else []
+    return out
+
+
+def add_flags(frame: Any, table: str, rules: Sequence[Rule],
+              matches: dict[str, list[str]] | None = None) -> tuple[Any, str]:
     """Add one boolean flag column per rule and ``_alive`` to a narwhals frame with ``_idx``.
 
     Returns the frame and the name of the alive column. Row rules are applied in
@@ -248,8 +279,13 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule]) -> tuple[Any, str]:
     """
     alive = nw.lit(True)
     cols: list[nw.Expr] = []
+    matches = matches or {}
     for r in rules:
-        if r.stage == "cell":
+        if r.stage == "cell" and r.check == "pii_pattern" and r.column in matches:
+            hits = matches[r.column]
+            e = nw.col(r.column).cast(nw.String).is_in(hits).fill_null(False) if hits else nw.lit(False)
+            cols.append(e.alias(r.flag))
+        elif r.stage == "cell":
             cols.append(r.offends().alias(r.flag))
     frame = frame.with_columns(cols) if cols else frame
     for r in rules:
@@ -319,7 +355,7 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
 
     rules = rules_for(table, frame.collect_schema().names())
     frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_row").cast(nw.Int64))
-    flagged, alive = add_flags(frame, table, rules)
+    flagged, alive = add_flags(frame, table, rules, distinct_matches(frame, rules))
     flags = [r.flag for r in rules]
     dup = any(r.check == "duplicate" for r in rules)
     hit = nw.any_horizontal(*[nw.col(f) for f in flags], ignore_nulls=True) if rules else nw.lit(False)
