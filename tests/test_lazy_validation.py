@@ -227,3 +227,27 @@ def test_docs_rule_table_is_current():
 
 def test_auto_keeps_small_parquet_eager(panel_dir):
     assert isinstance(cm.load(panel_dir / "毕业生.parquet", lazy="auto")["graduates"], pd.DataFrame)
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_per_row_pattern_above_the_distinct_limit_gives_the_same_report(panel_dir, engine, monkeypatch):
+    import coopmetrics.rules_validation as rv
+
+    by_distinct = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    monkeypatch.setattr(rv, "DISTINCT_LIMIT", 1)  # every text column "too varied": regex per row
+    by_row = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    pd.testing.assert_frame_equal(by_row.validation, by_distinct.validation)
+    assert (by_row.validation["problem"] == "pii_cleared").sum() == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_compute_on_the_lazy_table_equals_compute_on_the_eager_one(panel_dir, engine):
+    lazy = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    eager = cm.load(panel_dir / "毕业生.csv")
+    cols = ["grad_year", "numerator", "denominator", "estimate"]
+    for ind in ("placement_rate", "salary_mean"):
+        got = cm.compute(lazy["graduates"], ind, by=["grad_year"])
+        want = cm.compute(eager["graduates"], ind, by=["grad_year"])
+        c = [x for x in cols if x in got.columns]
+        pd.testing.assert_frame_equal(got[c].reset_index(drop=True), want[c].reset_index(drop=True),
+                                      check_dtype=False)
