@@ -15,7 +15,7 @@ row groups so generation never holds the file in memory, then runs in fresh proc
   and accounting, first 20 rows per rule) then the same ``compute`` on the returned relation;
 * ``load-polars``  -- the same with ``lazy="polars"`` (``--polars``).
 
-It prints wall time (imports excluded), the peak resident memory of each child's own address
+It prints wall time (imports excluded; the median of ``--repeat`` alternating runs), the peak resident memory of each child's own address
 space (``VmHWM``, as in ``bench_scale.py``), the ratio to ``scan``, and checks that the
 accounting of the load adds up (``rows_read == kept + excluded == n``) and that the excluded
 rows lie within the planted truth (impossible years and blank ids exactly; repeated ids only
@@ -145,6 +145,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", nargs="+", type=float, default=[1e6])
     ap.add_argument("--polars", action="store_true", help="also run cm.load(lazy='polars')")
+    ap.add_argument("--repeat", type=int, default=1, help="alternating runs per variant; medians reported")
     ap.add_argument("--_child")
     ap.add_argument("--_path")
     args = ap.parse_args()
@@ -158,7 +159,14 @@ def main() -> None:
         print(f"\n## {n:,} rows ({path.stat().st_size / 1024**2:.0f} MiB Parquet, ready in "
               f"{time.perf_counter() - t0:.1f} s)")
         variants = ["scan", "load-duckdb"] + (["load-polars"] if args.polars else [])
-        res = {v: run(v, path) for v in variants}
+        runs: dict[str, list[dict]] = {v: [] for v in variants}
+        for _ in range(args.repeat):  # alternate, so machine noise hits every variant alike
+            for v in variants:
+                runs[v].append(run(v, path))
+        res = {}
+        for v, rs in runs.items():
+            med = sorted(rs, key=lambda r: r["seconds"])[len(rs) // 2]
+            res[v] = {**med, "peak_rss_gib": max(r["peak_rss_gib"] for r in rs)}
         hard, dups = expected_excluded(n)
         for v in variants:
             r = res[v]

@@ -49,7 +49,7 @@ no_data_rows               flagged     a table with a header and no data rows (a
 totals_row                 excluded    合计/总计/小计 row, or a row equal to the column sums
 spaces_removed             fixed       spaces inside an identifier or code removed
 year_as_date               fixed       a year Excel stored as a date serial (2024 -> 1905-07-16)
-not_validated              flagged     lazy Parquet table: rows were not validated
+not_validated              flagged     (no longer produced: lazy Parquet is validated by the engine)
 =========================  ==========  ==================================================
 
 Examples
