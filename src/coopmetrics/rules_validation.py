@@ -199,7 +199,7 @@ def rules_for(table: str, columns: Sequence[str] | None = None) -> tuple[Rule, .
     Examples
     --------
     >>> [r.problem for r in rules_for("graduates", ["student_id", "grad_year", "major"])]
-    ['impossible_year', 'missing_required_value', 'missing_required_value', 'missing_required_value', 'duplicate_id']
+    ['impossible_year', 'missing_required_value', 'missing_required_value', 'missing_required_value', 'duplicate_id', 'pii_cleared']
     """
     have = None if columns is None else set(columns)
     return tuple(r for r in RULES if r.table == table
