@@ -177,7 +177,7 @@ def load(
     *,
     salt: str | bytes | None = None,
     pii: str = "drop",
-    lazy: bool | str = False,
+    lazy: bool | str = "auto",
     table: str | None = None,
     first_k: int | None = 20,
 ) -> Dataset:
@@ -198,7 +198,7 @@ def load(
         Names, phones, e-mails and exam numbers are dropped, or replaced by
         ``<column>_hash`` columns of salted SHA-256 hashes. ID-card numbers are
         always dropped.
-    lazy : bool or {"auto", "duckdb", "polars", "pandas"}, default False
+    lazy : bool or {"auto", "duckdb", "polars", "pandas"}, default "auto"
         How Parquet files load (CSV and Excel always load eagerly). ``False``: read
         into pandas and validated by the eager loader. ``"duckdb"`` / ``"polars"`` /
         ``True`` (= ``"polars"``): the table stays a lazy scan (DuckDB relation or
@@ -206,8 +206,8 @@ def load(
         are validated by the engine through the declared rules of
         :mod:`coopmetrics.rules_validation` in two passes (exact counts, first
         ``first_k`` rows per rule); ``"pandas"`` runs the same rules on a pandas
-        frame. ``"auto"``: DuckDB for Parquet files of at least
-        :data:`LAZY_AUTO_ROWS` rows, eager otherwise. On the lazy route ``row`` in the
+        frame. ``"auto"`` (default): DuckDB for Parquet files of at least
+        :data:`LAZY_AUTO_ROWS` (200,000) rows, eager otherwise. On the lazy route ``row`` in the
         report is the record number in the Parquet file (file row index + 1, as on the eager
         route), text cells are not
         re-normalised (Parquet is typed) and ``pii="hash"`` runs on Polars.
