@@ -269,3 +269,9 @@ def test_compute_on_the_lazy_table_equals_compute_on_the_eager_one(panel_dir, en
         c = [x for x in cols if x in got.columns]
         pd.testing.assert_frame_equal(got[c].reset_index(drop=True), want[c].reset_index(drop=True),
                                       check_dtype=False)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "20"])
+def test_first_k_must_be_a_count(panel_dir, bad):
+    with pytest.raises(cm.errors.InputError, match="first_k"):
+        cm.load(panel_dir / "毕业生.parquet", lazy="duckdb", first_k=bad)

@@ -243,6 +243,9 @@ def load(
     check_option("pii", pii, privacy.PII_MODES, "load")
     if table is not None:
         check_option("table", table, TABLES, "load")
+    if first_k is not None and (isinstance(first_k, bool) or not isinstance(first_k, int) or first_k < 0):
+        raise InputError(f"first_k 应为非负整数或 None，收到 {first_k!r}",
+                         f"first_k must be a non-negative integer or None, got {first_k!r}")
     path = Path(path)
     if not path.exists():
         raise InputError("路径不存在", "path does not exist", file=str(path))
