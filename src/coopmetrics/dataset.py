@@ -57,6 +57,10 @@ class Dataset:
         repaired). Built by :func:`coopmetrics.load`.
     sources : dict, optional
         Table name -> description of where it came from (file and sheet).
+    counts : pandas.DataFrame, optional
+        Exact problem counts (:attr:`validation_counts`) when the report lists only
+        the first rows of each problem (lazy Parquet route); derived from
+        ``validation`` otherwise.
     **tables
         Frames keyed by canonical table name (``graduates``, ``survey``,
         ``teachers``, ``enterprises``, ``internships``, ``enrollment``).
@@ -70,6 +74,7 @@ class Dataset:
         validation: pd.DataFrame | None = None,
         accounting: pd.DataFrame | None = None,
         sources: dict[str, str] | None = None,
+        counts: pd.DataFrame | None = None,
         **tables: Any,
     ) -> None:
         unknown = sorted(set(tables) - set(TABLES))
@@ -86,6 +91,26 @@ class Dataset:
             accounting if accounting is not None else pd.DataFrame(columns=ACCOUNTING_COLUMNS)
         )
         self.sources = dict(sources or {})
+        self._counts = counts
+
+    @property
+    def validation_counts(self) -> pd.DataFrame:
+        """Exact problem counts per table, file, sheet, column, problem and action.
+
+        ``rows`` counts every offending row, ``listed`` how many of them
+        ``.validation`` lists: equal on the eager route, at most ``first_k`` per
+        rule on the lazy Parquet route (``cm.load(..., lazy="duckdb", first_k=20)``).
+
+        Examples
+        --------
+        >>> Dataset().validation_counts.columns.tolist()
+        ['table', 'file', 'sheet', 'column', 'problem', 'action', 'rows', 'listed']
+        """
+        if self._counts is not None:
+            return self._counts
+        from .validation import counts_of  # validation imports this module
+
+        return counts_of(self.validation)
 
     # mapping-like access ---------------------------------------------------------
     @property
@@ -113,7 +138,8 @@ class Dataset:
         new = dict(self._tables)
         new.update(tables)
         return Dataset(
-            validation=self.validation, accounting=self.accounting, sources=self.sources, **new
+            validation=self.validation, accounting=self.accounting, sources=self.sources,
+            counts=self._counts, **new
         )
 
     def validation_report(self) -> Any:

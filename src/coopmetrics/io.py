@@ -68,7 +68,7 @@ from .normalise import (
 from .normalise import _prepare as _prepare
 from .readers import ENCODINGS, _calamine, _read_path, _Sheet, read_csv_text  # noqa: F401
 from .schema import TABLES
-from .validation import META, account, check_rows, empty_report, missing_column_error, problem_rows
+from .validation import META, account, check_rows, counts_of, empty_report, missing_column_error, problem_rows
 
 __all__ = [
     "load",
@@ -177,8 +177,9 @@ def load(
     *,
     salt: str | bytes | None = None,
     pii: str = "drop",
-    lazy: bool = False,
+    lazy: bool | str = "auto",
     table: str | None = None,
+    first_k: int | None = 20,
 ) -> Dataset:
     """Load exported rosters and surveys into a :class:`~coopmetrics.dataset.Dataset`.
 
@@ -197,13 +198,25 @@ def load(
         Names, phones, e-mails and exam numbers are dropped, or replaced by
         ``<column>_hash`` columns of salted SHA-256 hashes. ID-card numbers are
         always dropped.
-    lazy : bool, default False
-        Parquet files become Polars LazyFrames (``polars.scan_parquet``) with
-        canonical column names, money in yuan and personal data removed, but
-        *no row validation*: the accounting row says ``rows_read`` unknown and
-        the report carries a ``not_validated`` row. Other files load eagerly.
+    lazy : bool or {"auto", "duckdb", "polars", "pandas"}, default "auto"
+        How Parquet files load (CSV and Excel always load eagerly). ``False``: read
+        into pandas and validated by the eager loader. ``"duckdb"`` / ``"polars"`` /
+        ``True`` (= ``"polars"``): the table stays a lazy scan (DuckDB relation or
+        Polars LazyFrame, which :func:`coopmetrics.compute` aggregates) and its rows
+        are validated by the engine through the declared rules of
+        :mod:`coopmetrics.rules_validation` in two passes (exact counts, first
+        ``first_k`` rows per rule); ``"pandas"`` runs the same rules on a pandas
+        frame. ``"auto"`` (default): DuckDB for Parquet files of at least
+        :data:`LAZY_AUTO_ROWS` (200,000) rows, eager otherwise. On the lazy route ``row`` in the
+        report is the record number in the Parquet file (file row index + 1, as on the eager
+        route), text cells are not
+        re-normalised (Parquet is typed) and ``pii="hash"`` runs on Polars.
     table : str, optional
         Force the table of a single file whose name and headers are ambiguous.
+    first_k : int or None, default 20
+        Lazy route: offending rows listed in ``.validation`` per rule (and column) and
+        file, the first by row; every offence is still counted in
+        ``.validation_counts`` and in ``.accounting``. None lists them all.
 
     Returns
     -------
@@ -230,6 +243,9 @@ def load(
     check_option("pii", pii, privacy.PII_MODES, "load")
     if table is not None:
         check_option("table", table, TABLES, "load")
+    if first_k is not None and (isinstance(first_k, bool) or not isinstance(first_k, int) or first_k < 0):
+        raise InputError(f"first_k 应为非负整数或 None，收到 {first_k!r}",
+                         f"first_k must be a non-negative integer or None, got {first_k!r}")
     path = Path(path)
     if not path.exists():
         raise InputError("路径不存在", "path does not exist", file=str(path))
@@ -245,22 +261,16 @@ def load(
         files = [path]
         display = {path: path.name}
 
-    lazy_parts: dict[str, list[Any]] = {}
-    lazy_report: list[pd.DataFrame] = []
-    lazy_accounting: list[dict] = []
+    lazy_files: list[tuple[Path, str, str]] = []
     parts: dict[str, list[_Part]] = {}
     sources: dict[str, list[str]] = {}
     skipped: list[pd.DataFrame] = []
     skipped_errors: list[Exception] = []
     for f in files:
         name = display[f]
-        if lazy and f.suffix.lower() in {".parquet", ".pq"}:
-            t, lf, probs = _scan_lazy(f, name, table, pii=pii, salt=salt)
-            lazy_parts.setdefault(t, []).append(lf)
-            lazy_report.extend(probs)
-            lazy_accounting.append({"table": t, "file": name, "sheet": "", "rows_read": pd.NA, "kept": pd.NA,
-                                    "fixed": pd.NA, "excluded": pd.NA})
-            sources.setdefault(t, []).append(f"{name} [lazy parquet, not validated]")
+        engine = _lazy_engine(lazy, f, pii)
+        if engine is not None:
+            lazy_files.append((f, name, engine))
             continue
         try:
             sheets = _read_path(f, name)
@@ -274,28 +284,30 @@ def load(
             _load_sheet(sh, len(sheets), len(files), table, pii=pii, salt=salt, parts=parts, sources=sources,
                         skipped=skipped, skipped_errors=skipped_errors)
 
+    lazy_tables = _load_lazy(lazy_files, table, pii=pii, salt=salt, first_k=first_k) if lazy_files else {}
     tables: dict[str, Any] = {}
     reports: list[pd.DataFrame] = [*skipped]
     accountings: list[pd.DataFrame] = []
+    counts: list[pd.DataFrame] = []
     for t in TABLES:
         if t in parts:
             frame, report, acc = _finish(t, parts[t])
             tables[t] = frame
             reports.append(report)
             accountings.append(acc)
-        if t in lazy_parts:
-            import polars as pl
+            counts.append(counts_of(report))
+        if t in lazy_tables:
+            native, report, acc, cnt, notes = lazy_tables[t]
+            if t in tables:  # eager files of the same table: one pandas table (the lazy part collected)
+                import narwhals as nw
 
-            lfs = lazy_parts[t]
-            if t in tables:  # eager files of the same table join the lazy scan
-                lfs = [pl.from_pandas(tables[t]).lazy(), *lfs]
-            tables[t] = lfs[0] if len(lfs) == 1 else pl.concat(lfs, how="diagonal_relaxed")
-    reports.extend(lazy_report)
-    if lazy_accounting:
-        acc = pd.DataFrame(lazy_accounting, columns=ACCOUNTING_COLUMNS)
-        for c in ("rows_read", "kept", "fixed", "excluded"):
-            acc[c] = acc[c].astype("Int64")
-        accountings.append(acc)
+                native = pd.concat([tables[t], nw.from_native(native).lazy().collect().to_pandas()],
+                                   ignore_index=True)
+            tables[t] = native
+            reports.append(report)
+            accountings.append(acc)
+            counts.append(pd.concat([counts_of(report[report["row"].isna()]), cnt], ignore_index=True))
+            sources.setdefault(t, []).extend(notes)
     if not tables and skipped_errors:
         raise skipped_errors[0]
     if not tables:
@@ -304,7 +316,9 @@ def load(
     validation = pd.concat(reports, ignore_index=True) if reports else empty_report()
     accounting = pd.concat(accountings, ignore_index=True) if accountings else pd.DataFrame(columns=ACCOUNTING_COLUMNS)
     return Dataset(validation=validation, accounting=accounting,
-                   sources={t: "; ".join(v) for t, v in sources.items()}, **tables)
+                   sources={t: "; ".join(v) for t, v in sources.items()},
+                   counts=pd.concat([counts_of(pd.concat(skipped, ignore_index=True)) if skipped else None, *counts],
+                                    ignore_index=True) if counts else None, **tables)
 
 
 #: Sheet names of helper sheets (code lists behind drop-downs, instructions): skipped, reported.
@@ -445,58 +459,141 @@ def _two_row_header(grid: pd.DataFrame, table: str, i: int) -> tuple[list[object
     return row, i + 1, f"header row {i + 1}"
 
 
-def _scan_lazy(f: Path, name: str, forced: str | None, *, pii: str, salt: str | bytes | None):
-    """polars.scan_parquet with canonical names, money in yuan and personal data removed; no row validation."""
-    import polars as pl
+#: ``lazy`` engines of :func:`load` for Parquet (``True`` means Polars; ``"auto"`` picks DuckDB for big files).
+LAZY_ENGINES = ("duckdb", "polars", "pandas")
+#: With ``lazy="auto"`` a Parquet file of at least this many rows (from its footer) loads lazily via DuckDB.
+LAZY_AUTO_ROWS = 200_000
 
-    lf = pl.scan_parquet(f)
-    cols = lf.collect_schema().names()
+
+def _lazy_engine(lazy: bool | str, f: Path, pii: str) -> str | None:
+    """Engine for one file, or None for the eager route."""
+    if lazy is False or f.suffix.lower() not in {".parquet", ".pq"}:
+        return None
+    if lazy == "auto":
+        import pyarrow.parquet as pq
+
+        try:
+            if pq.ParquetFile(f).metadata.num_rows < LAZY_AUTO_ROWS:
+                return None
+        except Exception:  # an unreadable file: the eager reader reports it
+            return None
+        lazy = "duckdb"
+    engine = "polars" if lazy is True else str(lazy)
+    check_option("lazy", engine, LAZY_ENGINES, "load")
+    # salted hashes are computed by a Python function over each batch: Polars' map_batches runs it
+    return "polars" if pii == "hash" and engine == "duckdb" else engine
+
+
+def _scan_one(f: Path, engine: str) -> Any:
+    """One Parquet file as a narwhals LazyFrame with ``_row`` = file row index + 1; only footers read.
+
+    1-based, as the eager Parquet reader numbers records, so a file reports the same rows whichever
+    route ``lazy="auto"`` picks.
+    """
+    import narwhals as nw
+
+    if engine == "duckdb":
+        import duckdb
+
+        rel = duckdb.default_connection().read_parquet(str(f), file_row_number=True)
+        return nw.from_native(rel).with_columns((nw.col("file_row_number") + 1).alias("_row")).drop("file_row_number")
+    if engine == "polars":
+        import polars as pl
+
+        return nw.from_native(pl.scan_parquet(f).with_row_index("_row", offset=1))
+    frame = pd.read_parquet(f)
+    frame["_row"] = range(1, len(frame) + 1)
+    return nw.from_native(frame).lazy()
+
+
+def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: str, *, pii: str,
+                    salt: str | bytes | None) -> tuple[str, Any, dict[str, str], list[pd.DataFrame]]:
+    """Scan one Parquet file with canonical names, money in yuan, personal data removed or hashed, typed ids."""
+    import narwhals as nw
+
+    lf = _scan_one(f, engine)
+    schema = lf.collect_schema()
+    cols = [c for c in schema.names() if c != "_row"]
     t = forced or detect_table(f.stem, pd.DataFrame([cols], dtype=object))[0]
     if t is None:
         raise InputError("无法识别这是哪张表", "cannot tell which table this is", file=name,
                          hint_zh=f"列：{cols[:12]}", hint_en=f"columns: {cols[:12]}")
     spec = TABLES[t]
-    rename: dict[str, str] = {}
-    scale: list[pl.Expr] = []
-    drop: list[str] = []
     probs: list[pd.DataFrame] = []
 
     def dropped(header: str, detail: str) -> None:
         probs.append(problem_rows(None, table=t, column=header, values=None, problem="pii_dropped",
                                   action="fixed", detail=detail, file=name, sheet=""))
 
+    exprs: list[Any] = [nw.col("_row"), nw.lit(fno).alias("_fno")]
+    headers: dict[str, str] = {}
     for c in cols:
         canon, mult = _resolve(t, c)
-        if canon is None or canon in rename.values():
-            if privacy.looks_like_pii(pd.Series(dtype=object), c):  # by header only: values are not read
-                drop.append(c)
+        if canon is None or canon in headers:
+            if canon is None and privacy.looks_like_pii(pd.Series(dtype=object), c):  # header only: not read
+                dropped(c, "删除")
+            continue  # unknown columns are not carried into the lazy table
+        headers[canon] = c
+        kind = spec.column(canon).kind
+        e = nw.col(c)
+        if canon in spec.pii:
+            if pii == "hash" and canon not in privacy.ALWAYS_DROP:
+                exprs.append(e.cast(nw.String).alias(f"_hashsrc_{canon}"))
+                dropped(c, "替换为加盐哈希")
+            else:
                 dropped(c, "删除")
             continue
-        rename[c] = canon
-        if mult != 1.0:
-            scale.append(pl.col(canon) * mult)
-    missing = [c for c in spec.required if c not in rename.values()]
+        if kind in ("code", "str", "category") and schema[c] != nw.String:
+            e = e.cast(nw.String)
+        elif kind == "year" and schema[c].is_numeric():
+            e = e.cast(nw.Int64)
+        elif mult != 1.0:
+            e = e * mult
+        exprs.append(e.alias(canon))
+    missing = [c for c in spec.required if c not in headers]
     if missing:
         raise missing_column_error(t, missing, cols, file=name)
-    lf = lf.drop(drop).rename(rename)
-    if scale:
-        lf = lf.with_columns(scale)
-    for header, col in list(rename.items()):
-        if col not in spec.pii:
-            continue
-        if pii == "hash" and col not in privacy.ALWAYS_DROP:
-            lf = lf.with_columns(
-                pl.col(col).cast(pl.String).map_batches(
-                    lambda s: pl.Series(privacy.pseudonymise(s.to_list(), salt), dtype=pl.String),
-                    return_dtype=pl.String,
-                ).alias(f"{col}_hash"))
-            dropped(header, "替换为加盐哈希")
-        else:
-            dropped(header, "删除")
-        lf = lf.drop(col)
-    probs.append(problem_rows(None, table=t, column="", values=None, problem="not_validated", action="flagged",
-                              file=name, sheet=""))
-    return t, lf, probs
+    out = lf.select(exprs)
+    sources = [c for c in out.collect_schema().names() if c.startswith("_hashsrc_")]
+    if sources:  # salted SHA-256 is Python code: Polars runs it per batch (lazy route with pii="hash")
+        import polars as pl
+
+        native = out.to_native().with_columns([
+            pl.col(c).map_batches(lambda s: pl.Series(privacy.pseudonymise(s.to_list(), salt), dtype=pl.String),
+                                  return_dtype=pl.String).alias(c.removeprefix("_hashsrc_") + "_hash")
+            for c in sources]).drop(sources)
+        out = nw.from_native(native)
+    return t, out, headers, probs
+
+
+def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: str, salt: str | bytes | None,
+               first_k: int | None) -> dict[str, tuple[Any, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]]:
+    """Parquet inputs ``(path, display name, engine)`` validated by the engine, table by table.
+
+    Returns ``table -> (kept native frame, report, accounting, counts, source notes)``.
+    """
+    import narwhals as nw
+
+    from .rules_validation import validate_frame
+
+    by_table: dict[tuple[str, str], list[tuple[Any, str, dict[str, str], list[pd.DataFrame]]]] = {}
+    for fno, (f, name, engine) in enumerate(files):
+        t, frame, headers, probs = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
+        by_table.setdefault((t, engine), []).append((frame, name, headers, probs))
+    out = {}
+    names = [name for _, name, _ in files]
+    for (t, engine), items in by_table.items():
+        frames = [it[0] for it in items]
+        same = all(fr.collect_schema() == frames[0].collect_schema() for fr in frames)
+        frame = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical" if same else "diagonal")
+        headers = {k: v for it in items for k, v in it[2].items()}
+        kept, report, acc, counts = validate_frame(frame, t, names, headers, first_k=first_k)
+        report = pd.concat([*(p for it in items for p in it[3]), report], ignore_index=True)
+        native = kept.to_native()
+        if engine == "pandas":
+            native = native.reset_index(drop=True)
+        out[t] = (native, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items])
+    return out
 
 
 def save(

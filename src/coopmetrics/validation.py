@@ -49,7 +49,7 @@ no_data_rows               flagged     a table with a header and no data rows (a
 totals_row                 excluded    合计/总计/小计 row, or a row equal to the column sums
 spaces_removed             fixed       spaces inside an identifier or code removed
 year_as_date               fixed       a year Excel stored as a date serial (2024 -> 1905-07-16)
-not_validated              flagged     lazy Parquet table: rows were not validated
+not_validated              flagged     (no longer produced: lazy Parquet is validated by the engine)
 =========================  ==========  ==================================================
 
 Examples
@@ -92,6 +92,7 @@ __all__ = [
     "empty_report",
     "missing_column_error",
     "summary",
+    "counts_of",
     "ValidationReport",
     "ExcelSplit",
     "NOTE_PROBLEMS",
@@ -548,6 +549,31 @@ def summary(report: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["table", "problem", "action", "rows"])
     return (report.groupby(["table", "problem", "action"], sort=True).size()
             .rename("rows").reset_index())
+
+
+def counts_of(report: pd.DataFrame) -> pd.DataFrame:
+    """Exact counts per table, input, column, problem and action of a complete report.
+
+    The eager loader lists every offending row, so ``rows == listed``; the lazy
+    Parquet route lists the first K and counts the rest (same columns,
+    :data:`~coopmetrics.rules_validation.COUNT_COLUMNS`).
+
+    Examples
+    --------
+    >>> rep = pd.concat([problem_rows(None, table="graduates", column="学号", values=None,
+    ...                               problem="missing_required_value", action="excluded", file="g.csv", sheet="")] * 2)
+    >>> counts_of(rep)[["problem", "rows", "listed"]].values.tolist()
+    [['missing_required_value', 2, 2]]
+    """
+    from .rules_validation import COUNT_COLUMNS
+
+    if report is None or report.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("rows", "listed") else "string")
+                             for c in COUNT_COLUMNS})
+    keys = COUNT_COLUMNS[:6]
+    out = report[keys].astype(str).groupby(keys, sort=False).size().rename("rows").reset_index()
+    out["listed"] = out["rows"]
+    return out[COUNT_COLUMNS]
 
 
 @dataclass

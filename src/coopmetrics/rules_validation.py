@@ -1,0 +1,500 @@
+"""Validation rules as data: one declared record per rule, compiled to a narwhals expression.
+
+The eager loader (CSV/XLSX, :mod:`coopmetrics.normalise` and :mod:`coopmetrics.validation`)
+parses text cell by cell (each distinct value once). A Parquet panel is already typed, so its
+rows can be validated by the engine itself: every rule here is a :class:`Rule` record whose
+:meth:`Rule.offends` is a boolean narwhals expression. The same records run on pandas,
+Polars and DuckDB (:func:`validate_frame`), drive the rules table in ``docs/loading.md``
+(:func:`rules_markdown`) and the row accounting.
+
+Rules run in stages, as in the eager path: *cell* rules (range, negative money, category
+list, personal-data pattern) test every row; *row* rules exclude rows in order (impossible
+required year, then each blank required value, then a duplicate key among the rows still
+alive); *kept* rules (unknown destination code) test only the rows that survive.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from coopmetrics.rules_validation import rules_for
+>>> [(r.column, r.problem) for r in rules_for("graduates") if r.stage == "row"][:2]
+[('grad_year', 'impossible_year'), ('student_id', 'missing_required_value')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import narwhals as nw
+
+from .codes import _FAMILIES, DESTINATION_CODES
+from .privacy import _PII_STRICT
+from .schema import TABLES
+
+__all__ = ["Rule", "RULES", "COUNT_COLUMNS", "rules_for", "rules_markdown", "flag_name", "add_flags",
+           "validate_frame"]
+
+Check = Literal["required", "year_range", "range", "not_negative", "in_list", "duplicate", "code_list",
+                "pii_pattern"]
+
+#: Tables whose duplicate keys exclude the later rows (same list as ``validation.DUPLICATES_EXCLUDED``).
+_DUP_EXCLUDED = ("graduates", "survey", "teachers")
+#: Code columns screened for pasted personal data (``normalise._SHORT_CODES``).
+_SHORT_CODES = ("destination_code",)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One validation rule of one column of one table.
+
+    Attributes
+    ----------
+    table, column : str
+        Canonical table and column (for ``duplicate``: the first key column).
+    check : str
+        ``required`` (blank cell), ``year_range`` / ``range`` (outside ``lo``..``hi``),
+        ``not_negative`` (money below 0), ``in_list`` (category value not in ``values``),
+        ``duplicate`` (same ``key`` as an earlier live row), ``code_list`` (destination
+        code not in the Ministry list), ``pii_pattern`` (phone / ID-card / e-mail in the cell).
+    problem, action : str
+        Report codes (see :mod:`coopmetrics.validation`); ``action`` ``excluded`` removes the row,
+        ``fixed`` clears the cell, ``flagged`` keeps it (and ``clears`` says whether the cell is cleared).
+    stage : {"cell", "row", "kept"}
+        Cell rules test every row, row rules exclude in order, kept rules test surviving rows.
+    lo, hi : float, optional
+    values : tuple of str
+        Accepted values for ``in_list``.
+    key : tuple of str
+        Key columns for ``duplicate``.
+    fallback : str, optional
+        ``in_list`` with a catch-all: the unknown label is kept as this value.
+    clears : bool
+        The offending cell is set to null in the loaded table.
+    """
+
+    table: str
+    column: str
+    check: Check
+    problem: str
+    action: str
+    stage: Literal["cell", "row", "kept"]
+    lo: float | None = None
+    hi: float | None = None
+    values: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+    fallback: str | None = None
+    clears: bool = False
+    detail: str = field(default="")
+
+    @property
+    def flag(self) -> str:
+        """Name of the boolean column this rule's flag is stored under."""
+        return flag_name(self)
+
+    def offends(self, alive: nw.Expr | None = None) -> nw.Expr:
+        """Boolean expression: does the row break this rule? (never null)
+
+        ``alive`` restricts a row or kept rule to the rows no earlier rule excluded.
+        ``duplicate`` is evaluated by :func:`validate_frame` (it needs a window).
+        """
+        c = nw.col(self.column)
+        if self.check == "required":
+            e = c.is_null()
+        elif self.check in ("year_range", "range"):
+            lo = self.lo if self.lo is not None else float("-inf")
+            hi = self.hi if self.hi is not None else float("inf")
+            e = ~c.is_null() & ((c < lo) | (c > hi))
+            if self.check == "range" and any(r.check == "not_negative" and r.column == self.column
+                                             for r in rules_for(self.table)):
+                e = e & (c >= 0)  # a negative amount is reported (and cleared) as negative_money only
+        elif self.check == "not_negative":
+            e = ~c.is_null() & (c < 0)
+        elif self.check == "in_list":
+            e = ~c.is_null() & ~c.is_in(list(self.values))
+        elif self.check == "code_list":
+            family = (c.str.len_chars() == 3) & c.str.slice(0, 2).is_in(list(_FAMILIES))
+            e = ~c.is_null() & ~(c.is_in(list(DESTINATION_CODES)) | family)
+        elif self.check == "pii_pattern":
+            e = ~c.is_null() & c.cast(nw.String).str.contains(_PII_STRICT)
+        else:
+            raise ValueError(f"rule {self.problem} on {self.column} needs validate_frame")
+        e = e.fill_null(False)
+        return e & alive if alive is not None else e
+
+    def describe(self) -> tuple[str, str]:
+        """(Chinese, English) one-line description for the docs table."""
+        col = TABLES[self.table].column(self.column)
+        name = f"{col.zh} `{self.column}`"
+        if self.check == "required":
+            return f"{name} 为空", f"{self.column} blank"
+        if self.check in ("year_range", "range"):
+            lo = "−∞" if self.lo is None else f"{self.lo:g}"
+            hi = "∞" if self.hi is None else f"{self.hi:g}"
+            return f"{name} 不在 {lo}–{hi}", f"{self.column} outside {lo}–{hi}"
+        if self.check == "not_negative":
+            return f"{name} < 0", f"{self.column} below 0"
+        if self.check == "in_list":
+            return f"{name} 不在可选值中", f"{self.column} not one of {len(self.values)} accepted labels"
+        if self.check == "code_list":
+            return f"{name} 不在教育部代码表", f"{self.column} not a Ministry destination code"
+        if self.check == "pii_pattern":
+            return f"{name} 含手机号/身份证号/邮箱", f"{self.column} holds a phone, ID-card number or e-mail"
+        keys = " + ".join(self.key)
+        return f"关键字段 {keys} 与前面的行相同", f"key {keys} repeats an earlier row"
+
+
+def flag_name(rule: Rule) -> str:
+    """Column name of a rule's flag (``_f_<problem>_<column>``)."""
+    return f"_f_{rule.problem}_{rule.column}"
+
+
+def _table_rules(table: str) -> tuple[Rule, ...]:
+    """The declared records of one table, in evaluation order."""
+    spec = TABLES[table]
+    out: list[Rule] = []
+    year = next((c for c in spec.columns if c.kind == "year" and c.required), None)
+    if year is not None:
+        out.append(Rule(table, year.name, "year_range", "impossible_year", "excluded", "row",
+                        lo=year.lo or 1900, hi=year.hi or 2100, clears=True))
+    out += [Rule(table, c, "required", "missing_required_value", "excluded", "row") for c in spec.required]
+    if spec.key:
+        excluded = table in _DUP_EXCLUDED
+        out.append(Rule(table, spec.key[0], "duplicate", "duplicate_id" if excluded else "duplicate_key",
+                        "excluded" if excluded else "flagged", "row", key=tuple(spec.key)))
+    for c in spec.columns:
+        if c.pii:
+            continue
+        if c.money:
+            out.append(Rule(table, c.name, "not_negative", "negative_money", "fixed", "cell", clears=True))
+        if c.kind in ("int", "float") and (c.lo is not None or c.hi is not None):
+            out.append(Rule(table, c.name, "range", "out_of_range", "flagged", "cell", lo=c.lo, hi=c.hi,
+                            clears=True))
+        if c.kind == "year" and not c.required and (c.lo is not None or c.hi is not None):
+            out.append(Rule(table, c.name, "year_range", "out_of_range", "flagged", "cell", lo=c.lo or 1900,
+                            hi=c.hi or 2100, clears=True))
+        if c.kind == "category" and c.values:
+            accepted = tuple(sorted(set(c.values) | set(c.values.values())))
+            if c.fallback:
+                out.append(Rule(table, c.name, "in_list", "unknown_category_kept", "flagged", "cell",
+                                values=accepted, fallback=c.fallback))
+            else:
+                out.append(Rule(table, c.name, "in_list", "unknown_category", "flagged", "cell",
+                                values=accepted, clears=True,
+                                detail="/".join(sorted(set(c.values.values())))))
+        if c.name not in spec.key and (c.kind in ("str", "category") or c.name in _SHORT_CODES):
+            out.append(Rule(table, c.name, "pii_pattern", "pii_cleared", "fixed", "cell", clears=True))
+    if table == "graduates":
+        out.append(Rule(table, "destination_code", "code_list", "unknown_code", "flagged", "kept"))
+    return tuple(out)
+
+
+#: Every declared rule, table by table (the docs table is generated from this tuple).
+RULES: tuple[Rule, ...] = tuple(r for t in TABLES for r in _table_rules(t))
+
+
+def rules_for(table: str, columns: Sequence[str] | None = None) -> tuple[Rule, ...]:
+    """The rules of ``table`` whose columns are present (all when ``columns`` is None).
+
+    Examples
+    --------
+    >>> [r.problem for r in rules_for("graduates", ["student_id", "grad_year", "major"])]
+    ['impossible_year', 'missing_required_value', 'missing_required_value', 'missing_required_value', 'duplicate_id', 'pii_cleared']
+    """
+    have = None if columns is None else set(columns)
+    return tuple(r for r in RULES if r.table == table
+                 and (have is None or (r.column in have and all(k in have for k in r.key))))
+
+
+def rules_markdown() -> str:
+    """The rules table of ``docs/loading.md`` (generated from :data:`RULES`; a test keeps it current).
+
+    Examples
+    --------
+    >>> rules_markdown().splitlines()[0]
+    '| table | column | rule | 规则 | problem | action | stage |'
+    """
+    lines = ["| table | column | rule | 规则 | problem | action | stage |", "|---|---|---|---|---|---|---|"]
+    for r in RULES:
+        zh, en = r.describe()
+        lines.append(f"| `{r.table}` | `{r.column}` | {en} | {zh} | `{r.problem}` | {r.action} | {r.stage} |")
+    return "\n".join(lines)
+
+
+def _join_first(frame: Any, rule: Rule, alive: nw.Expr) -> Any:
+    """Flag repeated keys: one hash aggregation over the live rows, collected (only repeated keys).
+
+    A window (``min(_idx) over (partition by key)``) sorts every row by key; the aggregate keeps
+    only keys seen twice or more, a small table joined back (``_first`` = ``_idx`` of the first).
+    """
+    firsts = (frame.filter(alive).group_by(*rule.key)
+              .agg(nw.col("_idx").min().alias("_first"), nw.len().alias("_nkey"))
+              .filter(nw.col("_nkey") > 1).drop("_nkey").collect())
+    impl = frame.implementation
+    small = firsts.lazy() if impl.is_pandas() else firsts.lazy(backend=impl)
+    frame = frame.join(small, on=list(rule.key), how="left")
+    flag = (alive & ~nw.col("_first").is_null() & (nw.col("_idx") != nw.col("_first"))).fill_null(False)
+    return frame.with_columns(flag.alias(rule.flag))
+
+
+#: A personal-data pattern is tested on the distinct values of a column with at most this many of them.
+DISTINCT_LIMIT = 200_000
+
+
+def distinct_matches(frame: Any, rules: Sequence[Rule]) -> dict[str, list[str]]:
+    """Values matching the personal-data pattern, tested once per distinct value (not per row).
+
+    Text columns of a panel (专业, 院系, 合作企业 ...) hold few distinct values; the engine
+    lists them (one aggregation per column, at most :data:`DISTINCT_LIMIT` + 1 returned),
+    pyarrow's regex engine tests them, and the rule becomes ``is_in`` of the matches.
+    A column with more distinct values keeps the per-row pattern.
+    """
+    from .privacy import contains_pii
+
+    out: dict[str, list[str]] = {}
+    for r in rules:
+        if r.check != "pii_pattern":
+            continue
+        # group_by, not unique(): narwhals' lazy unique() is a window over every row in DuckDB
+        values = frame.group_by(r.column).agg(nw.len().alias("_n")).head(DISTINCT_LIMIT + 1).collect()
+        vals = [None if v is None else str(v) for v in values.get_column(r.column).to_list()]
+        if len(vals) > DISTINCT_LIMIT:
+            continue
+        import pandas as pd
+
+        s = pd.Series([v for v in vals if v is not None], dtype=object)
+        out[r.column] = s[contains_pii(s)].tolist() if len(s) else []
+    return out
+
+
+def add_flags(frame: Any, table: str, rules: Sequence[Rule],
+              matches: dict[str, list[str]] | None = None) -> tuple[Any, str]:
+    """Add one boolean flag column per rule and ``_alive`` to a narwhals frame with ``_idx``.
+
+    Returns the frame and the name of the alive column. Row rules are applied in
+    order (a row excluded by one is not tested by the next), duplicates among the
+    rows alive at that point (first by ``_idx`` kept; ``_first`` holds its ``_idx``). The
+    repeated keys are found by one aggregation pass, collected (a table of the repeated keys
+    only) and joined back.
+    """
+    alive = nw.lit(True)
+    cols: list[nw.Expr] = []
+    matches = matches or {}
+    for r in rules:
+        if r.stage == "cell" and r.check == "pii_pattern" and r.column in matches:
+            hits = matches[r.column]
+            e = nw.col(r.column).cast(nw.String).is_in(hits).fill_null(False) if hits else nw.lit(False)
+            cols.append(e.alias(r.flag))
+        elif r.stage == "cell":
+            cols.append(r.offends().alias(r.flag))
+    frame = frame.with_columns(cols) if cols else frame
+    for r in rules:
+        if r.stage != "row":
+            continue
+        if r.check == "duplicate":
+            frame = _join_first(frame, r, alive)
+        else:
+            frame = frame.with_columns(r.offends(alive).alias(r.flag))
+        if r.action == "excluded":
+            alive = alive & ~nw.col(r.flag)
+    frame = frame.with_columns(_alive=alive)
+    kept = [r.offends(nw.col("_alive")).alias(r.flag) for r in rules if r.stage == "kept"]
+    return (frame.with_columns(kept) if kept else frame), "_alive"
+
+
+#: Columns of :attr:`Dataset.validation_counts`: exact counts per rule, column and input.
+COUNT_COLUMNS = ["table", "file", "sheet", "column", "problem", "action", "rows", "listed"]
+
+_ROW_SHIFT = 2 ** 40  # _idx = file number * 2**40 + file row index: one sortable integer per input row
+
+
+def _text(v: object) -> str:
+    """A typed Parquet value as the eager route would echo its CSV text (4500.0 -> '4500')."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[str, str], *,
+                   first_k: int | None = 20) -> tuple[Any, Any, Any, Any]:
+    """Validate a canonical narwhals frame by its rules, the engine doing the row work.
+
+    Passes over the data: (1) the repeated keys (one hash aggregation, only keys seen
+    twice collected); (2) the offending rows only (``_fno``, ``_idx`` and one boolean per
+    rule), from which exact counts, the accounting and the first K rows per rule and
+    file are computed; (3) the values of those first K rows; a row count per input.
+    The returned kept frame stays lazy: excluded rows removed by an anti-join on the
+    (small) table of excluded row numbers, cells cleared by the same expressions.
+
+    Parameters
+    ----------
+    frame : narwhals LazyFrame
+        Canonical columns plus ``_fno`` (input number) and ``_row`` (record number in that input).
+    table : str
+        Canonical table.
+    files : sequence of str
+        Display name of each input, indexed by ``_fno``.
+    headers : dict
+        Canonical column -> header as written in the file (for messages).
+    first_k : int or None, default 20
+        Offending rows listed per rule (and column) and input file, the first by row;
+        the rest are counted in ``counts``. None lists them all.
+
+    Returns
+    -------
+    (kept, report, accounting, counts)
+        ``kept``: the narwhals frame of kept rows with offending cells cleared (still lazy);
+        ``report``: validation rows (:data:`~coopmetrics.dataset.VALIDATION_COLUMNS`);
+        ``accounting``: per input ``rows_read == kept + excluded``; ``counts``: :data:`COUNT_COLUMNS`.
+    """
+    import pandas as pd
+
+    from .validation import empty_report, problem_rows
+
+    rules = rules_for(table, frame.collect_schema().names())
+    frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_row").cast(nw.Int64))
+    flagged, alive = add_flags(frame, table, rules, distinct_matches(frame, rules))
+    flags = [r.flag for r in rules]
+    dup = any(r.check == "duplicate" for r in rules)
+    hit = nw.any_horizontal(*[nw.col(f) for f in flags], ignore_nulls=True) if rules else nw.lit(False)
+    off = (flagged.filter(hit).select("_fno", "_idx", alive, *flags, *(["_first"] if dup else []))
+           .collect().to_pandas())
+    n_read = frame.group_by("_fno").agg(nw.len().alias("_n")).collect().to_pandas().set_index("_fno")["_n"]
+    acc, counts = _tally(off, rules, alive, n_read, files, table, headers)
+    # the first K offending rows of each rule and file, then their values (one filtered scan)
+    chosen: dict[str, Any] = {}
+    for r in rules:
+        sub = off.loc[off[r.flag].to_numpy(dtype=bool), ["_fno", "_idx", *(["_first"] if dup else [])]]
+        sub = sub.sort_values("_idx", kind="stable")
+        if first_k is not None:
+            sub = sub[sub.groupby("_fno").cumcount().to_numpy() < first_k]
+        chosen[r.flag] = sub
+    wanted = sorted({int(i) for sub in chosen.values() for i in sub["_idx"]})
+    need = list(dict.fromkeys(c for r in rules for c in (r.column, *r.key)))
+    vals = (frame.filter(nw.col("_idx").is_in(wanted)).select("_idx", "_row", *need).collect().to_pandas()
+            .set_index("_idx") if wanted else pd.DataFrame(columns=["_row", *need]))
+    reports = []
+    for r in rules:
+        sub = chosen[r.flag]
+        if sub.empty:
+            continue
+        part = vals.loc[sub["_idx"].to_numpy()].reset_index()
+        part["_file"] = [files[int(i) // _ROW_SHIFT] for i in part["_idx"]]
+        part["_sheet"] = ""
+        if dup:
+            part["_first"] = sub["_first"].to_numpy()
+        reports.append(_report_rows(part, r, headers, files, problem_rows))
+    report = pd.concat(reports, ignore_index=True) if reports else empty_report()
+    report = report.sort_values(["file", "sheet", "row"], kind="stable").reset_index(drop=True)
+    listed = report.groupby(["file", "problem", "column"], sort=False).size() if len(report) else None
+    counts["listed"] = [int(listed.get((f, p, c), 0)) if listed is not None else 0
+                        for f, p, c in counts[["file", "problem", "column"]].itertuples(index=False)]
+    return _kept_frame(frame, rules, off, alive), report, acc, counts
+
+
+def _tally(off: Any, rules: Sequence[Rule], alive: str, n_read: Any, files: Sequence[str],
+           table: str, headers: dict[str, str]) -> tuple[Any, Any]:
+    """Row accounting and exact counts per input from the offending rows (vectorised groupbys)."""
+    import pandas as pd
+
+    from .dataset import ACCOUNTING_COLUMNS
+
+    fixed_flags = [r.flag for r in rules if r.action == "fixed"]
+    live = off[alive].to_numpy(dtype=bool)
+    fixed = live & (off[fixed_flags].to_numpy(dtype=bool).any(axis=1) if fixed_flags else False)
+    g = pd.DataFrame({"_fno": off["_fno"].to_numpy(), "excluded": ~live, "fixed": fixed})
+    per = g.groupby("_fno")[["excluded", "fixed"]].sum().reindex(n_read.index, fill_value=0)
+    acc = pd.DataFrame({"table": table, "file": [files[int(i)] for i in n_read.index], "sheet": "",
+                        "rows_read": n_read.to_numpy(dtype="int64"),
+                        "excluded": per["excluded"].to_numpy(dtype="int64"),
+                        "fixed": per["fixed"].to_numpy(dtype="int64")})
+    acc["kept"] = acc["rows_read"] - acc["excluded"]
+    for c in ("rows_read", "kept", "fixed", "excluded"):
+        acc[c] = acc[c].astype("Int64")
+    n = off.groupby("_fno")[[r.flag for r in rules]].sum() if rules else pd.DataFrame()
+    rows = [(table, files[int(fno)], "", _header(r, headers), r.problem, r.action, int(n.loc[fno, r.flag]))
+            for r in rules for fno in n.index if int(n.loc[fno, r.flag])]
+    counts = pd.DataFrame(rows, columns=COUNT_COLUMNS[:-1])
+    return acc[ACCOUNTING_COLUMNS].sort_values("file", kind="stable").reset_index(drop=True), counts
+
+
+def _header(rule: Rule, headers: dict[str, str]) -> str:
+    if rule.check == "duplicate":
+        return " / ".join(headers.get(k, k) for k in rule.key)
+    return headers.get(rule.column, rule.column)
+
+
+def _report_rows(part: Any, r: Rule, headers: dict[str, str], files: Sequence[str], problem_rows: Any) -> Any:
+    """Report rows of one rule from its (at most K) offending rows; values masked by problem_rows."""
+    meta = part[["_file", "_sheet", "_row"]]
+    header = _header(r, headers)
+    values: list[str] | None = None
+    detail: Any = r.detail
+    if r.check == "duplicate":
+        # the same label as the eager route: key values joined, first occurrence as (file, row)
+        cols = [part[k].tolist() for k in r.key]
+        values = [" / ".join(_text(v) for v in rec) for rec in zip(*cols, strict=True)] if len(r.key) > 1 \
+            else [_text(v) for v in cols[0]]
+        detail = [(files[int(f) // _ROW_SHIFT], int(f) % _ROW_SHIFT) for f in part["_first"]]
+    elif r.check not in ("required", "pii_pattern"):
+        values = [_text(v) for v in part[r.column].tolist()]
+    if r.check in ("year_range", "range"):
+        detail = f"{r.lo:g}–{r.hi:g}" if r.check == "year_range" else f"{r.lo}–{r.hi}"
+    if r.check == "in_list" and r.fallback:
+        detail = r.fallback
+    return problem_rows(meta, table=r.table, column=header, values=values, problem=r.problem, action=r.action,
+                        detail=detail, names=r.check in ("code_list", "range", "year_range", "not_negative"))
+
+
+def _kept_frame(frame: Any, rules: Sequence[Rule], off: Any, alive: str) -> Any:
+    """Kept rows, offending cells cleared (or set to the catch-all), helper columns dropped: still lazy.
+
+    Excluded rows go by an anti-join on their row numbers (known from the offending rows), so the
+    duplicate aggregation is not run again when the table is queried; cheap cell rules are the
+    same expressions, a personal-data pattern clears exactly the cells found (a join, not a regex).
+    """
+    impl = frame.implementation
+
+    def small(data: dict[str, Any]) -> Any:
+        df = nw.from_dict(data, backend="pandas" if impl.is_pandas() else "pyarrow")
+        return df.lazy() if impl.is_pandas() else df.lazy(backend=impl)
+
+    out = frame
+    gone = off.loc[~off[alive].to_numpy(dtype=bool), "_idx"].to_numpy(dtype="int64")
+    if len(gone):
+        out = out.join(small({"_idx": gone}), on="_idx", how="anti")
+    for r in rules:
+        if r.stage != "cell" or not (r.clears or r.fallback):
+            continue
+        if r.check == "pii_pattern":
+            hits = off.loc[off[r.flag].to_numpy(dtype=bool), "_idx"].to_numpy(dtype="int64")
+            if not len(hits):
+                continue
+            out = out.join(small({"_idx": hits, "_hit": [True] * len(hits)}), on="_idx", how="left")
+            cond = nw.col("_hit").fill_null(False)
+        else:
+            cond = r.offends()
+        value = nw.lit(r.fallback) if r.fallback else nw.lit(None)
+        out = out.with_columns(nw.when(cond).then(value).otherwise(nw.col(r.column)).alias(r.column))
+        if r.check == "pii_pattern":
+            out = out.drop("_hit")
+    helpers = [c for c in out.collect_schema().names() if c.startswith("_")]
+    return out.drop(helpers)
+
+
+def _update_docs(path: str = "docs/loading.md") -> None:
+    """Rewrite the rules table between ``<!-- rules:start -->`` and ``<!-- rules:end -->``."""
+    import re
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    new = re.sub(r"<!-- rules:start -->\n(?:.*?\n)?<!-- rules:end -->",
+                 lambda _: f"<!-- rules:start -->\n{rules_markdown()}\n<!-- rules:end -->", text, flags=re.S)
+    p.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m coopmetrics.rules_validation  (from the repository root)
+    _update_docs()
