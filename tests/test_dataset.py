@@ -63,3 +63,21 @@ def test_validation_report_wraps_the_loaded_report(tmp_path):
     assert len(rep) == len(ds.validation) and "unparseable_number" in rep.safe()["problem"].tolist()
     text = rep.to_csv(tmp_path / "v.csv").read_text(encoding="utf-8-sig")
     assert "'=1+1" in text and '"=1+1' not in text
+
+
+def test_tables_is_a_read_only_mapping_in_schema_order():
+    g = pd.DataFrame({"student_id": ["1"], "grad_year": [2024], "major": ["会计"], "destination_code": ["10"]})
+    t = pd.DataFrame({"teacher_id": ["t"], "year": [2024], "category": ["full_time"]})
+    ds = cm.Dataset(teachers=t, graduates=g)
+    assert list(ds.tables) == ["graduates", "teachers"]  # schema order, whatever the call order
+    assert ds.tables["teachers"] is t and dict(ds.tables.items())["graduates"] is g
+    assert ds.tables == ["graduates", "teachers"] and len(ds.tables) == 2
+    with pytest.raises(TypeError):
+        ds.tables["graduates"] = g  # read-only
+
+
+def test_dataset_shows_its_tables_in_jupyter():
+    g = pd.DataFrame({"student_id": ["1", "2"], "grad_year": [2024, 2024], "major": ["会计"] * 2,
+                      "destination_code": ["10", "70"]})
+    html = cm.Dataset(graduates=g)._repr_html_()
+    assert "毕业生" in html and "<table" in html and ">2<" in html

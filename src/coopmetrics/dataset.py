@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -114,9 +115,13 @@ class Dataset:
 
     # mapping-like access ---------------------------------------------------------
     @property
-    def tables(self) -> list[str]:
-        """Names of the tables present, in schema order."""
-        return [t for t in TABLES if t in self._tables]
+    def tables(self) -> Tables:
+        """The tables present, name -> frame, in schema order (a read-only mapping).
+
+        Iterating gives the names, so ``list(ds.tables)`` is the list of names; it also
+        compares equal to that list, as ``tables`` was a list of names before.
+        """
+        return Tables({t: self._tables[t] for t in TABLES if t in self._tables})
 
     def __contains__(self, name: object) -> bool:
         return name in self._tables
@@ -170,6 +175,12 @@ class Dataset:
             )
         return pd.DataFrame(recs, columns=["table", "name_zh", "rows", "columns"])
 
+    def _repr_html_(self) -> str:
+        """The row counts and the validation summary, for Jupyter."""
+        head = (f"<p><b>coopmetrics.Dataset</b> · {len(self.tables)} table(s) · "
+                f"validation: {len(self.validation)} problem(s) (<code>.validation</code>)</p>")
+        return head + self.row_counts()._repr_html_()
+
     def __repr__(self) -> str:
         lines = ["coopmetrics.Dataset"]
         for rec in self.row_counts().itertuples(index=False):
@@ -178,6 +189,41 @@ class Dataset:
             lines.append("  (no tables)")
         lines.append(f"  validation: {len(self.validation)} problem(s) reported (see .validation)")
         return "\n".join(lines)
+
+
+class Tables(Mapping[str, Any]):
+    """Read-only mapping of a Dataset's tables (name -> frame) in schema order.
+
+    Examples
+    --------
+    >>> t = Tables({"graduates": pd.DataFrame({"a": [1]})})
+    >>> list(t), len(t["graduates"]), t == ["graduates"]
+    (['graduates'], 1, True)
+    """
+
+    def __init__(self, frames: dict[str, Any]) -> None:
+        self._frames = frames
+
+    def __getitem__(self, name: str) -> Any:
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list | tuple):  # the list of names ``tables`` used to be
+            return list(self._frames) == list(other)
+        if isinstance(other, Mapping):  # same names holding the very same frames
+            return list(self._frames) == list(other) and all(self._frames[k] is other[k] for k in other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking containers are unhashable
+
+    def __repr__(self) -> str:
+        return repr(list(self._frames))
 
 
 def _ncols(frame: Any) -> int:
