@@ -867,3 +867,66 @@ def test_unadjusted_rows_carry_odds_ratio_and_hedges_g():
     j = 1 - 3 / (4 * 23 - 1)  # Hedges' approximation of J(23)
     assert m["effect_size"] == pytest.approx(d) and m["hedges_g"] == pytest.approx(d * j, rel=1e-4)
     assert np.isnan(m["odds_ratio"])
+
+
+# ----------------------------------------------------------------------------------------
+# bootstrap of means without rows (issue 16, item 2)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n1", "n0", "seed"), [(40, 60, 11), (150, 400, 3), (900, 1200, 7)])
+def test_welch_closed_form_equals_scipy(n1, n0, seed):
+    df, a, b = _salary(n1, n0, seed)
+    r = compare_values(df, "mean", n_boot=0).iloc[0]
+    tt = stats.ttest_ind(a, b, equal_var=False)
+    assert r["statistic"] == pytest.approx(tt.statistic, rel=1e-10)
+    assert r["p_value"] == pytest.approx(tt.pvalue, rel=1e-10)
+
+
+@pytest.mark.parametrize(("n1", "n0", "seed", "weighted"),
+                         [(60, 80, 1, False), (300, 500, 2, False), (2000, 3000, 4, False), (400, 600, 5, True)])
+def test_counts_bootstrap_agrees_with_row_bootstrap(n1, n0, seed, weighted):
+    """The Poisson bootstrap on distinct-value counts vs the row (multinomial) bootstrap.
+
+    Tolerance: with B replicates the Monte Carlo SE of a 2.5 % percentile of a near-normal
+    bootstrap distribution of SD s is sqrt(.025 * .975 / B) / phi(1.96) * s = 0.042 s at
+    B = 4000; the difference of two independent runs has SE 0.06 s, so 0.25 s is > 4 SE.
+    The Poisson resample size adds a bias of order s / n, far below that.
+    """
+    from coopmetrics.compare import _bootstrap, _expand_pairs
+    from coopmetrics.compare_base import _poisson_bootstrap_means, value_counts
+
+    df, a, b = _salary(n1, n0, seed)
+    df["value"] = df["value"].round(-2)  # salaries in hundreds of yuan: many ties, few cells
+    df["major"] = np.where(np.arange(len(df)) % 3 == 0, "x", "y")
+    if weighted:
+        df["weight"] = np.random.default_rng(seed).choice([0.5, 1.0, 2.0], len(df))
+    long, pairs, _ = _expand_pairs(df, "mean", "program", "regular", ["major"], [])
+    n_pairs, b_rep = len(pairs), 4000
+    rows = _bootstrap(long, n_pairs, "mean", b_rep, seed=10)
+    cells = _poisson_bootstrap_means(value_counts(long), n_pairs, b_rep, seed=20)
+    assert len(value_counts(long)) < len(long)  # the bootstrap ran on fewer cells than rows
+    for arr_r, arr_c in ((rows[:, :, 1] - rows[:, :, 0], cells[:, :, 1] - cells[:, :, 0]),):
+        s = arr_r.std(axis=0)
+        for q in (0.025, 0.5, 0.975):
+            assert np.all(np.abs(np.quantile(arr_r, q, axis=0) - np.quantile(arr_c, q, axis=0)) < 0.25 * s)
+    # the replicate means centre on the (weighted) sample mean with SD ~ sd / sqrt(n)
+    g = long.groupby(["pair_id", "arm"])
+    mean = (g["w_y"].sum() / g["weight"].sum()).to_numpy().reshape(n_pairs, 2)
+    assert np.all(np.abs(cells.mean(axis=0) - mean) < 5 * cells.std(axis=0) / np.sqrt(b_rep))
+
+
+def test_counts_bootstrap_chunks_and_seed():
+    from coopmetrics.compare import _expand_pairs
+    from coopmetrics.compare_base import _poisson_bootstrap_means, value_counts
+
+    df, _, _ = _salary(50, 70, 8)
+    long, pairs, _ = _expand_pairs(df.assign(value=df["value"].round(-3)), "mean", "program", "regular", [], [])
+    c = value_counts(long)
+    assert c["n"].sum() == len(long)  # every row is in exactly one cell
+    one = _poisson_bootstrap_means(c, len(pairs), 300, seed=3)
+    small = _poisson_bootstrap_means(c, len(pairs), 300, seed=3, budget=len(c) * 7)  # 43 chunks
+    assert np.isfinite(one).all()
+    assert one.shape == small.shape == (300, 1, 2)
+    # same seed, same replicates, whatever the chunking: chunks draw consecutive numbers
+    np.testing.assert_array_equal(one, small)

@@ -46,7 +46,17 @@ import numpy as np
 import pandas as pd
 
 from .adjust import fit_cells
-from .compare_base import KINDS, _as_list, _check_level, _flag_count, _kind_of, _need, _unit_values
+from .compare_base import (
+    KINDS,
+    _as_list,
+    _check_level,
+    _flag_count,
+    _kind_of,
+    _need,
+    _poisson_bootstrap_means,
+    _unit_values,
+    value_counts,
+)
 from .compare_result import Comparison
 from .contrasts import (
     bh_qvalues,
@@ -723,7 +733,12 @@ def _continuous(
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
     alpha = 1 - level
-    boot = _bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0 else np.full((1, n_pairs, 2), np.nan)
+    if n_boot <= 0:
+        boot = np.full((1, n_pairs, 2), np.nan)
+    elif kind == "mean":  # means: from distinct-value counts, never replicates x rows
+        boot = _poisson_bootstrap_means(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of)
+    else:
+        boot = _bootstrap(long, n_pairs, kind, n_boot, seed, ref_of)
     with np.errstate(invalid="ignore", divide="ignore"):
         bdiff = boot[:, :, 1] - boot[:, :, 0]
         bratio = boot[:, :, 1] / boot[:, :, 0]
