@@ -930,3 +930,24 @@ def test_counts_bootstrap_chunks_and_seed():
     assert one.shape == small.shape == (300, 1, 2)
     # same seed, same replicates, whatever the chunking: chunks draw consecutive numbers
     np.testing.assert_array_equal(one, small)
+
+
+@pytest.mark.parametrize("by", [["grad_year", "college", "major"], ["major"], None])
+def test_bootstrap_means_from_engine_counts_equal_unit_route(sample_ds, by, monkeypatch, tmp_path):
+    """The totals route (compute() by value) gives the unit route's bootstrap replicates exactly."""
+    from coopmetrics import engines
+    from coopmetrics.compare import compare
+
+    unit = compare(sample_ds, "salary_mean", by=by, n_boot=300, seed=4, _unit_level=True)
+    _no_unit_values(monkeypatch)  # the totals route never asks for unit values
+    tot = compare(sample_ds, "salary_mean", by=by, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(tot.table, unit.table, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert tot["ci_low"].notna().any()
+    ok = tot["ci_low"].notna()
+    assert ((tot.loc[ok, "ci_low"] <= tot.loc[ok, "difference"] + 1e-9)
+            & (tot.loc[ok, "difference"] <= tot.loc[ok, "ci_high"] + 1e-9)).mean() > 0.9
+    # and on a lazy DuckDB scan of the same rows (the engine counts, pandas gets the cells)
+    path = tmp_path / "graduates.parquet"
+    sample_ds["graduates"].to_parquet(path)
+    eng = compare(engines.scan(path, "duckdb"), "salary_mean", by=by, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(eng.table, unit.table, check_exact=False, rtol=1e-9, atol=1e-9)

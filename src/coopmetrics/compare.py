@@ -240,6 +240,11 @@ def compare(
     # one compute() pass (one scan of the data) for every indicator that runs on group totals
     totals = _compare_totals(data, on_totals, cohort=cohort, reference=reference, by=by_l, method=method,
                              ci_level=ci_level, options=options) if on_totals else {}
+    for ind_id, tab in totals.items():  # means: bootstrap CI from engine-side distinct-value counts
+        if tab is not None and on_totals[ind_id] == "mean" and n_boot > 0:
+            totals[ind_id] = _bootstrap_from_counts(
+                data, tab, kinds[ind_id][1], cohort=cohort, by=by_l, ci_level=ci_level, n_boot=n_boot,
+                seed=seed, options=options)
     parts: list[Comparison] = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
         kind, _ind = kinds[ind_id]
@@ -273,9 +278,76 @@ def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: in
     raw = str(getattr(ind, "kind", "")).lower()
     if raw == "proportion":  # registry proportions are unweighted (weights only on survey shares)
         return method in ("auto", "chi2", "fisher")
-    if raw == "mean":  # Welch t from n, mean and variance; the bootstrap CI needs the values
-        return method in ("auto", "welch") and n_boot <= 0
+    if raw == "mean":  # Welch t from n, mean and variance; the bootstrap from distinct-value counts
+        col = _mean_column(ind)
+        return method in ("auto", "welch") and (n_boot <= 0 or (col is not None and col not in (cohort, *by_l)))
     return False
+
+
+def _mean_column(ind: Any) -> str | None:
+    """The column a mean indicator averages (``None`` when it is not a plain column mean)."""
+    num = getattr(ind, "numerator", None)
+    if getattr(num, "agg", None) != "mean" or getattr(num, "table", None) not in (None, ind.table):
+        return None
+    return getattr(num, "column", None)
+
+
+def _bootstrap_from_counts(
+    data: Any, table: pd.DataFrame, ind: Any, *, cohort: str, by: list[str], ci_level: float, n_boot: int,
+    seed: int, options: Any,
+) -> pd.DataFrame:
+    """Fill the bootstrap intervals of mean comparisons from one ``compute()`` pass by value.
+
+    ``compute(by=by + [cohort, column])`` counts the units at each distinct value of the
+    averaged column inside the engine (DuckDB/Polars/Dask push it down), so only the
+    counts reach pandas; :func:`_poisson_bootstrap_means` resamples them. The cells and
+    their order are those the unit route builds, so both routes give the same replicates.
+    """
+    from .compute import compute
+
+    col = _mean_column(ind)
+    res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
+    res = res.loc[(res["denominator"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res[col].notna()]
+    cnt = pd.DataFrame({c: res[c].to_numpy() for c in by})
+    cnt["_cohort"] = res[cohort].astype(str).to_numpy()
+    cnt["value"] = res[col].to_numpy(dtype=float)
+    cnt["weight"] = 1.0
+    cnt["n"] = res["denominator"].to_numpy(dtype=float)
+    reference = str(table["reference"].iloc[0]) if len(table) else ""
+    keys = table[[*by, "cohort"]].rename(columns={"cohort": "_cohort"}).reset_index(drop=True)
+    keys["pair_id"] = np.arange(len(keys))
+    n_pairs = len(keys)
+    ref_of = (keys.groupby(by, sort=False, dropna=False)["pair_id"].transform("min").to_numpy()
+              if by else np.zeros(n_pairs, dtype=np.int64))
+    arm1 = cnt.merge(keys, on=[*by, "_cohort"], how="inner").assign(arm=1)
+    first = keys.loc[ref_of == keys["pair_id"].to_numpy(), [*by, "pair_id"]]
+    ref_rows = cnt.loc[cnt["_cohort"] == reference].drop(columns="_cohort")
+    arm0 = (ref_rows.merge(first, on=by, how="inner") if by else ref_rows.merge(first, how="cross")).assign(arm=0)
+    counts = pd.concat([arm1.drop(columns="_cohort"), arm0], ignore_index=True)
+    counts = counts.sort_values(["pair_id", "arm", "value"], kind="stable")[["pair_id", "arm", "value", "weight",
+                                                                             "n"]]
+    boot = _poisson_bootstrap_means(counts, n_pairs, n_boot, seed, ref_of)
+    ok = (table["n_cohort"].to_numpy() >= 2) & (table["n_reference"].to_numpy() >= 2)
+    dq, rq = _percentile_ci(boot, ok, ci_level)
+    out = table.copy()
+    out["ci_low"], out["ci_high"], out["ratio_ci_low"], out["ratio_ci_high"] = dq[0], dq[1], rq[0], rq[1]
+    return out
+
+
+def _percentile_ci(boot: np.ndarray, ok: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals of the difference and the ratio of replicate arms, NaN where not ``ok``."""
+    alpha = 1 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bdiff = boot[:, :, 1] - boot[:, :, 0]
+        bratio = boot[:, :, 1] / boot[:, :, 0]
+    q = np.array([alpha / 2, 1 - alpha / 2])
+    with warnings.catch_warnings():
+        # a pair whose every bootstrap draw is undefined (e.g. a ratio to a zero reference mean)
+        # has no percentile interval: NaN is the answer, numpy's "All-NaN slice" notice is noise
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
+        dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
+        rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
+    return dq, rq
 
 
 def _compare_totals(
@@ -732,7 +804,6 @@ def _continuous(
     weighted: bool, ref_of: np.ndarray | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
-    alpha = 1 - level
     if n_boot <= 0:
         boot = np.full((1, n_pairs, 2), np.nan)
     elif kind == "mean":  # means: from distinct-value counts, never replicates x rows
@@ -741,15 +812,8 @@ def _continuous(
         boot = _bootstrap(long, n_pairs, kind, n_boot, seed, ref_of)
     with np.errstate(invalid="ignore", divide="ignore"):
         bdiff = boot[:, :, 1] - boot[:, :, 0]
-        bratio = boot[:, :, 1] / boot[:, :, 0]
     ok = (n1 >= 2) & (n0 >= 2)
-    q = np.array([alpha / 2, 1 - alpha / 2])
-    with warnings.catch_warnings():
-        # a pair whose every bootstrap draw is undefined (e.g. a ratio to a zero reference mean)
-        # has no percentile interval: NaN is the answer, numpy's "All-NaN slice" notice is noise
-        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-        dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
-        rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
+    dq, rq = _percentile_ci(boot, ok, level)
     if kind == "mean":
         sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
         m1, m0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0
