@@ -740,12 +740,12 @@ def test_expected_count_exactly_five_uses_chi_square():
 
 
 def test_unit_route_still_used_where_needed(sample_ds, monkeypatch):
-    """Adjustment, bootstrap (means), medians and weighted survey shares need unit values."""
+    """Adjustment, medians and weighted survey shares need unit values (a mean's bootstrap does not)."""
     from coopmetrics.compare import compare
 
     _no_unit_values(monkeypatch)
     for kwargs in ({"indicator": "placement_rate", "adjust": ["entry_score"]},
-                   {"indicator": "salary_mean"},  # bootstrap CI by default
+                   {"indicator": "salary_mean", "by": "program"},  # cohort also a by column
                    {"indicator": "salary_median", "n_boot": 0}):
         with pytest.raises(AssertionError, match="unit_values"):
             compare(sample_ds, **kwargs)
