@@ -916,20 +916,38 @@ def test_counts_bootstrap_agrees_with_row_bootstrap(n1, n0, seed, weighted):
     assert np.all(np.abs(cells.mean(axis=0) - mean) < 5 * cells.std(axis=0) / np.sqrt(b_rep))
 
 
-def test_counts_bootstrap_chunks_and_seed():
+@pytest.mark.parametrize("budget", [10**9, 7 * 300, 300])
+def test_counts_bootstrap_blocks_and_seed(budget):
+    """Blocks of comparisons (bounded memory) never split a by-group and keep each group's numbers."""
     from coopmetrics.compare import _expand_pairs
     from coopmetrics.compare_base import _poisson_bootstrap_means, value_counts
 
-    df, _, _ = _salary(50, 70, 8)
-    long, pairs, _ = _expand_pairs(df.assign(value=df["value"].round(-3)), "mean", "program", "regular", [], [])
-    c = value_counts(long)
-    assert c["n"].sum() == len(long)  # every row is in exactly one cell
-    one = _poisson_bootstrap_means(c, len(pairs), 300, seed=3)
-    small = _poisson_bootstrap_means(c, len(pairs), 300, seed=3, budget=len(c) * 7)  # 43 chunks
-    assert np.isfinite(one).all()
-    assert one.shape == small.shape == (300, 1, 2)
-    # same seed, same replicates, whatever the chunking: chunks draw consecutive numbers
-    np.testing.assert_array_equal(one, small)
+    df, _, _ = _salary(300, 500, 8)
+    df["major"] = np.arange(len(df)) % 5
+    df["program"] = np.where(df["program"] == "regular", "regular", np.where(np.arange(len(df)) % 2, "a", "b"))
+    long, pairs, _ = _expand_pairs(df.assign(value=df["value"].round(-3)), "mean", "program", "regular",
+                                   ["major"], [])
+    ref_of = pairs.groupby("major")["_cohort"].transform(lambda s: s.index.min()).to_numpy()
+    c = value_counts(long, ref_of)
+    assert c["n"].sum() < len(long)  # shared reference blocks are counted once
+    one = _poisson_bootstrap_means(c, len(pairs), 300, seed=3, ref_of=ref_of, budget=budget)
+    again = _poisson_bootstrap_means(c, len(pairs), 300, seed=3, ref_of=ref_of, budget=budget)
+    np.testing.assert_array_equal(one, again)  # same seed, same replicates
+    assert np.isfinite(one).all() and one.shape == (300, len(pairs), 2)
+    # comparisons of one major share the very same reference replicates
+    np.testing.assert_array_equal(one[:, :, 0], one[:, ref_of, 0])
+    g = long.groupby(["pair_id", "arm"])
+    mean = (g["w_y"].sum() / g["weight"].sum()).to_numpy().reshape(len(pairs), 2)
+    assert np.all(np.abs(one.mean(axis=0) - mean) < 5 * one.std(axis=0) / np.sqrt(300))
+
+
+def test_poisson_table_matches_scipy():
+    from coopmetrics.compare_base import _LUT_MAX, _poisson_lut
+
+    lut = _poisson_lut()
+    for c in range(1, _LUT_MAX + 1):  # the table's frequencies are the Poisson(c) pmf to 2^-16
+        freq = np.bincount(lut[c], minlength=lut.max() + 1) / 65536
+        assert np.abs(freq - stats.poisson.pmf(np.arange(len(freq)), c)).max() < 2**-16 + 1e-12
 
 
 @pytest.mark.parametrize("by", [["grad_year", "college", "major"], ["major"], None])

@@ -38,7 +38,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +52,8 @@ from .compare_base import (
     _flag_count,
     _kind_of,
     _need,
-    _poisson_bootstrap_means,
+    _percentile_ci,
+    _poisson_percentiles,
     _unit_values,
     value_counts,
 )
@@ -326,28 +326,11 @@ def _bootstrap_from_counts(
     counts = pd.concat([arm1.drop(columns="_cohort"), arm0], ignore_index=True)
     counts = counts.sort_values(["pair_id", "arm", "value"], kind="stable")[["pair_id", "arm", "value", "weight",
                                                                              "n"]]
-    boot = _poisson_bootstrap_means(counts, n_pairs, n_boot, seed, ref_of)
     ok = (table["n_cohort"].to_numpy() >= 2) & (table["n_reference"].to_numpy() >= 2)
-    dq, rq = _percentile_ci(boot, ok, ci_level)
+    dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, ref_of, ok, ci_level)
     out = table.copy()
     out["ci_low"], out["ci_high"], out["ratio_ci_low"], out["ratio_ci_high"] = dq[0], dq[1], rq[0], rq[1]
     return out
-
-
-def _percentile_ci(boot: np.ndarray, ok: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile intervals of the difference and the ratio of replicate arms, NaN where not ``ok``."""
-    alpha = 1 - level
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bdiff = boot[:, :, 1] - boot[:, :, 0]
-        bratio = boot[:, :, 1] / boot[:, :, 0]
-    q = np.array([alpha / 2, 1 - alpha / 2])
-    with warnings.catch_warnings():
-        # a pair whose every bootstrap draw is undefined (e.g. a ratio to a zero reference mean)
-        # has no percentile interval: NaN is the answer, numpy's "All-NaN slice" notice is noise
-        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-        dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
-        rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
-    return dq, rq
 
 
 def _compare_totals(
@@ -804,16 +787,15 @@ def _continuous(
     weighted: bool, ref_of: np.ndarray | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
-    if n_boot <= 0:
-        boot = np.full((1, n_pairs, 2), np.nan)
-    elif kind == "mean":  # means: from distinct-value counts, never replicates x rows
-        boot = _poisson_bootstrap_means(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of)
-    else:
-        boot = _bootstrap(long, n_pairs, kind, n_boot, seed, ref_of)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bdiff = boot[:, :, 1] - boot[:, :, 0]
     ok = (n1 >= 2) & (n0 >= 2)
-    dq, rq = _percentile_ci(boot, ok, level)
+    if n_boot > 0 and kind == "mean":  # means: from distinct-value counts, never replicates x rows
+        dq, rq = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok, level)
+    else:
+        boot = (_bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0
+                else np.full((1, n_pairs, 2), np.nan))
+        with np.errstate(invalid="ignore"):
+            bdiff = boot[:, :, 1] - boot[:, :, 0]
+        dq, rq = _percentile_ci(boot, ok, level)
     if kind == "mean":
         sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
         m1, m0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0
