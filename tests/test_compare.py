@@ -969,3 +969,18 @@ def test_bootstrap_means_from_engine_counts_equal_unit_route(sample_ds, by, monk
     sample_ds["graduates"].to_parquet(path)
     eng = compare(engines.scan(path, "duckdb"), "salary_mean", by=by, n_boot=300, seed=4)
     pd.testing.assert_frame_equal(eng.table, unit.table, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@given(st.integers(1, 40), st.integers(1, 6), st.floats(0.0, 0.9), st.integers(0, 10**6))
+@settings(max_examples=60, deadline=None)
+def test_nanquantile_matches_numpy(n, m, nan_share, seed):
+    from coopmetrics.compare_base import _nanquantile0
+
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n, m))
+    a[rng.random((n, m)) < nan_share] = np.nan
+    q = np.array([0.025, 0.5, 0.975])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's all-NaN-column notice
+        ref = np.nanquantile(a, q, axis=0)
+    np.testing.assert_allclose(_nanquantile0(a, q), ref, rtol=1e-12, atol=1e-12, equal_nan=True)

@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -110,8 +109,12 @@ def _poisson_lut() -> np.ndarray:
     global _LUT
     if _LUT is None:
         u = (np.arange(65536) + 0.5) / 65536
-        c = np.arange(_LUT_MAX + 1, dtype=float)[:, None]
-        _LUT = stats.poisson.ppf(u[None, :], np.maximum(c, 1e-12)).astype(np.uint8)
+        ks = np.arange(4 * _LUT_MAX + 40)
+        lut = np.zeros((_LUT_MAX + 1, 65536), dtype=np.uint8)
+        for c in range(1, _LUT_MAX + 1):  # quantile = first k with cdf(k) >= u
+            cdf = stats.poisson.cdf(ks, c)
+            lut[c] = np.minimum(np.searchsorted(cdf, u, side="left"), 255)
+        _LUT = lut
     return _LUT
 
 
@@ -159,12 +162,17 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
         if k:
             small = cc <= _LUT_MAX
             u = rng.integers(0, 65536, size=(n_boot, k), dtype=np.uint16)
-            m = lut[np.where(small, cc, 0).astype(np.int64)[None, :], u].astype(float)
+            # float32 weights: exact small integers; sums below in float64
+            m = lut[1][u].astype(np.float32)  # most cells hold one row; the others get their own table
+            for cv in np.unique(cc[small & (cc != 1)]).astype(np.int64):  # at most _LUT_MAX values
+                cols = np.flatnonzero(cc == cv)
+                m[:, cols] = lut[cv][u[:, cols]]
             if not small.all():  # large cells: a Poisson draw
                 m[:, ~small] = rng.poisson(cc[~small], size=(n_boot, int((~small).sum())))
             groups, starts = np.unique(gid[a:b] - 2 * lo, return_index=True)
             num = np.add.reduceat(m * wy[a:b], starts, axis=1)
-            den = np.add.reduceat(m * w[a:b], starts, axis=1)
+            ww = w[a:b]
+            den = np.add.reduceat(m if (ww == 1).all() else m * ww, starts, axis=1, dtype=float)
             del m
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[:, groups] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
@@ -189,13 +197,29 @@ def _percentile_ci(boot: np.ndarray, ok: np.ndarray, level: float) -> tuple[np.n
         bdiff = boot[:, :, 1] - boot[:, :, 0]
         bratio = boot[:, :, 1] / boot[:, :, 0]
     q = np.array([alpha / 2, 1 - alpha / 2])
-    with warnings.catch_warnings():
-        # a pair whose every bootstrap draw is undefined (e.g. a ratio to a zero reference mean)
-        # has no percentile interval: NaN is the answer, numpy's "All-NaN slice" notice is noise
-        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-        dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
-        rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
+    dq = np.where(ok[None, :], _nanquantile0(bdiff, q), np.nan)
+    rq = np.where(ok[None, :], _nanquantile0(bratio, q), np.nan)
     return dq, rq
+
+
+def _nanquantile0(a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``numpy.nanquantile(a, q, axis=0)`` (linear method) for every column at once.
+
+    numpy falls back to a Python loop over columns as soon as one holds a NaN; here
+    NaNs sort last and each column interpolates between its own valid order
+    statistics. An all-NaN column gives NaN (no warning).
+    """
+    s = np.sort(a, axis=0)
+    k = np.sum(~np.isnan(a), axis=0)
+    pos = q[:, None] * np.maximum(k - 1, 0)[None, :]
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(k - 1, 0)[None, :])
+    frac = pos - lo
+    v_lo = np.take_along_axis(s, lo, axis=0)
+    v_hi = np.take_along_axis(s, hi, axis=0)
+    with np.errstate(invalid="ignore"):
+        out = v_lo + (v_hi - v_lo) * frac
+    return np.where(k[None, :] > 0, out, np.nan)
 
 
 def _poisson_percentiles(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int, ref_of: np.ndarray | None,
