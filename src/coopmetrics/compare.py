@@ -55,6 +55,7 @@ from .compare_base import (
     _percentile_ci,
     _poisson_percentiles,
     _unit_values,
+    canonical_rank,
     value_counts,
 )
 from .compare_result import Comparison
@@ -327,7 +328,8 @@ def _bootstrap_from_counts(
     counts = counts.sort_values(["pair_id", "arm", "value"], kind="stable")[["pair_id", "arm", "value", "weight",
                                                                              "n"]]
     ok = (table["n_cohort"].to_numpy() >= 2) & (table["n_reference"].to_numpy() >= 2)
-    dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, ref_of, ok, ci_level)
+    rank = canonical_rank(keys[[*by, "_cohort"]])
+    dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, ref_of, ok, ci_level, rank)
     out = table.copy()
     out["ci_low"], out["ci_high"], out["ratio_ci_low"], out["ratio_ci_high"] = dq[0], dq[1], rq[0], rq[1]
     return out
@@ -693,7 +695,8 @@ def _unadjusted(
             first = pd.Series(np.arange(n_pairs)).groupby(bg).transform("min").to_numpy()
         else:
             first = np.zeros(n_pairs, dtype=np.int64)
-        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted, first))
+        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted, first,
+                               canonical_rank(pairs[[*by_cols, "_cohort"]])))
         few = np.where((n1 < 2) | (n0 < 2), _F_NOCOH, "")
         med_w = np.full(n_pairs, _F_MEDIAN_W if (weighted and kind == "median") else "", dtype=object)
         out["flags"] = _join_flags(no_ref, few, w_flag if kind == "mean" else med_w)
@@ -784,12 +787,12 @@ def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: i
 
 def _continuous(
     long: pd.DataFrame, s: pd.DataFrame, n_pairs: int, kind: str, level: float, n_boot: int, seed: int,
-    weighted: bool, ref_of: np.ndarray | None = None,
+    weighted: bool, ref_of: np.ndarray | None = None, rank: np.ndarray | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
     ok = (n1 >= 2) & (n0 >= 2)
     if n_boot > 0 and kind == "mean":  # means: from distinct-value counts, never replicates x rows
-        dq, rq = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok, level)
+        dq, rq = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok, level, rank)
     else:
         boot = (_bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0
                 else np.full((1, n_pairs, 2), np.nan))

@@ -222,9 +222,38 @@ def _nanquantile0(a: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.where(k[None, :] > 0, out, np.nan)
 
 
+def canonical_rank(keys: pd.DataFrame) -> np.ndarray:
+    """Position of each comparison when sorted by the text of its key columns (``by`` first).
+
+    Engines return groups in their own order and with their own dtypes (category, string,
+    integer); ranking by text gives every route and engine the same order, hence the same
+    bootstrap random numbers for the same comparison.
+    """
+    cols = [keys[c].astype(str).fillna("").to_numpy() for c in keys.columns]
+    order = np.lexsort(cols[::-1]) if cols else np.arange(len(keys))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys))
+    return rank
+
+
 def _poisson_percentiles(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int, ref_of: np.ndarray | None,
-                         ok: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile intervals (difference, ratio) of mean comparisons, block by block (bounded memory)."""
+                         ok: np.ndarray, level: float, rank: np.ndarray | None = None,
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals (difference, ratio) of mean comparisons, block by block (bounded memory).
+
+    ``rank`` (from :func:`canonical_rank`) renumbers the comparisons before resampling, so
+    the replicates do not depend on the order an engine returned the groups in.
+    """
+    if rank is not None:
+        ref = np.arange(n_pairs) if ref_of is None else np.asarray(ref_of)
+        head = np.full(n_pairs, n_pairs, dtype=np.int64)
+        np.minimum.at(head, ref, rank)  # a by-group's first comparison in the new order
+        new_ref = np.empty(n_pairs, dtype=np.int64)
+        new_ref[rank] = head[ref]
+        counts = counts.assign(pair_id=rank[counts["pair_id"].to_numpy(dtype=np.int64)])
+        counts = counts.sort_values(["pair_id", "arm", "value", "weight"], kind="stable")
+        dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, new_ref, ok[np.argsort(rank)], level)
+        return dq[:, rank], rq[:, rank]
     dq, rq = np.full((2, n_pairs), np.nan), np.full((2, n_pairs), np.nan)
     for lo, hi, boot in _poisson_blocks(counts, n_pairs, n_boot, seed, ref_of):
         dq[:, lo:hi], rq[:, lo:hi] = _percentile_ci(boot, ok[lo:hi], level)
