@@ -305,25 +305,32 @@ def _bootstrap_from_counts(
     their order are those the unit route builds, so both routes give the same replicates.
     """
     from .compute import compute
+    from .compute_base import _merge
+    from .compute_units import mean_value_counts
 
     col = _mean_column(ind)
-    res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
-    res = res.loc[(res["denominator"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res[col].notna()]
+    res = mean_value_counts(data, ind.id, [*by, cohort], options=options)  # narrow: keys, value, n
+    if res is None:  # a derived key (e.g. major category): compute() by value, same counts
+        res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
+        res = res.rename(columns={col: "value"}) if col != "value" else res
+        res["n"] = res["denominator"]
+    res = res.loc[(res["n"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res["value"].notna()]
     cnt = pd.DataFrame({c: res[c].to_numpy() for c in by})
     cnt["_cohort"] = res[cohort].astype(str).to_numpy()
-    cnt["value"] = res[col].to_numpy(dtype=float)
+    cnt["value"] = res["value"].to_numpy(dtype=float)
     cnt["weight"] = 1.0
-    cnt["n"] = res["denominator"].to_numpy(dtype=float)
+    cnt["n"] = res["n"].to_numpy(dtype=float)
     reference = str(table["reference"].iloc[0]) if len(table) else ""
     keys = table[[*by, "cohort"]].rename(columns={"cohort": "_cohort"}).reset_index(drop=True)
     keys["pair_id"] = np.arange(len(keys))
     n_pairs = len(keys)
     ref_of = (keys.groupby(by, sort=False, dropna=False)["pair_id"].transform("min").to_numpy()
               if by else np.zeros(n_pairs, dtype=np.int64))
-    arm1 = cnt.merge(keys, on=[*by, "_cohort"], how="inner").assign(arm=1)
+    # key dtypes differ between engines (category, string, int16): _merge aligns them
+    arm1 = _merge(cnt, keys, [*by, "_cohort"], "inner").assign(arm=1)
     first = keys.loc[ref_of == keys["pair_id"].to_numpy(), [*by, "pair_id"]]
     ref_rows = cnt.loc[cnt["_cohort"] == reference].drop(columns="_cohort")
-    arm0 = (ref_rows.merge(first, on=by, how="inner") if by else ref_rows.merge(first, how="cross")).assign(arm=0)
+    arm0 = (_merge(ref_rows, first, by, "inner") if by else ref_rows.merge(first, how="cross")).assign(arm=0)
     counts = pd.concat([arm1.drop(columns="_cohort"), arm0], ignore_index=True)
     counts = counts.sort_values(["pair_id", "arm", "value"], kind="stable")[["pair_id", "arm", "value", "weight",
                                                                              "n"]]
