@@ -83,8 +83,8 @@ def _child(variant: str, folder: str) -> None:
     import polars  # noqa: F401
     import scipy.stats  # noqa: F401
 
-    import coopmetrics  # noqa: F401
-    import coopmetrics.compare  # noqa: F401
+    import coopmetrics
+    import coopmetrics.compare
     import coopmetrics.did  # noqa: F401
 
     t0 = time.perf_counter()
