@@ -199,12 +199,14 @@ def compare(
     Notes
     -----
     Two routes give the same rows and numbers. Unadjusted comparisons of unweighted
-    proportion indicators (and of mean indicators with ``n_boot=0``, Welch t only) run
-    on group totals: one :func:`coopmetrics.compute` pass by ``by + [cohort]``, which
-    the DuckDB/Polars/Dask engines push down so only aggregated rows reach pandas, then
-    the closed-form contrasts of :mod:`coopmetrics.contrasts` on the integer counts.
-    Everything else (adjustment, bootstrap, ordinal tests, survey weights, clustered
-    answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
+    proportion and mean indicators run on group totals: one :func:`coopmetrics.compute`
+    pass by ``by + [cohort]``, which the DuckDB/Polars/Dask engines push down so only
+    aggregated rows reach pandas, then the closed-form contrasts of
+    :mod:`coopmetrics.contrasts` on the integer counts (Welch t for means). A mean's
+    bootstrap interval resamples the engine's counts of each distinct value per group
+    (Poisson weights per cell; :func:`coopmetrics.compute_units.mean_value_counts`),
+    never replicates × rows. Everything else (adjustment, ordinal tests, survey weights,
+    clustered answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
 
     Returns
     -------
@@ -297,11 +299,12 @@ def _bootstrap_from_counts(
     data: Any, table: pd.DataFrame, ind: Any, *, cohort: str, by: list[str], ci_level: float, n_boot: int,
     seed: int, options: Any,
 ) -> pd.DataFrame:
-    """Fill the bootstrap intervals of mean comparisons from one ``compute()`` pass by value.
+    """Fill the bootstrap intervals of mean comparisons from engine counts of distinct values.
 
-    ``compute(by=by + [cohort, column])`` counts the units at each distinct value of the
-    averaged column inside the engine (DuckDB/Polars/Dask push it down), so only the
-    counts reach pandas; :func:`_poisson_bootstrap_means` resamples them. The cells and
+    :func:`coopmetrics.compute_units.mean_value_counts` counts the units at each distinct
+    value of the averaged column per ``by + [cohort]`` group inside the engine (DuckDB,
+    Polars, Dask push it down), so only the counts reach pandas (``compute()`` by value
+    where a key is derived); :func:`_poisson_percentiles` resamples them. The cells and
     their order are those the unit route builds, so both routes give the same replicates.
     """
     from .compute import compute
