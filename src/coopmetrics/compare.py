@@ -48,9 +48,11 @@ from .adjust import fit_cells
 from .compare_base import (
     KINDS,
     _as_list,
+    _bootstrap_from_counts,
     _check_level,
     _flag_count,
     _kind_of,
+    _mean_column,
     _need,
     _percentile_ci,
     _poisson_percentiles,
@@ -285,102 +287,6 @@ def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: in
         col = _mean_column(ind)
         return method in ("auto", "welch") and (n_boot <= 0 or (col is not None and col not in (cohort, *by_l)))
     return False
-
-
-def _mean_column(ind: Any) -> str | None:
-    """The column a mean indicator averages (``None`` when it is not a plain column mean)."""
-    num = getattr(ind, "numerator", None)
-    if getattr(num, "agg", None) != "mean" or getattr(num, "table", None) not in (None, ind.table):
-        return None
-    return getattr(num, "column", None)
-
-
-def _bootstrap_from_counts(
-    data: Any, table: pd.DataFrame, ind: Any, *, cohort: str, by: list[str], ci_level: float, n_boot: int,
-    seed: int, options: Any,
-) -> pd.DataFrame:
-    """Fill the bootstrap intervals of mean comparisons from engine counts of distinct values.
-
-    :func:`coopmetrics.compute_units.mean_value_counts` counts the units at each distinct
-    value of the averaged column per ``by + [cohort]`` group inside the engine (DuckDB,
-    Polars, Dask push it down), so only the counts reach pandas (``compute()`` by value
-    where a key is derived); :func:`_poisson_percentiles` resamples them. The cells and
-    their order are those the unit route builds, so both routes give the same replicates.
-    """
-    from .compute import compute
-    from .compute_units import mean_value_counts
-
-    col = _mean_column(ind)
-    res = mean_value_counts(data, ind.id, [*by, cohort], options=options)  # narrow: keys, value, n
-    if res is None:  # a derived key (e.g. major category): compute() by value, same counts
-        res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
-        res = res.rename(columns={col: "value"}) if col != "value" else res
-        res["n"] = res["denominator"]
-    res = res.loc[(res["n"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res["value"].notna()]
-    reference = str(table["reference"].iloc[0]) if len(table) else ""
-    keys = table[[*by, "cohort"]].rename(columns={"cohort": "_cohort"}).reset_index(drop=True)
-    n_pairs = len(keys)
-    pid = np.arange(n_pairs)
-    if by and n_pairs:  # each comparison's by-group shares the reference of its first comparison
-        ng = keys.groupby(by, sort=False, dropna=False, observed=True).ngroup().to_numpy()
-        ref_of = pd.Series(pid).groupby(ng).transform("min").to_numpy()
-    else:
-        ref_of = np.zeros(n_pairs, dtype=np.int64)
-    # integer codes of the count rows' keys in the (small) comparison table: no string merge
-    # of millions of rows (engines give the keys as category, string or int16 alike)
-    by_code = _codes_in(res, keys, by)
-    full = _codes_in(res.assign(_cohort=res[cohort]), keys, [*by, "_cohort"])
-    pair_of_full = _lookup(_codes_in(keys, keys, [*by, "_cohort"]), full, pid)
-    head = pid[ref_of == pid]
-    pair_of_by = _lookup(_codes_in(keys.iloc[head], keys, by), by_code, head) if by else np.zeros(len(res), int)
-    is_ref = (res[cohort].astype(str) == reference).to_numpy()
-    arm1 = ~is_ref & (pair_of_full >= 0)
-    arm0 = is_ref & (pair_of_by >= 0)
-    counts = pd.DataFrame({
-        "pair_id": np.concatenate([pair_of_full[arm1], pair_of_by[arm0]]),
-        "arm": np.repeat([1, 0], [int(arm1.sum()), int(arm0.sum())]),
-        "value": np.concatenate([res["value"].to_numpy(dtype=float)[arm1], res["value"].to_numpy(dtype=float)[arm0]]),
-        "weight": 1.0,
-        "n": np.concatenate([res["n"].to_numpy(dtype=float)[arm1], res["n"].to_numpy(dtype=float)[arm0]]),
-    }).sort_values(["pair_id", "arm", "value"], kind="stable")
-    ok = (table["n_cohort"].to_numpy() >= 2) & (table["n_reference"].to_numpy() >= 2)
-    rank = canonical_rank(keys[[*by, "_cohort"]])
-    dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, ref_of, ok, ci_level, rank)
-    out = table.copy()
-    out["ci_low"], out["ci_high"], out["ratio_ci_low"], out["ratio_ci_high"] = dq[0], dq[1], rq[0], rq[1]
-    return out
-
-
-def _key_text(s: pd.Series) -> pd.Index:
-    """Text of key values, numbers in one spelling (2024, 2024.0 and int16 2024 alike)."""
-    idx = pd.Index(s)
-    if pd.api.types.is_numeric_dtype(idx.dtype) and not pd.api.types.is_bool_dtype(idx.dtype):
-        return idx.astype("float64").astype(str)
-    return idx.astype(str)
-
-
-def _codes_in(frame: pd.DataFrame, keys: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Per row of ``frame`` and column of ``cols``: the position of its value among ``keys``' values.
-
-    Shape ``(len(frame), len(cols))``, -1 where absent. Each column is factorized (cheap on
-    dictionary-encoded columns) and only its distinct values are matched as text.
-    """
-    out = np.full((len(frame), len(cols)), -1, dtype=np.int64)
-    for j, c in enumerate(cols):
-        levels = pd.Index(_key_text(keys[c]).unique())
-        f, uniq = pd.factorize(frame[c], use_na_sentinel=True)
-        pos = levels.get_indexer(_key_text(pd.Series(uniq))) if len(uniq) else np.empty(0, dtype=np.int64)
-        out[:, j] = np.where(f >= 0, pos[np.maximum(f, 0)] if len(pos) else -1, -1)
-    return out
-
-
-def _lookup(key_codes: np.ndarray, codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """``ids`` of the key rows whose codes each row of ``codes`` equals (-1 where none)."""
-    if not len(ids) or not len(codes):
-        return np.full(len(codes), -1, dtype=np.int64)
-    index = pd.MultiIndex.from_arrays(list(key_codes.T))
-    pos = index.get_indexer(pd.MultiIndex.from_arrays(list(codes.T)))
-    return np.where((pos >= 0) & (codes >= 0).all(axis=1), ids[np.maximum(pos, 0)], -1)
 
 
 def _compare_totals(
