@@ -740,12 +740,12 @@ def test_expected_count_exactly_five_uses_chi_square():
 
 
 def test_unit_route_still_used_where_needed(sample_ds, monkeypatch):
-    """Adjustment, bootstrap (means), medians and weighted survey shares need unit values."""
+    """Adjustment, medians and weighted survey shares need unit values (a mean's bootstrap does not)."""
     from coopmetrics.compare import compare
 
     _no_unit_values(monkeypatch)
     for kwargs in ({"indicator": "placement_rate", "adjust": ["entry_score"]},
-                   {"indicator": "salary_mean"},  # bootstrap CI by default
+                   {"indicator": "salary_mean", "by": "program"},  # cohort also a by column
                    {"indicator": "salary_median", "n_boot": 0}):
         with pytest.raises(AssertionError, match="unit_values"):
             compare(sample_ds, **kwargs)
@@ -867,3 +867,147 @@ def test_unadjusted_rows_carry_odds_ratio_and_hedges_g():
     j = 1 - 3 / (4 * 23 - 1)  # Hedges' approximation of J(23)
     assert m["effect_size"] == pytest.approx(d) and m["hedges_g"] == pytest.approx(d * j, rel=1e-4)
     assert np.isnan(m["odds_ratio"])
+
+
+# ----------------------------------------------------------------------------------------
+# bootstrap of means without rows (issue 16, item 2)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n1", "n0", "seed"), [(40, 60, 11), (150, 400, 3), (900, 1200, 7)])
+def test_welch_closed_form_equals_scipy(n1, n0, seed):
+    df, a, b = _salary(n1, n0, seed)
+    r = compare_values(df, "mean", n_boot=0).iloc[0]
+    tt = stats.ttest_ind(a, b, equal_var=False)
+    assert r["statistic"] == pytest.approx(tt.statistic, rel=1e-10)
+    assert r["p_value"] == pytest.approx(tt.pvalue, rel=1e-10)
+
+
+@pytest.mark.parametrize(("n1", "n0", "seed", "weighted"),
+                         [(60, 80, 1, False), (300, 500, 2, False), (2000, 3000, 4, False), (400, 600, 5, True)])
+def test_counts_bootstrap_agrees_with_row_bootstrap(n1, n0, seed, weighted):
+    """The Poisson bootstrap on distinct-value counts vs the row (multinomial) bootstrap.
+
+    Tolerance: with B replicates the Monte Carlo SE of a 2.5 % percentile of a near-normal
+    bootstrap distribution of SD s is sqrt(.025 * .975 / B) / phi(1.96) * s = 0.042 s at
+    B = 4000; the difference of two independent runs has SE 0.06 s, so 0.25 s is > 4 SE.
+    The Poisson resample size adds a bias of order s / n, far below that.
+    """
+    from coopmetrics.compare import _bootstrap, _expand_pairs
+    from coopmetrics.compare_base import _poisson_bootstrap_means, value_counts
+
+    df, a, b = _salary(n1, n0, seed)
+    df["value"] = df["value"].round(-2)  # salaries in hundreds of yuan: many ties, few cells
+    df["major"] = np.where(np.arange(len(df)) % 3 == 0, "x", "y")
+    if weighted:
+        df["weight"] = np.random.default_rng(seed).choice([0.5, 1.0, 2.0], len(df))
+    long, pairs, _ = _expand_pairs(df, "mean", "program", "regular", ["major"], [])
+    n_pairs, b_rep = len(pairs), 4000
+    rows = _bootstrap(long, n_pairs, "mean", b_rep, seed=10)
+    cells = _poisson_bootstrap_means(value_counts(long), n_pairs, b_rep, seed=20)
+    assert len(value_counts(long)) < len(long)  # the bootstrap ran on fewer cells than rows
+    for arr_r, arr_c in ((rows[:, :, 1] - rows[:, :, 0], cells[:, :, 1] - cells[:, :, 0]),):
+        s = arr_r.std(axis=0)
+        for q in (0.025, 0.5, 0.975):
+            assert np.all(np.abs(np.quantile(arr_r, q, axis=0) - np.quantile(arr_c, q, axis=0)) < 0.25 * s)
+    # the replicate means centre on the (weighted) sample mean with SD ~ sd / sqrt(n)
+    g = long.groupby(["pair_id", "arm"])
+    mean = (g["w_y"].sum() / g["weight"].sum()).to_numpy().reshape(n_pairs, 2)
+    assert np.all(np.abs(cells.mean(axis=0) - mean) < 5 * cells.std(axis=0) / np.sqrt(b_rep))
+
+
+@pytest.mark.parametrize("budget", [10**9, 7 * 300, 300])
+def test_counts_bootstrap_blocks_and_seed(budget):
+    """Blocks of comparisons (bounded memory) never split a by-group and keep each group's numbers."""
+    from coopmetrics.compare import _expand_pairs
+    from coopmetrics.compare_base import _poisson_bootstrap_means, value_counts
+
+    df, _, _ = _salary(300, 500, 8)
+    df["major"] = np.arange(len(df)) % 5
+    df["program"] = np.where(df["program"] == "regular", "regular", np.where(np.arange(len(df)) % 2, "a", "b"))
+    long, pairs, _ = _expand_pairs(df.assign(value=df["value"].round(-3)), "mean", "program", "regular",
+                                   ["major"], [])
+    ref_of = pairs.groupby("major")["_cohort"].transform(lambda s: s.index.min()).to_numpy()
+    c = value_counts(long, ref_of)
+    assert c["n"].sum() < len(long)  # shared reference blocks are counted once
+    one = _poisson_bootstrap_means(c, len(pairs), 300, seed=3, ref_of=ref_of, budget=budget)
+    again = _poisson_bootstrap_means(c, len(pairs), 300, seed=3, ref_of=ref_of, budget=budget)
+    np.testing.assert_array_equal(one, again)  # same seed, same replicates
+    assert np.isfinite(one).all() and one.shape == (300, len(pairs), 2)
+    # comparisons of one major share the very same reference replicates
+    np.testing.assert_array_equal(one[:, :, 0], one[:, ref_of, 0])
+    g = long.groupby(["pair_id", "arm"])
+    mean = (g["w_y"].sum() / g["weight"].sum()).to_numpy().reshape(len(pairs), 2)
+    assert np.all(np.abs(one.mean(axis=0) - mean) < 5 * one.std(axis=0) / np.sqrt(300))
+
+
+def test_poisson_table_matches_scipy():
+    from coopmetrics.compare_base import _LUT_MAX, _poisson_lut
+
+    lut = _poisson_lut()
+    for c in range(1, _LUT_MAX + 1):  # the table's frequencies are the Poisson(c) pmf to 2^-16
+        freq = np.bincount(lut[c], minlength=lut.max() + 1) / 65536
+        assert np.abs(freq - stats.poisson.pmf(np.arange(len(freq)), c)).max() < 2**-16 + 1e-12
+
+
+@pytest.mark.parametrize("by", [["grad_year", "college", "major"], ["major"], None])
+def test_bootstrap_means_from_engine_counts_equal_unit_route(sample_ds, by, monkeypatch, tmp_path):
+    """The totals route (compute() by value) gives the unit route's bootstrap replicates exactly."""
+    from coopmetrics import engines
+    from coopmetrics.compare import compare
+
+    unit = compare(sample_ds, "salary_mean", by=by, n_boot=300, seed=4, _unit_level=True)
+    _no_unit_values(monkeypatch)  # the totals route never asks for unit values
+    tot = compare(sample_ds, "salary_mean", by=by, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(tot.table, unit.table, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert tot["ci_low"].notna().any()
+    ok = tot["ci_low"].notna()
+    assert ((tot.loc[ok, "ci_low"] <= tot.loc[ok, "difference"] + 1e-9)
+            & (tot.loc[ok, "difference"] <= tot.loc[ok, "ci_high"] + 1e-9)).mean() > 0.9
+    # and on a lazy DuckDB scan of the same rows (the engine counts, pandas gets the cells)
+    path = tmp_path / "graduates.parquet"
+    sample_ds["graduates"].to_parquet(path)
+    eng = compare(engines.scan(path, "duckdb"), "salary_mean", by=by, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(eng.table, unit.table, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@given(st.integers(1, 40), st.integers(1, 6), st.floats(0.0, 0.9), st.integers(0, 10**6))
+@settings(max_examples=60, deadline=None)
+def test_nanquantile_matches_numpy(n, m, nan_share, seed):
+    from coopmetrics.compare_base import _nanquantile0
+
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n, m))
+    a[rng.random((n, m)) < nan_share] = np.nan
+    q = np.array([0.025, 0.5, 0.975])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's all-NaN-column notice
+        ref = np.nanquantile(a, q, axis=0)
+    np.testing.assert_allclose(_nanquantile0(a, q), ref, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("by", [["grad_year", "college", "program"], ["program"], ["major_category", "program"]])
+def test_mean_value_counts_add_up_to_compute(sample_ds, by):
+    """Engine counts of distinct salaries: per group they sum to compute()'s n and numerator."""
+    from coopmetrics.compute import compute
+    from coopmetrics.compute_units import mean_value_counts
+
+    got = mean_value_counts(sample_ds, "salary_mean", by)
+    if "major_category" in by:  # a derived key: no narrow counts, the caller uses compute() by value
+        assert got is None
+        return
+    ref = compute(sample_ds, "salary_mean", by=by)
+    ref = ref.loc[ref["denominator"] > 0].set_index(by)[["numerator", "denominator"]].sort_index()
+    agg = got.assign(s=got["value"] * got["n"]).groupby(by, observed=True)[["s", "n"]].sum().sort_index()
+    assert len(agg) == len(ref)
+    np.testing.assert_array_equal(agg["n"].to_numpy(), ref["denominator"].to_numpy())
+    np.testing.assert_allclose(agg["s"].to_numpy(), ref["numerator"].to_numpy(), rtol=1e-12)
+    assert not got.duplicated([*by, "value"]).any()  # one row per distinct value of a group
+
+
+def test_bootstrap_means_by_derived_key_equal_unit_route(sample_ds):
+    from coopmetrics.compare import compare
+
+    unit = compare(sample_ds, "salary_mean", by="major_category", n_boot=200, seed=2, _unit_level=True)
+    tot = compare(sample_ds, "salary_mean", by="major_category", n_boot=200, seed=2)
+    pd.testing.assert_frame_equal(tot.table, unit.table, check_exact=False, rtol=1e-9, atol=1e-9)

@@ -203,3 +203,25 @@ def test_result_object_tidy_plot_and_html():
     assert len(fig.axes[0].collections[-1].get_offsets()) == len(res.event_study)
     html = res._repr_html_()
     assert "<table" in html and "pre-trend" in html
+
+
+@pytest.mark.parametrize("indicator", ["placement_rate", "salary_mean", "job_relevance_rate", "turnover_rate"])
+def test_engine_cells_give_the_unit_value_numbers(sample_ds, indicator, monkeypatch):
+    """compute() by unit x year gives the same cells, hence the same ATTs, as averaging unit values."""
+    import sys
+
+    from coopmetrics.compute import unit_values
+    from coopmetrics.did import partnership_effect, partnership_effect_values, partnership_starts
+
+    start = partnership_starts(sample_ds, "major", "产业学院")
+    v = unit_values(sample_ds, indicator, columns=("major", "grad_year"))
+    old = partnership_effect_values(v, start=start, indicator=indicator, n_boot=199, seed=7)
+
+    def _fail(*a, **k):
+        raise AssertionError("unit_values called")
+
+    monkeypatch.setattr(sys.modules["coopmetrics.compute"], "unit_values", _fail)  # the engine route only
+    new = partnership_effect(sample_ds, indicator, start=start, n_boot=199, seed=7)
+    for part in ("overall", "event_study", "group_time"):
+        pd.testing.assert_frame_equal(getattr(new, part), getattr(old, part), check_exact=False, rtol=1e-10,
+                                      atol=1e-12)

@@ -440,3 +440,48 @@ def test_scan_default_engine_is_a_lazy_duckdb_relation(tmp_path):
     _small_frame(10).to_parquet(tmp_path / "a.parquet")
     lazy = scan(tmp_path)
     assert isinstance(lazy, duckdb.DuckDBPyRelation) and engine_of(lazy) == "duckdb"
+
+
+def _did_start(panel: pd.DataFrame) -> dict[str, int]:
+    colleges = sorted(panel["college"].astype(str).unique())
+    return dict(zip(colleges[:3], [2018, 2020, 2022], strict=False))  # the rest never start
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "polars_lazy", "dask_cluster"])
+def test_bootstrap_compare_and_did_on_every_engine(panel, kind):
+    """Issue 16: the bootstrap of means and the DiD run on engine group-bys and give pandas' numbers."""
+    from coopmetrics.compare import compare
+    from coopmetrics.did import partnership_effect
+
+    start = _did_start(panel)
+    ref_cmp = compare(panel, "salary_mean", by=["college"], n_boot=200, seed=1).table
+    ref_did = partnership_effect(panel, "placement_rate", start=start, unit="college", n_boot=99, seed=2)
+
+    def run(frame):
+        c = compare(frame, "salary_mean", by=["college"], n_boot=200, seed=1).table
+        d = partnership_effect(frame, "placement_rate", start=start, unit="college", n_boot=99, seed=2)
+        return c, d
+
+    if kind == "duckdb":
+        import pyarrow as pa
+
+        got = run(duckdb.from_arrow(pa.Table.from_pandas(panel, preserve_index=False)))
+    elif kind == "polars_lazy":
+        pl = pytest.importorskip("polars")
+        got = run(pl.from_pandas(panel).lazy())
+    else:
+        dd = pytest.importorskip("dask.dataframe")
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster):
+            got = run(dd.from_pandas(panel, npartitions=4))
+    # the by column's dtype follows the engine (category on pandas, string elsewhere): compare values
+    # and its row order (category order on Polars): compare rows sorted by their keys
+    def norm(t):
+        return t.astype({"college": str}).sort_values(["college", "cohort"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(norm(got[0]), norm(ref_cmp), check_exact=False, rtol=1e-9, atol=1e-9)
+    assert got[0]["ci_low"].notna().all()
+    for part in ("overall", "event_study", "group_time"):
+        pd.testing.assert_frame_equal(getattr(got[1], part), getattr(ref_did, part), check_exact=False,
+                                      rtol=1e-9, atol=1e-12)

@@ -38,7 +38,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,7 +45,21 @@ import numpy as np
 import pandas as pd
 
 from .adjust import fit_cells
-from .compare_base import KINDS, _as_list, _check_level, _flag_count, _kind_of, _need, _unit_values
+from .compare_base import (
+    KINDS,
+    _as_list,
+    _bootstrap_from_counts,
+    _check_level,
+    _flag_count,
+    _kind_of,
+    _mean_column,
+    _need,
+    _percentile_ci,
+    _poisson_percentiles,
+    _unit_values,
+    canonical_rank,
+    value_counts,
+)
 from .compare_result import Comparison
 from .contrasts import (
     bh_qvalues,
@@ -188,12 +201,14 @@ def compare(
     Notes
     -----
     Two routes give the same rows and numbers. Unadjusted comparisons of unweighted
-    proportion indicators (and of mean indicators with ``n_boot=0``, Welch t only) run
-    on group totals: one :func:`coopmetrics.compute` pass by ``by + [cohort]``, which
-    the DuckDB/Polars/Dask engines push down so only aggregated rows reach pandas, then
-    the closed-form contrasts of :mod:`coopmetrics.contrasts` on the integer counts.
-    Everything else (adjustment, bootstrap, ordinal tests, survey weights, clustered
-    answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
+    proportion and mean indicators run on group totals: one :func:`coopmetrics.compute`
+    pass by ``by + [cohort]``, which the DuckDB/Polars/Dask engines push down so only
+    aggregated rows reach pandas, then the closed-form contrasts of
+    :mod:`coopmetrics.contrasts` on the integer counts (Welch t for means). A mean's
+    bootstrap interval resamples the engine's counts of each distinct value per group
+    (Poisson weights per cell; :func:`coopmetrics.compute_units.mean_value_counts`),
+    never replicates × rows. Everything else (adjustment, ordinal tests, survey weights,
+    clustered answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
 
     Returns
     -------
@@ -230,6 +245,11 @@ def compare(
     # one compute() pass (one scan of the data) for every indicator that runs on group totals
     totals = _compare_totals(data, on_totals, cohort=cohort, reference=reference, by=by_l, method=method,
                              ci_level=ci_level, options=options) if on_totals else {}
+    for ind_id, tab in totals.items():  # means: bootstrap CI from engine-side distinct-value counts
+        if tab is not None and on_totals[ind_id] == "mean" and n_boot > 0:
+            totals[ind_id] = _bootstrap_from_counts(
+                data, tab, kinds[ind_id][1], cohort=cohort, by=by_l, ci_level=ci_level, n_boot=n_boot,
+                seed=seed, options=options)
     parts: list[Comparison] = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
         kind, _ind = kinds[ind_id]
@@ -263,8 +283,9 @@ def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: in
     raw = str(getattr(ind, "kind", "")).lower()
     if raw == "proportion":  # registry proportions are unweighted (weights only on survey shares)
         return method in ("auto", "chi2", "fisher")
-    if raw == "mean":  # Welch t from n, mean and variance; the bootstrap CI needs the values
-        return method in ("auto", "welch") and n_boot <= 0
+    if raw == "mean":  # Welch t from n, mean and variance; the bootstrap from distinct-value counts
+        col = _mean_column(ind)
+        return method in ("auto", "welch") and (n_boot <= 0 or (col is not None and col not in (cohort, *by_l)))
     return False
 
 
@@ -628,7 +649,8 @@ def _unadjusted(
             first = pd.Series(np.arange(n_pairs)).groupby(bg).transform("min").to_numpy()
         else:
             first = np.zeros(n_pairs, dtype=np.int64)
-        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted, first))
+        out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted, first,
+                               canonical_rank(pairs[[*by_cols, "_cohort"]])))
         few = np.where((n1 < 2) | (n0 < 2), _F_NOCOH, "")
         med_w = np.full(n_pairs, _F_MEDIAN_W if (weighted and kind == "median") else "", dtype=object)
         out["flags"] = _join_flags(no_ref, few, w_flag if kind == "mean" else med_w)
@@ -719,22 +741,18 @@ def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: i
 
 def _continuous(
     long: pd.DataFrame, s: pd.DataFrame, n_pairs: int, kind: str, level: float, n_boot: int, seed: int,
-    weighted: bool, ref_of: np.ndarray | None = None,
+    weighted: bool, ref_of: np.ndarray | None = None, rank: np.ndarray | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
-    alpha = 1 - level
-    boot = _bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0 else np.full((1, n_pairs, 2), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bdiff = boot[:, :, 1] - boot[:, :, 0]
-        bratio = boot[:, :, 1] / boot[:, :, 0]
     ok = (n1 >= 2) & (n0 >= 2)
-    q = np.array([alpha / 2, 1 - alpha / 2])
-    with warnings.catch_warnings():
-        # a pair whose every bootstrap draw is undefined (e.g. a ratio to a zero reference mean)
-        # has no percentile interval: NaN is the answer, numpy's "All-NaN slice" notice is noise
-        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-        dq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bdiff, 0.0), q, axis=0), np.nan)
-        rq = np.where(ok[None, :], np.nanquantile(np.where(ok[None, :], bratio, 1.0), q, axis=0), np.nan)
+    if n_boot > 0 and kind == "mean":  # means: from distinct-value counts, never replicates x rows
+        dq, rq = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok, level, rank)
+    else:
+        boot = (_bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0
+                else np.full((1, n_pairs, 2), np.nan))
+        with np.errstate(invalid="ignore"):
+            bdiff = boot[:, :, 1] - boot[:, :, 0]
+        dq, rq = _percentile_ci(boot, ok, level)
     if kind == "mean":
         sw1, sw0 = _arm(s, "sw", 1), _arm(s, "sw", 0)
         m1, m0 = _arm(s, "swy", 1) / sw1, _arm(s, "swy", 0) / sw0

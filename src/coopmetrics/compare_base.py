@@ -1,7 +1,9 @@
 """Helpers shared by the comparison modules (:mod:`coopmetrics.compare`, :mod:`coopmetrics.funnel`).
 
 Getting an indicator's comparison kind and unit values from the registry, and the
-argument checks every comparison function makes.
+argument checks every comparison function makes, and the bootstrap of means on
+distinct-value counts (:func:`value_counts`, :func:`_poisson_blocks`,
+:func:`_poisson_percentiles`; on group totals :func:`_bootstrap_from_counts`).
 
 Examples
 --------
@@ -12,9 +14,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -74,3 +77,281 @@ def _check_level(ci_level: float, func: str) -> float:
             f"The 'ci_level' of {func}() must be between 0 and 1. Got {ci_level!r} instead.",
         )
     return float(stats.norm.isf((1 - ci_level) / 2))
+
+
+def value_counts(long: pd.DataFrame, ref_of: np.ndarray | None = None) -> pd.DataFrame:
+    """Distinct ``(pair_id, arm, value, weight)`` cells with their row counts ``n``.
+
+    The sufficient table of a bootstrap of means: a resample of rows only changes how
+    often each distinct (value, weight) appears, so the bootstrap never needs the rows,
+    only these counts (a few thousand cells even for millions of rows of salaries
+    rounded to the yuan). Reference blocks shared by the comparisons of one ``by``
+    group are kept once (``ref_of``), as in :func:`_bootstrap`.
+    """
+    if ref_of is not None:
+        pid, arm = long["pair_id"].to_numpy(), long["arm"].to_numpy()
+        long = long.loc[(arm == 1) | (ref_of[pid] == pid)]
+    c = long.groupby(["pair_id", "arm", "value", "weight"], sort=True, observed=True).size()
+    return c.rename("n").reset_index()
+
+
+#: cells counting at most this many rows draw their Poisson weight from a 16-bit lookup table
+_LUT_MAX = 16
+_LUT: np.ndarray | None = None
+
+
+def _poisson_lut() -> np.ndarray:
+    """``lut[c, u]``: the Poisson(c) quantile at ``(u + 0.5) / 65536`` (c = 1.._LUT_MAX).
+
+    One 16-bit uniform and one table look-up per cell and replicate, several times faster
+    than a Poisson draw. The 2^-16 grid moves each probability by < 1.6e-5 and cuts tails
+    of probability < 7.7e-6: far inside the Monte Carlo error of any bootstrap.
+    """
+    global _LUT
+    if _LUT is None:
+        u = (np.arange(65536) + 0.5) / 65536
+        ks = np.arange(4 * _LUT_MAX + 40)
+        lut = np.zeros((_LUT_MAX + 1, 65536), dtype=np.uint8)
+        for c in range(1, _LUT_MAX + 1):  # quantile = first k with cdf(k) >= u
+            cdf = stats.poisson.cdf(ks, c)
+            lut[c] = np.minimum(np.searchsorted(cdf, u, side="left"), 255)
+        _LUT = lut
+    return _LUT
+
+
+def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
+                    ref_of: np.ndarray | None = None, budget: int = 4_000_000,
+                    ) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Poisson bootstrap of the arm means, one block of comparisons at a time.
+
+    Yields ``(lo, hi, boot)`` with ``boot`` of shape ``(n_boot, hi - lo, 2)``: the replicate
+    (weighted) means of comparisons ``lo..hi-1``. Each row gets an independent Poisson(1)
+    weight (the Poisson bootstrap: Hanley & MacGibbon 2006; Chamandy et al. 2012); the
+    rows sharing a distinct ``(value, weight)`` cell then carry a total weight
+    ``Poisson(n_cell)``, so one draw per cell and replicate is exactly the Poisson
+    bootstrap of the rows. Its replicate means have the distribution of the multinomial
+    (row) bootstrap up to terms of order ``1/n`` (the resample size is ``Poisson(n)``).
+    Blocks hold at most ``budget`` cells x replicates and never split a ``by`` group (its
+    comparisons share a reference block, ``ref_of``): memory is bounded whatever the
+    number of rows or comparisons. A replicate with no row drawn in an arm (probability
+    ``exp(-n)``) has no mean (NaN; percentile intervals skip it).
+    """
+    pid = counts["pair_id"].to_numpy(dtype=np.int64)
+    gid = pid * 2 + counts["arm"].to_numpy(dtype=np.int64)
+    c = counts["n"].to_numpy(dtype=float)
+    w = counts["weight"].to_numpy(dtype=float)
+    wy = w * counts["value"].to_numpy(dtype=float)
+    ref = np.arange(n_pairs) if ref_of is None else np.asarray(ref_of)
+    # block edges: first comparisons of by-groups, cut where the cells so far exceed the budget
+    cells_upto = np.searchsorted(pid, np.arange(n_pairs + 1))  # cells of pairs < p
+    heads = np.flatnonzero(ref == np.arange(n_pairs))  # first comparison of each by-group
+    per = max(1, budget // max(n_boot, 1))
+    heads = np.append(heads, n_pairs)
+    edges, start = [0], 0
+    while start < n_pairs:  # a loop over blocks of many comparisons, not per comparison
+        nxt = heads[np.searchsorted(cells_upto[heads], cells_upto[start] + per, side="right") - 1]
+        if nxt <= start:  # one by-group larger than the budget: a block of its own
+            nxt = heads[np.searchsorted(heads, start, side="right")]
+        edges.append(int(nxt))
+        start = int(nxt)
+    lut = _poisson_lut()
+    rng = np.random.default_rng(seed)
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        a, b = cells_upto[lo], cells_upto[hi]
+        cc, k = c[a:b], b - a
+        out = np.full((n_boot, (hi - lo) * 2), np.nan)
+        if k:
+            small = cc <= _LUT_MAX
+            u = rng.integers(0, 65536, size=(n_boot, k), dtype=np.uint16)
+            # float32 weights: exact small integers; sums below in float64
+            m = lut[1][u].astype(np.float32)  # most cells hold one row; the others get their own table
+            for cv in np.unique(cc[small & (cc != 1)]).astype(np.int64):  # at most _LUT_MAX values
+                cols = np.flatnonzero(cc == cv)
+                m[:, cols] = lut[cv][u[:, cols]]
+            if not small.all():  # large cells: a Poisson draw
+                m[:, ~small] = rng.poisson(cc[~small], size=(n_boot, int((~small).sum())))
+            groups, starts = np.unique(gid[a:b] - 2 * lo, return_index=True)
+            num = np.add.reduceat(m * wy[a:b], starts, axis=1)
+            ww = w[a:b]
+            den = np.add.reduceat(m if (ww == 1).all() else m * ww, starts, axis=1, dtype=float)
+            del m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, groups] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        boot = out.reshape(n_boot, hi - lo, 2)
+        boot[:, :, 0] = boot[:, ref[lo:hi] - lo, 0]
+        yield lo, hi, boot
+
+
+def _poisson_bootstrap_means(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
+                             ref_of: np.ndarray | None = None, budget: int = 4_000_000) -> np.ndarray:
+    """All replicate arm means at once, shape ``(n_boot, n_pairs, 2)`` (see :func:`_poisson_blocks`)."""
+    out = np.full((n_boot, n_pairs, 2), np.nan)
+    for lo, hi, boot in _poisson_blocks(counts, n_pairs, n_boot, seed, ref_of, budget):
+        out[:, lo:hi] = boot
+    return out
+
+
+def _percentile_ci(boot: np.ndarray, ok: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals of the difference and the ratio of replicate arms, NaN where not ``ok``."""
+    alpha = 1 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bdiff = boot[:, :, 1] - boot[:, :, 0]
+        bratio = boot[:, :, 1] / boot[:, :, 0]
+    q = np.array([alpha / 2, 1 - alpha / 2])
+    dq = np.where(ok[None, :], _nanquantile0(bdiff, q), np.nan)
+    rq = np.where(ok[None, :], _nanquantile0(bratio, q), np.nan)
+    return dq, rq
+
+
+def _nanquantile0(a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``numpy.nanquantile(a, q, axis=0)`` (linear method) for every column at once.
+
+    numpy falls back to a Python loop over columns as soon as one holds a NaN; here
+    NaNs sort last and each column interpolates between its own valid order
+    statistics. An all-NaN column gives NaN (no warning).
+    """
+    s = np.sort(a, axis=0)
+    k = np.sum(~np.isnan(a), axis=0)
+    pos = q[:, None] * np.maximum(k - 1, 0)[None, :]
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(k - 1, 0)[None, :])
+    frac = pos - lo
+    v_lo = np.take_along_axis(s, lo, axis=0)
+    v_hi = np.take_along_axis(s, hi, axis=0)
+    with np.errstate(invalid="ignore"):
+        out = v_lo + (v_hi - v_lo) * frac
+    return np.where(k[None, :] > 0, out, np.nan)
+
+
+def canonical_rank(keys: pd.DataFrame) -> np.ndarray:
+    """Position of each comparison when sorted by the text of its key columns (``by`` first).
+
+    Engines return groups in their own order and with their own dtypes (category, string,
+    integer); ranking by text gives every route and engine the same order, hence the same
+    bootstrap random numbers for the same comparison.
+    """
+    cols = [keys[c].astype(str).fillna("").to_numpy() for c in keys.columns]
+    order = np.lexsort(cols[::-1]) if cols else np.arange(len(keys))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys))
+    return rank
+
+
+def _poisson_percentiles(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int, ref_of: np.ndarray | None,
+                         ok: np.ndarray, level: float, rank: np.ndarray | None = None,
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals (difference, ratio) of mean comparisons, block by block (bounded memory).
+
+    ``rank`` (from :func:`canonical_rank`) renumbers the comparisons before resampling, so
+    the replicates do not depend on the order an engine returned the groups in.
+    """
+    if rank is not None:
+        ref = np.arange(n_pairs) if ref_of is None else np.asarray(ref_of)
+        head = np.full(n_pairs, n_pairs, dtype=np.int64)
+        np.minimum.at(head, ref, rank)  # a by-group's first comparison in the new order
+        new_ref = np.empty(n_pairs, dtype=np.int64)
+        new_ref[rank] = head[ref]
+        counts = counts.assign(pair_id=rank[counts["pair_id"].to_numpy(dtype=np.int64)])
+        counts = counts.sort_values(["pair_id", "arm", "value", "weight"], kind="stable")
+        dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, new_ref, ok[np.argsort(rank)], level)
+        return dq[:, rank], rq[:, rank]
+    dq, rq = np.full((2, n_pairs), np.nan), np.full((2, n_pairs), np.nan)
+    for lo, hi, boot in _poisson_blocks(counts, n_pairs, n_boot, seed, ref_of):
+        dq[:, lo:hi], rq[:, lo:hi] = _percentile_ci(boot, ok[lo:hi], level)
+    return dq, rq
+
+
+def _mean_column(ind: Any) -> str | None:
+    """The column a mean indicator averages (``None`` when it is not a plain column mean)."""
+    num = getattr(ind, "numerator", None)
+    if getattr(num, "agg", None) != "mean" or getattr(num, "table", None) not in (None, ind.table):
+        return None
+    return getattr(num, "column", None)
+
+
+def _bootstrap_from_counts(
+    data: Any, table: pd.DataFrame, ind: Any, *, cohort: str, by: list[str], ci_level: float, n_boot: int,
+    seed: int, options: Any,
+) -> pd.DataFrame:
+    """Fill the bootstrap intervals of mean comparisons from engine counts of distinct values.
+
+    :func:`coopmetrics.compute_units.mean_value_counts` counts the units at each distinct
+    value of the averaged column per ``by + [cohort]`` group inside the engine (DuckDB,
+    Polars, Dask push it down), so only the counts reach pandas (``compute()`` by value
+    where a key is derived); :func:`_poisson_percentiles` resamples them. The cells and
+    their order are those the unit route builds, so both routes give the same replicates.
+    """
+    from .compute import compute
+    from .compute_units import mean_value_counts
+
+    col = _mean_column(ind)
+    res = mean_value_counts(data, ind.id, [*by, cohort], options=options)  # narrow: keys, value, n
+    if res is None:  # a derived key (e.g. major category): compute() by value, same counts
+        res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
+        res = res.rename(columns={col: "value"}) if col != "value" else res
+        res["n"] = res["denominator"]
+    res = res.loc[(res["n"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res["value"].notna()]
+    reference = str(table["reference"].iloc[0]) if len(table) else ""
+    keys = table[[*by, "cohort"]].rename(columns={"cohort": "_cohort"}).reset_index(drop=True)
+    n_pairs = len(keys)
+    pid = np.arange(n_pairs)
+    if by and n_pairs:  # each comparison's by-group shares the reference of its first comparison
+        ng = keys.groupby(by, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+        ref_of = pd.Series(pid).groupby(ng).transform("min").to_numpy()
+    else:
+        ref_of = np.zeros(n_pairs, dtype=np.int64)
+    # integer codes of the count rows' keys in the (small) comparison table: no string merge
+    # of millions of rows (engines give the keys as category, string or int16 alike)
+    by_code = _codes_in(res, keys, by)
+    full = _codes_in(res.assign(_cohort=res[cohort]), keys, [*by, "_cohort"])
+    pair_of_full = _lookup(_codes_in(keys, keys, [*by, "_cohort"]), full, pid)
+    head = pid[ref_of == pid]
+    pair_of_by = _lookup(_codes_in(keys.iloc[head], keys, by), by_code, head) if by else np.zeros(len(res), int)
+    is_ref = (res[cohort].astype(str) == reference).to_numpy()
+    arm1 = ~is_ref & (pair_of_full >= 0)
+    arm0 = is_ref & (pair_of_by >= 0)
+    counts = pd.DataFrame({
+        "pair_id": np.concatenate([pair_of_full[arm1], pair_of_by[arm0]]),
+        "arm": np.repeat([1, 0], [int(arm1.sum()), int(arm0.sum())]),
+        "value": np.concatenate([res["value"].to_numpy(dtype=float)[arm1], res["value"].to_numpy(dtype=float)[arm0]]),
+        "weight": 1.0,
+        "n": np.concatenate([res["n"].to_numpy(dtype=float)[arm1], res["n"].to_numpy(dtype=float)[arm0]]),
+    }).sort_values(["pair_id", "arm", "value"], kind="stable")
+    ok = (table["n_cohort"].to_numpy() >= 2) & (table["n_reference"].to_numpy() >= 2)
+    rank = canonical_rank(keys[[*by, "_cohort"]])
+    dq, rq = _poisson_percentiles(counts, n_pairs, n_boot, seed, ref_of, ok, ci_level, rank)
+    out = table.copy()
+    out["ci_low"], out["ci_high"], out["ratio_ci_low"], out["ratio_ci_high"] = dq[0], dq[1], rq[0], rq[1]
+    return out
+
+
+def _key_text(s: pd.Series) -> pd.Index:
+    """Text of key values, numbers in one spelling (2024, 2024.0 and int16 2024 alike)."""
+    idx = pd.Index(s)
+    if pd.api.types.is_numeric_dtype(idx.dtype) and not pd.api.types.is_bool_dtype(idx.dtype):
+        return idx.astype("float64").astype(str)
+    return idx.astype(str)
+
+
+def _codes_in(frame: pd.DataFrame, keys: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Per row of ``frame`` and column of ``cols``: the position of its value among ``keys``' values.
+
+    Shape ``(len(frame), len(cols))``, -1 where absent. Each column is factorized (cheap on
+    dictionary-encoded columns) and only its distinct values are matched as text.
+    """
+    out = np.full((len(frame), len(cols)), -1, dtype=np.int64)
+    for j, c in enumerate(cols):
+        levels = pd.Index(_key_text(keys[c]).unique())
+        f, uniq = pd.factorize(frame[c], use_na_sentinel=True)
+        pos = levels.get_indexer(_key_text(pd.Series(uniq))) if len(uniq) else np.empty(0, dtype=np.int64)
+        out[:, j] = np.where(f >= 0, pos[np.maximum(f, 0)] if len(pos) else -1, -1)
+    return out
+
+
+def _lookup(key_codes: np.ndarray, codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``ids`` of the key rows whose codes each row of ``codes`` equals (-1 where none)."""
+    if not len(ids) or not len(codes):
+        return np.full(len(codes), -1, dtype=np.int64)
+    index = pd.MultiIndex.from_arrays(list(key_codes.T))
+    pos = index.get_indexer(pd.MultiIndex.from_arrays(list(codes.T)))
+    return np.where((pos >= 0) & (codes >= 0).all(axis=1), ids[np.maximum(pos, 0)], -1)

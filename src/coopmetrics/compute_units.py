@@ -299,3 +299,60 @@ def partner_profile(data: Any, by: str | Sequence[str] = ("enterprise", "year"))
             df["hires_per_intern"] = np.where(df["interns_received"] > 0,
                                               df["graduates_hired"] / df["interns_received"], np.nan)
     return df.sort_values(list(by_t)).reset_index(drop=True)
+
+
+def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], *,
+                      options: Options | None = None) -> pd.DataFrame | None:
+    """Units per group and distinct value of a column-mean indicator, counted by the engine.
+
+    One filtered ``group_by(by + [value]).agg(len)`` on the indicator's table (DuckDB,
+    Polars, Dask push it down): the sufficient table of a bootstrap of the mean, a few
+    columns wide, without the unit rows or the result columns of :func:`compute`.
+
+    Parameters
+    ----------
+    data : Dataset or frame
+    indicator : str
+        An unweighted ``mean`` indicator averaging one column.
+    by : sequence of str
+        Group columns (plain columns or graduate columns joined by ``student_id``).
+    options : Options, optional
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``by`` columns + ``value`` + ``n`` (units), or ``None`` when the indicator is not
+        a plain column mean or a ``by`` column is derived (e.g. major category), so that
+        the caller takes another route.
+
+    Examples
+    --------
+    >>> import pandas as pd, coopmetrics as cm
+    >>> g = pd.DataFrame({"student_id": list("1234"), "grad_year": [2024] * 4, "major": list("AABB"),
+    ...                   "destination_code": ["10"] * 4, "monthly_salary": [4000.0, 4000.0, 5000.0, None]})
+    >>> mean_value_counts(cm.Dataset(graduates=g), "salary_mean", ["major"]).sort_values("major").values.tolist()
+    [['A', 4000.0, 2.0], ['B', 5000.0, 1.0]]
+    """
+    from .definitions.records import Filter
+    from .engines import collect
+
+    o = _options(options)
+    ind = get_indicator(indicator)
+    m = ind.numerator
+    if ind.kind != "mean" or ind.survey_kind is not None or getattr(m, "agg", None) != "mean" or not m.column:
+        return None
+    src = _Source(data)
+    o, _ = _resolve_overall(src, o, [ind])
+    t = ind.table
+    if not src.has(t) or m.column not in src.names(t):
+        return None
+    keys, _status = _key_sources(t, _by_tuple(list(by)), src)
+    if keys is None or any(kind.endswith("_cat") for _, kind, _ in keys):
+        return None
+    lf, kexprs, knames = _prepare(src, t, keys)
+    f = lf.filter(_mask((*m.where, Filter(m.column, "notnull")), o, src.names(t))).select(
+        *kexprs, nw.col(m.column).cast(nw.Float64).alias("value"))
+    df = collect(f.group_by(*knames, "value").agg(nw.len().alias("n")))
+    df["n"] = pd.to_numeric(df["n"]).astype(float)
+    df["value"] = pd.to_numeric(df["value"]).astype(float)
+    return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})

@@ -286,17 +286,39 @@ def partnership_effect(
     >>> res = cm.partnership_effect(cm.sample.generate(), "placement_rate")  # doctest: +SKIP
     >>> res.event_study                                                       # doctest: +SKIP
     """
-    from .compute import unit_values
-
     if start is None:
         start = partnership_starts(data, unit, start_forms)
-    v = unit_values(data, indicator, columns=(unit, time), options=options)
-    if not isinstance(v, pd.DataFrame):
-        v = v.to_pandas() if hasattr(v, "to_pandas") else pd.DataFrame(v)
+    v = _unit_time_cells(data, indicator, unit, time, options)
     return partnership_effect_values(
         v, start=start, indicator=indicator, unit=unit, time=time, control=control,
         base_period=base_period, ci_level=ci_level, n_boot=n_boot, seed=seed,
     )
+
+
+def _unit_time_cells(data: Any, indicator: str, unit: str, time: str, options: Any) -> pd.DataFrame:
+    """Unit × time outcome means, built by the engine where the indicator allows.
+
+    Unweighted proportions and means are a ratio of totals per cell: one
+    ``compute(by=[unit, time])`` pass (pushed down to DuckDB/Polars/Dask, so only the
+    cells reach pandas) gives numerator and denominator, and their ratio is the cell's
+    mean of the unit values. Survey shares (per-answer rows with respondent weights)
+    still average :func:`coopmetrics.unit_values`, as before.
+    """
+    from .compute import compute, unit_values
+    from .registry import get_indicator
+
+    ind = get_indicator(indicator)
+    if ind.kind in ("proportion", "mean") and ind.survey_kind is None and unit != time:
+        res = compute(data, [ind.id], by=[unit, time], options=options)
+        if {unit, time, "numerator", "denominator"} <= set(res.columns) and not (res["note"].astype(str) != "").any():
+            den = res["denominator"].to_numpy(dtype=float)
+            keep = (den > 0) & res[unit].notna().to_numpy() & res[time].notna().to_numpy()
+            return pd.DataFrame({unit: res.loc[keep, unit].to_numpy(), time: res.loc[keep, time].to_numpy(),
+                                 "value": res.loc[keep, "numerator"].to_numpy(dtype=float) / den[keep]})
+    v = unit_values(data, indicator, columns=(unit, time), options=options)
+    if not isinstance(v, pd.DataFrame):
+        v = v.to_pandas() if hasattr(v, "to_pandas") else pd.DataFrame(v)
+    return v
 
 
 def _cells(values: pd.DataFrame, unit: str, time: str) -> pd.DataFrame:
