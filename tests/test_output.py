@@ -150,3 +150,15 @@ def test_a_report_write_that_fails_half_way_leaves_the_previous_report(small_rep
         write(target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temp or half-written file
+
+
+def test_written_file_gets_the_permissions_of_any_new_file(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        p = output.atomic_write(tmp_path / "报告.xlsx", lambda t: t.write_bytes(b"x"))
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644  # not mkstemp's private 0600: colleagues can open it

@@ -186,6 +186,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, overwrite
                           f"cannot write files in the folder '{path.parent}': {exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report gets the permissions any new file would
     backup: Path | None = None
     try:
         write(tmp)
@@ -201,6 +202,13 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, overwrite
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: str = "backup",
