@@ -155,16 +155,21 @@ class PartnershipEffect:
         lvl = int(round(100 * s.get("ci_level", 0.95)))
         lines = []
         if lang == "zh":
-            lines.append(f"合作开始对 {self.indicator} 的影响（交错双重差分，Callaway & Sant'Anna 2021）")
+            lines.append(f"合作开始对“{_indicator_zh(self.indicator)}”的影响（交错双重差分，Callaway & Sant'Anna 2021）")
             lines.append(f"对照组：{'尚未开始合作的专业' if s['control'] == 'not_yet_treated' else '从未合作的专业'}；"
-                         f"基期：{s['base_period']}；按专业聚类自助法 {s['n_boot']} 次")
+                         f"基期：{_BASE_ZH.get(s['base_period'], s['base_period'])}；"
+                         f"按专业聚类自助法 {s['n_boot']} 次")
         else:
             lines.append(f"Partnership effect on {self.indicator} (staggered DiD, Callaway & Sant'Anna 2021)")
             lines.append(f"controls: {s['control'].replace('_', '-')} units; base period: {s['base_period']}; "
                          f"cluster bootstrap over units, {s['n_boot']} replicates")
         for r in self.overall.itertuples():
-            lines.append(f"  {r.aggregation:<8} ATT = {r.att:+.4f}  ({lvl}% CI {r.ci_low:+.4f} to {r.ci_high:+.4f}, "
-                         f"p = {r.p_value:.3g})")
+            if lang == "zh":
+                lines.append(f"  {_AGG_ZH.get(r.aggregation, r.aggregation)}：平均处理效应 {r.att:+.4f}"
+                             f"（{lvl}% 置信区间 {r.ci_low:+.4f} 至 {r.ci_high:+.4f}，p = {r.p_value:.3g}）")
+            else:
+                lines.append(f"  {r.aggregation:<8} ATT = {r.att:+.4f}  ({lvl}% CI {r.ci_low:+.4f} to "
+                             f"{r.ci_high:+.4f}, p = {r.p_value:.3g})")
         st = self.starts["status"].value_counts()
         if lang == "zh":
             lines.append(f"  处理专业 {int(st.get('treated', 0))} 个，从未合作 "
@@ -177,6 +182,22 @@ class PartnershipEffect:
                          f"the panel (excluded) {int(st.get('always_treated', 0))}")
             lines.append(f"  joint test of zero pre-start effects (parallel trends): p = {self.pre_trend_p:.3g}")
         return "\n".join(lines)
+
+
+def _indicator_zh(indicator: str) -> str:
+    """The Chinese name of a registry indicator (a column name that is not one is shown as given)."""
+    from .errors import UnknownIndicatorError
+    from .registry import get_indicator
+
+    try:
+        return get_indicator(indicator).name_zh
+    except UnknownIndicatorError:
+        return indicator
+
+
+#: Words of the summary in Chinese: aggregations of ATT(g, t) and base periods.
+_AGG_ZH = {"simple": "总体（全部合作后各期平均）", "group": "按开始年份加权", "dynamic": "按合作年数（事件研究）平均"}
+_BASE_ZH = {"universal": "统一基期（合作前一年）", "varying": "逐期基期（前一期）"}
 
 
 def partnership_starts(
