@@ -46,7 +46,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from ..dataset import Dataset
 
 __all__ = [
     "BadRow",
@@ -593,7 +593,7 @@ _PANEL_ORDER = [
 
 def _panel_chunk(fr: _PanelFrame, eff: dict[str, np.ndarray], rng: np.random.Generator, n: int,
                  first_id: int) -> pd.DataFrame:
-    from .codes import DESTINATION_CODES
+    from ..codes import DESTINATION_CODES
 
     nc, k = fr.offer.shape
     col = _choice(rng, fr.college_w, n).astype(np.int32)
@@ -985,7 +985,7 @@ def _build(seed: int, years: Sequence[int]) -> _Build:
     emp_mask = ~out.employed
     west = np.isin(region.astype(str), list(_WEST_NE))
     codes = np.asarray(_DEST_CATEGORIES, dtype=object)[out.dest]
-    from .codes import DESTINATION_CODES
+    from ..codes import DESTINATION_CODES
     dept_of = np.array([m.department for m in MAJORS], dtype=object)
     graduates = pd.DataFrame({
         "student_id": pd.array(student_id, dtype="str"),
@@ -1376,7 +1376,7 @@ def generate(seed: int = 2024, years: Sequence[int] = range(2019, 2025)) -> Data
     >>> 1800 < int((ds["graduates"]["grad_year"] == 2024).sum()) < 2100
     True
     """
-    from .dataset import Dataset
+    from ..dataset import Dataset
 
     b = _build(seed, years)
     return Dataset(sources={k: f"coopmetrics.sample.generate(seed={seed})" for k in b.tables}, **b.tables)
@@ -1422,7 +1422,7 @@ _ZH_LEVEL = {"senior": "高级", "intermediate": "中级", "junior": "初级", "
 
 def _export_frame(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Canonical frame -> the frame a college exports: Chinese headers and values, 是/否."""
-    from .schema import TABLES
+    from ..schema import TABLES
 
     t = TABLES[table]
     out = {}
@@ -1640,7 +1640,7 @@ def write_sample(directory: str | Path | None = None, *, seed: int = 2024) -> li
     >>> sorted(p.name for p in paths)[:4]
     ['README.md', '合作企业.csv', '合作协议.csv', '在校生.csv']
     """
-    from .schema import SURVEY_KINDS
+    from ..schema import SURVEY_KINDS
 
     directory = Path(directory) if directory is not None else SAMPLE_DIR
     directory.mkdir(parents=True, exist_ok=True)
@@ -1671,7 +1671,7 @@ def load_sample(**kwargs: object) -> Dataset:
     >>> ds.tables  # doctest: +SKIP
     ['graduates', 'survey', 'teachers', 'enterprises', 'internships', 'enrollment']
     """
-    from .io import load  # written by the loading module; imported lazily
+    from ..io import load  # written by the loading module; imported lazily
 
     return load(SAMPLE_DIR, **kwargs)
 
@@ -1685,8 +1685,8 @@ def _overall_top2(survey: pd.DataFrame, kind: str) -> float:
 
 def _readme(b: _Build, bad: list[BadRow], seed: int) -> str:
     """README.md of the sample folder, with figures computed from the generated tables."""
-    from .codes import classify
-    from .schema import SURVEY_KINDS
+    from ..codes import classify
+    from ..schema import SURVEY_KINDS
 
     t = b.tables
     g = t["graduates"]
