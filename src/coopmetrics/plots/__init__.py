@@ -46,9 +46,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .definitions.labels import LIKERT_LEVELS, UNIT_TABLE
-from .definitions.labels import unit_label as _unit_label
-from .errors import InputError, check_option
+from ..definitions.labels import LIKERT_LEVELS, UNIT_TABLE
+from ..definitions.labels import unit_label as _unit_label
+from ..errors import InputError, check_option
 
 __all__ = [
     "CJK_FONT",
@@ -536,7 +536,7 @@ def plot_likert(
     ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False, fontsize=8)
     kind_title = ""
     if survey_kind is not None:
-        from .schema import SURVEY_KINDS
+        from ..schema import SURVEY_KINDS
 
         kind_title = SURVEY_KINDS.get(survey_kind, survey_kind) if lang == "zh" else f"{survey_kind} survey"
     ax.set_title(kind_title or _tr(lang, "满意度题项回答分布", "Answers per satisfaction item"))
@@ -640,7 +640,7 @@ _PROGRAM_EN = {"regular": "regular", "order_class": "order class", "named_class"
 
 
 def _cohort_label(value: object, lang: str) -> str:
-    from .schema import PROGRAMS
+    from ..schema import PROGRAMS
 
     v = str(value)
     return PROGRAMS.get(v, v) if lang == "zh" else _PROGRAM_EN.get(v, v)
