@@ -8,7 +8,8 @@ Filters name an op of :data:`coopmetrics.definitions.ops.FILTER_OPS`; indicators
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from .ops import FILTER_OPS, column_zh
@@ -100,6 +101,11 @@ class Indicator:
         Definition edition, e.g. ``"教学厅函〔2021〕19号"``.
     source, grade : str
         Citation and evidence grade (``V``, ``V-2``, ``U``).
+    source_zh, edition_zh : str
+        The same citation and edition in Chinese, as the Chinese report prints them: the same
+        documents, article numbers and evidence grades, no library file references and no
+        English (the English ``source`` may cite ``definitions-cn.md`` sections). Written from
+        the official Chinese wording (``shared/reference/definitions-cn.md``, the seeds).
     options_used : tuple of str
         Fields of :class:`Options` that change this indicator.
     provisional : bool
@@ -125,6 +131,8 @@ class Indicator:
     provisional: bool = False
     notes: str = ""
     survey_kind: str | None = None
+    source_zh: str = ""
+    edition_zh: str = ""
 
     @property
     def required_columns(self) -> dict[str, tuple[str, ...]]:
@@ -166,13 +174,79 @@ class Indicator:
         clean_o = {t: tuple(c for c in dict.fromkeys(v) if c not in clean_r.get(t, ())) for t, v in opt.items()}
         return clean_r, clean_o
 
-    def edition_text(self, options: Options) -> str:
-        """Edition plus the option values this indicator depends on."""
+    def edition_text(self, options: Options, lang: str = "en") -> str:
+        """Edition plus the option values this indicator depends on.
+
+        ``lang="zh"`` gives the Chinese edition (:attr:`edition_zh`) and the option values in
+        Chinese words (falling back to :attr:`edition` when a record has no Chinese edition).
+
+        Examples
+        --------
+        >>> from coopmetrics.registry import get_indicator
+        >>> get_indicator("intern_hire_rate").edition_text(Options(), "zh")
+        'A7-4 企业录用顶岗实习毕业生数 / 顶岗实习毕业生总数'
+        """
+        if lang == "zh":
+            text = self.edition_zh or self.edition
+            if self.provisional and not any(w in text for w in ("暂定", "约定", "建议")):
+                text += "（暂定）"
+            extra = describe_options_zh(options, self.options_used, self.survey_kind)
+            return f"{text}；{extra}" if extra else text
         text = self.edition
         if self.provisional and "provisional" not in text and "convention" not in text:
             text += " (provisional)"
         extra = options.describe(self.options_used, kind=self.survey_kind)
         return f"{text}; {extra}" if extra else text
+
+
+def _value_zh(name: str, value: Any) -> str:
+    """One option value in Chinese words: its listed choice, Likert levels, items, or the value."""
+    from .labels import LIKERT_LEVELS
+    from .options import OPTION_INFO
+
+    info = OPTION_INFO[name]
+    try:
+        choice = info.choices.get(value)
+    except TypeError:  # unhashable values (lists) are never listed choices
+        choice = None
+    if choice is not None:
+        grade_u = choice.grade == "U" and not any(w in choice.zh for w in ("暂定", "待核实"))
+        return choice.zh + ("（暂定）" if grade_u else "")
+    if value is None:
+        return "全部" if name == "survey_items" else "无"
+    if isinstance(value, list | tuple):
+        if name in ("satisfied_levels", "exclude_levels"):
+            return "、".join(LIKERT_LEVELS[v][0] if v in LIKERT_LEVELS else str(v) for v in value) or "无"
+        return "、".join(str(v) for v in value) or "无"
+    return str(value)
+
+
+def describe_options_zh(options: Options, names: Iterable[str], kind: str | None = None) -> str:
+    """The option values an indicator depends on, in Chinese (the ``edition`` column of a Chinese report).
+
+    Per-questionnaire options (``overall_items``, ``satisfied_levels`` ...) show the value for
+    ``kind``; the words come from :data:`~coopmetrics.definitions.options.OPTION_INFO`.
+
+    Examples
+    --------
+    >>> describe_options_zh(Options(), ["relevance_scope", "overall_items"], "school")
+    '专业相关度的专业范围：全部专业（暂定）；总体满意度题目：母校总体满意度'
+    """
+    from .options import OPTION_INFO
+
+    parts = []
+    for name in names:
+        value = getattr(options, name)
+        if isinstance(value, dict):  # per questionnaire
+            if kind is None:
+                continue
+            value = value.get(kind)
+            if name == "overall_items":
+                value = value[0] if value else None
+        parts.append(f"{OPTION_INFO[name].name_zh}：{_value_zh(name, value)}")
+    if options.as_of:
+        parts.append(f"{OPTION_INFO['as_of'].name_zh}：{options.as_of}")
+    return "；".join(parts)
 
 
 def filter_columns(f: Filter, options: Options) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -185,7 +259,50 @@ _col_zh = column_zh  # kept for callers of the old private name
 
 
 def _describe_filter(f: Filter, lang: str) -> str:
+    if lang == "zh":  # category codes in the condition read as the Chinese words of the data
+        value = f.value
+        if isinstance(value, str):
+            value = _category_zh(f.column, value)
+        elif isinstance(value, tuple) and f.op in ("in", "not_in"):
+            value = tuple(_category_zh(f.column, v) if isinstance(v, str) else v for v in value)
+        if value != f.value:
+            f = replace(f, value=value)
+        op = FILTER_OPS.get(f.op)
+        if op is not None and not isinstance(f.column, str):  # several columns: each by its Chinese name
+            return op.words(f, lang, "/".join(column_zh(c) for c in f.column))
     return describe_filter(f, lang)
+
+
+@cache
+def _category_words() -> dict[str, dict[str, str]]:
+    """Column -> {canonical category value: Chinese word}, from the schema's own value lists.
+
+    The word is the shortest Chinese spelling the loader accepts for the value (高级, not 正高级,
+    for ``senior``; 实习 for the survey kind ``internship``); programmes use ``schema.PROGRAMS``.
+    """
+    import re
+
+    from ..schema import PROGRAMS, TABLES
+
+    out: dict[str, dict[str, str]] = {}
+    for table in TABLES.values():
+        for col in table.columns:
+            words = out.setdefault(col.name, {})
+            for raw, canon in col.values.items():
+                key = str(canon)
+                if re.search(r"[\u4e00-\u9fff]", raw) and (key not in words or len(raw) < len(words[key])):
+                    words[key] = raw
+    out["program"] = {**out.get("program", {}), **PROGRAMS}
+    return out
+
+
+def _category_zh(column: str | tuple[str, ...], value: str) -> str:
+    """Chinese word of a category value of ``column``; a survey kind (the value of the survey ops)
+    reads as its questionnaire; anything else (codes, Options field names) stays as written."""
+    words = _category_words()
+    if isinstance(column, str) and value in words.get(column, {}):
+        return words[column][value]
+    return words.get("survey_kind", {}).get(value, value)
 
 
 def describe_filters(filters: Iterable[Filter], lang: str = "en") -> str:

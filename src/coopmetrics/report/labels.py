@@ -255,76 +255,6 @@ KINDS: dict[str, tuple[str, str]] = {
     "ratio_of_sums": ("合计之比", "ratio of sums"), "sum": ("合计", "sum"),
 }
 
-# English phrases in registry sources/editions -> Chinese (longest first); citations of the
-# library's own reference files are dropped (they are not part of the hand-in).
-_PHRASES: tuple[tuple[str, str], ...] = (
-    ("the official 生师比 is student_teacher_ratio", "官方生师比见“生师比”指标"),
-    ("not a 计分卡 figure", "非计分卡指标"),
-    (" (issue 14)", ""),
-    ("双证书 share", "双证书比例"),
-    ("》 forms", "》合作形式"),
-    ("] with ", "]，取 "),
-    ("job seekers = graduates not in further study or military service", "求职毕业生 = 未升学、未参军的毕业生"),
-    ("all items pooled per respondent", "每位答卷人各题合并"),
-    ("overall item, ", "总体满意度题，"),
-    ("overall_item=", "总体满意度题目="),
-    ("(traditional characters)", "（繁体原文）"),
-    ("2 months = 60 days", "2个月按60天计"),
-    ("age = year − birth year", "年龄 = 年份 − 出生年份"),
-    ("technician colleges", "技工院校"),
-    ("ledger column (no state field)", "台账字段（状态数据无此字段）"),
-    ("count is a library convention", "计数为本库约定"),
-    ("ratio a library convention", "比值为本库约定"),
-    ("V-2 tables", "V-2 表"),
-    ("1+X share", "1+X证书比例"),
-    ("college usage", "院校惯用"),
-    ("survey_items=all", "survey_items=全部题目"),
-    ("=raking", "=按名册校准加权（raking）"),
-    ("profile=", "去向归类口径="),
-    ("A and C", "A、C"),
-    ("legacy 就业率", "旧口径就业率"),
-    (" beside ", " 对比 "),
-    (" rule (", " 规定（"),
-    (" excluded", " 不计入"),
-    ("BIBB Übernahmequote analogue", "参照德国职业教育研究所企业留用率"),
-    ("Übernahmequote-style convention", "参照德国企业留用率的本库约定"),
-    ("Übernahmequote analogue", "参照德国企业留用率"),
-    ("via secondary sources", "据二手来源"),
-    ("code mapping of 单位就业 unverified", "单位就业的代码归类未核实"),
-    ("ratio is a library convention", "比值为本库约定"),
-    ("share is a library convention", "比例为本库约定"),
-    ("ratio a convention", "比值为约定"),
-    ("library convention on A7-5 fields", "基于 A7-5 字段的本库约定"),
-    ("library convention", "本库约定"),
-    ("no national formula", "无全国统一公式"),
-    ("implies a survey", "意味着需问卷调查"),
-    ("wording not retrieved", "原文未取得"),
-    ("official form uses", "官方表格使用"),
-    ("derived ratio, not official", "派生比值，非官方"),
-    ("provincial 细则", "省级细则"),
-    ("compulsory", "为强制要求"),
-    ("denominator", "分母"),
-    ("profile-dependent", "随去向归类口径而定"),
-    ("among employed", "（已就业者）"),
-    ("employed", "已就业"),
-    ("headline metric", "核心指标"),
-    ("school usage", "院校惯用"),
-    ("suggestion", "建议"),
-    ("provisional code mapping", "暂定代码归类"),
-    ("provisional", "暂定"),
-    ("convention", "约定口径"),
-    ("grouping", "归类"),
-    ("rows", "各行"),
-    ("as narrative figures", "见于年报正文"),
-    ("fields", "字段"),
-    ("as indicator", "作为指标"),
-    ("wording", "措辞"),
-    ("target", "目标"),
-    ("codes", "代码"),
-    ("code", "代码"),
-    ("MyCOS", "麦可思"),
-    ("top-box share", "满意档比例"),
-)
 _CITATION = re.compile(r"\s*;?\s*definitions-cn\.md\s*§[\d.]+(?:\s*,\s*§?[\d.]+)*")
 _SEED = re.compile(r"\(?(?:DOMAIN\.md )?seed (\d+)(?::[^)]*)?\)?")
 _SNAKE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
@@ -450,8 +380,10 @@ def cite(text: Any, lang: str = "zh") -> str:
     """A registry source or edition without references to files outside the package.
 
     ``definitions-cn.md §x`` citations are dropped (the primary document is named beside
-    them) and ``DOMAIN.md seed 00N`` becomes a neutral phrase; in Chinese the common English
-    phrases are translated.
+    them) and ``DOMAIN.md seed 00N`` becomes a neutral phrase. Nothing is translated here: a
+    Chinese report reads the records' own Chinese fields (``Indicator.source_zh``,
+    ``Indicator.edition_text(options, "zh")``, see :func:`~coopmetrics.report.settings.definitions_table`);
+    in Chinese, leftover snake_case codes become their Chinese words (:func:`zh_words`).
     """
     if isnan(text):
         return ""
@@ -460,8 +392,6 @@ def cite(text: Any, lang: str = "zh") -> str:
     out = out.replace("codes.DESTINATION_CODES", t(lang, "毕业去向代码表", "destination code list"))
     out = re.sub(r"codes\.PROFILES:\s*", "", out)
     if lang == "zh":
-        for en, zh in _PHRASES:
-            out = out.replace(en, zh)
         out = zh_words(out)
     return out.strip(" ;")
 

@@ -32,7 +32,9 @@ def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "z
     indicators : iterable of str, optional
         Keep these ids (in registry order); default all.
     lang : {"zh", "en"}
-        Language of the numerator and denominator descriptions.
+        Language of the numerator and denominator descriptions, and of ``source`` and
+        ``edition`` (``"zh"``: the records' ``source_zh`` and Chinese edition with the option
+        values in Chinese words).
 
     Returns
     -------
@@ -47,6 +49,8 @@ def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "z
     >>> d = definitions_table(["placement_rate"], lang="en")
     >>> d.loc[0, "name_zh"], d.loc[0, "name_en"]
     ('毕业去向落实率', 'Placement rate')
+    >>> definitions_table(["intern_hire_rate"], lang="zh").loc[0, "source"]
+    '状态数据 A7-4 顶岗实习表（派生比值，非官方）[V-2]'
     """
     check_option("lang", lang, _LANGS, "definitions_table")
     from ..registry import indicators as _indicators
@@ -58,6 +62,12 @@ def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "z
             if cand and cand in reg.columns:
                 out[col] = reg[cand]
                 break
+    if lang == "zh":  # the records' own Chinese citation and edition (no phrase translation)
+        from ..registry import REGISTRY, Options
+
+        zh = {ind.id: (ind.source_zh or ind.source, ind.edition_text(Options(), "zh")) for ind in REGISTRY}
+        out["source"] = out["indicator"].map(lambda i: zh[i][0])
+        out["edition"] = out["indicator"].map(lambda i: zh[i][1])
     if indicators is not None:
         out = out[out["indicator"].isin(list(indicators))]
     return out.reset_index(drop=True).map(_flatten)
