@@ -352,3 +352,21 @@ def test_forest_difference_axis_uses_the_same_precision_rule():
     fig = plots.plot_forest(c, lang="en")
     fig.axes[0].set_xticks([-0.025, 0.0, 0.025, 0.05, 0.075])
     assert _tick_texts(fig, "x") == ["−2.5", "0.0", "+2.5", "+5.0", "+7.5"]
+
+
+def test_plots_package_modules_and_functions_are_small():
+    import ast
+
+    modules, functions = {}, {}
+    for path in sorted(Path(plots.__file__).parent.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        modules[path.name] = len(text.splitlines())
+        functions.update({f"{path.name}:{n.name}": n.end_lineno - n.lineno + 1 for n in ast.walk(ast.parse(text))
+                          if isinstance(n, ast.FunctionDef)})
+    assert len(modules) >= 5
+    assert {m: n for m, n in modules.items() if n > 800} == {}
+    assert {f: n for f, n in functions.items() if n > 100} == {}
+    # the names other modules import from plots (partners/figures.py, report/excel.py) stay reachable
+    for name in ("_finish", "_new_axes", "_tr", "_cohort_label", "unit_label", "is_share", "figure_to_png",
+                 "font_subset_woff", "points_formatter", "_GOOD", "_BAD", "_NEUTRAL", "_TARGET"):
+        assert hasattr(plots, name), name

@@ -313,7 +313,7 @@ CORE: tuple[Indicator, ...] = (
     _survey("school", "母校满意度", "Satisfaction with the school",
             "MyCOS 2014 校友满意度 (很满意+满意, 无法评估 excluded) [V]; 质量年报 计分卡 [V]; definitions-cn.md §2.3",
             "V", "Default top-2-box follows MyCOS 2014; later MyCOS counts 基本满意 too [U].",
-            source_zh="麦可思2014 校友满意度（很满意+满意，“无法评估”不计入）[V]；质量年报 计分卡 [V]"),
+            source_zh="麦可思2014年校友满意度（很满意+满意，“无法评估”不计入）[V]；质量年报 计分卡 [V]"),
     _survey("employer", "雇主满意度", "Employer satisfaction",
             "no national formula [U]; 状态数据 A9-4 implies a survey [V-2]; definitions-cn.md §4.2", "U",
             "Employer respondents are not on the graduate roster: no raking, response rate not available.",
@@ -338,7 +338,7 @@ CORE: tuple[Indicator, ...] = (
           grade="U", provisional=True, options_used=("dual_definition",),
           notes="Denominator: full-time teachers flagged 专业课教师 (convention; whether enterprise part-time "
                 "teachers enter the 2019+ denominator is unverified).",
-          edition_zh="国发〔2019〕4号 目标 > 50%（原文措辞 [U]）",
+          edition_zh="国发〔2019〕4号 目标 > 50%（原文措辞未核实 [U]）",
           source_zh="国发〔2019〕4号（原文未取得 [U]）；教师厅〔2022〕2号 [V]"),
     Indicator(
         "fulltime_teachers", "专任教师数", "Full-time teachers", "persons", "count", "teachers",
@@ -426,7 +426,7 @@ CORE: tuple[Indicator, ...] = (
           notes="2021: pay >= 0.8 × post wage or >= lowest-grade wage; 2016: pay >= 0.8 × probation wage. "
                 "Records without the reference wage count as not shown compliant.",
           edition_zh="《职业学校学生实习管理规定》（实习报酬合规规则）",
-          source_zh="2021年《职业学校学生实习管理规定》第十八条 [V]；2016年 教职成〔2016〕3号 第十七条 [V]"),
+          source_zh="2021年《职业学校学生实习管理规定》第十八条 [V]；2016年《职业学校学生实习管理规定》（教职成〔2016〕3号）第十七条 [V]"),
     _prop("internship_duration_rate", "实习时长达6个月比例", "Internships of six months or more", "internships",
           (Filter("months", "notnull"),), (Filter("months", "ge", 6),),
           direction="none", target=None, edition="岗位实习一般为6个月 (2016 第十条 [V]; 2021 [V-2])",
