@@ -18,6 +18,10 @@ windows. In a notebook, run ``%matplotlib inline`` once (it registers how
 figures are displayed), then leave a figure as the last expression of a cell or
 call ``display(fig)``.
 
+Package layout: :mod:`.fonts` (CJK font, PNG, WOFF subsets), :mod:`.common` (palette, unit labels,
+axes helpers), :mod:`.trends`, :mod:`.surveys`, :mod:`.enterprises`, :mod:`.comparisons` (forest,
+funnel, event study).
+
 Examples
 --------
 >>> import pandas as pd
@@ -29,10 +33,6 @@ Examples
 >>> fig = plots.plot_trend(res, "placement_rate", target=0.9)
 >>> len(fig.axes[0].lines[0].get_xdata())
 3
-
-Package layout: :mod:`.fonts` (CJK font, PNG, WOFF subsets), :mod:`.common` (palette, unit labels,
-axes helpers), :mod:`.trends`, :mod:`.surveys`, :mod:`.enterprises`, :mod:`.comparisons` (forest,
-funnel, event study).
 """
 
 # Besides ``__all__`` the package keeps the names other modules and tests import from ``plots``

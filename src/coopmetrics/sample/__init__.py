@@ -23,16 +23,6 @@ write_sample, write_messy_export, load_sample, SAMPLE_DIR
 generate_panel, generate_panel_chunks
     Large multi-college graduate panels in compact dtypes for benchmarks.
 
-Examples
---------
->>> from coopmetrics.sample import generate_panel, TRUE_EFFECTS
->>> panel = generate_panel(10_000, seed=1)
->>> len(panel), str(panel["grad_year"].dtype)
-(10000, 'int16')
->>> TRUE_EFFECTS["placed_order_class"].value
-0.03
-
-
 Package layout
 --------------
 effects
@@ -45,6 +35,15 @@ college, enterprises, teachers, surveys, mechanisms, partners
     The sample college, one module per table family; :mod:`.build` assembles them.
 export, messy, readme, writing
     The committed files: Chinese exports, the messy GBK export, the README, write/load.
+
+Examples
+--------
+>>> from coopmetrics.sample import generate_panel, TRUE_EFFECTS
+>>> panel = generate_panel(10_000, seed=1)
+>>> len(panel), str(panel["grad_year"].dtype)
+(10000, 'int16')
+>>> TRUE_EFFECTS["placed_order_class"].value
+0.03
 """
 
 # Besides ``__all__``, the package keeps every module-level name the single-module ``sample.py`` had
