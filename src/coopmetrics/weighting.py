@@ -226,7 +226,7 @@ def rake(
     w_p, it, max_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol)
     converged = max_err <= tol
     if not converged:
-        msg_zh = f"加权（raking）在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
+        msg_zh = f"迭代比例加权在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
         msg_en = (
             f"raking did not converge in {max_iter} iterations; largest relative margin error "
             f"{max_err:.3g} (tolerance {tol:g})"

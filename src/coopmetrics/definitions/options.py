@@ -328,7 +328,7 @@ OPTION_INFO: dict[str, OptionInfo] = {info.field: info for info in (
         "MyCOS 2014 校友满意度 top-2-box [V]; 基本满意 as satisfied [U]; no national formula for 实习/雇主满意度 "
         "[U]; definitions-cn.md §2.3, §4.2",
         # the scores a --top-box choice sets for every survey kind
-        choices={(5, 4): Choice("很满意、满意（top-2-box，麦可思2014口径）",
+        choices={(5, 4): Choice("很满意、满意（前两项，麦可思2014口径）",
                                 "very satisfied, satisfied (top-2-box, MyCOS 2014)", "V"),
                  (5, 4, 3): Choice("很满意、满意、基本满意（许多学校报告的口径）",
                                    "very satisfied, satisfied, fairly satisfied (many school reports)", "U")},
@@ -359,7 +359,7 @@ OPTION_INFO: dict[str, OptionInfo] = {info.field: info for info in (
         "survey_weights", "问卷加权", "Survey weighting", "setting",
         "analysis setting; non-response raking per methods-intl.md §3.2; MyCOS re-weights [V-2] "
         "definitions-cn.md §4.3",
-        choices={"raking": Choice("按毕业生名册边际加权（raking）", "raked to the graduate roster's margins", "setting"),
+        choices={"raking": Choice("按毕业生名册边际加权（迭代比例拟合）", "raked to the graduate roster's margins", "setting"),
                  "column": Choice("使用问卷数据自带的权重列", "the survey's own weight column", "setting"),
                  None: Choice("不加权", "unweighted", "setting")},
         cli_switch="--weights", cli_values={None: "none"},
