@@ -204,7 +204,7 @@ def _approx_draws(plan: dict[str, np.ndarray], cols: np.ndarray, n_boot: int,
                   rng: np.random.Generator) -> np.ndarray:
     """Replicate means of approximated arms ``cols`` (see :func:`_arm_plan`), NaN when m = 0."""
     m = rng.poisson(plan["n"][cols], size=(n_boot, len(cols))).astype(float)
-    z = rng.standard_normal((n_boot, len(cols)))
+    z = rng.standard_normal((n_boot, len(cols)), dtype=np.float32)  # float32: ample for a N(0, 1) draw
     with np.errstate(invalid="ignore", divide="ignore"):
         rt = np.sqrt(m)
         rep = plan["mean"][cols] + plan["sd"][cols] / rt * (z + plan["gamma"][cols] / (6 * rt) * (z * z - 1))

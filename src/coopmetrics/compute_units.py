@@ -366,7 +366,6 @@ def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], 
     lf, kexprs, knames = _prepare(src, t, keys)
     f = lf.filter(_mask((*m.where, Filter(m.column, "notnull")), o, src.names(t))).select(
         *kexprs, nw.col(m.column).cast(nw.Float64).alias("value"))
-    cells = f.group_by(*knames, "value").agg(nw.len().alias("n"))
     names = {f"__k{i}": b for i, (b, _, _) in enumerate(keys)}
     mom = None
     if exact_max is not None:  # power sums of every group; counts only where the exact route may be needed
@@ -375,10 +374,10 @@ def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], 
         arms = p.group_by(*knames).agg(nw.len().alias("n"), v.sum().alias("s1"),
                                        *[nw.col(c).sum() for c in ("s2", "s3", "s4")])
         need = arms.filter(_exact_candidates(exact_max)).select(*knames)
-        cells = cells.join(need, on=list(knames), how="inner")
+        f = f.join(need, on=list(knames), how="inner")  # rows of those groups only, before counting
         mom = collect(arms).rename(columns=names)
         mom["n"] = pd.to_numeric(mom["n"]).astype(float)
-    df = collect(cells)
+    df = collect(f.group_by(*knames, "value").agg(nw.len().alias("n")))
     df["n"] = pd.to_numeric(df["n"]).astype(float)
     df["value"] = pd.to_numeric(df["value"]).astype(float)
     df = df.rename(columns=names)
