@@ -251,7 +251,7 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
             nxt = heads[np.searchsorted(heads, start, side="right")]
         edges.append(int(nxt))
         start = int(nxt)
-    lut = _poisson_lut()
+    lut = _poisson_lut().astype(np.float32)  # float32 weights: exact small integers, one gather
     rng = np.random.default_rng(seed)
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         a, b = cells_upto[lo], cells_upto[hi]
@@ -260,8 +260,7 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
         if k:
             small = cc <= _LUT_MAX
             u = rng.integers(0, 65536, size=(n_boot, k), dtype=np.uint16)
-            # float32 weights: exact small integers; sums below in float64
-            m = lut[1][u].astype(np.float32)  # most cells hold one row; the others get their own table
+            m = lut[1][u]  # most cells hold one row; the others get their own table
             for cv in np.unique(cc[small & (cc != 1)]).astype(np.int64):  # at most _LUT_MAX values
                 cols = np.flatnonzero(cc == cv)
                 m[:, cols] = lut[cv][u[:, cols]]
@@ -270,7 +269,11 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
             groups, starts = np.unique(gid[a:b] - 2 * lo, return_index=True)
             num = np.add.reduceat(m * wy[a:b], starts, axis=1)
             ww = w[a:b]
-            den = np.add.reduceat(m if (ww == 1).all() else m * ww, starts, axis=1, dtype=float)
+            if (ww == 1).all():  # counts: float32 sums are exact below 2^24 (the block holds far fewer)
+                den = np.add.reduceat(m, starts, axis=1, dtype=np.float32 if cc.sum() < 2**21 else float)
+            else:
+                den = np.add.reduceat(m * ww, starts, axis=1)
+            den = den.astype(float, copy=False)
             del m
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[:, groups] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
