@@ -202,13 +202,25 @@ def _moments_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
 
 def _approx_draws(plan: dict[str, np.ndarray], cols: np.ndarray, n_boot: int,
                   rng: np.random.Generator) -> np.ndarray:
-    """Replicate means of approximated arms ``cols`` (see :func:`_arm_plan`), NaN when m = 0."""
-    m = rng.poisson(plan["n"][cols], size=(n_boot, len(cols))).astype(float)
-    z = rng.standard_normal((n_boot, len(cols)), dtype=np.float32)  # float32: ample for a N(0, 1) draw
+    """Replicate means of approximated arms ``cols`` (see :func:`_arm_plan`), NaN when m = 0.
+
+    The deviation from the mean is computed in place in float32 (relative error ~1e-7 of a
+    deviation of a few standard errors), the mean added in float64.
+    """
+    m = rng.poisson(plan["n"][cols], size=(n_boot, len(cols))).astype(np.float32)
+    z = rng.standard_normal((n_boot, len(cols)), dtype=np.float32)
+    rt = np.sqrt(m)
+    dev = z * z
+    dev -= 1
+    dev *= (plan["gamma"][cols] / 6).astype(np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rt = np.sqrt(m)
-        rep = plan["mean"][cols] + plan["sd"][cols] / rt * (z + plan["gamma"][cols] / (6 * rt) * (z * z - 1))
-    return np.where(m > 0, rep, np.nan)
+        dev /= rt
+        dev += z
+        dev *= plan["sd"][cols].astype(np.float32)
+        dev /= rt
+    out = dev + plan["mean"][cols]
+    out[m == 0] = np.nan
+    return out
 
 
 def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
