@@ -217,3 +217,48 @@ def test_hybrid_same_numbers_on_pandas_duckdb_and_lazy_polars(panel, engine, tmp
 
     for other in (got, unit):
         pd.testing.assert_frame_equal(norm(other), norm(ref), check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@given(st.lists(st.tuples(st.integers(1, 400), st.floats(0.05, 1.5), st.booleans()), min_size=1, max_size=12),
+       st.integers(2, 100))
+@settings(max_examples=60, deadline=None)
+def test_plan_invariants(arms, exact_max):
+    """Small or weighted arms are never approximated; bounds are in (0, 1] and match the formula."""
+    rng = np.random.default_rng(len(arms))
+    rows = []
+    for i, (n, s, w) in enumerate(arms):
+        x = np.round(3000 + 2000 * np.exp(s * rng.standard_normal(n)))
+        rows.append(pd.DataFrame({"pair_id": i, "arm": 1, "value": x, "weight": 2.0 if w else 1.0, "n": 1.0}))
+    counts = pd.concat(rows).groupby(["pair_id", "arm", "value", "weight"], as_index=False)["n"].sum()
+    plan = _arm_plan(_moments_from_counts(counts), 2 * len(arms), exact_max)
+    for i, (n, _s, w) in enumerate(arms):
+        g = 2 * i + 1
+        if n <= exact_max or w:
+            assert not plan["approx"][g]
+        if plan["approx"][g]:
+            c = counts.loc[counts["pair_id"] == i]
+            x = np.repeat(c["value"].to_numpy(), c["n"].to_numpy().astype(int))
+            gam, kurt = stats.skew(x), stats.kurtosis(x, fisher=False)
+            assert gam**2 <= n / 4 * (1 + 1e-9)
+            assert 0 < plan["bound"][g] <= 1
+            by_hand = min(1.0, (0.4748 * np.sqrt(kurt) + 0.431 * abs(gam) / 6) * np.sqrt((1 + 3 / n) / n))
+            assert plan["bound"][g] == pytest.approx(by_hand, rel=1e-8)
+            assert plan["sd"][g] == pytest.approx(x.std(), rel=1e-8)
+
+
+def test_engine_power_sums_and_small_group_counts(panel):
+    """mean_value_counts(exact_max=...): power sums of every group; counts only of groups that may be exact."""
+    from coopmetrics.compute_units import mean_value_counts
+
+    by = ["college", "grad_year", "program"]
+    cells, mom = mean_value_counts(panel, "salary_mean", by, exact_max=40)
+    full = mean_value_counts(panel, "salary_mean", by)
+    ref = full.assign(s1=full["value"] * full["n"], s2=full["value"] ** 2 * full["n"], s3=full["value"] ** 3 * full["n"],
+                      s4=full["value"] ** 4 * full["n"]).groupby(by, observed=True)[["n", "s1", "s2", "s3", "s4"]].sum()
+    got = mom.astype({"college": str}).set_index(by).sort_index()
+    ref = ref.reset_index().astype({"college": str}).set_index(by).sort_index()
+    np.testing.assert_allclose(got[["n", "s1", "s2", "s3", "s4"]].to_numpy(), ref.to_numpy(), rtol=1e-10)
+    small = set(map(tuple, ref.index[ref["n"] <= 40].tolist()))
+    kept = set(map(tuple, cells.astype({"college": str})[by].drop_duplicates().to_numpy().tolist()))
+    assert small <= kept  # every small group keeps its counts...
+    assert len(kept) < len(ref)  # ...and large ordinary groups do not reach pandas
