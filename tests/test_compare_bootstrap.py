@@ -262,3 +262,15 @@ def test_engine_power_sums_and_small_group_counts(panel):
     kept = set(map(tuple, cells.astype({"college": str})[by].drop_duplicates().to_numpy().tolist()))
     assert small <= kept  # every small group keeps its counts...
     assert len(kept) < len(ref)  # ...and large ordinary groups do not reach pandas
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "30", True])
+def test_bad_exact_max_is_a_bilingual_error(bad, panel):
+    from coopmetrics.errors import InvalidOptionError
+
+    df = pd.DataFrame({"program": ["order_class"] * 3 + ["regular"] * 3, "value": [1.0, 2, 3, 4, 5, 6]})
+    for call in (lambda: compare_values(df, "mean", n_boot=10, bootstrap_exact_max=bad),
+                 lambda: compare(panel, "salary_mean", n_boot=10, bootstrap_exact_max=bad)):
+        with pytest.raises(InvalidOptionError, match="bootstrap_exact_max") as e:
+            call()
+        assert "必须" in str(e.value)

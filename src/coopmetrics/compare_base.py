@@ -137,6 +137,18 @@ _F_APPROX = ("自助法区间对{zh}用 Cornish–Fisher 偏度校正的正态�
              "Kolmogorov distance to the exact Poisson bootstrap <= {d}")
 
 
+def _check_exact_max(exact_max: Any, func: str = "compare") -> int | None:
+    """``bootstrap_exact_max`` must be ``None`` or a whole number >= 0 (bilingual error otherwise)."""
+    if exact_max is None:
+        return None
+    if isinstance(exact_max, bool) or not isinstance(exact_max, int | np.integer) or exact_max < 0:
+        raise InvalidOptionError(
+            f"{func}() 的 bootstrap_exact_max 必须是不小于 0 的整数或 None，收到 {exact_max!r}",
+            f"The 'bootstrap_exact_max' of {func}() must be a whole number >= 0 or None. Got {exact_max!r} instead.",
+        )
+    return int(exact_max)
+
+
 def _exact_candidates(exact_max: int) -> Any:
     """Engine expression on power sums ``n, s1..s4``: groups that may take the exact route.
 
@@ -318,7 +330,7 @@ def _split_exact(counts: pd.DataFrame, moments: pd.DataFrame | None, n_pairs: in
     ``moments`` (``pair_id, arm, n, s1..s4``, from the engine) or, when ``None``, power
     sums from ``counts`` themselves.
     """
-    if exact_max is None:
+    if _check_exact_max(exact_max) is None:
         return counts, None
     if moments is None:
         mom = _moments_from_counts(counts)
@@ -460,6 +472,7 @@ def _bootstrap_from_counts(
     from .compute import compute
     from .compute_units import mean_value_counts
 
+    exact_max = _check_exact_max(exact_max)
     col = _mean_column(ind)
     got = mean_value_counts(data, ind.id, [*by, cohort], options=options, exact_max=exact_max)
     res, mom = got if isinstance(got, tuple) else (got, None)
