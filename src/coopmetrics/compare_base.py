@@ -133,7 +133,7 @@ _SKEW2_PER_N = 0.25
 #: cost of one approximated arm, in cells, when cutting blocks (a Poisson and a normal draw)
 _APPROX_COST = 4
 _F_APPROX = ("自助法区间对{zh}用 Cornish–Fisher 偏度校正的正态近似（n>{t}），与精确泊松自助分布的距离≤{d}"
-             " / bootstrap CI: Cornish–Fisher-corrected normal draws for the {en} arm (n>{t}), "
+             " / bootstrap CI: Cornish–Fisher-corrected normal draws for the {en} (n>{t}), "
              "Kolmogorov distance to the exact Poisson bootstrap <= {d}")
 
 
@@ -438,8 +438,8 @@ def _approx_flags(plan: dict[str, np.ndarray] | None, ref: np.ndarray, ok: np.nd
     bound = plan["bound"][2 * np.arange(n_pairs) + 1] + plan["bound"][2 * ref]
     d = pd.Series(np.minimum(1.0, np.ceil(bound * 1000) / 1000)).map("{:.3f}".format).to_numpy(dtype=object)
     out = np.full(n_pairs, "", dtype=object)
-    for mask, zh, en in ((a1 & a0, "两组", "cohort and reference"), (a1 & ~a0, "比较组", "cohort"),
-                         (~a1 & a0, "对照组", "reference")):  # three fixed cases, not a loop over rows
+    for mask, zh, en in ((a1 & a0, "两组", "cohort and reference arms"), (a1 & ~a0, "比较组", "cohort arm"),
+                         (~a1 & a0, "对照组", "reference arm")):  # three fixed cases, not a loop over rows
         head, mid, tail = _F_APPROX.replace("{t}", str(exact_max)).replace("{zh}", zh).replace(
             "{en}", en).split("{d}")
         sel = mask & ok
