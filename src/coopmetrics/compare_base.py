@@ -132,7 +132,7 @@ _REL_VAR_MIN = 1e-6
 _SKEW2_PER_N = 0.25
 #: cost of one approximated arm, in cells, when cutting blocks (a Poisson and a normal draw)
 _APPROX_COST = 4
-_F_APPROX = ("自助法区间对{zh}用 Cornish–Fisher 偏度校正的正态近似（n>{t}），与精确泊松自助分布的距离≤{d}"
+_F_APPROX = ("自助法区间对{zh}用 Cornish–Fisher 偏度校正的正态近似（n>{t}），与精确泊松自助分布的 Kolmogorov 距离≤{d}"
              " / bootstrap CI: Cornish–Fisher-corrected normal draws for the {en} (n>{t}), "
              "Kolmogorov distance to the exact Poisson bootstrap <= {d}")
 
