@@ -362,13 +362,8 @@ def _nanquantile0(a: np.ndarray, q: np.ndarray) -> np.ndarray:
     NaNs sort last and each column interpolates between its own valid order
     statistics. An all-NaN column gives NaN (no warning).
     """
+    s = np.sort(a, axis=0)  # numpy's SIMD sort beats np.partition here (measured)
     k = np.sum(~np.isnan(a), axis=0)
-    if a.shape[0] and (k == a.shape[0]).all():  # no NaN (the usual case): the order statistics by partition
-        pos = q * (a.shape[0] - 1)
-        kth = np.unique(np.r_[np.floor(pos), np.minimum(np.floor(pos) + 1, a.shape[0] - 1)].astype(np.int64))
-        s = np.partition(a, kth, axis=0)
-    else:
-        s = np.sort(a, axis=0)
     pos = q[:, None] * np.maximum(k - 1, 0)[None, :]
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, np.maximum(k - 1, 0)[None, :])
