@@ -70,6 +70,28 @@ def test_hybrid_interval_covers_the_true_difference(kind):
     assert (res["ci_high"] - res["ci_low"]).mean() == pytest.approx(welch, rel=0.05)
 
 
+def test_mixed_arms_cover_like_the_exact_bootstrap():
+    """A small exact arm (25) against a large approximated one (300): coverage as the all-exact bootstrap.
+
+    With 25 log-normal salaries the percentile bootstrap itself under-covers (≈ 0.93), so the
+    reference is the exact route on the same 1,500 data sets. Paired comparison (McNemar):
+    with d the share of data sets covered by exactly one of the two intervals, the SE of the
+    coverage difference is <= sqrt(d / R); we allow 3 SE + 1/R.
+    """
+    r = 1500
+    df, truth = _replications("lognormal", r, 25, 300, seed=7)
+    kw = dict(by="rep", n_boot=1000, seed=5)
+    hyb = compare_values(df, "mean", bootstrap_exact_max=30, **kw).table
+    exa = compare_values(df, "mean", bootstrap_exact_max=None, **kw).table
+    assert hyb["flags"].str.contains("for the reference arm (n>30)", regex=False).all()
+    assert not exa["flags"].str.contains("Cornish", regex=False).any()
+    c_h = ((hyb["ci_low"] <= truth) & (truth <= hyb["ci_high"])).to_numpy()
+    c_e = ((exa["ci_low"] <= truth) & (truth <= exa["ci_high"])).to_numpy()
+    d = (c_h != c_e).mean()
+    assert abs(c_h.mean() - c_e.mean()) <= 3 * np.sqrt(d / r) + 1 / r
+    assert 0.88 < c_h.mean() < 0.97  # and near nominal (the small arm's percentile bootstrap under-covers a little)
+
+
 @pytest.mark.parametrize(("kind", "n1", "n0"), [("normal", 120, 200), ("lognormal", 200, 300), ("lognormal", 60, 90)])
 def test_approximate_route_agrees_with_exact_poisson_route(kind, n1, n0):
     """On one comparison, the approximate interval vs the exact Poisson bootstrap of the same data.
@@ -194,8 +216,8 @@ def panel() -> pd.DataFrame:
     return generate_panel(20_000, seed=11, n_colleges=5)
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars_lazy"])
-def test_hybrid_same_numbers_on_pandas_duckdb_and_lazy_polars(panel, engine, tmp_path):
+@pytest.mark.parametrize("engine", ["duckdb", "polars_lazy", "dask_cluster"])
+def test_hybrid_same_numbers_on_every_engine(panel, engine, tmp_path):
     """The engine route (power sums + counts of small arms only) gives pandas' numbers and flags."""
     by = ["college", "grad_year"]
     ref = compare(panel, "salary_mean", by=by, n_boot=300, seed=1, bootstrap_exact_max=40).table
@@ -207,10 +229,17 @@ def test_hybrid_same_numbers_on_pandas_duckdb_and_lazy_polars(panel, engine, tmp
         panel.to_parquet(tmp_path / "g.parquet")
         got = compare(engines.scan(tmp_path / "g.parquet", "duckdb"), "salary_mean", by=by, n_boot=300, seed=1,
                       bootstrap_exact_max=40).table
-    else:
+    elif engine == "polars_lazy":
         pl = pytest.importorskip("polars")
         got = compare(pl.from_pandas(panel).lazy(), "salary_mean", by=by, n_boot=300, seed=1,
                       bootstrap_exact_max=40).table
+    else:
+        dd = pytest.importorskip("dask.dataframe")
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster):
+            got = compare(dd.from_pandas(panel, npartitions=4), "salary_mean", by=by, n_boot=300, seed=1,
+                          bootstrap_exact_max=40).table
 
     def norm(t):
         return t.astype({"college": str, "grad_year": int}).sort_values([*by, "cohort"]).reset_index(drop=True)
