@@ -216,7 +216,8 @@ def compare(
     :mod:`coopmetrics.contrasts` on the integer counts (Welch t for means). A mean's
     bootstrap interval resamples the engine's counts of each distinct value per group
     (Poisson weights per cell; :func:`coopmetrics.compute_units.mean_value_counts`),
-    never replicates × rows. Everything else (adjustment, ordinal tests, survey weights,
+    never replicates × rows; arms larger than ``bootstrap_exact_max`` send only their
+    power sums and draw from their Cornish–Fisher normal law (flagged). Everything else (adjustment, ordinal tests, survey weights,
     clustered answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
 
     Returns
