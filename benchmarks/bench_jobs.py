@@ -7,8 +7,12 @@ wall time and its own peak resident memory (``VmHWM``, see :func:`bench_scale._o
 * ``suite``        -- ``compute(SUITE, by=year x college x major x program)`` on a DuckDB scan:
                       the mean suite's group-by pass, the yardstick of the ratios;
 * ``boot-means``   -- ``compare("salary_mean", by=year x college x major, n_boot=2000)`` on the
-                      DuckDB scan: Welch from group totals, bootstrap CI from engine counts of
-                      distinct salaries (Poisson weights per cell);
+                      DuckDB scan: Welch from group totals; bootstrap CI by the hybrid (default
+                      ``bootstrap_exact_max=30``): arms of <= 30 graduates resample engine counts
+                      of distinct salaries (Poisson weights per cell), larger arms draw from
+                      engine power sums (Cornish-Fisher normal, flagged);
+* ``boot-means-exact`` -- the same with ``bootstrap_exact_max=None``: every arm exact (the
+                      previous route; slow at 10M);
 * ``boot-means-unit`` -- the same comparison through unit values in pandas (``_unit_level``),
                       still with the counts bootstrap: what the engine route saves;
 * ``did``          -- ``partnership_effect(placement_rate, unit=college)`` with a fixed staggered
@@ -42,7 +46,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_scale as bs  # noqa: E402
 
-VARIANTS = ("suite", "boot-means", "boot-means-unit", "did", "did-unit", "median", "mean")
+VARIANTS = ("suite", "boot-means", "boot-means-exact", "boot-means-unit", "did", "did-unit", "median", "mean")
 N_BOOT = 2000
 DID_BOOT = 999
 
@@ -64,8 +68,10 @@ def _run(variant: str, path: Path) -> int:
         return len(cm.compute(scan, bs.SUITE, by=bs.BY))
     if variant in ("median", "mean"):
         return len(cm.compute(scan, [f"salary_{variant}"], by=bs.BY))
-    if variant in ("boot-means", "boot-means-unit"):
-        res = compare(scan, "salary_mean", by=bs.CMP_BY, n_boot=N_BOOT, _unit_level=variant.endswith("unit"))
+    if variant.startswith("boot-means"):
+        exact_max = None if variant.endswith("exact") else 30
+        res = compare(scan, "salary_mean", by=bs.CMP_BY, n_boot=N_BOOT, bootstrap_exact_max=exact_max,
+                      _unit_level=variant.endswith("unit"))
         return len(res.table)
     colleges = [str(c) for c in cm.compute(scan, ["graduates_total"], by=["college"])["college"]]
     start = did_starts(colleges)

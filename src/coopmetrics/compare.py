@@ -46,6 +46,7 @@ import pandas as pd
 
 from .adjust import fit_cells
 from .compare_base import (
+    BOOTSTRAP_EXACT_MAX,
     KINDS,
     _as_list,
     _bootstrap_from_counts,
@@ -152,6 +153,7 @@ def compare(
     estimand: str = "att",
     n_boot: int = 2000,
     seed: int = 2024,
+    bootstrap_exact_max: int | None = BOOTSTRAP_EXACT_MAX,
     _unit_level: bool = False,
 ) -> Comparison:
     """Compare an indicator between cohorts (e.g. order class vs regular class).
@@ -197,6 +199,13 @@ def compare(
         Bootstrap replicates for means and medians.
     seed : int
         Seed of the bootstrap.
+    bootstrap_exact_max : int or None
+        Means only. Arms (cohort or reference group of a comparison) of at most this
+        many units get the exact Poisson bootstrap; larger unweighted arms draw their
+        replicate means from a Cornish–Fisher-corrected normal law built from their
+        moments (one engine group-by), with a flag naming the arms and a Berry–Esseen
+        bound on the error (docs/statistics.md). ``None``: exact everywhere (slow at
+        millions of rows). Default 30.
 
     Notes
     -----
@@ -207,7 +216,8 @@ def compare(
     :mod:`coopmetrics.contrasts` on the integer counts (Welch t for means). A mean's
     bootstrap interval resamples the engine's counts of each distinct value per group
     (Poisson weights per cell; :func:`coopmetrics.compute_units.mean_value_counts`),
-    never replicates × rows. Everything else (adjustment, ordinal tests, survey weights,
+    never replicates × rows; arms larger than ``bootstrap_exact_max`` send only their
+    power sums and draw from their Cornish–Fisher normal law (flagged). Everything else (adjustment, ordinal tests, survey weights,
     clustered answers, medians) needs unit values (:func:`coopmetrics.unit_values`).
 
     Returns
@@ -249,7 +259,7 @@ def compare(
         if tab is not None and on_totals[ind_id] == "mean" and n_boot > 0:
             totals[ind_id] = _bootstrap_from_counts(
                 data, tab, kinds[ind_id][1], cohort=cohort, by=by_l, ci_level=ci_level, n_boot=n_boot,
-                seed=seed, options=options)
+                seed=seed, options=options, exact_max=bootstrap_exact_max)
     parts: list[Comparison] = []
     for ind_id in ids:  # one vectorised call per indicator (each has its own unit values)
         kind, _ind = kinds[ind_id]
@@ -263,7 +273,7 @@ def compare(
         parts.append(compare_values(
             values, kind, indicator=ind_id, cohort=cohort, reference=reference, by=by_l,
             adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
-            n_boot=n_boot, seed=seed, cluster=cluster,
+            n_boot=n_boot, seed=seed, cluster=cluster, bootstrap_exact_max=bootstrap_exact_max,
         ))
     settings = dict(cohort=cohort, reference=reference, by=by_l, adjust=adj_l, method=method,
                     estimand=estimand, ci_level=ci_level)
@@ -391,6 +401,7 @@ def compare_values(
     n_boot: int = 2000,
     seed: int = 2024,
     cluster: str | None = None,
+    bootstrap_exact_max: int | None = BOOTSTRAP_EXACT_MAX,
 ) -> Comparison:
     """Compare cohorts on a frame of unit values (the engine behind :func:`compare`).
 
@@ -403,7 +414,7 @@ def compare_values(
     kind : {"proportion", "likert", "mean", "median"}
     indicator : str
         Label written to the ``indicator`` column.
-    cohort, reference, by, adjust, method, ci_level, estimand, n_boot, seed
+    cohort, reference, by, adjust, method, ci_level, estimand, n_boot, seed, bootstrap_exact_max
         As in :func:`compare`.
     cluster : str, optional
         Column of clusters whose rows are not independent (a respondent's answers
@@ -463,7 +474,7 @@ def compare_values(
     if adj_l:
         res, bal = fit_cells(long, pairs, kind, adj_l, method, estimand, z, COMPARE_COLUMNS, BALANCE_COLUMNS)
     else:
-        res = _unadjusted(long, pairs, kind, method, ci_level, z, n_boot, seed)
+        res = _unadjusted(long, pairs, kind, method, ci_level, z, n_boot, seed, bootstrap_exact_max)
         bal = None
     table, bal = _assemble(pairs, res, notes, bal, indicator, by_l, reference)
     return Comparison(table, bal, dict(cohort=cohort, reference=reference, by=by_l, adjust=adj_l, method=method,
@@ -591,7 +602,7 @@ def _join_flags(*parts: Any) -> np.ndarray:
 
 def _unadjusted(
     long: pd.DataFrame, pairs: pd.DataFrame, kind: str, method: str, level: float, z: float,
-    n_boot: int, seed: int,
+    n_boot: int, seed: int, exact_max: int | None = None,
 ) -> pd.DataFrame:
     n_pairs = len(pairs)
     s = _grid(long, n_pairs)
@@ -650,10 +661,10 @@ def _unadjusted(
         else:
             first = np.zeros(n_pairs, dtype=np.int64)
         out.update(_continuous(long, s, n_pairs, kind, level, n_boot, seed, weighted, first,
-                               canonical_rank(pairs[[*by_cols, "_cohort"]])))
+                               canonical_rank(pairs[[*by_cols, "_cohort"]]), exact_max))
         few = np.where((n1 < 2) | (n0 < 2), _F_NOCOH, "")
         med_w = np.full(n_pairs, _F_MEDIAN_W if (weighted and kind == "median") else "", dtype=object)
-        out["flags"] = _join_flags(no_ref, few, w_flag if kind == "mean" else med_w)
+        out["flags"] = _join_flags(no_ref, few, w_flag if kind == "mean" else med_w, out.pop("_boot_flag", ""))
     out["adjusted"] = False
     frame = pd.DataFrame({k: (np.broadcast_to(v, (n_pairs,)) if np.ndim(v) == 0 else v)
                           for k, v in out.items()})
@@ -742,11 +753,14 @@ def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: i
 def _continuous(
     long: pd.DataFrame, s: pd.DataFrame, n_pairs: int, kind: str, level: float, n_boot: int, seed: int,
     weighted: bool, ref_of: np.ndarray | None = None, rank: np.ndarray | None = None,
+    exact_max: int | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
     ok = (n1 >= 2) & (n0 >= 2)
+    boot_flag: Any = ""
     if n_boot > 0 and kind == "mean":  # means: from distinct-value counts, never replicates x rows
-        dq, rq = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok, level, rank)
+        dq, rq, boot_flag = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok,
+                                                 level, rank, exact_max)
     else:
         boot = (_bootstrap(long, n_pairs, kind, n_boot, seed, ref_of) if n_boot > 0
                 else np.full((1, n_pairs, 2), np.nan))
@@ -771,7 +785,7 @@ def _continuous(
                     ci_low=dq[0], ci_high=dq[1], ratio=m1 / m0, ratio_ci_low=rq[0], ratio_ci_high=rq[1],
                     statistic=wd["statistic"], p_value=wd["p_value"], effect_size=d,
                     effect_size_type="cohens_d", method="welch t; bootstrap percentile ci",
-                    hedges_g=d * hedges_correction(n1 + n0 - 2))
+                    hedges_g=d * hedges_correction(n1 + n0 - 2), _boot_flag=boot_flag)
     # medians: bootstrap CI, bootstrap p-value (CI inversion), Cliff's delta by pooled ranks
     sub = long.sort_values(["pair_id", "arm"], kind="stable")
     med = sub.groupby(["pair_id", "arm"])["value"].median().reindex(

@@ -302,12 +302,21 @@ def partner_profile(data: Any, by: str | Sequence[str] = ("enterprise", "year"))
 
 
 def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], *,
-                      options: Options | None = None) -> pd.DataFrame | None:
+                      options: Options | None = None, exact_max: int | None = None,
+                      ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame] | None:
     """Units per group and distinct value of a column-mean indicator, counted by the engine.
 
     One filtered ``group_by(by + [value]).agg(len)`` on the indicator's table (DuckDB,
     Polars, Dask push it down): the sufficient table of a bootstrap of the mean, a few
     columns wide, without the unit rows or the result columns of :func:`compute`.
+
+    With ``exact_max`` (the hybrid bootstrap of :mod:`coopmetrics.compare_base`) a second
+    engine group-by gives every group's power sums ``n, s1..s4`` (``s_k = Σ x^k``), and
+    the counts are kept (by an engine join) only for the groups that may need the exact
+    resample: ``n <= exact_max``, or too skewed / too little spread for the approximation
+    (:func:`coopmetrics.compare_base._exact_candidates`, a superset of the final choice).
+    Large groups, whose distinct values are nearly as many as their rows, never reach
+    pandas.
 
     Parameters
     ----------
@@ -317,13 +326,17 @@ def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], 
     by : sequence of str
         Group columns (plain columns or graduate columns joined by ``student_id``).
     options : Options, optional
+    exact_max : int, optional
+        Keep the counts only of groups that may need the exact bootstrap, and return the
+        power sums of all groups too.
 
     Returns
     -------
-    pandas.DataFrame or None
-        ``by`` columns + ``value`` + ``n`` (units), or ``None`` when the indicator is not
-        a plain column mean or a ``by`` column is derived (e.g. major category), so that
-        the caller takes another route.
+    pandas.DataFrame, (DataFrame, DataFrame) or None
+        ``by`` columns + ``value`` + ``n`` (units); with ``exact_max`` also the moments
+        ``by`` + ``n, s1, s2, s3, s4``. ``None`` when the indicator is not a plain column
+        mean or a ``by`` column is derived (e.g. major category), so that the caller takes
+        another route.
 
     Examples
     --------
@@ -333,6 +346,7 @@ def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], 
     >>> mean_value_counts(cm.Dataset(graduates=g), "salary_mean", ["major"]).sort_values("major").values.tolist()
     [['A', 4000.0, 2.0], ['B', 5000.0, 1.0]]
     """
+    from .compare_base import _exact_candidates
     from .definitions.records import Filter
     from .engines import collect
 
@@ -352,7 +366,19 @@ def mean_value_counts(data: Any, indicator: str | Indicator, by: Sequence[str], 
     lf, kexprs, knames = _prepare(src, t, keys)
     f = lf.filter(_mask((*m.where, Filter(m.column, "notnull")), o, src.names(t))).select(
         *kexprs, nw.col(m.column).cast(nw.Float64).alias("value"))
+    names = {f"__k{i}": b for i, (b, _, _) in enumerate(keys)}
+    mom = None
+    if exact_max is not None:  # power sums of every group; counts only where the exact route may be needed
+        v = nw.col("value")  # powers first: simple sums are what every engine's group-by does well
+        p = f.with_columns((v * v).alias("s2"), (v * v * v).alias("s3"), (v * v * v * v).alias("s4"))
+        arms = p.group_by(*knames).agg(nw.len().alias("n"), v.sum().alias("s1"),
+                                       *[nw.col(c).sum() for c in ("s2", "s3", "s4")])
+        need = arms.filter(_exact_candidates(exact_max)).select(*knames)
+        f = f.join(need, on=list(knames), how="inner")  # rows of those groups only, before counting
+        mom = collect(arms).rename(columns=names)
+        mom["n"] = pd.to_numeric(mom["n"]).astype(float)
     df = collect(f.group_by(*knames, "value").agg(nw.len().alias("n")))
     df["n"] = pd.to_numeric(df["n"]).astype(float)
     df["value"] = pd.to_numeric(df["value"]).astype(float)
-    return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+    df = df.rename(columns=names)
+    return df if mom is None else (df, mom)
