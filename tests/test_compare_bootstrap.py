@@ -303,3 +303,24 @@ def test_bad_exact_max_is_a_bilingual_error(bad, panel):
         with pytest.raises(InvalidOptionError, match="bootstrap_exact_max") as e:
             call()
         assert "必须" in str(e.value)
+
+
+def test_auto_keeps_every_arm_exact_below_a_million_units(monkeypatch):
+    """Default "auto": a college-sized call is the exact bootstrap (no flag, same replicates as
+    ``None``); the same call counted as a panel above AUTO_EXACT_UNITS approximates arms > 30."""
+    import coopmetrics.compare_base as cb
+    from coopmetrics.compare_base import resolve_exact_max
+
+    df, _ = _replications("lognormal", 3, 120, 200, seed=11)
+    kw = dict(by="rep", n_boot=400, seed=4)
+    auto = compare_values(df, "mean", **kw).table
+    exact = compare_values(df, "mean", bootstrap_exact_max=None, **kw).table
+    pd.testing.assert_frame_equal(auto, exact)
+    assert not auto["flags"].fillna("").str.contains("Cornish").any()
+    # above the threshold "auto" means 30: patch the threshold below this call's 960 units
+    monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 500)
+    big = compare_values(df, "mean", **kw).table
+    thirty = compare_values(df, "mean", bootstrap_exact_max=30, **kw).table
+    pd.testing.assert_frame_equal(big, thirty)
+    assert big["flags"].str.contains("Cornish").all()
+    assert resolve_exact_max("auto", 500) is None and resolve_exact_max("auto", 501) == 30

@@ -59,6 +59,7 @@ from .compare_base import (
     _poisson_percentiles,
     _unit_values,
     canonical_rank,
+    resolve_exact_max,
     value_counts,
 )
 from .compare_result import Comparison
@@ -153,7 +154,7 @@ def compare(
     estimand: str = "att",
     n_boot: int = 2000,
     seed: int = 2024,
-    bootstrap_exact_max: int | None = BOOTSTRAP_EXACT_MAX,
+    bootstrap_exact_max: int | str | None = BOOTSTRAP_EXACT_MAX,
     _unit_level: bool = False,
 ) -> Comparison:
     """Compare an indicator between cohorts (e.g. order class vs regular class).
@@ -199,13 +200,14 @@ def compare(
         Bootstrap replicates for means and medians.
     seed : int
         Seed of the bootstrap.
-    bootstrap_exact_max : int or None
+    bootstrap_exact_max : "auto", int or None
         Means only. Arms (cohort or reference group of a comparison) of at most this
         many units get the exact Poisson bootstrap; larger unweighted arms draw their
         replicate means from a Cornish–Fisher-corrected normal law built from their
         moments (one engine group-by), with a flag naming the arms and a Berry–Esseen
         bound on the error (docs/statistics.md). ``None``: exact everywhere (slow at
-        millions of rows). Default 30.
+        millions of rows). Default ``"auto"``: exact everywhere when the call has at
+        most 1,000,000 units in all, else 30 (a provincial panel).
 
     Notes
     -----
@@ -401,7 +403,7 @@ def compare_values(
     n_boot: int = 2000,
     seed: int = 2024,
     cluster: str | None = None,
-    bootstrap_exact_max: int | None = BOOTSTRAP_EXACT_MAX,
+    bootstrap_exact_max: int | str | None = BOOTSTRAP_EXACT_MAX,
 ) -> Comparison:
     """Compare cohorts on a frame of unit values (the engine behind :func:`compare`).
 
@@ -602,7 +604,7 @@ def _join_flags(*parts: Any) -> np.ndarray:
 
 def _unadjusted(
     long: pd.DataFrame, pairs: pd.DataFrame, kind: str, method: str, level: float, z: float,
-    n_boot: int, seed: int, exact_max: int | None = None,
+    n_boot: int, seed: int, exact_max: int | str | None = None,
 ) -> pd.DataFrame:
     n_pairs = len(pairs)
     s = _grid(long, n_pairs)
@@ -753,12 +755,14 @@ def _bootstrap(long: pd.DataFrame, n_pairs: int, kind: str, n_boot: int, seed: i
 def _continuous(
     long: pd.DataFrame, s: pd.DataFrame, n_pairs: int, kind: str, level: float, n_boot: int, seed: int,
     weighted: bool, ref_of: np.ndarray | None = None, rank: np.ndarray | None = None,
-    exact_max: int | None = None,
+    exact_max: int | str | None = None,
 ) -> dict[str, Any]:
     n1, n0 = _arm(s, "n", 1), _arm(s, "n", 0)
     ok = (n1 >= 2) & (n0 >= 2)
     boot_flag: Any = ""
     if n_boot > 0 and kind == "mean":  # means: from distinct-value counts, never replicates x rows
+        exact_max = resolve_exact_max(exact_max, float(np.nansum(n1) + np.nansum(n0[np.unique(
+            np.arange(n_pairs) if ref_of is None else ref_of)])))
         dq, rq, boot_flag = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok,
                                                  level, rank, exact_max)
     else:
