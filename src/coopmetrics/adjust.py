@@ -63,8 +63,8 @@ from .fits import (
     run_batched,
 )
 
-__all__ = ["ADJUST_METHODS", "Cell", "LogitFit", "Propensity", "aipw", "fit_cell", "fit_cells",
-           "ipw", "logit_fit", "logit_limit", "propensity", "ra"]
+__all__ = ["ADJUST_METHODS", "Cell", "CellRows", "LogitFit", "Propensity", "aipw", "expand_cells", "fit_cell",
+           "fit_cells", "ipw", "logit_fit", "logit_limit", "propensity", "ra"]
 
 ADJUST_METHODS = ("aipw", "ra", "ipw")
 _OVERLAP = (0.05, 0.95)
@@ -566,43 +566,135 @@ def _single_thread() -> Any:
     return threadpool_limits(1)
 
 
-def fit_cells(long: pd.DataFrame, pairs: pd.DataFrame, kind: str, adjust: list[str], method: str,
-              estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str],
-              batched: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every adjusted comparison row, each cell its own model.
+@dataclass(frozen=True)
+class CellRows:
+    """Rows of every comparison cell as positions in the unit frame (:func:`expand_cells`).
 
-    The logistic fits of all cells run together (:func:`coopmetrics.fits.run_batched`:
-    Newton on stacked designs, round by round); ``batched=False`` fits cell by cell
-    (the same numbers to rounding, tested).
+    A cell (pair ``p``) is its cohort rows ``cohort[cb[p]:cb[p+1]]`` followed by the reference
+    rows of its group ``ref[rlo[p]:rhi[p]]``; reference rows are stored once per group, not
+    once per cohort level, so the layout costs a few integer arrays over the units.
+    """
+
+    cohort: np.ndarray
+    cb: np.ndarray
+    ref: np.ndarray
+    rlo: np.ndarray
+    rhi: np.ndarray
+
+    def rows(self, p: int) -> np.ndarray:
+        """Positions of pair ``p``'s rows: cohort rows first, then reference rows (each in frame order)."""
+        return np.concatenate([self.cohort[self.cb[p]:self.cb[p + 1]], self.ref[self.rlo[p]:self.rhi[p]]])
+
+    def sizes(self) -> np.ndarray:
+        """Rows per cell."""
+        return np.diff(self.cb) + (self.rhi - self.rlo)
+
+
+def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str], adjust: list[str],
+                 cluster: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str], CellRows]:
+    """The adjusted comparison's units, its pairs (one per cohort level and group) and each pair's rows.
+
+    The same pairs, notes and cell rows as ``compare._expand_pairs`` (which repeats every
+    reference row once per cohort level of its group), without repeating rows: memory stays
+    proportional to the units. Returns the filtered unit frame (``value``, ``weight``,
+    ``arm``, the ``adjust`` columns and ``_cluster``), the pairs (``by`` columns and
+    ``_cohort``, in ``pair_id`` order), notes on rows left out, and the :class:`CellRows`.
+    """
+    keep = list(dict.fromkeys(["value", cohort, *by, *adjust, *(["weight"] if "weight" in values.columns else []),
+                               *([cluster] if cluster else [])]))
+    v = values[keep]
+    notes: list[str] = []
+    miss_c, miss_v = v[cohort].isna().to_numpy(), v["value"].isna().to_numpy()
+    if miss_c.any():
+        notes.append(_flag_count(int(miss_c.sum()), "行队列缺失，未纳入", "rows with missing cohort left out"))
+    if miss_v.any():
+        notes.append(_flag_count(int((miss_v & ~miss_c).sum()), "行取值缺失，未纳入", "rows with missing value left out"))
+    v = v.loc[~(miss_c | miss_v)].reset_index(drop=True)
+    coh = v[cohort].astype(str)
+    is_ref = (coh == reference).to_numpy()
+    if not is_ref.any():
+        from .errors import InvalidOptionError
+
+        levels = sorted(coh.unique().tolist())
+        raise InvalidOptionError(
+            f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
+            f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
+        )
+    out = pd.DataFrame({"value": v["value"].to_numpy(dtype=float),
+                        "weight": v["weight"].to_numpy(dtype=float) if "weight" in v.columns else 1.0,
+                        "arm": (~is_ref).astype(np.int8)})
+    for c in adjust:
+        out[c] = v[c]  # as it is (numbers, categories, nullable types): coded by covariates()
+    if cluster:
+        out["_cluster"] = pd.factorize(v[cluster])[0]
+    tk = v.loc[~is_ref, by].assign(_cohort=coh[~is_ref].to_numpy())
+    pairs = tk.drop_duplicates().sort_values([*by, "_cohort"]).reset_index(drop=True)
+    pairs["pair_id"] = np.arange(len(pairs))
+    pos_t = np.flatnonzero(~is_ref)
+    pid_t = tk.assign(_pos=pos_t).merge(pairs, on=[*by, "_cohort"], how="inner")
+    order = np.argsort(pid_t["pair_id"].to_numpy(), kind="stable")
+    cohort_rows = pid_t["_pos"].to_numpy()[order]
+    cb = np.searchsorted(pid_t["pair_id"].to_numpy()[order], np.arange(len(pairs) + 1))
+    pos_r = np.flatnonzero(is_ref)
+    if by:  # each pair's group: reference rows grouped once per group of ``by`` values
+        groups = pairs[by].drop_duplicates().reset_index(drop=True)
+        groups["_g"] = np.arange(len(groups))
+        gid_r = v.loc[is_ref, by].assign(_pos=pos_r).merge(groups, on=by, how="inner")
+        gid_p = pairs[by].merge(groups, on=by, how="left")["_g"].to_numpy()
+        o = np.argsort(gid_r["_g"].to_numpy(), kind="stable")
+        ref_rows = gid_r["_pos"].to_numpy()[o]
+        gb = np.searchsorted(gid_r["_g"].to_numpy()[o], np.arange(len(groups) + 1))
+        rlo, rhi = gb[gid_p], gb[gid_p + 1]
+    else:
+        ref_rows = pos_r
+        rlo, rhi = np.zeros(len(pairs), np.int64), np.full(len(pairs), len(pos_r))
+    return out, pairs[[*by, "_cohort"]], notes, CellRows(cohort_rows, cb, ref_rows, rlo, rhi)
+
+
+_CHUNK_ROWS = 250_000  # rows of the cells fitted together: bounds memory, keeps the batches large
+
+
+def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: str, adjust: list[str],
+              method: str, estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str],
+              batched: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every adjusted comparison row, each cell its own model (``frame``, ``cells``: :func:`expand_cells`).
+
+    The logistic fits of the cells run together (:func:`coopmetrics.fits.run_batched`:
+    Newton on stacked designs, round by round), in chunks of cells of at most
+    ``_CHUNK_ROWS`` rows so that memory stays bounded; ``batched=False`` fits cell by
+    cell (the same numbers to rounding, tested).
     """
     rows, bals = [], []
-    long = long.sort_values("pair_id", kind="stable")
-    cov = covariates(long, adjust)
-    pid = long["pair_id"].to_numpy()
-    t_all = long["arm"].to_numpy(dtype=float)
-    y_all = long["value"].to_numpy(dtype=float)
-    w_all = long["weight"].to_numpy(dtype=float)
-    g_all = long["_cluster"].to_numpy() if "_cluster" in long.columns else None
-    bounds = np.flatnonzero(np.diff(pid)) + 1
-    starts, ends = np.r_[0, bounds], np.r_[bounds, len(pid)]
-    def cell_gen(lo: int, hi: int) -> FitGen:  # the cell is built when its generator starts
-        idx = np.arange(lo, hi)
-        rows_ok = idx[cov.ok[lo:hi]]
+    cov = covariates(frame, adjust)
+    t_all = frame["arm"].to_numpy(dtype=float)
+    y_all = frame["value"].to_numpy(dtype=float)
+    w_all = frame["weight"].to_numpy(dtype=float)
+    g_all = frame["_cluster"].to_numpy() if "_cluster" in frame.columns else None
+
+    def cell_gen(p: int) -> FitGen:  # the cell is built when its generator starts
+        idx = cells.rows(p)
+        rows_ok = idx[cov.ok[idx]]
         x, names = cov.cell(rows_ok)
         cell = Cell(t=t_all[rows_ok], y=y_all[rows_ok], w=w_all[rows_ok],
                     groups=None if g_all is None else g_all[rows_ok], x=x, names=names,
                     n_missing=int(len(idx) - len(rows_ok)))
         return (yield from fit_cell_g(cell, kind, method, estimand, z))
 
-    # every cell's logistic fits are solved together, round by round (batched Newton)
-    gens = [cell_gen(lo, hi) for lo, hi in zip(starts, ends, strict=True)]
+    # chunks of consecutive cells (a loop over chunks, not cells); every chunk's logistic fits
+    # are solved together, round by round (batched Newton)
+    csum = np.cumsum(cells.sizes())
+    cuts = np.unique(np.searchsorted(csum, np.arange(1, (csum[-1] if len(csum) else 0) // _CHUNK_ROWS + 1)
+                                     * _CHUNK_ROWS, side="right"))
+    bounds = np.unique(np.r_[0, np.minimum(cuts, len(pairs)), len(pairs)])
     with _single_thread(), np.errstate(all="ignore"):
-        results = run_batched(gens) if batched else [drive(g) for g in gens]
-    for lo, (row, bal) in zip(starts, results, strict=True):
-        rows.append(row)
-        if bal is not None and len(bal["covariate"]):
-            bal["pair_id"] = np.full(len(bal["covariate"]), pid[lo])
-            bals.append(bal)
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            gens = [cell_gen(p) for p in range(lo, hi)]
+            results = run_batched(gens) if batched else [drive(g) for g in gens]
+            for p, (row, bal) in zip(range(lo, hi), results, strict=True):
+                rows.append(row)
+                if bal is not None and len(bal["covariate"]):
+                    bal["pair_id"] = np.full(len(bal["covariate"]), p)
+                    bals.append(bal)
     res = pd.DataFrame(rows)
     res["adjusted"] = True
     bal_cols = ["pair_id", *balance_columns[2:]]

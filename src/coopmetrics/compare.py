@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .adjust import fit_cells
+from .adjust import expand_cells, fit_cells
 from .compare_base import (
     KINDS,
     _as_list,
@@ -459,10 +459,12 @@ def compare_values(
     if not adj_l:
         check_option("method", method, allowed, f"compare[{kind}]")
 
-    long, pairs, notes = _expand_pairs(values, kind, cohort, reference, by_l, adj_l, cluster)
-    if adj_l:
-        res, bal = fit_cells(long, pairs, kind, adj_l, method, estimand, z, COMPARE_COLUMNS, BALANCE_COLUMNS)
+    if adj_l:  # reference rows are not repeated per cohort level: memory stays ~ the units
+        frame, pairs, notes, cells = expand_cells(values, cohort, reference, by_l, adj_l, cluster)
+        res, bal = fit_cells(frame, cells, pairs, kind, adj_l, method, estimand, z, COMPARE_COLUMNS,
+                             BALANCE_COLUMNS)
     else:
+        long, pairs, notes = _expand_pairs(values, kind, cohort, reference, by_l, adj_l, cluster)
         res = _unadjusted(long, pairs, kind, method, ci_level, z, n_boot, seed)
         bal = None
     table, bal = _assemble(pairs, res, notes, bal, indicator, by_l, reference)
