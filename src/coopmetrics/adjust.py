@@ -609,7 +609,10 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
         notes.append(_flag_count(int(miss_c.sum()), "行队列缺失，未纳入", "rows with missing cohort left out"))
     if miss_v.any():
         notes.append(_flag_count(int((miss_v & ~miss_c).sum()), "行取值缺失，未纳入", "rows with missing value left out"))
-    v = v.loc[~(miss_c | miss_v)].reset_index(drop=True)
+    if (miss_c | miss_v).any():  # (no copy of the units when nothing is missing)
+        v = v.loc[~(miss_c | miss_v)].reset_index(drop=True)
+    else:
+        v = v.reset_index(drop=True)
     coh = v[cohort].astype(str)
     is_ref = (coh == reference).to_numpy()
     if not is_ref.any():
@@ -627,27 +630,26 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
         out[c] = v[c]  # as it is (numbers, categories, nullable types): coded by covariates()
     if cluster:
         out["_cluster"] = pd.factorize(v[cluster])[0]
-    tk = v.loc[~is_ref, by].assign(_cohort=coh[~is_ref].to_numpy())
-    pairs = tk.drop_duplicates().sort_values([*by, "_cohort"]).reset_index(drop=True)
-    pairs["pair_id"] = np.arange(len(pairs))
-    pos_t = np.flatnonzero(~is_ref)
-    pid_t = tk.assign(_pos=pos_t).merge(pairs, on=[*by, "_cohort"], how="inner")
-    order = np.argsort(pid_t["pair_id"].to_numpy(), kind="stable")
-    cohort_rows = pid_t["_pos"].to_numpy()[order]
-    cb = np.searchsorted(pid_t["pair_id"].to_numpy()[order], np.arange(len(pairs) + 1))
-    pos_r = np.flatnonzero(is_ref)
-    if by:  # each pair's group: reference rows grouped once per group of ``by`` values
-        groups = pairs[by].drop_duplicates().reset_index(drop=True)
-        groups["_g"] = np.arange(len(groups))
-        gid_r = v.loc[is_ref, by].assign(_pos=pos_r).merge(groups, on=by, how="inner")
-        gid_p = pairs[by].merge(groups, on=by, how="left")["_g"].to_numpy()
-        o = np.argsort(gid_r["_g"].to_numpy(), kind="stable")
-        ref_rows = gid_r["_pos"].to_numpy()[o]
-        gb = np.searchsorted(gid_r["_g"].to_numpy()[o], np.arange(len(groups) + 1))
-        rlo, rhi = gb[gid_p], gb[gid_p + 1]
-    else:
-        ref_rows = pos_r
-        rlo, rhi = np.zeros(len(pairs), np.int64), np.full(len(pairs), len(pos_r))
+    # integer codes instead of merges: group of ``by`` values, cohort level, pair
+    gkey = (v.groupby(by, dropna=False, sort=False, observed=True).ngroup().to_numpy() if by
+            else np.zeros(len(v), dtype=np.int64))
+    ccode, _ = pd.factorize(coh)
+    ncoh = int(ccode.max()) + 1
+    pos_t, pos_r = np.flatnonzero(~is_ref), np.flatnonzero(is_ref)
+    pkey = gkey[pos_t] * ncoh + ccode[pos_t]
+    ukey, first = np.unique(pkey, return_index=True)
+    pairs = v.loc[pos_t[first], by].assign(_cohort=coh.to_numpy()[pos_t[first]], _key=ukey)
+    pairs = pairs.sort_values([*by, "_cohort"]).reset_index(drop=True)  # pair_id order, as compare's
+    lut = np.empty(int(ukey.max()) + 1 if len(ukey) else 0, dtype=np.int64)
+    lut[pairs["_key"].to_numpy()] = np.arange(len(pairs))
+    pid_t = lut[pkey]
+    order = np.argsort(pid_t, kind="stable")
+    cohort_rows, cb = pos_t[order], np.searchsorted(pid_t[order], np.arange(len(pairs) + 1))
+    o = np.argsort(gkey[pos_r], kind="stable")
+    ref_rows = pos_r[o]
+    gb = np.searchsorted(gkey[pos_r][o], np.arange(int(gkey.max()) + 2))
+    gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
+    rlo, rhi = gb[gp], gb[gp + 1]
     return out, pairs[[*by, "_cohort"]], notes, CellRows(cohort_rows, cb, ref_rows, rlo, rhi)
 
 
