@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.special import expit
 
 from .contrasts import cohens_h, hedges_correction
@@ -390,7 +390,8 @@ def _effects(mu1: float, mu0: float, v: np.ndarray, z: float, binary: bool, sd: 
     stat = diff / se if se > 0 else np.nan
     out: dict[str, Any] = dict(estimate_cohort=mu1, estimate_reference=mu0, difference=diff,
                                ci_low=diff - z * se, ci_high=diff + z * se, statistic=stat,
-                               p_value=float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan)
+                               # 2·Φ(−|z|) = erfc(|z|/√2) (what scipy's norm.sf computes, without its per-call overhead)
+                               p_value=math.erfc(abs(stat) / math.sqrt(2)) if np.isfinite(stat) else np.nan)
     flags = []
     nan3 = (np.nan, np.nan, np.nan)
     with np.errstate(all="ignore"):

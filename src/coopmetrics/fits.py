@@ -173,25 +173,26 @@ def _clearly_full_rank(x: np.ndarray, t: np.ndarray) -> bool:
     """True when the standardised ``x``, after projecting out the intercept and ``t``, is
     so well conditioned that :func:`reduce_design`'s pivoted QR would keep every column.
 
-    From the ``(k + 2)²`` cross-products only (one BLAS product over the rows): with ``G`` the
+    From the ``(k + 1)²`` centred cross-products only (one BLAS product over the rows): with ``G`` the
     Gram matrix of the projected, standardised columns (``z`` of :func:`reduce_design`, divided by
     ``n``), every column norm² is ``diag(G)`` and every ratio of QR pivots is at least
     ``sqrt(λ_min / λ_max)`` of ``G``. Requiring ``diag(G) > 10 · _RANK_TOL`` and
     ``λ_min / λ_max > 1e-8`` (pivot ratio > 1e-4, against the rank tolerance 1e-9) leaves a wide
-    margin over the rounding of forming ``G`` from raw moments; anything less certain goes to the QR.
+    margin over the rounding of forming ``G``; anything less certain goes to the QR.
     """
-    n = len(x)
-    a = np.column_stack([np.ones(n), t, x])
-    m = a.T @ a / n
-    mean = m[0]
-    cov = m - np.outer(mean, mean)  # covariances (population) of t and the columns
-    sd = np.sqrt(np.diag(cov)[2:])
+    n, k = x.shape
+    if n < k + 2:  # more columns than the centred, projected rows can hold: the QR decides
+        return False
+    # centred first: raw moments of a column far from 0 (scores near 400) would lose the digits
+    a = np.column_stack([t - t.mean(), x - x.mean(axis=0)])
+    cov = a.T @ a / n  # covariances (population) of t and the columns
+    sd = np.sqrt(np.diag(cov)[1:])
     if not (sd > 0).all():
         return False
-    g = cov[2:, 2:] / np.outer(sd, sd)
-    vt = cov[1, 1]
+    g = cov[1:, 1:] / np.outer(sd, sd)
+    vt = cov[0, 0]
     if vt > 0:  # project out the cohort indicator
-        c = cov[1, 2:] / sd
+        c = cov[0, 1:] / sd
         g = g - np.outer(c, c) / vt
     if not (np.diag(g) > 10 * _RANK_TOL).all():
         return False
