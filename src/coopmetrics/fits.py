@@ -560,7 +560,7 @@ def _newton_block(problems: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
             p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
             xt = x.transpose(0, 2, 1)
             grad = np.matmul(xt, (w * (y - p))[:, :, None])[:, :, 0]
-            hess = np.matmul(xt * (w * p * (1 - p))[:, None, :], x) + eye
+            hess = _hessians(x, w * p * (1 - p)) + eye
             step = _solve_each(hess, grad)
             bad = ~np.all(np.isfinite(step), axis=1)  # as logit_fit: stop, not converged
             step[bad] = 0.0
@@ -589,6 +589,19 @@ def _newton_block(problems: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
         k = xx.shape[1]
         b = beta[j, :k].copy()
         out.append(LogitFit(beta=b, p=expit(np.clip(xx @ b, -_ETA_MAX, _ETA_MAX)), converged=bool(converged[j])))
+    return out
+
+
+def _hessians(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``X_cᵀ diag(s_c) X_c`` for every problem ``c`` of a stack.
+
+    One 2-D BLAS product per problem (a loop over the problems of a block, each product
+    O(n k²)): numpy's stacked ``matmul`` of (c, k, n) by (c, n, k) runs at half that speed
+    (measured, one thread), and this is the product :func:`logit_fit` computes.
+    """
+    out = np.empty((x.shape[0], x.shape[2], x.shape[2]))
+    for r in range(x.shape[0]):
+        out[r] = (x[r] * s[r][:, None]).T @ x[r]
     return out
 
 
