@@ -79,7 +79,7 @@ def _child(variant: str, folder: str, profile: bool) -> None:
     seconds = time.perf_counter() - t0
     if profile:
         prof.disable()
-        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
     print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": rows, "estimated": estimated,
                       "peak_rss_gib": bs._own_peak_gib()}))
 

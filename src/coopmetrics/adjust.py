@@ -119,11 +119,16 @@ def ipw_weights(t: np.ndarray, e: np.ndarray, estimand: str) -> tuple[np.ndarray
 
 
 def _sandwich(psi: np.ndarray, jac: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
-    """``A⁻¹ B A⁻ᵀ`` with ``A = Σ ∂ψ/∂θ`` and ``B = Σ_c ψ_c ψ_cᵀ`` (ψ summed within clusters)."""
+    """The last 2 × 2 block (the two means) of ``A⁻¹ B A⁻ᵀ``, ``A = Σ ∂ψ/∂θ``, ``B = Σ_c ψ_c ψ_cᵀ``
+    (ψ summed within clusters).
+
+    With ``L`` the last two rows of ``A⁻¹`` the block is ``(ψLᵀ)ᵀ(ψLᵀ)``: two columns over the
+    rows instead of the p × p matrix ``ψᵀψ`` (p ≈ 45 with dummy-coded covariates).
+    """
     if groups is not None:
         psi = pd.DataFrame(psi).groupby(groups).sum().to_numpy()
-    ainv = np.linalg.inv(jac)
-    return ainv @ (psi.T @ psi) @ ainv.T
+    u = psi @ np.linalg.inv(jac)[-2:].T
+    return u.T @ u
 
 
 def _prop_blocks(t: np.ndarray, w: np.ndarray, ps: Propensity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,13 +160,13 @@ def ra_g(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, pop: np.nda
         score = xf * (w * (y - mu))[:, None]
         if groups is not None:
             score = pd.DataFrame(score).groupby(groups).sum().to_numpy()
-        vb = bread @ (score.T @ score) @ bread
         x1, x0 = xf[pop].copy(), xf[pop].copy()
         x1[:, 1], x0[:, 1] = 1.0, 0.0
         wp = w[pop] / w[pop].sum()
         f1, f0 = expit(x1 @ beta), expit(x0 @ beta)
         g = np.vstack([(wp * f1 * (1 - f1)) @ x1, (wp * f0 * (1 - f0)) @ x0])  # d(mu1, mu0)/d beta
-        return {"mu1": float(wp @ f1), "mu0": float(wp @ f0), "cov": g @ vb @ g.T}
+        u = score @ (bread @ g.T)  # g·bread·(scoreᵀscore)·bread·gᵀ with two columns over the rows
+        return {"mu1": float(wp @ f1), "mu0": float(wp @ f0), "cov": u.T @ u}
     return _ra_linear(y, t, x, w, pop, groups)
 
 
@@ -222,8 +227,7 @@ def ipw(y: np.ndarray, t: np.ndarray, w: np.ndarray, ps: Propensity, estimand: s
     a[k + 1, :k] = (w * dh0 * r0) @ de
     a[k, k] = -(w * h1).sum()
     a[k + 1, k + 1] = -(w * h0).sum()
-    v = _sandwich(psi, a, groups)
-    return {"mu1": mu1, "mu0": mu0, "cov": v[k:, k:]}
+    return {"mu1": mu1, "mu0": mu0, "cov": _sandwich(psi, a, groups)}
 
 
 def _outcome_model_g(y: np.ndarray, x: np.ndarray, w: np.ndarray, m: np.ndarray, binary: bool,
@@ -341,8 +345,7 @@ def aipw_g(y: np.ndarray, t: np.ndarray, x: np.ndarray, w: np.ndarray, ps: Prope
         a[j0, kg:jd] = (wt * g0) @ x0
         a[j0, jd] = wt.sum()
         a[j0, j0] = -wt.sum()
-    v = _sandwich(psi, a, groups)
-    return {"mu1": mu1, "mu0": mu0, "cov": v[-2:, -2:]}
+    return {"mu1": mu1, "mu0": mu0, "cov": _sandwich(psi, a, groups)}
 
 
 # ----------------------------------------------------------------------------------------
