@@ -70,10 +70,17 @@ class Covariates:
                 cols.append(self.numeric[c][rows][:, None])
                 names.append(c)
                 continue
-            code = self.codes[c][rows]
-            present = np.unique(code)[1:]  # drop the first level present: the cell's reference level
+            code = self.codes[c][rows]  # complete cases: codes >= 0
+            # levels present, in code order; the first is the cell's reference level (no column)
+            present = np.flatnonzero(np.bincount(code, minlength=len(self.levels[c])))[1:]
             if len(present):
-                cols.append((code[:, None] == present[None, :]).astype(float))
+                col = np.full(len(self.levels[c]), -1)
+                col[present] = np.arange(len(present))
+                j = col[code]
+                d = np.zeros((len(rows), len(present)))
+                hit = np.flatnonzero(j >= 0)
+                d[hit, j[hit]] = 1.0  # one pass over the rows, not one comparison per level
+                cols.append(d)
                 names.extend(f"{c}={lv}" for lv in self.levels[c][present])
         x = np.column_stack(cols) if cols else np.zeros((len(rows), 0))
         return x, names
