@@ -657,7 +657,7 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
     return out, pairs[[*by, "_cohort"]], notes, CellRows(cohort_rows, cb, ref_rows, rlo, rhi)
 
 
-_CHUNK_ROWS = 250_000  # rows of the cells fitted together: bounds memory, keeps the batches large
+_CHUNK_ROWS = 100_000  # rows of the cells fitted together: bounds memory, keeps the batches large
 
 
 def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: str, adjust: list[str],
