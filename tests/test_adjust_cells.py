@@ -177,3 +177,25 @@ def test_constant_columns_as_the_standard_deviation_rule(seed, n, level, spread)
     x = level + spread * rng.normal(size=(n, 3)) * np.array([0.0, 1.0, 1e3])
     expected = ~(x.std(axis=0) > 1e-12 * (1 + np.abs(x).max(axis=0)))
     np.testing.assert_array_equal(fits._constant(x), expected)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("method", ["aipw", "ra"])
+def test_clustered_cells_equal_the_former_route(seed, method):
+    """Answers clustered within respondents (cluster-robust SEs, n counts respondents)."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    prog = rng.choice(["regular", "order_class", "named_class"], n, p=[0.6, 0.25, 0.15])
+    score = np.round(rng.normal(400, 50, n))
+    t = prog != "regular"
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-0.3 + 0.5 * t + 0.01 * (score - 400))))).astype(float)
+    v = pd.DataFrame({"g": rng.choice(["a", "b", "c"], n), "program": prog, "entry_score": score,
+                      "major": rng.choice(["A", "B", "C"], n), "value": y})
+    # about two answers per respondent; a respondent stays in one group and arm
+    v["rid"] = v["g"] + "-" + v["program"] + "-" + (np.arange(n) // 2).astype(str)
+    with mock.patch.object(adjust, "_CHUNK_ROWS", 50):
+        new = compare_values(v, "proportion", by=["g"], adjust=["entry_score", "major"], method=method,
+                             cluster="rid").table
+    ref = _reference(v, "proportion", ["g"], ["entry_score", "major"], method, "att", cluster="rid")
+    assert new["difference"].notna().any()
+    _assert_same(new, ref)
