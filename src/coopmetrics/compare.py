@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .adjust import expand_cells, fit_cells
+from .adjust import compact_text, expand_cells, fit_cells
 from .compare_base import (
     KINDS,
     _as_list,
@@ -260,6 +260,8 @@ def compare(
         cluster = "respondent_id" if kind == "likert" else None
         extra = [cluster] if cluster else []
         values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options)
+        if adj_l:  # only coded, never shown: text as categories (10M rows: ~1 GiB less)
+            values = compact_text(values, [c for c in [cohort, *adj_l] if c not in by_l])
         parts.append(compare_values(
             values, kind, indicator=ind_id, cohort=cohort, reference=reference, by=by_l,
             adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,

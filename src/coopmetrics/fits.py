@@ -95,7 +95,11 @@ def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
         if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean" or pd.api.types.is_numeric_dtype(col):
             numeric[c] = col.astype(float).to_numpy(dtype=float, na_value=np.nan)
         else:  # hash-factorise, then renumber the levels in string order (as get_dummies sorts them)
-            code, uniq = pd.factorize(col.loc[ok].astype(str), sort=False)
+            cats = col.cat.categories.astype(str) if isinstance(col.dtype, pd.CategoricalDtype) else None
+            if cats is not None and cats.is_unique:  # the codes are there: only the categories become text
+                code, uniq = col.cat.codes.to_numpy()[ok].astype(np.int64), cats
+            else:
+                code, uniq = pd.factorize(col.loc[ok].astype(str), sort=False)
             lv = np.asarray(uniq, dtype=object)
             order = np.argsort(lv.astype(str), kind="stable")
             rank = np.empty(len(lv), dtype=np.int64)
