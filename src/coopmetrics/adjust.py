@@ -630,12 +630,14 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
         v = v.loc[~(miss_c | miss_v)].reset_index(drop=True)
     else:
         v = v.reset_index(drop=True)
-    coh = v[cohort].astype(str)
-    is_ref = (coh == reference).to_numpy()
+    # integer codes throughout (no merges, no per-row strings): cohort level, group of ``by``, pair
+    ccode, clev = pd.factorize(v[cohort])
+    clev = np.asarray(pd.Index(clev).astype(str), dtype=object)
+    is_ref = (clev == reference)[ccode]
     if not is_ref.any():
         from .errors import InvalidOptionError
 
-        levels = sorted(coh.unique().tolist())
+        levels = sorted(set(clev.tolist()))
         raise InvalidOptionError(
             f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
             f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
@@ -647,30 +649,41 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
         out[c] = v[c]  # as it is (numbers, categories, nullable types): coded by covariates()
     if cluster:
         out["_cluster"] = pd.factorize(v[cluster])[0]
-    # integer codes instead of merges: group of ``by`` values, cohort level, pair
-    gkey = (v.groupby(by, dropna=False, sort=False, observed=True).ngroup().to_numpy() if by
-            else np.zeros(len(v), dtype=np.int64))
-    ccode, _ = pd.factorize(coh)
-    ncoh = int(ccode.max()) + 1
-    pos_t, pos_r = np.flatnonzero(~is_ref), np.flatnonzero(is_ref)
+    gkey = _group_codes(v, by)
+    ncoh = len(clev)
+    itype = np.int32 if len(v) < 2**31 else np.int64  # positions: half the memory of int64
+    pos_t, pos_r = np.flatnonzero(~is_ref).astype(itype), np.flatnonzero(is_ref).astype(itype)
     pkey = gkey[pos_t] * ncoh + ccode[pos_t]
+    del ccode, is_ref
     ukey, first = np.unique(pkey, return_index=True)
-    pairs = v.loc[pos_t[first], by].assign(_cohort=coh.to_numpy()[pos_t[first]], _key=ukey)
+    pairs = v.loc[pos_t[first], by].assign(_cohort=clev[pkey[first] % ncoh], _key=ukey)
     pairs = pairs.sort_values([*by, "_cohort"]).reset_index(drop=True)  # pair_id order, as compare's
     lut = np.empty(int(ukey.max()) + 1 if len(ukey) else 0, dtype=np.int64)
     lut[pairs["_key"].to_numpy()] = np.arange(len(pairs))
     pid_t = lut[pkey]
     order = np.argsort(pid_t, kind="stable")
     cohort_rows, cb = pos_t[order], np.searchsorted(pid_t[order], np.arange(len(pairs) + 1))
-    o = np.argsort(gkey[pos_r], kind="stable")
+    del pid_t, order, pos_t, pkey
+    g_r = gkey[pos_r]
+    del gkey
+    o = np.argsort(g_r, kind="stable")
     ref_rows = pos_r[o]
-    gb = np.searchsorted(gkey[pos_r][o], np.arange(int(gkey.max()) + 2))
+    gb = np.searchsorted(g_r[o], np.arange(int(g_r.max(initial=0)) + 2))
     gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
     rlo, rhi = gb[gp], gb[gp + 1]
     return out, pairs[[*by, "_cohort"]], notes, CellRows(cohort_rows, cb, ref_rows, rlo, rhi)
 
 
-_CHUNK_ROWS = 100_000  # rows of the cells fitted together: bounds memory, keeps the batches large
+def _group_codes(v: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """One integer per row for its combination of ``by`` values (missing values a level of their own)."""
+    key = np.zeros(len(v), dtype=np.int64)
+    for c in by:  # a loop over the by columns: factorise each, fold into one code
+        code, uniq = pd.factorize(v[c], use_na_sentinel=False)
+        key, _ = pd.factorize(key * (len(uniq) + 1) + code)
+    return key
+
+
+_CHUNK_ROWS = 50_000  # rows of the cells fitted together: bounds memory, keeps the batches large
 
 
 def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: str, adjust: list[str],
