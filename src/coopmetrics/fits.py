@@ -195,7 +195,9 @@ def _clearly_full_rank(x: np.ndarray, t: np.ndarray) -> bool:
     if n < k + 2:  # more columns than the centred, projected rows can hold: the QR decides
         return False
     # centred first: raw moments of a column far from 0 (scores near 400) would lose the digits
-    a = np.column_stack([t - t.mean(), x - x.mean(axis=0)])
+    a = np.empty((n, k + 1))  # [t, x] centred, written once (no column_stack of centred copies)
+    np.subtract(t, t.mean(), out=a[:, 0])
+    np.subtract(x, x.mean(axis=0), out=a[:, 1:])
     cov = a.T @ a / n  # covariances (population) of t and the columns
     sd = np.sqrt(np.diag(cov)[1:])
     if not (sd > 0).all():
