@@ -577,9 +577,15 @@ def compact_text(values: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     10M rows of short strings (about 1 GiB) shrink to their codes; converting one column at a
     time keeps a single extra column alive. Only ``string`` columns are converted.
     """
+    converted = False
     for c in dict.fromkeys(cols):
         if c in values.columns and isinstance(values[c].dtype, pd.StringDtype):
             values[c] = values[c].astype("category")
+            converted = True
+    if converted:  # hand the freed Arrow string buffers back to the system (mimalloc keeps them otherwise)
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
     return values
 
 
@@ -644,7 +650,7 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
         )
     out = pd.DataFrame({"value": v["value"].to_numpy(dtype=float),
                         "weight": v["weight"].to_numpy(dtype=float) if "weight" in v.columns else 1.0,
-                        "arm": (~is_ref).astype(np.int8)})
+                        "arm": (~is_ref).astype(np.int8)}, copy=False)  # (10M rows: 160 MB not copied)
     for c in adjust:
         out[c] = v[c]  # as it is (numbers, categories, nullable types): coded by covariates()
     if cluster:

@@ -104,7 +104,7 @@ def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
             order = np.argsort(lv.astype(str), kind="stable")
             rank = np.empty(len(lv), dtype=np.int64)
             rank[order] = np.arange(len(lv))
-            full = np.full(len(col), -1, dtype=np.int64)
+            full = np.full(len(col), -1, dtype=np.int32)  # int32: half the memory per row and covariate
             full[ok] = rank[code]
             codes[c], levels[c] = full, lv[order]
     return Covariates(names=list(adjust), numeric=numeric, codes=codes, levels=levels, ok=ok)
