@@ -129,7 +129,10 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
         value = df["value"].astype(float)
     else:
         value = df["in_numerator"].astype(bool).astype(float)
-    out = pd.DataFrame({c: df[c].to_numpy() for c in columns}, index=range(len(df)))
+    # text columns keep their (Arrow) string arrays: a round trip through Python str objects costs
+    # ~1 GiB and seconds per 3M rows and gives the same string dtype back
+    out = pd.DataFrame({c: df[c].array if isinstance(df[c].dtype, pd.StringDtype) else df[c].to_numpy()
+                        for c in columns}, index=range(len(df)))
     if MAJOR_CATEGORY in out:  # "46" -> "46 装备制造大类", as compute() shows it
         out[MAJOR_CATEGORY] = out[MAJOR_CATEGORY].map({k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()})
     out["value"] = value.to_numpy()

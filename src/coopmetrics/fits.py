@@ -70,10 +70,17 @@ class Covariates:
                 cols.append(self.numeric[c][rows][:, None])
                 names.append(c)
                 continue
-            code = self.codes[c][rows]
-            present = np.unique(code)[1:]  # drop the first level present: the cell's reference level
+            code = self.codes[c][rows]  # complete cases: codes >= 0
+            # levels present, in code order; the first is the cell's reference level (no column)
+            present = np.flatnonzero(np.bincount(code, minlength=len(self.levels[c])))[1:]
             if len(present):
-                cols.append((code[:, None] == present[None, :]).astype(float))
+                col = np.full(len(self.levels[c]), -1)
+                col[present] = np.arange(len(present))
+                j = col[code]
+                d = np.zeros((len(rows), len(present)))
+                hit = np.flatnonzero(j >= 0)
+                d[hit, j[hit]] = 1.0  # one pass over the rows, not one comparison per level
+                cols.append(d)
                 names.extend(f"{c}={lv}" for lv in self.levels[c][present])
         x = np.column_stack(cols) if cols else np.zeros((len(rows), 0))
         return x, names
@@ -88,12 +95,16 @@ def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
         if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean" or pd.api.types.is_numeric_dtype(col):
             numeric[c] = col.astype(float).to_numpy(dtype=float, na_value=np.nan)
         else:  # hash-factorise, then renumber the levels in string order (as get_dummies sorts them)
-            code, uniq = pd.factorize(col.loc[ok].astype(str), sort=False)
+            cats = col.cat.categories.astype(str) if isinstance(col.dtype, pd.CategoricalDtype) else None
+            if cats is not None and cats.is_unique:  # the codes are there: only the categories become text
+                code, uniq = col.cat.codes.to_numpy()[ok].astype(np.int64), cats
+            else:
+                code, uniq = pd.factorize(col.loc[ok].astype(str), sort=False)
             lv = np.asarray(uniq, dtype=object)
             order = np.argsort(lv.astype(str), kind="stable")
             rank = np.empty(len(lv), dtype=np.int64)
             rank[order] = np.arange(len(lv))
-            full = np.full(len(col), -1, dtype=np.int64)
+            full = np.full(len(col), -1, dtype=np.int32)  # int32: half the memory per row and covariate
             full[ok] = rank[code]
             codes[c], levels[c] = full, lv[order]
     return Covariates(names=list(adjust), numeric=numeric, codes=codes, levels=levels, ok=ok)
@@ -117,8 +128,7 @@ def reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, nam
     dropped: list[str] = []
     if not k or not len(x):
         return keep & (len(x) > 0), [f"{n} ({_R_CONST})" for n in names] if not len(x) else []
-    sd = x.std(axis=0)
-    const = ~(sd > 1e-12 * (1 + np.abs(x).max(axis=0)))
+    const = _constant(x)
     keep &= ~const
     if binary:
         dummy = np.all((x == 0) | (x == 1), axis=0) & keep
@@ -128,10 +138,11 @@ def reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, nam
     idx = np.flatnonzero(keep)
     coll = np.zeros(k, dtype=bool)
     cohort_coll = np.zeros(k, dtype=bool)
-    if len(idx):
+    if len(idx) and not _clearly_full_rank(x[:, idx], t):
         from scipy.linalg import qr
 
-        z = (x[:, idx] - x[:, idx].mean(axis=0)) / sd[idx]  # orthogonal to the intercept
+        sd = x.std(axis=0)[idx]
+        z = (x[:, idx] - x[:, idx].mean(axis=0)) / sd  # orthogonal to the intercept
         tc = t - t.mean()
         if tc @ tc > 0:
             z = z - np.outer(tc, (tc @ z) / (tc @ tc))
@@ -149,6 +160,57 @@ def reduce_design(x: np.ndarray, t: np.ndarray, y: np.ndarray, binary: bool, nam
         reason = _R_CONST if const[j] else _R_SEP if sep[j] else _R_COHORT if cohort_coll[j] else _R_COLLIN
         dropped.append(f"{names[j]} ({reason})")
     return keep, dropped
+
+
+def _constant(x: np.ndarray) -> np.ndarray:
+    """Columns whose standard deviation is at most ``1e-12 (1 + max|x|)`` (numerically constant).
+
+    The standard deviation is computed only for columns whose range leaves the answer open:
+    ``sd ≥ range / sqrt(2n)``, so a column with a clearly wider range is not constant.
+    """
+    hi, lo = x.max(axis=0), x.min(axis=0)
+    tol = 1e-12 * (1 + np.maximum(np.abs(hi), np.abs(lo)))
+    const = hi - lo <= tol
+    unsure = ~const & ((hi - lo) / np.sqrt(2 * len(x)) <= 10 * tol)
+    if unsure.any():
+        const[unsure] = ~(x[:, unsure].std(axis=0) > tol[unsure])
+    return const
+
+
+_FAST_COND = 1e-8  # eigenvalue ratio of the correlation matrix above which no column can be dropped
+
+
+def _clearly_full_rank(x: np.ndarray, t: np.ndarray) -> bool:
+    """True when the standardised ``x``, after projecting out the intercept and ``t``, is
+    so well conditioned that :func:`reduce_design`'s pivoted QR would keep every column.
+
+    From the ``(k + 1)²`` centred cross-products only (one BLAS product over the rows): with ``G`` the
+    Gram matrix of the projected, standardised columns (``z`` of :func:`reduce_design`, divided by
+    ``n``), every column norm² is ``diag(G)`` and every ratio of QR pivots is at least
+    ``sqrt(λ_min / λ_max)`` of ``G``. Requiring ``diag(G) > 10 · _RANK_TOL`` and
+    ``λ_min / λ_max > 1e-8`` (pivot ratio > 1e-4, against the rank tolerance 1e-9) leaves a wide
+    margin over the rounding of forming ``G``; anything less certain goes to the QR.
+    """
+    n, k = x.shape
+    if n < k + 2:  # more columns than the centred, projected rows can hold: the QR decides
+        return False
+    # centred first: raw moments of a column far from 0 (scores near 400) would lose the digits
+    a = np.empty((n, k + 1))  # [t, x] centred, written once (no column_stack of centred copies)
+    np.subtract(t, t.mean(), out=a[:, 0])
+    np.subtract(x, x.mean(axis=0), out=a[:, 1:])
+    cov = a.T @ a / n  # covariances (population) of t and the columns
+    sd = np.sqrt(np.diag(cov)[1:])
+    if not (sd > 0).all():
+        return False
+    g = cov[1:, 1:] / np.outer(sd, sd)
+    vt = cov[0, 0]
+    if vt > 0:  # project out the cohort indicator
+        c = cov[0, 1:] / sd
+        g = g - np.outer(c, c) / vt
+    if not (np.diag(g) > 10 * _RANK_TOL).all():
+        return False
+    ev = np.linalg.eigvalsh(g)
+    return bool(ev[0] > _FAST_COND * ev[-1])
 
 
 def col_reasons(cols: Any, dropped: list[str]) -> list[str]:
@@ -496,67 +558,97 @@ def _newton_block(problems: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
         x[j, :n, :k], y[j, :n], w[j, :n] = xx, yy, ww
         colpad[j, :k] = False
     eye = np.einsum("ck,kl->ckl", colpad.astype(float), np.eye(kmax))  # identity on padded columns
+    beta_out = np.zeros((c, kmax))
+    converged = np.zeros(c, dtype=bool)
+    # the arrays hold the active problems only (``ids``): they are compacted, one copy, in the
+    # iterations where some problem stops, instead of being gathered anew in every iteration
+    ids = np.arange(c)
     beta = np.zeros((c, kmax))
     raw = np.zeros((c, nmax))
     ll = _loglik_rows(y, raw, w)
-    active = np.ones(c, dtype=bool)
-    converged = np.zeros(c, dtype=bool)
     with np.errstate(all="ignore"):
         for _ in range(max_iter):
-            a = np.flatnonzero(active)
-            if not len(a):
+            if not len(ids):
                 break
-            xa, ya, wa = x[a], y[a], w[a]
-            p = expit(np.clip(raw[a], -_ETA_MAX, _ETA_MAX))
-            xt = xa.transpose(0, 2, 1)
-            grad = np.matmul(xt, (wa * (ya - p))[:, :, None])[:, :, 0]
-            hess = np.matmul(xt * (wa * p * (1 - p))[:, None, :], xa) + eye[a]
-            step = np.full_like(grad, np.nan)
-            try:
-                step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:  # a singular Hessian in the block: solve one by one
-                for r in range(len(a)):
-                    try:
-                        step[r] = np.linalg.solve(hess[r], grad[r])
-                    except np.linalg.LinAlgError:
-                        pass
-            bad = ~np.all(np.isfinite(step), axis=1)
-            active[a[bad]] = False  # as logit_fit: stop, not converged
-            a, step = a[~bad], step[~bad]
-            xs = np.matmul(x[a], step[:, :, None])[:, :, 0]
-            ll_a = ll[a]
-            ok = np.zeros(len(a), dtype=bool)
-            ll_new = np.empty(len(a))
-            for _half in range(30):  # step halving, per problem
-                todo = ~ok
-                ll_try = _loglik_rows(y[a][todo], np.clip(raw[a][todo] + xs[todo], -_ETA_MAX, _ETA_MAX), w[a][todo])
-                ll_new[todo] = ll_try
-                good = ll_try >= ll_a[todo] - 1e-12 * (1 + np.abs(ll_a[todo]))
-                idx = np.flatnonzero(todo)
-                ok[idx[good]] = True
-                halve = idx[~good]
-                step[halve] /= 2
-                xs[halve] /= 2
-                if ok.all():
-                    break
-            beta[a] += step
-            raw[a] += xs
-            flat = ll_new - ll[a] <= _LL_TOL * (1 + np.abs(ll[a]))
-            ll[a] = ll_new
-            big = np.max(np.abs(raw[a]), axis=1)
+            p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
+            xt = x.transpose(0, 2, 1)
+            grad = np.matmul(xt, (w * (y - p))[:, :, None])[:, :, 0]
+            hess = _hessians(x, w * p * (1 - p)) + eye
+            step = _solve_each(hess, grad)
+            bad = ~np.all(np.isfinite(step), axis=1)  # as logit_fit: stop, not converged
+            step[bad] = 0.0
+            xs = np.matmul(x, step[:, :, None])[:, :, 0]
+            ll_new = _halve(y, raw, w, ll, step, xs)
+            beta += step
+            raw += xs
+            flat = ll_new - ll <= _LL_TOL * (1 + np.abs(ll))
+            ll = ll_new
+            big = np.max(np.abs(raw), axis=1)
             small = (np.max(np.abs(xs), axis=1) < tol) | flat
             div = big > _ETA_MAX - 5
-            active[a[div]] = False
-            done = ~div & small
+            done = ~bad & ~div & small
             if done.any():
-                converged[a[done]] = (big[done] < _ETA_MAX) & _identified(hess[~bad][done])
-            active[a[done]] = False
+                converged[ids[done]] = (big[done] < _ETA_MAX) & _identified(hess[done])
+            stop = bad | div | done
+            if stop.any():
+                beta_out[ids[stop]] = beta[stop]
+                go = ~stop
+                ids, x, y, w, eye, beta, raw, ll = (ids[go], x[go], y[go], w[go], eye[go], beta[go], raw[go],
+                                                    ll[go])
+    beta_out[ids] = beta  # problems still running after max_iter: not converged
+    beta = beta_out
     out = []
     for j, (_yy, xx, _ww) in enumerate(problems):
         k = xx.shape[1]
         b = beta[j, :k].copy()
         out.append(LogitFit(beta=b, p=expit(np.clip(xx @ b, -_ETA_MAX, _ETA_MAX)), converged=bool(converged[j])))
     return out
+
+
+def _hessians(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``X_cᵀ diag(s_c) X_c`` for every problem ``c`` of a stack.
+
+    One 2-D BLAS product per problem (a loop over the problems of a block, each product
+    O(n k²)): numpy's stacked ``matmul`` of (c, k, n) by (c, n, k) runs at half that speed
+    (measured, one thread), and this is the product :func:`logit_fit` computes.
+    """
+    out = np.empty((x.shape[0], x.shape[2], x.shape[2]))
+    for r in range(x.shape[0]):
+        out[r] = (x[r] * s[r][:, None]).T @ x[r]
+    return out
+
+
+def _solve_each(hess: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Newton steps of a stack; a singular Hessian gives a NaN step (that problem stops)."""
+    try:
+        return np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:  # a singular Hessian in the block: solve one by one
+        step = np.full_like(grad, np.nan)
+        for r in range(len(grad)):
+            try:
+                step[r] = np.linalg.solve(hess[r], grad[r])
+            except np.linalg.LinAlgError:
+                pass
+        return step
+
+
+def _halve(y: np.ndarray, raw: np.ndarray, w: np.ndarray, ll: np.ndarray, step: np.ndarray, xs: np.ndarray
+           ) -> np.ndarray:
+    """Step halving per problem (in place on ``step`` and ``xs``) until the likelihood does not drop;
+    returns the new log-likelihoods. Usually the full step is taken: one evaluation over the stack."""
+    ll_new = _loglik_rows(y, np.clip(raw + xs, -_ETA_MAX, _ETA_MAX), w)
+    idx = np.flatnonzero(~(ll_new >= ll - 1e-12 * (1 + np.abs(ll))))
+    for _half in range(29):  # the remaining halvings, on the problems that need them
+        if not len(idx):
+            break
+        step[idx] /= 2
+        xs[idx] /= 2
+        ll_try = _loglik_rows(y[idx], np.clip(raw[idx] + xs[idx], -_ETA_MAX, _ETA_MAX), w[idx])
+        ll_new[idx] = ll_try
+        idx = idx[~(ll_try >= ll[idx] - 1e-12 * (1 + np.abs(ll[idx])))]
+    step[idx] /= 2  # after 30 failed tries: halved once more, as logit_fit does
+    xs[idx] /= 2
+    return ll_new
 
 
 def _loglik_rows(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> np.ndarray:
