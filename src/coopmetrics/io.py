@@ -485,10 +485,11 @@ def _lazy_engine(lazy: bool | str, f: Path, pii: str) -> str | None:
 
 
 def _scan_one(f: Path, engine: str) -> Any:
-    """One Parquet file as a narwhals LazyFrame with ``_row`` = file row index + 1; only footers read.
+    """One Parquet file as a narwhals LazyFrame with ``_r0`` = file row index; only footers read.
 
-    1-based, as the eager Parquet reader numbers records, so a file reports the same rows whichever
-    route ``lazy="auto"`` picks.
+    The report numbers records from 1 (``_r0 + 1``), as the eager Parquet reader does, so a file
+    reports the same rows whichever route ``lazy="auto"`` picks. ``_r0`` is DuckDB's own
+    ``file_row_number`` (not an expression of it), so a filter on it reaches the Parquet reader.
     """
     import narwhals as nw
 
@@ -496,13 +497,13 @@ def _scan_one(f: Path, engine: str) -> Any:
         import duckdb
 
         rel = duckdb.default_connection().read_parquet(str(f), file_row_number=True)
-        return nw.from_native(rel).with_columns((nw.col("file_row_number") + 1).alias("_row")).drop("file_row_number")
+        return nw.from_native(rel).rename({"file_row_number": "_r0"})
     if engine == "polars":
         import polars as pl
 
-        return nw.from_native(pl.scan_parquet(f).with_row_index("_row", offset=1))
+        return nw.from_native(pl.scan_parquet(f).with_row_index("_r0"))
     frame = pd.read_parquet(f)
-    frame["_row"] = range(1, len(frame) + 1)
+    frame["_r0"] = range(len(frame))
     return nw.from_native(frame).lazy()
 
 
@@ -513,7 +514,7 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
 
     lf = _scan_one(f, engine)
     schema = lf.collect_schema()
-    cols = [c for c in schema.names() if c != "_row"]
+    cols = [c for c in schema.names() if c != "_r0"]
     t = forced or detect_table(f.stem, pd.DataFrame([cols], dtype=object))[0]
     if t is None:
         raise InputError("无法识别这是哪张表", "cannot tell which table this is", file=name,
@@ -525,7 +526,7 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
         probs.append(problem_rows(None, table=t, column=header, values=None, problem="pii_dropped",
                                   action="fixed", detail=detail, file=name, sheet=""))
 
-    exprs: list[Any] = [nw.col("_row"), nw.lit(fno).alias("_fno")]
+    exprs: list[Any] = [nw.col("_r0"), nw.lit(fno).alias("_fno")]
     headers: dict[str, str] = {}
     for c in cols:
         canon, mult = _resolve(t, c)
