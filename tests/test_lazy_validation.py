@@ -275,3 +275,116 @@ def test_compute_on_the_lazy_table_equals_compute_on_the_eager_one(panel_dir, en
 def test_first_k_must_be_a_count(panel_dir, bad):
     with pytest.raises(cm.errors.InputError, match="first_k"):
         cm.load(panel_dir / "毕业生.parquet", lazy="duckdb", first_k=bad)
+
+
+# --- cross-table links (schema.LINKS): 学号 of 岗位实习 / 问卷 among the kept graduates ----------------
+
+def _linked_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, list[int]]]:
+    """Graduates (the PLANTED panel), internships and survey rows; the truth: file row indices of
+    the rows whose 学号 no kept graduate has."""
+    g = _panel()
+    ids = g["学号"]
+    # internships: known ids, two strangers, the id of row 7 (excluded: impossible year) and of row 12
+    # (a duplicate of row 11: row 11 is kept, so the id is linked)
+    sid = [ids[0], "X001", ids[5], ids[7], "X002", ids[12], ids[30], None]
+    it = pd.DataFrame({"学号": sid, "年份": 2024, "实习单位": [f"企业{i}" for i in range(len(sid))],
+                       "实习时长(月)": 6})
+    sv = pd.DataFrame({"答卷编号": [f"R{i}" for i in range(5)], "年份": 2024, "问卷类型": "就业",
+                       "题目": "总体满意度", "得分": 4, "学号": [ids[1], None, "X003", ids[7], ids[2]]})
+    # internships row 7 has no 学号 (excluded by missing_required_value, never linked); survey row 1 is blank
+    return g, it, sv, {"岗位实习": [1, 3, 4], "问卷": [2, 3]}
+
+
+@pytest.fixture(scope="module")
+def linked_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("linked")
+    g, it, sv, _ = _linked_tables()
+    for name, frame in (("毕业生", g), ("岗位实习", it), ("问卷", sv)):
+        frame.to_parquet(d / f"{name}.parquet")
+        (d / "csv").mkdir(exist_ok=True)
+        frame.to_csv(d / "csv" / f"{name}.csv", index=False)
+    return d
+
+
+def _links(ds: cm.Dataset) -> list[tuple]:
+    v = ds.validation[ds.validation["problem"] == "unlinked_id"]
+    return sorted((f.split(".")[0], int(r), val, a) for f, r, val, a in
+                  v[["file", "row", "value", "action"]].itertuples(index=False))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_link_rule_flags_ids_missing_from_the_kept_graduates(linked_dir, engine):
+    g, it, sv, truth = _linked_tables()
+    ds = cm.load(linked_dir, lazy=engine)
+    frames = {"岗位实习": it, "问卷": sv}
+    want = sorted((f, i + 1, frames[f].loc[i, "学号"], "flagged") for f, rows in truth.items() for i in rows)
+    assert _links(ds) == want
+    # the id of graduate row 7 (excluded) is unlinked, that of the duplicate row 12 (twin kept) is not
+    assert ("岗位实习", 4, g.loc[7, "学号"], "flagged") in want and g.loc[12, "学号"] not in {w[2] for w in want}
+    cnt = ds.validation_counts[ds.validation_counts["problem"] == "unlinked_id"].set_index("file")
+    assert cnt["rows"].to_dict() == {"岗位实习.parquet": 3, "问卷.parquet": 2}
+    # flagged rows are kept: nothing excluded for the link, every row accounted for
+    acc = ds.accounting.set_index("file")
+    assert acc.loc["岗位实习.parquet", ["rows_read", "kept", "excluded"]].tolist() == [8, 7, 1]
+    assert "X001" in set(_collected(ds["internships"])["student_id"])
+
+
+def _collected(frame) -> pd.DataFrame:
+    import narwhals as nw
+
+    return frame if isinstance(frame, pd.DataFrame) else nw.from_native(frame).lazy().collect().to_pandas()
+
+
+def test_link_rule_same_on_every_route_and_in_a_mixed_folder(linked_dir, tmp_path):
+    lazy = {e: cm.load(linked_dir, lazy=e) for e in ENGINES}
+    eager = cm.load(linked_dir / "csv")
+    base = _links(lazy["pandas"])
+    for e in ("polars", "duckdb"):
+        assert _links(lazy[e]) == base
+        v = lazy[e].validation
+        pd.testing.assert_frame_equal(v[v["problem"] == "unlinked_id"].reset_index(drop=True),
+                                      lazy["pandas"].validation.query("problem == 'unlinked_id'")
+                                      .reset_index(drop=True))
+    assert _links(eager) == [(f, r + 1, v, a) for f, r, v, a in base]  # Excel row = record number + 1
+    msg = eager.validation.query("problem == 'unlinked_id'")
+    assert msg["message_en"].str.contains("the student_id of the graduates table").all()
+    assert msg["message_zh"].str.contains("毕业生表的学号").all()
+    # mixed: graduates eager (CSV), internships lazy on DuckDB: the anti-join meets an in-memory roster
+    import shutil
+
+    shutil.copy(linked_dir / "csv" / "毕业生.csv", tmp_path / "毕业生.csv")
+    shutil.copy(linked_dir / "岗位实习.parquet", tmp_path / "岗位实习.parquet")
+    mixed = cm.load(tmp_path, lazy="duckdb")
+    assert [x for x in _links(mixed)] == [x for x in base if x[0] == "岗位实习"]
+    # and the other way round: a lazy roster, eager internships
+    shutil.copy(linked_dir / "毕业生.parquet", tmp_path / "毕业生.parquet")
+    (tmp_path / "毕业生.csv").unlink()
+    (tmp_path / "岗位实习.parquet").unlink()
+    shutil.copy(linked_dir / "csv" / "岗位实习.csv", tmp_path / "岗位实习.csv")
+    other = cm.load(tmp_path, lazy="polars")
+    assert _links(other) == [(f, r + 1, v, a) for f, r, v, a in base if f == "岗位实习"]
+
+
+def test_link_rule_first_k_lists_per_file_counts_all(linked_dir):
+    ds = cm.load(linked_dir, lazy="duckdb", first_k=1)
+    v = ds.validation[ds.validation["problem"] == "unlinked_id"]
+    assert v.groupby("file")["row"].apply(list).to_dict() == {"岗位实习.parquet": [2], "问卷.parquet": [3]}
+    cnt = ds.validation_counts[ds.validation_counts["problem"] == "unlinked_id"].set_index("file")
+    assert cnt.loc[["岗位实习.parquet", "问卷.parquet"], ["rows", "listed"]].values.tolist() == [[3, 1], [2, 1]]
+    assert ds.validation_counts[["rows", "listed"]].dtypes.tolist() == [np.dtype("int64")] * 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_required_cell_cleared_by_a_cell_rule_excludes_the_row(tmp_path, engine):
+    """问卷类型 '毕业生' is not a survey kind: cleared (unknown_category), then blank, so the row is
+    excluded on the eager route; the lazy route must do the same (it once kept such rows)."""
+    sv = pd.DataFrame({"答卷编号": ["R1", "R2", "R3"], "年份": 2024, "问卷类型": ["就业", "毕业生", "就业"],
+                       "题目": "总体满意度", "得分": 4})
+    sv.to_parquet(tmp_path / "问卷.parquet")
+    sv.to_csv(tmp_path / "问卷.csv", index=False)
+    lazy = cm.load(tmp_path / "问卷.parquet", lazy=engine)
+    eager = cm.load(tmp_path / "问卷.csv")
+    assert _key(lazy.validation, shift=1) == _key(eager.validation)
+    assert {(p, int(r)) for p, r in lazy.validation[["problem", "row"]].itertuples(index=False)} == {
+        ("unknown_category", 2), ("missing_required_value", 2)}
+    assert lazy.accounting[["rows_read", "kept", "excluded"]].values.tolist() == [[3, 2, 1]]

@@ -144,7 +144,27 @@ def standardise(
     return frame, report
 
 
-def _finish(table: str, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _meta_from_idx(kept: Any, files: list[str]) -> pd.DataFrame:
+    """A lazy table collected into pandas, ``_idx`` turned into the eager ``_file``/``_sheet``/``_row``."""
+    from .rules_validation import _ROW_SHIFT
+
+    out = kept.collect().to_pandas()
+    idx = out.pop("_idx").to_numpy(dtype="int64")
+    out["_file"] = [files[int(i)] for i in idx // _ROW_SHIFT]
+    out["_sheet"] = ""
+    out["_row"] = idx % _ROW_SHIFT
+    return out
+
+
+def _strip_helpers(frame: Any) -> Any:
+    """The table as returned to the user: no ``_file``/``_sheet``/``_row``/``_idx``; lazy ones native."""
+    if isinstance(frame, pd.DataFrame):
+        return frame.drop(columns=[*META, "_idx"], errors="ignore").reset_index(drop=True)
+    native = frame.drop("_idx").to_native()
+    return native.reset_index(drop=True) if isinstance(native, pd.DataFrame) else native
+
+
+def _finish(table: str, parts: list[_Part], *, meta: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     frames = [p.frame for p in parts]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     headers = {(p.file, p.sheet): p.headers for p in parts}
@@ -157,7 +177,7 @@ def _finish(table: str, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame,
     inputs = pd.concat([p.inputs for p in parts], ignore_index=True)
     accounting = account(inputs, kept, report, table, sources=[(p.file, p.sheet) for p in parts])
     spec = TABLES[table]
-    out = kept.drop(columns=[*META, "_exclude", "_lossy"], errors="ignore").reset_index(drop=True)
+    out = kept.drop(columns=[*([] if meta else META), "_exclude", "_lossy"], errors="ignore").reset_index(drop=True)
     for col in spec.names:  # restore dtypes that concat of differently-typed parts may have widened
         if col in out.columns:
             out[col] = out[col].astype(_dtype_for(spec.column(col)))
@@ -284,30 +304,37 @@ def load(
             _load_sheet(sh, len(sheets), len(files), table, pii=pii, salt=salt, parts=parts, sources=sources,
                         skipped=skipped, skipped_errors=skipped_errors)
 
-    lazy_tables = _load_lazy(lazy_files, table, pii=pii, salt=salt, first_k=first_k) if lazy_files else {}
+    lazy_tables, lazy_names = _load_lazy(lazy_files, table, pii=pii, salt=salt, first_k=first_k) \
+        if lazy_files else ({}, [])
     tables: dict[str, Any] = {}
+    link_headers: dict[tuple[str, str], dict[str, str]] = {}
     reports: list[pd.DataFrame] = [*skipped]
     accountings: list[pd.DataFrame] = []
     counts: list[pd.DataFrame] = []
     for t in TABLES:
         if t in parts:
-            frame, report, acc = _finish(t, parts[t])
+            frame, report, acc = _finish(t, parts[t], meta=True)
             tables[t] = frame
+            link_headers.update({(p.file, p.sheet): p.headers for p in parts[t]})
             reports.append(report)
             accountings.append(acc)
             counts.append(counts_of(report))
         if t in lazy_tables:
-            native, report, acc, cnt, notes = lazy_tables[t]
+            kept, report, acc, cnt, notes, hdrs = lazy_tables[t]
+            link_headers.update(hdrs)
             if t in tables:  # eager files of the same table: one pandas table (the lazy part collected)
-                import narwhals as nw
-
-                native = pd.concat([tables[t], nw.from_native(native).lazy().collect().to_pandas()],
-                                   ignore_index=True)
-            tables[t] = native
+                kept = pd.concat([tables[t], _meta_from_idx(kept, lazy_names)], ignore_index=True)
+            tables[t] = kept
             reports.append(report)
             accountings.append(acc)
             counts.append(pd.concat([counts_of(report[report["row"].isna()]), cnt], ignore_index=True))
             sources.setdefault(t, []).extend(notes)
+    from .links import check_links
+
+    link_report, link_counts = check_links(tables, files=lazy_names, headers=link_headers, first_k=first_k)
+    reports.append(link_report)
+    counts.append(link_counts)
+    tables = {t: _strip_helpers(f) for t, f in tables.items()}
     if not tables and skipped_errors:
         raise skipped_errors[0]
     if not tables:
@@ -318,7 +345,8 @@ def load(
     return Dataset(validation=validation, accounting=accounting,
                    sources={t: "; ".join(v) for t, v in sources.items()},
                    counts=pd.concat([counts_of(pd.concat(skipped, ignore_index=True)) if skipped else None, *counts],
-                                    ignore_index=True) if counts else None, **tables)
+                                    ignore_index=True).astype({"rows": "int64", "listed": "int64"})
+                   if counts else None, **tables)
 
 
 #: Sheet names of helper sheets (code lists behind drop-downs, instructions): skipped, reported.
@@ -568,10 +596,11 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
 
 
 def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: str, salt: str | bytes | None,
-               first_k: int | None) -> dict[str, tuple[Any, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]]:
+               first_k: int | None) -> tuple[dict[str, tuple[Any, ...]], list[str]]:
     """Parquet inputs ``(path, display name, engine)`` validated by the engine, table by table.
 
-    Returns ``table -> (kept native frame, report, accounting, counts, source notes)``.
+    Returns ``table -> (kept narwhals frame with _idx, report, accounting, counts, source notes,
+    {(file, ""): headers})`` and the display names indexed by input number (``_idx // 2**40``).
     """
     import narwhals as nw
 
@@ -581,7 +610,7 @@ def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: s
     for fno, (f, name, engine) in enumerate(files):
         t, frame, headers, probs = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
         by_table.setdefault((t, engine), []).append((frame, name, headers, probs))
-    out = {}
+    out: dict[str, tuple[Any, ...]] = {}
     names = [name for _, name, _ in files]
     for (t, engine), items in by_table.items():
         frames = [it[0] for it in items]
@@ -590,11 +619,9 @@ def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: s
         headers = {k: v for it in items for k, v in it[2].items()}
         kept, report, acc, counts = validate_frame(frame, t, names, headers, first_k=first_k)
         report = pd.concat([*(p for it in items for p in it[3]), report], ignore_index=True)
-        native = kept.to_native()
-        if engine == "pandas":
-            native = native.reset_index(drop=True)
-        out[t] = (native, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items])
-    return out
+        out[t] = (kept, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items],
+                  {(it[1], ""): it[2] for it in items})
+    return out, names
 
 
 def save(

@@ -30,13 +30,13 @@ import narwhals as nw
 
 from .codes import _FAMILIES, DESTINATION_CODES
 from .privacy import _PII_STRICT
-from .schema import TABLES
+from .schema import LINKS, TABLES
 
 __all__ = ["Rule", "RULES", "COUNT_COLUMNS", "rules_for", "rules_markdown", "flag_name", "add_flags",
            "validate_frame"]
 
 Check = Literal["required", "year_range", "range", "not_negative", "in_list", "duplicate", "code_list",
-                "pii_pattern"]
+                "pii_pattern", "link"]
 
 #: Tables whose duplicate keys exclude the later rows (same list as ``validation.DUPLICATES_EXCLUDED``).
 _DUP_EXCLUDED = ("graduates", "survey", "teachers")
@@ -56,12 +56,14 @@ class Rule:
         ``required`` (blank cell), ``year_range`` / ``range`` (outside ``lo``..``hi``),
         ``not_negative`` (money below 0), ``in_list`` (category value not in ``values``),
         ``duplicate`` (same ``key`` as an earlier live row), ``code_list`` (destination
-        code not in the Ministry list), ``pii_pattern`` (phone / ID-card / e-mail in the cell).
+        code not in the Ministry list), ``pii_pattern`` (phone / ID-card / e-mail in the cell),
+        ``link`` (value absent from ``ref`` among the kept rows of that table; :mod:`coopmetrics.links`).
     problem, action : str
         Report codes (see :mod:`coopmetrics.validation`); ``action`` ``excluded`` removes the row,
         ``fixed`` clears the cell, ``flagged`` keeps it (and ``clears`` says whether the cell is cleared).
-    stage : {"cell", "row", "kept"}
-        Cell rules test every row, row rules exclude in order, kept rules test surviving rows.
+    stage : {"cell", "row", "kept", "link"}
+        Cell rules test every row, row rules exclude in order, kept rules test surviving rows,
+        link rules compare the kept rows of two tables once both are loaded.
     lo, hi : float, optional
     values : tuple of str
         Accepted values for ``in_list``.
@@ -71,6 +73,8 @@ class Rule:
         ``in_list`` with a catch-all: the unknown label is kept as this value.
     clears : bool
         The offending cell is set to null in the loaded table.
+    ref : tuple of str
+        For ``link``: ``(table, column)`` the value must exist in.
     """
 
     table: str
@@ -78,7 +82,7 @@ class Rule:
     check: Check
     problem: str
     action: str
-    stage: Literal["cell", "row", "kept"]
+    stage: Literal["cell", "row", "kept", "link"]
     lo: float | None = None
     hi: float | None = None
     values: tuple[str, ...] = ()
@@ -86,6 +90,7 @@ class Rule:
     fallback: str | None = None
     clears: bool = False
     detail: str = field(default="")
+    ref: tuple[str, ...] = ()
 
     @property
     def flag(self) -> str:
@@ -140,6 +145,10 @@ class Rule:
             return f"{name} 不在教育部代码表", f"{self.column} not a Ministry destination code"
         if self.check == "pii_pattern":
             return f"{name} 含手机号/身份证号/邮箱", f"{self.column} holds a phone, ID-card number or e-mail"
+        if self.check == "link":
+            t, c = self.ref
+            return (f"{name} 在{TABLES[t].zh}表的 `{c}` 中找不到",
+                    f"{self.column} not among the kept rows' `{c}` of `{t}`")
         keys = " + ".join(self.key)
         return f"关键字段 {keys} 与前面的行相同", f"key {keys} repeats an earlier row"
 
@@ -186,6 +195,9 @@ def _table_rules(table: str) -> tuple[Rule, ...]:
             out.append(Rule(table, c.name, "pii_pattern", "pii_cleared", "fixed", "cell", clears=True))
     if table == "graduates":
         out.append(Rule(table, "destination_code", "code_list", "unknown_code", "flagged", "kept"))
+    out += [Rule(table, col, "link", "unlinked_id", "flagged", "link", ref=(rt, rc),
+                 detail=f"{TABLES[rt].zh}表的{TABLES[rt].column(rc).zh}")
+            for t, col, rt, rc in LINKS if t == table]
     return tuple(out)
 
 
@@ -253,10 +265,10 @@ def _collect(frame: Any) -> Any:
     return frame.collect()
 
 
-def _small(frame: Any, data: dict[str, Any]) -> Any:
+def _small(frame: Any, data: dict[str, Any], schema: dict[str, Any] | None = None) -> Any:
     """A small lazy table of ``data`` on the same backend as ``frame`` (for joins)."""
     impl = frame.implementation
-    df = nw.from_dict(data, backend="pandas" if impl.is_pandas() else "pyarrow")
+    df = nw.from_dict(data, schema=schema, backend="pandas" if impl.is_pandas() else "pyarrow")
     return df.lazy() if impl.is_pandas() else df.lazy(backend=impl)
 
 
@@ -346,13 +358,18 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule],
     alive = nw.lit(True)
     cols: list[nw.Expr] = []
     matches = matches or {}
+    cleared: dict[str, list[nw.Expr]] = {}  # column -> tests of the cell rules that clear it
     for r in rules:
         if r.stage == "cell" and r.check == "pii_pattern" and r.column in matches:
             hits = matches[r.column]
             e = nw.col(r.column).cast(nw.String).is_in(hits).fill_null(False) if hits else nw.lit(False)
-            cols.append(e.alias(r.flag))
-        elif r.stage == "cell" or r.stage == "kept":
-            cols.append(r.offends().alias(r.flag))
+        elif r.stage in ("cell", "kept"):
+            e = r.offends()
+        else:
+            continue
+        cols.append(e.alias(r.flag))
+        if r.stage == "cell" and r.clears and not r.fallback:
+            cleared.setdefault(r.column, []).append(e)
     dup = None
     for r in rules:
         if r.stage != "row":
@@ -362,11 +379,14 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule],
             continue
         if dup is not None:
             raise ValueError(f"{r.problem} on {r.column}: the duplicate rule must be the last row rule")
+        raw = r.offends()
+        if r.check == "required":  # a required cell a cell rule clears is blank, as on the eager route
+            raw = nw.any_horizontal(raw, *cleared.get(r.column, []), ignore_nulls=True)
         # each flag a whole expression (no reference to an earlier flag column): the engine gets one
         # flat projection, which DuckDB evaluates markedly faster than a chain of nested ones
-        cols.append(r.offends(alive).alias(r.flag))
+        cols.append((raw & alive).alias(r.flag))
         if r.action == "excluded":
-            alive = alive & ~r.offends()
+            alive = alive & ~raw
     return frame.with_columns(*cols, alive.alias("_before")), dup
 
 
@@ -413,7 +433,8 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     Returns
     -------
     (kept, report, accounting, counts)
-        ``kept``: the narwhals frame of kept rows with offending cells cleared (still lazy);
+        ``kept``: the narwhals frame of kept rows with offending cells cleared (still lazy), with
+        ``_idx`` (input number * 2**40 + record number) for the link rules;
         ``report``: validation rows (:data:`~coopmetrics.dataset.VALIDATION_COLUMNS`);
         ``accounting``: per input ``rows_read == kept + excluded``; ``counts``: :data:`COUNT_COLUMNS`.
     """
@@ -421,7 +442,7 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
 
     from .validation import empty_report, problem_rows
 
-    rules = rules_for(table, frame.collect_schema().names())
+    rules = tuple(r for r in rules_for(table, frame.collect_schema().names()) if r.stage != "link")
     frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_r0").cast(nw.Int64) + 1)
     off = _offending(frame, table, rules)
     alive = "_alive"
@@ -577,8 +598,8 @@ def _kept_frame(frame: Any, rules: Sequence[Rule], off: Any, alive: str) -> Any:
         out = out.with_columns(nw.when(cond).then(value).otherwise(nw.col(r.column)).alias(r.column))
         if r.check == "pii_pattern":
             out = out.drop("_hit")
-    helpers = [c for c in out.collect_schema().names() if c.startswith("_")]
-    return out.drop(helpers)
+    helpers = [c for c in out.collect_schema().names() if c.startswith("_") and c != "_idx"]
+    return out.drop(helpers)  # _idx stays for the link rules (coopmetrics.links); load() drops it
 
 
 def _update_docs(path: str = "docs/loading.md") -> None:
