@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import coopmetrics as cm
+from coopmetrics.cells import _parse_code
 from coopmetrics.io import _locate, _prepare
 from coopmetrics.readers import _read_path
 from coopmetrics.rules_validation import RULES, rules_markdown
@@ -388,3 +389,77 @@ def test_required_cell_cleared_by_a_cell_rule_excludes_the_row(tmp_path, engine)
     assert {(p, int(r)) for p, r in lazy.validation[["problem", "row"]].itertuples(index=False)} == {
         ("unknown_category", 2), ("missing_required_value", 2)}
     assert lazy.accounting[["rows_read", "kept", "excluded"]].values.tolist() == [[3, 2, 1]]
+
+
+# --- item 4: text normalised per distinct value on the lazy route ------------------------------------
+
+def _messy_raw() -> pd.DataFrame:
+    """The shipped messy export's cells exactly as text (as a school system might write Parquet), with
+    a 毕业年份 column (the CSV takes it from its title row, which Parquet has not) and extra planted mess."""
+    csv = SAMPLE_DIR / "messy" / "毕业生.csv"
+    sh = _read_path(csv, csv.name)[0]
+    t, raw, first_row, _, _ = _locate(sh, None, strict=False)
+    raw = raw.astype(object).where(raw.notna(), None).reset_index(drop=True)
+    raw = raw.apply(lambda c: c.map(lambda v: None if v is None else str(v)))
+    raw.columns = [str(c) for c in raw.columns]
+    raw["毕业年份"] = "2024届"
+    money = next(c for c in raw.columns if c.startswith("月收入"))
+    # planted at known row indices: full-width digits, 万元 text, thousands separator, junk, a blank word,
+    # spaced and Excel-mangled ids, yes/no words, an unknown gender, a year Excel stored as a date
+    raw.loc[3, money] = "４８００"
+    raw.loc[4, money] = "0.45万"
+    raw.loc[5, money] = "5,200"
+    raw.loc[6, money] = "面议"
+    raw.loc[7, money] = "nan"
+    raw.loc[8, "学号"] = "2021 0100 99"
+    raw.loc[9, "毕业去向代码"] = "1.0E+1"
+    raw.loc[10, "性别"] = "未知x"
+    raw.loc[11, "性别"] = " 男 "
+    raw.loc[12, "毕业年份"] = "2024.0"
+    raw.loc[13, "专业名称"] = "数控技术　"  # ideographic space
+    return raw
+
+
+@pytest.fixture(scope="module")
+def messy_parquet(tmp_path_factory):
+    d = tmp_path_factory.mktemp("messy_pq")
+    _messy_raw().to_parquet(d / "毕业生.parquet")
+    return d / "毕业生.parquet"
+
+
+def _rows(report: pd.DataFrame) -> list[tuple]:
+    rep = report[report["row"].notna()]
+    return sorted(tuple(r) for r in rep[["row", "column", "value", "problem", "action", "message_en"]]
+                  .astype(str).itertuples(index=False))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_messy_text_parquet_lazy_equals_eager(messy_parquet, engine):
+    eager = cm.load(messy_parquet, lazy=False)  # the eager cell parsers, cell by distinct cell
+    lazy = cm.load(messy_parquet, lazy=engine)
+    assert _rows(lazy.validation) == _rows(eager.validation)
+    cols = ["rows_read", "kept", "fixed", "excluded"]
+    assert lazy.accounting[cols].values.tolist() == eager.accounting[cols].values.tolist()
+    want = eager["graduates"].sort_values("student_id").reset_index(drop=True)
+    got = _collected(lazy["graduates"])[list(want.columns)].sort_values("student_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.astype(object).where(got.notna(), None),
+                                  want.astype(object).where(want.notna(), None), check_dtype=False)
+    # hand-checked planted values (record number = index + 1)
+    g = got.set_index("student_id")
+    raw = _messy_raw()
+
+    def sid(i: int) -> str:  # the repaired id of row i (2021010010.0 -> 2021010010), by the eager parser
+        return _parse_code(raw.loc[i, "学号"])[0]
+
+    assert g.loc[sid(3), "monthly_salary"] == 4800.0       # full-width digits
+    assert g.loc[sid(4), "monthly_salary"] == 4500.0       # 0.45万
+    assert g.loc[sid(5), "monthly_salary"] == 5200.0       # 5,200
+    assert pd.isna(g.loc[sid(6), "monthly_salary"])        # 面议: unparseable, cleared
+    assert "2021010099" in g.index                                           # spaces removed
+    assert g.loc[sid(9), "destination_code"] == "10"
+    assert g.loc[sid(11), "gender"] == "male"
+    assert pd.isna(g.loc[sid(10), "gender"])
+    assert g.loc[sid(13), "major"] == "数控技术"
+    assert (got["grad_year"] == 2024).all()
+    probs = {(int(r), p) for r, p in lazy.validation[["row", "problem"]].dropna().itertuples(index=False)}
+    assert {(7, "unparseable_number"), (9, "spaces_removed"), (11, "unknown_category")} <= probs

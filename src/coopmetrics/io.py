@@ -56,6 +56,7 @@ from . import privacy
 from .cells import LIKERT_NA_LEVELS, _blank_mask, _is_blank, _parse_number  # noqa: F401  (re-exported)
 from .dataset import ACCOUNTING_COLUMNS, Dataset
 from .errors import InputError, MissingColumnError, check_option
+from .lazy_normalise import TEXT_KINDS
 from .normalise import (
     _HEADER_SCAN,
     _dtype_for,
@@ -536,8 +537,11 @@ def _scan_one(f: Path, engine: str) -> Any:
 
 
 def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: str, *, pii: str,
-                    salt: str | bytes | None) -> tuple[str, Any, dict[str, str], list[pd.DataFrame]]:
-    """Scan one Parquet file with canonical names, money in yuan, personal data removed or hashed, typed ids."""
+                    salt: str | bytes | None) -> tuple[str, Any, dict[str, str], list[pd.DataFrame], dict[str, float]]:
+    """Scan one Parquet file with canonical names, money in yuan, personal data removed or hashed, typed ids.
+
+    Also returns the text columns to normalise per distinct value (column -> unit of its header).
+    """
     import narwhals as nw
 
     lf = _scan_one(f, engine)
@@ -556,6 +560,7 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
 
     exprs: list[Any] = [nw.col("_r0"), nw.lit(fno).alias("_fno")]
     headers: dict[str, str] = {}
+    text: dict[str, float] = {}  # canonical column -> header unit, for lazy_normalise
     for c in cols:
         canon, mult = _resolve(t, c)
         if canon is None or canon in headers:
@@ -572,9 +577,16 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
             else:
                 dropped(c, "删除")
             continue
-        if kind in ("code", "str", "category") and schema[c] != nw.String:
+        dtype = schema[c]
+        if dtype == nw.String or (kind in ("str", "category", "bool") and dtype != nw.Boolean) or (
+                kind == "code" and dtype.is_float()):
+            # text (or numbers where labels belong, or 10.0-mangled codes): normalised per distinct value
             e = e.cast(nw.String)
-        elif kind == "year" and schema[c].is_numeric():
+            if kind in TEXT_KINDS:
+                text[canon] = mult
+        elif kind == "code":
+            e = e.cast(nw.String)  # integer ids and codes: their digits are the text
+        elif kind == "year" and dtype.is_numeric():
             e = e.cast(nw.Int64)
         elif mult != 1.0:
             e = e * mult
@@ -592,7 +604,7 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
                                   return_dtype=pl.String).alias(c.removeprefix("_hashsrc_") + "_hash")
             for c in sources]).drop(sources)
         out = nw.from_native(native)
-    return t, out, headers, probs
+    return t, out, headers, probs, text
 
 
 def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: str, salt: str | bytes | None,
@@ -606,10 +618,10 @@ def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: s
 
     from .rules_validation import validate_frame
 
-    by_table: dict[tuple[str, str], list[tuple[Any, str, dict[str, str], list[pd.DataFrame]]]] = {}
+    by_table: dict[tuple[str, str], list[tuple[Any, str, dict[str, str], list[pd.DataFrame], dict[str, float]]]] = {}
     for fno, (f, name, engine) in enumerate(files):
-        t, frame, headers, probs = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
-        by_table.setdefault((t, engine), []).append((frame, name, headers, probs))
+        t, frame, headers, probs, text = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
+        by_table.setdefault((t, engine), []).append((frame, name, headers, probs, text))
     out: dict[str, tuple[Any, ...]] = {}
     names = [name for _, name, _ in files]
     for (t, engine), items in by_table.items():
@@ -617,7 +629,8 @@ def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: s
         same = all(fr.collect_schema() == frames[0].collect_schema() for fr in frames)
         frame = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical" if same else "diagonal")
         headers = {k: v for it in items for k, v in it[2].items()}
-        kept, report, acc, counts = validate_frame(frame, t, names, headers, first_k=first_k)
+        text = {k: v for it in items for k, v in it[4].items()}
+        kept, report, acc, counts = validate_frame(frame, t, names, headers, first_k=first_k, text=text)
         report = pd.concat([*(p for it in items for p in it[3]), report], ignore_index=True)
         out[t] = (kept, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items],
                   {(it[1], ""): it[2] for it in items})

@@ -36,7 +36,7 @@ __all__ = ["Rule", "RULES", "COUNT_COLUMNS", "rules_for", "rules_markdown", "fla
            "validate_frame"]
 
 Check = Literal["required", "year_range", "range", "not_negative", "in_list", "duplicate", "code_list",
-                "pii_pattern", "link"]
+                "pii_pattern", "link", "parse"]
 
 #: Tables whose duplicate keys exclude the later rows (same list as ``validation.DUPLICATES_EXCLUDED``).
 _DUP_EXCLUDED = ("graduates", "survey", "teachers")
@@ -57,7 +57,9 @@ class Rule:
         ``not_negative`` (money below 0), ``in_list`` (category value not in ``values``),
         ``duplicate`` (same ``key`` as an earlier live row), ``code_list`` (destination
         code not in the Ministry list), ``pii_pattern`` (phone / ID-card / e-mail in the cell),
-        ``link`` (value absent from ``ref`` among the kept rows of that table; :mod:`coopmetrics.links`).
+        ``link`` (value absent from ``ref`` among the kept rows of that table; :mod:`coopmetrics.links`),
+        ``parse`` (a text cell the eager parser of the column's kind reports; tested on the distinct
+        values of a Parquet text column, :mod:`coopmetrics.lazy_normalise`).
     problem, action : str
         Report codes (see :mod:`coopmetrics.validation`); ``action`` ``excluded`` removes the row,
         ``fixed`` clears the cell, ``flagged`` keeps it (and ``clears`` says whether the cell is cleared).
@@ -145,6 +147,8 @@ class Rule:
             return f"{name} 不在教育部代码表", f"{self.column} not a Ministry destination code"
         if self.check == "pii_pattern":
             return f"{name} 含手机号/身份证号/邮箱", f"{self.column} holds a phone, ID-card number or e-mail"
+        if self.check == "parse":
+            return _PARSE_TEXT[self.problem](name, self.column)
         if self.check == "link":
             t, c = self.ref
             return (f"{name} 在{TABLES[t].zh}表的 `{c}` 中找不到",
@@ -156,6 +160,26 @@ class Rule:
 def flag_name(rule: Rule) -> str:
     """Column name of a rule's flag (``_f_<problem>_<column>``)."""
     return f"_f_{rule.problem}_{rule.column}"
+
+
+#: Problems the eager parsers report per column kind that no other record covers: ``(problem, action,
+#: clears, detail)``. (An unknown category label and an unreadable required year are the ``in_list`` and
+#: ``year_range`` records; on a Parquet text column their distinct raw values join those flags.)
+_PARSED: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
+    "code": (("spaces_removed", "fixed", False, ""), ("precision_lost", "flagged", False, "")),
+    "int": (("unparseable_number", "flagged", True, ""), ("not_integer", "flagged", True, "")),
+    "float": (("unparseable_number", "flagged", True, ""),),
+    "bool": (("unknown_category", "flagged", True, "是/否"),),
+    "year": (("year_as_date", "fixed", False, ""),),
+}
+_PARSE_TEXT = {
+    "spaces_removed": lambda n, c: (f"{n} 编号中有空格（已删除）", f"{c} code with spaces (removed)"),
+    "precision_lost": lambda n, c: (f"{n} 被 Excel 变成科学计数法、丢了位数", f"{c} digits lost to Excel's 4.1E+17 form"),
+    "unparseable_number": lambda n, c: (f"{n} 不是数字", f"{c} text that is not a number"),
+    "not_integer": lambda n, c: (f"{n} 应为整数", f"{c} not a whole number"),
+    "unknown_category": lambda n, c: (f"{n} 不是 是/否", f"{c} not a yes/no answer"),
+    "year_as_date": lambda n, c: (f"{n} 是被当作日期的年份", f"{c} a year Excel stored as a date"),
+}
 
 
 def _table_rules(table: str) -> tuple[Rule, ...]:
@@ -174,6 +198,7 @@ def _table_rules(table: str) -> tuple[Rule, ...]:
     for c in spec.columns:
         if c.pii:
             continue
+        out += [Rule(table, c.name, "parse", p, a, "cell", clears=cl, detail=d) for p, a, cl, d in _PARSED.get(c.kind, ())]
         if c.money:
             out.append(Rule(table, c.name, "not_negative", "negative_money", "fixed", "cell", clears=True))
         if c.kind in ("int", "float") and (c.lo is not None or c.hi is not None):
@@ -210,8 +235,8 @@ def rules_for(table: str, columns: Sequence[str] | None = None) -> tuple[Rule, .
 
     Examples
     --------
-    >>> [r.problem for r in rules_for("graduates", ["student_id", "grad_year", "major"])]
-    ['impossible_year', 'missing_required_value', 'missing_required_value', 'missing_required_value', 'duplicate_id', 'pii_cleared']
+    >>> [r.problem for r in rules_for("graduates", ["student_id", "grad_year", "major"])][4:]
+    ['duplicate_id', 'spaces_removed', 'precision_lost', 'year_as_date', 'pii_cleared']
     """
     have = None if columns is None else set(columns)
     return tuple(r for r in RULES if r.table == table
@@ -319,7 +344,8 @@ def _na_int(n: int) -> Any:
 DISTINCT_LIMIT = 200_000
 
 
-def distinct_matches(frame: Any, rules: Sequence[Rule]) -> dict[str, list[str]]:
+def distinct_matches(frame: Any, rules: Sequence[Rule], known: dict[str, list[Any]] | None = None
+                     ) -> dict[str, list[str]]:
     """Values matching the personal-data pattern, tested once per distinct value (not per row).
 
     Text columns of a panel (专业, 院系, 合作企业 ...) hold few distinct values; the engine
@@ -333,9 +359,12 @@ def distinct_matches(frame: Any, rules: Sequence[Rule]) -> dict[str, list[str]]:
     for r in rules:
         if r.check != "pii_pattern":
             continue
-        # group_by, not unique(): narwhals' lazy unique() is a window over every row in DuckDB
-        values = frame.group_by(r.column).agg(nw.len().alias("_n")).head(DISTINCT_LIMIT + 1).collect()
-        vals = [None if v is None else str(v) for v in values.get_column(r.column).to_list()]
+        if known and r.column in known:  # listed already while normalising the column's text
+            vals = [str(v) for v in known[r.column]]
+        else:
+            # group_by, not unique(): narwhals' lazy unique() is a window over every row in DuckDB
+            values = _collect(frame.group_by(r.column).agg(nw.len().alias("_n")).head(DISTINCT_LIMIT + 1))
+            vals = [None if v is None else str(v) for v in values.get_column(r.column).to_list()]
         if len(vals) > DISTINCT_LIMIT:
             continue
         import pandas as pd
@@ -345,8 +374,8 @@ def distinct_matches(frame: Any, rules: Sequence[Rule]) -> dict[str, list[str]]:
     return out
 
 
-def add_flags(frame: Any, table: str, rules: Sequence[Rule],
-              matches: dict[str, list[str]] | None = None) -> tuple[Any, Rule | None]:
+def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, list[str]] | None = None,
+              parsed: dict[tuple[str, str], list[str]] | None = None) -> tuple[Any, Rule | None]:
     """Add one boolean flag column per rule (but the duplicate rule) and ``_before`` to a frame with ``_idx``.
 
     Row rules are applied in order (a row excluded by one is not tested by the next); ``_before``
@@ -354,7 +383,19 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule],
     table and is resolved on the collected candidates (:func:`_candidates`). Kept rules are the
     raw test here; :func:`validate_frame` restricts them to the surviving rows.
     Returns the frame and the duplicate rule (None when the table's key is not all present).
+    ``parsed`` (``(column, problem) -> raw values``, from :mod:`coopmetrics.lazy_normalise`) are the
+    distinct texts the parser of a column reported: the flag of the rule with that column and
+    problem also holds for them (``parse`` rules: only for them).
     """
+    parsed = parsed or {}
+
+    def test(r: Rule) -> nw.Expr:
+        raws = parsed.get((r.column, r.problem))
+        from_text = nw.col(f"_raw_{r.column}").is_in(raws).fill_null(False) if raws else None
+        if r.check == "parse":
+            return from_text if from_text is not None else nw.lit(False)
+        return r.offends() if from_text is None else (r.offends() | from_text)
+
     alive = nw.lit(True)
     cols: list[nw.Expr] = []
     matches = matches or {}
@@ -364,7 +405,7 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule],
             hits = matches[r.column]
             e = nw.col(r.column).cast(nw.String).is_in(hits).fill_null(False) if hits else nw.lit(False)
         elif r.stage in ("cell", "kept"):
-            e = r.offends()
+            e = test(r)
         else:
             continue
         cols.append(e.alias(r.flag))
@@ -379,7 +420,7 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule],
             continue
         if dup is not None:
             raise ValueError(f"{r.problem} on {r.column}: the duplicate rule must be the last row rule")
-        raw = r.offends()
+        raw = test(r)
         if r.check == "required":  # a required cell a cell rule clears is blank, as on the eager route
             raw = nw.any_horizontal(raw, *cleared.get(r.column, []), ignore_nulls=True)
         # each flag a whole expression (no reference to an earlier flag column): the engine gets one
@@ -406,7 +447,7 @@ def _text(v: object) -> str:
 
 
 def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[str, str], *,
-                   first_k: int | None = 20) -> tuple[Any, Any, Any, Any]:
+                   first_k: int | None = 20, text: dict[str, float] | None = None) -> tuple[Any, Any, Any, Any]:
     """Validate a canonical narwhals frame by its rules, the engine doing the row work.
 
     Passes over the data: (1) the repeated keys (one hash aggregation, only keys seen
@@ -429,6 +470,9 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     first_k : int or None, default 20
         Offending rows listed per rule (and column) and input file, the first by row;
         the rest are counted in ``counts``. None lists them all.
+    text : dict, optional
+        Columns holding raw text to normalise per distinct value (column -> unit multiplier),
+        :func:`coopmetrics.lazy_normalise.normalise_text`.
 
     Returns
     -------
@@ -440,11 +484,17 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     """
     import pandas as pd
 
+    from .lazy_normalise import normalise_text
     from .validation import empty_report, problem_rows
 
-    rules = tuple(r for r in rules_for(table, frame.collect_schema().names()) if r.stage != "link")
+    parsed: dict[tuple[str, str], list[str]] = {}
+    known: dict[str, list[Any]] = {}
+    if text:
+        frame, parsed, known = normalise_text(frame, table, text)
+    rules = tuple(r for r in rules_for(table, frame.collect_schema().names())
+                  if r.stage != "link" and (r.check != "parse" or (r.column, r.problem) in parsed))
     frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_r0").cast(nw.Int64) + 1)
-    off = _offending(frame, table, rules)
+    off = _offending(frame, table, rules, parsed, known)
     alive = "_alive"
     dup = any(r.check == "duplicate" for r in rules)
     n_read = _collect(frame.group_by("_fno").agg(nw.len().alias("_n"))).to_pandas().set_index("_fno")["_n"]
@@ -458,7 +508,8 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
             sub = sub[sub.groupby("_fno").cumcount().to_numpy() < first_k]
         chosen[r.flag] = sub
     wanted = sorted({int(i) for sub in chosen.values() for i in sub["_idx"]})
-    need = list(dict.fromkeys(c for r in rules for c in (r.column, *r.key)))
+    have = set(frame.collect_schema().names())
+    need = list(dict.fromkeys(c for r in rules for c in (r.column, *r.key, f"_raw_{r.column}") if c in have))
     # the filter on the file row index reaches DuckDB's Parquet reader (only the row groups holding them
     # are read); the _idx filter then picks the right file of a folder
     rows = sorted({i % _ROW_SHIFT - 1 for i in wanted})
@@ -484,7 +535,8 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     return _kept_frame(frame, rules, off, alive), report, acc, counts
 
 
-def _offending(frame: Any, table: str, rules: Sequence[Rule]) -> Any:
+def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple[str, str], list[str]],
+               known: dict[str, list[Any]]) -> Any:
     """The offending rows as pandas: ``_fno``, ``_idx``, ``_alive`` and one boolean per rule.
 
     Engine passes: the distinct values of text columns (personal-data screen), the repeated key
@@ -492,7 +544,7 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule]) -> Any:
     or whose key hash repeats (with their key). Repeated keys are then settled on the real key in
     pandas, over those few rows only; ``_first`` is the ``_idx`` of a duplicate's first occurrence.
     """
-    flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules))
+    flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules, known), parsed)
     eng = [r.flag for r in rules if r.check != "duplicate"]
     hit = nw.any_horizontal(*[nw.col(f) for f in eng], ignore_nulls=True) if eng else nw.lit(False)
     extra: list[Any] = []
@@ -560,13 +612,19 @@ def _report_rows(part: Any, r: Rule, headers: dict[str, str], files: Sequence[st
             else [_text(v) for v in cols[0]]
         detail = [(files[int(f) // _ROW_SHIFT], int(f) % _ROW_SHIFT) for f in part["_first"]]
     elif r.check not in ("required", "pii_pattern"):
-        values = [_text(v) for v in part[r.column].tolist()]
+        # the text as written when the column was normalised from text (as the eager route echoes it)
+        src = part[f"_raw_{r.column}"] if f"_raw_{r.column}" in part.columns else part[r.column]
+        values = [_text(v) for v in src.tolist()]
     if r.check in ("year_range", "range"):
         detail = f"{r.lo:g}–{r.hi:g}" if r.check == "year_range" else f"{r.lo}–{r.hi}"
     if r.check == "in_list" and r.fallback:
         detail = r.fallback
+    if r.problem == "year_as_date":
+        detail = [_text(v) for v in part[r.column].tolist()]
+    names = r.check in ("code_list", "range", "year_range", "not_negative") or (
+        r.check == "parse" and TABLES[r.table].column(r.column).kind not in ("str", "category"))
     return problem_rows(meta, table=r.table, column=header, values=values, problem=r.problem, action=r.action,
-                        detail=detail, names=r.check in ("code_list", "range", "year_range", "not_negative"))
+                        detail=detail, names=names)
 
 
 def _kept_frame(frame: Any, rules: Sequence[Rule], off: Any, alive: str) -> Any:
@@ -584,8 +642,8 @@ def _kept_frame(frame: Any, rules: Sequence[Rule], off: Any, alive: str) -> Any:
     if len(gone):
         out = out.join(small({"_idx": gone}), on="_idx", how="anti")
     for r in rules:
-        if r.stage != "cell" or not (r.clears or r.fallback):
-            continue
+        if r.stage != "cell" or not (r.clears or r.fallback) or r.check == "parse":
+            continue  # a parse problem's cell is already null (the parser's value)
         if r.check == "pii_pattern":
             hits = off.loc[off[r.flag].to_numpy(dtype=bool), "_idx"].to_numpy(dtype="int64")
             if not len(hits):
