@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import narwhals as nw
@@ -48,7 +48,7 @@ from .cells import (
 from .errors import InputError
 from .schema import TABLES
 
-__all__ = ["normalise_text", "DISTINCT_LIMIT", "CASE_LIMIT", "TEXT_KINDS"]
+__all__ = ["normalise_text", "clean_text_expr", "DISTINCT_LIMIT", "CASE_LIMIT", "TEXT_KINDS"]
 
 #: Distinct values parsed in Python per column at most (beyond: a bilingual error, load eagerly).
 DISTINCT_LIMIT = 200_000
@@ -66,6 +66,9 @@ _CLEAN = {
     "float": r"^-?[0-9]+(\.[0-9]+)?$",
     "year": r"^[0-9]{4}$",
 }
+#: A code needing the parser (the eager fast path's complement, one expression): a character outside
+#: [0-9A-Za-z_-], Excel's 1E5 form, 16+ digits (Excel's 15 significant digits padded), a blank word.
+_UNCLEAN_CODE = r"[^0-9A-Za-z_-]|^[0-9]+[eE][0-9]+$|^[0-9]{16,}$|^(?i:nan|null|na|nat)$|^$"
 _TARGET = {"str": nw.String, "code": nw.String, "category": nw.String, "bool": nw.Boolean, "year": nw.Int64,
            "int": nw.Int64, "float": nw.Float64}
 
@@ -98,10 +101,17 @@ def _clean(column: str, kind: str) -> nw.Expr | None:
     if pattern is None:
         return None
     c = nw.col(column)
+    if kind == "code":  # one regular expression: this screen runs over every 学号 of a panel
+        return (~c.str.contains(_UNCLEAN_CODE)).fill_null(False)
     e = c.str.contains(pattern) & ~c.str.to_lowercase().is_in(sorted(_BLANK_TEXT))
-    if kind == "code":  # 1E+10-like codes and 16+ digit numbers are Excel damage: parsed
-        e = e & ~c.str.contains(r"[0-9]+[eE][0-9]+") & ~c.str.contains(r"[0-9]{16,}")
     return e.fill_null(False)
+
+
+def clean_text_expr(column: str, kind: str) -> nw.Expr:
+    """True where a non-blank cell of ``column`` needs parsing (``kind`` must have a screen)."""
+    if kind == "code":
+        return nw.col(column).str.contains(_UNCLEAN_CODE).fill_null(False)
+    return ~_clean(column, kind) & ~nw.col(column).is_null()
 
 
 def _clean_py(values: list[str], kind: str) -> list[bool]:
@@ -109,11 +119,11 @@ def _clean_py(values: list[str], kind: str) -> list[bool]:
     pattern = _CLEAN.get(kind)
     if pattern is None:
         return [False] * len(values)
-    rx = re.compile(pattern)
-    ok = [bool(rx.search(v)) and v.lower() not in _BLANK_TEXT for v in values]
     if kind == "code":
-        ok = [o and not re.search(r"[0-9]+[eE][0-9]+|[0-9]{16,}", v) for o, v in zip(ok, values, strict=True)]
-    return ok
+        bad = re.compile(_UNCLEAN_CODE)
+        return [not bad.search(v) for v in values]
+    rx = re.compile(pattern)
+    return [bool(rx.search(v)) and v.lower() not in _BLANK_TEXT for v in values]
 
 
 def _distinct(frame: Any, column: str, kind: str, screen: bool) -> tuple[list[str], list[str] | None]:
@@ -147,6 +157,8 @@ def _mapped(frame: Any, column: str, kind: str, mult: float, raws: list[str], va
     """
     from .rules_validation import _small
 
+    if not raws and kind in ("str", "code", "category"):
+        return frame  # every value is clean text: nothing to map
     if frame.implementation.is_pandas():
         return _mapped_pandas(frame, column, kind, mult, raws, values)
     target = _TARGET[kind]
@@ -207,7 +219,7 @@ def _mapped_pandas(frame: Any, column: str, kind: str, mult: float, raws: list[s
     return nw.from_native(df).lazy()
 
 
-def normalise_text(frame: Any, table: str, columns: dict[str, float]
+def normalise_text(frame: Any, table: str, columns: dict[str, float], defer: Collection[str] = ()
                    ) -> tuple[Any, dict[tuple[str, str], list[str]], dict[str, list[Any]]]:
     """Normalise text columns of a lazy canonical frame per distinct value.
 
@@ -219,6 +231,10 @@ def normalise_text(frame: Any, table: str, columns: dict[str, float]
         Canonical table.
     columns : dict
         Column -> multiplier of its header unit (万元 -> 10000; 1 otherwise).
+    defer : collection of str
+        Key code columns left as they are: the caller screens them in a pass it makes anyway
+        (:func:`coopmetrics.rules_validation.validate_frame`, the key-hash pass) and comes back
+        without ``defer`` only when some value needs parsing.
 
     Returns
     -------
@@ -238,7 +254,7 @@ def normalise_text(frame: Any, table: str, columns: dict[str, float]
     spec = TABLES[table]
     for column, mult in columns.items():
         col = spec.column(column)
-        if col.kind not in TEXT_KINDS:
+        if col.kind not in TEXT_KINDS or column in defer:
             continue
         raws, every = _distinct(frame, column, col.kind, screen=column in spec.key and col.kind == "code")
         if len(raws) > DISTINCT_LIMIT:
@@ -259,7 +275,10 @@ def normalise_text(frame: Any, table: str, columns: dict[str, float]
                 if p == "impossible_year" and not col.required:
                     p = "out_of_range"  # an unreadable optional year: flagged and cleared, as eagerly
                 problems.setdefault((column, p), []).append(r)
-        frame = _mapped(frame, column, col.kind, mult, raws, values)
+        # a text the parser leaves as it is (a canonical label, clean text) needs no mapping per row
+        same = [p is None and isinstance(v, str) and v == r for r, v, (_, p) in zip(raws, values, parsed, strict=True)]
+        frame = _mapped(frame, column, col.kind, mult, [r for r, k in zip(raws, same, strict=True) if not k],
+                        [v for v, k in zip(values, same, strict=True) if not k])
         if every is not None and col.kind in ("str", "code", "category"):
             fixed = dict(zip(raws, values, strict=True))
             distinct[column] = sorted({fixed.get(v, v) for v in every} - {None})

@@ -297,7 +297,11 @@ def _small(frame: Any, data: dict[str, Any], schema: dict[str, Any] | None = Non
     return df.lazy() if impl.is_pandas() else df.lazy(backend=impl)
 
 
-def _candidates(frame: Any, rule: Rule, alive: nw.Expr) -> Any:
+class _Unclean(Exception):
+    """A deferred key column holds text that needs parsing: validate again with it normalised."""
+
+
+def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] = ()) -> Any:
     """Join ``_c`` (not null when the row's key hash repeats among the live rows) onto ``frame``.
 
     The engine computes one 64-bit hash per live row (a narrow column: 80 MB for 10M rows); numpy
@@ -307,7 +311,17 @@ def _candidates(frame: Any, rule: Rule, alive: nw.Expr) -> Any:
     import numpy as np
 
     hashed = key_hash(frame, rule.key)
-    h = _collect(hashed.filter(alive).select("_h")).get_column("_h").to_numpy()
+    if deferred:  # the same pass screens the key text (学号 is read here anyway): no pass of its own
+        from .lazy_normalise import clean_text_expr
+
+        got = _collect(hashed.select(nw.when(alive).then(nw.col("_h")).alias("_h"),
+                                     nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred],
+                                                       ignore_nulls=True).alias("_u")))
+        if got.get_column("_u").any():
+            raise _Unclean
+        h = got.get_column("_h").drop_nulls().to_numpy()
+    else:
+        h = _collect(hashed.filter(alive).select("_h")).get_column("_h").to_numpy()
     h = np.sort(h)
     hs = np.unique(h[1:][h[1:] == h[:-1]])
     if not len(hs):
@@ -447,7 +461,8 @@ def _text(v: object) -> str:
 
 
 def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[str, str], *,
-                   first_k: int | None = 20, text: dict[str, float] | None = None) -> tuple[Any, Any, Any, Any]:
+                   first_k: int | None = 20, text: dict[str, float] | None = None,
+                   _defer: bool = True) -> tuple[Any, Any, Any, Any]:
     """Validate a canonical narwhals frame by its rules, the engine doing the row work.
 
     Passes over the data: (1) the repeated keys (one hash aggregation, only keys seen
@@ -489,12 +504,21 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
 
     parsed: dict[tuple[str, str], list[str]] = {}
     known: dict[str, list[Any]] = {}
+    names = frame.collect_schema().names()
+    spec = TABLES[table]
+    # a key code column of text (学号: ~one distinct value per row) is screened in the key-hash pass
+    defer = [k for k in spec.key if k in (text or {}) and spec.column(k).kind == "code"] \
+        if _defer and spec.key and all(k in names for k in spec.key) else []
+    source = frame
     if text:
-        frame, parsed, known = normalise_text(frame, table, text)
+        frame, parsed, known = normalise_text(frame, table, text, defer=defer)
     rules = tuple(r for r in rules_for(table, frame.collect_schema().names())
                   if r.stage != "link" and (r.check != "parse" or (r.column, r.problem) in parsed))
     frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_r0").cast(nw.Int64) + 1)
-    off = _offending(frame, table, rules, parsed, known)
+    try:
+        off = _offending(frame, table, rules, parsed, known, defer)
+    except _Unclean:  # some key text needs parsing: normalise it like any column (a pass of its own)
+        return validate_frame(source, table, files, headers, first_k=first_k, text=text, _defer=False)
     alive = "_alive"
     dup = any(r.check == "duplicate" for r in rules)
     n_read = _collect(frame.group_by("_fno").agg(nw.len().alias("_n"))).to_pandas().set_index("_fno")["_n"]
@@ -536,7 +560,7 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
 
 
 def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple[str, str], list[str]],
-               known: dict[str, list[Any]]) -> Any:
+               known: dict[str, list[Any]], deferred: Sequence[str] = ()) -> Any:
     """The offending rows as pandas: ``_fno``, ``_idx``, ``_alive`` and one boolean per rule.
 
     Engine passes: the distinct values of text columns (personal-data screen), the repeated key
@@ -549,7 +573,7 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
     hit = nw.any_horizontal(*[nw.col(f) for f in eng], ignore_nulls=True) if eng else nw.lit(False)
     extra: list[Any] = []
     if dup is not None:
-        flagged = _candidates(flagged, dup, nw.col("_before"))
+        flagged = _candidates(flagged, dup, nw.col("_before"), deferred)
         hit = hit | nw.col("_c").fill_null(False)
         extra = ["_c", *[nw.when(nw.col("_c").fill_null(False)).then(nw.col(k)).alias(k) for k in dup.key]]
     off = _collect(flagged.filter(hit).select("_fno", "_idx", "_before", *eng, *extra)).to_pandas()
