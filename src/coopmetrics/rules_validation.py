@@ -302,49 +302,64 @@ class _Unclean(Exception):
 
 
 def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] = ()) -> Any:
-    """Join ``_c`` (not null when the row's key hash repeats among the live rows) onto ``frame``.
+    """``_idx`` of the live rows whose key hash repeats among the live rows (numpy int64, sorted).
 
-    The engine computes one 64-bit hash per live row (a narrow column: 80 MB for 10M rows); numpy
-    sorts it and keeps the hashes seen twice or more, a small table joined back. Sorting integers
-    is several times faster than a hash aggregation over 10M distinct string keys.
+    The engine computes one 64-bit hash per live row and returns it with the row's ``_idx``
+    (narrow integer columns); numpy sorts the hashes and keeps those seen twice or more. Sorting
+    integers is several times faster than a hash aggregation over 10M distinct string keys, and
+    no later pass has to hash or join again: the few candidate rows are fetched by row number.
     """
     import numpy as np
 
-    hashed = key_hash(frame, rule.key)
+    hashed = key_hash(frame, rule.key).filter(alive)
+    cols = [nw.col("_h"), nw.col("_idx")]
     if deferred:  # the same pass screens the key text (学号 is read here anyway): no pass of its own
         from .lazy_normalise import clean_text_expr
 
-        got = _collect(hashed.select(nw.when(alive).then(nw.col("_h")).alias("_h"),
-                                     nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred],
-                                                       ignore_nulls=True).alias("_u")))
+        hashed = key_hash(frame, rule.key)
+        cols = [nw.when(alive).then(nw.col("_h")).alias("_h"), nw.col("_idx"),
+                nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True).alias("_u")]
+    got = _collect(hashed.select(*cols))
+    if deferred:
         if got.get_column("_u").any():
             raise _Unclean
-        h = got.get_column("_h").drop_nulls().to_numpy()
-    else:
-        h = _collect(hashed.filter(alive).select("_h")).get_column("_h").to_numpy()
-    h = np.sort(h)
-    hs = np.unique(h[1:][h[1:] == h[:-1]])
-    if not len(hs):
-        return frame.with_columns(_c=nw.lit(None, dtype=nw.Boolean))
-    small = _small(frame, {"_h": hs, "_c": [True] * len(hs)})
-    return hashed.join(small, on="_h", how="left").drop("_h")
+        got = got.filter(~nw.col("_h").is_null())
+    h = got.get_column("_h").to_numpy()
+    s = np.sort(h)
+    rep = np.unique(s[1:][s[1:] == s[:-1]])
+    if not len(rep):
+        return np.zeros(0, dtype="int64")
+    pos = np.minimum(np.searchsorted(rep, h), len(rep) - 1)
+    return np.sort(got.get_column("_idx").to_numpy()[rep[pos] == h]).astype("int64")
 
 
-def _resolve_duplicates(off: Any, rule: Rule, before: str) -> None:
-    """Flag repeated keys among the collected candidate rows, on the real key (in place).
+def _rows_by_idx(frame: Any, idx: Any, columns: Sequence[str]) -> Any:
+    """The rows of ``frame`` with these ``_idx`` (a few), as pandas: read by file row number first.
 
-    ``off`` holds every offending or candidate row with the key columns (null outside candidates);
-    among the candidates alive before the duplicate rule, the first by ``_idx`` of each key is kept,
-    the others flagged; ``_first`` holds the ``_idx`` of that first occurrence.
+    ``_r0`` is the Parquet reader's own row number on DuckDB, so the filter skips row groups.
     """
-    cand = off["_c"].fillna(False).to_numpy(dtype=bool) & off[before].to_numpy(dtype=bool)
-    live = off.loc[cand, [*rule.key, "_idx"]].sort_values("_idx", kind="stable")
-    dup = live.duplicated(subset=list(rule.key), keep="first")
-    first = live.groupby(list(rule.key), dropna=False, sort=False)["_idx"].transform("first")
-    off[rule.flag] = False
-    off["_first"] = _na_int(len(off))
-    off.loc[dup.index[dup.to_numpy()], rule.flag] = True
-    off.loc[first.index, "_first"] = first.to_numpy()
+    import pandas as pd
+
+    if not len(idx):
+        return pd.DataFrame({c: [] for c in ["_idx", *columns]})
+    rows = sorted({int(i) % _ROW_SHIFT - 1 for i in idx})
+    if len(idx) <= 100_000:
+        sub = frame.filter(nw.col("_r0").is_in(rows)).filter(nw.col("_idx").is_in([int(i) for i in idx]))
+    else:  # many: a join with the small table of wanted rows (an IN list that long is slow to plan)
+        sub = frame.join(_small(frame, {"_idx": idx}), on="_idx", how="inner")
+    return _collect(sub.select("_idx", *columns)).to_pandas()
+
+
+def _resolve_duplicates(cand: Any, rule: Rule) -> tuple[Any, Any]:
+    """Repeated keys among the candidate rows (``_idx`` + key columns), on the real key.
+
+    The first by ``_idx`` of each key is kept; returns the ``_idx`` of the others and, for
+    each, the ``_idx`` of that first occurrence.
+    """
+    live = cand.sort_values("_idx", kind="stable")
+    dup = live.duplicated(subset=list(rule.key), keep="first").to_numpy()
+    first = live.groupby(list(rule.key), dropna=False, sort=False)["_idx"].transform("first").to_numpy()
+    return live["_idx"].to_numpy()[dup].astype("int64"), first[dup].astype("int64")
 
 
 def _na_int(n: int) -> Any:
@@ -534,11 +549,7 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     wanted = sorted({int(i) for sub in chosen.values() for i in sub["_idx"]})
     have = set(frame.collect_schema().names())
     need = list(dict.fromkeys(c for r in rules for c in (r.column, *r.key, f"_raw_{r.column}") if c in have))
-    # the filter on the file row index reaches DuckDB's Parquet reader (only the row groups holding them
-    # are read); the _idx filter then picks the right file of a folder
-    rows = sorted({i % _ROW_SHIFT - 1 for i in wanted})
-    vals = (_collect(frame.filter(nw.col("_r0").is_in(rows)).filter(nw.col("_idx").is_in(wanted))
-                     .select("_idx", *need)).to_pandas().set_index("_idx") if wanted else pd.DataFrame(columns=need))
+    vals = _rows_by_idx(frame, wanted, need).set_index("_idx")
     vals["_row"] = vals.index.to_numpy() % _ROW_SHIFT
     reports = []
     for r in rules:
@@ -563,27 +574,37 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
                known: dict[str, list[Any]], deferred: Sequence[str] = ()) -> Any:
     """The offending rows as pandas: ``_fno``, ``_idx``, ``_alive`` and one boolean per rule.
 
-    Engine passes: the distinct values of text columns (personal-data screen), the repeated key
-    hashes (one integer aggregation), then one filtered scan returning the rows that break a rule
-    or whose key hash repeats (with their key). Repeated keys are then settled on the real key in
-    pandas, over those few rows only; ``_first`` is the ``_idx`` of a duplicate's first occurrence.
+    Engine passes: the distinct values of text columns (personal-data screen), the key hashes of
+    the live rows (sorted in numpy: which rows' hashes repeat), one filtered scan returning the
+    rows that break a rule, and the key values of the few candidate rows (read by row number).
+    Repeated keys are settled on the real key in pandas, over those rows only; ``_first`` is the
+    ``_idx`` of a duplicate's first occurrence.
     """
+    import numpy as np
+    import pandas as pd
+
     flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules, known), parsed)
     eng = [r.flag for r in rules if r.check != "duplicate"]
     hit = nw.any_horizontal(*[nw.col(f) for f in eng], ignore_nulls=True) if eng else nw.lit(False)
-    extra: list[Any] = []
-    if dup is not None:
-        flagged = _candidates(flagged, dup, nw.col("_before"), deferred)
-        hit = hit | nw.col("_c").fill_null(False)
-        extra = ["_c", *[nw.when(nw.col("_c").fill_null(False)).then(nw.col(k)).alias(k) for k in dup.key]]
-    off = _collect(flagged.filter(hit).select("_fno", "_idx", "_before", *eng, *extra)).to_pandas()
+    cand = _candidates(flagged, dup, nw.col("_before"), deferred) if dup is not None else np.zeros(0, "int64")
+    off = _collect(flagged.filter(hit).select("_fno", "_idx", "_before", *eng)).to_pandas()
     before = off["_before"].to_numpy(dtype=bool)
     off["_alive"] = before
     if dup is not None:
-        _resolve_duplicates(off, dup, "_before")
+        dups, firsts = _resolve_duplicates(_rows_by_idx(frame, cand, dup.key), dup)
+        # rows flagged only as duplicates join the offending rows (all other flags False, alive before)
+        new = np.setdiff1d(dups, off["_idx"].to_numpy(dtype="int64"))
+        if len(new):
+            add = pd.DataFrame({"_fno": new // _ROW_SHIFT, "_idx": new, "_before": True, "_alive": True,
+                                **{f: False for f in eng}})
+            off = pd.concat([off, add], ignore_index=True)
+        where = pd.Series(firsts, index=dups)
+        is_dup = off["_idx"].isin(dups).to_numpy()
+        off[dup.flag] = is_dup
+        off["_first"] = _na_int(len(off))
+        off.loc[is_dup, "_first"] = where.loc[off.loc[is_dup, "_idx"].to_numpy()].to_numpy()
         if dup.action == "excluded":
-            off["_alive"] = before & ~off[dup.flag].to_numpy(dtype=bool)
-        off = off.drop(columns=["_c", *[k for k in dup.key if k not in ("_fno", "_idx")]])
+            off["_alive"] = off["_before"].to_numpy(dtype=bool) & ~is_dup
     for r in rules:
         if r.stage == "kept":
             off[r.flag] = off[r.flag].to_numpy(dtype=bool) & off["_alive"].to_numpy(dtype=bool)
