@@ -319,18 +319,23 @@ def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] 
         hashed = key_hash(frame, rule.key)
         cols = [nw.when(alive).then(nw.col("_h")).alias("_h"), nw.col("_idx"),
                 nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True).alias("_u")]
-    got = _collect(hashed.select(*cols))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    got = _collect(hashed.select(*cols)).to_arrow()
+    hs, idx = got.column("_h"), got.column("_idx")
     if deferred:
-        if got.get_column("_u").any():
+        if pc.any(got.column("_u")).as_py():
             raise _Unclean
-        got = got.filter(~nw.col("_h").is_null())
-    h = got.get_column("_h").to_numpy()
-    s = np.sort(h)
+        live = pc.is_valid(hs)
+        hs, idx = pc.filter(hs, live), pc.filter(idx, live)
+    s = np.sort(hs.to_numpy())
     rep = np.unique(s[1:][s[1:] == s[:-1]])
     if not len(rep):
         return np.zeros(0, dtype="int64")
-    pos = np.minimum(np.searchsorted(rep, h), len(rep) - 1)
-    return np.sort(got.get_column("_idx").to_numpy()[rep[pos] == h]).astype("int64")
+    # which rows carry a repeated hash: one hash look-up per row in Arrow's C++ kernel
+    mask = pc.is_in(hs, value_set=pa.array(rep, type=hs.type))
+    return np.sort(pc.filter(idx, mask).to_numpy()).astype("int64")
 
 
 def _rows_by_idx(frame: Any, idx: Any, columns: Sequence[str]) -> Any:
