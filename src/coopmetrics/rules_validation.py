@@ -316,9 +316,10 @@ def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] 
     if deferred:  # the same pass screens the key text (学号 is read here anyway): no pass of its own
         from .lazy_normalise import clean_text_expr
 
-        hashed = key_hash(frame, rule.key)
-        cols = [nw.when(alive).then(nw.col("_h")).alias("_h"), nw.col("_idx"),
-                nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True).alias("_u")]
+        unclean = nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True)
+        # live rows, plus any row whose key text needs parsing (then everything is redone): no nulls
+        hashed = key_hash(frame, rule.key).with_columns(unclean.alias("_u")).filter(alive | nw.col("_u"))
+        cols = [nw.col("_h"), nw.col("_idx"), nw.col("_u")]
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -327,8 +328,6 @@ def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] 
     if deferred:
         if pc.any(got.column("_u")).as_py():
             raise _Unclean
-        live = pc.is_valid(hs)
-        hs, idx = pc.filter(hs, live), pc.filter(idx, live)
     s = np.sort(hs.to_numpy())
     rep = np.unique(s[1:][s[1:] == s[:-1]])
     if not len(rep):
@@ -596,6 +595,11 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
     before = off["_before"].to_numpy(dtype=bool)
     off["_alive"] = before
     if dup is not None:
+        # a key whose digits Excel destroyed says nothing about identity: never a duplicate (as eagerly)
+        lossy = [r.flag for r in rules if r.problem == "precision_lost" and r.column in dup.key]
+        if lossy:
+            gone = off.loc[off[lossy].to_numpy(dtype=bool).any(axis=1), "_idx"].to_numpy(dtype="int64")
+            cand = np.setdiff1d(cand, gone)
         dups, firsts = _resolve_duplicates(_rows_by_idx(frame, cand, dup.key), dup)
         # rows flagged only as duplicates join the offending rows (all other flags False, alive before)
         new = np.setdiff1d(dups, off["_idx"].to_numpy(dtype="int64"))
