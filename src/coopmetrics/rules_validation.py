@@ -408,7 +408,8 @@ def distinct_matches(frame: Any, rules: Sequence[Rule], known: dict[str, list[An
 
 
 def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, list[str]] | None = None,
-              parsed: dict[tuple[str, str], list[str]] | None = None) -> tuple[Any, Rule | None]:
+              parsed: dict[tuple[str, str], list[str]] | None = None,
+              normalised: Sequence[str] = ()) -> tuple[Any, Rule | None]:
     """Add one boolean flag column per rule (but the duplicate rule) and ``_before`` to a frame with ``_idx``.
 
     Row rules are applied in order (a row excluded by one is not tested by the next); ``_before``
@@ -418,14 +419,15 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, 
     Returns the frame and the duplicate rule (None when the table's key is not all present).
     ``parsed`` (``(column, problem) -> raw values``, from :mod:`coopmetrics.lazy_normalise`) are the
     distinct texts the parser of a column reported: the flag of the rule with that column and
-    problem also holds for them (``parse`` rules: only for them).
+    problem also holds for them (``parse`` rules, and ``in_list`` on a ``normalised`` column: only for them).
     """
     parsed = parsed or {}
 
     def test(r: Rule) -> nw.Expr:
         raws = parsed.get((r.column, r.problem))
         from_text = nw.col(f"_raw_{r.column}").is_in(raws).fill_null(False) if raws else None
-        if r.check == "parse":
+        if r.check == "parse" or (r.check == "in_list" and r.column in normalised):
+            # a normalised category holds canonical values or null: only its unknown raw texts offend
             return from_text if from_text is not None else nw.lit(False)
         return r.offends() if from_text is None else (r.offends() | from_text)
 
@@ -535,7 +537,7 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
                   if r.stage != "link" and (r.check != "parse" or (r.column, r.problem) in parsed))
     frame = frame.with_columns(_idx=nw.col("_fno").cast(nw.Int64) * _ROW_SHIFT + nw.col("_r0").cast(nw.Int64) + 1)
     try:
-        off = _offending(frame, table, rules, parsed, known, defer)
+        off = _offending(frame, table, rules, parsed, known, defer, list(text or {}))
     except _Unclean:  # some key text needs parsing: normalise it like any column (a pass of its own)
         return validate_frame(source, table, files, headers, first_k=first_k, text=text, _defer=False)
     alive = "_alive"
@@ -571,11 +573,13 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     listed = report.groupby(["file", "problem", "column"], sort=False).size() if len(report) else None
     counts["listed"] = [int(listed.get((f, p, c), 0)) if listed is not None else 0
                         for f, p, c in counts[["file", "problem", "column"]].itertuples(index=False)]
-    return _kept_frame(frame, rules, off, alive), report, acc, counts
+    # a normalised category's unknown labels are null (or the catch-all) already: no clearing per row
+    keep_rules = [r for r in rules if not (r.check == "in_list" and r.column in (text or {}))]
+    return _kept_frame(frame, keep_rules, off, alive), report, acc, counts
 
 
 def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple[str, str], list[str]],
-               known: dict[str, list[Any]], deferred: Sequence[str] = ()) -> Any:
+               known: dict[str, list[Any]], deferred: Sequence[str] = (), normalised: Sequence[str] = ()) -> Any:
     """The offending rows as pandas: ``_fno``, ``_idx``, ``_alive`` and one boolean per rule.
 
     Engine passes: the distinct values of text columns (personal-data screen), the key hashes of
@@ -587,7 +591,7 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
     import numpy as np
     import pandas as pd
 
-    flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules, known), parsed)
+    flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules, known), parsed, normalised)
     eng = [r.flag for r in rules if r.check != "duplicate"]
     hit = nw.any_horizontal(*[nw.col(f) for f in eng], ignore_nulls=True) if eng else nw.lit(False)
     cand = _candidates(flagged, dup, nw.col("_before"), deferred) if dup is not None else np.zeros(0, "int64")
