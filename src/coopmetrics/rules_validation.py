@@ -569,20 +569,22 @@ def _one_pass(flagged: Any, dup: Rule, eng: Sequence[str], deferred: Sequence[st
     got = _collect(key_hash(flagged, dup.key).select(*cols)).to_arrow()
     if deferred and pc.any(got.column("_u")).as_py():
         raise _Unclean
-    live = got.column("_before")
-    hs, ids = pc.filter(got.column("_h"), live), pc.filter(got.column("_idx"), live)
-    srt = np.sort(hs.to_numpy())
+    before = got.column("_before").to_numpy(zero_copy_only=False)
+    all_idx = got.column("_idx").to_numpy()
+    hs = got.column("_h").to_numpy()[before]
+    srt = np.sort(hs)
     rep = np.unique(srt[1:][srt[1:] == srt[:-1]])
-    cand = np.sort(pc.filter(ids, pc.is_in(hs, value_set=pa.array(rep, type=hs.type))).to_numpy()) \
-        if len(rep) else np.zeros(0, "int64")
+    del srt
+    cand = np.sort(all_idx[before][pc.is_in(pa.array(hs), value_set=pa.array(rep)).to_numpy(
+        zero_copy_only=False)]) if len(rep) else np.zeros(0, "int64")
+    del hs
     packed = [got.column(f"_w{i}").to_numpy() for i in range(len(words))]
-    hit = np.zeros(got.num_rows, dtype=bool)
-    for w in packed:
+    hit = packed[0] != 0 if packed else np.zeros(got.num_rows, dtype=bool)
+    for w in packed[1:]:
         hit |= w != 0
     rows = np.flatnonzero(hit)
-    idx = got.column("_idx").to_numpy()[rows]
-    off = pd.DataFrame({"_fno": idx // _ROW_SHIFT, "_idx": idx,
-                        "_before": got.column("_before").to_numpy(zero_copy_only=False)[rows]})
+    idx = all_idx[rows]
+    off = pd.DataFrame({"_fno": idx // _ROW_SHIFT, "_idx": idx, "_before": before[rows]})
     for k, f in enumerate(eng):
         off[f] = (packed[k // _WORD][rows] >> (k % _WORD)) & 1 != 0
     return off, cand.astype("int64")
