@@ -506,3 +506,17 @@ def test_ids_excel_destroyed_are_never_duplicates_of_each_other(tmp_path, engine
     got = {(int(r), p) for r, p in lazy.validation[["row", "problem"]].dropna().itertuples(index=False)}
     # rows 1-2 lost digits (kept, flagged); row 3's spaces removed, so row 4 repeats it and is excluded
     assert got == {(1, "precision_lost"), (2, "precision_lost"), (3, "spaces_removed"), (4, "duplicate_id")}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_pass_and_two_pass_validation_agree(panel_dir, engine, monkeypatch):
+    import coopmetrics.rules_validation as rv
+
+    monkeypatch.setattr(rv, "ONE_PASS", False)
+    two = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    monkeypatch.setattr(rv, "ONE_PASS", True)
+    one = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    pd.testing.assert_frame_equal(one.validation, two.validation)
+    pd.testing.assert_frame_equal(one.validation_counts, two.validation_counts)
+    pd.testing.assert_frame_equal(one.accounting, two.accounting)
+    assert set(one.validation["problem"]) >= {"duplicate_id", "pii_cleared", "unknown_code"}

@@ -301,6 +301,42 @@ class _Unclean(Exception):
     """A deferred key column holds text that needs parsing: validate again with it normalised."""
 
 
+def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] = ()) -> Any:
+    """``_idx`` of the live rows whose key hash repeats among the live rows (numpy int64, sorted).
+
+    The engine computes one 64-bit hash per live row and returns it with the row's ``_idx``
+    (narrow integer columns); numpy sorts the hashes and keeps those seen twice or more. Sorting
+    integers is several times faster than a hash aggregation over 10M distinct string keys, and
+    no later pass has to hash or join again: the few candidate rows are fetched by row number.
+    """
+    import numpy as np
+
+    hashed = key_hash(frame, rule.key).filter(alive)
+    cols = [nw.col("_h"), nw.col("_idx")]
+    if deferred:  # the same pass screens the key text (学号 is read here anyway): no pass of its own
+        from .lazy_normalise import clean_text_expr
+
+        unclean = nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True)
+        # live rows, plus any row whose key text needs parsing (then everything is redone): no nulls
+        hashed = key_hash(frame, rule.key).with_columns(unclean.alias("_u")).filter(alive | nw.col("_u"))
+        cols = [nw.col("_h"), nw.col("_idx"), nw.col("_u")]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    got = _collect(hashed.select(*cols)).to_arrow()
+    hs, idx = got.column("_h"), got.column("_idx")
+    if deferred:
+        if pc.any(got.column("_u")).as_py():
+            raise _Unclean
+    s = np.sort(hs.to_numpy())
+    rep = np.unique(s[1:][s[1:] == s[:-1]])
+    if not len(rep):
+        return np.zeros(0, dtype="int64")
+    # which rows carry a repeated hash: one hash look-up per row in Arrow's C++ kernel
+    mask = pc.is_in(hs, value_set=pa.array(rep, type=hs.type))
+    return np.sort(pc.filter(idx, mask).to_numpy()).astype("int64")
+
+
 def _rows_by_idx(frame: Any, idx: Any, columns: Sequence[str]) -> Any:
     """The rows of ``frame`` with these ``_idx`` (a few), as pandas: read by file row number first.
 
@@ -542,6 +578,10 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     return _kept_frame(frame, keep_rules, off, alive), report, acc, counts
 
 
+#: With a declared key: one pass returning every row's hash and packed flags (True), or a pass of
+#: the live rows' hashes then a filtered pass of the offending rows (False, default: measured faster on
+#: DuckDB at 10M rows, 4.6-6.5 s against 6.3-7.0 s, alternating in one process). Both give the same report.
+ONE_PASS = False
 _WORD = 62  # flags packed per int64 column (bit 63 left alone: no sign trouble on any engine)
 
 
@@ -605,12 +645,12 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
 
     flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules, known), parsed, normalised)
     eng = [r.flag for r in rules if r.check != "duplicate"]
-    if dup is not None:  # one pass: key hashes and packed flags of every row
+    if dup is not None and ONE_PASS:  # one pass: key hashes and packed flags of every row
         off, cand = _one_pass(flagged, dup, eng, deferred)
-    else:
+    else:  # the live rows' key hashes (when a key is declared), then the offending rows only
+        cand = _candidates(flagged, dup, nw.col("_before"), deferred) if dup is not None else np.zeros(0, "int64")
         hit = nw.any_horizontal(*[nw.col(f) for f in eng], ignore_nulls=True) if eng else nw.lit(False)
         off = _collect(flagged.filter(hit).select("_fno", "_idx", "_before", *eng)).to_pandas()
-        cand = np.zeros(0, "int64")
     before = off["_before"].to_numpy(dtype=bool)
     off["_alive"] = before
     if dup is not None:
