@@ -520,3 +520,23 @@ def test_one_pass_and_two_pass_validation_agree(panel_dir, engine, monkeypatch):
     pd.testing.assert_frame_equal(one.validation_counts, two.validation_counts)
     pd.testing.assert_frame_equal(one.accounting, two.accounting)
     assert set(one.validation["problem"]) >= {"duplicate_id", "pii_cleared", "unknown_code"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_folder_mixing_text_and_numbers_in_one_column(tmp_path, engine):
+    """月收入（万元） as numbers in one file and as text in another: read as text in both (the unit applied
+    once), so the files concatenate and every value equals the eager route's (0.45万元 = 4500 yuan)."""
+    import narwhals as nw
+
+    a = pd.DataFrame({"学号": ["1", "2"], "届别": [2024, 2024], "专业名称": "会计", "毕业去向代码": "10",
+                      "月收入（万元）": [0.45, 0.5]})
+    b = pd.DataFrame({"学号": ["3", "4"], "届别": [2024, 2024], "专业名称": "会计", "毕业去向代码": "10",
+                      "月收入（万元）": ["0.45", "面议"]})
+    a.to_parquet(tmp_path / "毕业生_1.parquet")
+    b.to_parquet(tmp_path / "毕业生_2.parquet")
+    lazy = cm.load(tmp_path, lazy=engine)
+    got = nw.from_native(lazy["graduates"]).lazy().collect().to_pandas().sort_values("student_id")
+    assert got["monthly_salary"].tolist()[:3] == [4500.0, 5000.0, 4500.0] and pd.isna(got["monthly_salary"].iloc[3])
+    assert lazy.validation[["file", "row", "problem"]].values.tolist() == [["毕业生_2.parquet", 2, "unparseable_number"]]
+    eager = cm.load(tmp_path, lazy=False)
+    assert _rows(lazy.validation) == _rows(eager.validation)

@@ -537,7 +537,8 @@ def _scan_one(f: Path, engine: str) -> Any:
 
 
 def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: str, *, pii: str,
-                    salt: str | bytes | None) -> tuple[str, Any, dict[str, str], list[pd.DataFrame], dict[str, float]]:
+                    salt: str | bytes | None, force_text: frozenset[str] = frozenset(),
+                    ) -> tuple[str, Any, dict[str, str], list[pd.DataFrame], dict[str, float]]:
     """Scan one Parquet file with canonical names, money in yuan, personal data removed or hashed, typed ids.
 
     Also returns the text columns to normalise per distinct value (column -> unit of its header).
@@ -578,8 +579,8 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
                 dropped(c, "删除")
             continue
         dtype = schema[c]
-        if dtype == nw.String or (kind in ("str", "category", "bool") and dtype != nw.Boolean) or (
-                kind == "code" and dtype.is_float()):
+        if dtype == nw.String or canon in force_text or (kind in ("str", "category", "bool") and dtype != nw.Boolean) \
+                or (kind == "code" and dtype.is_float()):
             # text (or numbers where labels belong, or 10.0-mangled codes): normalised per distinct value
             e = e.cast(nw.String)
             if kind in TEXT_KINDS:
@@ -588,6 +589,8 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
             e = e.cast(nw.String)  # integer ids and codes: their digits are the text
         elif kind == "year" and dtype.is_numeric():
             e = e.cast(nw.Int64)
+        elif kind == "float":  # one type across the files of a folder (Int64 in one, Float64 in another)
+            e = e.cast(nw.Float64) * mult if mult != 1.0 else e.cast(nw.Float64)
         elif mult != 1.0:
             e = e * mult
         exprs.append(e.alias(canon))
@@ -622,6 +625,17 @@ def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: s
     for fno, (f, name, engine) in enumerate(files):
         t, frame, headers, probs, text = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
         by_table.setdefault((t, engine), []).append((frame, name, headers, probs, text))
+    # a column stored as text in one file of a table and as numbers in another is read as text in all
+    # of them (the numbers' unit applied once, by the text parser), so the files concatenate
+    where = {name: (fno, f) for fno, (f, name, _) in enumerate(files)}
+    for (_t, engine), items in by_table.items():
+        union = frozenset(k for it in items for k in it[4])
+        for i, it in enumerate(items):
+            if not union <= set(it[4]):
+                fno, f = where[it[1]]
+                _, frame, headers, probs, text = _canonical_scan(f, it[1], forced, fno, engine, pii=pii, salt=salt,
+                                                                 force_text=union)
+                items[i] = (frame, it[1], headers, probs, text)
     out: dict[str, tuple[Any, ...]] = {}
     names = [name for _, name, _ in files]
     for (t, engine), items in by_table.items():
