@@ -481,11 +481,11 @@ def test_code_screen_lets_through_only_what_the_eager_parser_leaves_alone(v):
 def test_hash_collisions_never_flag_a_row(panel_dir, engine, monkeypatch):
     """Repeated keys are found through 64-bit hashes; a collision must cost time, never a row. With every
     key hashed alike (all rows candidates) the report, counts and accounting are unchanged."""
-    import coopmetrics.rules_validation as rv
+    import coopmetrics.rules_passes as rp
 
     honest = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
-    real = rv.key_hash
-    monkeypatch.setattr(rv, "key_hash", lambda frame, key: real(frame, key).with_columns(
+    real = rp.key_hash
+    monkeypatch.setattr(rp, "key_hash", lambda frame, key: real(frame, key).with_columns(
         (nw.col("_h") * 0).alias("_h")))
     colliding = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
     pd.testing.assert_frame_equal(colliding.validation, honest.validation)
@@ -510,11 +510,11 @@ def test_ids_excel_destroyed_are_never_duplicates_of_each_other(tmp_path, engine
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_one_pass_and_two_pass_validation_agree(panel_dir, engine, monkeypatch):
-    import coopmetrics.rules_validation as rv
+    import coopmetrics.rules_passes as rp
 
-    monkeypatch.setattr(rv, "ONE_PASS", False)
+    monkeypatch.setattr(rp, "ONE_PASS", False)
     two = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
-    monkeypatch.setattr(rv, "ONE_PASS", True)
+    monkeypatch.setattr(rp, "ONE_PASS", True)
     one = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
     pd.testing.assert_frame_equal(one.validation, two.validation)
     pd.testing.assert_frame_equal(one.validation_counts, two.validation_counts)

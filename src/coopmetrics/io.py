@@ -225,13 +225,15 @@ def load(
         ``True`` (= ``"polars"``): the table stays a lazy scan (DuckDB relation or
         Polars LazyFrame, which :func:`coopmetrics.compute` aggregates) and its rows
         are validated by the engine through the declared rules of
-        :mod:`coopmetrics.rules_validation` in two passes (exact counts, first
-        ``first_k`` rows per rule); ``"pandas"`` runs the same rules on a pandas
-        frame. ``"auto"`` (default): DuckDB for Parquet files of at least
-        :data:`LAZY_AUTO_ROWS` (200,000) rows, eager otherwise. On the lazy route ``row`` in the
-        report is the record number in the Parquet file (file row index + 1, as on the eager
-        route), text cells are not
-        re-normalised (Parquet is typed) and ``pii="hash"`` runs on Polars.
+        :mod:`coopmetrics.rules_validation` (exact counts, first ``first_k`` rows per
+        rule); ``"pandas"`` runs the same rules on a pandas frame. ``"auto"`` (default):
+        DuckDB for Parquet files of at least :data:`LAZY_AUTO_ROWS` (200,000) rows, eager
+        otherwise. On the lazy route ``row`` in the report is the record number in the
+        Parquet file (file row index + 1, as on the eager route); text columns are normalised
+        by the eager parsers once per distinct value (:mod:`coopmetrics.lazy_normalise`), but
+        totals rows, wide surveys, Likert text and text dates are not (``docs/loading.md``
+        §8a); ``pii="hash"`` runs on Polars. After all tables are loaded, the cross-table
+        links of :data:`coopmetrics.schema.LINKS` are checked (``unlinked_id``).
     table : str, optional
         Force the table of a single file whose name and headers are ambiguous.
     first_k : int or None, default 20

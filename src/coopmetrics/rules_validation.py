@@ -8,9 +8,10 @@ Polars and DuckDB (:func:`validate_frame`), drive the rules table in ``docs/load
 (:func:`rules_markdown`) and the row accounting.
 
 Rules run in stages, as in the eager path: *cell* rules (range, negative money, category
-list, personal-data pattern) test every row; *row* rules exclude rows in order (impossible
-required year, then each blank required value, then a duplicate key among the rows still
-alive); *kept* rules (unknown destination code) test only the rows that survive.
+list, personal-data pattern, a text the eager parser reports — ``parse``) test every row; *row*
+rules exclude rows in order (impossible required year, then each blank required value, then a
+duplicate key among the rows still alive); *kept* rules (unknown destination code) test only the
+rows that survive; *link* rules (:mod:`coopmetrics.links`) compare two loaded tables.
 
 Examples
 --------
@@ -28,8 +29,21 @@ from typing import Any, Literal
 
 import narwhals as nw
 
+from . import rules_passes as passes
 from .codes import _FAMILIES, DESTINATION_CODES
 from .privacy import _PII_STRICT
+from .rules_passes import (  # noqa: F401  (re-exported: links and lazy_normalise use them)
+    _ROW_SHIFT,
+    _candidates,
+    _collect,
+    _na_int,
+    _one_pass,
+    _resolve_duplicates,
+    _rows_by_idx,
+    _small,
+    _Unclean,
+    key_hash,
+)
 from .schema import LINKS, TABLES
 
 __all__ = ["Rule", "RULES", "COUNT_COLUMNS", "rules_for", "rules_markdown", "flag_name", "add_flags",
@@ -258,121 +272,6 @@ def rules_markdown() -> str:
     return "\n".join(lines)
 
 
-def key_hash(frame: Any, key: Sequence[str]) -> Any:
-    """Add ``_h``, a 64-bit hash of the key columns, computed by the frame's own engine.
-
-    Grouping 10M distinct string keys is the costliest step of validation; grouping their integer
-    hashes is several times cheaper. A hash is only a candidate filter: rows whose hash repeats are
-    compared again on the real key (:func:`_resolve_duplicates`), so a collision never flags a row.
-    Equal keys always hash alike (nulls included, as the eager ``duplicated`` treats them).
-    """
-    native = frame.to_native()
-    impl = frame.implementation
-    if impl.is_duckdb():
-        import duckdb
-
-        h = duckdb.FunctionExpression("hash", *[duckdb.ColumnExpression(k) for k in key])
-        return nw.from_native(native.select(duckdb.StarExpression(), h.alias("_h")))
-    if impl.is_polars():
-        import polars as pl
-
-        return nw.from_native(native.with_columns(pl.struct(list(key)).hash(seed=17).alias("_h")))
-    import pandas as pd
-
-    h = pd.util.hash_pandas_object(native[list(key)], index=False).to_numpy()
-    return nw.from_native(native.assign(_h=h)).lazy()
-
-
-def _collect(frame: Any) -> Any:
-    """Collect a narwhals LazyFrame (Polars with its streaming engine: bounded memory)."""
-    if frame.implementation.is_polars():
-        return frame.collect(engine="streaming")
-    return frame.collect()
-
-
-def _small(frame: Any, data: dict[str, Any], schema: dict[str, Any] | None = None) -> Any:
-    """A small lazy table of ``data`` on the same backend as ``frame`` (for joins)."""
-    impl = frame.implementation
-    df = nw.from_dict(data, schema=schema, backend="pandas" if impl.is_pandas() else "pyarrow")
-    return df.lazy() if impl.is_pandas() else df.lazy(backend=impl)
-
-
-class _Unclean(Exception):
-    """A deferred key column holds text that needs parsing: validate again with it normalised."""
-
-
-def _candidates(frame: Any, rule: Rule, alive: nw.Expr, deferred: Sequence[str] = ()) -> Any:
-    """``_idx`` of the live rows whose key hash repeats among the live rows (numpy int64, sorted).
-
-    The engine computes one 64-bit hash per live row and returns it with the row's ``_idx``
-    (narrow integer columns); numpy sorts the hashes and keeps those seen twice or more. Sorting
-    integers is several times faster than a hash aggregation over 10M distinct string keys, and
-    no later pass has to hash or join again: the few candidate rows are fetched by row number.
-    """
-    import numpy as np
-
-    hashed = key_hash(frame, rule.key).filter(alive)
-    cols = [nw.col("_h"), nw.col("_idx")]
-    if deferred:  # the same pass screens the key text (学号 is read here anyway): no pass of its own
-        from .lazy_normalise import clean_text_expr
-
-        unclean = nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True)
-        # live rows, plus any row whose key text needs parsing (then everything is redone): no nulls
-        hashed = key_hash(frame, rule.key).with_columns(unclean.alias("_u")).filter(alive | nw.col("_u"))
-        cols = [nw.col("_h"), nw.col("_idx"), nw.col("_u")]
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    got = _collect(hashed.select(*cols)).to_arrow()
-    hs, idx = got.column("_h"), got.column("_idx")
-    if deferred:
-        if pc.any(got.column("_u")).as_py():
-            raise _Unclean
-    s = np.sort(hs.to_numpy())
-    rep = np.unique(s[1:][s[1:] == s[:-1]])
-    if not len(rep):
-        return np.zeros(0, dtype="int64")
-    # which rows carry a repeated hash: one hash look-up per row in Arrow's C++ kernel
-    mask = pc.is_in(hs, value_set=pa.array(rep, type=hs.type))
-    return np.sort(pc.filter(idx, mask).to_numpy()).astype("int64")
-
-
-def _rows_by_idx(frame: Any, idx: Any, columns: Sequence[str]) -> Any:
-    """The rows of ``frame`` with these ``_idx`` (a few), as pandas: read by file row number first.
-
-    ``_r0`` is the Parquet reader's own row number on DuckDB, so the filter skips row groups.
-    """
-    import pandas as pd
-
-    if not len(idx):
-        return pd.DataFrame({c: [] for c in ["_idx", *columns]})
-    rows = sorted({int(i) % _ROW_SHIFT - 1 for i in idx})
-    if len(idx) <= 100_000:
-        sub = frame.filter(nw.col("_r0").is_in(rows)).filter(nw.col("_idx").is_in([int(i) for i in idx]))
-    else:  # many: a join with the small table of wanted rows (an IN list that long is slow to plan)
-        sub = frame.join(_small(frame, {"_idx": idx}), on="_idx", how="inner")
-    return _collect(sub.select("_idx", *columns)).to_pandas()
-
-
-def _resolve_duplicates(cand: Any, rule: Rule) -> tuple[Any, Any]:
-    """Repeated keys among the candidate rows (``_idx`` + key columns), on the real key.
-
-    The first by ``_idx`` of each key is kept; returns the ``_idx`` of the others and, for
-    each, the ``_idx`` of that first occurrence.
-    """
-    live = cand.sort_values("_idx", kind="stable")
-    dup = live.duplicated(subset=list(rule.key), keep="first").to_numpy()
-    first = live.groupby(list(rule.key), dropna=False, sort=False)["_idx"].transform("first").to_numpy()
-    return live["_idx"].to_numpy()[dup].astype("int64"), first[dup].astype("int64")
-
-
-def _na_int(n: int) -> Any:
-    """``n`` missing values of a nullable integer column."""
-    import pandas as pd
-
-    return pd.array([None] * n, dtype="Int64")
-
-
 #: A personal-data pattern is tested on the distinct values of a column with at most this many of them.
 DISTINCT_LIMIT = 200_000
 
@@ -392,7 +291,7 @@ def distinct_matches(frame: Any, rules: Sequence[Rule], known: dict[str, list[An
     for r in rules:
         if r.check != "pii_pattern":
             continue
-        if known and r.column in known:  # listed already while normalising the column's text
+        if known and r.column in known and len(known[r.column]) <= DISTINCT_LIMIT:  # listed while normalising
             vals = [str(v) for v in known[r.column]]
         else:
             # group_by, not unique(): narwhals' lazy unique() is a window over every row in DuckDB
@@ -469,7 +368,6 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, 
 #: Columns of :attr:`Dataset.validation_counts`: exact counts per rule, column and input.
 COUNT_COLUMNS = ["table", "file", "sheet", "column", "problem", "action", "rows", "listed"]
 
-_ROW_SHIFT = 2 ** 40  # _idx = file number * 2**40 + file row index: one sortable integer per input row
 
 
 def _text(v: object) -> str:
@@ -486,10 +384,12 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
                    _defer: bool = True) -> tuple[Any, Any, Any, Any]:
     """Validate a canonical narwhals frame by its rules, the engine doing the row work.
 
-    Passes over the data: (1) the repeated keys (one hash aggregation, only keys seen
-    twice collected); (2) the offending rows only (``_fno``, ``_idx`` and one boolean per
-    rule), from which exact counts, the accounting and the first K rows per rule and
-    file are computed; (3) the values of those first K rows; a row count per input.
+    Passes over the data: text columns normalised per distinct value
+    (:mod:`coopmetrics.lazy_normalise`); the key hashes of the live rows (sorted in numpy;
+    the key text screened in the same pass); the offending rows only (``_fno``, ``_idx`` and one
+    boolean per rule), from which exact counts, the accounting and the first K rows per rule and
+    file are computed; the key values of the rows whose hash repeats and the values of those first
+    K rows, read back by row number; a row count per input (:mod:`coopmetrics.rules_passes`).
     The returned kept frame stays lazy: excluded rows removed by an anti-join on the
     (small) table of excluded row numbers, cells cleared by the same expressions.
 
@@ -578,58 +478,6 @@ def validate_frame(frame: Any, table: str, files: Sequence[str], headers: dict[s
     return _kept_frame(frame, keep_rules, off, alive), report, acc, counts
 
 
-#: With a declared key: one pass returning every row's hash and packed flags (True), or a pass of
-#: the live rows' hashes then a filtered pass of the offending rows (False, default: measured faster on
-#: DuckDB at 10M rows, 4.6-6.5 s against 6.3-7.0 s, alternating in one process). Both give the same report.
-ONE_PASS = False
-_WORD = 62  # flags packed per int64 column (bit 63 left alone: no sign trouble on any engine)
-
-
-def _one_pass(flagged: Any, dup: Rule, eng: Sequence[str], deferred: Sequence[str]) -> tuple[Any, Any]:
-    """Every row's key hash, row number, alive-before-duplicates and rule flags in **one** scan.
-
-    The flags travel packed into int64 words (one bit per rule), so the pass returns ~25 bytes a row
-    (10M rows: ~250 MB of Arrow, freed at once) instead of a second full scan for the offending rows.
-    numpy then finds the rows whose hash repeats among the live ones (sort; Arrow's ``is_in``) and
-    unpacks the flags of the rows that break some rule. Returns ``(offending rows, candidate _idx)``.
-    """
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    words = [nw.sum_horizontal(*[nw.col(f).cast(nw.Int64) * (1 << k) for k, f in enumerate(eng[w:w + _WORD])])
-             .alias(f"_w{w // _WORD}") for w in range(0, len(eng), _WORD)]
-    cols: list[Any] = [nw.col("_idx"), nw.col("_before"), nw.col("_h"), *words]
-    if deferred:  # the same pass screens the key text (学号 is read here anyway): no pass of its own
-        from .lazy_normalise import clean_text_expr
-
-        cols.append(nw.any_horizontal(*[clean_text_expr(c, "code") for c in deferred], ignore_nulls=True)
-                    .alias("_u"))
-    got = _collect(key_hash(flagged, dup.key).select(*cols)).to_arrow()
-    if deferred and pc.any(got.column("_u")).as_py():
-        raise _Unclean
-    before = got.column("_before").to_numpy(zero_copy_only=False)
-    all_idx = got.column("_idx").to_numpy()
-    hs = got.column("_h").to_numpy()[before]
-    srt = np.sort(hs)
-    rep = np.unique(srt[1:][srt[1:] == srt[:-1]])
-    del srt
-    cand = np.sort(all_idx[before][pc.is_in(pa.array(hs), value_set=pa.array(rep)).to_numpy(
-        zero_copy_only=False)]) if len(rep) else np.zeros(0, "int64")
-    del hs
-    packed = [got.column(f"_w{i}").to_numpy() for i in range(len(words))]
-    hit = packed[0] != 0 if packed else np.zeros(got.num_rows, dtype=bool)
-    for w in packed[1:]:
-        hit |= w != 0
-    rows = np.flatnonzero(hit)
-    idx = all_idx[rows]
-    off = pd.DataFrame({"_fno": idx // _ROW_SHIFT, "_idx": idx, "_before": before[rows]})
-    for k, f in enumerate(eng):
-        off[f] = (packed[k // _WORD][rows] >> (k % _WORD)) & 1 != 0
-    return off, cand.astype("int64")
-
-
 def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple[str, str], list[str]],
                known: dict[str, list[Any]], deferred: Sequence[str] = (), normalised: Sequence[str] = ()) -> Any:
     """The offending rows as pandas: ``_fno``, ``_idx``, ``_alive`` and one boolean per rule.
@@ -645,7 +493,7 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
 
     flagged, dup = add_flags(frame, table, rules, distinct_matches(frame, rules, known), parsed, normalised)
     eng = [r.flag for r in rules if r.check != "duplicate"]
-    if dup is not None and ONE_PASS:  # one pass: key hashes and packed flags of every row
+    if dup is not None and passes.ONE_PASS:  # one pass: key hashes and packed flags of every row
         off, cand = _one_pass(flagged, dup, eng, deferred)
     else:  # the live rows' key hashes (when a key is declared), then the offending rows only
         cand = _candidates(flagged, dup, nw.col("_before"), deferred) if dup is not None else np.zeros(0, "int64")
