@@ -68,7 +68,7 @@ _CLEAN = {
 }
 #: A code needing the parser (the eager fast path's complement, one expression): a character outside
 #: [0-9A-Za-z_-], Excel's 1E5 form, 16+ digits (Excel's 15 significant digits padded), a blank word.
-_UNCLEAN_CODE = r"[^0-9A-Za-z_-]|^[0-9]+[eE][0-9]+$|^[0-9]{16,}$|^(?i:nan|null|na|nat)$|^$"
+_UNCLEAN_CODE = r"[^0-9A-Za-z_-]|^-?[0-9]+[eE]-?[0-9]+$|^[0-9]{16,}$|^(?i:nan|null|na|nat)$|^$"
 _TARGET = {"str": nw.String, "code": nw.String, "category": nw.String, "bool": nw.Boolean, "year": nw.Int64,
            "int": nw.Int64, "float": nw.Float64}
 
