@@ -540,3 +540,25 @@ def test_folder_mixing_text_and_numbers_in_one_column(tmp_path, engine):
     assert lazy.validation[["file", "row", "problem"]].values.tolist() == [["毕业生_2.parquet", 2, "unparseable_number"]]
     eager = cm.load(tmp_path, lazy=False)
     assert _rows(lazy.validation) == _rows(eager.validation)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_long_lists_of_bad_values_are_joined_with_the_same_report(tmp_path, engine, monkeypatch):
+    """Many distinct unparseable texts / personal-data cells: flags come from a join instead of an IN
+    list (an engine tests IN lists entry by entry); the report must not change."""
+    import coopmetrics.rules_passes as rp
+    import coopmetrics.rules_validation as rv
+
+    n = 40
+    g = pd.DataFrame({"学号": [f"S{i:03d}" for i in range(n)], "届别": 2024, "专业名称": "会计",
+                      "毕业去向代码": "10", "月收入": [f"约{i}千" if i % 2 else str(4000 + i) for i in range(n)],
+                      "合作企业": [f"联系人1391234{i:04d}" if i % 3 == 0 else "甲公司" for i in range(n)]})
+    g.to_parquet(tmp_path / "毕业生.parquet")
+    listed = cm.load(tmp_path / "毕业生.parquet", lazy=engine, first_k=None)
+    monkeypatch.setattr(rv, "_IN_LIST_MAX", 2)
+    monkeypatch.setattr(rp, "_ROWS_IN_LIST", 2)
+    joined = cm.load(tmp_path / "毕业生.parquet", lazy=engine, first_k=None)
+    pd.testing.assert_frame_equal(joined.validation, listed.validation)
+    counts = joined.validation_counts.set_index("problem")["rows"]
+    assert counts["unparseable_number"] == n // 2 and counts["pii_cleared"] == len(range(0, n, 3))
+    assert _rows(joined.validation) == _rows(cm.load(tmp_path / "毕业生.parquet", lazy=False).validation)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["key_hash", "ONE_PASS"]
 
 _ROW_SHIFT = 2 ** 40  # _idx = file number * 2**40 + file row index: one sortable integer per input row
+#: Rows read back by an IN list on the file row number (skips row groups) up to this many; more by a join.
+_ROWS_IN_LIST = 1000
 
 
 def key_hash(frame: Any, key: Sequence[str]) -> Any:
@@ -119,9 +121,9 @@ def _rows_by_idx(frame: Any, idx: Any, columns: Sequence[str]) -> Any:
     if not len(idx):
         return pd.DataFrame({c: [] for c in ["_idx", *columns]})
     rows = sorted({int(i) % _ROW_SHIFT - 1 for i in idx})
-    if len(idx) <= 100_000:
+    if len(idx) <= _ROWS_IN_LIST:  # an IN list is tested entry by entry per row: short lists only
         sub = frame.filter(nw.col("_r0").is_in(rows)).filter(nw.col("_idx").is_in([int(i) for i in idx]))
-    else:  # many: a join with the small table of wanted rows (an IN list that long is slow to plan)
+    else:  # many: a join with the small table of wanted rows (10M rows x 30,000 values: 5 s as a list, 0.7 s)
         sub = frame.join(_small(frame, {"_idx": idx}), on="_idx", how="inner")
     return _collect(sub.select("_idx", *columns)).to_pandas()
 

@@ -306,6 +306,10 @@ def distinct_matches(frame: Any, rules: Sequence[Rule], known: dict[str, list[An
     return out
 
 
+#: Longest list of values tested by ``is_in`` per row; longer lists become a join with a small table.
+_IN_LIST_MAX = 256
+
+
 def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, list[str]] | None = None,
               parsed: dict[tuple[str, str], list[str]] | None = None,
               normalised: Sequence[str] = ()) -> tuple[Any, Rule | None]:
@@ -313,7 +317,7 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, 
 
     Row rules are applied in order (a row excluded by one is not tested by the next); ``_before``
     says the row is alive before the duplicate rule, the last row rule, which needs the whole
-    table and is resolved on the collected candidates (:func:`_candidates`). Kept rules are the
+    table and is resolved on the collected candidates (:mod:`coopmetrics.rules_passes`). Kept rules are the
     raw test here; :func:`validate_frame` restricts them to the surviving rows.
     Returns the frame and the duplicate rule (None when the table's key is not all present).
     ``parsed`` (``(column, problem) -> raw values``, from :mod:`coopmetrics.lazy_normalise`) are the
@@ -321,10 +325,21 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, 
     problem also holds for them (``parse`` rules, and ``in_list`` on a ``normalised`` column: only for them).
     """
     parsed = parsed or {}
+    # an engine tests `x IN (list)` against every list entry: a long list of raw texts is joined instead
+    marks: dict[tuple[str, str], str] = {}
+    for (col, problem), raws in parsed.items():
+        if len(raws) > _IN_LIST_MAX and f"_raw_{col}" in frame.collect_schema().names():
+            mark = f"_pf_{problem}_{col}"
+            frame = frame.join(_small(frame, {f"_raw_{col}": raws, mark: [True] * len(raws)},
+                                      {f"_raw_{col}": nw.String(), mark: nw.Boolean()}), on=f"_raw_{col}", how="left")
+            marks[(col, problem)] = mark
 
     def test(r: Rule) -> nw.Expr:
         raws = parsed.get((r.column, r.problem))
-        from_text = nw.col(f"_raw_{r.column}").is_in(raws).fill_null(False) if raws else None
+        if (r.column, r.problem) in marks:
+            from_text = nw.col(marks[(r.column, r.problem)]).fill_null(False)
+        else:
+            from_text = nw.col(f"_raw_{r.column}").is_in(raws).fill_null(False) if raws else None
         if r.check == "parse" or (r.check == "in_list" and r.column in normalised):
             # a normalised category holds canonical values or null: only its unknown raw texts offend
             return from_text if from_text is not None else nw.lit(False)
@@ -337,7 +352,13 @@ def add_flags(frame: Any, table: str, rules: Sequence[Rule], matches: dict[str, 
     for r in rules:
         if r.stage == "cell" and r.check == "pii_pattern" and r.column in matches:
             hits = matches[r.column]
-            e = nw.col(r.column).cast(nw.String).is_in(hits).fill_null(False) if hits else nw.lit(False)
+            if len(hits) > _IN_LIST_MAX:  # many cells with personal data: a join, not a long IN list
+                mark = f"_pm_{r.column}"
+                frame = frame.join(_small(frame, {r.column: hits, mark: [True] * len(hits)},
+                                          {r.column: nw.String(), mark: nw.Boolean()}), on=r.column, how="left")
+                e = nw.col(mark).fill_null(False)
+            else:
+                e = nw.col(r.column).cast(nw.String).is_in(hits).fill_null(False) if hits else nw.lit(False)
         elif r.stage in ("cell", "kept"):
             e = test(r)
         else:
