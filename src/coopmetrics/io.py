@@ -550,6 +550,7 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
     lf = _scan_one(f, engine)
     schema = lf.collect_schema()
     cols = [c for c in schema.names() if c != "_r0"]
+    canonical = _saved_by_us(f)  # written by save(): values are canonical already, text is not re-parsed
     t = forced or detect_table(f.stem, pd.DataFrame([cols], dtype=object))[0]
     if t is None:
         raise InputError("无法识别这是哪张表", "cannot tell which table this is", file=name,
@@ -585,7 +586,7 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
                 or (kind == "code" and dtype.is_float()):
             # text (or numbers where labels belong, or 10.0-mangled codes): normalised per distinct value
             e = e.cast(nw.String)
-            if kind in TEXT_KINDS:
+            if kind in TEXT_KINDS and (not canonical or canon in force_text):
                 text[canon] = mult
         elif kind == "code":
             e = e.cast(nw.String)  # integer ids and codes: their digits are the text
@@ -651,6 +652,36 @@ def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: s
         out[t] = (kept, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items],
                   {(it[1], ""): it[2] for it in items})
     return out, names
+
+
+#: Key of the Parquet footer metadata :func:`save` writes: the file holds canonical values.
+SAVED_MARK = b"coopmetrics.canonical"
+
+
+def _write_parquet(frame: pd.DataFrame, target: Path, *, canonical: bool) -> None:
+    """Write a table as Parquet; canonical headers get :data:`SAVED_MARK` in the footer.
+
+    A file :func:`save` wrote holds values the loader already normalised, so the lazy route takes
+    its text as it is (no per-distinct-value parsing, no 学号 screen); any other writer's file is
+    normalised as usual.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if canonical:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), SAVED_MARK: b"1"})
+    pq.write_table(table, target)
+
+
+def _saved_by_us(f: Path) -> bool:
+    """Does the Parquet footer carry :data:`SAVED_MARK` (written by :func:`save`)?"""
+    import pyarrow.parquet as pq
+
+    try:
+        return SAVED_MARK in (pq.read_schema(f).metadata or {})
+    except Exception:  # an unreadable footer: the scan reports it
+        return False
 
 
 def save(
@@ -729,7 +760,7 @@ def save(
         if fmt == "csv":
             f.to_csv(target, index=False, encoding=encoding)
         elif fmt == "parquet":
-            f.to_parquet(target, index=False)
+            _write_parquet(f, target, canonical=headers == "canonical")
         else:
             with pd.ExcelWriter(target, engine="openpyxl") as xw:
                 excel_ready(f).to_excel(xw, sheet_name=t, index=False)

@@ -306,6 +306,29 @@ def distinct_matches(frame: Any, rules: Sequence[Rule], known: dict[str, list[An
     return out
 
 
+def _per_rule(flagged: Any, rules: Sequence[Rule], eng: Sequence[str]) -> Any:
+    """The offending rows as pandas (``_fno``, ``_idx``, ``_before``, one boolean per rule): a query per rule.
+
+    Each query returns the ``_idx`` of one rule's offending rows and reads only that rule's columns;
+    the engine's row-group statistics skip the groups where no row can break it (no null 学号, no
+    salary below 0 ...). One query testing all rules at once must evaluate every rule on every row:
+    at 10M rows 1.7 s against ~0.5 s for the fifteen graduates rules one by one.
+    """
+    import numpy as np
+    import pandas as pd
+
+    hits = {f: np.asarray(_collect(flagged.filter(nw.col(f)).select("_idx")).get_column("_idx").to_numpy(),
+                          dtype="int64") for f in eng}
+    idx = np.unique(np.concatenate(list(hits.values()))) if hits else np.zeros(0, "int64")
+    off = pd.DataFrame({"_fno": idx // _ROW_SHIFT, "_idx": idx})
+    for f in eng:
+        off[f] = np.isin(idx, hits[f], assume_unique=True)
+    # alive before the duplicate rule = excluded by no earlier row rule (each flags only rows alive before it)
+    gone = [r.flag for r in rules if r.stage == "row" and r.check != "duplicate" and r.action == "excluded"]
+    off["_before"] = ~off[gone].to_numpy(dtype=bool).any(axis=1) if gone else True
+    return off
+
+
 #: Longest list of values tested by ``is_in`` per row; longer lists become a join with a small table.
 _IN_LIST_MAX = 256
 
@@ -518,8 +541,7 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
         off, cand = _one_pass(flagged, dup, eng, deferred)
     else:  # the live rows' key hashes (when a key is declared), then the offending rows only
         cand = _candidates(flagged, dup, nw.col("_before"), deferred) if dup is not None else np.zeros(0, "int64")
-        hit = nw.any_horizontal(*[nw.col(f) for f in eng], ignore_nulls=True) if eng else nw.lit(False)
-        off = _collect(flagged.filter(hit).select("_fno", "_idx", "_before", *eng)).to_pandas()
+        off = _per_rule(flagged, rules, eng)
     before = off["_before"].to_numpy(dtype=bool)
     off["_alive"] = before
     if dup is not None:
