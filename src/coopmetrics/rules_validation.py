@@ -527,8 +527,9 @@ def _offending(frame: Any, table: str, rules: Sequence[Rule], parsed: dict[tuple
     """The offending rows as pandas: ``_fno``, ``_idx``, ``_alive`` and one boolean per rule.
 
     Engine passes: the distinct values of text columns (personal-data screen), the key hashes of
-    the live rows (sorted in numpy: which rows' hashes repeat), one filtered scan returning the
-    rows that break a rule, and the key values of the few candidate rows (read by row number).
+    the live rows (sorted in numpy: which rows' hashes repeat), one small query per rule returning
+    the rows that break it (:func:`_per_rule`), and the key values of the few candidate rows (read
+    by row number).
     Repeated keys are settled on the real key in pandas, over those rows only; ``_first`` is the
     ``_idx`` of a duplicate's first occurrence.
     """
