@@ -11,8 +11,9 @@ repeated ids, unknown destination codes, negative salaries, impossible years), w
 row groups so generation never holds the file in memory, then runs in fresh processes:
 
 * ``scan``         -- ``compute(engines.scan(file, "duckdb"), "placement_rate", by=BY)``: no validation;
-* ``load-duckdb``  -- ``cm.load(file, lazy="duckdb", first_k=20)`` (two engine passes: exact counts
-  and accounting, first 20 rows per rule) then the same ``compute`` on the returned relation;
+* ``load-duckdb``  -- ``cm.load(file, lazy="duckdb", first_k=20)`` (text columns normalised per
+  distinct value, the key-hash pass, the offending-rows pass, a few rows read back by row number:
+  exact counts and accounting, first 20 rows per rule) then the same ``compute`` on the returned relation;
 * ``load-polars``  -- the same with ``lazy="polars"`` (``--polars``).
 
 It prints wall time (imports excluded; the median of ``--repeat`` alternating runs), the peak resident memory of each child's own address
@@ -22,6 +23,7 @@ rows lie within the planted truth (impossible years and blank ids exactly; repea
 when the twin row drew the same year, so between 0 and the planted number).
 
 The machine is shared (2 cores, six engineers): read ratios measured in one run.
+The file's text columns (学号, codes, 性别 男/女 ...) are stored as text, as a school system writes them.
 """
 
 from __future__ import annotations

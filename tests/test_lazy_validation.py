@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import coopmetrics as cm
+from coopmetrics.cells import _parse_code
 from coopmetrics.io import _locate, _prepare
 from coopmetrics.readers import _read_path
 from coopmetrics.rules_validation import RULES, rules_markdown
@@ -275,3 +277,321 @@ def test_compute_on_the_lazy_table_equals_compute_on_the_eager_one(panel_dir, en
 def test_first_k_must_be_a_count(panel_dir, bad):
     with pytest.raises(cm.errors.InputError, match="first_k"):
         cm.load(panel_dir / "毕业生.parquet", lazy="duckdb", first_k=bad)
+
+
+# --- cross-table links (schema.LINKS): 学号 of 岗位实习 / 问卷 among the kept graduates ----------------
+
+def _linked_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, list[int]]]:
+    """Graduates (the PLANTED panel), internships and survey rows; the truth: file row indices of
+    the rows whose 学号 no kept graduate has."""
+    g = _panel()
+    ids = g["学号"]
+    # internships: known ids, two strangers, the id of row 7 (excluded: impossible year) and of row 12
+    # (a duplicate of row 11: row 11 is kept, so the id is linked)
+    sid = [ids[0], "X001", ids[5], ids[7], "X002", ids[12], ids[30], None]
+    it = pd.DataFrame({"学号": sid, "年份": 2024, "实习单位": [f"企业{i}" for i in range(len(sid))],
+                       "实习时长(月)": 6})
+    sv = pd.DataFrame({"答卷编号": [f"R{i}" for i in range(5)], "年份": 2024, "问卷类型": "就业",
+                       "题目": "总体满意度", "得分": 4, "学号": [ids[1], None, "X003", ids[7], ids[2]]})
+    # internships row 7 has no 学号 (excluded by missing_required_value, never linked); survey row 1 is blank
+    return g, it, sv, {"岗位实习": [1, 3, 4], "问卷": [2, 3]}
+
+
+@pytest.fixture(scope="module")
+def linked_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("linked")
+    g, it, sv, _ = _linked_tables()
+    for name, frame in (("毕业生", g), ("岗位实习", it), ("问卷", sv)):
+        frame.to_parquet(d / f"{name}.parquet")
+        (d / "csv").mkdir(exist_ok=True)
+        frame.to_csv(d / "csv" / f"{name}.csv", index=False)
+    return d
+
+
+def _links(ds: cm.Dataset) -> list[tuple]:
+    v = ds.validation[ds.validation["problem"] == "unlinked_id"]
+    return sorted((f.split(".")[0], int(r), val, a) for f, r, val, a in
+                  v[["file", "row", "value", "action"]].itertuples(index=False))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_link_rule_flags_ids_missing_from_the_kept_graduates(linked_dir, engine):
+    g, it, sv, truth = _linked_tables()
+    ds = cm.load(linked_dir, lazy=engine)
+    frames = {"岗位实习": it, "问卷": sv}
+    want = sorted((f, i + 1, frames[f].loc[i, "学号"], "flagged") for f, rows in truth.items() for i in rows)
+    assert _links(ds) == want
+    # the id of graduate row 7 (excluded) is unlinked, that of the duplicate row 12 (twin kept) is not
+    assert ("岗位实习", 4, g.loc[7, "学号"], "flagged") in want and g.loc[12, "学号"] not in {w[2] for w in want}
+    cnt = ds.validation_counts[ds.validation_counts["problem"] == "unlinked_id"].set_index("file")
+    assert cnt["rows"].to_dict() == {"岗位实习.parquet": 3, "问卷.parquet": 2}
+    # flagged rows are kept: nothing excluded for the link, every row accounted for
+    acc = ds.accounting.set_index("file")
+    assert acc.loc["岗位实习.parquet", ["rows_read", "kept", "excluded"]].tolist() == [8, 7, 1]
+    assert "X001" in set(_collected(ds["internships"])["student_id"])
+
+
+def _collected(frame) -> pd.DataFrame:
+    import narwhals as nw
+
+    return frame if isinstance(frame, pd.DataFrame) else nw.from_native(frame).lazy().collect().to_pandas()
+
+
+def test_link_rule_same_on_every_route_and_in_a_mixed_folder(linked_dir, tmp_path):
+    lazy = {e: cm.load(linked_dir, lazy=e) for e in ENGINES}
+    eager = cm.load(linked_dir / "csv")
+    base = _links(lazy["pandas"])
+    for e in ("polars", "duckdb"):
+        assert _links(lazy[e]) == base
+        v = lazy[e].validation
+        pd.testing.assert_frame_equal(v[v["problem"] == "unlinked_id"].reset_index(drop=True),
+                                      lazy["pandas"].validation.query("problem == 'unlinked_id'")
+                                      .reset_index(drop=True))
+    assert _links(eager) == [(f, r + 1, v, a) for f, r, v, a in base]  # Excel row = record number + 1
+    msg = eager.validation.query("problem == 'unlinked_id'")
+    assert msg["message_en"].str.contains("the student_id of the graduates table").all()
+    assert msg["message_zh"].str.contains("毕业生表的学号").all()
+    # mixed: graduates eager (CSV), internships lazy on DuckDB: the anti-join meets an in-memory roster
+    import shutil
+
+    shutil.copy(linked_dir / "csv" / "毕业生.csv", tmp_path / "毕业生.csv")
+    shutil.copy(linked_dir / "岗位实习.parquet", tmp_path / "岗位实习.parquet")
+    mixed = cm.load(tmp_path, lazy="duckdb")
+    assert [x for x in _links(mixed)] == [x for x in base if x[0] == "岗位实习"]
+    # and the other way round: a lazy roster, eager internships
+    shutil.copy(linked_dir / "毕业生.parquet", tmp_path / "毕业生.parquet")
+    (tmp_path / "毕业生.csv").unlink()
+    (tmp_path / "岗位实习.parquet").unlink()
+    shutil.copy(linked_dir / "csv" / "岗位实习.csv", tmp_path / "岗位实习.csv")
+    other = cm.load(tmp_path, lazy="polars")
+    assert _links(other) == [(f, r + 1, v, a) for f, r, v, a in base if f == "岗位实习"]
+
+
+def test_link_rule_first_k_lists_per_file_counts_all(linked_dir):
+    ds = cm.load(linked_dir, lazy="duckdb", first_k=1)
+    v = ds.validation[ds.validation["problem"] == "unlinked_id"]
+    assert v.groupby("file")["row"].apply(list).to_dict() == {"岗位实习.parquet": [2], "问卷.parquet": [3]}
+    cnt = ds.validation_counts[ds.validation_counts["problem"] == "unlinked_id"].set_index("file")
+    assert cnt.loc[["岗位实习.parquet", "问卷.parquet"], ["rows", "listed"]].values.tolist() == [[3, 1], [2, 1]]
+    assert ds.validation_counts[["rows", "listed"]].dtypes.tolist() == [np.dtype("int64")] * 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_required_cell_cleared_by_a_cell_rule_excludes_the_row(tmp_path, engine):
+    """问卷类型 '毕业生' is not a survey kind: cleared (unknown_category), then blank, so the row is
+    excluded on the eager route; the lazy route must do the same (it once kept such rows)."""
+    sv = pd.DataFrame({"答卷编号": ["R1", "R2", "R3"], "年份": 2024, "问卷类型": ["就业", "毕业生", "就业"],
+                       "题目": "总体满意度", "得分": 4})
+    sv.to_parquet(tmp_path / "问卷.parquet")
+    sv.to_csv(tmp_path / "问卷.csv", index=False)
+    lazy = cm.load(tmp_path / "问卷.parquet", lazy=engine)
+    eager = cm.load(tmp_path / "问卷.csv")
+    assert _key(lazy.validation, shift=1) == _key(eager.validation)
+    assert {(p, int(r)) for p, r in lazy.validation[["problem", "row"]].itertuples(index=False)} == {
+        ("unknown_category", 2), ("missing_required_value", 2)}
+    assert lazy.accounting[["rows_read", "kept", "excluded"]].values.tolist() == [[3, 2, 1]]
+
+
+# --- item 4: text normalised per distinct value on the lazy route ------------------------------------
+
+def _messy_raw() -> pd.DataFrame:
+    """The shipped messy export's cells exactly as text (as a school system might write Parquet), with
+    a 毕业年份 column (the CSV takes it from its title row, which Parquet has not) and extra planted mess."""
+    csv = SAMPLE_DIR / "messy" / "毕业生.csv"
+    sh = _read_path(csv, csv.name)[0]
+    t, raw, first_row, _, _ = _locate(sh, None, strict=False)
+    raw = raw.astype(object).where(raw.notna(), None).reset_index(drop=True)
+    raw = raw.apply(lambda c: c.map(lambda v: None if v is None else str(v)))
+    raw.columns = [str(c) for c in raw.columns]
+    raw["毕业年份"] = "2024届"
+    money = next(c for c in raw.columns if c.startswith("月收入"))
+    # planted at known row indices: full-width digits, 万元 text, thousands separator, junk, a blank word,
+    # spaced and Excel-mangled ids, yes/no words, an unknown gender, a year Excel stored as a date
+    raw.loc[3, money] = "４８００"
+    raw.loc[4, money] = "0.45万"
+    raw.loc[5, money] = "5,200"
+    raw.loc[6, money] = "面议"
+    raw.loc[7, money] = "nan"
+    raw.loc[8, "学号"] = "2021 0100 99"
+    raw.loc[9, "毕业去向代码"] = "1.0E+1"
+    raw.loc[10, "性别"] = "未知x"
+    raw.loc[11, "性别"] = " 男 "
+    raw.loc[12, "毕业年份"] = "2024.0"
+    raw.loc[13, "专业名称"] = "数控技术　"  # ideographic space
+    return raw
+
+
+@pytest.fixture(scope="module")
+def messy_parquet(tmp_path_factory):
+    d = tmp_path_factory.mktemp("messy_pq")
+    _messy_raw().to_parquet(d / "毕业生.parquet")
+    return d / "毕业生.parquet"
+
+
+def _rows(report: pd.DataFrame) -> list[tuple]:
+    rep = report[report["row"].notna()]
+    return sorted(tuple(r) for r in rep[["row", "column", "value", "problem", "action", "message_en"]]
+                  .astype(str).itertuples(index=False))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_messy_text_parquet_lazy_equals_eager(messy_parquet, engine):
+    eager = cm.load(messy_parquet, lazy=False)  # the eager cell parsers, cell by distinct cell
+    lazy = cm.load(messy_parquet, lazy=engine)
+    assert _rows(lazy.validation) == _rows(eager.validation)
+    cols = ["rows_read", "kept", "fixed", "excluded"]
+    assert lazy.accounting[cols].values.tolist() == eager.accounting[cols].values.tolist()
+    want = eager["graduates"].sort_values("student_id").reset_index(drop=True)
+    got = _collected(lazy["graduates"])[list(want.columns)].sort_values("student_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.astype(object).where(got.notna(), None),
+                                  want.astype(object).where(want.notna(), None), check_dtype=False)
+    # hand-checked planted values (record number = index + 1)
+    g = got.set_index("student_id")
+    raw = _messy_raw()
+
+    def sid(i: int) -> str:  # the repaired id of row i (2021010010.0 -> 2021010010), by the eager parser
+        return _parse_code(raw.loc[i, "学号"])[0]
+
+    assert g.loc[sid(3), "monthly_salary"] == 4800.0       # full-width digits
+    assert g.loc[sid(4), "monthly_salary"] == 4500.0       # 0.45万
+    assert g.loc[sid(5), "monthly_salary"] == 5200.0       # 5,200
+    assert pd.isna(g.loc[sid(6), "monthly_salary"])        # 面议: unparseable, cleared
+    assert "2021010099" in g.index                                           # spaces removed
+    assert g.loc[sid(9), "destination_code"] == "10"
+    assert g.loc[sid(11), "gender"] == "male"
+    assert pd.isna(g.loc[sid(10), "gender"])
+    assert g.loc[sid(13), "major"] == "数控技术"
+    assert (got["grad_year"] == 2024).all()
+    probs = {(int(r), p) for r, p in lazy.validation[["row", "problem"]].dropna().itertuples(index=False)}
+    assert {(7, "unparseable_number"), (9, "spaces_removed"), (11, "unknown_category")} <= probs
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789AaEeNnTtUuLl_- .+'１,")), max_size=20) | st.sampled_from(
+    ["nan", "NaN", "NULL", "na", "NaT", "", "1E10", "-0E0", "1e-5", "12345678901234567890"]))
+def test_code_screen_lets_through_only_what_the_eager_parser_leaves_alone(v):
+    """The lazy route takes a code matching no part of the screen as it is: the eager parser must agree."""
+    from coopmetrics.lazy_normalise import _UNCLEAN_CODE
+
+    if not re.search(_UNCLEAN_CODE, v):
+        assert _parse_code(v) == (v, None)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hash_collisions_never_flag_a_row(panel_dir, engine, monkeypatch):
+    """Repeated keys are found through 64-bit hashes; a collision must cost time, never a row. With every
+    key hashed alike (all rows candidates) the report, counts and accounting are unchanged."""
+    import coopmetrics.rules_passes as rp
+
+    honest = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    real = rp.key_hash
+    monkeypatch.setattr(rp, "key_hash", lambda frame, key: real(frame, key).with_columns(
+        (nw.col("_h") * 0).alias("_h")))
+    colliding = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    pd.testing.assert_frame_equal(colliding.validation, honest.validation)
+    pd.testing.assert_frame_equal(colliding.validation_counts, honest.validation_counts)
+    pd.testing.assert_frame_equal(colliding.accounting, honest.accounting)
+    assert (colliding.validation["problem"] == "duplicate_id").sum() == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ids_excel_destroyed_are_never_duplicates_of_each_other(tmp_path, engine):
+    """4.10102E+17 twice: both flagged precision_lost, neither excluded as a duplicate (as eagerly)."""
+    g = pd.DataFrame({"学号": ["4.10102E+17", "4.10102E+17", "2024 0001", "20240001"], "届别": "2024",
+                      "专业名称": "会计", "毕业去向代码": "10"})
+    g.to_parquet(tmp_path / "毕业生.parquet")
+    lazy = cm.load(tmp_path / "毕业生.parquet", lazy=engine)
+    eager = cm.load(tmp_path / "毕业生.parquet", lazy=False)
+    assert _rows(lazy.validation) == _rows(eager.validation)
+    got = {(int(r), p) for r, p in lazy.validation[["row", "problem"]].dropna().itertuples(index=False)}
+    # rows 1-2 lost digits (kept, flagged); row 3's spaces removed, so row 4 repeats it and is excluded
+    assert got == {(1, "precision_lost"), (2, "precision_lost"), (3, "spaces_removed"), (4, "duplicate_id")}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_pass_and_two_pass_validation_agree(panel_dir, engine, monkeypatch):
+    import coopmetrics.rules_passes as rp
+
+    monkeypatch.setattr(rp, "ONE_PASS", False)
+    two = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    monkeypatch.setattr(rp, "ONE_PASS", True)
+    one = cm.load(panel_dir / "毕业生.parquet", lazy=engine)
+    pd.testing.assert_frame_equal(one.validation, two.validation)
+    pd.testing.assert_frame_equal(one.validation_counts, two.validation_counts)
+    pd.testing.assert_frame_equal(one.accounting, two.accounting)
+    assert set(one.validation["problem"]) >= {"duplicate_id", "pii_cleared", "unknown_code"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_folder_mixing_text_and_numbers_in_one_column(tmp_path, engine):
+    """月收入（万元） as numbers in one file and as text in another: read as text in both (the unit applied
+    once), so the files concatenate and every value equals the eager route's (0.45万元 = 4500 yuan)."""
+    import narwhals as nw
+
+    a = pd.DataFrame({"学号": ["1", "2"], "届别": [2024, 2024], "专业名称": "会计", "毕业去向代码": "10",
+                      "月收入（万元）": [0.45, 0.5]})
+    b = pd.DataFrame({"学号": ["3", "4"], "届别": [2024, 2024], "专业名称": "会计", "毕业去向代码": "10",
+                      "月收入（万元）": ["0.45", "面议"]})
+    a.to_parquet(tmp_path / "毕业生_1.parquet")
+    b.to_parquet(tmp_path / "毕业生_2.parquet")
+    lazy = cm.load(tmp_path, lazy=engine)
+    got = nw.from_native(lazy["graduates"]).lazy().collect().to_pandas().sort_values("student_id")
+    assert got["monthly_salary"].tolist()[:3] == [4500.0, 5000.0, 4500.0] and pd.isna(got["monthly_salary"].iloc[3])
+    assert lazy.validation[["file", "row", "problem"]].values.tolist() == [["毕业生_2.parquet", 2, "unparseable_number"]]
+    eager = cm.load(tmp_path, lazy=False)
+    assert _rows(lazy.validation) == _rows(eager.validation)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_long_lists_of_bad_values_are_joined_with_the_same_report(tmp_path, engine, monkeypatch):
+    """Many distinct unparseable texts / personal-data cells: flags come from a join instead of an IN
+    list (an engine tests IN lists entry by entry); the report must not change."""
+    import coopmetrics.rules_passes as rp
+    import coopmetrics.rules_validation as rv
+
+    n = 40
+    g = pd.DataFrame({"学号": [f"S{i:03d}" for i in range(n)], "届别": 2024, "专业名称": "会计",
+                      "毕业去向代码": "10", "月收入": [f"约{i}千" if i % 2 else str(4000 + i) for i in range(n)],
+                      "合作企业": [f"联系人1391234{i:04d}" if i % 3 == 0 else "甲公司" for i in range(n)]})
+    g.to_parquet(tmp_path / "毕业生.parquet")
+    listed = cm.load(tmp_path / "毕业生.parquet", lazy=engine, first_k=None)
+    monkeypatch.setattr(rv, "_IN_LIST_MAX", 2)
+    monkeypatch.setattr(rp, "_ROWS_IN_LIST", 2)
+    joined = cm.load(tmp_path / "毕业生.parquet", lazy=engine, first_k=None)
+    pd.testing.assert_frame_equal(joined.validation, listed.validation)
+    counts = joined.validation_counts.set_index("problem")["rows"]
+    assert counts["unparseable_number"] == n // 2 and counts["pii_cleared"] == len(range(0, n, 3))
+    assert _rows(joined.validation) == _rows(cm.load(tmp_path / "毕业生.parquet", lazy=False).validation)
+
+
+def test_parquet_written_by_save_is_taken_as_canonical(tmp_path):
+    """cm.save marks its Parquet footer: the lazy route then takes the (already normalised) text as it
+    is — no distinct-value parsing, no 学号 screen — and gives the same tables and report as before."""
+    import narwhals as nw
+    import pyarrow.parquet as pq
+
+    from coopmetrics.io import SAVED_MARK
+
+    messy = tmp_path / "messy"
+    messy.mkdir()
+    _messy_raw().to_parquet(messy / "毕业生.parquet")
+    first = cm.load(messy / "毕业生.parquet", lazy=False)
+    from coopmetrics.io import save
+
+    out = save(first, tmp_path / "saved", format="parquet")
+    assert SAVED_MARK in pq.read_schema(out / "graduates.parquet").metadata
+    again = {e: cm.load(out / "graduates.parquet", lazy=e) for e in ENGINES}
+    want = first["graduates"].sort_values("student_id").reset_index(drop=True)
+    for e, ds in again.items():
+        got = nw.from_native(ds["graduates"]).lazy().collect().to_pandas()[list(want.columns)]
+        got = got.sort_values("student_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got.astype(object).where(got.notna(), None),
+                                      want.astype(object).where(want.notna(), None), check_dtype=False)
+        assert ds.accounting["excluded"].sum() == 0, e  # nothing left to exclude in saved rows
+    # a file without the mark (any other writer) is normalised: the same text loads to the same values
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    pd.read_parquet(out / "graduates.parquet").to_parquet(plain / "graduates.parquet")
+    assert SAVED_MARK not in (pq.read_schema(plain / "graduates.parquet").metadata or {})
+    redo = nw.from_native(cm.load(plain / "graduates.parquet", lazy="duckdb")["graduates"]).lazy().collect()
+    assert sorted(redo.to_pandas()["student_id"]) == sorted(want["student_id"])

@@ -56,6 +56,7 @@ from . import privacy
 from .cells import LIKERT_NA_LEVELS, _blank_mask, _is_blank, _parse_number  # noqa: F401  (re-exported)
 from .dataset import ACCOUNTING_COLUMNS, Dataset
 from .errors import InputError, MissingColumnError, check_option
+from .lazy_normalise import TEXT_KINDS
 from .normalise import (
     _HEADER_SCAN,
     _dtype_for,
@@ -144,7 +145,27 @@ def standardise(
     return frame, report
 
 
-def _finish(table: str, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _meta_from_idx(kept: Any, files: list[str]) -> pd.DataFrame:
+    """A lazy table collected into pandas, ``_idx`` turned into the eager ``_file``/``_sheet``/``_row``."""
+    from .rules_validation import _ROW_SHIFT
+
+    out = kept.collect().to_pandas()
+    idx = out.pop("_idx").to_numpy(dtype="int64")
+    out["_file"] = [files[int(i)] for i in idx // _ROW_SHIFT]
+    out["_sheet"] = ""
+    out["_row"] = idx % _ROW_SHIFT
+    return out
+
+
+def _strip_helpers(frame: Any) -> Any:
+    """The table as returned to the user: no ``_file``/``_sheet``/``_row``/``_idx``; lazy ones native."""
+    if isinstance(frame, pd.DataFrame):
+        return frame.drop(columns=[*META, "_idx"], errors="ignore").reset_index(drop=True)
+    native = frame.drop("_idx").to_native()
+    return native.reset_index(drop=True) if isinstance(native, pd.DataFrame) else native
+
+
+def _finish(table: str, parts: list[_Part], *, meta: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     frames = [p.frame for p in parts]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     headers = {(p.file, p.sheet): p.headers for p in parts}
@@ -157,7 +178,7 @@ def _finish(table: str, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame,
     inputs = pd.concat([p.inputs for p in parts], ignore_index=True)
     accounting = account(inputs, kept, report, table, sources=[(p.file, p.sheet) for p in parts])
     spec = TABLES[table]
-    out = kept.drop(columns=[*META, "_exclude", "_lossy"], errors="ignore").reset_index(drop=True)
+    out = kept.drop(columns=[*([] if meta else META), "_exclude", "_lossy"], errors="ignore").reset_index(drop=True)
     for col in spec.names:  # restore dtypes that concat of differently-typed parts may have widened
         if col in out.columns:
             out[col] = out[col].astype(_dtype_for(spec.column(col)))
@@ -204,13 +225,15 @@ def load(
         ``True`` (= ``"polars"``): the table stays a lazy scan (DuckDB relation or
         Polars LazyFrame, which :func:`coopmetrics.compute` aggregates) and its rows
         are validated by the engine through the declared rules of
-        :mod:`coopmetrics.rules_validation` in two passes (exact counts, first
-        ``first_k`` rows per rule); ``"pandas"`` runs the same rules on a pandas
-        frame. ``"auto"`` (default): DuckDB for Parquet files of at least
-        :data:`LAZY_AUTO_ROWS` (200,000) rows, eager otherwise. On the lazy route ``row`` in the
-        report is the record number in the Parquet file (file row index + 1, as on the eager
-        route), text cells are not
-        re-normalised (Parquet is typed) and ``pii="hash"`` runs on Polars.
+        :mod:`coopmetrics.rules_validation` (exact counts, first ``first_k`` rows per
+        rule); ``"pandas"`` runs the same rules on a pandas frame. ``"auto"`` (default):
+        DuckDB for Parquet files of at least :data:`LAZY_AUTO_ROWS` (200,000) rows, eager
+        otherwise. On the lazy route ``row`` in the report is the record number in the
+        Parquet file (file row index + 1, as on the eager route); text columns are normalised
+        by the eager parsers once per distinct value (:mod:`coopmetrics.lazy_normalise`), but
+        totals rows, wide surveys, Likert text and text dates are not (``docs/loading.md``
+        §8a); ``pii="hash"`` runs on Polars. After all tables are loaded, the cross-table
+        links of :data:`coopmetrics.schema.LINKS` are checked (``unlinked_id``).
     table : str, optional
         Force the table of a single file whose name and headers are ambiguous.
     first_k : int or None, default 20
@@ -284,30 +307,37 @@ def load(
             _load_sheet(sh, len(sheets), len(files), table, pii=pii, salt=salt, parts=parts, sources=sources,
                         skipped=skipped, skipped_errors=skipped_errors)
 
-    lazy_tables = _load_lazy(lazy_files, table, pii=pii, salt=salt, first_k=first_k) if lazy_files else {}
+    lazy_tables, lazy_names = _load_lazy(lazy_files, table, pii=pii, salt=salt, first_k=first_k) \
+        if lazy_files else ({}, [])
     tables: dict[str, Any] = {}
+    link_headers: dict[tuple[str, str], dict[str, str]] = {}
     reports: list[pd.DataFrame] = [*skipped]
     accountings: list[pd.DataFrame] = []
     counts: list[pd.DataFrame] = []
     for t in TABLES:
         if t in parts:
-            frame, report, acc = _finish(t, parts[t])
+            frame, report, acc = _finish(t, parts[t], meta=True)
             tables[t] = frame
+            link_headers.update({(p.file, p.sheet): p.headers for p in parts[t]})
             reports.append(report)
             accountings.append(acc)
             counts.append(counts_of(report))
         if t in lazy_tables:
-            native, report, acc, cnt, notes = lazy_tables[t]
+            kept, report, acc, cnt, notes, hdrs = lazy_tables[t]
+            link_headers.update(hdrs)
             if t in tables:  # eager files of the same table: one pandas table (the lazy part collected)
-                import narwhals as nw
-
-                native = pd.concat([tables[t], nw.from_native(native).lazy().collect().to_pandas()],
-                                   ignore_index=True)
-            tables[t] = native
+                kept = pd.concat([tables[t], _meta_from_idx(kept, lazy_names)], ignore_index=True)
+            tables[t] = kept
             reports.append(report)
             accountings.append(acc)
             counts.append(pd.concat([counts_of(report[report["row"].isna()]), cnt], ignore_index=True))
             sources.setdefault(t, []).extend(notes)
+    from .links import check_links
+
+    link_report, link_counts = check_links(tables, files=lazy_names, headers=link_headers, first_k=first_k)
+    reports.append(link_report)
+    counts.append(link_counts)
+    tables = {t: _strip_helpers(f) for t, f in tables.items()}
     if not tables and skipped_errors:
         raise skipped_errors[0]
     if not tables:
@@ -318,7 +348,8 @@ def load(
     return Dataset(validation=validation, accounting=accounting,
                    sources={t: "; ".join(v) for t, v in sources.items()},
                    counts=pd.concat([counts_of(pd.concat(skipped, ignore_index=True)) if skipped else None, *counts],
-                                    ignore_index=True) if counts else None, **tables)
+                                    ignore_index=True).astype({"rows": "int64", "listed": "int64"})
+                   if counts else None, **tables)
 
 
 #: Sheet names of helper sheets (code lists behind drop-downs, instructions): skipped, reported.
@@ -485,10 +516,11 @@ def _lazy_engine(lazy: bool | str, f: Path, pii: str) -> str | None:
 
 
 def _scan_one(f: Path, engine: str) -> Any:
-    """One Parquet file as a narwhals LazyFrame with ``_row`` = file row index + 1; only footers read.
+    """One Parquet file as a narwhals LazyFrame with ``_r0`` = file row index; only footers read.
 
-    1-based, as the eager Parquet reader numbers records, so a file reports the same rows whichever
-    route ``lazy="auto"`` picks.
+    The report numbers records from 1 (``_r0 + 1``), as the eager Parquet reader does, so a file
+    reports the same rows whichever route ``lazy="auto"`` picks. ``_r0`` is DuckDB's own
+    ``file_row_number`` (not an expression of it), so a filter on it reaches the Parquet reader.
     """
     import narwhals as nw
 
@@ -496,24 +528,29 @@ def _scan_one(f: Path, engine: str) -> Any:
         import duckdb
 
         rel = duckdb.default_connection().read_parquet(str(f), file_row_number=True)
-        return nw.from_native(rel).with_columns((nw.col("file_row_number") + 1).alias("_row")).drop("file_row_number")
+        return nw.from_native(rel).rename({"file_row_number": "_r0"})
     if engine == "polars":
         import polars as pl
 
-        return nw.from_native(pl.scan_parquet(f).with_row_index("_row", offset=1))
+        return nw.from_native(pl.scan_parquet(f).with_row_index("_r0"))
     frame = pd.read_parquet(f)
-    frame["_row"] = range(1, len(frame) + 1)
+    frame["_r0"] = range(len(frame))
     return nw.from_native(frame).lazy()
 
 
 def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: str, *, pii: str,
-                    salt: str | bytes | None) -> tuple[str, Any, dict[str, str], list[pd.DataFrame]]:
-    """Scan one Parquet file with canonical names, money in yuan, personal data removed or hashed, typed ids."""
+                    salt: str | bytes | None, force_text: frozenset[str] = frozenset(),
+                    ) -> tuple[str, Any, dict[str, str], list[pd.DataFrame], dict[str, float]]:
+    """Scan one Parquet file with canonical names, money in yuan, personal data removed or hashed, typed ids.
+
+    Also returns the text columns to normalise per distinct value (column -> unit of its header).
+    """
     import narwhals as nw
 
     lf = _scan_one(f, engine)
     schema = lf.collect_schema()
-    cols = [c for c in schema.names() if c != "_row"]
+    cols = [c for c in schema.names() if c != "_r0"]
+    canonical = _saved_by_us(f)  # written by save(): values are canonical already, text is not re-parsed
     t = forced or detect_table(f.stem, pd.DataFrame([cols], dtype=object))[0]
     if t is None:
         raise InputError("无法识别这是哪张表", "cannot tell which table this is", file=name,
@@ -525,8 +562,9 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
         probs.append(problem_rows(None, table=t, column=header, values=None, problem="pii_dropped",
                                   action="fixed", detail=detail, file=name, sheet=""))
 
-    exprs: list[Any] = [nw.col("_row"), nw.lit(fno).alias("_fno")]
+    exprs: list[Any] = [nw.col("_r0"), nw.lit(fno).alias("_fno")]
     headers: dict[str, str] = {}
+    text: dict[str, float] = {}  # canonical column -> header unit, for lazy_normalise
     for c in cols:
         canon, mult = _resolve(t, c)
         if canon is None or canon in headers:
@@ -543,10 +581,19 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
             else:
                 dropped(c, "删除")
             continue
-        if kind in ("code", "str", "category") and schema[c] != nw.String:
+        dtype = schema[c]
+        if dtype == nw.String or canon in force_text or (kind in ("str", "category", "bool") and dtype != nw.Boolean) \
+                or (kind == "code" and dtype.is_float()):
+            # text (or numbers where labels belong, or 10.0-mangled codes): normalised per distinct value
             e = e.cast(nw.String)
-        elif kind == "year" and schema[c].is_numeric():
+            if kind in TEXT_KINDS and (not canonical or canon in force_text):
+                text[canon] = mult
+        elif kind == "code":
+            e = e.cast(nw.String)  # integer ids and codes: their digits are the text
+        elif kind == "year" and dtype.is_numeric():
             e = e.cast(nw.Int64)
+        elif kind == "float":  # one type across the files of a folder (Int64 in one, Float64 in another)
+            e = e.cast(nw.Float64) * mult if mult != 1.0 else e.cast(nw.Float64)
         elif mult != 1.0:
             e = e * mult
         exprs.append(e.alias(canon))
@@ -563,37 +610,78 @@ def _canonical_scan(f: Path, name: str, forced: str | None, fno: int, engine: st
                                   return_dtype=pl.String).alias(c.removeprefix("_hashsrc_") + "_hash")
             for c in sources]).drop(sources)
         out = nw.from_native(native)
-    return t, out, headers, probs
+    return t, out, headers, probs, text
 
 
 def _load_lazy(files: list[tuple[Path, str, str]], forced: str | None, *, pii: str, salt: str | bytes | None,
-               first_k: int | None) -> dict[str, tuple[Any, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]]:
+               first_k: int | None) -> tuple[dict[str, tuple[Any, ...]], list[str]]:
     """Parquet inputs ``(path, display name, engine)`` validated by the engine, table by table.
 
-    Returns ``table -> (kept native frame, report, accounting, counts, source notes)``.
+    Returns ``table -> (kept narwhals frame with _idx, report, accounting, counts, source notes,
+    {(file, ""): headers})`` and the display names indexed by input number (``_idx // 2**40``).
     """
     import narwhals as nw
 
     from .rules_validation import validate_frame
 
-    by_table: dict[tuple[str, str], list[tuple[Any, str, dict[str, str], list[pd.DataFrame]]]] = {}
+    by_table: dict[tuple[str, str], list[tuple[Any, str, dict[str, str], list[pd.DataFrame], dict[str, float]]]] = {}
     for fno, (f, name, engine) in enumerate(files):
-        t, frame, headers, probs = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
-        by_table.setdefault((t, engine), []).append((frame, name, headers, probs))
-    out = {}
+        t, frame, headers, probs, text = _canonical_scan(f, name, forced, fno, engine, pii=pii, salt=salt)
+        by_table.setdefault((t, engine), []).append((frame, name, headers, probs, text))
+    # a column stored as text in one file of a table and as numbers in another is read as text in all
+    # of them (the numbers' unit applied once, by the text parser), so the files concatenate
+    where = {name: (fno, f) for fno, (f, name, _) in enumerate(files)}
+    for (_t, engine), items in by_table.items():
+        union = frozenset(k for it in items for k in it[4])
+        for i, it in enumerate(items):
+            if not union <= set(it[4]):
+                fno, f = where[it[1]]
+                _, frame, headers, probs, text = _canonical_scan(f, it[1], forced, fno, engine, pii=pii, salt=salt,
+                                                                 force_text=union)
+                items[i] = (frame, it[1], headers, probs, text)
+    out: dict[str, tuple[Any, ...]] = {}
     names = [name for _, name, _ in files]
     for (t, engine), items in by_table.items():
         frames = [it[0] for it in items]
         same = all(fr.collect_schema() == frames[0].collect_schema() for fr in frames)
         frame = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical" if same else "diagonal")
         headers = {k: v for it in items for k, v in it[2].items()}
-        kept, report, acc, counts = validate_frame(frame, t, names, headers, first_k=first_k)
+        text = {k: v for it in items for k, v in it[4].items()}
+        kept, report, acc, counts = validate_frame(frame, t, names, headers, first_k=first_k, text=text)
         report = pd.concat([*(p for it in items for p in it[3]), report], ignore_index=True)
-        native = kept.to_native()
-        if engine == "pandas":
-            native = native.reset_index(drop=True)
-        out[t] = (native, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items])
-    return out
+        out[t] = (kept, report, acc, counts, [f"{it[1]} [parquet, validated lazily by {engine}]" for it in items],
+                  {(it[1], ""): it[2] for it in items})
+    return out, names
+
+
+#: Key of the Parquet footer metadata :func:`save` writes: the file holds canonical values.
+SAVED_MARK = b"coopmetrics.canonical"
+
+
+def _write_parquet(frame: pd.DataFrame, target: Path, *, canonical: bool) -> None:
+    """Write a table as Parquet; canonical headers get :data:`SAVED_MARK` in the footer.
+
+    A file :func:`save` wrote holds values the loader already normalised, so the lazy route takes
+    its text as it is (no per-distinct-value parsing, no 学号 screen); any other writer's file is
+    normalised as usual.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if canonical:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), SAVED_MARK: b"1"})
+    pq.write_table(table, target)
+
+
+def _saved_by_us(f: Path) -> bool:
+    """Does the Parquet footer carry :data:`SAVED_MARK` (written by :func:`save`)?"""
+    import pyarrow.parquet as pq
+
+    try:
+        return SAVED_MARK in (pq.read_schema(f).metadata or {})
+    except Exception:  # an unreadable footer: the scan reports it
+        return False
 
 
 def save(
@@ -672,7 +760,7 @@ def save(
         if fmt == "csv":
             f.to_csv(target, index=False, encoding=encoding)
         elif fmt == "parquet":
-            f.to_parquet(target, index=False)
+            _write_parquet(f, target, canonical=headers == "canonical")
         else:
             with pd.ExcelWriter(target, engine="openpyxl") as xw:
                 excel_ready(f).to_excel(xw, sheet_name=t, index=False)

@@ -35,6 +35,7 @@ __all__ = [
     "PROGRAM_FALLBACK",
     "SURVEY_KINDS",
     "LIKERT_TEXT",
+    "LINKS",
     "normalise_header",
     "resolve_header",
 ]
@@ -411,6 +412,16 @@ RECRUITMENT = Table(
 TABLES: dict[str, Table] = {
     t.name: t for t in (GRADUATES, SURVEY, TEACHERS, ENTERPRISES, INTERNSHIPS, ENROLLMENT, RECRUITMENT)
 }
+
+#: Cross-table links checked at load time: ``(table, column, refers to table, refers to column)``.
+#: A row whose non-blank value has no match among the kept rows of the referred table is flagged
+#: (``unlinked_id``) and kept: indicators that group it by the graduates' fields cannot place it.
+#: Enterprise names are not linked here: an internship host outside the partner ledger is legitimate
+#: and names vary (有限公司, branches); :mod:`coopmetrics.partners` matches names with normalisation.
+LINKS: tuple[tuple[str, str, str, str], ...] = (
+    ("internships", "student_id", "graduates", "student_id"),
+    ("survey", "student_id", "graduates", "student_id"),
+)
 
 #: File or sheet names (normalised) that identify a table.
 TABLE_ALIASES: dict[str, str] = {

@@ -17,6 +17,8 @@ missing_required_value     excluded    a required cell (学号, 毕业去向代�
 impossible_year            excluded    a required year is unreadable or outside lo..hi
 duplicate_id               excluded    same key (学号 + 届别 ...) as an earlier row
 duplicate_key              flagged     same key in a table where repeats may be legitimate
+unlinked_id                flagged     a 学号 of 岗位实习/问卷 not among the kept graduates (schema
+                                       ``LINKS``); kept
 no_answers                 excluded    a wide survey row without any answer
 unknown_code               flagged     destination code not in the Ministry list (kept,
                                        counted as "unknown" by indicators)
@@ -80,7 +82,7 @@ from . import privacy
 from .codes import is_known
 from .dataset import ACCOUNTING_COLUMNS, VALIDATION_COLUMNS
 from .errors import MissingColumnError
-from .schema import TABLES, normalise_header
+from .schema import LINKS, TABLES, normalise_header
 
 __all__ = [
     "PROBLEMS",
@@ -120,6 +122,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                      "duplicate of {detail_en} ({column} = {value}); the later row is excluded"),
     "duplicate_key": ("与{detail}的关键字段相同（{column} = {value}），已保留，请核对",
                       "same key as {detail_en} ({column} = {value}); kept, please check"),
+    "unlinked_id": ("“{column}”的值“{value}”在{detail}中找不到，已保留，请核对",
+                    "'{value}' in '{column}' has no match in {detail_en}; kept, please check"),
     "no_answers": ("该答卷没有任何作答，已排除", "this survey response has no answers; row excluded"),
     "unknown_code": ("毕业去向代码“{value}”不在教育部代码表中，已保留并在指标中计为“未知”",
                      "destination code '{value}' is not a Ministry code; kept and counted as unknown"),
@@ -193,7 +197,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 NOTE_PROBLEMS = frozenset({"pii_dropped", "derived_from_name", "generated_id", "not_validated", "hidden_sheet",
                            "helper_sheet", "partners_melted"})
 
-_DETAIL_EN = {"删除": "dropped", "替换为加盐哈希": "replaced by a salted hash",
+_DETAIL_EN = {**{f"{TABLES[t].zh}表的{TABLES[t].column(c).zh}": f"the {c} of the {t} table"
+                 for _, _, t, c in LINKS},
+              "删除": "dropped", "替换为加盐哈希": "replaced by a salted hash",
               "合计标签": "labelled 合计/总计/小计", "等于各列之和": "equal to the sums of the columns above"}
 
 
