@@ -211,3 +211,15 @@ def test_every_reason_code_is_documented_in_loading_md_and_the_module_table():
     assert missing == []
     table = v.__doc__.split("=========================  ==========", 1)[1]
     assert [k for k in v.PROBLEMS if f"\n{k} " not in table] == []
+
+
+def test_every_problem_code_has_words_for_the_report():
+    """One entry of short words per problem code: the report never falls back to "other problem"."""
+    from coopmetrics.report.labels import OTHER_PROBLEM, problem_words
+    from coopmetrics.validation import PROBLEM_WORDS, PROBLEMS
+
+    assert set(PROBLEM_WORDS) == set(PROBLEMS)
+    for code in PROBLEMS:
+        zh, en = problem_words(code, "zh"), problem_words(code, "en")
+        assert (zh, en) != OTHER_PROBLEM and zh and en
+        assert not any("a" <= ch.lower() <= "z" for ch in zh.replace("Excel", "")), (code, zh)

@@ -98,6 +98,7 @@ __all__ = [
     "ValidationReport",
     "ExcelSplit",
     "NOTE_PROBLEMS",
+    "PROBLEM_WORDS",
     "EXCEL_MAX_ROWS",
 ]
 
@@ -190,6 +191,45 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                      "{detail}"),
     "not_validated": ("延迟加载（lazy=True）的 Parquet 未逐行校验，行数未知",
                       "lazily scanned Parquet (lazy=True): rows were not validated, row count unknown"),
+}
+
+#: problem code -> (Chinese, English) short words for a summary or a report column (the messages are
+#: :data:`PROBLEMS`); one entry per code (a test keeps the two tables' keys equal).
+PROBLEM_WORDS: dict[str, tuple[str, str]] = {
+    "missing_required_value": ("必填值为空", "required value blank"),
+    "impossible_year": ("年份无法识别或超出范围", "year unreadable or out of range"),
+    "duplicate_id": ("编号重复", "duplicate id"),
+    "duplicate_key": ("关键字段重复", "duplicate key"),
+    "unlinked_id": ("学号在毕业生表中找不到", "id not among the graduates"),
+    "no_answers": ("答卷无作答", "response without answers"),
+    "unknown_code": ("毕业去向代码无法识别", "unknown destination code"),
+    "bad_likert": ("满意度回答无法识别", "unreadable satisfaction answer"),
+    "out_of_range": ("超出合理范围", "out of range"),
+    "negative_money": ("金额为负数", "negative amount"),
+    "unparseable_number": ("不是数字", "not a number"),
+    "not_integer": ("不是整数", "not a whole number"),
+    "unparseable_date": ("日期无法识别", "unreadable date"),
+    "unknown_category_kept": ("类别不在可选值中（已保留）", "unlisted category (kept)"),
+    "unknown_category": ("类别无法识别", "unknown category"),
+    "precision_lost": ("编号被 Excel 截断", "id digits lost in Excel"),
+    "pii_dropped": ("个人信息列已删除", "personal-data column dropped"),
+    "duplicate_column": ("重复的列", "duplicate column"),
+    "derived_from_name": ("取值来自文件名或工作表名", "value taken from the file or sheet name"),
+    "generated_id": ("已生成编号", "id generated"),
+    "unrecognised_sheet": ("无法识别的工作表", "unrecognised sheet"),
+    "pii_cleared": ("个人信息已清空", "personal data cleared"),
+    "partners_melted": ("多个合作企业已拆为多行", "partner columns split into rows"),
+    "sheet_missing_columns": ("工作表缺少必需列", "sheet missing required columns"),
+    "hidden_sheet": ("隐藏工作表已跳过", "hidden sheet skipped"),
+    "helper_sheet": ("字典或说明工作表已跳过", "helper sheet skipped"),
+    "unrecognised_file": ("无法识别的文件", "unrecognised file"),
+    "unreadable_file": ("无法读取的文件", "unreadable file"),
+    "formula_without_value": ("公式没有计算结果", "formula without a value"),
+    "no_data_rows": ("没有数据行", "no data rows"),
+    "totals_row": ("合计行已排除", "totals row excluded"),
+    "spaces_removed": ("编号中的空格已删除", "spaces removed from id"),
+    "year_as_date": ("年份被存为日期", "year stored as a date"),
+    "not_validated": ("未校验", "not validated"),
 }
 
 #: Report rows that are notes about what loading did, not problems in the data (a printout may list

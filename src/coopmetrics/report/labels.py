@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..validation import PROBLEM_WORDS
+
 LANGS = ("zh", "en")
 
 #: How a suppressed cell is shown in every output, per language.
@@ -192,28 +194,9 @@ STATUS = {
     "not_supplied": (NOT_SUPPLIED["zh"], NOT_SUPPLIED["en"]),
 }
 
-#: Words for the validation problem codes the loader writes; an unknown code falls back to a
-#: generic word (the technical sheet keeps the code).
-PROBLEMS: dict[str, tuple[str, str]] = {
-    "pii_dropped": ("个人信息列已删除", "personal-data column dropped"),
-    "derived_from_name": ("取值来自文件名或工作表名", "value taken from the file or sheet name"),
-    "generated_id": ("已生成编号", "id generated"),
-    "not_validated": ("未校验", "not validated"),
-    "duplicate_id": ("编号重复", "duplicate id"),
-    "unknown_code": ("代码无法识别", "unknown code"),
-    "missing_value": ("缺少取值", "missing value"),
-    "missing_required": ("缺少必填值", "missing required value"),
-    "out_of_range": ("超出合理范围", "out of range"),
-    "negative_money": ("金额为负数", "negative amount"),
-    "bad_number": ("不是数字", "not a number"),
-    "bad_date": ("日期无法识别", "unreadable date"),
-    "bad_year": ("年份无法识别", "unreadable year"),
-    "unknown_category": ("类别无法识别", "unknown category"),
-    "bad_bool": ("是/否无法识别", "unreadable yes/no"),
-    "blank_row": ("空行", "blank row"),
-    "total_row": ("合计行", "total row"),
-    "unknown_column": ("无法识别的列", "unknown column"),
-}
+#: Words for the validation problem codes the loader writes (one home: validation.PROBLEM_WORDS); an
+#: unknown code falls back to a generic word (the technical sheet keeps the code).
+PROBLEMS: dict[str, tuple[str, str]] = PROBLEM_WORDS
 OTHER_PROBLEM = ("其他问题（见说明列）", "other problem (see the message)")
 
 #: Parts of a comparison method (compare() writes "part; part" in English) -> words.
