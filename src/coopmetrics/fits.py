@@ -610,11 +610,19 @@ def _hessians(x: np.ndarray, s: np.ndarray) -> np.ndarray:
 
     One 2-D BLAS product per problem (a loop over the problems of a block, each product
     O(n k²)): numpy's stacked ``matmul`` of (c, k, n) by (c, n, k) runs at half that speed
-    (measured, one thread), and this is the product :func:`logit_fit` computes.
+    (measured, one thread). The weights ``s = w p (1 − p) ≥ 0`` go in as ``√s`` on both
+    sides, so that the product is ``Zᵀ Z`` (BLAS ``syrk``: half the multiplications, exactly
+    symmetric; 1100 × 45: 135 µs against 230 µs for ``(X s)ᵀ X``, equal to rounding).
     """
     out = np.empty((x.shape[0], x.shape[2], x.shape[2]))
+    if not (s >= 0).all():  # negative weights (not from this library's callers): the plain product
+        for r in range(x.shape[0]):
+            out[r] = (x[r] * s[r][:, None]).T @ x[r]
+        return out
+    rs = np.sqrt(s)
     for r in range(x.shape[0]):
-        out[r] = (x[r] * s[r][:, None]).T @ x[r]
+        z = x[r] * rs[r][:, None]
+        out[r] = z.T @ z
     return out
 
 
