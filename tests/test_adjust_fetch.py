@@ -95,3 +95,15 @@ def test_adjusted_compare_is_the_same_on_either_fetch(panel, engine, monkeypatch
     pd.testing.assert_frame_equal(got.drop(columns=["indicator"], errors="ignore"),
                                   want.drop(columns=["indicator"], errors="ignore"), check_exact=False,
                                   rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_an_empty_population_gives_empty_categories(tmp_path, engine):
+    """An empty roster: zero rows, the listed text columns still categories."""
+    g = _graduates(50, seed=3).iloc[:0]
+    path = tmp_path / "g.parquet"
+    g.to_parquet(path, index=False)
+    out = unit_values(engines.scan(str(path), engine), "placement_rate", COLS, categories=CODED)
+    plain = unit_values(engines.scan(str(path), engine), "placement_rate", COLS)
+    assert len(out) == len(plain) == 0
+    assert all(isinstance(out[c].dtype, pd.CategoricalDtype) for c in CODED)

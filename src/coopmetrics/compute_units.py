@@ -107,8 +107,9 @@ def _collect_pandas(frame: Any, categories: Sequence[str]) -> pd.DataFrame:
 
         reader = native.to_arrow_reader(_BATCH_ROWS)
         schema = reader.schema
+        text = (pa.types.is_string, pa.types.is_large_string, getattr(pa.types, "is_string_view", None))
         enc = [i for i, f in enumerate(schema) if f.name in set(categories)
-               and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+               and any(is_text(f.type) for is_text in text if is_text is not None)]
         for i in enc:
             schema = schema.set(i, pa.field(schema[i].name, pa.dictionary(pa.int32(), schema[i].type)))
         batches = []
