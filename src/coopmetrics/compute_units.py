@@ -188,7 +188,7 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
             f"指标 {ind.id}（{ind.name_zh}）是{'表合计之比' if ind.kind == 'ratio_of_sums' else '总量'}，没有个体值",
             f"indicator {ind.id!r} is a {ind.kind.replace('_', ' ')} of table totals and has no unit values",
         )
-    columns = tuple(columns)
+    columns, categories = tuple(columns), frozenset(categories)
     df, src = _unit_frame(data, ind, columns, o, categories=categories)
     if kind_of(ind).unit_value:
         value = df["value"].astype(float)
@@ -196,7 +196,10 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
         value = df["in_numerator"].astype(bool).astype(float)
     # text columns keep their (Arrow) string arrays: a round trip through Python str objects costs
     # ~1 GiB and seconds per 3M rows and gives the same string dtype back
-    out = pd.DataFrame({c: df[c].array if isinstance(df[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else df[c].to_numpy()
+    # (``categories`` columns stay categories; any other column arrives as before, e.g. a Polars
+    # Categorical as plain values, so that sorting and output dtypes do not depend on the engine)
+    out = pd.DataFrame({c: df[c].array if isinstance(df[c].dtype, pd.StringDtype)
+                        or (c in categories and isinstance(df[c].dtype, pd.CategoricalDtype)) else df[c].to_numpy()
                         for c in columns}, index=range(len(df)))
     if MAJOR_CATEGORY in out:  # "46" -> "46 装备制造大类", as compute() shows it
         out[MAJOR_CATEGORY] = out[MAJOR_CATEGORY].map({k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()})
