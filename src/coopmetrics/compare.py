@@ -271,9 +271,12 @@ def compare(
         # survey indicators have one row per answer: answers of a respondent form a cluster
         cluster = "respondent_id" if kind == "likert" else None
         extra = [cluster] if cluster else []
-        values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options)
-        if adj_l:  # only coded, never shown: text as categories (10M rows: ~1 GiB less)
-            values = compact_text(values, [c for c in [cohort, *adj_l] if c not in by_l])
+        if adj_l:  # only coded, never shown: text fetched as categories (10M rows: ~1 GiB less)
+            coded = [c for c in [cohort, *adj_l] if c not in by_l]
+            values = compact_text(_unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options,
+                                               categories=coded), coded)
+        else:
+            values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options)
         parts.append(compare_values(
             values, kind, indicator=ind_id, cohort=cohort, reference=reference, by=by_l,
             adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,

@@ -43,10 +43,11 @@ def _kind_of(indicator: str) -> tuple[str, Any]:
     return comparison_kind(ind), ind
 
 
-def _unit_values(data: Any, indicator: str, columns: Sequence[str], options: Any) -> pd.DataFrame:
+def _unit_values(data: Any, indicator: str, columns: Sequence[str], options: Any,
+                 categories: Sequence[str] = ()) -> pd.DataFrame:
     from .compute import unit_values
 
-    v = unit_values(data, indicator, columns=tuple(dict.fromkeys(columns)), options=options)
+    v = unit_values(data, indicator, columns=tuple(dict.fromkeys(columns)), options=options, categories=categories)
     if not isinstance(v, pd.DataFrame):  # lazy frames are collected: comparisons need rows
         v = v.to_pandas() if hasattr(v, "to_pandas") else pd.DataFrame(v)
     return v

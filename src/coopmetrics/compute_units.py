@@ -37,8 +37,10 @@ _ID_COLUMN = {"graduates": "student_id", "survey": "respondent_id", "teachers": 
 
 
 def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
-                group: dict[str, Any] | None = None, all_rows: bool = False) -> tuple[pd.DataFrame, _Source]:
-    """Materialise the rows of ``ind``'s table with masks and the requested columns (pandas)."""
+                group: dict[str, Any] | None = None, all_rows: bool = False,
+                categories: Sequence[str] = ()) -> tuple[pd.DataFrame, _Source]:
+    """Materialise the rows of ``ind``'s table with masks and the requested columns (pandas);
+    text columns among ``categories`` arrive as pandas categories (:func:`_collect_pandas`)."""
     src = _Source(data)
     t = ind.table
     if not src.has(t):
@@ -71,13 +73,72 @@ def _unit_frame(data: Any, ind: Indicator, columns: Sequence[str], o: Options,
     frame = lf.select(*sel)
     if not all_rows:
         frame = frame.filter(nw.col("in_denominator"))
-    df = frame.collect().to_pandas()
+    cats = [f"__k{i}" for i, (b, _, _) in enumerate(keys) if b in set(categories)]
+    df = _collect_pandas(frame, cats)
     df = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
     return df, src
 
 
+_BATCH_ROWS = 1 << 20  # rows per Arrow batch of a dictionary-encoded fetch
+
+
+def _collect_pandas(frame: Any, categories: Sequence[str]) -> pd.DataFrame:
+    """Collect a narwhals LazyFrame to pandas, the text columns among ``categories`` as categories.
+
+    Why: 10M rows of short strings cost ~1 GiB as Arrow strings (and as much again in a
+    pandas copy), their codes 40 MB. DuckDB relations stream Arrow batches, each text
+    column dictionary-encoded batch by batch, so only one batch of strings is alive at a
+    time; Polars casts to ``Categorical`` in the lazy plan; other engines convert after
+    collecting. Columns not listed (or not text) arrive exactly as ``collect().to_pandas()``.
+
+    Examples
+    --------
+    >>> import narwhals as nw, polars as pl
+    >>> lf = nw.from_native(pl.LazyFrame({"a": ["x", "y", "x"], "b": [1, 2, 3]}))
+    >>> _collect_pandas(lf, ["a"]).dtypes.astype(str).tolist()
+    ['category', 'int64']
+    """
+    if not categories:
+        return frame.collect().to_pandas()
+    native = nw.to_native(frame)
+    if hasattr(native, "to_arrow_reader"):  # DuckDB: stream batches, encode each
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        reader = native.to_arrow_reader(_BATCH_ROWS)
+        schema = reader.schema
+        text = (pa.types.is_string, pa.types.is_large_string, getattr(pa.types, "is_string_view", None))
+        enc = [i for i, f in enumerate(schema) if f.name in set(categories)
+               and any(is_text(f.type) for is_text in text if is_text is not None)]
+        for i in enc:
+            schema = schema.set(i, pa.field(schema[i].name, pa.dictionary(pa.int32(), schema[i].type)))
+        batches = []
+        for b in reader:  # a loop over batches of ~1M rows, not rows
+            # every column copied out of the batch (the numeric ones too): an imported Arrow batch
+            # is freed as a whole, so one zero-copy column would keep its strings alive (10M rows:
+            # 1.7 GiB peak instead of 0.6)
+            cols = [pc.dictionary_encode(b.column(i)) if i in enc else pa.concat_arrays([b.column(i)])
+                    for i in range(b.num_columns)]
+            batches.append(pa.RecordBatch.from_arrays(cols, schema=schema))
+            del b
+        table = pa.Table.from_batches(batches, schema=schema).unify_dictionaries()
+        del batches
+        df = table.to_pandas()
+        del table
+        pa.default_memory_pool().release_unused()  # the freed string batches back to the system
+        return df
+    schema = frame.collect_schema()
+    str_cols = [c for c in categories if c in schema and schema[c] == nw.String]
+    if str_cols and native.__class__.__module__.startswith("polars"):
+        return frame.with_columns(*[nw.col(c).cast(nw.Categorical) for c in str_cols]).collect().to_pandas()
+    df = frame.collect().to_pandas()
+    for c in str_cols:
+        df[c] = df[c].astype("category")
+    return df
+
+
 def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = (), *,
-                options: Options | None = None) -> pd.DataFrame:
+                options: Options | None = None, categories: Sequence[str] = ()) -> pd.DataFrame:
     """One row per unit in the indicator's denominator population.
 
     Parameters
@@ -90,6 +151,10 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
         Columns to carry (``year``/``grad_year`` map to the table's year column;
         survey and internship rows can carry graduate columns via ``student_id``).
     options : Options, optional
+    categories : sequence of str, optional
+        Text columns among ``columns`` to return as pandas categories, fetched
+        dictionary-encoded from the engine (memory of the codes, not of the strings;
+        the adjusted comparisons use it for their covariates). Default: none.
 
     Returns
     -------
@@ -123,15 +188,18 @@ def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = 
             f"指标 {ind.id}（{ind.name_zh}）是{'表合计之比' if ind.kind == 'ratio_of_sums' else '总量'}，没有个体值",
             f"indicator {ind.id!r} is a {ind.kind.replace('_', ' ')} of table totals and has no unit values",
         )
-    columns = tuple(columns)
-    df, src = _unit_frame(data, ind, columns, o)
+    columns, categories = tuple(columns), frozenset(categories)
+    df, src = _unit_frame(data, ind, columns, o, categories=categories)
     if kind_of(ind).unit_value:
         value = df["value"].astype(float)
     else:
         value = df["in_numerator"].astype(bool).astype(float)
     # text columns keep their (Arrow) string arrays: a round trip through Python str objects costs
     # ~1 GiB and seconds per 3M rows and gives the same string dtype back
-    out = pd.DataFrame({c: df[c].array if isinstance(df[c].dtype, pd.StringDtype) else df[c].to_numpy()
+    # (``categories`` columns stay categories; any other column arrives as before, e.g. a Polars
+    # Categorical as plain values, so that sorting and output dtypes do not depend on the engine)
+    out = pd.DataFrame({c: df[c].array if isinstance(df[c].dtype, pd.StringDtype)
+                        or (c in categories and isinstance(df[c].dtype, pd.CategoricalDtype)) else df[c].to_numpy()
                         for c in columns}, index=range(len(df)))
     if MAJOR_CATEGORY in out:  # "46" -> "46 装备制造大类", as compute() shows it
         out[MAJOR_CATEGORY] = out[MAJOR_CATEGORY].map({k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()})
