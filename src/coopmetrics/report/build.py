@@ -72,6 +72,8 @@ def build_report(
     progress: bool | Callable[[str], None] = False,
     platform: bool = False,
     layouts: dict[str, _layouts.Layout] | None = None,
+    figures: bool = True,
+    partners: bool = True,
 ) -> Report:
     """Compute every table and figure of the yearly report (no I/O).
 
@@ -99,6 +101,10 @@ def build_report(
         Add the 状态数据 collection layouts (A7-4 岗位实习, A7-5 校企合作, per major).
     layouts : mapping, optional
         Official table layouts (default :data:`coopmetrics.report.layouts.LAYOUTS`).
+    figures : bool, default True
+        Draw the figures (the HTML report embeds them; the workbook has none).
+    partners : bool, default True
+        Add the partner evaluation (合作企业评估) when there is an enterprises ledger.
 
     Returns
     -------
@@ -141,7 +147,7 @@ def build_report(
             column="毕业年份 grad_year", value=year,
         )
     builder = _Builder(data, int(year), by, lang, options, disclosure, progress, platform,
-                       layouts or _layouts.LAYOUTS)
+                       layouts or _layouts.LAYOUTS, figures=figures, partners=partners)
     return builder.build()
 
 

@@ -181,8 +181,8 @@ def survey_items_of(data: Dataset, kind: str | None) -> list[str]:
         return []
     if isinstance(survey, pd.DataFrame):
         return survey.loc[survey["survey_kind"] == kind, "item"].dropna().unique().tolist()
-    part = nw.from_native(survey).filter(nw.col("survey_kind") == kind).select("item").unique().to_native()
-    return collect(part)["item"].dropna().tolist()
+    part = distinct(nw.from_native(survey).filter(nw.col("survey_kind") == kind), "item")
+    return sorted(collect(part)["item"].dropna().tolist())
 
 
 def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | None,
@@ -221,7 +221,7 @@ def cohort_plan(data: Dataset, split: str | None = None) -> pd.DataFrame:
     nf = nw.from_native(g) if not isinstance(g, pd.DataFrame) else nw.from_native(g, eager_only=True).lazy()
     lead = [split] if split else []
     if "program" not in nf.columns:
-        keys = collect(nf.select(*lead).unique().to_native()) if lead else pd.DataFrame(index=[0])
+        keys = collect(distinct(nf, *lead)) if lead else pd.DataFrame(index=[0])
         return keys.assign(ok=False, adjust=[()] * len(keys))
     covs = [c for c in COHORT_COVARIATES if c in nf.columns]
     aggs = [nw.col("program").count().alias("__n_prog"), *[nw.col(c).count().alias(c) for c in covs]]
@@ -240,6 +240,27 @@ def cohort_plan(data: Dataset, split: str | None = None) -> pd.DataFrame:
     plan["adjust"] = [tuple(c for c, f in zip(covs, row, strict=True) if f) for row in flags]
     plan = plan.reset_index()[[*lead_cols, "ok", "adjust"]]
     return plan.drop(columns="__all") if not lead else plan
+
+
+def _kind(ind: str) -> str:
+    from ..registry import get_indicator
+
+    return str(get_indicator(ind).kind)
+
+
+def _rows_equal(rows: Any, col: str, value: str) -> Any:
+    """Rows whose ``col`` equals ``value`` (pandas, or a lazy filter pushed to the engine)."""
+    import narwhals.stable.v1 as nw
+
+    if isinstance(rows, pd.DataFrame):
+        return rows[(rows[col].astype("string") == value).fillna(False).to_numpy(bool)]
+    return nw.from_native(rows).filter(nw.col(col).cast(nw.String) == value).to_native()
+
+
+def _comparison_table(res: Any) -> pd.DataFrame:
+    """The tidy table of a ``compare()`` result (``.table``, or the DataFrame itself in older versions)."""
+    table = getattr(res, "table", None)
+    return table if isinstance(table, pd.DataFrame) else res
 
 
 def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: Any = None,
@@ -272,6 +293,7 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
         this_g = nw.from_native(g).filter(nw.col("grad_year") == year).to_native()
     frames, errors = [], []
     call = 0
+    boot = {i for i in ids if _kind(i) in ("mean", "median")}
     for adjust, colleges in plan.groupby("adjust", sort=False):  # one set of covariates, usually
         rows = this_g
         if split:
@@ -284,16 +306,21 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
                 kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
                 if options is not None:
                     kw["options"] = options
-                if split:
-                    kw["by"] = [split]
-                try:
-                    res = compare(part, ind, **kw)
-                except CoopmetricsError as exc:
-                    errors.append((ind, exc.message_zh, exc.message_en))
-                    continue
-                table = getattr(res, "table", None)
-                table = table if isinstance(table, pd.DataFrame) else res
-                frames.append(table.assign(_call=call))
+                if split and adj is None and ind in boot:
+                    # a bootstrap CI draws one random stream for all cells of a call: run it per college
+                    # so that a college's interval is the one its own report draws
+                    calls = [(_rows_equal(rows, split, c), {split: c}) for c in map(str, colleges[split])]
+                else:
+                    calls = [(rows, {})]
+                    if split:
+                        kw["by"] = [split]
+                for rows_c, extra in calls:
+                    try:
+                        res = compare(data.replace(graduates=rows_c) if extra else part, ind, **kw)
+                    except CoopmetricsError as exc:
+                        errors.append((ind, exc.message_zh, exc.message_en))
+                        continue
+                    frames.append(_comparison_table(res).assign(_call=call, **extra))
                 call += 1
     adjust_of = (dict(zip(plan[split].astype(str), plan["adjust"], strict=True)) if split
                  else tuple(plan["adjust"].iloc[0]))
@@ -305,3 +332,13 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
         fam = res["_call"].astype(str) + "|" + res[split].astype(str)
         res["q_value"] = bh_qvalues(res["p_value"].to_numpy(float), groups=fam.to_numpy())
     return {"cohorts": res, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
+
+
+def distinct(nf: Any, *cols: str) -> Any:
+    """The distinct non-missing combinations of ``cols`` of a lazy narwhals frame (native, not collected).
+
+    A group-by rather than ``unique()``, which not every lazy backend supports.
+    """
+    import narwhals.stable.v1 as nw
+
+    return nf.drop_nulls(list(cols)).group_by(*cols).agg(nw.len().alias("__n")).select(*cols).to_native()
