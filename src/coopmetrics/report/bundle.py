@@ -181,8 +181,10 @@ def survey_items_of(data: Dataset, kind: str | None) -> list[str]:
         return []
     if isinstance(survey, pd.DataFrame):
         return survey.loc[survey["survey_kind"] == kind, "item"].dropna().unique().tolist()
-    part = distinct(nw.from_native(survey).filter(nw.col("survey_kind") == kind), "item")
-    return sorted(collect(part)["item"].dropna().tolist())
+    # the items in the order the questionnaire lists them (first seen; DuckDB keeps a scan's order):
+    # the 学生反馈表 rows follow it
+    part = nw.from_native(survey).filter(nw.col("survey_kind") == kind).select("item").to_native()
+    return collect(part)["item"].dropna().unique().tolist()
 
 
 def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | None,

@@ -53,6 +53,9 @@ __all__ = ["load_panel", "colleges_of", "build_college_reports", "safe_filename"
 #: Columns a panel can be split by (one report per value).
 SPLITS = ("college",)
 
+#: Tables a college's own computations read through the engine (not collected per college).
+_ENGINE_TABLES = ("graduates", "survey")
+
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 
@@ -269,9 +272,11 @@ class _CollegeTables:
         tables: dict[str, Any] = {}
         for name, parts in self.parts.items():
             tables[name] = parts.get(college, self.empty[name]).reset_index(drop=True)
-        for name, frame in self.lazy.items():  # one engine query per lazy table per college
-            tables[name] = collect(nw.from_native(frame).filter(
-                nw.col(self.split).cast(nw.String) == college).to_native())
+        for name, frame in self.lazy.items():
+            part = nw.from_native(frame).filter(nw.col(self.split).cast(nw.String) == college).to_native()
+            # the roster and the survey stay lazy (the engine computes the college's raked shares on
+            # them); the small tables are read once per college, one query each
+            tables[name] = part if name in _ENGINE_TABLES else collect(part)
         return Dataset(validation=_rows_of(self.data.validation, self.split, college),
                        accounting=_rows_of(self.data.accounting, self.split, college), **tables)
 
