@@ -638,3 +638,20 @@ def test_report_help_documents_the_provincial_route(capsys):
     assert main(["report", "--help"]) == EXIT_OK
     text = capsys.readouterr().out
     assert "--per" in text and "省级报告" in text and "one workbook per college" in text
+
+
+def test_validate_reads_a_converted_folder_without_validating_again(messy_csv, tmp_path, capsys, monkeypatch):
+    assert main(["convert", str(messy_csv), "--out", str(tmp_path / "pq"), "-q"]) == EXIT_OK
+    direct = cm.load(messy_csv)
+    capsys.readouterr()
+
+    def no_load(*args, **kwargs):  # a converted folder is opened, never loaded again
+        raise AssertionError("load() called on a converted folder")
+
+    monkeypatch.setattr("coopmetrics.io.load", no_load)
+    code = main(["validate", str(tmp_path / "pq"), "--all"])
+    out = capsys.readouterr().out
+    assert code == (EXIT_PROBLEMS if len(direct.validation) else EXIT_OK)
+    for name in NAMES + ID_CARDS + PHONES:  # personal data never printed
+        assert name not in out
+    assert "毕业生_导出.csv" in out  # problems still name the original file
