@@ -483,7 +483,7 @@ class _Builder:
         # drops a covariate column that is constant or collinear in a cell and says so.
         self.cohort_adjust = list(b.cohort_adjust)
         names = self._names()
-        for ind, zh, en in b.cohort_errors:
+        for ind, zh, en, _colleges in b.cohort_errors:
             self.note(f"队列比较“{names.get(ind, ind)}”未完成：{zh}", f"cohort comparison {names.get(ind, ind)} skipped: {en}")
         if b.cohorts is None or not len(b.cohorts):
             return

@@ -29,6 +29,9 @@ from ..errors import CoopmetricsError
 
 __all__ = ["Bundle", "compute_indicators", "compute_cohorts", "raked_ids", "year_slice", "COHORT_COVARIATES"]
 
+#: Colleges per adjusted ``compare()`` call on a panel (its unit rows are held in memory).
+ADJUSTED_CHUNK = 25
+
 #: Pre-treatment covariates of program choice used by the adjusted cohort comparisons.
 COHORT_COVARIATES = ("entry_score", "gender", "admission")
 
@@ -50,8 +53,8 @@ class Bundle:
         ``q_value`` is Benjamini–Hochberg within a call and college); None when skipped.
     cohort_adjust : tuple of str (dict college -> tuple with ``split``)
         Covariates of the adjusted comparisons.
-    cohort_errors : tuple of (indicator, zh, en)
-        Comparisons that failed and why.
+    cohort_errors : tuple of (indicator, zh, en, colleges)
+        Comparisons that failed and why (``colleges``: the call's colleges, None for all).
     cohort_skipped : bool (set of colleges compared, with ``split``)
         True when the graduates have no program column or no regular class.
     split : str or None
@@ -63,7 +66,7 @@ class Bundle:
     item_trend: pd.DataFrame
     cohorts: pd.DataFrame | None = None
     cohort_adjust: Any = ()
-    cohort_errors: tuple[tuple[str, str, str], ...] = ()
+    cohort_errors: tuple[tuple[str, str, str, Any], ...] = ()
     cohort_skipped: Any = False
     split: str | None = None
     college: str | None = None
@@ -97,6 +100,7 @@ class Bundle:
             coh = None
         return replace(self, trend=cut(self.trend), groups=cut(self.groups), item_trend=cut(self.item_trend),
                        cohorts=coh, cohort_adjust=tuple(self.cohort_adjust.get(key, ())),
+                       cohort_errors=tuple(e for e in self.cohort_errors if e[3] is None or key in e[3]),
                        cohort_skipped=skipped, split=None, college=key)
 
 
@@ -250,13 +254,13 @@ def _kind(ind: str) -> str:
     return str(get_indicator(ind).kind)
 
 
-def _rows_equal(rows: Any, col: str, value: str) -> Any:
-    """Rows whose ``col`` equals ``value`` (pandas, or a lazy filter pushed to the engine)."""
+def _rows_in(rows: Any, col: str, values: list[str]) -> Any:
+    """Rows whose ``col`` is one of ``values`` (pandas, or a lazy filter pushed to the engine)."""
     import narwhals.stable.v1 as nw
 
     if isinstance(rows, pd.DataFrame):
-        return rows[(rows[col].astype("string") == value).fillna(False).to_numpy(bool)]
-    return nw.from_native(rows).filter(nw.col(col).cast(nw.String) == value).to_native()
+        return rows[rows[col].astype("string").isin(values).fillna(False).to_numpy(bool)]
+    return nw.from_native(rows).filter(nw.col(col).cast(nw.String).is_in(values)).to_native()
 
 
 def _comparison_table(res: Any) -> pd.DataFrame:
@@ -302,25 +306,29 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
             keep = [str(c) for c in colleges[split]]
             rows = (rows[rows[split].astype(str).isin(keep)] if isinstance(rows, pd.DataFrame) else
                     nw.from_native(rows).filter(nw.col(split).is_in(keep)).to_native())
-        part = data.replace(graduates=rows)
         for ind in ids:
             for adj in ([None, list(adjust)] if adjust else [None]):
                 kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
                 if options is not None:
                     kw["options"] = options
+                names = [str(c) for c in colleges[split]] if split else []
                 if split and adj is None and ind in boot:
                     # a bootstrap CI draws one random stream for all cells of a call: run it per college
                     # so that a college's interval is the one its own report draws
-                    calls = [(_rows_equal(rows, split, c), {split: c}) for c in map(str, colleges[split])]
+                    calls = [(_rows_in(rows, split, [c]), [c], {split: c}) for c in names]
+                elif split:
+                    kw["by"] = [split]
+                    # adjusted fits hold the cohort's unit rows: a few dozen colleges per call bound memory
+                    size = ADJUSTED_CHUNK if adj else len(names)
+                    calls = [(_rows_in(rows, split, names[i:i + size]) if size < len(names) else rows,
+                              names[i:i + size], {}) for i in range(0, len(names), size)]
                 else:
-                    calls = [(rows, {})]
-                    if split:
-                        kw["by"] = [split]
-                for rows_c, extra in calls:
+                    calls = [(rows, None, {})]
+                for rows_c, who, extra in calls:
                     try:
-                        res = compare(data.replace(graduates=rows_c) if extra else part, ind, **kw)
+                        res = compare(data.replace(graduates=rows_c), ind, **kw)
                     except CoopmetricsError as exc:
-                        errors.append((ind, exc.message_zh, exc.message_en))
+                        errors.append((ind, exc.message_zh, exc.message_en, None if who is None else frozenset(who)))
                         continue
                     frames.append(_comparison_table(res).assign(_call=call, **extra))
                 call += 1
