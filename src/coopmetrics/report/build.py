@@ -1,8 +1,11 @@
 """Build the yearly report: every table and figure, no I/O.
 
 :func:`build_report` runs the phases (compute, compare, official tables, figures) and
-returns a :class:`~coopmetrics.report.model.Report`. Comparison output is read through
-:func:`_comparison_table` only, so a change of ``compare()``'s return type is one line here.
+returns a :class:`~coopmetrics.report.model.Report`. The engine results (indicators, breakdown,
+survey items, cohort comparisons) come from :mod:`coopmetrics.report.bundle`, computed here for
+one college or passed in precomputed (one college's slice of a panel, :mod:`.panel`).
+Comparison output is read through ``bundle._comparison_table`` only, so a change of
+``compare()``'s return type is one line there.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import CoopmetricsError, InputError, check_option
 from . import layouts as _layouts
-from .bundle import Bundle, compute_cohorts, compute_indicators
+from .bundle import Bundle, _comparison_table, compute_cohorts, compute_indicators  # noqa: F401
 from .labels import LANGS, SHEETS, SUPPRESSED, t
 from .model import Report
 from .official import official_tables, summary_table
@@ -49,16 +52,6 @@ _ENTERPRISE_SUMS = (
 #: Smallest arm of a published cohort comparison (HESA: percentages on fewer than 22.5
 #: people are suppressed; the same floor is applied to each arm). Only with disclosure.
 _MIN_COHORT = 22.5
-
-
-def _comparison_table(res: Any) -> pd.DataFrame:
-    """The tidy table of a ``compare()`` / ``partnership_effect()`` result.
-
-    ``compare()`` returns a result object with ``.table`` (or, in older versions, the
-    DataFrame itself): the one place the report touches that return type.
-    """
-    table = getattr(res, "table", None)
-    return table if isinstance(table, pd.DataFrame) else res
 
 
 def build_report(

@@ -280,7 +280,8 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
     Returns
     -------
     dict with ``cohorts`` (DataFrame or None), ``adjust`` (per-college tuples when split) and
-    ``errors`` (tuple of (indicator, zh, en)).
+    ``errors`` (tuple of (indicator, zh, en, colleges or None)) and ``skipped`` (True when the
+    graduates have no program column or regular class; with ``split`` the set of colleges compared).
     """
     import narwhals.stable.v1 as nw
 
