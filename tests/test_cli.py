@@ -583,3 +583,75 @@ def test_open_workbook_without_year_also_stops_before_work(clean_csv, tmp_path, 
     monkeypatch.setattr("coopmetrics.report.build._Builder._compute", lambda self: computed.append(1))
     assert main(["report", str(clean_csv), "--out", str(out), "--quiet"]) == EXIT_UNUSABLE
     assert "请先在 Excel" in capsys.readouterr().err and computed == []
+
+
+# --- provincial report and convert -----------------------------------------------------------------
+
+def _panel_exports(root: Path) -> Path:
+    """Two colleges' CSV export folders (the folder name names the college; 学号 unique per college)."""
+    src = root / "各校导出"
+    for k, seed in enumerate((1, 2)):
+        folder = src / f"学院{k}"
+        folder.mkdir(parents=True)
+        ds = cm.sample.generate(seed=seed)
+        for t in ("graduates", "teachers", "enterprises"):
+            df = ds[t].drop(columns=["college"], errors="ignore")
+            if "student_id" in df.columns:
+                df["student_id"] = f"{seed}-" + df["student_id"].astype(str)
+            df.to_csv(folder / f"{t}.csv", index=False, encoding="utf-8-sig")
+    return src
+
+
+def test_convert_then_report_per_college(tmp_path, capsys):
+    src = _panel_exports(tmp_path)
+    assert main(["convert", str(src), "--out", str(tmp_path / "pq"), "-q"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "graduates" in out and "排除 excluded" in out
+    assert main(["report", str(tmp_path / "pq"), "--per", "college", "--year", "2024", "--out",
+                 str(tmp_path / "rep"), "-q"]) == EXIT_OK
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["学院0.xlsx", "学院1.xlsx"]
+    # the workbook of a college holds that college's own graduates count
+    g = pd.read_csv(src / "学院1" / "graduates.csv", encoding="utf-8-sig")
+    n = int((g["grad_year"] == 2024).sum())
+    ind = pd.read_excel(tmp_path / "rep" / "学院1.xlsx", sheet_name="指标明细", engine="openpyxl")
+    row = ind[(ind.iloc[:, 0] == "毕业生总数") & (ind.iloc[:, 1] == 2024)]
+    assert len(row) == 1 and n in set(row.iloc[0].to_numpy().tolist())
+
+
+def test_report_per_college_combined_workbook(tmp_path, capsys):
+    src = _panel_exports(tmp_path)
+    assert main(["report", str(src), "--per", "college", "--combined", "--lang", "en", "--out",
+                 str(tmp_path / "rep"), "-q"]) == EXIT_OK
+    files = list((tmp_path / "rep").iterdir())
+    assert [p.name for p in files] == ["combined_2024.xlsx"]
+    ind = pd.read_excel(files[0], sheet_name="Indicator details", engine="openpyxl")
+    assert ind.columns[0] == "College" and set(ind["College"]) == {"学院0", "学院1"}
+
+
+def test_provincial_switches_need_per(clean_csv, tmp_path, capsys):
+    assert main(["report", str(clean_csv), "--combined", "--out", str(tmp_path)]) == EXIT_UNUSABLE
+    err = capsys.readouterr().err
+    assert "--per college" in err and "只能" in err
+
+
+def test_report_help_documents_the_provincial_route(capsys):
+    assert main(["report", "--help"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "--per" in text and "省级报告" in text and "one workbook per college" in text
+
+
+def test_validate_reads_a_converted_folder_without_validating_again(messy_csv, tmp_path, capsys, monkeypatch):
+    assert main(["convert", str(messy_csv), "--out", str(tmp_path / "pq"), "-q"]) == EXIT_OK
+    direct = cm.load(messy_csv)
+    capsys.readouterr()
+
+    def no_load(*args, **kwargs):  # a converted folder is opened, never loaded again
+        raise AssertionError("load() called on a converted folder")
+
+    monkeypatch.setattr("coopmetrics.io.load", no_load)
+    code = main(["validate", str(tmp_path / "pq"), "--all"])
+    out = capsys.readouterr().out
+    assert code == (EXIT_PROBLEMS if len(direct.validation) else EXIT_OK)
+    for name in NAMES + ID_CARDS + PHONES:  # personal data never printed
+        assert name not in out
+    assert "毕业生_导出.csv" in out  # problems still name the original file

@@ -52,6 +52,8 @@ _LAZY = {
     "trend_test": "compare",
     "partnership_effect": "did",
     "build_report": "report",
+    "convert": "convert",
+    "open_converted": "convert",
     "check_rules": "rules",
     "read_rules": "rules",
     "partner_scorecard": "partners",

@@ -46,12 +46,15 @@ school–enterprise cooperation in vocational education.
   validate    检查导出数据并列出问题（含 Excel 行号） / check exported files, list problems with Excel rows
   indicators  列出全部指标的定义与出处 / list every indicator with its definition and source
   partners    合作企业评估：每家企业一份企业年报数据附录 / partner scorecard, one appendix per partner
+  convert     把导出的 CSV/XLSX 一次转换为 Parquet（再次运行更快） / convert exports once to typed Parquet
 
 示例 / examples:
   coopmetrics report --year 2024 --out 报告            # 用内置样例数据 / on the shipped sample
   coopmetrics report 导出数据/ --year 2024 --out out --lang en --by major
   coopmetrics validate 导出数据/毕业生.csv
   coopmetrics indicators --lang en
+  coopmetrics convert 各校导出/ --out 省级面板          # 每校一个文件夹 / one folder per college
+  coopmetrics report 省级面板/ --per college --year 2024 --out 各校报告
 
 退出码 / exit codes: 0 成功 ok · 1 发现数据问题 problems found (validate) ·
 2 输入不可用或报告文件被占用 unusable input or output open in Excel · 3 内部错误 internal error ·
@@ -90,6 +93,31 @@ sheet. Defaults are those of coopmetrics.registry.Options().
   coopmetrics report exports/ --year 2024 --platform --force
   coopmetrics report exports/ --year 2024 --dual 2004_evaluation --top-box 3 --weights none
   coopmetrics report exports/ --year 2024 --practice-days 183 --pay-rule 2016 --weights column
+
+省级报告 / provincial report: “--per college”对面板数据（coopmetrics convert 的输出、每校一个导出文件夹，
+或毕业生表含学校名称列的文件夹）每所学校各写一个工作簿（文件名为学校名称），指标对全部学校只计算一次；
+“--combined”改为写一个汇总工作簿（每表加学校列）。省级报告默认不写 HTML、不做合作企业评估（费时），
+需要时加 --html / --partners。“--by”仍是每份报告内部的分组。
+--per college writes one workbook per college of a panel (a folder written by coopmetrics convert,
+one export folder per college, or a folder whose graduates have a college column), named after
+the college; every indicator is computed once for all colleges. --combined writes one workbook
+instead (a college column in every table). HTML and the partner evaluation are off on this route
+(they cost time per college): add --html / --partners. --by stays the breakdown inside a report.
+  coopmetrics report 省级面板/ --per college --year 2024 --out 各校报告
+  coopmetrics report 省级面板/ --per college --combined --out 汇总
+"""
+
+_CONVERT_HELP = """\
+把导出的文件（一个文件、一所学校的文件夹，或每校一个子文件夹的文件夹）读入、校验（个人信息按 load 的规则
+删除或哈希），每张表写成一个带类型的 Parquet 文件，并保存校验报告与行数核对；之后 report / validate
+直接读取 Parquet，不再重复校验，速度快得多。
+Read exports (a file, one college's folder, or a folder with one sub-folder per college), validate
+them (personal data dropped or hashed as load does) and write each table as typed Parquet with the
+validation report and row accounting beside it; report / validate then read the Parquet directly.
+
+示例 / examples:
+  coopmetrics convert 导出数据/ --out 数据parquet
+  coopmetrics convert 各校导出/ --out 省级面板 --force
 """
 
 _VALIDATE_HELP = """\
@@ -232,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="出错时显示完整回溯 / show the full traceback on errors")
     common.add_argument("-q", "--quiet", action="store_true",
                         help="不显示进度条 / no progress bar")
-    sub = parser.add_subparsers(dest="command", metavar="{report,validate,indicators,partners}")
+    sub = parser.add_subparsers(dest="command", metavar="{report,validate,indicators,partners,convert}")
 
     rep = sub.add_parser("report", parents=[common], description=_REPORT_HELP, formatter_class=_Formatter,
                          help="生成年度报告 / write the yearly report")
@@ -259,7 +287,24 @@ def build_parser() -> argparse.ArgumentParser:
                           "data platform layouts (A7-4 internships, A7-5 partnerships, per major)")
     rep.add_argument("--salt", default=None,
                      help="个人信息列哈希用的盐 / salt for hashing personal-data columns at load time")
+    grp = rep.add_argument_group("省级报告 / provincial report")
+    grp.add_argument("--per", choices=["college"], default=None,
+                     help="每所学校各写一份报告 / one report per college of a panel")
+    grp.add_argument("--combined", action="store_true",
+                     help="与 --per 同用：写一个汇总工作簿 / with --per: one combined workbook")
+    grp.add_argument("--html", action="store_true",
+                     help="与 --per 同用：每校另写 HTML（含图表，较慢） / with --per: also HTML per college (slower)")
+    grp.add_argument("--partners", action="store_true",
+                     help="与 --per 同用：每校做合作企业评估（较慢） / with --per: partner evaluation per college")
     _add_definition_options(rep)
+
+    con = sub.add_parser("convert", parents=[common], description=_CONVERT_HELP, formatter_class=_Formatter,
+                         help="转换为 Parquet / convert exports to Parquet")
+    con.add_argument("src", help="导出数据（文件或文件夹） / exported data (file or folder)")
+    con.add_argument("--out", required=True, help="输出文件夹 / output folder")
+    con.add_argument("--force", action="store_true",
+                     help="替换已有的转换结果 / replace an earlier conversion in --out")
+    con.add_argument("--salt", default=None, help="个人信息列哈希用的盐 / salt for hashing personal-data columns")
 
     val = sub.add_parser("validate", parents=[common], description=_VALIDATE_HELP, formatter_class=_Formatter,
                          help="检查数据 / check exported data")
@@ -293,6 +338,10 @@ def _load(path: str | None, salt: str | None = None) -> Any:
         from .errors import InputError
 
         raise InputError(f"找不到文件或文件夹：{p}", f"file or folder not found: {p}", file=str(p))
+    from .convert import is_converted, open_converted
+
+    if is_converted(p):  # written by `coopmetrics convert`: typed Parquet, validated once already
+        return open_converted(p)
     return load(p, salt=salt) if salt is not None else load(p)
 
 
@@ -346,6 +395,13 @@ def _progress(args: argparse.Namespace) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    if args.per is not None:
+        return _cmd_report_panel(args)
+    if args.combined or args.html or args.partners:
+        from .errors import InputError
+
+        raise InputError("--combined、--html、--partners 只能与 --per college 同用",
+                         "--combined, --html and --partners go with --per college only")
     from .report import build_report
     from .report.writing import check_targets, write_all
 
@@ -457,8 +513,124 @@ def _cmd_partners(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .convert import convert
+
+    res = convert(args.src, args.out, overwrite=args.force, **({"salt": args.salt} if args.salt else {}))
+    print(res.summary())
+    print(f"已写出 / written: {res.folder}  ({', '.join(f'{t} {n:,}' for t, n in res.rows.items())})")
+    return EXIT_OK
+
+
+def _panel_progress(args: argparse.Namespace) -> Any:
+    """One progress display for the provincial report: load, compute, compare, then one step per college."""
+    if not _progress_enabled(args):
+        return (lambda phase, college=None: None), (lambda: None), (lambda n: None)
+    from tqdm import tqdm
+
+    from .report import PHASES
+
+    words = {k: f"{zh} / {en}" for k, zh, en in PHASES}
+    bar = tqdm(total=3, desc="各校报告 / reports", unit="步", leave=False, file=sys.stderr)
+
+    def step(phase: str, college: str | None = None) -> None:
+        if bar.n or phase != "load":
+            bar.update(1)
+        bar.set_postfix_str(college or words.get(phase, phase))
+
+    def close() -> None:
+        bar.update(max(bar.total - bar.n, 0))
+        bar.close()
+
+    def total(n: int) -> None:
+        bar.total = 3 + n
+        bar.refresh()
+
+    return step, close, total
+
+
+def _cmd_report_panel(args: argparse.Namespace) -> int:
+    """``report PANEL --per college``: one workbook per college (or one combined), computed once."""
+    import warnings
+
+    from .report.panel import build_college_reports, colleges_of, combined_tables, load_panel, safe_filename
+    from .report.writing import check_targets, write_all
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    disclosure = args.disclosure or PUBLISH[args.publish]
+    step, close, total = _panel_progress(args)
+    written: list[Path] = []
+    with warnings.catch_warnings(record=True) as caught:  # printed once as messages, not as warnings
+        warnings.simplefilter("always")
+        try:
+            step("load")
+            if args.data is None:
+                from .errors import InputError
+
+                raise InputError("--per college 需要面板数据文件夹", "--per college needs a panel folder (DATA)")
+            data = load_panel(args.data, split=args.per, salt=args.salt)
+            total(len(colleges_of(data, args.per)))
+            reports = build_college_reports(
+                data, args.year, split=args.per, by=args.by, lang=args.lang, options=_options(args),
+                disclosure=disclosure, platform=args.platform, partners=args.partners, figures=args.html,
+                progress=step)
+            if args.combined:
+                written += _write_combined(list(reports), out, args, check_targets, combined_tables)
+            else:
+                for rep in reports:  # written as built: memory holds one college's report
+                    stem = safe_filename(rep.college)
+                    targets = {out / f"{stem}.xlsx": rep.to_excel}
+                    if args.html:
+                        rep.render_figures()
+                        targets[out / f"{stem}.html"] = rep.to_html
+                    check_targets(list(targets))
+                    written += write_all(targets, force=args.force).written
+        finally:
+            close()
+    for w in caught:
+        print(f"注意 / note: {w.message}", file=sys.stderr)
+    print(f"已写出 {len(written)} 个文件 / wrote {len(written)} file(s) to {out}")
+    for path in written[:5]:
+        print(f"  {path.name}")
+    if len(written) > 5:
+        print(f"  … (+{len(written) - 5})")
+    return EXIT_OK
+
+
+def _write_combined(reports: list[Any], out: Path, args: argparse.Namespace, check_targets: Any,
+                    combined_tables: Any) -> list[Path]:
+    """One workbook: each report table once, every college's rows stacked under a college column."""
+    from .report.writing import write_all
+
+    if not reports:
+        return []
+    first = reports[0]
+    tables = combined_tables(reports, args.per)
+    name = f"汇总_{first.year}.xlsx" if args.lang == "zh" else f"combined_{first.year}.xlsx"
+    target = out / name
+    check_targets([target])
+
+    def write(path: Path) -> None:
+        with pd_excel_writer(path) as xl:
+            for key, frame in tables.items():
+                cols = {c: ("学校" if args.lang == "zh" else "College") if c == args.per else first.header(c, key)
+                        for c in frame.columns if not str(c).startswith("_")}
+                frame[list(cols)].rename(columns=cols).to_excel(xl, sheet_name=first.sheet_name(key)[:31],
+                                                                index=False)
+
+    return write_all({target: write}, force=args.force).written
+
+
+def pd_excel_writer(path: Path) -> Any:
+    """A pandas Excel writer on xlsxwriter (imported on use)."""
+    import pandas as pd
+
+    return pd.ExcelWriter(path, engine="xlsxwriter")
+
+
 _COMMANDS = {"report": _cmd_report, "validate": _cmd_validate, "indicators": _cmd_indicators,
-             "partners": _cmd_partners}
+             "partners": _cmd_partners, "convert": _cmd_convert}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

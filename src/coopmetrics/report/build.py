@@ -1,8 +1,11 @@
 """Build the yearly report: every table and figure, no I/O.
 
 :func:`build_report` runs the phases (compute, compare, official tables, figures) and
-returns a :class:`~coopmetrics.report.model.Report`. Comparison output is read through
-:func:`_comparison_table` only, so a change of ``compare()``'s return type is one line here.
+returns a :class:`~coopmetrics.report.model.Report`. The engine results (indicators, breakdown,
+survey items, cohort comparisons) come from :mod:`coopmetrics.report.bundle`, computed here for
+one college or passed in precomputed (one college's slice of a panel, :mod:`.panel`).
+Comparison output is read through ``bundle._comparison_table`` only, so a change of
+``compare()``'s return type is one line there.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import CoopmetricsError, InputError, check_option
 from . import layouts as _layouts
+from .bundle import Bundle, _comparison_table, compute_cohorts, compute_indicators  # noqa: F401
 from .labels import LANGS, SHEETS, SUPPRESSED, t
 from .model import Report
 from .official import official_tables, summary_table
@@ -50,16 +54,6 @@ _ENTERPRISE_SUMS = (
 _MIN_COHORT = 22.5
 
 
-def _comparison_table(res: Any) -> pd.DataFrame:
-    """The tidy table of a ``compare()`` / ``partnership_effect()`` result.
-
-    ``compare()`` returns a result object with ``.table`` (or, in older versions, the
-    DataFrame itself): the one place the report touches that return type.
-    """
-    table = getattr(res, "table", None)
-    return table if isinstance(table, pd.DataFrame) else res
-
-
 def build_report(
     data: Dataset,
     year: int | None = None,
@@ -71,6 +65,8 @@ def build_report(
     progress: bool | Callable[[str], None] = False,
     platform: bool = False,
     layouts: dict[str, _layouts.Layout] | None = None,
+    figures: bool = True,
+    partners: bool = True,
 ) -> Report:
     """Compute every table and figure of the yearly report (no I/O).
 
@@ -98,6 +94,10 @@ def build_report(
         Add the 状态数据 collection layouts (A7-4 岗位实习, A7-5 校企合作, per major).
     layouts : mapping, optional
         Official table layouts (default :data:`coopmetrics.report.layouts.LAYOUTS`).
+    figures : bool, default True
+        Draw the figures (the HTML report embeds them; the workbook has none).
+    partners : bool, default True
+        Add the partner evaluation (合作企业评估) when there is an enterprises ledger.
 
     Returns
     -------
@@ -140,20 +140,8 @@ def build_report(
             column="毕业年份 grad_year", value=year,
         )
     builder = _Builder(data, int(year), by, lang, options, disclosure, progress, platform,
-                       layouts or _layouts.LAYOUTS)
+                       layouts or _layouts.LAYOUTS, figures=figures, partners=partners)
     return builder.build()
-
-
-def _year_slice(data: Dataset, year: int) -> Dataset:
-    """The dataset restricted to one year (each table by its own year column)."""
-    tables = {}
-    for name in data.tables:
-        frame = data[name]
-        col = "grad_year" if name == "graduates" else "year"
-        if isinstance(frame, pd.DataFrame) and col in frame.columns:
-            frame = frame[frame[col] == year]
-        tables[name] = frame
-    return data.replace(**tables)
 
 
 def _collect(frame: Any) -> pd.DataFrame:
@@ -174,10 +162,13 @@ class _Builder:
 
     def __init__(self, data: Dataset, year: int, by: str, lang: str, options: Any, disclosure: str,
                  progress: bool | Callable[[str], None], platform: bool,
-                 layouts: dict[str, _layouts.Layout]) -> None:
+                 layouts: dict[str, _layouts.Layout], *, bundle: Bundle | None = None,
+                 figures: bool = True, partners: bool = True) -> None:
+        # bundle: precomputed engine results (one college's slice of a panel); None computes them here
         self.data, self.year, self.by, self.lang = data, year, by, lang
         self.options, self.disclosure, self.progress = options, disclosure, progress
         self.platform, self.layouts = platform, layouts
+        self.bundle, self.draw, self.with_partners = bundle, figures, partners
         self.tables: dict[str, pd.DataFrame] = {}
         self.figures: dict[str, Any] = {}
         self.notes: list[str] = []
@@ -187,8 +178,8 @@ class _Builder:
         self.notes.append(t(self.lang, zh, en))
 
     def _phases(self) -> list[tuple[str, Callable[[], None]]]:
-        return [("compute", self._compute), ("compare", self._cohorts), ("tables", self._tables),
-                ("plots", self._figures)]
+        phases = [("compute", self._compute), ("compare", self._cohorts), ("tables", self._tables)]
+        return [*phases, ("plots", self._figures)] if self.draw else phases
 
     def build(self) -> Report:
         phases = self._phases()
@@ -218,6 +209,8 @@ class _Builder:
 
     # --- metadata ---------------------------------------------------------------------------
     def _college(self) -> str:
+        if self.bundle is not None and self.bundle.college is not None:
+            return self.bundle.college
         g = self.data["graduates"]
         if "college" in g.columns and g["college"].notna().any():
             return str(g["college"].dropna().mode().iloc[0])
@@ -320,7 +313,6 @@ class _Builder:
 
     # --- indicators ---------------------------------------------------------------------------
     def _compute(self) -> None:
-        from ..compute import compute
         from ..registry import indicators as _indicators
         from ..targets import compare_targets
 
@@ -329,12 +321,13 @@ class _Builder:
             reg = reg.assign(name_zh=reg["name_zh"].str.replace("顶岗实习", "岗位实习", regex=False))
         self.registry = reg
         self.order = {str(i): k for k, i in enumerate(reg["id"])}
-        ids = [str(i) for i in reg["id"]]
-        kw: dict[str, Any] = {"options": self.options} if self.options is not None else {}
-        trend = compute(self.data, ids, by=("grad_year",), **kw)
-        # the breakdown is only reported for the report year: compute it on that year's rows alone
-        groups = compute(_year_slice(self.data, self.year), ids, by=("grad_year", self.by), **kw)
-        groups = groups[groups["grad_year"] == self.year]
+        if self.bundle is None:
+            kind = self.layouts["feedback"].survey_kind if "feedback" in self.layouts else None
+            part = compute_indicators(self.data, self.year, self.by, [str(i) for i in reg["id"]],
+                                      options=self.options, survey_kind=kind)
+            trend, groups, self.item_trend = part["trend"], part["groups"], part["item_trend"]
+        else:
+            trend, groups, self.item_trend = self.bundle.trend, self.bundle.groups, self.bundle.item_trend
         # Targets are judged on the exact estimates (direction-aware), then blanked wherever
         # disclosure withholds the estimate.
         names = dict(zip(reg["id"], reg["name_zh"], strict=True))
@@ -350,29 +343,6 @@ class _Builder:
                 frame.loc[frame["status"] != "reported", "meets_target"] = pd.NA
         self.trend = trend
         self.groups = groups
-        self._survey_items()
-
-    def _survey_items(self) -> None:
-        """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone."""
-        from dataclasses import replace
-
-        from ..compute import compute
-
-        self.item_trend = pd.DataFrame()
-        kind = self.layouts["feedback"].survey_kind if "feedback" in self.layouts else None
-        survey = _frame(self.data, "survey")
-        ind = f"{kind}_satisfaction"
-        if kind is None or survey is None or ind not in self.order:
-            return
-        items = survey.loc[survey["survey_kind"] == kind, "item"].dropna().unique().tolist()
-        if not items:
-            return
-        frames = []
-        for item in items:  # one compute() per questionnaire item (a handful), with the registry's definition
-            opts = replace(self._opts(), survey_items={**dict(self._opts().survey_items), kind: (str(item),)})
-            res = compute(self.data, [ind], by=("grad_year",), options=opts)
-            frames.append(res.assign(survey_item=str(item)))
-        self.item_trend = pd.concat(frames, ignore_index=True)
 
     def _name_col(self) -> str:
         return "name_zh" if self.lang == "zh" else "name_en"
@@ -463,9 +433,8 @@ class _Builder:
     # --- partner evaluation (合作企业评估) ------------------------------------------------------------
     def _partners(self) -> None:
         """Partners significantly above or below the college (exact funnel limits), with shrunk estimates."""
-        if _frame(self.data, "enterprises") is None:
+        if not self.with_partners or _frame(self.data, "enterprises") is None:
             return
-        from ..errors import CoopmetricsError
         from ..partners.appendix import report_section
 
         try:
@@ -493,34 +462,25 @@ class _Builder:
 
     # --- cohorts -----------------------------------------------------------------------------------
     def _cohorts(self) -> None:
-        from ..compare import compare
-
-        g = self.data["graduates"]
-        if "program" not in g.columns or g["program"].dropna().nunique() < 2 or not (
-                g["program"] == "regular").any():
+        ids = [i for i in _layouts.COHORT_INDICATORS if i in self.order]
+        b = self.bundle
+        if b is None:
+            part = compute_cohorts(self.data, self.year, ids, options=self.options)
+            b = Bundle(trend=self.trend, groups=self.groups, item_trend=self.item_trend, cohorts=part["cohorts"],
+                       cohort_adjust=part["adjust"], cohort_errors=part["errors"], cohort_skipped=part["skipped"])
+        if b.cohort_skipped:
             self.note("毕业生表没有培养模式列或没有普通班，未做队列比较",
                       "graduates have no program column or no regular class: cohort comparisons skipped")
             return
-        this = self.data.replace(graduates=g[g["grad_year"] == self.year])
         # pre-treatment covariates of program choice: entry score, gender and admission type. compare()
         # drops a covariate column that is constant or collinear in a cell and says so.
-        adjust = [c for c in ("entry_score", "gender", "admission") if c in g.columns and g[c].notna().any()]
-        self.cohort_adjust = adjust
-        frames = []
+        self.cohort_adjust = list(b.cohort_adjust)
         names = self._names()
-        for ind in [i for i in _layouts.COHORT_INDICATORS if i in self.order]:
-            for adj in ([None, adjust] if adjust else [None]):
-                kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
-                if self.options is not None:
-                    kw["options"] = self.options
-                try:
-                    frames.append(_comparison_table(compare(this, ind, **kw)))
-                except CoopmetricsError as exc:
-                    self.note(f"队列比较“{names.get(ind, ind)}”未完成：{exc.message_zh}",
-                              f"cohort comparison {names.get(ind, ind)} skipped: {exc.message_en}")
-        if not frames:
+        for ind, zh, en, _colleges in b.cohort_errors:
+            self.note(f"队列比较“{names.get(ind, ind)}”未完成：{zh}", f"cohort comparison {names.get(ind, ind)} skipped: {en}")
+        if b.cohorts is None or not len(b.cohorts):
             return
-        res = pd.concat(frames, ignore_index=True)
+        res = b.cohorts.drop(columns="_call")
         res = res.drop(columns=[c for c in ("grad_year",) if c in res.columns])
         res.insert(1, "indicator_name", res["indicator"].map(names).fillna(res["indicator"]))
         res["unit"] = res["indicator"].map(dict(zip(self.registry["id"], self.registry["unit"], strict=True)))

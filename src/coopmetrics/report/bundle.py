@@ -1,0 +1,355 @@
+"""The computed inputs of a yearly report (indicators, breakdown, survey items, cohorts), no tables.
+
+A :class:`Bundle` holds every engine result a report needs. The single-college report
+computes it for its one college; the provincial report (:mod:`coopmetrics.report.panel`)
+computes it ONCE for every college with ``college`` as an extra group column and
+:meth:`Bundle.slice` cuts out one college's rows, which then go through the same
+table-building code. Both routes use the functions of this module, so a college's
+numbers are the same whichever route built its workbook.
+
+Examples
+--------
+>>> import coopmetrics as cm
+>>> b = compute_indicators(cm.sample.load_sample(), 2024, "department")   # doctest: +SKIP
+>>> sorted(b)                                                              # doctest: +SKIP
+['groups', 'item_trend', 'trend']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import CoopmetricsError
+
+__all__ = ["Bundle", "compute_indicators", "compute_cohorts", "raked_ids", "year_slice", "COHORT_COVARIATES"]
+
+#: Colleges per adjusted ``compare()`` call on a panel (its unit rows are held in memory).
+ADJUSTED_CHUNK = 25
+
+#: Pre-treatment covariates of program choice used by the adjusted cohort comparisons.
+COHORT_COVARIATES = ("entry_score", "gender", "admission")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Engine results of one report (or, with ``split``, of every college of a panel).
+
+    Attributes
+    ----------
+    trend : DataFrame
+        ``compute(ids, by=(split?, "grad_year"))``: every indicator, every year.
+    groups : DataFrame
+        ``compute(ids, by=(split?, "grad_year", by))`` on the report year's rows.
+    item_trend : DataFrame
+        The feedback questionnaire's satisfaction per item (column ``survey_item``).
+    cohorts : DataFrame or None
+        Raw ``compare()`` rows of every cohort indicator (``_call`` numbers the call;
+        ``q_value`` is Benjamini–Hochberg within a call and college); None when skipped.
+    cohort_adjust : tuple of str (dict college -> tuple with ``split``)
+        Covariates of the adjusted comparisons.
+    cohort_errors : tuple of (indicator, zh, en, colleges)
+        Comparisons that failed and why (``colleges``: the call's colleges, None for all).
+    cohort_skipped : bool (set of colleges compared, with ``split``)
+        True when the graduates have no program column or no regular class.
+    split : str or None
+        Column naming the college when the bundle holds several.
+    """
+
+    trend: pd.DataFrame
+    groups: pd.DataFrame
+    item_trend: pd.DataFrame
+    cohorts: pd.DataFrame | None = None
+    cohort_adjust: Any = ()
+    cohort_errors: tuple[tuple[str, str, str, Any], ...] = ()
+    cohort_skipped: Any = False
+    split: str | None = None
+    college: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def slice(self, college: str) -> Bundle:
+        """One college's rows, without the split column (what a single-college run computes).
+
+        Rows with a missing college and status ``missing_input`` (an indicator whose input
+        table is absent altogether) belong to every college.
+        """
+        if self.split is None:
+            return self
+        col = self.split
+
+        def cut(frame: pd.DataFrame) -> pd.DataFrame:
+            if frame is None or not len(frame) or col not in frame.columns:
+                return frame
+            key = frame[col]
+            keep = (key.astype("string") == str(college)).fillna(False).to_numpy(bool)
+            if "status" in frame.columns:
+                keep |= (key.isna() & (frame["status"] == "missing_input")).to_numpy(bool)
+            return frame.loc[keep].drop(columns=col).reset_index(drop=True)
+
+        coh = self.cohorts
+        if coh is not None:
+            coh = cut(coh)
+        key = str(college)
+        skipped = key not in self.cohort_skipped
+        if skipped or coh is None or not len(coh):
+            coh = None
+        return replace(self, trend=cut(self.trend), groups=cut(self.groups), item_trend=cut(self.item_trend),
+                       cohorts=coh, cohort_adjust=tuple(self.cohort_adjust.get(key, ())),
+                       cohort_errors=tuple(e for e in self.cohort_errors if e[3] is None or key in e[3]),
+                       cohort_skipped=skipped, split=None, college=key)
+
+
+def year_slice(data: Dataset, year: int) -> Dataset:
+    """The dataset restricted to one year (each table by its own year column; lazy tables stay lazy)."""
+    import narwhals.stable.v1 as nw
+
+    tables = {}
+    for name in data.tables:
+        frame = data[name]
+        col = "grad_year" if name == "graduates" else "year"
+        if isinstance(frame, pd.DataFrame):
+            if col in frame.columns:
+                frame = frame[frame[col] == year]
+        else:
+            nf = nw.from_native(frame)
+            if col in nf.columns:
+                frame = nf.filter(nw.col(col) == year).to_native()
+        tables[name] = frame
+    return data.replace(**tables)
+
+
+def raked_ids(ids: Sequence[str], options: Any) -> list[str]:
+    """Survey indicators whose answers are raked to the graduate roster (pooled over any split).
+
+    Raking calibrates a year's respondents to that year's whole roster, so computed with
+    ``college`` as a group column the weights would be the province's, not the college's:
+    these indicators are computed per college (:mod:`coopmetrics.report.panel`).
+    """
+    from ..registry import REGISTRY, Options
+
+    opts = Options() if options is None else options
+    if opts.survey_weights != "raking":
+        return []
+    raked = {i.id for i in REGISTRY if i.survey_kind not in (None, "employer")}
+    return [i for i in ids if i in raked]
+
+
+def compute_indicators(data: Dataset, year: int, by: str, ids: Sequence[str], *, options: Any = None,
+                       survey_kind: str | None = None, split: str | None = None) -> dict[str, pd.DataFrame]:
+    """Indicators by year, the report year's breakdown and the survey-item rows.
+
+    Parameters
+    ----------
+    data : Dataset
+    year : int
+        Report year (the breakdown is computed on that year's rows alone).
+    by : str
+        Breakdown column (``department`` or ``major``).
+    ids : sequence of str
+        Indicator ids, in registry order.
+    options : Options, optional
+    survey_kind : str, optional
+        Questionnaire of the 学生反馈表 (its satisfaction indicator is computed per item).
+    split : str, optional
+        Extra leading group column (``college`` on a panel).
+
+    Returns
+    -------
+    dict with ``trend``, ``groups`` and ``item_trend`` frames (raw ``compute()`` rows).
+    """
+    from ..compute import compute
+
+    kw: dict[str, Any] = {"options": options} if options is not None else {}
+    lead = (split,) if split else ()
+    trend = compute(data, list(ids), by=(*lead, "grad_year"), **kw)
+    # the breakdown is only reported for the report year: compute it on that year's rows alone
+    groups = compute(year_slice(data, year), list(ids), by=(*lead, "grad_year", by), **kw)
+    groups = groups[groups["grad_year"] == year]
+    items = _survey_items(data, ids, options, survey_kind, lead)
+    return {"trend": trend, "groups": groups, "item_trend": items}
+
+
+def survey_items_of(data: Dataset, kind: str | None) -> list[str]:
+    """The questionnaire items of ``kind`` present in the survey table (first-seen order)."""
+    import narwhals.stable.v1 as nw
+
+    from ..engines import collect
+
+    survey = data.get("survey")
+    if kind is None or survey is None:
+        return []
+    if isinstance(survey, pd.DataFrame):
+        return survey.loc[survey["survey_kind"] == kind, "item"].dropna().unique().tolist()
+    # the items in the order the questionnaire lists them (first seen; DuckDB keeps a scan's order):
+    # the 学生反馈表 rows follow it
+    part = nw.from_native(survey).filter(nw.col("survey_kind") == kind).select("item").to_native()
+    return collect(part)["item"].dropna().unique().tolist()
+
+
+def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | None,
+                  lead: tuple[str, ...]) -> pd.DataFrame:
+    """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone."""
+    from ..compute import compute
+    from ..registry import Options
+
+    ind = f"{kind}_satisfaction"
+    if kind is None or ind not in set(ids) or data.get("survey") is None:
+        return pd.DataFrame()
+    items = survey_items_of(data, kind)
+    if not items:
+        return pd.DataFrame()
+    opts0 = Options() if options is None else options
+    frames = []
+    for item in items:  # one compute() per questionnaire item (a handful), with the registry's definition
+        opts = replace(opts0, survey_items={**dict(opts0.survey_items), kind: (str(item),)})
+        res = compute(data, [ind], by=(*lead, "grad_year"), options=opts)
+        frames.append(res.assign(survey_item=str(item)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def cohort_plan(data: Dataset, split: str | None = None) -> pd.DataFrame:
+    """Per college (or for the one college): can cohorts be compared, and with which covariates.
+
+    One small engine group-by over the graduates (programs per college, non-missing covariate
+    counts). Columns: ``split`` (when given), ``ok`` (a regular class and another program)
+    and ``adjust`` (tuple of covariates with any value).
+    """
+    import narwhals.stable.v1 as nw
+
+    from ..engines import collect
+
+    g = data["graduates"]
+    nf = nw.from_native(g) if not isinstance(g, pd.DataFrame) else nw.from_native(g, eager_only=True).lazy()
+    lead = [split] if split else []
+    if "program" not in nf.columns:
+        keys = collect(distinct(nf, *lead)) if lead else pd.DataFrame(index=[0])
+        return keys.assign(ok=False, adjust=[()] * len(keys))
+    covs = [c for c in COHORT_COVARIATES if c in nf.columns]
+    aggs = [nw.col("program").count().alias("__n_prog"), *[nw.col(c).count().alias(c) for c in covs]]
+    counts = collect(nf.group_by(*lead, "program").agg(*aggs).to_native())
+    lead_cols = lead or ["__all"]
+    if not lead:
+        counts = counts.assign(__all=0)
+    counts["__regular"] = (counts["program"].astype("string") == "regular").fillna(False)
+    grp = counts.groupby(lead_cols, sort=True, dropna=False)
+    plan = grp["program"].nunique().rename("__levels").to_frame()  # nunique ignores a missing program
+    plan["__regular"] = grp["__regular"].any()
+    for c in covs:  # a covariate is used when it has any value in the college (any program)
+        plan[c] = grp[c].sum() > 0
+    plan["ok"] = (plan["__levels"] >= 2) & plan["__regular"]
+    flags = plan[covs].to_numpy(bool) if covs else np.zeros((len(plan), 0), bool)
+    plan["adjust"] = [tuple(c for c, f in zip(covs, row, strict=True) if f) for row in flags]
+    plan = plan.reset_index()[[*lead_cols, "ok", "adjust"]]
+    return plan.drop(columns="__all") if not lead else plan
+
+
+def _kind(ind: str) -> str:
+    from ..registry import get_indicator
+
+    return str(get_indicator(ind).kind)
+
+
+def _rows_in(rows: Any, col: str, values: list[str]) -> Any:
+    """Rows whose ``col`` is one of ``values`` (pandas, or a lazy filter pushed to the engine)."""
+    import narwhals.stable.v1 as nw
+
+    if isinstance(rows, pd.DataFrame):
+        return rows[rows[col].astype("string").isin(values).fillna(False).to_numpy(bool)]
+    return nw.from_native(rows).filter(nw.col(col).cast(nw.String).is_in(values)).to_native()
+
+
+def _comparison_table(res: Any) -> pd.DataFrame:
+    """The tidy table of a ``compare()`` result (``.table``, or the DataFrame itself in older versions)."""
+    table = getattr(res, "table", None)
+    return table if isinstance(table, pd.DataFrame) else res
+
+
+def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: Any = None,
+                    split: str | None = None, plan: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Cohort comparisons of the report year: each cohort indicator raw and adjusted.
+
+    One ``compare()`` call per indicator and covariate set (with ``by=[split]`` on a panel:
+    every college in the same call); q-values are then recomputed within each call and
+    college, as a single-college call computes them.
+
+    Returns
+    -------
+    dict with ``cohorts`` (DataFrame or None), ``adjust`` (per-college tuples when split) and
+    ``errors`` (tuple of (indicator, zh, en, colleges or None)) and ``skipped`` (True when the
+    graduates have no program column or regular class; with ``split`` the set of colleges compared).
+    """
+    import narwhals.stable.v1 as nw
+
+    from ..compare import compare
+    from ..contrasts import bh_qvalues
+
+    plan = cohort_plan(data, split) if plan is None else plan
+    plan = plan[plan["ok"]]
+    if not len(plan):
+        return {"cohorts": None, "adjust": {} if split else (), "errors": (),
+                "skipped": frozenset() if split else True}
+    g = data["graduates"]
+    if isinstance(g, pd.DataFrame):
+        this_g = g[g["grad_year"] == year]
+    else:
+        this_g = nw.from_native(g).filter(nw.col("grad_year") == year).to_native()
+    frames, errors = [], []
+    call = 0
+    boot = {i for i in ids if _kind(i) in ("mean", "median")}
+    for adjust, colleges in plan.groupby("adjust", sort=False):  # one set of covariates, usually
+        rows = this_g
+        if split:
+            keep = [str(c) for c in colleges[split]]
+            rows = (rows[rows[split].astype(str).isin(keep)] if isinstance(rows, pd.DataFrame) else
+                    nw.from_native(rows).filter(nw.col(split).is_in(keep)).to_native())
+        for ind in ids:
+            for adj in ([None, list(adjust)] if adjust else [None]):
+                kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
+                if options is not None:
+                    kw["options"] = options
+                names = [str(c) for c in colleges[split]] if split else []
+                if split and adj is None and ind in boot:
+                    # a bootstrap CI draws one random stream for all cells of a call: run it per college
+                    # so that a college's interval is the one its own report draws
+                    calls = [(_rows_in(rows, split, [c]), [c], {split: c}) for c in names]
+                elif split:
+                    kw["by"] = [split]
+                    # adjusted fits hold the cohort's unit rows: a few dozen colleges per call bound memory
+                    size = ADJUSTED_CHUNK if adj else len(names)
+                    calls = [(_rows_in(rows, split, names[i:i + size]) if size < len(names) else rows,
+                              names[i:i + size], {}) for i in range(0, len(names), size)]
+                else:
+                    calls = [(rows, None, {})]
+                for rows_c, who, extra in calls:
+                    try:
+                        res = compare(data.replace(graduates=rows_c), ind, **kw)
+                    except CoopmetricsError as exc:
+                        errors.append((ind, exc.message_zh, exc.message_en, None if who is None else frozenset(who)))
+                        continue
+                    frames.append(_comparison_table(res).assign(_call=call, **extra))
+                call += 1
+    adjust_of = (dict(zip(plan[split].astype(str), plan["adjust"], strict=True)) if split
+                 else tuple(plan["adjust"].iloc[0]))
+    compared = frozenset(adjust_of) if split else False
+    if not frames:
+        return {"cohorts": None, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
+    res = pd.concat(frames, ignore_index=True)
+    if split and "p_value" in res.columns:  # BH within one call and one college, as a single-college call
+        fam = res["_call"].astype(str) + "|" + res[split].astype(str)
+        res["q_value"] = bh_qvalues(res["p_value"].to_numpy(float), groups=fam.to_numpy())
+    return {"cohorts": res, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
+
+
+def distinct(nf: Any, *cols: str) -> Any:
+    """The distinct non-missing combinations of ``cols`` of a lazy narwhals frame (native, not collected).
+
+    A group-by rather than ``unique()``, which not every lazy backend supports.
+    """
+    import narwhals.stable.v1 as nw
+
+    return nf.drop_nulls(list(cols)).group_by(*cols).agg(nw.len().alias("__n")).select(*cols).to_native()

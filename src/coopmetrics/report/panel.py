@@ -1,0 +1,413 @@
+"""The provincial report: one yearly report per college of a panel, every indicator computed once.
+
+A provincial department holds a panel of colleges (a ``college`` column in every table).
+:func:`build_college_reports` computes the report's engine results ONCE for all colleges
+(:func:`coopmetrics.report.bundle.compute_indicators` with ``college`` as a group column,
+pushed to the engine; the cohort comparisons in one ``compare(by=["college"])`` call per
+indicator), slices them per college (:meth:`Bundle.slice`) and builds each college's
+:class:`~coopmetrics.report.model.Report` from its slice with the single-college code.
+
+Exceptions to "once for all colleges", each one engine query per college, never per indicator:
+
+* the small per-college tables (enterprises, teachers, survey …) a report lists row by row
+  are cut out per college (pandas tables are split once with ``groupby``);
+* survey satisfaction raked to the graduate roster: raking calibrates a year's respondents
+  to that year's roster, so the weights of a college are computed from its own roster
+  (with ``college`` as a group column they would be the province's). These few indicators
+  and the 学生反馈表 items are computed on the college's rows.
+
+Panel layouts read by :func:`load_panel`: a folder written by :func:`coopmetrics.convert`
+(typed Parquet, opened lazily without re-validation), a folder of per-college export folders
+(the folder name is the college when its graduates name none), or a folder :func:`coopmetrics.load`
+reads whole, whose graduates have a ``college`` column.
+
+Examples
+--------
+>>> import coopmetrics as cm
+>>> panel = load_panel("省级面板/")                                   # doctest: +SKIP
+>>> for rep in build_college_reports(panel, 2024):                   # doctest: +SKIP
+...     rep.to_excel(f"{safe_filename(rep.college)}.xlsx")
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import InputError, check_option
+from . import layouts as _layouts
+from .bundle import Bundle, compute_cohorts, compute_indicators, raked_ids
+from .bundle import distinct as _distinct
+from .model import Report
+
+__all__ = ["load_panel", "colleges_of", "build_college_reports", "safe_filename", "combined_tables",
+           "SPLITS"]
+
+#: Columns a panel can be split by (one report per value).
+SPLITS = ("college",)
+
+#: Tables a college's own computations read through the engine (not collected per college).
+_ENGINE_TABLES = ("graduates", "survey")
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(name: str, *, max_len: int = 120) -> str:
+    """A file name Windows accepts for ``name`` (a college name): forbidden characters become ``_``.
+
+    Examples
+    --------
+    >>> safe_filename('江南/示例:学院 ')
+    '江南_示例_学院'
+    >>> safe_filename("CON")
+    '_CON'
+    """
+    out = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", str(name)).strip().rstrip(". ")
+    out = out[:max_len] or "_"
+    return f"_{out}" if out.split(".")[0].upper() in _WINDOWS_RESERVED else out
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+def load_panel(path: str | Path, *, split: str = "college", lazy: bool | str = "auto",
+               salt: str | None = None) -> Dataset:
+    """Read a provincial panel: converted Parquet, per-college export folders, or one loadable folder.
+
+    Parameters
+    ----------
+    path : str or Path
+    split : {"college"}
+        Column naming the college in every table.
+    lazy : bool or str
+        Passed to :func:`coopmetrics.load` (a converted folder is always scanned lazily).
+    salt : str, optional
+        Salt for hashing personal data (:func:`coopmetrics.load`).
+
+    Returns
+    -------
+    Dataset
+        Every table with the ``split`` column. Tables that have no such column (the lazy
+        Parquet route of ``cm.load`` keeps only schema columns, and only ``graduates`` has
+        ``college`` in the schema) are left out, with a warning naming them.
+
+    Raises
+    ------
+    InputError
+        Path missing, or graduates without a college column.
+    """
+    from ..convert import is_converted, open_converted
+
+    check_option("split", split, SPLITS, "load_panel")
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"找不到文件或文件夹：{p}", f"file or folder not found: {p}", file=str(p))
+    if is_converted(p):
+        data = open_converted(p)
+    elif p.is_dir() and _college_folders(p):
+        data = _load_folders(_college_folders(p), split, lazy, salt)
+    else:
+        from ..io import load
+
+        data = load(p, lazy=lazy, **({"salt": salt} if salt is not None else {}))
+    return _check_split(data, split, p)
+
+
+def _college_folders(path: Path) -> list[Path]:
+    return sorted(d for d in path.iterdir() if d.is_dir() and not d.name.startswith((".", "_")))
+
+
+def _load_folders(folders: list[Path], split: str, lazy: bool | str, salt: str | None) -> Dataset:
+    """Load every college's export folder and stack the tables with the college column filled in."""
+    from ..io import load
+
+    parts: dict[str, list[Any]] = {}
+    vals, accs = [], []
+    for folder in folders:
+        ds = load(folder, lazy=lazy, **({"salt": salt} if salt is not None else {}))
+        name = _college_name(ds, split) or folder.name
+        for t in ds.tables:
+            parts.setdefault(t, []).append(_with_column(ds[t], split, name))
+        vals.append(ds.validation.assign(**{split: name}))
+        accs.append(ds.accounting.assign(**{split: name}))
+    tables = {t: _stack(frames) for t, frames in parts.items()}
+    return Dataset(validation=pd.concat(vals, ignore_index=True), accounting=pd.concat(accs, ignore_index=True),
+                   **tables)
+
+
+def _college_name(ds: Dataset, split: str) -> str | None:
+    g = ds.get("graduates")
+    if g is None or split not in _columns(g):
+        return None
+    from ..engines import collect
+
+    if isinstance(g, pd.DataFrame):
+        vals = g[split].dropna()
+    else:
+        import narwhals.stable.v1 as nw
+
+        vals = collect(_distinct(nw.from_native(g), split))[split]
+    return str(vals.mode().iloc[0]) if len(vals) else None
+
+
+def _columns(frame: Any) -> list[str]:
+    if isinstance(frame, pd.DataFrame):
+        return list(frame.columns)
+    import narwhals.stable.v1 as nw
+
+    return list(nw.from_native(frame).columns)
+
+
+def _with_column(frame: Any, col: str, value: str) -> Any:
+    """``frame`` with ``col`` filled with ``value`` where missing (a college's own export)."""
+    if isinstance(frame, pd.DataFrame):
+        out = frame.copy()
+        out[col] = out[col].astype("string").fillna(value) if col in out.columns else value
+        return out
+    import narwhals.stable.v1 as nw
+
+    nf = nw.from_native(frame)
+    expr = (nw.col(col).cast(nw.String).fill_null(nw.lit(value)) if col in nf.columns else nw.lit(value))
+    return nf.with_columns(expr.alias(col)).to_native()
+
+
+def _stack(frames: list[Any]) -> Any:
+    """One table from the colleges' frames: pandas concat, or a lazy union on the engine."""
+    if all(isinstance(f, pd.DataFrame) for f in frames):
+        return pd.concat(frames, ignore_index=True)
+    import narwhals.stable.v1 as nw
+
+    from ..engines import collect
+
+    lazies = [nw.from_native(f) if not isinstance(f, pd.DataFrame) else None for f in frames]
+    if all(lf is not None for lf in lazies):
+        cols = [c for c in lazies[0].columns if all(c in lf.columns for lf in lazies)]
+        return nw.concat([lf.select(cols) for lf in lazies], how="vertical").to_native()
+    return pd.concat([f if isinstance(f, pd.DataFrame) else collect(f) for f in frames], ignore_index=True)
+
+
+def _check_split(data: Dataset, split: str, path: Path) -> Dataset:
+    if "graduates" not in data or split not in _columns(data["graduates"]):
+        raise InputError(
+            f"毕业生表没有“{split}”（学校名称）列，无法按学校分别生成报告",
+            f"the graduates table has no '{split}' (college) column: cannot write one report per college",
+            file=str(path), column=split)
+    missing = [t for t in data.tables if split not in _columns(data[t])]
+    if missing:
+        warnings.warn(
+            f"这些表没有学校名称列，未用于分校报告 / tables without a '{split}' column left out of the "
+            f"per-college reports: {missing}（请先用 coopmetrics convert 转换，或按学校分文件夹 / convert the "
+            "exports with `coopmetrics convert`, or give one folder per college）", UserWarning, stacklevel=3)
+        data = data.replace(**{t: None for t in missing})
+    return data
+
+
+def colleges_of(data: Dataset, split: str = "college") -> list[str]:
+    """The colleges of a panel (graduates' ``split`` values, sorted), from one engine group-by."""
+    import narwhals.stable.v1 as nw
+
+    from ..engines import collect
+
+    g = data["graduates"]
+    if isinstance(g, pd.DataFrame):
+        vals = g[split].dropna().astype(str).unique()
+    else:
+        vals = collect(_distinct(nw.from_native(g), split))[split].astype(str)
+    return sorted(vals)
+
+
+def _report_colleges(data: Dataset, year: int | None, split: str) -> tuple[int, list[str], list[str]]:
+    """The report year, the colleges with graduates of that year, and those without (skipped)."""
+    import narwhals.stable.v1 as nw
+
+    from ..engines import collect
+
+    g = data["graduates"]
+    nf = nw.from_native(g, eager_only=True).lazy() if isinstance(g, pd.DataFrame) else nw.from_native(g)
+    pairs = collect(_distinct(nf, split, "grad_year"))
+    if not len(pairs):
+        raise InputError("毕业生表为空", "the graduates table is empty", column="grad_year")
+    years = sorted(int(y) for y in pd.unique(pairs["grad_year"]))
+    year = years[-1] if year is None else int(year)
+    if year not in years:
+        raise InputError(f"数据中没有 {year} 届毕业生；现有年份：{years}",
+                         f"the data has no graduates of {year}; years present: {years}",
+                         column="毕业年份 grad_year", value=year)
+    every = sorted(set(pairs[split].astype(str)))
+    have = sorted(set(pairs.loc[pairs["grad_year"].astype(int) == year, split].astype(str)))
+    return year, have, [c for c in every if c not in set(have)]
+
+
+class _CollegeTables:
+    """Each college's own rows of every table: pandas tables split once, lazy ones filtered per college."""
+
+    def __init__(self, data: Dataset, split: str, need_graduates: bool) -> None:
+        self.data, self.split = data, split
+        self.parts: dict[str, dict[str, pd.DataFrame]] = {}
+        self.lazy: dict[str, Any] = {}
+        self.empty: dict[str, pd.DataFrame] = {}
+        for name in data.tables:
+            frame = data[name]
+            if name == "graduates" and not need_graduates:
+                continue
+            if isinstance(frame, pd.DataFrame):
+                key = frame[split].astype("string")
+                self.parts[name] = {str(k): part for k, part in frame.groupby(key, sort=False, observed=True)}
+                self.empty[name] = frame.iloc[0:0]
+            else:
+                self.lazy[name] = frame
+
+    def dataset(self, college: str) -> Dataset:
+        import narwhals.stable.v1 as nw
+
+        from ..engines import collect
+
+        tables: dict[str, Any] = {}
+        for name, parts in self.parts.items():
+            tables[name] = parts.get(college, self.empty[name]).reset_index(drop=True)
+        for name, frame in self.lazy.items():
+            part = nw.from_native(frame).filter(nw.col(self.split).cast(nw.String) == college).to_native()
+            # the roster and the survey stay lazy (the engine computes the college's raked shares on
+            # them); the small tables are read once per college, one query each
+            tables[name] = part if name in _ENGINE_TABLES else collect(part)
+        return Dataset(validation=_rows_of(self.data.validation, self.split, college),
+                       accounting=_rows_of(self.data.accounting, self.split, college), **tables)
+
+
+def _rows_of(frame: pd.DataFrame | None, split: str, college: str) -> pd.DataFrame | None:
+    """A college's validation/accounting rows (all rows when they do not name the college)."""
+    if frame is None or split not in frame.columns:
+        return frame
+    return frame[frame[split].astype(str) == college].drop(columns=split).reset_index(drop=True)
+
+
+def _merge(pooled: Bundle, own: dict[str, pd.DataFrame], order: dict[str, int], own_items: bool) -> Bundle:
+    """Pooled rows of a college plus its own (raked survey) rows, in registry order."""
+    from dataclasses import replace
+
+    def join(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        both = pd.concat([x for x in (a, b) if x is not None and len(x)], ignore_index=True)
+        pos = both["indicator"].map(order).to_numpy()
+        return both.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
+
+    return replace(pooled, trend=join(pooled.trend, own["trend"]), groups=join(pooled.groups, own["groups"]),
+                   item_trend=own["item_trend"] if own_items else pooled.item_trend)
+
+
+def build_college_reports(
+    data: Dataset,
+    year: int | None = None,
+    *,
+    split: str = "college",
+    by: str = "department",
+    lang: str = "zh",
+    options: Any = None,
+    disclosure: str = "none",
+    platform: bool = False,
+    partners: bool = False,
+    figures: bool = False,
+    layouts: dict[str, _layouts.Layout] | None = None,
+    colleges: Sequence[str] | None = None,
+    progress: Callable[[str, str | None], None] | None = None,
+) -> Iterator[Report]:
+    """One yearly report per college, every indicator computed once for the whole panel.
+
+    Parameters
+    ----------
+    data : Dataset
+        The panel (:func:`load_panel`); every table has the ``split`` column.
+    year : int, optional
+        Report year; default the latest year of the graduates.
+    split : {"college"}
+        Column naming the college (one report per value).
+    by, lang, options, disclosure, platform, layouts
+        As in :func:`coopmetrics.build_report` (``by`` is the breakdown inside each report).
+    partners : bool, default False
+        Add the partner evaluation (合作企业评估, with its rank intervals) to each report; it
+        runs per college on the college's rows (costly: off by default).
+    figures : bool, default False
+        Draw each report's figures (needed for HTML only).
+    colleges : sequence of str, optional
+        Only these colleges (default: every college with graduates in ``year``).
+    progress : callable, optional
+        Called with ``("compute", None)``, ``("compare", None)`` and ``("college", name)``
+        as each step starts.
+
+    Yields
+    ------
+    Report
+        One per college, in sorted order, equal to ``build_report`` on that college's rows.
+
+    Examples
+    --------
+    >>> reps = build_college_reports(load_panel("panel/"), 2024)   # doctest: +SKIP
+    >>> [r.college for r in reps][:2]                              # doctest: +SKIP
+    ['A职业技术学院', 'B职业学院']
+    """
+    from ..registry import indicators as _indicators
+    from .build import _Builder
+    from .labels import LANGS
+
+    check_option("lang", lang, LANGS, "build_college_reports")
+    check_option("by", by, ("department", "major"), "build_college_reports")
+    check_option("disclosure", disclosure, ("none", "hesa", "min_n"), "build_college_reports")
+    check_option("split", split, SPLITS, "build_college_reports")
+    layouts = layouts or _layouts.LAYOUTS
+    tick = progress or (lambda phase, college: None)
+    year, names, skipped = _report_colleges(data, year, split)
+    if skipped:
+        warnings.warn(f"这些学校没有 {year} 届毕业生，未生成报告 / colleges without graduates of {year}, no report: "
+                      f"{skipped}", UserWarning, stacklevel=2)
+    if colleges is not None:
+        unknown = sorted(set(map(str, colleges)) - set(names))
+        if unknown:
+            raise InputError(f"面板中没有这些学校的 {year} 届毕业生：{unknown}",
+                             f"the panel has no graduates of {year} in: {unknown}", column=split)
+        names = [c for c in names if c in set(map(str, colleges))]
+    ids = [str(i) for i in _indicators()["id"]]
+    order = {i: k for k, i in enumerate(ids)}
+    raked = raked_ids(ids, options)
+    kind = layouts["feedback"].survey_kind if "feedback" in layouts else None
+    own_items = f"{kind}_satisfaction" in raked
+    tick("compute", None)
+    part = compute_indicators(data, year, by, [i for i in ids if i not in set(raked)], options=options,
+                              survey_kind=None if own_items else kind, split=split)
+    tick("compare", None)
+    coh = compute_cohorts(data, year, [i for i in _layouts.COHORT_INDICATORS if i in order], options=options,
+                          split=split)
+    full = Bundle(trend=part["trend"], groups=part["groups"], item_trend=part["item_trend"],
+                  cohorts=coh["cohorts"], cohort_adjust=coh["adjust"], cohort_errors=coh["errors"],
+                  cohort_skipped=coh["skipped"], split=split)
+    own_rows = bool(raked)
+    tables = _CollegeTables(data, split, need_graduates=own_rows or partners or platform)
+    for name in names:
+        tick("college", name)
+        cds = tables.dataset(name)
+        bundle = full.slice(name)
+        if own_rows:  # raked survey shares: weights from the college's own roster
+            own = compute_indicators(cds, year, by, raked, options=options, survey_kind=kind if own_items else None)
+            bundle = _merge(bundle, own, order, own_items)
+        yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=bundle,
+                       figures=figures, partners=partners).build()
+
+
+def combined_tables(reports: Sequence[Report], split: str = "college") -> dict[str, pd.DataFrame]:
+    """Every report's tables stacked per table id, with a leading ``split`` column (combined workbook).
+
+    Examples
+    --------
+    >>> combined_tables([])
+    {}
+    """
+    out: dict[str, list[pd.DataFrame]] = {}
+    for rep in reports:
+        for key, frame in rep.tables.items():
+            out.setdefault(key, []).append(frame.assign(**{split: rep.college})[[split, *frame.columns]])
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}

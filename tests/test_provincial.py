@@ -1,0 +1,157 @@
+"""The provincial report: one report per college from a panel, equal to each college's own report."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import coopmetrics as cm
+from coopmetrics.report import build_report
+from coopmetrics.report.panel import build_college_reports, combined_tables, load_panel, safe_filename
+
+#: Sheets that differ by construction: the generation time (about) and the validation report of
+#: the input as loaded (a panel's file names); every other table must be equal cell by cell.
+_NOT_COMPARED = {"about", "technical", "validation", "accounting"}
+COLLEGES = ("甲职业技术学院", "乙职业学院", "丙/职业:学院")
+
+
+def _college(seed: int, name: str, *, drop: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    ds = cm.sample.generate(seed=seed)
+    out = {}
+    for t in ds.tables:
+        df = ds[t].copy()
+        for c in ("student_id",):  # 学号 are unique only within a college
+            if c in df.columns:
+                df[c] = f"{seed}-" + df[c].astype(str)
+        out[t] = df.drop(columns=[c for c in drop if c in df.columns]).assign(college=name)
+    return out
+
+
+@pytest.fixture(scope="module")
+def colleges() -> dict[str, dict[str, pd.DataFrame]]:
+    # the third college has no entry scores: its adjusted comparisons use fewer covariates
+    return {name: _college(seed, name, drop=("entry_score",) if k == 2 else ())
+            for k, (seed, name) in enumerate(zip((11, 12, 13), COLLEGES, strict=True))}
+
+
+@pytest.fixture(scope="module")
+def panel(colleges) -> cm.Dataset:
+    tables = {t: pd.concat([c[t] for c in colleges.values()], ignore_index=True) for t in colleges[COLLEGES[0]]}
+    return cm.Dataset(**tables)
+
+
+@pytest.fixture(scope="module")
+def panel_reports(panel):
+    return {r.college: r for r in build_college_reports(panel, 2024)}
+
+
+def _assert_same_report(a, b) -> None:
+    assert set(a.tables) == set(b.tables)
+    for key in sorted(set(a.tables) - _NOT_COMPARED):
+        x, y = a.tables[key], b.tables[key]
+        assert list(x.columns) == list(y.columns), key
+        pd.testing.assert_frame_equal(x.reset_index(drop=True), y.reset_index(drop=True), check_dtype=False,
+                                      check_exact=False, rtol=1e-10, atol=1e-12, obj=key)
+    assert a.college == b.college and a.year == b.year
+    assert a.notes == b.notes
+    assert [k["indicator"] for k in a.key_figures] == [k["indicator"] for k in b.key_figures]
+    assert [k["estimate"] for k in a.key_figures] == pytest.approx([k["estimate"] for k in b.key_figures],
+                                                                   rel=1e-12, nan_ok=True)
+
+
+@pytest.mark.parametrize("name", COLLEGES)
+def test_each_college_report_equals_its_own_report(colleges, panel_reports, name):
+    own = build_report(cm.Dataset(**colleges[name]), 2024, partners=False, figures=False)
+    _assert_same_report(panel_reports[name], own)
+
+
+def test_one_report_per_college_in_sorted_order(panel_reports):
+    assert list(panel_reports) == sorted(COLLEGES)
+
+
+def test_cohort_covariates_follow_each_college(panel_reports):
+    adj = {n: r.settings.get("cohort_adjust", "") for n, r in panel_reports.items()}
+    assert "entry_score" in adj[COLLEGES[0]]
+    assert "entry_score" not in adj[COLLEGES[2]] and "gender" in adj[COLLEGES[2]]
+
+
+def test_workbooks_equal_cell_by_cell(tmp_path, colleges, panel_reports):
+    name = COLLEGES[1]
+    own = build_report(cm.Dataset(**colleges[name]), 2024, partners=False, figures=False)
+    a = panel_reports[name].to_excel(tmp_path / "panel.xlsx")
+    b = own.to_excel(tmp_path / "own.xlsx")
+    wa, wb = openpyxl.load_workbook(a), openpyxl.load_workbook(b)
+    assert wa.sheetnames == wb.sheetnames
+    skip = {panel_reports[name].sheet_name(k) for k in _NOT_COMPARED}
+    compared = 0
+    for sheet in wa.sheetnames:
+        if sheet in skip:
+            continue
+        va = [c.value for row in wa[sheet].iter_rows() for c in row]
+        vb = [c.value for row in wb[sheet].iter_rows() for c in row]
+        assert len(va) == len(vb), sheet
+        for x, y in zip(va, vb, strict=True):
+            if isinstance(x, float) and isinstance(y, float) and not (x.is_integer() and y.is_integer()):
+                # shares and means: the grouped sum may differ in the last binary digit
+                assert x == pytest.approx(y, rel=1e-12, abs=1e-15), sheet
+            else:  # words, counts and money: identical
+                assert x == y, sheet
+        compared += len(va)
+    assert compared > 1000
+
+
+def test_converted_lazy_panel_gives_the_same_reports(tmp_path, colleges, panel_reports):
+    """Per-college export folders -> convert -> lazy DuckDB panel -> the same reports."""
+    src = tmp_path / "exports"
+    for k, tables in enumerate(colleges.values()):
+        folder = src / f"college{k}"
+        folder.mkdir(parents=True)
+        for t, df in tables.items():
+            df.to_parquet(folder / f"{t}.parquet", index=False)
+    res = cm.convert(src, tmp_path / "parquet")
+    assert res.rows["graduates"] == sum(len(c["graduates"]) for c in colleges.values())
+    lazy = load_panel(tmp_path / "parquet")
+    assert not isinstance(lazy["graduates"], pd.DataFrame)  # stays a DuckDB relation
+    reps = {r.college: r for r in build_college_reports(lazy, 2024, colleges=[COLLEGES[0], COLLEGES[2]])}
+    assert list(reps) == sorted([COLLEGES[0], COLLEGES[2]])
+    for name, rep in reps.items():
+        _assert_same_report(rep, panel_reports[name])
+
+
+def test_combined_tables_stack_every_college(panel_reports):
+    reps = list(panel_reports.values())
+    comb = combined_tables(reps)
+    assert comb["scorecard"].columns[0] == "college"
+    assert len(comb["indicators"]) == sum(len(r.tables["indicators"]) for r in reps)
+    one = comb["indicators"][comb["indicators"]["college"] == COLLEGES[0]].drop(columns="college")
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), panel_reports[COLLEGES[0]].tables["indicators"])
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("江南/示例:学院 ", "江南_示例_学院"), ('a<b>c"d|e?f*g', "a_b_c_d_e_f_g"), ("CON", "_CON"), ("lpt1.txt", "_lpt1.txt"),
+    ("学院.", "学院"), ("", "_"),
+])
+def test_safe_filename(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_year_missing_for_every_college_is_an_error(panel):
+    with pytest.raises(cm.InputError, match="1999"):
+        next(build_college_reports(panel, 1999))
+
+
+def test_panel_without_college_column_is_an_error(tmp_path):
+    ds = cm.sample.generate(seed=1)
+    ds["graduates"].drop(columns="college").to_parquet(tmp_path / "graduates.parquet")
+    with pytest.raises(cm.InputError, match="college"):
+        load_panel(tmp_path)
+
+
+def test_adjusted_comparisons_in_chunks_of_colleges_give_the_same_rows(panel, panel_reports, monkeypatch):
+    """Adjusted fits run a few colleges per call (memory); each college's rows do not depend on the chunk."""
+    monkeypatch.setattr("coopmetrics.report.bundle.ADJUSTED_CHUNK", 2)
+    for rep in build_college_reports(panel, 2024):
+        pd.testing.assert_frame_equal(rep.tables["cohorts"], panel_reports[rep.college].tables["cohorts"],
+                                      check_exact=False, rtol=1e-12, atol=1e-14)
+        assert rep.tables["cohorts"]["adjusted"].astype(bool).any()
