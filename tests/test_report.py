@@ -474,8 +474,8 @@ def test_no_personal_data_in_any_output(messy_out):
         assert not {"name", "id_card", "phone", "email", "exam_number"} & set(frame.columns)
     # the validation sheet still tells staff which columns were dropped and where the problems are
     val = _sheet(xlsx, "数据校验")
-    assert {"编号重复", "代码无法识别", "个人信息列已删除"} <= set(val["问题"])
-    assert val.loc[val["问题"] == "代码无法识别", "Excel 行号"].notna().all()
+    assert {"编号重复", "毕业去向代码无法识别", "个人信息列已删除"} <= set(val["问题"])
+    assert val.loc[val["问题"] == "毕业去向代码无法识别", "Excel 行号"].notna().all()
     tech = _sheet(xlsx, "技术信息")
     assert {"duplicate_id", "unknown_code", "pii_dropped"} <= set(tech["键（选项字段名）"])
 
