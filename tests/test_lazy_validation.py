@@ -595,3 +595,31 @@ def test_parquet_written_by_save_is_taken_as_canonical(tmp_path):
     assert SAVED_MARK not in (pq.read_schema(plain / "graduates.parquet").metadata or {})
     redo = nw.from_native(cm.load(plain / "graduates.parquet", lazy="duckdb")["graduates"]).lazy().collect()
     assert sorted(redo.to_pandas()["student_id"]) == sorted(want["student_id"])
+
+
+@pytest.mark.parametrize("engine", [*ENGINES, "eager"])
+@pytest.mark.parametrize("table,header", [("graduates", "学校名称"), ("teachers", "院校名称")])
+def test_keys_repeat_across_colleges_of_a_panel(tmp_path, engine, table, header):
+    """A stacked provincial panel: 学号/工号 repeat across colleges and are not duplicates there;
+    a repeat within one college still is. Written out: rows 1-6 alternate 甲/乙 with ids 0,0,1,1,2,2,
+    and row 7 repeats 甲's id 1 -> only row 7 is a duplicate (Parquet record 7, Excel row 8)."""
+    colleges = ["甲学院", "乙学院"] * 3 + ["甲学院"]
+    ids = ["0", "0", "1", "1", "2", "2", "1"]
+    if table == "graduates":
+        df = pd.DataFrame({header: colleges, "学号": ids, "届别": 2024, "专业名称": "数控技术", "毕业去向代码": "10"})
+    else:
+        df = pd.DataFrame({header: colleges, "工号": ids, "年份": 2024, "教师类别": "专任教师"})
+    if engine == "eager":
+        df.to_csv(tmp_path / f"{table}.csv", index=False)
+        ds = cm.load(tmp_path / f"{table}.csv")
+        expected_row = 8
+    else:
+        df.to_parquet(tmp_path / f"{table}.parquet")
+        ds = cm.load(tmp_path / f"{table}.parquet", lazy=engine)
+        expected_row = 7
+    val = ds.validation
+    dup = val[val["problem"].isin(["duplicate_id", "duplicate_key"])]
+    assert dup["row"].tolist() == [expected_row]
+    kept = nw.from_native(ds[table]).lazy().collect().to_pandas()
+    assert set(kept["college"]) == {"甲学院", "乙学院"}
+    assert len(kept) == (6 if table in ("graduates", "teachers") else 7)

@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import narwhals as nw
@@ -44,7 +44,7 @@ from .rules_passes import (  # noqa: F401  (re-exported: links and lazy_normalis
     _Unclean,
     key_hash,
 )
-from .schema import LINKS, TABLES
+from .schema import LINKS, PARTITION, TABLES
 
 __all__ = ["Rule", "RULES", "COUNT_COLUMNS", "rules_for", "rules_markdown", "flag_name", "add_flags",
            "validate_frame"]
@@ -167,8 +167,11 @@ class Rule:
             t, c = self.ref
             return (f"{name} 在{TABLES[t].zh}表的 `{c}` 中找不到",
                     f"{self.column} not among the kept rows' `{c}` of `{t}`")
-        keys = " + ".join(self.key)
-        return f"关键字段 {keys} 与前面的行相同", f"key {keys} repeats an earlier row"
+        keys = " + ".join(k for k in self.key if k not in PARTITION)
+        within = [k for k in self.key if k in PARTITION]
+        zh = f"（同一{'、'.join(TABLES[self.table].column(k).zh for k in within)}内）" if within else ""
+        en = f" (within one {' and '.join(within)}, where the column is present)" if within else ""
+        return f"关键字段 {keys} 与前面的行相同{zh}", f"key {keys} repeats an earlier row{en}"
 
 
 def flag_name(rule: Rule) -> str:
@@ -208,7 +211,7 @@ def _table_rules(table: str) -> tuple[Rule, ...]:
     if spec.key:
         excluded = table in _DUP_EXCLUDED
         out.append(Rule(table, spec.key[0], "duplicate", "duplicate_id" if excluded else "duplicate_key",
-                        "excluded" if excluded else "flagged", "row", key=tuple(spec.key)))
+                        "excluded" if excluded else "flagged", "row", key=(*spec.key, *PARTITION)))
     for c in spec.columns:
         if c.pii:
             continue
@@ -252,9 +255,13 @@ def rules_for(table: str, columns: Sequence[str] | None = None) -> tuple[Rule, .
     >>> [r.problem for r in rules_for("graduates", ["student_id", "grad_year", "major"])][4:]
     ['duplicate_id', 'spaces_removed', 'precision_lost', 'year_as_date', 'pii_cleared']
     """
-    have = None if columns is None else set(columns)
-    return tuple(r for r in RULES if r.table == table
-                 and (have is None or (r.column in have and all(k in have for k in r.key))))
+    if columns is None:
+        return tuple(r for r in RULES if r.table == table)
+    have = set(columns)
+    # a partition column (college) joins a duplicate key only where the table has it
+    return tuple(r if all(k in have for k in r.key) else replace(r, key=tuple(k for k in r.key if k in have))
+                 for r in RULES if r.table == table and r.column in have
+                 and all(k in have for k in r.key if k not in PARTITION))
 
 
 def rules_markdown() -> str:

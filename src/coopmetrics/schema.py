@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "SURVEY_KINDS",
     "LIKERT_TEXT",
     "LINKS",
+    "PARTITION",
     "normalise_header",
     "resolve_header",
 ]
@@ -668,6 +669,16 @@ TABLE_ALIASES.update({
     "committees": "committees", "委员会成员": "committees", "委员会": "committees", "职教集团成员": "committees",
     "services": "services", "社会服务项目": "services", "社会服务": "services", "技术服务项目": "services",
 })
+
+#: Columns that partition a stacked provincial panel: every table may carry the college a row belongs
+#: to, and keys are unique within a college (学号 and 工号 repeat across colleges). A single college's
+#: export without the column behaves as before.
+PARTITION: tuple[str, ...] = ("college",)
+_COLLEGE = next(c for c in GRADUATES.columns if c.name == "college")
+for _name, _t in list(TABLES.items()):
+    if not any(c.name == "college" for c in _t.columns):
+        TABLES[_name] = replace(_t, columns=(*_t.columns, _COLLEGE))
+del _name, _t
 
 # --- header matching -------------------------------------------------------------
 

@@ -82,7 +82,7 @@ from . import privacy
 from .codes import is_known
 from .dataset import ACCOUNTING_COLUMNS, VALIDATION_COLUMNS
 from .errors import MissingColumnError
-from .schema import LINKS, TABLES, normalise_header
+from .schema import LINKS, PARTITION, TABLES, normalise_header
 
 __all__ = [
     "PROBLEMS",
@@ -403,7 +403,8 @@ def check_rows(
                                         values=None, problem="missing_required_value", action="excluded"))
             alive &= ~blank
 
-    key = [k for k in spec.key if k in frame.columns]
+    # keys are unique within a college of a stacked panel (schema.PARTITION), when the column is there
+    key = [k for k in (*spec.key, *PARTITION) if k in frame.columns] if spec.key else []
     # a key whose digits Excel destroyed (precision_lost) says nothing about identity: such rows are
     # flagged where the damage is found and never excluded as duplicates of each other
     comparable = alive & ~frame["_lossy"].fillna(False).to_numpy(dtype=bool) if "_lossy" in frame.columns \
