@@ -113,3 +113,18 @@ def test_out_must_be_empty_or_an_earlier_conversion(messy, tmp_path):
 def test_not_converted_folder_is_refused(tmp_path):
     with pytest.raises(InputError, match="convert"):
         cm.open_converted(tmp_path)
+
+
+def test_summary_counts_problems_not_notes(messy, tmp_path):
+    """The printed count is the problems `validate` lists (notes such as a dropped PII column are not),
+    and it points staff to `validate`, never to a Parquet file they cannot open."""
+    from coopmetrics.validation import NOTE_PROBLEMS
+
+    path, direct = messy
+    res = cm.convert(path.parent, tmp_path / "pq")
+    cnt = direct.validation_counts
+    expected = int(cnt.loc[~cnt["problem"].isin(NOTE_PROBLEMS), "rows"].sum())
+    assert expected > 0 and (cnt["problem"].isin(NOTE_PROBLEMS)).any()  # the messy roster has both
+    assert res.problems == expected
+    text = res.summary()
+    assert f"{expected} 个数据问题" in text and "coopmetrics validate" in text and ".parquet" not in text

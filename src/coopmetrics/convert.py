@@ -32,6 +32,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import InputError
+from .validation import NOTE_PROBLEMS
 
 __all__ = ["convert", "open_converted", "is_converted", "ConvertResult", "MARKER"]
 
@@ -69,8 +70,10 @@ class ConvertResult:
             tot = acc.groupby("table", sort=False)[["rows_read", "kept", "fixed", "excluded"]].sum()
             for t, r in tot.iterrows():
                 lines.append("  ".join(f"{v!s:<14}" for v in (t, *(int(x) for x in r))))
-        word = "个问题，见 _validation.parquet" if lang == "zh" else " problem(s), see _validation.parquet"
-        lines.append(f"{self.problems}{word}")
+        # staff read problems with `validate` (Excel rows, CSV export), not the Parquet file itself
+        where = f"coopmetrics validate {self.folder} --csv 问题清单.csv"
+        lines.append(f"{self.problems} 个数据问题 / problem(s) found；查看 / list them: {where}"
+                     if self.problems else "没有发现数据问题 / no problems found")
         return "\n".join(lines)
 
 
@@ -148,7 +151,12 @@ def convert(src: str | Path, out: str | Path, *, split: str = "college", lazy: b
     (out / MARKER).write_text(json.dumps({"format": _FORMAT, "coopmetrics": __version__, "source": str(src),
                                           "tables": rows, "per_college": bool(folders)}, ensure_ascii=False,
                                          indent=1), encoding="utf-8")
-    problems = int(cnt["rows"].sum()) if "rows" in cnt.columns and len(cnt) else len(val)
+    # notes about what loading did (values taken from a file name, PII columns dropped) are not problems
+    if "rows" in cnt.columns and len(cnt):
+        problems = int(cnt.loc[~cnt["problem"].isin(NOTE_PROBLEMS), "rows"].sum()) if "problem" in cnt.columns \
+            else int(cnt["rows"].sum())
+    else:
+        problems = int((~val["problem"].isin(NOTE_PROBLEMS)).sum()) if "problem" in val.columns else len(val)
     return ConvertResult(folder=out, rows=rows, accounting=acc, problems=problems)
 
 
