@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -86,15 +85,7 @@ def _child(variant: str, folder: str, profile: bool) -> None:
 
 def run_variant(variant: str, folder: Path, profile: bool = False) -> dict[str, Any]:
     """Run ``variant`` in a fresh process; its wall time and own peak RSS."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", variant, "--_folder", str(folder)]
-    if profile:
-        cmd.append("--profile")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"variant {variant} failed:\n{proc.stderr[-4000:]}")
-    if profile:
-        print(proc.stderr)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return bs.run_child(__file__, variant, folder, *(["--profile"] if profile else []))
 
 
 def main(argv: list[str] | None = None) -> int:

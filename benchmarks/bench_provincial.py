@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -144,11 +142,8 @@ def _child(variant: str, folder: str) -> None:
 
 
 def run_variant(variant: str, folder: Path) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", variant, "--_folder", str(folder)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"variant {variant} failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """Run ``variant`` in a fresh process; its wall time and own peak RSS."""
+    return bs.run_child(__file__, variant, folder)
 
 
 def main(argv: list[str] | None = None) -> int:

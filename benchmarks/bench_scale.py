@@ -516,6 +516,21 @@ VARIANTS = ("duckdb-sql", "coopmetrics-duckdb", "coopmetrics-polars", "coopmetri
             "compare-totals")
 
 
+def run_child(script: str | Path, variant: str, folder: Path, *extra: str) -> dict[str, Any]:
+    """Run ``script --_child variant --_folder folder [extra]`` in a fresh process: its last JSON line.
+
+    Each benchmark variant runs in its own process so that its wall time and its own peak RSS
+    (:func:`_own_peak_gib`, printed by the child) are not those of the parent or another variant.
+    """
+    cmd = [sys.executable, str(Path(script).resolve()), "--_child", variant, "--_folder", str(folder), *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"variant {variant} failed:\n{proc.stderr[-4000:]}")
+    if "--profile" in extra:
+        print(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def _own_peak_gib() -> float | None:
     """Peak resident memory of this process's own address space (``VmHWM``), in GiB.
 
