@@ -223,7 +223,8 @@ def rake(
     _warn_problems(unmatched, unplaced, int((~placed).sum()))
 
     idx = np.flatnonzero(placed)
-    w_p, it, max_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol)
+    w_p, it, max_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol,
+                            [cell_of for *_, cell_of, _ in spec], n_cells)
     converged = max_err <= tol
     if not converged:
         msg_zh = f"迭代比例加权在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
@@ -379,23 +380,32 @@ def _warn_problems(unmatched: pd.DataFrame, unplaced: pd.DataFrame, n_bad: int) 
 
 
 def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max_iter: int,
-         tol: float) -> tuple[np.ndarray, int, float]:
-    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error)."""
+         tol: float, cells_of: list[np.ndarray] | None = None, n_cells: int = 1) -> tuple[np.ndarray, int, float]:
+    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error).
+
+    Each ``by`` cell (``cells_of[j]`` maps margin ``j``'s codes to their cell) stops on its own once its
+    largest relative margin error is within ``tol``: a cell's weights are then exactly those of raking
+    it alone, whatever other cells (years, indicators, colleges) are raked in the same call.
+    """
+    if cells_of is None:
+        cells_of = [np.zeros(len(t), dtype=np.int64) for t in targets]
+    active = np.ones(n_cells, dtype=bool)
     max_err = np.inf
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
-        for codes, target in zip(cs_p, targets, strict=True):
+        for codes, target, cell_of in zip(cs_p, targets, cells_of, strict=True):
             sums = np.bincount(codes, weights=w_p, minlength=len(target))
             with np.errstate(invalid="ignore", divide="ignore"):
-                factor = np.where(sums > 0, target / sums, 1.0)
+                factor = np.where((sums > 0) & active[cell_of], target / sums, 1.0)
             w_p = w_p * factor[codes]
-        errs = []
-        for codes, target in zip(cs_p, targets, strict=True):
+        err = np.zeros(n_cells)
+        for codes, target, cell_of in zip(cs_p, targets, cells_of, strict=True):
             sums = np.bincount(codes, weights=w_p, minlength=len(target))
             m = target > 0
-            errs.append(np.max(np.abs(sums[m] - target[m]) / target[m]) if m.any() else 0.0)
-        max_err = float(max(errs)) if errs else 0.0
-        if max_err <= tol:
+            np.maximum.at(err, cell_of[m], np.abs(sums[m] - target[m]) / target[m])
+        active &= err > tol  # converged cells keep their weights from here on
+        max_err = float(err.max()) if len(err) else 0.0
+        if not active.any():
             break
     return w_p, it, max_err
 
