@@ -170,7 +170,7 @@ def compute_indicators(data: Dataset, year: int, by: str, ids: Sequence[str], *,
     # the breakdown is only reported for the report year: compute it on that year's rows alone
     groups = compute(year_slice(data, year), list(ids), by=(*lead, "grad_year", by), **kw)
     groups = groups[groups["grad_year"] == year]
-    items = _survey_items(data, ids, options, survey_kind, lead)
+    items = _survey_items(data, ids, options, survey_kind, lead, trend=trend)
     return {"trend": trend, "groups": groups, "item_trend": items}
 
 
@@ -191,9 +191,31 @@ def survey_items_of(data: Dataset, kind: str | None) -> list[str]:
     return collect(part)["item"].dropna().unique().tolist()
 
 
+def reads_option(ind_id: str, option: str) -> bool:
+    """Whether an indicator's definition reads ``option`` (its own list or any of its filters' ops).
+
+    An indicator that does not read an option gives the same rows whatever its value, so a
+    result computed once can stand for every value (used for the per-item survey rows).
+    """
+    from ..definitions.ops import FILTER_OPS
+    from ..registry import get_indicator
+
+    ind = get_indicator(ind_id)
+    if option in ind.options_used:
+        return True
+    filters = [f for m in ind.measures() for f in (*m.where, *(g for _, fs in m.terms for g in fs))]
+    # an op this module does not know is taken to read the option (the safe answer)
+    return any(f.op not in FILTER_OPS or option in FILTER_OPS[f.op].options for f in filters)
+
+
 def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | None,
-                  lead: tuple[str, ...]) -> pd.DataFrame:
-    """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone."""
+                  lead: tuple[str, ...], trend: pd.DataFrame | None = None) -> pd.DataFrame:
+    """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone.
+
+    ``trend`` (this call's ``compute(ids, by=(*lead, "grad_year"))``) stands for every item when
+    the indicator's definition does not read ``Options.survey_items`` (the overall-item share
+    ignores it), which saves one ``compute()`` per item; otherwise each item is computed alone.
+    """
     from ..compute import compute
     from ..registry import Options
 
@@ -203,6 +225,9 @@ def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | N
     items = survey_items_of(data, kind)
     if not items:
         return pd.DataFrame()
+    if trend is not None and not reads_option(ind, "survey_items"):
+        rows = trend[(trend["indicator"] == ind).to_numpy(bool)].reset_index(drop=True)
+        return pd.concat([rows.assign(survey_item=str(item)) for item in items], ignore_index=True)
     opts0 = Options() if options is None else options
     frames = []
     for item in items:  # one compute() per questionnaire item (a handful), with the registry's definition

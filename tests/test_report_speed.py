@@ -1,0 +1,91 @@
+"""The report's shortcuts compute what the long way computes (issue 16, item 6).
+
+Each speed-up of the yearly report replaces a slower route by a cheaper one; these tests run
+both routes on the shipped sample (or a small hand-made dataset) and assert that they agree,
+so a change of a definition that breaks a shortcut's premise fails here, not in a user's report.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import coopmetrics as cm
+from coopmetrics.registry import Options
+from coopmetrics.report import bundle
+
+NUMERIC = ["numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_high", "n_eff", "deff",
+           "response_rate"]
+
+
+@pytest.fixture(scope="module")
+def sample() -> cm.Dataset:
+    return cm.sample.load_sample()
+
+
+@pytest.fixture(scope="module")
+def ids() -> list[str]:
+    return [str(i) for i in cm.indicators()["id"]]
+
+
+# --- survey items: one compute for every item ---------------------------------------------------------
+
+@pytest.mark.parametrize(("ind", "option", "expected"), [
+    ("school_satisfaction", "survey_items", False),      # the overall item: valid_answer ignores survey_items
+    ("school_satisfaction_items", "survey_items", True),  # the pool: valid_response restricts to the items
+    ("school_satisfaction", "overall_items", True),
+    ("placement_rate", "survey_items", False),
+])
+def test_reads_option(ind, option, expected):
+    assert bundle.reads_option(ind, option) is expected
+
+
+@pytest.mark.parametrize("options", [None, Options(survey_weights=None), Options(survey_se="weighted")])
+def test_survey_items_from_the_trend_equal_one_compute_per_item(sample, options):
+    """The per-item rows taken from the trend call equal ``compute()`` with ``survey_items=(item,)``."""
+    ids = ["placement_rate", "school_satisfaction", "employer_satisfaction"]
+    kw = {} if options is None else {"options": options}
+    trend = cm.compute(sample, ids, by=("grad_year",), **kw)
+    fast = bundle._survey_items(sample, ids, options, "school", (), trend=trend)
+    slow = bundle._survey_items(sample, ids, options, "school", ())  # one compute() per item
+    items = bundle.survey_items_of(sample, "school")
+    assert len(items) >= 3 and list(pd.unique(fast["survey_item"])) == items
+    assert len(fast) == len(slow) > 0
+    for c in ("survey_item", "grad_year", "status", "edition"):
+        assert fast[c].astype(str).tolist() == slow[c].astype(str).tolist()
+    for c in NUMERIC:
+        np.testing.assert_array_equal(fast[c].to_numpy(float), slow[c].to_numpy(float), err_msg=c)
+
+
+def test_survey_items_compute_each_item_when_the_definition_reads_them(sample, monkeypatch):
+    """A definition that reads ``survey_items`` is computed per item (the trend is not reused)."""
+    calls = []
+    real = cm.compute
+
+    def spy(*a, **k):
+        calls.append(k.get("options"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(sys.modules["coopmetrics.compute"], "compute", spy)
+    monkeypatch.setattr(bundle, "reads_option", lambda ind, option: True)
+    trend = real(sample, ["school_satisfaction"], by=("grad_year",))
+    out = bundle._survey_items(sample, ["school_satisfaction"], None, "school", (), trend=trend)
+    items = bundle.survey_items_of(sample, "school")
+    assert [o.survey_items["school"] for o in calls] == [(i,) for i in items]
+    assert out["survey_item"].unique().tolist() == items
+
+
+def test_survey_items_by_college_from_the_trend(sample):
+    """With a leading split column the reused rows keep it, item by item, as the per-item calls do."""
+    g = sample["graduates"]
+    two = sample.replace(graduates=g.assign(college=np.where(np.arange(len(g)) % 2 == 0, "甲", "乙")))
+    ids = ["school_satisfaction"]
+    trend = cm.compute(two, ids, by=("college", "grad_year"))
+    fast = bundle._survey_items(two, ids, None, "school", ("college",), trend=trend)
+    slow = bundle._survey_items(two, ids, None, "school", ("college",))
+    assert fast[["survey_item", "college", "grad_year"]].astype(str).values.tolist() == \
+        slow[["survey_item", "college", "grad_year"]].astype(str).values.tolist()
+    np.testing.assert_array_equal(fast["estimate"].to_numpy(float), slow["estimate"].to_numpy(float))
