@@ -89,3 +89,31 @@ def test_survey_items_by_college_from_the_trend(sample):
     assert fast[["survey_item", "college", "grad_year"]].astype(str).values.tolist() == \
         slow[["survey_item", "college", "grad_year"]].astype(str).values.tolist()
     np.testing.assert_array_equal(fast["estimate"].to_numpy(float), slow["estimate"].to_numpy(float))
+
+
+# --- partner section: only what the report shows -----------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_partner_section_equals_report_section(sample, lang):
+    """The report's partner flags and figures equal those of ``report_section`` (which also draws ranks)."""
+    import matplotlib.pyplot as plt
+
+    from coopmetrics.partners.appendix import report_section
+    from coopmetrics.report.build import _partner_section
+
+    flags, figs = _partner_section(sample, 2024, lang, None)
+    sec = report_section(sample, 2024, lang=lang)
+    full = sec.tables["flags"]
+    assert len(flags) == len(full) > 0
+    shown = [c for c in flags.columns if not c.startswith("rank") and c != "n_ranked"]
+    pd.testing.assert_frame_equal(flags[shown], full[shown])
+    assert set(figs) == {k for k in ("funnel", "survival") if k in sec.figures}
+    for key, fig in figs.items():
+        other = sec.figures[key]
+        assert [t.get_text() for ax in fig.axes for t in ax.texts] == \
+            [t.get_text() for ax in other.axes for t in ax.texts]
+        for a, b in zip(fig.axes, other.axes, strict=True):
+            assert a.get_title() == b.get_title()
+            for la, lb in zip(a.get_lines(), b.get_lines(), strict=True):
+                np.testing.assert_array_equal(la.get_xydata(), lb.get_xydata())
+    plt.close("all")
