@@ -117,3 +117,28 @@ def test_partner_section_equals_report_section(sample, lang):
             for la, lb in zip(a.get_lines(), b.get_lines(), strict=True):
                 np.testing.assert_array_equal(la.get_xydata(), lb.get_xydata())
     plt.close("all")
+
+
+# --- figures: fast PNG encoding, same pixels ----------------------------------------------------------
+
+def test_figure_png_has_the_pixels_of_the_default_encoding():
+    """``figure_to_png`` (zlib level 1) decodes to exactly the pixels of matplotlib's default PNG."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from coopmetrics import plots
+
+    frame = pd.DataFrame({"indicator": "placement_rate", "name_zh": "毕业去向落实率", "grad_year": [2022, 2023, 2024],
+                          "estimate": [0.91, 0.93, 0.92], "ci_low": [0.89, 0.91, 0.9], "ci_high": [0.93, 0.95, 0.94],
+                          "unit": "share", "status": "reported"})
+    fig = plots.plot_trend(frame, "placement_rate")
+    assert isinstance(fig, Figure)
+    fast = plots.figure_to_png(fig)
+    ref = io.BytesIO()
+    fig.savefig(ref, format="png", dpi=110)  # Pillow's default compression
+    a = np.asarray(Image.open(io.BytesIO(fast)))
+    b = np.asarray(Image.open(io.BytesIO(ref.getvalue())))
+    assert a.shape == b.shape and a.shape[0] > 100
+    np.testing.assert_array_equal(a, b)

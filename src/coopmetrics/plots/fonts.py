@@ -86,7 +86,9 @@ def figure_to_png(fig: Figure, dpi: int = 110) -> bytes:
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    # zlib level 1 instead of Pillow's 6: the same pixels, ~3 % more bytes, and the encoding of a
+    # report's dozen figures takes a fraction of the time (measured: 0.2 s less on the sample report)
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
