@@ -142,3 +142,30 @@ def test_figure_png_has_the_pixels_of_the_default_encoding():
     b = np.asarray(Image.open(io.BytesIO(ref.getvalue())))
     assert a.shape == b.shape and a.shape[0] > 100
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_figures_png_have_the_pixels_of_savefig(sample, lang):
+    """Every report figure drawn once by ``figure_to_png`` equals matplotlib's ``savefig`` pixel for pixel."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from coopmetrics import plots
+    from coopmetrics.report import build_report
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)))
+
+    fast = build_report(sample, 2024, lang=lang).figures
+    ref = build_report(sample, 2024, lang=lang).figures  # fresh figures: nothing drawn before
+    assert len(fast) >= 10
+    for key, fig in fast.items():
+        buf = io.BytesIO()
+        ref[key].savefig(buf, format="png", dpi=110)
+        a, b = pixels(plots.figure_to_png(fig)), pixels(buf.getvalue())
+        assert a.shape == b.shape, key
+        assert (a == b).all(), key
+        assert fig.dpi == ref[key].dpi  # the figure's own dpi is restored
+    plt.close("all")
