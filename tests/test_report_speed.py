@@ -169,3 +169,48 @@ def test_report_figures_png_have_the_pixels_of_savefig(sample, lang):
         assert (a == b).all(), key
         assert fig.dpi == ref[key].dpi  # the figure's own dpi is restored
     plt.close("all")
+
+
+# --- cohort comparisons: one compare() call for the raw rows ----------------------------------------
+
+COHORT = ["placement_rate", "job_relevance_rate", "salary_mean", "turnover_rate"]
+
+
+def test_raw_comparisons_equal_one_call_per_indicator(sample):
+    """Rows, numbers and q-values of the stacked raw call equal ``compare()`` per indicator."""
+    from coopmetrics.compare import compare
+
+    g = sample["graduates"]
+    data = sample.replace(graduates=g[g["grad_year"] == 2024])
+    stacked = bundle._raw_comparisons(data, COHORT, None)
+    assert stacked is not None and list(stacked) == COHORT
+    for ind in COHORT:
+        alone = bundle._comparison_table(compare(data, ind, cohort="program", reference="regular"))
+        assert len(alone) >= 3  # order, apprenticeship and named classes against regular
+        pd.testing.assert_frame_equal(stacked[ind], alone, check_exact=True)
+
+
+def test_cohorts_fall_back_per_indicator_when_one_fails(sample):
+    """An indicator that cannot be compared is reported as an error; the others are still compared."""
+    g = sample["graduates"].drop(columns=["monthly_salary"])
+    data = sample.replace(graduates=g)
+    assert bundle._raw_comparisons(data.replace(graduates=g[g["grad_year"] == 2024]), COHORT, None) is None
+    out = bundle.compute_cohorts(data, 2024, COHORT)
+    failed = {e[0] for e in out["errors"]}
+    assert "salary_mean" in failed
+    compared = set(out["cohorts"]["indicator"].astype(str))
+    assert {"placement_rate", "job_relevance_rate", "turnover_rate"} <= compared
+    assert "salary_mean" not in compared
+    # calls are numbered in loop order (raw, adjusted) per indicator, with no gaps for the raw rows
+    calls = out["cohorts"].groupby(out["cohorts"]["indicator"].astype(str), sort=False)["_call"].unique()
+    assert calls["placement_rate"].tolist() == [0, 1]
+
+
+def test_cohorts_equal_the_per_indicator_route(sample, monkeypatch):
+    """``compute_cohorts`` gives the frame of one compare() call per indicator and covariate set."""
+    fast = bundle.compute_cohorts(sample, 2024, COHORT)
+    monkeypatch.setattr(bundle, "_raw_comparisons", lambda *a, **k: None)  # the per-indicator route
+    slow = bundle.compute_cohorts(sample, 2024, COHORT)
+    assert fast["errors"] == slow["errors"] and fast["adjust"] == slow["adjust"]
+    assert fast["cohorts"]["adjusted"].astype(bool).any()  # raw and adjusted rows both present
+    pd.testing.assert_frame_equal(fast["cohorts"], slow["cohorts"], check_exact=True)

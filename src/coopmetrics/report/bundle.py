@@ -332,8 +332,15 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
             keep = [str(c) for c in colleges[split]]
             rows = (rows[rows[split].astype(str).isin(keep)] if isinstance(rows, pd.DataFrame) else
                     nw.from_native(rows).filter(nw.col(split).is_in(keep)).to_native())
+        # one college: every indicator's raw comparison from one compare() call (one compute() pass
+        # over the group totals instead of one per indicator), split into the per-indicator calls
+        raw = None if split else _raw_comparisons(data.replace(graduates=rows), ids, options)
         for ind in ids:
             for adj in ([None, list(adjust)] if adjust else [None]):
+                if raw is not None and adj is None:
+                    frames.append(raw[ind].assign(_call=call))
+                    call += 1
+                    continue
                 kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
                 if options is not None:
                     kw["options"] = options
@@ -368,6 +375,36 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
         fam = res["_call"].astype(str) + "|" + res[split].astype(str)
         res["q_value"] = bh_qvalues(res["p_value"].to_numpy(float), groups=fam.to_numpy())
     return {"cohorts": res, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
+
+
+def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any) -> dict[str, pd.DataFrame] | None:
+    """Unadjusted cohort comparisons of every indicator of ``ids`` from one ``compare()`` call.
+
+    Each indicator's rows are those of ``compare(data, ind)`` called alone: the stacked call
+    computes every indicator's table separately (a mean's bootstrap with the same seed) and
+    only its q-values span the call, so they are recomputed per indicator (Benjamini–Hochberg
+    within one indicator's rows, as a single call computes them). None when the stacked call
+    fails: the caller then calls per indicator and records which one failed and why.
+    """
+    from ..compare import compare
+    from ..contrasts import bh_qvalues
+
+    if not ids:
+        return None
+    kw: dict[str, Any] = {"cohort": "program", "reference": "regular"}
+    if options is not None:
+        kw["options"] = options
+    try:
+        table = _comparison_table(compare(data, list(ids), **kw))
+    except CoopmetricsError:
+        return None
+    out = {}
+    for ind in ids:  # a handful of indicators
+        part = table[(table["indicator"].astype(str) == ind).to_numpy(bool)].reset_index(drop=True)
+        if not len(part):
+            return None
+        out[ind] = part.assign(q_value=bh_qvalues(part["p_value"].to_numpy(dtype=float)))
+    return out
 
 
 def distinct(nf: Any, *cols: str) -> Any:
