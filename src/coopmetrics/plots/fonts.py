@@ -140,15 +140,15 @@ def font_subset_woff(glyphs: str) -> bytes:
     import io
     import os
 
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     font = _font_path()
     key = hashlib.sha256(f"v2|{font}|{os.path.getsize(font)}|{glyphs}".encode()).hexdigest()[:32]
     cache = _font_cache_dir()
     hit = None if cache is None else cache / f"{key}.woff"
     if hit is not None and hit.is_file():
         return hit.read_bytes()
+    # fontTools only on a cache miss (importing its subsetter takes ~0.1 s)
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
     opts = subset.Options()
     opts.flavor = "woff"
     # Chinese text needs no OpenType layout features and screens/PDFs no hinting: dropping both
