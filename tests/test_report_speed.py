@@ -214,3 +214,39 @@ def test_cohorts_equal_the_per_indicator_route(sample, monkeypatch):
     assert fast["errors"] == slow["errors"] and fast["adjust"] == slow["adjust"]
     assert fast["cohorts"]["adjusted"].astype(bool).any()  # raw and adjusted rows both present
     pd.testing.assert_frame_equal(fast["cohorts"], slow["cohorts"], check_exact=True)
+
+
+# --- the whole report: shortcuts off and on give the same tables -------------------------------------
+
+def _slow_partner_section(data, year, lang, options):
+    """The report's partner section taken from ``report_section`` (the route before the shortcut)."""
+    from coopmetrics.partners.appendix import report_section
+
+    sec = report_section(data, year, lang=lang, options=options)
+    return sec.tables["flags"], {k: sec.figures[k] for k in ("funnel", "survival") if k in sec.figures}
+
+
+@pytest.mark.parametrize(("lang", "disclosure"), [("zh", "none"), ("en", "hesa")])
+def test_report_tables_equal_without_the_shortcuts(sample, monkeypatch, lang, disclosure):
+    """Every table, note and key figure of the report is the same with each shortcut replaced by
+    the long route (per-item survey calls, per-indicator comparisons, the full partner section)."""
+    import matplotlib.pyplot as plt
+
+    from coopmetrics.report import build as build_mod
+    from coopmetrics.report import build_report
+
+    fast = build_report(sample, 2024, lang=lang, disclosure=disclosure, platform=True)
+    monkeypatch.setattr(bundle, "reads_option", lambda ind, option: True)
+    monkeypatch.setattr(bundle, "_raw_comparisons", lambda *a, **k: None)
+    monkeypatch.setattr(build_mod, "_partner_section", _slow_partner_section)
+    slow = build_report(sample, 2024, lang=lang, disclosure=disclosure, platform=True)
+    assert list(fast.tables) == list(slow.tables)
+    assert {"feedback", "cohorts", "partners"} <= set(fast.tables)
+    for name in fast.tables:
+        a, b = fast.tables[name], slow.tables[name]
+        if name == "about":  # the generation time may tick over between the two builds
+            a, b = a.iloc[[i for i in range(len(a)) if i != 3]], b.iloc[[i for i in range(len(b)) if i != 3]]
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+    assert fast.notes == slow.notes and list(fast.figures) == list(slow.figures)
+    assert repr(fast.key_figures) == repr(slow.key_figures)
+    plt.close("all")
