@@ -8,6 +8,7 @@ so a change of a definition that breaks a shortcut's premise fails here, not in 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ def test_survey_items_from_the_trend_equal_one_compute_per_item(sample, options)
     kw = {} if options is None else {"options": options}
     trend = cm.compute(sample, ids, by=("grad_year",), **kw)
     fast = bundle._survey_items(sample, ids, options, "school", (), trend=trend)
-    slow = bundle._survey_items(sample, ids, options, "school", ())  # one compute() per item
+    slow = _items_one_call_per_item(sample, "school_satisfaction", "school", options)
     items = bundle.survey_items_of(sample, "school")
     assert len(items) >= 3 and list(pd.unique(fast["survey_item"])) == items
     assert len(fast) == len(slow) > 0
@@ -60,22 +61,45 @@ def test_survey_items_from_the_trend_equal_one_compute_per_item(sample, options)
         np.testing.assert_array_equal(fast[c].to_numpy(float), slow[c].to_numpy(float), err_msg=c)
 
 
-def test_survey_items_compute_each_item_when_the_definition_reads_them(sample, monkeypatch):
-    """A definition that reads ``survey_items`` is computed per item (the trend is not reused)."""
+def _items_one_call_per_item(data, ind, kind, options, lead=()):
+    """The long route: ``compute()`` once per questionnaire item with ``survey_items=(item,)``."""
+    opts0 = Options() if options is None else options
+    frames = []
+    for item in bundle.survey_items_of(data, kind):
+        opts = replace(opts0, survey_items={**dict(opts0.survey_items), kind: (str(item),)})
+        frames.append(cm.compute(data, [ind], by=(*lead, "grad_year"), options=opts).assign(survey_item=str(item)))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("options", [None, Options(survey_weights=None), Options(survey_se="weighted"),
+                                     Options(survey_items={"school": ("教学满意度",)})])
+def test_survey_items_of_a_definition_that_reads_them_in_one_call(sample, monkeypatch, options):
+    """A definition that reads ``survey_items`` (the item pool) is computed for every item in one
+    ``compute()`` call whose rows equal one call per item (raked per item, the other items unseen)."""
+    ind = "school_satisfaction_items"
+    slow = _items_one_call_per_item(sample, ind, "school", options)
     calls = []
     real = cm.compute
 
     def spy(*a, **k):
-        calls.append(k.get("options"))
+        calls.append(a[1])
         return real(*a, **k)
 
     monkeypatch.setattr(sys.modules["coopmetrics.compute"], "compute", spy)
-    monkeypatch.setattr(bundle, "reads_option", lambda ind, option: True)
-    trend = real(sample, ["school_satisfaction"], by=("grad_year",))
-    out = bundle._survey_items(sample, ["school_satisfaction"], None, "school", (), trend=trend)
+    fast = bundle._survey_items(sample, [ind], options, "school", (), trend=None, indicator=ind)
+    assert len(calls) == 1
     items = bundle.survey_items_of(sample, "school")
-    assert [o.survey_items["school"] for o in calls] == [(i,) for i in items]
-    assert out["survey_item"].unique().tolist() == items
+    assert len(items) >= 3 and fast["survey_item"].unique().tolist() == items
+    assert (fast["indicator"] == ind).all()
+    assert len(fast) == len(slow)
+    for c in ("survey_item", "grad_year", "status", "note"):
+        assert fast[c].astype(str).tolist() == slow[c].astype(str).tolist(), c
+    for c in NUMERIC:
+        np.testing.assert_allclose(fast[c].to_numpy(float), slow[c].to_numpy(float), rtol=1e-12, atol=0,
+                                   err_msg=c)
+    # the items differ from each other (each item's own share, not the pool's)
+    est = fast[fast["grad_year"] == 2024].set_index("survey_item")["estimate"]
+    assert est.nunique() == len(items)
 
 
 def test_survey_items_by_college_from_the_trend(sample):
@@ -85,7 +109,7 @@ def test_survey_items_by_college_from_the_trend(sample):
     ids = ["school_satisfaction"]
     trend = cm.compute(two, ids, by=("college", "grad_year"))
     fast = bundle._survey_items(two, ids, None, "school", ("college",), trend=trend)
-    slow = bundle._survey_items(two, ids, None, "school", ("college",))
+    slow = _items_one_call_per_item(two, "school_satisfaction", "school", None, lead=("college",))
     assert fast[["survey_item", "college", "grad_year"]].astype(str).values.tolist() == \
         slow[["survey_item", "college", "grad_year"]].astype(str).values.tolist()
     np.testing.assert_array_equal(fast["estimate"].to_numpy(float), slow["estimate"].to_numpy(float))

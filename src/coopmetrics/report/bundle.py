@@ -209,32 +209,85 @@ def reads_option(ind_id: str, option: str) -> bool:
 
 
 def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | None,
-                  lead: tuple[str, ...], trend: pd.DataFrame | None = None) -> pd.DataFrame:
+                  lead: tuple[str, ...], trend: pd.DataFrame | None = None,
+                  indicator: str | None = None) -> pd.DataFrame:
     """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone.
 
-    ``trend`` (this call's ``compute(ids, by=(*lead, "grad_year"))``) stands for every item when
-    the indicator's definition does not read ``Options.survey_items`` (the overall-item share
-    ignores it), which saves one ``compute()`` per item; otherwise each item is computed alone.
+    What ``compute(data, [indicator], options=Options(survey_items={kind: (item,)}))`` gives
+    for each item, with a ``survey_item`` column, in two cheaper ways:
+
+    * ``trend`` (this call's ``compute(ids, by=(*lead, "grad_year"))``) stands for every item
+      when the indicator's definition does not read ``Options.survey_items`` (the registry's
+      ``<kind>_satisfaction`` reads the overall question only and ignores them);
+    * a definition restricting its answers to ``survey_items`` through ``valid_response`` (the
+      item pool ``<kind>_satisfaction_items``) is computed for every item in one ``compute()``
+      call of one copy of the indicator per item (its filters plus ``item == <item>``; each copy
+      is raked on its own respondents, as a call of its own would be). Numbers, status and
+      notes are those of the per-item calls; ``edition`` names no item. Any other definition
+      reading ``survey_items``: one call per item.
+
+    ``indicator`` defaults to ``<kind>_satisfaction``.
     """
     from ..compute import compute
     from ..registry import Options
 
-    ind = f"{kind}_satisfaction"
+    ind = indicator or f"{kind}_satisfaction"
     if kind is None or ind not in set(ids) or data.get("survey") is None:
         return pd.DataFrame()
     items = survey_items_of(data, kind)
     if not items:
         return pd.DataFrame()
-    if trend is not None and not reads_option(ind, "survey_items"):
+    if not reads_option(ind, "survey_items"):  # the same rows whatever the items: computed once
+        if trend is None:
+            kw: dict[str, Any] = {"options": options} if options is not None else {}
+            trend = compute(data, [ind], by=(*lead, "grad_year"), **kw)
         rows = trend[(trend["indicator"] == ind).to_numpy(bool)].reset_index(drop=True)
         return pd.concat([rows.assign(survey_item=str(item)) for item in items], ignore_index=True)
+    if _items_by_filter(ind, kind):
+        return _items_in_one_call(data, ind, kind, [str(i) for i in items], options, lead)
     opts0 = Options() if options is None else options
     frames = []
-    for item in items:  # one compute() per questionnaire item (a handful), with the registry's definition
+    for item in items:  # a definition reading survey_items some other way: one compute() per item
         opts = replace(opts0, survey_items={**dict(opts0.survey_items), kind: (str(item),)})
         res = compute(data, [ind], by=(*lead, "grad_year"), options=opts)
         frames.append(res.assign(survey_item=str(item)))
     return pd.concat(frames, ignore_index=True)
+
+
+def _items_by_filter(ind_id: str, kind: str) -> bool:
+    """Whether ``survey_items`` enters ``ind_id`` only as ``valid_response`` of ``kind`` (whose
+    restriction is ``item in survey_items[kind]``), so that an ``item == x`` filter with every
+    item allowed is the same as ``survey_items={kind: (x,)}``."""
+    from ..definitions.ops import FILTER_OPS
+    from ..registry import get_indicator
+
+    ind = get_indicator(ind_id)
+    readers = [f for m in ind.measures() for f in (*m.where, *(g for _, fs in m.terms for g in fs))
+               if f.op not in FILTER_OPS or "survey_items" in FILTER_OPS[f.op].options]
+    return bool(readers) and all(f.op == "valid_response" and f.value == kind for f in readers)
+
+
+def _items_in_one_call(data: Dataset, ind: str, kind: str, items: list[str], options: Any,
+                       lead: tuple[str, ...]) -> pd.DataFrame:
+    """``ind`` on each questionnaire item alone, as one ``compute()`` call (see :func:`_survey_items`)."""
+    from ..compute import compute
+    from ..definitions.records import Filter
+    from ..registry import Options, get_indicator
+
+    base = get_indicator(ind)
+    copies = []
+    for k, item in enumerate(items):  # a handful of items: one Indicator record each, not one pass each
+        only = Filter("item", "eq", item)
+        copies.append(replace(base, id=f"{base.id}__item{k}",
+                              numerator=replace(base.numerator, where=(*base.numerator.where, only)),
+                              denominator=replace(base.denominator, where=(*base.denominator.where, only))))
+    opts0 = Options() if options is None else options
+    # every item of the questionnaire (a user's survey_items would otherwise hide the other items)
+    opts = replace(opts0, survey_items={**dict(opts0.survey_items), kind: None})
+    res = compute(data, copies, by=(*lead, "grad_year"), options=opts)
+    which = {c.id: item for c, item in zip(copies, items, strict=True)}
+    code = res["indicator"].astype(str)
+    return res.assign(indicator=ind, survey_item=code.map(which).to_numpy())
 
 
 def cohort_plan(data: Dataset, split: str | None = None) -> pd.DataFrame:
