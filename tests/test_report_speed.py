@@ -274,3 +274,26 @@ def test_report_tables_equal_without_the_shortcuts(sample, monkeypatch, lang, di
     assert fast.notes == slow.notes and list(fast.figures) == list(slow.figures)
     assert repr(fast.key_figures) == repr(slow.key_figures)
     plt.close("all")
+
+
+def test_workbook_in_memory_has_the_bytes_of_temporary_files(sample, tmp_path, monkeypatch):
+    """Building the sheets in memory writes the workbook xlsxwriter writes through temporary files."""
+    import zipfile
+
+    import xlsxwriter
+
+    from coopmetrics.report import build_report
+
+    rep = build_report(sample, 2024, figures=False, partners=False)
+    rep.to_excel(tmp_path / "memory.xlsx")
+    real = xlsxwriter.Workbook
+
+    def on_disk(path, options=None):
+        return real(path, {**(options or {}), "in_memory": False})
+
+    monkeypatch.setattr(xlsxwriter, "Workbook", on_disk)
+    rep.to_excel(tmp_path / "disk.xlsx")
+    a, b = zipfile.ZipFile(tmp_path / "memory.xlsx"), zipfile.ZipFile(tmp_path / "disk.xlsx")
+    assert a.namelist() == b.namelist() and len(a.namelist()) > 20
+    differ = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert differ in ([], ["docProps/core.xml"])  # only the creation time may tick over
