@@ -50,7 +50,7 @@ def test_survey_items_from_the_trend_equal_one_compute_per_item(sample, options)
     ids = ["placement_rate", "school_satisfaction", "employer_satisfaction"]
     kw = {} if options is None else {"options": options}
     trend = cm.compute(sample, ids, by=("grad_year",), **kw)
-    fast = bundle._survey_items(sample, ids, options, "school", (), trend=trend)
+    fast = bundle._survey_items(sample, ids, options, "school", (), trend=trend, indicator="school_satisfaction")
     slow = _items_one_call_per_item(sample, "school_satisfaction", "school", options)
     items = bundle.survey_items_of(sample, "school")
     assert len(items) >= 3 and list(pd.unique(fast["survey_item"])) == items
@@ -108,7 +108,7 @@ def test_survey_items_by_college_from_the_trend(sample):
     two = sample.replace(graduates=g.assign(college=np.where(np.arange(len(g)) % 2 == 0, "甲", "乙")))
     ids = ["school_satisfaction"]
     trend = cm.compute(two, ids, by=("college", "grad_year"))
-    fast = bundle._survey_items(two, ids, None, "school", ("college",), trend=trend)
+    fast = bundle._survey_items(two, ids, None, "school", ("college",), trend=trend, indicator="school_satisfaction")
     slow = _items_one_call_per_item(two, "school_satisfaction", "school", None, lead=("college",))
     assert fast[["survey_item", "college", "grad_year"]].astype(str).values.tolist() == \
         slow[["survey_item", "college", "grad_year"]].astype(str).values.tolist()
