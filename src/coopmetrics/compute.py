@@ -387,6 +387,7 @@ class _Context:
         self.extra_results: dict[str, pd.DataFrame] = {}
         self.messages: dict[str, str] = {}
         self.overall_problems: dict[str, tuple[str, str]] = {}
+        self.key_frames: dict[str, pd.DataFrame] = {}  # table -> its distinct group keys (distinct counts)
 
     # planning ---------------------------------------------------------------------------------
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
@@ -519,7 +520,10 @@ class _Context:
         out = (f.group_by(*knames).agg(nw.len().alias("c")) if knames else f.select(nw.len().alias("c")))
         df = out.collect().to_pandas()
         if knames:  # a group with rows but no match counts 0 (as row counts do), it does not vanish
-            df = lf.select(*kexprs).unique().collect().to_pandas().merge(df, on=knames, how="left")
+            groups = self.key_frames.get(t)
+            if groups is None:  # the table's groups: one query per call, not one per distinct count
+                groups = self.key_frames[t] = lf.select(*kexprs).unique().collect().to_pandas()
+            df = groups.merge(df, on=knames, how="left")
         df["c"] = pd.to_numeric(df["c"]).fillna(0).astype(float)
         return df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 

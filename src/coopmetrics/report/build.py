@@ -435,14 +435,11 @@ class _Builder:
         """Partners significantly above or below the college (exact funnel limits), with shrunk estimates."""
         if not self.with_partners or _frame(self.data, "enterprises") is None:
             return
-        from ..partners.appendix import report_section
-
         try:
-            sec = report_section(self.data, self.year, lang=self.lang, options=self.options)
+            flags, figures = _partner_section(self.data, self.year, self.lang, self.options)
         except CoopmetricsError as exc:
             self.note(f"合作企业评估未完成：{exc.message_zh}", f"partner evaluation skipped: {exc.message_en}")
             return
-        flags = sec.tables["flags"]
         name = "name_zh" if self.lang == "zh" else "name_en"
         label = "flag_zh" if self.lang == "zh" else "flag_en"
         cols = ["enterprise", "department", name, "numerator", "denominator", "estimate", "ci_low", "ci_high",
@@ -453,9 +450,8 @@ class _Builder:
         table.insert(3, "unit", np.where(flags["kind"].astype(str) == "rate", "share", "yuan_per_month"))
         self.tables["partners"] = table.sort_values(["measure_name", "partner_flag", "enterprise"],
                                                     kind="stable").reset_index(drop=True)
-        for key in ("funnel", "survival"):
-            if key in sec.figures:
-                self.figures[f"partner_{key}"] = sec.figures[key]
+        for key, fig in figures.items():
+            self.figures[f"partner_{key}"] = fig
         if table.empty:
             self.note("没有合作企业显著高于或低于全校水平（漏斗图 99.8% 界限）",
                       "no partner is significantly above or below the college (funnel 99.8% limits)")
@@ -606,6 +602,27 @@ def _alternatives_in_words(text: str, lang: str) -> str:
         out = re.sub(r"(?<![A-Za-z_])([a-z]+)(?![A-Za-z_])", lambda m: columns.get(m.group(1), m.group(1)), out)
         out = zh_words(out)
     return out
+
+
+def _partner_section(data: Dataset, year: int, lang: str, options: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """What the report shows of the 合作企业评估 (:func:`coopmetrics.partners.appendix.report_section`).
+
+    The flagged partners and the funnel and survival figures, built as ``report_section``
+    builds them, without the parts the report does not show (rank intervals from 1,000
+    posterior draws, the department scorecard, tenure, churn and shrinkage figures).
+    """
+    from ..partners.durability import partnership_survival
+    from ..partners.figures import funnel_figure, survival_figure
+    from ..partners.scorecard import partner_scorecard
+
+    sc = partner_scorecard(data, year, options=options)  # draws only set the rank columns, not shown
+    f = sc.fair
+    flags = f[f["flag"].isin(["above", "below"])].reset_index(drop=True)
+    figures = {"funnel": funnel_figure(sc, "intern_hire_rate", lang=lang)}
+    survival = partnership_survival(data)
+    if len(survival):
+        figures["survival"] = survival_figure(survival, lang=lang)
+    return flags, figures
 
 
 def _year_sum(data: Dataset, table: str, column: str, years: tuple[int, ...]) -> dict[int, float]:

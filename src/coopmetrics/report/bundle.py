@@ -170,7 +170,7 @@ def compute_indicators(data: Dataset, year: int, by: str, ids: Sequence[str], *,
     # the breakdown is only reported for the report year: compute it on that year's rows alone
     groups = compute(year_slice(data, year), list(ids), by=(*lead, "grad_year", by), **kw)
     groups = groups[groups["grad_year"] == year]
-    items = _survey_items(data, ids, options, survey_kind, lead)
+    items = _survey_items(data, ids, options, survey_kind, lead, trend=trend)
     return {"trend": trend, "groups": groups, "item_trend": items}
 
 
@@ -191,25 +191,103 @@ def survey_items_of(data: Dataset, kind: str | None) -> list[str]:
     return collect(part)["item"].dropna().unique().tolist()
 
 
+def reads_option(ind_id: str, option: str) -> bool:
+    """Whether an indicator's definition reads ``option`` (its own list or any of its filters' ops).
+
+    An indicator that does not read an option gives the same rows whatever its value, so a
+    result computed once can stand for every value (used for the per-item survey rows).
+    """
+    from ..definitions.ops import FILTER_OPS
+    from ..registry import get_indicator
+
+    ind = get_indicator(ind_id)
+    if option in ind.options_used:
+        return True
+    filters = [f for m in ind.measures() for f in (*m.where, *(g for _, fs in m.terms for g in fs))]
+    # an op this module does not know is taken to read the option (the safe answer)
+    return any(f.op not in FILTER_OPS or option in FILTER_OPS[f.op].options for f in filters)
+
+
 def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | None,
-                  lead: tuple[str, ...]) -> pd.DataFrame:
-    """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone."""
+                  lead: tuple[str, ...], trend: pd.DataFrame | None = None,
+                  indicator: str | None = None) -> pd.DataFrame:
+    """学生反馈表 inputs: the satisfaction indicator computed on each survey item alone.
+
+    What ``compute(data, [indicator], options=Options(survey_items={kind: (item,)}))`` gives
+    for each item, with a ``survey_item`` column, in two cheaper ways:
+
+    * ``trend`` (this call's ``compute(ids, by=(*lead, "grad_year"))``) stands for every item
+      when the indicator's definition does not read ``Options.survey_items`` (the registry's
+      ``<kind>_satisfaction`` reads the overall question only and ignores them);
+    * a definition restricting its answers to ``survey_items`` through ``valid_response`` (the
+      item pool ``<kind>_satisfaction_items``) is computed for every item in one ``compute()``
+      call of one copy of the indicator per item (its filters plus ``item == <item>``; each copy
+      is raked on its own respondents, as a call of its own would be). Numbers, status and
+      notes are those of the per-item calls; ``edition`` names no item. Any other definition
+      reading ``survey_items``: one call per item.
+
+    ``indicator`` defaults to ``<kind>_satisfaction``.
+    """
     from ..compute import compute
     from ..registry import Options
 
-    ind = f"{kind}_satisfaction"
+    ind = indicator or f"{kind}_satisfaction"
     if kind is None or ind not in set(ids) or data.get("survey") is None:
         return pd.DataFrame()
     items = survey_items_of(data, kind)
     if not items:
         return pd.DataFrame()
+    if not reads_option(ind, "survey_items"):  # the same rows whatever the items: computed once
+        if trend is None:
+            kw: dict[str, Any] = {"options": options} if options is not None else {}
+            trend = compute(data, [ind], by=(*lead, "grad_year"), **kw)
+        rows = trend[(trend["indicator"] == ind).to_numpy(bool)].reset_index(drop=True)
+        return pd.concat([rows.assign(survey_item=str(item)) for item in items], ignore_index=True)
+    if _items_by_filter(ind, kind):
+        return _items_in_one_call(data, ind, kind, [str(i) for i in items], options, lead)
     opts0 = Options() if options is None else options
     frames = []
-    for item in items:  # one compute() per questionnaire item (a handful), with the registry's definition
+    for item in items:  # a definition reading survey_items some other way: one compute() per item
         opts = replace(opts0, survey_items={**dict(opts0.survey_items), kind: (str(item),)})
         res = compute(data, [ind], by=(*lead, "grad_year"), options=opts)
         frames.append(res.assign(survey_item=str(item)))
     return pd.concat(frames, ignore_index=True)
+
+
+def _items_by_filter(ind_id: str, kind: str) -> bool:
+    """Whether ``survey_items`` enters ``ind_id`` only as ``valid_response`` of ``kind`` (whose
+    restriction is ``item in survey_items[kind]``), so that an ``item == x`` filter with every
+    item allowed is the same as ``survey_items={kind: (x,)}``."""
+    from ..definitions.ops import FILTER_OPS
+    from ..registry import get_indicator
+
+    ind = get_indicator(ind_id)
+    readers = [f for m in ind.measures() for f in (*m.where, *(g for _, fs in m.terms for g in fs))
+               if f.op not in FILTER_OPS or "survey_items" in FILTER_OPS[f.op].options]
+    return bool(readers) and all(f.op == "valid_response" and f.value == kind for f in readers)
+
+
+def _items_in_one_call(data: Dataset, ind: str, kind: str, items: list[str], options: Any,
+                       lead: tuple[str, ...]) -> pd.DataFrame:
+    """``ind`` on each questionnaire item alone, as one ``compute()`` call (see :func:`_survey_items`)."""
+    from ..compute import compute
+    from ..definitions.records import Filter
+    from ..registry import Options, get_indicator
+
+    base = get_indicator(ind)
+    copies = []
+    for k, item in enumerate(items):  # a handful of items: one Indicator record each, not one pass each
+        only = Filter("item", "eq", item)
+        copies.append(replace(base, id=f"{base.id}__item{k}",
+                              numerator=replace(base.numerator, where=(*base.numerator.where, only)),
+                              denominator=replace(base.denominator, where=(*base.denominator.where, only))))
+    opts0 = Options() if options is None else options
+    # every item of the questionnaire (a user's survey_items would otherwise hide the other items)
+    opts = replace(opts0, survey_items={**dict(opts0.survey_items), kind: None})
+    res = compute(data, copies, by=(*lead, "grad_year"), options=opts)
+    which = {c.id: item for c, item in zip(copies, items, strict=True)}
+    code = res["indicator"].astype(str)
+    return res.assign(indicator=ind, survey_item=code.map(which).to_numpy())
 
 
 def cohort_plan(data: Dataset, split: str | None = None) -> pd.DataFrame:
@@ -307,8 +385,15 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
             keep = [str(c) for c in colleges[split]]
             rows = (rows[rows[split].astype(str).isin(keep)] if isinstance(rows, pd.DataFrame) else
                     nw.from_native(rows).filter(nw.col(split).is_in(keep)).to_native())
+        # one college: every indicator's raw comparison from one compare() call (one compute() pass
+        # over the group totals instead of one per indicator), split into the per-indicator calls
+        raw = None if split else _raw_comparisons(data.replace(graduates=rows), ids, options)
         for ind in ids:
             for adj in ([None, list(adjust)] if adjust else [None]):
+                if raw is not None and adj is None:
+                    frames.append(raw[ind].assign(_call=call))
+                    call += 1
+                    continue
                 kw: dict[str, Any] = {"cohort": "program", "reference": "regular", "adjust": adj}
                 if options is not None:
                     kw["options"] = options
@@ -343,6 +428,36 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
         fam = res["_call"].astype(str) + "|" + res[split].astype(str)
         res["q_value"] = bh_qvalues(res["p_value"].to_numpy(float), groups=fam.to_numpy())
     return {"cohorts": res, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
+
+
+def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any) -> dict[str, pd.DataFrame] | None:
+    """Unadjusted cohort comparisons of every indicator of ``ids`` from one ``compare()`` call.
+
+    Each indicator's rows are those of ``compare(data, ind)`` called alone: the stacked call
+    computes every indicator's table separately (a mean's bootstrap with the same seed) and
+    only its q-values span the call, so they are recomputed per indicator (Benjamini–Hochberg
+    within one indicator's rows, as a single call computes them). None when the stacked call
+    fails: the caller then calls per indicator and records which one failed and why.
+    """
+    from ..compare import compare
+    from ..contrasts import bh_qvalues
+
+    if not ids:
+        return None
+    kw: dict[str, Any] = {"cohort": "program", "reference": "regular"}
+    if options is not None:
+        kw["options"] = options
+    try:
+        table = _comparison_table(compare(data, list(ids), **kw))
+    except CoopmetricsError:
+        return None
+    out = {}
+    for ind in ids:  # a handful of indicators
+        part = table[(table["indicator"].astype(str) == ind).to_numpy(bool)].reset_index(drop=True)
+        if not len(part):
+            return None
+        out[ind] = part.assign(q_value=bh_qvalues(part["p_value"].to_numpy(dtype=float)))
+    return out
 
 
 def distinct(nf: Any, *cols: str) -> Any:

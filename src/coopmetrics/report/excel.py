@@ -9,6 +9,7 @@ the header row repeated on every page and frozen on screen.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,10 +99,27 @@ def cell_text(rep: Report, column: str, value: Any, table: str = "") -> str | No
 
     The technical sheet keeps its ids and raw values as they are.
     """
-    lang = rep.lang
     if not isinstance(value, str | bool | np.bool_) or isnan(value):
         return None
-    if table == "technical" and column in TECHNICAL_COLUMNS:
+    return _words(rep.lang, column, value, table == "technical")
+
+
+def _action_words(v: str, lang: str) -> str:
+    return ACTIONS.get(v, (v, v))[0 if lang == "zh" else 1]
+
+
+#: Column -> words of a coded value (a column not listed: its codes replaced in Chinese text).
+_SIMPLE = {"action": _action_words, "flags": pick_lang, "note": pick_lang, "method": method_words,
+           "effect_size_type": effect_words, "problem": problem_words, "table": table_words,
+           "kind": lambda v, lang: KINDS.get(v, (v, v))[lang != "zh"],
+           "status": lambda v, lang: STATUS.get(v, (v, v))[lang != "zh"], "source": cite, "edition": cite}
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(lang: str, column: str, value: str | bool, technical: bool) -> str:
+    """:func:`cell_text` of a text or yes/no cell, memoised: a report repeats a few thousand texts
+    (names, editions, sources) over its sheets, and the workbook and the page word them alike."""
+    if technical and column in TECHNICAL_COLUMNS:
         return str(value)
     if isinstance(value, bool | np.bool_):
         return t(lang, "是" if value else "否", "yes" if value else "no")
@@ -109,21 +127,12 @@ def cell_text(rep: Report, column: str, value: Any, table: str = "") -> str | No
         from ..plots import _cohort_label
 
         return _cohort_label(value, lang)
-    simple = {"action": lambda v: ACTIONS.get(v, (v, v))[0 if lang == "zh" else 1],
-              "flags": lambda v: pick_lang(v, lang), "note": lambda v: pick_lang(v, lang),
-              "method": lambda v: method_words(v, lang),
-              "effect_size_type": lambda v: effect_words(v, lang), "problem": lambda v: problem_words(v, lang),
-              "table": lambda v: table_words(v, lang), "kind": lambda v: KINDS.get(v, (v, v))[lang != "zh"],
-              "status": lambda v: STATUS.get(v, (v, v))[lang != "zh"],
-              "source": lambda v: cite(v, lang), "edition": lambda v: cite(v, lang)}
-    if column in simple:
-        return simple[column](value)
+    if column in _SIMPLE:
+        return _SIMPLE[column](value, lang)
     if column == "unit":
         from ..plots import unit_label
 
         return unit_label(value, lang)
-    if column == "dropped_covariates" and lang == "zh":
-        return zh_words(value)
     return zh_words(value) if lang == "zh" else value
 
 
@@ -266,7 +275,10 @@ def write_excel(rep: Report, path: str | Path | io.BytesIO) -> Path | io.BytesIO
     if isinstance(path, str | Path):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(path if isinstance(path, io.BytesIO) else str(path), {"nan_inf_to_errors": False})
+    # in_memory: the sheets' XML is built in memory, not in one temporary file per sheet (creating and
+    # removing ~30 files cost more than writing the small sheets); the workbook's bytes are the same
+    wb = xlsxwriter.Workbook(path if isinstance(path, io.BytesIO) else str(path),
+                             {"nan_inf_to_errors": False, "in_memory": True})
     fmt = _formats(wb, rep.lang)
     for table, frame in rep.tables.items():
         for part, piece in enumerate(_split_rows(rep, frame)):

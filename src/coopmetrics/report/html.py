@@ -73,14 +73,20 @@ def _shown(kind: str, v: float, lang: str) -> str:
     if kind.startswith("d_") and v == 0:
         kind, v = kind[2:], 0.0
         return ("0.00" + pp) if kind in ("pct", "share") else _shown(kind, v, lang)
-    return {
-        "pct": lambda: f"{v:.2%}", "count": lambda: f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}",
-        "int": lambda: f"{v:,.0f}", "year": lambda: f"{v:.0f}", "money": lambda: f"{v:,.2f}",
-        "wan": lambda: _wan(v),
-        "ratio": lambda: f"{v:.2f}", "num": lambda: f"{v:,.2f}", "p": lambda: f"{v:.3f}",
-        "d_pct": lambda: f"{v:+.2f}{pp}", "d_share": lambda: f"{v * 100:+.2f}{pp}", "d_count": lambda: f"{v:+,.0f}", "d_money": lambda: f"{v:+,.2f}",
-        "d_wan": lambda: ("+" if v > 0 else "") + _wan(v), "d_ratio": lambda: f"{v:+.2f}",
-    }.get(kind, lambda: f"{v:,.2f}")()
+    fmt = _SHOWN.get(kind)
+    return fmt(v, pp) if fmt is not None else f"{v:,.2f}"
+
+
+#: Number kind -> text (``pp``: the language's "percentage points" suffix); one table, not one per cell.
+_SHOWN: dict[str, Any] = {
+    "pct": lambda v, pp: f"{v:.2%}", "count": lambda v, pp: f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}",
+    "int": lambda v, pp: f"{v:,.0f}", "year": lambda v, pp: f"{v:.0f}", "money": lambda v, pp: f"{v:,.2f}",
+    "wan": lambda v, pp: _wan(v),
+    "ratio": lambda v, pp: f"{v:.2f}", "num": lambda v, pp: f"{v:,.2f}", "p": lambda v, pp: f"{v:.3f}",
+    "d_pct": lambda v, pp: f"{v:+.2f}{pp}", "d_share": lambda v, pp: f"{v * 100:+.2f}{pp}",
+    "d_count": lambda v, pp: f"{v:+,.0f}", "d_money": lambda v, pp: f"{v:+,.2f}",
+    "d_wan": lambda v, pp: ("+" if v > 0 else "") + _wan(v), "d_ratio": lambda v, pp: f"{v:+.2f}",
+}
 
 
 def _wan(v: float) -> str:
