@@ -228,6 +228,23 @@ def test_feedback_rows_are_the_school_survey_items(sample, sample_out):
     assert lib.loc[YEAR, "estimate"] == pytest.approx((s["score"] >= 4).sum() / s["score"].notna().sum())
 
 
+@pytest.mark.parametrize("year", [YEAR - 1, YEAR])
+def test_each_feedback_row_is_that_items_own_share(sample, year):
+    """Every 学生反馈表 row is its own item's share of satisfied answers (by hand from the survey
+    table: score 4 or 5 among answers with a score; 无法评估 has none), not the overall question's
+    figure repeated. Unweighted, so the hand count is exact."""
+    rep = build_report(sample, YEAR, options=cm.registry.Options(survey_weights=None))
+    fb = rep.tables["feedback"]
+    survey = sample["survey"]
+    s = survey[(survey["survey_kind"] == "school") & (survey["year"] == year) & survey["score"].notna()]
+    by_hand = (s["score"] >= 4).groupby(s["item"], sort=False).mean()
+    assert len(fb) == len(by_hand) and by_hand.nunique() > 1
+    for item, share in by_hand.items():
+        row = fb[fb["item"].str.startswith(str(item))]
+        assert len(row) == 1, item
+        assert row[f"value_{year}"].iloc[0] == pytest.approx(share, rel=1e-12)
+
+
 def test_exact_by_default_public_release_rounds(sample):
     exact = build_report(_tiny(), YEAR)
     by = exact.tables["by_group"]

@@ -226,12 +226,14 @@ def _survey_items(data: Dataset, ids: Sequence[str], options: Any, kind: str | N
       notes are those of the per-item calls; ``edition`` names no item. Any other definition
       reading ``survey_items``: one call per item.
 
-    ``indicator`` defaults to ``<kind>_satisfaction``.
+    ``indicator`` defaults to ``<kind>_satisfaction_items`` (the item pool: on one item alone, that
+    item's share of satisfied answers; ``<kind>_satisfaction`` reads the overall question only and
+    would give every item the same figure).
     """
     from ..compute import compute
     from ..registry import Options
 
-    ind = indicator or f"{kind}_satisfaction"
+    ind = indicator or f"{kind}_satisfaction_items"
     if kind is None or ind not in set(ids) or data.get("survey") is None:
         return pd.DataFrame()
     items = survey_items_of(data, kind)
