@@ -1,0 +1,708 @@
+"""Adjusted comparisons of all cells of a chunk at once: the vectorised fast path of ``fit_cells``.
+
+:func:`coopmetrics.adjust.fit_cell_g` fits one comparison cell (its design, the
+propensity and outcome logits taken to their limits, the stacked sandwich, balance).
+This module computes the same for every cell of a chunk together, from segment sums
+over the rows sorted by cell (:mod:`coopmetrics.adjust_segments`): the designs are
+never built as matrices; the logistic fits are one batched Newton iteration for all
+cells (gradients and Hessians from bincounts, one ``np.linalg.solve`` on the stack);
+constant columns, separated levels (:func:`coopmetrics.fits._pin_levels`) and the
+estimates, sandwich and balance rows are the per-cell formulas written as sums per cell.
+
+A cell is answered here only when its result is certain to be the per-cell route's: its
+designs are clearly of full rank (the criterion of
+:func:`coopmetrics.fits._clearly_full_rank`, from the stacked cross-products), every
+logit converges at its first round well inside the per-cell identification limit, and
+no estimate hits a special case. Every other cell (columns to drop by the pivoted QR, a
+diverging logit to be taken to its limit, no overlap, ...) is sent back to the per-cell
+route (:func:`cells_fast` returns it as *slow*). Fast-path cases: yes/no outcomes with
+``aipw`` or ``ipw``, ATT or ATE, without clusters; other calls use the per-cell route.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from coopmetrics.compare import compare_values
+>>> rng = np.random.default_rng(0)
+>>> v = pd.DataFrame({"program": rng.choice(["regular", "order_class"], 400), "x": rng.normal(size=400)})
+>>> v["value"] = (rng.random(400) < 0.4).astype(float)
+>>> r = compare_values(v, "proportion", adjust=["x"]).table
+>>> round(float(r["difference"].iloc[0]), 4)
+0.0227
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import erfc, expit
+
+from .adjust_segments import (
+    Chunk,
+    Layout,
+    compact,
+    dot,
+    gather_mat,
+    gather_vec,
+    gram,
+    scatter_vec,
+    seg_max,
+    seg_min,
+    seg_sum,
+    vec,
+)
+from .contrasts import cohens_h
+from .fits import _COND_MAX, _ETA_MAX, _FAST_COND, _LL_TOL, _R_CONST, _RANK_TOL, Covariates
+
+__all__ = ["FastCells", "cells_fast", "layout"]
+
+_COND_SAFE = _COND_MAX / 100  # a fit this well identified is identified for the per-cell route too
+
+
+def layout(cov: Covariates) -> Layout:
+    """The slot layout of the covariates (see :mod:`coopmetrics.adjust_segments`)."""
+    names: list[str] = [""]
+    dense: list[int] = []
+    blocks: list[tuple[int, int]] = []
+    for c in cov.names:  # a loop over covariates
+        if c in cov.numeric:
+            dense.append(len(names))
+            names.append(c)
+        else:
+            lv = cov.levels[c]
+            blocks.append((len(names), len(lv)))
+            names.extend(f"{c}={v}" for v in lv)
+    return Layout(np.asarray(names, dtype=object), dense, blocks)
+
+
+@dataclass(frozen=True)
+class FastCells:
+    """What :func:`cells_fast` answered: comparison rows (``cell`` = position in the chunk),
+    balance rows (``cell`` column) and the cells left to the per-cell route (``slow``)."""
+
+    rows: pd.DataFrame
+    balance: dict[str, np.ndarray]
+    slow: np.ndarray
+
+
+# ----------------------------------------------------------------------------------------
+# Per-cell reductions with possibly empty cells
+# ----------------------------------------------------------------------------------------
+
+
+def _minmax(cid: np.ndarray, v: np.ndarray, nc: int, mask: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum of ``v`` over each cell's rows (``mask``: those rows only); NaN if none."""
+    if mask is not None:
+        lo_v, hi_v = np.where(mask, v, np.inf), np.where(mask, v, -np.inf)
+    else:
+        lo_v = hi_v = v
+    cnt = np.bincount(cid, minlength=nc) if mask is None else np.bincount(cid, weights=mask, minlength=nc)
+    starts = np.searchsorted(cid, np.arange(nc))
+    ne = np.bincount(cid, minlength=nc) > 0
+    lo, hi = np.full(nc, np.nan), np.full(nc, np.nan)
+    if ne.any():
+        lo[ne] = np.minimum.reduceat(lo_v, starts[ne])
+        hi[ne] = np.maximum.reduceat(hi_v, starts[ne])
+    lo[cnt == 0] = hi[cnt == 0] = np.nan
+    return lo, hi
+
+
+def _dense_constant(ch: Chunk, fit: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`coopmetrics.fits._constant` of each cell's numeric columns over its (``fit``) rows:
+    ``(constant, unsure)``; an unsure column (the range leaves the standard deviation rule open)
+    sends the cell to the per-cell route."""
+    d = ch.dense.shape[1]
+    const = np.zeros((ch.nc, d), dtype=bool)
+    unsure = np.zeros((ch.nc, d), dtype=bool)
+    n = seg_sum(ch, np.ones(len(ch.cid)) if fit is None else fit.astype(float))
+    for j in range(d):  # a loop over numeric covariates
+        x = ch.dense[:, j]
+        hi = seg_max(ch, x if fit is None else np.where(fit, x, -np.inf))
+        lo = seg_min(ch, x if fit is None else np.where(fit, x, np.inf))
+        with np.errstate(all="ignore"):
+            tol = 1e-12 * (1 + np.maximum(np.abs(hi), np.abs(lo)))
+            const[:, j] = hi - lo <= tol
+            unsure[:, j] = ~const[:, j] & ((hi - lo) / np.sqrt(2 * np.maximum(n, 1)) <= 10 * tol)
+    return const, unsure
+
+
+def _full_rank(chs: Chunk, fit: np.ndarray, t: np.ndarray | None, act: np.ndarray) -> np.ndarray:
+    """:func:`coopmetrics.fits._clearly_full_rank` of every cell's active columns over its ``fit`` rows
+    (``t``: the cohort indicator projected out, or None), from the stacked centred cross-products.
+
+    ``chs`` has its numeric columns shifted by cell means (no cancellation). Where this says
+    True the pivoted QR keeps every column (it passes the same criterion up to rounding, with a
+    margin of 10⁴ in the pivot ratio); where False the cell goes to the per-cell route.
+    """
+    f = fit.astype(float)
+    g = gram(chs, f)
+    nf = g[:, 0, 0]
+    with np.errstate(all="ignore"):
+        m = g[:, 0, :] / nf[:, None]
+        cov = g / nf[:, None, None] - m[:, :, None] * m[:, None, :]
+        a = act.copy()
+        a[:, 0] = False
+        k = a.sum(axis=1)
+        order, valid = compact(a)
+        c = gather_mat(cov, order, valid)
+        sd = np.sqrt(np.diagonal(c, axis1=1, axis2=2))
+        ok = (nf >= k + 2) & (k > 0) & ((sd > 0) | ~valid).all(axis=1)
+        sd = np.where(valid & (sd > 0), sd, 1.0)
+        gg = c / sd[:, :, None] / sd[:, None, :]
+        if t is not None:
+            mt = seg_sum(chs, t * f) / nf
+            vt = mt - mt**2
+            ct = gather_vec(vec(chs, t * f) / nf[:, None] - mt[:, None] * m, order, valid) / sd
+            proj = np.where(vt > 0, 1 / np.where(vt > 0, vt, 1.0), 0.0)
+            gg = gg - ct[:, :, None] * ct[:, None, :] * proj[:, None, None]
+        diag = np.diagonal(gg, axis1=1, axis2=2)
+        ok &= ((diag > 10 * _RANK_TOL) | ~valid).all(axis=1)
+        gg = np.where(np.isfinite(gg), gg, 0.0)
+        ev = np.linalg.eigvalsh(gg)
+        ok &= ev[:, 0] > _FAST_COND * ev[:, -1]
+    return ok
+
+
+# ----------------------------------------------------------------------------------------
+# Batched Newton for all cells (logit_fit's rules, cell by cell masked)
+# ----------------------------------------------------------------------------------------
+
+
+def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray,
+            max_iter: int = 100, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`coopmetrics.fits.logit_fit` of every cell on its ``fit`` rows and ``act`` slots.
+
+    Returns ``(beta, ok, eta)``: coefficients in slots, whether the fit converged (identified
+    with a margin of 100 in the condition number) and ``Xβ`` of every row. Newton steps are
+    invariant to the columns' parametrisation, so each cell takes the per-cell steps: the same
+    step halving, divergence stop (|η| > 25) and convergence rule.
+    """
+    nc, size = ch.nc, ch.lay.size
+    wf = np.where(fit, w, 0.0)
+    ff = fit.astype(float)
+    order, valid = compact(act)
+    beta = np.zeros((nc, size))
+    raw = np.zeros(len(yv))
+    ll = seg_sum(ch, wf * -np.log(2.0))
+    running = np.ones(nc, dtype=bool)
+    ok = np.zeros(nc, dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter):  # Newton iterations, every cell at once
+            if not running.any():
+                break
+            p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
+            hc = gather_mat(gram(ch, wf * p * (1 - p)), order, valid)
+            gc = gather_vec(vec(ch, wf * (yv - p)), order, valid)
+            stepc = _solve(hc, gc)
+            bad = running & ~np.isfinite(stepc).all(axis=1)
+            stepc[~running | bad] = 0.0
+            step = scatter_vec(stepc, order, valid, size)
+            xs = dot(ch, step)
+            ll_new, halved_out = _halve(ch, yv, wf, raw, xs, ll, step, running & ~bad)
+            flat = ll_new - ll <= _LL_TOL * (1 + np.abs(ll))
+            beta += step
+            raw += xs
+            ll = np.where(running, ll_new, ll)
+            big = seg_max(ch, np.abs(raw) * ff)
+            small = (seg_max(ch, np.abs(xs) * ff) < tol) | flat
+            div = big > _ETA_MAX - 5
+            done = running & ~bad & ~div & small & ~halved_out
+            if done.any():
+                ok[done] = (big[done] < _ETA_MAX) & (_cond(hc[done]) < _COND_SAFE)
+            running &= ~(bad | div | done | halved_out)
+    return beta, ok, raw
+
+
+def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Newton steps of a stack; a singular Hessian gives a NaN step (that cell leaves the fast path)."""
+    try:
+        return np.linalg.solve(h, g[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        out = np.full_like(g, np.nan)
+        for r in range(len(g)):  # only when some Hessian of the stack is exactly singular
+            try:
+                out[r] = np.linalg.solve(h[r], g[r])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+def _cond(h: np.ndarray) -> np.ndarray:
+    """Condition number of each equilibrated Hessian (as :func:`coopmetrics.fits._identified`;
+    identity padding has eigenvalue 1, inside [λmin, λmax] of a unit-diagonal matrix)."""
+    d = np.sqrt(np.abs(np.diagonal(h, axis1=1, axis2=2)))
+    d = np.where(d > 0, d, 1.0)
+    ev = np.linalg.eigvalsh(h / d[:, :, None] / d[:, None, :])
+    return np.where(ev[:, 0] > 0, ev[:, -1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0), np.inf)
+
+
+def _loglik(ch: Chunk, yv: np.ndarray, eta: np.ndarray, wf: np.ndarray) -> np.ndarray:
+    e = np.clip(eta, -_ETA_MAX, _ETA_MAX)
+    return seg_sum(ch, wf * (yv * e - np.logaddexp(0.0, e)))
+
+
+def _halve(ch: Chunk, yv: np.ndarray, wf: np.ndarray, raw: np.ndarray, xs: np.ndarray, ll: np.ndarray,
+           step: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step halving per cell, in place on ``step`` and ``xs``; returns the new log-likelihoods and
+    the cells that still failed after 29 halvings (left to the per-cell route)."""
+    ll_new = _loglik(ch, yv, raw + xs, wf)
+    need = live & ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
+    for _half in range(29):  # rarely more than one or two
+        if not need.any():
+            break
+        step[need] /= 2
+        xs *= np.where(need, 0.5, 1.0)[ch.cid]
+        ll_new = np.where(need, _loglik(ch, yv, raw + xs, wf), ll_new)
+        need &= ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
+    return ll_new, need
+
+
+# ----------------------------------------------------------------------------------------
+# One logit at its limit (logit_limit_g's first round), for all cells
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Limit:
+    p: np.ndarray      # fitted probability of every row (separated rows exactly 0/1)
+    act: np.ndarray    # slots of the final design (cells × slots)
+    fit: np.ndarray    # rows in the model
+    ok: np.ndarray     # cells answered here
+
+
+def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarray, act: np.ndarray,
+           has_block: np.ndarray) -> _Limit:
+    """:func:`coopmetrics.fits.logit_limit_g` on ``rows`` when its first round converges: separated
+    levels pinned (:func:`coopmetrics.fits._pin_levels`, the same block order), columns constant on
+    the remaining rows dropped, one Newton fit. Anything else (a full-rank check that is not
+    clear, no convergence, one outcome left) leaves the cell to the per-cell route."""
+    nc, n = ch.nc, len(yv)
+    pinned, value = np.zeros(n, dtype=bool), np.full(n, np.nan)
+    for b, (key, (_o, nl)) in enumerate(zip(ch.keys, ch.lay.blocks, strict=True)):  # loop over covariates
+        kr = key[rows]
+        cnt = np.bincount(kr, minlength=nc * nl)
+        s1 = np.bincount(kr, weights=yv[rows], minlength=nc * nl)
+        sep = (cnt > 0) & ((s1 == 0) | (s1 == cnt)) & np.repeat(has_block[:, b], nl)
+        hit = sep[key] & ~pinned
+        value[hit] = (s1[key[hit]] > 0).astype(float)
+        pinned |= hit
+    fit = rows & ~pinned
+    ylo, yhi = _minmax(ch.cid, yv, nc, fit)
+    ok = np.isfinite(ylo) & (ylo < yhi)
+    nf = seg_sum(ch, fit.astype(float))
+    const, unsure = _dense_constant(ch, fit)
+    ok &= ~unsure.any(axis=1)
+    a = act.copy()
+    for j, s in enumerate(ch.lay.dense):
+        a[:, s] &= ~const[:, j]
+    for key, (o, nl) in zip(ch.keys, ch.lay.blocks, strict=True):
+        cf = np.bincount(key[fit], minlength=nc * nl).reshape(nc, nl)
+        a[:, o:o + nl] &= (cf > 0) & (cf < nf[:, None])
+    ok &= _full_rank(chs, fit, None, a)
+    beta, conv, eta = _newton(ch, yv, w, fit, a)
+    ok &= conv
+    p = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))
+    return _Limit(p, a, fit, ok)
+
+
+# ----------------------------------------------------------------------------------------
+# Stacked sandwich: models with block-diagonal Jacobians, then scalar equations
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Model:
+    """One nuisance model in the stacked equations: ``ψ = a(row) · x(row)`` on slots ``act``,
+    Jacobian ``A = −XᵀSX`` (``jac_w``: the row weights S) and ``c``: ∂(scalar eq.)/∂θ per scalar
+    equation (cells × slots each)."""
+
+    act: np.ndarray
+    a: np.ndarray
+    jac_w: np.ndarray
+    c: list[np.ndarray]
+
+
+def _sandwich(ch: Chunk, models: list[_Model], b: list[np.ndarray], d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 2 × 2 covariance of the last two scalar parameters (the means), every cell.
+
+    The stacked Jacobian is ``[[diag(A_i), 0], [C, D]]``, so the last rows of its inverse are
+    ``L = D⁻¹[-2:] · [−C_i A_i⁻¹ …, I]`` and the sandwich block is ``Σ_rows u uᵀ`` with
+    ``u = ψ Lᵀ``: per row, gathers of ``L`` (no p × p product over the rows). Returns the
+    covariances (cells × 2 × 2) and which cells had finite, invertible blocks.
+    """
+    size = ch.lay.size
+    with np.errstate(all="ignore"):
+        good = np.isfinite(d).all(axis=(1, 2))
+        good[good] &= np.abs(np.linalg.det(d[good])) > 0
+        d = np.where(good[:, None, None], d, np.eye(d.shape[1]))  # cells without an answer: any invertible D
+        ls = np.linalg.inv(d)[:, -2:, :]  # (cells, 2, q)
+        ok = good & np.isfinite(ls).all(axis=(1, 2))
+        u = [np.zeros(len(ch.cid)), np.zeros(len(ch.cid))]
+        for mdl in models:  # two or three models: a loop over equations, not cells
+            order, valid = compact(mdl.act)
+            ac = -gather_mat(gram(ch, mdl.jac_w), order, valid)
+            cc = gather_vec(np.stack(mdl.c, axis=2), order, valid)  # (cells, k, q)
+            x = _solve_multi(ac.transpose(0, 2, 1), cc)  # A⁻ᵀ Cᵀ: (cells, k, q)
+            li = -np.einsum("crq,ckq->crk", ls, x)  # (cells, 2, k)
+            ok &= np.isfinite(li).all(axis=(1, 2))
+            for r in range(2):
+                lr = scatter_vec(np.where(np.isfinite(li[:, r]), li[:, r], 0.0), order, valid, size)
+                u[r] += mdl.a * dot(ch, lr)
+        for j, bj in enumerate(b):
+            for r in range(2):
+                u[r] += bj * ls[ch.cid, r, j]
+        cov = np.empty((ch.nc, 2, 2))
+        cov[:, 0, 0] = seg_sum(ch, u[0] * u[0])
+        cov[:, 1, 1] = seg_sum(ch, u[1] * u[1])
+        cov[:, 0, 1] = cov[:, 1, 0] = seg_sum(ch, u[0] * u[1])
+    return cov, ok & np.isfinite(cov).all(axis=(1, 2))
+
+
+def _solve_multi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        out = np.full_like(b, np.nan)
+        for r in range(len(a)):  # only when a Jacobian of the stack is exactly singular
+            try:
+                out[r] = np.linalg.solve(a[r], b[r])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+# ----------------------------------------------------------------------------------------
+# Estimates of every cell (fit_cell_g's models, as sums per cell)
+# ----------------------------------------------------------------------------------------
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b with 0 where a is 0 (as :func:`coopmetrics.adjust._div`)."""
+    with np.errstate(all="ignore"):
+        return np.where(a == 0, 0.0, a / np.where(a == 0, 1.0, b))
+
+
+@dataclass(frozen=True)
+class _Est:
+    ok: np.ndarray
+    mu1: np.ndarray
+    mu0: np.ndarray
+    cov: np.ndarray
+    e: np.ndarray
+    act: np.ndarray
+    const: np.ndarray
+
+
+def _main_design(ch: Chunk, chs: Chunk, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each cell's design after :func:`coopmetrics.fits.reduce_design` (constant numeric columns
+    out, the first level present of each text covariate as reference): ``(act, has_block, const,
+    ok)``; ``ok`` False where the constant rule is unsure or full rank is not clear."""
+    nc, lay = ch.nc, ch.lay
+    const, unsure = _dense_constant(ch, None)
+    act = np.zeros((nc, lay.size), dtype=bool)
+    act[:, 0] = True
+    for j, s in enumerate(lay.dense):
+        act[:, s] = ~const[:, j]
+    has_block = np.zeros((nc, len(lay.blocks)), dtype=bool)
+    for b, (key, (o, nl)) in enumerate(zip(ch.keys, lay.blocks, strict=True)):  # a loop over covariates
+        present = np.bincount(key, minlength=nc * nl).reshape(nc, nl) > 0
+        a = present.copy()
+        a[np.arange(nc), present.argmax(axis=1)] = False
+        act[:, o:o + nl] = a
+        has_block[:, b] = present.sum(axis=1) >= 2
+    ok = ~unsure.any(axis=1) & _full_rank(chs, np.ones(len(t), dtype=bool), t, act)
+    return act, has_block, const, ok
+
+
+def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, estimand: str) -> _Est:
+    """Mean potential outcomes and their covariance for every cell (``ipw`` or ``aipw``, yes/no outcome)."""
+    nc, size, cid = ch.nc, ch.lay.size, ch.cid
+    cnt = seg_sum(ch, np.ones(len(t)))
+    shift = np.column_stack([seg_sum(ch, ch.dense[:, j]) / cnt for j in range(ch.dense.shape[1])]) \
+        if ch.dense.shape[1] else np.zeros((nc, 0))
+    chs = ch.shifted(shift)
+    act, has_block, const, ok = _main_design(ch, chs, t)
+    ps = _limit(ch, chs, t, w, np.ones(len(t), dtype=bool), act, has_block)
+    ok &= ps.ok
+    e, inm = ps.p, ps.fit.astype(float)
+    de = inm * e * (1 - e)  # ∂e/∂γ = de · x_p
+    zero = np.zeros((nc, size))
+    with np.errstate(all="ignore"):
+        if use == "ipw":
+            h1 = t.astype(float) if estimand == "att" else _div(t.astype(float), e)
+            h0 = _div((1 - t) * e, 1.0 - e) if estimand == "att" else _div(1.0 - t, 1.0 - e)
+            s1, s0 = seg_sum(ch, w * h1), seg_sum(ch, w * h0)
+            ok &= (s1 > 0) & (s0 > 0)
+            mu1, mu0 = seg_sum(ch, w * h1 * y) / s1, seg_sum(ch, w * h0 * y) / s0
+            r1, r0 = y - mu1[cid], y - mu0[cid]
+            dh1 = -_div(t.astype(float), e**2) if estimand == "ate" else np.zeros(len(t))
+            dh0 = _div(1.0 - t, (1 - e) ** 2)
+            models = [_Model(ps.act, w * inm * (t - e), w * de, [vec(ch, w * dh1 * r1 * de), vec(ch, w * dh0 * r0 * de)])]
+            b = [w * h1 * r1, w * h0 * r0]
+            d = np.zeros((nc, 2, 2))
+            d[:, 0, 0], d[:, 1, 1] = -s1, -s0
+        else:
+            o0 = _limit(ch, chs, y, w, t == 0, act, has_block)
+            ok &= o0.ok
+            m0 = o0.p
+            g0 = m0 * (1 - m0)
+            if estimand == "att":
+                wr, wt = w * _div((1 - t) * e, 1.0 - e), w * t
+                swr, swt = seg_sum(ch, wr), seg_sum(ch, wt)
+                ok &= swr > 0
+                delta = seg_sum(ch, wr * (y - m0)) / swr
+                mu1 = seg_sum(ch, wt * y) / swt
+                mu0 = seg_sum(ch, wt * m0) / swt + delta
+                dl = delta[cid]
+                models = [_Model(ps.act, w * inm * (t - e), w * de,
+                                 [vec(ch, w * _div(1.0 - t, (1 - e) ** 2) * (y - m0 - dl) * de), zero, zero]),
+                          _Model(o0.act, w * (1 - t) * (y - m0), w * (1 - t) * g0,
+                                 [vec(ch, -wr * g0), zero, vec(ch, wt * g0)])]
+                b = [wr * (y - m0 - dl), wt * (y - mu1[cid]), wt * (m0 + dl - mu0[cid])]
+                d = np.zeros((nc, 3, 3))
+                d[:, 0, 0], d[:, 1, 1], d[:, 2, 0], d[:, 2, 2] = -swr, -swt, swt, -swt
+            else:
+                o1 = _limit(ch, chs, y, w, t == 1, act, has_block)
+                ok &= o1.ok
+                m1 = o1.p
+                g1 = m1 * (1 - m1)
+                h1, h0 = _div(t.astype(float), e), _div(1.0 - t, 1.0 - e)
+                sw = seg_sum(ch, w)
+                mu1 = seg_sum(ch, w * (m1 + h1 * (y - m1))) / sw
+                mu0 = seg_sum(ch, w * (m0 + h0 * (y - m0))) / sw
+                models = [_Model(ps.act, w * inm * (t - e), w * de,
+                                 [vec(ch, -w * _div(t.astype(float), e**2) * (y - m1) * de),
+                                  vec(ch, w * _div(1.0 - t, (1 - e) ** 2) * (y - m0) * de)]),
+                          _Model(o1.act, w * t * (y - m1), w * t * g1, [vec(ch, w * (1 - h1) * g1), zero]),
+                          _Model(o0.act, w * (1 - t) * (y - m0), w * (1 - t) * g0, [zero, vec(ch, w * (1 - h0) * g0)])]
+                b = [w * (m1 + h1 * (y - m1) - mu1[cid]), w * (m0 + h0 * (y - m0) - mu0[cid])]
+                d = np.zeros((nc, 2, 2))
+                d[:, 0, 0], d[:, 1, 1] = -sw, -sw
+    cov, okc = _sandwich(ch, models, b, d)
+    ok &= okc & np.isfinite(mu1) & np.isfinite(mu0)
+    return _Est(ok, mu1, mu0, cov, e, act, const)
+
+
+# ----------------------------------------------------------------------------------------
+# Effects, flags and balance rows of every cell
+# ----------------------------------------------------------------------------------------
+
+
+def _effects(mu1: np.ndarray, mu0: np.ndarray, v: np.ndarray, z: float) -> dict[str, np.ndarray]:
+    """:func:`coopmetrics.adjust._effects` of yes/no outcomes, every cell at once."""
+    with np.errstate(all="ignore"):
+        diff = mu1 - mu0
+        se = np.sqrt(np.maximum(v[:, 0, 0] + v[:, 1, 1] - 2 * v[:, 0, 1], 0.0))
+        stat = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.nan)
+        has_ratio = ~((mu0 == 0) | ~np.isfinite(mu0) | (mu1 / mu0 <= 0))
+        se_lr = np.sqrt(v[:, 0, 0] / mu1**2 + v[:, 1, 1] / mu0**2 - 2 * v[:, 0, 1] / (mu1 * mu0))
+        lr = np.log(np.where(has_ratio, mu1 / mu0, 1.0))
+        has_or = (0 < mu1) & (mu1 < 1) & (0 < mu0) & (mu0 < 1)
+        g1, g0 = 1 / (mu1 * (1 - mu1)), -1 / (mu0 * (1 - mu0))
+        se_or = np.sqrt(np.maximum(g1 * g1 * v[:, 0, 0] + 2 * g1 * g0 * v[:, 0, 1] + g0 * g0 * v[:, 1, 1], 0.0))
+        lor = np.log(np.where(has_or, mu1 / (1 - mu1), 1.0)) - np.log(np.where(has_or, mu0 / (1 - mu0), 1.0))
+
+        def pick(m: np.ndarray, a: np.ndarray) -> np.ndarray:
+            return np.where(m, a, np.nan)
+
+        return dict(
+            estimate_cohort=mu1, estimate_reference=mu0, difference=diff, ci_low=diff - z * se, ci_high=diff + z * se,
+            statistic=stat, p_value=pick(np.isfinite(stat), erfc(np.abs(stat) / np.sqrt(2))),
+            ratio=pick(has_ratio, mu1 / mu0), ratio_ci_low=pick(has_ratio, np.exp(lr - z * se_lr)),
+            ratio_ci_high=pick(has_ratio, np.exp(lr + z * se_lr)), odds_ratio=pick(has_or, np.exp(lor)),
+            odds_ratio_ci_low=pick(has_or, np.exp(lor - z * se_or)), odds_ratio_ci_high=pick(has_or, np.exp(lor + z * se_or)),
+            effect_size=np.asarray(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1)), dtype=float),
+            hedges_g=np.full(len(mu1), np.nan))
+
+
+def _s(a: np.ndarray) -> np.ndarray:
+    """Integers as an object array of strings (for vectorised flag texts)."""
+    return np.asarray(a).astype(np.int64).astype(str).astype(object)
+
+
+def _join(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Per cell, the non-empty texts of ``parts`` joined by ``"; "`` (object arrays)."""
+    out = np.full(n, "", dtype=object)
+    for p in parts:  # a loop over kinds of flags
+        p = np.asarray(p, dtype=object)
+        out = np.where(p == "", out, np.where(out == "", p, out + "; " + p))
+    return out
+
+
+def _first_names(mask: np.ndarray, names: np.ndarray, k: int, sep: str) -> np.ndarray:
+    """Per cell, the names of its first ``k`` True slots joined by ``sep``."""
+    cell, slot = np.nonzero(mask)
+    out = np.full(len(mask), "", dtype=object)
+    if len(cell):
+        s = pd.Series(names[slot], index=cell)
+        joined = s.groupby(level=0).head(k).groupby(level=0).agg(sep.join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def _overlap_flags(ch: Chunk, t: np.ndarray, est: _Est, estimand: str) -> list[np.ndarray]:
+    """:func:`coopmetrics.adjust._overlap_flags` of every cell (poor overlap, extrapolation)."""
+    from .adjust import _OVERLAP
+
+    lo, hi = _OVERLAP
+    e, n = est.e, ch.nc
+    n1 = _s(seg_sum(ch, t))
+    if estimand == "att":
+        out = seg_sum(ch, ((e > hi) & (t == 1)).astype(float))
+        so = _s(out)
+        f1 = np.where(out > 0, "重叠差：" + so + "/" + n1 + f" 个队列单位倾向得分 > {hi} / poor overlap: " + so + " of "
+                      + n1 + f" cohort units have a propensity above {hi}", "")
+    else:
+        out = seg_sum(ch, ((e < lo) | (e > hi)).astype(float))
+        so, nn = _s(out), _s(np.bincount(ch.cid, minlength=n))
+        f1 = np.where(out > 0, "重叠差：" + so + "/" + nn + f" 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: " + so
+                      + " of " + nn + f" units have a propensity outside [{lo}, {hi}]", "")
+    # dummy columns (text levels, numeric columns taking only 0 and 1) that an arm never has
+    dummy = est.act.copy()
+    dummy[:, 0] = False
+    for j, s in enumerate(ch.lay.dense):
+        x = ch.dense[:, j]
+        dummy[:, s] &= seg_sum(ch, ((x != 0) & (x != 1)).astype(float)) == 0
+    pop = np.ones(len(t)) if estimand == "ate" else t.astype(float)
+    need, in_ref, in_coh = vec(ch, pop) > 0, vec(ch, 1.0 - t) > 0, vec(ch, t.astype(float)) > 0
+    lacking = dummy & need & (~in_ref | (~in_coh & (estimand == "ate")))
+    k = lacking.sum(axis=1)
+    names = _first_names(lacking, ch.lay.names, 5, ", ")
+    f2 = np.where(k > 0, "外推：" + _s(k) + " 个协变量水平在某组中没有单位（" + names + "）/ extrapolation: " + _s(k)
+                  + " covariate level(s) absent from one arm (" + names + ")"
+                  + ("; try estimand='att'" if estimand == "ate" else ""), "")
+    return [f1, f2]
+
+
+def _balance(ch: Chunk, t: np.ndarray, w: np.ndarray, est: _Est, estimand: str, cells: np.ndarray
+             ) -> dict[str, np.ndarray]:
+    """:func:`coopmetrics.adjust.balance_rows` of the cells ``cells`` (bool), one row per non-constant column."""
+    from .adjust import ipw_weights
+
+    e = est.e
+    h1, h0 = ipw_weights(t, e, estimand)
+    tf = t.astype(float)
+    n1, n0 = seg_sum(ch, tf), seg_sum(ch, 1.0 - tf)
+    cnt = seg_sum(ch, np.ones(len(t)))
+    shift = np.column_stack([seg_sum(ch, ch.dense[:, j]) / cnt for j in range(ch.dense.shape[1])]) \
+        if ch.dense.shape[1] else np.zeros((ch.nc, 0))
+    chs = ch.shifted(shift)
+    with np.errstate(all="ignore"):
+        def wmean(v: np.ndarray) -> np.ndarray:
+            return vec(ch, v) / seg_sum(ch, v)[:, None]
+
+        def var(arm: np.ndarray, n: np.ndarray) -> np.ndarray:
+            s1 = vec(chs, arm)
+            s2 = s1.copy()  # indicators: x² = x
+            for j, s in enumerate(ch.lay.dense):
+                s2[:, s] = seg_sum(chs, arm * chs.dense[:, j] ** 2)
+            return np.where(n[:, None] > 1, (s2 - s1**2 / n[:, None]) / (n[:, None] - 1), np.nan)
+
+        m1, m0 = wmean(w * tf), wmean(w * (1 - tf))
+        sd = np.sqrt((var(tf, n1) + var(1.0 - tf, n0)) / 2)
+        a1, a0 = wmean(w * h1 * tf), wmean(w * h0 * (1 - tf))
+        keep = est.act.copy()
+        keep[:, 0] = False
+        keep &= cells[:, None]
+        c, s = np.nonzero(keep)
+        return {"cell": c, "covariate": ch.lay.names[s], "n_cohort": n1[c].astype(np.int64),
+                "n_reference": n0[c].astype(np.int64), "mean_cohort": m1[c, s], "mean_reference": m0[c, s],
+                "smd_before": (m1[c, s] - m0[c, s]) / sd[c, s], "mean_cohort_weighted": a1[c, s],
+                "mean_reference_weighted": a0[c, s], "smd_after": (a1[c, s] - a0[c, s]) / sd[c, s]}
+
+
+def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, nc: int, t_all: np.ndarray,
+               y_all: np.ndarray, w_all: np.ndarray, use: str, estimand: str, z: float, method_label: str
+               ) -> FastCells:
+    """Every cell of a chunk at once (yes/no outcome, ``use`` ``aipw`` or ``ipw``, no clusters).
+
+    ``idx`` are the frame rows of the chunk's cells, ``cid`` their cell (0 … nc−1, sorted). Returns
+    the rows of the cells answered here (degenerate ones included) and the ``slow`` cells for
+    :func:`coopmetrics.adjust.fit_cell_g`.
+    """
+    from .adjust import _F_ARM_LEVEL, _F_NOCOH, _F_NOREF, _F_ONE_LEVEL, _F_WEIGHTED, _F_ZERO_REF
+
+    ok_rows = cov.ok[idx]
+    nmiss = np.bincount(cid[~ok_rows], minlength=nc)
+    idx, cid = idx[ok_rows], cid[ok_rows]
+    t, y, w = t_all[idx], y_all[idx], w_all[idx]
+    n = np.bincount(cid, minlength=nc)
+    n1 = np.bincount(cid, weights=t, minlength=nc).round().astype(np.int64)
+    n0 = n - n1
+    ylo, yhi = _minmax(cid, y, nc)
+    y1lo, y1hi = _minmax(cid, y, nc, t == 1)
+    y0lo, y0hi = _minmax(cid, y, nc, t == 0)
+    why = np.where((y1lo == y1hi) | (y0lo == y0hi), _F_ARM_LEVEL, "").astype(object)
+    why = np.where(ylo == yhi, _F_ONE_LEVEL, why)
+    why = np.where((n1 < 2) | (n0 < 2), np.where(n0 == 0, _F_NOREF, _F_NOCOH), why)
+    miss = np.where(nmiss > 0, _s(nmiss) + " 行协变量缺失，未纳入调整 / " + _s(nmiss)
+                    + " rows with missing covariates left out of the adjusted fit", "")
+    live = why == ""
+    cells = np.flatnonzero(live)
+    rmap = np.full(nc, -1)
+    rmap[cells] = np.arange(len(cells))
+    rm = live[cid]
+    sub = idx[rm]
+    dense = np.column_stack([cov.numeric[c][sub] for c in cov.names if c in cov.numeric]) \
+        if lay.dense else np.zeros((len(sub), 0))
+    codes = [cov.codes[c][sub] for c in cov.names if c not in cov.numeric]
+    ch = Chunk.build(rmap[cid[rm]], len(cells), dense, codes, lay)
+    ts, ys, ws = t[rm], y[rm], w[rm]
+    est = _estimate(ch, ts, ys, ws, use, estimand) if len(cells) else None
+    good = np.zeros(nc, dtype=bool)
+    stats: dict[str, np.ndarray] = {}
+    flags_live = dropped_live = None
+    bal: dict[str, np.ndarray] = {}
+    if est is not None:
+        good[cells] = est.ok
+        stats = _effects(est.mu1, est.mu0, est.cov, z)
+        const = est.const
+        dnames = np.asarray([f"{lay.names[s]} ({_R_CONST})" for s in lay.dense], dtype=object)
+        dropped_live = _first_names(const, dnames, len(dnames) or 1, "; ") if len(dnames) else \
+            np.full(len(cells), "", dtype=object)
+        kd = _s(const.sum(axis=1))
+        fdrop = np.where(dropped_live != "", "剔除 " + kd + " 个协变量列（常数、共线或完全预测）/ " + kd
+                         + " covariate column(s) dropped (constant, collinear or perfect prediction): " + dropped_live, "")
+        fw = np.where(seg_sum(ch, (ws != 1).astype(float)) > 0, _F_WEIGHTED, "")
+        fz = np.where(est.mu0 == 0, _F_ZERO_REF, "")
+        flags_live = _join([miss[cells], *_overlap_flags(ch, ts, est, estimand), fdrop, fw, fz], len(cells))
+        bal = _balance(ch, ts, ws, est, estimand, est.ok)
+        bal["cell"] = cells[bal["cell"]]
+    done = ~live | good
+    rows: dict[str, Any] = {"cell": np.flatnonzero(done), "n_cohort": n1[done], "n_reference": n0[done]}
+    dropped = np.full(nc, "", dtype=object)
+    flags = _join([miss, why], nc)
+    if est is not None:
+        dropped[cells] = dropped_live
+        flags[cells] = flags_live
+    rows["dropped_covariates"] = dropped[done]
+    rows["method"] = np.full(int(done.sum()), method_label, dtype=object)
+    for k, v in stats.items():
+        full = np.full(nc, np.nan)
+        full[cells] = v
+        rows[k] = np.where(good, full, np.nan)[done]
+    rows["flags"] = flags[done]
+    if stats:
+        kind = np.full(nc, np.nan, dtype=object)
+        kind[good] = "cohens_h"
+        rows["effect_size_type"] = kind[done]
+    return FastCells(pd.DataFrame(rows), bal, np.flatnonzero(live & ~good))
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + l)`` for each start and length."""
+    return np.arange(int(lens.sum())) + np.repeat(starts - np.cumsum(lens) + lens, lens)
+
+
+def chunk_rows(cells: Any, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frame rows of pairs ``lo … hi−1`` of a :class:`coopmetrics.adjust.CellRows` and their cell
+    (0 … hi−lo−1), sorted by cell; within a cell cohort rows first (as ``CellRows.rows``)."""
+    p = np.arange(lo, hi)
+    lc, lr = cells.cb[p + 1] - cells.cb[p], cells.rhi[p] - cells.rlo[p]
+    idx = np.concatenate([cells.cohort[_ranges(cells.cb[p], lc)], cells.ref[_ranges(cells.rlo[p], lr)]])
+    cid = np.concatenate([np.repeat(np.arange(hi - lo), lc), np.repeat(np.arange(hi - lo), lr)])
+    o = np.argsort(cid, kind="stable")
+    return idx[o], cid[o]

@@ -1,0 +1,178 @@
+"""Segment sums over the cells of a chunk: designs without a design matrix (see :mod:`.adjust_batch`).
+
+A chunk holds the complete-case rows of many comparison cells, sorted by cell. Every
+cell's design is an intercept, the numeric covariates and one indicator per level of
+each text covariate; the rows keep one integer level code per text covariate instead of
+the indicator columns. All cells share one *slot* layout (intercept, numeric columns,
+every level of every text covariate, in the order of ``adjust``); a cell uses the slots
+of its own design (:func:`compact` gathers them, in slot order, which is the column
+order of :meth:`coopmetrics.fits.Covariates.cell`). Cross-products ``XᵀSX`` of all cells
+are a few ``np.bincount`` over (cell, level) and (cell, level, level) keys
+(:func:`gram`), ``Xᵀv`` one per covariate (:func:`vec`), ``Xβ`` gathers (:func:`dot`):
+O(rows × covariates), never O(rows × columns).
+
+Examples
+--------
+>>> import numpy as np
+>>> lay = Layout(names=np.array(["", "x", "g=a", "g=b"], dtype=object), dense=[1], blocks=[(2, 2)])
+>>> ch = Chunk.build(np.array([0, 0, 1, 1]), 2, np.array([[1.], [2.], [3.], [4.]]),
+...                  [np.array([0, 1, 1, 0])], lay)
+>>> vec(ch, np.ones(4)).tolist()
+[[2.0, 3.0, 1.0, 1.0], [2.0, 7.0, 1.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec", "seg_max",
+           "seg_min", "seg_sum", "vec"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The slots shared by every cell's design: ``names`` (``""`` for the intercept, slot 0),
+    the slot of each numeric covariate (``dense``) and ``(offset, levels)`` of each text one."""
+
+    names: np.ndarray
+    dense: list[int]
+    blocks: list[tuple[int, int]]
+
+    @property
+    def size(self) -> int:
+        """Number of slots."""
+        return len(self.names)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Rows of the cells of a chunk, sorted by cell (:meth:`build`)."""
+
+    cid: np.ndarray          # cell of each row (0 .. nc-1, sorted)
+    nc: int
+    dense: np.ndarray        # (rows, numeric covariates)
+    codes: list[np.ndarray]  # level code of each text covariate
+    lay: Layout
+    keys: list[np.ndarray]   # cid * levels + code, per text covariate
+    flat: list[np.ndarray]   # cid * slots + slot, per text covariate (for gathers)
+    starts: np.ndarray       # first row of each cell
+
+    @classmethod
+    def build(cls, cid: np.ndarray, nc: int, dense: np.ndarray, codes: list[np.ndarray], lay: Layout) -> Chunk:
+        """Keys of a chunk; ``cid`` sorted, every cell with at least one row."""
+        cid = cid.astype(np.int64)
+        keys = [cid * nl + c for c, (_o, nl) in zip(codes, lay.blocks, strict=True)]
+        flat = [cid * lay.size + o + c for c, (o, _nl) in zip(codes, lay.blocks, strict=True)]
+        starts = np.searchsorted(cid, np.arange(nc))
+        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts)
+
+    def shifted(self, shift: np.ndarray) -> Chunk:
+        """The same chunk with each cell's numeric columns shifted by ``shift`` (cells × numeric):
+        centred sums without cancellation (scores near 400)."""
+        return Chunk(self.cid, self.nc, self.dense - shift[self.cid], self.codes, self.lay, self.keys, self.flat,
+                     self.starts)
+
+
+def seg_sum(ch: Chunk, v: np.ndarray) -> np.ndarray:
+    """Sum of ``v`` over each cell's rows."""
+    return np.bincount(ch.cid, weights=v, minlength=ch.nc)
+
+
+def seg_max(ch: Chunk, v: np.ndarray) -> np.ndarray:
+    """Maximum of ``v`` over each cell's rows."""
+    return np.maximum.reduceat(v, ch.starts)
+
+
+def seg_min(ch: Chunk, v: np.ndarray) -> np.ndarray:
+    """Minimum of ``v`` over each cell's rows."""
+    return np.minimum.reduceat(v, ch.starts)
+
+
+def vec(ch: Chunk, v: np.ndarray) -> np.ndarray:
+    """``X_cᵀ v`` of every cell in slots (cells × slots)."""
+    lay, nc = ch.lay, ch.nc
+    out = np.zeros((nc, lay.size))
+    out[:, 0] = seg_sum(ch, v)
+    for j, s in enumerate(lay.dense):  # a loop over covariates
+        out[:, s] = seg_sum(ch, v * ch.dense[:, j])
+    for key, (o, nl) in zip(ch.keys, lay.blocks, strict=True):
+        out[:, o:o + nl] = np.bincount(key, weights=v, minlength=nc * nl).reshape(nc, nl)
+    return out
+
+
+def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
+    """``X_cᵀ diag(s) X_c`` of every cell in slots (cells × slots × slots), from segment sums.
+
+    Indicator × indicator blocks are counts over (cell, level, level); an indicator block's
+    diagonal and its row of the intercept are the counts over (cell, level).
+    """
+    lay, nc = ch.lay, ch.nc
+    g = np.zeros((nc, lay.size, lay.size))
+    g[:, 0, 0] = seg_sum(ch, s)
+    sd = [s * ch.dense[:, j] for j in range(len(lay.dense))]
+    for j, a in enumerate(lay.dense):  # loops over covariates and pairs of covariates
+        g[:, 0, a] = g[:, a, 0] = seg_sum(ch, sd[j])
+        for i in range(j + 1):
+            b = lay.dense[i]
+            g[:, a, b] = g[:, b, a] = seg_sum(ch, sd[j] * ch.dense[:, i])
+    for bi, (key, (o, nl)) in enumerate(zip(ch.keys, lay.blocks, strict=True)):
+        cnt = np.bincount(key, weights=s, minlength=nc * nl).reshape(nc, nl)
+        g[:, 0, o:o + nl] = cnt
+        g[:, o:o + nl, 0] = cnt
+        ar = np.arange(o, o + nl)
+        g[:, ar, ar] = cnt
+        for j, a in enumerate(lay.dense):
+            m = np.bincount(key, weights=sd[j], minlength=nc * nl).reshape(nc, nl)
+            g[:, a, o:o + nl] = m
+            g[:, o:o + nl, a] = m
+        for key2, code2, (o2, nl2) in zip(ch.keys[bi + 1:], ch.codes[bi + 1:], lay.blocks[bi + 1:], strict=True):
+            del key2
+            m = np.bincount(key * nl2 + code2, weights=s, minlength=nc * nl * nl2).reshape(nc, nl, nl2)
+            g[:, o:o + nl, o2:o2 + nl2] = m
+            g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
+    return g
+
+
+def dot(ch: Chunk, b: np.ndarray) -> np.ndarray:
+    """``X_c β_c`` for every row (``b``: cells × slots): gathers, one per covariate."""
+    lay = ch.lay
+    out = b[ch.cid, 0].copy()
+    for j, s in enumerate(lay.dense):
+        out += b[ch.cid, s] * ch.dense[:, j]
+    bf = b.ravel()
+    for f in ch.flat:
+        out += bf[f]
+    return out
+
+
+def compact(act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's active slots in slot order, padded: ``(order, valid)``, both cells × max columns."""
+    k = act.sum(axis=1)
+    kmax = max(int(k.max(initial=0)), 1)
+    order = np.argsort(~act, axis=1, kind="stable")[:, :kmax]
+    return order, np.arange(kmax)[None, :] < k[:, None]
+
+
+def gather_mat(g: np.ndarray, order: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The active rows and columns of each cell's slot matrix; padding is the identity."""
+    h = np.take_along_axis(np.take_along_axis(g, order[:, :, None], axis=1), order[:, None, :], axis=2)
+    h *= valid[:, :, None] & valid[:, None, :]
+    ar = np.arange(order.shape[1])
+    h[:, ar, ar] += ~valid
+    return h
+
+
+def gather_vec(v: np.ndarray, order: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The active entries of each cell's slot vector (padding 0); ``v`` may carry trailing axes."""
+    idx = order.reshape(order.shape + (1,) * (v.ndim - 2))
+    out = np.take_along_axis(v, idx, axis=1)
+    return out * valid.reshape(valid.shape + (1,) * (v.ndim - 2))
+
+
+def scatter_vec(vc: np.ndarray, order: np.ndarray, valid: np.ndarray, size: int) -> np.ndarray:
+    """Compact vectors (cells × columns) back into slots (cells × slots), 0 on inactive slots."""
+    out = np.zeros((len(vc), size))
+    np.put_along_axis(out, order, np.where(valid, vc, 0.0), axis=1)
+    return out
