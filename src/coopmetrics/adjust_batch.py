@@ -171,11 +171,11 @@ def _full_rank(chs: Chunk, fit: np.ndarray, t: np.ndarray | None, act: np.ndarra
 # ----------------------------------------------------------------------------------------
 
 
-def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray,
-            max_iter: int = 100, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray, live: np.ndarray,
+            cond_max: np.ndarray, max_iter: int = 100, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`coopmetrics.fits.logit_fit` of every cell on its ``fit`` rows and ``act`` slots.
 
-    Returns ``(beta, ok, eta)``: coefficients in slots, whether the fit converged (identified
+    Only the ``live`` cells are fitted; ``cond_max``: the largest accepted condition number. Returns ``(beta, ok, eta)``: coefficients in slots, whether the fit converged (identified
     with a margin of 100 in the condition number) and ``Xβ`` of every row. Newton steps are
     invariant to the columns' parametrisation, so each cell takes the per-cell steps: the same
     step halving, divergence stop (|η| > 25) and convergence rule.
@@ -187,7 +187,7 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
     beta = np.zeros((nc, size))
     raw = np.zeros(len(yv))
     ll = seg_sum(ch, wf * -np.log(2.0))
-    running = np.ones(nc, dtype=bool)
+    running = live.copy()  # cells already left to the per-cell route are not fitted
     ok = np.zeros(nc, dtype=bool)
     with np.errstate(all="ignore"):
         for _ in range(max_iter):  # Newton iterations, every cell at once
@@ -211,7 +211,7 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
             div = big > _ETA_MAX - 5
             done = running & ~bad & ~div & small & ~halved_out
             if done.any():
-                ok[done] = (big[done] < _ETA_MAX) & (_cond(hc[done]) < _COND_SAFE)
+                ok[done] = (big[done] < _ETA_MAX) & (_cond(hc[done]) < cond_max[done])
             running &= ~(bad | div | done | halved_out)
     return beta, ok, raw
 
@@ -254,8 +254,11 @@ def _halve(ch: Chunk, yv: np.ndarray, wf: np.ndarray, raw: np.ndarray, xs: np.nd
         if not need.any():
             break
         step[need] /= 2
-        xs *= np.where(need, 0.5, 1.0)[ch.cid]
-        ll_new = np.where(need, _loglik(ch, yv, raw + xs, wf), ll_new)
+        r = np.flatnonzero(need[ch.cid])  # the rows of the cells that halve
+        xs[r] /= 2
+        e = np.clip(raw[r] + xs[r], -_ETA_MAX, _ETA_MAX)
+        ll_r = np.bincount(ch.cid[r], weights=wf[r] * (yv[r] * e - np.logaddexp(0.0, e)), minlength=ch.nc)
+        ll_new = np.where(need, ll_r, ll_new)
         need &= ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
     return ll_new, need
 
@@ -274,7 +277,7 @@ class _Limit:
 
 
 def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarray, act: np.ndarray,
-           has_block: np.ndarray) -> _Limit:
+           has_block: np.ndarray, live: np.ndarray) -> _Limit:
     """:func:`coopmetrics.fits.logit_limit_g` on ``rows`` when its first round converges: separated
     levels pinned (:func:`coopmetrics.fits._pin_levels`, the same block order), columns constant on
     the remaining rows dropped, one Newton fit. Anything else (a full-rank check that is not
@@ -291,18 +294,32 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
         pinned |= hit
     fit = rows & ~pinned
     ylo, yhi = _minmax(ch.cid, yv, nc, fit)
-    ok = np.isfinite(ylo) & (ylo < yhi)
+    ok = live & np.isfinite(ylo) & (ylo < yhi)
     nf = seg_sum(ch, fit.astype(float))
     const, unsure = _dense_constant(ch, fit)
     ok &= ~unsure.any(axis=1)
     a = act.copy()
     for j, s in enumerate(ch.lay.dense):
         a[:, s] &= ~const[:, j]
-    for key, (o, nl) in zip(ch.keys, ch.lay.blocks, strict=True):
+    rebased = np.zeros(nc, dtype=bool)
+    for b, (key, (o, nl)) in enumerate(zip(ch.keys, ch.lay.blocks, strict=True)):  # a loop over covariates
         cf = np.bincount(key[fit], minlength=nc * nl).reshape(nc, nl)
+        # the cell's reference level (its level without a column) has no fitted row
+        ref_gone = has_block[:, b] & ((cf * ~act[:, o:o + nl]).sum(axis=1) == 0)
         a[:, o:o + nl] &= (cf > 0) & (cf < nf[:, None])
+        # its dummies then sum to the intercept: the QR of reduce_design drops one of them (which one
+        # does not change the fit's span, so not p, e or the sandwich); here the first level is dropped
+        two = ref_gone & (a[:, o:o + nl].sum(axis=1) >= 2)
+        # ... but the rows of levels without a fitted row are then predicted at the dropped level:
+        # a cell with such rows (not pinned) has the QR's choice in its numbers: per-cell route
+        unfit = ~pinned & (cf.ravel()[key] == 0)
+        ok &= ~(two & (np.bincount(ch.cid[unfit], minlength=nc) > 0))
+        first = a[:, o:o + nl].argmax(axis=1)
+        a[np.flatnonzero(two), o + first[two]] = False
+        rebased |= two
     ok &= _full_rank(chs, fit, None, a)
-    beta, conv, eta = _newton(ch, yv, w, fit, a)
+    # another reference level changes the Hessian's conditioning (not the fit): a wider margin there
+    beta, conv, eta = _newton(ch, yv, w, fit, a, ok, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
     ok &= conv
     p = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))
     return _Limit(p, a, fit, ok)
@@ -425,7 +442,7 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
         if ch.dense.shape[1] else np.zeros((nc, 0))
     chs = ch.shifted(shift)
     act, has_block, const, ok = _main_design(ch, chs, t)
-    ps = _limit(ch, chs, t, w, np.ones(len(t), dtype=bool), act, has_block)
+    ps = _limit(ch, chs, t, w, np.ones(len(t), dtype=bool), act, has_block, ok)
     ok &= ps.ok
     e, inm = ps.p, ps.fit.astype(float)
     de = inm * e * (1 - e)  # ∂e/∂γ = de · x_p
@@ -445,7 +462,7 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
             d = np.zeros((nc, 2, 2))
             d[:, 0, 0], d[:, 1, 1] = -s1, -s0
         else:
-            o0 = _limit(ch, chs, y, w, t == 0, act, has_block)
+            o0 = _limit(ch, chs, y, w, t == 0, act, has_block, ok)
             ok &= o0.ok
             m0 = o0.p
             g0 = m0 * (1 - m0)
@@ -465,7 +482,7 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
                 d = np.zeros((nc, 3, 3))
                 d[:, 0, 0], d[:, 1, 1], d[:, 2, 0], d[:, 2, 2] = -swr, -swt, swt, -swt
             else:
-                o1 = _limit(ch, chs, y, w, t == 1, act, has_block)
+                o1 = _limit(ch, chs, y, w, t == 1, act, has_block, ok)
                 ok &= o1.ok
                 m1 = o1.p
                 g1 = m1 * (1 - m1)
