@@ -172,31 +172,59 @@ def _full_rank(chs: Chunk, fit: np.ndarray, t: np.ndarray | None, act: np.ndarra
 
 
 def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray, live: np.ndarray,
-            cond_max: np.ndarray, max_iter: int = 100, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            cond_max: np.ndarray, max_iter: int = 100, tol: float = 1e-9
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`coopmetrics.fits.logit_fit` of every cell on its ``fit`` rows and ``act`` slots.
 
-    Only the ``live`` cells are fitted; ``cond_max``: the largest accepted condition number. Returns ``(beta, ok, eta)``: coefficients in slots, whether the fit converged (identified
-    with a margin of 100 in the condition number) and ``Xβ`` of every row. Newton steps are
-    invariant to the columns' parametrisation, so each cell takes the per-cell steps: the same
-    step halving, divergence stop (|η| > 25) and convergence rule.
+    Only the ``live`` cells are fitted; a fit counts as converged only with a condition number
+    below ``cond_max`` (a margin under the per-cell limit). Returns ``(beta, ok, eta)``:
+    coefficients in slots, convergence and ``Xβ`` of every row. Newton steps are invariant to
+    the columns' parametrisation, so each cell takes the per-cell steps: the same step halving,
+    divergence stop (|η| > 25) and convergence rule. The iterations run on the rows of the
+    cells still running (re-gathered when a third of the rows has finished).
     """
     nc, size = ch.nc, ch.lay.size
-    wf = np.where(fit, w, 0.0)
-    ff = fit.astype(float)
-    order, valid = compact(act)
     beta = np.zeros((nc, size))
     raw = np.zeros(len(yv))
-    ll = seg_sum(ch, wf * -np.log(2.0))
-    running = live.copy()  # cells already left to the per-cell route are not fitted
     ok = np.zeros(nc, dtype=bool)
+    running = live.copy()  # cells already left to the per-cell route are not fitted
+    it = 0
+    while running.any() and it < max_iter:  # a loop over re-gatherings of the running cells
+        cells = np.flatnonzero(running)
+        rows = np.flatnonzero(running[ch.cid])
+        rank = np.full(nc, -1)
+        rank[cells] = np.arange(len(cells))
+        sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
+        b, r, o, n_it = _newton_rows(sub, yv[rows], np.where(fit[rows], w[rows], 0.0), fit[rows].astype(float),
+                                     act[cells], cond_max[cells], beta[cells], raw[rows], max_iter - it, tol)
+        beta[cells], raw[rows] = b, r
+        ok[cells] = o == 1
+        running[cells[o >= 0]] = False
+        it += n_it
+    return beta, ok, raw
+
+
+def _newton_rows(ch: Chunk, yv: np.ndarray, wf: np.ndarray, ff: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
+                 beta: np.ndarray, raw: np.ndarray, max_iter: int, tol: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Newton iterations of :func:`_newton` on a chunk whose cells all run at the start; returns
+    when a third of its rows belong to finished cells. ``state``: 1 converged, 0 stopped
+    otherwise, −1 still running. ``beta``, ``raw``: where the iterations stand (updated in place)."""
+    nc, size = ch.nc, ch.lay.size
+    order, valid = compact(act)
+    ll = _loglik(ch, yv, raw, wf)
+    state = np.full(nc, -1)
+    rows_left = np.bincount(ch.cid, minlength=nc).astype(float)
+    n_it = 0
     with np.errstate(all="ignore"):
-        for _ in range(max_iter):  # Newton iterations, every cell at once
-            if not running.any():
-                break
+        while n_it < max_iter:  # Newton iterations, every running cell at once
+            n_it += 1
+            running = state < 0
             p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
             hc = gather_mat(gram(ch, wf * p * (1 - p)), order, valid)
             gc = gather_vec(vec(ch, wf * (yv - p)), order, valid)
-            stepc = _solve(hc, gc)
+            stepc = np.zeros_like(gc)
+            stepc[running] = _solve(hc[running], gc[running])
             bad = running & ~np.isfinite(stepc).all(axis=1)
             stepc[~running | bad] = 0.0
             step = scatter_vec(stepc, order, valid, size)
@@ -210,10 +238,12 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
             small = (seg_max(ch, np.abs(xs) * ff) < tol) | flat
             div = big > _ETA_MAX - 5
             done = running & ~bad & ~div & small & ~halved_out
+            state[running & (bad | div | halved_out)] = 0
             if done.any():
-                ok[done] = (big[done] < _ETA_MAX) & (_cond(hc[done]) < cond_max[done])
-            running &= ~(bad | div | done | halved_out)
-    return beta, ok, raw
+                state[done] = ((big[done] < _ETA_MAX) & (_cond(hc[done]) < cond_max[done])).astype(int)
+            if rows_left[state >= 0].sum() > rows_left.sum() / 3:
+                break
+    return beta, raw, state, n_it
 
 
 def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
