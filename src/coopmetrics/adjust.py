@@ -671,10 +671,12 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
     cohort_rows, cb = pos_t[order], np.searchsorted(pid_t[order], np.arange(len(pairs) + 1))
     del pid_t, order, pos_t, pkey
     g_r = gkey[pos_r]
+    n_groups = int(gkey.max(initial=-1)) + 1
     del gkey
     o = np.argsort(g_r, kind="stable")
     ref_rows = pos_r[o]
-    gb = np.searchsorted(g_r[o], np.arange(int(g_r.max(initial=0)) + 2))
+    # every group, those without reference rows included (empty ranges: "no reference units")
+    gb = np.searchsorted(g_r[o], np.arange(n_groups + 1))
     gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
     rlo, rhi = gb[gp], gb[gp + 1]
     return out, pairs[[*by, "_cohort"]], notes, CellRows(cohort_rows, cb, ref_rows, rlo, rhi)
