@@ -54,7 +54,7 @@ from .adjust_segments import (
     vec,
 )
 from .contrasts import cohens_h
-from .fits import _COND_MAX, _ETA_MAX, _FAST_COND, _LL_TOL, _R_CONST, _RANK_TOL, Covariates
+from .fits import _COND_MAX, _ETA_MAX, _FAST_COND, _LL_TOL, _PIN, _R_CONST, _RANK_TOL, Covariates
 
 __all__ = ["FastCells", "cells_fast", "layout"]
 
@@ -177,8 +177,9 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
     """:func:`coopmetrics.fits.logit_fit` of every cell on its ``fit`` rows and ``act`` slots.
 
     Only the ``live`` cells are fitted; a fit counts as converged only with a condition number
-    below ``cond_max`` (a margin under the per-cell limit). Returns ``(beta, ok, eta)``:
-    coefficients in slots, convergence and ``Xβ`` of every row. Newton steps are invariant to
+    below ``cond_max`` (a margin under the per-cell limit). Returns ``(beta, state, eta)``:
+    coefficients in slots, the state of each cell (1 converged, 2 diverging, 0 failed, −1 not
+    fitted) and ``Xβ`` of every row. Newton steps are invariant to
     the columns' parametrisation, so each cell takes the per-cell steps: the same step halving,
     divergence stop (|η| > 25) and convergence rule. The iterations run on the rows of the
     cells still running (re-gathered when a third of the rows has finished).
@@ -186,7 +187,7 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
     nc, size = ch.nc, ch.lay.size
     beta = np.zeros((nc, size))
     raw = np.zeros(len(yv))
-    ok = np.zeros(nc, dtype=bool)
+    state = np.full(nc, -1)
     running = live.copy()  # cells already left to the per-cell route are not fitted
     it = 0
     while running.any() and it < max_iter:  # a loop over re-gatherings of the running cells
@@ -198,10 +199,10 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
         b, r, o, n_it = _newton_rows(sub, yv[rows], np.where(fit[rows], w[rows], 0.0), fit[rows].astype(float),
                                      act[cells], cond_max[cells], beta[cells], raw[rows], max_iter - it, tol)
         beta[cells], raw[rows] = b, r
-        ok[cells] = o == 1
+        state[cells] = o
         running[cells[o >= 0]] = False
         it += n_it
-    return beta, ok, raw
+    return beta, state, raw
 
 
 def _newton_rows(ch: Chunk, yv: np.ndarray, wf: np.ndarray, ff: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
@@ -209,7 +210,7 @@ def _newton_rows(ch: Chunk, yv: np.ndarray, wf: np.ndarray, ff: np.ndarray, act:
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Newton iterations of :func:`_newton` on a chunk whose cells all run at the start; returns
     when a third of its rows belong to finished cells. ``state``: 1 converged, 0 stopped
-    otherwise, −1 still running. ``beta``, ``raw``: where the iterations stand (updated in place)."""
+    otherwise, 2 diverging (|η| > 25), −1 still running. ``beta``, ``raw``: where the iterations stand (updated in place)."""
     nc, size = ch.nc, ch.lay.size
     order, valid = compact(act)
     ll = _loglik(ch, yv, raw, wf)
@@ -238,7 +239,8 @@ def _newton_rows(ch: Chunk, yv: np.ndarray, wf: np.ndarray, ff: np.ndarray, act:
             small = (seg_max(ch, np.abs(xs) * ff) < tol) | flat
             div = big > _ETA_MAX - 5
             done = running & ~bad & ~div & small & ~halved_out
-            state[running & (bad | div | halved_out)] = 0
+            state[running & (bad | halved_out)] = 0
+            state[running & div & ~bad & ~halved_out] = 2  # diverging: the caller pins |η| > 20
             if done.any():
                 state[done] = ((big[done] < _ETA_MAX) & (_cond(hc[done]) < cond_max[done])).astype(int)
             if rows_left[state >= 0].sum() > rows_left.sum() / 3:
@@ -307,11 +309,12 @@ class _Limit:
 
 
 def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarray, act: np.ndarray,
-           has_block: np.ndarray, live: np.ndarray) -> _Limit:
-    """:func:`coopmetrics.fits.logit_limit_g` on ``rows`` when its first round converges: separated
-    levels pinned (:func:`coopmetrics.fits._pin_levels`, the same block order), columns constant on
-    the remaining rows dropped, one Newton fit. Anything else (a full-rank check that is not
-    clear, no convergence, one outcome left) leaves the cell to the per-cell route."""
+           has_block: np.ndarray, live: np.ndarray, rounds: int = 4) -> _Limit:
+    """:func:`coopmetrics.fits.logit_limit_g` on ``rows`` for every cell: separated levels pinned
+    (:func:`coopmetrics.fits._pin_levels`, the same block order), then rounds of: columns constant
+    on the remaining rows dropped, a Newton fit, and if it diverges the rows with |η| > 20 pinned
+    at 0/1. Anything the per-cell route would settle otherwise (a full-rank check that is not
+    clear, one outcome left, no convergence) leaves the cell to the per-cell route."""
     nc, n = ch.nc, len(yv)
     pinned, value = np.zeros(n, dtype=bool), np.full(n, np.nan)
     for b, (key, (_o, nl)) in enumerate(zip(ch.keys, ch.lay.blocks, strict=True)):  # loop over covariates
@@ -322,9 +325,40 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
         hit = sep[key] & ~pinned
         value[hit] = (s1[key[hit]] > 0).astype(float)
         pinned |= hit
-    fit = rows & ~pinned
+    ok = np.zeros(nc, dtype=bool)
+    a_out, fit_out, p_out = act.copy(), np.zeros(n, dtype=bool), np.full(n, np.nan)
+    going = live.copy()
+    for _ in range(rounds):  # a loop over refits after separation (as logit_limit_g), not cells
+        fit = rows & ~pinned
+        a, good, rebased = _fit_design(ch, chs, yv, fit, pinned, act, has_block)
+        going &= good
+        if not going.any():
+            break
+        # another reference level changes the Hessian's conditioning (not the fit): a wider margin there
+        _beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
+        conv = going & (state == 1)
+        rc = conv[ch.cid]
+        ok |= conv
+        a_out[conv] = a[conv]
+        fit_out[rc] = fit[rc]
+        p_out[rc] = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))[rc]
+        going &= state == 2
+        new = going[ch.cid] & ~pinned & (np.abs(eta) > _PIN)
+        going &= np.bincount(ch.cid[new], minlength=nc) > 0  # nothing to pin: not converged (per-cell route)
+        new &= going[ch.cid]
+        value[new] = (eta[new] > 0).astype(float)
+        pinned |= new
+    return _Limit(p_out, a_out, fit_out, ok)
+
+
+def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
+                has_block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The design of one round of :func:`_limit` (``reduce_design`` on the ``fit`` rows): the active
+    slots, the cells where it is certain (two outcomes left, clearly of full rank) and the cells
+    whose text covariate lost its reference level (another level dropped instead)."""
+    nc = ch.nc
     ylo, yhi = _minmax(ch.cid, yv, nc, fit)
-    ok = live & np.isfinite(ylo) & (ylo < yhi)
+    ok = np.isfinite(ylo) & (ylo < yhi)
     nf = seg_sum(ch, fit.astype(float))
     const, unsure = _dense_constant(ch, fit)
     ok &= ~unsure.any(axis=1)
@@ -348,11 +382,7 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
         a[np.flatnonzero(two), o + first[two]] = False
         rebased |= two
     ok &= _full_rank(chs, fit, None, a)
-    # another reference level changes the Hessian's conditioning (not the fit): a wider margin there
-    beta, conv, eta = _newton(ch, yv, w, fit, a, ok, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
-    ok &= conv
-    p = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))
-    return _Limit(p, a, fit, ok)
+    return a, ok, rebased
 
 
 # ----------------------------------------------------------------------------------------
