@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from coopmetrics import adjust, adjust_batch
+from coopmetrics import adjust_segments as segments
 from coopmetrics.adjust import expand_cells, fit_cells
 from coopmetrics.adjust_segments import Chunk, compact, dot, gather_mat, gram, vec
 from coopmetrics.compare import BALANCE_COLUMNS, COMPARE_COLUMNS
@@ -140,9 +141,10 @@ def test_other_calls_keep_the_per_cell_route(method):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), nc=st.integers(1, 5))
-def test_segment_sums_equal_the_explicit_designs(seed, nc):
-    """gram, vec and dot against Xᵀdiag(s)X, Xᵀv and Xβ built from one-hot matrices."""
+@given(seed=st.integers(0, 10_000), nc=st.integers(1, 5), joint=st.booleans())
+def test_segment_sums_equal_the_explicit_designs(seed, nc, joint):
+    """gram, vec and dot against Xᵀdiag(s)X, Xᵀv and Xβ built from one-hot matrices (with one joint
+    key for all text covariates, and with one key per covariate and pair)."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(max(nc, 3), 40))
     cid = np.sort(np.r_[np.arange(nc), rng.integers(0, nc, n - nc)])
@@ -151,7 +153,9 @@ def test_segment_sums_equal_the_explicit_designs(seed, nc):
     cov = covariates(f, ["s", "a", "u", "b"])
     lay = adjust_batch.layout(cov)
     dense = np.column_stack([cov.numeric["s"], cov.numeric["u"]])
-    ch = Chunk.build(cid, nc, dense, [cov.codes["a"], cov.codes["b"]], lay)
+    with mock.patch.object(segments, "_COMBO_MAX", 4096 if joint else 0):
+        ch = Chunk.build(cid, nc, dense, [cov.codes["a"], cov.codes["b"]], lay)
+    assert (ch.combo is not None) == joint
     # the full one-hot design in slot order: 1, s, a=x, a=y, a=z, u, b=p, b=q
     x = np.column_stack([np.ones(n), f["s"], *(f["a"] == lv for lv in "xyz"), f["u"], *(f["b"] == lv for lv in "pq")]
                         ).astype(float)

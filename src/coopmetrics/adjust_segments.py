@@ -58,6 +58,7 @@ class Chunk:
     keys: list[np.ndarray]   # cid * levels + code, per text covariate
     flat: list[np.ndarray]   # cid * slots + slot, per text covariate (for gathers)
     starts: np.ndarray       # first row of each cell
+    combo: np.ndarray | None = None  # cid * Π levels + (level of every text covariate), when small
 
     @classmethod
     def build(cls, cid: np.ndarray, nc: int, dense: np.ndarray, codes: list[np.ndarray], lay: Layout) -> Chunk:
@@ -66,13 +67,37 @@ class Chunk:
         keys = [cid * nl + c for c, (_o, nl) in zip(codes, lay.blocks, strict=True)]
         flat = [cid * lay.size + o + c for c, (o, _nl) in zip(codes, lay.blocks, strict=True)]
         starts = np.searchsorted(cid, np.arange(nc))
-        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts)
+        combo = None
+        nlev = [nl for _o, nl in lay.blocks]
+        cells_combo = int(np.prod(nlev)) if nlev else 0
+        if 1 < len(nlev) and cells_combo <= _COMBO_MAX and nc * cells_combo <= _COMBO_BINS:
+            combo = cid.copy()
+            for c, nl in zip(codes, nlev, strict=True):  # one key for the joint level of all text covariates
+                combo *= nl
+                combo += c
+        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo)
 
     def shifted(self, shift: np.ndarray) -> Chunk:
         """The same chunk with each cell's numeric columns shifted by ``shift`` (cells × numeric):
         centred sums without cancellation (scores near 400)."""
         return Chunk(self.cid, self.nc, self.dense - shift[self.cid], self.codes, self.lay, self.keys, self.flat,
-                     self.starts)
+                     self.starts, self.combo)
+
+
+_COMBO_MAX = 4096      # joint levels of the text covariates up to which one joint key replaces the pairs
+_COMBO_BINS = 4_000_000  # cells × joint levels of one chunk (memory of one joint bincount)
+
+
+def _joint(ch: Chunk, v: np.ndarray) -> np.ndarray:
+    """Sums of ``v`` per cell and joint level: cells × L₁ × … × L_C."""
+    shape = (ch.nc, *(nl for _o, nl in ch.lay.blocks))
+    return np.bincount(ch.combo, weights=v, minlength=int(np.prod(shape))).reshape(shape)
+
+
+def _margin(t: np.ndarray, keep: tuple[int, ...]) -> np.ndarray:
+    """Sum of a joint table over every text covariate axis not in ``keep`` (axis 0, cells, stays)."""
+    axes = tuple(a for a in range(1, t.ndim) if a not in keep)
+    return t.sum(axis=axes) if axes else t
 
 
 def seg_sum(ch: Chunk, v: np.ndarray) -> np.ndarray:
@@ -94,9 +119,15 @@ def vec(ch: Chunk, v: np.ndarray) -> np.ndarray:
     """``X_cᵀ v`` of every cell in slots (cells × slots)."""
     lay, nc = ch.lay, ch.nc
     out = np.zeros((nc, lay.size))
-    out[:, 0] = seg_sum(ch, v)
     for j, s in enumerate(lay.dense):  # a loop over covariates
         out[:, s] = seg_sum(ch, v * ch.dense[:, j])
+    if ch.combo is not None:
+        t = _joint(ch, v)
+        out[:, 0] = t.reshape(nc, -1).sum(axis=1)
+        for b, (o, nl) in enumerate(lay.blocks):
+            out[:, o:o + nl] = _margin(t, (b + 1,))
+        return out
+    out[:, 0] = seg_sum(ch, v)
     for key, (o, nl) in zip(ch.keys, lay.blocks, strict=True):
         out[:, o:o + nl] = np.bincount(key, weights=v, minlength=nc * nl).reshape(nc, nl)
     return out
@@ -110,29 +141,51 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     """
     lay, nc = ch.lay, ch.nc
     g = np.zeros((nc, lay.size, lay.size))
-    g[:, 0, 0] = seg_sum(ch, s)
     sd = [s * ch.dense[:, j] for j in range(len(lay.dense))]
     for j, a in enumerate(lay.dense):  # loops over covariates and pairs of covariates
-        g[:, 0, a] = g[:, a, 0] = seg_sum(ch, sd[j])
         for i in range(j + 1):
             b = lay.dense[i]
             g[:, a, b] = g[:, b, a] = seg_sum(ch, sd[j] * ch.dense[:, i])
+    if ch.combo is not None:  # one joint bincount per weight: every block and pair is a margin of it
+        t = _joint(ch, s)
+        g[:, 0, 0] = t.reshape(nc, -1).sum(axis=1)
+        tj = [_joint(ch, v) for v in sd]
+        for j, a in enumerate(lay.dense):
+            g[:, 0, a] = g[:, a, 0] = tj[j].reshape(nc, -1).sum(axis=1)
+        for bi, (o, nl) in enumerate(lay.blocks):
+            cnt = _margin(t, (bi + 1,))
+            _put_block(g, o, nl, cnt, [_margin(x, (bi + 1,)) for x in tj], lay.dense)
+            for bj in range(bi + 1, len(lay.blocks)):
+                o2, nl2 = lay.blocks[bj]
+                m = _margin(t, (bi + 1, bj + 1))
+                g[:, o:o + nl, o2:o2 + nl2] = m
+                g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
+        return g
+    g[:, 0, 0] = seg_sum(ch, s)
+    for j, a in enumerate(lay.dense):
+        g[:, 0, a] = g[:, a, 0] = seg_sum(ch, sd[j])
     for bi, (key, (o, nl)) in enumerate(zip(ch.keys, lay.blocks, strict=True)):
         cnt = np.bincount(key, weights=s, minlength=nc * nl).reshape(nc, nl)
-        g[:, 0, o:o + nl] = cnt
-        g[:, o:o + nl, 0] = cnt
-        ar = np.arange(o, o + nl)
-        g[:, ar, ar] = cnt
-        for j, a in enumerate(lay.dense):
-            m = np.bincount(key, weights=sd[j], minlength=nc * nl).reshape(nc, nl)
-            g[:, a, o:o + nl] = m
-            g[:, o:o + nl, a] = m
-        for key2, code2, (o2, nl2) in zip(ch.keys[bi + 1:], ch.codes[bi + 1:], lay.blocks[bi + 1:], strict=True):
-            del key2
+        _put_block(g, o, nl, cnt, [np.bincount(key, weights=v, minlength=nc * nl).reshape(nc, nl) for v in sd],
+                   lay.dense)
+        for code2, (o2, nl2) in zip(ch.codes[bi + 1:], lay.blocks[bi + 1:], strict=True):
             m = np.bincount(key * nl2 + code2, weights=s, minlength=nc * nl * nl2).reshape(nc, nl, nl2)
             g[:, o:o + nl, o2:o2 + nl2] = m
             g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
     return g
+
+
+def _put_block(g: np.ndarray, o: int, nl: int, cnt: np.ndarray, dense_cross: list[np.ndarray], dense: list[int]
+               ) -> None:
+    """Write a text covariate's level sums (its row of the intercept and its diagonal) and its
+    cross-products with the numeric columns into ``g``."""
+    g[:, 0, o:o + nl] = cnt
+    g[:, o:o + nl, 0] = cnt
+    ar = np.arange(o, o + nl)
+    g[:, ar, ar] = cnt
+    for m, a in zip(dense_cross, dense, strict=True):
+        g[:, a, o:o + nl] = m
+        g[:, o:o + nl, a] = m
 
 
 def dot(ch: Chunk, b: np.ndarray) -> np.ndarray:
@@ -141,6 +194,14 @@ def dot(ch: Chunk, b: np.ndarray) -> np.ndarray:
     out = b[ch.cid, 0].copy()
     for j, s in enumerate(lay.dense):
         out += b[ch.cid, s] * ch.dense[:, j]
+    if ch.combo is not None:  # the text covariates' part of Xβ per cell and joint level, then one gather
+        shape = (ch.nc, *(nl for _o, nl in lay.blocks))
+        table = np.zeros(shape)
+        for bi, (o, nl) in enumerate(lay.blocks):
+            idx = [slice(None)] + [None] * len(lay.blocks)
+            idx[bi + 1] = slice(None)
+            table += b[:, o:o + nl][tuple(idx)]
+        return out + table.ravel()[ch.combo]
     bf = b.ravel()
     for f in ch.flat:
         out += bf[f]
