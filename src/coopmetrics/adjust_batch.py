@@ -179,10 +179,10 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
     Only the ``live`` cells are fitted; a fit counts as converged only with a condition number
     below ``cond_max`` (a margin under the per-cell limit). Returns ``(beta, state, eta)``:
     coefficients in slots, the state of each cell (1 converged, 2 diverging, 0 failed, −1 not
-    fitted) and ``Xβ`` of every row. Newton steps are invariant to
-    the columns' parametrisation, so each cell takes the per-cell steps: the same step halving,
-    divergence stop (|η| > 25) and convergence rule. The iterations run on the rows of the
-    cells still running (re-gathered when a third of the rows has finished).
+    fitted) and ``Xβ`` of every row. Newton steps are invariant to the columns'
+    parametrisation, so each cell takes the per-cell steps: the same step halving, divergence
+    stop (|η| > 25) and convergence rule. The iterations run on the fitted rows of the cells
+    still running (re-gathered when a third of the rows has finished).
     """
     nc, size = ch.nc, ch.lay.size
     beta = np.zeros((nc, size))
@@ -192,28 +192,30 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
     it = 0
     while running.any() and it < max_iter:  # a loop over re-gatherings of the running cells
         cells = np.flatnonzero(running)
-        rows = np.flatnonzero(running[ch.cid])
+        rows = np.flatnonzero(running[ch.cid] & fit)
         rank = np.full(nc, -1)
         rank[cells] = np.arange(len(cells))
         sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
-        b, r, o, n_it = _newton_rows(sub, yv[rows], np.where(fit[rows], w[rows], 0.0), fit[rows].astype(float),
-                                     act[cells], cond_max[cells], beta[cells], raw[rows], max_iter - it, tol)
+        b, r, o, n_it = _newton_rows(sub, yv[rows], w[rows], act[cells], cond_max[cells], beta[cells], raw[rows],
+                                     max_iter - it, tol)
         beta[cells], raw[rows] = b, r
         state[cells] = o
         running[cells[o >= 0]] = False
         it += n_it
-    return beta, state, raw
+    return beta, state, dot(ch, beta)
 
 
-def _newton_rows(ch: Chunk, yv: np.ndarray, wf: np.ndarray, ff: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
+def _newton_rows(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
                  beta: np.ndarray, raw: np.ndarray, max_iter: int, tol: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Newton iterations of :func:`_newton` on a chunk whose cells all run at the start; returns
-    when a third of its rows belong to finished cells. ``state``: 1 converged, 0 stopped
-    otherwise, 2 diverging (|η| > 25), −1 still running. ``beta``, ``raw``: where the iterations stand (updated in place)."""
+    """Newton iterations of :func:`_newton` on the fitted rows of cells that all run at the start;
+    returns when a third of the rows belong to finished cells. ``state``: 1 converged, 0 stopped
+    otherwise, 2 diverging (|η| > 25), −1 still running. ``beta``, ``raw``: where the
+    iterations stand (updated in place)."""
     nc, size = ch.nc, ch.lay.size
     order, valid = compact(act)
-    ll = _loglik(ch, yv, raw, wf)
+    sgn = 1.0 - 2.0 * yv if np.all((yv == 0) | (yv == 1)) else None
+    ll = _loglik(ch, yv, sgn, raw, w)
     state = np.full(nc, -1)
     rows_left = np.bincount(ch.cid, minlength=nc).astype(float)
     n_it = 0
@@ -222,21 +224,25 @@ def _newton_rows(ch: Chunk, yv: np.ndarray, wf: np.ndarray, ff: np.ndarray, act:
             n_it += 1
             running = state < 0
             p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
-            hc = gather_mat(gram(ch, wf * p * (1 - p)), order, valid)
-            gc = gather_vec(vec(ch, wf * (yv - p)), order, valid)
+            r = yv - p
+            r *= w
+            p *= 1 - p
+            p *= w
+            hc = gather_mat(gram(ch, p), order, valid)
+            gc = gather_vec(vec(ch, r), order, valid)
             stepc = np.zeros_like(gc)
             stepc[running] = _solve(hc[running], gc[running])
             bad = running & ~np.isfinite(stepc).all(axis=1)
             stepc[~running | bad] = 0.0
             step = scatter_vec(stepc, order, valid, size)
             xs = dot(ch, step)
-            ll_new, halved_out = _halve(ch, yv, wf, raw, xs, ll, step, running & ~bad)
+            ll_new, halved_out = _halve(ch, yv, sgn, w, raw, xs, ll, step, running & ~bad)
             flat = ll_new - ll <= _LL_TOL * (1 + np.abs(ll))
             beta += step
             raw += xs
             ll = np.where(running, ll_new, ll)
-            big = seg_max(ch, np.abs(raw) * ff)
-            small = (seg_max(ch, np.abs(xs) * ff) < tol) | flat
+            big = seg_max(ch, np.abs(raw))
+            small = (seg_max(ch, np.abs(xs)) < tol) | flat
             div = big > _ETA_MAX - 5
             done = running & ~bad & ~div & small & ~halved_out
             state[running & (bad | halved_out)] = 0
@@ -271,16 +277,24 @@ def _cond(h: np.ndarray) -> np.ndarray:
     return np.where(ev[:, 0] > 0, ev[:, -1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0), np.inf)
 
 
-def _loglik(ch: Chunk, yv: np.ndarray, eta: np.ndarray, wf: np.ndarray) -> np.ndarray:
+def _loglik_terms(yv: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``w (y η − log(1 + e^η))`` with η capped; for 0/1 outcomes ``−w log(1 + e^{(1−2y)η})``."""
     e = np.clip(eta, -_ETA_MAX, _ETA_MAX)
-    return seg_sum(ch, wf * (yv * e - np.logaddexp(0.0, e)))
+    if sgn is None:
+        return w * (yv * e - np.logaddexp(0.0, e))
+    e *= sgn
+    return -w * np.logaddexp(0.0, e)
 
 
-def _halve(ch: Chunk, yv: np.ndarray, wf: np.ndarray, raw: np.ndarray, xs: np.ndarray, ll: np.ndarray,
-           step: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _loglik(ch: Chunk, yv: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return seg_sum(ch, _loglik_terms(yv, sgn, eta, w))
+
+
+def _halve(ch: Chunk, yv: np.ndarray, sgn: np.ndarray | None, w: np.ndarray, raw: np.ndarray, xs: np.ndarray,
+           ll: np.ndarray, step: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Step halving per cell, in place on ``step`` and ``xs``; returns the new log-likelihoods and
     the cells that still failed after 29 halvings (left to the per-cell route)."""
-    ll_new = _loglik(ch, yv, raw + xs, wf)
+    ll_new = _loglik(ch, yv, sgn, raw + xs, w)
     need = live & ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
     for _half in range(29):  # rarely more than one or two
         if not need.any():
@@ -288,9 +302,8 @@ def _halve(ch: Chunk, yv: np.ndarray, wf: np.ndarray, raw: np.ndarray, xs: np.nd
         step[need] /= 2
         r = np.flatnonzero(need[ch.cid])  # the rows of the cells that halve
         xs[r] /= 2
-        e = np.clip(raw[r] + xs[r], -_ETA_MAX, _ETA_MAX)
-        ll_r = np.bincount(ch.cid[r], weights=wf[r] * (yv[r] * e - np.logaddexp(0.0, e)), minlength=ch.nc)
-        ll_new = np.where(need, ll_r, ll_new)
+        terms = _loglik_terms(yv[r], None if sgn is None else sgn[r], raw[r] + xs[r], w[r])
+        ll_new = np.where(need, np.bincount(ch.cid[r], weights=terms, minlength=ch.nc), ll_new)
         need &= ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
     return ll_new, need
 

@@ -100,6 +100,18 @@ def _margin(t: np.ndarray, keep: tuple[int, ...]) -> np.ndarray:
     return t.sum(axis=axes) if axes else t
 
 
+def _margins(t: np.ndarray) -> tuple[list[np.ndarray], dict[tuple[int, int], np.ndarray]]:
+    """Every one- and two-covariate margin of a joint table: the pairs from the table, each single
+    margin from a pair that holds it (small tables), so the large table is summed once per pair."""
+    c = t.ndim - 1
+    pairs = {(a, b): _margin(t, (a + 1, b + 1)) for a in range(c) for b in range(a + 1, c)}
+    singles = []
+    for a in range(c):  # a loop over covariates
+        (i, j), m = next((k, v) for k, v in pairs.items() if a in k)
+        singles.append(m.sum(axis=2) if a == i else m.sum(axis=1))
+    return singles, pairs
+
+
 def seg_sum(ch: Chunk, v: np.ndarray) -> np.ndarray:
     """Sum of ``v`` over each cell's rows."""
     return np.bincount(ch.cid, weights=v, minlength=ch.nc)
@@ -122,10 +134,10 @@ def vec(ch: Chunk, v: np.ndarray) -> np.ndarray:
     for j, s in enumerate(lay.dense):  # a loop over covariates
         out[:, s] = seg_sum(ch, v * ch.dense[:, j])
     if ch.combo is not None:
-        t = _joint(ch, v)
-        out[:, 0] = t.reshape(nc, -1).sum(axis=1)
-        for b, (o, nl) in enumerate(lay.blocks):
-            out[:, o:o + nl] = _margin(t, (b + 1,))
+        singles = _margins(_joint(ch, v))[0]
+        out[:, 0] = singles[0].sum(axis=1)
+        for m, (o, nl) in zip(singles, lay.blocks, strict=True):
+            out[:, o:o + nl] = m
         return out
     out[:, 0] = seg_sum(ch, v)
     for key, (o, nl) in zip(ch.keys, lay.blocks, strict=True):
@@ -147,17 +159,16 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
             b = lay.dense[i]
             g[:, a, b] = g[:, b, a] = seg_sum(ch, sd[j] * ch.dense[:, i])
     if ch.combo is not None:  # one joint bincount per weight: every block and pair is a margin of it
-        t = _joint(ch, s)
-        g[:, 0, 0] = t.reshape(nc, -1).sum(axis=1)
-        tj = [_joint(ch, v) for v in sd]
+        singles, pairs = _margins(_joint(ch, s))
+        g[:, 0, 0] = singles[0].sum(axis=1)
+        dense_singles = [_margins(_joint(ch, v))[0] for v in sd]
         for j, a in enumerate(lay.dense):
-            g[:, 0, a] = g[:, a, 0] = tj[j].reshape(nc, -1).sum(axis=1)
+            g[:, 0, a] = g[:, a, 0] = dense_singles[j][0].sum(axis=1)
         for bi, (o, nl) in enumerate(lay.blocks):
-            cnt = _margin(t, (bi + 1,))
-            _put_block(g, o, nl, cnt, [_margin(x, (bi + 1,)) for x in tj], lay.dense)
+            _put_block(g, o, nl, singles[bi], [d[bi] for d in dense_singles], lay.dense)
             for bj in range(bi + 1, len(lay.blocks)):
                 o2, nl2 = lay.blocks[bj]
-                m = _margin(t, (bi + 1, bj + 1))
+                m = pairs[(bi, bj)]
                 g[:, o:o + nl, o2:o2 + nl2] = m
                 g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
         return g
