@@ -59,6 +59,7 @@ class Chunk:
     flat: list[np.ndarray]   # cid * slots + slot, per text covariate (for gathers)
     starts: np.ndarray       # first row of each cell
     combo: np.ndarray | None = None  # cid * Π levels + (level of every text covariate), when small
+    nonempty: bool = False   # every cell has a row (segment sums by add.reduceat)
 
     @classmethod
     def build(cls, cid: np.ndarray, nc: int, dense: np.ndarray, codes: list[np.ndarray], lay: Layout) -> Chunk:
@@ -75,13 +76,14 @@ class Chunk:
             for c, nl in zip(codes, nlev, strict=True):  # one key for the joint level of all text covariates
                 combo *= nl
                 combo += c
-        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo)
+        nonempty = bool(nc and len(cid) and (np.diff(np.r_[starts, len(cid)]) > 0).all())
+        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo, nonempty)
 
     def shifted(self, shift: np.ndarray) -> Chunk:
         """The same chunk with each cell's numeric columns shifted by ``shift`` (cells × numeric):
         centred sums without cancellation (scores near 400)."""
         return Chunk(self.cid, self.nc, self.dense - shift[self.cid], self.codes, self.lay, self.keys, self.flat,
-                     self.starts, self.combo)
+                     self.starts, self.combo, self.nonempty)
 
 
 _COMBO_MAX = 4096      # joint levels of the text covariates up to which one joint key replaces the pairs
@@ -116,7 +118,10 @@ def _margins(t: np.ndarray) -> tuple[list[np.ndarray], dict[tuple[int, int], np.
 
 
 def seg_sum(ch: Chunk, v: np.ndarray) -> np.ndarray:
-    """Sum of ``v`` over each cell's rows."""
+    """Sum of ``v`` over each cell's rows (contiguous: ``add.reduceat``, ~9x faster than a bincount
+    whose rows all hit the same bin in turn)."""
+    if ch.nonempty:
+        return np.add.reduceat(v, ch.starts)
     return np.bincount(ch.cid, weights=v, minlength=ch.nc)
 
 
