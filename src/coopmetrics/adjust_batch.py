@@ -592,7 +592,9 @@ def _effects(mu1: np.ndarray, mu0: np.ndarray, v: np.ndarray, z: float) -> dict[
         lr = np.log(np.where(has_ratio, mu1 / mu0, 1.0))
         has_or = (0 < mu1) & (mu1 < 1) & (0 < mu0) & (mu0 < 1)
         g1, g0 = 1 / (mu1 * (1 - mu1)), -1 / (mu0 * (1 - mu0))
-        se_or = np.sqrt(np.maximum(g1 * g1 * v[:, 0, 0] + 2 * g1 * g0 * v[:, 0, 1] + g0 * g0 * v[:, 1, 1], 0.0))
+        # gr @ v @ gr in the per-cell order (its terms cancel when a mean is near 0 or 1)
+        se_or = np.sqrt(np.maximum((g1 * v[:, 0, 0] + g0 * v[:, 1, 0]) * g1 + (g1 * v[:, 0, 1] + g0 * v[:, 1, 1]) * g0,
+                                   0.0))
         lor = np.log(np.where(has_or, mu1 / (1 - mu1), 1.0)) - np.log(np.where(has_or, mu0 / (1 - mu0), 1.0))
 
         def pick(m: np.ndarray, a: np.ndarray) -> np.ndarray:
