@@ -755,7 +755,8 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
             bounds = _chunk_bounds(cells.sizes(), _FAST_ROWS)
             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # a loop over chunks, not cells
                 idx, cid = chunk_rows(cells, lo, hi)
-                got = cells_fast(cov, lay, idx, cid, hi - lo, t_all, y_all, w_all, use, estimand, z, label)
+                got = cells_fast(cov, lay, idx, cid, hi - lo, t_all, y_all, w_all, use, estimand, z, label,
+                                 cells.rlo[lo:hi])
                 fast_rows.append(got.rows.assign(pair_id=got.rows.pop("cell") + lo))
                 if len(got.balance.get("cell", ())):
                     got.balance["pair_id"] = got.balance.pop("cell") + lo

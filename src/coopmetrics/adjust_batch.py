@@ -319,6 +319,8 @@ class _Limit:
     act: np.ndarray    # slots of the final design (cells × slots)
     fit: np.ndarray    # rows in the model
     ok: np.ndarray     # cells answered here
+    beta: np.ndarray | None = None   # coefficients in slots of the final fit (cells × slots)
+    first: np.ndarray | None = None  # cells whose first round converged (no separation refits)
 
 
 def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarray, act: np.ndarray,
@@ -340,18 +342,21 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
         pinned |= hit
     ok = np.zeros(nc, dtype=bool)
     a_out, fit_out, p_out = act.copy(), np.zeros(n, dtype=bool), np.full(n, np.nan)
+    beta_out, first = np.zeros((nc, ch.lay.size)), np.zeros(nc, dtype=bool)
     going = live.copy()
-    for _ in range(rounds):  # a loop over refits after separation (as logit_limit_g), not cells
+    for rnd in range(rounds):  # a loop over refits after separation (as logit_limit_g), not cells
         fit = rows & ~pinned
         a, good, rebased = _fit_design(ch, chs, yv, fit, pinned, act, has_block)
         going &= good
         if not going.any():
             break
         # another reference level changes the Hessian's conditioning (not the fit): a wider margin there
-        _beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
+        beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
         conv = going & (state == 1)
         rc = conv[ch.cid]
         ok |= conv
+        beta_out[conv] = beta[conv]
+        first |= conv & (rnd == 0)
         a_out[conv] = a[conv]
         fit_out[rc] = fit[rc]
         p_out[rc] = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))[rc]
@@ -361,7 +366,81 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
         new &= going[ch.cid]
         value[new] = (eta[new] > 0).astype(float)
         pinned |= new
-    return _Limit(p_out, a_out, fit_out, ok)
+    return _Limit(p_out, a_out, fit_out, ok, beta_out, first)
+
+
+def _pin_tables(ch: Chunk, yv: np.ndarray, rows: np.ndarray, has_block: np.ndarray
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text covariate, which (cell, level) separate ``yv`` on ``rows`` and at which value
+    (the tables of :func:`coopmetrics.fits._pin_levels`)."""
+    out = []
+    for b, (key, (_o, nl)) in enumerate(zip(ch.keys, ch.lay.blocks, strict=True)):  # loop over covariates
+        kr = key[rows]
+        cnt = np.bincount(kr, minlength=ch.nc * nl)
+        s1 = np.bincount(kr, weights=yv[rows], minlength=ch.nc * nl)
+        out.append(((cnt > 0) & ((s1 == 0) | (s1 == cnt)) & np.repeat(has_block[:, b], nl), (s1 > 0).astype(float)))
+    return out
+
+
+def _outcome_ref(ch: Chunk, chs: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, act: np.ndarray,
+                 has_block: np.ndarray, live: np.ndarray, group: np.ndarray | None) -> _Limit:
+    """The reference arm's outcome logit of every cell (``_limit`` on ``t == 0``), fitted once per
+    group where the cells of a group share it.
+
+    The cells of one group (``group``: the same code for cells with the same reference rows) fit
+    the same rows. Where a cell's reference level of every text covariate has fitted rows, its
+    fit design is the group's in the same basis (the group's first level with fitted rows is that
+    level; levels without fitted rows have no column, so their rows are predicted at it), the
+    pinned levels are the group's, and the Newton steps, condition number and coefficients are
+    the group's: the group fit (if its first round converges) answers the cell. Other cells are
+    fitted one by one as before.
+    """
+    nc = ch.nc
+    if group is None or not live.any():
+        return _limit(ch, chs, y, w, t == 0, act, has_block, live)
+    gid = np.unique(group, return_inverse=True)[1].reshape(-1)
+    ng = int(gid.max()) + 1
+    lead = np.zeros(nc, dtype=bool)
+    lead[np.unique(gid, return_index=True)[1]] = True  # the first cell of each group
+    rows = np.flatnonzero((t == 0) & lead[ch.cid])
+    rows = rows[np.argsort(gid[ch.cid[rows]], kind="stable")]  # by group (codes need not follow the cells)
+    gch = Chunk.build(gid[ch.cid[rows]], ng, ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
+    cnt = seg_sum(gch, np.ones(len(rows)))
+    shift = np.column_stack([seg_sum(gch, gch.dense[:, j]) / cnt for j in range(gch.dense.shape[1])]) \
+        if gch.dense.shape[1] else np.zeros((ng, 0))
+    gact = np.zeros((ng, ch.lay.size), dtype=bool)
+    gact[:, 0] = True
+    gact[:, ch.lay.dense] = True  # constant numeric columns are dropped by _fit_design
+    ghas = np.zeros((ng, len(ch.lay.blocks)), dtype=bool)
+    for b, (key, (o, nl)) in enumerate(zip(gch.keys, ch.lay.blocks, strict=True)):  # a loop over covariates
+        present = np.bincount(key, minlength=ng * nl).reshape(ng, nl) > 0
+        a = present.copy()
+        a[np.arange(ng), present.argmax(axis=1)] = False
+        gact[:, o:o + nl] = a
+        ghas[:, b] = present.sum(axis=1) >= 2
+    glive = np.bincount(gid, weights=live, minlength=ng) > 0
+    og = _limit(gch, gch.shifted(shift), y[rows], w[rows], np.ones(len(rows), dtype=bool), gact, ghas, glive)
+    # a cell shares the group fit when each text covariate's reference level has fitted rows
+    share = live & og.ok[gid] & og.first[gid]
+    for bi, (key, (_o, nl)) in enumerate(zip(gch.keys, ch.lay.blocks, strict=True)):  # loop over covariates
+        cf = np.bincount(key[og.fit], minlength=ng * nl).reshape(ng, nl)[gid]
+        present = np.bincount(ch.keys[bi], minlength=nc * nl).reshape(nc, nl) > 0
+        l0 = present.argmax(axis=1)  # the cell's reference level
+        share &= ~has_block[:, bi] | (cf[np.arange(nc), l0] > 0)
+    pinned, value = np.zeros(len(t), dtype=bool), np.full(len(t), np.nan)
+    for code, (sep, val) in zip(ch.codes, _pin_tables(gch, y[rows], np.ones(len(rows), dtype=bool), ghas),
+                                strict=True):
+        k2 = gid[ch.cid] * (sep.size // ng) + code  # (group, level) of every row
+        hit = sep[k2] & ~pinned
+        value[hit] = val[k2[hit]]
+        pinned |= hit
+    eta = dot(ch, og.beta[gid])
+    p = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))
+    rest = live & ~share
+    oc = _limit(ch, chs, y, w, t == 0, act, has_block, rest)
+    rs = share[ch.cid]
+    return _Limit(np.where(rs, p, oc.p), np.where(share[:, None], og.act[gid], oc.act),
+                  np.where(rs, (t == 0) & ~pinned, oc.fit), share | oc.ok)
 
 
 def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
@@ -507,7 +586,8 @@ def _main_design(ch: Chunk, chs: Chunk, t: np.ndarray) -> tuple[np.ndarray, np.n
     return act, has_block, const, ok
 
 
-def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, estimand: str) -> _Est:
+def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, estimand: str,
+              group: np.ndarray | None = None) -> _Est:
     """Mean potential outcomes and their covariance for every cell (``ipw`` or ``aipw``, yes/no outcome)."""
     nc, size, cid = ch.nc, ch.lay.size, ch.cid
     cnt = seg_sum(ch, np.ones(len(t)))
@@ -535,7 +615,8 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
             d = np.zeros((nc, 2, 2))
             d[:, 0, 0], d[:, 1, 1] = -s1, -s0
         else:
-            o0 = _limit(ch, chs, y, w, t == 0, act, has_block, ok)
+            o0 = (_outcome_ref(ch, chs, t, y, w, act, has_block, ok, group) if estimand == "att" else
+                  _limit(ch, chs, y, w, t == 0, act, has_block, ok))
             ok &= o0.ok
             m0 = o0.p
             g0 = m0 * (1 - m0)
@@ -707,13 +788,14 @@ def _balance(ch: Chunk, t: np.ndarray, w: np.ndarray, est: _Est, estimand: str, 
 
 
 def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, nc: int, t_all: np.ndarray,
-               y_all: np.ndarray, w_all: np.ndarray, use: str, estimand: str, z: float, method_label: str
-               ) -> FastCells:
+               y_all: np.ndarray, w_all: np.ndarray, use: str, estimand: str, z: float, method_label: str,
+               group: np.ndarray | None = None) -> FastCells:
     """Every cell of a chunk at once (yes/no outcome, ``use`` ``aipw`` or ``ipw``, no clusters).
 
     ``idx`` are the frame rows of the chunk's cells, ``cid`` their cell (0 … nc−1, sorted). Returns
     the rows of the cells answered here (degenerate ones included) and the ``slow`` cells for
-    :func:`coopmetrics.adjust.fit_cell_g`.
+    :func:`coopmetrics.adjust.fit_cell_g`. ``group``: per cell, a code shared by the cells with the
+    same reference rows (their reference-arm outcome model is fitted once, ATT).
     """
     from .adjust import _F_ARM_LEVEL, _F_NOCOH, _F_NOREF, _F_ONE_LEVEL, _F_WEIGHTED, _F_ZERO_REF
 
@@ -743,7 +825,7 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     codes = [cov.codes[c][sub] for c in cov.names if c not in cov.numeric]
     ch = Chunk.build(rmap[cid[rm]], len(cells), dense, codes, lay)
     ts, ys, ws = t[rm], y[rm], w[rm]
-    est = _estimate(ch, ts, ys, ws, use, estimand) if len(cells) else None
+    est = _estimate(ch, ts, ys, ws, use, estimand, None if group is None else group[cells]) if len(cells) else None
     good = np.zeros(nc, dtype=bool)
     stats: dict[str, np.ndarray] = {}
     flags_live = dropped_live = None
