@@ -27,7 +27,7 @@ Examples
 >>> v["value"] = (rng.random(400) < 0.4).astype(float)
 >>> r = compare_values(v, "proportion", adjust=["x"]).table
 >>> round(float(r["difference"].iloc[0]), 4)
-0.0227
+0.0319
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import erfc, expit
+from scipy.special import expit
 
+from .adjust_batch_rows import balance, effects, first_names, join_flags, num_text, overlap_flags
 from .adjust_segments import (
     Chunk,
     Layout,
@@ -53,7 +54,6 @@ from .adjust_segments import (
     seg_sum,
     vec,
 )
-from .contrasts import cohens_h
 from .fits import _COND_MAX, _ETA_MAX, _FAST_COND, _LL_TOL, _PIN, _R_CONST, _RANK_TOL, Covariates
 
 __all__ = ["FastCells", "cells_fast", "layout"]
@@ -657,136 +657,6 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
     return _Est(ok, mu1, mu0, cov, e, act, const)
 
 
-# ----------------------------------------------------------------------------------------
-# Effects, flags and balance rows of every cell
-# ----------------------------------------------------------------------------------------
-
-
-def _effects(mu1: np.ndarray, mu0: np.ndarray, v: np.ndarray, z: float) -> dict[str, np.ndarray]:
-    """:func:`coopmetrics.adjust._effects` of yes/no outcomes, every cell at once."""
-    with np.errstate(all="ignore"):
-        diff = mu1 - mu0
-        se = np.sqrt(np.maximum(v[:, 0, 0] + v[:, 1, 1] - 2 * v[:, 0, 1], 0.0))
-        stat = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.nan)
-        has_ratio = ~((mu0 == 0) | ~np.isfinite(mu0) | (mu1 / mu0 <= 0))
-        se_lr = np.sqrt(v[:, 0, 0] / mu1**2 + v[:, 1, 1] / mu0**2 - 2 * v[:, 0, 1] / (mu1 * mu0))
-        lr = np.log(np.where(has_ratio, mu1 / mu0, 1.0))
-        has_or = (0 < mu1) & (mu1 < 1) & (0 < mu0) & (mu0 < 1)
-        g1, g0 = 1 / (mu1 * (1 - mu1)), -1 / (mu0 * (1 - mu0))
-        # gr @ v @ gr in the per-cell order (its terms cancel when a mean is near 0 or 1)
-        se_or = np.sqrt(np.maximum((g1 * v[:, 0, 0] + g0 * v[:, 1, 0]) * g1 + (g1 * v[:, 0, 1] + g0 * v[:, 1, 1]) * g0,
-                                   0.0))
-        lor = np.log(np.where(has_or, mu1 / (1 - mu1), 1.0)) - np.log(np.where(has_or, mu0 / (1 - mu0), 1.0))
-
-        def pick(m: np.ndarray, a: np.ndarray) -> np.ndarray:
-            return np.where(m, a, np.nan)
-
-        return dict(
-            estimate_cohort=mu1, estimate_reference=mu0, difference=diff, ci_low=diff - z * se, ci_high=diff + z * se,
-            statistic=stat, p_value=pick(np.isfinite(stat), erfc(np.abs(stat) / np.sqrt(2))),
-            ratio=pick(has_ratio, mu1 / mu0), ratio_ci_low=pick(has_ratio, np.exp(lr - z * se_lr)),
-            ratio_ci_high=pick(has_ratio, np.exp(lr + z * se_lr)), odds_ratio=pick(has_or, np.exp(lor)),
-            odds_ratio_ci_low=pick(has_or, np.exp(lor - z * se_or)), odds_ratio_ci_high=pick(has_or, np.exp(lor + z * se_or)),
-            effect_size=np.asarray(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1)), dtype=float),
-            hedges_g=np.full(len(mu1), np.nan))
-
-
-def _s(a: np.ndarray) -> np.ndarray:
-    """Integers as an object array of strings (for vectorised flag texts)."""
-    return np.asarray(a).astype(np.int64).astype(str).astype(object)
-
-
-def _join(parts: list[np.ndarray], n: int) -> np.ndarray:
-    """Per cell, the non-empty texts of ``parts`` joined by ``"; "`` (object arrays)."""
-    out = np.full(n, "", dtype=object)
-    for p in parts:  # a loop over kinds of flags
-        p = np.asarray(p, dtype=object)
-        out = np.where(p == "", out, np.where(out == "", p, out + "; " + p))
-    return out
-
-
-def _first_names(mask: np.ndarray, names: np.ndarray, k: int, sep: str) -> np.ndarray:
-    """Per cell, the names of its first ``k`` True slots joined by ``sep``."""
-    cell, slot = np.nonzero(mask)
-    out = np.full(len(mask), "", dtype=object)
-    if len(cell):
-        s = pd.Series(names[slot], index=cell)
-        joined = s.groupby(level=0).head(k).groupby(level=0).agg(sep.join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
-    return out
-
-
-def _overlap_flags(ch: Chunk, t: np.ndarray, est: _Est, estimand: str) -> list[np.ndarray]:
-    """:func:`coopmetrics.adjust._overlap_flags` of every cell (poor overlap, extrapolation)."""
-    from .adjust import _OVERLAP
-
-    lo, hi = _OVERLAP
-    e, n = est.e, ch.nc
-    n1 = _s(seg_sum(ch, t))
-    if estimand == "att":
-        out = seg_sum(ch, ((e > hi) & (t == 1)).astype(float))
-        so = _s(out)
-        f1 = np.where(out > 0, "重叠差：" + so + "/" + n1 + f" 个队列单位倾向得分 > {hi} / poor overlap: " + so + " of "
-                      + n1 + f" cohort units have a propensity above {hi}", "")
-    else:
-        out = seg_sum(ch, ((e < lo) | (e > hi)).astype(float))
-        so, nn = _s(out), _s(np.bincount(ch.cid, minlength=n))
-        f1 = np.where(out > 0, "重叠差：" + so + "/" + nn + f" 个单位倾向得分在 [{lo}, {hi}] 之外 / poor overlap: " + so
-                      + " of " + nn + f" units have a propensity outside [{lo}, {hi}]", "")
-    # dummy columns (text levels, numeric columns taking only 0 and 1) that an arm never has
-    dummy = est.act.copy()
-    dummy[:, 0] = False
-    for j, s in enumerate(ch.lay.dense):
-        x = ch.dense[:, j]
-        dummy[:, s] &= seg_sum(ch, ((x != 0) & (x != 1)).astype(float)) == 0
-    pop = np.ones(len(t)) if estimand == "ate" else t.astype(float)
-    need, in_ref, in_coh = vec(ch, pop) > 0, vec(ch, 1.0 - t) > 0, vec(ch, t.astype(float)) > 0
-    lacking = dummy & need & (~in_ref | (~in_coh & (estimand == "ate")))
-    k = lacking.sum(axis=1)
-    names = _first_names(lacking, ch.lay.names, 5, ", ")
-    f2 = np.where(k > 0, "外推：" + _s(k) + " 个协变量水平在某组中没有单位（" + names + "）/ extrapolation: " + _s(k)
-                  + " covariate level(s) absent from one arm (" + names + ")"
-                  + ("; try estimand='att'" if estimand == "ate" else ""), "")
-    return [f1, f2]
-
-
-def _balance(ch: Chunk, t: np.ndarray, w: np.ndarray, est: _Est, estimand: str, cells: np.ndarray
-             ) -> dict[str, np.ndarray]:
-    """:func:`coopmetrics.adjust.balance_rows` of the cells ``cells`` (bool), one row per non-constant column."""
-    from .adjust import ipw_weights
-
-    e = est.e
-    h1, h0 = ipw_weights(t, e, estimand)
-    tf = t.astype(float)
-    n1, n0 = seg_sum(ch, tf), seg_sum(ch, 1.0 - tf)
-    cnt = seg_sum(ch, np.ones(len(t)))
-    shift = np.column_stack([seg_sum(ch, ch.dense[:, j]) / cnt for j in range(ch.dense.shape[1])]) \
-        if ch.dense.shape[1] else np.zeros((ch.nc, 0))
-    chs = ch.shifted(shift)
-    with np.errstate(all="ignore"):
-        def wmean(v: np.ndarray) -> np.ndarray:
-            return vec(ch, v) / seg_sum(ch, v)[:, None]
-
-        def var(arm: np.ndarray, n: np.ndarray) -> np.ndarray:
-            s1 = vec(chs, arm)
-            s2 = s1.copy()  # indicators: x² = x
-            for j, s in enumerate(ch.lay.dense):
-                s2[:, s] = seg_sum(chs, arm * chs.dense[:, j] ** 2)
-            return np.where(n[:, None] > 1, (s2 - s1**2 / n[:, None]) / (n[:, None] - 1), np.nan)
-
-        m1, m0 = wmean(w * tf), wmean(w * (1 - tf))
-        sd = np.sqrt((var(tf, n1) + var(1.0 - tf, n0)) / 2)
-        a1, a0 = wmean(w * h1 * tf), wmean(w * h0 * (1 - tf))
-        keep = est.act.copy()
-        keep[:, 0] = False
-        keep &= cells[:, None]
-        c, s = np.nonzero(keep)
-        return {"cell": c, "covariate": ch.lay.names[s], "n_cohort": n1[c].astype(np.int64),
-                "n_reference": n0[c].astype(np.int64), "mean_cohort": m1[c, s], "mean_reference": m0[c, s],
-                "smd_before": (m1[c, s] - m0[c, s]) / sd[c, s], "mean_cohort_weighted": a1[c, s],
-                "mean_reference_weighted": a0[c, s], "smd_after": (a1[c, s] - a0[c, s]) / sd[c, s]}
-
-
 def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, nc: int, t_all: np.ndarray,
                y_all: np.ndarray, w_all: np.ndarray, use: str, estimand: str, z: float, method_label: str,
                group: np.ndarray | None = None) -> FastCells:
@@ -812,7 +682,7 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     why = np.where((y1lo == y1hi) | (y0lo == y0hi), _F_ARM_LEVEL, "").astype(object)
     why = np.where(ylo == yhi, _F_ONE_LEVEL, why)
     why = np.where((n1 < 2) | (n0 < 2), np.where(n0 == 0, _F_NOREF, _F_NOCOH), why)
-    miss = np.where(nmiss > 0, _s(nmiss) + " 行协变量缺失，未纳入调整 / " + _s(nmiss)
+    miss = np.where(nmiss > 0, num_text(nmiss) + " 行协变量缺失，未纳入调整 / " + num_text(nmiss)
                     + " rows with missing covariates left out of the adjusted fit", "")
     live = why == ""
     cells = np.flatnonzero(live)
@@ -832,23 +702,23 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     bal: dict[str, np.ndarray] = {}
     if est is not None:
         good[cells] = est.ok
-        stats = _effects(est.mu1, est.mu0, est.cov, z)
+        stats = effects(est.mu1, est.mu0, est.cov, z)
         const = est.const
         dnames = np.asarray([f"{lay.names[s]} ({_R_CONST})" for s in lay.dense], dtype=object)
-        dropped_live = _first_names(const, dnames, len(dnames) or 1, "; ") if len(dnames) else \
+        dropped_live = first_names(const, dnames, len(dnames) or 1, "; ") if len(dnames) else \
             np.full(len(cells), "", dtype=object)
-        kd = _s(const.sum(axis=1))
+        kd = num_text(const.sum(axis=1))
         fdrop = np.where(dropped_live != "", "剔除 " + kd + " 个协变量列（常数、共线或完全预测）/ " + kd
                          + " covariate column(s) dropped (constant, collinear or perfect prediction): " + dropped_live, "")
         fw = np.where(seg_sum(ch, (ws != 1).astype(float)) > 0, _F_WEIGHTED, "")
         fz = np.where(est.mu0 == 0, _F_ZERO_REF, "")
-        flags_live = _join([miss[cells], *_overlap_flags(ch, ts, est, estimand), fdrop, fw, fz], len(cells))
-        bal = _balance(ch, ts, ws, est, estimand, est.ok)
+        flags_live = join_flags([miss[cells], *overlap_flags(ch, ts, est.e, est.act, estimand), fdrop, fw, fz], len(cells))
+        bal = balance(ch, ts, ws, est.e, est.act, estimand, est.ok)
         bal["cell"] = cells[bal["cell"]]
     done = ~live | good
     rows: dict[str, Any] = {"cell": np.flatnonzero(done), "n_cohort": n1[done], "n_reference": n0[done]}
     dropped = np.full(nc, "", dtype=object)
-    flags = _join([miss, why], nc)
+    flags = join_flags([miss, why], nc)
     if est is not None:
         dropped[cells] = dropped_live
         flags[cells] = flags_live
