@@ -449,9 +449,14 @@ def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: 
     slots, the cells where it is certain (two outcomes left, clearly of full rank) and the cells
     whose text covariate lost its reference level (another level dropped instead)."""
     nc = ch.nc
-    ylo, yhi = _minmax(ch.cid, yv, nc, fit)
-    ok = np.isfinite(ylo) & (ylo < yhi)
-    nf = seg_sum(ch, fit.astype(float))
+    ff = fit.astype(float)
+    nf = seg_sum(ch, ff)
+    if np.all((yv == 0) | (yv == 1)):  # two outcomes left: a count, not a min and max
+        s1 = seg_sum(ch, yv * ff)
+        ok = (s1 > 0) & (s1 < nf)
+    else:
+        ylo, yhi = _minmax(ch.cid, yv, nc, fit)
+        ok = np.isfinite(ylo) & (ylo < yhi)
     const, unsure = _dense_constant(ch, fit)
     ok &= ~unsure.any(axis=1)
     a = act.copy()
@@ -468,8 +473,9 @@ def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: 
         two = ref_gone & (a[:, o:o + nl].sum(axis=1) >= 2)
         # ... but the rows of levels without a fitted row are then predicted at the dropped level:
         # a cell with such rows (not pinned) has the QR's choice in its numbers: per-cell route
-        unfit = ~pinned & (cf.ravel()[key] == 0)
-        ok &= ~(two & (np.bincount(ch.cid[unfit], minlength=nc) > 0))
+        if two.any():
+            unfit = ~pinned & (cf.ravel()[key] == 0)
+            ok &= ~(two & (np.bincount(ch.cid[unfit], minlength=nc) > 0))
         first = a[:, o:o + nl].argmax(axis=1)
         a[np.flatnonzero(two), o + first[two]] = False
         rebased |= two
@@ -676,11 +682,17 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     n = np.bincount(cid, minlength=nc)
     n1 = np.bincount(cid, weights=t, minlength=nc).round().astype(np.int64)
     n0 = n - n1
-    ylo, yhi = _minmax(cid, y, nc)
-    y1lo, y1hi = _minmax(cid, y, nc, t == 1)
-    y0lo, y0hi = _minmax(cid, y, nc, t == 0)
-    why = np.where((y1lo == y1hi) | (y0lo == y0hi), _F_ARM_LEVEL, "").astype(object)
-    why = np.where(ylo == yhi, _F_ONE_LEVEL, why)
+    if np.all((y == 0) | (y == 1)):  # 0/1 outcomes: one value per arm is a count, not a min and max
+        s1, s11 = np.bincount(cid, weights=y, minlength=nc), np.bincount(cid, weights=y * t, minlength=nc)
+        one = (s1 == 0) | (s1 == n)
+        arm = (s11 == 0) | (s11 == n1) | (s1 - s11 == 0) | (s1 - s11 == n0)
+    else:
+        ylo, yhi = _minmax(cid, y, nc)
+        y1lo, y1hi = _minmax(cid, y, nc, t == 1)
+        y0lo, y0hi = _minmax(cid, y, nc, t == 0)
+        one, arm = ylo == yhi, (y1lo == y1hi) | (y0lo == y0hi)
+    why = np.where(arm, _F_ARM_LEVEL, "").astype(object)
+    why = np.where(one, _F_ONE_LEVEL, why)
     why = np.where((n1 < 2) | (n0 < 2), np.where(n0 == 0, _F_NOREF, _F_NOCOH), why)
     miss = np.where(nmiss > 0, num_text(nmiss) + " 行协变量缺失，未纳入调整 / " + num_text(nmiss)
                     + " rows with missing covariates left out of the adjusted fit", "")
