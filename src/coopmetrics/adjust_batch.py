@@ -436,11 +436,21 @@ def _outcome_ref(ch: Chunk, chs: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndar
         pinned |= hit
     eta = dot(ch, og.beta[gid])
     p = np.where(pinned, value, expit(np.clip(eta, -_ETA_MAX, _ETA_MAX)))
-    rest = live & ~share
-    oc = _limit(ch, chs, y, w, t == 0, act, has_block, rest)
     rs = share[ch.cid]
-    return _Limit(np.where(rs, p, oc.p), np.where(share[:, None], og.act[gid], oc.act),
-                  np.where(rs, (t == 0) & ~pinned, oc.fit), share | oc.ok)
+    out = _Limit(np.where(rs, p, np.nan), np.where(share[:, None], og.act[gid], act), (t == 0) & ~pinned & rs,
+                 share.copy())
+    rest = np.flatnonzero(live & ~share)
+    if len(rest):  # the other cells one by one, on their own rows
+        r = np.flatnonzero(np.isin(ch.cid, rest))
+        rank = np.full(nc, -1)
+        rank[rest] = np.arange(len(rest))
+        sub = Chunk.build(rank[ch.cid[r]], len(rest), ch.dense[r], [c[r] for c in ch.codes], ch.lay)
+        subs = Chunk(sub.cid, sub.nc, chs.dense[r], sub.codes, sub.lay, sub.keys, sub.flat, sub.starts, sub.combo,
+                     sub.nonempty)
+        oc = _limit(sub, subs, y[r], w[r], t[r] == 0, act[rest], has_block[rest], np.ones(len(rest), dtype=bool))
+        out.p[r], out.fit[r] = oc.p, oc.fit
+        out.act[rest], out.ok[rest] = oc.act, oc.ok
+    return out
 
 
 def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
