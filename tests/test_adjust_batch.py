@@ -178,3 +178,30 @@ def test_segment_sums_equal_the_explicit_designs(seed, nc, joint):
         np.testing.assert_array_equal(order[c, :k], np.flatnonzero(act[c]))
         np.testing.assert_allclose(h[c, :k, :k], g[c][np.ix_(act[c], act[c])])
         np.testing.assert_allclose(h[c, k:, k:], np.eye(h.shape[1] - k))
+
+
+def test_reference_outcome_model_is_fitted_once_per_group():
+    """ATT/AIPW: the cells of a group (one per cohort level) share the reference arm's outcome logit;
+    the numbers stay those of one fit per cell."""
+    rng = np.random.default_rng(11)
+    n = 5000
+    prog = rng.choice(["regular", "order_class", "named_class", "apprenticeship"], n, p=[0.7, 0.1, 0.1, 0.1])
+    t = prog != "regular"
+    score = np.round(rng.normal(400, 40, n))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-0.3 + 0.4 * t + 0.01 * (score - 400))))).astype(float)
+    v = pd.DataFrame({"g": rng.choice(list("abcde"), n), "program": prog, "entry_score": score,
+                      "major": rng.choice(list("ABCD"), n), "value": y, "weight": 1.0})
+    fits_seen = []
+    real = adjust_batch._limit
+
+    def spy(ch, *a, **k):
+        got = real(ch, *a, **k)
+        fits_seen.append((ch.nc, int(got.ok.sum())))
+        return got
+
+    with mock.patch.object(adjust_batch, "_limit", spy):
+        new, old, count = _both(v, "proportion", ["entry_score", "major"], "aipw", "att")
+    _assert_same(new, old)
+    assert count["fast"] == 15 and count["slow"] == 0  # 5 groups x 3 cohort levels
+    # propensity of the 15 cells, then one outcome fit per group (5), and no per-cell outcome fit
+    assert fits_seen == [(15, 15), (5, 5)]
