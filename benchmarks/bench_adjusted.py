@@ -8,7 +8,9 @@ of the folder and reports its wall time and its own peak resident memory (``VmHW
 * ``unadjusted`` -- ``compare(scan, "placement_rate", cohort="program", reference="regular",
                     by=["grad_year", "college"])``: closed forms on group totals;
 * ``adjusted``   -- the same with ``adjust=["entry_score", "major", "gender", "admission"]``
-                    (doubly robust AIPW, ATT, every cell's logistic fits batched);
+                    (doubly robust AIPW, ATT: the vectorised path over the cells of a chunk,
+                    ``coopmetrics.adjust_batch``, with the per-cell route for the cells it
+                    cannot certify);
 * ``adjusted-ra`` -- the same with ``method="ra"`` (one pooled logit per cell).
 
 The ratio ``adjusted / unadjusted`` is the figure of issue 16 (target ≤ 10 at 10M rows,

@@ -672,10 +672,12 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
     cohort_rows, cb = pos_t[order], np.searchsorted(pid_t[order], np.arange(len(pairs) + 1))
     del pid_t, order, pos_t, pkey
     g_r = gkey[pos_r]
+    n_groups = int(gkey.max(initial=-1)) + 1
     del gkey
     o = np.argsort(g_r, kind="stable")
     ref_rows = pos_r[o]
-    gb = np.searchsorted(g_r[o], np.arange(int(g_r.max(initial=0)) + 2))
+    # every group, those without reference rows included (empty ranges: "no reference units")
+    gb = np.searchsorted(g_r[o], np.arange(n_groups + 1))
     gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
     rlo, rhi = gb[gp], gb[gp + 1]
     return out, pairs[[*by, "_cohort"]], notes, CellRows(cohort_rows, cb, ref_rows, rlo, rhi)
@@ -691,17 +693,29 @@ def _group_codes(v: pd.DataFrame, by: list[str]) -> np.ndarray:
 
 
 _CHUNK_ROWS = 50_000  # rows of the cells fitted together: bounds memory, keeps the batches large
+_FAST_ROWS = 300_000  # rows of the cells of one vectorised chunk (adjust_batch)
+
+
+def _chunk_bounds(sizes: np.ndarray, rows: int) -> np.ndarray:
+    """Boundaries of consecutive cells with about ``rows`` rows per chunk."""
+    csum = np.cumsum(sizes)
+    cuts = np.unique(np.searchsorted(csum, np.arange(1, (csum[-1] if len(csum) else 0) // rows + 1) * rows,
+                                     side="right"))
+    return np.unique(np.r_[0, np.minimum(cuts, len(sizes)), len(sizes)])
 
 
 def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: str, adjust: list[str],
               method: str, estimand: str, z: float, columns: Sequence[str], balance_columns: Sequence[str],
-              batched: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+              batched: bool = True, fast: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every adjusted comparison row, each cell its own model (``frame``, ``cells``: :func:`expand_cells`).
 
-    The logistic fits of the cells run together (:func:`coopmetrics.fits.run_batched`:
-    Newton on stacked designs, round by round), in chunks of cells of at most
-    ``_CHUNK_ROWS`` rows so that memory stays bounded; ``batched=False`` fits cell by
-    cell (the same numbers to rounding, tested).
+    Yes/no outcomes with AIPW or IPW (no clusters) run vectorised over all cells of a chunk
+    (:mod:`coopmetrics.adjust_batch`, chunks of ``_FAST_ROWS`` rows); cells it cannot certify
+    and every other call take the per-cell route: logistic fits of the cells run together
+    (:func:`coopmetrics.fits.run_batched`: Newton on stacked designs, round by round), in
+    chunks of cells of at most ``_CHUNK_ROWS`` rows so that memory stays bounded;
+    ``batched=False`` fits cell by cell, ``fast=False`` skips the vectorised path (the same
+    numbers to rounding, tested).
     """
     rows, bals = [], []
     cov = covariates(frame, adjust)
@@ -709,6 +723,9 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
     y_all = frame["value"].to_numpy(dtype=float)
     w_all = frame["weight"].to_numpy(dtype=float)
     g_all = frame["_cluster"].to_numpy() if "_cluster" in frame.columns else None
+    binary = kind in ("proportion", "likert")
+    use = ("aipw" if binary else "ra") if method == "auto" else method
+    fast = fast and binary and use in ("aipw", "ipw") and g_all is None
 
     def cell_gen(p: int) -> FitGen:  # the cell is built when its generator starts
         idx = cells.rows(p)
@@ -719,26 +736,48 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
                     n_missing=int(len(idx) - len(rows_ok)))
         return (yield from fit_cell_g(cell, kind, method, estimand, z))
 
-    # chunks of consecutive cells (a loop over chunks, not cells); every chunk's logistic fits
-    # are solved together, round by round (batched Newton)
-    csum = np.cumsum(cells.sizes())
-    cuts = np.unique(np.searchsorted(csum, np.arange(1, (csum[-1] if len(csum) else 0) // _CHUNK_ROWS + 1)
-                                     * _CHUNK_ROWS, side="right"))
-    bounds = np.unique(np.r_[0, np.minimum(cuts, len(pairs)), len(pairs)])
+    def per_cell(pids: Sequence[int]) -> None:
+        # every chunk's logistic fits are solved together, round by round (batched Newton)
+        gens = [cell_gen(p) for p in pids]
+        results = run_batched(gens) if batched else [drive(g) for g in gens]
+        for p, (row, bal) in zip(pids, results, strict=True):
+            rows.append({**row, "pair_id": p})
+            if bal is not None and len(bal["covariate"]):
+                bal["pair_id"] = np.full(len(bal["covariate"]), p)
+                bals.append(bal)
+
+    fast_rows = []
     with _single_thread(), np.errstate(all="ignore"):
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            gens = [cell_gen(p) for p in range(lo, hi)]
-            results = run_batched(gens) if batched else [drive(g) for g in gens]
-            for p, (row, bal) in zip(range(lo, hi), results, strict=True):
-                rows.append(row)
-                if bal is not None and len(bal["covariate"]):
-                    bal["pair_id"] = np.full(len(bal["covariate"]), p)
-                    bals.append(bal)
-    res = pd.DataFrame(rows)
+        if fast:
+            from .adjust_batch import cells_fast, chunk_rows, layout
+
+            lay = layout(cov)
+            label = f"{_METHOD_NAMES.get((use, binary), use)}; {estimand.upper()}"
+            bounds = _chunk_bounds(cells.sizes(), _FAST_ROWS)
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # a loop over chunks, not cells
+                idx, cid = chunk_rows(cells, lo, hi)
+                got = cells_fast(cov, lay, idx, cid, hi - lo, t_all, y_all, w_all, use, estimand, z, label,
+                                 cells.rlo[lo:hi])
+                fast_rows.append(got.rows.assign(pair_id=got.rows.pop("cell") + lo))
+                if len(got.balance.get("cell", ())):
+                    got.balance["pair_id"] = got.balance.pop("cell") + lo
+                    bals.append(got.balance)
+                slow = (got.slow + lo).tolist()
+                for a in range(0, len(slow), 64):  # the cells left to the per-cell route, a few at a time
+                    per_cell(slow[a:a + 64])
+        else:
+            bounds = _chunk_bounds(cells.sizes(), _CHUNK_ROWS)
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+                per_cell(range(lo, hi))
+    res = pd.concat([*fast_rows, pd.DataFrame(rows)], ignore_index=True) if fast_rows else pd.DataFrame(rows)
+    if len(res):
+        res = res.sort_values("pair_id", kind="stable").reset_index(drop=True)
+    res = res.drop(columns="pair_id", errors="ignore")
     res["adjusted"] = True
     bal_cols = ["pair_id", *balance_columns[2:]]
     bal = (pd.DataFrame({c: np.concatenate([b[c] for b in bals]) for c in bal_cols}) if bals
            else pd.DataFrame(columns=bal_cols))
+    bal = bal.sort_values("pair_id", kind="stable")
     p = pairs.copy()
     p["pair_id"] = np.arange(len(p))
     bal = p.merge(bal, on="pair_id", how="inner").drop(columns="pair_id").rename(columns={"_cohort": "cohort"})
