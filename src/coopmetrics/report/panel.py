@@ -7,14 +7,15 @@ pushed to the engine; the cohort comparisons in one ``compare(by=["college"])`` 
 indicator), slices them per college (:meth:`Bundle.slice`) and builds each college's
 :class:`~coopmetrics.report.model.Report` from its slice with the single-college code.
 
-Exceptions to "once for all colleges", each one engine query per college, never per indicator:
+Survey satisfaction raked to the graduate roster is computed once too: with ``college`` as a
+group column, :func:`coopmetrics.compute` rakes each college's respondents to its own roster
+(cells indicator × college × year), bit for bit what the college's own report computes.
+What runs per college, one engine query each, never per indicator:
 
 * the small per-college tables (enterprises, teachers, survey …) a report lists row by row
   are cut out per college (pandas tables are split once with ``groupby``);
-* survey satisfaction raked to the graduate roster: raking calibrates a year's respondents
-  to that year's roster, so the weights of a college are computed from its own roster
-  (with ``college`` as a group column they would be the province's). These few indicators
-  and the 学生反馈表 items are computed on the college's rows.
+* the bootstrap interval of the mean-salary comparison (one random stream per ``compare()``
+  call: see :func:`coopmetrics.report.bundle.compute_cohorts`).
 
 Panel layouts read by :func:`load_panel`: a folder written by :func:`coopmetrics.convert`
 (typed Parquet, opened lazily without re-validation), a folder of per-college export folders
@@ -37,13 +38,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
 from ..errors import InputError, check_option
 from . import layouts as _layouts
-from .bundle import Bundle, compute_cohorts, compute_indicators, raked_ids
+from .bundle import Bundle, compute_cohorts, compute_indicators
 from .bundle import distinct as _distinct
 from .model import Report
 
@@ -288,19 +288,6 @@ def _rows_of(frame: pd.DataFrame | None, split: str, college: str) -> pd.DataFra
     return frame[frame[split].astype(str) == college].drop(columns=split).reset_index(drop=True)
 
 
-def _merge(pooled: Bundle, own: dict[str, pd.DataFrame], order: dict[str, int], own_items: bool) -> Bundle:
-    """Pooled rows of a college plus its own (raked survey) rows, in registry order."""
-    from dataclasses import replace
-
-    def join(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-        both = pd.concat([x for x in (a, b) if x is not None and len(x)], ignore_index=True)
-        pos = both["indicator"].map(order).to_numpy()
-        return both.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
-
-    return replace(pooled, trend=join(pooled.trend, own["trend"]), groups=join(pooled.groups, own["groups"]),
-                   item_trend=own["item_trend"] if own_items else pooled.item_trend)
-
-
 def build_college_reports(
     data: Dataset,
     year: int | None = None,
@@ -373,28 +360,22 @@ def build_college_reports(
         names = [c for c in names if c in set(map(str, colleges))]
     ids = [str(i) for i in _indicators()["id"]]
     order = {i: k for k, i in enumerate(ids)}
-    raked = raked_ids(ids, options)
     kind = layouts["feedback"].survey_kind if "feedback" in layouts else None
-    own_items = f"{kind}_satisfaction" in raked
     tick("compute", None)
-    part = compute_indicators(data, year, by, [i for i in ids if i not in set(raked)], options=options,
-                              survey_kind=None if own_items else kind, split=split)
+    # raked survey shares too: with the college as a group column every college is raked to its
+    # own roster (compute_surveys.partition_of), so one call serves every college
+    part = compute_indicators(data, year, by, ids, options=options, survey_kind=kind, split=split)
     tick("compare", None)
     coh = compute_cohorts(data, year, [i for i in _layouts.COHORT_INDICATORS if i in order], options=options,
                           split=split)
     full = Bundle(trend=part["trend"], groups=part["groups"], item_trend=part["item_trend"],
                   cohorts=coh["cohorts"], cohort_adjust=coh["adjust"], cohort_errors=coh["errors"],
                   cohort_skipped=coh["skipped"], split=split)
-    own_rows = bool(raked)
-    tables = _CollegeTables(data, split, need_graduates=own_rows or partners or platform)
+    tables = _CollegeTables(data, split, need_graduates=partners or platform)
     for name in names:
         tick("college", name)
         cds = tables.dataset(name)
-        bundle = full.slice(name)
-        if own_rows:  # raked survey shares: weights from the college's own roster
-            own = compute_indicators(cds, year, by, raked, options=options, survey_kind=kind if own_items else None)
-            bundle = _merge(bundle, own, order, own_items)
-        yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=bundle,
+        yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=full.slice(name),
                        figures=figures, partners=partners).build()
 
 
