@@ -255,7 +255,8 @@ def _roster_units(src: _Source, rvars: list[str], part: Sequence[str] = ()) -> p
     ends = np.cumsum(cells["__n"].to_numpy(dtype=np.int64))  # cells laid end to end, in sorted order
     run_ends = {v: np.cumsum(c["__n"].to_numpy(dtype=np.int64)) for v, c in counts.items()}
     bounds = np.unique(np.concatenate([ends, *run_ends.values()]))
-    starts = np.concatenate([[0], bounds[:-1]])
+    bounds = bounds[bounds > 0]  # an empty roster has no pieces
+    starts = np.concatenate([[0], bounds])[:-1].astype(np.int64)
     out = cells.iloc[np.searchsorted(ends, starts, side="right")][cell].reset_index(drop=True)
     out = out.rename(columns={"grad_year": "year"})
     for v, c in counts.items():  # the level whose run covers each piece

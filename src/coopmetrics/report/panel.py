@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
@@ -263,6 +264,22 @@ class _CollegeTables:
                 self.empty[name] = frame.iloc[0:0]
             else:
                 self.lazy[name] = frame
+        self.have = self._colleges_with_rows(need_graduates)
+
+    def _colleges_with_rows(self, need_graduates: bool) -> dict[str, set[str]]:
+        """Per table, the colleges with at least one row (one small engine group-by per lazy table)."""
+        import narwhals.stable.v1 as nw
+
+        from ..engines import collect
+
+        have = {name: set(parts) for name, parts in self.parts.items()}
+        for name, frame in self.lazy.items():
+            have[name] = set(collect(_distinct(nw.from_native(frame), self.split))[self.split].astype(str))
+        return have
+
+    def missing(self, college: str) -> tuple[str, ...]:
+        """Tables of the panel in which ``college`` has no row: absent from its own export."""
+        return tuple(t for t, who in self.have.items() if t != "graduates" and college not in who)
 
     def dataset(self, college: str) -> Dataset:
         import narwhals.stable.v1 as nw
@@ -270,9 +287,13 @@ class _CollegeTables:
         from ..engines import collect
 
         tables: dict[str, Any] = {}
+        gone = set(self.missing(college))  # as in the college's own export: the table is absent
         for name, parts in self.parts.items():
-            tables[name] = parts.get(college, self.empty[name]).reset_index(drop=True)
+            if name not in gone:
+                tables[name] = parts.get(college, self.empty[name]).reset_index(drop=True)
         for name, frame in self.lazy.items():
+            if name in gone:
+                continue
             part = nw.from_native(frame).filter(nw.col(self.split).cast(nw.String) == college).to_native()
             # the roster and the survey stay lazy (the engine computes the college's raked shares on
             # them); the small tables are read once per college, one query each
@@ -372,11 +393,60 @@ def build_college_reports(
                   cohorts=coh["cohorts"], cohort_adjust=coh["adjust"], cohort_errors=coh["errors"],
                   cohort_skipped=coh["skipped"], split=split)
     tables = _CollegeTables(data, split, need_graduates=partners or platform)
+    gaps: dict[tuple[str, ...], pd.DataFrame] = {}
     for name in names:
         tick("college", name)
         cds = tables.dataset(name)
-        yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=full.slice(name),
+        bundle = full.slice(name)
+        missing = tables.missing(name)
+        if missing:  # a table the others have: the 缺少数据 rows of the college's own report
+            if missing not in gaps:
+                gaps[missing] = _missing_rows(data, missing, ids, options)
+            bundle = _with_gaps(bundle, gaps[missing], "survey" in missing, order)
+        yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=bundle,
                        figures=figures, partners=partners).build()
+
+
+def _missing_rows(data: Dataset, missing: tuple[str, ...], ids: Sequence[str], options: Any) -> pd.DataFrame:
+    """``compute()`` rows (status ``missing_input``) of the indicators a college lacking ``missing`` cannot compute.
+
+    The planner decides from the tables present and their columns alone, so it runs on
+    zero-row copies of the panel's other tables: the rows are those of the college's own
+    report, whose export lacks these tables.
+    """
+    import narwhals.stable.v1 as nw
+
+    from ..compute import compute
+    from ..engines import collect
+
+    empty = {}
+    for name in data.tables:
+        if name in missing:
+            continue
+        frame = data[name]
+        empty[name] = frame.iloc[0:0] if isinstance(frame, pd.DataFrame) else collect(nw.from_native(frame).head(0))
+    kw: dict[str, Any] = {"options": options} if options is not None else {}
+    res = compute(Dataset(**empty), list(ids), by=("grad_year",), **kw)
+    return res[res["status"] == "missing_input"].reset_index(drop=True)
+
+
+def _with_gaps(bundle: Bundle, rows: pd.DataFrame, no_survey: bool, order: dict[str, int]) -> Bundle:
+    """A college's slice with the indicators it cannot compute replaced by their 缺少数据 rows."""
+    from dataclasses import replace
+
+    ids = set(rows["indicator"].astype(str))
+
+    def drop(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame is None or not len(frame):
+            return frame
+        return frame[~frame["indicator"].astype(str).isin(ids).to_numpy(bool)].reset_index(drop=True)
+
+    trend = pd.concat([x for x in (drop(bundle.trend), rows) if len(x)], ignore_index=True)
+    pos = trend["indicator"].astype(str).map(order).to_numpy()
+    trend = trend.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
+    # the breakdown holds the report year only: an own report drops these rows (no year)
+    return replace(bundle, trend=trend, groups=drop(bundle.groups),
+                   item_trend=pd.DataFrame() if no_survey else bundle.item_trend)
 
 
 def combined_tables(reports: Sequence[Report], split: str = "college") -> dict[str, pd.DataFrame]:
