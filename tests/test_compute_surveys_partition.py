@@ -49,12 +49,15 @@ def _rows(res: pd.DataFrame) -> pd.DataFrame:
     return res.sort_values(["indicator", "grad_year"], kind="stable").reset_index(drop=True)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seeds=st.lists(st.integers(0, 10_000), min_size=2, max_size=3, unique=True),
-       fracs=st.lists(st.floats(0.05, 0.5), min_size=3, max_size=3), chunk=st.sampled_from([50, 10**9]))
-def test_each_college_raked_jointly_equals_raking_it_alone(base, monkeypatch, seeds, fracs, chunk):
-    # chunk 50: every college raked in its own rake() call; 10**9: all colleges in one call
+       fracs=st.lists(st.floats(0.05, 0.5), min_size=3, max_size=3), chunk=st.sampled_from([50, 10**9]),
+       rows=st.sampled_from([1000, 10**9]))
+def test_each_college_raked_jointly_equals_raking_it_alone(base, monkeypatch, seeds, fracs, chunk, rows):
+    # chunk 50: every college raked in its own rake() call; 10**9: all colleges in one call;
+    # rows 1000: one engine pass per college (survey chunks), 10**9: one pass for the panel
     monkeypatch.setattr(compute_surveys, "RAKE_CHUNK", chunk)
+    monkeypatch.setattr(compute_surveys, "SURVEY_CHUNK_ROWS", rows)
     colleges = {f"学院{k}": _college(base, s, f, f"学院{k}") for k, (s, f) in enumerate(zip(seeds, fracs[:len(seeds)], strict=True))}
     pooled = cm.compute(_panel(colleges), RAKED, by=("college", "grad_year"))
     for name, tables in colleges.items():

@@ -66,9 +66,17 @@ def add_roster(ctx: Any, ind: Indicator, agg: pd.DataFrame, roster: pd.DataFrame
     return agg.assign(roster=np.nan)
 
 
+#: Survey rows read per engine pass when grouped by college: a larger survey is computed in
+#: chunks of whole colleges (bounded memory in the engine and in pandas; cells are independent).
+SURVEY_CHUNK_ROWS = 2_000_000
+
+
 def run_surveys(ctx: Any) -> None:
     """All survey indicators: one engine pass to respondent level, then raking and stage 2 in pandas.
 
+    Grouped by college (``schema.PARTITION``) on a large survey, the colleges are processed in
+    chunks of about :data:`SURVEY_CHUNK_ROWS` survey rows, each its own engine pass: every
+    college is raked to its own roster anyway, so the numbers are those of one pass.
     Without raking (supplied ``weight`` column, or unweighted) both stages run inside the
     engine: see :func:`run_surveys_in_engine`.
     """
@@ -77,14 +85,62 @@ def run_surveys(ctx: Any) -> None:
         run_surveys_in_engine(ctx)
         return
     part = partition_of(by)
-    resp, rvars = _survey_respondents(src, ctx.surveys, o, ctx.keys["survey"])
-    roster_units = _roster_units(src, rvars, part) if rvars else None
     roster = survey_roster(ctx)
-    weights = _respondent_weights(ctx.surveys, o, resp, rvars, roster_units, part)
+    aggs: dict[str, list[pd.DataFrame]] = {ind.id: [] for ind in ctx.surveys}
+    counts: dict[str, int] = dict.fromkeys(aggs, 0)
+    extra: dict[str, list[str]] = {i: [] for i in aggs}
+    chunks = list(_partition_chunks(src, part, ctx.keys["survey"]))
+    for sub in chunks:
+        for i, (agg, k, notes) in _survey_stage(sub, ctx.surveys, o, by, part, ctx.keys["survey"]).items():
+            aggs[i].append(agg)
+            counts[i] += k
+            extra[i].extend(n for n in notes if n not in extra[i])
     for ind in ctx.surveys:
-        w, note = weights[ind.id]
+        note = _weight_note(counts[ind.id], extra[ind.id])
         if note:
             ctx.messages[ind.id] = note
+        agg = aggs[ind.id][0] if len(chunks) == 1 else _sort_keys(pd.concat(aggs[ind.id], ignore_index=True), by)
+        ctx.extra_results[ind.id] = add_roster(ctx, ind, agg, roster)
+
+
+def _partition_chunks(src: _Source, part: list[str], keys: list[tuple[str, str, str]]) -> Any:
+    """``src`` itself, or sources restricted to consecutive chunks of colleges (survey and roster).
+
+    Chunks only when the survey and the roster both carry the partition column and the survey
+    has more than :data:`SURVEY_CHUNK_ROWS` rows (one small engine group-by counts them).
+    """
+    col = part[0] if len(part) == 1 else None
+    if (col is None or src.single is not None or not src.has("graduates") or col not in src.names("survey")
+            or col not in src.names("graduates") or (col, "col", col) not in keys):
+        yield src
+        return
+    from .engines import collect
+
+    sizes = collect(src.lf("survey").group_by(col).agg(nw.len().alias("__n")))
+    sizes = sizes.sort_values(col, na_position="last", kind="stable", ignore_index=True)
+    chunk = np.cumsum(sizes["__n"].to_numpy(dtype=np.int64)) // SURVEY_CHUNK_ROWS
+    if chunk[-1:].max(initial=0) == 0:
+        yield src
+        return
+    for c in np.unique(chunk):
+        vals = sizes.loc[chunk == c, col]
+        keep = nw.col(col).is_in([v for v in vals if not pd.isna(v)])
+        if vals.isna().any():
+            keep = keep | nw.col(col).is_null()
+        sub = _Source({t: src.native[t] for t in ("survey", "graduates")})
+        sub._lf = {t: src.lf(t).filter(keep) for t in ("survey", "graduates")}
+        yield sub
+
+
+def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[str], part: list[str],
+                  keys: list[tuple[str, str, str]]) -> dict[str, tuple[pd.DataFrame, int, list[str]]]:
+    """One engine pass to respondents, raking and stage 2: per indicator (group sums, unplaced, notes)."""
+    resp, rvars = _survey_respondents(src, inds, o, keys)
+    roster_units = _roster_units(src, rvars, part) if rvars else None
+    weights = _weights_and_counts(inds, o, resp, rvars, roster_units, part)
+    out = {}
+    for ind in inds:
+        w, k, notes = weights[ind.id]
         mine = (resp["__kind"] == ind.survey_kind).to_numpy()
         frame = _respondent_frame(resp.loc[mine, by].reset_index(drop=True), resp[f"x_{ind.id}"].to_numpy(float)[mine],
                                   resp[f"y_{ind.id}"].to_numpy(float)[mine], w[mine])
@@ -93,8 +149,8 @@ def run_surveys(ctx: Any) -> None:
             agg, gid = gb.sum().reset_index(), gb.ngroup().to_numpy()
         else:
             agg, gid = frame.sum().to_frame().T, np.zeros(len(frame), dtype=np.int64)
-        sub = resp.loc[mine]
-        failed = note.startswith(("加权失败", "无法加权"))
+        sub = resp.loc[mine, [*part, "__rid", "__year", *([f"__r_{v}" for v in rvars] + ["__on"] if rvars else [])]]
+        failed = any(n.startswith(("加权失败", "无法加权")) for n in notes)
         if (o.survey_se == "calibrated" and rvars and ind.survey_kind != "employer" and len(frame)
                 and not failed and not sub.duplicated([*part, "__rid", "__year"]).any()):
             # raking cells are (college ×) year; each college is its own population (stratum)
@@ -104,8 +160,8 @@ def run_surveys(ctx: Any) -> None:
                 gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
                 frame["n"].to_numpy(float) > 0, cell,
                 sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool), stratum)
-        agg = agg[agg["n"] > 0].reset_index(drop=True)
-        ctx.extra_results[ind.id] = add_roster(ctx, ind, agg, roster)
+        out[ind.id] = (agg[agg["n"] > 0].reset_index(drop=True), k, notes)
+    return out
 
 
 def run_surveys_in_engine(ctx: Any) -> None:
@@ -213,9 +269,15 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
                     *([(~nw.col("__j_grad_year").is_null()).alias("__on")] if rvars else []), *stats)
     gcols = [*knames, "__kind", "__rid", "__year", *[f"__r_{v}" for v in rvars], *(["__on"] if rvars else [])]
     scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
-    resp = sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]).collect().to_pandas()
+    # engines.collect: DuckDB's integer sums arrive as int64, not one Python Decimal per cell
+    from .engines import collect
+
+    resp = collect(sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]))
     for c in scols:
         resp[c] = pd.to_numeric(resp[c]).astype(float)
+    for c in ["__kind", "__rid", *[f"__r_{v}" for v in rvars]]:  # internal keys: numpy objects take fast
+        if not isinstance(resp[c].dtype, pd.CategoricalDtype):
+            resp[c] = resp[c].to_numpy(dtype=object)
     resp = resp.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
     # the engine returns groups in any order: sort, so that every sum over respondents (raking,
     # shares, variances) adds in the same order whichever rows (one college or a whole panel) were read
@@ -272,6 +334,21 @@ RAKE_CHUNK = 400_000
 
 def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
                         roster: pd.DataFrame | None, part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, str]]:
+    """Raking weights of each survey indicator's valid respondents and the note saying what was not raked."""
+    out = _weights_and_counts(inds, o, resp, rvars, roster, part)
+    return {i: (w, _weight_note(k, notes)) for i, (w, k, notes) in out.items()}
+
+
+def _weight_note(k: int, notes: Sequence[str]) -> str:
+    """The message of a raked indicator: respondents kept with the mean weight, then other notes."""
+    head = ([f"{k} 名答卷人不在名单或其类别不在名单中，取当年平均权重 / {k} respondent(s) not on the "
+             "roster or with a level absent from it kept with the year's mean weight"] if k else [])
+    return "; ".join([*head, *notes])
+
+
+def _weights_and_counts(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
+                        roster: pd.DataFrame | None,
+                        part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, int, list[str]]]:
     """Raking weights of each survey indicator's valid respondents, aligned with ``resp`` rows.
 
     Every questionnaire's respondents are raked to the roster margins within each year
@@ -286,14 +363,14 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
     """
     part = list(part)
     ones = np.ones(len(resp))
-    out: dict[str, tuple[np.ndarray, str]] = {ind.id: (ones, "") for ind in inds}
+    out: dict[str, tuple[np.ndarray, int, list[str]]] = {ind.id: (ones, 0, []) for ind in inds}
     raked = [ind for ind in inds if o.survey_weights == "raking" and ind.survey_kind != "employer"]
     if not raked:
         return out
     if not rvars or roster is None:
         msg = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
                "linked to the graduate roster by student_id")
-        return {**out, **{ind.id: (ones, msg) for ind in raked}}
+        return {**out, **{ind.id: (ones, 0, [msg]) for ind in raked}}
     rid = [*part, "__kind", "__rid", "__year"]
     cols = [*rid, "__on", *[f"__r_{v}" for v in rvars]]
     samples, valids, uniques = [], {}, {}
@@ -317,7 +394,7 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
             w = _rake_chunks(sample, complete, roster, raked, rvars, part)
     except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
         msg = f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
-        return {**out, **{ind.id: (ones, msg) for ind in raked}}
+        return {**out, **{ind.id: (ones, 0, [msg]) for ind in raked}}
     weights = np.ones(len(sample))
     unplaced_c = ~np.isfinite(w)
     weights[complete] = np.where(unplaced_c, 0.0, w)
@@ -340,13 +417,8 @@ def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
         else:
             wmap = pd.Series(wi, index=pd.MultiIndex.from_frame(one))
             full = wmap.reindex(pd.MultiIndex.from_frame(resp[rid])).to_numpy(float)
-        notes = []
         k = int((~complete[mine]).sum()) + int(unplaced[mine].sum())
-        if k:
-            notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，取当年平均权重 / {k} respondent(s) not on the "
-                         "roster or with a level absent from it kept with the year's mean weight")
-        notes.extend(warn)
-        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), "; ".join(notes))
+        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), k, list(warn))
     return out
 
 
@@ -428,7 +500,9 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     cells, cidx = np.unique(np.asarray(cell), return_inverse=True)
     order = np.argsort(cidx, kind="stable")  # each cell's respondents in their original order
     bounds = np.searchsorted(cidx[order], np.arange(len(cells) + 1))
-    cols = [margins[c].to_numpy(dtype=object) for c in margins.columns]
+    # sorted codes of every margin column, once; within a cell the levels present keep this order
+    cols = [pd.factorize(margins[c].to_numpy(dtype=object), sort=True, use_na_sentinel=False)[0]
+            for c in margins.columns]
     for c in range(len(cells)):  # one small k x k solve per raking cell ((college ×) year)
         rows = order[bounds[c]:bounds[c + 1]]
         rows = rows[valid[rows]]
@@ -460,10 +534,10 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
 
 
 def _one_hot(columns: list[np.ndarray]) -> np.ndarray:
-    """One-hot indicators of every column's levels (sorted; a missing value is a level of its own)."""
+    """One-hot indicators of the levels present in every column of integer codes, in code order."""
     blocks = []
     for v in columns:
-        codes, uniq = pd.factorize(v, sort=True, use_na_sentinel=False)
+        uniq, codes = np.unique(v, return_inverse=True)
         blocks.append(np.eye(len(uniq))[codes])
     return np.hstack(blocks) if blocks else np.zeros((len(columns[0]) if columns else 0, 0))
 

@@ -116,18 +116,27 @@ def _check_columns(frame: pd.DataFrame, cols: list[str], what_zh: str, what_en: 
 
 
 def _codes(sample: pd.DataFrame, population: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Joint integer codes of ``keys`` over sample and population (NA is a level)."""
+    """Joint integer codes of ``keys`` over sample and population (NA is a level), first-seen order.
+
+    Each column is factorized on its own and the codes are combined pairwise (a groupby over
+    several object columns of millions of rows is what this avoids).
+    """
     ns = len(sample)
     if not keys:
         return np.zeros(ns, dtype=np.int64), np.zeros(len(population), dtype=np.int64), pd.DataFrame(index=[0])
-    left, right = sample[keys], population[keys]
-    if not left.dtypes.equals(right.dtypes) or any(isinstance(t, pd.CategoricalDtype) for t in left.dtypes):
-        # mixed dtypes (or categoricals with different categories) would not align in concat
-        left, right = left.astype(object), right.astype(object)
-    both = pd.concat([left, right], ignore_index=True)
-    code = both.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    code = np.zeros(ns + len(population), dtype=np.int64)
+    cols = []
+    for k in keys:
+        left, right = sample[k], population[k]
+        if left.dtype != right.dtype or isinstance(left.dtype, pd.CategoricalDtype):
+            # mixed dtypes (or categoricals with different categories) would not align in concat
+            left, right = left.astype(object), right.astype(object)
+        both = pd.concat([left, right], ignore_index=True)
+        c, uniq = pd.factorize(both, use_na_sentinel=False)
+        code = pd.factorize(code * max(len(uniq), 1) + c)[0]  # first-seen order of the tuples so far
+        cols.append(both)
     first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1
-    labels = both.iloc[first].reset_index(drop=True)
+    labels = pd.DataFrame({k: col.iloc[first].to_numpy() for k, col in zip(keys, cols, strict=True)})
     return code[:ns], code[ns:], labels
 
 
