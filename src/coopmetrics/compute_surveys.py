@@ -19,7 +19,7 @@ import pandas as pd
 
 from .compute_base import _aggregate, _key_sources, _mask, _merge, _prepare, _sort_keys, _Source
 from .registry import Indicator, Options
-from .schema import PARTITION
+from .schema import PARTITION, SURVEY_KINDS
 
 __all__ = ["calibrated_variance", "run_surveys"]
 
@@ -258,6 +258,9 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
     needs = o.survey_weights == "raking" and any(i.survey_kind != "employer" for i in inds)
     rvars = [v for v in o.raking_variables if v in src.names("graduates")] if (needs and linked) else []
     lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=[*rvars, "grad_year"] if rvars else [])
+    kinds = sorted({str(i.survey_kind) for i in inds})
+    if len(kinds) < len(SURVEY_KINDS):  # other questionnaires' respondents would only be dropped later
+        lf = lf.filter(nw.col("survey_kind").cast(nw.String).is_in(kinds))
     stats = []
     for ind in inds:
         stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
