@@ -44,6 +44,8 @@ sys.path.insert(0, str(HERE))
 import bench_scale as bs  # noqa: E402
 
 VARIANTS = ("suite", "suite-all", "report")
+#: Worker processes writing the workbooks (``--workers``).
+WORKERS = 2
 YEAR = 2024
 
 
@@ -105,7 +107,7 @@ def _run(variant: str, folder: Path) -> dict[str, Any]:
         reg = cm.indicators()
         ids = list(reg["id"] if variant == "suite-all" else reg.loc[reg["table"] == "graduates", "id"])
         return {"rows_out": len(cm.compute(ds, ids, by=("college", "grad_year"))), "indicators": len(ids)}
-    from coopmetrics.report.panel import build_college_reports, load_panel, safe_filename
+    from coopmetrics.report.panel import build_college_reports, load_panel, write_workbooks
 
     phases: dict[str, float] = {}
     clock = {"phase": "load", "t": time.perf_counter()}
@@ -115,15 +117,17 @@ def _run(variant: str, folder: Path) -> dict[str, Any]:
         phases[clock["phase"]] = phases.get(clock["phase"], 0.0) + now - clock["t"]
         clock.update(phase=phase, t=now)
 
-    n = 0
     with tempfile.TemporaryDirectory() as out:
         data = load_panel(folder)
-        for rep in build_college_reports(data, YEAR, progress=tick):
-            rep.to_excel(Path(out) / f"{safe_filename(rep.college)}.xlsx")
-            n += 1
+        # workbooks written by a pool of WORKERS processes while the next reports are built
+        n = len(write_workbooks(build_college_reports(data, YEAR, progress=tick), out, workers=WORKERS))
         tick("done")
+    import resource
+
     phases["per_college"] = phases.pop("college", 0.0)
-    return {"rows_out": n, "phases": phases}
+    # the pool's processes are not in this process's VmHWM: the largest one's peak, reported apart
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    return {"rows_out": n, "phases": phases, "worker_peak_gib": round(worker, 3)}
 
 
 def _child(variant: str, folder: str) -> None:
@@ -170,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         xa = f"{r['seconds'] / base_all:12.2f}" if base_all else "           -"
         print(f"{v:<10} {r['seconds']:9.2f} {r['peak_rss_gib'] or 0:9.2f} {xs} {xa}  {r['rows_out']}")
     if "report" in rec:
-        print("report phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in rec["report"]["phases"].items()))
+        print("report phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in rec["report"]["phases"].items())
+              + f"; each of the {WORKERS} workbook writers peaked at <= {rec['report'].get('worker_peak_gib', 0):.2f} GiB")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "colleges": args.colleges, "records": rec}, indent=1))
     return 0

@@ -8,7 +8,13 @@ import pytest
 
 import coopmetrics as cm
 from coopmetrics.report import build_report
-from coopmetrics.report.panel import build_college_reports, combined_tables, load_panel, safe_filename
+from coopmetrics.report.panel import (
+    build_college_reports,
+    combined_tables,
+    load_panel,
+    safe_filename,
+    write_workbooks,
+)
 
 #: Sheets that differ by construction: the generation time (about) and the validation report of
 #: the input as loaded (a panel's file names); every other table must be equal cell by cell.
@@ -173,3 +179,15 @@ def test_college_lacking_a_table_gets_the_missing_rows_of_its_own_report(college
     # the other college keeps its figures of that table
     other = build_report(cm.Dataset(**tables[COLLEGES[0]]), 2024, partners=False, figures=False)
     _assert_same_report(reps[COLLEGES[0]], other)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_write_workbooks_writes_each_college_as_to_excel_does(tmp_path, panel_reports, workers):
+    reps = list(panel_reports.values())
+    paths = write_workbooks(iter(reps), tmp_path / "out", workers=workers)
+    assert [p.name for p in paths] == [f"{safe_filename(r.college)}.xlsx" for r in reps]
+    ref = openpyxl.load_workbook(reps[0].to_excel(tmp_path / "ref.xlsx"))
+    got = openpyxl.load_workbook(paths[0])
+    assert got.sheetnames == ref.sheetnames
+    sheet = reps[0].sheet_name("indicators")
+    assert [[c.value for c in r] for r in got[sheet].iter_rows()] == [[c.value for c in r] for r in ref[sheet].iter_rows()]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ from .bundle import distinct as _distinct
 from .model import Report
 
 __all__ = ["load_panel", "colleges_of", "build_college_reports", "safe_filename", "combined_tables",
-           "SPLITS"]
+           "write_workbooks", "SPLITS"]
 
 #: Columns a panel can be split by (one report per value).
 SPLITS = ("college",)
@@ -447,6 +447,78 @@ def _with_gaps(bundle: Bundle, rows: pd.DataFrame, no_survey: bool, order: dict[
     # the breakdown holds the report year only: an own report drops these rows (no year)
     return replace(bundle, trend=trend, groups=drop(bundle.groups),
                    item_trend=pd.DataFrame() if no_survey else bundle.item_trend)
+
+
+def _write_workbook(rep: Report | dict[str, Any], path: Path) -> Path:
+    if isinstance(rep, dict):  # sent to a worker process: rebuilt with read-only mappings, as built
+        from types import MappingProxyType
+
+        rep = Report(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in rep.items()})
+    return rep.to_excel(path)
+
+
+def _picklable(rep: Report) -> dict[str, Any]:
+    """A report's fields with its read-only mappings as dicts (a mappingproxy does not pickle)."""
+    from dataclasses import fields
+    from types import MappingProxyType
+
+    return {f.name: dict(v) if isinstance(v := getattr(rep, f.name), MappingProxyType) else v
+            for f in fields(rep)}
+
+
+def write_workbooks(reports: Iterable[Report], folder: str | Path, *, workers: int = 2,
+                    done: Callable[[Path], None] | None = None) -> list[Path]:
+    """Write each report's workbook to ``folder/<college>.xlsx``, ``workers`` processes at a time.
+
+    Formatting a 20-sheet workbook (~1 s with xlsxwriter) is pure Python, so the reports are
+    written by a pool of worker processes while this one builds the next reports; at most
+    ``2 × workers`` reports wait at a time (memory stays a few colleges). ``workers <= 1``
+    writes them here, one by one.
+
+    Parameters
+    ----------
+    reports : iterable of Report
+        E.g. :func:`build_college_reports` (a generator: consumed as the pool frees up).
+    folder : str or Path
+    workers : int, default 2
+    done : callable, optional
+        Called with each written path, in the order of ``reports``.
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> write_workbooks([], "out", workers=1)
+    []
+    """
+    out = Path(folder)
+    tick = done or (lambda path: None)
+    written: list[Path] = []
+    if workers <= 1:
+        for rep in reports:
+            out.mkdir(parents=True, exist_ok=True)
+            written.append(_write_workbook(rep, out / f"{safe_filename(rep.college)}.xlsx"))
+            tick(written[-1])
+        return written
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: the parent holds engine connections and threads, which a fork would copy mid-state
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[Any] = deque()
+        for rep in reports:
+            out.mkdir(parents=True, exist_ok=True)
+            pending.append(pool.submit(_write_workbook, _picklable(rep), out / f"{safe_filename(rep.college)}.xlsx"))
+            while len(pending) >= 2 * workers:
+                written.append(pending.popleft().result())
+                tick(written[-1])
+        while pending:
+            written.append(pending.popleft().result())
+            tick(written[-1])
+    return written
 
 
 def combined_tables(reports: Sequence[Report], split: str = "college") -> dict[str, pd.DataFrame]:
