@@ -9,13 +9,14 @@ indicator), slices them per college (:meth:`Bundle.slice`) and builds each colle
 
 Survey satisfaction raked to the graduate roster is computed once too: with ``college`` as a
 group column, :func:`coopmetrics.compute` rakes each college's respondents to its own roster
-(cells indicator × college × year), bit for bit what the college's own report computes.
-What runs per college, one engine query each, never per indicator:
-
-* the small per-college tables (enterprises, teachers, survey …) a report lists row by row
-  are cut out per college (pandas tables are split once with ``groupby``);
-* the bootstrap interval of the mean-salary comparison (one random stream per ``compare()``
-  call: see :func:`coopmetrics.report.bundle.compute_cohorts`).
+(cells indicator × college × year), bit for bit what the college's own report computes; and
+the bootstrap of the mean-salary comparison draws counter-based random numbers, the same for
+a college in one ``compare(by=["college"])`` call as in its own call
+(:func:`coopmetrics.compare_base.same_draws_per_group`). Per college, only the small tables
+(enterprises, teachers, survey …) a report lists row by row are cut out (pandas tables are
+split once with ``groupby``, lazy ones one query each), and the workbooks can be written by a
+pool of processes (:func:`write_workbooks`). A college without rows in a table the others
+have gets the missing-input rows of its own report (:func:`_missing_rows`).
 
 Panel layouts read by :func:`load_panel`: a folder written by :func:`coopmetrics.convert`
 (typed Parquet, opened lazily without re-validation), a folder of per-college export folders
