@@ -248,17 +248,23 @@ def _report_colleges(data: Dataset, year: int | None, split: str) -> tuple[int, 
 
 
 class _CollegeTables:
-    """Each college's own rows of every table: pandas tables split once, lazy ones filtered per college."""
+    """Each college's own rows of every table: small tables read once and split, the roster and the
+    survey (lazy) filtered per college on the engine."""
 
     def __init__(self, data: Dataset, split: str, need_graduates: bool) -> None:
         self.data, self.split = data, split
         self.parts: dict[str, dict[str, pd.DataFrame]] = {}
         self.lazy: dict[str, Any] = {}
         self.empty: dict[str, pd.DataFrame] = {}
+        from ..engines import collect
+
         for name in data.tables:
             frame = data[name]
             if name == "graduates" and not need_graduates:
                 continue
+            if not isinstance(frame, pd.DataFrame) and name not in _ENGINE_TABLES:
+                # a small table (enterprises, teachers …): read once and split, not one query per college
+                frame = collect(frame)
             if isinstance(frame, pd.DataFrame):
                 key = frame[split].astype("string")
                 self.parts[name] = {str(k): part for k, part in frame.groupby(key, sort=False, observed=True)}
