@@ -17,13 +17,16 @@ Variants, each in a fresh process (imports outside the timed region), wall time 
 process's own peak resident memory (``VmHWM``, :func:`bench_scale._own_peak_gib`):
 
 * ``suite``      -- ``compute(every graduates indicator, by=("college", "grad_year"))`` on the
-                    lazy panel: the yardstick of issue 16's target (report <= 3x, <= 2 GiB);
+                    lazy panel;
 * ``suite-all``  -- ``compute(every indicator of the registry, by=("college", "grad_year"))``
-                    (survey, teachers, enterprises … too);
+                    (survey raked per college, teachers, enterprises … too): the full-suite
+                    compute, the yardstick of issue 16's target (report <= 3x, <= 2 GiB);
 * ``report``     -- ``coopmetrics report PANEL --per college``: :func:`load_panel`,
                     :func:`build_college_reports` and one workbook per college written to a
-                    temporary folder (no HTML, no partner evaluation: the CLI defaults).
-                    Its phases (compute once, compare once, per college) are printed too.
+                    temporary folder by :func:`write_workbooks` (``WORKERS`` processes; no
+                    HTML, no partner evaluation: the CLI defaults). Its phases (compute once,
+                    compare once, per college) are printed too. The writers' memory is not in
+                    the process's ``VmHWM`` (each holds one report).
 
 The machine is shared (2 cores): read the ratios of one run.
 """
@@ -122,12 +125,8 @@ def _run(variant: str, folder: Path) -> dict[str, Any]:
         # workbooks written by a pool of WORKERS processes while the next reports are built
         n = len(write_workbooks(build_college_reports(data, YEAR, progress=tick), out, workers=WORKERS))
         tick("done")
-    import resource
-
     phases["per_college"] = phases.pop("college", 0.0)
-    # the pool's processes are not in this process's VmHWM: the largest one's peak, reported apart
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-    return {"rows_out": n, "phases": phases, "worker_peak_gib": round(worker, 3)}
+    return {"rows_out": n, "phases": phases}
 
 
 def _child(variant: str, folder: str) -> None:
@@ -175,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{v:<10} {r['seconds']:9.2f} {r['peak_rss_gib'] or 0:9.2f} {xs} {xa}  {r['rows_out']}")
     if "report" in rec:
         print("report phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in rec["report"]["phases"].items())
-              + f"; each of the {WORKERS} workbook writers peaked at <= {rec['report'].get('worker_peak_gib', 0):.2f} GiB")
+              + f" ({WORKERS} workbook writers)")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "colleges": args.colleges, "records": rec}, indent=1))
     return 0
