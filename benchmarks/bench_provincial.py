@@ -17,13 +17,16 @@ Variants, each in a fresh process (imports outside the timed region), wall time 
 process's own peak resident memory (``VmHWM``, :func:`bench_scale._own_peak_gib`):
 
 * ``suite``      -- ``compute(every graduates indicator, by=("college", "grad_year"))`` on the
-                    lazy panel: the yardstick of issue 16's target (report <= 3x, <= 2 GiB);
+                    lazy panel;
 * ``suite-all``  -- ``compute(every indicator of the registry, by=("college", "grad_year"))``
-                    (survey, teachers, enterprises … too);
+                    (survey raked per college, teachers, enterprises … too): the full-suite
+                    compute, the yardstick of issue 16's target (report <= 3x, <= 2 GiB);
 * ``report``     -- ``coopmetrics report PANEL --per college``: :func:`load_panel`,
                     :func:`build_college_reports` and one workbook per college written to a
-                    temporary folder (no HTML, no partner evaluation: the CLI defaults).
-                    Its phases (compute once, compare once, per college) are printed too.
+                    temporary folder by :func:`write_workbooks` (``WORKERS`` processes; no
+                    HTML, no partner evaluation: the CLI defaults). Its phases (compute once,
+                    compare once, per college) are printed too. The writers' memory is not in
+                    the process's ``VmHWM`` (each holds one report).
 
 The machine is shared (2 cores): read the ratios of one run.
 """
@@ -44,6 +47,8 @@ sys.path.insert(0, str(HERE))
 import bench_scale as bs  # noqa: E402
 
 VARIANTS = ("suite", "suite-all", "report")
+#: Worker processes writing the workbooks (``--workers``).
+WORKERS = 2
 YEAR = 2024
 
 
@@ -105,7 +110,7 @@ def _run(variant: str, folder: Path) -> dict[str, Any]:
         reg = cm.indicators()
         ids = list(reg["id"] if variant == "suite-all" else reg.loc[reg["table"] == "graduates", "id"])
         return {"rows_out": len(cm.compute(ds, ids, by=("college", "grad_year"))), "indicators": len(ids)}
-    from coopmetrics.report.panel import build_college_reports, load_panel, safe_filename
+    from coopmetrics.report.panel import build_college_reports, load_panel, write_workbooks
 
     phases: dict[str, float] = {}
     clock = {"phase": "load", "t": time.perf_counter()}
@@ -115,12 +120,10 @@ def _run(variant: str, folder: Path) -> dict[str, Any]:
         phases[clock["phase"]] = phases.get(clock["phase"], 0.0) + now - clock["t"]
         clock.update(phase=phase, t=now)
 
-    n = 0
     with tempfile.TemporaryDirectory() as out:
         data = load_panel(folder)
-        for rep in build_college_reports(data, YEAR, progress=tick):
-            rep.to_excel(Path(out) / f"{safe_filename(rep.college)}.xlsx")
-            n += 1
+        # workbooks written by a pool of WORKERS processes while the next reports are built
+        n = len(write_workbooks(build_college_reports(data, YEAR, progress=tick), out, workers=WORKERS))
         tick("done")
     phases["per_college"] = phases.pop("college", 0.0)
     return {"rows_out": n, "phases": phases}
@@ -170,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         xa = f"{r['seconds'] / base_all:12.2f}" if base_all else "           -"
         print(f"{v:<10} {r['seconds']:9.2f} {r['peak_rss_gib'] or 0:9.2f} {xs} {xa}  {r['rows_out']}")
     if "report" in rec:
-        print("report phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in rec["report"]["phases"].items()))
+        print("report phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in rec["report"]["phases"].items())
+              + f" ({WORKERS} workbook writers)")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "colleges": args.colleges, "records": rec}, indent=1))
     return 0

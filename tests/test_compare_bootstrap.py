@@ -324,3 +324,47 @@ def test_auto_keeps_every_arm_exact_below_a_million_units(monkeypatch):
     pd.testing.assert_frame_equal(big, thirty)
     assert big["flags"].str.contains("Cornish").all()
     assert resolve_exact_max("auto", 500) is None and resolve_exact_max("auto", 501) == 30
+
+
+def _salaries(seed: int, sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Per group ``g``: n1 order-class and n0 regular salaries (to the yuan, many ties)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for g, (n1, n0) in sizes.items():
+        parts.append(pd.DataFrame({"g": g, "program": ["order_class"] * n1 + ["regular"] * n0,
+                                   "value": np.round(rng.lognormal(8.5, 0.4, n1 + n0), -1)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), exact_max=st.sampled_from([30, 10**9]),
+       sizes=st.lists(st.tuples(st.integers(3, 80), st.integers(3, 80)), min_size=2, max_size=4))
+def test_same_draws_per_group_gives_each_group_its_own_calls_interval(seed, exact_max, sizes):
+    """Counter-based draws: inside same_draws_per_group(), a group's interval in a by-call is
+    bit for bit the interval of a call on its rows alone (small arms exact, large ones approximated)."""
+    from coopmetrics.compare_base import same_draws_per_group
+
+    df = _salaries(seed, {f"学院{k}": s for k, s in enumerate(sizes)})
+    with same_draws_per_group():
+        pooled = compare_values(df, "mean", by="g", n_boot=400, seed=7, bootstrap_exact_max=exact_max).table
+        for g, rows in df.groupby("g"):
+            alone = compare_values(rows.drop(columns="g"), "mean", n_boot=400, seed=7,
+                                   bootstrap_exact_max=exact_max).table
+            mine = pooled[pooled["g"] == g]
+            for c in ("ci_low", "ci_high", "difference", "ratio_ci_low", "ratio_ci_high", "p_value"):
+                np.testing.assert_array_equal(mine[c].to_numpy(float), alone[c].to_numpy(float), err_msg=c)
+
+
+def test_by_groups_draw_independent_replicates_by_default():
+    """Outside same_draws_per_group() two groups with identical data get different intervals
+    (independent Monte Carlo noise), inside it the same ones."""
+    from coopmetrics.compare_base import same_draws_per_group
+
+    one = _salaries(3, {"a": (40, 60)})
+    df = pd.concat([one, one.assign(g="b")], ignore_index=True)
+    res = compare_values(df, "mean", by="g", n_boot=400, seed=7).table.set_index("g")
+    assert res.loc["a", "ci_low"] != res.loc["b", "ci_low"]
+    assert res.loc["a", "difference"] == res.loc["b", "difference"]
+    with same_draws_per_group():
+        same = compare_values(df, "mean", by="g", n_boot=400, seed=7).table.set_index("g")
+    assert same.loc["a", "ci_low"] == same.loc["b", "ci_low"] and same.loc["a", "ci_high"] == same.loc["b", "ci_high"]

@@ -8,7 +8,13 @@ import pytest
 
 import coopmetrics as cm
 from coopmetrics.report import build_report
-from coopmetrics.report.panel import build_college_reports, combined_tables, load_panel, safe_filename
+from coopmetrics.report.panel import (
+    build_college_reports,
+    combined_tables,
+    load_panel,
+    safe_filename,
+    write_workbooks,
+)
 
 #: Sheets that differ by construction: the generation time (about) and the validation report of
 #: the input as loaded (a panel's file names); every other table must be equal cell by cell.
@@ -155,3 +161,33 @@ def test_adjusted_comparisons_in_chunks_of_colleges_give_the_same_rows(panel, pa
         pd.testing.assert_frame_equal(rep.tables["cohorts"], panel_reports[rep.college].tables["cohorts"],
                                       check_exact=False, rtol=1e-12, atol=1e-14)
         assert rep.tables["cohorts"]["adjusted"].astype(bool).any()
+
+
+@pytest.mark.parametrize("table", ["teachers", "survey", "enterprises"])
+def test_college_lacking_a_table_gets_the_missing_rows_of_its_own_report(colleges, table):
+    """乙 sends no rows of ``table`` while the others do: its report has the 缺少数据 rows its own
+    report (an export without that table) has, not blanks or the province's figures."""
+    gap = COLLEGES[1]
+    tables = {name: dict(c) for name, c in colleges.items()}
+    del tables[gap][table]
+    stacked = {t: pd.concat([c[t] for c in tables.values() if t in c], ignore_index=True) for t in tables[COLLEGES[0]]}
+    reps = {r.college: r for r in build_college_reports(cm.Dataset(**stacked), 2024, colleges=[gap, COLLEGES[0]])}
+    own = build_report(cm.Dataset(**tables[gap]), 2024, partners=False, figures=False)
+    _assert_same_report(reps[gap], own)
+    ind = own.tables["indicators"]
+    assert (ind["status"].astype(str) == "missing_input").sum() >= 3  # the rows the test is about
+    # the other college keeps its figures of that table
+    other = build_report(cm.Dataset(**tables[COLLEGES[0]]), 2024, partners=False, figures=False)
+    _assert_same_report(reps[COLLEGES[0]], other)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_write_workbooks_writes_each_college_as_to_excel_does(tmp_path, panel_reports, workers):
+    reps = list(panel_reports.values())
+    paths = write_workbooks(iter(reps), tmp_path / "out", workers=workers)
+    assert [p.name for p in paths] == [f"{safe_filename(r.college)}.xlsx" for r in reps]
+    ref = openpyxl.load_workbook(reps[0].to_excel(tmp_path / "ref.xlsx"))
+    got = openpyxl.load_workbook(paths[0])
+    assert got.sheetnames == ref.sheetnames
+    sheet = reps[0].sheet_name("indicators")
+    assert [[c.value for c in r] for r in got[sheet].iter_rows()] == [[c.value for c in r] for r in ref[sheet].iter_rows()]

@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -237,15 +239,94 @@ def _moments_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
         weighted=("weighted", "any")).reset_index()
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+#: True inside :func:`same_draws_per_group`: every by-group draws the replicates of a call without ``by``.
+_SAME_DRAWS = contextvars.ContextVar("coopmetrics_same_draws_per_group", default=False)
+
+
+@contextlib.contextmanager
+def same_draws_per_group() -> Iterator[None]:
+    """Within this block, each by-group of a mean comparison draws what a call on its rows alone draws.
+
+    The bootstrap's random numbers are counter-based (:func:`_counter_bits`): a cell's draws
+    are a hash of (seed, by-group, comparison, arm, value, weight, replicate). By default the
+    by-group's position is part of the key, so groups get independent Monte Carlo noise; inside
+    this block it is left out, so that ``compare(by=["college"])`` gives every college the
+    interval of its own ``compare()`` call (the provincial report computes the comparisons once
+    for all colleges this way). The colleges' Monte Carlo errors are then alike, as they are
+    when each college runs its own report with the same seed.
+
+    Examples
+    --------
+    >>> with same_draws_per_group():
+    ...     _SAME_DRAWS.get()
+    True
+    """
+    token = _SAME_DRAWS.set(True)
+    try:
+        yield
+    finally:
+        _SAME_DRAWS.reset(token)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser (Steele, Lea & Flood 2014), vectorised over uint64 (wrapping)."""
+    x = x.astype(np.uint64, copy=True)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _cell_keys(seed: int, *parts: np.ndarray) -> np.ndarray:
+    """One 64-bit key per cell from the seed and the cell's own identity (hashed in turn)."""
+    key = _splitmix64(np.array([seed], dtype=np.int64).view(np.uint64) + _GOLDEN)
+    for p in parts:
+        key = _splitmix64(key ^ (np.ascontiguousarray(p).view(np.uint64) if p.dtype == np.float64
+                                 else p.astype(np.int64).view(np.uint64)))
+    return key
+
+
+def _counter_bits(keys: np.ndarray, n_boot: int) -> np.ndarray:
+    """``(n_boot, len(keys))`` random 64-bit words: splitmix64 of (cell key, replicate).
+
+    A counter-based stream: a cell's words depend only on its key and the replicate number,
+    never on which other cells are drawn in the same call or in which order, so a college's
+    bootstrap in a ``compare(by=["college"])`` call is the one its own call draws.
+    """
+    reps = np.arange(1, n_boot + 1, dtype=np.uint64) * _GOLDEN
+    with np.errstate(over="ignore"):
+        return _splitmix64(reps[:, None] + keys[None, :])
+
+
+def _uniform(bits: np.ndarray) -> np.ndarray:
+    """Uniforms in (0, 1) from the top 53 bits of each word."""
+    return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
+def _poisson_ppf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson(lam) draws by inverse CDF of the uniforms ``u`` (large cells and arms)."""
+    from scipy.stats import poisson
+
+    return poisson.ppf(u, lam)
+
+
 def _approx_draws(plan: dict[str, np.ndarray], cols: np.ndarray, n_boot: int,
-                  rng: np.random.Generator) -> np.ndarray:
+                  keys: np.ndarray) -> np.ndarray:
     """Replicate means of approximated arms ``cols`` (see :func:`_arm_plan`), NaN when m = 0.
 
+    ``keys``: one counter key per arm (:func:`_counter_bits`): the resample size by the
+    Poisson inverse CDF, the normal deviate by the normal inverse CDF of two independent words.
     The deviation from the mean is computed in place in float32 (relative error ~1e-7 of a
     deviation of a few standard errors), the mean added in float64.
     """
-    m = rng.poisson(plan["n"][cols], size=(n_boot, len(cols))).astype(np.float32)
-    z = rng.standard_normal((n_boot, len(cols)), dtype=np.float32)
+    from scipy.special import ndtri
+
+    m = _poisson_ppf(_uniform(_counter_bits(keys, n_boot)), plan["n"][cols]).astype(np.float32)
+    z = ndtri(_uniform(_counter_bits(_splitmix64(keys ^ _GOLDEN), n_boot))).astype(np.float32)
     rt = np.sqrt(m)
     dev = z * z
     dev -= 1
@@ -279,6 +360,11 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
     ``exp(-n)``) has no mean (NaN; percentile intervals skip it). Arms marked ``approx`` in
     ``plan`` (:func:`_arm_plan`) have no cells in ``counts``: their replicate means are
     drawn from their moments (:func:`_approx_draws`), after the block's exact cells.
+
+    The random numbers are counter-based (:func:`_counter_bits`): a cell's Poisson weights are
+    the inverse CDF of a hash of (seed, by-group, comparison within it, arm, value, weight,
+    replicate), never positions in one stream, so they do not depend on the other cells of
+    the call, the block edges or the engine's row order (see :func:`same_draws_per_group`).
     """
     pid = counts["pair_id"].to_numpy(dtype=np.int64)
     gid = pid * 2 + counts["arm"].to_numpy(dtype=np.int64)
@@ -301,20 +387,30 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
         edges.append(int(nxt))
         start = int(nxt)
     lut = _poisson_lut().astype(np.float32)  # float32 weights: exact small integers, one gather
-    rng = np.random.default_rng(seed)
+    # counter-based draws: a cell's key is (seed, its comparison's position within its by-group,
+    # arm, value, weight), so a by-group (college) draws the same replicates in any call
+    group = np.zeros(n_pairs, dtype=np.int64) if _SAME_DRAWS.get() else ref.astype(np.int64)
+    within = np.arange(n_pairs, dtype=np.int64) - ref  # the comparison's position in its by-group
+    keys = _cell_keys(seed, group[pid], within[pid], counts["arm"].to_numpy(dtype=np.int64),
+                      counts["value"].to_numpy(dtype=np.float64), w.astype(np.float64))
+    pair_of_arm = np.arange(2 * n_pairs) // 2
+    arm_keys = _cell_keys(seed ^ 0x5DEECE66D, group[pair_of_arm], within[pair_of_arm],
+                          np.arange(2 * n_pairs, dtype=np.int64) % 2)
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         a, b = cells_upto[lo], cells_upto[hi]
         cc, k = c[a:b], b - a
         out = np.full((n_boot, (hi - lo) * 2), np.nan)
         if k:
             small = cc <= _LUT_MAX
-            u = rng.integers(0, 65536, size=(n_boot, k), dtype=np.uint16)
+            bits = _counter_bits(keys[a:b], n_boot)
+            u = (bits >> np.uint64(48)).astype(np.uint16)
             m = lut[1][u]  # most cells hold one row; the others get their own table
             for cv in np.unique(cc[small & (cc != 1)]).astype(np.int64):  # at most _LUT_MAX values
                 cols = np.flatnonzero(cc == cv)
                 m[:, cols] = lut[cv][u[:, cols]]
-            if not small.all():  # large cells: a Poisson draw
-                m[:, ~small] = rng.poisson(cc[~small], size=(n_boot, int((~small).sum())))
+            if not small.all():  # large cells: the Poisson inverse CDF of a 53-bit uniform
+                m[:, ~small] = _poisson_ppf(_uniform(bits[:, ~small]), cc[~small])
+            del bits, u
             groups, starts = np.unique(gid[a:b] - 2 * lo, return_index=True)
             num = np.add.reduceat(m * wy[a:b], starts, axis=1)
             ww = w[a:b]
@@ -328,7 +424,7 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
                 out[:, groups] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
         cols = np.flatnonzero(approx[2 * lo:2 * hi])
         if len(cols):
-            out[:, cols] = _approx_draws(plan, cols + 2 * lo, n_boot, rng)
+            out[:, cols] = _approx_draws(plan, cols + 2 * lo, n_boot, arm_keys[cols + 2 * lo])
         boot = out.reshape(n_boot, hi - lo, 2)
         boot[:, :, 0] = boot[:, ref[lo:hi] - lo, 0]
         yield lo, hi, boot

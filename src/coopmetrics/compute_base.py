@@ -21,7 +21,7 @@ from .dataset import Dataset
 from .definitions.ops import filter_expr
 from .errors import InvalidOptionError
 from .registry import YEAR_COLUMN, Filter, Indicator, Options
-from .schema import SURVEY_KINDS, TABLES
+from .schema import PARTITION, SURVEY_KINDS, TABLES
 
 #: Output columns around the group columns (the contract in docs/DESIGN.md).
 OUTPUT_HEAD = ["indicator", "name_zh", "name_en"]
@@ -242,10 +242,13 @@ def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
     lf = src.lf(table)
     grad_cols = list(dict.fromkeys([a for _, k, a in keys if k in ("grad", "grad_cat")] + list(extra_grad)))
     if grad_cols:
-        g = (src.lf("graduates").select("student_id", *grad_cols)
-             .unique(subset=["student_id"], keep="any")
+        # 学号 are unique within a college: grouped by college (schema.PARTITION), link within it
+        on = ["student_id", *[b for b, k, a in keys if k == "col" and b == a and b in PARTITION
+                              and b in src.names("graduates") and b not in grad_cols]]
+        g = (src.lf("graduates").select(*on, *grad_cols)
+             .unique(subset=on, keep="any")
              .rename({c: f"__j_{c}" for c in grad_cols}))
-        lf = lf.join(g, on="student_id", how="left")
+        lf = lf.join(g, on=on, how="left")
     exprs, knames = [], []
     for i, (_, kind, actual) in enumerate(keys):
         col = actual if kind in ("col", "col_cat") else f"__j_{actual}"

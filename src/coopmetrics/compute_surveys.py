@@ -19,6 +19,7 @@ import pandas as pd
 
 from .compute_base import _aggregate, _key_sources, _mask, _merge, _prepare, _sort_keys, _Source
 from .registry import Indicator, Options
+from .schema import PARTITION, SURVEY_KINDS
 
 __all__ = ["calibrated_variance", "run_surveys"]
 
@@ -38,6 +39,26 @@ def survey_roster(ctx: Any) -> pd.DataFrame | None:
     return None
 
 
+def partition_of(by: Sequence[str]) -> list[str]:
+    """The partition columns (``schema.PARTITION``: ``college``) among the group columns ``by``.
+
+    Each value of a partition column is a population of its own: survey respondents are
+    raked to the roster of their college (cells indicator × college × year), never to the
+    pooled roster of the call, so a college's shares equal those computed on its rows alone.
+
+    Examples
+    --------
+    >>> partition_of(("college", "grad_year", "department"))
+    ['college']
+    """
+    return [c for c in PARTITION if c in by]
+
+
+def _codes_of(frame: pd.DataFrame) -> np.ndarray:
+    """Integer codes of the rows of ``frame`` (a missing value is a level; sorted order)."""
+    return frame.groupby(list(frame.columns), dropna=False, sort=True, observed=True).ngroup().to_numpy()
+
+
 def add_roster(ctx: Any, ind: Indicator, agg: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
     by = list(ctx.by)
     if roster is not None and ind.survey_kind != "employer":
@@ -45,9 +66,17 @@ def add_roster(ctx: Any, ind: Indicator, agg: pd.DataFrame, roster: pd.DataFrame
     return agg.assign(roster=np.nan)
 
 
+#: Survey rows read per engine pass when grouped by college: a larger survey is computed in
+#: chunks of whole colleges (bounded memory in the engine and in pandas; cells are independent).
+SURVEY_CHUNK_ROWS = 2_000_000
+
+
 def run_surveys(ctx: Any) -> None:
     """All survey indicators: one engine pass to respondent level, then raking and stage 2 in pandas.
 
+    Grouped by college (``schema.PARTITION``) on a large survey, the colleges are processed in
+    chunks of about :data:`SURVEY_CHUNK_ROWS` survey rows, each its own engine pass: every
+    college is raked to its own roster anyway, so the numbers are those of one pass.
     Without raking (supplied ``weight`` column, or unweighted) both stages run inside the
     engine: see :func:`run_surveys_in_engine`.
     """
@@ -55,14 +84,63 @@ def run_surveys(ctx: Any) -> None:
     if o.survey_weights != "raking":
         run_surveys_in_engine(ctx)
         return
-    resp, rvars = _survey_respondents(src, ctx.surveys, o, ctx.keys["survey"])
-    roster_units = _roster_units(src, rvars) if rvars else None
+    part = partition_of(by)
     roster = survey_roster(ctx)
-    weights = _respondent_weights(ctx.surveys, o, resp, rvars, roster_units)
+    aggs: dict[str, list[pd.DataFrame]] = {ind.id: [] for ind in ctx.surveys}
+    counts: dict[str, int] = dict.fromkeys(aggs, 0)
+    extra: dict[str, list[str]] = {i: [] for i in aggs}
+    chunks = list(_partition_chunks(src, part, ctx.keys["survey"]))
+    for sub in chunks:
+        for i, (agg, k, notes) in _survey_stage(sub, ctx.surveys, o, by, part, ctx.keys["survey"]).items():
+            aggs[i].append(agg)
+            counts[i] += k
+            extra[i].extend(n for n in notes if n not in extra[i])
     for ind in ctx.surveys:
-        w, note = weights[ind.id]
+        note = _weight_note(counts[ind.id], extra[ind.id])
         if note:
             ctx.messages[ind.id] = note
+        agg = aggs[ind.id][0] if len(chunks) == 1 else _sort_keys(pd.concat(aggs[ind.id], ignore_index=True), by)
+        ctx.extra_results[ind.id] = add_roster(ctx, ind, agg, roster)
+
+
+def _partition_chunks(src: _Source, part: list[str], keys: list[tuple[str, str, str]]) -> Any:
+    """``src`` itself, or sources restricted to consecutive chunks of colleges (survey and roster).
+
+    Chunks only when the survey and the roster both carry the partition column and the survey
+    has more than :data:`SURVEY_CHUNK_ROWS` rows (one small engine group-by counts them).
+    """
+    col = part[0] if len(part) == 1 else None
+    if (col is None or src.single is not None or not src.has("graduates") or col not in src.names("survey")
+            or col not in src.names("graduates") or (col, "col", col) not in keys):
+        yield src
+        return
+    from .engines import collect
+
+    sizes = collect(src.lf("survey").group_by(col).agg(nw.len().alias("__n")))
+    sizes = sizes.sort_values(col, na_position="last", kind="stable", ignore_index=True)
+    chunk = np.cumsum(sizes["__n"].to_numpy(dtype=np.int64)) // SURVEY_CHUNK_ROWS
+    if chunk[-1:].max(initial=0) == 0:
+        yield src
+        return
+    for c in np.unique(chunk):
+        vals = sizes.loc[chunk == c, col]
+        keep = nw.col(col).is_in([v for v in vals if not pd.isna(v)])
+        if vals.isna().any():
+            keep = keep | nw.col(col).is_null()
+        sub = _Source({t: src.native[t] for t in ("survey", "graduates")})
+        sub._lf = {t: src.lf(t).filter(keep) for t in ("survey", "graduates")}
+        yield sub
+
+
+def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[str], part: list[str],
+                  keys: list[tuple[str, str, str]]) -> dict[str, tuple[pd.DataFrame, int, list[str]]]:
+    """One engine pass to respondents, raking and stage 2: per indicator (group sums, unplaced, notes)."""
+    resp, rvars = _survey_respondents(src, inds, o, keys)
+    roster_units = _roster_units(src, rvars, part) if rvars else None
+    weights = _weights_and_counts(inds, o, resp, rvars, roster_units, part)
+    out = {}
+    for ind in inds:
+        w, k, notes = weights[ind.id]
         mine = (resp["__kind"] == ind.survey_kind).to_numpy()
         frame = _respondent_frame(resp.loc[mine, by].reset_index(drop=True), resp[f"x_{ind.id}"].to_numpy(float)[mine],
                                   resp[f"y_{ind.id}"].to_numpy(float)[mine], w[mine])
@@ -71,16 +149,19 @@ def run_surveys(ctx: Any) -> None:
             agg, gid = gb.sum().reset_index(), gb.ngroup().to_numpy()
         else:
             agg, gid = frame.sum().to_frame().T, np.zeros(len(frame), dtype=np.int64)
-        sub = resp.loc[mine]
-        failed = note.startswith(("加权失败", "无法加权"))
+        sub = resp.loc[mine, [*part, "__rid", "__year", *([f"__r_{v}" for v in rvars] + ["__on"] if rvars else [])]]
+        failed = any(n.startswith(("加权失败", "无法加权")) for n in notes)
         if (o.survey_se == "calibrated" and rvars and ind.survey_kind != "employer" and len(frame)
-                and not failed and not sub.duplicated(["__rid", "__year"]).any()):
+                and not failed and not sub.duplicated([*part, "__rid", "__year"]).any()):
+            # raking cells are (college ×) year; each college is its own population (stratum)
+            stratum = _codes_of(sub[part]) if part else None
+            cell = _codes_of(sub[[*part, "__year"]])
             agg["v_cal"] = calibrated_variance(
                 gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
-                frame["n"].to_numpy(float) > 0, sub["__year"].to_numpy(),
-                sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool))
-        agg = agg[agg["n"] > 0].reset_index(drop=True)
-        ctx.extra_results[ind.id] = add_roster(ctx, ind, agg, roster)
+                frame["n"].to_numpy(float) > 0, cell,
+                sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool), stratum)
+        out[ind.id] = (agg[agg["n"] > 0].reset_index(drop=True), k, notes)
+    return out
 
 
 def run_surveys_in_engine(ctx: Any) -> None:
@@ -177,6 +258,9 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
     needs = o.survey_weights == "raking" and any(i.survey_kind != "employer" for i in inds)
     rvars = [v for v in o.raking_variables if v in src.names("graduates")] if (needs and linked) else []
     lf, kexprs, knames = _prepare(src, "survey", keys, extra_grad=[*rvars, "grad_year"] if rvars else [])
+    kinds = sorted({str(i.survey_kind) for i in inds})
+    if len(kinds) < len(SURVEY_KINDS):  # other questionnaires' respondents would only be dropped later
+        lf = lf.filter(nw.col("survey_kind").cast(nw.String).is_in(kinds))
     stats = []
     for ind in inds:
         stats.append(_mask(ind.numerator.where, o, names).cast(nw.Int64).alias(f"x_{ind.id}"))
@@ -188,113 +272,192 @@ def _survey_respondents(src: _Source, inds: Sequence[Indicator], o: Options,
                     *([(~nw.col("__j_grad_year").is_null()).alias("__on")] if rvars else []), *stats)
     gcols = [*knames, "__kind", "__rid", "__year", *[f"__r_{v}" for v in rvars], *(["__on"] if rvars else [])]
     scols = [f"{p}_{ind.id}" for ind in inds for p in ("x", "y")]
-    resp = sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]).collect().to_pandas()
+    # engines.collect: DuckDB's integer sums arrive as int64, not one Python Decimal per cell
+    from .engines import collect
+
+    resp = collect(sel.group_by(*gcols).agg(*[nw.col(c).sum() for c in scols]))
     for c in scols:
         resp[c] = pd.to_numeric(resp[c]).astype(float)
+    for c in ["__kind", "__rid", *[f"__r_{v}" for v in rvars]]:  # internal keys: numpy objects take fast
+        if not isinstance(resp[c].dtype, pd.CategoricalDtype):
+            resp[c] = resp[c].to_numpy(dtype=object)
     resp = resp.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
+    # the engine returns groups in any order: sort, so that every sum over respondents (raking,
+    # shares, variances) adds in the same order whichever rows (one college or a whole panel) were read
+    order = [*dict.fromkeys(b for b, _, _ in keys), "__kind", "__rid", "__year"]
+    resp = resp.sort_values(order, kind="stable", na_position="last", ignore_index=True)
     return resp, rvars
 
 
-def _roster_units(src: _Source, rvars: list[str]) -> pd.DataFrame:
-    """A population frame with the roster's one-way margins of ``rvars`` within each year.
+def _roster_units(src: _Source, rvars: list[str], part: Sequence[str] = ()) -> pd.DataFrame:
+    """The roster's one-way margins of ``rvars`` within each (partition ×) year, as count rows.
 
     Raking uses only these margins, so instead of collecting the whole roster the engine
-    counts each variable's levels per year (one small group-by per variable) and the rows
-    are rebuilt with ``np.repeat`` as categoricals: same margins, a fraction of the memory
-    on national rosters. The joint distribution of the rebuilt rows is meaningless.
+    counts each variable's levels per cell (one small group-by per variable). Laid end to
+    end within a cell, each variable's levels form runs of the cell's N graduates; cutting
+    the cell at every run boundary of every variable gives at most Σ levels rows, each
+    with its count ``__n``: the same margins as the roster's unit rows (the joint
+    distribution of the rows is meaningless), a few thousand rows for a national roster.
+    Columns: ``part``, ``year``, ``rvars``, ``__n``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coopmetrics.compute_base import _Source
+    >>> g = pd.DataFrame({"grad_year": [2024] * 5, "gender": list("FFFMM"), "program": list("AABBB")})
+    >>> _roster_units(_Source({"graduates": g}), ["gender", "program"])
+       year gender program  __n
+    0  2024      F       A  2.0
+    1  2024      F       B  1.0
+    2  2024      M       B  2.0
     """
     lf = src.lf("graduates")
-    counts = {v: lf.group_by("grad_year", v).agg(nw.len().alias("__n")).collect().to_pandas()
-              .sort_values(["grad_year", v], na_position="last") for v in rvars}
+    cell = [*part, "grad_year"]
+    counts = {v: lf.group_by(*cell, v).agg(nw.len().alias("__n")).collect().to_pandas()
+              .sort_values([*cell, v], na_position="last", kind="stable", ignore_index=True) for v in rvars}
     first = counts[rvars[0]]
-    years = first.groupby("grad_year", sort=True)["__n"].sum()
-    out = {"year": np.repeat(years.index.to_numpy(), years.to_numpy())}
-    for v, c in counts.items():
-        c = c.sort_values("grad_year", kind="stable")
-        out[v] = pd.Categorical(np.repeat(c[v].to_numpy(dtype=object), c["__n"].to_numpy(dtype=np.int64)))
-    return pd.DataFrame(out)
+    cells = first.groupby(cell, sort=True, dropna=False, observed=True)["__n"].sum().reset_index()
+    ends = np.cumsum(cells["__n"].to_numpy(dtype=np.int64))  # cells laid end to end, in sorted order
+    run_ends = {v: np.cumsum(c["__n"].to_numpy(dtype=np.int64)) for v, c in counts.items()}
+    bounds = np.unique(np.concatenate([ends, *run_ends.values()]))
+    bounds = bounds[bounds > 0]  # an empty roster has no pieces
+    starts = np.concatenate([[0], bounds])[:-1].astype(np.int64)
+    out = cells.iloc[np.searchsorted(ends, starts, side="right")][cell].reset_index(drop=True)
+    out = out.rename(columns={"grad_year": "year"})
+    for v, c in counts.items():  # the level whose run covers each piece
+        out[v] = pd.Categorical(c[v].to_numpy(dtype=object)[np.searchsorted(run_ends[v], starts, side="right")])
+    out["__n"] = (bounds - starts).astype(float)
+    return out
+
+
+#: Respondents raked per call of :func:`coopmetrics.weighting.rake` on a partitioned panel: colleges
+#: are raked in chunks of about this many rows (cells are independent, so the weights do not change).
+RAKE_CHUNK = 400_000
 
 
 def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
-                        roster: pd.DataFrame | None) -> dict[str, tuple[np.ndarray, str]]:
+                        roster: pd.DataFrame | None, part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, str]]:
+    """Raking weights of each survey indicator's valid respondents and the note saying what was not raked."""
+    out = _weights_and_counts(inds, o, resp, rvars, roster, part)
+    return {i: (w, _weight_note(k, notes)) for i, (w, k, notes) in out.items()}
+
+
+def _weight_note(k: int, notes: Sequence[str]) -> str:
+    """The message of a raked indicator: respondents kept with the mean weight, then other notes."""
+    head = ([f"{k} 名答卷人不在名单或其类别不在名单中，取当年平均权重 / {k} respondent(s) not on the "
+             "roster or with a level absent from it kept with the year's mean weight"] if k else [])
+    return "; ".join([*head, *notes])
+
+
+def _weights_and_counts(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
+                        roster: pd.DataFrame | None,
+                        part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, int, list[str]]]:
     """Raking weights of each survey indicator's valid respondents, aligned with ``resp`` rows.
 
-    Every questionnaire's respondents are raked to the roster margins within each year in
-    ONE call of :func:`coopmetrics.weighting.rake` (cells = indicator × year, the roster
-    repeated per indicator). A year's weights then sum to that year's roster count (see
-    :func:`_scale_to_roster`), so an estimate pooled over years (by major, by department,
-    all years, compare()) weights each year by its graduates, not by its respondents.
-    Rows outside an indicator's respondents get weight 1.
+    Every questionnaire's respondents are raked to the roster margins within each year
+    (and each college, when a partition column is among the group columns: ``part``) by
+    :func:`coopmetrics.weighting.rake`, cells = indicator × (college ×) year. A cell's
+    weights then sum to its roster count (see :func:`_scale_to_roster`), so an estimate
+    pooled over years (by major, by department, all years, compare()) weights each year by
+    its graduates, not by its respondents. Colleges are raked in chunks of about
+    :data:`RAKE_CHUNK` respondents (bounded memory; each cell stops on its own convergence,
+    so a college's weights are bit for bit those of raking it alone). Rows outside an
+    indicator's respondents get weight 1.
     """
+    part = list(part)
     ones = np.ones(len(resp))
-    out: dict[str, tuple[np.ndarray, str]] = {ind.id: (ones, "") for ind in inds}
+    out: dict[str, tuple[np.ndarray, int, list[str]]] = {ind.id: (ones, 0, []) for ind in inds}
     raked = [ind for ind in inds if o.survey_weights == "raking" and ind.survey_kind != "employer"]
     if not raked:
         return out
     if not rvars or roster is None:
         msg = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
                "linked to the graduate roster by student_id")
-        return {**out, **{ind.id: (ones, msg) for ind in raked}}
-    from .weighting import rake  # local: weighting is only needed when a survey is raked
-
-    cols = ["__kind", "__rid", "__year", "__on", *[f"__r_{v}" for v in rvars]]
+        return {**out, **{ind.id: (ones, 0, [msg]) for ind in raked}}
+    rid = [*part, "__kind", "__rid", "__year"]
+    cols = [*rid, "__on", *[f"__r_{v}" for v in rvars]]
     samples, valids, uniques = [], {}, {}
     for ind in raked:
         valid = resp[f"y_{ind.id}"].to_numpy(float) > 0
         one = resp.loc[valid, cols]
-        unique_rows = not one.duplicated(["__kind", "__rid", "__year"]).any()
+        unique_rows = not one.duplicated(rid).any()
         if not unique_rows:  # several rows per respondent (e.g. grouped by item): rake each respondent once
-            one = one.drop_duplicates(["__kind", "__rid", "__year"])
+            one = one.drop_duplicates(rid)
         valids[ind.id], uniques[ind.id] = valid, unique_rows
         samples.append(one.assign(__ind=ind.id))
     sample = pd.concat(samples, ignore_index=True).rename(
         columns={"__year": "year", **{f"__r_{v}": v for v in rvars}})
+    del samples
     # respondents found on the roster are raked (a missing value is a level of its own);
     # respondents not on the roster keep weight 1
     complete = sample["__on"].fillna(False).to_numpy(dtype=bool)
-    pop = roster[roster["year"].isin(pd.unique(sample["year"]))]
-    pop = pd.concat([pop.assign(__ind=ind.id) for ind in raked], ignore_index=True)
-    weights = np.ones(len(sample))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            w = rake(sample.loc[complete, ["__ind", "year", *rvars]].reset_index(drop=True), pop, list(rvars),
-                     by=("__ind", "year"))
+            w = _rake_chunks(sample, complete, roster, raked, rvars, part)
     except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
         msg = f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
-        return {**out, **{ind.id: (ones, msg) for ind in raked}}
-    w = np.array(w, dtype=float)  # a writable copy
+        return {**out, **{ind.id: (ones, 0, [msg]) for ind in raked}}
+    weights = np.ones(len(sample))
     unplaced_c = ~np.isfinite(w)
     weights[complete] = np.where(unplaced_c, 0.0, w)
     unplaced = np.zeros(len(sample), dtype=bool)
     unplaced[np.flatnonzero(complete)[unplaced_c]] = True
-    cell = sample["__ind"].astype(str) + "|" + sample["year"].astype(str)
-    _, cidx = np.unique(cell.to_numpy(dtype=object).astype(str), return_inverse=True)
-    weights = _scale_to_roster(weights, cidx, ~complete | unplaced, sample["year"].to_numpy(), roster)
-    warn = [str(c.message).replace("\n", " / ") for c in caught
-            if "converge" in str(c.message) or "收敛" in str(c.message)]
+    cidx = _codes_of(sample[["__ind", *part, "year"]])
+    totals = roster.groupby([*part, "year"], sort=False, dropna=False, observed=True)["__n"].sum()
+    target = totals.reindex(pd.MultiIndex.from_frame(sample[[*part, "year"]]) if part
+                            else sample["year"]).to_numpy(dtype=float)
+    weights = _scale_to_roster(weights, cidx, ~complete | unplaced, target)
+    warn = list(dict.fromkeys(str(c.message).replace("\n", " / ") for c in caught
+                              if "converge" in str(c.message) or "收敛" in str(c.message)))
     ind_col = sample["__ind"].to_numpy()
     for ind in raked:
         mine = ind_col == ind.id
-        wi, one = weights[mine], sample.loc[mine, ["__kind", "__rid", "year"]]
+        wi, one = weights[mine], sample.loc[mine, [*part, "__kind", "__rid", "year"]]
         if uniques[ind.id]:
             full = np.full(len(resp), np.nan)
             full[valids[ind.id]] = wi
         else:
             wmap = pd.Series(wi, index=pd.MultiIndex.from_frame(one))
-            full = wmap.reindex(pd.MultiIndex.from_frame(resp[["__kind", "__rid", "__year"]])).to_numpy(float)
-        notes = []
+            full = wmap.reindex(pd.MultiIndex.from_frame(resp[rid])).to_numpy(float)
         k = int((~complete[mine]).sum()) + int(unplaced[mine].sum())
-        if k:
-            notes.append(f"{k} 名答卷人不在名单或其类别不在名单中，取当年平均权重 / {k} respondent(s) not on the "
-                         "roster or with a level absent from it kept with the year's mean weight")
-        notes.extend(warn)
-        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), "; ".join(notes))
+        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), k, list(warn))
     return out
 
 
+def _rake_chunks(sample: pd.DataFrame, complete: np.ndarray, roster: pd.DataFrame, raked: Sequence[Indicator],
+                 rvars: list[str], part: list[str]) -> np.ndarray:
+    """Raked weights of the ``complete`` rows of ``sample``: cells indicator × (partition ×) year.
+
+    Without a partition column, one call of :func:`coopmetrics.weighting.rake`; with one, the
+    partition values (colleges) are raked in chunks of about :data:`RAKE_CHUNK` respondents,
+    each against its own colleges' roster counts. The roster is the count rows of
+    :func:`_roster_units`, repeated per indicator (a few rows per cell).
+    """
+    from .weighting import rake  # local: weighting is only needed when a survey is raked
+
+    rows = sample.loc[complete, ["__ind", *part, "year", *rvars]].reset_index(drop=True)
+    pop = roster[roster["year"].isin(pd.unique(rows["year"]))]
+    pop = pd.concat([pop.assign(__ind=ind.id) for ind in raked], ignore_index=True)
+    cells = ("__ind", *part, "year")
+    if not part or len(rows) <= RAKE_CHUNK:
+        return np.array(rake(rows, pop, list(rvars), by=cells, population_weight="__n"), dtype=float)
+    key = _codes_of(rows[part])
+    labels = rows[part].groupby(part, sort=True, dropna=False, observed=True).size().index  # code order
+    pkey = pd.MultiIndex.from_frame(pop[part]) if len(part) > 1 else pd.Index(pop[part[0]])
+    chunk = np.cumsum(np.bincount(key)) // RAKE_CHUNK  # consecutive colleges, ~RAKE_CHUNK respondents each
+    w = np.empty(len(rows))
+    for c in np.unique(chunk):  # a few chunks per call, not one per college
+        members = np.flatnonzero(chunk == c)
+        sel = np.isin(key, members)
+        w[sel] = rake(rows.loc[sel].reset_index(drop=True), pop[pkey.isin(labels[members])].reset_index(drop=True),
+                      list(rvars), by=cells, population_weight="__n").to_numpy(dtype=float)
+    return w
+
+
 def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
-                        cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray) -> np.ndarray:
+                        cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray,
+                        stratum: np.ndarray | None = None) -> np.ndarray:
     """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
 
     What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
@@ -308,8 +471,13 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     not 0) and ``v = n/(n−1) · (Σu² − (Σu)²/n)`` with ``n`` all respondents. Respondents raking
     could not place (``placed`` False) are not calibrated (``X`` row 0). Computed from
     per-(group, cell) totals — ``Σ w²z²``, ``G = Σ X z``, ``Q = Σ w² X z``, ``H = Σ w² X X'``,
-    ``a = Σ w X`` — with one k × k solve per cell: a loop over years, vectorised over groups
-    and respondents.
+    ``a = Σ w X`` — with one k × k solve per cell: a loop over raking cells, vectorised over
+    groups and respondents. ``X`` holds the levels present in the cell, in sorted order.
+
+    ``stratum`` (optional, one code per respondent): independent populations (the colleges
+    of a panel, each raked to its own roster, every group within one college); ``n`` is then
+    the respondents of the group's stratum, so each college's variance is the one computed
+    on its respondents alone.
 
     Returns the variance of each group's estimate (the square of its standard error).
 
@@ -329,35 +497,52 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
         r = swx / sw
         z = np.where(valid, (x - r[gid]) / sw[gid], 0.0)
     z = np.nan_to_num(z)
-    blocks = []
-    for col in margins.columns:  # one-hot margins: a level per value of each variable (missing is a level)
-        codes, uniq = pd.factorize(margins[col].astype(object), use_na_sentinel=False)
-        blocks.append(np.eye(len(uniq))[codes])
-    X = np.hstack(blocks) if blocks else np.zeros((len(x), 0))
-    X = X * (placed & valid)[:, None]
+    ok = placed & valid
     s1 = np.bincount(gid, w * w * z * z, n_groups)  # Σ u² before calibration
     s2 = np.zeros(n_groups)  # Σ u: Σ_d w z = 0, so only the calibration terms remain
     cells, cidx = np.unique(np.asarray(cell), return_inverse=True)
-    for c in range(len(cells)):  # one small k x k solve per raking cell (year)
-        rows = np.flatnonzero((cidx == c) & valid)
+    order = np.argsort(cidx, kind="stable")  # each cell's respondents in their original order
+    bounds = np.searchsorted(cidx[order], np.arange(len(cells) + 1))
+    # sorted codes of every margin column, once; within a cell the levels present keep this order
+    cols = [pd.factorize(margins[c].to_numpy(dtype=object), sort=True, use_na_sentinel=False)[0]
+            for c in margins.columns]
+    for c in range(len(cells)):  # one small k x k solve per raking cell ((college ×) year)
+        rows = order[bounds[c]:bounds[c + 1]]
+        rows = rows[valid[rows]]
         if not rows.size:
             continue
-        Xc, wc, zc, gc = X[rows], w[rows], z[rows], gid[rows]
+        Xc = _one_hot([v[rows] for v in cols]) * ok[rows][:, None]
+        wc, zc, gc = w[rows], z[rows], gid[rows]
         M = np.linalg.pinv(Xc.T @ Xc)  # base weights 1
         H = Xc.T @ (Xc * (wc * wc)[:, None])
         a = Xc.T @ wc
         groups, pidx = np.unique(gc, return_inverse=True)
-        G = np.zeros((groups.size, X.shape[1]))
+        G = np.zeros((groups.size, Xc.shape[1]))
         Q = np.zeros_like(G)
         np.add.at(G, pidx, Xc * zc[:, None])
         np.add.at(Q, pidx, Xc * (wc * wc * zc)[:, None])
         B = G @ M  # M is symmetric
         s1[groups] += -2 * np.einsum("pk,pk->p", Q, B) + np.einsum("pk,kl,pl->p", B, H, B)
         s2[groups] -= B @ a
-    n = int(valid.sum())
-    if n < 2:
-        return np.full(n_groups, np.nan)
-    return np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
+    if stratum is None:
+        n = np.full(n_groups, float(valid.sum()))
+    else:  # the respondents of each group's stratum (a group lies in one stratum)
+        n_s = np.bincount(stratum, valid.astype(float))
+        of = np.zeros(n_groups, dtype=np.int64)
+        of[gid] = stratum
+        n = n_s[of]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
+    return np.where(n >= 2, v, np.nan)
+
+
+def _one_hot(columns: list[np.ndarray]) -> np.ndarray:
+    """One-hot indicators of the levels present in every column of integer codes, in code order."""
+    blocks = []
+    for v in columns:
+        uniq, codes = np.unique(v, return_inverse=True)
+        blocks.append(np.eye(len(uniq))[codes])
+    return np.hstack(blocks) if blocks else np.zeros((len(columns[0]) if columns else 0, 0))
 
 
 def _respondent_frame(keys: pd.DataFrame, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> pd.DataFrame:
@@ -382,22 +567,20 @@ def _respondent_frame(keys: pd.DataFrame, x: np.ndarray, y: np.ndarray, w: np.nd
     return frame
 
 
-def _scale_to_roster(w: np.ndarray, cidx: np.ndarray, fill: np.ndarray, year: np.ndarray,
-                     roster: pd.DataFrame) -> np.ndarray:
-    """Weights of each raking cell (indicator × year) scaled to sum to the year's roster count.
+def _scale_to_roster(w: np.ndarray, cidx: np.ndarray, fill: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Weights of each raking cell (indicator × (college ×) year) scaled to sum to its roster count.
 
     Respondents raking could not place (``fill``: not on the roster, or a level the roster
     lacks) first get the mean weight of the placed respondents of their cell. Then every
-    cell is scaled by ``N_year / Σw``: raked weights already sum to ``N_year`` when everyone
+    cell is scaled by ``N / Σw`` (``target``: each row's roster count N of its (college ×)
+    year, NaN when the roster has none): raked weights already sum to ``N`` when everyone
     was placed, and pooling years then weights each year by its graduates (issue 10 item 7:
     1,000 + 1,000 graduates, 50 % of 200 and 80 % of 600 respondents pool to 0.65, not 0.725).
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> r = pd.DataFrame({"year": [2023] * 4 + [2024] * 2})
     >>> _scale_to_roster(np.array([1., 1., 0., 1.]), np.array([0, 0, 1, 1]), np.array([False, False, True, False]),
-    ...                  np.array([2023, 2023, 2024, 2024]), r).tolist()
+    ...                  np.array([4., 4., 2., 2.])).tolist()
     [2.0, 2.0, 1.0, 1.0]
     """
     w = np.asarray(w, dtype=float).copy()
@@ -405,8 +588,6 @@ def _scale_to_roster(w: np.ndarray, cidx: np.ndarray, fill: np.ndarray, year: np
     placed = ~fill
     mean_placed = np.bincount(cidx, np.where(placed, w, 0.0), k) / np.maximum(np.bincount(cidx, placed, k), 1)
     w[fill] = np.where(mean_placed[cidx[fill]] > 0, mean_placed[cidx[fill]], 1.0)
-    n_year = roster["year"].value_counts()
-    target = pd.Series(year).map(n_year).to_numpy(dtype=float)
     sums = np.bincount(cidx, w, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = w * target / sums[cidx]

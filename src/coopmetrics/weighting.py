@@ -116,18 +116,27 @@ def _check_columns(frame: pd.DataFrame, cols: list[str], what_zh: str, what_en: 
 
 
 def _codes(sample: pd.DataFrame, population: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Joint integer codes of ``keys`` over sample and population (NA is a level)."""
+    """Joint integer codes of ``keys`` over sample and population (NA is a level), first-seen order.
+
+    Each column is factorized on its own and the codes are combined pairwise (a groupby over
+    several object columns of millions of rows is what this avoids).
+    """
     ns = len(sample)
     if not keys:
         return np.zeros(ns, dtype=np.int64), np.zeros(len(population), dtype=np.int64), pd.DataFrame(index=[0])
-    left, right = sample[keys], population[keys]
-    if not left.dtypes.equals(right.dtypes) or any(isinstance(t, pd.CategoricalDtype) for t in left.dtypes):
-        # mixed dtypes (or categoricals with different categories) would not align in concat
-        left, right = left.astype(object), right.astype(object)
-    both = pd.concat([left, right], ignore_index=True)
-    code = both.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    code = np.zeros(ns + len(population), dtype=np.int64)
+    cols = []
+    for k in keys:
+        left, right = sample[k], population[k]
+        if left.dtype != right.dtype or isinstance(left.dtype, pd.CategoricalDtype):
+            # mixed dtypes (or categoricals with different categories) would not align in concat
+            left, right = left.astype(object), right.astype(object)
+        both = pd.concat([left, right], ignore_index=True)
+        c, uniq = pd.factorize(both, use_na_sentinel=False)
+        code = pd.factorize(code * max(len(uniq), 1) + c)[0]  # first-seen order of the tuples so far
+        cols.append(both)
     first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1
-    labels = both.iloc[first].reset_index(drop=True)
+    labels = pd.DataFrame({k: col.iloc[first].to_numpy() for k, col in zip(keys, cols, strict=True)})
     return code[:ns], code[ns:], labels
 
 
@@ -142,6 +151,7 @@ def rake(
     *,
     strict: bool = False,
     return_report: bool = False,
+    population_weight: str | None = None,
 ) -> pd.Series | tuple[pd.Series, RakingReport]:
     """Rake respondents to the population's margins, separately within each ``by`` cell.
 
@@ -171,6 +181,11 @@ def rake(
         Raise :class:`RakingConvergenceError` instead of warning when not converged.
     return_report : bool
         Also return a :class:`RakingReport`.
+    population_weight : str, optional
+        Column of ``population`` counting the units each row stands for (frequency
+        weights, e.g. one row per combination of levels with its roster count). Raking
+        uses only the margins, so a roster of millions can be passed as a few hundred
+        count rows; the weights are the same as with the unit rows.
 
     Returns
     -------
@@ -214,10 +229,12 @@ def rake(
     _check_columns(population, by + variables, "总体（名册）表", "population (roster) table")
 
     w0 = _base_weights(sample, weight)
+    pw = _population_counts(population, population_weight)
     cell_s, cell_p, cell_labels = _codes(sample, population, by)
     n_cells = len(cell_labels)
-    cell_pop = np.bincount(cell_p, minlength=n_cells).astype(float)
-    spec, placed, unplaced_rows = _margins(sample, population, by, variables, cell_s, cell_p, cell_labels, cell_pop)
+    cell_pop = np.bincount(cell_p, weights=pw, minlength=n_cells).astype(float)
+    spec, placed, unplaced_rows = _margins(sample, population, by, variables, cell_s, cell_p, cell_labels, cell_pop,
+                                           pw)
     targets, unmatched_rows = _targets(spec, placed, cell_pop, n_cells, by)
     unmatched, unplaced = _problem_tables(by, unmatched_rows, unplaced_rows)
     _warn_problems(unmatched, unplaced, int((~placed).sum()))
@@ -272,9 +289,24 @@ def _base_weights(sample: pd.DataFrame, weight: str | ArrayLike | None) -> np.nd
     return w0
 
 
+def _population_counts(population: pd.DataFrame, column: str | None) -> np.ndarray | None:
+    """Units each population row stands for (None: one each), checked to be counts >= 0."""
+    if column is None:
+        return None
+    _check_columns(population, [column], "总体（名册）表", "population (roster) table")
+    pw = pd.to_numeric(population[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(pw) & (pw >= 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(f"总体人数列必须为非负数：第 {first + 1} 行不是",
+                         f"population counts must be numbers >= 0: data row {first + 1} is not",
+                         column=column, row=first + 1)
+    return pw
+
+
 def _margins(sample: pd.DataFrame, population: pd.DataFrame, by: list[str], variables: list[str],
              cell_s: np.ndarray, cell_p: np.ndarray, cell_labels: pd.DataFrame,
-             cell_pop: np.ndarray) -> tuple[list[tuple], np.ndarray, list[pd.DataFrame]]:
+             cell_pop: np.ndarray, pw: np.ndarray | None = None) -> tuple[list[tuple], np.ndarray, list[pd.DataFrame]]:
     """Per variable: codes of (by..., variable) on both sides and population counts.
 
     Also which respondents can be placed (their cell and every level occur in the
@@ -290,7 +322,7 @@ def _margins(sample: pd.DataFrame, population: pd.DataFrame, by: list[str], vari
     for v in variables:
         cs, cp, labels = _codes(sample, population, [*by, v])
         k = len(labels)
-        pop = np.bincount(cp, minlength=k).astype(float)
+        pop = np.bincount(cp, weights=pw, minlength=k).astype(float)
         cell_of = np.zeros(k, dtype=np.int64)
         cell_of[cp] = cell_p
         cell_of[cs] = cell_s

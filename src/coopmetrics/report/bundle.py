@@ -366,6 +366,7 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
     import narwhals.stable.v1 as nw
 
     from ..compare import compare
+    from ..compare_base import same_draws_per_group
     from ..contrasts import bh_qvalues
 
     plan = cohort_plan(data, split) if plan is None else plan
@@ -380,7 +381,7 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
         this_g = nw.from_native(g).filter(nw.col("grad_year") == year).to_native()
     frames, errors = [], []
     call = 0
-    boot = {i for i in ids if _kind(i) in ("mean", "median")}
+    boot = {i for i in ids if _kind(i) == "median"}  # row bootstrap: one stream per call
     for adjust, colleges in plan.groupby("adjust", sort=False):  # one set of covariates, usually
         rows = this_g
         if split:
@@ -414,7 +415,8 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
                     calls = [(rows, None, {})]
                 for rows_c, who, extra in calls:
                     try:
-                        res = compare(data.replace(graduates=rows_c), ind, **kw)
+                        with same_draws_per_group():  # a college's mean bootstrap = its own call's
+                            res = compare(data.replace(graduates=rows_c), ind, **kw)
                     except CoopmetricsError as exc:
                         errors.append((ind, exc.message_zh, exc.message_en, None if who is None else frozenset(who)))
                         continue

@@ -7,14 +7,16 @@ pushed to the engine; the cohort comparisons in one ``compare(by=["college"])`` 
 indicator), slices them per college (:meth:`Bundle.slice`) and builds each college's
 :class:`~coopmetrics.report.model.Report` from its slice with the single-college code.
 
-Exceptions to "once for all colleges", each one engine query per college, never per indicator:
-
-* the small per-college tables (enterprises, teachers, survey …) a report lists row by row
-  are cut out per college (pandas tables are split once with ``groupby``);
-* survey satisfaction raked to the graduate roster: raking calibrates a year's respondents
-  to that year's roster, so the weights of a college are computed from its own roster
-  (with ``college`` as a group column they would be the province's). These few indicators
-  and the 学生反馈表 items are computed on the college's rows.
+Survey satisfaction raked to the graduate roster is computed once too: with ``college`` as a
+group column, :func:`coopmetrics.compute` rakes each college's respondents to its own roster
+(cells indicator × college × year), bit for bit what the college's own report computes; and
+the bootstrap of the mean-salary comparison draws counter-based random numbers, the same for
+a college in one ``compare(by=["college"])`` call as in its own call
+(:func:`coopmetrics.compare_base.same_draws_per_group`). Per college, only the small tables
+(enterprises, teachers, survey …) a report lists row by row are cut out (pandas tables are
+split once with ``groupby``, lazy ones one query each), and the workbooks can be written by a
+pool of processes (:func:`write_workbooks`). A college without rows in a table the others
+have gets the missing-input rows of its own report (:func:`_missing_rows`).
 
 Panel layouts read by :func:`load_panel`: a folder written by :func:`coopmetrics.convert`
 (typed Parquet, opened lazily without re-validation), a folder of per-college export folders
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +45,12 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import InputError, check_option
 from . import layouts as _layouts
-from .bundle import Bundle, compute_cohorts, compute_indicators, raked_ids
+from .bundle import Bundle, compute_cohorts, compute_indicators
 from .bundle import distinct as _distinct
 from .model import Report
 
 __all__ = ["load_panel", "colleges_of", "build_college_reports", "safe_filename", "combined_tables",
-           "SPLITS"]
+           "write_workbooks", "SPLITS"]
 
 #: Columns a panel can be split by (one report per value).
 SPLITS = ("college",)
@@ -246,23 +248,45 @@ def _report_colleges(data: Dataset, year: int | None, split: str) -> tuple[int, 
 
 
 class _CollegeTables:
-    """Each college's own rows of every table: pandas tables split once, lazy ones filtered per college."""
+    """Each college's own rows of every table: small tables read once and split, the roster and the
+    survey (lazy) filtered per college on the engine."""
 
     def __init__(self, data: Dataset, split: str, need_graduates: bool) -> None:
         self.data, self.split = data, split
         self.parts: dict[str, dict[str, pd.DataFrame]] = {}
         self.lazy: dict[str, Any] = {}
         self.empty: dict[str, pd.DataFrame] = {}
+        from ..engines import collect
+
         for name in data.tables:
             frame = data[name]
             if name == "graduates" and not need_graduates:
                 continue
+            if not isinstance(frame, pd.DataFrame) and name not in _ENGINE_TABLES:
+                # a small table (enterprises, teachers …): read once and split, not one query per college
+                frame = collect(frame)
             if isinstance(frame, pd.DataFrame):
                 key = frame[split].astype("string")
                 self.parts[name] = {str(k): part for k, part in frame.groupby(key, sort=False, observed=True)}
                 self.empty[name] = frame.iloc[0:0]
             else:
                 self.lazy[name] = frame
+        self.have = self._colleges_with_rows(need_graduates)
+
+    def _colleges_with_rows(self, need_graduates: bool) -> dict[str, set[str]]:
+        """Per table, the colleges with at least one row (one small engine group-by per lazy table)."""
+        import narwhals.stable.v1 as nw
+
+        from ..engines import collect
+
+        have = {name: set(parts) for name, parts in self.parts.items()}
+        for name, frame in self.lazy.items():
+            have[name] = set(collect(_distinct(nw.from_native(frame), self.split))[self.split].astype(str))
+        return have
+
+    def missing(self, college: str) -> tuple[str, ...]:
+        """Tables of the panel in which ``college`` has no row: absent from its own export."""
+        return tuple(t for t, who in self.have.items() if t != "graduates" and college not in who)
 
     def dataset(self, college: str) -> Dataset:
         import narwhals.stable.v1 as nw
@@ -270,9 +294,13 @@ class _CollegeTables:
         from ..engines import collect
 
         tables: dict[str, Any] = {}
+        gone = set(self.missing(college))  # as in the college's own export: the table is absent
         for name, parts in self.parts.items():
-            tables[name] = parts.get(college, self.empty[name]).reset_index(drop=True)
+            if name not in gone:
+                tables[name] = parts.get(college, self.empty[name]).reset_index(drop=True)
         for name, frame in self.lazy.items():
+            if name in gone:
+                continue
             part = nw.from_native(frame).filter(nw.col(self.split).cast(nw.String) == college).to_native()
             # the roster and the survey stay lazy (the engine computes the college's raked shares on
             # them); the small tables are read once per college, one query each
@@ -286,19 +314,6 @@ def _rows_of(frame: pd.DataFrame | None, split: str, college: str) -> pd.DataFra
     if frame is None or split not in frame.columns:
         return frame
     return frame[frame[split].astype(str) == college].drop(columns=split).reset_index(drop=True)
-
-
-def _merge(pooled: Bundle, own: dict[str, pd.DataFrame], order: dict[str, int], own_items: bool) -> Bundle:
-    """Pooled rows of a college plus its own (raked survey) rows, in registry order."""
-    from dataclasses import replace
-
-    def join(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-        both = pd.concat([x for x in (a, b) if x is not None and len(x)], ignore_index=True)
-        pos = both["indicator"].map(order).to_numpy()
-        return both.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
-
-    return replace(pooled, trend=join(pooled.trend, own["trend"]), groups=join(pooled.groups, own["groups"]),
-                   item_trend=own["item_trend"] if own_items else pooled.item_trend)
 
 
 def build_college_reports(
@@ -373,29 +388,144 @@ def build_college_reports(
         names = [c for c in names if c in set(map(str, colleges))]
     ids = [str(i) for i in _indicators()["id"]]
     order = {i: k for k, i in enumerate(ids)}
-    raked = raked_ids(ids, options)
     kind = layouts["feedback"].survey_kind if "feedback" in layouts else None
-    own_items = f"{kind}_satisfaction" in raked
     tick("compute", None)
-    part = compute_indicators(data, year, by, [i for i in ids if i not in set(raked)], options=options,
-                              survey_kind=None if own_items else kind, split=split)
+    # raked survey shares too: with the college as a group column every college is raked to its
+    # own roster (compute_surveys.partition_of), so one call serves every college
+    part = compute_indicators(data, year, by, ids, options=options, survey_kind=kind, split=split)
     tick("compare", None)
     coh = compute_cohorts(data, year, [i for i in _layouts.COHORT_INDICATORS if i in order], options=options,
                           split=split)
     full = Bundle(trend=part["trend"], groups=part["groups"], item_trend=part["item_trend"],
                   cohorts=coh["cohorts"], cohort_adjust=coh["adjust"], cohort_errors=coh["errors"],
                   cohort_skipped=coh["skipped"], split=split)
-    own_rows = bool(raked)
-    tables = _CollegeTables(data, split, need_graduates=own_rows or partners or platform)
+    tables = _CollegeTables(data, split, need_graduates=partners or platform)
+    gaps: dict[tuple[str, ...], pd.DataFrame] = {}
     for name in names:
         tick("college", name)
         cds = tables.dataset(name)
         bundle = full.slice(name)
-        if own_rows:  # raked survey shares: weights from the college's own roster
-            own = compute_indicators(cds, year, by, raked, options=options, survey_kind=kind if own_items else None)
-            bundle = _merge(bundle, own, order, own_items)
+        missing = tables.missing(name)
+        if missing:  # a table the others have: the 缺少数据 rows of the college's own report
+            if missing not in gaps:
+                gaps[missing] = _missing_rows(data, missing, ids, options)
+            bundle = _with_gaps(bundle, gaps[missing], "survey" in missing, order)
         yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=bundle,
                        figures=figures, partners=partners).build()
+
+
+def _missing_rows(data: Dataset, missing: tuple[str, ...], ids: Sequence[str], options: Any) -> pd.DataFrame:
+    """``compute()`` rows (status ``missing_input``) of the indicators a college lacking ``missing`` cannot compute.
+
+    The planner decides from the tables present and their columns alone, so it runs on
+    zero-row copies of the panel's other tables: the rows are those of the college's own
+    report, whose export lacks these tables.
+    """
+    import narwhals.stable.v1 as nw
+
+    from ..compute import compute
+    from ..engines import collect
+
+    empty = {}
+    for name in data.tables:
+        if name in missing:
+            continue
+        frame = data[name]
+        empty[name] = frame.iloc[0:0] if isinstance(frame, pd.DataFrame) else collect(nw.from_native(frame).head(0))
+    kw: dict[str, Any] = {"options": options} if options is not None else {}
+    res = compute(Dataset(**empty), list(ids), by=("grad_year",), **kw)
+    return res[res["status"] == "missing_input"].reset_index(drop=True)
+
+
+def _with_gaps(bundle: Bundle, rows: pd.DataFrame, no_survey: bool, order: dict[str, int]) -> Bundle:
+    """A college's slice with the indicators it cannot compute replaced by their 缺少数据 rows."""
+    from dataclasses import replace
+
+    ids = set(rows["indicator"].astype(str))
+
+    def drop(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame is None or not len(frame):
+            return frame
+        return frame[~frame["indicator"].astype(str).isin(ids).to_numpy(bool)].reset_index(drop=True)
+
+    trend = pd.concat([x for x in (drop(bundle.trend), rows) if len(x)], ignore_index=True)
+    pos = trend["indicator"].astype(str).map(order).to_numpy()
+    trend = trend.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
+    # the breakdown holds the report year only: an own report drops these rows (no year)
+    return replace(bundle, trend=trend, groups=drop(bundle.groups),
+                   item_trend=pd.DataFrame() if no_survey else bundle.item_trend)
+
+
+def _write_workbook(rep: Report | dict[str, Any], path: Path) -> Path:
+    if isinstance(rep, dict):  # sent to a worker process: rebuilt with read-only mappings, as built
+        from types import MappingProxyType
+
+        rep = Report(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in rep.items()})
+    return rep.to_excel(path)
+
+
+def _picklable(rep: Report) -> dict[str, Any]:
+    """A report's fields with its read-only mappings as dicts (a mappingproxy does not pickle)."""
+    from dataclasses import fields
+    from types import MappingProxyType
+
+    return {f.name: dict(v) if isinstance(v := getattr(rep, f.name), MappingProxyType) else v
+            for f in fields(rep)}
+
+
+def write_workbooks(reports: Iterable[Report], folder: str | Path, *, workers: int = 2,
+                    done: Callable[[Path], None] | None = None) -> list[Path]:
+    """Write each report's workbook to ``folder/<college>.xlsx``, ``workers`` processes at a time.
+
+    Formatting a 20-sheet workbook (~1 s with xlsxwriter) is pure Python, so the reports are
+    written by a pool of worker processes while this one builds the next reports; at most
+    ``2 × workers`` reports wait at a time (memory stays a few colleges). ``workers <= 1``
+    writes them here, one by one.
+
+    Parameters
+    ----------
+    reports : iterable of Report
+        E.g. :func:`build_college_reports` (a generator: consumed as the pool frees up).
+    folder : str or Path
+    workers : int, default 2
+    done : callable, optional
+        Called with each written path, in the order of ``reports``.
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> write_workbooks([], "out", workers=1)
+    []
+    """
+    out = Path(folder)
+    tick = done or (lambda path: None)
+    written: list[Path] = []
+    if workers <= 1:
+        for rep in reports:
+            out.mkdir(parents=True, exist_ok=True)
+            written.append(_write_workbook(rep, out / f"{safe_filename(rep.college)}.xlsx"))
+            tick(written[-1])
+        return written
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: the parent holds engine connections and threads, which a fork would copy mid-state
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[Any] = deque()
+        for rep in reports:
+            out.mkdir(parents=True, exist_ok=True)
+            pending.append(pool.submit(_write_workbook, _picklable(rep), out / f"{safe_filename(rep.college)}.xlsx"))
+            while len(pending) >= 2 * workers:
+                written.append(pending.popleft().result())
+                tick(written[-1])
+        while pending:
+            written.append(pending.popleft().result())
+            tick(written[-1])
+    return written
 
 
 def combined_tables(reports: Sequence[Report], split: str = "college") -> dict[str, pd.DataFrame]:
