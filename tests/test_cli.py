@@ -618,6 +618,20 @@ def test_convert_then_report_per_college(tmp_path, capsys):
     assert len(row) == 1 and n in set(row.iloc[0].to_numpy().tolist())
 
 
+def test_report_per_college_rerun_keeps_a_backup_unless_force(tmp_path, capsys):
+    """Workbooks written by the worker processes follow the CLI's rule: an existing report is kept
+    as a backup (备份), or overwritten with --force; no temporary file is left behind."""
+    src = _panel_exports(tmp_path)
+    args = ["report", str(src), "--per", "college", "--year", "2024", "--out", str(tmp_path / "rep"), "-q"]
+    assert main(args) == EXIT_OK
+    assert main(args) == EXIT_OK
+    names = sorted(p.name for p in (tmp_path / "rep").iterdir())
+    assert [n for n in names if "备份" not in n] == ["学院0.xlsx", "学院1.xlsx"]
+    assert len([n for n in names if "备份" in n]) == 2 and not [n for n in names if n.startswith(".")]
+    assert main([*args, "--force"]) == EXIT_OK
+    assert len(list((tmp_path / "rep").iterdir())) == 4
+
+
 def test_report_per_college_combined_workbook(tmp_path, capsys):
     src = _panel_exports(tmp_path)
     assert main(["report", str(src), "--per", "college", "--combined", "--lang", "en", "--out",

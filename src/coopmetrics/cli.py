@@ -553,7 +553,14 @@ def _cmd_report_panel(args: argparse.Namespace) -> int:
     """``report PANEL --per college``: one workbook per college (or one combined), computed once."""
     import warnings
 
-    from .report.panel import build_college_reports, colleges_of, combined_tables, load_panel, safe_filename
+    from .report.panel import (
+        build_college_reports,
+        colleges_of,
+        combined_tables,
+        load_panel,
+        safe_filename,
+        write_workbooks,
+    )
     from .report.writing import check_targets, write_all
 
     out = Path(args.out)
@@ -577,6 +584,10 @@ def _cmd_report_panel(args: argparse.Namespace) -> int:
                 progress=step)
             if args.combined:
                 written += _write_combined(list(reports), out, args, check_targets, combined_tables)
+            elif not args.html:  # workbooks only: written by two worker processes while the next are built
+                names = colleges_of(data, args.per)
+                check_targets([out / f"{safe_filename(c)}.xlsx" for c in names])
+                written += write_workbooks(reports, out, workers=2, force=args.force)
             else:
                 for rep in reports:  # written as built: memory holds one college's report
                     stem = safe_filename(rep.college)

@@ -456,12 +456,16 @@ def _with_gaps(bundle: Bundle, rows: pd.DataFrame, no_survey: bool, order: dict[
                    item_trend=pd.DataFrame() if no_survey else bundle.item_trend)
 
 
-def _write_workbook(rep: Report | dict[str, Any], path: Path) -> Path:
+def _write_workbook(rep: Report | dict[str, Any], path: Path, force: bool = False) -> Path:
+    from .writing import write_all
+
     if isinstance(rep, dict):  # sent to a worker process: rebuilt with read-only mappings, as built
         from types import MappingProxyType
 
         rep = Report(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in rep.items()})
-    return rep.to_excel(path)
+    # through a temporary file, an existing workbook kept as a backup unless force (as the CLI's writes)
+    write_all({path: rep.to_excel}, force=force)
+    return path
 
 
 def _picklable(rep: Report) -> dict[str, Any]:
@@ -474,7 +478,7 @@ def _picklable(rep: Report) -> dict[str, Any]:
 
 
 def write_workbooks(reports: Iterable[Report], folder: str | Path, *, workers: int = 2,
-                    done: Callable[[Path], None] | None = None) -> list[Path]:
+                    done: Callable[[Path], None] | None = None, force: bool = False) -> list[Path]:
     """Write each report's workbook to ``folder/<college>.xlsx``, ``workers`` processes at a time.
 
     Formatting a 20-sheet workbook (~1 s with xlsxwriter) is pure Python, so the reports are
@@ -490,6 +494,9 @@ def write_workbooks(reports: Iterable[Report], folder: str | Path, *, workers: i
     workers : int, default 2
     done : callable, optional
         Called with each written path, in the order of ``reports``.
+    force : bool, default False
+        Overwrite an existing workbook; by default it is kept as ``<name>.备份-<time>.xlsx``
+        (each workbook is written through a temporary file, as ``coopmetrics report`` does).
 
     Returns
     -------
@@ -506,7 +513,7 @@ def write_workbooks(reports: Iterable[Report], folder: str | Path, *, workers: i
     if workers <= 1:
         for rep in reports:
             out.mkdir(parents=True, exist_ok=True)
-            written.append(_write_workbook(rep, out / f"{safe_filename(rep.college)}.xlsx"))
+            written.append(_write_workbook(rep, out / f"{safe_filename(rep.college)}.xlsx", force))
             tick(written[-1])
         return written
     import multiprocessing
@@ -518,7 +525,8 @@ def write_workbooks(reports: Iterable[Report], folder: str | Path, *, workers: i
         pending: deque[Any] = deque()
         for rep in reports:
             out.mkdir(parents=True, exist_ok=True)
-            pending.append(pool.submit(_write_workbook, _picklable(rep), out / f"{safe_filename(rep.college)}.xlsx"))
+            pending.append(pool.submit(_write_workbook, _picklable(rep), out / f"{safe_filename(rep.college)}.xlsx",
+                                        force))
             while len(pending) >= 2 * workers:
                 written.append(pending.popleft().result())
                 tick(written[-1])
