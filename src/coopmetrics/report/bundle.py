@@ -27,7 +27,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import CoopmetricsError
 
-__all__ = ["Bundle", "compute_indicators", "compute_cohorts", "raked_ids", "year_slice", "COHORT_COVARIATES"]
+__all__ = ["Bundle", "compute_indicators", "compute_cohorts", "year_slice", "COHORT_COVARIATES"]
 
 #: Colleges per adjusted ``compare()`` call on a panel (its unit rows are held in memory).
 ADJUSTED_CHUNK = 25
@@ -121,22 +121,6 @@ def year_slice(data: Dataset, year: int) -> Dataset:
                 frame = nf.filter(nw.col(col) == year).to_native()
         tables[name] = frame
     return data.replace(**tables)
-
-
-def raked_ids(ids: Sequence[str], options: Any) -> list[str]:
-    """Survey indicators whose answers are raked to the graduate roster (pooled over any split).
-
-    Raking calibrates a year's respondents to that year's whole roster, so computed with
-    ``college`` as a group column the weights would be the province's, not the college's:
-    these indicators are computed per college (:mod:`coopmetrics.report.panel`).
-    """
-    from ..registry import REGISTRY, Options
-
-    opts = Options() if options is None else options
-    if opts.survey_weights != "raking":
-        return []
-    raked = {i.id for i in REGISTRY if i.survey_kind not in (None, "employer")}
-    return [i for i in ids if i in raked]
 
 
 def compute_indicators(data: Dataset, year: int, by: str, ids: Sequence[str], *, options: Any = None,
