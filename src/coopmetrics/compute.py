@@ -441,6 +441,7 @@ class _Context:
 
     # running ----------------------------------------------------------------------------------
     def run(self, progress: bool) -> None:
+        self._batch_distinct()
         jobs: list[tuple[str, Any]] = [("table", t) for t in self.passes] + [("extra", x) for x in self.extra]
         if self.surveys:
             jobs.append(("survey", None))
@@ -471,6 +472,38 @@ class _Context:
         df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
                                          self.by)
+
+    def _batch_distinct(self) -> None:
+        """Distinct counts of one in-memory pandas table in one select (filled into ``extra_results``).
+
+        On pandas every narwhals step is eager, so a ``unique`` + ``group_by`` per distinct count
+        costs a pass each; here the table's key columns, each count's filter mask and counted
+        column are selected once and each count is a pandas ``nunique`` per group of its masked
+        rows. Same rows as :meth:`_run_distinct` (a group with rows but no match counts 0; its
+        groups are the table's distinct keys); lazy engines keep the per-count query.
+        """
+        by_table: dict[str, list[Indicator]] = {}
+        for _, ind, name in self.extra:
+            if name == "distinct" and self.keys.get(ind.table):
+                by_table.setdefault(ind.table, []).append(ind)
+        for t, inds in by_table.items():
+            if len(inds) < 2 or self.src.lf(t).implementation is not nw.Implementation.PANDAS:
+                continue
+            lf, kexprs, knames = _prepare(self.src, t, self.keys[t])
+            names = self.src.names(t)
+            cols = [e for i, ind in enumerate(inds) for e in (
+                _mask((*ind.numerator.where, Filter(ind.numerator.column, "notnull")), self.o, names).alias(f"__m{i}"),
+                nw.col(ind.numerator.column).alias(f"__u{i}"))]
+            df = lf.select(*kexprs, *cols).collect().to_pandas()
+            groups = df[knames].drop_duplicates().reset_index(drop=True)
+            rename = {f"__k{i}": b for i, (b, _, _) in enumerate(self.keys[t])}
+            for i, ind in enumerate(inds):
+                hit = df.loc[df[f"__m{i}"].fillna(False).astype(bool), [*knames, f"__u{i}"]]
+                c = hit.groupby(knames, dropna=False, observed=True, sort=False)[f"__u{i}"].nunique().rename("c")
+                res = groups.merge(c.reset_index(), on=knames, how="left")
+                res["c"] = pd.to_numeric(res["c"]).fillna(0).astype(float)
+                self.extra_results[ind.id] = _sort_keys(res.rename(columns=rename), self.by)
+        self.extra = [x for x in self.extra if x[0] not in self.extra_results]
 
     def _run_extra(self, ind_id: str, ind: Indicator, name: str) -> None:
         if name == "median":
