@@ -495,14 +495,18 @@ class _Context:
                 _mask((*ind.numerator.where, Filter(ind.numerator.column, "notnull")), self.o, names).alias(f"__m{i}"),
                 nw.col(ind.numerator.column).alias(f"__u{i}"))]
             df = lf.select(*kexprs, *cols).collect().to_pandas()
-            groups = df[knames].drop_duplicates().reset_index(drop=True)
-            rename = {f"__k{i}": b for i, (b, _, _) in enumerate(self.keys[t])}
+            # group ids in order of first appearance (the order of the table's distinct keys)
+            gid = df.groupby(knames, dropna=False, observed=True, sort=False).ngroup().to_numpy(np.int64)
+            _, first = np.unique(gid, return_index=True)
+            groups = df[knames].iloc[first].reset_index(drop=True)
+            groups = groups.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(self.keys[t])})
             for i, ind in enumerate(inds):
-                hit = df.loc[df[f"__m{i}"].fillna(False).astype(bool), [*knames, f"__u{i}"]]
-                c = hit.groupby(knames, dropna=False, observed=True, sort=False)[f"__u{i}"].nunique().rename("c")
-                res = groups.merge(c.reset_index(), on=knames, how="left")
-                res["c"] = pd.to_numeric(res["c"]).fillna(0).astype(float)
-                self.extra_results[ind.id] = _sort_keys(res.rename(columns=rename), self.by)
+                hit = df[f"__m{i}"].fillna(False).to_numpy(bool)
+                codes, uniq = pd.factorize(df[f"__u{i}"])
+                # distinct (group, value) pairs, then pairs per group: the distinct count of each group
+                pairs = np.unique(gid[hit] * (len(uniq) + 1) + codes[hit])
+                c = np.bincount(pairs // (len(uniq) + 1), minlength=len(first)).astype(float)
+                self.extra_results[ind.id] = _sort_keys(groups.assign(c=c), self.by)
         self.extra = [x for x in self.extra if x[0] not in self.extra_results]
 
     def _run_extra(self, ind_id: str, ind: Indicator, name: str) -> None:
