@@ -487,7 +487,7 @@ class _Context:
             if name == "distinct" and self.keys.get(ind.table):
                 by_table.setdefault(ind.table, []).append(ind)
         for t, inds in by_table.items():
-            if len(inds) < 2 or self.src.lf(t).implementation is not nw.Implementation.PANDAS:
+            if self.src.lf(t).implementation is not nw.Implementation.PANDAS:
                 continue
             lf, kexprs, knames = _prepare(self.src, t, self.keys[t])
             names = self.src.names(t)
