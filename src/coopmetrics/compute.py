@@ -388,6 +388,8 @@ class _Context:
         self.messages: dict[str, str] = {}
         self.overall_problems: dict[str, tuple[str, str]] = {}
         self.key_frames: dict[str, pd.DataFrame] = {}  # table -> its distinct group keys (distinct counts)
+        # id(stats frame) -> (frame, its key columns): the indicators of one pass share one key frame
+        self.out_keys: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     # planning ---------------------------------------------------------------------------------
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
@@ -682,7 +684,9 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     else:
         empty = (np.nan_to_num(num["n"], nan=0.0) <= 0) | ~np.isfinite(num["estimate"])
     status = np.where(empty, _STATUS.index("not_applicable"), _STATUS.index("reported")).astype(np.int8)
-    return {"keys": base[by].reset_index(drop=True), "num": num, "n": k, "status": status,
+    if id(base) not in self.out_keys:  # the frame is kept with its keys, so its id is not reused
+        self.out_keys[id(base)] = (base, base[by].reset_index(drop=True))
+    return {"keys": self.out_keys[id(base)][1], "num": num, "n": k, "status": status,
             "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en,
                       "ci_method": res["ci_method"], "unit": ind.unit, "edition": edition,
                       "note": self.messages.get(ind.id, "")}}
