@@ -72,3 +72,20 @@ def test_batched_pandas_equals_per_count_query_on_polars(sample, by):
         return out.sort_values(["indicator", *by]).reset_index(drop=True)
 
     pd.testing.assert_frame_equal(norm(pandas_res), norm(polars_res), check_dtype=False)
+
+
+def test_empty_table_gives_no_rows():
+    e = _enterprises().iloc[:0]
+    res = compute(cm.Dataset(enterprises=e), DISTINCT, by="year")
+    assert len(res) == 0
+
+
+def test_categorical_key_keeps_only_groups_with_rows():
+    # category "c" has no rows: no row for it (as for a plain column); "b" has rows, none active: 0
+    e = pd.DataFrame({"enterprise": ["甲", "乙", "甲"],
+                      "year": pd.Categorical(["a", "b", "a"], categories=["a", "b", "c"]),
+                      "interns_received": [1, 0, 2], "funds": [0.0, 0.0, 0.0]})
+    res = compute(cm.Dataset(enterprises=e), DISTINCT, by="year")
+    got = {(r.indicator, str(r.year)): r.numerator for r in res.itertuples()}
+    assert got == {("partner_count", "a"): 1, ("partner_count", "b"): 1,  # 甲 twice in "a" counts once
+                   ("active_partner_count", "a"): 1, ("active_partner_count", "b"): 0}
