@@ -25,7 +25,9 @@ Extra passes, each also one engine ``group_by``:
   median is approximate), so the filtered key and value columns are ranked in
   pandas; on Dask the engine's exact median is reported without an interval
   (``ci_method`` says ``none``);
-* distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
+* distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``; on an
+  in-memory pandas table all counts of the table share one ``select`` and are counted from
+  integer group ids (:meth:`_Context._batch_distinct`);
 * surveys: answers are summed per respondent in the engine (respondent = cluster
   of item answers; each respondent counts once, with their share of top-box
   answers), the respondent-level frame (one row per respondent) comes back to
