@@ -25,7 +25,9 @@ Extra passes, each also one engine ``group_by``:
   median is approximate), so the filtered key and value columns are ranked in
   pandas; on Dask the engine's exact median is reported without an interval
   (``ci_method`` says ``none``);
-* distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``;
+* distinct counts (partner enterprises): ``unique`` then ``group_by().agg(len)``; on an
+  in-memory pandas table all counts of the table share one ``select`` and are counted from
+  integer group ids (:meth:`_Context._batch_distinct`);
 * surveys: answers are summed per respondent in the engine (respondent = cluster
   of item answers; each respondent counts once, with their share of top-box
   answers), the respondent-level frame (one row per respondent) comes back to
@@ -388,6 +390,8 @@ class _Context:
         self.messages: dict[str, str] = {}
         self.overall_problems: dict[str, tuple[str, str]] = {}
         self.key_frames: dict[str, pd.DataFrame] = {}  # table -> its distinct group keys (distinct counts)
+        # id(stats frame) -> (frame, its key columns): the indicators of one pass share one key frame
+        self.out_keys: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     # planning ---------------------------------------------------------------------------------
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
@@ -441,6 +445,7 @@ class _Context:
 
     # running ----------------------------------------------------------------------------------
     def run(self, progress: bool) -> None:
+        self._batch_distinct()
         jobs: list[tuple[str, Any]] = [("table", t) for t in self.passes] + [("extra", x) for x in self.extra]
         if self.surveys:
             jobs.append(("survey", None))
@@ -471,6 +476,42 @@ class _Context:
         df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
                                          self.by)
+
+    def _batch_distinct(self) -> None:
+        """Distinct counts of one in-memory pandas table in one select (filled into ``extra_results``).
+
+        On pandas every narwhals step is eager, so a ``unique`` + ``group_by`` per distinct count
+        costs a pass each; here the table's key columns, each count's filter mask and counted
+        column are selected once and each count is a pandas ``nunique`` per group of its masked
+        rows. Same rows as :meth:`_run_distinct` (a group with rows but no match counts 0; its
+        groups are the table's distinct keys); lazy engines keep the per-count query.
+        """
+        by_table: dict[str, list[Indicator]] = {}
+        for _, ind, name in self.extra:
+            if name == "distinct" and self.keys.get(ind.table):
+                by_table.setdefault(ind.table, []).append(ind)
+        for t, inds in by_table.items():
+            if self.src.lf(t).implementation is not nw.Implementation.PANDAS:
+                continue
+            lf, kexprs, knames = _prepare(self.src, t, self.keys[t])
+            names = self.src.names(t)
+            cols = [e for i, ind in enumerate(inds) for e in (
+                _mask((*ind.numerator.where, Filter(ind.numerator.column, "notnull")), self.o, names).alias(f"__m{i}"),
+                nw.col(ind.numerator.column).alias(f"__u{i}"))]
+            df = lf.select(*kexprs, *cols).collect().to_pandas()
+            # group ids in order of first appearance (the order of the table's distinct keys)
+            gid = df.groupby(knames, dropna=False, observed=True, sort=False).ngroup().to_numpy(np.int64)
+            _, first = np.unique(gid, return_index=True)
+            groups = df[knames].iloc[first].reset_index(drop=True)
+            groups = groups.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(self.keys[t])})
+            for i, ind in enumerate(inds):
+                hit = df[f"__m{i}"].fillna(False).to_numpy(bool)
+                codes, uniq = pd.factorize(df[f"__u{i}"])
+                # distinct (group, value) pairs, then pairs per group: the distinct count of each group
+                pairs = np.unique(gid[hit] * (len(uniq) + 1) + codes[hit])
+                c = np.bincount(pairs // (len(uniq) + 1), minlength=len(first)).astype(float)
+                self.extra_results[ind.id] = _sort_keys(groups.assign(c=c), self.by)
+        self.extra = [x for x in self.extra if x[0] not in self.extra_results]
 
     def _run_extra(self, ind_id: str, ind: Indicator, name: str) -> None:
         if name == "median":
@@ -645,7 +686,9 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     else:
         empty = (np.nan_to_num(num["n"], nan=0.0) <= 0) | ~np.isfinite(num["estimate"])
     status = np.where(empty, _STATUS.index("not_applicable"), _STATUS.index("reported")).astype(np.int8)
-    return {"keys": base[by].reset_index(drop=True), "num": num, "n": k, "status": status,
+    if id(base) not in self.out_keys:  # the frame is kept with its keys, so its id is not reused
+        self.out_keys[id(base)] = (base, base[by].reset_index(drop=True))
+    return {"keys": self.out_keys[id(base)][1], "num": num, "n": k, "status": status,
             "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en,
                       "ci_method": res["ci_method"], "unit": ind.unit, "edition": edition,
                       "note": self.messages.get(ind.id, "")}}

@@ -271,8 +271,13 @@ def _aggregate(lf: Any, key_exprs: list[Any], knames: list[str], stat_exprs: lis
     from .engines import collect
 
     df = collect(out)
-    for s in stat_names + ["__rows"]:
-        df[s] = pd.to_numeric(df[s]).astype(float)  # DuckDB returns Decimal sums
+    cols = [*stat_names, "__rows"]
+    typed = [s for s in cols if df[s].dtype != object]  # numeric sums: one cast of all columns
+    if typed:
+        df[typed] = df[typed].astype(float)
+    for s in cols:
+        if s not in typed:
+            df[s] = pd.to_numeric(df[s]).astype(float)  # DuckDB returns Decimal sums
     return df
 
 
