@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.special import expit
 
 from .adjust_batch_rows import balance, effects, first_names, join_flags, num_text, overlap_flags
+from .adjust_batch_tail import DENSE_MAX, newton_dense
 from .adjust_segments import (
     Chunk,
     Layout,
@@ -196,8 +197,11 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
         rank = np.full(nc, -1)
         rank[cells] = np.arange(len(cells))
         sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
-        b, r, o, n_it = _newton_rows(sub, yv[rows], w[rows], act[cells], cond_max[cells], beta[cells], raw[rows],
-                                     max_iter - it, tol)
+        nmax = int(np.bincount(sub.cid, minlength=1).max(initial=0))
+        # the last few cells (the long tail of slow and diverging fits): dense designs, fewer calls
+        run = newton_dense if len(cells) * nmax * act[cells].sum(axis=1).max() <= DENSE_MAX else _newton_rows
+        b, r, o, n_it = run(sub, yv[rows], w[rows], act[cells], cond_max[cells], beta[cells], raw[rows],
+                            max_iter - it, tol)
         beta[cells], raw[rows] = b, r
         state[cells] = o
         running[cells[o >= 0]] = False
@@ -346,7 +350,7 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
     going = live.copy()
     for rnd in range(rounds):  # a loop over refits after separation (as logit_limit_g), not cells
         fit = rows & ~pinned
-        a, good, rebased = _fit_design(ch, chs, yv, fit, pinned, act, has_block)
+        a, good, rebased = _fit_design(ch, chs, yv, fit, pinned, act, has_block, going)
         going &= good
         if not going.any():
             break
@@ -454,10 +458,11 @@ def _outcome_ref(ch: Chunk, chs: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndar
 
 
 def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
-                has_block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                has_block: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The design of one round of :func:`_limit` (``reduce_design`` on the ``fit`` rows): the active
-    slots, the cells where it is certain (two outcomes left, clearly of full rank) and the cells
-    whose text covariate lost its reference level (another level dropped instead)."""
+    slots, the cells where it is certain (two outcomes left, clearly of full rank; checked on the
+    ``live`` cells only, False elsewhere) and the cells whose text covariate lost its reference
+    level (another level dropped instead)."""
     nc = ch.nc
     ff = fit.astype(float)
     nf = seg_sum(ch, ff)
@@ -489,8 +494,24 @@ def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: 
         first = a[:, o:o + nl].argmax(axis=1)
         a[np.flatnonzero(two), o + first[two]] = False
         rebased |= two
-    ok &= _full_rank(chs, fit, None, a)
+    keep = ok & live
+    if keep.all():
+        ok &= _full_rank(chs, fit, None, a)
+    else:  # refits after separation concern a few cells: their rows only (not a gram of the chunk)
+        sub, r, cells = _sub(chs, keep)
+        ok &= False
+        if len(cells):
+            ok[cells] = _full_rank(sub, fit[r], None, a[cells])
     return a, ok, rebased
+
+
+def _sub(ch: Chunk, keep: np.ndarray) -> tuple[Chunk, np.ndarray, np.ndarray]:
+    """The chunk of the ``keep`` cells (numbered in order), its rows in ``ch`` and the cells."""
+    cells = np.flatnonzero(keep)
+    rows = np.flatnonzero(keep[ch.cid])
+    rank = np.full(ch.nc, -1)
+    rank[cells] = np.arange(len(cells))
+    return Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay), rows, cells
 
 
 # ----------------------------------------------------------------------------------------
