@@ -32,7 +32,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -468,8 +468,7 @@ def _outcome_ref(ch: Chunk, chs: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndar
         rank = np.full(nc, -1)
         rank[rest] = np.arange(len(rest))
         sub = Chunk.build(rank[ch.cid[r]], len(rest), ch.dense[r], [c[r] for c in ch.codes], ch.lay)
-        subs = Chunk(sub.cid, sub.nc, chs.dense[r], sub.codes, sub.lay, sub.keys, sub.flat, sub.starts, sub.combo,
-                     sub.nonempty)
+        subs = replace(sub, dense=chs.dense[r])
         oc = _limit(sub, subs, y[r], w[r], t[r] == 0, act[rest], has_block[rest], np.ones(len(rest), dtype=bool))
         out.p[r], out.fit[r] = oc.p, oc.fit
         out.act[rest], out.ok[rest] = oc.act, oc.ok
