@@ -173,7 +173,7 @@ def _full_rank(chs: Chunk, fit: np.ndarray, t: np.ndarray | None, act: np.ndarra
 
 
 def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray, live: np.ndarray,
-            cond_max: np.ndarray, max_iter: int = 100, tol: float = 1e-9
+            cond_max: np.ndarray, max_iter: int = 100, tol: float = 1e-9, warm: bool = True
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`coopmetrics.fits.logit_fit` of every cell on its ``fit`` rows and ``act`` slots.
 
@@ -188,6 +188,9 @@ def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.n
     # warm start at the intercept-only fit: the same optimum in fewer steps where the fit converges
     # (Newton's last step lands within rounding of it from either start); a fit that diverges or
     # fails is redone from 0, the per-cell route's start, since its pinned rows depend on the path
+    if not warm:
+        beta, state = _newton_from(ch, yv, w, fit, act, live, cond_max, np.zeros(ch.nc), max_iter, tol)
+        return beta, state, dot(ch, beta)
     ff = w * fit
     with np.errstate(all="ignore"):
         m = seg_sum(ch, ff * yv) / seg_sum(ch, ff)
@@ -374,7 +377,9 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
         if not going.any():
             break
         # another reference level changes the Hessian's conditioning (not the fit): a wider margin there
-        beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
+        # refits follow a divergence and mostly diverge again: they start at 0 (no warm start to redo)
+        beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE),
+                                   warm=rnd == 0)
         conv = going & (state == 1)
         rc = conv[ch.cid]
         ok |= conv
