@@ -372,7 +372,7 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
     going = live.copy()
     for rnd in range(rounds):  # a loop over refits after separation (as logit_limit_g), not cells
         fit = rows & ~pinned
-        a, good, rebased = _fit_design(ch, chs, yv, fit, pinned, act, has_block, going)
+        a, good, rebased = _fit_design_of(ch, chs, yv, fit, pinned, act, has_block, going)
         going &= good
         if not going.any():
             break
@@ -525,6 +525,21 @@ def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: 
         ok &= False
         if len(cells):
             ok[cells] = _full_rank(sub, fit[r], None, a[cells])
+    return a, ok, rebased
+
+
+def _fit_design_of(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
+                   has_block: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_fit_design` of the ``live`` cells; on their rows only when they are a few (the
+    refits after separation), not on every row of the chunk. Other cells keep ``act``, not ok."""
+    if live.sum() * 2 > ch.nc:
+        return _fit_design(ch, chs, yv, fit, pinned, act, has_block, live)
+    sub, r, cells = _sub(ch, live)
+    a, ok, rebased = act.copy(), np.zeros(ch.nc, dtype=bool), np.zeros(ch.nc, dtype=bool)
+    if len(cells):
+        a[cells], ok[cells], rebased[cells] = _fit_design(sub, replace(sub, dense=chs.dense[r]), yv[r], fit[r],
+                                                          pinned[r], act[cells], has_block[cells],
+                                                          np.ones(len(cells), dtype=bool))
     return a, ok, rebased
 
 
