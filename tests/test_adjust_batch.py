@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from coopmetrics import adjust, adjust_batch
+from coopmetrics import adjust, adjust_batch, adjust_newton
 from coopmetrics import adjust_segments as segments
 from coopmetrics.adjust import expand_cells, fit_cells
 from coopmetrics.adjust_segments import Chunk, compact, dot, gather_mat, gram, vec
@@ -122,7 +122,7 @@ def test_dense_tail_of_the_newton_iterations_equals_the_per_cell_route(seed, n_g
                                                                         adj, dense):
     # DENSE_MAX 0: every iteration from segment sums; 10**12: every one on dense designs; 2,000: mixed
     v = _panel(seed, n_groups, weighted)
-    with mock.patch.object(adjust_batch, "DENSE_MAX", dense):
+    with mock.patch.object(adjust_newton, "DENSE_MAX", dense):
         new, old, _count = _both(v, "proportion", adj, method, estimand)
     _assert_same(new, old)
 
