@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from coopmetrics import adjust, adjust_batch
+from coopmetrics import adjust, adjust_batch, adjust_newton
 from coopmetrics import adjust_segments as segments
 from coopmetrics.adjust import expand_cells, fit_cells
 from coopmetrics.adjust_segments import Chunk, compact, dot, gather_mat, gram, vec
@@ -109,6 +109,20 @@ def _assert_same(new: tuple[pd.DataFrame, pd.DataFrame], old: tuple[pd.DataFrame
 def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk):
     v = _panel(seed, n_groups, weighted)
     with mock.patch.object(adjust, "_FAST_ROWS", chunk):
+        new, old, _count = _both(v, "proportion", adj, method, estimand)
+    _assert_same(new, old)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 100_000), n_groups=st.integers(1, 8), weighted=st.booleans(),
+       method=st.sampled_from(["aipw", "ipw"]), estimand=st.sampled_from(["att", "ate"]),
+       adj=st.sampled_from([["entry_score", "major", "gender"], ["major", "flag01", "gender"], ["entry_score"]]),
+       dense=st.sampled_from([0, 2_000, 10**12]))
+def test_dense_tail_of_the_newton_iterations_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand,
+                                                                        adj, dense):
+    # DENSE_MAX 0: every iteration from segment sums; 10**12: every one on dense designs; 2,000: mixed
+    v = _panel(seed, n_groups, weighted)
+    with mock.patch.object(adjust_newton, "DENSE_MAX", dense):
         new, old, _count = _both(v, "proportion", adj, method, estimand)
     _assert_same(new, old)
 

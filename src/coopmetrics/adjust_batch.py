@@ -32,7 +32,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.special import expit
 
 from .adjust_batch_rows import balance, effects, first_names, join_flags, num_text, overlap_flags
+from .adjust_newton import newton as _newton
 from .adjust_segments import (
     Chunk,
     Layout,
@@ -54,7 +55,7 @@ from .adjust_segments import (
     seg_sum,
     vec,
 )
-from .fits import _COND_MAX, _ETA_MAX, _FAST_COND, _LL_TOL, _PIN, _R_CONST, _RANK_TOL, Covariates
+from .fits import _COND_MAX, _ETA_MAX, _FAST_COND, _PIN, _R_CONST, _RANK_TOL, Covariates
 
 __all__ = ["FastCells", "cells_fast", "layout"]
 
@@ -167,148 +168,6 @@ def _full_rank(chs: Chunk, fit: np.ndarray, t: np.ndarray | None, act: np.ndarra
 
 
 # ----------------------------------------------------------------------------------------
-# Batched Newton for all cells (logit_fit's rules, cell by cell masked)
-# ----------------------------------------------------------------------------------------
-
-
-def _newton(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray, live: np.ndarray,
-            cond_max: np.ndarray, max_iter: int = 100, tol: float = 1e-9
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`coopmetrics.fits.logit_fit` of every cell on its ``fit`` rows and ``act`` slots.
-
-    Only the ``live`` cells are fitted; a fit counts as converged only with a condition number
-    below ``cond_max`` (a margin under the per-cell limit). Returns ``(beta, state, eta)``:
-    coefficients in slots, the state of each cell (1 converged, 2 diverging, 0 failed, −1 not
-    fitted) and ``Xβ`` of every row. Newton steps are invariant to the columns'
-    parametrisation, so each cell takes the per-cell steps: the same step halving, divergence
-    stop (|η| > 25) and convergence rule. The iterations run on the fitted rows of the cells
-    still running (re-gathered when a third of the rows has finished).
-    """
-    nc, size = ch.nc, ch.lay.size
-    beta = np.zeros((nc, size))
-    raw = np.zeros(len(yv))
-    state = np.full(nc, -1)
-    running = live.copy()  # cells already left to the per-cell route are not fitted
-    it = 0
-    while running.any() and it < max_iter:  # a loop over re-gatherings of the running cells
-        cells = np.flatnonzero(running)
-        rows = np.flatnonzero(running[ch.cid] & fit)
-        rank = np.full(nc, -1)
-        rank[cells] = np.arange(len(cells))
-        sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
-        b, r, o, n_it = _newton_rows(sub, yv[rows], w[rows], act[cells], cond_max[cells], beta[cells], raw[rows],
-                                     max_iter - it, tol)
-        beta[cells], raw[rows] = b, r
-        state[cells] = o
-        running[cells[o >= 0]] = False
-        it += n_it
-    return beta, state, dot(ch, beta)
-
-
-def _newton_rows(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
-                 beta: np.ndarray, raw: np.ndarray, max_iter: int, tol: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Newton iterations of :func:`_newton` on the fitted rows of cells that all run at the start;
-    returns when a third of the rows belong to finished cells. ``state``: 1 converged, 0 stopped
-    otherwise, 2 diverging (|η| > 25), −1 still running. ``beta``, ``raw``: where the
-    iterations stand (updated in place)."""
-    nc, size = ch.nc, ch.lay.size
-    order, valid = compact(act)
-    sgn = 1.0 - 2.0 * yv if np.all((yv == 0) | (yv == 1)) else None
-    ll = _loglik(ch, yv, sgn, raw, w)
-    state = np.full(nc, -1)
-    rows_left = np.bincount(ch.cid, minlength=nc).astype(float)
-    n_it = 0
-    with np.errstate(all="ignore"):
-        while n_it < max_iter:  # Newton iterations, every running cell at once
-            n_it += 1
-            running = state < 0
-            p = expit(np.clip(raw, -_ETA_MAX, _ETA_MAX))
-            r = yv - p
-            r *= w
-            p *= 1 - p
-            p *= w
-            hc = gather_mat(gram(ch, p), order, valid)
-            gc = gather_vec(vec(ch, r), order, valid)
-            stepc = np.zeros_like(gc)
-            stepc[running] = _solve(hc[running], gc[running])
-            bad = running & ~np.isfinite(stepc).all(axis=1)
-            stepc[~running | bad] = 0.0
-            step = scatter_vec(stepc, order, valid, size)
-            xs = dot(ch, step)
-            ll_new, halved_out = _halve(ch, yv, sgn, w, raw, xs, ll, step, running & ~bad)
-            flat = ll_new - ll <= _LL_TOL * (1 + np.abs(ll))
-            beta += step
-            raw += xs
-            ll = np.where(running, ll_new, ll)
-            big = seg_max(ch, np.abs(raw))
-            small = (seg_max(ch, np.abs(xs)) < tol) | flat
-            div = big > _ETA_MAX - 5
-            done = running & ~bad & ~div & small & ~halved_out
-            state[running & (bad | halved_out)] = 0
-            state[running & div & ~bad & ~halved_out] = 2  # diverging: the caller pins |η| > 20
-            if done.any():
-                state[done] = ((big[done] < _ETA_MAX) & (_cond(hc[done]) < cond_max[done])).astype(int)
-            if rows_left[state >= 0].sum() > rows_left.sum() / 3:
-                break
-    return beta, raw, state, n_it
-
-
-def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Newton steps of a stack; a singular Hessian gives a NaN step (that cell leaves the fast path)."""
-    try:
-        return np.linalg.solve(h, g[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        out = np.full_like(g, np.nan)
-        for r in range(len(g)):  # only when some Hessian of the stack is exactly singular
-            try:
-                out[r] = np.linalg.solve(h[r], g[r])
-            except np.linalg.LinAlgError:
-                pass
-        return out
-
-
-def _cond(h: np.ndarray) -> np.ndarray:
-    """Condition number of each equilibrated Hessian (as :func:`coopmetrics.fits._identified`;
-    identity padding has eigenvalue 1, inside [λmin, λmax] of a unit-diagonal matrix)."""
-    d = np.sqrt(np.abs(np.diagonal(h, axis1=1, axis2=2)))
-    d = np.where(d > 0, d, 1.0)
-    ev = np.linalg.eigvalsh(h / d[:, :, None] / d[:, None, :])
-    return np.where(ev[:, 0] > 0, ev[:, -1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0), np.inf)
-
-
-def _loglik_terms(yv: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``w (y η − log(1 + e^η))`` with η capped; for 0/1 outcomes ``−w log(1 + e^{(1−2y)η})``."""
-    e = np.clip(eta, -_ETA_MAX, _ETA_MAX)
-    if sgn is None:
-        return w * (yv * e - np.logaddexp(0.0, e))
-    e *= sgn
-    return -w * np.logaddexp(0.0, e)
-
-
-def _loglik(ch: Chunk, yv: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return seg_sum(ch, _loglik_terms(yv, sgn, eta, w))
-
-
-def _halve(ch: Chunk, yv: np.ndarray, sgn: np.ndarray | None, w: np.ndarray, raw: np.ndarray, xs: np.ndarray,
-           ll: np.ndarray, step: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Step halving per cell, in place on ``step`` and ``xs``; returns the new log-likelihoods and
-    the cells that still failed after 29 halvings (left to the per-cell route)."""
-    ll_new = _loglik(ch, yv, sgn, raw + xs, w)
-    need = live & ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
-    for _half in range(29):  # rarely more than one or two
-        if not need.any():
-            break
-        step[need] /= 2
-        r = np.flatnonzero(need[ch.cid])  # the rows of the cells that halve
-        xs[r] /= 2
-        terms = _loglik_terms(yv[r], None if sgn is None else sgn[r], raw[r] + xs[r], w[r])
-        ll_new = np.where(need, np.bincount(ch.cid[r], weights=terms, minlength=ch.nc), ll_new)
-        need &= ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
-    return ll_new, need
-
-
-# ----------------------------------------------------------------------------------------
 # One logit at its limit (logit_limit_g's first round), for all cells
 # ----------------------------------------------------------------------------------------
 
@@ -346,12 +205,14 @@ def _limit(ch: Chunk, chs: Chunk, yv: np.ndarray, w: np.ndarray, rows: np.ndarra
     going = live.copy()
     for rnd in range(rounds):  # a loop over refits after separation (as logit_limit_g), not cells
         fit = rows & ~pinned
-        a, good, rebased = _fit_design(ch, chs, yv, fit, pinned, act, has_block)
+        a, good, rebased = _fit_design_of(ch, chs, yv, fit, pinned, act, has_block, going)
         going &= good
         if not going.any():
             break
         # another reference level changes the Hessian's conditioning (not the fit): a wider margin there
-        beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE))
+        # refits follow a divergence and mostly diverge again: they start at 0 (no warm start to redo)
+        beta, state, eta = _newton(ch, yv, w, fit, a, going, np.where(rebased, _COND_MAX / 1e4, _COND_SAFE),
+                                   warm=rnd == 0)
         conv = going & (state == 1)
         rc = conv[ch.cid]
         ok |= conv
@@ -445,8 +306,7 @@ def _outcome_ref(ch: Chunk, chs: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndar
         rank = np.full(nc, -1)
         rank[rest] = np.arange(len(rest))
         sub = Chunk.build(rank[ch.cid[r]], len(rest), ch.dense[r], [c[r] for c in ch.codes], ch.lay)
-        subs = Chunk(sub.cid, sub.nc, chs.dense[r], sub.codes, sub.lay, sub.keys, sub.flat, sub.starts, sub.combo,
-                     sub.nonempty)
+        subs = replace(sub, dense=chs.dense[r])
         oc = _limit(sub, subs, y[r], w[r], t[r] == 0, act[rest], has_block[rest], np.ones(len(rest), dtype=bool))
         out.p[r], out.fit[r] = oc.p, oc.fit
         out.act[rest], out.ok[rest] = oc.act, oc.ok
@@ -454,10 +314,11 @@ def _outcome_ref(ch: Chunk, chs: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndar
 
 
 def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
-                has_block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                has_block: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The design of one round of :func:`_limit` (``reduce_design`` on the ``fit`` rows): the active
-    slots, the cells where it is certain (two outcomes left, clearly of full rank) and the cells
-    whose text covariate lost its reference level (another level dropped instead)."""
+    slots, the cells where it is certain (two outcomes left, clearly of full rank; checked on the
+    ``live`` cells only, False elsewhere) and the cells whose text covariate lost its reference
+    level (another level dropped instead)."""
     nc = ch.nc
     ff = fit.astype(float)
     nf = seg_sum(ch, ff)
@@ -489,8 +350,39 @@ def _fit_design(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: 
         first = a[:, o:o + nl].argmax(axis=1)
         a[np.flatnonzero(two), o + first[two]] = False
         rebased |= two
-    ok &= _full_rank(chs, fit, None, a)
+    keep = ok & live
+    if keep.all():
+        ok &= _full_rank(chs, fit, None, a)
+    else:  # refits after separation concern a few cells: their rows only (not a gram of the chunk)
+        sub, r, cells = _sub(chs, keep)
+        ok &= False
+        if len(cells):
+            ok[cells] = _full_rank(sub, fit[r], None, a[cells])
     return a, ok, rebased
+
+
+def _fit_design_of(ch: Chunk, chs: Chunk, yv: np.ndarray, fit: np.ndarray, pinned: np.ndarray, act: np.ndarray,
+                   has_block: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_fit_design` of the ``live`` cells; on their rows only when they are a few (the
+    refits after separation), not on every row of the chunk. Other cells keep ``act``, not ok."""
+    if live.sum() * 2 > ch.nc:
+        return _fit_design(ch, chs, yv, fit, pinned, act, has_block, live)
+    sub, r, cells = _sub(ch, live)
+    a, ok, rebased = act.copy(), np.zeros(ch.nc, dtype=bool), np.zeros(ch.nc, dtype=bool)
+    if len(cells):
+        a[cells], ok[cells], rebased[cells] = _fit_design(sub, replace(sub, dense=chs.dense[r]), yv[r], fit[r],
+                                                          pinned[r], act[cells], has_block[cells],
+                                                          np.ones(len(cells), dtype=bool))
+    return a, ok, rebased
+
+
+def _sub(ch: Chunk, keep: np.ndarray) -> tuple[Chunk, np.ndarray, np.ndarray]:
+    """The chunk of the ``keep`` cells (numbered in order), its rows in ``ch`` and the cells."""
+    cells = np.flatnonzero(keep)
+    rows = np.flatnonzero(keep[ch.cid])
+    rank = np.full(ch.nc, -1)
+    rank[cells] = np.arange(len(cells))
+    return Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay), rows, cells
 
 
 # ----------------------------------------------------------------------------------------
@@ -768,7 +660,10 @@ def chunk_rows(cells: Any, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     (0 … hi−lo−1), sorted by cell; within a cell cohort rows first (as ``CellRows.rows``)."""
     p = np.arange(lo, hi)
     lc, lr = cells.cb[p + 1] - cells.cb[p], cells.rhi[p] - cells.rlo[p]
-    idx = np.concatenate([cells.cohort[_ranges(cells.cb[p], lc)], cells.ref[_ranges(cells.rlo[p], lr)]])
-    cid = np.concatenate([np.repeat(np.arange(hi - lo), lc), np.repeat(np.arange(hi - lo), lr)])
-    o = np.argsort(cid, kind="stable")
-    return idx[o], cid[o]
+    # each cell's block starts at the cumulated sizes: its cohort rows, then its reference rows
+    # (placed directly, no sort of the chunk's rows)
+    start = np.cumsum(lc + lr) - lc - lr
+    idx = np.empty(int(lc.sum() + lr.sum()), dtype=cells.cohort.dtype)
+    idx[_ranges(start, lc)] = cells.cohort[_ranges(cells.cb[p], lc)]
+    idx[_ranges(start + lc, lr)] = cells.ref[_ranges(cells.rlo[p], lr)]
+    return idx, np.repeat(np.arange(hi - lo), lc + lr)

@@ -23,7 +23,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -60,6 +60,7 @@ class Chunk:
     starts: np.ndarray       # first row of each cell
     combo: np.ndarray | None = None  # cid * Π levels + (level of every text covariate), when small
     nonempty: bool = False   # every cell has a row (segment sums by add.reduceat)
+    pairs: list[np.ndarray] | None = None  # (cid * L_a + code_a) * L_b + code_b per pair a < b (no combo)
 
     @classmethod
     def build(cls, cid: np.ndarray, nc: int, dense: np.ndarray, codes: list[np.ndarray], lay: Layout) -> Chunk:
@@ -71,23 +72,30 @@ class Chunk:
         combo = None
         nlev = [nl for _o, nl in lay.blocks]
         cells_combo = int(np.prod(nlev)) if nlev else 0
-        if 1 < len(nlev) and cells_combo <= _COMBO_MAX and nc * cells_combo <= _COMBO_BINS:
+        # the joint table pays off while it is not much larger than the rows (measured: beyond about
+        # 1.5 x the rows one bincount per pair of covariates is faster; small tables cost nothing)
+        pairs = None
+        bins = min(_COMBO_BINS, max(1.5 * len(cid), _COMBO_SMALL))
+        if 1 < len(nlev) and cells_combo <= _COMBO_MAX and nc * cells_combo <= bins:
             combo = cid.copy()
             for c, nl in zip(codes, nlev, strict=True):  # one key for the joint level of all text covariates
                 combo *= nl
                 combo += c
+        elif 1 < len(nlev):  # the pair keys, once per chunk (gram needs them in every Newton iteration)
+            pairs = [keys[a] * nlev[b] + codes[b] for a in range(len(nlev)) for b in range(a + 1, len(nlev))]
         nonempty = bool(nc and len(cid) and (np.diff(np.r_[starts, len(cid)]) > 0).all())
-        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo, nonempty)
+        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo, nonempty,
+                   pairs)
 
     def shifted(self, shift: np.ndarray) -> Chunk:
         """The same chunk with each cell's numeric columns shifted by ``shift`` (cells × numeric):
         centred sums without cancellation (scores near 400)."""
-        return Chunk(self.cid, self.nc, self.dense - shift[self.cid], self.codes, self.lay, self.keys, self.flat,
-                     self.starts, self.combo, self.nonempty)
+        return replace(self, dense=self.dense - shift[self.cid])
 
 
 _COMBO_MAX = 4096      # joint levels of the text covariates up to which one joint key replaces the pairs
 _COMBO_BINS = 4_000_000  # cells × joint levels of one chunk (memory of one joint bincount)
+_COMBO_SMALL = 4096  # joint tables this small are used whatever the number of rows
 
 
 def _joint(ch: Chunk, v: np.ndarray) -> np.ndarray:
@@ -141,7 +149,7 @@ def vec(ch: Chunk, v: np.ndarray) -> np.ndarray:
     out = np.zeros((nc, lay.size))
     for j, s in enumerate(lay.dense):  # a loop over covariates
         out[:, s] = seg_sum(ch, v * ch.dense[:, j])
-    if ch.combo is not None:
+    if ch.combo is not None:  # a joint table no larger than ~1.5x the rows: one pass over the rows
         singles = _margins(_joint(ch, v))[0]
         out[:, 0] = singles[0].sum(axis=1)
         for m, (o, nl) in zip(singles, lay.blocks, strict=True):
@@ -183,12 +191,15 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     g[:, 0, 0] = seg_sum(ch, s)
     for j, a in enumerate(lay.dense):
         g[:, 0, a] = g[:, a, 0] = seg_sum(ch, sd[j])
+    pair = 0
     for bi, (key, (o, nl)) in enumerate(zip(ch.keys, lay.blocks, strict=True)):
         cnt = np.bincount(key, weights=s, minlength=nc * nl).reshape(nc, nl)
         _put_block(g, o, nl, cnt, [np.bincount(key, weights=v, minlength=nc * nl).reshape(nc, nl) for v in sd],
                    lay.dense)
-        for code2, (o2, nl2) in zip(ch.codes[bi + 1:], lay.blocks[bi + 1:], strict=True):
-            m = np.bincount(key * nl2 + code2, weights=s, minlength=nc * nl * nl2).reshape(nc, nl, nl2)
+        for bj, (o2, nl2) in enumerate(lay.blocks[bi + 1:], start=bi + 1):
+            pk = ch.pairs[pair] if ch.pairs is not None else key * nl2 + ch.codes[bj]
+            pair += 1
+            m = np.bincount(pk, weights=s, minlength=nc * nl * nl2).reshape(nc, nl, nl2)
             g[:, o:o + nl, o2:o2 + nl2] = m
             g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
     return g
