@@ -41,6 +41,7 @@ from scipy.special import expit
 
 from .adjust_batch_rows import balance, effects, first_names, join_flags, num_text, overlap_flags
 from .adjust_newton import newton as _newton
+from .adjust_newton import solve_stack
 from .adjust_segments import (
     Chunk,
     Layout,
@@ -422,7 +423,7 @@ def _sandwich(ch: Chunk, models: list[_Model], b: list[np.ndarray], d: np.ndarra
             order, valid = compact(mdl.act)
             ac = -gather_mat(gram(ch, mdl.jac_w), order, valid)
             cc = gather_vec(np.stack(mdl.c, axis=2), order, valid)  # (cells, k, q)
-            x = _solve_multi(ac.transpose(0, 2, 1), cc)  # A⁻ᵀ Cᵀ: (cells, k, q)
+            x = solve_stack(ac.transpose(0, 2, 1), cc)  # A⁻ᵀ Cᵀ: (cells, k, q)
             li = -np.einsum("crq,ckq->crk", ls, x)  # (cells, 2, k)
             ok &= np.isfinite(li).all(axis=(1, 2))
             for r in range(2):
@@ -436,19 +437,6 @@ def _sandwich(ch: Chunk, models: list[_Model], b: list[np.ndarray], d: np.ndarra
         cov[:, 1, 1] = seg_sum(ch, u[1] * u[1])
         cov[:, 0, 1] = cov[:, 1, 0] = seg_sum(ch, u[0] * u[1])
     return cov, ok & np.isfinite(cov).all(axis=(1, 2))
-
-
-def _solve_multi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        out = np.full_like(b, np.nan)
-        for r in range(len(a)):  # only when a Jacobian of the stack is exactly singular
-            try:
-                out[r] = np.linalg.solve(a[r], b[r])
-            except np.linalg.LinAlgError:
-                pass
-        return out
 
 
 # ----------------------------------------------------------------------------------------

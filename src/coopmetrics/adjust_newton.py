@@ -260,18 +260,24 @@ def _newton_rows(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, cond
     return beta, raw, state, n_it
 
 
-def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Newton steps of a stack; a singular Hessian gives a NaN step (that cell leaves the fast path)."""
+def solve_stack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve`` on a stack; a system that is exactly singular gives NaN (its cell leaves
+    the fast path) instead of failing the whole stack."""
     try:
-        return np.linalg.solve(h, g[:, :, None])[:, :, 0]
+        return np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
-        out = np.full_like(g, np.nan)
-        for r in range(len(g)):  # only when some Hessian of the stack is exactly singular
+        out = np.full_like(b, np.nan)
+        for r in range(len(a)):  # only when some matrix of the stack is exactly singular
             try:
-                out[r] = np.linalg.solve(h[r], g[r])
+                out[r] = np.linalg.solve(a[r], b[r])
             except np.linalg.LinAlgError:
                 pass
         return out
+
+
+def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Newton steps of a stack (a singular Hessian gives a NaN step)."""
+    return solve_stack(h, g[:, :, None])[:, :, 0]
 
 
 def _cond(h: np.ndarray) -> np.ndarray:
