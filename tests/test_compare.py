@@ -544,7 +544,8 @@ def _answers(seed=0, n_resp=300):
 
 
 def test_cluster_variance_matches_statsmodels_cluster_robust():
-    from coopmetrics.compare import _cluster_neff, _expand_pairs
+    from coopmetrics.compare import _expand_pairs
+    from coopmetrics.ordinal import _cluster_neff
 
     df = _answers()
     long, _, _ = _expand_pairs(df, "likert", "program", "regular", [], [], "respondent_id")
@@ -893,8 +894,9 @@ def test_counts_bootstrap_agrees_with_row_bootstrap(n1, n0, seed, weighted):
     B = 4000; the difference of two independent runs has SE 0.06 s, so 0.25 s is > 4 SE.
     The Poisson resample size adds a bias of order s / n, far below that.
     """
-    from coopmetrics.compare import _bootstrap, _expand_pairs
+    from coopmetrics.compare import _expand_pairs
     from coopmetrics.compare_base import _poisson_bootstrap_means, value_counts
+    from coopmetrics.compare_closed import _bootstrap
 
     df, a, b = _salary(n1, n0, seed)
     df["value"] = df["value"].round(-2)  # salaries in hundreds of yuan: many ties, few cells
