@@ -434,14 +434,12 @@ def _rake_chunks(sample: pd.DataFrame, complete: np.ndarray, roster: pd.DataFram
     each against its own colleges' roster counts. The roster is the count rows of
     :func:`_roster_units`, repeated per indicator (a few rows per cell).
     """
-    from .weighting import rake  # local: weighting is only needed when a survey is raked
-
     rows = sample.loc[complete, ["__ind", *part, "year", *rvars]].reset_index(drop=True)
     pop = roster[roster["year"].isin(pd.unique(rows["year"]))]
     pop = pd.concat([pop.assign(__ind=ind.id) for ind in raked], ignore_index=True)
     cells = ("__ind", *part, "year")
     if not part or len(rows) <= RAKE_CHUNK:
-        return np.array(rake(rows, pop, list(rvars), by=cells, population_weight="__n"), dtype=float)
+        return _rake_distinct(rows, pop, rvars, cells)
     key = _codes_of(rows[part])
     labels = rows[part].groupby(part, sort=True, dropna=False, observed=True).size().index  # code order
     pkey = pd.MultiIndex.from_frame(pop[part]) if len(part) > 1 else pd.Index(pop[part[0]])
@@ -450,9 +448,32 @@ def _rake_chunks(sample: pd.DataFrame, complete: np.ndarray, roster: pd.DataFram
     for c in np.unique(chunk):  # a few chunks per call, not one per college
         members = np.flatnonzero(chunk == c)
         sel = np.isin(key, members)
-        w[sel] = rake(rows.loc[sel].reset_index(drop=True), pop[pkey.isin(labels[members])].reset_index(drop=True),
-                      list(rvars), by=cells, population_weight="__n").to_numpy(dtype=float)
+        w[sel] = _rake_distinct(rows.loc[sel].reset_index(drop=True),
+                                pop[pkey.isin(labels[members])].reset_index(drop=True), rvars, cells)
     return w
+
+
+def _rake_distinct(rows: pd.DataFrame, pop: pd.DataFrame, rvars: list[str], cells: tuple[str, ...]) -> np.ndarray:
+    """:func:`coopmetrics.weighting.rake` of ``rows`` by ``cells``, each distinct raking problem solved once.
+
+    A cell's weights depend only on its respondents' levels, in order, and on its (partition ×)
+    year's roster margins (the same for every indicator: ``pop`` repeats them per indicator).
+    Cells (indicator × (college ×) year) whose respondents carry the same levels in the same
+    order — the item copies of the 学生反馈表, several shares of one questionnaire answered by
+    the same people — are one problem: only the first of each is raked, and the others take its
+    weights row by row (:func:`coopmetrics.weighting.distinct_cells`). Each cell stops on its
+    own convergence, so the weights are bit for bit those of raking every cell.
+    """
+    from .weighting import distinct_cells, rake, row_codes  # local: only needed when a survey is raked
+
+    content = [c for c in cells if c != "__ind"] + list(rvars)
+    keep, source = distinct_cells(row_codes(rows, list(cells)), row_codes(rows, content))
+    if keep.all():  # nothing repeats
+        return np.asarray(rake(rows, pop, list(rvars), by=cells, population_weight="__n"), dtype=float)
+    w = np.full(len(rows), np.nan)
+    w[keep] = np.asarray(rake(rows.loc[keep].reset_index(drop=True), pop, list(rvars), by=cells,
+                              population_weight="__n"), dtype=float)
+    return w[source]
 
 
 def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,

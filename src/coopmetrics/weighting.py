@@ -56,6 +56,8 @@ __all__ = [
     "rake",
     "kish",
     "kish_from_sums",
+    "distinct_cells",
+    "row_codes",
 ]
 
 
@@ -440,6 +442,83 @@ def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max
         if not active.any():
             break
     return w_p, it, max_err
+
+
+def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Dense integer codes of the rows of ``frame[columns]`` (equal rows, equal codes; NA is a level).
+
+    Each column is factorized on its own and the codes combined pairwise (first-seen order),
+    as :func:`_codes` does: no group-by over several object columns of millions of rows.
+
+    Examples
+    --------
+    >>> row_codes(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 1, 1, 2]}), ["a", "b"]).tolist()
+    [0, 1, 0, 2]
+    """
+    code = np.zeros(len(frame), dtype=np.int64)
+    for c in columns:
+        col = frame[c]
+        values = col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col
+        k, uniq = pd.factorize(values, use_na_sentinel=False)
+        code = pd.factorize(code * max(len(uniq), 1) + k)[0]
+    return code.astype(np.int64, copy=False)
+
+
+def distinct_cells(cell: ArrayLike, content: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Cells holding the same rows in the same order, found once: which rows to solve, where the rest copy from.
+
+    Raking a cell (:func:`rake` with ``by``) depends only on its rows' levels, in their order
+    (every margin sum is a ``bincount`` over the cell's rows in row order), and on its targets.
+    Given each row's cell code and a ``content`` code (equal codes: equal levels of the cell
+    columns that fix the targets and of the raking variables), two cells with the same sequence
+    of content codes are the same problem, and their weights are equal bit for bit. Cells are
+    grouped by (size, a 64-bit hash of the sequence of (position, content)) and every member is
+    then checked row by row against its group's first cell: a hash collision only costs sharing
+    (the colliding cell is solved on its own), never a wrong answer. Vectorised over cells.
+
+    Parameters
+    ----------
+    cell : array_like of int
+        Cell code of each row (any integers).
+    content : array_like of int
+        Content code of each row.
+
+    Returns
+    -------
+    keep : ndarray of bool
+        Rows of the cells to solve (the first cell of each distinct problem).
+    source : ndarray of int
+        For every row, the row (of a kept cell) whose answer it takes: itself when kept.
+
+    Examples
+    --------
+    >>> keep, source = distinct_cells([0, 0, 1, 1, 2, 2], [5, 6, 5, 6, 6, 5])
+    >>> keep.tolist(), source.tolist()  # cell 1 repeats cell 0; cell 2 holds the rows in another order
+    ([True, True, False, False, True, True], [0, 1, 0, 1, 4, 5])
+    """
+    cell = np.unique(np.asarray(cell, dtype=np.int64), return_inverse=True)[1].ravel()
+    content = np.asarray(content, dtype=np.int64).ravel()
+    n = len(cell)
+    if n == 0:
+        return np.ones(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    order = np.argsort(cell, kind="stable")  # each cell's rows together, in their order
+    size = np.bincount(cell)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    cs, xs = cell[order], content[order]
+    offset = np.arange(n) - start[cs]
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps: that is the hash
+        h = pd.util.hash_array(xs) * np.uint64(0x9E3779B97F4A7C15) + pd.util.hash_array(offset)
+        cell_hash = np.add.reduceat(pd.util.hash_array(h), start)
+    group = pd.DataFrame({"s": size, "h": cell_hash}).groupby(["s", "h"], sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]  # the lowest cell of each group
+    rep = first[group]
+    src = start[rep[cs]] + offset
+    wrong = np.bincount(cs[xs != xs[src]], minlength=len(size)) > 0  # a collision: solve it alone
+    rep[wrong] = np.flatnonzero(wrong)
+    src = order[start[rep[cs]] + offset]
+    source = np.empty(n, dtype=np.int64)
+    source[order] = src
+    return (rep == np.arange(len(size)))[cell], source
 
 
 def kish_from_sums(
