@@ -184,3 +184,61 @@ def test_different_shares_of_one_questionnaire_share_the_raking(monkeypatch):
         mine = both[both["indicator"] == ind].reset_index(drop=True)
         for col in EXACT:
             np.testing.assert_array_equal(mine[col].to_numpy(float), alone[col].to_numpy(float), err_msg=col)
+
+
+# --- each row's note describes its own raking cell (item 3) ----------------------------------------
+
+
+def _two_years(off_roster_2023: int, stuck_2023: bool = False) -> cm.Dataset:
+    """100 graduates a year (60 regular, 40 order_class; 50 male, 50 female) and their respondents.
+
+    2023: ``off_roster_2023`` extra respondents whose 学号 is not on the roster; with ``stuck_2023``
+    the respondents are only regular men and order_class women, so the margins (60 regular but 50
+    men) cannot both be met: raking that cell cannot converge. 2024: a plain cell.
+    """
+    g, s = [], []
+    for year in (2023, 2024):
+        prog = ["regular"] * 60 + ["order_class"] * 40
+        gender = ["male"] * 30 + ["female"] * 30 + ["male"] * 20 + ["female"] * 20
+        ids = [f"{year}-{i}" for i in range(100)]
+        g.append(pd.DataFrame({"student_id": ids, "grad_year": year, "major": "A", "program": prog,
+                               "gender": gender, "destination_code": "10"}))
+        take = [i for i in range(100) if i % 3 == 0]
+        if stuck_2023 and year == 2023:
+            take = [i for i in take if (prog[i], gender[i]) in {("regular", "male"), ("order_class", "female")}]
+        rid = [ids[i] for i in take] + ([f"x{j}" for j in range(off_roster_2023)] if year == 2023 else [])
+        s.append(pd.DataFrame({"respondent_id": rid, "student_id": rid, "year": year, "survey_kind": "school",
+                               "item": "母校总体满意度", "response": "x", "score": (np.arange(len(rid)) % 5) + 1}))
+    return cm.Dataset(graduates=pd.concat(g, ignore_index=True), survey=pd.concat(s, ignore_index=True))
+
+
+def test_each_rows_note_counts_its_own_respondents_kept_with_the_mean_weight():
+    ds = _two_years(off_roster_2023=3)
+    r = cm.compute(ds, "school_satisfaction", by=("grad_year",), options=OPTS).set_index("grad_year")
+    n23 = 34 + 3  # every third graduate of 100 (0, 3, ..., 99) and the three not on the roster
+    assert r.loc[2023, "n"] == n23
+    assert r.loc[2023, "note"].startswith(f"3 名答卷人（共 {n23} 名）不在名单")
+    assert f"3 of {n23} respondent(s) not on the roster" in r.loc[2023, "note"]
+    assert r.loc[2024, "note"] == ""  # nothing to say about 2024's respondents
+    # pooled over the years: the group's respondents are both years'
+    pooled = cm.compute(ds, "school_satisfaction", by=(), options=OPTS).iloc[0]
+    assert f"3 of {n23 + 34} respondent(s)" in pooled["note"]
+
+
+def test_a_row_says_its_own_cell_did_not_converge():
+    ds = _two_years(off_roster_2023=0, stuck_2023=True)
+    r = cm.compute(ds, "school_satisfaction", by=("grad_year",), options=OPTS).set_index("grad_year")
+    assert "raking did not converge" in r.loc[2023, "note"] and "未收敛" in r.loc[2023, "note"]
+    assert r.loc[2024, "note"] == ""
+
+
+def test_a_colleges_notes_on_a_panel_are_those_of_the_college_alone():
+    a, b = _two_years(off_roster_2023=5), _two_years(off_roster_2023=0, stuck_2023=True)
+    panel = cm.Dataset(**{t: pd.concat([a[t].assign(college="甲"), b[t].assign(college="乙")], ignore_index=True)
+                          for t in ("graduates", "survey")})
+    both = cm.compute(panel, "school_satisfaction", by=("college", "grad_year"), options=OPTS)
+    for name, alone_ds in (("甲", a), ("乙", b)):
+        alone = cm.compute(alone_ds, "school_satisfaction", by=("grad_year",), options=OPTS)
+        mine = both[both["college"] == name]
+        assert mine["note"].astype(str).tolist() == alone["note"].astype(str).tolist()
+        assert (alone["note"].astype(str) != "").sum() == 1  # one year of each college has something to say

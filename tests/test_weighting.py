@@ -270,3 +270,16 @@ def test_each_domain_raked_jointly_equals_raking_it_alone(seed, n_domains):
         alone = np.concatenate([np.asarray(rake(s, r, ["g", "a"]), dtype=float)
                                 for s, r in zip(samples, rosters, strict=True)])
     np.testing.assert_array_equal(joint, alone)
+
+
+def test_report_gives_each_rows_cell_error():
+    """``RakingReport.cell_error``: the cell's own largest relative margin error, per respondent."""
+    pop = pd.DataFrame({"year": [1] * 8 + [2] * 4, "p": list("AAAABBBB") + list("AABB"),
+                        "g": list("MMMFFFFF") + list("MFMF")})
+    # year 1: only A-M and B-F respond, so A (4) and M (3) cannot both be met; year 2 converges
+    resp = pd.DataFrame({"year": [1, 1, 2, 2, 2, 2, 2], "p": list("ABABABZ"), "g": list("MFMFFMM")})
+    with pytest.warns(RakingWarning):
+        w, rep = rake(resp, pop, ["p", "g"], by="year", return_report=True)
+    err = rep.cell_error
+    assert err[0] == err[1] > 1e-6 and err[0] == pytest.approx(rep.max_error)
+    assert (err[2:6] <= 1e-6).all() and np.isnan(err[6]) and np.isnan(w.iloc[6])  # level Z: unplaced

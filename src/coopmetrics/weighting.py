@@ -89,6 +89,10 @@ class RakingReport:
         Respondent levels (or ``by`` cells) absent from the population of their cell
         (columns: the ``by`` columns, ``variable``, ``level``, ``n_respondents``). These
         respondents get weight NaN.
+    cell_error : ndarray
+        One value per sample row: the largest relative margin error of the row's ``by`` cell
+        after its last sweep (each cell stops on its own), NaN for an unplaced respondent.
+        ``cell_error > tol`` marks the respondents of the cells that did not converge.
     """
 
     converged: bool
@@ -96,6 +100,7 @@ class RakingReport:
     max_error: float
     unmatched: pd.DataFrame = field(repr=False)
     unplaced: pd.DataFrame = field(repr=False)
+    cell_error: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -242,8 +247,8 @@ def rake(
     _warn_problems(unmatched, unplaced, int((~placed).sum()))
 
     idx = np.flatnonzero(placed)
-    w_p, it, max_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol,
-                            [cell_of for *_, cell_of, _ in spec], n_cells)
+    w_p, it, max_err, cell_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol,
+                                      [cell_of for *_, cell_of, _ in spec], n_cells)
     converged = max_err <= tol
     if not converged:
         msg_zh = f"迭代比例加权在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
@@ -259,7 +264,8 @@ def rake(
     out[idx] = w_p
     weights = pd.Series(out, index=sample.index, name="weight")
     if return_report:
-        return weights, RakingReport(converged, it, max_err, unmatched, unplaced)
+        row_err = np.where(placed, cell_err[cell_s] if n_cells else np.nan, np.nan)
+        return weights, RakingReport(converged, it, max_err, unmatched, unplaced, row_err)
     return weights
 
 
@@ -414,8 +420,10 @@ def _warn_problems(unmatched: pd.DataFrame, unplaced: pd.DataFrame, n_bad: int) 
 
 
 def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max_iter: int,
-         tol: float, cells_of: list[np.ndarray] | None = None, n_cells: int = 1) -> tuple[np.ndarray, int, float]:
-    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error).
+         tol: float, cells_of: list[np.ndarray] | None = None,
+         n_cells: int = 1) -> tuple[np.ndarray, int, float, np.ndarray]:
+    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error,
+    each cell's largest relative margin error after its last sweep).
 
     Each ``by`` cell (``cells_of[j]`` maps margin ``j``'s codes to their cell) stops on its own once its
     largest relative margin error is within ``tol``: a cell's weights are then exactly those of raking
@@ -425,6 +433,7 @@ def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max
         cells_of = [np.zeros(len(t), dtype=np.int64) for t in targets]
     active = np.ones(n_cells, dtype=bool)
     max_err = np.inf
+    err = np.full(n_cells, np.inf)
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
         for codes, target, cell_of in zip(cs_p, targets, cells_of, strict=True):
@@ -441,7 +450,7 @@ def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max
         max_err = float(err.max()) if len(err) else 0.0
         if not active.any():
             break
-    return w_p, it, max_err
+    return w_p, it, max_err, err
 
 
 def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
