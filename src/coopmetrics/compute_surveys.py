@@ -138,6 +138,8 @@ def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[
     resp, rvars = _survey_respondents(src, inds, o, keys)
     roster_units = _roster_units(src, rvars, part) if rvars else None
     weights = _weights_and_counts(inds, o, resp, rvars, roster_units, part)
+    # the margins' sorted codes once for every indicator (calibrated_variance(codes=...))
+    mcodes = _sorted_codes(resp[[f"__r_{v}" for v in rvars]]) if rvars and o.survey_se == "calibrated" else []
     out = {}
     for ind in inds:
         w, k, notes, kept, err = weights[ind.id]
@@ -159,7 +161,7 @@ def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[
             agg["v_cal"] = calibrated_variance(
                 gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
                 frame["n"].to_numpy(float) > 0, cell,
-                sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool), stratum)
+                None, sub["__on"].fillna(False).to_numpy(dtype=bool), stratum, codes=[c[mine] for c in mcodes])
         agg["__note"] = _group_notes(gid, len(agg), frame["n"].to_numpy(float) > 0, kept[mine], err[mine], notes)
         out[ind.id] = (agg[agg["n"] > 0].reset_index(drop=True), k, notes)
     return out
@@ -535,8 +537,9 @@ def _rake_distinct(rows: pd.DataFrame, pop: pd.DataFrame, rvars: list[str],
 
 
 def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
-                        cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray,
-                        stratum: np.ndarray | None = None) -> np.ndarray:
+                        cell: np.ndarray, margins: pd.DataFrame | None, placed: np.ndarray,
+                        stratum: np.ndarray | None = None, *,
+                        codes: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
 
     What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
@@ -557,6 +560,11 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     of a panel, each raked to its own roster, every group within one college); ``n`` is then
     the respondents of the group's stratum, so each college's variance is the one computed
     on its respondents alone.
+
+    ``codes`` (optional, instead of ``margins``): each margin column's integer codes in the
+    sorted order of its values (``pd.factorize(..., sort=True)``), e.g. computed once on a
+    larger frame and subset to these rows: a subset keeps the order of the levels, so the
+    result is the same, bit for bit, without factorizing the columns again for every call.
 
     Returns the variance of each group's estimate (the square of its standard error).
 
@@ -583,8 +591,7 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     order = np.argsort(cidx, kind="stable")  # each cell's respondents in their original order
     bounds = np.searchsorted(cidx[order], np.arange(len(cells) + 1))
     # sorted codes of every margin column, once; within a cell the levels present keep this order
-    cols = [pd.factorize(margins[c].to_numpy(dtype=object), sort=True, use_na_sentinel=False)[0]
-            for c in margins.columns]
+    cols = list(codes) if codes is not None else _sorted_codes(margins)
     for c in range(len(cells)):  # one small k x k solve per raking cell ((college ×) year)
         rows = order[bounds[c]:bounds[c + 1]]
         rows = rows[valid[rows]]
@@ -613,6 +620,12 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
     return np.where(n >= 2, v, np.nan)
+
+
+def _sorted_codes(margins: pd.DataFrame) -> list[np.ndarray]:
+    """Integer codes of each column of ``margins`` in the sorted order of its values (NA a level, last)."""
+    return [pd.factorize(margins[c].to_numpy(dtype=object), sort=True, use_na_sentinel=False)[0]
+            for c in margins.columns]
 
 
 def _one_hot(columns: list[np.ndarray]) -> np.ndarray:

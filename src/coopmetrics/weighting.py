@@ -465,11 +465,9 @@ def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     [0, 1, 0, 2]
     """
     code = np.zeros(len(frame), dtype=np.int64)
-    for c in columns:
-        col = frame[c]
-        values = col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col
-        k, uniq = pd.factorize(values, use_na_sentinel=False)
-        code = pd.factorize(code * max(len(uniq), 1) + k)[0]
+    for i, c in enumerate(columns):
+        k, uniq = pd.factorize(frame[c], use_na_sentinel=False)  # a categorical: from its codes, fast
+        code = k.astype(np.int64) if i == 0 else pd.factorize(code * max(len(uniq), 1) + k)[0]
     return code.astype(np.int64, copy=False)
 
 
