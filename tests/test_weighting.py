@@ -283,3 +283,20 @@ def test_report_gives_each_rows_cell_error():
     err = rep.cell_error
     assert err[0] == err[1] > 1e-6 and err[0] == pytest.approx(rep.max_error)
     assert (err[2:6] <= 1e-6).all() and np.isnan(err[6]) and np.isnan(w.iloc[6])  # level Z: unplaced
+
+
+_VALUES = st.sampled_from(["a", "b", "c", None, np.nan])
+
+
+@settings(max_examples=60, deadline=None)
+@given(left=st.lists(_VALUES, max_size=12), right=st.lists(_VALUES, max_size=6),
+       kinds=st.tuples(st.sampled_from(["object", "category"]), st.sampled_from(["object", "category"])))
+def test_joint_codes_are_those_of_factorizing_the_concat(left, right, kinds):
+    """weighting._joint_factorize (each side factorized alone) numbers values as pd.factorize of the concat."""
+    from coopmetrics.weighting import _joint_factorize
+
+    lo, ro = pd.Series(left, dtype=kinds[0]), pd.Series(right, dtype=kinds[1])
+    codes, n = _joint_factorize(lo, ro)
+    ref, uniq = pd.factorize(pd.concat([lo.astype(object), ro.astype(object)], ignore_index=True),
+                             use_na_sentinel=False)
+    assert codes.tolist() == ref.tolist() and n == len(uniq)

@@ -132,19 +132,36 @@ def _codes(sample: pd.DataFrame, population: pd.DataFrame, keys: list[str]) -> t
     if not keys:
         return np.zeros(ns, dtype=np.int64), np.zeros(len(population), dtype=np.int64), pd.DataFrame(index=[0])
     code = np.zeros(ns + len(population), dtype=np.int64)
-    cols = []
     for k in keys:
-        left, right = sample[k], population[k]
-        if left.dtype != right.dtype or isinstance(left.dtype, pd.CategoricalDtype):
-            # mixed dtypes (or categoricals with different categories) would not align in concat
-            left, right = left.astype(object), right.astype(object)
-        both = pd.concat([left, right], ignore_index=True)
-        c, uniq = pd.factorize(both, use_na_sentinel=False)
-        code = pd.factorize(code * max(len(uniq), 1) + c)[0]  # first-seen order of the tuples so far
-        cols.append(both)
-    first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1
-    labels = pd.DataFrame({k: col.iloc[first].to_numpy() for k, col in zip(keys, cols, strict=True)})
-    return code[:ns], code[ns:], labels
+        c, n_uniq = _joint_factorize(sample[k], population[k])
+        code = pd.factorize(code * max(n_uniq, 1) + c)[0]  # first-seen order of the tuples so far
+    first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1 (increasing)
+    left, right = first[first < ns], first[first >= ns] - ns
+    labels = {}
+    for k in keys:
+        a, b = sample[k].iloc[left], population[k].iloc[right]
+        if a.dtype != b.dtype or isinstance(a.dtype, pd.CategoricalDtype):
+            a, b = a.astype(object), b.astype(object)  # as the values of a concat of mixed dtypes
+        labels[k] = pd.concat([a, b], ignore_index=True).to_numpy()
+    return code[:ns], code[ns:], pd.DataFrame(labels)
+
+
+def _joint_factorize(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of ``left`` then ``right`` in first-seen order (NA a level), as ``pd.factorize`` of their concat.
+
+    Each side is factorized on its own (a categorical from its codes, without turning millions of
+    respondents' values into Python objects); the right side's (the roster's few) distinct values
+    are then looked up among the left's as objects, so that values of different dtypes or
+    categories match as in an object concat, and values new on the right are numbered after the
+    left's in their first-seen order: the codes of ``pd.factorize(concat)`` exactly.
+    """
+    cl, ul = pd.factorize(left, use_na_sentinel=False)
+    cr, ur = pd.factorize(right, use_na_sentinel=False)
+    ul_o, ur_o = np.asarray(ul, dtype=object), np.asarray(ur, dtype=object)
+    at = pd.Index(ul_o, dtype=object).get_indexer(ur_o) if len(ul_o) else np.full(len(ur_o), -1)
+    new = at < 0
+    at[new] = len(ul_o) + np.arange(int(new.sum()))
+    return np.concatenate([cl.astype(np.int64), at[cr].astype(np.int64)]), len(ul_o) + int(new.sum())
 
 
 def rake(
