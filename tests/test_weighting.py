@@ -270,3 +270,33 @@ def test_each_domain_raked_jointly_equals_raking_it_alone(seed, n_domains):
         alone = np.concatenate([np.asarray(rake(s, r, ["g", "a"]), dtype=float)
                                 for s, r in zip(samples, rosters, strict=True)])
     np.testing.assert_array_equal(joint, alone)
+
+
+def test_report_gives_each_rows_cell_error():
+    """``RakingReport.cell_error``: the cell's own largest relative margin error, per respondent."""
+    pop = pd.DataFrame({"year": [1] * 8 + [2] * 4, "p": list("AAAABBBB") + list("AABB"),
+                        "g": list("MMMFFFFF") + list("MFMF")})
+    # year 1: only A-M and B-F respond, so A (4) and M (3) cannot both be met; year 2 converges
+    resp = pd.DataFrame({"year": [1, 1, 2, 2, 2, 2, 2], "p": list("ABABABZ"), "g": list("MFMFFMM")})
+    with pytest.warns(RakingWarning):
+        w, rep = rake(resp, pop, ["p", "g"], by="year", return_report=True)
+    err = rep.cell_error
+    assert err[0] == err[1] > 1e-6 and err[0] == pytest.approx(rep.max_error)
+    assert (err[2:6] <= 1e-6).all() and np.isnan(err[6]) and np.isnan(w.iloc[6])  # level Z: unplaced
+
+
+_VALUES = st.sampled_from(["a", "b", "c", None, np.nan])
+
+
+@settings(max_examples=60, deadline=None)
+@given(left=st.lists(_VALUES, max_size=12), right=st.lists(_VALUES, max_size=6),
+       kinds=st.tuples(st.sampled_from(["object", "category"]), st.sampled_from(["object", "category"])))
+def test_joint_codes_are_those_of_factorizing_the_concat(left, right, kinds):
+    """weighting._joint_factorize (each side factorized alone) numbers values as pd.factorize of the concat."""
+    from coopmetrics.weighting import _joint_factorize
+
+    lo, ro = pd.Series(left, dtype=kinds[0]), pd.Series(right, dtype=kinds[1])
+    codes, n = _joint_factorize(lo, ro)
+    ref, uniq = pd.factorize(pd.concat([lo.astype(object), ro.astype(object)], ignore_index=True),
+                             use_na_sentinel=False)
+    assert codes.tolist() == ref.tolist() and n == len(uniq)

@@ -691,7 +691,8 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     return {"keys": self.out_keys[id(base)][1], "num": num, "n": k, "status": status,
             "const": {"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en,
                       "ci_method": res["ci_method"], "unit": ind.unit, "edition": edition,
-                      "note": self.messages.get(ind.id, "")}}
+                      # survey shares: each row's own raking note (compute_surveys._group_notes)
+                      "note": base["__note"].to_numpy(object) if "__note" in base else self.messages.get(ind.id, "")}}
 
 
 def _repeat_categorical(values: list[str], lengths: np.ndarray, categories: Iterable[str] = ()) -> pd.Categorical:
@@ -723,7 +724,12 @@ def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
     lengths = np.array([p["n"] for p in parts], dtype=np.int64)
     cols: dict[str, Any] = {}
     for c in _STRING_COLUMNS:
-        cols[c] = _repeat_categorical([p["const"][c] for p in parts], lengths)
+        vals = [p["const"][c] for p in parts]
+        if any(not isinstance(v, str) for v in vals):  # per-row texts (survey notes)
+            rows = np.concatenate([np.full(n, v, dtype=object) if isinstance(v, str) else v for v, n in zip(vals, lengths, strict=True)])
+            cols[c] = pd.Categorical(rows, categories=pd.Index(sorted(set(rows)), dtype="str"))
+        else:
+            cols[c] = _repeat_categorical(vals, lengths)
     if by:
         keys = pd.concat([p["keys"] for p in parts], ignore_index=True)
         for b in by:

@@ -138,9 +138,11 @@ def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[
     resp, rvars = _survey_respondents(src, inds, o, keys)
     roster_units = _roster_units(src, rvars, part) if rvars else None
     weights = _weights_and_counts(inds, o, resp, rvars, roster_units, part)
+    # the margins' sorted codes once for every indicator (calibrated_variance(codes=...))
+    mcodes = _sorted_codes(resp[[f"__r_{v}" for v in rvars]]) if rvars and o.survey_se == "calibrated" else []
     out = {}
     for ind in inds:
-        w, k, notes = weights[ind.id]
+        w, k, notes, kept, err = weights[ind.id]
         mine = (resp["__kind"] == ind.survey_kind).to_numpy()
         frame = _respondent_frame(resp.loc[mine, by].reset_index(drop=True), resp[f"x_{ind.id}"].to_numpy(float)[mine],
                                   resp[f"y_{ind.id}"].to_numpy(float)[mine], w[mine])
@@ -159,9 +161,43 @@ def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[
             agg["v_cal"] = calibrated_variance(
                 gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
                 frame["n"].to_numpy(float) > 0, cell,
-                sub[[f"__r_{v}" for v in rvars]], sub["__on"].fillna(False).to_numpy(dtype=bool), stratum)
+                None, sub["__on"].fillna(False).to_numpy(dtype=bool), stratum, codes=[c[mine] for c in mcodes])
+        agg["__note"] = _group_notes(gid, len(agg), frame["n"].to_numpy(float) > 0, kept[mine], err[mine], notes)
         out[ind.id] = (agg[agg["n"] > 0].reset_index(drop=True), k, notes)
     return out
+
+
+def _group_notes(gid: np.ndarray, n_groups: int, valid: np.ndarray, kept: np.ndarray, err: np.ndarray,
+                 notes: Sequence[str]) -> np.ndarray:
+    """Each group's own raking note (the ``note`` column of its row): what happened to ITS respondents.
+
+    ``kept``: respondents not on the roster (or with a level it lacks) kept with their cell's
+    mean weight; ``err``: the largest relative margin error of each respondent's raking cell
+    (NaN when not raked). A group's note counts its kept respondents and, when one of its
+    cells did not converge, gives that cell's error; the call's other notes (not weighted,
+    raking failed) apply to every row. Empty when there is nothing to say (callers such as
+    ``compare()`` read a non-empty note as "not computed as asked").
+    """
+    k = np.bincount(gid, kept & valid, n_groups).astype(np.int64)
+    n = pd.Series(np.bincount(gid, valid, n_groups).astype(np.int64)).astype(str)
+    worst = np.full(n_groups, -np.inf)
+    ok = valid & np.isfinite(err)
+    np.maximum.at(worst, gid[ok], err[ok])
+    parts = pd.DataFrame(index=range(n_groups))
+    txt = pd.Series(k).astype(str)
+    parts["kept"] = np.where(k > 0, txt + " 名答卷人（共 " + n + " 名）不在名单或其类别不在名单中，取当年平均权重 / " + txt
+                             + " of " + n + " respondent(s) not on the roster or with a level absent from it kept "
+                               "with the year's mean weight", "")
+    bad = worst > RAKE_TOL
+    e = pd.Series(worst[bad]).map("{:.3g}".format).to_numpy(dtype=object)
+    conv = np.full(n_groups, "", dtype=object)
+    conv[bad] = ("迭代比例加权未收敛，本组所在单元最大相对边际误差 " + e + " / raking did not converge: largest relative "
+                 "margin error of this group's raking cell " + e)
+    parts["conv"] = conv
+    other = "; ".join(n for n in notes if "converge" not in n and "收敛" not in n)
+    parts["other"] = other
+    out = parts.apply(lambda c: c.where(c == "", c + "; "))  # vectorised per column: separators
+    return (out["kept"] + out["conv"] + out["other"]).str.removesuffix("; ").to_numpy(dtype=object)
 
 
 def run_surveys_in_engine(ctx: Any) -> None:
@@ -334,12 +370,15 @@ def _roster_units(src: _Source, rvars: list[str], part: Sequence[str] = ()) -> p
 #: are raked in chunks of about this many rows (cells are independent, so the weights do not change).
 RAKE_CHUNK = 400_000
 
+#: Convergence tolerance of raking (largest relative margin error; :func:`coopmetrics.weighting.rake`'s default).
+RAKE_TOL = 1e-6
+
 
 def _respondent_weights(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
                         roster: pd.DataFrame | None, part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, str]]:
     """Raking weights of each survey indicator's valid respondents and the note saying what was not raked."""
     out = _weights_and_counts(inds, o, resp, rvars, roster, part)
-    return {i: (w, _weight_note(k, notes)) for i, (w, k, notes) in out.items()}
+    return {i: (r[0], _weight_note(r[1], r[2])) for i, r in out.items()}
 
 
 def _weight_note(k: int, notes: Sequence[str]) -> str:
@@ -351,8 +390,13 @@ def _weight_note(k: int, notes: Sequence[str]) -> str:
 
 def _weights_and_counts(inds: Sequence[Indicator], o: Options, resp: pd.DataFrame, rvars: list[str],
                         roster: pd.DataFrame | None,
-                        part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, int, list[str]]]:
+                        part: Sequence[str] = ()) -> dict[str, tuple[np.ndarray, int, list[str], np.ndarray,
+                                                                      np.ndarray]]:
     """Raking weights of each survey indicator's valid respondents, aligned with ``resp`` rows.
+
+    Per indicator: (weights, respondents kept with the mean weight, notes, per ``resp`` row:
+    kept with the mean weight (bool), the largest relative margin error of its raking cell
+    (NaN when not raked)).
 
     Every questionnaire's respondents are raked to the roster margins within each year
     (and each college, when a partition column is among the group columns: ``part``) by
@@ -365,15 +409,16 @@ def _weights_and_counts(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
     indicator's respondents get weight 1.
     """
     part = list(part)
-    ones = np.ones(len(resp))
-    out: dict[str, tuple[np.ndarray, int, list[str]]] = {ind.id: (ones, 0, []) for ind in inds}
+    ones, no, nan = np.ones(len(resp)), np.zeros(len(resp), dtype=bool), np.full(len(resp), np.nan)
+    out: dict[str, tuple[np.ndarray, int, list[str], np.ndarray, np.ndarray]] = {
+        ind.id: (ones, 0, [], no, nan) for ind in inds}
     raked = [ind for ind in inds if o.survey_weights == "raking" and ind.survey_kind != "employer"]
     if not raked:
         return out
     if not rvars or roster is None:
         msg = ("无法加权：问卷未能按学号关联毕业生名单；结果未加权 / not weighted: the survey could not be "
                "linked to the graduate roster by student_id")
-        return {**out, **{ind.id: (ones, 0, [msg]) for ind in raked}}
+        return {**out, **{ind.id: (ones, 0, [msg], no, nan) for ind in raked}}
     rid = [*part, "__kind", "__rid", "__year"]
     cols = [*rid, "__on", *[f"__r_{v}" for v in rvars]]
     samples, valids, uniques = [], {}, {}
@@ -394,10 +439,10 @@ def _weights_and_counts(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            w = _rake_chunks(sample, complete, roster, raked, rvars, part)
+            w, err_c = _rake_chunks(sample, complete, roster, raked, rvars, part)
     except Exception as exc:  # keep a multi-indicator call alive; say why in messages and edition
         msg = f"加权失败，结果未加权 / raking failed, results unweighted: {exc}"
-        return {**out, **{ind.id: (ones, 0, [msg]) for ind in raked}}
+        return {**out, **{ind.id: (ones, 0, [msg], no, nan) for ind in raked}}
     weights = np.ones(len(sample))
     unplaced_c = ~np.isfinite(w)
     weights[complete] = np.where(unplaced_c, 0.0, w)
@@ -410,54 +455,91 @@ def _weights_and_counts(inds: Sequence[Indicator], o: Options, resp: pd.DataFram
     weights = _scale_to_roster(weights, cidx, ~complete | unplaced, target)
     warn = list(dict.fromkeys(str(c.message).replace("\n", " / ") for c in caught
                               if "converge" in str(c.message) or "收敛" in str(c.message)))
+    kept = ~complete | unplaced
+    err = np.full(len(sample), np.nan)
+    err[complete] = err_c
     ind_col = sample["__ind"].to_numpy()
     for ind in raked:
         mine = ind_col == ind.id
-        wi, one = weights[mine], sample.loc[mine, [*part, "__kind", "__rid", "year"]]
         if uniques[ind.id]:
-            full = np.full(len(resp), np.nan)
-            full[valids[ind.id]] = wi
-        else:
-            wmap = pd.Series(wi, index=pd.MultiIndex.from_frame(one))
-            full = wmap.reindex(pd.MultiIndex.from_frame(resp[rid])).to_numpy(float)
-        k = int((~complete[mine]).sum()) + int(unplaced[mine].sum())
-        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), k, list(warn))
+            pos = np.full(len(resp), -1)
+            pos[valids[ind.id]] = np.arange(int(mine.sum()))
+        else:  # each resp row takes its respondent's row of the sample
+            one = sample.loc[mine, [*part, "__kind", "__rid", "year"]]
+            pmap = pd.Series(np.arange(len(one)), index=pd.MultiIndex.from_frame(one))
+            pos = pmap.reindex(pd.MultiIndex.from_frame(resp[rid])).fillna(-1).to_numpy(np.int64)
+        has = pos >= 0
+
+        def on_resp(values: np.ndarray, fill: float, has: np.ndarray = has, pos: np.ndarray = pos) -> np.ndarray:
+            return np.where(has, values[pos], fill)
+
+        full = on_resp(weights[mine], np.nan)
+        k = int(kept[mine].sum())
+        out[ind.id] = (np.where(np.isfinite(full), full, 1.0), k, list(warn), on_resp(kept[mine], 0.0) > 0,
+                       on_resp(err[mine], np.nan))
     return out
 
 
 def _rake_chunks(sample: pd.DataFrame, complete: np.ndarray, roster: pd.DataFrame, raked: Sequence[Indicator],
-                 rvars: list[str], part: list[str]) -> np.ndarray:
+                 rvars: list[str], part: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Raked weights of the ``complete`` rows of ``sample``: cells indicator × (partition ×) year.
+
+    Also each row's cell's largest relative margin error (``RakingReport.cell_error``).
 
     Without a partition column, one call of :func:`coopmetrics.weighting.rake`; with one, the
     partition values (colleges) are raked in chunks of about :data:`RAKE_CHUNK` respondents,
     each against its own colleges' roster counts. The roster is the count rows of
     :func:`_roster_units`, repeated per indicator (a few rows per cell).
     """
-    from .weighting import rake  # local: weighting is only needed when a survey is raked
-
     rows = sample.loc[complete, ["__ind", *part, "year", *rvars]].reset_index(drop=True)
     pop = roster[roster["year"].isin(pd.unique(rows["year"]))]
     pop = pd.concat([pop.assign(__ind=ind.id) for ind in raked], ignore_index=True)
     cells = ("__ind", *part, "year")
     if not part or len(rows) <= RAKE_CHUNK:
-        return np.array(rake(rows, pop, list(rvars), by=cells, population_weight="__n"), dtype=float)
+        return _rake_distinct(rows, pop, rvars, cells)
     key = _codes_of(rows[part])
     labels = rows[part].groupby(part, sort=True, dropna=False, observed=True).size().index  # code order
     pkey = pd.MultiIndex.from_frame(pop[part]) if len(part) > 1 else pd.Index(pop[part[0]])
     chunk = np.cumsum(np.bincount(key)) // RAKE_CHUNK  # consecutive colleges, ~RAKE_CHUNK respondents each
-    w = np.empty(len(rows))
+    w, err = np.empty(len(rows)), np.empty(len(rows))
     for c in np.unique(chunk):  # a few chunks per call, not one per college
         members = np.flatnonzero(chunk == c)
         sel = np.isin(key, members)
-        w[sel] = rake(rows.loc[sel].reset_index(drop=True), pop[pkey.isin(labels[members])].reset_index(drop=True),
-                      list(rvars), by=cells, population_weight="__n").to_numpy(dtype=float)
-    return w
+        w[sel], err[sel] = _rake_distinct(rows.loc[sel].reset_index(drop=True),
+                                          pop[pkey.isin(labels[members])].reset_index(drop=True), rvars, cells)
+    return w, err
+
+
+def _rake_distinct(rows: pd.DataFrame, pop: pd.DataFrame, rvars: list[str],
+                   cells: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`coopmetrics.weighting.rake` of ``rows`` by ``cells``, each distinct raking problem solved once.
+
+    A cell's weights depend only on its respondents' levels, in order, and on its (partition ×)
+    year's roster margins (the same for every indicator: ``pop`` repeats them per indicator).
+    Cells (indicator × (college ×) year) whose respondents carry the same levels in the same
+    order — the item copies of the 学生反馈表, several shares of one questionnaire answered by
+    the same people — are one problem: only the first of each is raked, and the others take its
+    weights row by row (:func:`coopmetrics.weighting.distinct_cells`). Each cell stops on its
+    own convergence, so the weights are bit for bit those of raking every cell. Returns the
+    weights and each row's cell's largest relative margin error.
+    """
+    from .weighting import distinct_cells, rake, row_codes  # local: only needed when a survey is raked
+
+    content = [c for c in cells if c != "__ind"] + list(rvars)
+    keep, source = distinct_cells(row_codes(rows, list(cells)), row_codes(rows, content))
+    solve = rows if keep.all() else rows.loc[keep].reset_index(drop=True)
+    w_k, report = rake(solve, pop, list(rvars), by=cells, tol=RAKE_TOL, population_weight="__n", return_report=True)
+    if keep.all():  # nothing repeats
+        return np.asarray(w_k, dtype=float), report.cell_error
+    w, err = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    w[keep], err[keep] = np.asarray(w_k, dtype=float), report.cell_error
+    return w[source], err[source]
 
 
 def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
-                        cell: np.ndarray, margins: pd.DataFrame, placed: np.ndarray,
-                        stratum: np.ndarray | None = None) -> np.ndarray:
+                        cell: np.ndarray, margins: pd.DataFrame | None, placed: np.ndarray,
+                        stratum: np.ndarray | None = None, *,
+                        codes: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
 
     What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
@@ -478,6 +560,11 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     of a panel, each raked to its own roster, every group within one college); ``n`` is then
     the respondents of the group's stratum, so each college's variance is the one computed
     on its respondents alone.
+
+    ``codes`` (optional, instead of ``margins``): each margin column's integer codes in the
+    sorted order of its values (``pd.factorize(..., sort=True)``), e.g. computed once on a
+    larger frame and subset to these rows: a subset keeps the order of the levels, so the
+    result is the same, bit for bit, without factorizing the columns again for every call.
 
     Returns the variance of each group's estimate (the square of its standard error).
 
@@ -504,8 +591,7 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     order = np.argsort(cidx, kind="stable")  # each cell's respondents in their original order
     bounds = np.searchsorted(cidx[order], np.arange(len(cells) + 1))
     # sorted codes of every margin column, once; within a cell the levels present keep this order
-    cols = [pd.factorize(margins[c].to_numpy(dtype=object), sort=True, use_na_sentinel=False)[0]
-            for c in margins.columns]
+    cols = list(codes) if codes is not None else _sorted_codes(margins)
     for c in range(len(cells)):  # one small k x k solve per raking cell ((college ×) year)
         rows = order[bounds[c]:bounds[c + 1]]
         rows = rows[valid[rows]]
@@ -534,6 +620,12 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
     return np.where(n >= 2, v, np.nan)
+
+
+def _sorted_codes(margins: pd.DataFrame) -> list[np.ndarray]:
+    """Integer codes of each column of ``margins`` in the sorted order of its values (NA a level, last)."""
+    return [pd.factorize(margins[c].to_numpy(dtype=object), sort=True, use_na_sentinel=False)[0]
+            for c in margins.columns]
 
 
 def _one_hot(columns: list[np.ndarray]) -> np.ndarray:

@@ -56,6 +56,8 @@ __all__ = [
     "rake",
     "kish",
     "kish_from_sums",
+    "distinct_cells",
+    "row_codes",
 ]
 
 
@@ -87,6 +89,10 @@ class RakingReport:
         Respondent levels (or ``by`` cells) absent from the population of their cell
         (columns: the ``by`` columns, ``variable``, ``level``, ``n_respondents``). These
         respondents get weight NaN.
+    cell_error : ndarray
+        One value per sample row: the largest relative margin error of the row's ``by`` cell
+        after its last sweep (each cell stops on its own), NaN for an unplaced respondent.
+        ``cell_error > tol`` marks the respondents of the cells that did not converge.
     """
 
     converged: bool
@@ -94,6 +100,7 @@ class RakingReport:
     max_error: float
     unmatched: pd.DataFrame = field(repr=False)
     unplaced: pd.DataFrame = field(repr=False)
+    cell_error: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -125,19 +132,36 @@ def _codes(sample: pd.DataFrame, population: pd.DataFrame, keys: list[str]) -> t
     if not keys:
         return np.zeros(ns, dtype=np.int64), np.zeros(len(population), dtype=np.int64), pd.DataFrame(index=[0])
     code = np.zeros(ns + len(population), dtype=np.int64)
-    cols = []
     for k in keys:
-        left, right = sample[k], population[k]
-        if left.dtype != right.dtype or isinstance(left.dtype, pd.CategoricalDtype):
-            # mixed dtypes (or categoricals with different categories) would not align in concat
-            left, right = left.astype(object), right.astype(object)
-        both = pd.concat([left, right], ignore_index=True)
-        c, uniq = pd.factorize(both, use_na_sentinel=False)
-        code = pd.factorize(code * max(len(uniq), 1) + c)[0]  # first-seen order of the tuples so far
-        cols.append(both)
-    first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1
-    labels = pd.DataFrame({k: col.iloc[first].to_numpy() for k, col in zip(keys, cols, strict=True)})
-    return code[:ns], code[ns:], labels
+        c, n_uniq = _joint_factorize(sample[k], population[k])
+        code = pd.factorize(code * max(n_uniq, 1) + c)[0]  # first-seen order of the tuples so far
+    first = np.unique(code, return_index=True)[1]  # first row of codes 0..k-1 (increasing)
+    left, right = first[first < ns], first[first >= ns] - ns
+    labels = {}
+    for k in keys:
+        a, b = sample[k].iloc[left], population[k].iloc[right]
+        if a.dtype != b.dtype or isinstance(a.dtype, pd.CategoricalDtype):
+            a, b = a.astype(object), b.astype(object)  # as the values of a concat of mixed dtypes
+        labels[k] = pd.concat([a, b], ignore_index=True).to_numpy()
+    return code[:ns], code[ns:], pd.DataFrame(labels)
+
+
+def _joint_factorize(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of ``left`` then ``right`` in first-seen order (NA a level), as ``pd.factorize`` of their concat.
+
+    Each side is factorized on its own (a categorical from its codes, without turning millions of
+    respondents' values into Python objects); the right side's (the roster's few) distinct values
+    are then looked up among the left's as objects, so that values of different dtypes or
+    categories match as in an object concat, and values new on the right are numbered after the
+    left's in their first-seen order: the codes of ``pd.factorize(concat)`` exactly.
+    """
+    cl, ul = pd.factorize(left, use_na_sentinel=False)
+    cr, ur = pd.factorize(right, use_na_sentinel=False)
+    ul_o, ur_o = np.asarray(ul, dtype=object), np.asarray(ur, dtype=object)
+    at = pd.Index(ul_o, dtype=object).get_indexer(ur_o) if len(ul_o) else np.full(len(ur_o), -1)
+    new = at < 0
+    at[new] = len(ul_o) + np.arange(int(new.sum()))
+    return np.concatenate([cl.astype(np.int64), at[cr].astype(np.int64)]), len(ul_o) + int(new.sum())
 
 
 def rake(
@@ -240,8 +264,8 @@ def rake(
     _warn_problems(unmatched, unplaced, int((~placed).sum()))
 
     idx = np.flatnonzero(placed)
-    w_p, it, max_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol,
-                            [cell_of for *_, cell_of, _ in spec], n_cells)
+    w_p, it, max_err, cell_err = _ipf(w0[idx], [cs[idx] for _, cs, *_ in spec], targets, max_iter, tol,
+                                      [cell_of for *_, cell_of, _ in spec], n_cells)
     converged = max_err <= tol
     if not converged:
         msg_zh = f"迭代比例加权在 {max_iter} 次迭代后未收敛，最大相对边际误差 {max_err:.3g}（容差 {tol:g}）"
@@ -257,7 +281,8 @@ def rake(
     out[idx] = w_p
     weights = pd.Series(out, index=sample.index, name="weight")
     if return_report:
-        return weights, RakingReport(converged, it, max_err, unmatched, unplaced)
+        row_err = np.where(placed, cell_err[cell_s] if n_cells else np.nan, np.nan)
+        return weights, RakingReport(converged, it, max_err, unmatched, unplaced, row_err)
     return weights
 
 
@@ -412,8 +437,10 @@ def _warn_problems(unmatched: pd.DataFrame, unplaced: pd.DataFrame, n_bad: int) 
 
 
 def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max_iter: int,
-         tol: float, cells_of: list[np.ndarray] | None = None, n_cells: int = 1) -> tuple[np.ndarray, int, float]:
-    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error).
+         tol: float, cells_of: list[np.ndarray] | None = None,
+         n_cells: int = 1) -> tuple[np.ndarray, int, float, np.ndarray]:
+    """Iterative proportional fitting of the placed respondents' weights: (weights, sweeps, max error,
+    each cell's largest relative margin error after its last sweep).
 
     Each ``by`` cell (``cells_of[j]`` maps margin ``j``'s codes to their cell) stops on its own once its
     largest relative margin error is within ``tol``: a cell's weights are then exactly those of raking
@@ -423,6 +450,7 @@ def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max
         cells_of = [np.zeros(len(t), dtype=np.int64) for t in targets]
     active = np.ones(n_cells, dtype=bool)
     max_err = np.inf
+    err = np.full(n_cells, np.inf)
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
         for codes, target, cell_of in zip(cs_p, targets, cells_of, strict=True):
@@ -439,7 +467,82 @@ def _ipf(w_p: np.ndarray, cs_p: list[np.ndarray], targets: list[np.ndarray], max
         max_err = float(err.max()) if len(err) else 0.0
         if not active.any():
             break
-    return w_p, it, max_err
+    return w_p, it, max_err, err
+
+
+def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Dense integer codes of the rows of ``frame[columns]`` (equal rows, equal codes; NA is a level).
+
+    Each column is factorized on its own and the codes combined pairwise (first-seen order),
+    as :func:`_codes` does: no group-by over several object columns of millions of rows.
+
+    Examples
+    --------
+    >>> row_codes(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 1, 1, 2]}), ["a", "b"]).tolist()
+    [0, 1, 0, 2]
+    """
+    code = np.zeros(len(frame), dtype=np.int64)
+    for i, c in enumerate(columns):
+        k, uniq = pd.factorize(frame[c], use_na_sentinel=False)  # a categorical: from its codes, fast
+        code = k.astype(np.int64) if i == 0 else pd.factorize(code * max(len(uniq), 1) + k)[0]
+    return code.astype(np.int64, copy=False)
+
+
+def distinct_cells(cell: ArrayLike, content: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Cells holding the same rows in the same order, found once: which rows to solve, where the rest copy from.
+
+    Raking a cell (:func:`rake` with ``by``) depends only on its rows' levels, in their order
+    (every margin sum is a ``bincount`` over the cell's rows in row order), and on its targets.
+    Given each row's cell code and a ``content`` code (equal codes: equal levels of the cell
+    columns that fix the targets and of the raking variables), two cells with the same sequence
+    of content codes are the same problem, and their weights are equal bit for bit. Cells are
+    grouped by (size, a 64-bit hash of the sequence of (position, content)) and every member is
+    then checked row by row against its group's first cell: a hash collision only costs sharing
+    (the colliding cell is solved on its own), never a wrong answer. Vectorised over cells.
+
+    Parameters
+    ----------
+    cell : array_like of int
+        Cell code of each row (any integers).
+    content : array_like of int
+        Content code of each row.
+
+    Returns
+    -------
+    keep : ndarray of bool
+        Rows of the cells to solve (the first cell of each distinct problem).
+    source : ndarray of int
+        For every row, the row (of a kept cell) whose answer it takes: itself when kept.
+
+    Examples
+    --------
+    >>> keep, source = distinct_cells([0, 0, 1, 1, 2, 2], [5, 6, 5, 6, 6, 5])
+    >>> keep.tolist(), source.tolist()  # cell 1 repeats cell 0; cell 2 holds the rows in another order
+    ([True, True, False, False, True, True], [0, 1, 0, 1, 4, 5])
+    """
+    cell = np.unique(np.asarray(cell, dtype=np.int64), return_inverse=True)[1].ravel()
+    content = np.asarray(content, dtype=np.int64).ravel()
+    n = len(cell)
+    if n == 0:
+        return np.ones(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    order = np.argsort(cell, kind="stable")  # each cell's rows together, in their order
+    size = np.bincount(cell)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    cs, xs = cell[order], content[order]
+    offset = np.arange(n) - start[cs]
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps: that is the hash
+        h = pd.util.hash_array(xs) * np.uint64(0x9E3779B97F4A7C15) + pd.util.hash_array(offset)
+        cell_hash = np.add.reduceat(pd.util.hash_array(h), start)
+    group = pd.DataFrame({"s": size, "h": cell_hash}).groupby(["s", "h"], sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]  # the lowest cell of each group
+    rep = first[group]
+    src = start[rep[cs]] + offset
+    wrong = np.bincount(cs[xs != xs[src]], minlength=len(size)) > 0  # a collision: solve it alone
+    rep[wrong] = np.flatnonzero(wrong)
+    src = order[start[rep[cs]] + offset]
+    source = np.empty(n, dtype=np.int64)
+    source[order] = src
+    return (rep == np.arange(len(size)))[cell], source
 
 
 def kish_from_sums(
