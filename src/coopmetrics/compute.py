@@ -152,10 +152,14 @@ class _Pass:
     filters: dict[str, tuple[str, Any]] = field(default_factory=dict)  # repr(filter) -> (name, stage-A expr)
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # column -> (name, stage-A expr)
     pre: dict[str, Any] = field(default_factory=dict)  # derived column -> builder (read by stage A)
+    counts: dict[str, Any] = field(default_factory=dict)  # stat name -> mask, for stats that count rows
 
-    def add(self, key: tuple, expr: Any) -> str:
+    def add(self, key: tuple, expr: Any, *, mask: Any = None) -> str:
+        """Name of the summed statistic ``expr`` (added once per ``key``); ``mask``: it counts rows."""
         if key not in self.exprs:
             self.exprs[key] = (f"s{len(self.exprs)}", expr)
+            if mask is not None:
+                self.counts[self.exprs[key][0]] = mask
         return self.exprs[key][0]
 
     def mask(self, filters: Sequence[Filter]) -> Any:
@@ -194,8 +198,23 @@ class _Pass:
     def stage_a(self) -> list[Any]:
         return [e.alias(n) for n, e in (*self.filters.values(), *self.values.values())]
 
-    def stage_b(self) -> tuple[list[Any], list[str]]:
-        return [e.alias(n) for n, e in self.exprs.values()], [n for n, _ in self.exprs.values()]
+    def stage_b(self, count_nulls: bool = False) -> tuple[list[Any], list[str], list[str]]:
+        """Stage-B expressions, their names, and the names aggregated by ``count`` (not ``sum``).
+
+        With ``count_nulls`` a row count is ``when(mask).then(1)`` counted (non-null values)
+        rather than ``mask.cast(Int64)`` summed: DuckDB sums BIGINT into HUGEINT (128-bit,
+        returned as Arrow decimals), while ``count(CASE WHEN ... THEN 1 END)`` is a plain
+        64-bit counter, as fast as a hand-written ``COUNT(*) FILTER (WHERE ...)`` (at 10M rows
+        by 4 keys the suite's query went from ≈ 5 s to ≈ 3 s). Same integers either way.
+        """
+        out, names, counted = [], [], []
+        for n, e in self.exprs.values():
+            if count_nulls and n in self.counts:
+                e = nw.when(self.counts[n]).then(nw.lit(1, nw.Int8))
+                counted.append(n)
+            out.append(e.alias(n))
+            names.append(n)
+        return out, names, counted
 
 
 def _fkey(filters: Sequence[Filter]) -> tuple:
@@ -203,7 +222,8 @@ def _fkey(filters: Sequence[Filter]) -> tuple:
 
 
 def _add_count(p: _Pass, filters: Sequence[Filter]) -> str:
-    return p.add(("count", _fkey(filters)), p.mask(filters).cast(nw.Int64))
+    m = p.mask(filters)
+    return p.add(("count", _fkey(filters)), m.cast(nw.Int64), mask=m)
 
 
 def _value(p: _Pass, column: str | None, filters: Sequence[Filter]) -> Any:
@@ -365,8 +385,8 @@ class _Collector:
         self.plan.stats["sxx"] = (t, p.add(("xx", *k), vx * vx))
         self.plan.stats["syy"] = (t, p.add(("yy", *k), vy * vy))
         self.plan.stats["sxy"] = (t, p.add(("xy", *k), vx * vy))
-        either = (p.mask(num.where) | p.mask(den.where)).cast(nw.Int64)
-        self.plan.stats["n"] = (t, p.add(("either", *k), either))
+        either = p.mask(num.where) | p.mask(den.where)
+        self.plan.stats["n"] = (t, p.add(("either", *k), either.cast(nw.Int64), mask=either))
 
     def special(self, name: str) -> None:
         check_option("special pass", name, ["survey", "median", "distinct"], "Collector")
@@ -472,8 +492,8 @@ class _Context:
             lf = lf.with_columns(*pre)
         # a plain row count with no group needs no column; narwhals' select needs at least one
         lf = lf.select(*kexprs, *stage_a) if (kexprs or stage_a) else lf.select(nw.lit(1).alias("__one"))
-        exprs, names = p.stage_b()
-        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
+        exprs, names, counted = p.stage_b(count_nulls=lf.implementation is nw.Implementation.DUCKDB)
+        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names, counts=counted)
         self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
                                          self.by)
 

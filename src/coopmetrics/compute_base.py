@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import narwhals as nw
@@ -259,8 +259,10 @@ def _prepare(src: _Source, table: str, keys: list[tuple[str, str, str]],
 
 
 def _aggregate(lf: Any, key_exprs: list[Any], knames: list[str], stat_exprs: list[Any], stat_names: list[str],
-               extra_aggs: Sequence[Any] = ()) -> pd.DataFrame:
-    aggs = [nw.col(s).sum() for s in stat_names] + [nw.len().alias("__rows"), *extra_aggs]
+               extra_aggs: Sequence[Any] = (), *, counts: Collection[str] = ()) -> pd.DataFrame:
+    """One group-by of ``lf``: every stat summed (``counts``: its non-null values counted), plus ``__rows``."""
+    aggs = [nw.col(s).count() if s in counts else nw.col(s).sum() for s in stat_names]
+    aggs += [nw.len().alias("__rows"), *extra_aggs]
     sel = lf.select(*key_exprs, *stat_exprs) if (key_exprs or stat_exprs) else lf
     if knames:
         out = sel.group_by(*knames).agg(*aggs)
