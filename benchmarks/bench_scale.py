@@ -547,8 +547,13 @@ def _own_peak_gib() -> float | None:
     return None
 
 
-def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
-    """Run one variant inside this process; print a JSON line with the wall time."""
+def _child(variant: str, folder: str, out: str, threads: int | None, profile: bool = False) -> None:
+    """Run one variant inside this process; print a JSON line with the wall time.
+
+    With ``profile`` the timed region of a ``coopmetrics-*`` variant runs under cProfile and
+    the top functions (cumulative, then own time) go to stderr: the engine query is
+    ``engines.collect``, the finishing ``_finish``, the long result ``_assemble``.
+    """
     # imports first, outside the timed region
     import duckdb  # noqa: F401
     import polars  # noqa: F401
@@ -561,6 +566,12 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     if threads:
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
     path = Path(folder)
+    prof = None
+    if profile and variant.startswith("coopmetrics"):
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     t0 = time.perf_counter()
     if variant == "coopmetrics-duckdb":
         res = run_coopmetrics(path, engine="duckdb")
@@ -579,6 +590,13 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     else:  # pragma: no cover - guarded by the caller
         raise SystemExit(f"unknown variant {variant}")
     seconds = time.perf_counter() - t0
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        stats = pstats.Stats(prof, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(15)
     rows_out = len(res)
     if variant == "duckdb-sql":
         res = wide_to_long(res)  # untimed: reshape for the agreement check
@@ -590,7 +608,8 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": rows_out, "peak_rss_gib": _own_peak_gib()}))
 
 
-def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None = None) -> dict[str, Any]:
+def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None = None,
+                profile: bool = False) -> dict[str, Any]:
     """Run ``variant`` in a fresh Python process; return wall time, peak RSS and result path."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
@@ -599,13 +618,20 @@ def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None =
            "--_out", str(out)]
     if threads:
         cmd += ["--threads", str(threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # wait4 gives this child's own resource usage (peak RSS), not that of all children
-    _, status, usage = os.wait4(proc.pid, 0)
-    stdout = proc.stdout.read() if proc.stdout else ""
-    stderr = proc.stderr.read() if proc.stderr else ""
+    if profile:
+        cmd.append("--profile")
+    # stderr to a file: a child's profile must not fill a pipe nobody reads before wait4 returns
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+        stdout = proc.stdout.read() if proc.stdout else ""
+        # wait4 gives this child's own resource usage (peak RSS), not that of all children
+        _, status, usage = os.wait4(proc.pid, 0)
+        err.seek(0)
+        stderr = err.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"variant {variant} failed:\n{stderr[-4000:]}")
+    if profile and stderr.strip():
+        print(f"### profile of {variant}\n{stderr}", flush=True)
     info = json.loads(stdout.strip().splitlines()[-1])
     if info.get("peak_rss_gib") is None:  # not Linux: ru_maxrss may include the parent's RSS at spawn
         info["peak_rss_gib"] = usage.ru_maxrss / 1024**2
@@ -614,7 +640,8 @@ def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None =
 
 
 def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: set[int], polars: bool,
-          pandas_rows: set[int], threads: int | None, keep_cache: bool) -> list[dict[str, Any]]:
+          pandas_rows: set[int], threads: int | None, keep_cache: bool, profile: bool = False
+          ) -> list[dict[str, Any]]:
     """Run the benchmark for each size; print and return one record per variant."""
     records: list[dict[str, Any]] = []
     print(f"# machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, python {sys.version.split()[0]}, "
@@ -633,7 +660,7 @@ def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: s
             runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
             for _ in range(repeat):
                 for v in variants:
-                    runs[v].append(run_variant(v, folder, work, threads))
+                    runs[v].append(run_variant(v, folder, work, threads, profile=profile))
             for v in variants:
                 rs = sorted(runs[v], key=lambda r: r["seconds"])
                 results[v] = rs[len(rs) // 2] | {"all_seconds": [round(r["seconds"], 3) for r in runs[v]],
@@ -722,17 +749,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
     ap.add_argument("--keep-cache", action="store_true", help="keep the 50M-row Parquet cache (~GBs)")
     ap.add_argument("--json", type=Path, default=None, help="also write the records to this JSON file")
+    ap.add_argument("--profile", action="store_true",
+                    help="print a cProfile of each coopmetrics-* run (engine query = engines.collect)")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     ap.add_argument("--_folder", help=argparse.SUPPRESS)
     ap.add_argument("--_out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._child:
-        _child(args._child, args._folder, args._out, args.threads)
+        _child(args._child, args._folder, args._out, args.threads, args.profile)
         return 0
     records = bench([int(r) for r in args.rows], repeat=args.repeat, naive_rows={int(r) for r in args.naive},
                     compare_rows={int(r) for r in args.compare}, polars=not args.no_polars,
                     pandas_rows={int(r) for r in args.pandas},
-                    threads=args.threads, keep_cache=args.keep_cache)
+                    threads=args.threads, keep_cache=args.keep_cache, profile=args.profile)
     if args.json:
         args.json.write_text(json.dumps(records, indent=1, ensure_ascii=False))
     return 0
