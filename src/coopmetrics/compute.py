@@ -493,9 +493,8 @@ class _Context:
         # a plain row count with no group needs no column; narwhals' select needs at least one
         lf = lf.select(*kexprs, *stage_a) if (kexprs or stage_a) else lf.select(nw.lit(1).alias("__one"))
         exprs, names, counted = p.stage_b(count_nulls=lf.implementation is nw.Implementation.DUCKDB)
-        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names, counts=counted)
-        self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
-                                         self.by)
+        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names, counts=counted, sort=True)
+        self.results[table] = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 
     def _batch_distinct(self) -> None:
         """Distinct counts of one in-memory pandas table in one select (filled into ``extra_results``).
