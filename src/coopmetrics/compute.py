@@ -727,7 +727,8 @@ def _repeat_categorical(values: list[str], lengths: np.ndarray, categories: Iter
     index = {v: i for i, v in enumerate(cats)}
     dt = np.int8 if len(cats) < 128 else np.int32
     codes = np.repeat(np.array([index[v] for v in values], dtype=dt), lengths)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str"))
+    # codes index ``cats`` by construction: pandas' check of 2 million codes is skipped
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str"), validate=False)
 
 
 def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
@@ -771,7 +772,7 @@ def _status_column(codes: np.ndarray) -> pd.Categorical:
     """Status codes (indices into ``_STATUS``) as a Categorical holding every status."""
     cats = sorted(_STATUS)
     remap = np.array([cats.index(s) for s in _STATUS], dtype=np.int8)
-    return pd.Categorical.from_codes(remap[codes.astype(np.intp)], categories=pd.Index(cats, dtype="str"))
+    return pd.Categorical.from_codes(np.take(remap, codes), categories=pd.Index(cats, dtype="str"), validate=False)
 
 
 _Context.finish = _finish  # type: ignore[attr-defined]
