@@ -222,6 +222,8 @@ def _fkey(filters: Sequence[Filter]) -> tuple:
 
 
 def _add_count(p: _Pass, filters: Sequence[Filter]) -> str:
+    if not filters:  # every row: the pass's own row count (``__rows``), not a second counter
+        return "__rows"
     m = p.mask(filters)
     return p.add(("count", _fkey(filters)), m.cast(nw.Int64), mask=m)
 
