@@ -77,6 +77,8 @@ from . import estimators as est
 from . import registry as _registry
 from .codes import MAJOR_CATEGORIES, PROFILES
 from .compute_base import (  # noqa: F401 - names kept importable from coopmetrics.compute
+    _STATUS,
+    _STRING_COLUMNS,
     MAJOR_CATEGORY,
     OUTPUT_COLUMNS,
     OUTPUT_HEAD,
@@ -89,9 +91,11 @@ from .compute_base import (  # noqa: F401 - names kept importable from coopmetri
     _merge,
     _options,
     _prepare,
+    _repeat_categorical,
     _resolve_overall,
     _sort_keys,
     _Source,
+    _status_column,
 )
 from .compute_surveys import calibrated_variance, run_surveys
 from .compute_units import explain, partner_profile, unit_values
@@ -624,8 +628,6 @@ def _ranked_median(f: Any, knames: list[str], z2: float) -> pd.DataFrame:
 # --- finishing: estimates per indicator ---------------------------------------------------------------
 
 
-_STRING_COLUMNS = ("indicator", "name_zh", "name_en", "ci_method", "unit", "edition", "note")
-_STATUS = ("reported", "suppressed", "not_applicable", "missing_input")
 
 
 def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float,
@@ -731,23 +733,6 @@ def _part_length(self: _Context, ind: Indicator) -> int:
     return len(stats.frame)
 
 
-def _repeat_categorical(values: list[str], lengths: np.ndarray, categories: Iterable[str] = ()) -> pd.Categorical:
-    """A text column repeating ``values[i]`` ``lengths[i]`` times, as a pandas Categorical.
-
-    The long output repeats a few constant texts (indicator, names, unit, edition...) on
-    millions of rows; small integer codes (``np.repeat``) avoid building one string per
-    row, which dominated the assembly time and memory on large group counts. Categories
-    are sorted, so sorting by the column orders rows as it would for plain strings, and
-    ``categories`` (e.g. every status) can be assigned later without widening the column.
-    """
-    cats = sorted({*values, *categories})
-    index = {v: i for i, v in enumerate(cats)}
-    dt = np.int8 if len(cats) < 128 else np.int32
-    codes = np.repeat(np.array([index[v] for v in values], dtype=dt), lengths)
-    # codes index ``cats`` by construction: pandas' check of 2 million codes is skipped
-    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str"), validate=False)
-
-
 _NUMERIC_COLUMNS = [c for c in OUTPUT_TAIL if c not in (*_STRING_COLUMNS, "status")]
 
 
@@ -795,13 +780,6 @@ def _assemble(parts: Iterable[dict[str, Any]], by: tuple[str, ...], lengths: Seq
     cols["status"] = _status_column(status)
     return pd.DataFrame({c: (cols[c].reset_index(drop=True) if isinstance(cols[c], pd.Series) else cols[c])
                          for c in names}, copy=False)
-
-
-def _status_column(codes: np.ndarray) -> pd.Categorical:
-    """Status codes (indices into ``_STATUS``) as a Categorical holding every status."""
-    cats = sorted(_STATUS)
-    remap = np.array([cats.index(s) for s in _STATUS], dtype=np.int8)
-    return pd.Categorical.from_codes(np.take(remap, codes), categories=pd.Index(cats, dtype="str"), validate=False)
 
 
 _Context.finish = _finish  # type: ignore[attr-defined]

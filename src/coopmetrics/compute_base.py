@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import narwhals as nw
@@ -30,6 +30,8 @@ OUTPUT_TAIL = ["numerator", "denominator", "n", "estimate", "se", "ci_low", "ci_
                "n_eff", "deff", "estimate_unweighted", "response_rate", "unit", "edition", "target", "status",
                "weighting_effect", "note"]
 OUTPUT_COLUMNS = (*OUTPUT_HEAD, "<by>", *OUTPUT_TAIL)
+_STRING_COLUMNS = ("indicator", "name_zh", "name_en", "ci_method", "unit", "edition", "note")
+_STATUS = ("reported", "suppressed", "not_applicable", "missing_input")
 
 _LINKED_TABLES = ("survey", "internships")  # linked to graduates by student_id
 
@@ -350,3 +352,27 @@ def _sort_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     if not by or not len(df):
         return df
     return df.sort_values(list(by), kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _repeat_categorical(values: list[str], lengths: np.ndarray, categories: Iterable[str] = ()) -> pd.Categorical:
+    """A text column repeating ``values[i]`` ``lengths[i]`` times, as a pandas Categorical.
+
+    The long output repeats a few constant texts (indicator, names, unit, edition...) on
+    millions of rows; small integer codes (``np.repeat``) avoid building one string per
+    row, which dominated the assembly time and memory on large group counts. Categories
+    are sorted, so sorting by the column orders rows as it would for plain strings, and
+    ``categories`` (e.g. every status) can be assigned later without widening the column.
+    """
+    cats = sorted({*values, *categories})
+    index = {v: i for i, v in enumerate(cats)}
+    dt = np.int8 if len(cats) < 128 else np.int32
+    codes = np.repeat(np.array([index[v] for v in values], dtype=dt), lengths)
+    # codes index ``cats`` by construction: pandas' check of 2 million codes is skipped
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str"), validate=False)
+
+
+def _status_column(codes: np.ndarray) -> pd.Categorical:
+    """Status codes (indices into ``_STATUS``) as a Categorical holding every status."""
+    cats = sorted(_STATUS)
+    remap = np.array([cats.index(s) for s in _STATUS], dtype=np.int8)
+    return pd.Categorical.from_codes(np.take(remap, codes), categories=pd.Index(cats, dtype="str"), validate=False)
