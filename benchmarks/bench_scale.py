@@ -547,8 +547,29 @@ def _own_peak_gib() -> float | None:
     return None
 
 
-def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
-    """Run one variant inside this process; print a JSON line with the wall time."""
+def _warm_imports() -> None:
+    """Import, outside the timed region, the modules every variant loads lazily on first use.
+
+    narwhals imports its DuckDB/Arrow backends and pyarrow its pandas bridge on the first
+    query (≈ 0.1 s); like the other imports they are not part of the work being timed.
+    """
+    import duckdb
+    import narwhals as nw
+
+    con = duckdb.connect()
+    rel = nw.from_native(con.sql("SELECT 1 AS g, 2 AS x"))
+    nw.to_native(rel.group_by("g").agg(nw.col("x").sum()).collect()).to_pandas()
+    con.sql("SELECT 1 AS g").df()
+    con.close()
+
+
+def _child(variant: str, folder: str, out: str, threads: int | None, profile: bool = False) -> None:
+    """Run one variant inside this process; print a JSON line with the wall time.
+
+    With ``profile`` the timed region of a ``coopmetrics-*`` variant runs under cProfile and
+    the top functions (cumulative, then own time) go to stderr: the engine query is
+    ``engines.collect``, the finishing ``_finish``, the long result ``_assemble``.
+    """
     # imports first, outside the timed region
     import duckdb  # noqa: F401
     import polars  # noqa: F401
@@ -558,10 +579,17 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     import coopmetrics.compare
     import coopmetrics.compute  # noqa: F401
 
+    _warm_imports()
     if threads:
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
     path = Path(folder)
-    t0 = time.perf_counter()
+    prof = None
+    if profile and variant.startswith("coopmetrics"):
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t0, c0 = time.perf_counter(), time.process_time()
     if variant == "coopmetrics-duckdb":
         res = run_coopmetrics(path, engine="duckdb")
     elif variant == "coopmetrics-polars":
@@ -578,7 +606,14 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
         res = compare_from_totals(path)
     else:  # pragma: no cover - guarded by the caller
         raise SystemExit(f"unknown variant {variant}")
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        stats = pstats.Stats(prof, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(15)
     rows_out = len(res)
     if variant == "duckdb-sql":
         res = wide_to_long(res)  # untimed: reshape for the agreement check
@@ -587,10 +622,12 @@ def _child(variant: str, folder: str, out: str, threads: int | None) -> None:
     else:
         keep = [c for c in ["indicator", *BY, "numerator", "denominator", *NUMBERS] if c in res.columns]
     res[keep].to_parquet(out)
-    print(json.dumps({"variant": variant, "seconds": seconds, "rows_out": rows_out, "peak_rss_gib": _own_peak_gib()}))
+    print(json.dumps({"variant": variant, "seconds": seconds, "cpu_seconds": cpu, "rows_out": rows_out,
+                      "peak_rss_gib": _own_peak_gib()}))
 
 
-def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None = None) -> dict[str, Any]:
+def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None = None,
+                profile: bool = False) -> dict[str, Any]:
     """Run ``variant`` in a fresh Python process; return wall time, peak RSS and result path."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
@@ -599,13 +636,20 @@ def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None =
            "--_out", str(out)]
     if threads:
         cmd += ["--threads", str(threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # wait4 gives this child's own resource usage (peak RSS), not that of all children
-    _, status, usage = os.wait4(proc.pid, 0)
-    stdout = proc.stdout.read() if proc.stdout else ""
-    stderr = proc.stderr.read() if proc.stderr else ""
+    if profile:
+        cmd.append("--profile")
+    # stderr to a file: a child's profile must not fill a pipe nobody reads before wait4 returns
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+        stdout = proc.stdout.read() if proc.stdout else ""
+        # wait4 gives this child's own resource usage (peak RSS), not that of all children
+        _, status, usage = os.wait4(proc.pid, 0)
+        err.seek(0)
+        stderr = err.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"variant {variant} failed:\n{stderr[-4000:]}")
+    if profile and stderr.strip():
+        print(f"### profile of {variant}\n{stderr}", flush=True)
     info = json.loads(stdout.strip().splitlines()[-1])
     if info.get("peak_rss_gib") is None:  # not Linux: ru_maxrss may include the parent's RSS at spawn
         info["peak_rss_gib"] = usage.ru_maxrss / 1024**2
@@ -614,7 +658,8 @@ def run_variant(variant: str, folder: Path, workdir: Path, threads: int | None =
 
 
 def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: set[int], polars: bool,
-          pandas_rows: set[int], threads: int | None, keep_cache: bool) -> list[dict[str, Any]]:
+          pandas_rows: set[int], threads: int | None, keep_cache: bool, profile: bool = False
+          ) -> list[dict[str, Any]]:
     """Run the benchmark for each size; print and return one record per variant."""
     records: list[dict[str, Any]] = []
     print(f"# machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, python {sys.version.split()[0]}, "
@@ -633,10 +678,12 @@ def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: s
             runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
             for _ in range(repeat):
                 for v in variants:
-                    runs[v].append(run_variant(v, folder, work, threads))
+                    runs[v].append(run_variant(v, folder, work, threads, profile=profile))
             for v in variants:
                 rs = sorted(runs[v], key=lambda r: r["seconds"])
+                cpu = sorted(r["cpu_seconds"] for r in runs[v])
                 results[v] = rs[len(rs) // 2] | {"all_seconds": [round(r["seconds"], 3) for r in runs[v]],
+                                                  "cpu_seconds": cpu[len(cpu) // 2],
                                                   "peak_rss_gib": max(r["peak_rss_gib"] for r in runs[v])}
             extra = []
             if n in pandas_rows:
@@ -655,7 +702,11 @@ def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: s
             for v, r in results.items():
                 rec = {"rows": n, "variant": v, "seconds": round(r["seconds"], 3),
                        "all_seconds": r.get("all_seconds"), "peak_rss_gib": round(r["peak_rss_gib"], 3),
-                       "ratio_to_sql": round(r["seconds"] / base["seconds"], 3), "rows_out": r["rows_out"]}
+                       "ratio_to_sql": round(r["seconds"] / base["seconds"], 3), "rows_out": r["rows_out"],
+                       # process CPU time (engine threads included): less sensitive to other jobs
+                       # on a shared machine than wall time
+                       "cpu_seconds": round(r["cpu_seconds"], 3),
+                       "cpu_ratio_to_sql": round(r["cpu_seconds"] / base["cpu_seconds"], 3)}
                 if v == "compare" and "compare-totals" in results:
                     rec["agree_with_compare_totals"] = compare_agreement(
                         pd.read_parquet(r["result"]), pd.read_parquet(results["compare-totals"]["result"]))
@@ -672,20 +723,22 @@ def bench(rows: list[int], *, repeat: int, naive_rows: set[int], compare_rows: s
 def _summary(records: list[dict[str, Any]]) -> None:
     """Print the issue's targets as a table of measured ratios."""
     by = {(r["rows"], r["variant"]): r for r in records}
-    print("\n| rows | variant | wall s | peak RSS GiB | x hand-written DuckDB SQL | numbers agree |")
-    print("|---:|---|---:|---:|---:|---|")
+    print("\n| rows | variant | wall s | peak RSS GiB | x hand-written DuckDB SQL | CPU s | CPU x SQL "
+          "| numbers agree |")
+    print("|---:|---|---:|---:|---:|---:|---:|---|")
     for r in records:
         agree = r.get("agree_with_sql", r.get("agree_with_compare_totals", {})).get("agree", "")
         print(f"| {r['rows']:,} | {r['variant']} | {r['seconds']:.2f} | {r['peak_rss_gib']:.2f} | "
-              f"{r['ratio_to_sql']:.2f} | {agree} |")
-    print("\nTargets (issue #6):")
+              f"{r['ratio_to_sql']:.2f} | {r['cpu_seconds']:.2f} | {r['cpu_ratio_to_sql']:.2f} | {agree} |")
+    print("\nTargets (issue #6: <= 1.25; issue #16: <= 1.0 at 10M and 50M rows, <= 1.5 GiB):")
     engines_ = ("coopmetrics-polars", "coopmetrics-duckdb")
     for n in sorted({r["rows"] for r in records}):
         for v in engines_:
             r = by.get((n, v))
             if r and n >= 10_000_000:
-                ok = r["ratio_to_sql"] <= 1.25
-                print(f"  {n:,} rows: {v} / hand-written DuckDB SQL = {r['ratio_to_sql']:.2f} (<= 1.25: {ok})")
+                ok = r["ratio_to_sql"] <= 1.0
+                print(f"  {n:,} rows: {v} / hand-written DuckDB SQL = {r['ratio_to_sql']:.2f} (<= 1.0: {ok}; "
+                      f"CPU time {r['cpu_ratio_to_sql']:.2f})")
             if r and n >= 50_000_000:
                 print(f"  {n:,} rows: {v} peak memory {r['peak_rss_gib']:.2f} GiB "
                       f"(<= 1.5: {r['peak_rss_gib'] <= 1.5})")
@@ -722,17 +775,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
     ap.add_argument("--keep-cache", action="store_true", help="keep the 50M-row Parquet cache (~GBs)")
     ap.add_argument("--json", type=Path, default=None, help="also write the records to this JSON file")
+    ap.add_argument("--profile", action="store_true",
+                    help="print a cProfile of each coopmetrics-* run (engine query = engines.collect)")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     ap.add_argument("--_folder", help=argparse.SUPPRESS)
     ap.add_argument("--_out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._child:
-        _child(args._child, args._folder, args._out, args.threads)
+        _child(args._child, args._folder, args._out, args.threads, args.profile)
         return 0
     records = bench([int(r) for r in args.rows], repeat=args.repeat, naive_rows={int(r) for r in args.naive},
                     compare_rows={int(r) for r in args.compare}, polars=not args.no_polars,
                     pandas_rows={int(r) for r in args.pandas},
-                    threads=args.threads, keep_cache=args.keep_cache)
+                    threads=args.threads, keep_cache=args.keep_cache, profile=args.profile)
     if args.json:
         args.json.write_text(json.dumps(records, indent=1, ensure_ascii=False))
     return 0

@@ -77,6 +77,8 @@ from . import estimators as est
 from . import registry as _registry
 from .codes import MAJOR_CATEGORIES, PROFILES
 from .compute_base import (  # noqa: F401 - names kept importable from coopmetrics.compute
+    _STATUS,
+    _STRING_COLUMNS,
     MAJOR_CATEGORY,
     OUTPUT_COLUMNS,
     OUTPUT_HEAD,
@@ -89,9 +91,11 @@ from .compute_base import (  # noqa: F401 - names kept importable from coopmetri
     _merge,
     _options,
     _prepare,
+    _repeat_categorical,
     _resolve_overall,
     _sort_keys,
     _Source,
+    _status_column,
 )
 from .compute_surveys import calibrated_variance, run_surveys
 from .compute_units import explain, partner_profile, unit_values
@@ -152,10 +156,14 @@ class _Pass:
     filters: dict[str, tuple[str, Any]] = field(default_factory=dict)  # repr(filter) -> (name, stage-A expr)
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # column -> (name, stage-A expr)
     pre: dict[str, Any] = field(default_factory=dict)  # derived column -> builder (read by stage A)
+    counts: dict[str, Any] = field(default_factory=dict)  # stat name -> mask, for stats that count rows
 
-    def add(self, key: tuple, expr: Any) -> str:
+    def add(self, key: tuple, expr: Any, *, mask: Any = None) -> str:
+        """Name of the summed statistic ``expr`` (added once per ``key``); ``mask``: it counts rows."""
         if key not in self.exprs:
             self.exprs[key] = (f"s{len(self.exprs)}", expr)
+            if mask is not None:
+                self.counts[self.exprs[key][0]] = mask
         return self.exprs[key][0]
 
     def mask(self, filters: Sequence[Filter]) -> Any:
@@ -194,8 +202,23 @@ class _Pass:
     def stage_a(self) -> list[Any]:
         return [e.alias(n) for n, e in (*self.filters.values(), *self.values.values())]
 
-    def stage_b(self) -> tuple[list[Any], list[str]]:
-        return [e.alias(n) for n, e in self.exprs.values()], [n for n, _ in self.exprs.values()]
+    def stage_b(self, count_nulls: bool = False) -> tuple[list[Any], list[str], list[str]]:
+        """Stage-B expressions, their names, and the names aggregated by ``count`` (not ``sum``).
+
+        With ``count_nulls`` a row count is ``when(mask).then(1)`` counted (non-null values)
+        rather than ``mask.cast(Int64)`` summed: DuckDB sums BIGINT into HUGEINT (128-bit,
+        returned as Arrow decimals), while ``count(CASE WHEN ... THEN 1 END)`` is a plain
+        64-bit counter, as fast as a hand-written ``COUNT(*) FILTER (WHERE ...)`` (at 10M rows
+        by 4 keys the suite's query went from ≈ 5 s to ≈ 3 s). Same integers either way.
+        """
+        out, names, counted = [], [], []
+        for n, e in self.exprs.values():
+            if count_nulls and n in self.counts:
+                e = nw.when(self.counts[n]).then(nw.lit(1, nw.Int8))
+                counted.append(n)
+            out.append(e.alias(n))
+            names.append(n)
+        return out, names, counted
 
 
 def _fkey(filters: Sequence[Filter]) -> tuple:
@@ -203,7 +226,10 @@ def _fkey(filters: Sequence[Filter]) -> tuple:
 
 
 def _add_count(p: _Pass, filters: Sequence[Filter]) -> str:
-    return p.add(("count", _fkey(filters)), p.mask(filters).cast(nw.Int64))
+    if not filters:  # every row: the pass's own row count (``__rows``), not a second counter
+        return "__rows"
+    m = p.mask(filters)
+    return p.add(("count", _fkey(filters)), m.cast(nw.Int64), mask=m)
 
 
 def _value(p: _Pass, column: str | None, filters: Sequence[Filter]) -> Any:
@@ -305,7 +331,10 @@ def compute(
     for ind in inds:
         ctx.plan(ind)
     ctx.run(progress)
-    return _assemble([ctx.finish(ind) for ind in inds], by_t)
+    # the long result's size is known before any indicator is finished: each part is written into
+    # the full-length columns as it is made and its arrays freed, so the next reuses their memory
+    lengths = [ctx.part_length(ind) for ind in inds]
+    return _assemble((ctx.finish(ind) for ind in inds), by_t, lengths)
 
 
 def _check_by_names(by: tuple[str, ...], src: _Source) -> None:
@@ -365,8 +394,8 @@ class _Collector:
         self.plan.stats["sxx"] = (t, p.add(("xx", *k), vx * vx))
         self.plan.stats["syy"] = (t, p.add(("yy", *k), vy * vy))
         self.plan.stats["sxy"] = (t, p.add(("xy", *k), vx * vy))
-        either = (p.mask(num.where) | p.mask(den.where)).cast(nw.Int64)
-        self.plan.stats["n"] = (t, p.add(("either", *k), either))
+        either = p.mask(num.where) | p.mask(den.where)
+        self.plan.stats["n"] = (t, p.add(("either", *k), either.cast(nw.Int64), mask=either))
 
     def special(self, name: str) -> None:
         check_option("special pass", name, ["survey", "median", "distinct"], "Collector")
@@ -392,6 +421,7 @@ class _Context:
         self.key_frames: dict[str, pd.DataFrame] = {}  # table -> its distinct group keys (distinct counts)
         # id(stats frame) -> (frame, its key columns): the indicators of one pass share one key frame
         self.out_keys: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self.gathered: dict[str, _Stats] = {}  # indicator id -> its statistics, between part_length and finish
 
     # planning ---------------------------------------------------------------------------------
     def _table_ok(self, plan: _Plan, table: str, req: Sequence[str]) -> bool:
@@ -472,10 +502,9 @@ class _Context:
             lf = lf.with_columns(*pre)
         # a plain row count with no group needs no column; narwhals' select needs at least one
         lf = lf.select(*kexprs, *stage_a) if (kexprs or stage_a) else lf.select(nw.lit(1).alias("__one"))
-        exprs, names = p.stage_b()
-        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names)
-        self.results[table] = _sort_keys(df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)}),
-                                         self.by)
+        exprs, names, counted = p.stage_b(count_nulls=lf.implementation is nw.Implementation.DUCKDB)
+        df = _aggregate(lf, [nw.col(k) for k in knames], knames, exprs, names, counts=counted, sort=True)
+        self.results[table] = df.rename(columns={f"__k{i}": b for i, (b, _, _) in enumerate(keys)})
 
     def _batch_distinct(self) -> None:
         """Distinct counts of one in-memory pandas table in one select (filled into ``extra_results``).
@@ -599,8 +628,6 @@ def _ranked_median(f: Any, knames: list[str], z2: float) -> pd.DataFrame:
 # --- finishing: estimates per indicator ---------------------------------------------------------------
 
 
-_STRING_COLUMNS = ("indicator", "name_zh", "name_en", "ci_method", "unit", "edition", "note")
-_STATUS = ("reported", "suppressed", "not_applicable", "missing_input")
 
 
 def _blank(ind: Indicator, by: tuple[str, ...], o: Options, status: str, level: float,
@@ -665,26 +692,29 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
     level = self.level
     nan = np.nan
     kind = kind_of(ind)
-    stats = _gather(self, plan, ind)
+    stats = self.gathered.pop(ind.id, None)
+    if stats is None:
+        stats = _gather(self, plan, ind)
     base = stats.frame
     res = kind.estimate(stats, ind)
     res.setdefault("weighting_effect", res.get("deff", nan))  # unweighted figures: weighting effect = 1
     k = len(base)
-    num: dict[str, np.ndarray] = {}
+    # constants stay scalars: _assemble writes every column once, into the full-length output
+    num: dict[str, np.ndarray | float] = {}
     for c in OUTPUT_TAIL:
         if c in (*_STRING_COLUMNS, "status"):
             continue
         v = res.get(c, nan)
-        num[c] = np.full(k, v, dtype=float) if np.isscalar(v) else np.asarray(v, dtype=float)
+        num[c] = float(v) if np.isscalar(v) else np.asarray(v, dtype=float)
     edition = ind.edition_text(self.o)
     if ind.id in self.messages and ind.survey_kind is not None:
         edition += " [" + self.messages[ind.id] + "]"
-    num["ci_level"] = np.full(k, level)
-    num["target"] = np.full(k, ind.target if ind.target is not None else nan, dtype=float)
+    num["ci_level"] = float(level)
+    num["target"] = float(ind.target) if ind.target is not None else nan
     if kind.always_reported:  # counts and sums: 0 is a number
         empty = np.zeros(k, dtype=bool)
     else:
-        empty = (np.nan_to_num(num["n"], nan=0.0) <= 0) | ~np.isfinite(num["estimate"])
+        empty = np.broadcast_to((np.nan_to_num(num["n"], nan=0.0) <= 0) | ~np.isfinite(num["estimate"]), (k,))
     status = np.where(empty, _STATUS.index("not_applicable"), _STATUS.index("reported")).astype(np.int8)
     if id(base) not in self.out_keys:  # the frame is kept with its keys, so its id is not reused
         self.out_keys[id(base)] = (base, base[by].reset_index(drop=True))
@@ -695,23 +725,20 @@ def _finish(self: _Context, ind: Indicator) -> dict[str, np.ndarray]:
                       "note": base["__note"].to_numpy(object) if "__note" in base else self.messages.get(ind.id, "")}}
 
 
-def _repeat_categorical(values: list[str], lengths: np.ndarray, categories: Iterable[str] = ()) -> pd.Categorical:
-    """A text column repeating ``values[i]`` ``lengths[i]`` times, as a pandas Categorical.
-
-    The long output repeats a few constant texts (indicator, names, unit, edition...) on
-    millions of rows; small integer codes (``np.repeat``) avoid building one string per
-    row, which dominated the assembly time and memory on large group counts. Categories
-    are sorted, so sorting by the column orders rows as it would for plain strings, and
-    ``categories`` (e.g. every status) can be assigned later without widening the column.
-    """
-    cats = sorted({*values, *categories})
-    index = {v: i for i, v in enumerate(cats)}
-    dt = np.int8 if len(cats) < 128 else np.int32
-    codes = np.repeat(np.array([index[v] for v in values], dtype=dt), lengths)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str"))
+def _part_length(self: _Context, ind: Indicator) -> int:
+    """Rows ``ind`` will have in the long result (its statistics are kept for :func:`_finish`)."""
+    plan = self.plans[ind.id]
+    if plan.status != "ok":
+        return 1  # one blank row
+    stats = self.gathered[ind.id] = _gather(self, plan, ind)
+    return len(stats.frame)
 
 
-def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
+_NUMERIC_COLUMNS = [c for c in OUTPUT_TAIL if c not in (*_STRING_COLUMNS, "status")]
+
+
+def _assemble(parts: Iterable[dict[str, Any]], by: tuple[str, ...], lengths: Sequence[int] | None = None
+              ) -> pd.DataFrame:
     """One DataFrame from the per-indicator parts, column by column (no per-row Python objects).
 
     Text columns are Categoricals (:func:`_repeat_categorical`); numeric columns stay separate
@@ -719,9 +746,26 @@ def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
     the whole numeric result).
     """
     names = [*OUTPUT_HEAD, *by, *OUTPUT_TAIL]
-    if not parts:
+    if lengths is None:
+        parts = list(parts)
+        lengths = [p["n"] for p in parts]
+    if not len(lengths):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
-    lengths = np.array([p["n"] for p in parts], dtype=np.int64)
+    # each numeric column is allocated once at its full length and every part is written into its
+    # slice as it arrives (a constant of a part is broadcast), then the part's arrays are dropped:
+    # no per-part arrays kept alive, no concatenation copy. Freshly allocated memory is costly to
+    # touch (page faults), and at 10M rows the result is ~2M rows × 16 float columns (265 MB).
+    bounds = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))])
+    num = {c: np.empty(int(bounds[-1]), dtype=float) for c in _NUMERIC_COLUMNS}
+    slim = []
+    for p, a, b in zip(parts, bounds[:-1], bounds[1:], strict=True):
+        if p["n"] != b - a:  # pragma: no cover - guarded by _part_length
+            raise AssertionError(f"part of {p['const']['indicator']} has {p['n']} rows, expected {b - a}")
+        for c in _NUMERIC_COLUMNS:
+            num[c][a:b] = p["num"][c]
+        slim.append({k: p[k] for k in ("keys", "const", "status")})
+    parts = slim
+    lengths = np.asarray(lengths, dtype=np.int64)
     cols: dict[str, Any] = {}
     for c in _STRING_COLUMNS:
         vals = [p["const"][c] for p in parts]
@@ -737,22 +781,15 @@ def _assemble(parts: list[dict[str, Any]], by: tuple[str, ...]) -> pd.DataFrame:
         if MAJOR_CATEGORY in by:  # "46" -> "46 装备制造大类" on the small result
             labels = {k: f"{k} {v}" for k, v in MAJOR_CATEGORIES.items()}
             cols[MAJOR_CATEGORY] = keys[MAJOR_CATEGORY].astype(object).map(labels)
-    for c in parts[0]["num"]:
-        cols[c] = np.concatenate([p["num"][c] for p in parts])
+    cols.update(num)
     status = np.concatenate([p["status"] for p in parts])
     cols["status"] = _status_column(status)
     return pd.DataFrame({c: (cols[c].reset_index(drop=True) if isinstance(cols[c], pd.Series) else cols[c])
                          for c in names}, copy=False)
 
 
-def _status_column(codes: np.ndarray) -> pd.Categorical:
-    """Status codes (indices into ``_STATUS``) as a Categorical holding every status."""
-    cats = sorted(_STATUS)
-    remap = np.array([cats.index(s) for s in _STATUS], dtype=np.int8)
-    return pd.Categorical.from_codes(remap[codes.astype(np.intp)], categories=pd.Index(cats, dtype="str"))
-
-
 _Context.finish = _finish  # type: ignore[attr-defined]
+_Context.part_length = _part_length  # type: ignore[attr-defined]
 
 
 # --- unit values and the audit trail ------------------------------------------------------------------

@@ -240,7 +240,7 @@ def to_narwhals(frame: object) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
         return nw.from_native(frame)
 
 
-def collect(frame: object, *, progress: bool | None = None, desc: str = "aggregating") -> pd.DataFrame:
+def collect(frame: object, *, progress: bool | None = None, desc: str = "aggregating", arrow: bool = False) -> Any:
     """Run a (lazy) query and return its result as a pandas DataFrame.
 
     Meant for *aggregated* results: the engine executes the whole query (scan,
@@ -259,6 +259,10 @@ def collect(frame: object, *, progress: bool | None = None, desc: str = "aggrega
         uses the session default (:func:`set_progress`).
     desc : str
         Label of the progress bar.
+    arrow : bool
+        Return an engine's Arrow result (DuckDB, pyarrow) as a ``pyarrow.Table`` (its
+        HUGEINT/DECIMAL sums already numbers) instead of converting it to pandas; other
+        engines still give pandas. For callers that convert column by column.
 
     Examples
     --------
@@ -285,12 +289,17 @@ def collect(frame: object, *, progress: bool | None = None, desc: str = "aggrega
     if isinstance(native, pd.DataFrame):
         return native
     if nwdep.is_pyarrow_table(native):
-        return _arrow_to_pandas(native)
+        return _arrow_numbers(native) if arrow else _arrow_to_pandas(native)
     return nwf.to_pandas()
 
 
 def _arrow_to_pandas(table: Any) -> pd.DataFrame:
-    """Arrow -> pandas, with DuckDB's HUGEINT/DECIMAL sums turned into numbers.
+    """Arrow -> pandas, with DuckDB's HUGEINT/DECIMAL sums turned into numbers (:func:`_arrow_numbers`)."""
+    return _arrow_numbers(table).to_pandas()
+
+
+def _arrow_numbers(table: Any) -> Any:
+    """DuckDB's HUGEINT/DECIMAL sums in an Arrow table turned into numbers.
 
     DuckDB sums integers into HUGEINT, which Arrow carries as decimal128 and
     pandas would hold as ``Decimal`` objects; counts become int64 (float64 if
@@ -308,7 +317,7 @@ def _arrow_to_pandas(table: Any) -> pd.DataFrame:
                 if lo.as_py() is None or (-(2**63) <= lo.as_py() and hi.as_py() < 2**63):
                     target = pa.int64()
             table = table.set_column(i, field.name, col.cast(target, safe=False))
-    return table.to_pandas()
+    return table
 
 
 @contextlib.contextmanager
