@@ -366,9 +366,8 @@ def build_college_reports(
     >>> [r.college for r in reps][:2]                              # doctest: +SKIP
     ['A职业技术学院', 'B职业学院']
     """
-    from ..registry import indicators as _indicators
     from .build import _Builder
-    from .labels import LANGS
+    from .labels import LANGS, registry_frame
 
     check_option("lang", lang, LANGS, "build_college_reports")
     check_option("by", by, ("department", "major"), "build_college_reports")
@@ -386,7 +385,7 @@ def build_college_reports(
             raise InputError(f"面板中没有这些学校的 {year} 届毕业生：{unknown}",
                              f"the panel has no graduates of {year} in: {unknown}", column=split)
         names = [c for c in names if c in set(map(str, colleges))]
-    ids = [str(i) for i in _indicators()["id"]]
+    ids = [str(i) for i in registry_frame()["id"]]
     order = {i: k for k, i in enumerate(ids)}
     kind = layouts["feedback"].survey_kind if "feedback" in layouts else None
     tick("compute", None)
