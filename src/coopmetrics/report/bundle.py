@@ -372,12 +372,14 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
             keep = [str(c) for c in colleges[split]]
             rows = (rows[rows[split].astype(str).isin(keep)] if isinstance(rows, pd.DataFrame) else
                     nw.from_native(rows).filter(nw.col(split).is_in(keep)).to_native())
-        # one college: every indicator's raw comparison from one compare() call (one compute() pass
-        # over the group totals instead of one per indicator), split into the per-indicator calls
-        raw = None if split else _raw_comparisons(data.replace(graduates=rows), ids, options)
+        # every indicator's raw comparison from one compare() call (one compute() pass over the group
+        # totals instead of one per indicator), split into the per-indicator calls; on a panel with
+        # by=[split] (medians excepted: their row bootstrap runs per college, below)
+        raw = _raw_comparisons(data.replace(graduates=rows), [i for i in ids if not (split and i in boot)],
+                               options, split=split)
         for ind in ids:
             for adj in ([None, list(adjust)] if adjust else [None]):
-                if raw is not None and adj is None:
+                if raw is not None and adj is None and ind in raw:
                     frames.append(raw[ind].assign(_call=call))
                     call += 1
                     continue
@@ -418,16 +420,21 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
     return {"cohorts": res, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
 
 
-def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any) -> dict[str, pd.DataFrame] | None:
+def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any,
+                     split: str | None = None) -> dict[str, pd.DataFrame] | None:
     """Unadjusted cohort comparisons of every indicator of ``ids`` from one ``compare()`` call.
 
     Each indicator's rows are those of ``compare(data, ind)`` called alone: the stacked call
     computes every indicator's table separately (a mean's bootstrap with the same seed) and
     only its q-values span the call, so they are recomputed per indicator (Benjamini–Hochberg
-    within one indicator's rows, as a single call computes them). None when the stacked call
-    fails: the caller then calls per indicator and records which one failed and why.
+    within one indicator's rows, as a single call computes them). With ``split`` (a panel) the
+    call is ``by=[split]`` inside :func:`~coopmetrics.compare_base.same_draws_per_group`, as
+    the per-indicator panel calls are (the caller recomputes q-values per call and college).
+    None when the stacked call fails: the caller then calls per indicator and records which
+    one failed and why.
     """
     from ..compare import compare
+    from ..compare_base import same_draws_per_group
     from ..contrasts import bh_qvalues
 
     if not ids:
@@ -436,7 +443,11 @@ def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any) -> dict[st
     if options is not None:
         kw["options"] = options
     try:
-        table = _comparison_table(compare(data, list(ids), **kw))
+        if split:
+            with same_draws_per_group():  # a college's mean bootstrap = its own call's
+                table = _comparison_table(compare(data, list(ids), by=[split], **kw))
+        else:
+            table = _comparison_table(compare(data, list(ids), **kw))
     except CoopmetricsError:
         return None
     out = {}
