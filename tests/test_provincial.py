@@ -163,6 +163,27 @@ def test_adjusted_comparisons_in_chunks_of_colleges_give_the_same_rows(panel, pa
         assert rep.tables["cohorts"]["adjusted"].astype(bool).any()
 
 
+def test_raw_comparisons_in_one_stacked_call_equal_one_call_per_indicator(panel, monkeypatch):
+    """The panel's unadjusted comparisons of every cohort indicator come from one compare(by=[college])
+    call; its rows (bootstrap intervals of the mean salary included) and the q-values per call and
+    college equal those of one call per indicator."""
+    from coopmetrics.report import bundle
+    from coopmetrics.report.layouts import COHORT_INDICATORS
+
+    calls = []
+    real = bundle._raw_comparisons
+    monkeypatch.setattr(bundle, "_raw_comparisons", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    fast = bundle.compute_cohorts(panel, 2024, list(COHORT_INDICATORS), split="college")
+    assert [list(c) for c in calls] == [list(COHORT_INDICATORS)] * len(calls) and calls
+    monkeypatch.setattr(bundle, "_raw_comparisons", lambda *a, **k: None)  # one call per indicator
+    slow = bundle.compute_cohorts(panel, 2024, list(COHORT_INDICATORS), split="college")
+    raw = ~fast["cohorts"]["adjusted"].astype(bool)
+    assert raw.sum() > 0 and (~raw).sum() > 0 and set(fast["cohorts"]["college"]) == set(COLLEGES)
+    assert fast["cohorts"].loc[raw & (fast["cohorts"]["indicator"] == "salary_mean"), "ci_low"].notna().all()
+    pd.testing.assert_frame_equal(fast["cohorts"], slow["cohorts"], check_exact=True)
+    assert fast["errors"] == slow["errors"] and fast["adjust"] == slow["adjust"]
+
+
 @pytest.mark.parametrize("table", ["teachers", "survey", "enterprises"])
 def test_college_lacking_a_table_gets_the_missing_rows_of_its_own_report(colleges, table):
     """乙 sends no rows of ``table`` while the others do: its report has the 缺少数据 rows its own
