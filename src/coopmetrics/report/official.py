@@ -44,11 +44,15 @@ def _label(item: Item, lang: str) -> str:
     return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
 
 
-def _lookup(trend: pd.DataFrame, years: tuple[int, ...]) -> tuple[dict[tuple[str, int], dict[str, Any]], set[str]]:
-    """(indicator, year) -> result row for the table's ``years``; and the ids whose input table is missing."""
+def _lookup(trend: pd.DataFrame, years: tuple[int, ...], fields: set[str]
+            ) -> tuple[dict[tuple[str, int], dict[str, Any]], set[str]]:
+    """(indicator, year) -> result row (``status`` and ``fields``) for the table's ``years``; and the ids
+    whose input table is missing."""
     dated = trend[trend["grad_year"].isin(years)]  # only these years are looked up: fewer records to build
     keys = zip(dated["indicator"].astype(str), dated["grad_year"].astype(int), strict=True)
-    rows = dict(zip(keys, dated.to_dict("records"), strict=True))
+    # only the columns a cell reads (_cell: status and an item's field): records of ~30 columns cost more
+    used = [c for c in dated.columns if c == "status" or c in fields]
+    rows = dict(zip(keys, dated[used].to_dict("records"), strict=True))
     missing = set(trend.loc[trend["status"] == "missing_input", "indicator"].astype(str))
     return rows, missing
 
@@ -106,7 +110,9 @@ def _feedback_rows(item_trend: pd.DataFrame, years: tuple[int, int], lang: str, 
     if item_trend.empty:
         return []
     out = []
-    for item, part in item_trend.groupby("survey_item", sort=False):
+    # the columns a row reads (a panel's slice keeps every college's categories: records of them are slow)
+    cols = [c for c in ("survey_item", "grad_year", "estimate", "status", "indicator") if c in item_trend.columns]
+    for item, part in item_trend[cols].groupby("survey_item", sort=False):
         rows = {int(r["grad_year"]): r for r in part.to_dict("records") if not isnan(r.get("grad_year"))}
         cells = {value_column(y): _cell(rows.get(y), "estimate", 1.0, lang) for y in years}
         label = str(item) if str(item).endswith("满意度") else f"{item}满意度"
@@ -144,7 +150,7 @@ def official_tables(trend: pd.DataFrame, item_trend: pd.DataFrame, layouts: Mapp
         Columns ``item, value_<prev>, value_<year>, change, basis`` and hidden
         ``_indicator, _field, _fmt``. A survey-item layout without items is left out.
     """
-    rows, missing = _lookup(trend, years)
+    rows, missing = _lookup(trend, years, {it.field for lay in layouts.values() for it in lay.items})
     out: dict[str, pd.DataFrame] = {}
     for key, layout in layouts.items():
         if layout.survey_kind is not None:
