@@ -85,8 +85,9 @@ def visible_columns(rep: Report, table: str, frame: pd.DataFrame) -> list[str]:
     for c in frame.columns:
         if c.startswith("_") or c in drop_lang:
             continue
+        # empty throughout: stops at the first value that is not (usually the first row)
         if len(frame) and table not in _FIXED_LAYOUT and not pd.api.types.is_numeric_dtype(frame[c]) \
-                and frame[c].map(lambda v: isnan(v) or v == "").all():
+                and all(isnan(v) or v == "" for v in frame[c]):
             continue
         if table != "technical" and c in TECHNICAL_COLUMNS:
             continue
@@ -281,7 +282,8 @@ def _row_heights(ws: Any, frame: pd.DataFrame, cols: list[str], widths: list[flo
     lines = np.ones(len(frame), dtype=int)
     for j in wrap:
         text = frame.iloc[:, j].astype(str).where(frame.iloc[:, j].notna(), "")
-        need = np.ceil(text.map(text_width).to_numpy(dtype=float) / max(widths[j] - 1, 1)).astype(int)
+        width = np.fromiter((_width(x) for x in text.tolist()), dtype=float, count=len(text))
+        need = np.ceil(width / max(widths[j] - 1, 1)).astype(int)
         lines = np.maximum(lines, need)
     for i in np.flatnonzero(lines > 1):
         ws.set_row(int(i) + 1, 13.5 * int(min(lines[i], 12)))
