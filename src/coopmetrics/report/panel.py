@@ -400,10 +400,11 @@ def build_college_reports(
                   cohort_skipped=coh["skipped"], split=split)
     tables = _CollegeTables(data, split, need_graduates=partners or platform)
     gaps: dict[tuple[str, ...], pd.DataFrame] = {}
+    slice_of = full.slices()  # every frame grouped by college once
     for name in names:
         tick("college", name)
         cds = tables.dataset(name)
-        bundle = full.slice(name)
+        bundle = slice_of(name)
         missing = tables.missing(name)
         if missing:  # a table the others have: the 缺少数据 rows of the college's own report
             if missing not in gaps:
