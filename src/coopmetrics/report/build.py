@@ -333,10 +333,8 @@ class _Builder:
         # disclosure withholds the estimate.
         names = dict(zip(reg["id"], reg["name_zh"], strict=True))
         directions = dict(zip(reg["id"], reg["direction"], strict=True))
-        trend = _with_target_judgement(trend, compare_targets, directions).assign(
-            name_zh=lambda d: d["indicator"].map(names))
-        groups = _with_target_judgement(groups, compare_targets, directions).assign(
-            name_zh=lambda d: d["indicator"].map(names))
+        trend = _judged(trend, compare_targets, directions).assign(name_zh=lambda d: d["indicator"].map(names))
+        groups = _judged(groups, compare_targets, directions).assign(name_zh=lambda d: d["indicator"].map(names))
         self.raw_trend = trend
         if self.disclosure != "none":
             from ..disclosure import apply_disclosure, public_table
@@ -649,6 +647,17 @@ def _year_sum(data: Dataset, table: str, column: str, years: tuple[int, ...]) ->
     part = frame[frame[ycol].isin(years)]
     sums = part.groupby(ycol)[column].sum(min_count=1)
     return {int(y): float(v) for y, v in sums.items() if pd.notna(v)}
+
+
+def _judged(frame: pd.DataFrame, compare_targets: Callable[..., pd.DataFrame],
+            directions: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` with ``meets_target``: as given when a provincial run judged the whole panel once
+    (:func:`coopmetrics.report.panel.build_college_reports`; the judgement is row by row, so a
+    college's rows are judged as its own report judges them), else :func:`_with_target_judgement`.
+    """
+    if "meets_target" in frame.columns and "target" in frame.columns and frame["target"].notna().any():
+        return frame
+    return _with_target_judgement(frame.drop(columns="meets_target", errors="ignore"), compare_targets, directions)
 
 
 def _with_target_judgement(result: pd.DataFrame, compare_targets: Callable[..., pd.DataFrame],

@@ -395,7 +395,11 @@ def build_college_reports(
     tick("compare", None)
     coh = compute_cohorts(data, year, [i for i in _layouts.COHORT_INDICATORS if i in order], options=options,
                           split=split)
-    full = Bundle(trend=part["trend"], groups=part["groups"], item_trend=part["item_trend"],
+    # targets judged once for every college (row by row: each college's rows as its own report judges them)
+    reg = registry_frame()
+    directions = dict(zip(reg["id"], reg["direction"], strict=True))
+    judge = _judgement(directions)
+    full = Bundle(trend=judge(part["trend"]), groups=judge(part["groups"]), item_trend=part["item_trend"],
                   cohorts=coh["cohorts"], cohort_adjust=coh["adjust"], cohort_errors=coh["errors"],
                   cohort_skipped=coh["skipped"], split=split)
     tables = _CollegeTables(data, split, need_graduates=partners or platform)
@@ -408,10 +412,18 @@ def build_college_reports(
         missing = tables.missing(name)
         if missing:  # a table the others have: the 缺少数据 rows of the college's own report
             if missing not in gaps:
-                gaps[missing] = _missing_rows(data, missing, ids, options)
+                gaps[missing] = judge(_missing_rows(data, missing, ids, options))
             bundle = _with_gaps(bundle, gaps[missing], "survey" in missing, order)
         yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=bundle,
                        figures=figures, partners=partners).build()
+
+
+def _judgement(directions: dict[str, Any]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """``frame -> frame with meets_target`` (:func:`coopmetrics.report.build._with_target_judgement`)."""
+    from ..targets import compare_targets
+    from .build import _with_target_judgement
+
+    return lambda frame: _with_target_judgement(frame, compare_targets, directions)
 
 
 def _missing_rows(data: Dataset, missing: tuple[str, ...], ids: Sequence[str], options: Any) -> pd.DataFrame:
