@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -161,6 +162,55 @@ def test_adjusted_comparisons_in_chunks_of_colleges_give_the_same_rows(panel, pa
         pd.testing.assert_frame_equal(rep.tables["cohorts"], panel_reports[rep.college].tables["cohorts"],
                                       check_exact=False, rtol=1e-12, atol=1e-14)
         assert rep.tables["cohorts"]["adjusted"].astype(bool).any()
+
+
+def test_raw_comparisons_in_one_stacked_call_equal_one_call_per_indicator(panel, monkeypatch):
+    """The panel's unadjusted comparisons of every cohort indicator come from one compare(by=[college])
+    call; its rows (bootstrap intervals of the mean salary included) and the q-values per call and
+    college equal those of one call per indicator."""
+    from coopmetrics.report import bundle
+    from coopmetrics.report.layouts import COHORT_INDICATORS
+
+    calls = []
+    real = bundle._raw_comparisons
+    monkeypatch.setattr(bundle, "_raw_comparisons", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    fast = bundle.compute_cohorts(panel, 2024, list(COHORT_INDICATORS), split="college")
+    assert [list(c) for c in calls] == [list(COHORT_INDICATORS)] * len(calls) and calls
+    monkeypatch.setattr(bundle, "_raw_comparisons", lambda *a, **k: None)  # one call per indicator
+    slow = bundle.compute_cohorts(panel, 2024, list(COHORT_INDICATORS), split="college")
+    raw = ~fast["cohorts"]["adjusted"].astype(bool)
+    assert raw.sum() > 0 and (~raw).sum() > 0 and set(fast["cohorts"]["college"]) == set(COLLEGES)
+    assert fast["cohorts"].loc[raw & (fast["cohorts"]["indicator"] == "salary_mean"), "ci_low"].notna().all()
+    pd.testing.assert_frame_equal(fast["cohorts"], slow["cohorts"], check_exact=True)
+    assert fast["errors"] == slow["errors"] and fast["adjust"] == slow["adjust"]
+
+
+def test_bundle_slices_equal_slice_for_every_college():
+    """The grouped-once slices equal ``Bundle.slice``: own rows in order, the rows of an absent input
+    (no college, ``missing_input``) in every college, other rows without a college in none."""
+    from dataclasses import fields
+
+    from coopmetrics.report.bundle import Bundle
+
+    college = pd.Series(["甲", "乙", None, "甲", None, "乙", "甲"], dtype="category")
+    trend = pd.DataFrame({"college": college, "indicator": list("abcdefg"), "estimate": np.arange(7.0),
+                          "status": ["reported", "reported", "missing_input", "suppressed", "reported",
+                                     "reported", "reported"]})
+    cohorts = pd.DataFrame({"college": ["乙", "甲", "乙"], "indicator": ["x", "y", "z"], "_call": [0, 1, 2]})
+    full = Bundle(trend=trend, groups=trend.iloc[::-1], item_trend=pd.DataFrame(), cohorts=cohorts,
+                  cohort_adjust={"甲": ("gender",), "乙": ()}, cohort_errors=(("x", "z", "e", frozenset({"乙"})),),
+                  cohort_skipped=frozenset({"甲", "乙"}), split="college")
+    one = full.slices()
+    for name in ("甲", "乙", "丙"):
+        a, b = full.slice(name), one(name)
+        for f in fields(Bundle):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if isinstance(x, pd.DataFrame):
+                pd.testing.assert_frame_equal(x, y, check_exact=True)
+            else:
+                assert x == y, f.name
+    assert one("甲").trend["indicator"].tolist() == ["a", "c", "d", "g"]  # own rows and the absent input
+    assert one("丙").trend["indicator"].tolist() == ["c"] and one("丙").cohorts is None
 
 
 @pytest.mark.parametrize("table", ["teachers", "survey", "enterprises"])

@@ -13,6 +13,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import coopmetrics as cm
 from coopmetrics.registry import Options
@@ -297,3 +299,80 @@ def test_workbook_in_memory_has_the_bytes_of_temporary_files(sample, tmp_path, m
     assert a.namelist() == b.namelist() and len(a.namelist()) > 20
     differ = [n for n in a.namelist() if a.read(n) != b.read(n)]
     assert differ in ([], ["docProps/core.xml"])  # only the creation time may tick over
+
+
+# --- registry frame, definitions, targets and year-over-year: built once, same values -----------------
+
+def test_registry_frame_equals_indicators_and_follows_registration():
+    """The cached registry frame is ``cm.indicators()``; a newly registered indicator shows at once."""
+    from coopmetrics.registry import get_indicator, register_indicator
+    from coopmetrics.report.labels import registry_frame
+    from coopmetrics.report.settings import definitions_table
+
+    pd.testing.assert_frame_equal(registry_frame(), cm.indicators(), check_exact=True)
+    mine = registry_frame()
+    mine.loc[0, "kind"] = "changed by the caller"  # a copy: the caller cannot damage the cache
+    assert registry_frame().loc[0, "kind"] == cm.indicators().loc[0, "kind"] != "changed by the caller"
+    toy = replace(get_indicator("placement_rate"), id="toy_report_cache_placement")
+    with register_indicator(toy):
+        assert "toy_report_cache_placement" in set(registry_frame()["id"])
+        assert definitions_table(["toy_report_cache_placement"], lang="en")["indicator"].tolist() == [toy.id]
+        pd.testing.assert_frame_equal(registry_frame(), cm.indicators(), check_exact=True)
+    assert "toy_report_cache_placement" not in set(registry_frame()["id"])
+    assert definitions_table(["toy_report_cache_placement"], lang="en").empty
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_definitions_table_from_the_cache_equals_a_fresh_build(lang, monkeypatch):
+    """The cached definitions equal a table built anew, for every id and a subset."""
+    from coopmetrics.report import settings as report_settings
+
+    first = report_settings.definitions_table(lang=lang)
+    part = report_settings.definitions_table(["salary_mean", "placement_rate"], lang=lang)
+    monkeypatch.setattr(report_settings, "_DEFINITIONS", {})  # an empty cache: built from the registry again
+    pd.testing.assert_frame_equal(report_settings.definitions_table(lang=lang), first, check_exact=True)
+    assert part["indicator"].tolist() == ["placement_rate", "salary_mean"]  # registry order
+    pd.testing.assert_frame_equal(part, first[first["indicator"].isin(["salary_mean", "placement_rate"])]
+                                  .reset_index(drop=True), check_exact=True)
+
+
+def test_target_judgement_with_the_registry_directions_equals_compare_targets(sample, ids):
+    """``meets_target`` with the directions passed as a column equals compare_targets' own registry lookup."""
+    from coopmetrics.report.build import _with_target_judgement
+    from coopmetrics.targets import compare_targets
+
+    res = cm.compute(sample, ids, by=("grad_year",))
+    reg = cm.indicators()
+    fast = _with_target_judgement(res, compare_targets, dict(zip(reg["id"], reg["direction"], strict=True)))
+    slow = res.assign(meets_target=compare_targets(res)["meets_target"].to_numpy())  # the registry lookup
+    assert fast["meets_target"].notna().sum() > 20 and (reg["direction"] == "lower").any()
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_year_over_year_with_the_registry_kinds_equals_its_own_lookup(sample, ids):
+    """year_over_year with a ``kind`` column (the report's) equals the registry lookup it does alone,
+    and the 摘要 built from that result equals the one that computes it itself."""
+    from coopmetrics.report.layouts import HEADLINE
+    from coopmetrics.report.official import summary_table
+    from coopmetrics.targets import year_over_year
+
+    res = cm.compute(sample, ids, by=("grad_year",))
+    two = res[res["grad_year"].isin([2023, 2024])]
+    reg = cm.indicators()
+    kinds = two["indicator"].map(dict(zip(reg["id"], reg["kind"], strict=True)))
+    assert kinds.notna().all() and {"proportion", "mean", "count"} <= set(kinds)
+    fast = year_over_year(two.assign(kind=kinds))
+    pd.testing.assert_frame_equal(fast, year_over_year(two), check_exact=True)
+    for lang in ("zh", "en"):
+        pd.testing.assert_frame_equal(summary_table(res, res, HEADLINE, 2024, lang, False, yoy=fast),
+                                      summary_table(res, res, HEADLINE, 2024, lang, False), check_exact=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_text_width_is_the_character_rule(text):
+    """Two columns per character above U+2E80 (CJK), one otherwise, as the per-character loop counted."""
+    from coopmetrics.report.labels import text_width
+
+    assert text_width(text) == sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    assert text_width(text + "中") == text_width(text) + 2 and text_width(text + "a") == text_width(text) + 1

@@ -173,6 +173,7 @@ class _Builder:
         self.figures: dict[str, Any] = {}
         self.notes: list[str] = []
         self.cohort_adjust: list[str] = []
+        self._yoy_cache: pd.DataFrame | None = None
 
     def note(self, zh: str, en: str) -> None:
         self.notes.append(t(self.lang, zh, en))
@@ -313,10 +314,10 @@ class _Builder:
 
     # --- indicators ---------------------------------------------------------------------------
     def _compute(self) -> None:
-        from ..registry import indicators as _indicators
         from ..targets import compare_targets
+        from .labels import registry_frame
 
-        reg = _indicators()
+        reg = registry_frame()
         if self.year >= 2021:  # 顶岗实习 was renamed 岗位实习 in the 2021 rules: one term in the report
             reg = reg.assign(name_zh=reg["name_zh"].str.replace("顶岗实习", "岗位实习", regex=False))
         self.registry = reg
@@ -331,8 +332,9 @@ class _Builder:
         # Targets are judged on the exact estimates (direction-aware), then blanked wherever
         # disclosure withholds the estimate.
         names = dict(zip(reg["id"], reg["name_zh"], strict=True))
-        trend = _with_target_judgement(trend, compare_targets).assign(name_zh=lambda d: d["indicator"].map(names))
-        groups = _with_target_judgement(groups, compare_targets).assign(name_zh=lambda d: d["indicator"].map(names))
+        directions = dict(zip(reg["id"], reg["direction"], strict=True))
+        trend = _judged(trend, compare_targets, directions).assign(name_zh=lambda d: d["indicator"].map(names))
+        groups = _judged(groups, compare_targets, directions).assign(name_zh=lambda d: d["indicator"].map(names))
         self.raw_trend = trend
         if self.disclosure != "none":
             from ..disclosure import apply_disclosure, public_table
@@ -393,7 +395,7 @@ class _Builder:
         self.tables.update(official_tables(self.trend, self.item_trend, self.layouts, years, self.lang,
                                            set(self.order), data_sums))
         self.tables["summary"] = summary_table(self.raw_trend, self.trend, _layouts.HEADLINE, self.year,
-                                               self.lang, self.disclosure != "none")
+                                               self.lang, self.disclosure != "none", yoy=self._raw_yoy())
 
     def _details(self) -> None:
         """指标明细: every indicator of both years with CI, n and target (the analyst's view)."""
@@ -495,14 +497,25 @@ class _Builder:
         return dict(zip(reg["id"], reg[self._name_col()], strict=True))
 
     # --- year over year ------------------------------------------------------------------------------
-    def _yoy(self) -> None:
+    def _raw_yoy(self) -> pd.DataFrame:
+        """``year_over_year`` of the exact figures of the report year and the year before (every
+        indicator: the BH family of the 年度变化 sheet); computed once for the 摘要 and 年度变化 sheets."""
         from ..targets import year_over_year
 
+        if self._yoy_cache is None:
+            raw = self.raw_trend[self.raw_trend["grad_year"].isin([self.year - 1, self.year])]
+            raw = raw.drop(columns=["meets_target"], errors="ignore")
+            kinds = raw["indicator"].map(dict(zip(self.registry["id"], self.registry["kind"], strict=True)))
+            if kinds.notna().all():  # the registry's kinds as a column: year_over_year does not rebuild its frame
+                raw = raw.assign(kind=kinds)
+            self._yoy_cache = year_over_year(raw) if len(raw) else pd.DataFrame()
+        return self._yoy_cache
+
+    def _yoy(self) -> None:
         if self.year - 1 not in set(self.raw_trend["grad_year"]):
             self.note("没有上一年数据，未计算年度变化", "no previous year in the data: year-over-year skipped")
             return
-        raw = self.raw_trend[self.raw_trend["grad_year"].isin([self.year - 1, self.year])]
-        yoy = year_over_year(raw.drop(columns=["meets_target"], errors="ignore"))
+        yoy = self._raw_yoy()
         yoy = yoy[yoy["grad_year"] == self.year].reset_index(drop=True)
         out = pd.DataFrame({"indicator": yoy["indicator"].to_numpy()})
         out["indicator_name"] = out["indicator"].map(self._names()).fillna(out["indicator"])
@@ -636,13 +649,30 @@ def _year_sum(data: Dataset, table: str, column: str, years: tuple[int, ...]) ->
     return {int(y): float(v) for y, v in sums.items() if pd.notna(v)}
 
 
-def _with_target_judgement(result: pd.DataFrame, compare_targets: Callable[..., pd.DataFrame]) -> pd.DataFrame:
-    """Add ``meets_target`` (True/False/NA) from :func:`coopmetrics.compare_targets`."""
+def _judged(frame: pd.DataFrame, compare_targets: Callable[..., pd.DataFrame],
+            directions: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` with ``meets_target``: as given when a provincial run judged the whole panel once
+    (:func:`coopmetrics.report.panel.build_college_reports`; the judgement is row by row, so a
+    college's rows are judged as its own report judges them), else :func:`_with_target_judgement`.
+    """
+    if "meets_target" in frame.columns and "target" in frame.columns and frame["target"].notna().any():
+        return frame
+    return _with_target_judgement(frame.drop(columns="meets_target", errors="ignore"), compare_targets, directions)
+
+
+def _with_target_judgement(result: pd.DataFrame, compare_targets: Callable[..., pd.DataFrame],
+                           directions: dict[str, Any]) -> pd.DataFrame:
+    """Add ``meets_target`` (True/False/NA) from :func:`coopmetrics.compare_targets`.
+
+    ``directions`` (indicator id -> the registry's direction) is passed as the result's
+    ``direction`` column, which ``compare_targets`` reads instead of rebuilding the
+    registry frame (the same values: it maps the registry's column by id too).
+    """
     out = result.copy()
     if "target" not in out.columns or not out["target"].notna().any():
         out["meets_target"] = pd.NA
         return out
-    judged = compare_targets(result)
+    judged = compare_targets(result.assign(direction=result["indicator"].map(directions)))
     out["meets_target"] = judged["meets_target"].to_numpy()
     return out
 

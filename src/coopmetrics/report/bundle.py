@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -91,6 +91,45 @@ class Bundle:
                 keep |= (key.isna() & (frame["status"] == "missing_input")).to_numpy(bool)
             return frame.loc[keep].drop(columns=col).reset_index(drop=True)
 
+        return self._cut(college, cut)
+
+    def slices(self) -> Callable[[str], Bundle]:
+        """``slice`` for many colleges: each frame is grouped by college once, not compared with
+        every college's name (a panel's trend and breakdown have ~10⁵ rows; 100 colleges).
+
+        Returns a function ``college -> Bundle`` whose bundles equal :meth:`slice`'s.
+        """
+        if self.split is None:
+            return lambda college: self
+        col = self.split
+        rows: dict[int, tuple[dict[str, np.ndarray], np.ndarray]] = {}
+        for frame in (self.trend, self.groups, self.item_trend, self.cohorts):
+            if frame is None or not len(frame) or col not in frame.columns:
+                continue
+            key = frame[col]
+            codes, names = pd.factorize(key.astype("string"))  # missing -> -1
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            own = {str(n): order[bounds[k]:bounds[k + 1]] for k, n in enumerate(names)}
+            shared = np.zeros(len(frame), dtype=bool)
+            if "status" in frame.columns:
+                shared = (key.isna() & (frame["status"] == "missing_input")).to_numpy(bool)
+            rows[id(frame)] = (own, np.flatnonzero(shared))
+
+        def one(college: str) -> Bundle:
+            def cut(frame: pd.DataFrame) -> pd.DataFrame:
+                if frame is None or not len(frame) or col not in frame.columns:
+                    return frame
+                own, shared = rows[id(frame)]
+                take = np.union1d(own.get(str(college), shared[:0]), shared)  # sorted: the frame's order
+                return frame.take(take).drop(columns=col).reset_index(drop=True)
+
+            return self._cut(college, cut)
+
+        return one
+
+    def _cut(self, college: str, cut: Callable[[pd.DataFrame], pd.DataFrame]) -> Bundle:
+        """The bundle of ``college`` with every frame passed through ``cut``."""
         coh = self.cohorts
         if coh is not None:
             coh = cut(coh)
@@ -372,12 +411,14 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
             keep = [str(c) for c in colleges[split]]
             rows = (rows[rows[split].astype(str).isin(keep)] if isinstance(rows, pd.DataFrame) else
                     nw.from_native(rows).filter(nw.col(split).is_in(keep)).to_native())
-        # one college: every indicator's raw comparison from one compare() call (one compute() pass
-        # over the group totals instead of one per indicator), split into the per-indicator calls
-        raw = None if split else _raw_comparisons(data.replace(graduates=rows), ids, options)
+        # every indicator's raw comparison from one compare() call (one compute() pass over the group
+        # totals instead of one per indicator), split into the per-indicator calls; on a panel with
+        # by=[split] (medians excepted: their row bootstrap runs per college, below)
+        raw = _raw_comparisons(data.replace(graduates=rows), [i for i in ids if not (split and i in boot)],
+                               options, split=split)
         for ind in ids:
             for adj in ([None, list(adjust)] if adjust else [None]):
-                if raw is not None and adj is None:
+                if raw is not None and adj is None and ind in raw:
                     frames.append(raw[ind].assign(_call=call))
                     call += 1
                     continue
@@ -418,16 +459,21 @@ def compute_cohorts(data: Dataset, year: int, ids: Sequence[str], *, options: An
     return {"cohorts": res, "adjust": adjust_of, "errors": tuple(errors), "skipped": compared}
 
 
-def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any) -> dict[str, pd.DataFrame] | None:
+def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any,
+                     split: str | None = None) -> dict[str, pd.DataFrame] | None:
     """Unadjusted cohort comparisons of every indicator of ``ids`` from one ``compare()`` call.
 
     Each indicator's rows are those of ``compare(data, ind)`` called alone: the stacked call
     computes every indicator's table separately (a mean's bootstrap with the same seed) and
     only its q-values span the call, so they are recomputed per indicator (Benjamini–Hochberg
-    within one indicator's rows, as a single call computes them). None when the stacked call
-    fails: the caller then calls per indicator and records which one failed and why.
+    within one indicator's rows, as a single call computes them). With ``split`` (a panel) the
+    call is ``by=[split]`` inside :func:`~coopmetrics.compare_base.same_draws_per_group`, as
+    the per-indicator panel calls are (the caller recomputes q-values per call and college).
+    None when the stacked call fails: the caller then calls per indicator and records which
+    one failed and why.
     """
     from ..compare import compare
+    from ..compare_base import same_draws_per_group
     from ..contrasts import bh_qvalues
 
     if not ids:
@@ -436,7 +482,11 @@ def _raw_comparisons(data: Dataset, ids: Sequence[str], options: Any) -> dict[st
     if options is not None:
         kw["options"] = options
     try:
-        table = _comparison_table(compare(data, list(ids), **kw))
+        if split:
+            with same_draws_per_group():  # a college's mean bootstrap = its own call's
+                table = _comparison_table(compare(data, list(ids), by=[split], **kw))
+        else:
+            table = _comparison_table(compare(data, list(ids), **kw))
     except CoopmetricsError:
         return None
     out = {}

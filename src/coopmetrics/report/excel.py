@@ -85,8 +85,9 @@ def visible_columns(rep: Report, table: str, frame: pd.DataFrame) -> list[str]:
     for c in frame.columns:
         if c.startswith("_") or c in drop_lang:
             continue
+        # empty throughout: stops at the first value that is not (usually the first row)
         if len(frame) and table not in _FIXED_LAYOUT and not pd.api.types.is_numeric_dtype(frame[c]) \
-                and frame[c].map(lambda v: isnan(v) or v == "").all():
+                and all(isnan(v) or v == "" for v in frame[c]):
             continue
         if table != "technical" and c in TECHNICAL_COLUMNS:
             continue
@@ -203,37 +204,7 @@ def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: p
     for j, h in enumerate(heads):
         ws.write_string(0, j, h, fmt["head"])
     widths = [min(text_width(h), 24) for h in heads]
-    share, row_fmt = _row_meta(frame)
-    status = frame["status"].astype(str).to_numpy() if "status" in frame.columns else None
-    marks = {SUPPRESSED[rep.lang], NOT_SUPPLIED[rep.lang], MISSING[rep.lang], NA[rep.lang]}
-    values = frame[cols].to_numpy(dtype=object)
-    for i in range(len(frame)):  # xlsxwriter writes cell by cell; this is output, not a computation
-        st = None if status is None else status[i]
-        for j, c in enumerate(cols):
-            v = values[i, j]
-            if c in _ESTIMATE_COLS and st == "suppressed":
-                ws.write_string(i + 1, j, SUPPRESSED[rep.lang], fmt["sup"])
-                shown = SUPPRESSED[rep.lang]
-            elif c in _ESTIMATE_COLS and st == "missing_input" and isnan(v):
-                ws.write_string(i + 1, j, MISSING[rep.lang], fmt["mark"])
-                shown = MISSING[rep.lang]
-            elif isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_):
-                if isnan(v):
-                    continue
-                kind = _number_kind(c, float(v), bool(share[i]), row_fmt[i])
-                ws.write_number(i + 1, j, float(v), fmt[kind])
-                shown = f"{float(v):+,.2f}" if kind not in ("year", "int", "count") else f"{float(v):,.0f}"
-                if kind == "d_pct":  # the format appends 个百分点 / pp
-                    shown += t(rep.lang, " 个百分点", " pp")
-            else:
-                text = cell_text(rep, c, v, table)
-                if text is None:
-                    continue
-                style = fmt["sup"] if text == SUPPRESSED[rep.lang] else fmt["mark"] if text in marks else (
-                    fmt["wrap"] if c in _WRAP else fmt["text"])
-                ws.write_string(i + 1, j, text, style)
-                shown = text
-            widths[j] = max(widths[j], text_width(shown))
+    _write_cells(ws, fmt, rep, table, frame, cols, widths)
     wide = len(cols) > 10  # many columns: narrower text columns keep the printed type readable
     final = [min(max(widths[j] + 2, 8), (26 if wide else 48) if c in _WRAP else 30) for j, c in enumerate(cols)]
     for j, w in enumerate(final):
@@ -242,6 +213,61 @@ def _write_sheet(wb: Any, fmt: dict[str, Any], rep: Report, table: str, frame: p
     _print_setup(ws, rep, table, len(cols))
     if len(frame) and cols and table not in ("about", "summary"):
         ws.autofilter(0, 0, len(frame), len(cols) - 1)
+
+
+def _write_cells(ws: Any, fmt: dict[str, Any], rep: Report, table: str, frame: pd.DataFrame, cols: list[str],
+                 widths: list[int]) -> None:
+    """Write every data cell (row by row, as xlsxwriter numbers its shared strings) and widen ``widths``.
+
+    A workbook has ~15,000 cells per college, so the per-cell work is kept small: column
+    properties are looked up once, a plain float takes the number branch without the
+    generic type tests, and the width of a number (ASCII) is its length.
+    """
+    share, row_fmt = _row_meta(frame)
+    status = frame["status"].astype(str).to_numpy() if "status" in frame.columns else None
+    lang = rep.lang
+    sup, miss = SUPPRESSED[lang], MISSING[lang]
+    marks = {SUPPRESSED[lang], NOT_SUPPLIED[lang], MISSING[lang], NA[lang]}
+    pp = t(lang, " 个百分点", " pp")  # the d_pct format appends it
+    pp_width = text_width(pp)
+    est = [c in _ESTIMATE_COLS for c in cols]
+    text_style = [fmt["wrap"] if c in _WRAP else fmt["text"] for c in cols]
+    write_number, write_string = ws.write_number, ws.write_string
+    values = frame[cols].to_numpy(dtype=object)
+    for i in range(len(frame)):  # xlsxwriter writes cell by cell; this is output, not a computation
+        st = None if status is None else status[i]
+        flagged = st == "suppressed" or st == "missing_input"
+        for j, c in enumerate(cols):
+            v = values[i, j]
+            if flagged and est[j] and (st == "suppressed" or isnan(v)):
+                shown = sup if st == "suppressed" else miss
+                write_string(i + 1, j, shown, fmt["sup"] if st == "suppressed" else fmt["mark"])
+                width = text_width(shown)
+            elif type(v) is float or (isinstance(v, int | float | np.integer | np.floating)
+                                      and not isinstance(v, bool | np.bool_)):
+                x = float(v)
+                if x != x:  # NaN: an empty cell
+                    continue
+                kind = _number_kind(c, x, bool(share[i]), row_fmt[i])
+                write_number(i + 1, j, x, fmt[kind])
+                width = len(f"{x:+,.2f}" if kind not in ("year", "int", "count") else f"{x:,.0f}")
+                if kind == "d_pct":
+                    width += pp_width
+            else:
+                text = cell_text(rep, c, v, table)
+                if text is None:
+                    continue
+                style = fmt["sup"] if text == sup else fmt["mark"] if text in marks else text_style[j]
+                write_string(i + 1, j, text, style)
+                width = _width(text)
+            if width > widths[j]:
+                widths[j] = width
+
+
+@lru_cache(maxsize=1 << 16)
+def _width(text: str) -> int:
+    """:func:`text_width` of a cell text, memoised (names, editions and sources repeat over the sheets)."""
+    return text_width(text)
 
 
 def _row_heights(ws: Any, frame: pd.DataFrame, cols: list[str], widths: list[float]) -> None:
@@ -256,7 +282,8 @@ def _row_heights(ws: Any, frame: pd.DataFrame, cols: list[str], widths: list[flo
     lines = np.ones(len(frame), dtype=int)
     for j in wrap:
         text = frame.iloc[:, j].astype(str).where(frame.iloc[:, j].notna(), "")
-        need = np.ceil(text.map(text_width).to_numpy(dtype=float) / max(widths[j] - 1, 1)).astype(int)
+        width = np.fromiter((_width(x) for x in text.tolist()), dtype=float, count=len(text))
+        need = np.ceil(width / max(widths[j] - 1, 1)).astype(int)
         lines = np.maximum(lines, need)
     for i in np.flatnonzero(lines > 1):
         ws.set_row(int(i) + 1, 13.5 * int(min(lines[i], 12)))

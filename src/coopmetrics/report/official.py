@@ -44,11 +44,15 @@ def _label(item: Item, lang: str) -> str:
     return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
 
 
-def _lookup(trend: pd.DataFrame) -> tuple[dict[tuple[str, int], dict[str, Any]], set[str]]:
-    """(indicator, year) -> result row; and the ids whose input table is missing."""
-    dated = trend[trend["grad_year"].notna()]
+def _lookup(trend: pd.DataFrame, years: tuple[int, ...], fields: set[str]
+            ) -> tuple[dict[tuple[str, int], dict[str, Any]], set[str]]:
+    """(indicator, year) -> result row (``status`` and ``fields``) for the table's ``years``; and the ids
+    whose input table is missing."""
+    dated = trend[trend["grad_year"].isin(years)]  # only these years are looked up: fewer records to build
     keys = zip(dated["indicator"].astype(str), dated["grad_year"].astype(int), strict=True)
-    rows = dict(zip(keys, dated.to_dict("records"), strict=True))
+    # only the columns a cell reads (_cell: status and an item's field): records of ~30 columns cost more
+    used = [c for c in dated.columns if c == "status" or c in fields]
+    rows = dict(zip(keys, dated[used].to_dict("records"), strict=True))
     missing = set(trend.loc[trend["status"] == "missing_input", "indicator"].astype(str))
     return rows, missing
 
@@ -106,7 +110,9 @@ def _feedback_rows(item_trend: pd.DataFrame, years: tuple[int, int], lang: str, 
     if item_trend.empty:
         return []
     out = []
-    for item, part in item_trend.groupby("survey_item", sort=False):
+    # the columns a row reads (a panel's slice keeps every college's categories: records of them are slow)
+    cols = [c for c in ("survey_item", "grad_year", "estimate", "status", "indicator") if c in item_trend.columns]
+    for item, part in item_trend[cols].groupby("survey_item", sort=False):
         rows = {int(r["grad_year"]): r for r in part.to_dict("records") if not isnan(r.get("grad_year"))}
         cells = {value_column(y): _cell(rows.get(y), "estimate", 1.0, lang) for y in years}
         label = str(item) if str(item).endswith("满意度") else f"{item}满意度"
@@ -144,7 +150,7 @@ def official_tables(trend: pd.DataFrame, item_trend: pd.DataFrame, layouts: Mapp
         Columns ``item, value_<prev>, value_<year>, change, basis`` and hidden
         ``_indicator, _field, _fmt``. A survey-item layout without items is left out.
     """
-    rows, missing = _lookup(trend)
+    rows, missing = _lookup(trend, years, {it.field for lay in layouts.values() for it in lay.items})
     out: dict[str, pd.DataFrame] = {}
     for key, layout in layouts.items():
         if layout.survey_kind is not None:
@@ -232,12 +238,15 @@ def _sentence(rec: Mapping[str, Any], year: int, lang: str) -> tuple[str, str]:
 
 
 def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterable[str], year: int,
-                  lang: str, disclosed: bool) -> pd.DataFrame:
+                  lang: str, disclosed: bool, yoy: pd.DataFrame | None = None) -> pd.DataFrame:
     """摘要: one row per headline indicator with last year's value, the change and a sentence.
 
     The change, its 95% CI and the BH q-value come from :func:`coopmetrics.targets.year_over_year`
     on the exact figures; a public release shows the disclosed values and withholds a change
     whose either year is withheld.
+
+    ``yoy``, when given, is that ``year_over_year`` result already computed (the report's
+    年度变化 sheet uses the same one).
 
     Returns
     -------
@@ -251,8 +260,9 @@ def summary_table(raw_trend: pd.DataFrame, trend: pd.DataFrame, headline: Iterab
     ids = [i for i in headline if i in set(trend["indicator"])]
     name_col = "name_zh" if lang == "zh" else "name_en"
     # every indicator, as on the 年度变化 sheet: the BH q-values correct over the same family of changes
-    two = raw_trend[raw_trend["grad_year"].isin([year - 1, year])]
-    yoy = year_over_year(two.drop(columns=["meets_target"], errors="ignore")) if len(two) else pd.DataFrame()
+    if yoy is None:
+        two = raw_trend[raw_trend["grad_year"].isin([year - 1, year])]
+        yoy = year_over_year(two.drop(columns=["meets_target"], errors="ignore")) if len(two) else pd.DataFrame()
     yoy = yoy[yoy["grad_year"] == year].set_index("indicator") if len(yoy) else pd.DataFrame()
     pub = trend[trend["indicator"].isin(ids) & trend["grad_year"].isin([year - 1, year])]
     pub = pub.set_index(["indicator", "grad_year"])

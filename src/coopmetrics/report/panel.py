@@ -366,9 +366,8 @@ def build_college_reports(
     >>> [r.college for r in reps][:2]                              # doctest: +SKIP
     ['A职业技术学院', 'B职业学院']
     """
-    from ..registry import indicators as _indicators
     from .build import _Builder
-    from .labels import LANGS
+    from .labels import LANGS, registry_frame
 
     check_option("lang", lang, LANGS, "build_college_reports")
     check_option("by", by, ("department", "major"), "build_college_reports")
@@ -386,7 +385,7 @@ def build_college_reports(
             raise InputError(f"面板中没有这些学校的 {year} 届毕业生：{unknown}",
                              f"the panel has no graduates of {year} in: {unknown}", column=split)
         names = [c for c in names if c in set(map(str, colleges))]
-    ids = [str(i) for i in _indicators()["id"]]
+    ids = [str(i) for i in registry_frame()["id"]]
     order = {i: k for k, i in enumerate(ids)}
     kind = layouts["feedback"].survey_kind if "feedback" in layouts else None
     tick("compute", None)
@@ -396,22 +395,35 @@ def build_college_reports(
     tick("compare", None)
     coh = compute_cohorts(data, year, [i for i in _layouts.COHORT_INDICATORS if i in order], options=options,
                           split=split)
-    full = Bundle(trend=part["trend"], groups=part["groups"], item_trend=part["item_trend"],
+    # targets judged once for every college (row by row: each college's rows as its own report judges them)
+    reg = registry_frame()
+    directions = dict(zip(reg["id"], reg["direction"], strict=True))
+    judge = _judgement(directions)
+    full = Bundle(trend=judge(part["trend"]), groups=judge(part["groups"]), item_trend=part["item_trend"],
                   cohorts=coh["cohorts"], cohort_adjust=coh["adjust"], cohort_errors=coh["errors"],
                   cohort_skipped=coh["skipped"], split=split)
     tables = _CollegeTables(data, split, need_graduates=partners or platform)
     gaps: dict[tuple[str, ...], pd.DataFrame] = {}
+    slice_of = full.slices()  # every frame grouped by college once
     for name in names:
         tick("college", name)
         cds = tables.dataset(name)
-        bundle = full.slice(name)
+        bundle = slice_of(name)
         missing = tables.missing(name)
         if missing:  # a table the others have: the 缺少数据 rows of the college's own report
             if missing not in gaps:
-                gaps[missing] = _missing_rows(data, missing, ids, options)
+                gaps[missing] = judge(_missing_rows(data, missing, ids, options))
             bundle = _with_gaps(bundle, gaps[missing], "survey" in missing, order)
         yield _Builder(cds, year, by, lang, options, disclosure, False, platform, layouts, bundle=bundle,
                        figures=figures, partners=partners).build()
+
+
+def _judgement(directions: dict[str, Any]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """``frame -> frame with meets_target`` (:func:`coopmetrics.report.build._with_target_judgement`)."""
+    from ..targets import compare_targets
+    from .build import _with_target_judgement
+
+    return lambda frame: _with_target_judgement(frame, compare_targets, directions)
 
 
 def _missing_rows(data: Dataset, missing: tuple[str, ...], ids: Sequence[str], options: Any) -> pd.DataFrame:

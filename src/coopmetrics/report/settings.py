@@ -53,9 +53,28 @@ def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "z
     '状态数据 A7-4 顶岗实习表（派生比值，非官方）[V-2]'
     """
     check_option("lang", lang, _LANGS, "definitions_table")
-    from ..registry import indicators as _indicators
+    out = _all_definitions(lang)
+    if indicators is not None:
+        out = out[out["indicator"].isin(list(indicators))]
+    return out.reset_index(drop=True)
 
-    reg = _indicators()
+
+_DEFINITIONS: dict[str, tuple[Any, pd.DataFrame]] = {}  # lang -> (registry tuple, table)
+
+
+def _all_definitions(lang: str) -> pd.DataFrame:
+    """Every registry definition in ``lang`` (a copy), built once per state of the registry.
+
+    Each yearly report lists its definitions (a provincial run once per college); building the
+    table describes every record in words.
+    """
+    from .. import registry
+    from .labels import registry_frame
+
+    hit = _DEFINITIONS.get(lang)
+    if hit is not None and hit[0] is registry.REGISTRY:
+        return hit[1].copy()
+    reg = registry_frame()
     out = pd.DataFrame(index=reg.index)
     for col in _DEF_COLS:
         for cand in (f"{col}_{lang}", col, "id" if col == "indicator" else ""):
@@ -63,14 +82,13 @@ def definitions_table(indicators: Iterable[str] | None = None, *, lang: str = "z
                 out[col] = reg[cand]
                 break
     if lang == "zh":  # the records' own Chinese citation and edition (no phrase translation)
-        from ..registry import REGISTRY, Options
-
-        zh = {ind.id: (ind.source_zh or ind.source, ind.edition_text(Options(), "zh")) for ind in REGISTRY}
+        zh = {ind.id: (ind.source_zh or ind.source, ind.edition_text(registry.Options(), "zh"))
+              for ind in registry.REGISTRY}
         out["source"] = out["indicator"].map(lambda i: zh[i][0])
         out["edition"] = out["indicator"].map(lambda i: zh[i][1])
-    if indicators is not None:
-        out = out[out["indicator"].isin(list(indicators))]
-    return out.reset_index(drop=True).map(_flatten)
+    out = out.map(_flatten)
+    _DEFINITIONS[lang] = (registry.REGISTRY, out)
+    return out.copy()
 
 
 # --- definition options as readable rows (说明 sheet, HTML definitions section) ----------------------
