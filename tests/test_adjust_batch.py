@@ -105,12 +105,45 @@ def _assert_same(new: tuple[pd.DataFrame, pd.DataFrame], old: tuple[pd.DataFrame
        method=st.sampled_from(["auto", "aipw", "ipw"]), estimand=st.sampled_from(["att", "ate"]),
        adj=st.sampled_from([["entry_score", "major"], ["entry_score", "major", "gender"],
                             ["major", "flag01", "gender"], ["entry_score"], ["gender", "entry_score", "major"]]),
-       chunk=st.sampled_from([1, 200, 300_000]))
-def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk):
+       chunk=st.sampled_from([1, 200, 300_000]), kernel_rows=st.sampled_from([0, 150, segments.KERNEL_ROWS]))
+def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk, kernel_rows):
+    # kernel_rows 0: every segment sum and Newton iteration in the compiled kernels (adjust_kernels; no
+    # dense tail); 150: chunks and sub-chunks of both kinds mixed; the default: numpy only at these sizes
     v = _panel(seed, n_groups, weighted)
-    with mock.patch.object(adjust, "_FAST_ROWS", chunk):
+    dense = {0: 0, 150: 2_000}.get(kernel_rows, adjust_newton.DENSE_MAX)
+    with mock.patch.object(adjust, "_FAST_ROWS", chunk), mock.patch.object(segments, "KERNEL_ROWS", kernel_rows), \
+            mock.patch.object(adjust_newton, "DENSE_MAX", dense):
         new, old, _count = _both(v, "proportion", adj, method, estimand)
     _assert_same(new, old)
+
+
+@pytest.mark.parametrize("joint", [True, False])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("estimand", ["att", "ate"])
+@pytest.mark.parametrize("method", ["aipw", "ipw"])
+def test_compiled_kernels_equal_the_numpy_path(seed, method, estimand, joint):
+    """The same chunks with every row pass compiled and with none: the same cells answered, and
+    the same numbers to 1e-8 (sums in another order), both equal to the per-cell route. ``joint``
+    False: no joint-level table (per-row kernels; numpy's pair keys)."""
+    v = _panel(seed, 8, seed % 2 == 1)
+    adj = ["entry_score", "major", "gender"]
+    calls = {"kernel": 0}
+    real = adjust_newton._newton_kernel
+
+    def spy(*a, **k):
+        calls["kernel"] += 1
+        return real(*a, **k)
+
+    combo = mock.patch.object(segments, "_COMBO_MAX", 4096 if joint else 0)
+    with mock.patch.object(segments, "KERNEL_ROWS", 0), mock.patch.object(adjust_newton, "DENSE_MAX", 0), \
+            mock.patch.object(adjust_newton, "_newton_kernel", spy), combo:
+        kern, old, count_k = _both(v, "proportion", adj, method, estimand)
+    assert calls["kernel"] > 0  # the compiled Newton iterations ran
+    with mock.patch.object(segments, "KERNEL_ROWS", 10**12), mock.patch.object(adjust_newton, "DENSE_MAX", 0), combo:
+        nump, _old, count_n = _both(v, "proportion", adj, method, estimand)
+    assert count_k == count_n and count_k["fast"] > 0
+    _assert_same(kern, nump)
+    _assert_same(kern, old)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -155,10 +188,10 @@ def test_other_calls_keep_the_per_cell_route(method):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), nc=st.integers(1, 5), joint=st.booleans())
-def test_segment_sums_equal_the_explicit_designs(seed, nc, joint):
+@given(seed=st.integers(0, 10_000), nc=st.integers(1, 5), joint=st.booleans(), kernel=st.booleans())
+def test_segment_sums_equal_the_explicit_designs(seed, nc, joint, kernel):
     """gram, vec and dot against Xᵀdiag(s)X, Xᵀv and Xβ built from one-hot matrices (with one joint
-    key for all text covariates, and with one key per covariate and pair)."""
+    key for all text covariates, and with one key per covariate and pair; numpy or compiled)."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(max(nc, 3), 40))
     cid = np.sort(np.r_[np.arange(nc), rng.integers(0, nc, n - nc)])
@@ -176,7 +209,8 @@ def test_segment_sums_equal_the_explicit_designs(seed, nc, joint):
     assert list(lay.names) == ["", "s", "a=x", "a=y", "a=z", "u", "b=p", "b=q"]
     s, v = rng.random(n), rng.normal(size=n)
     beta = rng.normal(size=(nc, lay.size))
-    g, gv, xb = gram(ch, s), vec(ch, v), dot(ch, beta)
+    with mock.patch.object(segments, "KERNEL_ROWS", 0 if kernel else 10**12):
+        g, gv, xb = gram(ch, s), vec(ch, v), dot(ch, beta)
     for c in range(nc):
         m = cid == c
         np.testing.assert_allclose(g[c], (x[m] * s[m, None]).T @ x[m], rtol=1e-12, atol=1e-9)

@@ -24,11 +24,22 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec", "seg_max",
-           "seg_min", "seg_sum", "vec"]
+__all__ = ["KERNEL_ROWS", "Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec",
+           "seg_max", "seg_min", "seg_sum", "use_kernels", "vec"]
+
+# rows of a chunk from which gram, vec, dot and the Newton iterations use the compiled passes of
+# :mod:`coopmetrics.adjust_kernels`: below it numba is neither imported nor its cache loaded
+# (about 0.5 s), so the shipped sample and small calls stay on numpy
+KERNEL_ROWS = 100_000
+
+
+def use_kernels(n_rows: int) -> bool:
+    """Whether a chunk of ``n_rows`` rows takes the compiled passes (:data:`KERNEL_ROWS`, read at call time)."""
+    return n_rows >= KERNEL_ROWS
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,10 @@ def seg_min(ch: Chunk, v: np.ndarray) -> np.ndarray:
 
 def vec(ch: Chunk, v: np.ndarray) -> np.ndarray:
     """``X_cᵀ v`` of every cell in slots (cells × slots)."""
+    if use_kernels(len(ch.cid)):
+        from . import adjust_kernels
+
+        return adjust_kernels.vec(ch, v)
     lay, nc = ch.lay, ch.nc
     out = np.zeros((nc, lay.size))
     for j, s in enumerate(lay.dense):  # a loop over covariates
@@ -167,27 +182,23 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     Indicator × indicator blocks are counts over (cell, level, level); an indicator block's
     diagonal and its row of the intercept are the counts over (cell, level).
     """
+    if use_kernels(len(ch.cid)):
+        from . import adjust_kernels
+
+        return adjust_kernels.gram(ch, s)
     lay, nc = ch.lay, ch.nc
-    g = np.zeros((nc, lay.size, lay.size))
     sd = [s * ch.dense[:, j] for j in range(len(lay.dense))]
-    for j, a in enumerate(lay.dense):  # loops over covariates and pairs of covariates
+    dd = np.zeros((nc, len(lay.dense), len(lay.dense)))
+    for j in range(len(lay.dense)):  # loops over pairs of numeric covariates
+        for i in range(j + 1):
+            dd[:, j, i] = seg_sum(ch, sd[j] * ch.dense[:, i])
+    if ch.combo is not None:  # one joint bincount per weight: every block and pair is a margin of it
+        return gram_joint(lay, _joint(ch, s), [_joint(ch, v) for v in sd], dd)
+    g = np.zeros((nc, lay.size, lay.size))
+    for j, a in enumerate(lay.dense):
         for i in range(j + 1):
             b = lay.dense[i]
-            g[:, a, b] = g[:, b, a] = seg_sum(ch, sd[j] * ch.dense[:, i])
-    if ch.combo is not None:  # one joint bincount per weight: every block and pair is a margin of it
-        singles, pairs = _margins(_joint(ch, s))
-        g[:, 0, 0] = singles[0].sum(axis=1)
-        dense_singles = [_margins(_joint(ch, v))[0] for v in sd]
-        for j, a in enumerate(lay.dense):
-            g[:, 0, a] = g[:, a, 0] = dense_singles[j][0].sum(axis=1)
-        for bi, (o, nl) in enumerate(lay.blocks):
-            _put_block(g, o, nl, singles[bi], [d[bi] for d in dense_singles], lay.dense)
-            for bj in range(bi + 1, len(lay.blocks)):
-                o2, nl2 = lay.blocks[bj]
-                m = pairs[(bi, bj)]
-                g[:, o:o + nl, o2:o2 + nl2] = m
-                g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
-        return g
+            g[:, a, b] = g[:, b, a] = dd[:, j, i]
     g[:, 0, 0] = seg_sum(ch, s)
     for j, a in enumerate(lay.dense):
         g[:, 0, a] = g[:, a, 0] = seg_sum(ch, sd[j])
@@ -205,6 +216,74 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     return g
 
 
+def joint_key(ch: Chunk) -> tuple[np.ndarray, tuple[int, ...]] | None:
+    """A key of every row's (cell, level of every text covariate) and the shape of its table
+    (cells × L₁ × … × L_C), when there is one: the joint key, the one text covariate's key, or the
+    cell (no text covariate); None when only the pair keys are kept (tables too large)."""
+    nlev = tuple(nl for _o, nl in ch.lay.blocks)
+    if ch.combo is not None:
+        return ch.combo, (ch.nc, *nlev)
+    if len(nlev) == 1:
+        return ch.keys[0], (ch.nc, *nlev)
+    if not nlev:
+        return ch.cid, (ch.nc,)
+    return None
+
+
+def _singles(t: np.ndarray) -> list[np.ndarray]:
+    """The one-covariate margins (cells × L_b) of a joint table."""
+    return [] if t.ndim == 1 else [t] if t.ndim == 2 else _margins(t)[0]
+
+
+def gram_joint(lay: Layout, js: np.ndarray, jd: list[np.ndarray], dd: np.ndarray) -> np.ndarray:
+    """``X_cᵀ diag(s) X_c`` in slots from joint tables (:func:`joint_key`): ``js`` the sums of ``s``,
+    ``jd`` those of ``s · x_j`` per numeric covariate, ``dd`` the per-cell sums of ``s x_j x_i``
+    (cells × d × d, lower triangle)."""
+    nc = js.shape[0]
+    g = np.zeros((nc, lay.size, lay.size))
+    for j, a in enumerate(lay.dense):  # loops over pairs of numeric covariates
+        for i in range(j + 1):
+            b = lay.dense[i]
+            g[:, a, b] = g[:, b, a] = dd[:, j, i]
+    singles, pairs = _margins(js) if js.ndim >= 3 else (_singles(js), {})
+    g[:, 0, 0] = js.reshape(nc, -1).sum(axis=1)
+    dense_singles = [_singles(v) for v in jd]
+    for j, a in enumerate(lay.dense):
+        g[:, 0, a] = g[:, a, 0] = jd[j].reshape(nc, -1).sum(axis=1)
+    for bi, (o, nl) in enumerate(lay.blocks):
+        _put_block(g, o, nl, singles[bi], [d[bi] for d in dense_singles], lay.dense)
+        for bj in range(bi + 1, len(lay.blocks)):
+            o2, nl2 = lay.blocks[bj]
+            m = pairs[(bi, bj)]
+            g[:, o:o + nl, o2:o2 + nl2] = m
+            g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
+    return g
+
+
+def vec_joint(lay: Layout, jv: np.ndarray, vd: np.ndarray) -> np.ndarray:
+    """``X_cᵀ v`` in slots from the joint table of ``v`` and the per-cell sums of ``v · x_j`` (cells × d)."""
+    nc = jv.shape[0]
+    out = np.zeros((nc, lay.size))
+    out[:, lay.dense] = vd
+    out[:, 0] = jv.reshape(nc, -1).sum(axis=1)
+    for m, (o, nl) in zip(_singles(jv), lay.blocks, strict=True):
+        out[:, o:o + nl] = m
+    return out
+
+
+def joint_table(lay: Layout, b: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Intercept plus text-covariate coefficients of ``b`` (cells × slots) per cell and joint
+    level, flattened: ``Xβ`` of a row is this at its joint key plus its numeric terms."""
+    table = np.zeros(shape)
+    nb = len(shape) - 1
+    table += b[:, 0].reshape((-1,) + (1,) * nb)
+    for bi, (o, nl) in enumerate(lay.blocks):
+        idx: list[Any] = [slice(None)] + [None] * nb
+        idx[bi + 1] = slice(None)
+        table += b[:, o:o + nl][tuple(idx)]
+    return table.ravel()
+
+
 def _put_block(g: np.ndarray, o: int, nl: int, cnt: np.ndarray, dense_cross: list[np.ndarray], dense: list[int]
                ) -> None:
     """Write a text covariate's level sums (its row of the intercept and its diagonal) and its
@@ -220,16 +299,13 @@ def _put_block(g: np.ndarray, o: int, nl: int, cnt: np.ndarray, dense_cross: lis
 
 def dot(ch: Chunk, b: np.ndarray) -> np.ndarray:
     """``X_c β_c`` for every row (``b``: cells × slots): gathers, one per covariate."""
+    if use_kernels(len(ch.cid)):
+        from . import adjust_kernels
+
+        return adjust_kernels.dot(ch, b)
     lay = ch.lay
     if ch.combo is not None:  # intercept and text covariates per cell and joint level, then one gather
-        shape = (ch.nc, *(nl for _o, nl in lay.blocks))
-        table = np.zeros(shape)
-        table += b[:, 0].reshape((-1,) + (1,) * len(lay.blocks))
-        for bi, (o, nl) in enumerate(lay.blocks):
-            idx = [slice(None)] + [None] * len(lay.blocks)
-            idx[bi + 1] = slice(None)
-            table += b[:, o:o + nl][tuple(idx)]
-        out = table.ravel()[ch.combo]
+        out = joint_table(lay, b, (ch.nc, *(nl for _o, nl in lay.blocks)))[ch.combo]
         for j, s in enumerate(lay.dense):
             out += b[:, s][ch.cid] * ch.dense[:, j]
         return out
