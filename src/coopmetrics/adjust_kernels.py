@@ -162,8 +162,8 @@ def _dot_k(starts, dense, dslots, slots, b, cells, out):
 
 
 @_jit
-def _sums_k(starts, dense, dslots, slots, y, w, raw, fit, cells, size, eta_max):
-    """Gradient ``Xᵀw(y − p)`` and Hessian ``XᵀSX`` (S = w p(1−p)) of the running cells at ``raw``."""
+def _sums_k(starts, dense, dslots, slots, y, w, p, fit, cells, size):
+    """Gradient ``Xᵀw(y − p)`` and Hessian ``XᵀSX`` (S = w p(1−p)) of the running cells."""
     nc = len(starts) - 1
     g = np.zeros((nc, size, size))
     gv = np.zeros((nc, size))
@@ -175,10 +175,9 @@ def _sums_k(starts, dense, dslots, slots, y, w, raw, fit, cells, size, eta_max):
         for i in range(starts[c], starts[c + 1]):
             if not fit[i]:
                 continue
-            e = min(max(raw[i], -eta_max), eta_max)
-            p = 1.0 / (1.0 + np.exp(-e))
-            _add_vec(vc, i, (y[i] - p) * w[i], dense, dslots, slots)
-            _add_gram(gc, i, p * (1.0 - p) * w[i], dense, dslots, slots)
+            pi = p[i]
+            _add_vec(vc, i, (y[i] - pi) * w[i], dense, dslots, slots)
+            _add_gram(gc, i, pi * (1.0 - pi) * w[i], dense, dslots, slots)
     _mirror(g, cells)
     return g, gv
 
@@ -207,7 +206,7 @@ def _joint_k(starts, key, dense, v, nj, cross):
 
 
 @_jit
-def _sums_joint_k(starts, key, dense, y, w, raw, fit, cells, eta_max, nj):
+def _sums_joint_k(starts, key, dense, y, w, p, fit, cells, nj):
     """The Newton sums of :func:`_sums_k` as joint tables: per joint key the sums of ``s``,
     ``s x_j``, ``r`` and ``r x_j`` (nj × (2 + 2d)); per cell those of ``s x_j x_i``."""
     nc = len(starts) - 1
@@ -220,10 +219,9 @@ def _sums_joint_k(starts, key, dense, y, w, raw, fit, cells, eta_max, nj):
         for i in range(starts[c], starts[c + 1]):
             if not fit[i]:
                 continue
-            e = min(max(raw[i], -eta_max), eta_max)
-            p = 1.0 / (1.0 + np.exp(-e))
-            r = (y[i] - p) * w[i]
-            s = p * (1.0 - p) * w[i]
+            pi = p[i]
+            r = (y[i] - pi) * w[i]
+            s = pi * (1.0 - pi) * w[i]
             k = key[i]
             t[k, 0] += s
             t[k, 1 + d] += r
@@ -238,15 +236,14 @@ def _sums_joint_k(starts, key, dense, y, w, raw, fit, cells, eta_max, nj):
 
 
 @_jit
-def _step_joint_k(starts, key, tab, dense, dstep, y, w, raw, fit, cells, binary, eta_max, xs):
-    """:func:`_step_k` with ``X step`` as ``tab[key] + Σ_j dstep[c, j] x_j`` (:func:`joint_table`)."""
+def _xs_joint_k(starts, key, tab, dense, dstep, raw, fit, cells, eta_max, xs, e):
+    """``xs = X step`` as ``tab[key] + Σ_j dstep[c, j] x_j`` (:func:`coopmetrics.adjust_segments.joint_table`)
+    and ``e = clip(raw + xs)`` on the fitted rows of ``cells``."""
     nc = len(starts) - 1
     d = dense.shape[1]
-    ll = np.zeros(nc)
     for c in range(nc):
         if not cells[c]:
             continue
-        t = 0.0
         for i in range(starts[c], starts[c + 1]):
             if not fit[i]:
                 continue
@@ -254,13 +251,7 @@ def _step_joint_k(starts, key, tab, dense, dstep, y, w, raw, fit, cells, binary,
             for j in range(d):
                 x += dstep[c, j] * dense[i, j]
             xs[i] = x
-            e = min(max(raw[i] + x, -eta_max), eta_max)
-            if binary:
-                t -= w[i] * _logaddexp0(e * (1.0 - 2.0 * y[i]))
-            else:
-                t += w[i] * (y[i] * e - _logaddexp0(e))
-        ll[c] = t
-    return ll
+            e[i] = min(max(raw[i] + x, -eta_max), eta_max)
 
 
 @_jit
@@ -275,26 +266,44 @@ def _dot_joint_k(starts, key, tab, dense, db, out):
 
 
 @_jit
-def _step_k(starts, dense, dslots, slots, step, y, w, raw, fit, cells, binary, eta_max, xs):
-    """``xs = X step`` on the fitted rows of ``cells`` (in place) and each cell's log-likelihood at
-    ``raw + xs`` (as ``adjust_newton._loglik_terms``)."""
+def _xs_k(starts, dense, dslots, slots, step, raw, fit, cells, eta_max, xs, e):
+    """:func:`_xs_joint_k` by per-row gathers (no joint table)."""
     nc = len(starts) - 1
-    ll = np.zeros(nc)
     for c in range(nc):
         if not cells[c]:
             continue
         bc = step[c]
-        t = 0.0
         for i in range(starts[c], starts[c + 1]):
             if not fit[i]:
                 continue
             x = _row_dot(bc, i, dense, dslots, slots)
             xs[i] = x
-            e = min(max(raw[i] + x, -eta_max), eta_max)
+            e[i] = min(max(raw[i] + x, -eta_max), eta_max)
+
+
+@_jit
+def _ll_k(starts, e, ex, lg, y, w, fit, cells, binary, p):
+    """Each cell's log-likelihood at ``e`` (``ex = exp(−|e|)``, ``lg = log1p(ex)``, from numpy's
+    vectorised exp and log1p): ``w (y e − log(1 + eᵉ))``, for 0/1 outcomes ``−w log(1 + e^{(1−2y)e})``
+    (as ``adjust_newton._loglik_terms``: numpy's ``logaddexp(0, z) = max(z, 0) + log1p(e^{−|z|})``);
+    and ``p = expit(e)`` of every row, for the next Hessian."""
+    nc = len(starts) - 1
+    ll = np.zeros(nc)
+    for c in range(nc):
+        if not cells[c]:
+            continue
+        t = 0.0
+        for i in range(starts[c], starts[c + 1]):
+            if not fit[i]:
+                continue
+            ei = e[i]
             if binary:
-                t -= w[i] * _logaddexp0(e * (1.0 - 2.0 * y[i]))
+                z = ei * (1.0 - 2.0 * y[i])
+                t -= w[i] * (max(z, 0.0) + lg[i])
             else:
-                t += w[i] * (y[i] * e - _logaddexp0(e))
+                t += w[i] * (y[i] * ei - (max(ei, 0.0) + lg[i]))
+            q = 1.0 / (1.0 + ex[i])
+            p[i] = q if ei >= 0 else ex[i] * q
         ll[c] = t
     return ll
 
@@ -329,16 +338,19 @@ def _commit_k(starts, raw, xs, fit, cells):
 def args(ch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The kernels' view of a :class:`coopmetrics.adjust_segments.Chunk`, built once per chunk:
     ``(starts, dense, dslots, slots)`` with ``starts`` the first row of each cell and the end,
-    ``slots`` the slot of every row's level of each text covariate (rows × text covariates)."""
+    ``slots`` the slot of every row's level of each text covariate (rows × text covariates; only
+    for chunks without a joint key, :func:`coopmetrics.adjust_segments.joint_key`)."""
     got = ch.__dict__.get("_kernel_args")
     if got is None:
         n = len(ch.cid)
         starts = np.empty(ch.nc + 1, dtype=np.int64)
         starts[:-1] = ch.starts
         starts[-1] = n
-        slots = np.empty((n, len(ch.codes)), dtype=np.int64)
+        # the per-row slots only where the kernels gather per row (no joint key): 0 rows otherwise
+        slots = np.empty((n if seg.joint_key(ch) is None else 0, len(ch.codes)), dtype=np.int64)
         for b, (code, (o, _nl)) in enumerate(zip(ch.codes, ch.lay.blocks, strict=True)):  # a loop over covariates
-            np.add(code, o, out=slots[:, b])
+            if len(slots):
+                np.add(code, o, out=slots[:, b])
         got = (starts, np.ascontiguousarray(ch.dense, dtype=np.float64), np.asarray(ch.lay.dense, dtype=np.int64),
                slots)
         ch.__dict__["_kernel_args"] = got  # a frozen dataclass: cached beside its fields
@@ -395,31 +407,40 @@ def dot(ch: Any, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def newton_sums(ch: Any, y: np.ndarray, w: np.ndarray, raw: np.ndarray, fit: np.ndarray, cells: np.ndarray,
-                eta_max: float) -> tuple[np.ndarray, np.ndarray]:
+def newton_sums(ch: Any, y: np.ndarray, w: np.ndarray, p: np.ndarray, fit: np.ndarray, cells: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Hessians (cells × slots × slots) and gradients (cells × slots) of the logits of ``cells`` at
-    ``raw``, on the ``fit`` rows: one pass (η capped at ``eta_max``, p, weights, sums)."""
+    the fitted probabilities ``p``, on the ``fit`` rows: one pass (weights and sums together)."""
     starts, dense, dslots, slots = args(ch)
     jk = seg.joint_key(ch)
     if jk is None:
-        return _sums_k(starts, dense, dslots, slots, y, w, raw, fit, cells, ch.lay.size, eta_max)
+        return _sums_k(starts, dense, dslots, slots, y, w, p, fit, cells, ch.lay.size)
     key, shape = jk
     d = dense.shape[1]
-    t, dd = _sums_joint_k(starts, key, dense, y, w, raw, fit, cells, eta_max, int(np.prod(shape)))
+    t, dd = _sums_joint_k(starts, key, dense, y, w, p, fit, cells, int(np.prod(shape)))
     g = seg.gram_joint(ch.lay, _cols(t, shape, 0, 1)[0], _cols(t, shape, 1, d), dd)
     return g, seg.vec_joint(ch.lay, _cols(t, shape, 1 + d, 1)[0], _per_cell(t, ch.nc, 2 + d, d))
 
 
 def newton_step(ch: Any, step: np.ndarray, y: np.ndarray, w: np.ndarray, raw: np.ndarray, fit: np.ndarray,
-                cells: np.ndarray, binary: bool, eta_max: float, xs: np.ndarray) -> np.ndarray:
-    """``xs = X step`` on the ``fit`` rows of ``cells`` (in place) and their log-likelihoods at ``raw + xs``."""
+                cells: np.ndarray, binary: bool, eta_max: float, xs: np.ndarray, e: np.ndarray, p: np.ndarray
+                ) -> np.ndarray:
+    """A trial step of ``cells``: ``xs = X step`` on their ``fit`` rows (in place), their
+    log-likelihoods at ``raw + xs`` (returned) and ``p = expit(raw + xs)`` (in place). ``e``:
+    work space for η. The transcendental functions run in numpy (vectorised, several times
+    faster than scalar ones in a loop), the gathers and sums compiled."""
     starts, dense, dslots, slots = args(ch)
     jk = seg.joint_key(ch)
     if jk is None:
-        return _step_k(starts, dense, dslots, slots, _f(step), y, w, raw, fit, cells, binary, eta_max, xs)
-    key, shape = jk
-    return _step_joint_k(starts, key, seg.joint_table(ch.lay, step, shape), dense, _f(step[:, ch.lay.dense]), y, w,
-                         raw, fit, cells, binary, eta_max, xs)
+        _xs_k(starts, dense, dslots, slots, _f(step), raw, fit, cells, eta_max, xs, e)
+    else:
+        key, shape = jk
+        _xs_joint_k(starts, key, seg.joint_table(ch.lay, step, shape), dense, _f(step[:, ch.lay.dense]), raw, fit,
+                    cells, eta_max, xs, e)
+    ex = np.abs(e)
+    np.negative(ex, out=ex)
+    np.exp(ex, out=ex)
+    return _ll_k(starts, e, ex, np.log1p(ex), y, w, fit, cells, binary, p)
 
 
 def newton_commit(ch: Any, raw: np.ndarray, xs: np.ndarray, fit: np.ndarray, cells: np.ndarray

@@ -229,17 +229,18 @@ def _newton_kernel(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, co
     fit = np.ones(len(raw), dtype=np.bool_)
     order, valid = compact(act)
     binary = bool(np.all((yv == 0) | (yv == 1)))
-    xs = np.zeros(len(raw))
+    xs, eta, p = np.zeros(len(raw)), np.zeros(len(raw)), np.zeros(len(raw))
     state = np.full(nc, -1)
     running = np.ones(nc, dtype=bool)
     rows_left = np.bincount(ch.cid, minlength=nc).astype(float)
-    ll = kern.newton_step(ch, np.zeros((nc, size)), yv, w, raw, fit, running, binary, _ETA_MAX, xs)
+    # p: the fitted probabilities at the last point evaluated (the step taken), for the next Hessian
+    ll = kern.newton_step(ch, np.zeros((nc, size)), yv, w, raw, fit, running, binary, _ETA_MAX, xs, eta, p)
     n_it = 0
     with np.errstate(all="ignore"):
         while n_it < max_iter:  # Newton iterations, every running cell at once
             n_it += 1
             ids = np.flatnonzero(running)
-            g, gv = kern.newton_sums(ch, yv, w, raw, fit, running, _ETA_MAX)
+            g, gv = kern.newton_sums(ch, yv, w, p, fit, running)
             hc = gather_mat(g[ids], order[ids], valid[ids])
             stepc = _solve(hc, gather_vec(gv[ids], order[ids], valid[ids]))
             bad = np.zeros(nc, dtype=bool)
@@ -247,14 +248,14 @@ def _newton_kernel(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, co
             stepc[bad[ids]] = 0.0
             step = np.zeros((nc, size))
             step[ids] = scatter_vec(stepc, order[ids], valid[ids], size)
-            ll_new = kern.newton_step(ch, step, yv, w, raw, fit, running, binary, _ETA_MAX, xs)
+            ll_new = kern.newton_step(ch, step, yv, w, raw, fit, running, binary, _ETA_MAX, xs, eta, p)
             need = running & ~bad & ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
             for _half in range(29):  # rarely more than one or two
                 if not need.any():
                     break
                 step[need] /= 2
-                ll_new = np.where(need, kern.newton_step(ch, step, yv, w, raw, fit, need, binary, _ETA_MAX, xs),
-                                  ll_new)
+                ll_new = np.where(need, kern.newton_step(ch, step, yv, w, raw, fit, need, binary, _ETA_MAX, xs, eta,
+                                                         p), ll_new)
                 need &= ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
             flat = ll_new - ll <= _LL_TOL * (1 + np.abs(ll))
             beta[ids] += step[ids]

@@ -34,7 +34,7 @@ __all__ = ["KERNEL_ROWS", "Chunk", "Layout", "compact", "dot", "gather_mat", "ga
 # rows of a chunk from which gram, vec, dot and the Newton iterations use the compiled passes of
 # :mod:`coopmetrics.adjust_kernels`: below it numba is neither imported nor its cache loaded
 # (about 0.5 s), so the shipped sample and small calls stay on numpy
-KERNEL_ROWS = 100_000
+KERNEL_ROWS = 20_000
 
 
 def use_kernels(n_rows: int) -> bool:
