@@ -24,6 +24,8 @@ from scipy.special import expit
 from coopmetrics import adjust_segments as segments
 from coopmetrics.adjust_segments import Chunk, Layout
 
+pytest.importorskip("numba")  # the compiled passes are optional (adjust_segments.KERNEL_ROWS)
+
 
 def _chunk(seed: int, nc: int, joint: bool) -> tuple[Chunk, np.ndarray, np.ndarray]:
     """A chunk with two numeric and two text covariates, its one-hot design (slot order) and cells."""
@@ -85,9 +87,11 @@ def test_newton_passes_equal_the_explicit_logit_quantities(seed, nc, joint, bina
 
 
 def test_import_and_small_calls_do_not_load_numba():
-    """numba (≈0.3 s import and cache load) only for chunks of KERNEL_ROWS rows or more."""
+    """numba (≈0.5 s import and cache load) only when asked for (KERNEL_ROWS, off by default) and then
+    for chunks of that many rows: not at import, not for a small call even when switched on."""
     code = ("import sys, numpy as np, pandas as pd\n"
-            "import coopmetrics, coopmetrics.adjust\n"
+            "import coopmetrics, coopmetrics.adjust, coopmetrics.adjust_segments as seg\n"
+            "seg.KERNEL_ROWS = 20_000\n"
             "from coopmetrics.compare import compare_values\n"
             "assert 'numba' not in sys.modules\n"
             "rng = np.random.default_rng(0)\n"

@@ -8,11 +8,22 @@ gathers ``1 + d + C`` coefficients. In numpy each of those is a pass over all ro
 temporaries (η → p → w → several bincounts, per iteration and model); here it is one loop over
 the rows of each cell (rows are sorted by cell), skipping the cells that have stopped.
 
-This module imports numba at import time; it is imported only for chunks of at least
-:data:`coopmetrics.adjust_segments.KERNEL_ROWS` rows, so ``import coopmetrics``, the shipped sample
-and small calls never load numba. The compiled code is cached on disk (``cache=True``: next
-to this file, or numba's per-user cache directory when the installation is read-only; without
-either it is compiled once per process).
+**Optional and off by default** (:data:`coopmetrics.adjust_segments.KERNEL_ROWS` is None; set it
+to a row count, e.g. 20,000, to use these passes for chunks of at least that many rows; numba
+must then be installed). Measured on the shared 2-core machine (docs/scale.md, "Adjusted
+comparisons at scale", fifth round) the compiled passes did not beat the numpy ones end to
+end: a Newton fit of a 300,000-row chunk ran about a third faster, but the per-row work left
+is mostly ``exp``/``log1p`` (numpy runs them vectorised, a compiled loop calls the scalar
+libm functions, 4-8x slower each, so they stay in numpy here), numpy's joint-level bincounts
+are already one pass, the Newton iterations are a minority of a chunk's time, and numba's
+import and cache load cost about 0.5 s and 0.1 GiB. The module is kept, tested equal to the
+numpy path, to re-measure on a quiet or larger machine.
+
+It is imported only when enabled and for large chunks, so ``import coopmetrics``, the shipped
+sample and small calls never load numba. The compiled code is cached on disk (``cache=True``:
+next to this file, or numba's per-user cache directory when the installation is read-only;
+without either it is compiled once per process, silently). Without numba the module still
+imports and its functions run as plain (slow) Python.
 
 Sums run in another order than numpy's bincounts: results agree to rounding (the tests hold
 the kernels to the numpy path and both to the per-cell route at 1e-8), not bit for bit.
@@ -33,7 +44,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numba
 import numpy as np
 
 from . import adjust_segments as seg
@@ -41,9 +51,17 @@ from . import adjust_segments as seg
 __all__ = ["args", "dot", "gram", "newton_commit", "newton_step", "newton_sums", "vec"]
 
 
+try:
+    import numba
+except ImportError:  # optional dependency: the module stays importable, its kernels plain Python
+    numba = None
+
+
 def _jit(fn: Any) -> Any:
     """``numba.njit(cache=True, nogil=True)``; without a writable cache location (a read-only
     installation and no usable user cache directory) compiled per process instead."""
+    if numba is None:
+        return fn
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # numba's NumbaWarning about an unusable cache location

@@ -31,15 +31,18 @@ import numpy as np
 __all__ = ["KERNEL_ROWS", "Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec",
            "seg_max", "seg_min", "seg_sum", "use_kernels", "vec"]
 
-# rows of a chunk from which gram, vec, dot and the Newton iterations use the compiled passes of
-# :mod:`coopmetrics.adjust_kernels`: below it numba is neither imported nor its cache loaded
-# (about 0.5 s), so the shipped sample and small calls stay on numpy
-KERNEL_ROWS = 20_000
+# Rows of a chunk from which gram, vec, dot and the Newton iterations use the compiled passes of
+# :mod:`coopmetrics.adjust_kernels` (numba, an optional dependency); None: never. Off by default:
+# measured on the 2-core machine they did not beat these numpy passes end to end (1M and 10M rows,
+# docs/scale.md "Adjusted comparisons at scale", fifth round): the per-row work left is mostly
+# exp/log1p, which numpy runs vectorised and a compiled loop runs scalar, and numba's import and
+# cache load cost about 0.5 s and 0.1 GiB. Kept, tested equal to the numpy path, for re-measurement.
+KERNEL_ROWS: int | None = None
 
 
 def use_kernels(n_rows: int) -> bool:
     """Whether a chunk of ``n_rows`` rows takes the compiled passes (:data:`KERNEL_ROWS`, read at call time)."""
-    return n_rows >= KERNEL_ROWS
+    return KERNEL_ROWS is not None and n_rows >= KERNEL_ROWS
 
 
 @dataclass(frozen=True)
