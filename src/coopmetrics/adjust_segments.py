@@ -70,7 +70,6 @@ class Chunk:
     codes: list[np.ndarray]  # level code of each text covariate
     lay: Layout
     keys: list[np.ndarray]   # cid * levels + code, per text covariate
-    flat: list[np.ndarray]   # cid * slots + slot, per text covariate (for gathers)
     starts: np.ndarray       # first row of each cell
     combo: np.ndarray | None = None  # cid * Π levels + (level of every text covariate), when small
     nonempty: bool = False   # every cell has a row (segment sums by add.reduceat)
@@ -81,7 +80,6 @@ class Chunk:
         """Keys of a chunk; ``cid`` sorted, every cell with at least one row."""
         cid = cid.astype(np.int64)
         keys = [cid * nl + c for c, (_o, nl) in zip(codes, lay.blocks, strict=True)]
-        flat = [cid * lay.size + o + c for c, (o, _nl) in zip(codes, lay.blocks, strict=True)]
         starts = np.searchsorted(cid, np.arange(nc))
         combo = None
         nlev = [nl for _o, nl in lay.blocks]
@@ -98,8 +96,17 @@ class Chunk:
         elif 1 < len(nlev):  # the pair keys, once per chunk (gram needs them in every Newton iteration)
             pairs = [keys[a] * nlev[b] + codes[b] for a in range(len(nlev)) for b in range(a + 1, len(nlev))]
         nonempty = bool(nc and len(cid) and (np.diff(np.r_[starts, len(cid)]) > 0).all())
-        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo, nonempty,
-                   pairs)
+        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, starts, combo, nonempty, pairs)
+
+    @property
+    def flat(self) -> list[np.ndarray]:
+        """``cid * slots + slot`` per text covariate: the gathers of :func:`dot` without a joint key
+        (built on first use; most chunks never need them)."""
+        got = self.__dict__.get("_flat")
+        if got is None:
+            got = [self.cid * self.lay.size + o + c for c, (o, _nl) in zip(self.codes, self.lay.blocks, strict=True)]
+            self.__dict__["_flat"] = got  # a frozen dataclass: cached beside its fields
+        return got
 
     def shifted(self, shift: np.ndarray) -> Chunk:
         """The same chunk with each cell's numeric columns shifted by ``shift`` (cells × numeric):
