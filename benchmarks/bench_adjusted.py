@@ -11,9 +11,7 @@ of the folder and reports its wall time and its own peak resident memory (``VmHW
                     (doubly robust AIPW, ATT: the vectorised path over the cells of a chunk,
                     ``coopmetrics.adjust_batch``, with the per-cell route for the cells it
                     cannot certify);
-* ``adjusted-ra`` -- the same with ``method="ra"`` (one pooled logit per cell);
-* ``adjusted-numba`` -- ``adjusted`` with the optional compiled row passes (``coopmetrics.adjust_kernels``,
-                    numba; ``adjust_segments.KERNEL_ROWS = 20_000``, off by default), to compare in one run.
+* ``adjusted-ra`` -- the same with ``method="ra"`` (one pooled logit per cell).
 
 The ratio ``adjusted / unadjusted`` is the figure of issue 16 (target ≤ 10 at 10M rows,
 peak ≤ 2 GiB). ``--profile`` prints the adjusted run's cProfile (top functions by
@@ -43,7 +41,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_scale as bs  # noqa: E402
 
-VARIANTS = ("unadjusted", "adjusted", "adjusted-ra", "adjusted-numba")
+VARIANTS = ("unadjusted", "adjusted", "adjusted-ra")
 BY = ["grad_year", "college"]
 ADJUST = ["entry_score", "major", "gender", "admission"]
 
@@ -58,10 +56,6 @@ def _run(variant: str, path: Path) -> tuple[int, int]:
         kw["adjust"] = ADJUST
     if variant == "adjusted-ra":
         kw["method"] = "ra"
-    if variant == "adjusted-numba":
-        from coopmetrics import adjust_segments
-
-        adjust_segments.KERNEL_ROWS = 20_000
     table = compare(scan, "placement_rate", **kw).table
     return len(table), int(table["difference"].notna().sum())
 

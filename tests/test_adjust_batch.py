@@ -9,7 +9,6 @@ weights, ATE/ATT and AIPW/IPW (hypothesis); the segment sums equal explicit desi
 
 from __future__ import annotations
 
-import importlib.util
 from unittest import mock
 
 import numpy as np
@@ -27,7 +26,6 @@ from coopmetrics.compare import BALANCE_COLUMNS, COMPARE_COLUMNS
 from coopmetrics.fits import covariates
 
 Z = float(stats.norm.isf(0.025))
-HAS_NUMBA = importlib.util.find_spec("numba") is not None  # the compiled passes are optional
 _NUM = ["n_cohort", "n_reference", "estimate_cohort", "estimate_reference", "difference", "ci_low", "ci_high",
         "ratio", "ratio_ci_low", "ratio_ci_high", "statistic", "p_value", "effect_size", "odds_ratio",
         "odds_ratio_ci_low", "odds_ratio_ci_high", "hedges_g"]
@@ -107,46 +105,14 @@ def _assert_same(new: tuple[pd.DataFrame, pd.DataFrame], old: tuple[pd.DataFrame
        method=st.sampled_from(["auto", "aipw", "ipw"]), estimand=st.sampled_from(["att", "ate"]),
        adj=st.sampled_from([["entry_score", "major"], ["entry_score", "major", "gender"],
                             ["major", "flag01", "gender"], ["entry_score"], ["gender", "entry_score", "major"]]),
-       chunk=st.sampled_from([1, 200, 300_000]), kernel_rows=st.sampled_from([0, 150, None] if HAS_NUMBA else [None]))
-def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk, kernel_rows):
-    # kernel_rows 0: every segment sum and Newton iteration in the compiled kernels (adjust_kernels; no
-    # dense tail); 150: chunks and sub-chunks of both kinds mixed; None (the default): numpy only
+       chunk=st.sampled_from([1, 200, 300_000]), dense=st.sampled_from([0, 2_000, None]))
+def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk, dense):
+    # dense 0: every Newton iteration over the rows (no dense tail); 2,000: both kinds mixed; None: the default
     v = _panel(seed, n_groups, weighted)
-    dense = {0: 0, 150: 2_000, None: adjust_newton.DENSE_MAX}[kernel_rows]
-    with mock.patch.object(adjust, "_FAST_ROWS", chunk), mock.patch.object(segments, "KERNEL_ROWS", kernel_rows), \
-            mock.patch.object(adjust_newton, "DENSE_MAX", dense):
+    dense = adjust_newton.DENSE_MAX if dense is None else dense
+    with mock.patch.object(adjust, "_FAST_ROWS", chunk), mock.patch.object(adjust_newton, "DENSE_MAX", dense):
         new, old, _count = _both(v, "proportion", adj, method, estimand)
     _assert_same(new, old)
-
-
-@pytest.mark.parametrize("joint", [True, False])
-@pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("estimand", ["att", "ate"])
-@pytest.mark.parametrize("method", ["aipw", "ipw"])
-@pytest.mark.skipif(not HAS_NUMBA, reason="numba (optional) is not installed")
-def test_compiled_kernels_equal_the_numpy_path(seed, method, estimand, joint):
-    """The same chunks with every row pass compiled and with none: the same cells answered, and
-    the same numbers to 1e-8 (sums in another order), both equal to the per-cell route. ``joint``
-    False: no joint-level table (per-row kernels; numpy's pair keys)."""
-    v = _panel(seed, 8, seed % 2 == 1)
-    adj = ["entry_score", "major", "gender"]
-    calls = {"kernel": 0}
-    real = adjust_newton._newton_kernel
-
-    def spy(*a, **k):
-        calls["kernel"] += 1
-        return real(*a, **k)
-
-    combo = mock.patch.object(segments, "_COMBO_MAX", 4096 if joint else 0)
-    with mock.patch.object(segments, "KERNEL_ROWS", 0), mock.patch.object(adjust_newton, "DENSE_MAX", 0), \
-            mock.patch.object(adjust_newton, "_newton_kernel", spy), combo:
-        kern, old, count_k = _both(v, "proportion", adj, method, estimand)
-    assert calls["kernel"] > 0  # the compiled Newton iterations ran
-    with mock.patch.object(segments, "KERNEL_ROWS", None), mock.patch.object(adjust_newton, "DENSE_MAX", 0), combo:
-        nump, _old, count_n = _both(v, "proportion", adj, method, estimand)
-    assert count_k == count_n and count_k["fast"] > 0
-    _assert_same(kern, nump)
-    _assert_same(kern, old)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,11 +157,10 @@ def test_other_calls_keep_the_per_cell_route(method):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), nc=st.integers(1, 5), joint=st.booleans(),
-       kernel=st.booleans() if HAS_NUMBA else st.just(False))
-def test_segment_sums_equal_the_explicit_designs(seed, nc, joint, kernel):
+@given(seed=st.integers(0, 10_000), nc=st.integers(1, 5), joint=st.booleans())
+def test_segment_sums_equal_the_explicit_designs(seed, nc, joint):
     """gram, vec and dot against Xᵀdiag(s)X, Xᵀv and Xβ built from one-hot matrices (with one joint
-    key for all text covariates, and with one key per covariate and pair; numpy or compiled)."""
+    key for all text covariates, and with one key per covariate and pair)."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(max(nc, 3), 40))
     cid = np.sort(np.r_[np.arange(nc), rng.integers(0, nc, n - nc)])
@@ -213,8 +178,7 @@ def test_segment_sums_equal_the_explicit_designs(seed, nc, joint, kernel):
     assert list(lay.names) == ["", "s", "a=x", "a=y", "a=z", "u", "b=p", "b=q"]
     s, v = rng.random(n), rng.normal(size=n)
     beta = rng.normal(size=(nc, lay.size))
-    with mock.patch.object(segments, "KERNEL_ROWS", 0 if kernel else None):
-        g, gv, xb = gram(ch, s), vec(ch, v), dot(ch, beta)
+    g, gv, xb = gram(ch, s), vec(ch, v), dot(ch, beta)
     for c in range(nc):
         m = cid == c
         np.testing.assert_allclose(g[c], (x[m] * s[m, None]).T @ x[m], rtol=1e-12, atol=1e-9)

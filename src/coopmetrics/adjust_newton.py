@@ -45,7 +45,6 @@ from .adjust_segments import (
     scatter_vec,
     seg_max,
     seg_sum,
-    use_kernels,
     vec,
 )
 from .fits import _ETA_MAX, _LL_TOL
@@ -202,8 +201,7 @@ def _newton_from(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act:
         sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
         nmax = int(np.bincount(sub.cid, minlength=1).max(initial=0))
         # the last few cells (the long tail of slow and diverging fits): dense designs, fewer calls
-        run = newton_dense if len(cells) * nmax * act[cells].sum(axis=1).max() <= DENSE_MAX else \
-            _newton_kernel if use_kernels(len(rows)) else _newton_rows  # compiled row passes on large chunks
+        run = newton_dense if len(cells) * nmax * act[cells].sum(axis=1).max() <= DENSE_MAX else _newton_rows
         b, r, o, n_it = run(sub, yv[rows], w[rows], act[cells], cond_max[cells], beta[cells], raw[rows],
                             max_iter - it, tol)
         beta[cells], raw[rows] = b, r
@@ -211,67 +209,6 @@ def _newton_from(ch: Chunk, yv: np.ndarray, w: np.ndarray, fit: np.ndarray, act:
         running[cells[o >= 0]] = False
         it += n_it
     return beta, state
-
-
-def _newton_kernel(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
-                   beta: np.ndarray, raw: np.ndarray, max_iter: int, tol: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """:func:`_newton_rows` with each iteration's row passes compiled (:mod:`.adjust_kernels`): one
-    pass for the gradients and Hessians (η, p, weights and the joint-level sums together), one
-    per trial step (``Xβ`` and the log-likelihoods), one to take the step; finished cells are
-    skipped. Same arguments, returns and rules (step halving, divergence and convergence
-    stops, condition number); returns when a third of the rows belong to finished cells."""
-    from . import adjust_kernels as kern
-
-    nc, size = ch.nc, ch.lay.size
-    yv, w = np.ascontiguousarray(yv, dtype=np.float64), np.ascontiguousarray(w, dtype=np.float64)
-    raw = np.ascontiguousarray(raw, dtype=np.float64)
-    fit = np.ones(len(raw), dtype=np.bool_)
-    order, valid = compact(act)
-    binary = bool(np.all((yv == 0) | (yv == 1)))
-    xs, eta, p = np.zeros(len(raw)), np.zeros(len(raw)), np.zeros(len(raw))
-    state = np.full(nc, -1)
-    running = np.ones(nc, dtype=bool)
-    rows_left = np.bincount(ch.cid, minlength=nc).astype(float)
-    # p: the fitted probabilities at the last point evaluated (the step taken), for the next Hessian
-    ll = kern.newton_step(ch, np.zeros((nc, size)), yv, w, raw, fit, running, binary, _ETA_MAX, xs, eta, p)
-    n_it = 0
-    with np.errstate(all="ignore"):
-        while n_it < max_iter:  # Newton iterations, every running cell at once
-            n_it += 1
-            ids = np.flatnonzero(running)
-            g, gv = kern.newton_sums(ch, yv, w, p, fit, running)
-            hc = gather_mat(g[ids], order[ids], valid[ids])
-            stepc = _solve(hc, gather_vec(gv[ids], order[ids], valid[ids]))
-            bad = np.zeros(nc, dtype=bool)
-            bad[ids] = ~np.isfinite(stepc).all(axis=1)
-            stepc[bad[ids]] = 0.0
-            step = np.zeros((nc, size))
-            step[ids] = scatter_vec(stepc, order[ids], valid[ids], size)
-            ll_new = kern.newton_step(ch, step, yv, w, raw, fit, running, binary, _ETA_MAX, xs, eta, p)
-            need = running & ~bad & ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
-            for _half in range(29):  # rarely more than one or two
-                if not need.any():
-                    break
-                step[need] /= 2
-                ll_new = np.where(need, kern.newton_step(ch, step, yv, w, raw, fit, need, binary, _ETA_MAX, xs, eta,
-                                                         p), ll_new)
-                need &= ~(ll_new >= ll - 1e-12 * (1 + np.abs(ll)))
-            flat = ll_new - ll <= _LL_TOL * (1 + np.abs(ll))
-            beta[ids] += step[ids]
-            big, most = kern.newton_commit(ch, raw, xs, fit, running)
-            ll = np.where(running, ll_new, ll)
-            small = (most < tol) | flat
-            div = big > _ETA_MAX - 5
-            done = running & ~bad & ~div & small & ~need
-            state[running & (bad | need)] = 0
-            state[running & div & ~bad & ~need] = 2  # diverging: the caller pins |η| > 20
-            if done.any():
-                state[done] = ((big[done] < _ETA_MAX) & (_cond(hc[done[ids]]) < cond_max[done])).astype(int)
-            running = state < 0
-            if rows_left[~running].sum() > rows_left.sum() / 3:
-                break
-    return beta, raw, state, n_it
 
 
 def _newton_rows(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, cond_max: np.ndarray,

@@ -28,22 +28,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KERNEL_ROWS", "Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec",
-           "seg_max", "seg_min", "seg_sum", "use_kernels", "vec"]
-
-# Rows of a chunk from which gram, vec, dot and the Newton iterations use the compiled passes of
-# :mod:`coopmetrics.adjust_kernels` (numba, an optional dependency); None: never. Off by default:
-# measured on the 2-core machine they did not beat these numpy passes end to end (1M and 10M rows,
-# docs/scale.md "Adjusted comparisons at scale", fifth round): the per-row work left is mostly
-# exp/log1p, which numpy runs vectorised and a compiled loop runs scalar, and numba's import and
-# cache load cost about 0.5 s and 0.1 GiB. Kept, tested equal to the numpy path, for re-measurement.
-KERNEL_ROWS: int | None = None
-
-
-def use_kernels(n_rows: int) -> bool:
-    """Whether a chunk of ``n_rows`` rows takes the compiled passes (:data:`KERNEL_ROWS`, read at call time)."""
-    return KERNEL_ROWS is not None and n_rows >= KERNEL_ROWS
-
+__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec", "seg_max",
+           "seg_min", "seg_sum", "vec"]
 
 @dataclass(frozen=True)
 class Layout:
@@ -166,10 +152,6 @@ def seg_min(ch: Chunk, v: np.ndarray) -> np.ndarray:
 
 def vec(ch: Chunk, v: np.ndarray) -> np.ndarray:
     """``X_cᵀ v`` of every cell in slots (cells × slots)."""
-    if use_kernels(len(ch.cid)):
-        from . import adjust_kernels
-
-        return adjust_kernels.vec(ch, v)
     lay, nc = ch.lay, ch.nc
     out = np.zeros((nc, lay.size))
     for j, s in enumerate(lay.dense):  # a loop over covariates
@@ -192,10 +174,6 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     Indicator × indicator blocks are counts over (cell, level, level); an indicator block's
     diagonal and its row of the intercept are the counts over (cell, level).
     """
-    if use_kernels(len(ch.cid)):
-        from . import adjust_kernels
-
-        return adjust_kernels.gram(ch, s)
     lay, nc = ch.lay, ch.nc
     sd = [s * ch.dense[:, j] for j in range(len(lay.dense))]
     dd = np.zeros((nc, len(lay.dense), len(lay.dense)))
@@ -226,27 +204,13 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     return g
 
 
-def joint_key(ch: Chunk) -> tuple[np.ndarray, tuple[int, ...]] | None:
-    """A key of every row's (cell, level of every text covariate) and the shape of its table
-    (cells × L₁ × … × L_C), when there is one: the joint key, the one text covariate's key, or the
-    cell (no text covariate); None when only the pair keys are kept (tables too large)."""
-    nlev = tuple(nl for _o, nl in ch.lay.blocks)
-    if ch.combo is not None:
-        return ch.combo, (ch.nc, *nlev)
-    if len(nlev) == 1:
-        return ch.keys[0], (ch.nc, *nlev)
-    if not nlev:
-        return ch.cid, (ch.nc,)
-    return None
-
-
 def _singles(t: np.ndarray) -> list[np.ndarray]:
     """The one-covariate margins (cells × L_b) of a joint table."""
     return [] if t.ndim == 1 else [t] if t.ndim == 2 else _margins(t)[0]
 
 
 def gram_joint(lay: Layout, js: np.ndarray, jd: list[np.ndarray], dd: np.ndarray) -> np.ndarray:
-    """``X_cᵀ diag(s) X_c`` in slots from joint tables (:func:`joint_key`): ``js`` the sums of ``s``,
+    """``X_cᵀ diag(s) X_c`` in slots from joint tables (cells × L₁ × … × L_C): ``js`` the sums of ``s``,
     ``jd`` those of ``s · x_j`` per numeric covariate, ``dd`` the per-cell sums of ``s x_j x_i``
     (cells × d × d, lower triangle)."""
     nc = js.shape[0]
@@ -268,17 +232,6 @@ def gram_joint(lay: Layout, js: np.ndarray, jd: list[np.ndarray], dd: np.ndarray
             g[:, o:o + nl, o2:o2 + nl2] = m
             g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
     return g
-
-
-def vec_joint(lay: Layout, jv: np.ndarray, vd: np.ndarray) -> np.ndarray:
-    """``X_cᵀ v`` in slots from the joint table of ``v`` and the per-cell sums of ``v · x_j`` (cells × d)."""
-    nc = jv.shape[0]
-    out = np.zeros((nc, lay.size))
-    out[:, lay.dense] = vd
-    out[:, 0] = jv.reshape(nc, -1).sum(axis=1)
-    for m, (o, nl) in zip(_singles(jv), lay.blocks, strict=True):
-        out[:, o:o + nl] = m
-    return out
 
 
 def joint_table(lay: Layout, b: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -309,10 +262,6 @@ def _put_block(g: np.ndarray, o: int, nl: int, cnt: np.ndarray, dense_cross: lis
 
 def dot(ch: Chunk, b: np.ndarray) -> np.ndarray:
     """``X_c β_c`` for every row (``b``: cells × slots): gathers, one per covariate."""
-    if use_kernels(len(ch.cid)):
-        from . import adjust_kernels
-
-        return adjust_kernels.dot(ch, b)
     lay = ch.lay
     if ch.combo is not None:  # intercept and text covariates per cell and joint level, then one gather
         out = joint_table(lay, b, (ch.nc, *(nl for _o, nl in lay.blocks)))[ch.combo]
