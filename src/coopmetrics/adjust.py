@@ -680,6 +680,7 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
     gb = np.searchsorted(g_r[o], np.arange(n_groups + 1))
     gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
     rlo, rhi = gb[gp], gb[gp + 1]
+    del g_r, o, pos_r, is_ref, miss_c, miss_v  # (10M rows: ~0.2 GiB of positions and masks freed before the copy)
     # the units in cell order (cohort rows by pair, then reference rows by group): every chunk's rows
     # are then a few ranges of the frame, and its gathers stream instead of jumping across 10M rows
     perm = np.concatenate([cohort_rows, ref_rows])
@@ -771,7 +772,7 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
     """
     rows, bals = [], []
     cov = covariates(frame, adjust)
-    t_all = frame["arm"].to_numpy(dtype=float)
+    t_all = frame["arm"].to_numpy()  # int8 (10M rows: 70 MB less than floats); floats per cell or chunk
     y_all = frame["value"].to_numpy(dtype=float)
     w_all = frame["weight"].to_numpy(dtype=float)
     g_all = frame["_cluster"].to_numpy() if "_cluster" in frame.columns else None
@@ -783,7 +784,7 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
         idx = cells.rows(p)
         rows_ok = idx[cov.ok[idx]]
         x, names = cov.cell(rows_ok)
-        cell = Cell(t=t_all[rows_ok], y=y_all[rows_ok], w=w_all[rows_ok],
+        cell = Cell(t=t_all[rows_ok].astype(float), y=y_all[rows_ok], w=w_all[rows_ok],
                     groups=None if g_all is None else g_all[rows_ok], x=x, names=names,
                     n_missing=int(len(idx) - len(rows_ok)))
         return (yield from fit_cell_g(cell, kind, method, estimand, z))
