@@ -688,7 +688,8 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
     del cohort_rows, ref_rows
     out = pd.DataFrame({"value": v["value"].to_numpy(dtype=float)[perm],
                         "weight": v["weight"].to_numpy(dtype=float)[perm] if "weight" in v.columns else 1.0,
-                        "arm": (np.arange(len(perm)) < nt).astype(np.int8)}, copy=False)
+                        "arm": np.r_[np.ones(nt, dtype=np.int8), np.zeros(len(perm) - nt, dtype=np.int8)]},
+                       copy=False)
     for c in adjust:
         out[c] = v[c].to_numpy()[perm] if _plain(v[c]) else v[c].iloc[perm].reset_index(drop=True)
     if cluster:
