@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.linalg import qr
 
-from coopmetrics import adjust, fits
+from coopmetrics import adjust, adjust_segments, fits
 from coopmetrics.adjust import Cell, covariates, expand_cells, fit_cell
 from coopmetrics.compare import COMPARE_COLUMNS, _expand_pairs, compare_values
 
@@ -225,7 +225,7 @@ def test_group_codes_number_the_by_combinations(seed, n, levels):
     v = pd.DataFrame({f"b{i}": np.where(rng.random(n) < 0.1, None, rng.integers(0, nl, n).astype(str))
                       for i, nl in enumerate(levels)}, index=range(n))
     by = list(v.columns)
-    code = adjust._group_codes(v, by)
+    code = adjust_segments.group_codes(v, by)
     ref = v.groupby(by, dropna=False, sort=False).ngroup().to_numpy() if by else np.zeros(n, dtype=int)
     assert len(code) == n
     groups = len(np.unique(ref))

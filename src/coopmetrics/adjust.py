@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from .adjust_segments import group_codes, stable_order
 from .contrasts import cohens_h, hedges_correction
 from .fits import (
     _R_CONST,
@@ -64,7 +65,7 @@ from .fits import (
 )
 
 __all__ = ["ADJUST_METHODS", "Cell", "CellRows", "LogitFit", "Propensity", "aipw", "compact_text", "expand_cells", "fit_cell",
-           "fit_cells", "ipw", "logit_fit", "logit_limit", "propensity", "ra", "stable_order"]
+           "fit_cells", "ipw", "logit_fit", "logit_limit", "propensity", "ra"]
 
 ADJUST_METHODS = ("aipw", "ra", "ipw")
 _OVERLAP = (0.05, 0.95)
@@ -650,7 +651,7 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
             f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
             f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
         )
-    gkey = _group_codes(v, by)
+    gkey = group_codes(v, by)
     n_groups = int(gkey.max(initial=-1)) + 1
     ncoh = len(clev)
     itype = np.int32 if len(v) < 2**31 else np.int64  # positions: half the memory of int64
@@ -701,49 +702,6 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
 def _plain(col: pd.Series) -> bool:
     """Whether ``col`` is a plain numpy column (taken as an array; other dtypes keep their type)."""
     return isinstance(col.dtype, np.dtype)
-
-
-def _group_codes(v: pd.DataFrame, by: list[str]) -> np.ndarray:
-    """One integer per row for its combination of ``by`` values (missing values a level of their own),
-    the codes ``0 … groups−1``.
-
-    The columns' codes are folded into one mixed-radix number; while the product of the levels is
-    small (at most a few times the rows) the numbers present are renumbered through a count per
-    number (O(rows), no hashing of 10M keys), otherwise by ``pd.factorize`` after each column.
-    """
-    key = np.zeros(len(v), dtype=np.int64)
-    size = 1
-    for c in by:  # a loop over the by columns: factorise each, fold into one code
-        code, uniq = pd.factorize(v[c], use_na_sentinel=False)
-        if size * len(uniq) > max(4 * len(v), 1 << 16):  # too many combinations for a table
-            key, _ = pd.factorize(key * len(uniq) + code)
-            size = int(key.max(initial=-1)) + 1
-            continue
-        key *= len(uniq)
-        key += code
-        size *= len(uniq)
-    present = np.bincount(key, minlength=size) > 0
-    return (np.cumsum(present) - 1)[key] if not present.all() else key
-
-
-def stable_order(key: np.ndarray, nkeys: int) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` for integer keys in ``0 … nkeys−1``.
-
-    numpy sorts 16-bit integers stably by radix (O(n), about 5× faster than the merge sort of
-    int64 at 10M rows), so keys below 2¹⁶ are sorted as ``uint16`` and keys below 2³² in two
-    radix passes (low 16 bits, then the high 16 bits of that order: least significant digit first).
-
-    Examples
-    --------
-    >>> stable_order(np.array([2, 0, 2, 1, 0]), 3).tolist()
-    [1, 4, 3, 0, 2]
-    """
-    if nkeys <= 1 << 16:
-        return np.argsort(key.astype(np.uint16), kind="stable")
-    if nkeys <= 1 << 32:
-        lo = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
-        return lo[np.argsort((key[lo] >> 16).astype(np.uint16), kind="stable")]
-    return np.argsort(key, kind="stable")
 
 
 _CHUNK_ROWS = 50_000  # rows of the cells fitted together: bounds memory, keeps the batches large

@@ -9,7 +9,9 @@ of its own design (:func:`compact` gathers them, in slot order, which is the col
 order of :meth:`coopmetrics.fits.Covariates.cell`). Cross-products ``XᵀSX`` of all cells
 are a few ``np.bincount`` over (cell, level) and (cell, level, level) keys
 (:func:`gram`), ``Xᵀv`` one per covariate (:func:`vec`), ``Xβ`` gathers (:func:`dot`):
-O(rows × covariates), never O(rows × columns).
+O(rows × covariates), never O(rows × columns). The cells' rows are laid out with
+:func:`group_codes` (one code per ``by`` combination) and :func:`stable_order` (radix orders
+of integer keys).
 
 Examples
 --------
@@ -27,9 +29,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec", "seg_max",
-           "seg_min", "seg_sum", "vec"]
+__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "group_codes", "scatter_vec",
+           "seg_max", "seg_min", "seg_sum", "stable_order", "vec"]
 
 @dataclass(frozen=True)
 class Layout:
@@ -309,3 +312,46 @@ def scatter_vec(vc: np.ndarray, order: np.ndarray, valid: np.ndarray, size: int)
     out = np.zeros((len(vc), size))
     np.put_along_axis(out, order, np.where(valid, vc, 0.0), axis=1)
     return out
+
+
+def group_codes(v: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """One integer per row for its combination of ``by`` values (missing values a level of their own),
+    the codes ``0 … groups−1``.
+
+    The columns' codes are folded into one mixed-radix number; while the product of the levels is
+    small (at most a few times the rows) the numbers present are renumbered through a count per
+    number (O(rows), no hashing of 10M keys), otherwise by ``pd.factorize`` after each column.
+    """
+    key = np.zeros(len(v), dtype=np.int64)
+    size = 1
+    for c in by:  # a loop over the by columns: factorise each, fold into one code
+        code, uniq = pd.factorize(v[c], use_na_sentinel=False)
+        if size * len(uniq) > max(4 * len(v), 1 << 16):  # too many combinations for a table
+            key, _ = pd.factorize(key * len(uniq) + code)
+            size = int(key.max(initial=-1)) + 1
+            continue
+        key *= len(uniq)
+        key += code
+        size *= len(uniq)
+    present = np.bincount(key, minlength=size) > 0
+    return (np.cumsum(present) - 1)[key] if not present.all() else key
+
+
+def stable_order(key: np.ndarray, nkeys: int) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for integer keys in ``0 … nkeys−1``.
+
+    numpy sorts 16-bit integers stably by radix (O(n), about 5× faster than the merge sort of
+    int64 at 10M rows), so keys below 2¹⁶ are sorted as ``uint16`` and keys below 2³² in two
+    radix passes (low 16 bits, then the high 16 bits of that order: least significant digit first).
+
+    Examples
+    --------
+    >>> stable_order(np.array([2, 0, 2, 1, 0]), 3).tolist()
+    [1, 4, 3, 0, 2]
+    """
+    if nkeys <= 1 << 16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    if nkeys <= 1 << 32:
+        lo = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+        return lo[np.argsort((key[lo] >> 16).astype(np.uint16), kind="stable")]
+    return np.argsort(key, kind="stable")
