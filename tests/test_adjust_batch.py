@@ -105,10 +105,12 @@ def _assert_same(new: tuple[pd.DataFrame, pd.DataFrame], old: tuple[pd.DataFrame
        method=st.sampled_from(["auto", "aipw", "ipw"]), estimand=st.sampled_from(["att", "ate"]),
        adj=st.sampled_from([["entry_score", "major"], ["entry_score", "major", "gender"],
                             ["major", "flag01", "gender"], ["entry_score"], ["gender", "entry_score", "major"]]),
-       chunk=st.sampled_from([1, 200, 300_000]))
-def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk):
+       chunk=st.sampled_from([1, 200, 300_000]), dense=st.sampled_from([0, 2_000, None]))
+def test_fast_path_equals_the_per_cell_route(seed, n_groups, weighted, method, estimand, adj, chunk, dense):
+    # dense 0: every Newton iteration over the rows (no dense tail); 2,000: both kinds mixed; None: the default
     v = _panel(seed, n_groups, weighted)
-    with mock.patch.object(adjust, "_FAST_ROWS", chunk):
+    dense = adjust_newton.DENSE_MAX if dense is None else dense
+    with mock.patch.object(adjust, "_FAST_ROWS", chunk), mock.patch.object(adjust_newton, "DENSE_MAX", dense):
         new, old, _count = _both(v, "proportion", adj, method, estimand)
     _assert_same(new, old)
 
@@ -219,3 +221,14 @@ def test_reference_outcome_model_is_fitted_once_per_group():
     assert count["fast"] == 15 and count["slow"] == 0  # 5 groups x 3 cohort levels
     # propensity of the 15 cells, then one outcome fit per group (5), and no per-cell outcome fit
     assert fits_seen == [(15, 15), (5, 5)]
+
+
+@settings(max_examples=50, deadline=None)
+@given(z=st.lists(st.floats(-40, 40, allow_nan=False), min_size=1, max_size=50))
+def test_log1pexp_is_logaddexp(z):
+    """The Newton log-likelihoods' log(1 + e^z) from vectorised exp/log1p equals numpy's logaddexp(0, z)
+    (the same formula, max(z, 0) + log1p(e^−|z|)) to rounding, across the capped range and beyond."""
+    z = np.asarray(z)
+    np.testing.assert_allclose(adjust_newton.log1pexp(z), np.logaddexp(0.0, z), rtol=1e-15, atol=1e-300)
+    np.testing.assert_array_equal(adjust_newton.log1pexp(np.array([0.0, 745.0, -745.0])),
+                                  [np.log(2.0), 745.0, np.log1p(np.exp(-745.0))])

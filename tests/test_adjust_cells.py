@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.linalg import qr
 
-from coopmetrics import adjust, fits
+from coopmetrics import adjust, adjust_segments, fits
 from coopmetrics.adjust import Cell, covariates, expand_cells, fit_cell
 from coopmetrics.compare import COMPARE_COLUMNS, _expand_pairs, compare_values
 
@@ -111,13 +111,15 @@ def test_cells_in_chunks_equal_the_former_cell_by_cell_route(seed, n_groups, bin
     _assert_same(new, ref)
 
 
-@pytest.mark.parametrize("by", [[], ["g"], ["g", "h"]])
+@pytest.mark.parametrize("by", [[], ["g"], ["g", "h"], ["u1", "u2", "g", "u3"]])
 def test_expand_cells_gives_the_rows_of_the_long_table(by):
+    # u1-u3: 300^3 combinations of by values, more than a table of group codes holds (pd.factorize)
     rng = np.random.default_rng(3)
     n = 400
     v = pd.DataFrame({"g": rng.choice(["a", "b", "c", None], n), "h": rng.integers(0, 3, n).astype(float),
                       "program": rng.choice(["regular", "order_class", "named_class", None], n, p=[.6, .2, .15, .05]),
-                      "value": np.where(rng.random(n) < 0.05, np.nan, rng.random(n)), "x": rng.normal(size=n)})
+                      "value": np.where(rng.random(n) < 0.05, np.nan, rng.random(n)), "x": rng.normal(size=n),
+                      **{f"u{i}": rng.integers(0, 300, n) for i in (1, 2, 3)}})
     frame, pairs, notes, cells = expand_cells(v, "program", "regular", by, ["x"])
     long, pairs_l, notes_l = _expand_pairs(v, "mean", "program", "regular", by, ["x"])
     pd.testing.assert_frame_equal(pairs.reset_index(drop=True), pairs_l.reset_index(drop=True))
@@ -199,3 +201,33 @@ def test_clustered_cells_equal_the_former_route(seed, method):
     ref = _reference(v, "proportion", ["g"], ["entry_score", "major"], method, "att", cluster="rid")
     assert new["difference"].notna().any()
     _assert_same(new, ref)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(0, 300), nkeys=st.sampled_from([1, 7, 1 << 16, (1 << 16) + 1,
+                                                                                    1 << 32, (1 << 32) + 5]))
+def test_stable_order_is_numpys_stable_argsort(seed, n, nkeys):
+    """The radix order of integer keys (one or two 16-bit passes, or numpy's merge sort beyond
+    2³²) is exactly ``np.argsort(kind="stable")``: equal keys keep their order."""
+    rng = np.random.default_rng(seed)
+    key = rng.integers(0, nkeys, n) if seed % 2 else rng.integers(0, min(nkeys, 5), n) * (nkeys // 5 or 1)
+    key = np.minimum(key, nkeys - 1)
+    np.testing.assert_array_equal(adjust.stable_order(key, nkeys), np.argsort(key, kind="stable"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(0, 200), levels=st.lists(st.integers(1, 400), max_size=4))
+def test_group_codes_number_the_by_combinations(seed, n, levels):
+    """Codes 0 … G−1, one per combination of by values present (a missing value is a level of its
+    own): the same partition as pandas' ``groupby(dropna=False).ngroup()``, with few and with more
+    combinations than a table of codes holds."""
+    rng = np.random.default_rng(seed)
+    v = pd.DataFrame({f"b{i}": np.where(rng.random(n) < 0.1, None, rng.integers(0, nl, n).astype(str))
+                      for i, nl in enumerate(levels)}, index=range(n))
+    by = list(v.columns)
+    code = adjust_segments.group_codes(v, by)
+    ref = v.groupby(by, dropna=False, sort=False).ngroup().to_numpy() if by else np.zeros(n, dtype=int)
+    assert len(code) == n
+    groups = len(np.unique(ref))
+    assert len(np.unique(code)) == groups and code.max(initial=-1) == groups - 1
+    assert len(np.unique(np.c_[code, ref], axis=0)) == groups  # one code per combination and back

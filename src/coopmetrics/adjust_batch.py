@@ -568,7 +568,7 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     ok_rows = cov.ok[idx]
     nmiss = np.bincount(cid[~ok_rows], minlength=nc)
     idx, cid = idx[ok_rows], cid[ok_rows]
-    t, y, w = t_all[idx], y_all[idx], w_all[idx]
+    t, y, w = t_all[idx].astype(float), y_all[idx], w_all[idx]  # (t_all: the arm, any numeric dtype)
     n = np.bincount(cid, minlength=nc)
     n1 = np.bincount(cid, weights=t, minlength=nc).round().astype(np.int64)
     n0 = n - n1

@@ -78,8 +78,8 @@ def _terms(y: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray
     """Per-cell log-likelihoods of padded rows (as ``_loglik_terms``, summed)."""
     e = np.clip(eta, -_ETA_MAX, _ETA_MAX)
     if sgn is None:
-        return (w * (y * e - np.logaddexp(0.0, e))).sum(axis=1)
-    return -(w * np.logaddexp(0.0, e * sgn)).sum(axis=1)
+        return (w * (y * e - log1pexp(e))).sum(axis=1)
+    return -(w * log1pexp(e * sgn)).sum(axis=1)
 
 
 def newton_dense(ch: Chunk, yv: np.ndarray, w: np.ndarray, act: np.ndarray, cond_max: np.ndarray,
@@ -289,13 +289,25 @@ def _cond(h: np.ndarray) -> np.ndarray:
     return np.where(ev[:, 0] > 0, ev[:, -1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0), np.inf)
 
 
+def log1pexp(z: np.ndarray) -> np.ndarray:
+    """``log(1 + e^z)``: numpy's ``logaddexp(0, z)`` formula, ``max(z, 0) + log1p(e^{−|z|})``, from
+    numpy's vectorised ``exp`` and ``log1p`` (about twice as fast as ``logaddexp``'s scalar loop;
+    equal to it within 1e-15)."""
+    out = np.abs(z)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(z, 0.0)
+    return out
+
+
 def _loglik_terms(yv: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``w (y η − log(1 + e^η))`` with η capped; for 0/1 outcomes ``−w log(1 + e^{(1−2y)η})``."""
     e = np.clip(eta, -_ETA_MAX, _ETA_MAX)
     if sgn is None:
-        return w * (yv * e - np.logaddexp(0.0, e))
+        return w * (yv * e - log1pexp(e))
     e *= sgn
-    return -w * np.logaddexp(0.0, e)
+    return -w * log1pexp(e)
 
 
 def _loglik(ch: Chunk, yv: np.ndarray, sgn: np.ndarray | None, eta: np.ndarray, w: np.ndarray) -> np.ndarray:

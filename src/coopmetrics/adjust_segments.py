@@ -9,7 +9,9 @@ of its own design (:func:`compact` gathers them, in slot order, which is the col
 order of :meth:`coopmetrics.fits.Covariates.cell`). Cross-products ``XᵀSX`` of all cells
 are a few ``np.bincount`` over (cell, level) and (cell, level, level) keys
 (:func:`gram`), ``Xᵀv`` one per covariate (:func:`vec`), ``Xβ`` gathers (:func:`dot`):
-O(rows × covariates), never O(rows × columns).
+O(rows × covariates), never O(rows × columns). The cells' rows are laid out with
+:func:`group_codes` (one code per ``by`` combination) and :func:`stable_order` (radix orders
+of integer keys).
 
 Examples
 --------
@@ -24,12 +26,13 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "scatter_vec", "seg_max",
-           "seg_min", "seg_sum", "vec"]
-
+__all__ = ["Chunk", "Layout", "compact", "dot", "gather_mat", "gather_vec", "gram", "group_codes", "scatter_vec",
+           "seg_max", "seg_min", "seg_sum", "stable_order", "vec"]
 
 @dataclass(frozen=True)
 class Layout:
@@ -56,7 +59,6 @@ class Chunk:
     codes: list[np.ndarray]  # level code of each text covariate
     lay: Layout
     keys: list[np.ndarray]   # cid * levels + code, per text covariate
-    flat: list[np.ndarray]   # cid * slots + slot, per text covariate (for gathers)
     starts: np.ndarray       # first row of each cell
     combo: np.ndarray | None = None  # cid * Π levels + (level of every text covariate), when small
     nonempty: bool = False   # every cell has a row (segment sums by add.reduceat)
@@ -67,7 +69,6 @@ class Chunk:
         """Keys of a chunk; ``cid`` sorted, every cell with at least one row."""
         cid = cid.astype(np.int64)
         keys = [cid * nl + c for c, (_o, nl) in zip(codes, lay.blocks, strict=True)]
-        flat = [cid * lay.size + o + c for c, (o, _nl) in zip(codes, lay.blocks, strict=True)]
         starts = np.searchsorted(cid, np.arange(nc))
         combo = None
         nlev = [nl for _o, nl in lay.blocks]
@@ -84,8 +85,17 @@ class Chunk:
         elif 1 < len(nlev):  # the pair keys, once per chunk (gram needs them in every Newton iteration)
             pairs = [keys[a] * nlev[b] + codes[b] for a in range(len(nlev)) for b in range(a + 1, len(nlev))]
         nonempty = bool(nc and len(cid) and (np.diff(np.r_[starts, len(cid)]) > 0).all())
-        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, flat, starts, combo, nonempty,
-                   pairs)
+        return cls(cid, nc, dense, [c.astype(np.int64) for c in codes], lay, keys, starts, combo, nonempty, pairs)
+
+    @property
+    def flat(self) -> list[np.ndarray]:
+        """``cid * slots + slot`` per text covariate: the gathers of :func:`dot` without a joint key
+        (built on first use; most chunks never need them)."""
+        got = self.__dict__.get("_flat")
+        if got is None:
+            got = [self.cid * self.lay.size + o + c for c, (o, _nl) in zip(self.codes, self.lay.blocks, strict=True)]
+            self.__dict__["_flat"] = got  # a frozen dataclass: cached beside its fields
+        return got
 
     def shifted(self, shift: np.ndarray) -> Chunk:
         """The same chunk with each cell's numeric columns shifted by ``shift`` (cells × numeric):
@@ -168,26 +178,18 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
     diagonal and its row of the intercept are the counts over (cell, level).
     """
     lay, nc = ch.lay, ch.nc
-    g = np.zeros((nc, lay.size, lay.size))
     sd = [s * ch.dense[:, j] for j in range(len(lay.dense))]
-    for j, a in enumerate(lay.dense):  # loops over covariates and pairs of covariates
+    dd = np.zeros((nc, len(lay.dense), len(lay.dense)))
+    for j in range(len(lay.dense)):  # loops over pairs of numeric covariates
+        for i in range(j + 1):
+            dd[:, j, i] = seg_sum(ch, sd[j] * ch.dense[:, i])
+    if ch.combo is not None:  # one joint bincount per weight: every block and pair is a margin of it
+        return gram_joint(lay, _joint(ch, s), [_joint(ch, v) for v in sd], dd)
+    g = np.zeros((nc, lay.size, lay.size))
+    for j, a in enumerate(lay.dense):
         for i in range(j + 1):
             b = lay.dense[i]
-            g[:, a, b] = g[:, b, a] = seg_sum(ch, sd[j] * ch.dense[:, i])
-    if ch.combo is not None:  # one joint bincount per weight: every block and pair is a margin of it
-        singles, pairs = _margins(_joint(ch, s))
-        g[:, 0, 0] = singles[0].sum(axis=1)
-        dense_singles = [_margins(_joint(ch, v))[0] for v in sd]
-        for j, a in enumerate(lay.dense):
-            g[:, 0, a] = g[:, a, 0] = dense_singles[j][0].sum(axis=1)
-        for bi, (o, nl) in enumerate(lay.blocks):
-            _put_block(g, o, nl, singles[bi], [d[bi] for d in dense_singles], lay.dense)
-            for bj in range(bi + 1, len(lay.blocks)):
-                o2, nl2 = lay.blocks[bj]
-                m = pairs[(bi, bj)]
-                g[:, o:o + nl, o2:o2 + nl2] = m
-                g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
-        return g
+            g[:, a, b] = g[:, b, a] = dd[:, j, i]
     g[:, 0, 0] = seg_sum(ch, s)
     for j, a in enumerate(lay.dense):
         g[:, 0, a] = g[:, a, 0] = seg_sum(ch, sd[j])
@@ -203,6 +205,49 @@ def gram(ch: Chunk, s: np.ndarray) -> np.ndarray:
             g[:, o:o + nl, o2:o2 + nl2] = m
             g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
     return g
+
+
+def _singles(t: np.ndarray) -> list[np.ndarray]:
+    """The one-covariate margins (cells × L_b) of a joint table."""
+    return [] if t.ndim == 1 else [t] if t.ndim == 2 else _margins(t)[0]
+
+
+def gram_joint(lay: Layout, js: np.ndarray, jd: list[np.ndarray], dd: np.ndarray) -> np.ndarray:
+    """``X_cᵀ diag(s) X_c`` in slots from joint tables (cells × L₁ × … × L_C): ``js`` the sums of ``s``,
+    ``jd`` those of ``s · x_j`` per numeric covariate, ``dd`` the per-cell sums of ``s x_j x_i``
+    (cells × d × d, lower triangle)."""
+    nc = js.shape[0]
+    g = np.zeros((nc, lay.size, lay.size))
+    for j, a in enumerate(lay.dense):  # loops over pairs of numeric covariates
+        for i in range(j + 1):
+            b = lay.dense[i]
+            g[:, a, b] = g[:, b, a] = dd[:, j, i]
+    singles, pairs = _margins(js) if js.ndim >= 3 else (_singles(js), {})
+    g[:, 0, 0] = js.reshape(nc, -1).sum(axis=1)
+    dense_singles = [_singles(v) for v in jd]
+    for j, a in enumerate(lay.dense):
+        g[:, 0, a] = g[:, a, 0] = jd[j].reshape(nc, -1).sum(axis=1)
+    for bi, (o, nl) in enumerate(lay.blocks):
+        _put_block(g, o, nl, singles[bi], [d[bi] for d in dense_singles], lay.dense)
+        for bj in range(bi + 1, len(lay.blocks)):
+            o2, nl2 = lay.blocks[bj]
+            m = pairs[(bi, bj)]
+            g[:, o:o + nl, o2:o2 + nl2] = m
+            g[:, o2:o2 + nl2, o:o + nl] = m.transpose(0, 2, 1)
+    return g
+
+
+def joint_table(lay: Layout, b: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Intercept plus text-covariate coefficients of ``b`` (cells × slots) per cell and joint
+    level, flattened: ``Xβ`` of a row is this at its joint key plus its numeric terms."""
+    table = np.zeros(shape)
+    nb = len(shape) - 1
+    table += b[:, 0].reshape((-1,) + (1,) * nb)
+    for bi, (o, nl) in enumerate(lay.blocks):
+        idx: list[Any] = [slice(None)] + [None] * nb
+        idx[bi + 1] = slice(None)
+        table += b[:, o:o + nl][tuple(idx)]
+    return table.ravel()
 
 
 def _put_block(g: np.ndarray, o: int, nl: int, cnt: np.ndarray, dense_cross: list[np.ndarray], dense: list[int]
@@ -222,14 +267,7 @@ def dot(ch: Chunk, b: np.ndarray) -> np.ndarray:
     """``X_c β_c`` for every row (``b``: cells × slots): gathers, one per covariate."""
     lay = ch.lay
     if ch.combo is not None:  # intercept and text covariates per cell and joint level, then one gather
-        shape = (ch.nc, *(nl for _o, nl in lay.blocks))
-        table = np.zeros(shape)
-        table += b[:, 0].reshape((-1,) + (1,) * len(lay.blocks))
-        for bi, (o, nl) in enumerate(lay.blocks):
-            idx = [slice(None)] + [None] * len(lay.blocks)
-            idx[bi + 1] = slice(None)
-            table += b[:, o:o + nl][tuple(idx)]
-        out = table.ravel()[ch.combo]
+        out = joint_table(lay, b, (ch.nc, *(nl for _o, nl in lay.blocks)))[ch.combo]
         for j, s in enumerate(lay.dense):
             out += b[:, s][ch.cid] * ch.dense[:, j]
         return out
@@ -274,3 +312,46 @@ def scatter_vec(vc: np.ndarray, order: np.ndarray, valid: np.ndarray, size: int)
     out = np.zeros((len(vc), size))
     np.put_along_axis(out, order, np.where(valid, vc, 0.0), axis=1)
     return out
+
+
+def group_codes(v: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """One integer per row for its combination of ``by`` values (missing values a level of their own),
+    the codes ``0 … groups−1``.
+
+    The columns' codes are folded into one mixed-radix number; while the product of the levels is
+    small (at most a few times the rows) the numbers present are renumbered through a count per
+    number (O(rows), no hashing of 10M keys), otherwise by ``pd.factorize`` after each column.
+    """
+    key = np.zeros(len(v), dtype=np.int64)
+    size = 1
+    for c in by:  # a loop over the by columns: factorise each, fold into one code
+        code, uniq = pd.factorize(v[c], use_na_sentinel=False)
+        if size * len(uniq) > max(4 * len(v), 1 << 16):  # too many combinations for a table
+            key, _ = pd.factorize(key * len(uniq) + code)
+            size = int(key.max(initial=-1)) + 1
+            continue
+        key *= len(uniq)
+        key += code
+        size *= len(uniq)
+    present = np.bincount(key, minlength=size) > 0
+    return (np.cumsum(present) - 1)[key] if not present.all() else key
+
+
+def stable_order(key: np.ndarray, nkeys: int) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for integer keys in ``0 … nkeys−1``.
+
+    numpy sorts 16-bit integers stably by radix (O(n), about 5× faster than the merge sort of
+    int64 at 10M rows), so keys below 2¹⁶ are sorted as ``uint16`` and keys below 2³² in two
+    radix passes (low 16 bits, then the high 16 bits of that order: least significant digit first).
+
+    Examples
+    --------
+    >>> stable_order(np.array([2, 0, 2, 1, 0]), 3).tolist()
+    [1, 4, 3, 0, 2]
+    """
+    if nkeys <= 1 << 16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    if nkeys <= 1 << 32:
+        lo = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+        return lo[np.argsort((key[lo] >> 16).astype(np.uint16), kind="stable")]
+    return np.argsort(key, kind="stable")

@@ -96,7 +96,9 @@ class Covariates:
 def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
     """Code the ``adjust`` columns of all rows once: numbers linear, text/category by level codes."""
     numeric, codes, levels = {}, {}, {}
-    ok = frame[adjust].notna().all(axis=1).to_numpy()
+    ok = np.ones(len(frame), dtype=bool)
+    for c in adjust:  # column by column: no frame of masks (10M rows)
+        ok &= frame[c].notna().to_numpy()
     for c in adjust:
         col = frame[c]
         if pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean" or pd.api.types.is_numeric_dtype(col):
@@ -104,15 +106,21 @@ def covariates(frame: pd.DataFrame, adjust: list[str]) -> Covariates:
         else:  # hash-factorise, then renumber the levels in string order (as get_dummies sorts them)
             cats = col.cat.categories.astype(str) if isinstance(col.dtype, pd.CategoricalDtype) else None
             if cats is not None and cats.is_unique:  # the codes are there: only the categories become text
-                code, uniq = col.cat.codes.to_numpy()[ok].astype(np.int64), cats
+                code, uniq, at = col.cat.codes.to_numpy(), cats, None  # every row (-1: missing)
             else:
                 code, uniq = pd.factorize(col.loc[ok].astype(str), sort=False)
+                at = ok
             lv = np.asarray(uniq, dtype=object)
             order = np.argsort(lv.astype(str), kind="stable")
-            rank = np.empty(len(lv), dtype=np.int64)
+            rank = np.empty(len(lv), dtype=np.int32)
             rank[order] = np.arange(len(lv))
-            full = np.full(len(col), -1, dtype=np.int32)  # int32: half the memory per row and covariate
-            full[ok] = rank[code]
+            if at is None and len(lv):  # rank of every row's code, in place of a gather of the complete rows
+                full = rank[code]
+                full[~ok] = -1
+            else:
+                full = np.full(len(col), -1, dtype=np.int32)  # int32: half the memory per row and covariate
+                if at is not None:
+                    full[at] = rank[code]
             codes[c], levels[c] = full, lv[order]
     return Covariates(names=list(adjust), numeric=numeric, codes=codes, levels=levels, ok=ok)
 
