@@ -1362,6 +1362,40 @@ def test_calibrated_se_of_a_domain_uses_the_whole_design():
         assert r.loc[dept, "se"] == pytest.approx(np.sqrt(v), rel=1e-5)
 
 
+def test_calibrated_se_treats_each_year_as_a_stratum():
+    """Each year is raked to its own roster: an independent sample, a stratum of the design (R:
+    ``svydesign(ids=~1, strata=~grad_year)`` calibrated within year). So a year's SE is the same
+    whether or not other years are in the call, and a share pooled over years sums the strata:
+    se² = Σ_h n_h/(n_h−1)·(Σ_h u² − (Σ_h u)²/n_h), u = w·(residual of z on the year's margins)."""
+    import statsmodels.api as sm
+
+    ds, _ = _raking_population(np.random.default_rng(8), n_pop=2000, n_years=2)
+    opts = Options(raking_variables=("program", "gender"))
+    both = compute(ds, "school_satisfaction", by="grad_year", options=opts).set_index("grad_year")
+    for year in (2024, 2025):
+        alone = cm.Dataset(graduates=ds["graduates"].query("grad_year == @year"),
+                           survey=ds["survey"].query("year == @year"))
+        one = compute(alone, "school_satisfaction", by="grad_year", options=opts).iloc[0]
+        assert both.loc[year, "estimate"] == one["estimate"]
+        assert both.loc[year, "se"] == pytest.approx(one["se"], rel=1e-12)
+    # pooled over both years: the stratified formula by hand, residuals from statsmodels OLS per year
+    pooled = compute(ds, "school_satisfaction", by=(), options=opts).iloc[0]
+    uv = unit_values(ds, "school_satisfaction", ["program", "gender", "grad_year"], options=opts)
+    w, x = uv["weight"].to_numpy(), uv["value"].to_numpy()
+    est_ = (w * x).sum() / w.sum()
+    z = (x - est_) / w.sum()
+    v = 0.0
+    for year in (2024, 2025):
+        h = (uv["grad_year"] == year).to_numpy()
+        X = np.column_stack([pd.get_dummies(uv.loc[h, "program"]).to_numpy(float),
+                             (uv.loc[h, "gender"] == "female").to_numpy(float)])
+        u = w[h] * sm.OLS(z[h], X).fit().resid
+        n_h = h.sum()
+        v += n_h / (n_h - 1) * ((u * u).sum() - u.sum() ** 2 / n_h)
+    assert pooled["estimate"] == pytest.approx(est_, rel=1e-9)
+    assert pooled["se"] == pytest.approx(np.sqrt(v), rel=1e-5)
+
+
 def test_stem_job_relevance_rate_is_the_scorecard_item_by_hand():
     """理工农医类专业相关度 (计分卡): employed graduates of majors whose 专业代码 starts 41-52, whatever the option."""
     ds = cm.load(cm.sample.SAMPLE_DIR)

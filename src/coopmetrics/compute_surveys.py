@@ -155,13 +155,12 @@ def _survey_stage(src: _Source, inds: Sequence[Indicator], o: Options, by: list[
         failed = any(n.startswith(("加权失败", "无法加权")) for n in notes)
         if (o.survey_se == "calibrated" and rvars and ind.survey_kind != "employer" and len(frame)
                 and not failed and not sub.duplicated([*part, "__rid", "__year"]).any()):
-            # raking cells are (college ×) year; each college is its own population (stratum)
-            stratum = _codes_of(sub[part]) if part else None
+            # raking cells are (college ×) year, each its own stratum (an independent sample)
             cell = _codes_of(sub[[*part, "__year"]])
             agg["v_cal"] = calibrated_variance(
                 gid, len(agg), frame["x"].to_numpy(float), frame["sw"].to_numpy(float),
                 frame["n"].to_numpy(float) > 0, cell,
-                None, sub["__on"].fillna(False).to_numpy(dtype=bool), stratum, codes=[c[mine] for c in mcodes])
+                None, sub["__on"].fillna(False).to_numpy(dtype=bool), codes=[c[mine] for c in mcodes])
         agg["__note"] = _group_notes(gid, len(agg), frame["n"].to_numpy(float) > 0, kept[mine], err[mine], notes)
         out[ind.id] = (agg[agg["n"] > 0].reset_index(drop=True), k, notes)
     return out
@@ -538,28 +537,28 @@ def _rake_distinct(rows: pd.DataFrame, pop: pd.DataFrame, rvars: list[str],
 
 def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.ndarray, valid: np.ndarray,
                         cell: np.ndarray, margins: pd.DataFrame | None, placed: np.ndarray,
-                        stratum: np.ndarray | None = None, *,
+                        *,
                         codes: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Calibration-aware linearised variance of raked (weighted mean) shares, one per group (se²).
 
-    What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, data = resp),
+    What R ``survey`` gives for ``svyby(~x, ~group, calibrate(svydesign(ids = ~1, strata = ~cell, data = resp),
     ~margins, population, calfun = "raking"), svymean)`` (Deville & Särndal 1992; Lumley 2010
     §7): the share of group ``d`` is ``R_d = Σ_d w x / Σ_d w`` with ``w`` the raked weights; its
     influence variable ``z_i = (x_i − R_d) / Σ_d w`` for respondents of ``d`` (0 elsewhere) is
     replaced by its residual ``e = z − X B`` from the least-squares regression on the one-hot
     margin indicators ``X`` (every raking variable's levels, a missing value a level of its own),
     fitted with the base weights (1: raking starts from equal weights) within each raking cell
-    (year). Then ``u_i = w_i e_i`` over every respondent of the design (outside ``d`` ``u`` is
-    not 0) and ``v = n/(n−1) · (Σu² − (Σu)²/n)`` with ``n`` all respondents. Respondents raking
-    could not place (``placed`` False) are not calibrated (``X`` row 0). Computed from
-    per-(group, cell) totals — ``Σ w²z²``, ``G = Σ X z``, ``Q = Σ w² X z``, ``H = Σ w² X X'``,
-    ``a = Σ w X`` — with one k × k solve per cell: a loop over raking cells, vectorised over
-    groups and respondents. ``X`` holds the levels present in the cell, in sorted order.
-
-    ``stratum`` (optional, one code per respondent): independent populations (the colleges
-    of a panel, each raked to its own roster, every group within one college); ``n`` is then
-    the respondents of the group's stratum, so each college's variance is the one computed
-    on its respondents alone.
+    (year). Then ``u_i = w_i e_i``, and each raking cell is a stratum (an independent sample:
+    each year's graduates, each college of a panel, raked to its own roster): the variance is
+    ``Σ_h n_h/(n_h−1) · (Σ_h u² − (Σ_h u)²/n_h)`` over the cells ``h`` the group has respondents in,
+    ``n_h`` every respondent of the cell (outside ``d`` ``u`` is not 0). This is R's
+    ``svydesign(ids = ~1, strata = ~cell)``; a group's variance therefore depends only on the cells it
+    lies in: a year's share has the same SE whether or not other years are in the call.
+    Respondents raking could not place (``placed`` False) are not calibrated (``X`` row 0).
+    Computed from per-(group, cell) totals — ``Σ w²z²``, ``Σ w z``, ``G = Σ X z``, ``Q = Σ w² X z``,
+    ``H = Σ w² X X'``, ``a = Σ w X`` — with one k × k solve per cell: a loop over raking cells,
+    vectorised over groups and respondents. ``X`` holds the levels present in the cell, in sorted
+    order.
 
     ``codes`` (optional, instead of ``margins``): each margin column's integer codes in the
     sorted order of its values (``pd.factorize(..., sort=True)``), e.g. computed once on a
@@ -585,19 +584,19 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
         z = np.where(valid, (x - r[gid]) / sw[gid], 0.0)
     z = np.nan_to_num(z)
     ok = placed & valid
-    s1 = np.bincount(gid, w * w * z * z, n_groups)  # Σ u² before calibration
-    s2 = np.zeros(n_groups)  # Σ u: Σ_d w z = 0, so only the calibration terms remain
+    v = np.zeros(n_groups)
+    n_min = np.full(n_groups, np.inf)  # the fewest respondents of a stratum the group lies in
     cells, cidx = np.unique(np.asarray(cell), return_inverse=True)
     order = np.argsort(cidx, kind="stable")  # each cell's respondents in their original order
     bounds = np.searchsorted(cidx[order], np.arange(len(cells) + 1))
     # sorted codes of every margin column, once; within a cell the levels present keep this order
     cols = list(codes) if codes is not None else _sorted_codes(margins)
-    for c in range(len(cells)):  # one small k x k solve per raking cell ((college ×) year)
+    for c in range(len(cells)):  # one small k x k solve per raking cell ((college ×) year): a stratum
         rows = order[bounds[c]:bounds[c + 1]]
         rows = rows[valid[rows]]
         if not rows.size:
             continue
-        Xc = _one_hot([v[rows] for v in cols]) * ok[rows][:, None]
+        Xc = _one_hot([v_[rows] for v_ in cols]) * ok[rows][:, None]
         wc, zc, gc = w[rows], z[rows], gid[rows]
         M = np.linalg.pinv(Xc.T @ Xc)  # base weights 1
         H = Xc.T @ (Xc * (wc * wc)[:, None])
@@ -608,18 +607,15 @@ def calibrated_variance(gid: np.ndarray, n_groups: int, x: np.ndarray, w: np.nda
         np.add.at(G, pidx, Xc * zc[:, None])
         np.add.at(Q, pidx, Xc * (wc * wc * zc)[:, None])
         B = G @ M  # M is symmetric
-        s1[groups] += -2 * np.einsum("pk,pk->p", Q, B) + np.einsum("pk,kl,pl->p", B, H, B)
-        s2[groups] -= B @ a
-    if stratum is None:
-        n = np.full(n_groups, float(valid.sum()))
-    else:  # the respondents of each group's stratum (a group lies in one stratum)
-        n_s = np.bincount(stratum, valid.astype(float))
-        of = np.zeros(n_groups, dtype=np.int64)
-        of[gid] = stratum
-        n = n_s[of]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
-    return np.where(n >= 2, v, np.nan)
+        # Σu² and Σu over the stratum's respondents (Σ w z is 0 over a whole group, not per stratum)
+        s1 = np.bincount(pidx, (wc * zc) ** 2, groups.size) - 2 * np.einsum("pk,pk->p", Q, B) \
+            + np.einsum("pk,kl,pl->p", B, H, B)
+        s2 = np.bincount(pidx, wc * zc, groups.size) - B @ a
+        n = float(rows.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v[groups] += np.maximum(n / (n - 1) * (s1 - s2 * s2 / n), 0.0)
+        n_min[groups] = np.minimum(n_min[groups], n)
+    return np.where(n_min >= 2, v, np.nan)
 
 
 def _sorted_codes(margins: pd.DataFrame) -> list[np.ndarray]:
