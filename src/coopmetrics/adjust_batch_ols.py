@@ -1,0 +1,256 @@
+"""Least-squares outcome models of the vectorised adjusted path: mean outcomes (:mod:`.adjust_batch`).
+
+For a mean (continuous) outcome, :func:`coopmetrics.adjust.fit_cell_g` fits per cell and arm a
+weighted least-squares outcome model: Lin's regression adjustment (``ra``, statsmodels ``WLS``
+with HC1 covariance, :func:`coopmetrics.adjust._ra_linear`) or the outcome models of AIPW
+(``lstsq`` on the columns :func:`coopmetrics.fits.reduce_design` keeps within the arm,
+:func:`coopmetrics.adjust._outcome_model_g`). Here the same fits run for every cell of a chunk
+at once, from segment sums (:mod:`coopmetrics.adjust_segments`): each arm's ``XᵀWX`` and
+``XᵀWy`` (no Newton, one solve per cell on the stack), the predictions by gathers, HC1 from
+the residuals.
+
+A cell is answered only when its models are certain to be the per-cell route's: every column
+the arm keeps is clearly estimable (the full-rank criterion of
+:func:`coopmetrics.fits._clearly_full_rank` on the arm's rows), no column is exactly constant
+in a way whose standard deviation the per-cell route might round to non-zero, no reference
+level of a text covariate is missing from an arm while two of its levels remain (a QR or a
+pseudo-inverse would choose the columns), and the raw weighted design is well enough
+conditioned that statsmodels' pseudo-inverse and rank and ``lstsq``'s cut-off keep every
+column (:func:`raw_conditioned`). Anything else goes back to the per-cell route.
+
+Examples
+--------
+>>> import numpy as np
+>>> from coopmetrics.adjust_segments import Chunk, Layout
+>>> lay = Layout(names=np.array(["", "x"], dtype=object), dense=[1], blocks=[])
+>>> x = np.array([[0.], [1.], [2.], [3.], [4.], [5.]])
+>>> ch = Chunk.build(np.zeros(6, dtype=int), 1, x, [], lay)
+>>> y = np.array([1., 3., 2., 5., 4., 6.])
+>>> fit = wls(ch, np.zeros((1, 1)), y, np.ones(6), np.ones(6, bool), np.ones((1, 2), bool))
+>>> np.round(fit.beta[0], 4).tolist(), bool(np.allclose(fit.pred, np.polyval(np.polyfit(x[:, 0], y, 1), x[:, 0])))
+([1.2857, 0.9429], True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .adjust_batch import _dense_constant
+from .adjust_newton import solve_stack
+from .adjust_segments import Chunk, compact, dot, gather_mat, gather_vec, gram, scatter_vec, seg_max, seg_min, seg_sum, vec
+from .fits import _FAST_COND, _RANK_TOL
+
+__all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "wls"]
+
+# cond(√W X) · max(n, k) · eps below this: numpy's lstsq (cut-off eps · max(n, k)), statsmodels' pinv
+# (1e-15) and its rank (eps · k) keep every column, with three orders of magnitude to spare
+_RAW_MARGIN = 1e-3
+_EPS = float(np.finfo(float).eps)
+
+
+@dataclass(frozen=True)
+class OLSFit:
+    """Weighted least squares of every cell on its active slots (:func:`wls`).
+
+    ``beta``: coefficients in slots in the basis of the *shifted* numeric columns (cells × slots),
+    ``pred``: ``Xβ`` of every row of the chunk (both arms), ``h``: the compact ``XᵀWX`` (shifted),
+    ``order``/``valid``: its slots, ``ok``: the cells whose solve is finite and whose raw design is
+    conditioned well enough (:func:`raw_conditioned`)."""
+
+    beta: np.ndarray
+    pred: np.ndarray
+    h: np.ndarray
+    order: np.ndarray
+    valid: np.ndarray
+    ok: np.ndarray
+
+
+def _eq_solve(h: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``h⁻¹ b`` of a stack after equilibration (``D^{-1/2} h D^{-1/2}``: the columns' scales,
+    a score near 400 beside a dummy, do not enter the rounding); ``b`` (cells × k) or (cells × k × q)."""
+    d = np.sqrt(np.abs(np.diagonal(h, axis1=1, axis2=2)))
+    d = np.where(d > 0, d, 1.0)
+    e = h / d[:, :, None] / d[:, None, :]
+    if b.ndim == 2:
+        return solve_stack(e, (b / d)[:, :, None])[:, :, 0] / d
+    return solve_stack(e, b / d[:, :, None]) / d[:, :, None]
+
+
+def clear_rank(g: np.ndarray, act: np.ndarray, nrows: np.ndarray) -> np.ndarray:
+    """:func:`coopmetrics.fits._clearly_full_rank` (no cohort column) of every cell's active slots
+    from its Gram matrix ``g`` in slots (intercept in slot 0; numeric columns shifted, so the
+    centred moments lose no digits); ``nrows`` the rows of the fit. A design with the intercept
+    alone is full rank."""
+    nf = g[:, 0, 0]
+    a = act.copy()
+    a[:, 0] = False
+    k = a.sum(axis=1)
+    with np.errstate(all="ignore"):
+        m = g[:, 0, :] / nf[:, None]
+        cov = g / nf[:, None, None] - m[:, :, None] * m[:, None, :]
+        order, valid = compact(a)
+        c = gather_mat(cov, order, valid)
+        sd = np.sqrt(np.diagonal(c, axis1=1, axis2=2))
+        ok = (nrows >= k + 2) & (nf > 0) & ((sd > 0) | ~valid).all(axis=1)
+        sd = np.where(valid & (sd > 0), sd, 1.0)
+        gg = c / sd[:, :, None] / sd[:, None, :]
+        ok &= ((np.diagonal(gg, axis1=1, axis2=2) > 10 * _RANK_TOL) | ~valid).all(axis=1)
+        gg = np.where(np.isfinite(gg), gg, 0.0)
+        ev = np.linalg.eigvalsh(gg)
+        ok &= ev[:, 0] > _FAST_COND * ev[:, -1]
+    return ok | (k == 0)
+
+
+def raw_conditioned(g: np.ndarray, shift: np.ndarray, order: np.ndarray, valid: np.ndarray, nrows: np.ndarray
+                    ) -> np.ndarray:
+    """Whether the *raw* weighted design ``√W X`` of every cell (numeric columns unshifted, as the
+    per-cell route fits it) has ``cond · max(n, k) · eps < 1e-3``.
+
+    ``XᵀWX`` of the raw columns is ``g`` (shifted, slots) transformed by the shifts ``c`` (cells ×
+    slots, 0 off the numeric slots): ``G + c gᵀ₀ + g₀ cᵀ + c cᵀ G₀₀``. With ``D`` its diagonal and
+    ``E`` the equilibrated matrix, ``cond(G) ≤ cond(E) · max D / min D`` (an upper bound; ``E``'s
+    eigenvalues are computed to ``k · eps``, so ``λmin(E) > 1e-10`` is required for the bound).
+    """
+    g0 = g[:, 0, :]
+    raw = (g + shift[:, :, None] * g0[:, None, :] + g0[:, :, None] * shift[:, None, :]
+           + shift[:, :, None] * shift[:, None, :] * g[:, 0, 0][:, None, None])
+    h = gather_mat(raw, order, valid)
+    with np.errstate(all="ignore"):
+        d = np.diagonal(h, axis1=1, axis2=2).copy()
+        good = ((d > 0) | ~valid).all(axis=1) & np.isfinite(h).all(axis=(1, 2))
+        d = np.where(good[:, None] & (d > 0), d, 1.0)
+        e = h / np.sqrt(d)[:, :, None] / np.sqrt(d)[:, None, :]
+        e = np.where(good[:, None, None], e, np.eye(h.shape[1]))
+        ev = np.linalg.eigvalsh(e)
+        dmax = np.where(valid, d, 0.0).max(axis=1)
+        dmin = np.where(valid, d, np.inf).min(axis=1)
+        cond = np.sqrt(ev[:, -1] / ev[:, 0] * dmax / dmin)
+        k = valid.sum(axis=1)
+        return good & (ev[:, 0] > 1e-10 * ev[:, -1]) & (cond * np.maximum(nrows, k) * _EPS < _RAW_MARGIN)
+
+
+def arm_design(ch: Chunk, fit: np.ndarray, act: np.ndarray, has_block: np.ndarray, exact: bool
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The slots of each cell's outcome model on its ``fit`` rows (one arm) and where they are certain.
+
+    ``exact`` (regression adjustment, :func:`coopmetrics.adjust._ra_linear`): columns whose
+    standard deviation over the arm is 0 are left out. A numeric column with a single value there
+    has a standard deviation of exactly 0 when that value is an integer (its sum is exact); any other
+    single value is left to the per-cell route (rounding decides). Otherwise (AIPW,
+    :func:`coopmetrics.adjust._outcome_model_g`): :func:`coopmetrics.fits.reduce_design`'s constant
+    rule (tolerance; an unsure column goes to the per-cell route). In both, a text covariate whose
+    reference level has no row in the arm while two or more of its levels remain leaves the cell
+    to the per-cell route (the dummies then sum to the intercept). Returns ``(act, ok)``.
+    """
+    nc, lay = ch.nc, ch.lay
+    nf = seg_sum(ch, fit.astype(float))
+    a = act.copy()
+    ok = np.ones(nc, dtype=bool)
+    if exact:
+        for j, s in enumerate(lay.dense):  # a loop over numeric covariates
+            x = ch.dense[:, j]
+            hi, lo = seg_max(ch, np.where(fit, x, -np.inf)), seg_min(ch, np.where(fit, x, np.inf))
+            const = hi == lo
+            ok &= ~const | ((hi == np.round(hi)) & (np.abs(hi) * nf < 2.0**52))
+            a[:, s] &= ~const
+    else:
+        const, unsure = _dense_constant(ch, fit)
+        ok &= ~unsure.any(axis=1)
+        for j, s in enumerate(lay.dense):
+            a[:, s] &= ~const[:, j]
+    for b, (key, (o, nl)) in enumerate(zip(ch.keys, lay.blocks, strict=True)):  # a loop over covariates
+        cf = np.bincount(key[fit], minlength=nc * nl).reshape(nc, nl)
+        ref_gone = has_block[:, b] & ((cf * ~act[:, o:o + nl]).sum(axis=1) == 0)
+        a[:, o:o + nl] &= (cf > 0) & (cf < nf[:, None])
+        ok &= ~(ref_gone & (a[:, o:o + nl].sum(axis=1) >= 2))
+    return a, ok
+
+
+def wls(chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray,
+        g: np.ndarray | None = None) -> OLSFit:
+    """Weighted least squares of ``y`` on each cell's ``act`` slots over its ``fit`` rows, from the
+    shifted chunk ``chs`` (``shift``: cells × numeric columns); ``g``: its ``XᵀWX`` if computed."""
+    s = w * fit
+    if g is None:
+        g = gram(chs, s)
+    order, valid = compact(act)
+    h = gather_mat(g, order, valid)
+    bc = _eq_solve(h, gather_vec(vec(chs, s * y), order, valid))
+    c = np.zeros((chs.nc, chs.lay.size))
+    if chs.lay.dense:
+        c[:, chs.lay.dense] = shift
+    ok = np.isfinite(bc).all(axis=1) & raw_conditioned(g, c, order, valid, seg_sum(chs, fit.astype(float)))
+    beta = scatter_vec(np.where(np.isfinite(bc), bc, 0.0), order, valid, chs.lay.size)
+    return OLSFit(beta, dot(chs, beta), h, order, valid, ok)
+
+
+def ols_model(ch: Chunk, chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.ndarray, fit: np.ndarray,
+              act: np.ndarray, has_block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One arm's AIPW outcome model (:func:`coopmetrics.adjust._outcome_model_g`, least squares) of
+    every cell: ``(act, pred, ok)``, the predictions for every row."""
+    a, ok = arm_design(ch, fit, act, has_block, exact=False)
+    f = fit.astype(float)
+    gu = gram(chs, f)
+    nrows = seg_sum(ch, f)
+    ok &= clear_rank(gu, a, nrows)  # reduce_design's QR is unweighted: so is its criterion
+    unit = bool(np.all(w[fit] == 1))
+    res = wls(chs, shift, y, w, fit, a, gu if unit else None)
+    return a, res.pred, ok & res.ok
+
+
+def pooled_sd(ch: Chunk, t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``√((var₁ + var₀) / 2)`` of the outcome (unweighted, ``ddof=1``, two passes as ``np.var``)."""
+    out = np.zeros(ch.nc)
+    with np.errstate(all="ignore"):
+        for arm in (1.0, 0.0):  # two arms
+            f = (t == arm).astype(float)
+            n = seg_sum(ch, f)
+            m = seg_sum(ch, f * y) / n
+            out += seg_sum(ch, f * (y - m[ch.cid]) ** 2) / (n - 1)
+    return np.sqrt(out / 2)
+
+
+def ra_means(ch: Chunk, chs: Chunk, shift: np.ndarray, t: np.ndarray, y: np.ndarray, w: np.ndarray,
+             act: np.ndarray, has_block: np.ndarray, estimand: str
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`coopmetrics.adjust._ra_linear` of every cell: ``(mu1, mu0, cov, ok)``.
+
+    Per arm a WLS fit; ``μ_a`` the weighted mean of its predictions over the target population
+    (ATE: all units, ATT: the cohort), the HC1 variance of that mean ``x̄ᵀ V x̄`` as
+    ``n/(n−k) Σ (w e xᵀq)²`` with ``q = (XᵀWX)⁻¹ x̄``, plus the population term
+    ``np.cov(preds, aweights=wp) / n_eff``.
+    """
+    cid = ch.cid
+    pop = np.ones(len(t)) if estimand == "ate" else t.astype(float)
+    with np.errstate(all="ignore"):
+        wp = w * pop
+        wp /= seg_sum(ch, wp)[cid]
+        xbar = vec(chs, wp)
+        ok = np.ones(ch.nc, dtype=bool)
+        preds, mus, covs = [], [], []
+        for arm in (1.0, 0.0):  # two arms, not a loop over cells
+            fit = t == arm
+            a, oka = arm_design(ch, fit, act, has_block, exact=True)
+            nobs = seg_sum(ch, fit.astype(float))
+            g = gram(chs, w * fit)
+            res = wls(chs, shift, y, w, fit, a, g)
+            ok &= oka & clear_rank(g, a, nobs) & res.ok
+            q = scatter_vec(_eq_solve(res.h, gather_vec(xbar, res.order, res.valid)), res.order, res.valid,
+                            ch.lay.size)
+            u = fit * w * (y - res.pred) * dot(chs, q)
+            rank = a.sum(axis=1)
+            covs.append(nobs / (nobs - rank) * seg_sum(ch, u * u))
+            preds.append(res.pred)
+            mus.append(seg_sum(ch, wp * res.pred))
+        # np.cov(preds, aweights=wp): weighted means, ddof 1 with aweights (fact = Σw − Σw²/Σw)
+        sw, sw2 = seg_sum(ch, wp), seg_sum(ch, wp * wp)
+        dev = [p - (seg_sum(ch, wp * p) / sw)[cid] for p in preds]
+        fact = sw - sw2 / sw
+        cov = np.empty((ch.nc, 2, 2))
+        cov[:, 0, 0] = seg_sum(ch, wp * dev[0] * dev[0]) / fact * sw2 + covs[0]
+        cov[:, 1, 1] = seg_sum(ch, wp * dev[1] * dev[1]) / fact * sw2 + covs[1]
+        cov[:, 0, 1] = cov[:, 1, 0] = seg_sum(ch, wp * dev[0] * dev[1]) / fact * sw2
+        ok &= np.isfinite(cov).all(axis=(1, 2)) & np.isfinite(mus[0]) & np.isfinite(mus[1])
+    return mus[0], mus[1], cov, ok
