@@ -459,6 +459,7 @@ class _Est:
     e: np.ndarray
     act: np.ndarray
     const: np.ndarray
+    saturated: np.ndarray | None = None  # RA of means: cells whose cohort arm fits exactly (no SE)
 
 
 def _main_design(ch: Chunk, chs: Chunk, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -500,8 +501,8 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
     if use == "ra":  # means only (Lin's OLS per arm; the propensity gives the flags and balance)
         from .adjust_batch_ols import ra_means
 
-        mu1, mu0, cov, okr = ra_means(ch, chs, shift, t, y, w, act, has_block, estimand)
-        return _Est(ok & okr, mu1, mu0, cov, e, act, const)
+        mu1, mu0, cov, sat, okr = ra_means(ch, chs, shift, t, y, w, act, has_block, estimand)
+        return _Est(ok & okr, mu1, mu0, cov, e, act, const, sat)
 
     def outcome(arm: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One arm's outcome model: its slots, predictions of every row and ``∂m/∂η``."""
@@ -578,7 +579,7 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     :func:`coopmetrics.adjust.fit_cell_g`. ``group``: per cell, a code shared by the cells with the
     same reference rows (their reference-arm outcome model is fitted once, ATT).
     """
-    from .adjust import _F_ARM_LEVEL, _F_NOCOH, _F_NOREF, _F_ONE_LEVEL, _F_WEIGHTED, _F_ZERO_REF
+    from .adjust import _F_ARM_LEVEL, _F_NOCOH, _F_NOREF, _F_ONE_LEVEL, _F_SATURATED, _F_WEIGHTED, _F_ZERO_REF
 
     ok_rows = cov.ok[idx]
     nmiss = np.bincount(cid[~ok_rows], minlength=nc)
@@ -635,7 +636,9 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
                          + " covariate column(s) dropped (constant, collinear or perfect prediction): " + dropped_live, "")
         fw = np.where(seg_sum(ch, (ws != 1).astype(float)) > 0, _F_WEIGHTED, "")
         fz = np.where(est.mu0 == 0, _F_ZERO_REF, "")
-        flags_live = join_flags([miss[cells], *overlap_flags(ch, ts, est.e, est.act, estimand), fdrop, fw, fz], len(cells))
+        fsat = np.where(est.saturated if est.saturated is not None else False, _F_SATURATED, "")
+        flags_live = join_flags([miss[cells], *overlap_flags(ch, ts, est.e, est.act, estimand), fdrop, fsat, fw, fz],
+                                len(cells))
         bal = balance(ch, ts, ws, est.e, est.act, estimand, est.ok)
         bal["cell"] = cells[bal["cell"]]
     done = ~live | good

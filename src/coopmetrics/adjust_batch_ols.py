@@ -42,7 +42,8 @@ from .adjust_newton import solve_stack
 from .adjust_segments import Chunk, compact, dot, gather_mat, gather_vec, gram, scatter_vec, seg_max, seg_min, seg_sum, vec
 from .fits import _FAST_COND, _RANK_TOL
 
-__all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "wls"]
+__all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "saturated",
+           "wls"]
 
 # cond(√W X) · max(n, k) · eps below this: numpy's lstsq (cut-off eps · max(n, k)), statsmodels' pinv
 # (1e-15) and its rank (eps · k) keep every column, with three orders of magnitude to spare
@@ -131,8 +132,8 @@ def raw_conditioned(g: np.ndarray, shift: np.ndarray, order: np.ndarray, valid: 
         return good & (ev[:, 0] > 1e-10 * ev[:, -1]) & (cond * np.maximum(nrows, k) * _EPS < _RAW_MARGIN)
 
 
-def arm_design(ch: Chunk, fit: np.ndarray, act: np.ndarray, has_block: np.ndarray, exact: bool
-               ) -> tuple[np.ndarray, np.ndarray]:
+def arm_design(ch: Chunk, fit: np.ndarray, act: np.ndarray, has_block: np.ndarray, exact: bool,
+               pop: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The slots of each cell's outcome model on its ``fit`` rows (one arm) and where they are certain.
 
     ``exact`` (regression adjustment, :func:`coopmetrics.adjust._ra_linear`): columns whose
@@ -140,9 +141,16 @@ def arm_design(ch: Chunk, fit: np.ndarray, act: np.ndarray, has_block: np.ndarra
     has a standard deviation of exactly 0 when that value is an integer (its sum is exact); any other
     single value is left to the per-cell route (rounding decides). Otherwise (AIPW,
     :func:`coopmetrics.adjust._outcome_model_g`): :func:`coopmetrics.fits.reduce_design`'s constant
-    rule (tolerance; an unsure column goes to the per-cell route). In both, a text covariate whose
-    reference level has no row in the arm while two or more of its levels remain leaves the cell
-    to the per-cell route (the dummies then sum to the intercept). Returns ``(act, ok)``.
+    rule (tolerance; an unsure column goes to the per-cell route).
+
+    A text covariate whose reference level has no row in the arm while two or more of its levels
+    remain has dummies that sum to the intercept. AIPW (``pop`` None) leaves such a cell to the
+    per-cell route (its QR chooses the column to drop). RA keeps every column and fits by a
+    pseudo-inverse, whose fitted values and predictions of rows at the arm's levels do not depend on
+    the basis: the reduced basis drops the first of those levels, and the cell stays here unless a
+    row of the target population ``pop`` has a level without rows in the arm (its prediction would
+    depend on the pseudo-inverse's choice). Returns ``(keep, basis, ok)``: the columns the per-cell
+    route fits, a basis of their span and where both are certain.
     """
     nc, lay = ch.nc, ch.lay
     nf = seg_sum(ch, fit.astype(float))
@@ -160,12 +168,47 @@ def arm_design(ch: Chunk, fit: np.ndarray, act: np.ndarray, has_block: np.ndarra
         ok &= ~unsure.any(axis=1)
         for j, s in enumerate(lay.dense):
             a[:, s] &= ~const[:, j]
+    red = a.copy()
     for b, (key, (o, nl)) in enumerate(zip(ch.keys, lay.blocks, strict=True)):  # a loop over covariates
         cf = np.bincount(key[fit], minlength=nc * nl).reshape(nc, nl)
         ref_gone = has_block[:, b] & ((cf * ~act[:, o:o + nl]).sum(axis=1) == 0)
         a[:, o:o + nl] &= (cf > 0) & (cf < nf[:, None])
-        ok &= ~(ref_gone & (a[:, o:o + nl].sum(axis=1) >= 2))
-    return a, ok
+        red[:, o:o + nl] = a[:, o:o + nl]
+        two = ref_gone & (a[:, o:o + nl].sum(axis=1) >= 2)
+        if pop is None:
+            ok &= ~two
+            continue
+        unfit = pop & (cf.ravel()[key] == 0)
+        ok &= ~(two & (np.bincount(ch.cid[unfit], minlength=nc) > 0))
+        first = a[:, o:o + nl].argmax(axis=1)
+        red[np.flatnonzero(two), o + first[two]] = False
+    return a, red, ok
+
+
+def saturated(ch: Chunk, fit: np.ndarray, keep: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Cells (among ``cand``) whose arm (``fit`` rows, ``keep`` columns, raw and unweighted as
+    ``np.linalg.matrix_rank`` sees them in :func:`coopmetrics.adjust._ra_linear`) has rank equal to
+    its number of rows, clearly: the n-th singular value 100 times above the rank tolerance
+    ``σmax · max(n, k) · eps``. Singular values of the padded designs (zero rows and columns add
+    zero singular values only); meant for arms with no more rows than columns."""
+    from .adjust_newton import design_dense
+
+    out = np.zeros(ch.nc, dtype=bool)
+    cells = np.flatnonzero(cand)
+    if not len(cells):
+        return out
+    rows = np.flatnonzero(cand[ch.cid] & fit)
+    rank = np.full(ch.nc, -1)
+    rank[cells] = np.arange(len(cells))
+    sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
+    x = design_dense(sub, keep[cells])[0]
+    sv = np.linalg.svd(x, compute_uv=False)
+    n = np.bincount(sub.cid, minlength=len(cells))
+    k = keep[cells].sum(axis=1)
+    ok = (n >= 1) & (n <= k) & (n <= sv.shape[1])
+    sn = sv[np.arange(len(cells)), np.clip(n - 1, 0, sv.shape[1] - 1)]
+    out[cells] = ok & (sn > 100 * sv[:, 0] * np.maximum(n, k) * _EPS)
+    return out
 
 
 def wls(chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray,
@@ -190,7 +233,7 @@ def ols_model(ch: Chunk, chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.nda
               act: np.ndarray, has_block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One arm's AIPW outcome model (:func:`coopmetrics.adjust._outcome_model_g`, least squares) of
     every cell: ``(act, pred, ok)``, the predictions for every row."""
-    a, ok = arm_design(ch, fit, act, has_block, exact=False)
+    a, _red, ok = arm_design(ch, fit, act, has_block, exact=False)
     f = fit.astype(float)
     gu = gram(chs, f)
     nrows = seg_sum(ch, f)
@@ -214,13 +257,15 @@ def pooled_sd(ch: Chunk, t: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def ra_means(ch: Chunk, chs: Chunk, shift: np.ndarray, t: np.ndarray, y: np.ndarray, w: np.ndarray,
              act: np.ndarray, has_block: np.ndarray, estimand: str
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`coopmetrics.adjust._ra_linear` of every cell: ``(mu1, mu0, cov, ok)``.
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`coopmetrics.adjust._ra_linear` of every cell: ``(mu1, mu0, cov, saturated, ok)``.
 
     Per arm a WLS fit; ``μ_a`` the weighted mean of its predictions over the target population
     (ATE: all units, ATT: the cohort), the HC1 variance of that mean ``x̄ᵀ V x̄`` as
     ``n/(n−k) Σ (w e xᵀq)²`` with ``q = (XᵀWX)⁻¹ x̄``, plus the population term
-    ``np.cov(preds, aweights=wp) / n_eff``.
+    ``np.cov(preds, aweights=wp) / n_eff``. ATT: a cohort arm with no more units than the rank of
+    its design (:func:`saturated`) fits its units exactly, so its predictions are its outcomes and
+    its variance is NaN (``saturated`` True: the per-cell route flags it, no standard error).
     """
     cid = ch.cid
     pop = np.ones(len(t)) if estimand == "ate" else t.astype(float)
@@ -229,21 +274,27 @@ def ra_means(ch: Chunk, chs: Chunk, shift: np.ndarray, t: np.ndarray, y: np.ndar
         wp /= seg_sum(ch, wp)[cid]
         xbar = vec(chs, wp)
         ok = np.ones(ch.nc, dtype=bool)
+        sat = np.zeros(ch.nc, dtype=bool)
         preds, mus, covs = [], [], []
         for arm in (1.0, 0.0):  # two arms, not a loop over cells
             fit = t == arm
-            a, oka = arm_design(ch, fit, act, has_block, exact=True)
+            keep, red, oka = arm_design(ch, fit, act, has_block, exact=True, pop=pop > 0)
             nobs = seg_sum(ch, fit.astype(float))
             g = gram(chs, w * fit)
-            res = wls(chs, shift, y, w, fit, a, g)
-            ok &= oka & clear_rank(g, a, nobs) & res.ok
+            res = wls(chs, shift, y, w, fit, red, g)
+            full = oka & clear_rank(g, red, nobs) & res.ok
+            pred = res.pred
+            if arm == 1 and estimand == "att":  # the cohort arm is the population: it may be saturated
+                sat = saturated(ch, fit, keep, oka & ~full & (nobs <= keep.sum(axis=1)))
+                pred = np.where(sat[cid] & fit, y, pred)  # an exact fit: the outcomes themselves
+            ok &= full | sat
             q = scatter_vec(_eq_solve(res.h, gather_vec(xbar, res.order, res.valid)), res.order, res.valid,
                             ch.lay.size)
-            u = fit * w * (y - res.pred) * dot(chs, q)
-            rank = a.sum(axis=1)
-            covs.append(nobs / (nobs - rank) * seg_sum(ch, u * u))
-            preds.append(res.pred)
-            mus.append(seg_sum(ch, wp * res.pred))
+            u = fit * w * (y - pred) * dot(chs, q)
+            rank = red.sum(axis=1)
+            covs.append(np.where(sat & (arm == 1), np.nan, nobs / (nobs - rank) * seg_sum(ch, u * u)))
+            preds.append(pred)
+            mus.append(seg_sum(ch, wp * pred))
         # np.cov(preds, aweights=wp): weighted means, ddof 1 with aweights (fact = Σw − Σw²/Σw)
         sw, sw2 = seg_sum(ch, wp), seg_sum(ch, wp * wp)
         dev = [p - (seg_sum(ch, wp * p) / sw)[cid] for p in preds]
@@ -252,5 +303,6 @@ def ra_means(ch: Chunk, chs: Chunk, shift: np.ndarray, t: np.ndarray, y: np.ndar
         cov[:, 0, 0] = seg_sum(ch, wp * dev[0] * dev[0]) / fact * sw2 + covs[0]
         cov[:, 1, 1] = seg_sum(ch, wp * dev[1] * dev[1]) / fact * sw2 + covs[1]
         cov[:, 0, 1] = cov[:, 1, 0] = seg_sum(ch, wp * dev[0] * dev[1]) / fact * sw2
-        ok &= np.isfinite(cov).all(axis=(1, 2)) & np.isfinite(mus[0]) & np.isfinite(mus[1])
-    return mus[0], mus[1], cov, ok
+        fin = np.isfinite(cov)
+        ok &= (fin[:, 0, 0] | sat) & fin[:, 1, 1] & fin[:, 0, 1] & np.isfinite(mus[0]) & np.isfinite(mus[1])
+    return mus[0], mus[1], cov, sat, ok
