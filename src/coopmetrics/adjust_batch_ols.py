@@ -42,7 +42,7 @@ from .adjust_newton import solve_stack
 from .adjust_segments import Chunk, compact, dot, gather_mat, gather_vec, gram, scatter_vec, seg_max, seg_min, seg_sum, vec
 from .fits import _FAST_COND, _RANK_TOL
 
-__all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "saturated",
+__all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "small_arm",
            "wls"]
 
 # cond(√W X) · max(n, k) · eps below this: numpy's lstsq (cut-off eps · max(n, k)), statsmodels' pinv
@@ -185,30 +185,77 @@ def arm_design(ch: Chunk, fit: np.ndarray, act: np.ndarray, has_block: np.ndarra
     return a, red, ok
 
 
-def saturated(ch: Chunk, fit: np.ndarray, keep: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """Cells (among ``cand``) whose arm (``fit`` rows, ``keep`` columns, raw and unweighted as
-    ``np.linalg.matrix_rank`` sees them in :func:`coopmetrics.adjust._ra_linear`) has rank equal to
-    its number of rows, clearly: the n-th singular value 100 times above the rank tolerance
-    ``σmax · max(n, k) · eps``. Singular values of the padded designs (zero rows and columns add
-    zero singular values only); meant for arms with no more rows than columns."""
+_SMALL_ARM = 200  # rows of a cohort arm up to which a design that is not clearly of full rank is decomposed
+_ZERO_SV = 1e-16  # singular values below this (relative) are structural zeros: under pinv's cut-off 1e-15
+_CLEAR_SV = 1e-11  # and above this clearly non-zero: over pinv's cut-off and the rank tolerances (n ≤ 200)
+
+
+def small_arm(ch: Chunk, fit: np.ndarray, keep: np.ndarray, cand: np.ndarray, y: np.ndarray, w: np.ndarray,
+              wp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`coopmetrics.adjust._ra_linear`'s fit of a small arm that is its own target population
+    (the cohort arm under ATT) by singular values, as statsmodels' pseudo-inverse computes it.
+
+    For the ``cand`` cells, the raw design of the arm (``fit`` rows, ``keep`` columns) is
+    decomposed twice, unweighted (``np.linalg.matrix_rank``: saturated when the rank reaches the
+    rows) and weighted (``√W X = U S Vᵀ``, statsmodels' ``pinv_extended``): the fitted values
+    ``U_r U_rᵀ √W y / √w`` and the HC1 variance ``n/(n − r) Σ c_i² w_i e_i²`` of the mean
+    prediction, ``c = U_r S_r⁻¹ V_rᵀ x̄``, do not depend on how a rank-deficient design is
+    parametrised. A cell is certain when every singular value is clearly non-zero (above
+    ``1e-11 · σmax``) or a structural zero (below ``1e-16 · σmax``, e.g. dummies that sum to the
+    intercept), in both decompositions. Returns ``(pred, var, saturated, ok)``: fitted values on
+    the ``fit`` rows of those cells, the variance (NaN when saturated), per cell.
+    """
     from .adjust_newton import design_dense
 
-    out = np.zeros(ch.nc, dtype=bool)
+    nc = ch.nc
+    pred, var = np.full(len(y), np.nan), np.full(nc, np.nan)
+    sat, ok = np.zeros(nc, dtype=bool), np.zeros(nc, dtype=bool)
     cells = np.flatnonzero(cand)
     if not len(cells):
-        return out
+        return pred, var, sat, ok
     rows = np.flatnonzero(cand[ch.cid] & fit)
-    rank = np.full(ch.nc, -1)
+    rank = np.full(nc, -1)
     rank[cells] = np.arange(len(cells))
     sub = Chunk.build(rank[ch.cid[rows]], len(cells), ch.dense[rows], [c[rows] for c in ch.codes], ch.lay)
-    x = design_dense(sub, keep[cells])[0]
-    sv = np.linalg.svd(x, compute_uv=False)
-    n = np.bincount(sub.cid, minlength=len(cells))
-    k = keep[cells].sum(axis=1)
-    ok = (n >= 1) & (n <= k) & (n <= sv.shape[1])
-    sn = sv[np.arange(len(cells)), np.clip(n - 1, 0, sv.shape[1] - 1)]
-    out[cells] = ok & (sn > 100 * sv[:, 0] * np.maximum(n, k) * _EPS)
-    return out
+    x, pos, valid = design_dense(sub, keep[cells])
+    order = compact(keep[cells])[0]
+    c_, nr = sub.cid, len(cells)
+    n = np.bincount(c_, minlength=nr).astype(float)
+    k = valid.sum(axis=1)
+
+    def certain(sv: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rank and certainty from singular values (cells × min(rows, cols)); ``m``: the cell's count."""
+        rel = sv / np.where(sv[:, :1] > 0, sv[:, :1], 1.0)
+        real = np.arange(sv.shape[1])[None, :] < m[:, None]
+        clear = ((rel > _CLEAR_SV) | (rel < _ZERO_SV) | ~real).all(axis=1) & (sv[:, 0] > 0)
+        return ((rel > _CLEAR_SV) & real).sum(axis=1), clear
+
+    m = np.minimum(n, k).astype(int)
+    r_u, clear_u = certain(np.linalg.svd(x, compute_uv=False), m)
+    sw = np.zeros(x.shape[:2])
+    sw[c_, pos] = np.sqrt(w[rows])
+    yw = np.zeros(x.shape[:2])
+    yw[c_, pos] = y[rows] * sw[c_, pos]
+    u, sv, vt = np.linalg.svd(x * sw[:, :, None], full_matrices=False)
+    r_w, clear_w = certain(sv, m)
+    with np.errstate(all="ignore"):
+        keep_sv = sv > _CLEAR_SV * sv[:, :1]  # the singular values pinv inverts
+        uy = np.einsum("cnm,cn->cm", u, yw) * keep_sv
+        fitted = np.einsum("cnm,cm->cn", u, uy)  # √W ŷ
+        xb = np.take_along_axis(vec(ch, wp)[cells], order, axis=1) * valid  # x̄ over the arm (raw columns)
+        a = np.einsum("cmk,ck->cm", vt, xb) / np.where(keep_sv, sv, 1.0) * keep_sv
+        cw = np.einsum("cnm,cm->cn", u, a)  # x̄ᵀ pinv(√W X), per row
+        e = (yw - fitted)  # √w e
+        df = n - r_w
+        v = n / df * (cw * cw * e * e).sum(axis=1)
+        p = fitted[c_, pos] / sw[c_, pos]
+    sat_c = n <= r_u
+    pred[rows] = p
+    var[cells] = np.where(sat_c, np.nan, v)
+    sat[cells] = sat_c
+    finite = np.bincount(c_, weights=~np.isfinite(p), minlength=nr) == 0
+    ok[cells] = clear_u & clear_w & (r_u == r_w) & (sat_c | ((df > 0) & np.isfinite(v))) & finite
+    return pred, var, sat, ok
 
 
 def wls(chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray,
@@ -284,15 +331,18 @@ def ra_means(ch: Chunk, chs: Chunk, shift: np.ndarray, t: np.ndarray, y: np.ndar
             res = wls(chs, shift, y, w, fit, red, g)
             full = oka & clear_rank(g, red, nobs) & res.ok
             pred = res.pred
-            if arm == 1 and estimand == "att":  # the cohort arm is the population: it may be saturated
-                sat = saturated(ch, fit, keep, oka & ~full & (nobs <= keep.sum(axis=1)))
-                pred = np.where(sat[cid] & fit, y, pred)  # an exact fit: the outcomes themselves
-            ok &= full | sat
             q = scatter_vec(_eq_solve(res.h, gather_vec(xbar, res.order, res.valid)), res.order, res.valid,
                             ch.lay.size)
             u = fit * w * (y - pred) * dot(chs, q)
-            rank = red.sum(axis=1)
-            covs.append(np.where(sat & (arm == 1), np.nan, nobs / (nobs - rank) * seg_sum(ch, u * u)))
+            var = nobs / (nobs - red.sum(axis=1)) * seg_sum(ch, u * u)
+            if arm == 1 and estimand == "att":  # the cohort arm is the population: a small one by its SVD
+                small = oka & ~full & (nobs <= _SMALL_ARM)
+                p2, v2, sat, ok2 = small_arm(ch, fit, keep, small, y, w, wp)
+                pred = np.where(small[cid] & fit, p2, pred)
+                var = np.where(small, v2, var)
+                full |= ok2
+            ok &= full
+            covs.append(var)
             preds.append(pred)
             mus.append(seg_sum(ch, wp * pred))
         # np.cov(preds, aweights=wp): weighted means, ddof 1 with aweights (fact = Σw − Σw²/Σw)
