@@ -39,7 +39,19 @@ import numpy as np
 
 from .adjust_batch import _dense_constant
 from .adjust_newton import solve_stack
-from .adjust_segments import Chunk, compact, dot, gather_mat, gather_vec, gram, scatter_vec, seg_max, seg_min, seg_sum, vec
+from .adjust_segments import (
+    Chunk,
+    compact,
+    dot,
+    gather_mat,
+    gather_vec,
+    gram,
+    scatter_vec,
+    seg_max,
+    seg_min,
+    seg_sum,
+    vec,
+)
 from .fits import _FAST_COND, _RANK_TOL
 
 __all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "small_arm",
