@@ -594,9 +594,11 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
         arm = (s11 == 0) | (s11 == n1) | (s1 - s11 == 0) | (s1 - s11 == n0)
     else:
         ylo, yhi = _minmax(cid, y, nc)
-        y1lo, y1hi = _minmax(cid, y, nc, t == 1)
-        y0lo, y0hi = _minmax(cid, y, nc, t == 0)
-        one, arm = ylo == yhi, (y1lo == y1hi) | (y0lo == y0hi)
+        one, arm = ylo == yhi, np.zeros(nc, dtype=bool)
+        if binary:  # one value per arm (of a Likert 0/1 coding): yes/no outcomes only
+            y1lo, y1hi = _minmax(cid, y, nc, t == 1)
+            y0lo, y0hi = _minmax(cid, y, nc, t == 0)
+            arm = (y1lo == y1hi) | (y0lo == y0hi)
     why = np.where(arm & binary, _F_ARM_LEVEL, "").astype(object)  # one value per arm: yes/no outcomes only
     why = np.where(one, _F_ONE_LEVEL, why)
     why = np.where((n1 < 2) | (n0 < 2), np.where(n0 == 0, _F_NOREF, _F_NOCOH), why)

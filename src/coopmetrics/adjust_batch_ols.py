@@ -54,7 +54,7 @@ from .adjust_segments import (
 )
 from .fits import _FAST_COND, _RANK_TOL
 
-__all__ = ["OLSFit", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "small_arm",
+__all__ = ["OLSFit", "arm_chunk", "arm_design", "clear_rank", "ols_model", "pooled_sd", "ra_means", "raw_conditioned", "small_arm",
            "wls"]
 
 # cond(√W X) · max(n, k) · eps below this: numpy's lstsq (cut-off eps · max(n, k)), statsmodels' pinv
@@ -270,20 +270,28 @@ def small_arm(ch: Chunk, fit: np.ndarray, keep: np.ndarray, cand: np.ndarray, y:
     return pred, var, sat, ok
 
 
+def arm_chunk(chs: Chunk, fit: np.ndarray) -> tuple[Chunk, np.ndarray]:
+    """The ``fit`` rows of the (shifted) chunk as a chunk of their own, every cell kept: an arm's sums
+    cost its rows, not the chunk's (the cohort arm is a small part of a cell). Returns it and the rows."""
+    r = np.flatnonzero(fit)
+    return Chunk.build(chs.cid[r], chs.nc, chs.dense[r], [c[r] for c in chs.codes], chs.lay), r
+
+
 def wls(chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.ndarray, fit: np.ndarray, act: np.ndarray,
-        g: np.ndarray | None = None) -> OLSFit:
+        g: np.ndarray | None = None, arm: tuple[Chunk, np.ndarray] | None = None) -> OLSFit:
     """Weighted least squares of ``y`` on each cell's ``act`` slots over its ``fit`` rows, from the
-    shifted chunk ``chs`` (``shift``: cells × numeric columns); ``g``: its ``XᵀWX`` if computed."""
-    s = w * fit
+    shifted chunk ``chs`` (``shift``: cells × numeric columns); ``g``: its ``XᵀWX`` if computed,
+    ``arm``: :func:`arm_chunk` of the ``fit`` rows if built."""
+    sub, r = arm_chunk(chs, fit) if arm is None else arm
     if g is None:
-        g = gram(chs, s)
+        g = gram(sub, w[r])
     order, valid = compact(act)
     h = gather_mat(g, order, valid)
-    bc = _eq_solve(h, gather_vec(vec(chs, s * y), order, valid))
+    bc = _eq_solve(h, gather_vec(vec(sub, (w * y)[r]), order, valid))
     c = np.zeros((chs.nc, chs.lay.size))
     if chs.lay.dense:
         c[:, chs.lay.dense] = shift
-    ok = np.isfinite(bc).all(axis=1) & raw_conditioned(g, c, order, valid, seg_sum(chs, fit.astype(float)))
+    ok = np.isfinite(bc).all(axis=1) & raw_conditioned(g, c, order, valid, np.bincount(sub.cid, minlength=chs.nc))
     beta = scatter_vec(np.where(np.isfinite(bc), bc, 0.0), order, valid, chs.lay.size)
     return OLSFit(beta, dot(chs, beta), h, order, valid, ok)
 
@@ -293,12 +301,11 @@ def ols_model(ch: Chunk, chs: Chunk, shift: np.ndarray, y: np.ndarray, w: np.nda
     """One arm's AIPW outcome model (:func:`coopmetrics.adjust._outcome_model_g`, least squares) of
     every cell: ``(act, pred, ok)``, the predictions for every row."""
     a, _red, ok = arm_design(ch, fit, act, has_block, exact=False)
-    f = fit.astype(float)
-    gu = gram(chs, f)
-    nrows = seg_sum(ch, f)
-    ok &= clear_rank(gu, a, nrows)  # reduce_design's QR is unweighted: so is its criterion
-    unit = bool(np.all(w[fit] == 1))
-    res = wls(chs, shift, y, w, fit, a, gu if unit else None)
+    sub, r = arm_chunk(chs, fit)
+    gu = gram(sub, np.ones(len(r)))
+    ok &= clear_rank(gu, a, np.bincount(sub.cid, minlength=ch.nc))  # reduce_design's QR is unweighted
+    unit = bool(np.all(w[r] == 1))
+    res = wls(chs, shift, y, w, fit, a, gu if unit else None, (sub, r))
     return a, res.pred, ok & res.ok
 
 
@@ -338,15 +345,16 @@ def ra_means(ch: Chunk, chs: Chunk, shift: np.ndarray, t: np.ndarray, y: np.ndar
         for arm in (1.0, 0.0):  # two arms, not a loop over cells
             fit = t == arm
             keep, red, oka = arm_design(ch, fit, act, has_block, exact=True, pop=pop > 0)
-            nobs = seg_sum(ch, fit.astype(float))
-            g = gram(chs, w * fit)
-            res = wls(chs, shift, y, w, fit, red, g)
+            sub, r = arm_chunk(chs, fit)
+            nobs = np.bincount(sub.cid, minlength=ch.nc).astype(float)
+            g = gram(sub, w[r])
+            res = wls(chs, shift, y, w, fit, red, g, (sub, r))
             full = oka & clear_rank(g, red, nobs) & res.ok
             pred = res.pred
             q = scatter_vec(_eq_solve(res.h, gather_vec(xbar, res.order, res.valid)), res.order, res.valid,
                             ch.lay.size)
-            u = fit * w * (y - pred) * dot(chs, q)
-            var = nobs / (nobs - red.sum(axis=1)) * seg_sum(ch, u * u)
+            u = w[r] * (y[r] - pred[r]) * dot(sub, q)
+            var = nobs / (nobs - red.sum(axis=1)) * np.bincount(sub.cid, weights=u * u, minlength=ch.nc)
             if arm == 1 and estimand == "att":  # the cohort arm is the population: a small one by its SVD
                 small = oka & ~full & (nobs <= _SMALL_ARM)
                 p2, v2, sat, ok2 = small_arm(ch, fit, keep, small, y, w, wp)
