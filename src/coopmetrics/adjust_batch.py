@@ -16,7 +16,9 @@ logit converges at its first round well inside the per-cell identification limit
 no estimate hits a special case. Every other cell (columns to drop by the pivoted QR, a
 diverging logit to be taken to its limit, no overlap, ...) is sent back to the per-cell
 route (:func:`cells_fast` returns it as *slow*). Fast-path cases: yes/no outcomes with
-``aipw`` or ``ipw``, ATT or ATE, without clusters; other calls use the per-cell route.
+``aipw`` or ``ipw``, and mean outcomes with ``ra``, ``aipw`` or ``ipw`` (least-squares outcome
+models, :mod:`coopmetrics.adjust_batch_ols`), ATT or ATE, without clusters; other calls use the
+per-cell route.
 
 Examples
 --------
