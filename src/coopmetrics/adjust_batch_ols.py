@@ -28,7 +28,7 @@ Examples
 >>> y = np.array([1., 3., 2., 5., 4., 6.])
 >>> fit = wls(ch, np.zeros((1, 1)), y, np.ones(6), np.ones(6, bool), np.ones((1, 2), bool))
 >>> np.round(fit.beta[0], 4).tolist(), bool(np.allclose(fit.pred, np.polyval(np.polyfit(x[:, 0], y, 1), x[:, 0])))
-([1.2857, 0.9429], True)
+([1.2857, 0.8857], True)
 """
 
 from __future__ import annotations
