@@ -11,7 +11,11 @@ of the folder and reports its wall time and its own peak resident memory (``VmHW
                     (doubly robust AIPW, ATT: the vectorised path over the cells of a chunk,
                     ``coopmetrics.adjust_batch``, with the per-cell route for the cells it
                     cannot certify);
-* ``adjusted-ra`` -- the same with ``method="ra"`` (one pooled logit per cell).
+* ``adjusted-ra`` -- the same with ``method="ra"`` (one pooled logit per cell);
+* ``adjusted-mean`` -- ``compare(scan, "salary_mean", ..., adjust=ADJUST)``: a mean outcome
+                    (default ``auto`` = regression adjustment, Lin's OLS per arm, ATT; the
+                    vectorised OLS path of ``coopmetrics.adjust_batch_ols``);
+* ``unadjusted-mean`` -- the same without ``adjust`` (Welch on group moments).
 
 The ratio ``adjusted / unadjusted`` is the figure of issue 16 (target ≤ 10 at 10M rows,
 peak ≤ 2 GiB). ``--profile`` prints the adjusted run's cProfile (top functions by
@@ -41,7 +45,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_scale as bs  # noqa: E402
 
-VARIANTS = ("unadjusted", "adjusted", "adjusted-ra")
+VARIANTS = ("unadjusted", "adjusted", "adjusted-ra", "adjusted-mean", "unadjusted-mean")
 BY = ["grad_year", "college"]
 ADJUST = ["entry_score", "major", "gender", "admission"]
 
@@ -52,11 +56,12 @@ def _run(variant: str, path: Path) -> tuple[int, int]:
 
     scan = engines.scan(path, "duckdb")
     kw: dict[str, Any] = dict(cohort="program", reference="regular", by=BY)
-    if variant != "unadjusted":
+    if variant.startswith("adjusted"):
         kw["adjust"] = ADJUST
     if variant == "adjusted-ra":
         kw["method"] = "ra"
-    table = compare(scan, "placement_rate", **kw).table
+    indicator = "salary_mean" if variant.endswith("-mean") else "placement_rate"
+    table = compare(scan, indicator, **kw).table
     return len(table), int(table["difference"].notna().sum())
 
 

@@ -147,11 +147,11 @@ def test_fast_path_answers_most_cells_of_a_benign_panel(method, estimand):
     assert count["slow"] <= 0.2 * count["fast"]  # the fast path is used, not only the fallback
 
 
-@pytest.mark.parametrize("method", ["auto", "ra"])
-def test_other_calls_keep_the_per_cell_route(method):
-    """Means (OLS outcome models) and regression adjustment do not enter the fast path."""
-    v = _panel(3, 5, False, binary=method == "ra")
-    new, old, count = _both(v, "mean" if method == "auto" else "proportion", ["entry_score", "major"], method, "att")
+def test_other_calls_keep_the_per_cell_route():
+    """Regression adjustment of yes/no outcomes (one pooled logit per cell) does not enter the fast
+    path (means do: tests/test_adjust_batch_ols.py)."""
+    v = _panel(3, 5, False, binary=True)
+    new, old, count = _both(v, "proportion", ["entry_score", "major"], "ra", "att")
     assert count == {"fast": 0, "slow": 0}
     _assert_same(new, old)
 

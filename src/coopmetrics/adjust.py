@@ -721,7 +721,7 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
               batched: bool = True, fast: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every adjusted comparison row, each cell its own model (``frame``, ``cells``: :func:`expand_cells`).
 
-    Yes/no outcomes with AIPW or IPW (no clusters) run vectorised over all cells of a chunk
+    AIPW and IPW, and RA of mean outcomes (no clusters) run vectorised over all cells of a chunk
     (:mod:`coopmetrics.adjust_batch`, chunks of ``_FAST_ROWS`` rows); cells it cannot certify
     and every other call take the per-cell route: logistic fits of the cells run together
     (:func:`coopmetrics.fits.run_batched`: Newton on stacked designs, round by round), in
@@ -737,7 +737,7 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
     g_all = frame["_cluster"].to_numpy() if "_cluster" in frame.columns else None
     binary = kind in ("proportion", "likert")
     use = ("aipw" if binary else "ra") if method == "auto" else method
-    fast = fast and binary and use in ("aipw", "ipw") and g_all is None
+    fast = fast and g_all is None and (use in ("aipw", "ipw") or (use == "ra" and not binary))
 
     def cell_gen(p: int) -> FitGen:  # the cell is built when its generator starts
         idx = cells.rows(p)
@@ -769,7 +769,7 @@ def fit_cells(frame: pd.DataFrame, cells: CellRows, pairs: pd.DataFrame, kind: s
             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # a loop over chunks, not cells
                 idx, cid = chunk_rows(cells, lo, hi)
                 got = cells_fast(cov, lay, idx, cid, hi - lo, t_all, y_all, w_all, use, estimand, z, label,
-                                 cells.rlo[lo:hi])
+                                 cells.rlo[lo:hi], binary=binary)
                 fast_rows.append(got.rows.assign(pair_id=got.rows.pop("cell") + lo))
                 if len(got.balance.get("cell", ())):
                     got.balance["pair_id"] = got.balance.pop("cell") + lo

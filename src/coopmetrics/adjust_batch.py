@@ -16,7 +16,9 @@ logit converges at its first round well inside the per-cell identification limit
 no estimate hits a special case. Every other cell (columns to drop by the pivoted QR, a
 diverging logit to be taken to its limit, no overlap, ...) is sent back to the per-cell
 route (:func:`cells_fast` returns it as *slow*). Fast-path cases: yes/no outcomes with
-``aipw`` or ``ipw``, ATT or ATE, without clusters; other calls use the per-cell route.
+``aipw`` or ``ipw``, and mean outcomes with ``ra``, ``aipw`` or ``ipw`` (least-squares outcome
+models, :mod:`coopmetrics.adjust_batch_ols`), ATT or ATE, without clusters; other calls use the
+per-cell route.
 
 Examples
 --------
@@ -459,6 +461,7 @@ class _Est:
     e: np.ndarray
     act: np.ndarray
     const: np.ndarray
+    saturated: np.ndarray | None = None  # RA of means: cells whose cohort arm fits exactly (no SE)
 
 
 def _main_design(ch: Chunk, chs: Chunk, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -483,8 +486,9 @@ def _main_design(ch: Chunk, chs: Chunk, t: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, estimand: str,
-              group: np.ndarray | None = None) -> _Est:
-    """Mean potential outcomes and their covariance for every cell (``ipw`` or ``aipw``, yes/no outcome)."""
+              group: np.ndarray | None = None, binary: bool = True) -> _Est:
+    """Mean potential outcomes and their covariance for every cell: ``ipw`` or ``aipw`` (logit outcome
+    models for yes/no outcomes, least squares for means, ``binary`` False), ``ra`` for means."""
     nc, size, cid = ch.nc, ch.lay.size, ch.cid
     cnt = seg_sum(ch, np.ones(len(t)))
     shift = np.column_stack([seg_sum(ch, ch.dense[:, j]) / cnt for j in range(ch.dense.shape[1])]) \
@@ -496,6 +500,26 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
     e, inm = ps.p, ps.fit.astype(float)
     de = inm * e * (1 - e)  # ∂e/∂γ = de · x_p
     zero = np.zeros((nc, size))
+    if use == "ra":  # means only (Lin's OLS per arm; the propensity gives the flags and balance)
+        from .adjust_batch_ols import ra_means
+
+        mu1, mu0, cov, sat, okr = ra_means(ch, chs, shift, t, y, w, act, has_block, estimand)
+        return _Est(ok & okr, mu1, mu0, cov, e, act, const, sat)
+
+    def outcome(arm: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One arm's outcome model: its slots, predictions of every row and ``∂m/∂η``."""
+        nonlocal ok
+        if not binary:
+            from .adjust_batch_ols import ols_model
+
+            a, m, oka = ols_model(ch, chs, shift, y, w, t == arm, act, has_block)
+            ok &= oka
+            return a, m, np.ones(len(t))
+        o = (_outcome_ref(ch, chs, t, y, w, act, has_block, ok, group) if arm == 0 and estimand == "att" else
+             _limit(ch, chs, y, w, t == arm, act, has_block, ok))
+        ok &= o.ok
+        return o.act, o.p, o.p * (1 - o.p)
+
     with np.errstate(all="ignore"):
         if use == "ipw":
             h1 = t.astype(float) if estimand == "att" else _div(t.astype(float), e)
@@ -511,11 +535,7 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
             d = np.zeros((nc, 2, 2))
             d[:, 0, 0], d[:, 1, 1] = -s1, -s0
         else:
-            o0 = (_outcome_ref(ch, chs, t, y, w, act, has_block, ok, group) if estimand == "att" else
-                  _limit(ch, chs, y, w, t == 0, act, has_block, ok))
-            ok &= o0.ok
-            m0 = o0.p
-            g0 = m0 * (1 - m0)
+            a0, m0, g0 = outcome(0)
             if estimand == "att":
                 wr, wt = w * _div((1 - t) * e, 1.0 - e), w * t
                 swr, swt = seg_sum(ch, wr), seg_sum(ch, wt)
@@ -526,16 +546,13 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
                 dl = delta[cid]
                 models = [_Model(ps.act, w * inm * (t - e), w * de,
                                  [vec(ch, w * _div(1.0 - t, (1 - e) ** 2) * (y - m0 - dl) * de), zero, zero]),
-                          _Model(o0.act, w * (1 - t) * (y - m0), w * (1 - t) * g0,
+                          _Model(a0, w * (1 - t) * (y - m0), w * (1 - t) * g0,
                                  [vec(ch, -wr * g0), zero, vec(ch, wt * g0)])]
                 b = [wr * (y - m0 - dl), wt * (y - mu1[cid]), wt * (m0 + dl - mu0[cid])]
                 d = np.zeros((nc, 3, 3))
                 d[:, 0, 0], d[:, 1, 1], d[:, 2, 0], d[:, 2, 2] = -swr, -swt, swt, -swt
             else:
-                o1 = _limit(ch, chs, y, w, t == 1, act, has_block, ok)
-                ok &= o1.ok
-                m1 = o1.p
-                g1 = m1 * (1 - m1)
+                a1, m1, g1 = outcome(1)
                 h1, h0 = _div(t.astype(float), e), _div(1.0 - t, 1.0 - e)
                 sw = seg_sum(ch, w)
                 mu1 = seg_sum(ch, w * (m1 + h1 * (y - m1))) / sw
@@ -543,8 +560,8 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
                 models = [_Model(ps.act, w * inm * (t - e), w * de,
                                  [vec(ch, -w * _div(t.astype(float), e**2) * (y - m1) * de),
                                   vec(ch, w * _div(1.0 - t, (1 - e) ** 2) * (y - m0) * de)]),
-                          _Model(o1.act, w * t * (y - m1), w * t * g1, [vec(ch, w * (1 - h1) * g1), zero]),
-                          _Model(o0.act, w * (1 - t) * (y - m0), w * (1 - t) * g0, [zero, vec(ch, w * (1 - h0) * g0)])]
+                          _Model(a1, w * t * (y - m1), w * t * g1, [vec(ch, w * (1 - h1) * g1), zero]),
+                          _Model(a0, w * (1 - t) * (y - m0), w * (1 - t) * g0, [zero, vec(ch, w * (1 - h0) * g0)])]
                 b = [w * (m1 + h1 * (y - m1) - mu1[cid]), w * (m0 + h0 * (y - m0) - mu0[cid])]
                 d = np.zeros((nc, 2, 2))
                 d[:, 0, 0], d[:, 1, 1] = -sw, -sw
@@ -555,15 +572,16 @@ def _estimate(ch: Chunk, t: np.ndarray, y: np.ndarray, w: np.ndarray, use: str, 
 
 def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, nc: int, t_all: np.ndarray,
                y_all: np.ndarray, w_all: np.ndarray, use: str, estimand: str, z: float, method_label: str,
-               group: np.ndarray | None = None) -> FastCells:
-    """Every cell of a chunk at once (yes/no outcome, ``use`` ``aipw`` or ``ipw``, no clusters).
+               group: np.ndarray | None = None, binary: bool = True) -> FastCells:
+    """Every cell of a chunk at once (no clusters): yes/no outcomes (``binary``) with ``use`` ``aipw``
+    or ``ipw``, mean outcomes with ``ra``, ``aipw`` or ``ipw``.
 
     ``idx`` are the frame rows of the chunk's cells, ``cid`` their cell (0 … nc−1, sorted). Returns
     the rows of the cells answered here (degenerate ones included) and the ``slow`` cells for
     :func:`coopmetrics.adjust.fit_cell_g`. ``group``: per cell, a code shared by the cells with the
     same reference rows (their reference-arm outcome model is fitted once, ATT).
     """
-    from .adjust import _F_ARM_LEVEL, _F_NOCOH, _F_NOREF, _F_ONE_LEVEL, _F_WEIGHTED, _F_ZERO_REF
+    from .adjust import _F_ARM_LEVEL, _F_NOCOH, _F_NOREF, _F_ONE_LEVEL, _F_SATURATED, _F_WEIGHTED, _F_ZERO_REF
 
     ok_rows = cov.ok[idx]
     nmiss = np.bincount(cid[~ok_rows], minlength=nc)
@@ -578,10 +596,12 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
         arm = (s11 == 0) | (s11 == n1) | (s1 - s11 == 0) | (s1 - s11 == n0)
     else:
         ylo, yhi = _minmax(cid, y, nc)
-        y1lo, y1hi = _minmax(cid, y, nc, t == 1)
-        y0lo, y0hi = _minmax(cid, y, nc, t == 0)
-        one, arm = ylo == yhi, (y1lo == y1hi) | (y0lo == y0hi)
-    why = np.where(arm, _F_ARM_LEVEL, "").astype(object)
+        one, arm = ylo == yhi, np.zeros(nc, dtype=bool)
+        if binary:  # one value per arm (of a Likert 0/1 coding): yes/no outcomes only
+            y1lo, y1hi = _minmax(cid, y, nc, t == 1)
+            y0lo, y0hi = _minmax(cid, y, nc, t == 0)
+            arm = (y1lo == y1hi) | (y0lo == y0hi)
+    why = np.where(arm & binary, _F_ARM_LEVEL, "").astype(object)  # one value per arm: yes/no outcomes only
     why = np.where(one, _F_ONE_LEVEL, why)
     why = np.where((n1 < 2) | (n0 < 2), np.where(n0 == 0, _F_NOREF, _F_NOCOH), why)
     miss = np.where(nmiss > 0, num_text(nmiss) + " 行协变量缺失，未纳入调整 / " + num_text(nmiss)
@@ -597,14 +617,20 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     codes = [cov.codes[c][sub] for c in cov.names if c not in cov.numeric]
     ch = Chunk.build(rmap[cid[rm]], len(cells), dense, codes, lay)
     ts, ys, ws = t[rm], y[rm], w[rm]
-    est = _estimate(ch, ts, ys, ws, use, estimand, None if group is None else group[cells]) if len(cells) else None
+    est = (_estimate(ch, ts, ys, ws, use, estimand, None if group is None else group[cells], binary)
+           if len(cells) else None)
     good = np.zeros(nc, dtype=bool)
     stats: dict[str, np.ndarray] = {}
     flags_live = dropped_live = None
     bal: dict[str, np.ndarray] = {}
     if est is not None:
         good[cells] = est.ok
-        stats = effects(est.mu1, est.mu0, est.cov, z)
+        if binary:
+            stats = effects(est.mu1, est.mu0, est.cov, z)
+        else:
+            from .adjust_batch_ols import pooled_sd
+
+            stats = effects(est.mu1, est.mu0, est.cov, z, pooled_sd(ch, ts, ys), n1[cells] + n0[cells])
         const = est.const
         dnames = np.asarray([f"{lay.names[s]} ({_R_CONST})" for s in lay.dense], dtype=object)
         dropped_live = first_names(const, dnames, len(dnames) or 1, "; ") if len(dnames) else \
@@ -614,7 +640,9 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
                          + " covariate column(s) dropped (constant, collinear or perfect prediction): " + dropped_live, "")
         fw = np.where(seg_sum(ch, (ws != 1).astype(float)) > 0, _F_WEIGHTED, "")
         fz = np.where(est.mu0 == 0, _F_ZERO_REF, "")
-        flags_live = join_flags([miss[cells], *overlap_flags(ch, ts, est.e, est.act, estimand), fdrop, fw, fz], len(cells))
+        fsat = np.where(est.saturated if est.saturated is not None else False, _F_SATURATED, "")
+        flags_live = join_flags([miss[cells], *overlap_flags(ch, ts, est.e, est.act, estimand), fdrop, fsat, fw, fz],
+                                len(cells))
         bal = balance(ch, ts, ws, est.e, est.act, estimand, est.ok)
         bal["cell"] = cells[bal["cell"]]
     done = ~live | good
@@ -633,7 +661,7 @@ def cells_fast(cov: Covariates, lay: Layout, idx: np.ndarray, cid: np.ndarray, n
     rows["flags"] = flags[done]
     if stats:
         kind = np.full(nc, np.nan, dtype=object)
-        kind[good] = "cohens_h"
+        kind[good] = "cohens_h" if binary else "standardised_difference"
         rows["effect_size_type"] = kind[done]
     return FastCells(pd.DataFrame(rows), bal, np.flatnonzero(live & ~good))
 

@@ -18,13 +18,16 @@ import pandas as pd
 from scipy.special import erfc
 
 from .adjust_segments import Chunk, seg_sum, vec
-from .contrasts import cohens_h
+from .contrasts import cohens_h, hedges_correction
 
 __all__ = ["balance", "effects", "first_names", "join_flags", "num_text", "overlap_flags"]
 
 
-def effects(mu1: np.ndarray, mu0: np.ndarray, v: np.ndarray, z: float) -> dict[str, np.ndarray]:
-    """:func:`coopmetrics.adjust._effects` of yes/no outcomes, every cell at once."""
+def effects(mu1: np.ndarray, mu0: np.ndarray, v: np.ndarray, z: float, sd: np.ndarray | None = None,
+            n: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """:func:`coopmetrics.adjust._effects`, every cell at once: yes/no outcomes, or mean outcomes when
+    ``sd`` (the pooled standard deviation of the outcome) and ``n`` (units of both arms) are given
+    (standardised difference and Hedges' g; no odds ratio)."""
     with np.errstate(all="ignore"):
         diff = mu1 - mu0
         se = np.sqrt(np.maximum(v[:, 0, 0] + v[:, 1, 1] - 2 * v[:, 0, 1], 0.0))
@@ -42,14 +45,21 @@ def effects(mu1: np.ndarray, mu0: np.ndarray, v: np.ndarray, z: float) -> dict[s
         def pick(m: np.ndarray, a: np.ndarray) -> np.ndarray:
             return np.where(m, a, np.nan)
 
+        if sd is not None:  # a mean outcome: standardised difference, Hedges' g; no odds ratio
+            has_or = np.zeros(len(mu1), dtype=bool)
+            es = pick(sd > 0, diff / np.where(sd > 0, sd, 1.0))
+            size = dict(effect_size=es, hedges_g=es * hedges_correction(np.asarray(n, dtype=float) - 2))
+        else:
+            size = dict(effect_size=np.asarray(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1)), dtype=float),
+                        hedges_g=np.full(len(mu1), np.nan))
+
         return dict(
             estimate_cohort=mu1, estimate_reference=mu0, difference=diff, ci_low=diff - z * se, ci_high=diff + z * se,
             statistic=stat, p_value=pick(np.isfinite(stat), erfc(np.abs(stat) / np.sqrt(2))),
             ratio=pick(has_ratio, mu1 / mu0), ratio_ci_low=pick(has_ratio, np.exp(lr - z * se_lr)),
             ratio_ci_high=pick(has_ratio, np.exp(lr + z * se_lr)), odds_ratio=pick(has_or, np.exp(lor)),
             odds_ratio_ci_low=pick(has_or, np.exp(lor - z * se_or)), odds_ratio_ci_high=pick(has_or, np.exp(lor + z * se_or)),
-            effect_size=np.asarray(cohens_h(np.clip(mu1, 0, 1), np.clip(mu0, 0, 1)), dtype=float),
-            hedges_g=np.full(len(mu1), np.nan))
+            **size)
 
 
 def num_text(a: np.ndarray) -> np.ndarray:
