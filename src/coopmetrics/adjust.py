@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .adjust_segments import group_codes, stable_order
+from .adjust_segments import stable_order
 from .contrasts import cohens_h, hedges_correction
 from .fits import (
     _R_CONST,
@@ -621,10 +621,15 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
 
     The same pairs, notes and cell rows as ``compare._expand_pairs`` (which repeats every
     reference row once per cohort level of its group), without repeating rows: memory stays
-    proportional to the units. Returns the filtered unit frame (``value``, ``weight``,
-    ``arm``, the ``adjust`` columns and ``_cluster``; its rows in cell order: the cohort rows
-    pair by pair, then the reference rows group by group, each in the order of ``values``), the pairs (``by`` columns and
-    ``_cohort``, in ``pair_id`` order), notes on rows left out, and the :class:`CellRows`.
+    proportional to the units. Returns the unit frame (``value``, ``weight``, ``arm``, the
+    ``adjust`` columns and ``_cluster``; rows with a missing cohort or value left out; its
+    rows in cell order: the cohort rows pair by pair, then the reference rows group by
+    group, each in the order of ``values``), the pairs (``by`` columns and ``_cohort``, in
+    ``pair_id`` order), notes on rows left out, and the :class:`CellRows`.
+
+    One integer key per row (its pair, its group's reference block, or "left out") and one
+    radix sort of it give the whole layout: no merge, no string per row, no filtered copy
+    of ``values`` (only the columns the fits read are gathered, once, in cell order).
     """
     keep = list(dict.fromkeys(["value", cohort, *by, *adjust, *(["weight"] if "weight" in values.columns else []),
                                *([cluster] if cluster else [])]))
@@ -635,68 +640,138 @@ def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str
         notes.append(_flag_count(int(miss_c.sum()), "行队列缺失，未纳入", "rows with missing cohort left out"))
     if miss_v.any():
         notes.append(_flag_count(int((miss_v & ~miss_c).sum()), "行取值缺失，未纳入", "rows with missing value left out"))
-    if (miss_c | miss_v).any():  # (no copy of the units when nothing is missing)
-        v = v.loc[~(miss_c | miss_v)].reset_index(drop=True)
-    else:
-        v = v.reset_index(drop=True)
-    # integer codes throughout (no merges, no per-row strings): cohort level, group of ``by``, pair
-    ccode, clev = pd.factorize(v[cohort])
+    ccode, clev = _codes(v[cohort])  # -1: missing
     clev = np.asarray(pd.Index(clev).astype(str), dtype=object)
-    is_ref = (clev == reference)[ccode]
-    if not is_ref.any():
+    used = ~(miss_c | miss_v)
+    ref_code = int(np.flatnonzero(clev == reference)[0]) if (clev == reference).any() else -1
+    if ref_code < 0 or not (used & (ccode == ref_code)).any():
         from .errors import InvalidOptionError
 
-        levels = sorted(set(clev.tolist()))
+        levels = sorted(set(clev[np.unique(ccode[used & (ccode >= 0)])].tolist()))
         raise InvalidOptionError(
             f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
             f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
         )
-    gkey = group_codes(v, by)
-    n_groups = int(gkey.max(initial=-1)) + 1
-    ncoh = len(clev)
-    itype = np.int32 if len(v) < 2**31 else np.int64  # positions: half the memory of int64
-    pos_t, pos_r = np.flatnonzero(~is_ref).astype(itype), np.flatnonzero(is_ref).astype(itype)
-    pkey = gkey[pos_t] * ncoh + ccode[pos_t]
-    del ccode
+    gkey, n_groups = _group_key(v, by, used)
+    ncoh, nkey = len(clev), n_groups * len(clev)
+    itype = np.int32 if max(len(v), nkey + 1) < 2**31 else np.int64
+    # (group, cohort level) of every row; rows left out get the extra key ``nkey``
+    key0 = np.where(used, gkey * ncoh + ccode, nkey).astype(itype)
+    del gkey, ccode, miss_c, miss_v, used
     # the pairs present and the first row of each (for its by values): a count per key, not a sort
-    # of the cohort rows (assigned back to front, so the first row of a key is written last)
-    nkey = n_groups * ncoh
-    ukey = np.flatnonzero(np.bincount(pkey, minlength=nkey))
-    one = np.empty(nkey, dtype=itype)
-    one[pkey[::-1]] = np.arange(len(pkey) - 1, -1, -1, dtype=itype)
-    first = one[ukey]
-    pairs = v.loc[pos_t[first], by].assign(_cohort=clev[pkey[first] % ncoh], _key=ukey)
+    # (assigned back to front, so the first row of a key is written last)
+    cnt = np.bincount(key0, minlength=nkey + 1)
+    one = np.empty(nkey + 1, dtype=np.int64)
+    one[key0[::-1]] = np.arange(len(key0) - 1, -1, -1)
+    ukey = np.flatnonzero((cnt[:nkey] > 0) & (np.arange(nkey) % ncoh != ref_code))
+    pairs = v[by].iloc[one[ukey]].reset_index(drop=True).assign(_cohort=clev[ukey % ncoh], _key=ukey)
     pairs = pairs.sort_values([*by, "_cohort"]).reset_index(drop=True)  # pair_id order, as compare's
-    lut = np.empty(int(ukey.max()) + 1 if len(ukey) else 0, dtype=np.int64)
-    lut[pairs["_key"].to_numpy()] = np.arange(len(pairs))
-    pid_t = lut[pkey]
-    order = stable_order(pid_t, len(pairs))
-    cohort_rows, cb = pos_t[order], np.searchsorted(pid_t[order], np.arange(len(pairs) + 1))
-    del pid_t, order, pos_t, pkey
-    g_r = gkey[pos_r]
-    del gkey
-    o = stable_order(g_r, n_groups)
-    ref_rows = pos_r[o]
-    # every group, those without reference rows included (empty ranges: "no reference units")
-    gb = np.searchsorted(g_r[o], np.arange(n_groups + 1))
+    n_pairs = len(pairs)
+    # final key: pair id (cohort rows), n_pairs + group (reference rows), the last key (rows left out)
+    lut = np.full(nkey + 1, n_pairs + n_groups, dtype=itype)
+    lut[pairs["_key"].to_numpy()] = np.arange(n_pairs)
+    lut[np.arange(n_groups) * ncoh + ref_code] = n_pairs + np.arange(n_groups)
+    key = lut[key0]
+    del key0
+    nk = n_pairs + n_groups + 1
+    counts = np.bincount(key, minlength=nk)
+    perm = stable_order(key, nk)[:len(key) - counts[-1]]
+    del key
+    cb = np.r_[0, np.cumsum(counts[:n_pairs])]
+    gb = np.r_[0, np.cumsum(counts[n_pairs:-1])]  # every group, those without reference rows included
     gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
     rlo, rhi = gb[gp], gb[gp + 1]
-    del g_r, o, pos_r, is_ref, miss_c, miss_v  # (10M rows: ~0.2 GiB of positions and masks freed before the copy)
-    # the units in cell order (cohort rows by pair, then reference rows by group): every chunk's rows
-    # are then a few ranges of the frame, and its gathers stream instead of jumping across 10M rows
-    perm = np.concatenate([cohort_rows, ref_rows])
-    nt = len(cohort_rows)
-    del cohort_rows, ref_rows
-    out = pd.DataFrame({"value": v["value"].to_numpy(dtype=float)[perm],
-                        "weight": v["weight"].to_numpy(dtype=float)[perm] if "weight" in v.columns else 1.0,
+    nt = int(cb[-1])
+    out = pd.DataFrame({"value": v["value"].to_numpy(dtype=float)[perm], "weight": _weights(v, perm),
                         "arm": np.r_[np.ones(nt, dtype=np.int8), np.zeros(len(perm) - nt, dtype=np.int8)]},
                        copy=False)
     for c in adjust:
-        out[c] = v[c].to_numpy()[perm] if _plain(v[c]) else v[c].iloc[perm].reset_index(drop=True)
+        out[c] = _take(v[c], perm)
     if cluster:
         out["_cluster"] = pd.factorize(v[cluster])[0][perm]
     rows = np.arange(len(perm), dtype=itype)
     return out, pairs[[*by, "_cohort"]], notes, CellRows(rows[:nt], cb, rows[nt:], rlo, rhi)
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` of a column (-1 for missing); a categorical column's own codes (no hashing)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.int64), col.cat.categories
+    return pd.factorize(col)
+
+
+def _group_key(v: pd.DataFrame, by: list[str], used: np.ndarray) -> tuple[np.ndarray, int]:
+    """One integer per row for its combination of ``by`` values (missing a level of its own), and the
+    number of codes ``0 … groups−1`` (combinations present, possibly only on rows not ``used``).
+
+    The groups are numbered as ``pd.factorize`` of each column over the ``used`` rows (order of
+    first appearance) folded into one mixed-radix number: the reference blocks of the unit
+    frame, hence the fits' summation order, stay exactly as they were. Categorical columns give
+    their codes and integer columns of a small range their offset from the minimum, renumbered
+    by first appearance, so that only other columns are hashed; the folded numbers are
+    renumbered through a count per number while that table is small (at most a few times the
+    rows), else by ``pd.factorize``.
+    """
+    key = np.zeros(len(v), dtype=np.int64)
+    size = 1
+    pos = None if used.all() else np.flatnonzero(used)
+    for c in by:  # a loop over the by columns: code each, fold into one
+        code, k = _column_code(v[c], pos)
+        if size * k > max(4 * len(v), 1 << 16):  # too many combinations for a table
+            key, _ = pd.factorize(key * k + code)
+            size = int(key.max(initial=-1)) + 1
+            continue
+        key = key * k + code
+        size *= k
+    present = np.bincount(key, minlength=size) > 0
+    if present.all():
+        return key, size
+    return (np.cumsum(present) - 1)[key], int(present.sum())
+
+
+def _column_code(col: pd.Series, pos: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Codes ``0 … k−1`` of a ``by`` column's values (missing values one code) in order of first
+    appearance among rows ``pos`` (all rows when ``None``), and ``k``."""
+    code = None
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        raw, k = col.cat.codes.to_numpy(), len(col.cat.categories)
+        code = np.where(raw < 0, k, raw).astype(np.int64)
+        k += 1
+    elif isinstance(col.dtype, np.dtype) and np.issubdtype(col.dtype, np.integer) and len(col):
+        a = col.to_numpy()
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo < max(4 * len(a), 1 << 16):  # a year, a code: the offset is the code
+            code, k = a.astype(np.int64) - lo, hi - lo + 1
+    if code is None:
+        if pos is None:
+            code, uniq = pd.factorize(col, use_na_sentinel=False)
+            return np.asarray(code, dtype=np.int64), max(len(uniq), 1)
+        code = np.asarray(pd.factorize(col, use_na_sentinel=False)[0], dtype=np.int64)
+        k = int(code.max(initial=-1)) + 1
+    # renumber by first appearance (a scatter into a table of k, written back to front)
+    sub = code if pos is None else code[pos]
+    first = np.full(k, len(code), dtype=np.int64)
+    first[sub[::-1]] = (np.arange(len(sub)) if pos is None else pos)[::-1]
+    rank = np.empty(k, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(k)
+    return rank[code], max(k, 1)
+
+
+def _weights(v: pd.DataFrame, perm: np.ndarray) -> np.ndarray:
+    """The weights of rows ``perm`` (ones without a gather when every weight is 1)."""
+    if "weight" not in v.columns:
+        return np.ones(len(perm))
+    w = v["weight"].to_numpy(dtype=float)
+    return np.ones(len(perm)) if (w == 1.0).all() else w[perm]
+
+
+def _take(col: pd.Series, perm: np.ndarray) -> Any:
+    """Rows ``perm`` of a column in its own dtype (categories: a gather of their codes)."""
+    if _plain(col):
+        return col.to_numpy()[perm]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(col.cat.codes.to_numpy()[perm], dtype=col.dtype, validate=False)
+    return col.iloc[perm].reset_index(drop=True)
 
 
 def _plain(col: pd.Series) -> bool:
