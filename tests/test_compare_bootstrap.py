@@ -317,13 +317,56 @@ def test_auto_keeps_every_arm_exact_below_a_million_units(monkeypatch):
     exact = compare_values(df, "mean", bootstrap_exact_max=None, **kw).table
     pd.testing.assert_frame_equal(auto, exact)
     assert not auto["flags"].fillna("").str.contains("Cornish").any()
-    # above the threshold "auto" means 30: patch the threshold below this call's 960 units
+    # "auto" is judged per by-group (320 units each here), not on the call's 960 units
     monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 500)
+    pd.testing.assert_frame_equal(compare_values(df, "mean", **kw).table, exact)
+    # above the threshold "auto" means 30: patch the threshold below each group's 320 units
+    monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 300)
     big = compare_values(df, "mean", **kw).table
     thirty = compare_values(df, "mean", bootstrap_exact_max=30, **kw).table
     pd.testing.assert_frame_equal(big, thirty)
     assert big["flags"].str.contains("Cornish").all()
-    assert resolve_exact_max("auto", 500) is None and resolve_exact_max("auto", 501) == 30
+    assert resolve_exact_max("auto", 300) is None and resolve_exact_max("auto", 301) == 30
+
+
+@pytest.mark.parametrize("unit_level", [False, True])
+def test_auto_gives_each_college_its_own_calls_interval(panel, unit_level, monkeypatch):
+    """Default "auto" in a stacked ``compare(by=["college"])``: each college's rows are those of the
+    college's own call, exact or approximated as its own size decides (before: the whole call's
+    units decided, so a small college in a big call was approximated). Colleges here have
+    764-6,817 units; with the threshold at 3,000 two are exact and three approximated."""
+    import coopmetrics.compare_base as cb
+    from coopmetrics.compare_base import same_draws_per_group
+
+    monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 3_000)
+    kw = dict(by=["college"], n_boot=300, seed=5, _unit_level=unit_level)
+    with same_draws_per_group():
+        stacked = compare(panel, "salary_mean", **kw).table
+        alone = pd.concat([compare(rows, "salary_mean", **kw).table for _, rows in panel.groupby("college")],
+                          ignore_index=True)
+    size = (stacked.groupby("college")["n_cohort"].transform("sum") + stacked["n_reference"]).to_numpy()
+    approx = stacked["flags"].str.contains("Cornish").to_numpy()
+    assert approx.any() and not approx.all()
+    np.testing.assert_array_equal(approx, size > 3_000)  # the college's own size decides
+    pd.testing.assert_frame_equal(stacked.drop(columns="q_value"), alone.drop(columns="q_value"))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), limit=st.integers(20, 200),
+       sizes=st.lists(st.tuples(st.integers(3, 80), st.integers(3, 80)), min_size=2, max_size=4))
+def test_auto_stacked_rows_equal_the_per_group_calls(seed, limit, sizes):
+    """Property: with "auto" (threshold ``limit`` units), a by-call's rows are the per-group calls' rows."""
+    from unittest import mock
+
+    import coopmetrics.compare_base as cb
+    from coopmetrics.compare_base import same_draws_per_group
+
+    df = _salaries(seed, {f"学院{k}": s for k, s in enumerate(sizes)})
+    with mock.patch.object(cb, "AUTO_EXACT_UNITS", limit), same_draws_per_group():
+        pooled = compare_values(df, "mean", by="g", n_boot=300, seed=7).table
+        alone = pd.concat([compare_values(rows, "mean", by="g", n_boot=300, seed=7).table
+                           for _, rows in df.groupby("g")], ignore_index=True)
+    pd.testing.assert_frame_equal(pooled.drop(columns="q_value"), alone.drop(columns="q_value"))
 
 
 def _salaries(seed: int, sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
