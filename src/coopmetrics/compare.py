@@ -192,8 +192,9 @@ def compare(
         replicate means from a Cornish–Fisher-corrected normal law built from their
         moments (one engine group-by), with a flag naming the arms and a Berry–Esseen
         bound on the error (docs/statistics.md). ``None``: exact everywhere (slow at
-        millions of rows). Default ``"auto"``: exact everywhere when the call has at
-        most 1,000,000 units in all, else 30 (a provincial panel).
+        millions of rows). Default ``"auto"``: judged per ``by`` group, exact for the
+        arms of a group of at most 1,000,000 units, else 30 (a provincial panel compared
+        as one group), so that a group's rows are those of a call on its rows alone.
 
     Notes
     -----

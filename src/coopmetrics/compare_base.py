@@ -122,8 +122,9 @@ def _poisson_lut() -> np.ndarray:
     return _LUT
 
 
-#: default of ``bootstrap_exact_max``: "auto" = every arm exact unless the comparison has more
-#: than :data:`AUTO_EXACT_UNITS` units in all (a provincial panel), then :data:`AUTO_ARM_MAX`.
+#: default of ``bootstrap_exact_max``: "auto" = every arm exact unless its by-group has more
+#: than :data:`AUTO_EXACT_UNITS` units (a provincial panel), then :data:`AUTO_ARM_MAX`
+#: (:func:`resolve_exact_max_groups`).
 BOOTSTRAP_EXACT_MAX = "auto"
 #: "auto": up to this many units in a call, the exact Poisson bootstrap costs seconds (1M rows:
 #: 20 s all exact vs 18 s hybrid, docs/scale.md), so nobody gets an approximation they did not need
