@@ -416,7 +416,7 @@ def test_by_groups_draw_independent_replicates_by_default():
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), lam_max=st.sampled_from([40.0, 2_000.0, 1e6]))
 def test_poisson_ppf_is_scipys(seed, lam_max):
-    """The Poisson inverse CDF of the large cells (a Cornish–Fisher start and exact CDF steps) gives
+    """The Poisson inverse CDF of the large cells (exact CDF tables per mean, bisected) gives
     ``scipy.stats.poisson.ppf``'s values: random 53-bit uniforms as the bootstrap draws them, the
     smallest and largest ones, and means from 17 (above the lookup tables) to ``lam_max``."""
     from scipy.stats import poisson

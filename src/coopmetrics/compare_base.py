@@ -367,38 +367,44 @@ def _uniform(bits: np.ndarray) -> np.ndarray:
 def _poisson_ppf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Poisson(lam) draws by inverse CDF of the uniforms ``u`` (large cells and arms).
 
-    ``scipy.stats.poisson.ppf`` (the smallest ``k`` with ``P(X <= k) >= u``), found from a
-    Cornish–Fisher start by steps on the exact CDF (``scipy.special.pdtr``): one or two CDF
-    evaluations per draw instead of scipy's iterative inversion (``pdtrik``), ~9× faster
-    (the exact bootstrap of a college's salaries spent 85 % of its time there); equal to
-    scipy's values (tested on millions of draws, extreme uniforms included).
+    ``scipy.stats.poisson.ppf`` (the smallest ``k`` with ``P(X <= k) >= u``) without its
+    iterative inversion per value (``pdtrik``; the exact bootstrap of a college's salaries
+    spent 85 % of its time there): each distinct mean gets its exact CDF (``scipy.special.pdtr``)
+    over ``λ ± 10√λ + 10`` once, and all draws bisect their mean's table at once (a dozen
+    vectorised steps). In the far tails (``u`` within 1e-9 of 0 or 1, where the CDF's last bits
+    decide, and beyond the tables) scipy's own answer. Equal to scipy's values (tested).
     """
-    from scipy.special import ndtri, pdtr
+    from scipy.special import pdtr
 
     u, lam = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(lam, dtype=float))
     shape = u.shape
     u, lam = u.ravel(), lam.ravel()
-    z = ndtri(u)
-    with np.errstate(invalid="ignore"):
-        k = np.maximum(np.floor(lam + np.sqrt(lam) * z + (z * z - 1) / 6), 0.0)
-    k[~np.isfinite(k)] = 0.0
-    idx = np.flatnonzero(pdtr(k, lam) < u)  # too low: step up until the CDF reaches u
-    while len(idx):  # a few steps for a few draws, not a loop over draws
-        k[idx] += 1
-        idx = idx[pdtr(k[idx], lam[idx]) < u[idx]]
-    idx = np.flatnonzero(k > 0)  # too high: step down while the CDF one below still reaches u
-    idx = idx[pdtr(k[idx] - 1, lam[idx]) >= u[idx]]
-    while len(idx):
-        k[idx] -= 1
-        idx = idx[k[idx] > 0]
-        idx = idx[pdtr(k[idx] - 1, lam[idx]) >= u[idx]]
-    # the far tails (u within 1e-9 of 0 or 1, where the CDF's last bits decide): scipy's own answer
-    tail = np.flatnonzero((u > 1 - 1e-9) | (u < 1e-9))
+    out = np.empty(len(u))
+    if not len(u):
+        return out.reshape(shape)
+    uniq, which = np.unique(lam, return_inverse=True)
+    sd = np.sqrt(np.maximum(uniq, 0))
+    lo = np.maximum(np.floor(uniq - 10 * sd - 10), 0).astype(np.int64)
+    size = (np.ceil(uniq + 10 * sd + 10).astype(np.int64) - lo + 1)
+    start = np.r_[0, np.cumsum(size)[:-1]]
+    ks = np.repeat(lo - start, size) + np.arange(int(size.sum()))  # each mean's k range, concatenated
+    cdf = pdtr(ks, np.repeat(uniq, size))
+    a, b = start[which], start[which] + size[which] - 1  # bisect [a, b] for the first cdf >= u
+    while True:  # about log2(20 sqrt(λ)) vectorised steps over all draws
+        open_ = a < b
+        if not open_.any():
+            break
+        mid = (a + b) // 2
+        hit = cdf[mid] >= u
+        b = np.where(open_ & hit, mid, b)
+        a = np.where(open_ & ~hit, mid + 1, a)
+    out[:] = ks[a]
+    tail = np.flatnonzero((u > 1 - 1e-9) | (u < 1e-9) | (cdf[a] < u) | ((a > start[which]) & (cdf[a - 1] >= u)))
     if len(tail):
         from scipy.stats import poisson
 
-        k[tail] = poisson.ppf(u[tail], lam[tail])
-    return k.reshape(shape)
+        out[tail] = poisson.ppf(u[tail], lam[tail])
+    return out.reshape(shape)
 
 
 def _approx_draws(plan: dict[str, np.ndarray], cols: np.ndarray, n_boot: int,
