@@ -86,9 +86,10 @@ def _collect_pandas(frame: Any, categories: Sequence[str]) -> pd.DataFrame:
     """Collect a narwhals LazyFrame to pandas, the text columns among ``categories`` as categories.
 
     Why: 10M rows of short strings cost ~1 GiB as Arrow strings (and as much again in a
-    pandas copy), their codes 40 MB. DuckDB relations stream Arrow batches, each text
-    column dictionary-encoded batch by batch, so only one batch of strings is alive at a
-    time; Polars casts to ``Categorical`` in the lazy plan; other engines convert after
+    pandas copy), their codes 40 MB. DuckDB casts them to ENUMs in the query
+    (:func:`_duckdb_enums`) and streams Arrow batches of codes (a column of too many values
+    is dictionary-encoded batch by batch, so only one batch of strings is alive at a time);
+    Polars casts to ``Categorical`` in the lazy plan; other engines convert after
     collecting. Columns not listed (or not text) arrive exactly as ``collect().to_pandas()``.
 
     Examples
