@@ -317,13 +317,56 @@ def test_auto_keeps_every_arm_exact_below_a_million_units(monkeypatch):
     exact = compare_values(df, "mean", bootstrap_exact_max=None, **kw).table
     pd.testing.assert_frame_equal(auto, exact)
     assert not auto["flags"].fillna("").str.contains("Cornish").any()
-    # above the threshold "auto" means 30: patch the threshold below this call's 960 units
+    # "auto" is judged per by-group (320 units each here), not on the call's 960 units
     monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 500)
+    pd.testing.assert_frame_equal(compare_values(df, "mean", **kw).table, exact)
+    # above the threshold "auto" means 30: patch the threshold below each group's 320 units
+    monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 300)
     big = compare_values(df, "mean", **kw).table
     thirty = compare_values(df, "mean", bootstrap_exact_max=30, **kw).table
     pd.testing.assert_frame_equal(big, thirty)
     assert big["flags"].str.contains("Cornish").all()
-    assert resolve_exact_max("auto", 500) is None and resolve_exact_max("auto", 501) == 30
+    assert resolve_exact_max("auto", 300) is None and resolve_exact_max("auto", 301) == 30
+
+
+@pytest.mark.parametrize("unit_level", [False, True])
+def test_auto_gives_each_college_its_own_calls_interval(panel, unit_level, monkeypatch):
+    """Default "auto" in a stacked ``compare(by=["college"])``: each college's rows are those of the
+    college's own call, exact or approximated as its own size decides (before: the whole call's
+    units decided, so a small college in a big call was approximated). Colleges here have
+    764-6,817 units; with the threshold at 3,000 two are exact and three approximated."""
+    import coopmetrics.compare_base as cb
+    from coopmetrics.compare_base import same_draws_per_group
+
+    monkeypatch.setattr(cb, "AUTO_EXACT_UNITS", 3_000)
+    kw = dict(by=["college"], n_boot=300, seed=5, _unit_level=unit_level)
+    with same_draws_per_group():
+        stacked = compare(panel, "salary_mean", **kw).table
+        alone = pd.concat([compare(rows, "salary_mean", **kw).table for _, rows in panel.groupby("college")],
+                          ignore_index=True)
+    size = (stacked.groupby("college")["n_cohort"].transform("sum") + stacked["n_reference"]).to_numpy()
+    approx = stacked["flags"].str.contains("Cornish").to_numpy()
+    assert approx.any() and not approx.all()
+    np.testing.assert_array_equal(approx, size > 3_000)  # the college's own size decides
+    pd.testing.assert_frame_equal(stacked.drop(columns="q_value"), alone.drop(columns="q_value"))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), limit=st.integers(20, 200),
+       sizes=st.lists(st.tuples(st.integers(3, 80), st.integers(3, 80)), min_size=2, max_size=4))
+def test_auto_stacked_rows_equal_the_per_group_calls(seed, limit, sizes):
+    """Property: with "auto" (threshold ``limit`` units), a by-call's rows are the per-group calls' rows."""
+    from unittest import mock
+
+    import coopmetrics.compare_base as cb
+    from coopmetrics.compare_base import same_draws_per_group
+
+    df = _salaries(seed, {f"学院{k}": s for k, s in enumerate(sizes)})
+    with mock.patch.object(cb, "AUTO_EXACT_UNITS", limit), same_draws_per_group():
+        pooled = compare_values(df, "mean", by="g", n_boot=300, seed=7).table
+        alone = pd.concat([compare_values(rows, "mean", by="g", n_boot=300, seed=7).table
+                           for _, rows in df.groupby("g")], ignore_index=True)
+    pd.testing.assert_frame_equal(pooled.drop(columns="q_value"), alone.drop(columns="q_value"))
 
 
 def _salaries(seed: int, sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
@@ -368,3 +411,24 @@ def test_by_groups_draw_independent_replicates_by_default():
     with same_draws_per_group():
         same = compare_values(df, "mean", by="g", n_boot=400, seed=7).table.set_index("g")
     assert same.loc["a", "ci_low"] == same.loc["b", "ci_low"] and same.loc["a", "ci_high"] == same.loc["b", "ci_high"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), lam_max=st.sampled_from([40.0, 2_000.0, 1e6]))
+def test_poisson_ppf_is_scipys(seed, lam_max):
+    """The Poisson inverse CDF of the large cells (exact CDF tables or steps) gives
+    ``scipy.stats.poisson.ppf``'s values: random 53-bit uniforms as the bootstrap draws them, the
+    smallest and largest ones, and means from 17 (above the lookup tables) to ``lam_max``."""
+    from scipy.stats import poisson
+
+    from coopmetrics.compare_base import _poisson_ppf, _uniform
+
+    rng = np.random.default_rng(seed)
+    bits = rng.integers(0, 2**63, 6_000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    bits[:8] = np.arange(8, dtype=np.uint64) << np.uint64(11)  # u = (k + 0.5) / 2**53
+    bits[8:16] = np.uint64(2**64 - 1) - (np.arange(8, dtype=np.uint64) << np.uint64(11))  # u just below 1
+    u = _uniform(bits)
+    lam = np.round(np.exp(rng.uniform(np.log(17.0), np.log(lam_max), len(u))))  # (mostly) one draw per mean
+    np.testing.assert_array_equal(_poisson_ppf(u, lam), poisson.ppf(u, lam))
+    # replicates x cells, as the bootstrap draws them: many draws per mean (the tables)
+    np.testing.assert_array_equal(_poisson_ppf(u.reshape(200, 30), lam[:30]), poisson.ppf(u.reshape(200, 30), lam[:30]))

@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .adjust_segments import group_codes, stable_order
+from .adjust_cells import CellRows, compact_text, expand_cells
+from .adjust_segments import stable_order  # noqa: F401 (re-exported: tests and callers use adjust.stable_order)
 from .contrasts import cohens_h, hedges_correction
 from .fits import (
     _R_CONST,
@@ -570,138 +571,6 @@ def _single_thread() -> Any:
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(1)
-
-
-def compact_text(values: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    """Text columns among ``cols`` as categories, column by column in place (returns ``values``).
-
-    The covariates and the cohort column of an adjusted comparison are only ever coded, so
-    10M rows of short strings (about 1 GiB) shrink to their codes; converting one column at a
-    time keeps a single extra column alive. Only ``string`` columns are converted.
-    """
-    converted = False
-    for c in dict.fromkeys(cols):
-        if c in values.columns and isinstance(values[c].dtype, pd.StringDtype):
-            values[c] = values[c].astype("category")
-            converted = True
-    if converted:  # hand the freed Arrow string buffers back to the system (mimalloc keeps them otherwise)
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    return values
-
-
-@dataclass(frozen=True)
-class CellRows:
-    """Rows of every comparison cell as positions in the unit frame (:func:`expand_cells`).
-
-    A cell (pair ``p``) is its cohort rows ``cohort[cb[p]:cb[p+1]]`` followed by the reference
-    rows of its group ``ref[rlo[p]:rhi[p]]``; reference rows are stored once per group, not
-    once per cohort level, so the layout costs a few integer arrays over the units.
-    """
-
-    cohort: np.ndarray
-    cb: np.ndarray
-    ref: np.ndarray
-    rlo: np.ndarray
-    rhi: np.ndarray
-
-    def rows(self, p: int) -> np.ndarray:
-        """Positions of pair ``p``'s rows: cohort rows first, then reference rows (each in frame order)."""
-        return np.concatenate([self.cohort[self.cb[p]:self.cb[p + 1]], self.ref[self.rlo[p]:self.rhi[p]]])
-
-    def sizes(self) -> np.ndarray:
-        """Rows per cell."""
-        return np.diff(self.cb) + (self.rhi - self.rlo)
-
-
-def expand_cells(values: pd.DataFrame, cohort: str, reference: str, by: list[str], adjust: list[str],
-                 cluster: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str], CellRows]:
-    """The adjusted comparison's units, its pairs (one per cohort level and group) and each pair's rows.
-
-    The same pairs, notes and cell rows as ``compare._expand_pairs`` (which repeats every
-    reference row once per cohort level of its group), without repeating rows: memory stays
-    proportional to the units. Returns the filtered unit frame (``value``, ``weight``,
-    ``arm``, the ``adjust`` columns and ``_cluster``; its rows in cell order: the cohort rows
-    pair by pair, then the reference rows group by group, each in the order of ``values``), the pairs (``by`` columns and
-    ``_cohort``, in ``pair_id`` order), notes on rows left out, and the :class:`CellRows`.
-    """
-    keep = list(dict.fromkeys(["value", cohort, *by, *adjust, *(["weight"] if "weight" in values.columns else []),
-                               *([cluster] if cluster else [])]))
-    v = values[keep]
-    notes: list[str] = []
-    miss_c, miss_v = v[cohort].isna().to_numpy(), v["value"].isna().to_numpy()
-    if miss_c.any():
-        notes.append(_flag_count(int(miss_c.sum()), "行队列缺失，未纳入", "rows with missing cohort left out"))
-    if miss_v.any():
-        notes.append(_flag_count(int((miss_v & ~miss_c).sum()), "行取值缺失，未纳入", "rows with missing value left out"))
-    if (miss_c | miss_v).any():  # (no copy of the units when nothing is missing)
-        v = v.loc[~(miss_c | miss_v)].reset_index(drop=True)
-    else:
-        v = v.reset_index(drop=True)
-    # integer codes throughout (no merges, no per-row strings): cohort level, group of ``by``, pair
-    ccode, clev = pd.factorize(v[cohort])
-    clev = np.asarray(pd.Index(clev).astype(str), dtype=object)
-    is_ref = (clev == reference)[ccode]
-    if not is_ref.any():
-        from .errors import InvalidOptionError
-
-        levels = sorted(set(clev.tolist()))
-        raise InvalidOptionError(
-            f"对照组 {reference!r} 不在列 {cohort!r} 中（现有：{levels}）",
-            f"reference level {reference!r} not found in column {cohort!r} (levels present: {levels})",
-        )
-    gkey = group_codes(v, by)
-    n_groups = int(gkey.max(initial=-1)) + 1
-    ncoh = len(clev)
-    itype = np.int32 if len(v) < 2**31 else np.int64  # positions: half the memory of int64
-    pos_t, pos_r = np.flatnonzero(~is_ref).astype(itype), np.flatnonzero(is_ref).astype(itype)
-    pkey = gkey[pos_t] * ncoh + ccode[pos_t]
-    del ccode
-    # the pairs present and the first row of each (for its by values): a count per key, not a sort
-    # of the cohort rows (assigned back to front, so the first row of a key is written last)
-    nkey = n_groups * ncoh
-    ukey = np.flatnonzero(np.bincount(pkey, minlength=nkey))
-    one = np.empty(nkey, dtype=itype)
-    one[pkey[::-1]] = np.arange(len(pkey) - 1, -1, -1, dtype=itype)
-    first = one[ukey]
-    pairs = v.loc[pos_t[first], by].assign(_cohort=clev[pkey[first] % ncoh], _key=ukey)
-    pairs = pairs.sort_values([*by, "_cohort"]).reset_index(drop=True)  # pair_id order, as compare's
-    lut = np.empty(int(ukey.max()) + 1 if len(ukey) else 0, dtype=np.int64)
-    lut[pairs["_key"].to_numpy()] = np.arange(len(pairs))
-    pid_t = lut[pkey]
-    order = stable_order(pid_t, len(pairs))
-    cohort_rows, cb = pos_t[order], np.searchsorted(pid_t[order], np.arange(len(pairs) + 1))
-    del pid_t, order, pos_t, pkey
-    g_r = gkey[pos_r]
-    del gkey
-    o = stable_order(g_r, n_groups)
-    ref_rows = pos_r[o]
-    # every group, those without reference rows included (empty ranges: "no reference units")
-    gb = np.searchsorted(g_r[o], np.arange(n_groups + 1))
-    gp = pairs["_key"].to_numpy() // ncoh  # each pair's group
-    rlo, rhi = gb[gp], gb[gp + 1]
-    del g_r, o, pos_r, is_ref, miss_c, miss_v  # (10M rows: ~0.2 GiB of positions and masks freed before the copy)
-    # the units in cell order (cohort rows by pair, then reference rows by group): every chunk's rows
-    # are then a few ranges of the frame, and its gathers stream instead of jumping across 10M rows
-    perm = np.concatenate([cohort_rows, ref_rows])
-    nt = len(cohort_rows)
-    del cohort_rows, ref_rows
-    out = pd.DataFrame({"value": v["value"].to_numpy(dtype=float)[perm],
-                        "weight": v["weight"].to_numpy(dtype=float)[perm] if "weight" in v.columns else 1.0,
-                        "arm": np.r_[np.ones(nt, dtype=np.int8), np.zeros(len(perm) - nt, dtype=np.int8)]},
-                       copy=False)
-    for c in adjust:
-        out[c] = v[c].to_numpy()[perm] if _plain(v[c]) else v[c].iloc[perm].reset_index(drop=True)
-    if cluster:
-        out["_cluster"] = pd.factorize(v[cluster])[0][perm]
-    rows = np.arange(len(perm), dtype=itype)
-    return out, pairs[[*by, "_cohort"]], notes, CellRows(rows[:nt], cb, rows[nt:], rlo, rhi)
-
-
-def _plain(col: pd.Series) -> bool:
-    """Whether ``col`` is a plain numpy column (taken as an array; other dtypes keep their type)."""
-    return isinstance(col.dtype, np.dtype)
 
 
 _CHUNK_ROWS = 50_000  # rows of the cells fitted together: bounds memory, keeps the batches large

@@ -192,8 +192,9 @@ def compare(
         replicate means from a Cornish–Fisher-corrected normal law built from their
         moments (one engine group-by), with a flag naming the arms and a Berry–Esseen
         bound on the error (docs/statistics.md). ``None``: exact everywhere (slow at
-        millions of rows). Default ``"auto"``: exact everywhere when the call has at
-        most 1,000,000 units in all, else 30 (a provincial panel).
+        millions of rows). Default ``"auto"``: judged per ``by`` group, exact for the
+        arms of a group of at most 1,000,000 units, else 30 (a provincial panel compared
+        as one group), so that a group's rows are those of a call on its rows alone.
 
     Notes
     -----
@@ -257,17 +258,21 @@ def compare(
         # survey indicators have one row per answer: answers of a respondent form a cluster
         cluster = "respondent_id" if kind == "likert" else None
         extra = [cluster] if cluster else []
-        if adj_l:  # only coded, never shown: text fetched as categories (10M rows: ~1 GiB less)
-            coded = [c for c in [cohort, *adj_l] if c not in by_l]
+        shown: dict[str, Any] = {}
+        if adj_l:  # text fetched as categories (10M rows: ~1 GiB less; the by columns coded, not hashed)
+            coded = [cohort, *by_l, *adj_l]
             values = compact_text(_unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options,
                                                categories=coded), coded)
+            shown = _sorted_categories(values, by_l)
         else:
             values = _unit_values(data, ind_id, [cohort, *by_l, *adj_l, *extra], options)
-        parts.append(compare_values(
+        part = compare_values(
             values, kind, indicator=ind_id, cohort=cohort, reference=reference, by=by_l,
             adjust=adj_l or None, method=method, ci_level=ci_level, estimand=estimand,
             n_boot=n_boot, seed=seed, cluster=cluster, bootstrap_exact_max=bootstrap_exact_max,
-        ))
+        )
+        parts.append(Comparison(*(_as_text(f, shown) for f in (part.table, part.balance)), part.settings)
+                     if shown else part)
     settings = dict(cohort=cohort, reference=reference, by=by_l, adjust=adj_l, method=method,
                     estimand=estimand, ci_level=ci_level)
     if len(parts) == 1:
@@ -276,6 +281,34 @@ def compare(
     out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))  # BH over every row of the call
     bals = [p.balance for p in parts if p.balance is not None]
     return Comparison(out, pd.concat(bals, ignore_index=True) if bals else None, settings)
+
+
+def _sorted_categories(values: pd.DataFrame, by: list[str]) -> dict[str, Any]:
+    """The ``by`` columns fetched as categories, their categories put in text order (in place).
+
+    The pairs of a comparison are sorted by their ``by`` values as text; with sorted
+    categories the codes sort the same way. Returns each such column's text dtype (to
+    show the values as text again, :func:`_as_text`).
+    """
+    shown = {}
+    for c in dict.fromkeys(by):
+        col = values[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            cats = col.cat.categories
+            if not cats.is_monotonic_increasing:  # (DuckDB's are sorted already: no recoding)
+                values[c] = col.cat.reorder_categories(cats.sort_values())
+            shown[c] = cats.dtype
+    return shown
+
+
+def _as_text(frame: pd.DataFrame | None, shown: dict[str, Any]) -> pd.DataFrame | None:
+    """The ``by`` columns of a result frame back in their text dtype (as a plain fetch gives them)."""
+    if frame is None:
+        return None
+    for c, dtype in shown.items():
+        if c in frame.columns and isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = frame[c].astype(dtype)
+    return frame
 
 
 def _totals_apply(ind: Any, kind: str, adj_l: list[str], method: str, n_boot: int, cohort: str,

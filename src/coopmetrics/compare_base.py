@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .compare_draws import _poisson_ppf
 from .errors import InvalidOptionError, MissingColumnError
 
 KINDS = ("proportion", "likert", "mean", "median")
@@ -122,8 +123,9 @@ def _poisson_lut() -> np.ndarray:
     return _LUT
 
 
-#: default of ``bootstrap_exact_max``: "auto" = every arm exact unless the comparison has more
-#: than :data:`AUTO_EXACT_UNITS` units in all (a provincial panel), then :data:`AUTO_ARM_MAX`.
+#: default of ``bootstrap_exact_max``: "auto" = every arm exact unless its by-group has more
+#: than :data:`AUTO_EXACT_UNITS` units (a provincial panel), then :data:`AUTO_ARM_MAX`
+#: (:func:`resolve_exact_max_groups`).
 BOOTSTRAP_EXACT_MAX = "auto"
 #: "auto": up to this many units in a call, the exact Poisson bootstrap costs seconds (1M rows:
 #: 20 s all exact vs 18 s hybrid, docs/scale.md), so nobody gets an approximation they did not need
@@ -176,6 +178,60 @@ def resolve_exact_max(exact_max: Any, n_units: float) -> int | None:
     return exact_max  # type: ignore[return-value]
 
 
+def resolve_exact_max_groups(exact_max: Any, group_units: np.ndarray) -> int | np.ndarray | None:
+    """:func:`resolve_exact_max` for each comparison, ``"auto"`` judged on its own by-group's units.
+
+    ``group_units``: per comparison, the units of its by-group (every cohort level and the
+    reference), i.e. what a call on that group's rows alone counts, so that a group's
+    interval in a ``compare(by=...)`` call is the one its own call gives. Returns ``None``
+    (every arm exact), one threshold, or per comparison a threshold (``inf``: exact).
+
+    Examples
+    --------
+    >>> import coopmetrics.compare_base as cb
+    >>> cb.resolve_exact_max_groups("auto", np.array([5e5, 2e6])).tolist()
+    [inf, 30.0]
+    >>> cb.resolve_exact_max_groups("auto", np.array([5e5, 9e5])), cb.resolve_exact_max_groups(40, np.array([5.]))
+    (None, 40)
+    """
+    exact_max = _check_exact_max(exact_max)
+    if exact_max != "auto":
+        return exact_max  # type: ignore[return-value]
+    small = np.asarray(group_units, dtype=float) <= AUTO_EXACT_UNITS
+    if small.all():
+        return None
+    if not small.any():
+        return AUTO_ARM_MAX
+    return np.where(small, np.inf, float(AUTO_ARM_MAX))
+
+
+def group_units(n1: np.ndarray, n0: np.ndarray, ref_of: np.ndarray) -> np.ndarray:
+    """Per comparison, the units of its by-group: the cohort arms of the group's comparisons plus
+    the reference arm they share (``ref_of``: each comparison's first comparison of its group)."""
+    n1 = np.nan_to_num(np.asarray(n1, dtype=float))
+    ref_of = np.asarray(ref_of, dtype=np.int64)
+    return np.bincount(ref_of, weights=n1, minlength=len(n1))[ref_of] + np.nan_to_num(
+        np.asarray(n0, dtype=float))[ref_of]
+
+
+def engine_exact_max(exact_max: int | np.ndarray | None, units: np.ndarray) -> int | None:
+    """One threshold for the engine's count filter (:func:`_exact_candidates`) that keeps the counts
+    of every arm per-comparison thresholds may leave exact: an exact group's arms have at most its
+    ``units``."""
+    if not isinstance(exact_max, np.ndarray):
+        return exact_max
+    exact = ~np.isfinite(exact_max)
+    return int(max(exact_max[~exact].max(initial=0), np.asarray(units, dtype=float)[exact].max(initial=0)))
+
+
+def _threshold_text(exact_max: int | np.ndarray) -> str:
+    """The threshold named in the flag of approximated arms."""
+    if isinstance(exact_max, np.ndarray):
+        finite = exact_max[np.isfinite(exact_max)]
+        return str(int(finite.min())) if len(finite) else str(AUTO_ARM_MAX)
+    return str(exact_max)
+
+
 def _exact_candidates(exact_max: int) -> Any:
     """Engine expression on power sums ``n, s1..s4``: groups that may take the exact route.
 
@@ -191,7 +247,7 @@ def _exact_candidates(exact_max: int) -> Any:
             | (m3 * m3 > 0.9 * _SKEW2_PER_N * n * m2 * m2 * m2))
 
 
-def _arm_plan(mom: pd.DataFrame, n_arms: int, exact_max: int | None) -> dict[str, np.ndarray]:
+def _arm_plan(mom: pd.DataFrame, n_arms: int, exact_max: int | np.ndarray | None) -> dict[str, np.ndarray]:
     """Which arms draw approximate replicate means, with what law, and the error bound.
 
     ``mom`` has ``gid`` (``pair * 2 + arm``), ``n``, the power sums ``s1..s4`` and
@@ -203,6 +259,7 @@ def _arm_plan(mom: pd.DataFrame, n_arms: int, exact_max: int | None) -> dict[str
     Berry–Esseen given ``m`` (0.4748 ρ / (σ³ √m), ρ = E|x − x̄|³ <= σ² √kurtosis) plus the
     Cornish–Fisher term (<= 0.431 |γ| / (6 √m)); averaged over ``m`` with
     E[m^-1/2; m >= 1] <= √((1 + 3/n) / n). Returns arrays over gid (length ``n_arms``).
+    ``exact_max`` may be one threshold per comparison (``gid // 2``; ``inf``: exact).
     """
     out = {k: np.zeros(n_arms) for k in ("n", "mean", "sd", "gamma", "bound")}
     out["approx"] = np.zeros(n_arms, dtype=bool)
@@ -210,6 +267,7 @@ def _arm_plan(mom: pd.DataFrame, n_arms: int, exact_max: int | None) -> dict[str
         return out
     g = mom["gid"].to_numpy(dtype=np.int64)
     n = mom["n"].to_numpy(dtype=float)
+    limit = exact_max[g // 2] if isinstance(exact_max, np.ndarray) else exact_max
     with np.errstate(invalid="ignore", divide="ignore"):
         e1, e2, e3, e4 = (mom[f"s{k}"].to_numpy(dtype=float) / n for k in range(1, 5))
         m2 = e2 - e1**2
@@ -217,7 +275,7 @@ def _arm_plan(mom: pd.DataFrame, n_arms: int, exact_max: int | None) -> dict[str
         m4 = e4 - 4 * e1 * e3 + 6 * e1**2 * e2 - 3 * e1**4
         gamma = m3 / m2**1.5
         kurt = np.maximum(m4 / m2**2, 1.0)  # >= 1 for any distribution (round-off aside)
-        ok = ((n > exact_max) & (m2 > _REL_VAR_MIN * e1**2) & (m3**2 <= _SKEW2_PER_N * n * m2**3)
+        ok = ((n > limit) & (m2 > _REL_VAR_MIN * e1**2) & (m3**2 <= _SKEW2_PER_N * n * m2**3)
               & ~mom["weighted"].to_numpy(dtype=bool) & np.isfinite(gamma) & np.isfinite(kurt))
         root = np.sqrt((1 + 3 / n) / n)  # E[m^-1/2; m >= 1] for m ~ Poisson(n)
         bound = np.minimum(1.0, (_BE_C * np.sqrt(kurt) + _CF_C * np.abs(gamma) / 6) * root)
@@ -305,13 +363,6 @@ def _counter_bits(keys: np.ndarray, n_boot: int) -> np.ndarray:
 def _uniform(bits: np.ndarray) -> np.ndarray:
     """Uniforms in (0, 1) from the top 53 bits of each word."""
     return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
-
-
-def _poisson_ppf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Poisson(lam) draws by inverse CDF of the uniforms ``u`` (large cells and arms)."""
-    from scipy.stats import poisson
-
-    return poisson.ppf(u, lam)
 
 
 def _approx_draws(plan: dict[str, np.ndarray], cols: np.ndarray, n_boot: int,
@@ -432,7 +483,7 @@ def _poisson_blocks(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
 
 def _poisson_bootstrap_means(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int,
                              ref_of: np.ndarray | None = None, budget: int = 4_000_000,
-                             exact_max: int | None = None) -> np.ndarray:
+                             exact_max: int | np.ndarray | None = None) -> np.ndarray:
     """All replicate arm means at once, shape ``(n_boot, n_pairs, 2)`` (see :func:`_poisson_blocks`).
 
     ``exact_max``: arms with more units are approximated (:func:`_arm_plan`); default: all exact.
@@ -444,14 +495,15 @@ def _poisson_bootstrap_means(counts: pd.DataFrame, n_pairs: int, n_boot: int, se
     return out
 
 
-def _split_exact(counts: pd.DataFrame, moments: pd.DataFrame | None, n_pairs: int, exact_max: int | None,
-                 ) -> tuple[pd.DataFrame, dict[str, np.ndarray] | None]:
+def _split_exact(counts: pd.DataFrame, moments: pd.DataFrame | None, n_pairs: int,
+                 exact_max: int | np.ndarray | None) -> tuple[pd.DataFrame, dict[str, np.ndarray] | None]:
     """The plan of approximated arms and the counts of the exact ones (cells of the others dropped).
 
     ``moments`` (``pair_id, arm, n, s1..s4``, from the engine) or, when ``None``, power
     sums from ``counts`` themselves.
     """
-    exact_max = resolve_exact_max(exact_max, float(counts["n"].sum()) if "n" in counts.columns else len(counts))
+    if not isinstance(exact_max, np.ndarray):
+        exact_max = resolve_exact_max(exact_max, float(counts["n"].sum()) if "n" in counts.columns else len(counts))
     if exact_max is None:
         return counts, None
     if moments is None:
@@ -513,7 +565,7 @@ def canonical_rank(keys: pd.DataFrame) -> np.ndarray:
 
 def _poisson_percentiles(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: int, ref_of: np.ndarray | None,
                          ok: np.ndarray, level: float, rank: np.ndarray | None = None,
-                         exact_max: int | None = None, moments: pd.DataFrame | None = None,
+                         exact_max: int | np.ndarray | None = None, moments: pd.DataFrame | None = None,
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Percentile intervals (difference, ratio) of mean comparisons, block by block (bounded memory).
 
@@ -535,6 +587,8 @@ def _poisson_percentiles(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: 
         counts = counts.sort_values(["pair_id", "arm", "value", "weight"], kind="stable")
         if moments is not None:
             moments = moments.assign(pair_id=rank[moments["pair_id"].to_numpy(dtype=np.int64)])
+        if isinstance(exact_max, np.ndarray):  # per-comparison thresholds follow their comparison
+            exact_max = exact_max[np.argsort(rank)]
         dq, rq, fl = _poisson_percentiles(counts, n_pairs, n_boot, seed, new_ref, ok[np.argsort(rank)], level,
                                           exact_max=exact_max, moments=moments)
         return dq[:, rank], rq[:, rank], fl[rank]
@@ -546,7 +600,7 @@ def _poisson_percentiles(counts: pd.DataFrame, n_pairs: int, n_boot: int, seed: 
 
 
 def _approx_flags(plan: dict[str, np.ndarray] | None, ref: np.ndarray, ok: np.ndarray,
-                  exact_max: int | None) -> np.ndarray:
+                  exact_max: int | np.ndarray | None) -> np.ndarray:
     """Per comparison: which arms were approximated and the bound (see :func:`_poisson_percentiles`)."""
     n_pairs = len(ref)
     if plan is None or not plan["approx"].any():
@@ -557,7 +611,7 @@ def _approx_flags(plan: dict[str, np.ndarray] | None, ref: np.ndarray, ok: np.nd
     out = np.full(n_pairs, "", dtype=object)
     for mask, zh, en in ((a1 & a0, "两组", "cohort and reference arms"), (a1 & ~a0, "比较组", "cohort arm"),
                          (~a1 & a0, "对照组", "reference arm")):  # three fixed cases, not a loop over rows
-        head, mid, tail = _F_APPROX.replace("{t}", str(exact_max)).replace("{zh}", zh).replace(
+        head, mid, tail = _F_APPROX.replace("{t}", _threshold_text(exact_max)).replace("{zh}", zh).replace(
             "{en}", en).split("{d}")
         sel = mask & ok
         out[sel] = head + d[sel] + mid + d[sel] + tail
@@ -589,20 +643,6 @@ def _bootstrap_from_counts(
     from .compute import compute
     from .compute_units import mean_value_counts
 
-    n_units = float(np.nansum(table["n_cohort"].to_numpy(dtype=float))
-                    + np.nansum(table.drop_duplicates(by)["n_reference"].to_numpy(dtype=float)) if by
-                    else np.nansum(table["n_cohort"].to_numpy(dtype=float))
-                    + float(table["n_reference"].max() if len(table) else 0))
-    exact_max = resolve_exact_max(exact_max, n_units)
-    col = _mean_column(ind)
-    got = mean_value_counts(data, ind.id, [*by, cohort], options=options, exact_max=exact_max)
-    res, mom = got if isinstance(got, tuple) else (got, None)
-    if res is None:  # a derived key (e.g. major category): compute() by value, same counts
-        res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
-        res = res.rename(columns={col: "value"}) if col != "value" else res
-        res["n"] = res["denominator"]
-    res = res.loc[(res["n"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res["value"].notna()]
-    reference = str(table["reference"].iloc[0]) if len(table) else ""
     keys = table[[*by, "cohort"]].rename(columns={"cohort": "_cohort"}).reset_index(drop=True)
     n_pairs = len(keys)
     pid = np.arange(n_pairs)
@@ -611,6 +651,18 @@ def _bootstrap_from_counts(
         ref_of = pd.Series(pid).groupby(ng).transform("min").to_numpy()
     else:
         ref_of = np.zeros(n_pairs, dtype=np.int64)
+    # "auto" judged per by-group: a group's interval is the one of a call on its rows alone
+    units = group_units(table["n_cohort"].to_numpy(dtype=float), table["n_reference"].to_numpy(dtype=float), ref_of)
+    exact_max = resolve_exact_max_groups(exact_max, units)
+    col = _mean_column(ind)
+    got = mean_value_counts(data, ind.id, [*by, cohort], options=options, exact_max=engine_exact_max(exact_max, units))
+    res, mom = got if isinstance(got, tuple) else (got, None)
+    if res is None:  # a derived key (e.g. major category): compute() by value, same counts
+        res = compute(data, [ind.id], by=[*by, cohort, col], ci_level=ci_level, options=options)
+        res = res.rename(columns={col: "value"}) if col != "value" else res
+        res["n"] = res["denominator"]
+    res = res.loc[(res["n"].to_numpy(dtype=float) > 0) & res[cohort].notna() & res["value"].notna()]
+    reference = str(table["reference"].iloc[0]) if len(table) else ""
     cols = {"value": "value", "n": "n"}
     counts = _to_arms(res, keys, ref_of, by, cohort, reference, cols).assign(weight=1.0)
     counts = counts[["pair_id", "arm", "value", "weight", "n"]].sort_values(["pair_id", "arm", "value"], kind="stable")

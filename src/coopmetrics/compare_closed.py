@@ -28,7 +28,8 @@ from .compare_base import (
     _percentile_ci,
     _poisson_percentiles,
     canonical_rank,
-    resolve_exact_max,
+    group_units,
+    resolve_exact_max_groups,
     value_counts,
 )
 from .contrasts import (
@@ -240,8 +241,9 @@ def _continuous(
     ok = (n1 >= 2) & (n0 >= 2)
     boot_flag: Any = ""
     if n_boot > 0 and kind == "mean":  # means: from distinct-value counts, never replicates x rows
-        exact_max = resolve_exact_max(exact_max, float(np.nansum(n1) + np.nansum(n0[np.unique(
-            np.arange(n_pairs) if ref_of is None else ref_of)])))
+        # "auto" judged per by-group: a group's interval is the one of a call on its rows alone
+        exact_max = resolve_exact_max_groups(exact_max, group_units(
+            n1, n0, np.arange(n_pairs) if ref_of is None else ref_of))
         dq, rq, boot_flag = _poisson_percentiles(value_counts(long, ref_of), n_pairs, n_boot, seed, ref_of, ok,
                                                  level, rank, exact_max)
     else:

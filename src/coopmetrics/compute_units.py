@@ -86,9 +86,10 @@ def _collect_pandas(frame: Any, categories: Sequence[str]) -> pd.DataFrame:
     """Collect a narwhals LazyFrame to pandas, the text columns among ``categories`` as categories.
 
     Why: 10M rows of short strings cost ~1 GiB as Arrow strings (and as much again in a
-    pandas copy), their codes 40 MB. DuckDB relations stream Arrow batches, each text
-    column dictionary-encoded batch by batch, so only one batch of strings is alive at a
-    time; Polars casts to ``Categorical`` in the lazy plan; other engines convert after
+    pandas copy), their codes 40 MB. DuckDB casts them to ENUMs in the query
+    (:func:`_duckdb_enums`) and streams Arrow batches of codes (a column of too many values
+    is dictionary-encoded batch by batch, so only one batch of strings is alive at a time);
+    Polars casts to ``Categorical`` in the lazy plan; other engines convert after
     collecting. Columns not listed (or not text) arrive exactly as ``collect().to_pandas()``.
 
     Examples
@@ -105,7 +106,7 @@ def _collect_pandas(frame: Any, categories: Sequence[str]) -> pd.DataFrame:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        reader = native.to_arrow_reader(_BATCH_ROWS)
+        reader = _duckdb_enums(native, categories).to_arrow_reader(_BATCH_ROWS)
         schema = reader.schema
         text = (pa.types.is_string, pa.types.is_large_string, getattr(pa.types, "is_string_view", None))
         enc = [i for i, f in enumerate(schema) if f.name in set(categories)
@@ -135,6 +136,32 @@ def _collect_pandas(frame: Any, categories: Sequence[str]) -> pd.DataFrame:
     for c in str_cols:
         df[c] = df[c].astype("category")
     return df
+
+
+_ENUM_MAX = 1 << 16  # distinct values up to which DuckDB codes a text column itself (an ENUM)
+
+
+def _duckdb_enums(rel: Any, categories: Sequence[str]) -> Any:
+    """``rel`` with its text columns among ``categories`` cast to ENUMs of their sorted distinct values.
+
+    DuckDB then hands over Arrow dictionary arrays (codes) itself: no string buffers and no
+    encoding batch by batch (10M rows, five text columns: ~3 s less); one aggregate over
+    ``rel`` lists the values first. A column of more than ``_ENUM_MAX`` values stays text
+    (the caller encodes it). Sorted levels: the same categories whatever DuckDB's thread order.
+    """
+    def q(c: str) -> str:
+        return '"' + c.replace('"', '""') + '"'
+
+    cols = [c for c, t in zip(rel.columns, rel.types, strict=True) if c in set(categories) and str(t) == "VARCHAR"]
+    if not cols:
+        return rel
+    got = rel.aggregate(", ".join(f"list(DISTINCT {q(c)}) FILTER (WHERE {q(c)} IS NOT NULL)" for c in cols)).fetchall()[0]
+    levels = {c: sorted(v) for c, v in zip(cols, got, strict=True) if v and len(v) <= _ENUM_MAX}
+    if not levels:
+        return rel
+    sel = [f"CAST({q(c)} AS ENUM({', '.join(chr(39) + x.replace(chr(39), chr(39) * 2) + chr(39) for x in levels[c])}))"
+           f" AS {q(c)}" if c in levels else q(c) for c in rel.columns]
+    return rel.project(", ".join(sel))
 
 
 def unit_values(data: Any, indicator: str | Indicator, columns: Sequence[str] = (), *,
