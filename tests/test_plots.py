@@ -71,6 +71,29 @@ def test_use_cjk_font_sets_rcparams_and_registers_font():
     assert sum(f.fname == found for f in matplotlib.font_manager.fontManager.ttflist) == before
 
 
+def test_bundled_font_wins_over_an_installed_copy_of_the_same_family():
+    # A system copy of Noto Sans CJK SC (fonts-noto-cjk: a .ttc of another version) listed before
+    # the bundled file used to win findfont's tie, so figures depended on the machine.
+    import dataclasses
+
+    fm = matplotlib.font_manager.fontManager
+    plots.use_cjk_font()
+    saved = list(fm.ttflist)
+    ours = next(f for f in fm.ttflist if f.fname == plots._font_path())
+    decoy = dataclasses.replace(ours, fname=matplotlib.font_manager.findfont("DejaVu Sans"))
+    try:
+        fm.ttflist.insert(0, decoy)
+        fm._findfont_cached.cache_clear()
+        prop = matplotlib.font_manager.FontProperties(family=["sans-serif"])
+        assert matplotlib.font_manager.findfont(prop) == decoy.fname  # the decoy wins the tie ...
+        plots.use_cjk_font()
+        assert matplotlib.font_manager.findfont(prop) == plots._font_path()  # ... until the font is pinned
+        assert fm.ttflist[0].fname == plots._font_path() and decoy in fm.ttflist
+    finally:
+        fm.ttflist[:] = saved
+        fm._findfont_cached.cache_clear()
+
+
 def test_chinese_labels_render_without_missing_glyph_warning():
     fig = plots.plot_trend(_trend_frame(), "placement_rate", target=0.9, lang="zh", title=ZH_TEXT)
     ax = fig.axes[0]
