@@ -71,6 +71,29 @@ def test_use_cjk_font_sets_rcparams_and_registers_font():
     assert sum(f.fname == found for f in matplotlib.font_manager.fontManager.ttflist) == before
 
 
+def test_bundled_font_wins_over_an_installed_copy_of_the_same_family():
+    # A system copy of Noto Sans CJK SC (fonts-noto-cjk: a .ttc of another version) listed before
+    # the bundled file used to win findfont's tie, so figures depended on the machine.
+    import dataclasses
+
+    fm = matplotlib.font_manager.fontManager
+    plots.use_cjk_font()
+    saved = list(fm.ttflist)
+    ours = next(f for f in fm.ttflist if f.fname == plots._font_path())
+    decoy = dataclasses.replace(ours, fname=matplotlib.font_manager.findfont("DejaVu Sans"))
+    try:
+        fm.ttflist.insert(0, decoy)
+        fm._findfont_cached.cache_clear()
+        prop = matplotlib.font_manager.FontProperties(family=["sans-serif"])
+        assert matplotlib.font_manager.findfont(prop) == decoy.fname  # the decoy wins the tie ...
+        plots.use_cjk_font()
+        assert matplotlib.font_manager.findfont(prop) == plots._font_path()  # ... until the font is pinned
+        assert fm.ttflist[0].fname == plots._font_path() and decoy in fm.ttflist
+    finally:
+        fm.ttflist[:] = saved
+        fm._findfont_cached.cache_clear()
+
+
 def test_chinese_labels_render_without_missing_glyph_warning():
     fig = plots.plot_trend(_trend_frame(), "placement_rate", target=0.9, lang="zh", title=ZH_TEXT)
     ax = fig.axes[0]
@@ -370,3 +393,31 @@ def test_plots_package_modules_and_functions_are_small():
     for name in ("_finish", "_new_axes", "_tr", "_cohort_label", "unit_label", "is_share", "figure_to_png",
                  "font_subset_woff", "points_formatter", "_GOOD", "_BAD", "_NEUTRAL", "_TARGET"):
         assert hasattr(plots, name), name
+
+
+def _likert_shares_by_crosstab(survey_long: pd.DataFrame, item_col: str = "item") -> pd.DataFrame:
+    """The former likert_shares (pd.crosstab on the scored rows): the reference of the bincount."""
+    scored = survey_long[survey_long["score"].notna()]
+    counts = pd.crosstab(scored[item_col], scored["score"].astype(int)).reindex(columns=[1, 2, 3, 4, 5],
+                                                                                fill_value=0)
+    n = counts.sum(axis=1)
+    shares = counts.div(n.where(n > 0), axis=0)
+    shares["n"] = n.astype(float)
+    return shares
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["甲", "乙", "丙", None]), st.sampled_from([1, 2, 3, 4, 5, 7, None])),
+                min_size=1, max_size=40))
+def test_likert_shares_equal_the_crosstab(rows):
+    frame = pd.DataFrame({"item": [r[0] for r in rows], "score": pd.array([r[1] for r in rows], dtype="Int64")})
+    got, ref = plots.likert_shares(frame), _likert_shares_by_crosstab(frame)
+    pd.testing.assert_frame_equal(got, ref, check_index_type=False)
+
+
+def test_likert_shares_of_the_sample_survey_equal_the_crosstab():
+    import coopmetrics as cm
+
+    survey = cm.sample.load_sample()["survey"]
+    pd.testing.assert_frame_equal(plots.likert_shares(survey), _likert_shares_by_crosstab(survey),
+                                  check_index_type=False)

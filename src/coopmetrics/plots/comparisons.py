@@ -91,13 +91,15 @@ def plot_forest(
     given = ax
     fig, ax = _new_axes(ax, (8, 0.42 * max(len(frame), 3) + 1.5))
     pos = np.arange(len(frame))[::-1]
-    labels = []
-    for _, row in frame.iterrows():
-        parts = [str(row[c]) for c in label_cols]
-        parts.append(f"{_cohort_label(row['cohort'], lang)} vs {_cohort_label(row.get('reference', ''), lang)}")
-        if "n_cohort" in frame.columns:
-            parts.append(f"n={row['n_cohort']:.0f}/{row.get('n_reference', np.nan):.0f}")
-        labels.append(" · ".join(parts))
+    # labels column by column (no iterrows: it builds a Series per row)
+    parts = [[str(v) for v in frame[c].tolist()] for c in label_cols]
+    refs = frame["reference"].tolist() if "reference" in frame.columns else [""] * len(frame)
+    parts.append([f"{_cohort_label(c, lang)} vs {_cohort_label(r, lang)}"
+                  for c, r in zip(frame["cohort"].tolist(), refs, strict=True)])
+    if "n_cohort" in frame.columns:
+        n_ref = frame["n_reference"].tolist() if "n_reference" in frame.columns else [np.nan] * len(frame)
+        parts.append([f"n={a:.0f}/{b:.0f}" for a, b in zip(frame["n_cohort"].tolist(), n_ref, strict=True)])
+    labels = [" · ".join(row) for row in zip(*parts, strict=True)] if len(frame) else []
     sig = np.zeros(len(frame), dtype=bool)
     if "q_value" in frame.columns:
         sig = frame["q_value"].to_numpy(dtype=float) < 0.05

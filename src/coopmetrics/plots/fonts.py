@@ -46,6 +46,9 @@ def _font_path() -> str:
 def use_cjk_font() -> str:
     """Register the bundled Noto Sans CJK SC font and make it the first sans-serif font.
 
+    The bundled file is used even where a system copy of the font is installed (see
+    :func:`_register_bundled_font`), so figures look the same on every machine.
+
     Sets ``font.family`` to sans-serif with Noto Sans CJK SC first in
     ``font.sans-serif`` and ``axes.unicode_minus = False`` (the CJK font has no
     Unicode minus glyph). Idempotent and cheap; nothing is downloaded.
@@ -63,15 +66,36 @@ def use_cjk_font() -> str:
     >>> matplotlib.rcParams["font.sans-serif"][0]
     'Noto Sans CJK SC'
     """
-    path = _font_path()
-    if not any(f.fname == path for f in font_manager.fontManager.ttflist):
-        font_manager.fontManager.addfont(path)
+    _register_bundled_font()
     rc = matplotlib.rcParams
     sans = [f for f in rc["font.sans-serif"] if f != CJK_FONT]
     rc["font.sans-serif"] = [CJK_FONT, *sans]
     rc["font.family"] = ["sans-serif"]
     rc["axes.unicode_minus"] = False
     return CJK_FONT
+
+
+def _register_bundled_font() -> None:
+    """Add the bundled font to matplotlib's font list, ahead of any installed font of the same name.
+
+    ``findfont`` keeps the first of equally good matches, so a system copy of Noto Sans CJK SC
+    (e.g. the ``fonts-noto-cjk`` package, a collection file of another version) listed earlier
+    would win and every figure would depend on what the machine has installed. The bundled
+    file is moved to the front: the same glyphs on every machine (and the ones the HTML
+    report's font subset embeds). Checked once per font list, not on every figure.
+    """
+    fm = font_manager.fontManager
+    path = _font_path()
+    ttf = fm.ttflist
+    if ttf and ttf[0].fname == path:
+        return
+    if not any(f.fname == path for f in ttf):
+        fm.addfont(path)  # appends the entries of the file (and its alternative names)
+    ours = [f for f in ttf if f.fname == path]
+    ttf[:] = ours + [f for f in ttf if f.fname != path]
+    clear = getattr(getattr(fm, "_findfont_cached", None), "cache_clear", None)
+    if clear is not None:  # findfont memoises its answers
+        clear()
 
 
 def figure_to_png(fig: Figure, dpi: int = 110) -> bytes:

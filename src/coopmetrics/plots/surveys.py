@@ -33,9 +33,18 @@ def likert_shares(survey_long: pd.DataFrame, *, item_col: str = "item") -> pd.Da
     >>> likert_shares(s).loc["a", [4, 5, "n"]].tolist()
     [0.6666666666666666, 0.3333333333333333, 3.0]
     """
-    scored = survey_long[survey_long["score"].notna()]
-    counts = pd.crosstab(scored[item_col], scored["score"].astype(int))
-    counts = counts.reindex(columns=[1, 2, 3, 4, 5], fill_value=0)
+    # counts per (item, score) with one bincount on two columns (pd.crosstab on the filtered table
+    # took ~60 ms on the sample survey): the same frame, items sorted, scores outside 1-5 left out
+    raw = survey_long["score"]
+    has = raw.notna().to_numpy()
+    codes, items = pd.factorize(survey_long[item_col][has], sort=True)
+    score = raw[has].astype(int).to_numpy()
+    keep = (codes >= 0) & (score >= 1) & (score <= 5)
+    observed = np.unique(codes[codes >= 0])  # crosstab keeps an item whose scores are all outside 1-5
+    flat = np.bincount(codes[keep] * 5 + (score[keep] - 1), minlength=len(items) * 5)
+    counts = pd.DataFrame(flat.reshape(len(items), 5)[observed],
+                          index=pd.Index(items[observed], name=item_col),
+                          columns=pd.Index([1, 2, 3, 4, 5], name="score"))
     n = counts.sum(axis=1)
     shares = counts.div(n.where(n > 0), axis=0)
     shares["n"] = n.astype(float)
@@ -84,10 +93,10 @@ def plot_likert(
     """
     check_option("lang", lang, _LANGS, "plot_likert")
     _need(survey_long, ["item", "score"], "plot_likert")
-    frame = survey_long
+    frame = survey_long[["item", "score"]]  # two columns: filtering the whole table is the slow part
     if survey_kind is not None:
-        _need(frame, ["survey_kind"], "plot_likert")
-        frame = frame[frame["survey_kind"] == survey_kind]
+        _need(survey_long, ["survey_kind"], "plot_likert")
+        frame = frame[(survey_long["survey_kind"] == survey_kind).to_numpy(dtype=bool, na_value=False)]
     shares = likert_shares(frame)
     if items is not None:
         shares = shares.reindex(list(items))

@@ -182,10 +182,13 @@ def plot_dual_ratio(
     ax.text(target, 1.0, _tr(lang, f" 目标 >{target:.0%}", f" target >{target:.0%}"),
             color=_TARGET, va="top", ha="left", fontsize=8, transform=ax.get_xaxis_transform())
     if "denominator" in frame.columns:
-        for p, (_, row) in zip(pos, frame.iterrows(), strict=True):
-            num = "" if "numerator" not in frame.columns else f"{row['numerator']:.0f}/"
-            ax.text(0.01, p, f"{num}{row['denominator']:.0f}", va="center", ha="left", fontsize=7,
-                    color="white", transform=ax.get_yaxis_transform())
+        nums = frame["numerator"].tolist() if "numerator" in frame.columns else None
+        dens = frame["denominator"].tolist()
+        to_bar = ax.get_yaxis_transform()
+        for k, p in enumerate(pos.tolist()):  # one text artist per bar (matplotlib has no text collection)
+            num = "" if nums is None else f"{nums[k]:.0f}/"
+            ax.text(0.01, p, f"{num}{dens[k]:.0f}", va="center", ha="left", fontsize=7, color="white",
+                    transform=to_bar)
     ax.set_xlim(0, 1)
     _pct_axis(ax, "x")
     ax.set_xlabel(_tr(lang, "比例（误差线为95%置信区间；条内为 双师人数/教师数）",

@@ -22,6 +22,7 @@ from ..dataset import Dataset
 from ..errors import CoopmetricsError, InputError, check_option
 from . import layouts as _layouts
 from .bundle import Bundle, _comparison_table, compute_cohorts, compute_indicators  # noqa: F401
+from .gcfreeze import frozen_heap
 from .labels import LANGS, SHEETS, SUPPRESSED, t
 from .model import Report
 from .official import official_tables, summary_table
@@ -141,7 +142,8 @@ def build_report(
         )
     builder = _Builder(data, int(year), by, lang, options, disclosure, progress, platform,
                        layouts or _layouts.LAYOUTS, figures=figures, partners=partners)
-    return builder.build()
+    with frozen_heap():  # full collections skip the objects that existed before (report/gcfreeze.py)
+        return builder.build()
 
 
 def _collect(frame: Any) -> pd.DataFrame:

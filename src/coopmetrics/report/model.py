@@ -105,10 +105,12 @@ class Report:
 
         The CLI calls this in its figure phase so that writing the page is quick. Returns self.
         """
+        from .gcfreeze import frozen_heap
         from .html import _img
 
-        for fig in self.figures.values():
-            _img(fig, self._png_cache)
+        with frozen_heap():  # full collections skip the report and its data (report/gcfreeze.py)
+            for fig in self.figures.values():
+                _img(fig, self._png_cache)
         return self
 
     def view(self, table: str) -> pd.DataFrame:
