@@ -150,8 +150,22 @@ def test_workbook_and_page_equal_the_snapshot(snapshot, report):
         got = now["workbook"][sheet]
         assert len(got) == len(rows), sheet
         for i, (a, b) in enumerate(zip(got, rows, strict=True)):
-            assert a == b, (sheet, i + 1, a, b)
+            assert _same_cells(a, b), (sheet, i + 1, a, b)
     assert now["html"] == ref["html"]
+
+
+def _same_cells(a: Any, b: Any) -> bool:
+    """Cells equal; a float research statistic (e.g. an adjusted mean) may move in its last bits.
+
+    The vectorised adjusted path sums in another order than the per-cell fits it replaced
+    (≤ 1e-12 relative, tested in tests/test_adjust_batch_ols.py); what is printed (the number
+    format) and every count are unchanged, and 1e-12 is far below a 0.01 % change.
+    """
+    if isinstance(a, list) and isinstance(b, list):  # a row of cells, or a cell's [value, number format]
+        return len(a) == len(b) and all(_same_cells(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, nan_ok=True)
+    return a == b
 
 
 def test_snapshot_comparison_can_fail(snapshot, report):
